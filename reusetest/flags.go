@@ -1,0 +1,89 @@
+package reusetest
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Flags are the -reuse.* test flags that let a user run what-ifs without
+// editing code. Their defaults are the 2021 experiment's plan and the
+// simulator's documented defaults.
+type Flags struct {
+	Calls     int64
+	Rate      float64
+	Handler   time.Duration
+	Seed      uint64
+	Profile   string
+	Placement string
+	Arrivals  string
+	Out       string
+}
+
+// DefaultFlags are the flags' values when none is given.
+func DefaultFlags() Flags {
+	return Flags{
+		Calls:     reuse.SeedCalls,
+		Rate:      reuse.SeedRatePerSec,
+		Handler:   reuse.SeedHandler,
+		Seed:      lambdasim.DefaultSeed,
+		Profile:   lambdasim.DefaultProfile,
+		Placement: string(lambdasim.DefaultPlacement),
+		Arrivals:  lambdasim.ArrivalsFixed,
+	}
+}
+
+// RegisterFlags defines the -reuse.* flags on fs.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	d := DefaultFlags()
+	f := &Flags{}
+	fs.Int64Var(&f.Calls, "reuse.calls", d.Calls, "number of calls in the plan")
+	fs.Float64Var(&f.Rate, "reuse.rate", d.Rate, "open-loop call rate, calls per second")
+	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms)")
+	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
+	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: seed-2021 or go-2026")
+	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: mru, lru, random or newest")
+	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: fixed or poisson")
+	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: a file under out/ at the module root, git-ignored)")
+	return f
+}
+
+// Plan returns the plan the flags describe, or why they describe none.
+func (f *Flags) Plan() (reuse.Plan, error) {
+	if f.Handler%time.Millisecond != 0 {
+		return reuse.Plan{}, fmt.Errorf("bad -reuse flags: -reuse.handler %v is not a whole number of milliseconds", f.Handler)
+	}
+	plan := reuse.Plan{Calls: f.Calls, RatePerSec: f.Rate, HandlerMS: f.Handler.Milliseconds()}
+	if err := plan.Validate(); err != nil {
+		return reuse.Plan{}, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return plan, nil
+}
+
+// Simulation returns the simulation the flags describe, or an error naming
+// every bad value.
+func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
+	plan, err := f.Plan()
+	if err != nil {
+		return nil, err
+	}
+	sim, err := lambdasim.New(plan, lambdasim.Options{
+		Profile: f.Profile, Placement: f.Placement, Arrivals: f.Arrivals, Seed: f.Seed,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return sim, nil
+}
+
+// IsDefaultSimulation reports whether the flags describe the default
+// simulated seed experiment, the one the golden file records. The output
+// path does not matter.
+func (f *Flags) IsDefaultSimulation() bool {
+	g := *f
+	g.Out = ""
+	return g == DefaultFlags()
+}

@@ -1,0 +1,12 @@
+// Package lambdasim models one AWS Lambda function's pool of execution
+// environments, in virtual time.
+//
+// Pool is the model: environments are created on demand, serve one call at
+// a time, wait idle between calls, and die by idle eviction or on reaching
+// their maximum lifetime (retired when next idle, never mid-call). It never
+// reads a clock: every method takes the current time from its caller, so the
+// same model serves the discrete-event simulation here (Simulate) and
+// real-time drivers that feed it wall-clock time.
+//
+// Profile holds the model's parameters; each default cites its source.
+package lambdasim

@@ -1,0 +1,292 @@
+package lambdasim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// Placement is the rule that picks which idle environment serves a call.
+// No authoritative statement exists (lambda-facts.md), so it is a parameter.
+type Placement string
+
+// The placement rules.
+const (
+	// MostRecentlyUsed picks the environment that went idle last. The 2021
+	// data's skew (median above mean) fits it best.
+	MostRecentlyUsed Placement = "mru"
+	// LeastRecentlyUsed picks the environment idle longest (round robin).
+	LeastRecentlyUsed Placement = "lru"
+	// Random picks uniformly among idle environments.
+	Random Placement = "random"
+	// NewestCreated picks the youngest idle environment (SimFaaS's rule).
+	NewestCreated Placement = "newest"
+	// DefaultPlacement is used when none is named.
+	DefaultPlacement = MostRecentlyUsed
+)
+
+var placements = []Placement{MostRecentlyUsed, LeastRecentlyUsed, Random, NewestCreated}
+
+// ParsePlacement checks a placement name; "" names DefaultPlacement.
+func ParsePlacement(s string) (Placement, error) {
+	if s == "" {
+		return DefaultPlacement, nil
+	}
+	for _, p := range placements {
+		if string(p) == s {
+			return p, nil
+		}
+	}
+	names := make([]string, len(placements))
+	for i, p := range placements {
+		names[i] = string(p)
+	}
+	return "", fmt.Errorf("unknown placement %q (known: %s)", s, strings.Join(names, ", "))
+}
+
+// Cause is why an environment ended.
+type Cause string
+
+// The causes.
+const (
+	CauseIdle     Cause = "idle"     // idle longer than its idle timeout
+	CauseLifetime Cause = "lifetime" // reached its maximum lifetime
+)
+
+// ErrThrottled is returned by Acquire when the concurrency limit is reached.
+var ErrThrottled = errors.New("throttled: concurrency limit reached")
+
+// Env is one execution environment. Its fields are the model's; a driver
+// may read them but not change them.
+type Env struct {
+	// ID is a 128-bit random id in hex, as the probe reports instance_id.
+	ID string
+	// LogStream mimics the environment's CloudWatch log stream name.
+	LogStream string
+	// Created is when the environment was created.
+	Created time.Duration
+	// Invocations counts the calls it was given, the current one included.
+	Invocations int64
+
+	serial   int64
+	maxLife  time.Duration
+	busy     bool
+	deadline time.Duration // while idle: when it ends
+	cause    Cause         // while idle: why it would end at deadline
+	key      [2]int64      // per heap: ordering key
+	pos      [2]int        // per heap: index
+}
+
+// Stats counts what a pool did.
+type Stats struct {
+	// Started is the number of environments created (cold starts).
+	Started int64
+	// Retired counts ended environments by cause.
+	Retired map[Cause]int64
+	// Throttled is the number of calls refused at the concurrency limit.
+	Throttled int64
+	// Busy and Idle are the environments alive now, by state.
+	Busy, Idle int
+}
+
+// Pool is the model of one function's environments. It never reads a
+// clock: callers pass the current time, as an offset from the pool's start,
+// and must never pass a time earlier than one passed before. It is not safe
+// for concurrent use.
+type Pool struct {
+	profile   Profile
+	placement Placement
+	rng       *rand.Rand
+	byPlace   envHeap // idle environments, by placement key
+	byEnd     envHeap // idle environments, by deadline
+	busy      int
+	serial    int64
+	stats     Stats
+	onRetire  func(*Env, Cause, time.Duration)
+}
+
+// NewPool returns an empty pool. rng drives every random choice, so a seeded
+// rng gives a reproducible pool.
+func NewPool(profile Profile, placement Placement, rng *rand.Rand) (*Pool, error) {
+	if err := profile.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
+		return nil, fmt.Errorf("new pool: %w", err)
+	}
+	return &Pool{
+		profile:   profile,
+		placement: placement,
+		rng:       rng,
+		byPlace:   envHeap{which: 0},
+		byEnd:     envHeap{which: 1},
+		stats:     Stats{Retired: map[Cause]int64{}},
+	}, nil
+}
+
+// OnRetire registers f to be called whenever an environment ends, so a
+// driver can stop what stands behind it (a process, say).
+func (p *Pool) OnRetire(f func(e *Env, cause Cause, now time.Duration)) { p.onRetire = f }
+
+// Acquire gives a call arriving at now an environment: an idle one chosen by
+// the placement rule, else a new one (cold is true), else ErrThrottled.
+func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
+	p.Expire(now)
+	if len(p.byPlace.items) > 0 {
+		e = p.byPlace.items[0]
+		p.byPlace.remove(0)
+		p.byEnd.remove(e.pos[1])
+		e.busy = true
+		e.Invocations++
+		p.busy++
+		return e, false, nil
+	}
+	if p.busy >= p.profile.ConcurrencyLimit {
+		p.stats.Throttled++
+		return nil, false, ErrThrottled
+	}
+	p.serial++
+	e = &Env{
+		ID:          fmt.Sprintf("%016x%016x", p.rng.Uint64(), p.rng.Uint64()),
+		Created:     now,
+		Invocations: 1,
+		serial:      p.serial,
+		maxLife:     p.profile.MaxLifetime.Sample(p.rng),
+		busy:        true,
+	}
+	e.LogStream = "2021/01/01/[$LATEST]" + e.ID
+	p.busy++
+	p.stats.Started++
+	return e, true, nil
+}
+
+// Release returns e, whose call finished at now, to the pool: it goes idle,
+// or is retired if it has reached its maximum lifetime.
+func (p *Pool) Release(e *Env, now time.Duration) {
+	if !e.busy {
+		panic("lambdasim: release of an environment that is not busy")
+	}
+	e.busy = false
+	p.busy--
+	end := e.Created + e.maxLife
+	if now >= end {
+		p.retire(e, CauseLifetime, now)
+		return
+	}
+	e.deadline, e.cause = now+p.profile.IdleTimeout.Sample(p.rng), CauseIdle
+	if end < e.deadline {
+		e.deadline, e.cause = end, CauseLifetime
+	}
+	switch p.placement {
+	case MostRecentlyUsed:
+		e.key[0] = -int64(now)
+	case LeastRecentlyUsed:
+		e.key[0] = int64(now)
+	case NewestCreated:
+		e.key[0] = -int64(e.Created)
+	case Random:
+		// The smallest of independent uniform keys is a uniform choice
+		// among the environments idle at any moment.
+		e.key[0] = int64(p.rng.Uint64() >> 1)
+	}
+	e.key[1] = int64(e.deadline)
+	p.byPlace.push(e)
+	p.byEnd.push(e)
+}
+
+// Expire ends every idle environment whose deadline is at or before now.
+func (p *Pool) Expire(now time.Duration) {
+	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
+		e := p.byEnd.items[0]
+		p.byEnd.remove(0)
+		p.byPlace.remove(e.pos[0])
+		p.retire(e, e.cause, e.deadline)
+	}
+}
+
+func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
+	p.stats.Retired[cause]++
+	if p.onRetire != nil {
+		p.onRetire(e, cause, at)
+	}
+}
+
+// Stats returns what the pool has done so far.
+func (p *Pool) Stats() Stats {
+	s := p.stats
+	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime]}
+	s.Busy, s.Idle = p.busy, len(p.byPlace.items)
+	return s
+}
+
+// envHeap is a min-heap of environments on key[which] (ties broken by
+// creation order, so runs are reproducible), tracking each one's index in
+// pos[which] so any element can be removed.
+type envHeap struct {
+	which int
+	items []*Env
+}
+
+func (h *envHeap) less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	if a.key[h.which] != b.key[h.which] {
+		return a.key[h.which] < b.key[h.which]
+	}
+	return a.serial < b.serial
+}
+
+func (h *envHeap) swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].pos[h.which] = i
+	h.items[j].pos[h.which] = j
+}
+
+func (h *envHeap) push(e *Env) {
+	e.pos[h.which] = len(h.items)
+	h.items = append(h.items, e)
+	h.up(len(h.items) - 1)
+}
+
+func (h *envHeap) remove(i int) {
+	last := len(h.items) - 1
+	if i != last {
+		h.swap(i, last)
+	}
+	h.items[last] = nil
+	h.items = h.items[:last]
+	if i < last {
+		h.down(i)
+		h.up(i)
+	}
+}
+
+func (h *envHeap) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+func (h *envHeap) down(i int) {
+	n := len(h.items)
+	for {
+		l, r, smallest := 2*i+1, 2*i+2, i
+		if l < n && h.less(l, smallest) {
+			smallest = l
+		}
+		if r < n && h.less(r, smallest) {
+			smallest = r
+		}
+		if smallest == i {
+			return
+		}
+		h.swap(i, smallest)
+		i = smallest
+	}
+}

@@ -1,0 +1,130 @@
+package lambdasim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Profile is a named set of model parameters. Sources are cited beside each
+// value; shared/reference/lambda-facts.md collects them.
+type Profile struct {
+	// Name identifies the profile in summaries and flags.
+	Name string
+	// IdleTimeout is how long an environment survives idle; drawn anew each
+	// time it goes idle.
+	IdleTimeout Dist
+	// MaxLifetime is the most an environment lives, even when busy; drawn
+	// once at creation. It is retired when next idle after that.
+	MaxLifetime Dist
+	// InitLatency is the cold-start (Init phase) latency before a new
+	// environment's first call.
+	InitLatency Dist
+	// WarmOverhead is the platform's per-call time on top of the handler.
+	WarmOverhead Dist
+	// FrontDoorLatency is the one-way time between the caller and the front
+	// door (Function URL, API Gateway or Invoke API), drawn each way.
+	FrontDoorLatency Dist
+	// ConcurrencyLimit is the most environments busy at once; a call that
+	// would need more is throttled.
+	ConcurrencyLimit int
+}
+
+// Profile names.
+const (
+	// ProfileSeed2021 reproduces the 2021 experiment's world: a Python
+	// function behind API Gateway, in early 2021.
+	ProfileSeed2021 = "seed-2021"
+	// ProfileGo2026 is today's best guess for the Go probe on provided.al2023.
+	ProfileGo2026 = "go-2026"
+	// DefaultProfile is used when none is named.
+	DefaultProfile = ProfileSeed2021
+)
+
+// DefaultConcurrencyLimit is AWS's default account concurrency per Region
+// (AWS Lambda developer guide, "Lambda quotas").
+const DefaultConcurrencyLimit = 1000
+
+// idleTimeout2021: Shilkov's January 2021 measurements put P(cold) at 0.003
+// after 5 minutes idle, 0.41 after 6 and 1.0 after 7. A uniform draw between
+// 5m18s and 7m matches those three points (0 at 5m, 0.41 at 6m, 1 at 7m).
+var idleTimeout2021 = Uniform(5*time.Minute+18*time.Second, 7*time.Minute)
+
+var profiles = []Profile{
+	{
+		Name:        ProfileSeed2021,
+		IdleTimeout: idleTimeout2021,
+		// Fitted by this project to the 2021 table (72 instances, median
+		// reuse 10,911 calls): about 6 environments share 10 calls/s, so a
+		// median environment serving 10,911 calls lived about 109 minutes.
+		// AWS says only "every few hours". See TestSeed2021Calibration.
+		MaxLifetime: Uniform(100*time.Minute, 120*time.Minute),
+		// Shilkov, January 2021: Python cold start median 215 ms (the 2021
+		// probe was Python); memory size made no difference.
+		InitLatency: Fixed(215 * time.Millisecond),
+		// Assumption, not sourced: a few milliseconds of platform overhead.
+		WarmOverhead: Uniform(time.Millisecond, 5*time.Millisecond),
+		// Assumption, not sourced: client to API Gateway, one way.
+		FrontDoorLatency: Uniform(10*time.Millisecond, 40*time.Millisecond),
+		ConcurrencyLimit: DefaultConcurrencyLimit,
+	},
+	{
+		Name: ProfileGo2026,
+		// The newest public measurement found is still Shilkov's from 2021;
+		// uncertain whether it holds today.
+		IdleTimeout: idleTimeout2021,
+		// AWS: environments are terminated "every few hours"; one public
+		// write-up says about every two hours (summary only, uncertain).
+		MaxLifetime: Uniform(105*time.Minute, 135*time.Minute),
+		// maxday/lambda-perf daily runs, 2026: Go on provided.al2023, 128 MB,
+		// Init Duration about 41-50 ms.
+		InitLatency:      Uniform(41*time.Millisecond, 50*time.Millisecond),
+		WarmOverhead:     Uniform(time.Millisecond, 5*time.Millisecond),     // assumption, as above
+		FrontDoorLatency: Uniform(10*time.Millisecond, 40*time.Millisecond), // assumption, as above
+		ConcurrencyLimit: DefaultConcurrencyLimit,
+	},
+}
+
+// ProfileNames lists the known profiles.
+func ProfileNames() []string {
+	names := make([]string, len(profiles))
+	for i, p := range profiles {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// LookupProfile returns the named profile; "" names DefaultProfile.
+func LookupProfile(name string) (Profile, error) {
+	if name == "" {
+		name = DefaultProfile
+	}
+	i := slices.IndexFunc(profiles, func(p Profile) bool { return p.Name == name })
+	if i < 0 {
+		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	return profiles[i], nil
+}
+
+// Validate reports a profile the model cannot run.
+func (p Profile) Validate() error {
+	var errs []error
+	for _, d := range []struct {
+		name string
+		d    Dist
+	}{{"idle timeout", p.IdleTimeout}, {"max lifetime", p.MaxLifetime}, {"init latency", p.InitLatency},
+		{"warm overhead", p.WarmOverhead}, {"front door latency", p.FrontDoorLatency}} {
+		if err := d.d.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+		}
+	}
+	if p.ConcurrencyLimit <= 0 {
+		errs = append(errs, fmt.Errorf("concurrency limit must be positive, got %d", p.ConcurrencyLimit))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("profile %s: %w", p.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package lambdasim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Arrival processes.
+const (
+	// ArrivalsFixed sends call i at exactly i / rate seconds (the plan's schedule).
+	ArrivalsFixed = "fixed"
+	// ArrivalsPoisson sends calls with exponential gaps of mean 1 / rate.
+	ArrivalsPoisson = "poisson"
+)
+
+// DefaultSeed is the seed when none is given: 0, the zero value of
+// Options.Seed, like every other default of Options.
+const DefaultSeed = 0
+
+// Epoch is virtual time zero, written into records as a UTC wall time. It is
+// the 2021 experiment's year, so simulated records read as from that world.
+var Epoch = time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Options configures a simulation. The zero value is the default: profile
+// DefaultProfile, placement DefaultPlacement, fixed arrivals, seed 0.
+type Options struct {
+	// Profile names the parameter set; see ProfileNames.
+	Profile string
+	// Placement names the rule among idle environments; see Placement.
+	Placement string
+	// Arrivals is ArrivalsFixed (default) or ArrivalsPoisson.
+	Arrivals string
+	// Seed seeds all randomness; it is written into the summary.
+	Seed uint64
+}
+
+// Simulation is a validated, ready-to-run simulation.
+type Simulation struct {
+	plan      reuse.Plan
+	profile   Profile
+	placement Placement
+	arrivals  string
+	seed      uint64
+}
+
+// New checks plan and opts and returns a simulation, or an error naming
+// every bad value.
+func New(plan reuse.Plan, opts Options) (*Simulation, error) {
+	var errs []error
+	if err := plan.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	profile, err := LookupProfile(opts.Profile)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	placement, err := ParsePlacement(opts.Placement)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	arrivals := opts.Arrivals
+	switch arrivals {
+	case "":
+		arrivals = ArrivalsFixed
+	case ArrivalsFixed, ArrivalsPoisson:
+	default:
+		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", arrivals, ArrivalsFixed, ArrivalsPoisson))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("simulation: %w", err)
+	}
+	return &Simulation{plan: plan, profile: profile, placement: placement, arrivals: arrivals, seed: opts.Seed}, nil
+}
+
+// Describe is the simulator section of the run's summary.
+func (s *Simulation) Describe() *reuse.Simulator {
+	return &reuse.Simulator{
+		Seed:             s.seed,
+		Profile:          s.profile.Name,
+		Placement:        string(s.placement),
+		Arrivals:         s.arrivals,
+		IdleTimeout:      s.profile.IdleTimeout.String(),
+		MaxLifetime:      s.profile.MaxLifetime.String(),
+		InitLatency:      s.profile.InitLatency.String(),
+		WarmOverhead:     s.profile.WarmOverhead.String(),
+		FrontDoorLatency: s.profile.FrontDoorLatency.String(),
+		ConcurrencyLimit: s.profile.ConcurrencyLimit,
+	}
+}
+
+// Run simulates the plan and passes each call's record to emit, which must
+// not keep the pointer. Records come in the order calls reach the front
+// door, which is seq order unless latency reorders them. Run checks ctx
+// every 65,536 calls and returns its error if it is done; it returns the
+// pool's own counts.
+func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, error) {
+	rng := rand.New(rand.NewPCG(s.seed, 0x1a3bda5eed))
+	pool, err := NewPool(s.profile, s.placement, rng)
+	if err != nil {
+		return Stats{}, err
+	}
+	handler := s.plan.Handler()
+	lat := s.profile.FrontDoorLatency
+
+	var (
+		arriving = minheap.New(func(a, b call) bool { return a.arrive < b.arrive || (a.arrive == b.arrive && a.seq < b.seq) })
+		busy     = minheap.New(func(a, b call) bool { return a.finish < b.finish || (a.finish == b.finish && a.seq < b.seq) })
+		next     int64
+		nextDue  time.Duration
+		rec      reuse.Record
+	)
+	due := func() time.Duration {
+		if s.arrivals == ArrivalsPoisson {
+			d := nextDue
+			nextDue += time.Duration(rng.ExpFloat64() * 1e9 / s.plan.RatePerSec)
+			return d
+		}
+		return s.plan.Due(next)
+	}
+	pendingDue := due()
+	for next < s.plan.Calls || arriving.Len() > 0 {
+		// Every call not yet generated is sent after pendingDue and so
+		// arrives after it: generate until the earliest arrival is known.
+		for next < s.plan.Calls && (arriving.Len() == 0 || pendingDue <= arriving.Peek().arrive) {
+			arriving.Push(call{seq: next, sent: pendingDue, arrive: pendingDue + lat.Sample(rng)})
+			next++
+			if next < s.plan.Calls {
+				pendingDue = due()
+			}
+			if next&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					return pool.Stats(), err
+				}
+			}
+		}
+		c := arriving.Pop()
+		for busy.Len() > 0 && busy.Peek().finish <= c.arrive {
+			b := busy.Pop()
+			pool.Release(b.env, b.finish)
+		}
+		rec = reuse.Record{Seq: c.seq, Scheduled: Epoch.Add(c.sent), Sent: Epoch.Add(c.sent)}
+		env, cold, err := pool.Acquire(c.arrive)
+		if err != nil {
+			rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
+			rec.Done = Epoch.Add(c.arrive + lat.Sample(rng))
+			emit(&rec)
+			continue
+		}
+		start := c.arrive
+		if cold {
+			start += s.profile.InitLatency.Sample(rng)
+		}
+		c.env, c.finish = env, start+handler+s.profile.WarmOverhead.Sample(rng)
+		busy.Push(c)
+		rec.Status = reuse.StatusOK
+		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream
+		rec.Done = Epoch.Add(c.finish + lat.Sample(rng))
+		emit(&rec)
+	}
+	return pool.Stats(), nil
+}
+
+// Summarize runs the simulation into a summary.
+func (s *Simulation) Summarize(ctx context.Context) (reuse.Summary, error) {
+	sum := reuse.NewSummarizer(s.plan, "simulator", s.Describe())
+	if _, err := s.Run(ctx, sum.Add); err != nil {
+		return reuse.Summary{}, err
+	}
+	return sum.Summary(), nil
+}
+
+// call is one call on its way through the simulation.
+type call struct {
+	seq                  int64
+	sent, arrive, finish time.Duration
+	env                  *Env
+}

@@ -1,0 +1,68 @@
+package reuse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// The seed plan: the 2021 experiment called its function 600,000 times at
+// 10 calls per second with a 500 ms handler (shared/reference/seed-experiment.md).
+const (
+	SeedCalls      = 600_000
+	SeedRatePerSec = 10
+	SeedHandler    = 500 * time.Millisecond
+)
+
+// MaxHandler is the longest handler sleep the probe accepts (sleep_ms 60000).
+const MaxHandler = 60 * time.Second
+
+// Plan is what an experiment will do: how many calls, how fast, and how long
+// the probe's handler sleeps in each.
+type Plan struct {
+	// Calls is the number of calls scheduled, numbered 0 to Calls-1.
+	Calls int64 `json:"calls"`
+	// RatePerSec is the open-loop call rate: call i is due at i / RatePerSec seconds.
+	RatePerSec float64 `json:"rate_per_sec"`
+	// HandlerMS is how long the probe sleeps per call, in milliseconds.
+	HandlerMS int64 `json:"handler_ms"`
+}
+
+// SeedPlan returns the plan of the 2021 experiment.
+func SeedPlan() Plan {
+	return Plan{Calls: SeedCalls, RatePerSec: SeedRatePerSec, HandlerMS: SeedHandler.Milliseconds()}
+}
+
+// Validate reports why a plan cannot run, or nil.
+func (p Plan) Validate() error {
+	var errs []error
+	if p.Calls <= 0 {
+		errs = append(errs, fmt.Errorf("calls must be positive, got %d", p.Calls))
+	}
+	if !(p.RatePerSec > 0) || math.IsInf(p.RatePerSec, 0) {
+		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v", p.RatePerSec))
+	}
+	if p.HandlerMS < 0 || p.Handler() > MaxHandler {
+		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	return nil
+}
+
+// Handler is the handler sleep as a duration.
+func (p Plan) Handler() time.Duration { return time.Duration(p.HandlerMS) * time.Millisecond }
+
+// Due is when call seq is due, measured from the start of the run. The
+// schedule is fixed, so a late call never shifts the ones after it.
+func (p Plan) Due(seq int64) time.Duration {
+	return time.Duration(math.Round(float64(seq) * 1e9 / p.RatePerSec))
+}
+
+// Duration is how long the schedule lasts: Calls / RatePerSec.
+func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
+
+// IsSeed reports whether p is the 2021 experiment's plan.
+func (p Plan) IsSeed() bool { return p == SeedPlan() }

@@ -1,0 +1,359 @@
+package reuse
+
+import (
+	"maps"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+
+	"math"
+	"slices"
+	"time"
+)
+
+// SchemaV1 names the summary format; tools reading summaries check it.
+const SchemaV1 = "lambda-reuse/summary/v1"
+
+// CensorWindow decides which instances count as still serving at the end of
+// a run: those whose last call finished within this window of the run's last
+// call. Their measured lifetime is a lower bound (censored).
+const CensorWindow = time.Minute
+
+// Summary is the result of one experiment. Its JSON is the contract that
+// other tools read; every field is documented.
+type Summary struct {
+	// Schema is SchemaV1.
+	Schema string `json:"schema"`
+	// Target is what was called: "simulator", or a redacted endpoint description.
+	Target string `json:"target"`
+	// Plan is the schedule that ran.
+	Plan Plan `json:"plan"`
+	// Simulator describes the simulated pool; absent for live runs.
+	Simulator *Simulator `json:"simulator,omitempty"`
+	// Requests counts the records by outcome.
+	Requests Requests `json:"requests"`
+	// Instances counts the execution environments that answered.
+	Instances Instances `json:"instances"`
+	// Reuse is the distribution of calls served per instance.
+	Reuse Reuse `json:"reuse"`
+	// LifetimeMinutes is the distribution of measured instance lifetimes: from
+	// the sending of an instance's first call to the answer of its last.
+	LifetimeMinutes Lifetime `json:"lifetime_minutes"`
+	// Concurrency is how many calls an environment was serving at once, seen
+	// from the caller (send to answer).
+	Concurrency Concurrency `json:"concurrency"`
+	// SeedMethod is the 2021 estimate applied to this run's data, to stand
+	// beside the measured lifetime.
+	SeedMethod SeedMethod `json:"seed_method"`
+}
+
+// Simulator describes the simulated pool that produced a run.
+type Simulator struct {
+	// Seed seeds every random choice; the same seed gives the same run.
+	Seed uint64 `json:"seed"`
+	// Profile names the calibrated parameter set.
+	Profile string `json:"profile"`
+	// Placement is the rule choosing among idle environments.
+	Placement string `json:"placement"`
+	// Arrivals is the arrival process: "fixed" (the plan's schedule) or "poisson".
+	Arrivals string `json:"arrivals"`
+	// IdleTimeout is the distribution of how long an idle environment survives.
+	IdleTimeout string `json:"idle_timeout"`
+	// MaxLifetime is the distribution of an environment's maximum lifetime.
+	MaxLifetime string `json:"max_lifetime"`
+	// InitLatency is the distribution of cold-start (init) latency.
+	InitLatency string `json:"init_latency"`
+	// WarmOverhead is the distribution of per-call overhead on top of the handler.
+	WarmOverhead string `json:"warm_overhead"`
+	// FrontDoorLatency is the distribution of one-way client-to-front-door latency.
+	FrontDoorLatency string `json:"front_door_latency"`
+	// ConcurrencyLimit is the number of busy environments beyond which calls are throttled.
+	ConcurrencyLimit int `json:"concurrency_limit"`
+}
+
+// Requests counts records by outcome.
+type Requests struct {
+	// Total is the number of records (scheduled calls accounted for).
+	Total int64 `json:"total"`
+	// OK is the number of records with status ok.
+	OK int64 `json:"ok"`
+	// Failed is Total minus OK.
+	Failed int64 `json:"failed"`
+	// ByStatus counts records per status; statuses that never occurred are absent.
+	ByStatus map[Status]int64 `json:"by_status"`
+	// ByErrorClass counts failed records per error class.
+	ByErrorClass map[ErrorClass]int64 `json:"by_error_class,omitempty"`
+}
+
+// Instances counts execution environments.
+type Instances struct {
+	// Count is the number of distinct instance ids that answered.
+	Count int `json:"count"`
+	// ColdStarts is the number of instances first seen at their first
+	// invocation (or whose invocation count is unknown), that is, started
+	// during this run rather than kept warm from before it.
+	ColdStarts int `json:"cold_starts"`
+}
+
+// Reuse is the distribution of calls served per instance.
+type Reuse struct {
+	// Mean is the mean number of calls per instance.
+	Mean float64 `json:"mean"`
+	// Median is the median (the mean of the two middle values for an even count).
+	Median float64 `json:"median"`
+	// P10 is the 10th percentile (linear interpolation between ranks).
+	P10 float64 `json:"p10"`
+	// P90 is the 90th percentile (linear interpolation between ranks).
+	P90 float64 `json:"p90"`
+	// Min is the fewest calls any instance served.
+	Min int64 `json:"min"`
+	// Max is the most calls any instance served.
+	Max int64 `json:"max"`
+}
+
+// Lifetime is the distribution of measured instance lifetimes, in minutes.
+type Lifetime struct {
+	// Mean is the mean lifetime.
+	Mean float64 `json:"mean"`
+	// Median is the median lifetime.
+	Median float64 `json:"median"`
+	// P90 is the 90th percentile.
+	P90 float64 `json:"p90"`
+	// Max is the longest lifetime.
+	Max float64 `json:"max"`
+	// Censored is the number of instances still serving at the end of the
+	// run (last call within CensorWindow of the run's end): their lifetimes
+	// are lower bounds.
+	Censored int `json:"censored"`
+}
+
+// Concurrency is how many served calls were in flight at once.
+type Concurrency struct {
+	// Mean is the time-average: total time in flight over the run's span.
+	Mean float64 `json:"mean"`
+	// Max is the most calls in flight at any moment.
+	Max int `json:"max"`
+}
+
+// SeedMethod is the 2021 lifetime estimate: busy environments = rate x
+// handler, generations = instances / busy, lifetime = run length / generations.
+type SeedMethod struct {
+	// BusyAtOnce is rate x handler seconds (the 2021 "5 containers at any time").
+	BusyAtOnce float64 `json:"busy_at_once"`
+	// Generations is instances / BusyAtOnce.
+	Generations float64 `json:"generations"`
+	// RunMinutes is the plan's length: calls / rate.
+	RunMinutes float64 `json:"run_minutes"`
+	// AvgLifetimeMinutes is RunMinutes / Generations.
+	AvgLifetimeMinutes float64 `json:"avg_lifetime_minutes"`
+}
+
+type instance struct {
+	calls          int64
+	first, last    int64 // unix ns: first send, last answer
+	minInvocation  int64
+	invocationSeen bool
+}
+
+// interval is one served call's time in flight, held until the calls before
+// it have arrived.
+type interval struct {
+	seq        int64
+	served     bool
+	sent, done int64
+}
+
+// Summarizer builds a Summary from records, one at a time, in any order.
+// Memory grows with the number of instances, not calls; records that arrive
+// ahead of an earlier seq are held (only their times) until the gap fills,
+// which live runs keep small.
+type Summarizer struct {
+	plan      Plan
+	target    string
+	simulator *Simulator
+
+	total     int64
+	byStatus  map[Status]int64
+	byClass   map[ErrorClass]int64
+	instances map[string]*instance
+
+	nextSeq   int64
+	pending   minheap.Heap[interval] // out-of-order records, by seq
+	inflight  minheap.Heap[int64]    // answer times of calls in flight, during the sweep
+	maxConc   int
+	busyNS    float64
+	firstSent int64
+	lastDone  int64
+	anyServed bool
+}
+
+// NewSummarizer starts a summary of a run of plan against target. sim
+// describes the simulator, or is nil for a live run.
+func NewSummarizer(plan Plan, target string, sim *Simulator) *Summarizer {
+	return &Summarizer{
+		pending:   minheap.New(func(a, b interval) bool { return a.seq < b.seq }),
+		inflight:  minheap.New(func(a, b int64) bool { return a < b }),
+		plan:      plan,
+		target:    target,
+		simulator: sim,
+		byStatus:  make(map[Status]int64),
+		byClass:   make(map[ErrorClass]int64),
+		instances: make(map[string]*instance),
+	}
+}
+
+// Add accounts for one record. It does not keep r.
+func (s *Summarizer) Add(r *Record) {
+	s.total++
+	s.byStatus[r.Status]++
+	if r.ErrorClass != "" {
+		s.byClass[r.ErrorClass]++
+	}
+	iv := interval{seq: r.Seq, served: r.Served()}
+	if iv.served {
+		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
+		in := s.instances[r.InstanceID]
+		if in == nil {
+			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation}
+			s.instances[r.InstanceID] = in
+		}
+		in.calls++
+		in.first = min(in.first, iv.sent)
+		in.last = max(in.last, iv.done)
+		in.minInvocation = min(in.minInvocation, r.Invocation)
+	}
+	if r.Seq == s.nextSeq {
+		s.sweep(iv)
+		for s.pending.Len() > 0 && s.pending.Peek().seq == s.nextSeq {
+			s.sweep(s.pending.Pop())
+		}
+		return
+	}
+	s.pending.Push(iv)
+}
+
+// sweep takes the calls in seq order, which is send order, and tracks how
+// many are in flight when each is sent.
+func (s *Summarizer) sweep(iv interval) {
+	s.nextSeq = iv.seq + 1
+	if !iv.served {
+		return
+	}
+	if !s.anyServed {
+		s.firstSent, s.lastDone, s.anyServed = iv.sent, iv.done, true
+	}
+	s.firstSent = min(s.firstSent, iv.sent)
+	s.lastDone = max(s.lastDone, iv.done)
+	s.busyNS += float64(iv.done - iv.sent)
+	for s.inflight.Len() > 0 && s.inflight.Peek() <= iv.sent {
+		s.inflight.Pop()
+	}
+	s.inflight.Push(iv.done)
+	s.maxConc = max(s.maxConc, s.inflight.Len())
+}
+
+// Summary returns the summary of the records added so far. It may be called
+// more than once, for progress reports.
+func (s *Summarizer) Summary() Summary {
+	// Drain a copy of the records still waiting for a gap (a run cut short).
+	saved := *s
+	saved.pending, saved.inflight = s.pending.Clone(), s.inflight.Clone()
+	for saved.pending.Len() > 0 {
+		saved.sweep(saved.pending.Pop())
+	}
+	return saved.build()
+}
+
+func (s *Summarizer) build() Summary {
+	out := Summary{
+		Schema:    SchemaV1,
+		Target:    s.target,
+		Plan:      s.plan,
+		Simulator: s.simulator,
+		Requests: Requests{
+			Total:    s.total,
+			OK:       s.byStatus[StatusOK],
+			Failed:   s.total - s.byStatus[StatusOK],
+			ByStatus: maps.Clone(s.byStatus),
+		},
+	}
+	if len(s.byClass) > 0 {
+		out.Requests.ByErrorClass = maps.Clone(s.byClass)
+	}
+
+	calls := make([]float64, 0, len(s.instances))
+	lifetimes := make([]float64, 0, len(s.instances))
+	for _, in := range s.instances {
+		calls = append(calls, float64(in.calls))
+		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes())
+		if in.minInvocation <= 1 {
+			out.Instances.ColdStarts++
+		}
+		if in.last >= s.lastDone-int64(CensorWindow) {
+			out.LifetimeMinutes.Censored++
+		}
+	}
+	slices.Sort(calls)
+	slices.Sort(lifetimes)
+	out.Instances.Count = len(calls)
+	if len(calls) > 0 {
+		out.Reuse = Reuse{
+			Mean:   round(mean(calls)),
+			Median: round(Percentile(calls, 50)),
+			P10:    round(Percentile(calls, 10)),
+			P90:    round(Percentile(calls, 90)),
+			Min:    int64(calls[0]),
+			Max:    int64(calls[len(calls)-1]),
+		}
+		out.LifetimeMinutes.Mean = round(mean(lifetimes))
+		out.LifetimeMinutes.Median = round(Percentile(lifetimes, 50))
+		out.LifetimeMinutes.P90 = round(Percentile(lifetimes, 90))
+		out.LifetimeMinutes.Max = round(lifetimes[len(lifetimes)-1])
+	}
+	if span := s.lastDone - s.firstSent; s.anyServed && span > 0 {
+		out.Concurrency.Mean = round(s.busyNS / float64(span))
+	}
+	out.Concurrency.Max = s.maxConc
+	out.SeedMethod = seedMethod(s.plan, len(calls))
+	return out
+}
+
+func seedMethod(p Plan, instances int) SeedMethod {
+	m := SeedMethod{
+		BusyAtOnce: p.RatePerSec * p.Handler().Seconds(),
+		RunMinutes: p.Duration().Minutes(),
+	}
+	if m.BusyAtOnce > 0 {
+		m.Generations = float64(instances) / m.BusyAtOnce
+	}
+	if m.Generations > 0 {
+		m.AvgLifetimeMinutes = m.RunMinutes / m.Generations
+	}
+	m.BusyAtOnce, m.Generations = round(m.BusyAtOnce), round(m.Generations)
+	m.RunMinutes, m.AvgLifetimeMinutes = round(m.RunMinutes), round(m.AvgLifetimeMinutes)
+	return m
+}
+
+// Percentile returns the p-th percentile (0 to 100) of sorted values, by
+// linear interpolation between closest ranks (numpy's default), so the 50th
+// is the usual median. It returns 0 for no values.
+func Percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	pos := p / 100 * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(sorted)-1)
+	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
+}
+
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
+}
+
+// round keeps three decimals, so summaries compare equal across platforms
+// whose floating point differs in the last bits.
+func round(x float64) float64 { return math.Round(x*1000) / 1000 }
