@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
@@ -55,4 +56,37 @@ func TestSeedExperiment(t *testing.T) {
 		return
 	}
 	golden.Assert(t, string(got), filepath.Join(root, "testdata", seedGolden))
+}
+
+// BenchmarkSeedExperiment times the whole simulated seed experiment plus
+// its summary (target: at most 150 ms on a 2-core machine). The other cases
+// show that allocations follow environments, not calls:
+//   - 10x-calls-same-envs: 6,000,000 calls at 100/s with a 50 ms handler keep
+//     5 environments busy for the same 16.7 hours, so about as many
+//     environments as the seed: allocations stay about the same;
+//   - 10x-duration: 6,000,000 calls at 10/s run ten times longer, so about
+//     ten times the environments (and allocations), and no more.
+func BenchmarkSeedExperiment(b *testing.B) {
+	cases := []struct {
+		name string
+		plan reuse.Plan
+	}{
+		{"seed", reuse.SeedPlan()},
+		{"10x-calls-same-envs", reuse.Plan{Calls: 10 * reuse.SeedCalls, RatePerSec: 100, HandlerMS: 50}},
+		{"10x-duration", reuse.Plan{Calls: 10 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			sim, err := lambdasim.New(c.plan, lambdasim.Options{})
+			assert.NilError(b, err)
+			var sum reuse.Summary
+			b.ReportAllocs()
+			for b.Loop() {
+				if sum, err = sim.Summarize(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(sum.Instances.Count), "envs")
+		})
+	}
 }

@@ -1,65 +1,68 @@
-// Package minheap provides a binary min-heap of plain values. Unlike
-// container/heap it does not box values in interfaces, so pushing allocates
-// nothing once the backing slice has grown: it suits per-call hot paths.
+// Package minheap provides a binary min-heap of values ordered by two int64
+// keys. Unlike container/heap it neither boxes values in interfaces nor calls
+// a comparison function, so it allocates nothing once grown and its
+// comparisons inline: it suits per-call hot paths.
 package minheap
 
-// Heap is a min-heap ordered by Less. Build one with New.
-type Heap[T any] struct {
-	items []T
-	less  func(a, b T) bool
+// Item is one value in a heap, ordered by Key, then by Tie.
+type Item[V any] struct {
+	Key, Tie int64
+	Value    V
 }
 
-// New returns an empty heap ordered by less.
-func New[T any](less func(a, b T) bool) Heap[T] { return Heap[T]{less: less} }
+func (a *Item[V]) less(b *Item[V]) bool {
+	return a.Key < b.Key || (a.Key == b.Key && a.Tie < b.Tie)
+}
 
-// Len is the number of values held.
-func (h *Heap[T]) Len() int { return len(h.items) }
+// Heap is a min-heap of items. The zero value is an empty heap.
+type Heap[V any] struct {
+	items []Item[V]
+}
 
-// Peek returns the smallest value; the heap must not be empty.
-func (h *Heap[T]) Peek() T { return h.items[0] }
+// Len is the number of items held.
+func (h *Heap[V]) Len() int { return len(h.items) }
 
-// Items returns the values in heap order, not sorted. The caller must not
-// change the slice.
-func (h *Heap[T]) Items() []T { return h.items }
+// Peek returns the smallest item; the heap must not be empty.
+func (h *Heap[V]) Peek() *Item[V] { return &h.items[0] }
 
 // Clone returns an independent copy.
-func (h *Heap[T]) Clone() Heap[T] {
-	return Heap[T]{items: append([]T(nil), h.items...), less: h.less}
-}
+func (h *Heap[V]) Clone() Heap[V] { return Heap[V]{items: append([]Item[V](nil), h.items...)} }
 
-// Push adds x.
-func (h *Heap[T]) Push(x T) {
-	h.items = append(h.items, x)
-	for i := len(h.items) - 1; i > 0; {
+// Push adds value v with keys key and tie.
+func (h *Heap[V]) Push(key, tie int64, v V) {
+	h.items = append(h.items, Item[V]{Key: key, Tie: tie, Value: v})
+	items := h.items
+	for i := len(items) - 1; i > 0; {
 		parent := (i - 1) / 2
-		if !h.less(h.items[i], h.items[parent]) {
+		if !items[i].less(&items[parent]) {
 			break
 		}
-		h.items[i], h.items[parent] = h.items[parent], h.items[i]
+		items[i], items[parent] = items[parent], items[i]
 		i = parent
 	}
 }
 
-// Pop removes and returns the smallest value; the heap must not be empty.
-func (h *Heap[T]) Pop() T {
-	top := h.items[0]
-	last := len(h.items) - 1
-	h.items[0] = h.items[last]
-	var zero T
-	h.items[last] = zero // drop references held by the value
-	h.items = h.items[:last]
+// Pop removes and returns the smallest item; the heap must not be empty.
+func (h *Heap[V]) Pop() Item[V] {
+	items := h.items
+	top := items[0]
+	last := len(items) - 1
+	items[0] = items[last]
+	items[last] = Item[V]{} // drop references held by the value
+	items = items[:last]
+	h.items = items
 	for i := 0; ; {
 		l, r, smallest := 2*i+1, 2*i+2, i
-		if l < last && h.less(h.items[l], h.items[smallest]) {
+		if l < last && items[l].less(&items[smallest]) {
 			smallest = l
 		}
-		if r < last && h.less(h.items[r], h.items[smallest]) {
+		if r < last && items[r].less(&items[smallest]) {
 			smallest = r
 		}
 		if smallest == i {
 			return top
 		}
-		h.items[i], h.items[smallest] = h.items[smallest], h.items[i]
+		items[i], items[smallest] = items[smallest], items[i]
 		i = smallest
 	}
 }

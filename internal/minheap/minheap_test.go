@@ -1,6 +1,7 @@
 package minheap
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -9,41 +10,39 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func TestHeapPopsInOrder(t *testing.T) {
+func TestHeapPopsInKeyThenTieOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	h := New(func(a, b int) bool { return a < b })
-	var want []int
+	var h Heap[string]
+	type kt struct{ Key, Tie int64 }
+	var want []kt
 	for range 1000 {
-		x := rng.IntN(100) // duplicates on purpose
-		h.Push(x)
+		x := kt{rng.Int64N(50), rng.Int64N(50)} // equal keys on purpose
+		h.Push(x.Key, x.Tie, "v")
 		want = append(want, x)
 	}
-	slices.Sort(want)
+	slices.SortFunc(want, func(a, b kt) int { return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Tie, b.Tie)) })
 	clone := h.Clone()
-	var got []int
+	var got []kt
 	for h.Len() > 0 {
-		assert.Equal(t, h.Peek(), h.Items()[0])
-		got = append(got, h.Pop())
+		peek := *h.Peek()
+		it := h.Pop()
+		assert.Equal(t, peek, it)
+		got = append(got, kt{it.Key, it.Tie})
 	}
 	assert.Check(t, is.DeepEqual(got, want))
 	assert.Check(t, is.Equal(clone.Len(), 1000), "popping the original must not drain the clone")
 }
 
-func TestHeapPushAllocatesNothingOnceGrown(t *testing.T) {
-	h := New(func(a, b int64) bool { return a < b })
-	for i := range int64(64) {
-		h.Push(i)
-	}
-	for h.Len() > 0 {
-		h.Pop()
-	}
-	allocs := testing.AllocsPerRun(100, func() {
+func TestHeapAllocatesNothingOnceGrown(t *testing.T) {
+	var h Heap[*int]
+	cycle := func() {
 		for i := range int64(64) {
-			h.Push(64 - i)
+			h.Push(64-i, 0, nil)
 		}
 		for h.Len() > 0 {
 			h.Pop()
 		}
-	})
-	assert.Equal(t, allocs, 0.0)
+	}
+	cycle()
+	assert.Equal(t, testing.AllocsPerRun(100, cycle), 0.0)
 }

@@ -134,9 +134,13 @@ func (p *Pool) OnRetire(f func(e *Env, cause Cause, now time.Duration)) { p.onRe
 // the placement rule, else a new one (cold is true), else ErrThrottled.
 func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
 	p.Expire(now)
-	if len(p.byPlace.items) > 0 {
-		e = p.byPlace.items[0]
-		p.byPlace.remove(0)
+	if n := len(p.byPlace.items); n > 0 {
+		i := 0
+		if p.placement == Random {
+			i = p.rng.IntN(n) // any slot of the heap: a uniform choice
+		}
+		e = p.byPlace.items[i]
+		p.byPlace.remove(i)
 		p.byEnd.remove(e.pos[1])
 		e.busy = true
 		e.Invocations++
@@ -187,9 +191,7 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	case NewestCreated:
 		e.key[0] = -int64(e.Created)
 	case Random:
-		// The smallest of independent uniform keys is a uniform choice
-		// among the environments idle at any moment.
-		e.key[0] = int64(p.rng.Uint64() >> 1)
+		e.key[0] = 0 // Acquire picks a uniform slot; the order is unused
 	}
 	e.key[1] = int64(e.deadline)
 	p.byPlace.push(e)

@@ -109,11 +109,11 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 	lat := s.profile.FrontDoorLatency
 
 	var (
-		arriving = minheap.New(func(a, b call) bool { return a.arrive < b.arrive || (a.arrive == b.arrive && a.seq < b.seq) })
-		busy     = minheap.New(func(a, b call) bool { return a.finish < b.finish || (a.finish == b.finish && a.seq < b.seq) })
+		arriving minheap.Heap[time.Duration] // send times, keyed by arrival at the front door, then seq
+		busy     minheap.Heap[*Env]          // keyed by when their call finishes
 		next     int64
 		nextDue  time.Duration
-		rec      reuse.Record
+		rec      reuse.Record // reused: every field that varies is set for each call
 	)
 	due := func() time.Duration {
 		if s.arrivals == ArrivalsPoisson {
@@ -127,8 +127,8 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 	for next < s.plan.Calls || arriving.Len() > 0 {
 		// Every call not yet generated is sent after pendingDue and so
 		// arrives after it: generate until the earliest arrival is known.
-		for next < s.plan.Calls && (arriving.Len() == 0 || pendingDue <= arriving.Peek().arrive) {
-			arriving.Push(call{seq: next, sent: pendingDue, arrive: pendingDue + lat.Sample(rng)})
+		for next < s.plan.Calls && (arriving.Len() == 0 || pendingDue <= time.Duration(arriving.Peek().Key)) {
+			arriving.Push(int64(pendingDue+lat.Sample(rng)), next, pendingDue)
 			next++
 			if next < s.plan.Calls {
 				pendingDue = due()
@@ -139,28 +139,31 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 				}
 			}
 		}
-		c := arriving.Pop()
-		for busy.Len() > 0 && busy.Peek().finish <= c.arrive {
+		a := arriving.Pop()
+		seq, sent, arrive := a.Tie, a.Value, time.Duration(a.Key)
+		for busy.Len() > 0 && busy.Peek().Key <= int64(arrive) {
 			b := busy.Pop()
-			pool.Release(b.env, b.finish)
+			pool.Release(b.Value, time.Duration(b.Key))
 		}
-		rec = reuse.Record{Seq: c.seq, Scheduled: Epoch.Add(c.sent), Sent: Epoch.Add(c.sent)}
-		env, cold, err := pool.Acquire(c.arrive)
+		at := Epoch.Add(sent)
+		rec.Seq, rec.Scheduled, rec.Sent = seq, at, at
+		env, cold, err := pool.Acquire(arrive)
 		if err != nil {
 			rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
-			rec.Done = Epoch.Add(c.arrive + lat.Sample(rng))
+			rec.InstanceID, rec.Invocation, rec.LogStream = "", 0, ""
+			rec.Done = Epoch.Add(arrive + lat.Sample(rng))
 			emit(&rec)
 			continue
 		}
-		start := c.arrive
+		start := arrive
 		if cold {
 			start += s.profile.InitLatency.Sample(rng)
 		}
-		c.env, c.finish = env, start+handler+s.profile.WarmOverhead.Sample(rng)
-		busy.Push(c)
-		rec.Status = reuse.StatusOK
+		finish := start + handler + s.profile.WarmOverhead.Sample(rng)
+		busy.Push(int64(finish), seq, env)
+		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
 		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream
-		rec.Done = Epoch.Add(c.finish + lat.Sample(rng))
+		rec.Done = Epoch.Add(finish + lat.Sample(rng))
 		emit(&rec)
 	}
 	return pool.Stats(), nil
@@ -173,11 +176,4 @@ func (s *Simulation) Summarize(ctx context.Context) (reuse.Summary, error) {
 		return reuse.Summary{}, err
 	}
 	return sum.Summary(), nil
-}
-
-// call is one call on its way through the simulation.
-type call struct {
-	seq                  int64
-	sent, arrive, finish time.Duration
-	env                  *Env
 }

@@ -147,6 +147,27 @@ type SeedMethod struct {
 	AvgLifetimeMinutes float64 `json:"avg_lifetime_minutes"`
 }
 
+// statuses are the known statuses, counted without a map lookup.
+var statuses = [...]Status{StatusOK, StatusError, StatusThrottled, StatusTimeout, StatusSkipped, StatusCancelled}
+
+func statusIndex(st Status) int {
+	switch st {
+	case StatusOK:
+		return 0
+	case StatusError:
+		return 1
+	case StatusThrottled:
+		return 2
+	case StatusTimeout:
+		return 3
+	case StatusSkipped:
+		return 4
+	case StatusCancelled:
+		return 5
+	}
+	return -1
+}
+
 type instance struct {
 	calls          int64
 	first, last    int64 // unix ns: first send, last answer
@@ -172,13 +193,14 @@ type Summarizer struct {
 	simulator *Simulator
 
 	total     int64
-	byStatus  map[Status]int64
+	known     [len(statuses)]int64 // counts of the known statuses, by index
+	byStatus  map[Status]int64     // counts of any other status
 	byClass   map[ErrorClass]int64
 	instances map[string]*instance
 
 	nextSeq   int64
 	pending   minheap.Heap[interval] // out-of-order records, by seq
-	inflight  minheap.Heap[int64]    // answer times of calls in flight, during the sweep
+	inflight  minheap.Heap[struct{}] // answer times of calls in flight, during the sweep
 	maxConc   int
 	busyNS    float64
 	firstSent int64
@@ -190,8 +212,6 @@ type Summarizer struct {
 // describes the simulator, or is nil for a live run.
 func NewSummarizer(plan Plan, target string, sim *Simulator) *Summarizer {
 	return &Summarizer{
-		pending:   minheap.New(func(a, b interval) bool { return a.seq < b.seq }),
-		inflight:  minheap.New(func(a, b int64) bool { return a < b }),
 		plan:      plan,
 		target:    target,
 		simulator: sim,
@@ -204,7 +224,11 @@ func NewSummarizer(plan Plan, target string, sim *Simulator) *Summarizer {
 // Add accounts for one record. It does not keep r.
 func (s *Summarizer) Add(r *Record) {
 	s.total++
-	s.byStatus[r.Status]++
+	if i := statusIndex(r.Status); i >= 0 {
+		s.known[i]++
+	} else {
+		s.byStatus[r.Status]++
+	}
 	if r.ErrorClass != "" {
 		s.byClass[r.ErrorClass]++
 	}
@@ -223,12 +247,12 @@ func (s *Summarizer) Add(r *Record) {
 	}
 	if r.Seq == s.nextSeq {
 		s.sweep(iv)
-		for s.pending.Len() > 0 && s.pending.Peek().seq == s.nextSeq {
-			s.sweep(s.pending.Pop())
+		for s.pending.Len() > 0 && s.pending.Peek().Key == s.nextSeq {
+			s.sweep(s.pending.Pop().Value)
 		}
 		return
 	}
-	s.pending.Push(iv)
+	s.pending.Push(iv.seq, 0, iv)
 }
 
 // sweep takes the calls in seq order, which is send order, and tracks how
@@ -244,10 +268,10 @@ func (s *Summarizer) sweep(iv interval) {
 	s.firstSent = min(s.firstSent, iv.sent)
 	s.lastDone = max(s.lastDone, iv.done)
 	s.busyNS += float64(iv.done - iv.sent)
-	for s.inflight.Len() > 0 && s.inflight.Peek() <= iv.sent {
+	for s.inflight.Len() > 0 && s.inflight.Peek().Key <= iv.sent {
 		s.inflight.Pop()
 	}
-	s.inflight.Push(iv.done)
+	s.inflight.Push(iv.done, 0, struct{}{})
 	s.maxConc = max(s.maxConc, s.inflight.Len())
 }
 
@@ -258,12 +282,18 @@ func (s *Summarizer) Summary() Summary {
 	saved := *s
 	saved.pending, saved.inflight = s.pending.Clone(), s.inflight.Clone()
 	for saved.pending.Len() > 0 {
-		saved.sweep(saved.pending.Pop())
+		saved.sweep(saved.pending.Pop().Value)
 	}
 	return saved.build()
 }
 
 func (s *Summarizer) build() Summary {
+	byStatus := maps.Clone(s.byStatus)
+	for i, n := range s.known {
+		if n > 0 {
+			byStatus[statuses[i]] = n
+		}
+	}
 	out := Summary{
 		Schema:    SchemaV1,
 		Target:    s.target,
@@ -271,9 +301,9 @@ func (s *Summarizer) build() Summary {
 		Simulator: s.simulator,
 		Requests: Requests{
 			Total:    s.total,
-			OK:       s.byStatus[StatusOK],
-			Failed:   s.total - s.byStatus[StatusOK],
-			ByStatus: maps.Clone(s.byStatus),
+			OK:       byStatus[StatusOK],
+			Failed:   s.total - byStatus[StatusOK],
+			ByStatus: byStatus,
 		},
 	}
 	if len(s.byClass) > 0 {

@@ -1,0 +1,192 @@
+package lambdasim
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// testProfile has fixed, round numbers so a test is a table of times.
+func testProfile() Profile {
+	return Profile{
+		Name:             "test",
+		IdleTimeout:      Fixed(5 * time.Minute),
+		MaxLifetime:      Fixed(time.Hour),
+		ConcurrencyLimit: 10,
+	}
+}
+
+func newTestPool(t *testing.T, p Profile, placement Placement) *Pool {
+	t.Helper()
+	pool, err := NewPool(p, placement, rand.New(rand.NewPCG(7, 7)))
+	assert.NilError(t, err)
+	return pool
+}
+
+func acquire(t *testing.T, p *Pool, now time.Duration) (*Env, bool) {
+	t.Helper()
+	e, cold, err := p.Acquire(now)
+	assert.NilError(t, err)
+	return e, cold
+}
+
+func TestPlacementPicksByRule(t *testing.T) {
+	// Three environments created at 0s, 1s, 2s and released at 12s, 10s,
+	// 11s: each rule picks a different one at 20s.
+	tests := []struct {
+		placement Placement
+		want      int // index of the environment picked
+	}{
+		{MostRecentlyUsed, 0},  // released last (12s)
+		{LeastRecentlyUsed, 1}, // released first (10s)
+		{NewestCreated, 2},     // created last (2s)
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.placement), func(t *testing.T) {
+			p := newTestPool(t, testProfile(), tc.placement)
+			var envs []*Env
+			for i := range 3 {
+				e, cold := acquire(t, p, time.Duration(i)*time.Second)
+				assert.Assert(t, cold)
+				envs = append(envs, e)
+			}
+			p.Release(envs[1], 10*time.Second)
+			p.Release(envs[2], 11*time.Second)
+			p.Release(envs[0], 12*time.Second)
+			got, cold := acquire(t, p, 20*time.Second)
+			assert.Check(t, !cold)
+			assert.Check(t, got == envs[tc.want], "picked env created at %v", got.Created)
+			assert.Check(t, is.Equal(got.Invocations, int64(2)))
+		})
+	}
+}
+
+func TestRandomPlacementIsUniform(t *testing.T) {
+	p := newTestPool(t, testProfile(), Random)
+	var envs []*Env
+	for range 3 {
+		e, _ := acquire(t, p, 0)
+		envs = append(envs, e)
+	}
+	for _, e := range envs {
+		p.Release(e, time.Second)
+	}
+	counts := map[*Env]int{}
+	const rounds = 3000
+	now := time.Second
+	for range rounds {
+		now += time.Millisecond
+		e, cold := acquire(t, p, now)
+		assert.Assert(t, !cold)
+		counts[e]++
+		p.Release(e, now)
+	}
+	for _, e := range envs {
+		// Each of three is picked a third of the time; 3000 draws put a
+		// fair choice within 0.28..0.39 with overwhelming probability.
+		share := float64(counts[e]) / rounds
+		assert.Check(t, share > 0.28 && share < 0.39, "share %v", share)
+	}
+}
+
+func TestIdleEviction(t *testing.T) {
+	p := newTestPool(t, testProfile(), MostRecentlyUsed)
+	var retired []Cause
+	p.OnRetire(func(e *Env, c Cause, at time.Duration) { retired = append(retired, c) })
+
+	e, _ := acquire(t, p, 0)
+	p.Release(e, time.Second)
+	again, cold := acquire(t, p, time.Second+5*time.Minute-time.Nanosecond)
+	assert.Check(t, again == e && !cold, "idle just under the timeout: reused")
+	p.Release(again, 10*time.Minute)
+
+	fresh, cold := acquire(t, p, 15*time.Minute) // idle exactly the timeout
+	assert.Check(t, fresh != e && cold, "idle the full timeout: evicted, new environment")
+	assert.Check(t, is.DeepEqual(retired, []Cause{CauseIdle}))
+	st := p.Stats()
+	assert.Check(t, is.Equal(st.Started, int64(2)))
+	assert.Check(t, is.Equal(st.Retired[CauseIdle], int64(1)))
+	assert.Check(t, is.Equal(st.Busy, 1))
+}
+
+func TestLifetimeRetiresOnlyWhenIdle(t *testing.T) {
+	p := newTestPool(t, testProfile(), MostRecentlyUsed)
+
+	// A call that runs past the maximum lifetime is never cut: the
+	// environment is retired when it finishes.
+	e, _ := acquire(t, p, 0)
+	other, _ := acquire(t, p, 0)
+	p.Expire(2 * time.Hour)
+	assert.Check(t, is.Equal(p.Stats().Busy, 2), "busy environments are not retired")
+	p.Release(e, 2*time.Hour)
+	assert.Check(t, is.Equal(p.Stats().Retired[CauseLifetime], int64(1)))
+	assert.Check(t, is.Equal(p.Stats().Idle, 0), "retired, not returned to the idle set")
+
+	// An environment idle when its lifetime ends is retired then, even
+	// though its idle timeout has not run out.
+	other2, _ := acquire(t, p, 2*time.Hour) // other is still busy: a new one
+	assert.Check(t, other2 != other)
+	p.Release(other2, 2*time.Hour+58*time.Minute) // lifetime ends at 3h
+	got, cold := acquire(t, p, 3*time.Hour)
+	assert.Check(t, cold && got != other2)
+	assert.Check(t, is.Equal(p.Stats().Retired[CauseLifetime], int64(2)))
+}
+
+func TestConcurrencyLimitThrottles(t *testing.T) {
+	prof := testProfile()
+	prof.ConcurrencyLimit = 2
+	p := newTestPool(t, prof, MostRecentlyUsed)
+	a, _ := acquire(t, p, 0)
+	acquire(t, p, 0)
+	_, _, err := p.Acquire(0)
+	assert.Check(t, errors.Is(err, ErrThrottled))
+	assert.Check(t, is.Equal(p.Stats().Throttled, int64(1)))
+	p.Release(a, time.Second)
+	got, cold := acquire(t, p, time.Second)
+	assert.Check(t, got == a && !cold, "a freed environment serves the next call")
+}
+
+func TestNewPoolRejectsBadInput(t *testing.T) {
+	_, err := NewPool(testProfile(), "fastest", rand.New(rand.NewPCG(1, 1)))
+	assert.ErrorContains(t, err, `unknown placement "fastest"`)
+	bad := testProfile()
+	bad.ConcurrencyLimit = 0
+	bad.IdleTimeout = Uniform(time.Minute, time.Second)
+	_, err = NewPool(bad, MostRecentlyUsed, rand.New(rand.NewPCG(1, 1)))
+	assert.ErrorContains(t, err, "concurrency limit must be positive")
+	assert.ErrorContains(t, err, "idle timeout: invalid distribution")
+}
+
+func TestDistSample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	tests := []struct {
+		d        Dist
+		lo, hi   time.Duration // every sample within
+		meanLo   time.Duration // sample mean within
+		meanHi   time.Duration
+		describe string
+	}{
+		{Fixed(time.Second), time.Second, time.Second, time.Second, time.Second, "fixed(1s)"},
+		{Uniform(time.Second, 3*time.Second), time.Second, 3 * time.Second, 1950 * time.Millisecond, 2050 * time.Millisecond, "uniform(1s, 3s)"},
+		{Normal(time.Second, 100*time.Millisecond), 0, 2 * time.Second, 990 * time.Millisecond, 1010 * time.Millisecond, "normal(mean 1s, sd 100ms)"},
+		{Exponential(time.Second), 0, time.Hour, 950 * time.Millisecond, 1050 * time.Millisecond, "exponential(mean 1s)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.describe, func(t *testing.T) {
+			assert.Check(t, is.Equal(tc.d.String(), tc.describe))
+			var sum time.Duration
+			const n = 20000
+			for range n {
+				x := tc.d.Sample(rng)
+				assert.Assert(t, x >= tc.lo && x <= tc.hi, "sample %v", x)
+				sum += x
+			}
+			mean := sum / n
+			assert.Check(t, mean >= tc.meanLo && mean <= tc.meanHi, "mean %v", mean)
+		})
+	}
+}

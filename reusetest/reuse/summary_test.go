@@ -1,0 +1,151 @@
+package reuse
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+var t0 = time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func served(seq int64, id string, inv int64, sent, done time.Duration) Record {
+	return Record{Seq: seq, Scheduled: at(sent), Sent: at(sent), Done: at(done), Status: StatusOK, InstanceID: id, Invocation: inv}
+}
+
+// handMade is a small run with known answers: instance "a" serves calls
+// 0, 1, 3 over 0s..3m; "b" serves 2 and 5 from 1m..4m, its first call
+// already its 7th (warm from before the run); call 4 fails and call 6 is
+// skipped.
+func handMade() []Record {
+	return []Record{
+		served(0, "a", 1, 0, 10*time.Second),
+		served(1, "a", 2, 20*time.Second, 30*time.Second),
+		served(2, "b", 7, time.Minute, time.Minute+5*time.Second),
+		served(3, "a", 3, time.Minute+2*time.Second, 3*time.Minute),
+		{Seq: 4, Scheduled: at(2 * time.Minute), Sent: at(2 * time.Minute), Done: at(2*time.Minute + time.Second),
+			Status: StatusError, ErrorClass: ClassHTTP5xx, Error: "502 Bad Gateway"},
+		served(5, "b", 8, 3*time.Minute+30*time.Second, 4*time.Minute),
+		{Seq: 6, Scheduled: at(5 * time.Minute), Status: StatusSkipped},
+	}
+}
+
+func summarize(recs []Record) Summary {
+	s := NewSummarizer(Plan{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
+	for i := range recs {
+		s.Add(&recs[i])
+	}
+	return s.Summary()
+}
+
+func TestSummaryOfHandMadeRecords(t *testing.T) {
+	got := summarize(handMade())
+	assert.Check(t, is.Equal(got.Schema, SchemaV1))
+	assert.Check(t, is.DeepEqual(got.Requests, Requests{
+		Total: 7, OK: 5, Failed: 2,
+		ByStatus:     map[Status]int64{StatusOK: 5, StatusError: 1, StatusSkipped: 1},
+		ByErrorClass: map[ErrorClass]int64{ClassHTTP5xx: 1},
+	}))
+	assert.Check(t, is.DeepEqual(got.Instances, Instances{Count: 2, ColdStarts: 1}))
+	assert.Check(t, is.DeepEqual(got.Reuse, Reuse{Mean: 2.5, Median: 2.5, P10: 2.1, P90: 2.9, Min: 2, Max: 3}))
+	// a lived 3m, b 3m: both answered within a minute of the last answer
+	// (4m), so both are censored.
+	assert.Check(t, is.DeepEqual(got.LifetimeMinutes, Lifetime{Mean: 3, Median: 3, P90: 3, Max: 3, Censored: 2}))
+	// Time in flight: 10+10+5+118+30 s = 173 s over 240 s; at most 2 at once
+	// (call 3 runs 1m2s..3m while b's call 2 ran 1m..1m5s).
+	assert.Check(t, is.DeepEqual(got.Concurrency, Concurrency{Mean: 0.721, Max: 2}))
+	// 0.1/s x 0.5 s = 0.05 busy; 2 / 0.05 = 40 generations over 7 calls /
+	// 0.1/s = 70 s = 1.167 min, so 0.029 min each.
+	assert.Check(t, is.DeepEqual(got.SeedMethod, SeedMethod{BusyAtOnce: 0.05, Generations: 40, RunMinutes: 1.167, AvgLifetimeMinutes: 0.029}))
+}
+
+func TestSummaryDoesNotDependOnRecordOrder(t *testing.T) {
+	want := summarize(handMade())
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 20 {
+		recs := handMade()
+		rng.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+		assert.Check(t, is.DeepEqual(summarize(recs), want))
+	}
+}
+
+func TestSummaryOfARunCutShort(t *testing.T) {
+	// Calls 2 and 3 never got a record (a killed run): the summary still
+	// covers everything that did.
+	recs := handMade()
+	got := summarize(append(recs[:2:2], recs[4:]...))
+	assert.Check(t, is.Equal(got.Requests.Total, int64(5)))
+	assert.Check(t, is.Equal(got.Instances.Count, 2))
+	assert.Check(t, is.Equal(got.Concurrency.Max, 1))
+}
+
+func TestSummaryCanBeTakenRepeatedly(t *testing.T) {
+	recs := handMade()
+	s := NewSummarizer(Plan{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
+	s.Add(&recs[0])
+	s.Add(&recs[3]) // ahead of 1 and 2: held
+	first := s.Summary()
+	assert.Check(t, is.Equal(first.Requests.Total, int64(2)))
+	for i := range recs {
+		if i != 0 && i != 3 {
+			s.Add(&recs[i])
+		}
+	}
+	assert.Check(t, is.DeepEqual(s.Summary(), summarize(handMade())), "an early Summary must not disturb the sweep")
+}
+
+func TestEmptySummary(t *testing.T) {
+	got := summarize(nil)
+	assert.Check(t, is.Equal(got.Requests.Total, int64(0)))
+	assert.Check(t, is.Equal(got.Instances.Count, 0))
+	assert.Check(t, is.Equal(got.SeedMethod.Generations, 0.0))
+}
+
+func TestPercentile(t *testing.T) {
+	tests := []struct {
+		xs   []float64
+		p    float64
+		want float64
+	}{
+		{nil, 50, 0},
+		{[]float64{7}, 90, 7},
+		{[]float64{1, 2, 3, 4}, 50, 2.5}, // even count: mean of the middle two
+		{[]float64{1, 2, 3, 4, 5}, 50, 3},
+		{[]float64{0, 10}, 10, 1},
+		{[]float64{1, 2, 3}, 0, 1},
+		{[]float64{1, 2, 3}, 100, 3},
+	}
+	for _, tc := range tests {
+		assert.Check(t, is.Equal(Percentile(tc.xs, tc.p), tc.want), "%v at p%v", tc.xs, tc.p)
+	}
+}
+
+func TestPlanValidate(t *testing.T) {
+	assert.NilError(t, SeedPlan().Validate())
+	assert.Check(t, SeedPlan().IsSeed())
+	assert.Check(t, is.Equal(SeedPlan().Duration(), 60_000*time.Second))
+	assert.Check(t, is.Equal(SeedPlan().Due(3), 300*time.Millisecond))
+	err := Plan{Calls: -1, RatePerSec: 0, HandlerMS: 61_000}.Validate()
+	assert.Check(t, is.ErrorContains(err, "calls must be positive, got -1"))
+	assert.Check(t, is.ErrorContains(err, "rate must be a positive number of calls per second, got 0"))
+	assert.Check(t, is.ErrorContains(err, "handler must be between 0 and 1m0s, got 1m1s"))
+}
+
+func TestWriteTable(t *testing.T) {
+	var buf bytes.Buffer
+	sum := summarize(handMade())
+	assert.NilError(t, WriteTable(&buf, sum))
+	lines := strings.Split(buf.String(), "\n")
+	assert.Check(t, is.Equal(lines[0], "test"))
+	assert.Check(t, is.Contains(buf.String(), "plan: 7 calls at 0.1/s, handler 500 ms (0.0 hours)"))
+	assert.Check(t, is.Contains(lines, "instances                                          2           72"))
+	assert.Check(t, is.Contains(lines, "reuse: median                                    2.5      10911.0"))
+	assert.Check(t, is.Contains(lines, "lifetime (2021 method), min                      0.0         69.4"))
+	assert.Check(t, is.Contains(lines, "busy at once: mean / max                     0.7 / 2  5 (assumed)"))
+}
