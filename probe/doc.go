@@ -1,0 +1,9 @@
+// Package probe is the Lambda function of the experiment: it reports which
+// execution environment served each call, and nothing else.
+//
+// Identity is created once per process (one process is one execution
+// environment): a random instance id, the time of init and the host's boot
+// id. Each call increments the environment's invocation counter. The
+// response is an allow-list of fields (Response); the probe never echoes
+// environment variables, headers or credentials.
+package probe

@@ -1,0 +1,202 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// MaxSleepMS is the longest sleep a call may ask for.
+const MaxSleepMS = 60_000
+
+// bootIDPath holds the kernel's boot id: the same for every environment on
+// one host (or microVM) until it reboots.
+const bootIDPath = "/proc/sys/kernel/random/boot_id"
+
+// Identity describes one execution environment. It is fixed at init.
+type Identity struct {
+	InstanceID      string
+	InitAt          time.Time
+	BootID          string
+	LogStream       string
+	InitType        string
+	MemoryMB        int
+	FunctionVersion string
+	Region          string
+}
+
+// NewIdentity creates the identity of this process: a 128-bit random
+// instance id from crypto/rand, the init time, the boot id (empty if
+// unreadable) and the few Lambda settings the response reports, read from
+// lambdacontext and two named environment variables, nothing else.
+func NewIdentity(now time.Time) (Identity, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Identity{}, fmt.Errorf("new identity: %w", err)
+	}
+	bootID, _ := os.ReadFile(bootIDPath)
+	return Identity{
+		InstanceID:      hex.EncodeToString(b[:]),
+		InitAt:          now.UTC(),
+		BootID:          strings.TrimSpace(string(bootID)),
+		LogStream:       lambdacontext.LogStreamName,
+		InitType:        os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE"),
+		MemoryMB:        lambdacontext.MemoryLimitInMB,
+		FunctionVersion: lambdacontext.FunctionVersion,
+		Region:          os.Getenv("AWS_REGION"),
+	}, nil
+}
+
+// Response is everything the probe returns: an allow-list.
+type Response struct {
+	InstanceID      string `json:"instance_id"`
+	Invocation      int64  `json:"invocation"`
+	InitAt          string `json:"init_at"`
+	LogStream       string `json:"log_stream"`
+	BootID          string `json:"boot_id"`
+	RequestID       string `json:"request_id"`
+	InitType        string `json:"init_type"`
+	MemoryMB        int    `json:"memory_mb"`
+	FunctionVersion string `json:"function_version"`
+	Region          string `json:"region"`
+	Arch            string `json:"arch"`
+	GoVersion       string `json:"go_version"`
+	SleptMS         int64  `json:"slept_ms"`
+}
+
+// Probe is the handler of one environment.
+type Probe struct {
+	id          Identity
+	invocations atomic.Int64
+}
+
+// New returns the probe of the environment id describes.
+func New(id Identity) *Probe { return &Probe{id: id} }
+
+// event is the part of an incoming payload the probe reads: a direct
+// Invoke payload ({"sleep_ms": 500}), or a Function URL / API Gateway
+// HTTP API v2 or REST (v1) proxy event with ?sleep_ms=500.
+type event struct {
+	SleepMS               json.RawMessage   `json:"sleep_ms"`
+	RequestContext        json.RawMessage   `json:"requestContext"`
+	HTTPMethod            string            `json:"httpMethod"`
+	Version               string            `json:"version"`
+	QueryStringParameters map[string]string `json:"queryStringParameters"`
+}
+
+func (e *event) isHTTP() bool { return len(e.RequestContext) > 0 || e.HTTPMethod != "" }
+
+// isV1 reports an API Gateway REST (payload format 1.0) event, which wants
+// a v1 proxy response.
+func (e *event) isV1() bool { return e.HTTPMethod != "" && e.Version != "2.0" }
+
+// ErrBadInput is wrapped by every error about the caller's input.
+var ErrBadInput = errors.New("bad input")
+
+// Handle serves one call: it counts it, sleeps as asked (cut short if the
+// call's deadline passes) and reports the environment. Direct invocations
+// get a Response (or an error, which Lambda reports as a function error);
+// HTTP events get an HTTP response with the Response as JSON body, or a 400
+// with {"error": ...}. Bad input never harms the environment.
+func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
+	n := p.invocations.Add(1)
+	var ev event
+	var err error
+	if len(bytes.TrimSpace(payload)) > 0 && !bytes.Equal(bytes.TrimSpace(payload), []byte("null")) {
+		if jerr := json.Unmarshal(payload, &ev); jerr != nil {
+			err = fmt.Errorf("%w: payload is not a JSON object: %v", ErrBadInput, jerr)
+		}
+	}
+	var sleepMS int64
+	if err == nil {
+		sleepMS, err = ev.sleepMS()
+	}
+	if err != nil {
+		if ev.isHTTP() {
+			return httpResponse(&ev, http.StatusBadRequest, map[string]string{"error": err.Error()}), nil
+		}
+		return nil, err
+	}
+
+	timer := time.NewTimer(time.Duration(sleepMS) * time.Millisecond)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sleep %d ms: %w", sleepMS, ctx.Err())
+	}
+
+	resp := p.response(ctx, n, sleepMS)
+	if ev.isHTTP() {
+		return httpResponse(&ev, http.StatusOK, resp), nil
+	}
+	return resp, nil
+}
+
+func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
+	var requestID string
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	return Response{
+		InstanceID:      p.id.InstanceID,
+		Invocation:      n,
+		InitAt:          p.id.InitAt.Format(time.RFC3339Nano),
+		LogStream:       p.id.LogStream,
+		BootID:          p.id.BootID,
+		RequestID:       requestID,
+		InitType:        p.id.InitType,
+		MemoryMB:        p.id.MemoryMB,
+		FunctionVersion: p.id.FunctionVersion,
+		Region:          p.id.Region,
+		Arch:            runtime.GOARCH,
+		GoVersion:       runtime.Version(),
+		SleptMS:         sleptMS,
+	}
+}
+
+// sleepMS reads sleep_ms from the payload or the query string: a whole
+// number from 0 to MaxSleepMS; absent means 0.
+func (e *event) sleepMS() (int64, error) {
+	raw := strings.TrimSpace(string(e.SleepMS))
+	if q, ok := e.QueryStringParameters["sleep_ms"]; ok && e.isHTTP() {
+		raw = q
+	}
+	if raw == "" || raw == "null" {
+		return 0, nil
+	}
+	ms, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: sleep_ms must be a whole number of milliseconds, got %.40q", ErrBadInput, raw)
+	}
+	if ms < 0 || ms > MaxSleepMS {
+		return 0, fmt.Errorf("%w: sleep_ms must be between 0 and %d, got %d", ErrBadInput, MaxSleepMS, ms)
+	}
+	return ms, nil
+}
+
+func httpResponse(ev *event, status int, body any) any {
+	b, err := json.Marshal(body)
+	if err != nil { // cannot happen for the types above
+		b, status = []byte(`{"error":"internal"}`), http.StatusInternalServerError
+	}
+	headers := map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"}
+	if ev.isV1() {
+		return events.APIGatewayProxyResponse{StatusCode: status, Headers: headers, Body: string(b)}
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers, Body: string(b)}
+}
