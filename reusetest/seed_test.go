@@ -33,7 +33,9 @@ func moduleRoot(t testing.TB) string {
 // -reuse.out instead.
 func TestSeedExperiment(t *testing.T) {
 	sim, err := flags.Simulation()
-	assert.NilError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
 	got, err := MarshalSummary(sum)

@@ -1,0 +1,77 @@
+package reusetest
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func parseFlags(t *testing.T, args ...string) *Flags {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := RegisterFlags(fs)
+	assert.NilError(t, fs.Parse(args))
+	return f
+}
+
+func TestFlagsRejectBadValues(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-reuse.rate=0"}, []string{"bad -reuse flags", "rate must be a positive number of calls per second, got 0"}},
+		{[]string{"-reuse.rate=-3", "-reuse.calls=0"}, []string{"rate must be a positive", "calls must be positive, got 0"}},
+		{[]string{"-reuse.handler=1500us"}, []string{"-reuse.handler 1.5ms is not a whole number of milliseconds"}},
+		{[]string{"-reuse.handler=2m"}, []string{"handler must be between 0 and 1m0s, got 2m0s"}},
+		{[]string{"-reuse.profile=aws-1999", "-reuse.placement=fastest"}, []string{
+			`unknown profile "aws-1999" (known: seed-2021, go-2026)`,
+			`unknown placement "fastest" (known: mru, lru, random, newest)`}},
+		{[]string{"-reuse.arrivals=bursty"}, []string{`unknown arrivals "bursty" (known: fixed, poisson)`}},
+	}
+	for _, tc := range tests {
+		_, err := parseFlags(t, tc.args...).Simulation()
+		for _, want := range tc.want {
+			assert.Check(t, is.ErrorContains(err, want), "args %v", tc.args)
+		}
+	}
+}
+
+func TestFlagsDefaultIsTheGoldenRun(t *testing.T) {
+	assert.Check(t, parseFlags(t).IsDefaultSimulation())
+	assert.Check(t, parseFlags(t, "-reuse.out=/tmp/x.json").IsDefaultSimulation(), "where the summary goes does not change it")
+	assert.Check(t, !parseFlags(t, "-reuse.seed=3").IsDefaultSimulation())
+	assert.Check(t, !parseFlags(t, "-reuse.placement=lru").IsDefaultSimulation())
+	sim, err := parseFlags(t).Simulation()
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(sim.Describe().Profile, "seed-2021"))
+}
+
+func TestDefaultSimOutNamesTheRun(t *testing.T) {
+	f := parseFlags(t, "-reuse.rate=2.5", "-reuse.placement=lru", "-reuse.seed=9")
+	got := DefaultSimOut("/repo", *f)
+	assert.Check(t, is.Equal(got, "/repo/out/sim-seed-2021-lru-fixed-seed9-600000calls-2.5rps-500ms.json"))
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "summary.json")
+	assert.NilError(t, WriteFileAtomic(path, []byte("one")))
+	assert.NilError(t, WriteFileAtomic(path, []byte("two")))
+	got, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(got), "two"))
+	entries, err := os.ReadDir(filepath.Dir(path))
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(entries, 1), "no temporary file left behind")
+
+	// A folder where the file should be: an error, and nothing half-written.
+	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "taken"), 0o755))
+	err = WriteFileAtomic(filepath.Join(dir, "taken"), []byte("x"))
+	assert.Check(t, is.ErrorContains(err, "write "))
+}
