@@ -3,7 +3,6 @@ package lambdasim
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -98,7 +97,7 @@ type Stats struct {
 type Pool struct {
 	profile   Profile
 	placement Placement
-	rng       *rand.Rand
+	rng       *Rand
 	byPlace   envHeap // idle environments, by placement key
 	byEnd     envHeap // idle environments, by deadline
 	busy      int
@@ -109,7 +108,7 @@ type Pool struct {
 
 // NewPool returns an empty pool. rng drives every random choice, so a seeded
 // rng gives a reproducible pool.
-func NewPool(profile Profile, placement Placement, rng *rand.Rand) (*Pool, error) {
+func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 	if err := profile.Validate(); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package lambdasim
 
 import (
 	"errors"
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ func testProfile() Profile {
 
 func newTestPool(t *testing.T, p Profile, placement Placement) *Pool {
 	t.Helper()
-	pool, err := NewPool(p, placement, rand.New(rand.NewPCG(7, 7)))
+	pool, err := NewPool(p, placement, NewRand(7))
 	assert.NilError(t, err)
 	return pool
 }
@@ -151,18 +150,18 @@ func TestConcurrencyLimitThrottles(t *testing.T) {
 }
 
 func TestNewPoolRejectsBadInput(t *testing.T) {
-	_, err := NewPool(testProfile(), "fastest", rand.New(rand.NewPCG(1, 1)))
+	_, err := NewPool(testProfile(), "fastest", NewRand(1))
 	assert.ErrorContains(t, err, `unknown placement "fastest"`)
 	bad := testProfile()
 	bad.ConcurrencyLimit = 0
 	bad.IdleTimeout = Uniform(time.Minute, time.Second)
-	_, err = NewPool(bad, MostRecentlyUsed, rand.New(rand.NewPCG(1, 1)))
+	_, err = NewPool(bad, MostRecentlyUsed, NewRand(1))
 	assert.ErrorContains(t, err, "concurrency limit must be positive")
 	assert.ErrorContains(t, err, "idle timeout: invalid distribution")
 }
 
 func TestDistSample(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
+	rng := NewRand(3)
 	tests := []struct {
 		d        Dist
 		lo, hi   time.Duration // every sample within

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
@@ -100,7 +99,7 @@ func (s *Simulation) Describe() *reuse.Simulator {
 // every 65,536 calls and returns its error if it is done; it returns the
 // pool's own counts.
 func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, error) {
-	rng := rand.New(rand.NewPCG(s.seed, 0x1a3bda5eed))
+	rng := NewRand(s.seed)
 	pool, err := NewPool(s.profile, s.placement, rng)
 	if err != nil {
 		return Stats{}, err
