@@ -275,6 +275,9 @@ func (s *Summarizer) sweep(iv interval) {
 	s.maxConc = max(s.maxConc, s.inflight.Len())
 }
 
+// Instances is the number of distinct instances seen so far.
+func (s *Summarizer) Instances() int { return len(s.instances) }
+
 // Summary returns the summary of the records added so far. It may be called
 // more than once, for progress reports.
 func (s *Summarizer) Summary() Summary {

@@ -1,0 +1,271 @@
+package reusetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/target"
+)
+
+// The environment variables that point a live run at a target.
+const (
+	EnvURL       = "LAMBDA_REUSE_URL"       // a Function URL or API Gateway URL
+	EnvAuth      = "LAMBDA_REUSE_AUTH"      // "iam" to SigV4-sign URL calls
+	EnvFunction  = "LAMBDA_REUSE_FUNCTION"  // a function name or ARN, for the Invoke API
+	EnvQualifier = "LAMBDA_REUSE_QUALIFIER" // optional version or alias
+)
+
+// ErrNoTarget means neither target variable is set: the live test skips.
+var ErrNoTarget = fmt.Errorf("no live target: set %s (a Function URL or API Gateway URL) or %s (a function name or ARN)", EnvURL, EnvFunction)
+
+// Caller is a live target: it makes calls and describes itself without secrets.
+type Caller interface {
+	runner.Caller
+	Describe() string
+}
+
+// FrontDoor says what a target costs per request on top of Lambda.
+type FrontDoor int
+
+// The front doors.
+const (
+	FrontDoorInvoke     FrontDoor = iota // Invoke API or Function URL: no extra charge
+	FrontDoorAPIGateway                  // API Gateway HTTP API
+)
+
+// NewCaller builds the target the environment names (getenv is os.Getenv
+// in the test). AWS settings come from config.LoadDefaultConfig, so
+// profiles, SSO, environment credentials, OIDC and AWS_ENDPOINT_URL_LAMBDA
+// all work.
+func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64) (Caller, FrontDoor, error) {
+	rawURL, function := getenv(EnvURL), getenv(EnvFunction)
+	switch {
+	case rawURL == "" && function == "":
+		return nil, 0, ErrNoTarget
+	case rawURL != "" && function != "":
+		return nil, 0, fmt.Errorf("both %s and %s are set: set one", EnvURL, EnvFunction)
+	case function != "":
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("load AWS config: %w", err)
+		}
+		inv, err := target.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
+		return inv, FrontDoorInvoke, err
+	}
+	opts := target.HTTPOptions{}
+	switch auth := getenv(EnvAuth); auth {
+	case "", "none":
+	case "iam":
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("load AWS config: %w", err)
+		}
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, 0, errors.New("IAM auth: no AWS credentials found (profile, SSO, environment or OIDC)")
+		}
+		opts.AWS = &cfg
+	default:
+		return nil, 0, fmt.Errorf("%s=%q: want iam or nothing", EnvAuth, auth)
+	}
+	h, err := target.NewHTTP(rawURL, handlerMS, opts)
+	door := FrontDoorInvoke // Function URLs cost nothing extra
+	if strings.Contains(rawURL, ".execute-api.") {
+		door = FrontDoorAPIGateway
+	}
+	return h, door, err
+}
+
+// TargetKey names files for a target: its redacted description reduced to
+// letters, digits, dots and dashes.
+func TargetKey(description string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(description, "https://"), "http://")
+	if i := strings.IndexAny(s, "?("); i >= 0 {
+		s = s[:i]
+	}
+	s = regexp.MustCompile(`[^A-Za-z0-9.-]+`).ReplaceAllString(s, "-")
+	return strings.Trim(s, "-")
+}
+
+// Live is one live run: a plan against a caller, logged to LogPath.
+type Live struct {
+	Plan    reuse.Plan
+	Caller  Caller
+	LogPath string
+	Options runner.Options
+	// Out receives the plan, progress lines and the results table.
+	Out io.Writer
+	// Now is the clock (time.Now).
+	Now func() time.Time
+}
+
+// Run runs (or resumes) the plan. Closing stop stops scheduling and drains;
+// cancelling ctx cancels calls in flight. The summary covers every segment
+// of the log.
+func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, runner.Result, error) {
+	now := l.Now
+	if now == nil {
+		now = time.Now
+	}
+	desc := l.Caller.Describe()
+	if err := os.MkdirAll(filepath.Dir(l.LogPath), 0o755); err != nil {
+		return reuse.Summary{}, runner.Result{}, fmt.Errorf("live run: %w", err)
+	}
+	sum := reuse.NewSummarizer(l.Plan, desc, nil)
+	w, st, err := recordlog.Open(l.LogPath, l.Plan, desc, now(), sum.Add)
+	if err != nil {
+		return reuse.Summary{}, runner.Result{}, err
+	}
+	defer w.Close()
+	var lost []runner.Lost
+	for _, seq := range st.Missing() {
+		lost = append(lost, runner.Lost{Seq: seq, Scheduled: st.Scheduled(seq)})
+	}
+
+	remaining := l.Plan.Calls - st.Next
+	fmt.Fprintf(l.Out, "live run against %s\nplan: %d calls at %g/s, handler %d ms: %v in all\n",
+		desc, l.Plan.Calls, l.Plan.RatePerSec, l.Plan.HandlerMS, l.Plan.Duration().Round(time.Second))
+	if st.Count > 0 {
+		fmt.Fprintf(l.Out, "resuming %s: %d records in %d segments; %d lost in flight (recorded as cancelled); %d calls to go, about %v\n",
+			l.LogPath, st.Count, st.Segments, len(lost), remaining, (time.Duration(float64(remaining)/l.Plan.RatePerSec) * time.Second).Round(time.Second))
+	} else {
+		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
+	}
+	opts := l.Options
+	userProgress := opts.Progress
+	opts.Progress = func(p runner.Progress) {
+		writeProgress(l.Out, p, sum.Instances())
+		if userProgress != nil {
+			userProgress(p)
+		}
+	}
+	sink := &summarizingSink{w: w, sum: sum}
+	r := runner.New(l.Plan, l.Caller, sink, opts)
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				r.Stop()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	res, err := r.Run(ctx, st.Next, lost)
+	if err != nil {
+		return reuse.Summary{}, res, err
+	}
+	return sum.Summary(), res, nil
+}
+
+// summarizingSink writes each record to the log and to the summary.
+type summarizingSink struct {
+	w   *recordlog.Writer
+	sum *reuse.Summarizer
+}
+
+func (s *summarizingSink) Append(r *reuse.Record) error {
+	if err := s.w.Append(r); err != nil {
+		return err
+	}
+	s.sum.Add(r)
+	return nil
+}
+
+func (s *summarizingSink) Sync() error { return s.w.Sync() }
+
+func writeProgress(w io.Writer, p runner.Progress, instances int) {
+	eta := "-"
+	if rate := p.Rate(); rate > 0 {
+		eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+	}
+	var errs []string
+	for _, class := range slices.Sorted(maps.Keys(p.ByClass)) {
+		errs = append(errs, fmt.Sprintf("%s %d", class, p.ByClass[class]))
+	}
+	if skipped := p.ByStatus[reuse.StatusSkipped]; skipped > 0 {
+		errs = append(errs, fmt.Sprintf("skipped %d", skipped))
+	}
+	if len(errs) == 0 {
+		errs = []string{"none"}
+	}
+	fmt.Fprintf(w, "progress: %d/%d done, %.1f/s, %d instances seen, errors: %s, ETA %s\n",
+		p.Done, p.Total, p.Rate(), instances, strings.Join(errs, ", "), eta)
+}
+
+// Prices, US East (N. Virginia) list prices as collected in
+// shared/reference/lambda-facts.md (2026): requests $0.20 per million;
+// duration per GB-second $0.0000166667 (x86) or $0.0000133334 (arm64);
+// API Gateway HTTP API $1.00 per million. Free tier, the Init phase and
+// CloudWatch Logs are not counted.
+const (
+	PricePerRequest      = 0.20 / 1e6
+	PricePerGBSecondX86  = 0.0000166667
+	PricePerGBSecondArm  = 0.0000133334
+	PricePerAPIGWRequest = 1.00 / 1e6
+	PricesAsOf           = "2026 (lambda-facts.md)"
+	DefaultProbeMemoryMB = 128
+)
+
+// EstimateCost is the list-price cost of plan against a probe of memoryMB
+// on arm64 (the deploy default) and x86, through the given front door.
+func EstimateCost(plan reuse.Plan, memoryMB int, door FrontDoor) (arm, x86 float64) {
+	calls := float64(plan.Calls)
+	gbSeconds := calls * plan.Handler().Seconds() * float64(memoryMB) / 1024
+	base := calls * PricePerRequest
+	if door == FrontDoorAPIGateway {
+		base += calls * PricePerAPIGWRequest
+	}
+	return base + gbSeconds*PricePerGBSecondArm, base + gbSeconds*PricePerGBSecondX86
+}
+
+// WriteCostEstimate prints the cost estimate line.
+func WriteCostEstimate(w io.Writer, plan reuse.Plan, door FrontDoor) {
+	arm, x86 := EstimateCost(plan, DefaultProbeMemoryMB, door)
+	via := "Invoke API or Function URL (no front-door charge)"
+	if door == FrontDoorAPIGateway {
+		via = "API Gateway HTTP API ($1.00 per million)"
+	}
+	fmt.Fprintf(w, "estimated cost at list prices of %s: $%.2f on arm64, $%.2f on x86, %d MB, via %s; free tier, Init billing and logs not counted\n",
+		PricesAsOf, arm, x86, DefaultProbeMemoryMB, via)
+}
+
+// HandleSignals wires SIGINT and SIGTERM: the first closes stop (stop
+// scheduling, drain), the second cancels the returned context (cancel calls
+// in flight). release undoes it.
+func HandleSignals(ctx context.Context, out io.Writer) (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(out, "%v: stopping; draining calls in flight (again to cancel them)\n", s)
+			close(stop)
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(out, "%v: cancelling calls in flight\n", s)
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, stop, func() { signal.Stop(sigs); close(done); cancel() }
+}

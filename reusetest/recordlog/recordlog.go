@@ -1,0 +1,236 @@
+// Package recordlog is the append-only JSON Lines log of a run: one record
+// per line, and a header line at the start of each segment (each run or
+// resumed run) holding the plan and the redacted target. A crash leaves at
+// most a cut-off last line, which Open drops before appending; reopening a
+// log resumes it.
+package recordlog
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Schema names the log format.
+const Schema = "lambda-reuse/log/v1"
+
+// Header opens a segment.
+type Header struct {
+	// Schema is Schema.
+	Schema string `json:"schema"`
+	// Segment counts segments from 0.
+	Segment int `json:"segment"`
+	// Plan is the run's plan; every segment of a log has the same.
+	Plan reuse.Plan `json:"plan"`
+	// Target is the redacted endpoint description.
+	Target string `json:"target"`
+	// Started is when the segment started (UTC).
+	Started time.Time `json:"started"`
+	// FirstSeq is the first seq this segment schedules.
+	FirstSeq int64 `json:"first_seq"`
+}
+
+// line is one log line: a header or a record.
+type line struct {
+	Header *Header `json:"header,omitempty"`
+	*reuse.Record
+}
+
+// State is what a log already holds.
+type State struct {
+	// Segments is the number of segments written.
+	Segments int
+	// Recorded marks every seq with a record.
+	Recorded []bool
+	// Count is the number of records.
+	Count int64
+	// Next is one past the highest recorded seq: where a resumed run goes on.
+	Next int64
+	// Plan and Target are the log's, from its first header.
+	Plan   reuse.Plan
+	Target string
+	// Last is the last segment's header: lost slots are dated from it.
+	Last Header
+}
+
+// Scheduled is when seq was due in the last segment.
+func (s *State) Scheduled(seq int64) time.Time {
+	return s.Last.Started.Add(s.Plan.Due(seq) - s.Plan.Due(s.Last.FirstSeq))
+}
+
+// Missing lists the seqs below Next that have no record: calls that were
+// in flight when an earlier run was killed.
+func (s *State) Missing() []int64 {
+	var out []int64
+	for seq := int64(0); seq < s.Next; seq++ {
+		if !s.Recorded[seq] {
+			out = append(out, seq)
+		}
+	}
+	return out
+}
+
+// ErrPlanMismatch is returned when a log was written for another plan or target.
+var ErrPlanMismatch = errors.New("log was written for another plan")
+
+// Read scans the log at r, passes each header to onHeader and each record
+// to onRecord (either may be nil), and returns what the log holds. A last
+// line without its newline (a run cut off mid-write) is ignored: end is the
+// length of the complete lines. Any other bad line is an error.
+func Read(r io.Reader, onHeader func(*Header), onRecord func(*reuse.Record)) (st State, end int64, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		b, rerr := br.ReadBytes('\n')
+		if rerr == io.EOF {
+			return st, end, nil // b, if any, is a cut-off last line
+		}
+		if rerr != nil {
+			return st, end, fmt.Errorf("read log: %w", rerr)
+		}
+		var l line
+		l.Record = new(reuse.Record)
+		if err := json.Unmarshal(b, &l); err != nil {
+			return st, end, fmt.Errorf("read log: line %d: %w", n, err)
+		}
+		end += int64(len(b))
+		if h := l.Header; h != nil {
+			if h.Schema != Schema {
+				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q", n, h.Schema, Schema)
+			}
+			if st.Segments == 0 {
+				st.Plan, st.Target = h.Plan, h.Target
+				st.Recorded = make([]bool, h.Plan.Calls)
+			} else if h.Plan != st.Plan {
+				return st, end, fmt.Errorf("read log: line %d: segment %d has another plan", n, h.Segment)
+			}
+			st.Segments++
+			st.Last = *h
+			if onHeader != nil {
+				onHeader(h)
+			}
+			continue
+		}
+		if st.Segments == 0 {
+			return st, end, fmt.Errorf("read log: line %d: record before any header", n)
+		}
+		seq := l.Record.Seq
+		if seq < 0 || seq >= st.Plan.Calls {
+			return st, end, fmt.Errorf("read log: line %d: seq %d outside the plan's %d calls", n, seq, st.Plan.Calls)
+		}
+		if st.Recorded[seq] {
+			return st, end, fmt.Errorf("read log: line %d: seq %d recorded twice", n, seq)
+		}
+		st.Recorded[seq] = true
+		st.Count++
+		st.Next = max(st.Next, seq+1)
+		if onRecord != nil {
+			onRecord(l.Record)
+		}
+	}
+}
+
+// Writer appends to a log. It is not safe for concurrent use: a run has one
+// writer.
+type Writer struct {
+	f   *os.File
+	buf *bufio.Writer
+	enc *json.Encoder
+}
+
+// Open opens the log at path for plan and target, creating it if need be,
+// and starts a new segment. An existing log must have the same plan and
+// target, else ErrPlanMismatch and nothing is written. Its records are
+// passed to fn (nil to skip), so a summary can cover every segment.
+func Open(path string, plan reuse.Plan, target string, now time.Time, fn func(*reuse.Record)) (*Writer, State, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, State{}, fmt.Errorf("open log: %w", err)
+	}
+	st, end, err := Read(f, nil, fn)
+	if err == nil && st.Segments > 0 && (st.Plan != plan || st.Target != target) {
+		err = fmt.Errorf("open log %s: %w: the log has %d calls at %g/s, handler %d ms, target %s; this run has %d calls at %g/s, handler %d ms, target %s: use another -reuse.log, or the log's flags",
+			path, ErrPlanMismatch, st.Plan.Calls, st.Plan.RatePerSec, st.Plan.HandlerMS, st.Target, plan.Calls, plan.RatePerSec, plan.HandlerMS, target)
+	}
+	if err == nil {
+		// Drop a cut-off last line, then append after the complete ones.
+		err = f.Truncate(end)
+	}
+	if err == nil {
+		_, err = f.Seek(end, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, State{}, fmt.Errorf("open log %s: %w", path, err)
+	}
+	if st.Segments == 0 {
+		st.Plan, st.Target, st.Recorded = plan, target, make([]bool, plan.Calls)
+	}
+	w := &Writer{f: f, buf: bufio.NewWriterSize(f, 64<<10)}
+	w.enc = json.NewEncoder(w.buf)
+	h := Header{Schema: Schema, Segment: st.Segments, Plan: plan, Target: target, Started: now.UTC(), FirstSeq: st.Next}
+	if err := w.enc.Encode(line{Header: &h}); err != nil {
+		f.Close()
+		return nil, State{}, fmt.Errorf("open log %s: %w", path, err)
+	}
+	if err := w.Sync(); err != nil {
+		f.Close()
+		return nil, State{}, err
+	}
+	return w, st, nil
+}
+
+// Append writes one record (buffered; see Sync).
+func (w *Writer) Append(r *reuse.Record) error {
+	if err := w.enc.Encode(r); err != nil {
+		return fmt.Errorf("append to log: %w", err)
+	}
+	return nil
+}
+
+// Sync flushes buffered records and fsyncs the file.
+func (w *Writer) Sync() error {
+	if err := w.buf.Flush(); err != nil {
+		return fmt.Errorf("flush log: %w", err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync log: %w", err)
+	}
+	return nil
+}
+
+// Close syncs and closes the log.
+func (w *Writer) Close() error {
+	err := w.Sync()
+	if cerr := w.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close log: %w", cerr)
+	}
+	return err
+}
+
+// Summarize rebuilds a run's summary from its log alone.
+func Summarize(path string) (reuse.Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return reuse.Summary{}, fmt.Errorf("summarize log: %w", err)
+	}
+	defer f.Close()
+	var sum *reuse.Summarizer
+	onHeader := func(h *Header) {
+		if sum == nil {
+			sum = reuse.NewSummarizer(h.Plan, h.Target, nil)
+		}
+	}
+	if _, _, err := Read(f, onHeader, func(r *reuse.Record) { sum.Add(r) }); err != nil {
+		return reuse.Summary{}, fmt.Errorf("summarize log %s: %w", path, err)
+	}
+	if sum == nil {
+		return reuse.Summary{}, fmt.Errorf("summarize log %s: no header: empty, or not a log", path)
+	}
+	return sum.Summary(), nil
+}

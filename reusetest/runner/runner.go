@@ -1,0 +1,333 @@
+// Package runner calls a target on an open-loop schedule and turns every
+// scheduled call into exactly one record.
+//
+// Call i is due at a fixed time, t0 + i / rate on the monotonic clock, from
+// one scheduler: never paced by completions, never a catch-up burst. Calls
+// in flight are bounded; a slot that finds the bound reached, or that the
+// scheduler reaches more than MaxLateness after its due time (a GC pause, a
+// suspended laptop), is recorded as skipped instead of sent late. Records go
+// through one writer goroutine to a Sink, synced at least every SyncEvery.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Documented defaults of Options.
+const (
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxInFlight   = 1024
+	DefaultMaxLateness   = time.Second
+	DefaultSyncEvery     = time.Second
+	DefaultProgressEvery = time.Minute
+)
+
+// Caller makes one call. The runner has set rec's Seq, Scheduled and Sent;
+// Call sets Status and, as it learns them, the environment's fields or the
+// error class and a short, secret-free message. It must return when ctx is
+// done. The runner sets Done, and turns a call cut off by its timeout or by
+// cancellation into a timeout or cancelled record.
+type Caller interface {
+	Call(ctx context.Context, rec *reuse.Record)
+}
+
+// Sink receives records from one goroutine.
+type Sink interface {
+	Append(*reuse.Record) error
+	Sync() error
+}
+
+// Progress is a snapshot of a run, for progress lines.
+type Progress struct {
+	// Done is the number of records written this run; Total the number the
+	// run schedules (the plan less what a resumed log already held).
+	Done, Total int64
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+	// ByStatus counts this run's records by status.
+	ByStatus map[reuse.Status]int64
+	// ByClass counts this run's failures by error class.
+	ByClass map[reuse.ErrorClass]int64
+}
+
+// Rate is the achieved record rate, per second.
+func (p Progress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Done) / p.Elapsed.Seconds()
+}
+
+// Options configures a run. The zero value of each field is its default.
+type Options struct {
+	// Timeout bounds each call (DefaultTimeout).
+	Timeout time.Duration
+	// MaxInFlight bounds calls in flight (DefaultMaxInFlight).
+	MaxInFlight int
+	// MaxLateness is how late a call may be sent; a later slot is
+	// recorded as skipped (DefaultMaxLateness).
+	MaxLateness time.Duration
+	// Grace is how long Stop waits for calls in flight before cancelling
+	// them (default: Timeout, so every drained call can finish or time out).
+	Grace time.Duration
+	// SyncEvery is the most time between Sink.Sync calls (DefaultSyncEvery).
+	SyncEvery time.Duration
+	// ProgressEvery is the time between Progress calls (DefaultProgressEvery).
+	ProgressEvery time.Duration
+	// Progress, if set, is called from the writer goroutine every
+	// ProgressEvery and once at the end.
+	Progress func(Progress)
+	// Now is the clock (time.Now); tests may pass another.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.MaxLateness <= 0 {
+		o.MaxLateness = DefaultMaxLateness
+	}
+	if o.Grace <= 0 {
+		o.Grace = o.Timeout
+	}
+	if o.SyncEvery <= 0 {
+		o.SyncEvery = DefaultSyncEvery
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = DefaultProgressEvery
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Runner runs one plan against one caller.
+type Runner struct {
+	plan   reuse.Plan
+	caller Caller
+	sink   Sink
+	opts   Options
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	inFlight atomic.Int64
+}
+
+// New returns a runner. It does nothing until Run.
+func New(plan reuse.Plan, caller Caller, sink Sink, opts Options) *Runner {
+	return &Runner{plan: plan, caller: caller, sink: sink, opts: opts.withDefaults(), stop: make(chan struct{})}
+}
+
+// Stop asks a run to stop scheduling and drain: calls in flight get up to
+// Grace to finish, then are cancelled. Safe to call more than once, from
+// any goroutine (a signal handler, a deadline timer).
+func (r *Runner) Stop() { r.stopOnce.Do(func() { close(r.stop) }) }
+
+// Result says how a run ended.
+type Result struct {
+	// Scheduled is the number of slots this run scheduled (each has a record).
+	Scheduled int64
+	// Next is the first seq this run did not schedule: Plan.Calls when the
+	// run went through, less when it was stopped (a resume goes on there).
+	Next int64
+	// Stopped is true when Stop or ctx ended the run early.
+	Stopped bool
+}
+
+// Lost is a slot with no record in an earlier, killed run: it was in
+// flight then, and its outcome is unknown.
+type Lost struct {
+	Seq       int64
+	Scheduled time.Time
+}
+
+// Run schedules seqs from `from` to the end of the plan, first writing a
+// cancelled record for each lost slot. Cancelling ctx cancels calls in
+// flight at once (they are recorded as cancelled); Stop drains them first.
+// Run returns when every scheduled slot has its record in the sink, and
+// the sink is synced. An error from the sink aborts the run.
+func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, error) {
+	o := r.opts
+	start := o.Now()
+	wall := start.UTC().Round(0) // for records; start keeps the monotonic reading
+	base := r.plan.Due(from)
+
+	callCtx, cancelCalls := context.WithCancel(ctx)
+	defer cancelCalls()
+	records := make(chan reuse.Record, 4096)
+	var sinkErr error
+	sinkFailed := make(chan struct{})
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		sinkErr = r.write(records, start, int64(len(lost))+r.plan.Calls-from)
+		if sinkErr != nil {
+			close(sinkFailed)
+			cancelCalls()
+			for range records { // let the callers finish
+			}
+		}
+	}()
+
+	for _, l := range lost {
+		records <- reuse.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: reuse.StatusCancelled,
+			Error: "no record: the earlier run ended while this call was in flight"}
+	}
+
+	var wg sync.WaitGroup
+	res := Result{Next: from}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+schedule:
+	for seq := from; seq < r.plan.Calls; seq++ {
+		offset := r.plan.Due(seq) - base
+		if wait := offset - o.Now().Sub(start); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-r.stop:
+				res.Stopped = true
+				break schedule
+			case <-ctx.Done():
+				res.Stopped = true
+				break schedule
+			case <-sinkFailed:
+				break schedule
+			}
+		} else {
+			select {
+			case <-r.stop:
+				res.Stopped = true
+				break schedule
+			case <-ctx.Done():
+				res.Stopped = true
+				break schedule
+			case <-sinkFailed:
+				break schedule
+			default:
+			}
+		}
+		res.Scheduled++
+		res.Next = seq + 1
+		rec := reuse.Record{Seq: seq, Scheduled: wall.Add(offset)}
+		late := o.Now().Sub(start) - offset
+		switch {
+		case late > o.MaxLateness:
+			rec.Status = reuse.StatusSkipped
+			rec.Error = fmt.Sprintf("overdue by %v when the scheduler reached it (more than %v): not sent", late.Round(time.Millisecond), o.MaxLateness)
+			records <- rec
+			continue
+		case r.inFlight.Load() >= int64(o.MaxInFlight):
+			rec.Status = reuse.StatusSkipped
+			rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
+			records <- rec
+			continue
+		}
+		r.inFlight.Add(1)
+		wg.Add(1)
+		rec.Sent = wall.Add(o.Now().Sub(start))
+		go func() {
+			defer wg.Done()
+			defer r.inFlight.Add(-1)
+			r.call(callCtx, &rec, wall, start)
+			records <- rec
+		}()
+	}
+
+	// Drain: wait for calls in flight, up to Grace when stopped early.
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	if res.Stopped {
+		grace := time.NewTimer(o.Grace)
+		select {
+		case <-drained:
+		case <-grace.C:
+			cancelCalls()
+		case <-ctx.Done():
+		}
+		grace.Stop()
+	}
+	<-drained
+	close(records)
+	<-writerDone
+	if sinkErr != nil {
+		return res, fmt.Errorf("run: %w", sinkErr)
+	}
+	return res, nil
+}
+
+func (r *Runner) call(ctx context.Context, rec *reuse.Record, wall, start time.Time) {
+	cctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	r.caller.Call(cctx, rec)
+	rec.Done = wall.Add(r.opts.Now().Sub(start))
+	switch {
+	case rec.Status == reuse.StatusOK:
+	case ctx.Err() != nil:
+		rec.Status, rec.ErrorClass = reuse.StatusCancelled, ""
+		rec.Error = "cancelled: the run was cancelled while this call was in flight"
+	case errors.Is(cctx.Err(), context.DeadlineExceeded):
+		rec.Status, rec.ErrorClass = reuse.StatusTimeout, reuse.ClassTimeout
+		rec.Error = fmt.Sprintf("no answer within %v", r.opts.Timeout)
+	case rec.Status == "":
+		rec.Status, rec.ErrorClass = reuse.StatusError, reuse.ClassBadBody
+		rec.Error = "the caller set no status"
+	}
+}
+
+// write is the one writer: it appends every record, syncs every SyncEvery
+// and reports progress every ProgressEvery.
+func (r *Runner) write(records <-chan reuse.Record, start time.Time, total int64) error {
+	o := r.opts
+	sync := time.NewTicker(o.SyncEvery)
+	defer sync.Stop()
+	progress := time.NewTicker(o.ProgressEvery)
+	defer progress.Stop()
+	p := Progress{Total: total, ByStatus: map[reuse.Status]int64{}, ByClass: map[reuse.ErrorClass]int64{}}
+	report := func() {
+		if o.Progress != nil {
+			p.Elapsed = o.Now().Sub(start)
+			o.Progress(p)
+		}
+	}
+	dirty := false
+	for {
+		select {
+		case rec, ok := <-records:
+			if !ok {
+				report()
+				return r.sink.Sync()
+			}
+			if err := r.sink.Append(&rec); err != nil {
+				return err
+			}
+			dirty = true
+			p.Done++
+			p.ByStatus[rec.Status]++
+			if rec.ErrorClass != "" {
+				p.ByClass[rec.ErrorClass]++
+			}
+		case <-sync.C:
+			if dirty {
+				if err := r.sink.Sync(); err != nil {
+					return err
+				}
+				dirty = false
+			}
+		case <-progress.C:
+			report()
+		}
+	}
+}

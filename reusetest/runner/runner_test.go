@@ -1,0 +1,237 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// memSink keeps records in memory, checking each seq arrives once.
+type memSink struct {
+	mu      sync.Mutex
+	records map[int64]reuse.Record
+	dupes   int
+	syncs   int
+	failAt  int // Append fails on this record number (1-based); 0 never
+}
+
+func newSink() *memSink { return &memSink{records: map[int64]reuse.Record{}} }
+
+func (s *memSink) Append(r *reuse.Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failAt > 0 && len(s.records)+1 == s.failAt {
+		return errors.New("disk full")
+	}
+	if _, ok := s.records[r.Seq]; ok {
+		s.dupes++
+	}
+	s.records[r.Seq] = *r
+	return nil
+}
+
+func (s *memSink) Sync() error { s.mu.Lock(); s.syncs++; s.mu.Unlock(); return nil }
+
+func (s *memSink) byStatus() map[reuse.Status]int {
+	out := map[reuse.Status]int{}
+	for _, r := range s.records {
+		out[r.Status]++
+	}
+	return out
+}
+
+// sleeper answers after d, or gives up when ctx is done.
+type sleeper struct {
+	d        time.Duration
+	inFlight atomic.Int64
+	maxSeen  atomic.Int64
+}
+
+func (c *sleeper) Call(ctx context.Context, rec *reuse.Record) {
+	n := c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	for {
+		m := c.maxSeen.Load()
+		if n <= m || c.maxSeen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	select {
+	case <-time.After(c.d):
+		rec.Status, rec.InstanceID = reuse.StatusOK, "env"
+	case <-ctx.Done():
+	}
+}
+
+var plan100 = reuse.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}
+
+func TestOpenLoopSendsOnSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		// Calls take 2 s, far longer than the 100 ms between them: an open
+		// loop keeps sending on time regardless.
+		res, err := New(plan100, &sleeper{d: 2 * time.Second}, sink, Options{}).Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.DeepEqual(res, Result{Scheduled: 100, Next: 100}))
+		assert.Check(t, is.Len(sink.records, 100))
+		assert.Check(t, is.Equal(sink.dupes, 0))
+		start := sink.records[0].Scheduled
+		for seq, r := range sink.records {
+			assert.Check(t, is.Equal(r.Status, reuse.StatusOK))
+			assert.Check(t, r.Scheduled.Equal(start.Add(time.Duration(seq)*100*time.Millisecond)), "seq %d", seq)
+			assert.Check(t, r.Sent.Equal(r.Scheduled), "seq %d sent late: %v", seq, r.Sent.Sub(r.Scheduled))
+			assert.Check(t, is.Equal(r.Done.Sub(r.Sent), 2*time.Second))
+		}
+	})
+}
+
+func TestInFlightBoundSkipsInsteadOfBlocking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		c := &sleeper{d: time.Second} // 10/s x 1 s needs 10 in flight
+		_, err := New(plan100, c, sink, Options{MaxInFlight: 4}).Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.Len(sink.records, 100), "every slot has a record")
+		assert.Check(t, c.maxSeen.Load() <= 4)
+		st := sink.byStatus()
+		assert.Check(t, st[reuse.StatusSkipped] > 0 && st[reuse.StatusOK] > 0, "%v", st)
+		for _, r := range sink.records {
+			if r.Status == reuse.StatusSkipped {
+				assert.Check(t, r.Sent.IsZero() && is.Contains(r.Error, "4 calls in flight")().Success())
+			} else {
+				assert.Check(t, r.Sent.Equal(r.Scheduled), "sent calls stay on schedule")
+			}
+		}
+	})
+}
+
+func TestTimeoutRecordsTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		plan := reuse.Plan{Calls: 5, RatePerSec: 10}
+		_, err := New(plan, &sleeper{d: time.Hour}, sink, Options{Timeout: 3 * time.Second}).Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		for _, r := range sink.records {
+			assert.Check(t, is.Equal(r.Status, reuse.StatusTimeout))
+			assert.Check(t, is.Equal(r.ErrorClass, reuse.ClassTimeout))
+			assert.Check(t, is.Equal(r.Done.Sub(r.Sent), 3*time.Second))
+		}
+	})
+}
+
+func TestOverdueSlotsAreSkippedNotBurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The clock jumps 10 s (a suspended laptop) while slot 20 is
+		// awaited: slots more than MaxLateness overdue are recorded as
+		// skipped, not sent in a burst.
+		var jump atomic.Int64
+		now := func() time.Time { return time.Now().Add(time.Duration(jump.Load())) }
+		sink := newSink()
+		caller := callerFunc(func(ctx context.Context, rec *reuse.Record) {
+			if rec.Seq == 19 {
+				jump.Store(int64(10 * time.Second))
+			}
+			rec.Status = reuse.StatusOK
+		})
+		plan := reuse.Plan{Calls: 200, RatePerSec: 10}
+		_, err := New(plan, caller, sink, Options{Now: now}).Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.Len(sink.records, 200))
+		// The jump lands while the scheduler waits for slot 20, which fires
+		// when the clock reads 2.0 + 10 = 12.0 s: slots due before 11.0 s
+		// (seq 20..109) are more than 1 s overdue and skipped; seq 110 on
+		// is sent, on the new clock's schedule.
+		for seq := int64(0); seq < 200; seq++ {
+			r := sink.records[seq]
+			want := reuse.StatusOK
+			if seq >= 20 && seq <= 109 {
+				want = reuse.StatusSkipped
+				assert.Check(t, is.Contains(r.Error, "overdue by"))
+			}
+			assert.Check(t, is.Equal(r.Status, want), "seq %d", seq)
+		}
+	})
+}
+
+type callerFunc func(context.Context, *reuse.Record)
+
+func (f callerFunc) Call(ctx context.Context, rec *reuse.Record) { f(ctx, rec) }
+
+func TestStopDrainsThenCancels(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		r := New(plan100, &sleeper{d: 500 * time.Millisecond}, sink, Options{})
+		time.AfterFunc(2050*time.Millisecond, r.Stop)
+		res, err := r.Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, res.Stopped)
+		assert.Check(t, is.Equal(res.Scheduled, int64(21)), "slots 0..20 were due by 2.05 s")
+		assert.Check(t, is.Equal(res.Next, int64(21)))
+		assert.Check(t, is.Len(sink.records, 21))
+		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusOK], 21), "drained calls finished")
+
+		// With a grace shorter than the calls, the rest are cancelled.
+		sink = newSink()
+		r = New(plan100, &sleeper{d: time.Hour}, sink, Options{Grace: time.Second})
+		time.AfterFunc(1050*time.Millisecond, r.Stop)
+		_, err = r.Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.Len(sink.records, 11))
+		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusCancelled], 11))
+	})
+}
+
+func TestCancelCancelsCallsInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(550*time.Millisecond, cancel)
+		res, err := New(plan100, &sleeper{d: time.Hour}, sink, Options{}).Run(ctx, 0, nil)
+		assert.NilError(t, err)
+		assert.Check(t, res.Stopped)
+		assert.Check(t, is.Len(sink.records, 6))
+		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusCancelled], 6))
+	})
+}
+
+func TestResumeRecordsLostSlotsAndGoesOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		lost := []Lost{{Seq: 7, Scheduled: time.Unix(0, 0)}, {Seq: 9, Scheduled: time.Unix(1, 0)}}
+		res, err := New(plan100, &sleeper{d: 10 * time.Millisecond}, sink, Options{}).Run(t.Context(), 90, lost)
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(res.Scheduled, int64(10)))
+		assert.Check(t, is.Len(sink.records, 12))
+		assert.Check(t, is.Equal(sink.records[7].Status, reuse.StatusCancelled))
+		assert.Check(t, is.Contains(sink.records[9].Error, "earlier run ended"))
+		// The resumed schedule starts now: slot 90 is not overdue.
+		assert.Check(t, is.Equal(sink.records[90].Status, reuse.StatusOK))
+	})
+}
+
+func TestSinkFailureAbortsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		sink.failAt = 5
+		_, err := New(plan100, &sleeper{d: time.Millisecond}, sink, Options{}).Run(t.Context(), 0, nil)
+		assert.Check(t, is.ErrorContains(err, "disk full"))
+	})
+}
+
+func TestSyncsAtLeastEverySecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newSink()
+		_, err := New(plan100, &sleeper{d: time.Millisecond}, sink, Options{}).Run(t.Context(), 0, nil)
+		assert.NilError(t, err)
+		// 10 s of records: a sync each second, and one at the end.
+		assert.Check(t, sink.syncs >= 10, "syncs %d", sink.syncs)
+	})
+}

@@ -1,0 +1,141 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"syscall"
+	"unicode"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// MaxBody is the most of a response body a target reads (64 KiB); a longer
+// body is a bad_body failure, read no further.
+const MaxBody = 64 << 10
+
+// probeBody is what the probe answers; only the fields a record keeps.
+type probeBody struct {
+	InstanceID string `json:"instance_id"`
+	Invocation int64  `json:"invocation"`
+	LogStream  string `json:"log_stream"`
+	BootID     string `json:"boot_id"`
+}
+
+// maxPlainID bounds the 2021 probe's plain-text id.
+const maxPlainID = 128
+
+// parseBody fills rec from a probe's answer: our probe's JSON, or the 2021
+// probe's plain-text body (the id and nothing else).
+func parseBody(body []byte, rec *reuse.Record) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var b probeBody
+		if err := json.Unmarshal(trimmed, &b); err != nil || b.InstanceID == "" {
+			fail(rec, reuse.StatusError, reuse.ClassBadBody, "response is JSON without an instance_id")
+			return
+		}
+		rec.Status = reuse.StatusOK
+		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
+		return
+	}
+	if len(trimmed) == 0 || len(trimmed) > maxPlainID || strings.IndexFunc(string(trimmed), func(r rune) bool {
+		return unicode.IsSpace(r) || !unicode.IsPrint(r)
+	}) >= 0 {
+		fail(rec, reuse.StatusError, reuse.ClassBadBody, fmt.Sprintf("response is neither probe JSON nor a plain-text id (%d bytes)", len(body)))
+		return
+	}
+	rec.Status, rec.InstanceID = reuse.StatusOK, string(trimmed)
+}
+
+func fail(rec *reuse.Record, st reuse.Status, class reuse.ErrorClass, msg string) {
+	rec.Status, rec.ErrorClass, rec.Error = st, class, msg
+}
+
+// errTooLarge marks a body over MaxBody.
+var errTooLarge = errors.New("response body over the 64 KiB cap")
+
+// readCapped reads at most MaxBody bytes of r, and fails on more.
+func readCapped(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBody {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// classify turns a transport error into a record. Messages come from the
+// error's innermost causes, never from url.Error (which quotes the URL).
+func classify(rec *reuse.Record, err error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var dns *net.DNSError
+	var opErr *net.OpError
+	var recordErr tls.RecordHeaderError
+	var verifyErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		fail(rec, reuse.StatusTimeout, reuse.ClassTimeout, "no answer within the timeout")
+	case errors.Is(err, context.Canceled):
+		fail(rec, reuse.StatusCancelled, "", "cancelled")
+	case errors.As(err, &dns):
+		fail(rec, reuse.StatusError, reuse.ClassDNS, "dns: "+dns.Err)
+	case errors.As(err, &recordErr) || errors.As(err, &verifyErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr):
+		fail(rec, reuse.StatusError, reuse.ClassTLS, "tls: "+err.Error())
+	case errors.Is(err, errTooLarge):
+		fail(rec, reuse.StatusError, reuse.ClassBadBody, err.Error())
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		fail(rec, reuse.StatusError, reuse.ClassConnect, "connect: "+opErr.Err.Error())
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		fail(rec, reuse.StatusError, reuse.ClassConnect, "connection closed mid-call: "+err.Error())
+	default:
+		fail(rec, reuse.StatusError, reuse.ClassConnect, "transport: "+err.Error())
+	}
+}
+
+// classifyStatus turns a non-200 HTTP answer into a record.
+func classifyStatus(rec *reuse.Record, status int) {
+	text := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	switch {
+	case status == http.StatusTooManyRequests:
+		fail(rec, reuse.StatusThrottled, reuse.ClassThrottled, text)
+	case status >= 500:
+		fail(rec, reuse.StatusError, reuse.ClassHTTP5xx, text)
+	default:
+		fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, text)
+	}
+}
+
+// Redact describes u without secrets: no user-info, and every query value
+// replaced, so the description can go into logs, headers and summaries.
+func Redact(u *url.URL) string {
+	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	s := r.String()
+	if q := u.Query(); len(q) > 0 {
+		keys := make([]string, 0, len(q))
+		for k := range q {
+			keys = append(keys, k+"=REDACTED")
+		}
+		sort.Strings(keys)
+		s += "?" + strings.Join(keys, "&")
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package target
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// emptySHA256 is the SigV4 payload hash of a GET's empty body.
+var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToString(h[:]) }()
+
+// HTTP calls a Function URL or API Gateway URL with GET ?sleep_ms=N.
+type HTTP struct {
+	url     *url.URL
+	client  *http.Client
+	signer  *v4.Signer
+	creds   aws.CredentialsProvider
+	region  string
+	sleepMS string
+}
+
+// HTTPOptions configures an HTTP target.
+type HTTPOptions struct {
+	// AWS, when set, signs every request with SigV4 for service "lambda"
+	// (a Function URL with AWS_IAM auth), with its credentials and region.
+	AWS *aws.Config
+	// MaxConns bounds connections to the host; 0 means no bound. Idle
+	// connections are kept alive for reuse.
+	MaxConns int
+}
+
+// NewHTTP returns a target for rawURL, calling it with the plan's handler sleep.
+func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// err quotes the URL: say only what is wrong.
+		return nil, fmt.Errorf("http target: LAMBDA_REUSE_URL must be an http(s) URL with a host")
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 0
+	transport.MaxIdleConnsPerHost = 4096
+	transport.MaxConnsPerHost = opts.MaxConns
+	transport.IdleConnTimeout = 5 * time.Minute
+	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects},
+		sleepMS: strconv.FormatInt(handlerMS, 10)}
+	if opts.AWS != nil {
+		if opts.AWS.Region == "" {
+			return nil, fmt.Errorf("http target: IAM auth needs a region (AWS_REGION or a profile's region)")
+		}
+		h.signer, h.creds, h.region = v4.NewSigner(), opts.AWS.Credentials, opts.AWS.Region
+	}
+	return h, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Describe is the redacted URL.
+func (h *HTTP) Describe() string {
+	d := Redact(h.url)
+	if h.signer != nil {
+		d += " (IAM)"
+	}
+	return d
+}
+
+// Call sends one GET and fills rec.
+func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
+	u := *h.url
+	q := u.Query()
+	q.Set("sleep_ms", h.sleepMS)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
+		return
+	}
+	if h.signer != nil {
+		creds, err := h.creds.Retrieve(ctx)
+		if err != nil {
+			fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, "sign request: no AWS credentials")
+			return
+		}
+		if err := h.signer.SignHTTP(ctx, creds, req, emptySHA256, "lambda", h.region, time.Now()); err != nil {
+			fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, "sign request failed")
+			return
+		}
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		classify(rec, err)
+		return
+	}
+	defer resp.Body.Close()
+	body, err := readCapped(resp.Body)
+	if err != nil {
+		classify(rec, err)
+		return
+	}
+	if resp.StatusCode != http.StatusOK {
+		classifyStatus(rec, resp.StatusCode)
+		return
+	}
+	parseBody(body, rec)
+}

@@ -1,0 +1,152 @@
+package target
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Invoke calls a function through the Lambda Invoke API
+// (POST /2015-03-31/functions/{name}/invocations) with {"sleep_ms": N}.
+type Invoke struct {
+	client    *lambda.Client
+	function  string
+	qualifier *string
+	payload   []byte
+}
+
+// NewInvoke returns a target for function (a name or ARN) and an optional
+// qualifier, with cfg from config.LoadDefaultConfig, so AWS_REGION,
+// AWS_PROFILE and AWS_ENDPOINT_URL_LAMBDA work. SDK retries are off: a
+// retry is a hidden extra invocation that would corrupt the counts.
+func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*Invoke, error) {
+	if function == "" {
+		return nil, errors.New("invoke target: no function name")
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("invoke target: no region (set AWS_REGION or a profile's region)")
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 4096
+	client := lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+		o.Retryer = aws.NopRetryer{}
+		o.HTTPClient = &http.Client{Transport: cappedTransport{transport}}
+	})
+	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d}`, handlerMS)}
+	if qualifier != "" {
+		inv.qualifier = aws.String(qualifier)
+	}
+	return inv, nil
+}
+
+// Describe names the function and qualifier (neither is secret).
+func (inv *Invoke) Describe() string {
+	d := "invoke:" + inv.function
+	if inv.qualifier != nil {
+		d += ":" + *inv.qualifier
+	}
+	return d
+}
+
+// Call invokes the function once and fills rec.
+func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
+	out, err := inv.client.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName: aws.String(inv.function),
+		Qualifier:    inv.qualifier,
+		Payload:      inv.payload,
+	})
+	if err != nil {
+		classifyInvoke(rec, err)
+		return
+	}
+	if out.FunctionError != nil {
+		fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+*out.FunctionError+": "+errorMessage(out.Payload))
+		return
+	}
+	parseBody(out.Payload, rec)
+}
+
+func classifyInvoke(rec *reuse.Record, err error) {
+	var throttled *types.TooManyRequestsException
+	var respErr *awshttp.ResponseError
+	switch {
+	case errors.As(err, &throttled):
+		fail(rec, reuse.StatusThrottled, reuse.ClassThrottled, "TooManyRequestsException")
+	case errors.As(err, &respErr):
+		// An API error with its status: the SDK's message names the
+		// operation and error code, not credentials.
+		classifyStatus(rec, respErr.HTTPStatusCode())
+		if code := apiErrorCode(err); code != "" {
+			rec.Error += ": " + code
+		}
+	default:
+		classify(rec, err)
+	}
+}
+
+func apiErrorCode(err error) string {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return coded.ErrorCode()
+	}
+	return ""
+}
+
+// errorMessage is a function error payload's errorMessage, shortened.
+func errorMessage(payload []byte) string {
+	var e struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if jsonErr := json.Unmarshal(payload, &e); jsonErr != nil || e.ErrorMessage == "" {
+		return "(no errorMessage)"
+	}
+	if len(e.ErrorMessage) > 200 {
+		return e.ErrorMessage[:200] + "..."
+	}
+	return strings.ToValidUTF8(e.ErrorMessage, "?")
+}
+
+// cappedTransport caps every response body at MaxBody: reading past it is
+// an error, so the SDK never holds a larger payload.
+type cappedTransport struct{ next http.RoundTripper }
+
+func (c cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: MaxBody}
+	return resp, nil
+}
+
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more than allowed means the body is too large.
+		var one [1]byte
+		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
