@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,11 +80,16 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	q := u.Query()
 	q.Set("sleep_ms", h.sleepMS)
 	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	// An empty but non-nil body, without GetBody, makes the request not
+	// "replayable": net/http would otherwise silently resend a GET whose
+	// reused connection broke after sending, and every resend is a hidden
+	// extra invocation. The GET still goes out without a body.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), io.NopCloser(strings.NewReader("")))
 	if err != nil {
 		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
 		return
 	}
+	req.GetBody, req.ContentLength = nil, 0
 	if h.signer != nil {
 		creds, err := h.creds.Retrieve(ctx)
 		if err != nil {

@@ -80,9 +80,11 @@ func classifyInvoke(rec *reuse.Record, err error) {
 	var throttled *types.TooManyRequestsException
 	var respErr *awshttp.ResponseError
 	switch {
+	case errors.Is(err, errTooLarge):
+		fail(rec, reuse.StatusError, reuse.ClassBadBody, errTooLarge.Error())
 	case errors.As(err, &throttled):
 		fail(rec, reuse.StatusThrottled, reuse.ClassThrottled, "TooManyRequestsException")
-	case errors.As(err, &respErr):
+	case errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 400:
 		// An API error with its status: the SDK's message names the
 		// operation and error code, not credentials.
 		classifyStatus(rec, respErr.HTTPStatusCode())

@@ -1,0 +1,250 @@
+package reusetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// secret stands in for a token in an endpoint URL: it must never be written.
+const secret = "s3cr3t-t0k3n"
+
+// startSim serves a simulated pool on loopback, 100 times faster than real
+// time (a 500 ms handler answers in 5 ms).
+func startSim(t *testing.T, faults lambdasim.Faults) (*lambdasim.Server, string) {
+	t.Helper()
+	sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Faults: faults})
+	assert.NilError(t, err)
+	srv := httptest.NewServer(sim) // 127.0.0.1
+	t.Cleanup(srv.Close)
+	return sim, srv.URL
+}
+
+// targetEnv returns the environment that points a live run at the
+// simulated endpoint, through the HTTP target or the Invoke API.
+func targetEnv(t *testing.T, kind, baseURL string) func(string) string {
+	env := map[string]string{}
+	switch kind {
+	case "http":
+		env[EnvURL] = baseURL + "/?token=" + secret
+	case "invoke":
+		env[EnvFunction] = "probe"
+		// The SDK reads these through config.LoadDefaultConfig.
+		for k, v := range map[string]string{
+			"AWS_ENDPOINT_URL_LAMBDA": baseURL, "AWS_REGION": "eu-west-1",
+			"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": secret,
+			"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true",
+		} {
+			t.Setenv(k, v)
+		}
+	}
+	return func(k string) string { return env[k] }
+}
+
+func runLive(t *testing.T, kind, baseURL string, plan reuse.Plan, logPath string, opts runner.Options) (reuse.Summary, runner.Result, string) {
+	t.Helper()
+	caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, baseURL), plan.HandlerMS)
+	assert.NilError(t, err)
+	var out bytes.Buffer
+	opts.ProgressEvery = 100 * time.Millisecond
+	l := &Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}
+	sum, res, err := l.Run(t.Context(), nil)
+	assert.NilError(t, err, "output:\n%s", out.String())
+	return sum, res, out.String()
+}
+
+// logCounts reads a log: calls per instance, and records per seq.
+func logCounts(t *testing.T, path string) (map[string]int64, []int, []reuse.Record) {
+	t.Helper()
+	f, err := os.Open(path)
+	assert.NilError(t, err)
+	defer f.Close()
+	perInstance := map[string]int64{}
+	var recs []reuse.Record
+	st, _, err := recordlog.Read(f, nil, func(r *reuse.Record) {
+		if r.Status == reuse.StatusOK {
+			perInstance[r.InstanceID]++
+		}
+		recs = append(recs, *r)
+	})
+	assert.NilError(t, err) // Read refuses duplicate seqs
+	perSeq := make([]int, st.Plan.Calls)
+	for _, r := range recs {
+		perSeq[r.Seq]++
+	}
+	return perInstance, perSeq, recs
+}
+
+func TestLiveRunMatchesTheServersCounts(t *testing.T) {
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			sim, url := startSim(t, lambdasim.Faults{})
+			plan := reuse.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 500}
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			sum, res, out := runLive(t, kind, url, plan, logPath, runner.Options{})
+			assert.Check(t, is.DeepEqual(res, runner.Result{Scheduled: 600, Next: 600}))
+
+			truth := sim.Counts()
+			perInstance, perSeq, _ := logCounts(t, logPath)
+			for seq, n := range perSeq {
+				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+			}
+			assert.Check(t, is.DeepEqual(perInstance, truth.Calls), "calls per instance, log vs server")
+			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)))
+			assert.Check(t, is.Equal(sum.Instances.Count, len(truth.Calls)))
+			assert.Check(t, is.Equal(int64(sum.Instances.ColdStarts), truth.Pool.Started))
+			assert.Check(t, sum.Instances.Count > 1, "300/s x 5 ms needs more than one environment")
+			assert.Check(t, is.Contains(out, "progress: "))
+
+			// No secret anywhere: log, output, summary.
+			logBytes, err := os.ReadFile(logPath)
+			assert.NilError(t, err)
+			sumJSON, err := json.Marshal(sum)
+			assert.NilError(t, err)
+			for what, b := range map[string]string{"log": string(logBytes), "output": out, "summary": string(sumJSON)} {
+				assert.Check(t, !strings.Contains(b, secret), "%s leaks the secret", what)
+			}
+			if kind == "http" {
+				assert.Check(t, is.Contains(string(sumJSON), `?token=REDACTED`))
+			}
+		})
+	}
+}
+
+func TestLiveFaultsAreClassified(t *testing.T) {
+	faults := lambdasim.Faults{FunctionError: 0.05, Throttle: 0.05, ServerError: 0.05, Slow: 0.05,
+		Reset: 0.05, Malformed: 0.05, Oversized: 0.05, SlowDelay: 5 * time.Second}
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			sim, url := startSim(t, faults)
+			plan := reuse.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			sum, _, _ := runLive(t, kind, url, plan, logPath, runner.Options{Timeout: 300 * time.Millisecond})
+			_, perSeq, recs := logCounts(t, logPath)
+			for seq, n := range perSeq {
+				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+			}
+			truth := sim.Counts()
+			classes := map[reuse.ErrorClass]int64{}
+			for _, r := range recs {
+				classes[r.ErrorClass]++
+				if r.Status == reuse.StatusOK {
+					assert.Check(t, r.InstanceID != "" && r.InstanceID != "too-late")
+				}
+			}
+			f := truth.Faults
+			want := map[reuse.ErrorClass]int64{
+				reuse.ClassThrottled: f["throttle"],
+				reuse.ClassTimeout:   f["slow"],
+				reuse.ClassConnect:   f["reset"],
+				reuse.ClassBadBody:   f["malformed"] + f["oversized"],
+			}
+			if kind == "http" {
+				want[reuse.ClassHTTP5xx] = f["function_error"] + f["server_error"]
+			} else {
+				want[reuse.ClassFunctionError] = f["function_error"]
+				want[reuse.ClassHTTP5xx] = f["server_error"]
+			}
+			var served int64
+			for _, n := range truth.Calls {
+				served += n
+			}
+			want[""] = served // the rest were served
+			assert.Check(t, is.DeepEqual(classes, want), "error classes vs injected faults %v", f)
+			assert.Check(t, is.Equal(sum.Requests.OK, served))
+			assert.Check(t, is.Equal(sum.Requests.Total, int64(400)))
+			for k := range maps.Keys(f) {
+				assert.Check(t, f[k] > 0, "fault %s was injected", k)
+			}
+		})
+	}
+}
+
+func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
+	_, url := startSim(t, lambdasim.Faults{})
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	plan := reuse.Plan{Calls: 20, RatePerSec: 100, HandlerMS: 0}
+	runLive(t, "http", url, plan, logPath, runner.Options{})
+	before, err := os.ReadFile(logPath)
+	assert.NilError(t, err)
+
+	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), 0)
+	assert.NilError(t, err)
+	other := plan
+	other.Calls = 30
+	l := &Live{Plan: other, Caller: caller, LogPath: logPath, Out: &bytes.Buffer{}}
+	_, _, err = l.Run(t.Context(), nil)
+	assert.Check(t, errors.Is(err, recordlog.ErrPlanMismatch))
+	after, err := os.ReadFile(logPath)
+	assert.NilError(t, err)
+	assert.Check(t, bytes.Equal(before, after), "nothing written")
+}
+
+func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
+	sim, url := startSim(t, lambdasim.Faults{})
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
+	assert.NilError(t, err)
+	stop := make(chan struct{})
+	time.AfterFunc(500*time.Millisecond, func() { close(stop) })
+	var out bytes.Buffer
+	_, res, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), stop)
+	assert.NilError(t, err)
+	assert.Check(t, res.Stopped && res.Next > 0 && res.Next < 300, "%+v", res)
+
+	sum, res2, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(res2.Scheduled, 300-res.Next))
+	assert.Check(t, is.Contains(out.String(), "resuming "))
+	_, perSeq, _ := logCounts(t, logPath)
+	for seq, n := range perSeq {
+		assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+	}
+	assert.Check(t, is.Equal(sum.Requests.Total, int64(300)), "the summary covers both segments")
+	var served int64
+	for _, n := range sim.Counts().Calls {
+		served += n
+	}
+	assert.Check(t, is.Equal(sum.Requests.OK, served))
+}
+
+func TestNewCallerNeedsOneTarget(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	_, _, err := NewCaller(context.Background(), env(nil), 0)
+	assert.Check(t, errors.Is(err, ErrNoTarget))
+	assert.Check(t, is.ErrorContains(err, "LAMBDA_REUSE_URL"))
+	_, _, err = NewCaller(context.Background(), env(map[string]string{EnvURL: "http://x", EnvFunction: "f"}), 0)
+	assert.Check(t, is.ErrorContains(err, "set one"))
+	_, _, err = NewCaller(context.Background(), env(map[string]string{EnvURL: "http://x", EnvAuth: "basic"}), 0)
+	assert.Check(t, is.ErrorContains(err, `LAMBDA_REUSE_AUTH="basic": want iam`))
+	_, _, err = NewCaller(context.Background(), env(map[string]string{EnvURL: "ftp://u:" + secret + "@x"}), 0)
+	assert.Check(t, is.ErrorContains(err, "must be an http(s) URL"))
+	assert.Check(t, !strings.Contains(err.Error(), secret))
+}
+
+func TestCostEstimate(t *testing.T) {
+	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (lambda-facts.md).
+	arm, x86 := EstimateCost(reuse.SeedPlan(), 128, FrontDoorInvoke)
+	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
+	assert.Check(t, is.Equal(round2(arm), 0.12+0.50))
+	arm, _ = EstimateCost(reuse.SeedPlan(), 128, FrontDoorAPIGateway)
+	assert.Check(t, is.Equal(round2(arm), 0.12+0.50+0.60))
+}
+
+func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }

@@ -1,0 +1,135 @@
+package recordlog
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+var (
+	plan = reuse.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 500}
+	t0   = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func rec(seq int64) *reuse.Record {
+	at := t0.Add(plan.Due(seq))
+	return &reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(time.Second), Status: reuse.StatusOK,
+		InstanceID: "i" + string(rune('a'+seq%3)), Invocation: seq/3 + 1}
+}
+
+func writeLog(t *testing.T, path string, seqs ...int64) State {
+	t.Helper()
+	w, st, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	for _, s := range seqs {
+		assert.NilError(t, w.Append(rec(s)))
+	}
+	assert.NilError(t, w.Close())
+	return st
+}
+
+func TestResumeContinuesAfterTheLastRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	st := writeLog(t, path, 0, 1, 2, 4) // 3 was in flight when the run died
+	assert.Check(t, is.Equal(st.Count, int64(0)), "a new log holds nothing")
+
+	var seen []int64
+	w, st, err := Open(path, plan, "https://example.test/", t0.Add(time.Hour), func(r *reuse.Record) { seen = append(seen, r.Seq) })
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+	assert.Check(t, is.DeepEqual(seen, []int64{0, 1, 2, 4}))
+	assert.Check(t, is.Equal(st.Count, int64(4)))
+	assert.Check(t, is.Equal(st.Next, int64(5)))
+	assert.Check(t, is.Equal(st.Segments, 1))
+	assert.Check(t, is.DeepEqual(st.Missing(), []int64{3}))
+	assert.Check(t, st.Scheduled(3).Equal(t0.Add(300*time.Millisecond)), "dated from the segment's start")
+}
+
+func TestCutOffLastLineIsDroppedBeforeAppending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	writeLog(t, path, 0, 1)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	assert.NilError(t, err)
+	_, err = f.WriteString(`{"seq":2,"scheduled":"2026-11-01T00:0`) // killed mid-write
+	assert.NilError(t, err)
+	assert.NilError(t, f.Close())
+
+	w, st, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(st.Next, int64(2)), "the cut-off record does not count")
+	assert.NilError(t, w.Append(rec(2)))
+	assert.NilError(t, w.Close())
+
+	f, err = os.Open(path)
+	assert.NilError(t, err)
+	defer f.Close()
+	st, _, err = Read(f, nil, nil)
+	assert.NilError(t, err, "the log is whole again")
+	assert.Check(t, is.Equal(st.Count, int64(3)))
+	assert.Check(t, is.Equal(st.Segments, 2))
+}
+
+func TestAnotherPlanIsRefusedAndNothingWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	writeLog(t, path, 0, 1)
+	before, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	other := plan
+	other.RatePerSec = 20
+	_, _, err = Open(path, other, "https://example.test/", t0, nil)
+	assert.Check(t, errors.Is(err, ErrPlanMismatch))
+	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
+	assert.Check(t, is.ErrorContains(err, "this run has 10 calls at 20/s"))
+	_, _, err = Open(path, plan, "https://other.test/", t0, nil)
+	assert.Check(t, errors.Is(err, ErrPlanMismatch), "another target is refused too")
+	after, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(after), string(before)))
+}
+
+func TestReadRejectsACorruptLog(t *testing.T) {
+	for name, content := range map[string]string{
+		"record before header": `{"seq":0,"scheduled":"2026-11-01T00:00:00Z","status":"ok"}` + "\n",
+		"garbage mid-file":     "not json\n{}\n",
+	} {
+		_, _, err := Read(strings.NewReader(content), nil, nil)
+		assert.Check(t, err != nil, name)
+	}
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	writeLog(t, path, 0, 1, 1)
+	f, err := os.Open(path)
+	assert.NilError(t, err)
+	defer f.Close()
+	_, _, err = Read(f, nil, nil)
+	assert.Check(t, is.ErrorContains(err, "seq 1 recorded twice"))
+}
+
+func TestSummarizeFromTheLogAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	writeLog(t, path, 0, 1, 2, 3, 4)
+	w, _, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	for s := int64(5); s < 10; s++ {
+		assert.NilError(t, w.Append(rec(s)))
+	}
+	assert.NilError(t, w.Close())
+
+	got, err := Summarize(path)
+	assert.NilError(t, err)
+	direct := reuse.NewSummarizer(plan, "https://example.test/", nil)
+	for s := int64(0); s < 10; s++ {
+		direct.Add(rec(s))
+	}
+	assert.Check(t, is.DeepEqual(got, direct.Summary()), "both segments, same summary as the records")
+	assert.Check(t, is.Equal(got.Instances.Count, 3))
+
+	_, err = Summarize(filepath.Join(t.TempDir(), "missing.jsonl"))
+	assert.Check(t, err != nil)
+}
