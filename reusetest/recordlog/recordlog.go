@@ -154,8 +154,8 @@ func Open(path string, plan reuse.Plan, target string, now time.Time, fn func(*r
 	}
 	st, end, err := Read(f, nil, fn)
 	if err == nil && st.Segments > 0 && (st.Plan != plan || st.Target != target) {
-		err = fmt.Errorf("open log %s: %w: the log has %d calls at %g/s, handler %d ms, target %s; this run has %d calls at %g/s, handler %d ms, target %s: use another -reuse.log, or the log's flags",
-			path, ErrPlanMismatch, st.Plan.Calls, st.Plan.RatePerSec, st.Plan.HandlerMS, st.Target, plan.Calls, plan.RatePerSec, plan.HandlerMS, target)
+		err = fmt.Errorf("%w: the log has %d calls at %g/s, handler %d ms, target %s; this run has %d calls at %g/s, handler %d ms, target %s: use another -reuse.log, or the log's flags",
+			ErrPlanMismatch, st.Plan.Calls, st.Plan.RatePerSec, st.Plan.HandlerMS, st.Target, plan.Calls, plan.RatePerSec, plan.HandlerMS, target)
 	}
 	if err == nil {
 		// Drop a cut-off last line, then append after the complete ones.
