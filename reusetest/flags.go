@@ -7,6 +7,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
 )
 
 // Flags are the -reuse.* test flags that let a user run what-ifs without
@@ -21,6 +22,8 @@ type Flags struct {
 	Placement string
 	Arrivals  string
 	Out       string
+	Timeout   time.Duration
+	Log       string
 }
 
 // DefaultFlags are the flags' values when none is given.
@@ -33,6 +36,7 @@ func DefaultFlags() Flags {
 		Profile:   lambdasim.DefaultProfile,
 		Placement: string(lambdasim.DefaultPlacement),
 		Arrivals:  lambdasim.ArrivalsFixed,
+		Timeout:   runner.DefaultTimeout,
 	}
 }
 
@@ -47,7 +51,9 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: seed-2021 or go-2026")
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: mru, lru, random or newest")
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: fixed or poisson")
-	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: a file under out/ at the module root, git-ignored)")
+	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
+	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
+	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
 
@@ -80,10 +86,10 @@ func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 }
 
 // IsDefaultSimulation reports whether the flags describe the default
-// simulated seed experiment, the one the golden file records. The output
-// path does not matter.
+// simulated seed experiment, the one the golden file records. Output paths
+// and live-only flags do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
-	g := *f
-	g.Out = ""
-	return g == DefaultFlags()
+	g, d := *f, DefaultFlags()
+	g.Out, g.Log, g.Timeout = d.Out, d.Log, d.Timeout
+	return g == d
 }

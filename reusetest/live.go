@@ -111,6 +111,9 @@ type Live struct {
 	Out io.Writer
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// StopBy, if set, stops scheduling at that time and drains, as the
+	// first signal does (so a go test -timeout deadline ends a run cleanly).
+	StopBy time.Time
 }
 
 // Run runs (or resumes) the plan. Closing stop stops scheduling and drains;
@@ -137,12 +140,15 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	}
 
 	remaining := l.Plan.Calls - st.Next
-	fmt.Fprintf(l.Out, "live run against %s\nplan: %d calls at %g/s, handler %d ms: %v in all\n",
-		desc, l.Plan.Calls, l.Plan.RatePerSec, l.Plan.HandlerMS, l.Plan.Duration().Round(time.Second))
-	if st.Count > 0 {
+	fmt.Fprintf(l.Out, "live run against %s\nplan: %d calls at %g/s, handler %d ms: %s in all\n",
+		desc, l.Plan.Calls, l.Plan.RatePerSec, l.Plan.HandlerMS, reuse.HumanDuration(l.Plan.Duration()))
+	switch {
+	case st.Count > 0 && remaining == 0 && len(lost) == 0:
+		fmt.Fprintf(l.Out, "%s is complete: nothing to call; summarizing it (use another -reuse.log for a new run)\n", l.LogPath)
+	case st.Count > 0:
 		fmt.Fprintf(l.Out, "resuming %s: %d records in %d segments; %d lost in flight (recorded as cancelled); %d calls to go, about %v\n",
-			l.LogPath, st.Count, st.Segments, len(lost), remaining, (time.Duration(float64(remaining)/l.Plan.RatePerSec) * time.Second).Round(time.Second))
-	} else {
+			l.LogPath, st.Count, st.Segments, len(lost), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/l.Plan.RatePerSec*1e9)))
+	default:
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
 	opts := l.Options
@@ -163,6 +169,12 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 			case <-ctx.Done():
 			}
 		}()
+	}
+	if !l.StopBy.IsZero() {
+		defer time.AfterFunc(l.StopBy.Sub(now()), func() {
+			fmt.Fprintf(l.Out, "stopping before the test deadline; rerun with the same flags to resume\n")
+			r.Stop()
+		}).Stop()
 	}
 	res, err := r.Run(ctx, st.Next, lost)
 	if err != nil {

@@ -77,3 +77,19 @@ func DefaultSimOut(root string, f Flags) string {
 		strconv.FormatFloat(f.Rate, 'g', -1, 64), f.Handler.Milliseconds())
 	return filepath.Join(root, "out", name)
 }
+
+// ReadSummary reads a summary JSON file and checks its schema.
+func ReadSummary(path string) (reuse.Summary, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return reuse.Summary{}, err
+	}
+	var s reuse.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return reuse.Summary{}, fmt.Errorf("read summary %s: %w", path, err)
+	}
+	if s.Schema != reuse.SchemaV1 {
+		return reuse.Summary{}, fmt.Errorf("read summary %s: schema %q, want %q", path, s.Schema, reuse.SchemaV1)
+	}
+	return s, nil
+}

@@ -143,7 +143,7 @@ func TestWriteTable(t *testing.T) {
 	assert.NilError(t, WriteTable(&buf, sum))
 	lines := strings.Split(buf.String(), "\n")
 	assert.Check(t, is.Equal(lines[0], "test"))
-	assert.Check(t, is.Contains(buf.String(), "plan: 7 calls at 0.1/s, handler 500 ms (0.0 hours)"))
+	assert.Check(t, is.Contains(buf.String(), "plan: 7 calls at 0.1/s, handler 500 ms (1m10s)"))
 	assert.Check(t, is.Contains(lines, "instances                                          2           72"))
 	assert.Check(t, is.Contains(lines, "reuse: median                                    2.5      10911.0"))
 	assert.Check(t, is.Contains(lines, "lifetime (2021 method), min                      0.0         69.4"))

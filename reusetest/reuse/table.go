@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // Published2021 is the table the 2021 experiment published
@@ -23,8 +24,8 @@ func WriteTable(w io.Writer, s Summary) error {
 		title = fmt.Sprintf("simulator: profile %s, placement %s, arrivals %s, seed %d",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed)
 	}
-	fmt.Fprintf(w, "%s\nplan: %d calls at %g/s, handler %d ms (%.1f hours)\n",
-		title, s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, s.Plan.Duration().Hours())
+	fmt.Fprintf(w, "%s\nplan: %d calls at %g/s, handler %d ms (%s)\n",
+		title, s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
 	var err error
 	row := func(name, ours, theirs string) {
 		if err == nil {
@@ -52,4 +53,13 @@ func WriteTable(w io.Writer, s Summary) error {
 	row("  still serving at end (censored)", strconv.Itoa(s.LifetimeMinutes.Censored), none)
 	row("busy at once: mean / max", num(s.Concurrency.Mean)+" / "+strconv.Itoa(s.Concurrency.Max), "5 (assumed)")
 	return err
+}
+
+// HumanDuration is d in hours with one decimal from an hour up ("16.7
+// hours"), else rounded to the second ("10s").
+func HumanDuration(d time.Duration) string {
+	if d >= time.Hour {
+		return strconv.FormatFloat(d.Hours(), 'f', 1, 64) + " hours"
+	}
+	return d.Round(time.Second).String()
 }

@@ -1,0 +1,41 @@
+// Command simlambda serves the simulated Lambda pool on a loopback address,
+// as a Function URL (GET /?sleep_ms=N) and as the Invoke API for function
+// "probe", so the live experiment can run against it without AWS:
+//
+//	go run ./reusetest/lambdasim/cmd/simlambda -addr 127.0.0.1:9000 -scale 100
+//	LAMBDA_REUSE_URL=http://127.0.0.1:9000/ go test -tags=integration ./reusetest \
+//	    -run TestLiveExperiment -v -reuse.calls=3000 -reuse.rate=100
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9000", "listen address (keep it on loopback)")
+	var opts lambdasim.ServerOptions
+	flag.Float64Var(&opts.Scale, "scale", 1, "virtual seconds per real second")
+	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile")
+	flag.StringVar(&opts.Placement, "placement", string(lambdasim.DefaultPlacement), "placement: mru, lru, random, newest")
+	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
+	flag.Float64Var(&opts.Faults.Throttle, "throttle", 0, "probability of an injected 429")
+	flag.Float64Var(&opts.Faults.ServerError, "server-error", 0, "probability of an injected 5xx")
+	flag.Parse()
+	srv, err := lambdasim.NewServer(opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "simlambda: serving on http://%s/ (Invoke API function \"probe\"), scale %g\n", l.Addr(), opts.Scale)
+	log.Fatal(http.Serve(l, srv))
+}

@@ -1,0 +1,93 @@
+//go:build integration
+
+package reusetest
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"gotest.tools/v3/assert"
+)
+
+// TestLiveExperiment runs the seed experiment (or the -reuse.* plan)
+// against the endpoint named by LAMBDA_REUSE_URL or LAMBDA_REUSE_FUNCTION.
+// All logic is in untagged code that the short tests exercise; this only
+// wires configuration to it.
+func TestLiveExperiment(t *testing.T) {
+	plan, err := flags.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller, door, err := NewCaller(t.Context(), os.Getenv, plan.HandlerMS)
+	if errors.Is(err, ErrNoTarget) {
+		t.Skip(err.Error())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := moduleRoot(t)
+	key := TargetKey(caller.Describe())
+	logPath := flags.Log
+	if logPath == "" {
+		logPath = filepath.Join(root, "out", "live", key+".jsonl")
+	}
+	WriteCostEstimate(os.Stdout, plan, door)
+
+	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
+	defer release()
+	live := &Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout,
+		Options: runner.Options{Timeout: flags.Timeout}}
+	if deadline, ok := t.Deadline(); ok {
+		// Leave time to drain (one call timeout) and to write the summary.
+		live.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
+	}
+	sum, res, err := live.Run(ctx, stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println()
+	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
+
+	out := flags.Out
+	if out == "" {
+		out = filepath.Join(root, "testdata", "live", key+".summary.json")
+	}
+	b, err := MarshalSummary(sum)
+	assert.NilError(t, err)
+	assert.NilError(t, WriteFileAtomic(out, b))
+	fmt.Printf("summary written to %s\nrecord log: %s\n", out, logPath)
+	if res.Stopped {
+		t.Skipf("stopped at seq %d of %d: rerun with the same flags and -reuse.log %s to resume", res.Next, plan.Calls, logPath)
+	}
+
+	baseline := filepath.Join(root, "testdata", "live", key+".baseline.json")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		assert.NilError(t, WriteFileAtomic(baseline, b))
+		fmt.Printf("baseline accepted: %s\n", baseline)
+		return
+	}
+	base, err := ReadSummary(baseline)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Printf("no baseline for this target yet (%s): -update accepts this run as one\n", baseline)
+		return
+	}
+	assert.NilError(t, err)
+	if base.Plan != sum.Plan {
+		fmt.Printf("the baseline %s is for another plan (%d calls at %g/s, %d ms): not compared\n",
+			baseline, base.Plan.Calls, base.Plan.RatePerSec, base.Plan.HandlerMS)
+		return
+	}
+	cs := reuse.Compare(base, sum, reuse.DefaultTolerances)
+	fmt.Println()
+	assert.NilError(t, reuse.WriteComparison(os.Stdout, cs))
+	if reuse.Drifted(cs) {
+		t.Errorf("reuse behaviour drifted from the baseline %s beyond tolerance (table above); -update accepts this run", baseline)
+	}
+}

@@ -1,0 +1,33 @@
+package reuse
+
+import (
+	"bytes"
+	"testing"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func TestCompareWithinTolerance(t *testing.T) {
+	base := summarize(handMade())
+	same := Compare(base, base, DefaultTolerances)
+	assert.Check(t, !Drifted(same))
+	for _, c := range same {
+		assert.Check(t, is.Equal(c.Ratio, 1.0), c.Metric)
+	}
+
+	moved := base
+	moved.Instances.Count = 3 // 2 -> 3: +50%
+	cs := Compare(base, moved, DefaultTolerances)
+	assert.Check(t, Drifted(cs))
+	assert.Check(t, !cs[0].OK && cs[0].Ratio == 1.5, "%+v", cs[0])
+	assert.Check(t, cs[1].OK)
+
+	var buf bytes.Buffer
+	assert.NilError(t, WriteComparison(&buf, cs))
+	assert.Check(t, is.Contains(buf.String(), "instances                             2.000        3.000    1.500       ±30%  DRIFT"))
+
+	zero := base
+	zero.Reuse.Median = 0
+	assert.Check(t, !Compare(zero, base, DefaultTolerances)[1].OK, "from zero is out of any tolerance")
+}

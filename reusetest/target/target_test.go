@@ -1,0 +1,140 @@
+package target
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func TestRedact(t *testing.T) {
+	u, err := url.Parse("https://user:pa55@abc.lambda-url.eu-west-1.on.aws/path?token=s3cret&a=1")
+	assert.NilError(t, err)
+	got := Redact(u)
+	assert.Check(t, is.Equal(got, "https://abc.lambda-url.eu-west-1.on.aws/path?a=REDACTED&token=REDACTED"))
+}
+
+func TestParseBody(t *testing.T) {
+	tests := []struct {
+		body  string
+		want  reuse.Record
+		class reuse.ErrorClass
+	}{
+		{`{"instance_id":"abc","invocation":3,"log_stream":"ls","boot_id":"b"}`,
+			reuse.Record{Status: reuse.StatusOK, InstanceID: "abc", Invocation: 3, LogStream: "ls", BootID: "b"}, ""},
+		{"Xy7Qp2Lm9A\n", reuse.Record{Status: reuse.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""}, // the 2021 probe
+		{`{"instance_id": 5}`, reuse.Record{}, reuse.ClassBadBody},
+		{`{"hello":"world"}`, reuse.Record{}, reuse.ClassBadBody},
+		{"two words", reuse.Record{}, reuse.ClassBadBody},
+		{"", reuse.Record{}, reuse.ClassBadBody},
+		{strings.Repeat("x", 200), reuse.Record{}, reuse.ClassBadBody},
+	}
+	for _, tc := range tests {
+		var got reuse.Record
+		parseBody([]byte(tc.body), &got)
+		if tc.class != "" {
+			assert.Check(t, is.Equal(got.ErrorClass, tc.class), "body %q", tc.body)
+			assert.Check(t, is.Equal(got.Status, reuse.StatusError), "body %q", tc.body)
+			continue
+		}
+		assert.Check(t, is.DeepEqual(got, tc.want), "body %q", tc.body)
+	}
+}
+
+func call(t *testing.T, h *HTTP) reuse.Record {
+	t.Helper()
+	var rec reuse.Record
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	h.Call(ctx, &rec)
+	return rec
+}
+
+func TestHTTPTargetClassifies(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		assert.Check(t, is.Equal(r.URL.Query().Get("sleep_ms"), "500"))
+		assert.Check(t, is.Equal(r.URL.Query().Get("keep"), "me"), "the URL's own query is kept")
+		w.Write([]byte(`{"instance_id":"i1","invocation":1}`))
+	})
+	mux.HandleFunc("/429", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(429) })
+	mux.HandleFunc("/403", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(403) })
+	mux.HandleFunc("/503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, MaxBody+1)) })
+	mux.HandleFunc("/edge", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat(" ", MaxBody-3) + "abc")) // exactly at the cap
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for path, want := range map[string]reuse.ErrorClass{"/429": reuse.ClassThrottled, "/403": reuse.ClassHTTP4xx,
+		"/503": reuse.ClassHTTP5xx, "/big": reuse.ClassBadBody} {
+		h, err := NewHTTP(srv.URL+path, 500, HTTPOptions{})
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(call(t, h).ErrorClass, want), path)
+	}
+	h, err := NewHTTP(srv.URL+"/ok?keep=me", 500, HTTPOptions{})
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(call(t, h), reuse.Record{Status: reuse.StatusOK, InstanceID: "i1", Invocation: 1}))
+	h, err = NewHTTP(srv.URL+"/edge", 0, HTTPOptions{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(call(t, h).InstanceID, "abc"), "a body of exactly 64 KiB is read")
+
+	// Nothing listens on a closed server's port: connect.
+	closed := httptest.NewServer(mux)
+	closed.Close()
+	h, err = NewHTTP(closed.URL, 0, HTTPOptions{})
+	assert.NilError(t, err)
+	rec := call(t, h)
+	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassConnect))
+	assert.Check(t, !strings.Contains(rec.Error, closed.URL), "no URL in the message: %s", rec.Error)
+}
+
+func TestHTTPTargetSignsWithSigV4(t *testing.T) {
+	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret-key-never-sent", "session-token")
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Clone(context.Background())
+		w.Write([]byte(`{"instance_id":"i1"}`))
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "eu-west-1", Credentials: creds}
+	h, err := NewHTTP(srv.URL+"/", 500, HTTPOptions{AWS: &cfg})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(h.Describe(), srv.URL+"/ (IAM)"))
+	assert.Check(t, is.Equal(call(t, h).Status, reuse.StatusOK))
+
+	auth := got.Header.Get("Authorization")
+	assert.Check(t, strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), auth)
+	assert.Check(t, is.Contains(auth, "/eu-west-1/lambda/aws4_request"))
+	assert.Check(t, is.Equal(got.Header.Get("X-Amz-Security-Token"), "session-token"))
+	// Re-sign the request as received, at its own X-Amz-Date: the same
+	// signature means the server's AWS would accept it.
+	when, err := time.Parse("20060102T150405Z", got.Header.Get("X-Amz-Date"))
+	assert.NilError(t, err)
+	check, err := http.NewRequest(http.MethodGet, srv.URL+got.URL.RequestURI(), nil)
+	assert.NilError(t, err)
+	c, err := creds.Retrieve(t.Context())
+	assert.NilError(t, err)
+	assert.NilError(t, v4.NewSigner().SignHTTP(t.Context(), c, check, emptySHA256, "lambda", "eu-west-1", when))
+	assert.Check(t, is.Equal(check.Header.Get("Authorization"), auth))
+}
+
+func TestNewHTTPRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"", "not a url", "ftp://host/", "http:///nohost", "://x"} {
+		_, err := NewHTTP(u, 0, HTTPOptions{})
+		assert.Check(t, is.ErrorContains(err, "must be an http(s) URL"), "%q", u)
+	}
+	_, err := NewHTTP("https://x/", 0, HTTPOptions{AWS: &aws.Config{}})
+	assert.Check(t, is.ErrorContains(err, "needs a region"))
+}
