@@ -186,7 +186,24 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 			Error: "no record: the earlier run ended while this call was in flight"}
 	}
 
+	// Calls run on workers, reused from call to call (their stacks are
+	// already grown): a slot goes to an idle worker, else to a new one while
+	// fewer than MaxInFlight exist, else it is skipped.
 	var wg sync.WaitGroup
+	jobs := make(chan reuse.Record) // unbuffered: a send succeeds only to an idle worker
+	workers := 0
+	work := func(rec reuse.Record) {
+		defer wg.Done()
+		for {
+			r.call(callCtx, &rec, wall, start)
+			records <- rec
+			r.inFlight.Add(-1)
+			var ok bool
+			if rec, ok = <-jobs; !ok {
+				return
+			}
+		}
+	}
 	res := Result{Next: from}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -222,29 +239,32 @@ schedule:
 		res.Scheduled++
 		res.Next = seq + 1
 		rec := reuse.Record{Seq: seq, Scheduled: wall.Add(offset)}
-		late := o.Now().Sub(start) - offset
-		switch {
-		case late > o.MaxLateness:
+		if late := o.Now().Sub(start) - offset; late > o.MaxLateness {
 			rec.Status = reuse.StatusSkipped
 			rec.Error = fmt.Sprintf("overdue by %v when the scheduler reached it (more than %v): not sent", late.Round(time.Millisecond), o.MaxLateness)
 			records <- rec
 			continue
-		case r.inFlight.Load() >= int64(o.MaxInFlight):
-			rec.Status = reuse.StatusSkipped
-			rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
-			records <- rec
+		}
+		rec.Sent = wall.Add(o.Now().Sub(start))
+		r.inFlight.Add(1)
+		select {
+		case jobs <- rec:
+			continue
+		default:
+		}
+		if workers < o.MaxInFlight {
+			workers++
+			wg.Add(1)
+			go work(rec)
 			continue
 		}
-		r.inFlight.Add(1)
-		wg.Add(1)
-		rec.Sent = wall.Add(o.Now().Sub(start))
-		go func() {
-			defer wg.Done()
-			defer r.inFlight.Add(-1)
-			r.call(callCtx, &rec, wall, start)
-			records <- rec
-		}()
+		r.inFlight.Add(-1)
+		rec.Sent = time.Time{}
+		rec.Status = reuse.StatusSkipped
+		rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
+		records <- rec
 	}
+	close(jobs)
 
 	// Drain: wait for calls in flight, up to Grace when stopped early.
 	drained := make(chan struct{})

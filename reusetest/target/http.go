@@ -23,11 +23,11 @@ var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToSt
 // HTTP calls a Function URL or API Gateway URL with GET ?sleep_ms=N.
 type HTTP struct {
 	url     *url.URL
+	callURL string // url with sleep_ms set, built once
 	client  *http.Client
 	signer  *v4.Signer
 	creds   aws.CredentialsProvider
 	region  string
-	sleepMS string
 }
 
 // HTTPOptions configures an HTTP target.
@@ -52,8 +52,12 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	transport.MaxIdleConnsPerHost = 4096
 	transport.MaxConnsPerHost = opts.MaxConns
 	transport.IdleConnTimeout = 5 * time.Minute
-	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects},
-		sleepMS: strconv.FormatInt(handlerMS, 10)}
+	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects}}
+	call := *u
+	q := call.Query()
+	q.Set("sleep_ms", strconv.FormatInt(handlerMS, 10))
+	call.RawQuery = q.Encode()
+	h.callURL = call.String()
 	if opts.AWS != nil {
 		if opts.AWS.Region == "" {
 			return nil, fmt.Errorf("http target: IAM auth needs a region (AWS_REGION or a profile's region)")
@@ -76,15 +80,11 @@ func (h *HTTP) Describe() string {
 
 // Call sends one GET and fills rec.
 func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
-	u := *h.url
-	q := u.Query()
-	q.Set("sleep_ms", h.sleepMS)
-	u.RawQuery = q.Encode()
 	// An empty but non-nil body, without GetBody, makes the request not
 	// "replayable": net/http would otherwise silently resend a GET whose
 	// reused connection broke after sending, and every resend is a hidden
 	// extra invocation. The GET still goes out without a body.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), io.NopCloser(strings.NewReader("")))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.callURL, io.NopCloser(strings.NewReader("")))
 	if err != nil {
 		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
 		return
