@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	child := exec.Command(os.Args[0], "-test.run=^TestLiveChildRun$", "-test.timeout=1m")
 	child.Env = append(os.Environ(), childLogEnv+"="+logPath, childURLEnv+"="+targetEnv(t, "http", url)(EnvURL))
-	var childOut bytes.Buffer
+	var childOut syncBuffer
 	child.Stdout, child.Stderr = &childOut, &childOut
 	assert.NilError(t, child.Start())
 	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
@@ -95,6 +96,24 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 			assert.Check(t, is.Contains(r.Error, "earlier run ended"))
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a child's output and a test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func countLines(path string) int {

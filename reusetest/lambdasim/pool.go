@@ -52,6 +52,8 @@ type Cause string
 const (
 	CauseIdle     Cause = "idle"     // idle longer than its idle timeout
 	CauseLifetime Cause = "lifetime" // reached its maximum lifetime
+	CauseCrash    Cause = "crash"    // its process exited (a panic, an os.Exit)
+	CauseTimeout  Cause = "timeout"  // killed for running past the function timeout
 )
 
 // ErrThrottled is returned by Acquire when the concurrency limit is reached.
@@ -197,6 +199,23 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	p.byEnd.push(e)
 }
 
+// Discard ends e, busy or idle, for a cause outside the model (its process
+// crashed or was killed at the function timeout). Discarding an environment
+// that already ended does nothing.
+func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
+	switch {
+	case e.busy:
+		e.busy = false
+		p.busy--
+	case e.pos[1] >= 0 && e.pos[1] < len(p.byEnd.items) && p.byEnd.items[e.pos[1]] == e:
+		p.byEnd.remove(e.pos[1])
+		p.byPlace.remove(e.pos[0])
+	default:
+		return // already retired
+	}
+	p.retire(e, cause, now)
+}
+
 // Expire ends every idle environment whose deadline is at or before now.
 func (p *Pool) Expire(now time.Duration) {
 	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
@@ -217,7 +236,8 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 // Stats returns what the pool has done so far.
 func (p *Pool) Stats() Stats {
 	s := p.stats
-	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime]}
+	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
+		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout]}
 	s.Busy, s.Idle = p.busy, len(p.byPlace.items)
 	return s
 }

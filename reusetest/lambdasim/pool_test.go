@@ -189,3 +189,22 @@ func TestDistSample(t *testing.T) {
 		})
 	}
 }
+
+func TestDiscardEndsBusyOrIdleOnce(t *testing.T) {
+	p := newTestPool(t, testProfile(), MostRecentlyUsed)
+	var causes []Cause
+	p.OnRetire(func(e *Env, c Cause, at time.Duration) { causes = append(causes, c) })
+	busy, _ := acquire(t, p, 0)
+	idle, _ := acquire(t, p, 0)
+	p.Release(idle, time.Second)
+
+	p.Discard(busy, CauseTimeout, 2*time.Second)
+	p.Discard(idle, CauseCrash, 2*time.Second)
+	p.Discard(idle, CauseCrash, 3*time.Second) // already ended: nothing
+	assert.Check(t, is.DeepEqual(causes, []Cause{CauseTimeout, CauseCrash}))
+	st := p.Stats()
+	assert.Check(t, is.Equal(st.Busy, 0))
+	assert.Check(t, is.Equal(st.Idle, 0))
+	fresh, cold := acquire(t, p, 4*time.Second)
+	assert.Check(t, cold && fresh != idle && fresh != busy, "a discarded environment is never handed out again")
+}

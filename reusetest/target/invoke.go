@@ -13,6 +13,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go/logging"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -40,6 +41,7 @@ func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*In
 	transport.MaxIdleConnsPerHost = 4096
 	client := lambda.NewFromConfig(cfg, func(o *lambda.Options) {
 		o.Retryer = aws.NopRetryer{}
+		o.Logger = logging.Nop{} // failures are in the records; no per-call warnings
 		o.HTTPClient = &http.Client{Transport: cappedTransport{transport}}
 	})
 	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d}`, handlerMS)}

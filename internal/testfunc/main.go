@@ -1,0 +1,34 @@
+// Command testfunc is the probe with failure switches, for the local host's
+// tests: {"panic": true} panics in the handler, {"exit": true} exits the
+// process; anything else goes to the probe. Never deploy it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/lambda-reuse/lambda-reuse/probe"
+)
+
+func main() {
+	id, err := probe.NewIdentity(time.Now())
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := probe.New(id)
+	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
+		var sw struct{ Panic, Exit bool }
+		json.Unmarshal(payload, &sw) // not an object: no switch
+		if sw.Panic {
+			panic("testfunc: asked to panic")
+		}
+		if sw.Exit {
+			os.Exit(3)
+		}
+		return p.Handle(ctx, payload)
+	})
+}

@@ -1,0 +1,174 @@
+package lambdahost
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/reusetest"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// targetEnv points the experiment at url, through the HTTP target or the
+// Invoke API (function name `function`).
+func targetEnv(t *testing.T, kind, url, function string) func(string) string {
+	env := map[string]string{}
+	if kind == "http" {
+		env[reusetest.EnvURL] = url + "/"
+	} else {
+		env[reusetest.EnvFunction] = function
+		for k, v := range map[string]string{"AWS_ENDPOINT_URL_LAMBDA": url, "AWS_REGION": "eu-west-1",
+			"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_CONFIG_FILE": "/dev/null",
+			"AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true"} {
+			t.Setenv(k, v)
+		}
+	}
+	return func(k string) string { return env[k] }
+}
+
+// experiment runs plan against url and returns the summary and the log's
+// successful calls per log stream, checking every seq has one record.
+func experiment(t *testing.T, kind, url, function string, plan reuse.Plan, opts runner.Options) (reuse.Summary, map[string]int64) {
+	t.Helper()
+	caller, _, err := reusetest.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
+	assert.NilError(t, err)
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	var out bytes.Buffer
+	sum, _, err := (&reusetest.Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
+	assert.NilError(t, err, out.String())
+
+	f, err := os.Open(logPath)
+	assert.NilError(t, err)
+	defer f.Close()
+	perStream := map[string]int64{}
+	idOf := map[string]string{}
+	st, _, err := recordlog.Read(f, nil, func(r *reuse.Record) {
+		if r.Status != reuse.StatusOK {
+			return
+		}
+		perStream[r.LogStream]++
+		if prev, ok := idOf[r.LogStream]; ok {
+			assert.Check(t, is.Equal(prev, r.InstanceID), "one instance id per log stream")
+		}
+		idOf[r.LogStream] = r.InstanceID
+	})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(st.Count, plan.Calls), "every seq has one record")
+	return sum, perStream
+}
+
+func TestExperimentMatchesTheHostsCounts(t *testing.T) {
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			h := startHost(t, Options{})
+			plan := reuse.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 20} // about 4 busy at once
+			sum, perStream := experiment(t, kind, h.URL(), "probe", plan, runner.Options{})
+			truth := h.Counts()
+			assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
+			assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
+			assert.Check(t, is.Equal(int64(sum.Instances.ColdStarts), truth.Started))
+			assert.Check(t, is.Equal(sum.Requests.OK, plan.Calls))
+			assert.Check(t, sum.Instances.Count > 1, "concurrent calls need several environments")
+		})
+	}
+}
+
+func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
+	// At 3000x, a 100-120 minute lifetime passes in 2-2.4 s and an idle
+	// timeout in about 0.1 s: six seconds of calls see generations replace
+	// each other.
+	h := startHost(t, Options{Scale: 3000})
+	var mu sync.Mutex
+	pids := map[string]int{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // watch which processes come and go
+		defer close(done)
+		for {
+			for s, pid := range h.PIDs() {
+				mu.Lock()
+				pids[s] = pid
+				mu.Unlock()
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	plan := reuse.Plan{Calls: 600, RatePerSec: 100, HandlerMS: 5}
+	sum, _ := experiment(t, "http", h.URL(), "probe", plan, runner.Options{})
+	close(stop)
+	<-done
+
+	truth := h.Counts()
+	assert.Check(t, truth.Retired[lambdasim.CauseLifetime] > 0, "lifetimes ran out: %v", truth.Retired)
+	assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started), "retired ones were replaced by new ids")
+	live := h.PIDs()
+	gone := 0
+	for stream, pid := range pids {
+		if _, ok := live[stream]; !ok {
+			gone++
+			assert.Check(t, processGone(pid), "retired environment %s: process %d still runs", stream, pid)
+		}
+	}
+	assert.Check(t, gone > 0, "some environments retired during the run")
+}
+
+// TestExperimentAgainstTheEmulator runs the experiment through the Invoke
+// target against the AWS Runtime Interface Emulator: strictly one call at a
+// time (it crashes on overlapping calls), one environment, consecutive
+// invocations.
+func TestExperimentAgainstTheEmulator(t *testing.T) {
+	rie, err := gobuild.Build(t.TempDir(), "aws-lambda-rie", gobuild.RIE)
+	assert.NilError(t, err)
+	addr, apiAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, probeBin)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_TIMEOUT=10"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	assert.NilError(t, cmd.Start())
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	waitListening(t, addr)
+
+	plan := reuse.Plan{Calls: 50, RatePerSec: 50, HandlerMS: 1}
+	sum, _ := experiment(t, "invoke", "http://"+addr, "function", plan, runner.Options{MaxInFlight: 1})
+	assert.Check(t, is.Equal(sum.Requests.OK, plan.Calls), "%v", sum.Requests.ByStatus)
+	assert.Check(t, is.Equal(sum.Instances.Count, 1))
+	assert.Check(t, is.Equal(sum.Reuse.Max, plan.Calls), "one environment served every call")
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		assert.Assert(t, time.Now().Before(deadline), fmt.Sprintf("nothing listens on %s", addr))
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,175 @@
+package lambdahost
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// The function binaries, built once per test binary by TestMain.
+var probeBin, testFuncBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambdahost-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	probeBin, err = gobuild.Build(dir, "bootstrap", gobuild.Probe)
+	if err == nil {
+		testFuncBin, err = gobuild.Build(dir, "testfunc", gobuild.TestFunc)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func startHost(t *testing.T, opts Options) *Host {
+	t.Helper()
+	if opts.Bootstrap == "" {
+		opts.Bootstrap = probeBin
+	}
+	h, err := Start(opts)
+	assert.NilError(t, err)
+	t.Cleanup(func() {
+		h.Close()
+		assert.Check(t, is.Equal(h.Counts().Running, 0), "processes left behind")
+	})
+	return h
+}
+
+// answer is the probe's response, as far as these tests read it.
+type answer struct {
+	InstanceID string `json:"instance_id"`
+	Invocation int64  `json:"invocation"`
+	LogStream  string `json:"log_stream"`
+	MemoryMB   int    `json:"memory_mb"`
+}
+
+func invoke(t *testing.T, h *Host, payload string) (answer, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Post(h.URL()+"/2015-03-31/functions/probe/invocations", "application/json", bytes.NewReader([]byte(payload)))
+	assert.NilError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	assert.NilError(t, err)
+	var a answer
+	if resp.Header.Get("X-Amz-Function-Error") == "" {
+		assert.NilError(t, json.Unmarshal(body, &a), "body %s", body)
+	}
+	return a, resp.Header, body
+}
+
+func TestConcurrentCallsGetSeparateEnvironments(t *testing.T) {
+	h := startHost(t, Options{})
+	const n = 4
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i], _, _ = invoke(t, h, `{"sleep_ms": 300}`) })
+	}
+	wg.Wait()
+	ids, streams := map[string]bool{}, map[string]bool{}
+	for _, a := range answers {
+		ids[a.InstanceID], streams[a.LogStream] = true, true
+		assert.Check(t, is.Equal(a.Invocation, int64(1)))
+		assert.Check(t, is.Equal(a.MemoryMB, 128))
+	}
+	assert.Check(t, is.Len(ids, n), "distinct instance ids")
+	assert.Check(t, is.Len(streams, n), "distinct log streams")
+	assert.Check(t, is.Equal(h.Counts().Started, int64(n)))
+	assert.Check(t, is.Len(h.PIDs(), n), "one process each")
+
+	// Sequential calls now reuse them, each counting on consecutively.
+	seen := map[string][]int64{}
+	for range 12 {
+		a, _, _ := invoke(t, h, `{}`)
+		seen[a.InstanceID] = append(seen[a.InstanceID], a.Invocation)
+	}
+	for id, invs := range seen {
+		assert.Check(t, ids[id], "a known environment")
+		for i, inv := range invs {
+			assert.Check(t, is.Equal(inv, invs[0]+int64(i)), "consecutive invocations in %s: %v", id, invs)
+		}
+	}
+	assert.Check(t, is.Equal(h.Counts().Started, int64(n)), "no new environments")
+}
+
+func TestTimeoutKillsAndReplaces(t *testing.T) {
+	h := startHost(t, Options{Timeout: time.Second})
+	first, _, _ := invoke(t, h, `{}`)
+	pid := h.PIDs()[first.LogStream]
+	_, hdr, body := invoke(t, h, `{"sleep_ms": 5000}`)
+	assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), "Unhandled"))
+	assert.Check(t, is.Contains(string(body), "Task timed out after 1.00 seconds"))
+	assert.Check(t, processGone(pid), "the timed-out process was killed")
+	next, _, _ := invoke(t, h, `{}`)
+	assert.Check(t, next.InstanceID != first.InstanceID, "a fresh environment")
+	assert.Check(t, is.Equal(next.Invocation, int64(1)))
+	assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseTimeout], int64(1)))
+}
+
+func TestCrashesAreReplaced(t *testing.T) {
+	for _, sw := range []string{"panic", "exit"} {
+		t.Run(sw, func(t *testing.T) {
+			h := startHost(t, Options{Bootstrap: testFuncBin})
+			first, _, _ := invoke(t, h, `{}`)
+			_, hdr, _ := invoke(t, h, fmt.Sprintf(`{%q: true}`, sw))
+			assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), "Unhandled"))
+			next, _, _ := invoke(t, h, `{}`)
+			assert.Check(t, next.InstanceID != first.InstanceID && next.InstanceID != "", "a fresh environment after a %s", sw)
+			assert.Check(t, is.Equal(next.Invocation, int64(1)))
+			assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseCrash], int64(1)))
+			assert.Check(t, is.Equal(h.Counts().FunctionErrors, int64(1)))
+		})
+	}
+}
+
+func TestProcessesGetNoSecretsOfTheCaller(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "canary-secret-do-not-pass")
+	h := startHost(t, Options{})
+	a, _, body := invoke(t, h, `{}`)
+	assert.Check(t, a.InstanceID != "")
+	pid := h.PIDs()[a.LogStream]
+	env, err := os.ReadFile(filepath.Join("/proc", fmt.Sprint(pid), "environ"))
+	assert.NilError(t, err)
+	assert.Check(t, !bytes.Contains(env, []byte("canary-secret")), "the caller's environment leaked into the function")
+	assert.Check(t, bytes.Contains(env, []byte("AWS_LAMBDA_LOG_STREAM_NAME="+a.LogStream)))
+	assert.Check(t, !bytes.Contains(body, []byte("canary-secret")))
+}
+
+func TestStartNeedsABinary(t *testing.T) {
+	_, err := Start(Options{})
+	assert.Check(t, is.ErrorContains(err, "names no function binary"))
+	_, err = Start(Options{Bootstrap: "/nonexistent/bootstrap"})
+	assert.Check(t, err != nil)
+}
+
+// processGone reports whether pid has exited (and been reaped), waiting a little.
+func processGone(pid int) bool {
+	for range 100 {
+		if err := syscall.Kill(pid, 0); err != nil {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
