@@ -333,8 +333,10 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 		cmd.Wait()
 		close(p.exited)
 		h.mu.Lock()
-		if !p.inUse { // a call in progress accounts for its own environment
-			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual()) // no-op if the model already retired it
+		// A call in progress accounts for its own environment, and a process
+		// the host stopped was retired already: anything else crashed.
+		if !p.inUse && !p.stopRequested {
+			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
 		}
 		h.mu.Unlock()
 		p.srv.Close()

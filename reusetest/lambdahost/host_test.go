@@ -50,8 +50,11 @@ func startHost(t *testing.T, opts Options) *Host {
 	h, err := Start(opts)
 	assert.NilError(t, err)
 	t.Cleanup(func() {
+		before := h.Counts().Retired[lambdasim.CauseCrash]
 		h.Close()
-		assert.Check(t, is.Equal(h.Counts().Running, 0), "processes left behind")
+		after := h.Counts()
+		assert.Check(t, is.Equal(after.Running, 0), "processes left behind")
+		assert.Check(t, is.Equal(after.Retired[lambdasim.CauseCrash], before), "stopping is not crashing")
 	})
 	return h
 }

@@ -1,0 +1,72 @@
+// Command lambdahost runs a Lambda function binary (our probe, or yours)
+// locally as a pool of real execution environments, one process each, and
+// serves it on a loopback address as a Function URL and as the Invoke API:
+//
+//	GOOS=linux CGO_ENABLED=0 go build -tags lambda.norpc -o /tmp/bootstrap ./probe/cmd/bootstrap
+//	go run ./reusetest/lambdahost/cmd/lambdahost -bootstrap /tmp/bootstrap -scale 60
+//	LAMBDA_REUSE_URL=http://127.0.0.1:9001/ go test -tags=integration ./reusetest \
+//	    -run TestLiveExperiment -v -reuse.calls=6000 -reuse.rate=20 -reuse.handler=50ms
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9001", "listen address (keep it on loopback)")
+	var opts lambdahost.Options
+	flag.StringVar(&opts.Bootstrap, "bootstrap", "", "the function binary (required)")
+	flag.StringVar(&opts.FunctionName, "function", "probe", "function name for the Invoke API")
+	flag.DurationVar(&opts.Timeout, "timeout", lambdahost.DefaultTimeout, "function timeout")
+	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (lifetimes and idle timeouts)")
+	flag.StringVar(&opts.Model.Profile, "profile", "", "pool model profile (default seed-2021)")
+	flag.StringVar(&opts.Model.Placement, "placement", "", "placement: mru, lru, random, newest")
+	flag.Uint64Var(&opts.Model.Seed, "seed", 0, "model seed")
+	verbose := flag.Bool("v", false, "pass the function's output through")
+	flag.Parse()
+	if *verbose {
+		opts.Output = os.Stderr
+	}
+	h, err := lambdahost.Start(opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Serve on the requested address by proxying to the host's own port.
+	target, _ := url.Parse(h.URL())
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		h.Close()
+		log.Fatal(err)
+	}
+	go http.Serve(l, httputil.NewSingleHostReverseProxy(target))
+	fmt.Fprintf(os.Stderr, "lambdahost: %s on http://%s/ (Invoke API function %q); Ctrl-C stops it and its processes\n",
+		opts.Bootstrap, l.Addr(), opts.FunctionName)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	tick := time.NewTicker(time.Minute)
+	for {
+		select {
+		case <-sigs:
+			h.Close()
+			c := h.Counts()
+			fmt.Fprintf(os.Stderr, "lambdahost: stopped; %d environments started, retired %v\n", c.Started, c.Retired)
+			return
+		case <-tick.C:
+			c := h.Counts()
+			fmt.Fprintf(os.Stderr, "lambdahost: %d running, %d started, retired %v\n", c.Running, c.Started, c.Retired)
+		}
+	}
+}
