@@ -24,6 +24,7 @@ type Flags struct {
 	Out       string
 	Timeout   time.Duration
 	Log       string
+	Report    string
 }
 
 // DefaultFlags are the flags' values when none is given.
@@ -53,6 +54,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: fixed or poisson")
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
+	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
@@ -90,6 +92,6 @@ func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 // and live-only flags do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
-	g.Out, g.Log, g.Timeout = d.Out, d.Log, d.Timeout
+	g.Out, g.Log, g.Timeout, g.Report = d.Out, d.Log, d.Timeout, d.Report
 	return g == d
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
 	"gotest.tools/v3/assert"
@@ -63,6 +65,12 @@ func TestLiveExperiment(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, WriteFileAtomic(out, b))
 	fmt.Printf("summary written to %s\nrecord log: %s\n", out, logPath)
+	// The report covers every segment of the log, so it is built from it.
+	_, charts, err := report.FromLog(logPath)
+	assert.NilError(t, err)
+	reportDir := strings.TrimSuffix(out, ".json") + ".report"
+	assert.NilError(t, report.Write(reportDir, sum, charts))
+	fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
 	if res.Stopped {
 		t.Skipf("stopped at seq %d of %d: rerun with the same flags and -reuse.log %s to resume", res.Next, plan.Calls, logPath)
 	}

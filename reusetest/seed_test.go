@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
@@ -36,14 +37,28 @@ func TestSeedExperiment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := sim.Summarize(t.Context())
+	plan, err := flags.Plan()
 	assert.NilError(t, err)
+	summarizer := reuse.NewSummarizer(plan, "simulator", sim.Describe())
+	emit := summarizer.Add
+	var charts *report.Collector
+	if flags.Report != "" {
+		charts = report.NewCollector(plan)
+		emit = func(r *reuse.Record) { summarizer.Add(r); charts.Add(r) }
+	}
+	_, err = sim.Run(t.Context(), emit)
+	assert.NilError(t, err)
+	sum := summarizer.Summary()
 	got, err := MarshalSummary(sum)
 	assert.NilError(t, err)
 
 	fmt.Println()
 	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
 
+	if charts != nil {
+		assert.NilError(t, report.Write(flags.Report, sum, charts))
+		fmt.Printf("report written to %s\n", filepath.Join(flags.Report, report.ReportFile))
+	}
 	root := moduleRoot(t)
 	out := flags.Out
 	if out == "" && !flags.IsDefaultSimulation() {

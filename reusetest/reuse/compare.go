@@ -36,6 +36,28 @@ var DefaultTolerances = []Tolerance{
 	}, 0.02},
 }
 
+// AllMetrics is every number of a summary, for side-by-side comparisons
+// (simulated vs live, baseline vs today). Those in DefaultTolerances keep
+// their tolerance; the rest are shown with a tolerance of 0, meaning not
+// judged.
+var AllMetrics = append([]Tolerance{
+	{"requests", func(s Summary) float64 { return float64(s.Requests.Total) }, 0},
+	{"requests ok", func(s Summary) float64 { return float64(s.Requests.OK) }, 0},
+	{"cold starts", func(s Summary) float64 { return float64(s.Instances.ColdStarts) }, 0},
+	{"reuse mean", func(s Summary) float64 { return s.Reuse.Mean }, 0},
+	{"reuse p10", func(s Summary) float64 { return s.Reuse.P10 }, 0},
+	{"reuse p90", func(s Summary) float64 { return s.Reuse.P90 }, 0},
+	{"reuse min", func(s Summary) float64 { return float64(s.Reuse.Min) }, 0},
+	{"reuse max", func(s Summary) float64 { return float64(s.Reuse.Max) }, 0},
+	{"lifetime mean, min", func(s Summary) float64 { return s.LifetimeMinutes.Mean }, 0},
+	{"lifetime p90, min", func(s Summary) float64 { return s.LifetimeMinutes.P90 }, 0},
+	{"lifetime max, min", func(s Summary) float64 { return s.LifetimeMinutes.Max }, 0},
+	{"censored", func(s Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, 0},
+	{"busy mean", func(s Summary) float64 { return s.Concurrency.Mean }, 0},
+	{"busy max", func(s Summary) float64 { return float64(s.Concurrency.Max) }, 0},
+	{"generations (2021 method)", func(s Summary) float64 { return s.SeedMethod.Generations }, 0},
+}, DefaultTolerances...)
+
 // Comparison is one metric of two summaries.
 type Comparison struct {
 	Metric    string
@@ -60,7 +82,7 @@ func Compare(base, got Summary, tolerances []Tolerance) []Comparison {
 		default:
 			c.Ratio = c.Got / c.Base
 		}
-		c.OK = math.Abs(c.Ratio-1) <= tol.Relative
+		c.OK = tol.Relative == 0 || math.Abs(c.Ratio-1) <= tol.Relative
 		out = append(out, c)
 	}
 	return out
@@ -87,11 +109,40 @@ func WriteComparison(w io.Writer, cs []Comparison) error {
 	row("metric", "baseline", "this run", "ratio", "tolerance", "")
 	num := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
 	for _, c := range cs {
-		verdict := "ok"
-		if !c.OK {
-			verdict = "DRIFT"
+		tol, verdict := c.toleranceText()
+		row(c.Metric, num(c.Base), num(c.Got), num(c.Ratio), tol, verdict)
+	}
+	return err
+}
+
+// toleranceText is the tolerance and verdict as shown in tables.
+func (c Comparison) toleranceText() (tol, verdict string) {
+	if c.Tolerance == 0 {
+		return "-", "not judged"
+	}
+	if !c.OK {
+		return "±" + strconv.FormatFloat(c.Tolerance*100, 'f', 0, 64) + "%", "DRIFT"
+	}
+	return "±" + strconv.FormatFloat(c.Tolerance*100, 'f', 0, 64) + "%", "ok"
+}
+
+// WriteComparisonMarkdown writes the comparisons as a Markdown table, with
+// the two runs named.
+func WriteComparisonMarkdown(w io.Writer, baseName, gotName string, cs []Comparison) error {
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
 		}
-		row(c.Metric, num(c.Base), num(c.Got), num(c.Ratio), "±"+strconv.FormatFloat(c.Tolerance*100, 'f', 0, 64)+"%", verdict)
+	}
+	line("| metric | %s | %s | ratio | tolerance | verdict |\n|---|---:|---:|---:|---:|---|\n", baseName, gotName)
+	for _, c := range cs {
+		tol, verdict := c.toleranceText()
+		if verdict == "DRIFT" {
+			verdict = "**DRIFT**"
+		}
+		line("| %s | %s | %s | %s | %s | %s |\n", c.Metric, strconv.FormatFloat(c.Base, 'f', -1, 64),
+			strconv.FormatFloat(c.Got, 'f', -1, 64), strconv.FormatFloat(c.Ratio, 'f', 3, 64), tol, verdict)
 	}
 	return err
 }

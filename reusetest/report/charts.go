@@ -1,0 +1,200 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Chart size: wide enough for a 16-hour timeline, legible on GitHub.
+const (
+	chartWidth  = 10 * vg.Inch
+	chartHeight = 5 * vg.Inch
+)
+
+// The chart files, without extension; each is written as .svg and .png.
+const (
+	ChartTimeline    = "timeline"
+	ChartReuse       = "calls-per-environment"
+	ChartConcurrency = "busy-and-alive"
+	ChartSurvival    = "survival"
+)
+
+// Charts lists the chart names in report order.
+var Charts = []string{ChartTimeline, ChartReuse, ChartConcurrency, ChartSurvival}
+
+func save(p *plot.Plot, dir, name string) error {
+	for _, ext := range []string{".svg", ".png"} {
+		if err := p.Save(chartWidth, chartHeight, filepath.Join(dir, name+ext)); err != nil {
+			return fmt.Errorf("chart %s%s: %w", name, ext, err)
+		}
+	}
+	return nil
+}
+
+// timelineBars draws one horizontal bar per environment, from its first to
+// its last call, shaded by calls served. One plotter draws them all, so
+// 5,000 environments cost 5,000 rectangles and no more.
+type timelineBars struct {
+	spans  []span
+	colors []color.Color
+}
+
+func (t *timelineBars) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	// Bars fill 80% of their row, at least a hair, at most 12 points.
+	row := math.Abs(float64(trY(1) - trY(0)))
+	h := vg.Length(math.Max(0.3, math.Min(12, row*0.8)))
+	for i, s := range t.spans {
+		y := trY(float64(i))
+		x0, x1 := trX(s.first.Minutes()), trX(s.last.Minutes())
+		if x1-x0 < 0.5 {
+			x1 = x0 + 0.5
+		}
+		c.FillPolygon(t.colors[i], []vg.Point{{X: x0, Y: y - h/2}, {X: x1, Y: y - h/2}, {X: x1, Y: y + h/2}, {X: x0, Y: y + h/2}})
+	}
+}
+
+func (t *timelineBars) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmax = 1
+	for _, s := range t.spans {
+		xmax = math.Max(xmax, s.last.Minutes())
+	}
+	return 0, xmax, -1, float64(len(t.spans))
+}
+
+func timelineChart(c *Collector) *plot.Plot {
+	spans := c.sortedSpans()
+	cm := moreland.SmoothBlueRed()
+	var most int64 = 1
+	for _, s := range spans {
+		most = max(most, s.calls)
+	}
+	cm.SetMin(0)
+	cm.SetMax(math.Log10(float64(most)) + 1e-9)
+	bars := &timelineBars{spans: spans}
+	for _, s := range spans {
+		col, err := cm.At(math.Log10(float64(s.calls)))
+		if err != nil {
+			col = color.Black
+		}
+		bars.colors = append(bars.colors, col)
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call (blue: few calls, red: most, log scale)", len(spans))
+	p.X.Label.Text = "minutes since the run started"
+	p.Y.Label.Text = "environment, by first call"
+	p.Add(bars, plotter.NewGrid())
+	return p
+}
+
+func reuseChart(c *Collector) (*plot.Plot, error) {
+	// Calls per environment span 1 to tens of thousands: bin them on a
+	// log scale, in powers of 10^0.1.
+	var logs plotter.Values
+	for _, s := range c.spans {
+		logs = append(logs, math.Log10(float64(s.calls)))
+	}
+	p := plot.New()
+	p.Title.Text = "Calls served per environment"
+	p.X.Label.Text = "calls per environment (log scale)"
+	p.Y.Label.Text = "environments"
+	p.X.Tick.Marker = powerTicks{}
+	if len(logs) == 0 {
+		return p, nil
+	}
+	hi := math.Max(1, math.Ceil(slicesMax(logs)*10)/10)
+	h, err := plotter.NewHist(logs, max(1, int(math.Round(hi*10))))
+	if err != nil {
+		return nil, err
+	}
+	h.FillColor = color.RGBA{R: 70, G: 110, B: 180, A: 255}
+	p.Add(h)
+	return p, nil
+}
+
+func slicesMax(v plotter.Values) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+// powerTicks labels a log10 axis with 1, 10, 100, ...
+type powerTicks struct{}
+
+func (powerTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for e := math.Floor(min); e <= math.Ceil(max); e++ {
+		ticks = append(ticks, plot.Tick{Value: e, Label: fmt.Sprintf("%g", math.Pow(10, e))})
+	}
+	return ticks
+}
+
+func concurrencyChart(c *Collector) (*plot.Plot, error) {
+	n := int(c.end / c.width) // whole buckets only: a partial last one would dip
+	busy, alive := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
+	top := 1.0
+	for b := 0; b < n && b < len(c.busy); b++ {
+		mid := (time.Duration(b) * c.width) + c.width/2
+		busy = append(busy, plotter.XY{X: mid.Minutes(), Y: c.busy[b] / c.width.Seconds()})
+		count := 0
+		for _, s := range c.spans {
+			if s.first <= mid && mid <= s.last {
+				count++
+			}
+		}
+		alive = append(alive, plotter.XY{X: mid.Minutes(), Y: float64(count)})
+		top = max(top, float64(count), busy[len(busy)-1].Y)
+	}
+	p := plot.New()
+	p.Title.Text = "Environments busy (calls in flight) and alive (between first and last call)"
+	p.X.Label.Text = "minutes since the run started"
+	p.Y.Label.Text = "environments"
+	lb, err := plotter.NewLine(busy)
+	if err != nil {
+		return nil, err
+	}
+	la, err := plotter.NewLine(alive)
+	if err != nil {
+		return nil, err
+	}
+	lb.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
+	la.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	p.Add(lb, la, plotter.NewGrid())
+	p.Legend.Add("busy", lb)
+	p.Legend.Add("alive", la)
+	p.Legend.Left = true
+	p.Y.Min, p.Y.Max = 0, top*1.2 // headroom for the legend and the peaks
+	return p, nil
+}
+
+func survivalChart(c *Collector) (*plot.Plot, error) {
+	ts, ss := c.survival()
+	xys := make(plotter.XYs, len(ts))
+	for i := range ts {
+		xys[i] = plotter.XY{X: ts[i], Y: ss[i]}
+	}
+	p := plot.New()
+	p.Title.Text = "Lifetime survival (Kaplan-Meier; environments still serving at the end are censored)"
+	p.X.Label.Text = "lifetime, minutes (first to last call)"
+	p.Y.Label.Text = "share of environments still alive"
+	p.Y.Min, p.Y.Max = 0, 1.02
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	l.StepStyle = plotter.PostStep
+	l.Color = color.RGBA{R: 30, G: 120, B: 60, A: 255}
+	p.Add(l, plotter.NewGrid())
+	return p, nil
+}

@@ -1,0 +1,178 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
+)
+
+// simRun simulates plan and returns its summary and chart data.
+func simRun(t *testing.T, plan reuse.Plan, seed uint64) (reuse.Summary, *Collector) {
+	t.Helper()
+	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: seed})
+	assert.NilError(t, err)
+	sum := reuse.NewSummarizer(plan, "simulator", sim.Describe())
+	col := NewCollector(plan)
+	_, err = sim.Run(t.Context(), func(r *reuse.Record) { sum.Add(r); col.Add(r) })
+	assert.NilError(t, err)
+	return sum.Summary(), col
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	sum, _ := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1) // two hours
+	md, err := Markdown(sum)
+	assert.NilError(t, err)
+	// The module root's testdata/ (this package is two folders down).
+	path, err := filepath.Abs(filepath.Join("..", "..", "testdata", "report.golden.md"))
+	assert.NilError(t, err)
+	golden.Assert(t, md, path)
+}
+
+// svgElements parses an SVG file and counts its elements by name, and
+// gathers its text.
+func svgElements(t *testing.T, path string) (map[string]int, string) {
+	t.Helper()
+	f, err := os.Open(path)
+	assert.NilError(t, err)
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	counts := map[string]int{}
+	var text strings.Builder
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		assert.NilError(t, err, "%s is not well-formed XML", path)
+		switch el := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = el.Name.Local
+			}
+			counts[el.Name.Local]++
+		case xml.CharData:
+			text.Write(el)
+		}
+	}
+	assert.Check(t, is.Equal(root, "svg"), path)
+	return counts, text.String()
+}
+
+func checkCharts(t *testing.T, dir string, envs int) {
+	t.Helper()
+	for _, name := range Charts {
+		counts, text := svgElements(t, filepath.Join(dir, name+".svg"))
+		assert.Check(t, counts["path"] > 0, "%s has no drawing", name)
+		assert.Check(t, strings.Contains(text, "minute") || strings.Contains(text, "calls"), "%s axis labels", name)
+		if name == ChartTimeline {
+			assert.Check(t, counts["path"] >= envs, "%s: %d paths for %d environments", name, counts["path"], envs)
+			assert.Check(t, is.Contains(text, fmt.Sprintf("Environments over time: %d,", envs)))
+		}
+		f, err := os.Open(filepath.Join(dir, name+".png"))
+		assert.NilError(t, err)
+		img, err := png.Decode(f)
+		f.Close()
+		assert.NilError(t, err, "%s.png", name)
+		assert.Check(t, is.Equal(img.Bounds().Dx(), 960), "%s.png width", name)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	assert.NilError(t, err)
+	for _, name := range Charts {
+		assert.Check(t, is.Contains(string(md), "("+name+".svg)"))
+	}
+}
+
+func TestWriteReportOfASeedSizedRun(t *testing.T) {
+	sum, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	dir := t.TempDir()
+	assert.NilError(t, Write(dir, sum, col))
+	checkCharts(t, dir, sum.Instances.Count)
+}
+
+func TestChartsStayLegibleWith5000Environments(t *testing.T) {
+	// 5,000 environments, each serving a few calls over 16 hours.
+	plan := reuse.Plan{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
+	col := NewCollector(plan)
+	sum := reuse.NewSummarizer(plan, "synthetic", nil)
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for seq := int64(0); seq < plan.Calls; seq++ {
+		at := t0.Add(plan.Due(seq))
+		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(500 * time.Millisecond), Status: reuse.StatusOK,
+			InstanceID: fmt.Sprintf("env-%04d", seq/4)}
+		col.Add(&r)
+		sum.Add(&r)
+	}
+	dir := t.TempDir()
+	assert.NilError(t, Write(dir, sum.Summary(), col))
+	checkCharts(t, dir, 5000)
+}
+
+func TestKaplanMeier(t *testing.T) {
+	plan := reuse.Plan{Calls: 10, RatePerSec: 1}
+	c := NewCollector(plan)
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	add := func(seq int64, id string, from, to time.Duration) {
+		r := reuse.Record{Seq: seq, Scheduled: t0.Add(plan.Due(seq)), Sent: t0.Add(from), Done: t0.Add(to), Status: reuse.StatusOK, InstanceID: id}
+		c.Add(&r)
+	}
+	// Lifetimes 1, 2 and 3 minutes ending long before the end, and one of
+	// 4 minutes still serving at the end (censored).
+	add(0, "a", 0, time.Minute)
+	add(1, "b", 0, 2*time.Minute)
+	add(2, "c", 0, 3*time.Minute)
+	add(3, "d", 6*time.Minute, 10*time.Minute)
+	ts, ss := c.survival()
+	assert.Check(t, is.DeepEqual(ts, []float64{0, 1, 2, 3}))
+	// At risk 4, 3, 2: S = 3/4, then x 2/3 = 1/2, then x 1/2 = 1/4; d is censored.
+	assert.Check(t, is.DeepEqual(ss, []float64{1, 0.75, 0.5, 0.25}))
+}
+
+func TestFromLog(t *testing.T) {
+	plan := reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
+	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: 3})
+	assert.NilError(t, err)
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	w, _, err := recordlog.Open(path, plan, "simulator", lambdasim.Epoch, nil)
+	assert.NilError(t, err)
+	direct := reuse.NewSummarizer(plan, "simulator", nil)
+	_, err = sim.Run(t.Context(), func(r *reuse.Record) {
+		assert.NilError(t, w.Append(r))
+		direct.Add(r)
+	})
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+
+	sum, col, err := FromLog(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(sum, direct.Summary()))
+	assert.Check(t, is.Len(col.spans, sum.Instances.Count))
+	_, _, err = FromLog(filepath.Join(t.TempDir(), "none.jsonl"))
+	assert.Check(t, err != nil)
+}
+
+func TestCompareMarkdown(t *testing.T) {
+	a, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	b := a
+	b.Instances.Count *= 2
+	var sb strings.Builder
+	assert.NilError(t, reuse.WriteComparisonMarkdown(&sb, "simulated", "live", reuse.Compare(a, b, reuse.AllMetrics)))
+	out := sb.String()
+	assert.Check(t, is.Contains(out, "| metric | simulated | live | ratio | tolerance | verdict |"))
+	assert.Check(t, is.Contains(out, "| instances |"))
+	assert.Check(t, is.Contains(out, "**DRIFT**"))
+	assert.Check(t, is.Contains(out, "| reuse p10 |"), "every metric, judged or not")
+}
