@@ -25,6 +25,7 @@ type Flags struct {
 	Timeout   time.Duration
 	Log       string
 	Report    string
+	Baseline  string
 }
 
 // DefaultFlags are the flags' values when none is given.
@@ -55,6 +56,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
+	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
@@ -92,6 +94,6 @@ func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 // and live-only flags do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
-	g.Out, g.Log, g.Timeout, g.Report = d.Out, d.Log, d.Timeout, d.Report
+	g.Out, g.Log, g.Timeout, g.Report, g.Baseline = d.Out, d.Log, d.Timeout, d.Report, d.Baseline
 	return g == d
 }

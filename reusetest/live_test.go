@@ -75,7 +75,10 @@ func TestLiveExperiment(t *testing.T) {
 		t.Skipf("stopped at seq %d of %d: rerun with the same flags and -reuse.log %s to resume", res.Next, plan.Calls, logPath)
 	}
 
-	baseline := filepath.Join(root, "testdata", "live", key+".baseline.json")
+	baseline := flags.Baseline
+	if baseline == "" {
+		baseline = filepath.Join(root, "testdata", "live", key+".baseline.json")
+	}
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		assert.NilError(t, WriteFileAtomic(baseline, b))
 		fmt.Printf("baseline accepted: %s\n", baseline)

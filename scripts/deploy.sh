@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Deploy the probe to AWS Lambda, idempotently: build bootstrap, zip it,
+# create or update the execution role, the function (provided.al2023) and a
+# Function URL with AWS_IAM auth, then print what the integration test needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+. scripts/common.sh
+
+usage() {
+  cat <<USAGE
+usage: scripts/deploy.sh [--name NAME] [--arch arm64|amd64 | --amd64] [--memory MB]
+                         [--region REGION] [--dry-run] [--github-env FILE]
+  --name        function name (default lambda-reuse-probe; the role is NAME-role)
+  --arch        architecture (default arm64); --amd64 is short for --arch amd64
+  --memory      memory size in MB (default 128)
+  --region      AWS region (default AWS_REGION, else the profile's region)
+  --dry-run     print the AWS calls without making any
+  --github-env  also append the exports to FILE (\$GITHUB_ENV in a workflow)
+USAGE
+}
+
+parse_args "$@"
+check_aws
+LAMBDA_ARCH=$ARCH
+[ "$ARCH" = amd64 ] && LAMBDA_ARCH=x86_64
+
+echo "== build bootstrap ($ARCH)"
+OUT=build/$ARCH
+mkdir -p "$OUT"
+GOOS=linux GOARCH=$ARCH CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -o "$OUT/bootstrap" ./probe/cmd/bootstrap
+command -v zip >/dev/null 2>&1 || die "zip is not installed"
+(cd "$OUT" && rm -f probe.zip && zip -q probe.zip bootstrap)
+ZIP=fileb://$OUT/probe.zip
+
+echo "== execution role $ROLE"
+ROLE_ARN=arn:aws:iam::${ACCOUNT:-ACCOUNT_ID}:role/$ROLE
+if ! aws_exists iam get-role --role-name "$ROLE"; then
+  aws_call iam create-role --role-name "$ROLE" \
+    --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+  aws_call iam attach-role-policy --role-name "$ROLE" \
+    --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+  aws_call iam wait role-exists --role-name "$ROLE"
+  [ "$DRY_RUN" = 1 ] || sleep 10 # a new role takes a moment before Lambda may assume it
+fi
+
+echo "== function $NAME ($LAMBDA_ARCH, $MEMORY MB)"
+if aws_exists lambda get-function --function-name "$NAME"; then
+  aws_call lambda update-function-code --function-name "$NAME" --zip-file "$ZIP" --architectures "$LAMBDA_ARCH" >/dev/null
+  aws_call lambda wait function-updated-v2 --function-name "$NAME"
+  aws_call lambda update-function-configuration --function-name "$NAME" --memory-size "$MEMORY" --timeout 10 >/dev/null
+  aws_call lambda wait function-updated-v2 --function-name "$NAME"
+else
+  aws_call lambda create-function --function-name "$NAME" --runtime provided.al2023 --handler bootstrap \
+    --architectures "$LAMBDA_ARCH" --memory-size "$MEMORY" --timeout 10 --role "$ROLE_ARN" --zip-file "$ZIP" >/dev/null
+  aws_call lambda wait function-active-v2 --function-name "$NAME"
+fi
+
+echo "== function URL (AWS_IAM)"
+if aws_exists lambda get-function-url-config --function-name "$NAME"; then
+  URL=$(aws_call lambda get-function-url-config --function-name "$NAME" --query FunctionUrl --output text)
+else
+  URL=$(aws_call lambda create-function-url-config --function-name "$NAME" --auth-type AWS_IAM --query FunctionUrl --output text)
+fi
+[ "$DRY_RUN" = 1 ] && URL=https://FUNCTION_URL_ID.lambda-url.$REGION.on.aws/
+
+EXPORTS="LAMBDA_REUSE_URL=$URL
+LAMBDA_REUSE_AUTH=iam
+AWS_REGION=$REGION"
+echo
+if [ "$DRY_RUN" = 1 ]; then echo "Dry run: nothing was deployed. A real run would end with:"; else echo "Deployed."; fi
+echo "For the integration test (or use LAMBDA_REUSE_FUNCTION=$NAME for the Invoke API):"
+while IFS= read -r line; do echo "export $line"; done <<<"$EXPORTS"
+if [ -n "$GITHUB_ENV_FILE" ]; then echo "$EXPORTS" >>"$GITHUB_ENV_FILE"; fi
+echo
+echo "Estimated cost of the default plan (600,000 calls x 500 ms, $MEMORY MB), 2026 list prices from"
+echo "shared/reference/lambda-facts.md: about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
+echo "(requests \$0.12 + duration); the test prints the exact estimate for its plan. Free tier not counted."

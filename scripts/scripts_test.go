@@ -1,0 +1,192 @@
+// Package scripts tests deploy.sh and teardown.sh against a fake aws
+// command that records its arguments: no AWS account, no network.
+package scripts
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// fakeAWS answers like the AWS CLI v2 for the calls the scripts make,
+// keeping what exists as files in $FAKE_AWS_STATE, and logs every call.
+const fakeAWS = `#!/usr/bin/env bash
+echo "$*" >> "$FAKE_AWS_LOG"
+s=$FAKE_AWS_STATE
+exists() { [ -e "$s/$1" ] || { echo "An error occurred (ResourceNotFoundException)" >&2; exit 254; }; }
+case "$1 $2" in
+  "--version ") echo "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.debian.12" ;;
+  "sts get-caller-identity") [ -n "$FAKE_AWS_NO_CREDS" ] && exit 253; echo 123456789012 ;;
+  "configure get") echo "$FAKE_AWS_PROFILE_REGION" ;;
+  "iam get-role") exists role ;;
+  "iam create-role") touch "$s/role" ;;
+  "iam delete-role") rm "$s/role" ;;
+  "lambda get-function") exists function ;;
+  "lambda create-function") touch "$s/function" ;;
+  "lambda delete-function") rm "$s/function" ;;
+  "lambda get-function-url-config") exists url; echo "https://abc123.lambda-url.eu-west-1.on.aws/" ;;
+  "lambda create-function-url-config") touch "$s/url"; echo "https://abc123.lambda-url.eu-west-1.on.aws/" ;;
+  "lambda delete-function-url-config") rm "$s/url" ;;
+esac
+exit 0
+`
+
+type fake struct {
+	dir, log, state string
+	env             []string
+}
+
+func newFake(t *testing.T) *fake {
+	t.Helper()
+	f := &fake{dir: t.TempDir()}
+	f.log, f.state = filepath.Join(f.dir, "calls.log"), filepath.Join(f.dir, "state")
+	assert.NilError(t, os.Mkdir(f.state, 0o755))
+	bin := filepath.Join(f.dir, "bin")
+	assert.NilError(t, os.Mkdir(bin, 0o755))
+	assert.NilError(t, os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755))
+	goBin, err := exec.LookPath("go")
+	assert.NilError(t, err)
+	// Only the fake aws, go and the system: never a real AWS CLI.
+	f.env = []string{"PATH=" + bin + ":" + filepath.Dir(goBin) + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME"),
+		"GOCACHE=" + goEnv(t, "GOCACHE"), "GOMODCACHE=" + goEnv(t, "GOMODCACHE"), "GOTOOLCHAIN=local",
+		"FAKE_AWS_LOG=" + f.log, "FAKE_AWS_STATE=" + f.state}
+	return f
+}
+
+func goEnv(t *testing.T, name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	assert.NilError(t, err)
+	return strings.TrimSpace(string(out))
+}
+
+// run runs a script from the module root and returns its output and the
+// aws calls it made (subcommand pairs, e.g. "lambda create-function").
+func (f *fake) run(t *testing.T, extraEnv []string, script string, args ...string) (string, []string, error) {
+	t.Helper()
+	os.Remove(f.log)
+	cmd := exec.Command("bash", append([]string{filepath.Join("..", "scripts", script)}, args...)...)
+	cmd.Env = append(append([]string{}, f.env...), extraEnv...)
+	out, err := cmd.CombinedOutput()
+	raw, _ := os.ReadFile(f.log)
+	var calls []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[0] != "--version" {
+			calls = append(calls, fields[0]+" "+fields[1])
+		}
+	}
+	return string(out), calls, err
+}
+
+var region = []string{"AWS_REGION=eu-west-1"}
+
+func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
+	f := newFake(t)
+	out, calls, err := f.run(t, region, "deploy.sh")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.DeepEqual(calls, []string{
+		"sts get-caller-identity",
+		"iam get-role", "iam create-role", "iam attach-role-policy", "iam wait",
+		"lambda get-function", "lambda create-function", "lambda wait",
+		"lambda get-function-url-config", "lambda create-function-url-config",
+	}))
+	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL=https://abc123.lambda-url.eu-west-1.on.aws/"))
+	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_AUTH=iam"))
+	assert.Check(t, is.Contains(out, "$0.62 on arm64"))
+	raw, err := os.ReadFile(f.log)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(raw), "--runtime provided.al2023 --handler bootstrap --architectures arm64 --memory-size 128"))
+	assert.Check(t, is.Contains(string(raw), "--auth-type AWS_IAM"))
+
+	// Again, with everything in place: the update path, nothing created.
+	out, calls, err = f.run(t, region, "deploy.sh", "--amd64", "--memory", "256")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.DeepEqual(calls, []string{
+		"sts get-caller-identity",
+		"iam get-role",
+		"lambda get-function", "lambda update-function-code", "lambda wait", "lambda update-function-configuration", "lambda wait",
+		"lambda get-function-url-config", "lambda get-function-url-config",
+	}))
+	raw, err = os.ReadFile(f.log)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(raw), "--architectures x86_64"))
+	assert.Check(t, is.Contains(string(raw), "--memory-size 256"))
+
+	out, calls, err = f.run(t, region, "teardown.sh")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.DeepEqual(calls, []string{
+		"sts get-caller-identity",
+		"lambda get-function-url-config", "lambda delete-function-url-config",
+		"lambda get-function", "lambda delete-function",
+		"iam get-role", "iam detach-role-policy", "iam delete-role",
+	}))
+	entries, err := os.ReadDir(f.state)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(entries, 0), "teardown removed everything deploy created")
+
+	// Teardown of nothing is fine.
+	out, calls, err = f.run(t, region, "teardown.sh")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function-url-config", "lambda get-function", "iam get-role"}))
+}
+
+func TestDryRunCallsNothing(t *testing.T) {
+	f := newFake(t)
+	for _, script := range []string{"deploy.sh", "teardown.sh"} {
+		out, calls, err := f.run(t, region, script, "--dry-run")
+		assert.NilError(t, err, out)
+		assert.Check(t, is.Len(calls, 0), "%s --dry-run called aws: %v", script, calls)
+		assert.Check(t, is.Contains(out, "aws "), "%s prints the calls", script)
+	}
+	out, _, _ := f.run(t, region, "deploy.sh", "--dry-run")
+	assert.Check(t, is.Contains(out, "aws lambda create-function --function-name lambda-reuse-probe --runtime provided.al2023"))
+	assert.Check(t, is.Contains(out, "Dry run: nothing was deployed"))
+}
+
+func TestClearErrors(t *testing.T) {
+	f := newFake(t)
+	tests := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{nil, nil, "no region: set AWS_REGION"},
+		{append([]string{"FAKE_AWS_NO_CREDS=1"}, region...), nil, "no AWS credentials"},
+		{region, []string{"--arch", "sparc"}, "--arch must be arm64 or amd64, got sparc"},
+		{region, []string{"--memory", "lots"}, "--memory must be a whole number of MB"},
+		{region, []string{"--frobnicate"}, "unknown argument: --frobnicate"},
+	}
+	for _, tc := range tests {
+		out, calls, err := f.run(t, tc.env, "deploy.sh", tc.args...)
+		assert.Check(t, err != nil, "%v %v should fail", tc.env, tc.args)
+		assert.Check(t, is.Contains(out, tc.want))
+		for _, c := range calls {
+			assert.Check(t, !strings.Contains(c, "create"), "nothing created on error: %v", calls)
+		}
+	}
+	// Without the CLI at all.
+	noCLI := newFake(t)
+	os.Remove(filepath.Join(noCLI.dir, "bin", "aws"))
+	out, _, err := noCLI.run(t, region, "deploy.sh")
+	assert.Check(t, err != nil)
+	assert.Check(t, is.Contains(out, "the AWS CLI v2 is not installed"))
+}
+
+func TestScriptsPassShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck is not installed (.ci/run installs it)")
+	}
+	scripts, err := filepath.Glob("*.sh")
+	assert.NilError(t, err)
+	for i := range scripts {
+		scripts[i] = filepath.Join("scripts", scripts[i])
+	}
+	cmd := exec.Command("shellcheck", append([]string{"-x"}, scripts...)...)
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	assert.NilError(t, err, string(out))
+}
