@@ -6,34 +6,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	assert.NilError(t, err)
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // startRIE runs the Runtime Interface Emulator with bootstrap behind it, on
 // loopback only, and returns its invoke URL. Everything it started is
 // killed when the test ends, pass or fail.
 func startRIE(t *testing.T, rie, bootstrap string) string {
 	t.Helper()
-	addr, apiAddr := freeAddr(t), freeAddr(t)
+	addr, apiAddr := loopback.FreeAddr(t), loopback.FreeAddr(t)
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bootstrap)
 	// A clean environment plus credential canaries: the emulator passes its
 	// whole environment to the function, so a leak would show.
@@ -53,16 +43,7 @@ func startRIE(t *testing.T, rie, bootstrap string) string {
 			t.Logf("emulator output:\n%s", logs.String())
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			break
-		}
-		assert.Assert(t, time.Now().Before(deadline), "emulator did not listen on %s: %v", addr, err)
-		time.Sleep(20 * time.Millisecond)
-	}
+	loopback.WaitListening(t, addr)
 	return fmt.Sprintf("http://%s/2015-03-31/functions/function/invocations", addr)
 }
 

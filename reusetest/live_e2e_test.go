@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -44,14 +45,10 @@ func targetEnv(t *testing.T, kind, baseURL string) func(string) string {
 		env[EnvURL] = baseURL + "/?token=" + secret
 	case "invoke":
 		env[EnvFunction] = "probe"
-		// The SDK reads these through config.LoadDefaultConfig.
-		for k, v := range map[string]string{
-			"AWS_ENDPOINT_URL_LAMBDA": baseURL, "AWS_REGION": "eu-west-1",
-			"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": secret,
-			"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true",
-		} {
-			t.Setenv(k, v)
-		}
+		// The SDK reads these through config.LoadDefaultConfig; the secret
+		// key is our canary, which must never be written anywhere.
+		loopback.SetAWSEnv(t, baseURL)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
 	}
 	return func(k string) string { return env[k] }
 }
@@ -134,7 +131,7 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 			sim, url := startSim(t, faults)
 			plan := reuse.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, _, _ := runLive(t, kind, url, plan, logPath, runner.Options{Timeout: 300 * time.Millisecond})
+			sum, _, _ := runLive(t, kind, url, plan, logPath, runner.Options{Timeout: time.Second})
 			_, perSeq, recs := logCounts(t, logPath)
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)

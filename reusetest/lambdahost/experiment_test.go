@@ -3,8 +3,6 @@ package lambdahost
 import (
 	"bytes"
 	"cmp"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
@@ -32,11 +31,7 @@ func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 		env[reusetest.EnvURL] = url + "/"
 	} else {
 		env[reusetest.EnvFunction] = function
-		for k, v := range map[string]string{"AWS_ENDPOINT_URL_LAMBDA": url, "AWS_REGION": "eu-west-1",
-			"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_CONFIG_FILE": "/dev/null",
-			"AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true"} {
-			t.Setenv(k, v)
-		}
+		loopback.SetAWSEnv(t, url)
 	}
 	return func(k string) string { return env[k] }
 }
@@ -93,10 +88,14 @@ func TestExperimentMatchesTheHostsCounts(t *testing.T) {
 }
 
 func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
-	// At 3000x, a 100-120 minute lifetime passes in 2-2.4 s and an idle
-	// timeout in about 0.1 s: six seconds of calls see generations replace
-	// each other.
-	h := startHost(t, Options{Scale: 3000})
+	// At 3000x, a 100-120 minute lifetime passes in 2-2.4 s: six seconds of
+	// calls see generations replace each other. The idle timeout is an hour
+	// (1.2 s real), so a busy machine's pauses between calls do not evict
+	// environments before their lifetimes end.
+	profile, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	profile.IdleTimeout = lambdasim.Fixed(time.Hour)
+	h := startHost(t, Options{Scale: 3000, Profile: &profile})
 	var mu sync.Mutex
 	pids := map[string]int{}
 	stop := make(chan struct{})
@@ -142,13 +141,13 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 func TestExperimentAgainstTheEmulator(t *testing.T) {
 	rie, err := gobuild.Build(t.TempDir(), "aws-lambda-rie", gobuild.RIE)
 	assert.NilError(t, err)
-	addr, apiAddr := freeAddr(t), freeAddr(t)
+	addr, apiAddr := loopback.FreeAddr(t), loopback.FreeAddr(t)
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, probeBin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "AWS_LAMBDA_FUNCTION_TIMEOUT=10"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	assert.NilError(t, cmd.Start())
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	waitListening(t, addr)
+	loopback.WaitListening(t, addr)
 
 	// One call at a time: a slot that finds the call before it still
 	// running (a slow cold start) is honestly skipped, never overlapped.
@@ -159,27 +158,5 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 	assert.Check(t, is.Equal(sum.Instances.Count, 1))
 	for i, r := range ok {
 		assert.Check(t, is.Equal(r.Invocation, int64(i+1)), "consecutive invocations, seq %d", r.Seq)
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	assert.NilError(t, err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		assert.Assert(t, time.Now().Before(deadline), fmt.Sprintf("nothing listens on %s", addr))
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -61,6 +61,8 @@ type Options struct {
 	Timeout time.Duration
 	// Model is the pool model: profile, placement and seed.
 	Model lambdasim.Options
+	// Profile, if set, is a custom model profile used instead of Model.Profile.
+	Profile *lambdasim.Profile
 	// Scale is model seconds per real second (default 1): at 60, a
 	// 100-minute lifetime passes in 100 s.
 	Scale float64
@@ -134,6 +136,9 @@ func Start(opts Options) (*Host, error) {
 	profile, err := lambdasim.LookupProfile(opts.Model.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)
+	}
+	if opts.Profile != nil {
+		profile = *opts.Profile
 	}
 	placement, err := lambdasim.ParsePlacement(opts.Model.Placement)
 	if err != nil {

@@ -204,6 +204,19 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 			}
 		}
 	}
+	// halt closes at the first reason to stop scheduling: Stop, ctx, or a
+	// failed sink.
+	halt := make(chan struct{})
+	scheduled := make(chan struct{})
+	go func() {
+		select {
+		case <-r.stop:
+		case <-ctx.Done():
+		case <-sinkFailed:
+		case <-scheduled:
+		}
+		close(halt)
+	}()
 	res := Result{Next: from}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -214,24 +227,12 @@ schedule:
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
-			case <-r.stop:
-				res.Stopped = true
-				break schedule
-			case <-ctx.Done():
-				res.Stopped = true
-				break schedule
-			case <-sinkFailed:
+			case <-halt:
 				break schedule
 			}
 		} else {
 			select {
-			case <-r.stop:
-				res.Stopped = true
-				break schedule
-			case <-ctx.Done():
-				res.Stopped = true
-				break schedule
-			case <-sinkFailed:
+			case <-halt:
 				break schedule
 			default:
 			}
@@ -264,7 +265,13 @@ schedule:
 		rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
 		records <- rec
 	}
+	close(scheduled)
 	close(jobs)
+	select {
+	case <-sinkFailed:
+	default:
+		res.Stopped = res.Next < r.plan.Calls
+	}
 
 	// Drain: wait for calls in flight, up to Grace when stopped early.
 	drained := make(chan struct{})

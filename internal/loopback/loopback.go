@@ -1,0 +1,63 @@
+// Package loopback helps tests run AWS-shaped peers on 127.0.0.1: free
+// ports, waiting for a listener, and an environment that points the AWS SDK
+// at a local endpoint so that nothing can reach AWS.
+package loopback
+
+import (
+	"net"
+	"testing"
+	"time"
+)
+
+// FreeAddr returns a 127.0.0.1 address whose port was free a moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// WaitListening waits up to 10 s for something to accept connections on addr.
+func WaitListening(t testing.TB, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// AWSEnv is the environment for config.LoadDefaultConfig to send Lambda
+// calls to endpoint (http://127.0.0.1:PORT) with dummy credentials, and to
+// read no shared config, profile or instance metadata.
+func AWSEnv(endpoint string) map[string]string {
+	return map[string]string{
+		"AWS_ENDPOINT_URL_LAMBDA":     endpoint,
+		"AWS_REGION":                  "eu-west-1",
+		"AWS_ACCESS_KEY_ID":           "AKIDLOCALTEST",
+		"AWS_SECRET_ACCESS_KEY":       "local-test-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	}
+}
+
+// SetAWSEnv sets AWSEnv(endpoint) for the rest of the test (t.Setenv).
+func SetAWSEnv(t *testing.T, endpoint string) {
+	t.Helper()
+	for k, v := range AWSEnv(endpoint) {
+		t.Setenv(k, v)
+	}
+}
