@@ -12,6 +12,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -31,7 +32,7 @@ func main() {
 	flag.Parse()
 	switch {
 	case *compare && flag.NArg() == 2:
-		os.Exit(compareSummaries(flag.Arg(0), flag.Arg(1)))
+		os.Exit(compareSummaries(os.Stdout, flag.Arg(0), flag.Arg(1)))
 	case *logPath != "" && *out != "" && flag.NArg() == 0:
 		sum, charts, err := report.FromLog(*logPath)
 		if err != nil {
@@ -47,7 +48,7 @@ func main() {
 	}
 }
 
-func compareSummaries(basePath, gotPath string) int {
+func compareSummaries(w io.Writer, basePath, gotPath string) int {
 	base, err := reusetest.ReadSummary(basePath)
 	if err != nil {
 		fail(err)
@@ -57,15 +58,15 @@ func compareSummaries(basePath, gotPath string) int {
 		fail(err)
 	}
 	if base.Plan != got.Plan {
-		fmt.Printf("note: the plans differ (%d calls at %g/s, %d ms vs %d calls at %g/s, %d ms)\n\n",
+		fmt.Fprintf(w, "note: the plans differ (%d calls at %g/s, %d ms vs %d calls at %g/s, %d ms)\n\n",
 			base.Plan.Calls, base.Plan.RatePerSec, base.Plan.HandlerMS, got.Plan.Calls, got.Plan.RatePerSec, got.Plan.HandlerMS)
 	}
 	cs := reuse.Compare(base, got, reuse.AllMetrics)
-	if err := reuse.WriteComparisonMarkdown(os.Stdout, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
+	if err := reuse.WriteComparisonMarkdown(w, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
 		fail(err)
 	}
 	if reuse.Drifted(cs) {
-		fmt.Println("\nDRIFT: at least one judged metric is out of tolerance")
+		fmt.Fprintln(w, "\nDRIFT: at least one judged metric is out of tolerance")
 		return 1
 	}
 	return 0

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest"
@@ -26,9 +27,11 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 	base := write("base.json", sum)
 	drifted := sum
 	drifted.Reuse.Median *= 2
-	stdout := os.Stdout
-	os.Stdout, _ = os.Open(os.DevNull)
-	defer func() { os.Stdout = stdout }()
-	assert.Equal(t, compareSummaries(base, write("same.json", sum)), 0)
-	assert.Equal(t, compareSummaries(base, write("drifted.json", drifted)), 1)
+	var out strings.Builder
+	assert.Equal(t, compareSummaries(&out, base, write("same.json", sum)), 0)
+	assert.Assert(t, !strings.Contains(out.String(), "DRIFT"))
+	out.Reset()
+	assert.Equal(t, compareSummaries(&out, base, write("drifted.json", drifted)), 1)
+	assert.Assert(t, strings.Contains(out.String(), "| reuse median |"))
+	assert.Assert(t, strings.Contains(out.String(), "**DRIFT**"))
 }
