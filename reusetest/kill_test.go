@@ -3,9 +3,11 @@ package reusetest
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,27 +21,106 @@ import (
 
 // Environment of the child run in TestLiveSurvivesSIGKILL.
 const (
-	childLogEnv = "LAMBDA_REUSE_TEST_CHILD_LOG"
-	childURLEnv = "LAMBDA_REUSE_TEST_CHILD_URL"
+	childLogEnv     = "LAMBDA_REUSE_TEST_CHILD_LOG"
+	childURLEnv     = "LAMBDA_REUSE_TEST_CHILD_URL"
+	childHandlerEnv = "LAMBDA_REUSE_TEST_CHILD_HANDLER_MS"
 )
 
 var killPlan = reuse.Plan{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
 
-// TestLiveChildRun is the child of TestLiveSurvivesSIGKILL: it runs the
-// kill plan against the URL it is given until it is killed. Alone, it skips.
+// TestLiveChildRun is the child of the signal tests: it runs the kill plan
+// (with the handler its parent asks for) against the URL it is given, with
+// signals wired as in TestLiveExperiment. Alone, it skips.
 func TestLiveChildRun(t *testing.T) {
 	logPath, url := os.Getenv(childLogEnv), os.Getenv(childURLEnv)
 	if logPath == "" {
-		t.Skip("the child process of TestLiveSurvivesSIGKILL")
+		t.Skip("the child process of the signal tests")
+	}
+	plan := killPlan
+	if ms, err := strconv.ParseInt(os.Getenv(childHandlerEnv), 10, 64); err == nil {
+		plan.HandlerMS = ms
 	}
 	caller, _, err := NewCaller(t.Context(), func(k string) string {
 		if k == EnvURL {
 			return url
 		}
 		return ""
-	}, killPlan.HandlerMS)
+	}, plan.HandlerMS)
 	assert.NilError(t, err)
-	(&Live{Plan: killPlan, Caller: caller, LogPath: logPath, Out: os.Stdout}).Run(t.Context(), nil)
+	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
+	defer release()
+	_, res, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout}).Run(ctx, stop)
+	assert.NilError(t, err)
+	fmt.Printf("child: stopped %v, next %d\n", res.Stopped, res.Next)
+}
+
+// startChild runs TestLiveChildRun in a child process and waits until its
+// log holds at least `records` records.
+func startChild(t *testing.T, url, logPath string, handlerMS int64, records int) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestLiveChildRun$", "-test.timeout=1m")
+	child.Env = append(os.Environ(), childLogEnv+"="+logPath, childURLEnv+"="+url,
+		childHandlerEnv+"="+strconv.FormatInt(handlerMS, 10))
+	out := &syncBuffer{}
+	child.Stdout, child.Stderr = out, out
+	assert.NilError(t, child.Start())
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for countLines(logPath)-1 < records {
+		assert.Assert(t, time.Now().Before(deadline), "child wrote no records:\n%s", out.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	return child, out
+}
+
+// TestLiveStopsOnSIGINT sends a run one SIGINT: it stops scheduling, lets
+// the calls in flight finish, and exits cleanly with every scheduled call
+// recorded once and answered. Two SIGINTs cancel the calls in flight, which
+// are recorded as cancelled.
+func TestLiveStopsOnSIGINT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes; skipped in -short mode")
+	}
+	_, url := startSim(t, lambdasim.Faults{})
+	for _, tc := range []struct {
+		name      string
+		handlerMS int64 // at the simulator's 100x, a tenth of it in real time
+		signals   int
+	}{{"drain", 5_000, 1}, {"cancel", 60_000, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			child, out := startChild(t, url, logPath, tc.handlerMS, 100)
+			for range tc.signals {
+				assert.NilError(t, child.Process.Signal(syscall.SIGINT))
+				time.Sleep(50 * time.Millisecond)
+			}
+			assert.NilError(t, child.Wait(), "a stopped run exits cleanly:\n%s", out.String())
+			assert.Check(t, is.Contains(out.String(), "stopping; draining calls in flight"))
+			assert.Check(t, is.Contains(out.String(), "child: stopped true"))
+
+			_, perSeq, recs := logCounts(t, logPath)
+			next := 0
+			for seq, n := range perSeq {
+				if n > 0 {
+					next = seq + 1
+				}
+			}
+			assert.Check(t, next < len(perSeq), "stopped before the end")
+			for seq := range next {
+				assert.Assert(t, is.Equal(perSeq[seq], 1), "seq %d has %d records", seq, perSeq[seq])
+			}
+			byStatus := map[reuse.Status]int{}
+			for _, r := range recs {
+				byStatus[r.Status]++
+			}
+			if tc.signals == 1 {
+				assert.Check(t, is.DeepEqual(byStatus, map[reuse.Status]int{reuse.StatusOK: next}), "drained: every call answered")
+			} else {
+				assert.Check(t, is.Contains(out.String(), "cancelling calls in flight"))
+				assert.Check(t, byStatus[reuse.StatusCancelled] > 0, "%v", byStatus)
+			}
+		})
+	}
 }
 
 // TestLiveSurvivesSIGKILL kills a run mid-way with SIGKILL (no chance to
@@ -51,19 +132,8 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	}
 	sim, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	child := exec.Command(os.Args[0], "-test.run=^TestLiveChildRun$", "-test.timeout=1m")
-	child.Env = append(os.Environ(), childLogEnv+"="+logPath, childURLEnv+"="+targetEnv(t, "http", url)(EnvURL))
-	var childOut syncBuffer
-	child.Stdout, child.Stderr = &childOut, &childOut
-	assert.NilError(t, child.Start())
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
-
 	// Kill it once a few hundred records are on disk, mid-run.
-	deadline := time.Now().Add(30 * time.Second)
-	for countLines(logPath) < 200 {
-		assert.Assert(t, time.Now().Before(deadline), "child wrote no records:\n%s", childOut.String())
-		time.Sleep(20 * time.Millisecond)
-	}
+	child, _ := startChild(t, targetEnv(t, "http", url)(EnvURL), logPath, killPlan.HandlerMS, 200)
 	assert.NilError(t, child.Process.Signal(syscall.SIGKILL))
 	err := child.Wait()
 	assert.Check(t, is.ErrorContains(err, "killed"))

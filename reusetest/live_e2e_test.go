@@ -245,3 +245,21 @@ func TestCostEstimate(t *testing.T) {
 }
 
 func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
+
+func TestLiveStopsByItsDeadline(t *testing.T) {
+	// StopBy is how the integration test ends before go test's -timeout.
+	_, url := startSim(t, lambdasim.Faults{})
+	plan := reuse.Plan{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
+	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
+	assert.NilError(t, err)
+	var out bytes.Buffer
+	l := &Live{Plan: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out,
+		StopBy: time.Now().Add(500 * time.Millisecond)}
+	start := time.Now()
+	sum, res, err := l.Run(t.Context(), nil)
+	assert.NilError(t, err)
+	assert.Check(t, time.Since(start) < 5*time.Second, "stopped at its deadline, not at the end of the plan")
+	assert.Check(t, res.Stopped && res.Next > 0 && res.Next < plan.Calls, "%+v", res)
+	assert.Check(t, is.Equal(sum.Requests.Total, res.Next), "every scheduled call recorded")
+	assert.Check(t, is.Contains(out.String(), "stopping before the test deadline; rerun with the same flags to resume"))
+}

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -137,4 +138,22 @@ func TestNewHTTPRejectsBadURLs(t *testing.T) {
 	}
 	_, err := NewHTTP("https://x/", 0, HTTPOptions{AWS: &aws.Config{}})
 	assert.Check(t, is.ErrorContains(err, "needs a region"))
+}
+
+func TestTLSAndDNSFailuresAreClassified(t *testing.T) {
+	// A real TLS server whose certificate nobody trusts.
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	h, err := NewHTTP(srv.URL+"/?token=s3cret", 0, HTTPOptions{})
+	assert.NilError(t, err)
+	rec := call(t, h)
+	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassTLS), rec.Error)
+	assert.Check(t, !strings.Contains(rec.Error, "s3cret"))
+
+	// A failed lookup, as net/http reports it (no resolver is reached here).
+	var dns reuse.Record
+	classify(&dns, &url.Error{Op: "Get", URL: "https://abc.lambda-url.eu-west-1.on.aws/?token=s3cret",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "abc.lambda-url.eu-west-1.on.aws", IsNotFound: true}}})
+	assert.Check(t, is.Equal(dns.ErrorClass, reuse.ClassDNS))
+	assert.Check(t, is.Equal(dns.Error, "dns: no such host"))
 }
