@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -92,6 +93,7 @@ func timelineChart(c *Collector) *plot.Plot {
 	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call (blue: few calls, red: most, log scale)", len(spans))
 	p.X.Label.Text = "minutes since the run started"
 	p.Y.Label.Text = "environment, by first call"
+	p.Y.Tick.Marker = countTicks{}
 	p.Add(bars, plotter.NewGrid())
 	return p
 }
@@ -107,6 +109,7 @@ func reuseChart(c *Collector) (*plot.Plot, error) {
 	p.Title.Text = "Calls served per environment"
 	p.X.Label.Text = "calls per environment (log scale)"
 	p.Y.Label.Text = "environments"
+	p.Y.Tick.Marker = countTicks{}
 	p.X.Tick.Marker = powerTicks{}
 	if len(logs) == 0 {
 		return p, nil
@@ -127,6 +130,19 @@ func slicesMax(v plotter.Values) float64 {
 		m = math.Max(m, x)
 	}
 	return m
+}
+
+// countTicks labels an axis of counts without decimals.
+type countTicks struct{}
+
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+		}
+	}
+	return ticks
 }
 
 // powerTicks labels a log10 axis with 1, 10, 100, ...
