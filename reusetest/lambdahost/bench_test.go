@@ -22,20 +22,32 @@ func benchInvoke(b *testing.B, client *http.Client, url string) {
 	}
 }
 
-// BenchmarkHost measures the local host with the real probe: starting an
-// environment (a cold call: process start, runtime init, first call),
-// sequential warm calls, and 8 concurrent warm calls at a time.
+func startBenchHost(b *testing.B) *Host {
+	h, err := Start(Options{Bootstrap: probeBin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	return h
+}
+
+// fanOut makes n calls at once and waits for them all.
+func fanOut(b *testing.B, client *http.Client, url string, n int) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { benchInvoke(b, client, url) })
+	}
+	wg.Wait()
+}
+
+// BenchmarkHost measures the local host with the real probe: starting
+// environments (cold calls: process start, runtime init, first call, 8 at a
+// time), sequential warm calls, and 8 concurrent warm calls at a time.
 func BenchmarkHost(b *testing.B) {
+	const fan = 8
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.Run("cold-start", func(b *testing.B) {
-		h, err := Start(Options{Bootstrap: probeBin})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer h.Close()
-		// Concurrent calls each need a new environment: hold N busy at
-		// once by calling in parallel, one new environment per call.
-		const fan = 8
+		h := startBenchHost(b)
 		for b.Loop() {
 			h.mu.Lock()
 			for e, p := range h.procs { // retire the warm ones: the next calls start cold
@@ -43,20 +55,12 @@ func BenchmarkHost(b *testing.B) {
 				h.stopProcess(p)
 			}
 			h.mu.Unlock()
-			var wg sync.WaitGroup
-			for range fan {
-				wg.Go(func() { benchInvoke(b, client, h.URL()) })
-			}
-			wg.Wait()
+			fanOut(b, client, h.URL(), fan)
 		}
 		b.ReportMetric(float64(h.Counts().Started)/b.Elapsed().Seconds(), "envs-started/s")
 	})
 	b.Run("sequential", func(b *testing.B) {
-		h, err := Start(Options{Bootstrap: probeBin})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer h.Close()
+		h := startBenchHost(b)
 		benchInvoke(b, client, h.URL()) // warm up one environment
 		for b.Loop() {
 			benchInvoke(b, client, h.URL())
@@ -64,18 +68,9 @@ func BenchmarkHost(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	})
 	b.Run("concurrent-8", func(b *testing.B) {
-		h, err := Start(Options{Bootstrap: probeBin})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer h.Close()
-		const fan = 8
+		h := startBenchHost(b)
 		for b.Loop() {
-			var wg sync.WaitGroup
-			for range fan {
-				wg.Go(func() { benchInvoke(b, client, h.URL()) })
-			}
-			wg.Wait()
+			fanOut(b, client, h.URL(), fan)
 		}
 		b.ReportMetric(float64(fan*b.N)/b.Elapsed().Seconds(), "calls/s")
 		b.ReportMetric(float64(h.Counts().Started), "envs")
