@@ -425,6 +425,12 @@ func (h *Host) invoke(ctx context.Context, payload []byte) (result, int) {
 		return result{body: lambdaError("HostClosed", "the local host is closed"), funcErr: true}, http.StatusServiceUnavailable
 	}
 	e, cold, err := h.pool.Acquire(h.virtual())
+	for err == nil && !cold && h.procs[e].hasExited() {
+		// Its process died while idle and the exit watcher has not yet
+		// taken the lock: as on Lambda, the call goes elsewhere.
+		h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
+		e, cold, err = h.pool.Acquire(h.virtual())
+	}
 	if err != nil {
 		h.counts.Throttled++
 		h.mu.Unlock()

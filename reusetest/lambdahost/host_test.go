@@ -176,3 +176,15 @@ func processGone(pid int) bool {
 	}
 	return false
 }
+
+func TestAProcessKilledWhileIdleIsReplacedTransparently(t *testing.T) {
+	h := startHost(t, Options{})
+	first, _, _ := invoke(t, h, `{}`)
+	pid := h.PIDs()[first.LogStream]
+	assert.NilError(t, syscall.Kill(pid, syscall.SIGKILL))
+	assert.Check(t, processGone(pid))
+	next, hdr, body := invoke(t, h, `{}`)
+	assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), ""), "the next call succeeds: %s", body)
+	assert.Check(t, next.InstanceID != first.InstanceID && next.InstanceID != "")
+	assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseCrash], int64(1)))
+}
