@@ -213,24 +213,38 @@ func (w *Writer) Close() error {
 	return err
 }
 
-// Summarize rebuilds a run's summary from its log alone.
-func Summarize(path string) (reuse.Summary, error) {
+// Replay reads the log at path: start is called with its first header and
+// returns the function that receives every record, of every segment.
+func Replay(path string, start func(first *Header) func(*reuse.Record)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return reuse.Summary{}, fmt.Errorf("summarize log: %w", err)
+		return fmt.Errorf("replay log: %w", err)
 	}
 	defer f.Close()
-	var sum *reuse.Summarizer
+	var add func(*reuse.Record)
 	onHeader := func(h *Header) {
-		if sum == nil {
-			sum = reuse.NewSummarizer(h.Plan, h.Target, nil)
+		if add == nil {
+			add = start(h)
 		}
 	}
-	if _, _, err := Read(f, onHeader, func(r *reuse.Record) { sum.Add(r) }); err != nil {
-		return reuse.Summary{}, fmt.Errorf("summarize log %s: %w", path, err)
+	if _, _, err := Read(f, onHeader, func(r *reuse.Record) { add(r) }); err != nil {
+		return fmt.Errorf("replay log %s: %w", path, err)
 	}
-	if sum == nil {
-		return reuse.Summary{}, fmt.Errorf("summarize log %s: no header: empty, or not a log", path)
+	if add == nil {
+		return fmt.Errorf("replay log %s: no header: empty, or not a log", path)
+	}
+	return nil
+}
+
+// Summarize rebuilds a run's summary from its log alone.
+func Summarize(path string) (reuse.Summary, error) {
+	var sum *reuse.Summarizer
+	err := Replay(path, func(h *Header) func(*reuse.Record) {
+		sum = reuse.NewSummarizer(h.Plan, h.Target, nil)
+		return sum.Add
+	})
+	if err != nil {
+		return reuse.Summary{}, err
 	}
 	return sum.Summary(), nil
 }

@@ -94,23 +94,14 @@ func Write(dir string, sum reuse.Summary, c *Collector) error {
 
 // FromLog rebuilds a run's summary and chart data from its record log alone.
 func FromLog(path string) (reuse.Summary, *Collector, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return reuse.Summary{}, nil, fmt.Errorf("report from log: %w", err)
-	}
-	defer f.Close()
 	var sum *reuse.Summarizer
 	var col *Collector
-	onHeader := func(h *recordlog.Header) {
-		if sum == nil {
-			sum, col = reuse.NewSummarizer(h.Plan, h.Target, nil), NewCollector(h.Plan)
-		}
-	}
-	if _, _, err := recordlog.Read(f, onHeader, func(r *reuse.Record) { sum.Add(r); col.Add(r) }); err != nil {
-		return reuse.Summary{}, nil, fmt.Errorf("report from log %s: %w", path, err)
-	}
-	if sum == nil {
-		return reuse.Summary{}, nil, fmt.Errorf("report from log %s: no header: empty, or not a log", path)
+	err := recordlog.Replay(path, func(h *recordlog.Header) func(*reuse.Record) {
+		sum, col = reuse.NewSummarizer(h.Plan, h.Target, nil), NewCollector(h.Plan)
+		return func(r *reuse.Record) { sum.Add(r); col.Add(r) }
+	})
+	if err != nil {
+		return reuse.Summary{}, nil, err
 	}
 	return sum.Summary(), col, nil
 }

@@ -63,6 +63,3 @@ func (p Plan) Due(seq int64) time.Duration {
 
 // Duration is how long the schedule lasts: Calls / RatePerSec.
 func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
-
-// IsSeed reports whether p is the 2021 experiment's plan.
-func (p Plan) IsSeed() bool { return p == SeedPlan() }

@@ -128,7 +128,6 @@ func TestPercentile(t *testing.T) {
 
 func TestPlanValidate(t *testing.T) {
 	assert.NilError(t, SeedPlan().Validate())
-	assert.Check(t, SeedPlan().IsSeed())
 	assert.Check(t, is.Equal(SeedPlan().Duration(), 60_000*time.Second))
 	assert.Check(t, is.Equal(SeedPlan().Due(3), 300*time.Millisecond))
 	err := Plan{Calls: -1, RatePerSec: 0, HandlerMS: 61_000}.Validate()
