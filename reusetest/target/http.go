@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +51,7 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	transport.MaxIdleConnsPerHost = 4096
 	transport.MaxConnsPerHost = opts.MaxConns
 	transport.IdleConnTimeout = 5 * time.Minute
+	transport.DisableCompression = true // the probe's answers are small
 	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects}}
 	call := *u
 	q := call.Query()
@@ -66,6 +66,15 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	}
 	return h, nil
 }
+
+// identity is the Transfer-Encoding of every request: see Call.
+var identity = []string{"identity"}
+
+// noBody is an empty request body that net/http cannot rewind.
+type noBody struct{}
+
+func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (noBody) Close() error             { return nil }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -83,13 +92,16 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	// An empty but non-nil body, without GetBody, makes the request not
 	// "replayable": net/http would otherwise silently resend a GET whose
 	// reused connection broke after sending, and every resend is a hidden
-	// extra invocation. The GET still goes out without a body.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.callURL, io.NopCloser(strings.NewReader("")))
+	// extra invocation. Transfer-Encoding "identity" stops net/http from
+	// probing that body on a goroutine (and, when the probe is slow under
+	// load, sending the GET chunked): the GET goes out plain, with no body
+	// and neither Content-Length nor Transfer-Encoding.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.callURL, noBody{})
 	if err != nil {
 		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
 		return
 	}
-	req.GetBody, req.ContentLength = nil, 0
+	req.TransferEncoding = identity
 	if h.signer != nil {
 		creds, err := h.creds.Retrieve(ctx)
 		if err != nil {

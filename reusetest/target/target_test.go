@@ -1,12 +1,14 @@
 package target
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,4 +158,70 @@ func TestTLSAndDNSFailuresAreClassified(t *testing.T) {
 		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "abc.lambda-url.eu-west-1.on.aws", IsNotFound: true}}})
 	assert.Check(t, is.Equal(dns.ErrorClass, reuse.ClassDNS))
 	assert.Check(t, is.Equal(dns.Error, "dns: no such host"))
+}
+
+// TestHTTPTargetNeverResendsACall serves the first request on a connection
+// and hangs up on the second after reading it, the way a crashed front end
+// would. net/http resends an idempotent GET in that case, on a new
+// connection, and a resend is a hidden extra invocation: the target must
+// make exactly one request per call, and send a plain GET (no body, no
+// Transfer-Encoding, no Content-Length) while doing so.
+func TestHTTPTargetNeverResendsACall(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	defer ln.Close()
+	var (
+		mu       sync.Mutex
+		requests []string // each request's head, as received
+	)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for served := 0; ; served++ {
+					var head strings.Builder
+					for {
+						line, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						head.WriteString(line)
+						if line == "\r\n" {
+							break
+						}
+					}
+					mu.Lock()
+					requests = append(requests, head.String())
+					mu.Unlock()
+					if served == 1 {
+						c.(*net.TCPConn).SetLinger(0) // a reset, not a clean close
+						return
+					}
+					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n{\"instance_id\":\"i\"}"))
+				}
+			}()
+		}
+	}()
+	h, err := NewHTTP("http://"+ln.Addr().String()+"/", 0, HTTPOptions{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(call(t, h).Status, reuse.StatusOK))
+	rec := call(t, h) // on the reused connection, which the server drops
+	assert.Check(t, is.Equal(rec.Status, reuse.StatusError))
+	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassConnect))
+	// Give a resend, if there were one, time to arrive.
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Check(t, is.Len(requests, 2), "one request per call, never a resend")
+	for _, r := range requests {
+		assert.Check(t, strings.HasPrefix(r, "GET /?sleep_ms=0 HTTP/1.1\r\n"), r)
+		for _, h := range []string{"transfer-encoding", "content-length"} {
+			assert.Check(t, !strings.Contains(strings.ToLower(r), h), "a plain GET, without %s: %q", h, r)
+		}
+	}
 }
