@@ -70,11 +70,13 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 // identity is the Transfer-Encoding of every request: see Call.
 var identity = []string{"identity"}
 
-// noBody is an empty request body that net/http cannot rewind.
+// noBody is an empty request body that net/http cannot rewind. WriteTo
+// spares net/http the 32 KiB buffer io.Copy would allocate to copy it.
 type noBody struct{}
 
-func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
-func (noBody) Close() error             { return nil }
+func (noBody) Read([]byte) (int, error)         { return 0, io.EOF }
+func (noBody) WriteTo(io.Writer) (int64, error) { return 0, nil }
+func (noBody) Close() error                     { return nil }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
