@@ -138,9 +138,10 @@ func Read(r io.Reader, onHeader func(*Header), onRecord func(*reuse.Record)) (st
 // Writer appends to a log. It is not safe for concurrent use: a run has one
 // writer.
 type Writer struct {
-	f   *os.File
-	buf *bufio.Writer
-	enc *json.Encoder
+	f    *os.File
+	buf  *bufio.Writer
+	enc  *json.Encoder // for headers
+	line []byte        // a record's line, reused
 }
 
 // Open opens the log at path for plan and target, creating it if need be,
@@ -187,8 +188,13 @@ func Open(path string, plan reuse.Plan, target string, now time.Time, fn func(*r
 
 // Append writes one record (buffered; see Sync).
 func (w *Writer) Append(r *reuse.Record) error {
-	if err := w.enc.Encode(r); err != nil {
-		return fmt.Errorf("append to log: %w", err)
+	line, err := appendRecord(w.line[:0], r)
+	w.line = line
+	if err == nil {
+		_, err = w.buf.Write(line)
+	}
+	if err != nil {
+		return fmt.Errorf("append to log: seq %d: %w", r.Seq, err)
 	}
 	return nil
 }
