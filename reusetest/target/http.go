@@ -80,6 +80,9 @@ func (noBody) Close() error                     { return nil }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
+// CloseIdleConnections closes the connections kept alive for reuse.
+func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
+
 // Describe is the redacted URL.
 func (h *HTTP) Describe() string {
 	d := Redact(h.url)
