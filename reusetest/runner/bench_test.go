@@ -220,38 +220,37 @@ func serveNoop() {
 	io.Copy(io.Discard, os.Stdin)
 }
 
+// serveOn answers every connection ln accepts.
 func serveOn(ln net.Listener) {
 	const body = `{"instance_id":"0123456789abcdef0123456789abcdef","invocation":1}`
 	answer := []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
-	func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReaderSize(c, 4096)
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return // the client closed the connection
-					}
-					if len(line) > 2 && !bytes.HasPrefix(line, []byte("GET ")) && bytes.IndexByte(line, ':') < 0 {
-						fmt.Fprintf(os.Stderr, "no-op server: not a GET: %q\n", line)
-						os.Exit(1)
-					}
-					if h := bytes.ToLower(line); bytes.HasPrefix(h, []byte("content-length:")) || bytes.HasPrefix(h, []byte("transfer-encoding:")) {
-						fmt.Fprintf(os.Stderr, "no-op server: a GET with a body: %q\n", line)
-						os.Exit(1)
-					}
-					if len(line) == 2 { // the blank line ending a request
-						if _, err := c.Write(answer); err != nil {
-							return
-						}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			br := bufio.NewReaderSize(c, 4096)
+			for {
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return // the client closed the connection
+				}
+				if len(line) > 2 && !bytes.HasPrefix(line, []byte("GET ")) && bytes.IndexByte(line, ':') < 0 {
+					fmt.Fprintf(os.Stderr, "no-op server: not a GET: %q\n", line)
+					os.Exit(1)
+				}
+				if h := bytes.ToLower(line); bytes.HasPrefix(h, []byte("content-length:")) || bytes.HasPrefix(h, []byte("transfer-encoding:")) {
+					fmt.Fprintf(os.Stderr, "no-op server: a GET with a body: %q\n", line)
+					os.Exit(1)
+				}
+				if len(line) == 2 { // the blank line ending a request
+					if _, err := c.Write(answer); err != nil {
+						return
 					}
 				}
-			}()
-		}
-	}()
+			}
+		}()
+	}
 }
