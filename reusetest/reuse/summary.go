@@ -169,10 +169,9 @@ func statusIndex(st Status) int {
 }
 
 type instance struct {
-	calls          int64
-	first, last    int64 // unix ns: first send, last answer
-	minInvocation  int64
-	invocationSeen bool
+	calls         int64
+	first, last   int64 // unix ns: first send, last answer
+	minInvocation int64
 }
 
 // interval is one served call's time in flight, held until the calls before
