@@ -1,8 +1,12 @@
 package reusetest
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
@@ -96,4 +100,33 @@ func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
 	g.Out, g.Log, g.Timeout, g.Report, g.Baseline = d.Out, d.Log, d.Timeout, d.Report, d.Baseline
 	return g == d
+}
+
+// ModuleRoot returns the nearest folder at or above dir that holds go.mod.
+// The project keeps testdata/ and out/ there rather than in each package.
+func ModuleRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("module root: no go.mod at or above the working folder")
+		}
+		dir = parent
+	}
+}
+
+// DefaultSimOut is where a simulated summary goes when -reuse.out is not
+// given: a file under out/ (git-ignored) at the module root, named for the
+// run so that what-ifs do not overwrite each other.
+func DefaultSimOut(root string, f Flags) string {
+	name := fmt.Sprintf("sim-%s-%s-%s-seed%d-%dcalls-%srps-%dms.json",
+		f.Profile, f.Placement, f.Arrivals, f.Seed, f.Calls,
+		strconv.FormatFloat(f.Rate, 'g', -1, 64), f.Handler.Milliseconds())
+	return filepath.Join(root, "out", name)
 }

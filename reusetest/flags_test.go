@@ -3,8 +3,6 @@ package reusetest
 import (
 	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"gotest.tools/v3/assert"
@@ -56,22 +54,4 @@ func TestDefaultSimOutNamesTheRun(t *testing.T) {
 	f := parseFlags(t, "-reuse.rate=2.5", "-reuse.placement=lru", "-reuse.seed=9")
 	got := DefaultSimOut("/repo", *f)
 	assert.Check(t, is.Equal(got, "/repo/out/sim-seed-2021-lru-fixed-seed9-600000calls-2.5rps-500ms.json"))
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sub", "summary.json")
-	assert.NilError(t, WriteFileAtomic(path, []byte("one")))
-	assert.NilError(t, WriteFileAtomic(path, []byte("two")))
-	got, err := os.ReadFile(path)
-	assert.NilError(t, err)
-	assert.Check(t, is.Equal(string(got), "two"))
-	entries, err := os.ReadDir(filepath.Dir(path))
-	assert.NilError(t, err)
-	assert.Check(t, is.Len(entries, 1), "no temporary file left behind")
-
-	// A folder where the file should be: an error, and nothing half-written.
-	assert.NilError(t, os.MkdirAll(filepath.Join(dir, "taken"), 0o755))
-	err = WriteFileAtomic(filepath.Join(dir, "taken"), []byte("x"))
-	assert.Check(t, is.ErrorContains(err, "write "))
 }

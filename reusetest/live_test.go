@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,30 +29,30 @@ func TestLiveExperiment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caller, door, err := NewCaller(t.Context(), os.Getenv, plan.HandlerMS)
-	if errors.Is(err, ErrNoTarget) {
+	caller, door, err := live.NewCaller(t.Context(), os.Getenv, plan.HandlerMS)
+	if errors.Is(err, live.ErrNoTarget) {
 		t.Skip(err.Error())
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	root := moduleRoot(t)
-	key := TargetKey(caller.Describe())
+	key := live.TargetKey(caller.Describe())
 	logPath := flags.Log
 	if logPath == "" {
 		logPath = filepath.Join(root, "out", "live", key+".jsonl")
 	}
-	WriteCostEstimate(os.Stdout, plan, door)
+	live.WriteCostEstimate(os.Stdout, plan, door)
 
-	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
+	ctx, stop, release := live.HandleSignals(t.Context(), os.Stdout)
 	defer release()
-	live := &Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout,
+	run := &live.Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout,
 		Options: runner.Options{Timeout: flags.Timeout}}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
-		live.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
+		run.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
 	}
-	sum, res, err := live.Run(ctx, stop)
+	sum, res, err := run.Run(ctx, stop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +63,9 @@ func TestLiveExperiment(t *testing.T) {
 	if out == "" {
 		out = filepath.Join(root, "testdata", "live", key+".summary.json")
 	}
-	b, err := MarshalSummary(sum)
+	b, err := reuse.MarshalSummary(sum)
 	assert.NilError(t, err)
-	assert.NilError(t, WriteFileAtomic(out, b))
+	assert.NilError(t, atomicfile.Write(out, b))
 	fmt.Printf("summary written to %s\nrecord log: %s\n", out, logPath)
 	// The report covers every segment of the log, so it is built from it.
 	_, charts, err := report.FromLog(logPath)
@@ -80,11 +82,11 @@ func TestLiveExperiment(t *testing.T) {
 		baseline = filepath.Join(root, "testdata", "live", key+".baseline.json")
 	}
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		assert.NilError(t, WriteFileAtomic(baseline, b))
+		assert.NilError(t, atomicfile.Write(baseline, b))
 		fmt.Printf("baseline accepted: %s\n", baseline)
 		return
 	}
-	base, err := ReadSummary(baseline)
+	base, err := reuse.ReadSummary(baseline)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Printf("no baseline for this target yet (%s): -update accepts this run as one\n", baseline)
 		return

@@ -3,6 +3,7 @@ package reusetest
 import (
 	"flag"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,7 +50,7 @@ func TestSeedExperiment(t *testing.T) {
 	_, err = sim.Run(t.Context(), emit)
 	assert.NilError(t, err)
 	sum := summarizer.Summary()
-	got, err := MarshalSummary(sum)
+	got, err := reuse.MarshalSummary(sum)
 	assert.NilError(t, err)
 
 	fmt.Println()
@@ -65,7 +66,7 @@ func TestSeedExperiment(t *testing.T) {
 		out = DefaultSimOut(root, *flags)
 	}
 	if out != "" {
-		assert.NilError(t, WriteFileAtomic(out, got))
+		assert.NilError(t, atomicfile.Write(out, got))
 		fmt.Printf("summary written to %s\n", out)
 	}
 	if !flags.IsDefaultSimulation() {

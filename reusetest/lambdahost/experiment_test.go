@@ -14,8 +14,8 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
-	"github.com/lambda-reuse/lambda-reuse/reusetest"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
@@ -28,9 +28,9 @@ import (
 func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 	env := map[string]string{}
 	if kind == "http" {
-		env[reusetest.EnvURL] = url + "/"
+		env[live.EnvURL] = url + "/"
 	} else {
-		env[reusetest.EnvFunction] = function
+		env[live.EnvFunction] = function
 		loopback.SetAWSEnv(t, url)
 	}
 	return func(k string) string { return env[k] }
@@ -41,11 +41,11 @@ func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 // every seq has one record.
 func experiment(t *testing.T, kind, url, function string, plan reuse.Plan, opts runner.Options) (reuse.Summary, map[string]int64, []reuse.Record) {
 	t.Helper()
-	caller, _, err := reusetest.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
+	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
 	assert.NilError(t, err)
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	var out bytes.Buffer
-	sum, _, err := (&reusetest.Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
+	sum, _, err := (&live.Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err, out.String())
 
 	f, err := os.Open(logPath)

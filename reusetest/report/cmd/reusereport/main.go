@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
@@ -49,11 +48,11 @@ func main() {
 }
 
 func compareSummaries(w io.Writer, basePath, gotPath string) int {
-	base, err := reusetest.ReadSummary(basePath)
+	base, err := reuse.ReadSummary(basePath)
 	if err != nil {
 		fail(err)
 	}
-	got, err := reusetest.ReadSummary(gotPath)
+	got, err := reuse.ReadSummary(gotPath)
 	if err != nil {
 		fail(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
@@ -18,7 +17,7 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
 	write := func(name string, s reuse.Summary) string {
-		b, err := reusetest.MarshalSummary(s)
+		b, err := reuse.MarshalSummary(s)
 		assert.NilError(t, err)
 		path := filepath.Join(t.TempDir(), name)
 		assert.NilError(t, os.WriteFile(path, b, 0o644))
