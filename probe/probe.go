@@ -107,6 +107,54 @@ func (e *event) isV1() bool { return e.HTTPMethod != "" && e.Version != "2.0" }
 // ErrBadInput is wrapped by every error about the caller's input.
 var ErrBadInput = errors.New("bad input")
 
+// Request is one decoded call: how long to sleep, and how to shape the
+// answer for the front door it came through.
+type Request struct {
+	// SleepMS is the sleep asked for, 0 to MaxSleepMS.
+	SleepMS int64
+	ev      event
+}
+
+// ParseRequest decodes a payload: a direct Invoke payload ({"sleep_ms":
+// 500}, every field optional, empty or null allowed) or a Function URL / API
+// Gateway event with ?sleep_ms=500. An error wraps ErrBadInput; the Request
+// still knows its front door, for BadInput.
+func ParseRequest(payload []byte) (Request, error) {
+	var req Request
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
+		if err := json.Unmarshal(trimmed, &req.ev); err != nil {
+			return req, fmt.Errorf("%w: payload is not a JSON object: %v", ErrBadInput, err)
+		}
+	}
+	ms, err := req.ev.sleepMS()
+	req.SleepMS = ms
+	return req, err
+}
+
+// IsHTTP reports whether the call came as an HTTP event (Function URL or API
+// Gateway), whose answer is an HTTP response.
+func (r Request) IsHTTP() bool { return r.ev.isHTTP() }
+
+// Reply is the probe's answer resp, shaped for the call's front door: an
+// HTTP response with resp as its JSON body, or resp itself.
+func (r Request) Reply(resp Response) any {
+	if r.ev.isHTTP() {
+		return httpResponse(&r.ev, http.StatusOK, resp)
+	}
+	return resp
+}
+
+// BadInput is the answer to a call whose input was bad (err from
+// ParseRequest): an HTTP 400 with {"error": ...} for HTTP events, else err
+// itself, which Lambda reports as a function error.
+func (r Request) BadInput(err error) (any, error) {
+	if r.ev.isHTTP() {
+		return httpResponse(&r.ev, http.StatusBadRequest, map[string]string{"error": err.Error()}), nil
+	}
+	return nil, err
+}
+
 // Handle serves one call: it counts it, sleeps as asked (cut short if the
 // call's deadline passes) and reports the environment. Direct invocations
 // get a Response (or an error, which Lambda reports as a function error);
@@ -114,37 +162,18 @@ var ErrBadInput = errors.New("bad input")
 // with {"error": ...}. Bad input never harms the environment.
 func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
 	n := p.invocations.Add(1)
-	var ev event
-	var err error
-	if len(bytes.TrimSpace(payload)) > 0 && !bytes.Equal(bytes.TrimSpace(payload), []byte("null")) {
-		if jerr := json.Unmarshal(payload, &ev); jerr != nil {
-			err = fmt.Errorf("%w: payload is not a JSON object: %v", ErrBadInput, jerr)
-		}
-	}
-	var sleepMS int64
-	if err == nil {
-		sleepMS, err = ev.sleepMS()
-	}
+	req, err := ParseRequest(payload)
 	if err != nil {
-		if ev.isHTTP() {
-			return httpResponse(&ev, http.StatusBadRequest, map[string]string{"error": err.Error()}), nil
-		}
-		return nil, err
+		return req.BadInput(err)
 	}
-
-	timer := time.NewTimer(time.Duration(sleepMS) * time.Millisecond)
+	timer := time.NewTimer(time.Duration(req.SleepMS) * time.Millisecond)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("sleep %d ms: %w", sleepMS, ctx.Err())
+		return nil, fmt.Errorf("sleep %d ms: %w", req.SleepMS, ctx.Err())
 	}
-
-	resp := p.response(ctx, n, sleepMS)
-	if ev.isHTTP() {
-		return httpResponse(&ev, http.StatusOK, resp), nil
-	}
-	return resp, nil
+	return req.Reply(p.response(ctx, n, req.SleepMS)), nil
 }
 
 func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/probe"
 	"io"
 	"net/http"
 	"os"
@@ -59,13 +60,8 @@ func startHost(t *testing.T, opts Options) *Host {
 	return h
 }
 
-// answer is the probe's response, as far as these tests read it.
-type answer struct {
-	InstanceID string `json:"instance_id"`
-	Invocation int64  `json:"invocation"`
-	LogStream  string `json:"log_stream"`
-	MemoryMB   int    `json:"memory_mb"`
-}
+// answer is the probe's response.
+type answer = probe.Response
 
 func invoke(t *testing.T, h *Host, payload string) (answer, http.Header, []byte) {
 	t.Helper()

@@ -1,10 +1,11 @@
 package lambdasim
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 )
 
 // Placement is the rule that picks which idle environment serves a call.
@@ -56,8 +57,9 @@ const (
 	CauseTimeout  Cause = "timeout"  // killed for running past the function timeout
 )
 
-// ErrThrottled is returned by Acquire when the concurrency limit is reached.
-var ErrThrottled = errors.New("throttled: concurrency limit reached")
+// ErrThrottled is returned by Acquire when the concurrency limit is reached:
+// the front door's own sentinel, so a driver passes it on as it is.
+var ErrThrottled = lambdaapi.ErrThrottled
 
 // Env is one execution environment. Its fields are the model's; a driver
 // may read them but not change them.

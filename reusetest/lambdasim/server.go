@@ -3,22 +3,15 @@ package lambdasim
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-)
 
-// InvokePathPrefix and InvokePathSuffix frame the Invoke API path:
-// POST /2015-03-31/functions/{name}/invocations.
-const (
-	InvokePathPrefix = "/2015-03-31/functions/"
-	InvokePathSuffix = "/invocations"
+	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 )
 
 // Faults are the probabilities (0 to 1) that a call, instead of reaching an
@@ -75,6 +68,7 @@ type Server struct {
 	opts    ServerOptions
 	profile Profile
 	start   time.Time
+	door    *lambdaapi.Handler
 
 	mu     sync.Mutex
 	pool   *Pool
@@ -109,8 +103,10 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	return &Server{opts: opts, profile: profile, start: time.Now(), pool: pool, rng: rng,
-		counts: ServerCounts{Calls: map[string]int64{}, Faults: map[string]int64{}}}, nil
+	s := &Server{opts: opts, profile: profile, start: time.Now(), pool: pool, rng: rng,
+		counts: ServerCounts{Calls: map[string]int64{}, Faults: map[string]int64{}}}
+	s.door = &lambdaapi.Handler{FunctionName: opts.FunctionName, Function: s, NotFound: s.bad}
+	return s, nil
 }
 
 // Counts returns a copy of what the server has done so far.
@@ -135,35 +131,27 @@ func (s *Server) virtual() time.Duration {
 func (s *Server) real(d time.Duration) time.Duration { return time.Duration(float64(d) / s.opts.Scale) }
 
 // ServeHTTP answers a Function-URL style call (any method, ?sleep_ms=N) or
-// an Invoke API call.
+// an Invoke API call, unless a fault is injected instead.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	invoke := strings.HasPrefix(r.URL.Path, InvokePathPrefix)
-	var sleepMS int64
-	var err error
-	if invoke {
-		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, InvokePathPrefix), InvokePathSuffix)
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, InvokePathSuffix) || name != s.opts.FunctionName {
-			s.bad()
-			writeAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
-			return
-		}
-		sleepMS, err = invokeSleep(r.Body)
-	} else {
-		sleepMS, err = querySleep(r.URL.Query().Get("sleep_ms"))
+	if s.fault(w, r) {
+		return
 	}
+	s.door.ServeHTTP(w, r)
+}
+
+// Invoke runs one call on the pool, as the probe would answer it: the
+// environment's identity after the handler's sleep (scaled), or the probe's
+// answer to bad input.
+func (s *Server) Invoke(payload []byte) (lambdaapi.Result, error) {
+	req, err := probe.ParseRequest(payload)
 	if err != nil {
 		s.bad()
-		if invoke {
-			writeFunctionError(w, err.Error())
-		} else {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		v, ferr := req.BadInput(err)
+		if ferr != nil {
+			return lambdaapi.Result{Payload: lambdaapi.ErrorPayload("BadInput", ferr.Error()), FunctionError: true}, nil
 		}
-		return
+		return marshalResult(v)
 	}
-	if s.fault(w, r, invoke) {
-		return
-	}
-
 	s.mu.Lock()
 	env, cold, err := s.pool.Acquire(s.virtual())
 	if err == nil {
@@ -171,29 +159,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if err != nil {
-		writeThrottled(w)
-		return
+		return lambdaapi.Result{}, lambdaapi.ErrThrottled
 	}
-	busy := time.Duration(sleepMS)*time.Millisecond + s.profile.WarmOverhead.Mean()
+	busy := time.Duration(req.SleepMS)*time.Millisecond + s.profile.WarmOverhead.Mean()
 	if cold {
 		busy += s.profile.InitLatency.Mean()
 	}
 	time.Sleep(s.real(busy)) // the environment works on even if the caller leaves
 	s.mu.Lock()
-	body := answer{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: Epoch.Add(env.Created).Format(time.RFC3339Nano), SleptMS: sleepMS}
+	resp := probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
+		InitAt: Epoch.Add(env.Created).Format(time.RFC3339Nano), SleptMS: req.SleepMS}
 	s.pool.Release(env, s.virtual())
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, body)
+	return marshalResult(req.Reply(resp))
 }
 
-// answer is what the simulated probe returns: the probe's own field names.
-type answer struct {
-	InstanceID string `json:"instance_id"`
-	Invocation int64  `json:"invocation"`
-	InitAt     string `json:"init_at"`
-	LogStream  string `json:"log_stream"`
-	SleptMS    int64  `json:"slept_ms"`
+func marshalResult(v any) (lambdaapi.Result, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return lambdaapi.Result{}, fmt.Errorf("simulated probe: %w", err)
+	}
+	return lambdaapi.Result{Payload: b}, nil
 }
 
 func (s *Server) bad() {
@@ -203,7 +189,7 @@ func (s *Server) bad() {
 }
 
 // fault injects at most one fault and reports whether it did.
-func (s *Server) fault(w http.ResponseWriter, r *http.Request, invoke bool) bool {
+func (s *Server) fault(w http.ResponseWriter, r *http.Request) bool {
 	f := s.opts.Faults
 	s.mu.Lock()
 	x := s.rng.Float64()
@@ -228,25 +214,18 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, invoke bool) bool
 	case "":
 		return false
 	case "function_error":
-		if invoke {
-			writeFunctionError(w, "injected function error")
-		} else {
-			writeJSON(w, http.StatusBadGateway, map[string]string{"message": "Internal Server Error"})
-		}
+		lambdaapi.WriteFunctionError(w, r, lambdaapi.ErrorPayload("Error", "injected function error"))
 	case "throttle":
-		writeThrottled(w)
+		lambdaapi.WriteError(w, lambdaapi.ErrThrottled)
 	case "server_error":
-		if invoke {
-			writeAPIError(w, http.StatusInternalServerError, "ServiceException", "injected service error")
-		} else {
-			writeJSON(w, http.StatusBadGateway, map[string]string{"message": "Internal Server Error"})
-		}
+		lambdaapi.WriteAPIError(w, http.StatusInternalServerError, "ServiceException", "injected service error")
 	case "slow":
 		select {
 		case <-time.After(f.SlowDelay):
 		case <-r.Context().Done():
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"instance_id": "too-late"})
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"instance_id":"too-late"}`)
 	case "reset":
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -268,63 +247,4 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, invoke bool) bool
 		w.Write(bytes.Repeat([]byte("x"), 1<<20))
 	}
 	return true
-}
-
-func invokeSleep(body io.Reader) (int64, error) {
-	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
-	if err != nil {
-		return 0, err
-	}
-	var p struct {
-		SleepMS *int64 `json:"sleep_ms"`
-	}
-	if len(bytes.TrimSpace(b)) > 0 {
-		if err := json.Unmarshal(b, &p); err != nil {
-			return 0, errors.New("bad input: payload is not a JSON object with a whole sleep_ms")
-		}
-	}
-	if p.SleepMS == nil {
-		return 0, nil
-	}
-	return checkSleep(*p.SleepMS)
-}
-
-func querySleep(q string) (int64, error) {
-	if q == "" {
-		return 0, nil
-	}
-	ms, err := strconv.ParseInt(q, 10, 64)
-	if err != nil {
-		return 0, errors.New("bad input: sleep_ms must be a whole number of milliseconds")
-	}
-	return checkSleep(ms)
-}
-
-func checkSleep(ms int64) (int64, error) {
-	if ms < 0 || ms > 60_000 {
-		return 0, fmt.Errorf("bad input: sleep_ms must be between 0 and 60000, got %d", ms)
-	}
-	return ms, nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// writeAPIError answers as the Lambda API does, so the AWS SDK decodes the
-// error type.
-func writeAPIError(w http.ResponseWriter, status int, errType, msg string) {
-	w.Header().Set("X-Amzn-ErrorType", errType)
-	writeJSON(w, status, map[string]string{"Type": "User", "message": msg, "__type": errType})
-}
-
-func writeThrottled(w http.ResponseWriter) {
-	writeAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
-}
-
-func writeFunctionError(w http.ResponseWriter, msg string) {
-	w.Header().Set("X-Amz-Function-Error", "Unhandled")
-	writeJSON(w, http.StatusOK, map[string]string{"errorMessage": msg, "errorType": "Error"})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/probe"
 )
 
 // The seed plan: the 2021 experiment called its function 600,000 times at
@@ -15,8 +17,8 @@ const (
 	SeedHandler    = 500 * time.Millisecond
 )
 
-// MaxHandler is the longest handler sleep the probe accepts (sleep_ms 60000).
-const MaxHandler = 60 * time.Second
+// MaxHandler is the longest handler sleep the probe accepts.
+const MaxHandler = probe.MaxSleepMS * time.Millisecond
 
 // Plan is what an experiment will do: how many calls, how fast, and how long
 // the probe's handler sleeps in each.

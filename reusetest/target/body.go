@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -24,24 +26,22 @@ import (
 // body is a bad_body failure, read no further.
 const MaxBody = 64 << 10
 
-// probeBody is what the probe answers; only the fields a record keeps.
-type probeBody struct {
-	InstanceID string `json:"instance_id"`
-	Invocation int64  `json:"invocation"`
-	LogStream  string `json:"log_stream"`
-	BootID     string `json:"boot_id"`
-}
-
 // maxPlainID bounds the 2021 probe's plain-text id.
 const maxPlainID = 128
 
 // parseBody fills rec from a probe's answer: our probe's JSON, or the 2021
-// probe's plain-text body (the id and nothing else).
+// probe's plain-text body (the id and nothing else). Lambda's function-error
+// envelope (errorMessage, errorType), which some front doors pass on as a
+// plain 200 (the Runtime Interface Emulator always does), is a function error.
 func parseBody(body []byte, rec *reuse.Record) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		var b probeBody
+		var b probe.Response
 		if err := json.Unmarshal(trimmed, &b); err != nil || b.InstanceID == "" {
+			if msg, ok := functionError(trimmed); ok {
+				fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+msg)
+				return
+			}
 			fail(rec, reuse.StatusError, reuse.ClassBadBody, "response is JSON without an instance_id")
 			return
 		}
@@ -56,6 +56,28 @@ func parseBody(body []byte, rec *reuse.Record) {
 		return
 	}
 	rec.Status, rec.InstanceID = reuse.StatusOK, string(trimmed)
+}
+
+// functionError reports whether body is Lambda's function-error envelope,
+// and its type and message, shortened and secret-free (the function wrote
+// them, not the caller).
+func functionError(body []byte) (string, bool) {
+	var e lambdaapi.ErrorEnvelope
+	if json.Unmarshal(body, &e) != nil || (e.ErrorType == "" && e.ErrorMessage == "") {
+		return "", false
+	}
+	msg := e.ErrorMessage
+	if msg == "" {
+		msg = "(no errorMessage)"
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	msg = strings.ToValidUTF8(msg, "?")
+	if e.ErrorType != "" {
+		msg = e.ErrorType + ": " + msg
+	}
+	return msg, true
 }
 
 func fail(rec *reuse.Record, st reuse.Status, class reuse.ErrorClass, msg string) {

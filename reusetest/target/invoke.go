@@ -2,12 +2,10 @@ package target
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -72,7 +70,11 @@ func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
 		return
 	}
 	if out.FunctionError != nil {
-		fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+*out.FunctionError+": "+errorMessage(out.Payload))
+		msg, ok := functionError(out.Payload)
+		if !ok {
+			msg = "(no errorMessage)"
+		}
+		fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+*out.FunctionError+": "+msg)
 		return
 	}
 	parseBody(out.Payload, rec)
@@ -104,20 +106,6 @@ func apiErrorCode(err error) string {
 		return coded.ErrorCode()
 	}
 	return ""
-}
-
-// errorMessage is a function error payload's errorMessage, shortened.
-func errorMessage(payload []byte) string {
-	var e struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if jsonErr := json.Unmarshal(payload, &e); jsonErr != nil || e.ErrorMessage == "" {
-		return "(no errorMessage)"
-	}
-	if len(e.ErrorMessage) > 200 {
-		return e.ErrorMessage[:200] + "..."
-	}
-	return strings.ToValidUTF8(e.ErrorMessage, "?")
 }
 
 // cappedTransport caps every response body at MaxBody: reading past it is

@@ -41,6 +41,10 @@ func TestParseBody(t *testing.T) {
 		{"two words", reuse.Record{}, reuse.ClassBadBody},
 		{"", reuse.Record{}, reuse.ClassBadBody},
 		{strings.Repeat("x", 200), reuse.Record{}, reuse.ClassBadBody},
+		// Lambda's function-error envelope, as the emulator passes it on
+		// (a 200 without X-Amz-Function-Error): a function error.
+		{`{"errorMessage":"Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, reuse.Record{}, reuse.ClassFunctionError},
+		{`{"errorType":"Runtime.ExitError"}`, reuse.Record{}, reuse.ClassFunctionError},
 	}
 	for _, tc := range tests {
 		var got reuse.Record
@@ -48,6 +52,9 @@ func TestParseBody(t *testing.T) {
 		if tc.class != "" {
 			assert.Check(t, is.Equal(got.ErrorClass, tc.class), "body %q", tc.body)
 			assert.Check(t, is.Equal(got.Status, reuse.StatusError), "body %q", tc.body)
+			if tc.class == reuse.ClassFunctionError {
+				assert.Check(t, is.Contains(got.Error, "function error: "), "body %q", tc.body)
+			}
 			continue
 		}
 		assert.Check(t, is.DeepEqual(got, tc.want), "body %q", tc.body)

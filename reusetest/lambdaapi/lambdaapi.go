@@ -1,0 +1,199 @@
+// Package lambdaapi is Lambda's front door as this project serves it: the
+// Invoke API path and its error envelope, and a Function URL's mapping of an
+// HTTP request to its event and of the function's answer back to HTTP. The
+// simulated endpoint (lambdasim.Server) and the local host of real processes
+// (lambdahost.Host) both serve it through Handler, so the targets meet one
+// surface, written once.
+package lambdaapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// The Invoke API path is InvokePathPrefix + function name + InvokePathSuffix
+// (POST /2015-03-31/functions/{name}/invocations).
+const (
+	InvokePathPrefix = "/2015-03-31/functions/"
+	InvokePathSuffix = "/invocations"
+)
+
+// MaxPayload is Lambda's synchronous payload limit, 6 MB, for requests and
+// for the function's answer.
+const MaxPayload = 6 << 20
+
+// DefaultVersion is the function version a Handler reports when none is set.
+const DefaultVersion = "$LATEST"
+
+// Result is what one invocation came to: the function's answer, or, when
+// FunctionError is set, Lambda's error envelope (see ErrorPayload).
+type Result struct {
+	Payload       []byte
+	FunctionError bool
+}
+
+// ErrThrottled is what a Function returns when it refuses a call at its
+// concurrency limit: the front door answers 429 TooManyRequestsException.
+var ErrThrottled = errors.New("throttled: concurrency limit reached")
+
+// Function is what stands behind the front door. Invoke runs one call to
+// completion (Lambda does not stop a call whose caller has left) and returns
+// its result; ErrThrottled, or any other error, which the front door
+// answers as a service error.
+type Function interface {
+	Invoke(payload []byte) (Result, error)
+}
+
+// Handler serves the Invoke API for one function name, and every other path
+// as a Function URL.
+type Handler struct {
+	// FunctionName is the one function the Invoke path serves.
+	FunctionName string
+	// Version is reported in X-Amz-Executed-Version (DefaultVersion).
+	Version string
+	// Function runs the calls.
+	Function Function
+	// NotFound, if set, is called for each Invoke call to an unknown
+	// function or with a method other than POST.
+	NotFound func()
+}
+
+// IsInvoke reports whether r is addressed to the Invoke API.
+func IsInvoke(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, InvokePathPrefix) }
+
+// ServeHTTP answers one call.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if IsInvoke(r) {
+		h.serveInvoke(w, r)
+		return
+	}
+	res, err := h.Function.Invoke(FunctionURLEvent(r))
+	switch {
+	case err != nil:
+		WriteError(w, err)
+	case res.FunctionError:
+		WriteFunctionError(w, r, res.Payload)
+	default:
+		WriteFunctionURLResponse(w, res.Payload)
+	}
+}
+
+func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, InvokePathPrefix), InvokePathSuffix)
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, InvokePathSuffix) || name != h.FunctionName {
+		if h.NotFound != nil {
+			h.NotFound()
+		}
+		WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
+		return
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil || len(payload) > MaxPayload {
+		WriteAPIError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "payload over 6 MB")
+		return
+	}
+	if len(bytes.TrimSpace(payload)) == 0 {
+		payload = []byte("{}") // Lambda hands the function {} for an empty Invoke
+	}
+	res, err := h.Function.Invoke(payload)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	version := h.Version
+	if version == "" {
+		version = DefaultVersion
+	}
+	w.Header().Set("X-Amz-Executed-Version", version)
+	if res.FunctionError {
+		WriteFunctionError(w, r, res.Payload)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(res.Payload)
+}
+
+// FunctionURLEvent is the event a Function URL hands the function for r: an
+// HTTP API payload format 2.0 request with the path and query.
+func FunctionURLEvent(r *http.Request) []byte {
+	q := map[string]string{}
+	for k, v := range r.URL.Query() {
+		q[k] = strings.Join(v, ",")
+	}
+	ev := events.LambdaFunctionURLRequest{Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		QueryStringParameters: q, RequestContext: events.LambdaFunctionURLRequestContext{
+			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path}}}
+	b, _ := json.Marshal(ev) // strings and maps of strings: cannot fail
+	return b
+}
+
+// WriteFunctionURLResponse answers a Function URL call with the function's
+// answer: a structured response ({"statusCode": ..., "headers": ...,
+// "body": ...}) becomes that HTTP response; anything else is the body of a
+// 200 as it is.
+func WriteFunctionURLResponse(w http.ResponseWriter, payload []byte) {
+	var resp events.LambdaFunctionURLResponse
+	if err := json.Unmarshal(payload, &resp); err != nil || resp.StatusCode == 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(payload)
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.WriteString(w, resp.Body)
+}
+
+// ErrorEnvelope is Lambda's function-error object: what a function's
+// unhandled error, a crash or a timeout turns into.
+type ErrorEnvelope struct {
+	ErrorMessage string `json:"errorMessage"`
+	ErrorType    string `json:"errorType"`
+}
+
+// ErrorPayload is the error envelope of errType and msg, as JSON.
+func ErrorPayload(errType, msg string) []byte {
+	b, _ := json.Marshal(ErrorEnvelope{ErrorMessage: msg, ErrorType: errType})
+	return b
+}
+
+// WriteFunctionError answers a call whose function failed with the error
+// envelope payload: through the Invoke API a 200 with X-Amz-Function-Error
+// and the envelope; through a Function URL a 502.
+func WriteFunctionError(w http.ResponseWriter, r *http.Request, payload []byte) {
+	if !IsInvoke(r) {
+		WriteAPIError(w, http.StatusBadGateway, "FunctionError", "Internal Server Error")
+		return
+	}
+	w.Header().Set("X-Amz-Function-Error", "Unhandled")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(payload)
+}
+
+// WriteError answers a call the service refused: 429 for ErrThrottled, else
+// a 500 ServiceException.
+func WriteError(w http.ResponseWriter, err error) {
+	if errors.Is(err, ErrThrottled) {
+		WriteAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+		return
+	}
+	WriteAPIError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+}
+
+// WriteAPIError answers as the Lambda API does, so the AWS SDK decodes the
+// error type.
+func WriteAPIError(w http.ResponseWriter, status int, errType, msg string) {
+	w.Header().Set("X-Amzn-ErrorType", errType)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"Type": "User", "message": msg, "__type": errType})
+}

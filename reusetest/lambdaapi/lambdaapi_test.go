@@ -1,0 +1,127 @@
+package lambdaapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// fakeFunction records the payloads it is given and answers with its fields.
+type fakeFunction struct {
+	payloads []string
+	answer   Result
+	err      error
+}
+
+func (f *fakeFunction) Invoke(payload []byte) (Result, error) {
+	f.payloads = append(f.payloads, string(payload))
+	return f.answer, f.err
+}
+
+func serve(h *Handler, method, path, body string) *http.Response {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
+	return w.Result()
+}
+
+func readBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	assert.NilError(t, err)
+	return string(b)
+}
+
+func TestInvokePath(t *testing.T) {
+	fn := &fakeFunction{answer: Result{Payload: []byte(`{"instance_id":"a"}`)}}
+	notFound := 0
+	h := &Handler{FunctionName: "probe", Function: fn, NotFound: func() { notFound++ }}
+
+	resp := serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", `{"sleep_ms":1}`)
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
+	assert.Check(t, is.Equal(resp.Header.Get("X-Amz-Executed-Version"), "$LATEST"))
+	assert.Check(t, is.Equal(readBody(t, resp), `{"instance_id":"a"}`))
+
+	// An empty Invoke reaches the function as {}, as on Lambda.
+	serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", "")
+	assert.Check(t, is.DeepEqual(fn.payloads, []string{`{"sleep_ms":1}`, `{}`}))
+
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodPost, "/2015-03-31/functions/other/invocations"},
+		{http.MethodGet, "/2015-03-31/functions/probe/invocations"},
+		{http.MethodPost, "/2015-03-31/functions/probe"},
+	} {
+		resp := serve(h, tc.method, tc.path, "{}")
+		assert.Check(t, is.Equal(resp.StatusCode, http.StatusNotFound), "%s %s", tc.method, tc.path)
+		assert.Check(t, is.Equal(resp.Header.Get("X-Amzn-ErrorType"), "ResourceNotFoundException"))
+	}
+	assert.Check(t, is.Equal(notFound, 3))
+	assert.Check(t, is.Len(fn.payloads, 2), "refused calls never reach the function")
+
+	big := serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", strings.Repeat(" ", MaxPayload+1))
+	assert.Check(t, is.Equal(big.StatusCode, http.StatusRequestEntityTooLarge))
+	assert.Check(t, is.Len(fn.payloads, 2))
+}
+
+func TestErrorsByFrontDoor(t *testing.T) {
+	envelope := ErrorPayload("Runtime.ExitError", "exited")
+	fn := &fakeFunction{answer: Result{Payload: envelope, FunctionError: true}}
+	h := &Handler{FunctionName: "probe", Function: fn}
+
+	// A function error: 200 with X-Amz-Function-Error and the envelope
+	// through the Invoke API, a 502 through a Function URL.
+	resp := serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", "{}")
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
+	assert.Check(t, is.Equal(resp.Header.Get("X-Amz-Function-Error"), "Unhandled"))
+	var e ErrorEnvelope
+	assert.NilError(t, json.Unmarshal([]byte(readBody(t, resp)), &e))
+	assert.Check(t, is.DeepEqual(e, ErrorEnvelope{ErrorMessage: "exited", ErrorType: "Runtime.ExitError"}))
+	resp = serve(h, http.MethodGet, "/?sleep_ms=1", "")
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusBadGateway))
+
+	// Throttled: 429 TooManyRequestsException through either door; any
+	// other refusal is a 500 ServiceException.
+	fn.err = ErrThrottled
+	for _, path := range []string{"/2015-03-31/functions/probe/invocations", "/"} {
+		resp = serve(h, http.MethodPost, path, "{}")
+		assert.Check(t, is.Equal(resp.StatusCode, http.StatusTooManyRequests), path)
+		assert.Check(t, is.Equal(resp.Header.Get("X-Amzn-ErrorType"), "TooManyRequestsException"), path)
+	}
+	fn.err = io.ErrUnexpectedEOF
+	resp = serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", "{}")
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusInternalServerError))
+	assert.Check(t, is.Equal(resp.Header.Get("X-Amzn-ErrorType"), "ServiceException"))
+}
+
+func TestFunctionURLMapping(t *testing.T) {
+	structured, err := json.Marshal(events.LambdaFunctionURLResponse{StatusCode: http.StatusTeapot,
+		Headers: map[string]string{"X-Probe": "yes"}, Body: `{"instance_id":"a"}`})
+	assert.NilError(t, err)
+	fn := &fakeFunction{answer: Result{Payload: structured}}
+	h := &Handler{FunctionName: "probe", Function: fn}
+
+	resp := serve(h, http.MethodGet, "/some/path?sleep_ms=5&x=1&x=2", "")
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusTeapot))
+	assert.Check(t, is.Equal(resp.Header.Get("X-Probe"), "yes"))
+	assert.Check(t, is.Equal(readBody(t, resp), `{"instance_id":"a"}`))
+
+	var ev events.LambdaFunctionURLRequest
+	assert.NilError(t, json.Unmarshal([]byte(fn.payloads[0]), &ev))
+	assert.Check(t, is.Equal(ev.Version, "2.0"))
+	assert.Check(t, is.Equal(ev.RawPath, "/some/path"))
+	assert.Check(t, is.DeepEqual(ev.QueryStringParameters, map[string]string{"sleep_ms": "5", "x": "1,2"}))
+	assert.Check(t, is.Equal(ev.RequestContext.HTTP.Method, http.MethodGet))
+
+	// An answer that is not a structured response is the body of a 200.
+	fn.answer = Result{Payload: []byte("plain-id")}
+	resp = serve(h, http.MethodGet, "/", "")
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
+	assert.Check(t, bytes.Equal([]byte(readBody(t, resp)), []byte("plain-id")))
+}

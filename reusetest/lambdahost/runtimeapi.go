@@ -1,0 +1,79 @@
+package lambdahost
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
+)
+
+// invocation is one call handed to a process.
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	done     chan lambdaapi.Result // the process answered
+	polled   chan struct{}         // closed when the process asks for its next call: it is idle and alive
+}
+
+// serveRuntimeAPI is the Runtime API of one process.
+func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
+	const prefix = "/2018-06-01/runtime/"
+	path := strings.TrimPrefix(r.URL.Path, prefix)
+	switch {
+	case r.Method == http.MethodGet && path == "invocation/next":
+		p.mu.Lock()
+		if prev := p.current; prev != nil {
+			p.current = nil
+			close(prev.polled) // done with the last call, and alive
+		}
+		p.mu.Unlock()
+		var inv *invocation
+		select {
+		case inv = <-p.next:
+		case <-r.Context().Done():
+			return
+		case <-p.exited:
+			return
+		}
+		p.mu.Lock()
+		p.current = inv
+		p.mu.Unlock()
+		hd := w.Header()
+		hd.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+		hd.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+		hd.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:local:000000000000:function:local")
+		hd.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+		hd.Set("Content-Type", "application/json")
+		w.Write(inv.payload)
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):
+		id, kind, _ := strings.Cut(strings.TrimPrefix(path, "invocation/"), "/")
+		body, _ := io.ReadAll(io.LimitReader(r.Body, lambdaapi.MaxPayload))
+		p.mu.Lock()
+		inv := p.current
+		p.mu.Unlock()
+		if inv == nil || inv.id != id || (kind != "response" && kind != "error") {
+			http.Error(w, `{"errorMessage":"unknown invocation"}`, http.StatusBadRequest)
+			return
+		}
+		select {
+		case inv.done <- lambdaapi.Result{Payload: body, FunctionError: kind == "error"}:
+		default: // answered twice: keep the first
+		}
+		w.WriteHeader(http.StatusAccepted)
+	case r.Method == http.MethodPost && path == "init/error":
+		io.Copy(io.Discard, io.LimitReader(r.Body, lambdaapi.MaxPayload))
+		w.WriteHeader(http.StatusAccepted) // the process exits next; its call fails as a crash
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// newRequestID is the next request id, unique within the host.
+func (h *Host) newRequestID() string {
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", h.requests.Add(1))
+}
