@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
@@ -54,8 +55,8 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.Float64Var(&f.Rate, "reuse.rate", d.Rate, "open-loop call rate, calls per second")
 	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms)")
 	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
-	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: seed-2021 or go-2026")
-	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: mru, lru, random or newest")
+	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
+	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: fixed or poisson")
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")

@@ -46,8 +46,11 @@ func TestLiveExperiment(t *testing.T) {
 
 	ctx, stop, release := live.HandleSignals(t.Context(), os.Stdout)
 	defer release()
+	// One pass over the records feeds the summary and the charts, those of
+	// a resumed log's earlier segments included.
+	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), plan)
 	run := &live.Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout,
-		Options: runner.Options{Timeout: flags.Timeout}}
+		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
 		run.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
@@ -67,11 +70,8 @@ func TestLiveExperiment(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, atomicfile.Write(out, b))
 	fmt.Printf("summary written to %s\nrecord log: %s\n", out, logPath)
-	// The report covers every segment of the log, so it is built from it.
-	_, charts, err := report.FromLog(logPath)
-	assert.NilError(t, err)
 	reportDir := strings.TrimSuffix(out, ".json") + ".report"
-	assert.NilError(t, report.Write(reportDir, sum, charts))
+	assert.NilError(t, report.Write(reportDir, charts))
 	fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
 	if res.Stopped {
 		t.Skipf("stopped at seq %d of %d: rerun with the same flags and -reuse.log %s to resume", res.Next, plan.Calls, logPath)
@@ -97,7 +97,7 @@ func TestLiveExperiment(t *testing.T) {
 			baseline, base.Plan.Calls, base.Plan.RatePerSec, base.Plan.HandlerMS)
 		return
 	}
-	cs := reuse.Compare(base, sum, reuse.DefaultTolerances)
+	cs := reuse.Compare(base, sum, reuse.JudgedMetrics())
 	fmt.Println()
 	assert.NilError(t, reuse.WriteComparison(os.Stdout, cs))
 	if reuse.Drifted(cs) {

@@ -44,8 +44,8 @@ func TestSeedExperiment(t *testing.T) {
 	emit := summarizer.Add
 	var charts *report.Collector
 	if flags.Report != "" {
-		charts = report.NewCollector(plan)
-		emit = func(r *reuse.Record) { summarizer.Add(r); charts.Add(r) }
+		charts = report.NewCollector(summarizer, plan)
+		emit = charts.Add
 	}
 	_, err = sim.Run(t.Context(), emit)
 	assert.NilError(t, err)
@@ -57,7 +57,7 @@ func TestSeedExperiment(t *testing.T) {
 	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
 
 	if charts != nil {
-		assert.NilError(t, report.Write(flags.Report, sum, charts))
+		assert.NilError(t, report.Write(flags.Report, charts))
 		fmt.Printf("report written to %s\n", filepath.Join(flags.Report, report.ReportFile))
 	}
 	root := moduleRoot(t)

@@ -27,7 +27,18 @@ const (
 	DefaultPlacement = MostRecentlyUsed
 )
 
+// placements is the one list of placement rules: flags, commands and errors
+// name them from it.
 var placements = []Placement{MostRecentlyUsed, LeastRecentlyUsed, Random, NewestCreated}
+
+// PlacementNames lists the placement rules' names.
+func PlacementNames() []string {
+	names := make([]string, len(placements))
+	for i, p := range placements {
+		names[i] = string(p)
+	}
+	return names
+}
 
 // ParsePlacement checks a placement name; "" names DefaultPlacement.
 func ParsePlacement(s string) (Placement, error) {
@@ -39,11 +50,7 @@ func ParsePlacement(s string) (Placement, error) {
 			return p, nil
 		}
 	}
-	names := make([]string, len(placements))
-	for i, p := range placements {
-		names[i] = string(p)
-	}
-	return "", fmt.Errorf("unknown placement %q (known: %s)", s, strings.Join(names, ", "))
+	return "", fmt.Errorf("unknown placement %q (known: %s)", s, strings.Join(PlacementNames(), ", "))
 }
 
 // Cause is why an environment ended.

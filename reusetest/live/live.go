@@ -101,12 +101,25 @@ func TargetKey(description string) string {
 	return strings.Trim(s, "-")
 }
 
+// Analysis consumes a run's records, each once: those already in a resumed
+// log, then every new one. reuse.Summarizer is one; report.Collector (the
+// summary and the charts' data in the same pass) is another.
+type Analysis interface {
+	Add(*reuse.Record)
+	Summary() reuse.Summary
+	// Instances is the number of environments seen so far, for progress lines.
+	Instances() int
+}
+
 // Live is one live run: a plan against a caller, logged to LogPath.
 type Live struct {
 	Plan    reuse.Plan
 	Caller  Caller
 	LogPath string
 	Options runner.Options
+	// Analysis receives every record of the log once (default: a
+	// reuse.Summarizer of the run); Run returns its summary.
+	Analysis Analysis
 	// Out receives the plan, progress lines and the results table.
 	Out io.Writer
 	// Now is the clock (time.Now).
@@ -128,7 +141,10 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	if err := os.MkdirAll(filepath.Dir(l.LogPath), 0o755); err != nil {
 		return reuse.Summary{}, runner.Result{}, fmt.Errorf("live run: %w", err)
 	}
-	sum := reuse.NewSummarizer(l.Plan, desc, nil)
+	sum := l.Analysis
+	if sum == nil {
+		sum = reuse.NewSummarizer(l.Plan, desc, nil)
+	}
 	w, st, err := recordlog.Open(l.LogPath, l.Plan, desc, now(), sum.Add)
 	if err != nil {
 		return reuse.Summary{}, runner.Result{}, err
@@ -183,10 +199,10 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	return sum.Summary(), res, nil
 }
 
-// summarizingSink writes each record to the log and to the summary.
+// summarizingSink writes each record to the log and to the analysis.
 type summarizingSink struct {
 	w   *recordlog.Writer
-	sum *reuse.Summarizer
+	sum Analysis
 }
 
 func (s *summarizingSink) Append(r *reuse.Record) error {

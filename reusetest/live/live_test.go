@@ -16,6 +16,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
 	"gotest.tools/v3/assert"
@@ -226,9 +227,16 @@ func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, res.Stopped && res.Next > 0 && res.Next < 300, "%+v", res)
 
-	sum, res2, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+	// The resumed run's analysis sees the first segment's records too, each
+	// once: the same summary as the whole log replayed.
+	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), plan)
+	sum, res2, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out, Analysis: charts}).Run(t.Context(), nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(res2.Scheduled, 300-res.Next))
+	replayed, err := report.FromLog(logPath)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(sum, replayed.Summary()))
+	assert.Check(t, is.DeepEqual(sum, charts.Summary()))
 	assert.Check(t, is.Contains(out.String(), "resuming "))
 	_, perSeq, _ := logCounts(t, logPath)
 	for seq, n := range perSeq {

@@ -241,16 +241,3 @@ func Replay(path string, start func(first *Header) func(*reuse.Record)) error {
 	}
 	return nil
 }
-
-// Summarize rebuilds a run's summary from its log alone.
-func Summarize(path string) (reuse.Summary, error) {
-	var sum *reuse.Summarizer
-	err := Replay(path, func(h *Header) func(*reuse.Record) {
-		sum = reuse.NewSummarizer(h.Plan, h.Target, nil)
-		return sum.Add
-	})
-	if err != nil {
-		return reuse.Summary{}, err
-	}
-	return sum.Summary(), nil
-}

@@ -111,7 +111,7 @@ func TestReadRejectsACorruptLog(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "seq 1 recorded twice"))
 }
 
-func TestSummarizeFromTheLogAlone(t *testing.T) {
+func TestReplayCoversEverySegment(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
 	writeLog(t, path, 0, 1, 2, 3, 4)
 	w, _, err := Open(path, plan, "https://example.test/", t0, nil)
@@ -121,8 +121,14 @@ func TestSummarizeFromTheLogAlone(t *testing.T) {
 	}
 	assert.NilError(t, w.Close())
 
-	got, err := Summarize(path)
+	var replayed *reuse.Summarizer
+	err = Replay(path, func(h *Header) func(*reuse.Record) {
+		assert.Check(t, is.Equal(h.Segment, 0), "started with the first header")
+		replayed = reuse.NewSummarizer(h.Plan, h.Target, nil)
+		return replayed.Add
+	})
 	assert.NilError(t, err)
+	got := replayed.Summary()
 	direct := reuse.NewSummarizer(plan, "https://example.test/", nil)
 	for s := int64(0); s < 10; s++ {
 		direct.Add(rec(s))
@@ -130,6 +136,6 @@ func TestSummarizeFromTheLogAlone(t *testing.T) {
 	assert.Check(t, is.DeepEqual(got, direct.Summary()), "both segments, same summary as the records")
 	assert.Check(t, is.Equal(got.Instances.Count, 3))
 
-	_, err = Summarize(filepath.Join(t.TempDir(), "missing.jsonl"))
+	err = Replay(filepath.Join(t.TempDir(), "missing.jsonl"), nil)
 	assert.Check(t, err != nil)
 }

@@ -72,8 +72,7 @@ func (t *timelineBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return 0, xmax, -1, float64(len(t.spans))
 }
 
-func timelineChart(c *Collector) *plot.Plot {
-	spans := c.sortedSpans()
+func timelineChart(spans []span) *plot.Plot {
 	cm := moreland.SmoothBlueRed()
 	var most int64 = 1
 	for _, s := range spans {
@@ -98,11 +97,11 @@ func timelineChart(c *Collector) *plot.Plot {
 	return p
 }
 
-func reuseChart(c *Collector) (*plot.Plot, error) {
+func reuseChart(spans []span) (*plot.Plot, error) {
 	// Calls per environment span 1 to tens of thousands: bin them on a
 	// log scale, in powers of 10^0.1.
 	var logs plotter.Values
-	for _, s := range c.spans {
+	for _, s := range spans {
 		logs = append(logs, math.Log10(float64(s.calls)))
 	}
 	p := plot.New()
@@ -156,15 +155,15 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-func concurrencyChart(c *Collector) (*plot.Plot, error) {
-	n := int(c.end / c.width) // whole buckets only: a partial last one would dip
+func concurrencyChart(c *Collector, spans []span, end time.Duration) (*plot.Plot, error) {
+	n := int(end / c.width) // whole buckets only: a partial last one would dip
 	busy, alive := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
 	top := 1.0
 	for b := 0; b < n && b < len(c.busy); b++ {
 		mid := (time.Duration(b) * c.width) + c.width/2
 		busy = append(busy, plotter.XY{X: mid.Minutes(), Y: c.busy[b] / c.width.Seconds()})
 		count := 0
-		for _, s := range c.spans {
+		for _, s := range spans {
 			if s.first <= mid && mid <= s.last {
 				count++
 			}
@@ -194,8 +193,8 @@ func concurrencyChart(c *Collector) (*plot.Plot, error) {
 	return p, nil
 }
 
-func survivalChart(c *Collector) (*plot.Plot, error) {
-	ts, ss := c.survival()
+func survivalChart(spans []span) (*plot.Plot, error) {
+	ts, ss := survival(spans)
 	xys := make(plotter.XYs, len(ts))
 	for i := range ts {
 		xys[i] = plotter.XY{X: ts[i], Y: ss[i]}

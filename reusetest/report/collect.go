@@ -17,34 +17,29 @@ import (
 // the plan's duration.
 const Buckets = 400
 
-// span is one environment's life as the records show it.
-type span struct {
-	id          string
-	first, last time.Duration // from the run's start: first send, last answer
-	calls       int64
-}
-
-// Collector gathers what the charts need from records, in any order:
-// per-environment spans (memory O(environments)) and time in flight per
-// bucket (O(Buckets), growing only if a resumed run outlasts its plan).
+// Collector is the report's one pass over a run's records: each record
+// goes to the run's Summarizer (the summary and the per-environment facts
+// every chart draws from) and to the time series of calls in flight, kept
+// per bucket (O(Buckets), growing only if a resumed run outlasts its plan).
+// Memory is O(environments), never O(calls).
 type Collector struct {
+	sum    *reuse.Summarizer
 	plan   reuse.Plan
 	t0     time.Time // the run's start, from the first record
 	width  time.Duration
-	spans  map[string]*span
 	busy   []float64 // seconds in flight per bucket
-	end    time.Duration
 	haveT0 bool
 }
 
-// NewCollector starts collecting for a run of plan.
-func NewCollector(plan reuse.Plan) *Collector {
-	return &Collector{plan: plan, width: max(time.Second, plan.Duration()/Buckets), spans: map[string]*span{},
+// NewCollector starts collecting for the run that sum summarizes, of plan.
+func NewCollector(sum *reuse.Summarizer, plan reuse.Plan) *Collector {
+	return &Collector{sum: sum, plan: plan, width: max(time.Second, plan.Duration()/Buckets),
 		busy: make([]float64, Buckets+1)}
 }
 
 // Add accounts for one record.
 func (c *Collector) Add(r *reuse.Record) {
+	c.sum.Add(r)
 	if !c.haveT0 {
 		c.t0, c.haveT0 = r.Scheduled.Add(-c.plan.Due(r.Seq)), true
 	}
@@ -52,14 +47,6 @@ func (c *Collector) Add(r *reuse.Record) {
 		return
 	}
 	sent, done := r.Sent.Sub(c.t0), r.Done.Sub(c.t0)
-	s := c.spans[r.InstanceID]
-	if s == nil {
-		s = &span{id: r.InstanceID, first: sent, last: done}
-		c.spans[r.InstanceID] = s
-	}
-	s.first, s.last = min(s.first, sent), max(s.last, done)
-	s.calls++
-	c.end = max(c.end, done)
 	// Spread the call's time in flight over the buckets it covers.
 	for t := max(sent, 0); t < done; {
 		b := int(t / c.width)
@@ -72,28 +59,44 @@ func (c *Collector) Add(r *reuse.Record) {
 	}
 }
 
-// sortedSpans returns the spans by first call (then id, for determinism).
-func (c *Collector) sortedSpans() []span {
-	out := make([]span, 0, len(c.spans))
-	for _, s := range c.spans {
-		out = append(out, *s)
+// Summary is the run's summary so far.
+func (c *Collector) Summary() reuse.Summary { return c.sum.Summary() }
+
+// Instances is the number of environments seen so far.
+func (c *Collector) Instances() int { return c.sum.Instances() }
+
+// span is one environment's life as the charts draw it: offsets from the
+// run's start.
+type span struct {
+	id          string
+	first, last time.Duration // first send, last answer
+	calls       int64
+	censored    bool
+}
+
+// spans returns the environments by first call, as offsets from the run's
+// start, and the end of the run (the last answer).
+func (c *Collector) spans() (out []span, end time.Duration) {
+	for _, e := range c.sum.Environments() {
+		s := span{id: e.ID, first: e.First.Sub(c.t0), last: e.Last.Sub(c.t0), calls: e.Calls, censored: e.Censored}
+		out = append(out, s)
+		end = max(end, s.last)
 	}
-	slices.SortFunc(out, func(a, b span) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id)) })
-	return out
+	return out, end
 }
 
 // survival is the Kaplan-Meier estimate of lifetimes, in minutes: at each
 // distinct lifetime t where an environment ended (not censored), S(t) =
 // product of (1 - ended / at risk). Environments still serving at the end
-// (last answer within reuse.CensorWindow of the run's end) are censored.
-func (c *Collector) survival() (times, surv []float64) {
+// (reuse.Environment.Censored) are censored.
+func survival(spans []span) (times, surv []float64) {
 	type obs struct {
 		t        float64
 		censored bool
 	}
 	var all []obs
-	for _, s := range c.spans {
-		all = append(all, obs{(s.last - s.first).Minutes(), s.last >= c.end-reuse.CensorWindow})
+	for _, s := range spans {
+		all = append(all, obs{(s.last - s.first).Minutes(), s.censored})
 	}
 	slices.SortFunc(all, func(a, b obs) int { return cmp.Compare(a.t, b.t) })
 	s := 1.0

@@ -55,53 +55,54 @@ func title(sum reuse.Summary) string {
 	return "live"
 }
 
-// Write writes the report folder dir: report.md and every chart as SVG and
-// PNG. The folder is created if need be.
-func Write(dir string, sum reuse.Summary, c *Collector) error {
+// Write writes the report folder dir of the run c collected: report.md and
+// every chart as SVG and PNG. The folder is created if need be.
+func Write(dir string, c *Collector) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	md, err := Markdown(sum)
+	md, err := Markdown(c.Summary())
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ReportFile), []byte(md), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := save(timelineChart(c), dir, ChartTimeline); err != nil {
+	spans, end := c.spans()
+	if err := save(timelineChart(spans), dir, ChartTimeline); err != nil {
 		return err
 	}
-	rp, err := reuseChart(c)
+	rp, err := reuseChart(spans)
 	if err == nil {
 		err = save(rp, dir, ChartReuse)
 	}
 	if err != nil {
 		return err
 	}
-	cp, err := concurrencyChart(c)
+	cp, err := concurrencyChart(c, spans, end)
 	if err == nil {
 		err = save(cp, dir, ChartConcurrency)
 	}
 	if err != nil {
 		return err
 	}
-	sp, err := survivalChart(c)
+	sp, err := survivalChart(spans)
 	if err == nil {
 		err = save(sp, dir, ChartSurvival)
 	}
 	return err
 }
 
-// FromLog rebuilds a run's summary and chart data from its record log alone.
-func FromLog(path string) (reuse.Summary, *Collector, error) {
-	var sum *reuse.Summarizer
+// FromLog rebuilds a run's summary and chart data from its record log
+// alone, in one pass.
+func FromLog(path string) (*Collector, error) {
 	var col *Collector
 	err := recordlog.Replay(path, func(h *recordlog.Header) func(*reuse.Record) {
-		sum, col = reuse.NewSummarizer(h.Plan, h.Target, nil), NewCollector(h.Plan)
-		return func(r *reuse.Record) { sum.Add(r); col.Add(r) }
+		col = NewCollector(reuse.NewSummarizer(h.Plan, h.Target, nil), h.Plan)
+		return col.Add
 	})
 	if err != nil {
-		return reuse.Summary{}, nil, err
+		return nil, err
 	}
-	return sum.Summary(), col, nil
+	return col, nil
 }

@@ -24,11 +24,10 @@ func simRun(t *testing.T, plan reuse.Plan, seed uint64) (reuse.Summary, *Collect
 	t.Helper()
 	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: seed})
 	assert.NilError(t, err)
-	sum := reuse.NewSummarizer(plan, "simulator", sim.Describe())
-	col := NewCollector(plan)
-	_, err = sim.Run(t.Context(), func(r *reuse.Record) { sum.Add(r); col.Add(r) })
+	col := NewCollector(reuse.NewSummarizer(plan, "simulator", sim.Describe()), plan)
+	_, err = sim.Run(t.Context(), col.Add)
 	assert.NilError(t, err)
-	return sum.Summary(), col
+	return col.Summary(), col
 }
 
 func TestMarkdownGolden(t *testing.T) {
@@ -99,31 +98,29 @@ func checkCharts(t *testing.T, dir string, envs int) {
 func TestWriteReportOfASeedSizedRun(t *testing.T) {
 	sum, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
-	assert.NilError(t, Write(dir, sum, col))
+	assert.NilError(t, Write(dir, col))
 	checkCharts(t, dir, sum.Instances.Count)
 }
 
 func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 	// 5,000 environments, each serving a few calls over 16 hours.
 	plan := reuse.Plan{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
-	col := NewCollector(plan)
-	sum := reuse.NewSummarizer(plan, "synthetic", nil)
+	col := NewCollector(reuse.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for seq := int64(0); seq < plan.Calls; seq++ {
 		at := t0.Add(plan.Due(seq))
 		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(500 * time.Millisecond), Status: reuse.StatusOK,
 			InstanceID: fmt.Sprintf("env-%04d", seq/4)}
 		col.Add(&r)
-		sum.Add(&r)
 	}
 	dir := t.TempDir()
-	assert.NilError(t, Write(dir, sum.Summary(), col))
+	assert.NilError(t, Write(dir, col))
 	checkCharts(t, dir, 5000)
 }
 
 func TestKaplanMeier(t *testing.T) {
 	plan := reuse.Plan{Calls: 10, RatePerSec: 1}
-	c := NewCollector(plan)
+	c := NewCollector(reuse.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	add := func(seq int64, id string, from, to time.Duration) {
 		r := reuse.Record{Seq: seq, Scheduled: t0.Add(plan.Due(seq)), Sent: t0.Add(from), Done: t0.Add(to), Status: reuse.StatusOK, InstanceID: id}
@@ -135,7 +132,9 @@ func TestKaplanMeier(t *testing.T) {
 	add(1, "b", 0, 2*time.Minute)
 	add(2, "c", 0, 3*time.Minute)
 	add(3, "d", 6*time.Minute, 10*time.Minute)
-	ts, ss := c.survival()
+	spans, end := c.spans()
+	assert.Check(t, is.Equal(end, 10*time.Minute))
+	ts, ss := survival(spans)
 	assert.Check(t, is.DeepEqual(ts, []float64{0, 1, 2, 3}))
 	// At risk 4, 3, 2: S = 3/4, then x 2/3 = 1/2, then x 1/2 = 1/4; d is censored.
 	assert.Check(t, is.DeepEqual(ss, []float64{1, 0.75, 0.5, 0.25}))
@@ -156,11 +155,13 @@ func TestFromLog(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
 
-	sum, col, err := FromLog(path)
+	col, err := FromLog(path)
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(sum, direct.Summary()))
-	assert.Check(t, is.Len(col.spans, sum.Instances.Count))
-	_, _, err = FromLog(filepath.Join(t.TempDir(), "none.jsonl"))
+	sum := col.Summary()
+	assert.Check(t, is.DeepEqual(sum, direct.Summary()), "both segments, same summary as the records")
+	spans, _ := col.spans()
+	assert.Check(t, is.Len(spans, sum.Instances.Count))
+	_, err = FromLog(filepath.Join(t.TempDir(), "none.jsonl"))
 	assert.Check(t, err != nil)
 }
 
@@ -169,7 +170,7 @@ func TestCompareMarkdown(t *testing.T) {
 	b := a
 	b.Instances.Count *= 2
 	var sb strings.Builder
-	assert.NilError(t, reuse.WriteComparisonMarkdown(&sb, "simulated", "live", reuse.Compare(a, b, reuse.AllMetrics)))
+	assert.NilError(t, reuse.WriteComparisonMarkdown(&sb, "simulated", "live", reuse.Compare(a, b, reuse.Metrics)))
 	out := sb.String()
 	assert.Check(t, is.Contains(out, "| metric | simulated | live | ratio | tolerance | verdict |"))
 	assert.Check(t, is.Contains(out, "| instances |"))

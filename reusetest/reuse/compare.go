@@ -7,57 +7,6 @@ import (
 	"strconv"
 )
 
-// Tolerance bounds how far a metric may move from its baseline: live
-// numbers vary from run to run, so a live summary is compared within these,
-// not for equality.
-type Tolerance struct {
-	// Metric names the compared value.
-	Metric string
-	// Value reads it from a summary.
-	Value func(Summary) float64
-	// Relative is the largest allowed |got/base - 1|.
-	Relative float64
-}
-
-// DefaultTolerances are the documented drift bounds for live runs: ±30% on
-// instances, median reuse, measured median lifetime and the 2021-method
-// lifetime, and ±2 percentage points on the failed share (compared as a
-// relative change of 1 + share, so 0.02 means two points).
-var DefaultTolerances = []Tolerance{
-	{"instances", func(s Summary) float64 { return float64(s.Instances.Count) }, 0.30},
-	{"reuse median", func(s Summary) float64 { return s.Reuse.Median }, 0.30},
-	{"lifetime median, min", func(s Summary) float64 { return s.LifetimeMinutes.Median }, 0.30},
-	{"lifetime (2021 method), min", func(s Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, 0.30},
-	{"1 + failed share", func(s Summary) float64 {
-		if s.Requests.Total == 0 {
-			return 1
-		}
-		return 1 + float64(s.Requests.Failed)/float64(s.Requests.Total)
-	}, 0.02},
-}
-
-// AllMetrics is every number of a summary, for side-by-side comparisons
-// (simulated vs live, baseline vs today). Those in DefaultTolerances keep
-// their tolerance; the rest are shown with a tolerance of 0, meaning not
-// judged.
-var AllMetrics = append([]Tolerance{
-	{"requests", func(s Summary) float64 { return float64(s.Requests.Total) }, 0},
-	{"requests ok", func(s Summary) float64 { return float64(s.Requests.OK) }, 0},
-	{"cold starts", func(s Summary) float64 { return float64(s.Instances.ColdStarts) }, 0},
-	{"reuse mean", func(s Summary) float64 { return s.Reuse.Mean }, 0},
-	{"reuse p10", func(s Summary) float64 { return s.Reuse.P10 }, 0},
-	{"reuse p90", func(s Summary) float64 { return s.Reuse.P90 }, 0},
-	{"reuse min", func(s Summary) float64 { return float64(s.Reuse.Min) }, 0},
-	{"reuse max", func(s Summary) float64 { return float64(s.Reuse.Max) }, 0},
-	{"lifetime mean, min", func(s Summary) float64 { return s.LifetimeMinutes.Mean }, 0},
-	{"lifetime p90, min", func(s Summary) float64 { return s.LifetimeMinutes.P90 }, 0},
-	{"lifetime max, min", func(s Summary) float64 { return s.LifetimeMinutes.Max }, 0},
-	{"censored", func(s Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, 0},
-	{"busy mean", func(s Summary) float64 { return s.Concurrency.Mean }, 0},
-	{"busy max", func(s Summary) float64 { return float64(s.Concurrency.Max) }, 0},
-	{"generations (2021 method)", func(s Summary) float64 { return s.SeedMethod.Generations }, 0},
-}, DefaultTolerances...)
-
 // Comparison is one metric of two summaries.
 type Comparison struct {
 	Metric    string
@@ -70,10 +19,10 @@ type Comparison struct {
 }
 
 // Compare compares got with base metric by metric.
-func Compare(base, got Summary, tolerances []Tolerance) []Comparison {
-	out := make([]Comparison, 0, len(tolerances))
-	for _, tol := range tolerances {
-		c := Comparison{Metric: tol.Metric, Base: tol.Value(base), Got: tol.Value(got), Tolerance: tol.Relative}
+func Compare(base, got Summary, metrics []Metric) []Comparison {
+	out := make([]Comparison, 0, len(metrics))
+	for _, m := range metrics {
+		c := Comparison{Metric: m.Name, Base: m.Value(base), Got: m.Value(got), Tolerance: m.Tolerance}
 		switch {
 		case c.Base == c.Got:
 			c.Ratio = 1
@@ -82,7 +31,7 @@ func Compare(base, got Summary, tolerances []Tolerance) []Comparison {
 		default:
 			c.Ratio = c.Got / c.Base
 		}
-		c.OK = tol.Relative == 0 || math.Abs(c.Ratio-1) <= tol.Relative
+		c.OK = m.Tolerance == 0 || math.Abs(c.Ratio-1) <= m.Tolerance
 		out = append(out, c)
 	}
 	return out

@@ -10,7 +10,7 @@ import (
 
 func TestCompareWithinTolerance(t *testing.T) {
 	base := summarize(handMade())
-	same := Compare(base, base, DefaultTolerances)
+	same := Compare(base, base, JudgedMetrics())
 	assert.Check(t, !Drifted(same))
 	for _, c := range same {
 		assert.Check(t, is.Equal(c.Ratio, 1.0), c.Metric)
@@ -18,7 +18,7 @@ func TestCompareWithinTolerance(t *testing.T) {
 
 	moved := base
 	moved.Instances.Count = 3 // 2 -> 3: +50%
-	cs := Compare(base, moved, DefaultTolerances)
+	cs := Compare(base, moved, JudgedMetrics())
 	assert.Check(t, Drifted(cs))
 	assert.Check(t, !cs[0].OK && cs[0].Ratio == 1.5, "%+v", cs[0])
 	assert.Check(t, cs[1].OK)
@@ -29,5 +29,5 @@ func TestCompareWithinTolerance(t *testing.T) {
 
 	zero := base
 	zero.Reuse.Median = 0
-	assert.Check(t, !Compare(zero, base, DefaultTolerances)[1].OK, "from zero is out of any tolerance")
+	assert.Check(t, !Compare(zero, base, JudgedMetrics())[1].OK, "from zero is out of any tolerance")
 }

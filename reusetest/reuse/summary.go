@@ -1,6 +1,7 @@
 package reuse
 
 import (
+	"cmp"
 	"maps"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
@@ -174,6 +175,10 @@ type instance struct {
 	minInvocation int64
 }
 
+// cold reports an instance first seen at its first invocation, or whose
+// invocation count is unknown (0): one started during the run.
+func (in *instance) cold() bool { return in.minInvocation <= 1 }
+
 // interval is one served call's time in flight, held until the calls before
 // it have arrived.
 type interval struct {
@@ -280,13 +285,59 @@ func (s *Summarizer) Instances() int { return len(s.instances) }
 // Summary returns the summary of the records added so far. It may be called
 // more than once, for progress reports.
 func (s *Summarizer) Summary() Summary {
-	// Drain a copy of the records still waiting for a gap (a run cut short).
+	saved := s.drained()
+	return saved.build()
+}
+
+// drained is a copy of s that has swept the records still waiting for a gap
+// (a run cut short), leaving s as it is.
+func (s *Summarizer) drained() *Summarizer {
 	saved := *s
 	saved.pending, saved.inflight = s.pending.Clone(), s.inflight.Clone()
 	for saved.pending.Len() > 0 {
 		saved.sweep(saved.pending.Pop().Value)
 	}
-	return saved.build()
+	return &saved
+}
+
+// censored is the one censoring rule: an instance whose last answer came
+// within CensorWindow of the run's last answer was still serving at the
+// end, so its measured lifetime is a lower bound.
+func (s *Summarizer) censored(in *instance) bool {
+	return in.last >= s.lastDone-int64(CensorWindow)
+}
+
+// Environment is what the records show of one execution environment.
+type Environment struct {
+	// ID is its instance id.
+	ID string
+	// First is when its first call was sent; Last when its last answer came.
+	First, Last time.Time
+	// Calls is the number of calls it served.
+	Calls int64
+	// Cold is true when it was first seen at its first invocation (or its
+	// invocation count is unknown): started during the run.
+	Cold bool
+	// Censored is true when it was still serving at the end of the run.
+	Censored bool
+}
+
+// Lifetime is the measured lifetime: first call sent to last answer.
+func (e Environment) Lifetime() time.Duration { return e.Last.Sub(e.First) }
+
+// Environments returns every environment seen so far, by first call (then
+// by id). Memory is one entry per environment.
+func (s *Summarizer) Environments() []Environment {
+	d := s.drained()
+	out := make([]Environment, 0, len(d.instances))
+	for id, in := range d.instances {
+		out = append(out, Environment{ID: id, First: time.Unix(0, in.first).UTC(), Last: time.Unix(0, in.last).UTC(),
+			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in)})
+	}
+	slices.SortFunc(out, func(a, b Environment) int {
+		return cmp.Or(a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
+	})
+	return out
 }
 
 func (s *Summarizer) build() Summary {
@@ -317,10 +368,10 @@ func (s *Summarizer) build() Summary {
 	for _, in := range s.instances {
 		calls = append(calls, float64(in.calls))
 		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes())
-		if in.minInvocation <= 1 {
+		if in.cold() {
 			out.Instances.ColdStarts++
 		}
-		if in.last >= s.lastDone-int64(CensorWindow) {
+		if s.censored(in) {
 			out.LifetimeMinutes.Censored++
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,38 @@ var Published2021 = struct {
 	LifetimeMinutes        float64
 }{600_000, 72, 8_333, 10_911, 69.4}
 
+// tableRows are the results table: each row shows one or two metrics
+// (joined by " / ") beside the 2021 figure where it measured the same thing.
+var tableRows = []struct {
+	label   string
+	metrics []Metric
+	theirs  string
+}{
+	{"requests", []Metric{MetricRequests}, strconv.FormatInt(Published2021.Requests, 10)},
+	{"  ok", []Metric{MetricOK}, ""},
+	{"  failed", []Metric{MetricFailed}, ""},
+	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10)},
+	{"  cold starts", []Metric{MetricColdStarts}, ""},
+	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64)},
+	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64)},
+	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, ""},
+	{"reuse: min / max", []Metric{MetricReuseMin, MetricReuseMax}, ""},
+	{"lifetime (2021 method), min", []Metric{MetricSeedLifetime}, strconv.FormatFloat(Published2021.LifetimeMinutes, 'f', 1, 64)},
+	{"lifetime measured: mean, min", []Metric{MetricLifetimeMean}, ""},
+	{"lifetime measured: median, min", []Metric{MetricLifetimeMedian}, ""},
+	{"lifetime measured: p90 / max, min", []Metric{MetricLifetimeP90, MetricLifetimeMax}, ""},
+	{"  still serving at end (censored)", []Metric{MetricCensored}, ""},
+	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)"},
+}
+
+// format shows a metric's value: counts whole, the rest with one decimal.
+func (m Metric) format(s Summary) string {
+	if m.Integer {
+		return strconv.FormatInt(int64(m.Value(s)), 10)
+	}
+	return strconv.FormatFloat(m.Value(s), 'f', 1, 64)
+}
+
 // WriteTable writes the results table of s, with the published 2021 figures
 // beside it where they measure the same thing.
 func WriteTable(w io.Writer, s Summary) error {
@@ -26,33 +59,23 @@ func WriteTable(w io.Writer, s Summary) error {
 	}
 	fmt.Fprintf(w, "%s\nplan: %d calls at %g/s, handler %d ms (%s)\n",
 		title, s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
-	var err error
-	row := func(name, ours, theirs string) {
-		if err == nil {
-			_, err = fmt.Fprintf(w, "%-36s %15s %12s\n", name, ours, theirs)
+	if _, err := fmt.Fprintf(w, "%-36s %15s %12s\n", "metric", "ours", "2021"); err != nil {
+		return err
+	}
+	for _, row := range tableRows {
+		values := make([]string, len(row.metrics))
+		for i, m := range row.metrics {
+			values[i] = m.format(s)
+		}
+		theirs := row.theirs
+		if theirs == "" {
+			theirs = "-"
+		}
+		if _, err := fmt.Fprintf(w, "%-36s %15s %12s\n", row.label, strings.Join(values, " / "), theirs); err != nil {
+			return err
 		}
 	}
-	const none = "-"
-	num := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
-	integer := func(x int64) string { return strconv.FormatInt(x, 10) }
-
-	row("metric", "ours", "2021")
-	row("requests", integer(s.Requests.Total), integer(Published2021.Requests))
-	row("  ok", integer(s.Requests.OK), none)
-	row("  failed", integer(s.Requests.Failed), none)
-	row("instances", strconv.Itoa(s.Instances.Count), integer(Published2021.Instances))
-	row("  cold starts", strconv.Itoa(s.Instances.ColdStarts), none)
-	row("reuse: mean calls/instance", num(s.Reuse.Mean), num(Published2021.MeanReuse))
-	row("reuse: median", num(s.Reuse.Median), num(Published2021.MedianReuse))
-	row("reuse: p10 / p90", num(s.Reuse.P10)+" / "+num(s.Reuse.P90), none)
-	row("reuse: min / max", integer(s.Reuse.Min)+" / "+integer(s.Reuse.Max), none)
-	row("lifetime (2021 method), min", num(s.SeedMethod.AvgLifetimeMinutes), num(Published2021.LifetimeMinutes))
-	row("lifetime measured: mean, min", num(s.LifetimeMinutes.Mean), none)
-	row("lifetime measured: median, min", num(s.LifetimeMinutes.Median), none)
-	row("lifetime measured: p90 / max, min", num(s.LifetimeMinutes.P90)+" / "+num(s.LifetimeMinutes.Max), none)
-	row("  still serving at end (censored)", strconv.Itoa(s.LifetimeMinutes.Censored), none)
-	row("busy at once: mean / max", num(s.Concurrency.Mean)+" / "+strconv.Itoa(s.Concurrency.Max), "5 (assumed)")
-	return err
+	return nil
 }
 
 // HumanDuration is d in hours with one decimal from an hour up ("16.7

@@ -18,10 +18,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
 
 func main() {
@@ -31,8 +33,8 @@ func main() {
 	flag.StringVar(&opts.FunctionName, "function", "probe", "function name for the Invoke API")
 	flag.DurationVar(&opts.Timeout, "timeout", lambdahost.DefaultTimeout, "function timeout")
 	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (lifetimes and idle timeouts)")
-	flag.StringVar(&opts.Model.Profile, "profile", "", "pool model profile (default seed-2021)")
-	flag.StringVar(&opts.Model.Placement, "placement", "", "placement: mru, lru, random, newest")
+	flag.StringVar(&opts.Model.Profile, "profile", lambdasim.DefaultProfile, "pool model profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
+	flag.StringVar(&opts.Model.Placement, "placement", string(lambdasim.DefaultPlacement), "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
 	flag.Uint64Var(&opts.Model.Seed, "seed", 0, "model seed")
 	verbose := flag.Bool("v", false, "pass the function's output through")
 	flag.Parse()

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
@@ -22,8 +23,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address (keep it on loopback)")
 	var opts lambdasim.ServerOptions
 	flag.Float64Var(&opts.Scale, "scale", 1, "virtual seconds per real second")
-	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile")
-	flag.StringVar(&opts.Placement, "placement", string(lambdasim.DefaultPlacement), "placement: mru, lru, random, newest")
+	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
+	flag.StringVar(&opts.Placement, "placement", string(lambdasim.DefaultPlacement), "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
 	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
 	flag.Float64Var(&opts.Faults.Throttle, "throttle", 0, "probability of an injected 429")
 	flag.Float64Var(&opts.Faults.ServerError, "server-error", 0, "probability of an injected 5xx")

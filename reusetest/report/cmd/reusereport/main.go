@@ -33,11 +33,11 @@ func main() {
 	case *compare && flag.NArg() == 2:
 		os.Exit(compareSummaries(os.Stdout, flag.Arg(0), flag.Arg(1)))
 	case *logPath != "" && *out != "" && flag.NArg() == 0:
-		sum, charts, err := report.FromLog(*logPath)
+		charts, err := report.FromLog(*logPath)
 		if err != nil {
 			fail(err)
 		}
-		if err := report.Write(*out, sum, charts); err != nil {
+		if err := report.Write(*out, charts); err != nil {
 			fail(err)
 		}
 		fmt.Printf("report written to %s\n", filepath.Join(*out, report.ReportFile))
@@ -60,7 +60,7 @@ func compareSummaries(w io.Writer, basePath, gotPath string) int {
 		fmt.Fprintf(w, "note: the plans differ (%d calls at %g/s, %d ms vs %d calls at %g/s, %d ms)\n\n",
 			base.Plan.Calls, base.Plan.RatePerSec, base.Plan.HandlerMS, got.Plan.Calls, got.Plan.RatePerSec, got.Plan.HandlerMS)
 	}
-	cs := reuse.Compare(base, got, reuse.AllMetrics)
+	cs := reuse.Compare(base, got, reuse.Metrics)
 	if err := reuse.WriteComparisonMarkdown(w, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
 		fail(err)
 	}
