@@ -57,7 +57,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
 	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
-	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: fixed or poisson")
+	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
@@ -78,16 +78,37 @@ func (f *Flags) Plan() (reuse.Plan, error) {
 	return plan, nil
 }
 
+// Schedule returns the schedule the flags describe: the plan's calls at a
+// fixed interval, or (-reuse.arrivals=poisson) as Poisson arrivals drawn
+// from the seed.
+func (f *Flags) Schedule() (reuse.Schedule, error) {
+	plan, err := f.Plan()
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	var s reuse.Schedule = plan
+	switch f.Arrivals {
+	case lambdasim.ArrivalsFixed:
+	case reuse.KindPoisson:
+		s = reuse.NewPoisson(plan, f.Seed)
+	default:
+		errs = append(errs, fmt.Errorf("bad -reuse flags: unknown arrivals %q (known: %s, %s)", f.Arrivals, lambdasim.ArrivalsFixed, reuse.KindPoisson))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // Simulation returns the simulation the flags describe, or an error naming
 // every bad value.
 func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
-	plan, err := f.Plan()
+	schedule, err := f.Schedule()
 	if err != nil {
 		return nil, err
 	}
-	sim, err := lambdasim.New(plan, lambdasim.Options{
-		Profile: f.Profile, Placement: f.Placement, Arrivals: f.Arrivals, Seed: f.Seed,
-	})
+	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}

@@ -25,10 +25,11 @@ import (
 // All logic is in untagged code that the short tests exercise; this only
 // wires configuration to it.
 func TestLiveExperiment(t *testing.T) {
-	plan, err := flags.Plan()
+	schedule, err := flags.Schedule()
 	if err != nil {
 		t.Fatal(err)
 	}
+	plan := schedule.Plan()
 	caller, door, err := live.NewCaller(t.Context(), os.Getenv, plan.HandlerMS)
 	if errors.Is(err, live.ErrNoTarget) {
 		t.Skip(err.Error())
@@ -48,8 +49,8 @@ func TestLiveExperiment(t *testing.T) {
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.
-	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), plan)
-	run := &live.Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout,
+	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), schedule)
+	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Out: os.Stdout,
 		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.

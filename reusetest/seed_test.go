@@ -44,7 +44,9 @@ func TestSeedExperiment(t *testing.T) {
 	emit := summarizer.Add
 	var charts *report.Collector
 	if flags.Report != "" {
-		charts = report.NewCollector(summarizer, plan)
+		schedule, err := flags.Schedule()
+		assert.NilError(t, err)
+		charts = report.NewCollector(summarizer, schedule)
 		emit = charts.Add
 	}
 	_, err = sim.Run(t.Context(), emit)

@@ -45,7 +45,7 @@ func experiment(t *testing.T, kind, url, function string, plan reuse.Plan, opts 
 	assert.NilError(t, err)
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	var out bytes.Buffer
-	sum, _, err := (&live.Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
+	sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err, out.String())
 
 	f, err := os.Open(logPath)

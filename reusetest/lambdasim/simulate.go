@@ -10,13 +10,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
-// Arrival processes.
-const (
-	// ArrivalsFixed sends call i at exactly i / rate seconds (the plan's schedule).
-	ArrivalsFixed = "fixed"
-	// ArrivalsPoisson sends calls with exponential gaps of mean 1 / rate.
-	ArrivalsPoisson = "poisson"
-)
+// ArrivalsFixed is how a summary names the arrivals of a steady schedule
+// (call i at exactly i / rate); other schedules go by their kind.
+const ArrivalsFixed = "fixed"
 
 // DefaultSeed is the seed when none is given: 0, the zero value of
 // Options.Seed, like every other default of Options.
@@ -27,32 +23,30 @@ const DefaultSeed = 0
 var Epoch = time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // Options configures a simulation. The zero value is the default: profile
-// DefaultProfile, placement DefaultPlacement, fixed arrivals, seed 0.
+// DefaultProfile, placement DefaultPlacement, seed 0.
 type Options struct {
 	// Profile names the parameter set; see ProfileNames.
 	Profile string
 	// Placement names the rule among idle environments; see Placement.
 	Placement string
-	// Arrivals is ArrivalsFixed (default) or ArrivalsPoisson.
-	Arrivals string
-	// Seed seeds all randomness; it is written into the summary.
+	// Seed seeds all of the model's randomness; it is written into the summary.
 	Seed uint64
 }
 
 // Simulation is a validated, ready-to-run simulation.
 type Simulation struct {
-	plan      reuse.Plan
+	schedule  reuse.Schedule
+	plan      reuse.Plan // the schedule in brief
 	profile   Profile
 	placement Placement
-	arrivals  string
 	seed      uint64
 }
 
-// New checks plan and opts and returns a simulation, or an error naming
-// every bad value.
-func New(plan reuse.Plan, opts Options) (*Simulation, error) {
+// New checks schedule and opts and returns a simulation of the schedule's
+// calls, or an error naming every bad value. A reuse.Plan is a schedule.
+func New(schedule reuse.Schedule, opts Options) (*Simulation, error) {
 	var errs []error
-	if err := plan.Validate(); err != nil {
+	if err := reuse.ValidateSchedule(schedule); err != nil {
 		errs = append(errs, err)
 	}
 	profile, err := LookupProfile(opts.Profile)
@@ -63,27 +57,23 @@ func New(plan reuse.Plan, opts Options) (*Simulation, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	arrivals := opts.Arrivals
-	switch arrivals {
-	case "":
-		arrivals = ArrivalsFixed
-	case ArrivalsFixed, ArrivalsPoisson:
-	default:
-		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", arrivals, ArrivalsFixed, ArrivalsPoisson))
-	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
-	return &Simulation{plan: plan, profile: profile, placement: placement, arrivals: arrivals, seed: opts.Seed}, nil
+	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: opts.Seed}, nil
 }
 
 // Describe is the simulator section of the run's summary.
 func (s *Simulation) Describe() *reuse.Simulator {
+	arrivals := s.schedule.Spec().Kind
+	if arrivals == reuse.KindSteady {
+		arrivals = ArrivalsFixed
+	}
 	return &reuse.Simulator{
 		Seed:             s.seed,
 		Profile:          s.profile.Name,
 		Placement:        string(s.placement),
-		Arrivals:         s.arrivals,
+		Arrivals:         arrivals,
 		IdleTimeout:      s.profile.IdleTimeout.String(),
 		MaxLifetime:      s.profile.MaxLifetime.String(),
 		InitLatency:      s.profile.InitLatency.String(),
@@ -104,25 +94,16 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 	if err != nil {
 		return Stats{}, err
 	}
-	handler := s.plan.Handler()
+	sched := s.schedule
 	lat := s.profile.FrontDoorLatency
 
 	var (
 		arriving minheap.Heap[time.Duration] // send times, keyed by arrival at the front door, then seq
 		busy     minheap.Heap[*Env]          // keyed by when their call finishes
 		next     int64
-		nextDue  time.Duration
 		rec      reuse.Record // reused: every field that varies is set for each call
 	)
-	due := func() time.Duration {
-		if s.arrivals == ArrivalsPoisson {
-			d := nextDue
-			nextDue += time.Duration(rng.ExpFloat64() * 1e9 / s.plan.RatePerSec)
-			return d
-		}
-		return s.plan.Due(next)
-	}
-	pendingDue := due()
+	pendingDue := sched.Due(0)
 	for next < s.plan.Calls || arriving.Len() > 0 {
 		// Every call not yet generated is sent after pendingDue and so
 		// arrives after it: generate until the earliest arrival is known.
@@ -130,7 +111,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 			arriving.Push(int64(pendingDue+lat.Sample(rng)), next, pendingDue)
 			next++
 			if next < s.plan.Calls {
-				pendingDue = due()
+				pendingDue = sched.Due(next)
 			}
 			if next&0xffff == 0 {
 				if err := ctx.Err(); err != nil {
@@ -158,7 +139,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		if cold {
 			start += s.profile.InitLatency.Sample(rng)
 		}
-		finish := start + handler + s.profile.WarmOverhead.Sample(rng)
+		finish := start + sched.HandlerTime(seq) + s.profile.WarmOverhead.Sample(rng)
 		busy.Push(int64(finish), seq, env)
 		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
 		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream

@@ -13,9 +13,9 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func newSim(t *testing.T, plan reuse.Plan, opts Options) *Simulation {
+func newSim(t *testing.T, schedule reuse.Schedule, opts Options) *Simulation {
 	t.Helper()
-	sim, err := New(plan, opts)
+	sim, err := New(schedule, opts)
 	assert.NilError(t, err)
 	return sim
 }
@@ -59,12 +59,18 @@ func recordsDigest(t *testing.T, sim *Simulation) (string, Stats) {
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {
-	for _, arrivals := range []string{ArrivalsFixed, ArrivalsPoisson} {
-		t.Run(arrivals, func(t *testing.T) {
-			plan := reuse.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
-			a, _ := recordsDigest(t, newSim(t, plan, Options{Seed: 42, Arrivals: arrivals}))
-			b, _ := recordsDigest(t, newSim(t, plan, Options{Seed: 42, Arrivals: arrivals}))
-			c, _ := recordsDigest(t, newSim(t, plan, Options{Seed: 43, Arrivals: arrivals}))
+	plan := reuse.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	for _, kind := range []string{reuse.KindSteady, reuse.KindPoisson} {
+		t.Run(kind, func(t *testing.T) {
+			schedule := func(seed uint64) reuse.Schedule {
+				if kind == reuse.KindPoisson {
+					return reuse.NewPoisson(plan, seed)
+				}
+				return plan
+			}
+			a, _ := recordsDigest(t, newSim(t, schedule(42), Options{Seed: 42}))
+			b, _ := recordsDigest(t, newSim(t, schedule(42), Options{Seed: 42}))
+			c, _ := recordsDigest(t, newSim(t, schedule(43), Options{Seed: 43}))
 			assert.Check(t, is.Equal(a, b), "same seed, same records")
 			assert.Check(t, a != c, "another seed, other records")
 		})
@@ -115,7 +121,7 @@ func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 	prof := testProfile()
 	prof.ConcurrencyLimit = 3 // 10/s x 500 ms needs 5
 	plan := reuse.Plan{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
-	sim := &Simulation{plan: plan, profile: prof, placement: MostRecentlyUsed, arrivals: ArrivalsFixed}
+	sim := &Simulation{schedule: plan, plan: plan, profile: prof, placement: MostRecentlyUsed}
 	var throttled, malformed int64
 	_, stats := recordsDigest(t, sim)
 	_, err := sim.Run(t.Context(), func(r *reuse.Record) {
@@ -136,7 +142,8 @@ func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 
 func TestPoissonArrivalsKeepTheRate(t *testing.T) {
 	plan := reuse.Plan{Calls: 100_000, RatePerSec: 10, HandlerMS: 0}
-	sim := newSim(t, plan, Options{Arrivals: ArrivalsPoisson, Seed: 5})
+	sim := newSim(t, reuse.NewPoisson(plan, 5), Options{Seed: 5})
+	assert.Check(t, is.Equal(sim.Describe().Arrivals, reuse.KindPoisson))
 	var last time.Time
 	offSchedule := 0
 	_, err := sim.Run(t.Context(), func(r *reuse.Record) {
@@ -162,12 +169,11 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	_, err := New(reuse.Plan{Calls: 0, RatePerSec: -1, HandlerMS: 500},
-		Options{Profile: "aws-1999", Placement: "fastest", Arrivals: "bursty"})
+		Options{Profile: "aws-1999", Placement: "fastest"})
 	for _, want := range []string{
 		"calls must be positive", "rate must be a positive number",
 		`unknown profile "aws-1999" (known: seed-2021, go-2026)`,
 		`unknown placement "fastest" (known: mru, lru, random, newest)`,
-		`unknown arrivals "bursty"`,
 	} {
 		assert.Check(t, is.ErrorContains(err, want))
 	}

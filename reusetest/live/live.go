@@ -111,12 +111,13 @@ type Analysis interface {
 	Instances() int
 }
 
-// Live is one live run: a plan against a caller, logged to LogPath.
+// Live is one live run: a schedule against a caller, logged to LogPath.
 type Live struct {
-	Plan    reuse.Plan
-	Caller  Caller
-	LogPath string
-	Options runner.Options
+	// Schedule says when each call is due (a reuse.Plan is one).
+	Schedule reuse.Schedule
+	Caller   Caller
+	LogPath  string
+	Options  runner.Options
 	// Analysis receives every record of the log once (default: a
 	// reuse.Summarizer of the run); Run returns its summary.
 	Analysis Analysis
@@ -129,7 +130,7 @@ type Live struct {
 	StopBy time.Time
 }
 
-// Run runs (or resumes) the plan. Closing stop stops scheduling and drains;
+// Run runs (or resumes) the schedule. Closing stop stops scheduling and drains;
 // cancelling ctx cancels calls in flight. The summary covers every segment
 // of the log.
 func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, runner.Result, error) {
@@ -138,14 +139,15 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		now = time.Now
 	}
 	desc := l.Caller.Describe()
+	plan := l.Schedule.Plan()
 	if err := os.MkdirAll(filepath.Dir(l.LogPath), 0o755); err != nil {
 		return reuse.Summary{}, runner.Result{}, fmt.Errorf("live run: %w", err)
 	}
 	sum := l.Analysis
 	if sum == nil {
-		sum = reuse.NewSummarizer(l.Plan, desc, nil)
+		sum = reuse.NewSummarizer(plan, desc, nil)
 	}
-	w, st, err := recordlog.Open(l.LogPath, l.Plan, desc, now(), sum.Add)
+	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), sum.Add)
 	if err != nil {
 		return reuse.Summary{}, runner.Result{}, err
 	}
@@ -155,15 +157,15 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		lost = append(lost, runner.Lost{Seq: seq, Scheduled: st.Scheduled(seq)})
 	}
 
-	remaining := l.Plan.Calls - st.Next
-	fmt.Fprintf(l.Out, "live run against %s\nplan: %d calls at %g/s, handler %d ms: %s in all\n",
-		desc, l.Plan.Calls, l.Plan.RatePerSec, l.Plan.HandlerMS, reuse.HumanDuration(l.Plan.Duration()))
+	remaining := plan.Calls - st.Next
+	fmt.Fprintf(l.Out, "live run against %s\nplan: %s: %s in all\n",
+		desc, l.Schedule.Spec(), reuse.HumanDuration(plan.Duration()))
 	switch {
 	case st.Count > 0 && remaining == 0 && len(lost) == 0:
 		fmt.Fprintf(l.Out, "%s is complete: nothing to call; summarizing it (use another -reuse.log for a new run)\n", l.LogPath)
 	case st.Count > 0:
 		fmt.Fprintf(l.Out, "resuming %s: %d records in %d segments; %d lost in flight (recorded as cancelled); %d calls to go, about %v\n",
-			l.LogPath, st.Count, st.Segments, len(lost), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/l.Plan.RatePerSec*1e9)))
+			l.LogPath, st.Count, st.Segments, len(lost), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/plan.RatePerSec*1e9)))
 	default:
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
@@ -176,7 +178,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		}
 	}
 	sink := &summarizingSink{w: w, sum: sum}
-	r := runner.New(l.Plan, l.Caller, sink, opts)
+	r := runner.New(l.Schedule, l.Caller, sink, opts)
 	if stop != nil {
 		go func() {
 			select {

@@ -60,7 +60,7 @@ func runLive(t *testing.T, kind, baseURL string, plan reuse.Plan, logPath string
 	assert.NilError(t, err)
 	var out bytes.Buffer
 	opts.ProgressEvery = 100 * time.Millisecond
-	l := &Live{Plan: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}
+	l := &Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}
 	sum, res, err := l.Run(t.Context(), nil)
 	assert.NilError(t, err, "output:\n%s", out.String())
 	return sum, res, out.String()
@@ -206,7 +206,7 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 	assert.NilError(t, err)
 	other := plan
 	other.Calls = 30
-	l := &Live{Plan: other, Caller: caller, LogPath: logPath, Out: &bytes.Buffer{}}
+	l := &Live{Schedule: other, Caller: caller, LogPath: logPath, Out: &bytes.Buffer{}}
 	_, _, err = l.Run(t.Context(), nil)
 	assert.Check(t, errors.Is(err, recordlog.ErrPlanMismatch))
 	after, err := os.ReadFile(logPath)
@@ -223,14 +223,14 @@ func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 	stop := make(chan struct{})
 	time.AfterFunc(500*time.Millisecond, func() { close(stop) })
 	var out bytes.Buffer
-	_, res, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), stop)
+	_, res, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), stop)
 	assert.NilError(t, err)
 	assert.Check(t, res.Stopped && res.Next > 0 && res.Next < 300, "%+v", res)
 
 	// The resumed run's analysis sees the first segment's records too, each
 	// once: the same summary as the whole log replayed.
 	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), plan)
-	sum, res2, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: &out, Analysis: charts}).Run(t.Context(), nil)
+	sum, res2, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: &out, Analysis: charts}).Run(t.Context(), nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(res2.Scheduled, 300-res.Next))
 	replayed, err := report.FromLog(logPath)
@@ -282,7 +282,7 @@ func TestLiveStopsByItsDeadline(t *testing.T) {
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer
-	l := &Live{Plan: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out,
+	l := &Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out,
 		StopBy: time.Now().Add(500 * time.Millisecond)}
 	start := time.Now()
 	sum, res, err := l.Run(t.Context(), nil)

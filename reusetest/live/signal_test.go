@@ -49,7 +49,7 @@ func TestLiveChildRun(t *testing.T) {
 	assert.NilError(t, err)
 	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
 	defer release()
-	_, res, err := (&Live{Plan: plan, Caller: caller, LogPath: logPath, Out: os.Stdout}).Run(ctx, stop)
+	_, res, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: os.Stdout}).Run(ctx, stop)
 	assert.NilError(t, err)
 	fmt.Printf("child: stopped %v, next %d\n", res.Stopped, res.Next)
 }
@@ -143,7 +143,7 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), killPlan.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer
-	sum, _, err := (&Live{Plan: killPlan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+	sum, _, err := (&Live{Schedule: killPlan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(out.String(), "resuming "))
 

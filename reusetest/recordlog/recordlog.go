@@ -1,6 +1,6 @@
 // Package recordlog is the append-only JSON Lines log of a run: one record
 // per line, and a header line at the start of each segment (each run or
-// resumed run) holding the plan and the redacted target. A crash leaves at
+// resumed run) holding the schedule and the redacted target. A crash leaves at
 // most a cut-off last line, which Open drops before appending; reopening a
 // log resumes it.
 package recordlog
@@ -17,16 +17,23 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
-// Schema names the log format.
-const Schema = "lambda-reuse/log/v1"
+// Schema names the log format written now. SchemaV1 logs (a plan, no
+// schedule, in their headers) still read, as steady schedules.
+const (
+	Schema   = "lambda-reuse/log/v2"
+	SchemaV1 = "lambda-reuse/log/v1"
+)
 
 // Header opens a segment.
 type Header struct {
-	// Schema is Schema.
+	// Schema is Schema (or SchemaV1 in older logs).
 	Schema string `json:"schema"`
 	// Segment counts segments from 0.
 	Segment int `json:"segment"`
-	// Plan is the run's plan; every segment of a log has the same.
+	// Schedule is the run's schedule; every segment of a log has the same.
+	// Absent in SchemaV1 headers, whose Plan is a steady schedule.
+	Schedule *reuse.ScheduleSpec `json:"schedule,omitempty"`
+	// Plan is the schedule in brief.
 	Plan reuse.Plan `json:"plan"`
 	// Target is the redacted endpoint description.
 	Target string `json:"target"`
@@ -52,16 +59,18 @@ type State struct {
 	Count int64
 	// Next is one past the highest recorded seq: where a resumed run goes on.
 	Next int64
-	// Plan and Target are the log's, from its first header.
-	Plan   reuse.Plan
-	Target string
+	// Schedule, Plan (the schedule in brief) and Target are the log's,
+	// from its first header.
+	Schedule reuse.Schedule
+	Plan     reuse.Plan
+	Target   string
 	// Last is the last segment's header: lost slots are dated from it.
 	Last Header
 }
 
 // Scheduled is when seq was due in the last segment.
 func (s *State) Scheduled(seq int64) time.Time {
-	return s.Last.Started.Add(s.Plan.Due(seq) - s.Plan.Due(s.Last.FirstSeq))
+	return s.Last.Started.Add(s.Schedule.Due(seq) - s.Schedule.Due(s.Last.FirstSeq))
 }
 
 // Missing lists the seqs below Next that have no record: calls that were
@@ -76,14 +85,25 @@ func (s *State) Missing() []int64 {
 	return out
 }
 
-// ErrPlanMismatch is returned when a log was written for another plan or target.
-var ErrPlanMismatch = errors.New("log was written for another plan")
+// ErrPlanMismatch is returned when a log was written for another schedule
+// or target.
+var ErrPlanMismatch = errors.New("log was written for another schedule")
 
-// Read scans the log at r, passes each header to onHeader and each record
-// to onRecord (either may be nil), and returns what the log holds. A last
+// ScheduleSpec is the schedule a header describes: its own, or a SchemaV1
+// header's plan as a steady schedule.
+func (h *Header) ScheduleSpec() reuse.ScheduleSpec {
+	if h.Schedule != nil {
+		return *h.Schedule
+	}
+	return h.Plan.Spec()
+}
+
+// Read scans the log at r, passes each header (with the log's schedule,
+// from its first header) to onHeader and each record to onRecord (either
+// may be nil), and returns what the log holds. A last
 // line without its newline (a run cut off mid-write) is ignored: end is the
 // length of the complete lines. Any other bad line is an error.
-func Read(r io.Reader, onHeader func(*Header), onRecord func(*reuse.Record)) (st State, end int64, err error) {
+func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onRecord func(*reuse.Record)) (st State, end int64, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for n := 1; ; n++ {
 		b, rerr := br.ReadBytes('\n')
@@ -100,19 +120,23 @@ func Read(r io.Reader, onHeader func(*Header), onRecord func(*reuse.Record)) (st
 		}
 		end += int64(len(b))
 		if h := l.Header; h != nil {
-			if h.Schema != Schema {
-				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q", n, h.Schema, Schema)
+			if h.Schema != Schema && h.Schema != SchemaV1 {
+				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q or %q", n, h.Schema, Schema, SchemaV1)
 			}
 			if st.Segments == 0 {
-				st.Plan, st.Target = h.Plan, h.Target
-				st.Recorded = make([]bool, h.Plan.Calls)
-			} else if h.Plan != st.Plan {
-				return st, end, fmt.Errorf("read log: line %d: segment %d has another plan", n, h.Segment)
+				sched, err := reuse.FromSpec(h.ScheduleSpec())
+				if err != nil {
+					return st, end, fmt.Errorf("read log: line %d: %w", n, err)
+				}
+				st.Schedule, st.Plan, st.Target = sched, sched.Plan(), h.Target
+				st.Recorded = make([]bool, st.Plan.Calls)
+			} else if !h.ScheduleSpec().Same(st.Schedule.Spec()) {
+				return st, end, fmt.Errorf("read log: line %d: segment %d has another schedule", n, h.Segment)
 			}
 			st.Segments++
 			st.Last = *h
 			if onHeader != nil {
-				onHeader(h)
+				onHeader(h, st.Schedule)
 			}
 			continue
 		}
@@ -144,19 +168,20 @@ type Writer struct {
 	line []byte        // a record's line, reused
 }
 
-// Open opens the log at path for plan and target, creating it if need be,
-// and starts a new segment. An existing log must have the same plan and
-// target, else ErrPlanMismatch and nothing is written. Its records are
+// Open opens the log at path for schedule and target, creating it if need
+// be, and starts a new segment. An existing log must have the same schedule
+// and target, else ErrPlanMismatch and nothing is written. Its records are
 // passed to fn (nil to skip), so a summary can cover every segment.
-func Open(path string, plan reuse.Plan, target string, now time.Time, fn func(*reuse.Record)) (*Writer, State, error) {
+func Open(path string, schedule reuse.Schedule, target string, now time.Time, fn func(*reuse.Record)) (*Writer, State, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, State{}, fmt.Errorf("open log: %w", err)
 	}
+	spec := schedule.Spec()
 	st, end, err := Read(f, nil, fn)
-	if err == nil && st.Segments > 0 && (st.Plan != plan || st.Target != target) {
-		err = fmt.Errorf("%w: the log has %d calls at %g/s, handler %d ms, target %s; this run has %d calls at %g/s, handler %d ms, target %s: use another -reuse.log, or the log's flags",
-			ErrPlanMismatch, st.Plan.Calls, st.Plan.RatePerSec, st.Plan.HandlerMS, st.Target, plan.Calls, plan.RatePerSec, plan.HandlerMS, target)
+	if err == nil && st.Segments > 0 && (!st.Schedule.Spec().Same(spec) || st.Target != target) {
+		err = fmt.Errorf("%w: the log has %s, target %s; this run has %s, target %s: use another -reuse.log, or the log's flags",
+			ErrPlanMismatch, st.Schedule.Spec(), st.Target, spec, target)
 	}
 	if err == nil {
 		// Drop a cut-off last line, then append after the complete ones.
@@ -170,11 +195,12 @@ func Open(path string, plan reuse.Plan, target string, now time.Time, fn func(*r
 		return nil, State{}, fmt.Errorf("open log %s: %w", path, err)
 	}
 	if st.Segments == 0 {
-		st.Plan, st.Target, st.Recorded = plan, target, make([]bool, plan.Calls)
+		st.Schedule, st.Plan, st.Target = schedule, schedule.Plan(), target
+		st.Recorded = make([]bool, st.Plan.Calls)
 	}
 	w := &Writer{f: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	w.enc = json.NewEncoder(w.buf)
-	h := Header{Schema: Schema, Segment: st.Segments, Plan: plan, Target: target, Started: now.UTC(), FirstSeq: st.Next}
+	h := Header{Schema: Schema, Segment: st.Segments, Schedule: &spec, Plan: st.Plan, Target: target, Started: now.UTC(), FirstSeq: st.Next}
 	if err := w.enc.Encode(line{Header: &h}); err != nil {
 		f.Close()
 		return nil, State{}, fmt.Errorf("open log %s: %w", path, err)
@@ -220,17 +246,18 @@ func (w *Writer) Close() error {
 }
 
 // Replay reads the log at path: start is called with its first header and
-// returns the function that receives every record, of every segment.
-func Replay(path string, start func(first *Header) func(*reuse.Record)) error {
+// the schedule it describes, and returns the function that receives every
+// record, of every segment.
+func Replay(path string, start func(first *Header, schedule reuse.Schedule) func(*reuse.Record)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("replay log: %w", err)
 	}
 	defer f.Close()
 	var add func(*reuse.Record)
-	onHeader := func(h *Header) {
+	onHeader := func(h *Header, schedule reuse.Schedule) {
 		if add == nil {
-			add = start(h)
+			add = start(h, schedule)
 		}
 	}
 	if _, _, err := Read(f, onHeader, func(r *reuse.Record) { add(r) }); err != nil {

@@ -122,8 +122,9 @@ func TestReplayCoversEverySegment(t *testing.T) {
 	assert.NilError(t, w.Close())
 
 	var replayed *reuse.Summarizer
-	err = Replay(path, func(h *Header) func(*reuse.Record) {
+	err = Replay(path, func(h *Header, sched reuse.Schedule) func(*reuse.Record) {
 		assert.Check(t, is.Equal(h.Segment, 0), "started with the first header")
+		assert.Check(t, is.Equal(sched.Spec(), plan.Spec()))
 		replayed = reuse.NewSummarizer(h.Plan, h.Target, nil)
 		return replayed.Add
 	})
@@ -138,4 +139,59 @@ func TestReplayCoversEverySegment(t *testing.T) {
 
 	err = Replay(filepath.Join(t.TempDir(), "missing.jsonl"), nil)
 	assert.Check(t, err != nil)
+}
+
+// TestSchemaV1LogsStillRead writes a log as the first version did (a plan
+// in its header, no schedule): it reads as a steady schedule, and resumes.
+func TestSchemaV1LogsStillRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.jsonl")
+	v1 := `{"header":{"schema":"lambda-reuse/log/v1","segment":0,"plan":{"calls":10,"rate_per_sec":10,"handler_ms":500},` +
+		`"target":"https://example.test/","started":"2026-11-01T00:00:00Z","first_seq":0}}` + "\n" +
+		`{"seq":0,"scheduled":"2026-11-01T00:00:00Z","sent":"2026-11-01T00:00:00Z","done":"2026-11-01T00:00:01Z","status":"ok","instance_id":"ia","invocation":1}` + "\n"
+	assert.NilError(t, os.WriteFile(path, []byte(v1), 0o644))
+
+	// Another schedule of the same plan is refused, the log untouched.
+	_, _, err := Open(path, reuse.NewPoisson(plan, 1), "https://example.test/", t0, nil)
+	assert.Check(t, errors.Is(err, ErrPlanMismatch))
+	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
+	got, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(got), v1))
+
+	w, st, err := Open(path, plan, "https://example.test/", t0.Add(time.Hour), nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Append(rec(1)))
+	assert.NilError(t, w.Close())
+	assert.Check(t, is.Equal(st.Count, int64(1)))
+	assert.Check(t, is.Equal(st.Schedule.Spec(), plan.Spec()))
+
+	f, err := os.Open(path)
+	assert.NilError(t, err)
+	defer f.Close()
+	var schemas []string
+	st, _, err = Read(f, func(h *Header, s reuse.Schedule) {
+		schemas = append(schemas, h.Schema)
+		assert.Check(t, is.Equal(s.Spec(), plan.Spec()))
+	}, nil)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(schemas, []string{SchemaV1, Schema}))
+	assert.Check(t, is.Equal(st.Count, int64(2)))
+}
+
+func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	sched := reuse.NewPoisson(plan, 9)
+	w, _, err := Open(path, sched, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Append(rec(0)))
+	assert.NilError(t, w.Append(rec(2)))
+	assert.NilError(t, w.Close())
+
+	_, _, err = Open(path, plan, "https://example.test/", t0, nil)
+	assert.Check(t, errors.Is(err, ErrPlanMismatch), "the steady schedule of the same plan is another schedule")
+	w, st, err := Open(path, reuse.NewPoisson(plan, 9), "https://example.test/", t0.Add(time.Hour), nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+	assert.Check(t, is.DeepEqual(st.Missing(), []int64{1}))
+	assert.Check(t, st.Scheduled(1).Equal(t0.Add(sched.Due(1))), "lost slots dated on the log's schedule")
 }

@@ -24,16 +24,17 @@ const Buckets = 400
 // Memory is O(environments), never O(calls).
 type Collector struct {
 	sum    *reuse.Summarizer
-	plan   reuse.Plan
+	sched  reuse.Schedule
 	t0     time.Time // the run's start, from the first record
 	width  time.Duration
 	busy   []float64 // seconds in flight per bucket
 	haveT0 bool
 }
 
-// NewCollector starts collecting for the run that sum summarizes, of plan.
-func NewCollector(sum *reuse.Summarizer, plan reuse.Plan) *Collector {
-	return &Collector{sum: sum, plan: plan, width: max(time.Second, plan.Duration()/Buckets),
+// NewCollector starts collecting for the run of schedule that sum
+// summarizes. A reuse.Plan is a schedule.
+func NewCollector(sum *reuse.Summarizer, schedule reuse.Schedule) *Collector {
+	return &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
 		busy: make([]float64, Buckets+1)}
 }
 
@@ -41,7 +42,7 @@ func NewCollector(sum *reuse.Summarizer, plan reuse.Plan) *Collector {
 func (c *Collector) Add(r *reuse.Record) {
 	c.sum.Add(r)
 	if !c.haveT0 {
-		c.t0, c.haveT0 = r.Scheduled.Add(-c.plan.Due(r.Seq)), true
+		c.t0, c.haveT0 = r.Scheduled.Add(-c.sched.Due(r.Seq)), true
 	}
 	if !r.Served() {
 		return

@@ -97,8 +97,8 @@ func Write(dir string, c *Collector) error {
 // alone, in one pass.
 func FromLog(path string) (*Collector, error) {
 	var col *Collector
-	err := recordlog.Replay(path, func(h *recordlog.Header) func(*reuse.Record) {
-		col = NewCollector(reuse.NewSummarizer(h.Plan, h.Target, nil), h.Plan)
+	err := recordlog.Replay(path, func(h *recordlog.Header, sched reuse.Schedule) func(*reuse.Record) {
+		col = NewCollector(reuse.NewSummarizer(sched.Plan(), h.Target, nil), sched)
 		return col.Add
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package runner calls a target on an open-loop schedule and turns every
 // scheduled call into exactly one record.
 //
-// Call i is due at a fixed time, t0 + i / rate on the monotonic clock, from
+// Call i is due at a fixed time, t0 + the schedule's Due(i) on the monotonic clock, from
 // one scheduler: never paced by completions, never a catch-up burst. Calls
 // in flight are bounded; a slot that finds the bound reached, or that the
 // scheduler reaches more than MaxLateness after its due time (a GC pause, a
@@ -47,7 +47,7 @@ type Sink interface {
 // Progress is a snapshot of a run, for progress lines.
 type Progress struct {
 	// Done is the number of records written this run; Total the number the
-	// run schedules (the plan less what a resumed log already held).
+	// run schedules (the schedule less what a resumed log already held).
 	Done, Total int64
 	// Elapsed is the time since the run started.
 	Elapsed time.Duration
@@ -113,12 +113,13 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Runner runs one plan against one caller.
+// Runner runs one schedule against one caller.
 type Runner struct {
-	plan   reuse.Plan
-	caller Caller
-	sink   Sink
-	opts   Options
+	schedule reuse.Schedule
+	calls    int64
+	caller   Caller
+	sink     Sink
+	opts     Options
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -126,8 +127,10 @@ type Runner struct {
 }
 
 // New returns a runner. It does nothing until Run.
-func New(plan reuse.Plan, caller Caller, sink Sink, opts Options) *Runner {
-	return &Runner{plan: plan, caller: caller, sink: sink, opts: opts.withDefaults(), stop: make(chan struct{})}
+// A reuse.Plan is a schedule.
+func New(schedule reuse.Schedule, caller Caller, sink Sink, opts Options) *Runner {
+	return &Runner{schedule: schedule, calls: schedule.Plan().Calls, caller: caller, sink: sink,
+		opts: opts.withDefaults(), stop: make(chan struct{})}
 }
 
 // Stop asks a run to stop scheduling and drain: calls in flight get up to
@@ -153,7 +156,7 @@ type Lost struct {
 	Scheduled time.Time
 }
 
-// Run schedules seqs from `from` to the end of the plan, first writing a
+// Run schedules seqs from `from` to the end of the schedule, first writing a
 // cancelled record for each lost slot. Cancelling ctx cancels calls in
 // flight at once (they are recorded as cancelled); Stop drains them first.
 // Run returns when every scheduled slot has its record in the sink, and
@@ -162,7 +165,7 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	o := r.opts
 	start := o.Now()
 	wall := start.UTC().Round(0) // for records; start keeps the monotonic reading
-	base := r.plan.Due(from)
+	base := r.schedule.Due(from)
 
 	callCtx, cancelCalls := context.WithCancel(ctx)
 	defer cancelCalls()
@@ -172,7 +175,7 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		sinkErr = r.write(records, start, int64(len(lost))+r.plan.Calls-from)
+		sinkErr = r.write(records, start, int64(len(lost))+r.calls-from)
 		if sinkErr != nil {
 			close(sinkFailed)
 			cancelCalls()
@@ -221,8 +224,8 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 schedule:
-	for seq := from; seq < r.plan.Calls; seq++ {
-		offset := r.plan.Due(seq) - base
+	for seq := from; seq < r.calls; seq++ {
+		offset := r.schedule.Due(seq) - base
 		if wait := offset - o.Now().Sub(start); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -270,7 +273,7 @@ schedule:
 	select {
 	case <-sinkFailed:
 	default:
-		res.Stopped = res.Next < r.plan.Calls
+		res.Stopped = res.Next < r.calls
 	}
 
 	// Drain: wait for calls in flight, up to Grace when stopped early.

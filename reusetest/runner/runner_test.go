@@ -93,6 +93,26 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 	})
 }
 
+// TestResumesAnyScheduleFromAnySeq runs the second half of a Poisson
+// schedule, as a resumed run would: each call is sent at its own due time,
+// measured from the first call this run schedules.
+func TestResumesAnyScheduleFromAnySeq(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sched := reuse.NewPoisson(plan100, 3)
+		sink := newSink()
+		start := time.Now()
+		res, err := New(sched, &sleeper{d: time.Second}, sink, Options{}).Run(t.Context(), 50, nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.DeepEqual(res, Result{Scheduled: 50, Next: 100}))
+		assert.Check(t, is.Len(sink.records, 50))
+		for seq, r := range sink.records {
+			want := start.UTC().Add(sched.Due(seq) - sched.Due(50))
+			assert.Check(t, r.Scheduled.Equal(want), "seq %d due %v, want %v", seq, r.Scheduled, want)
+			assert.Check(t, r.Sent.Equal(r.Scheduled), "seq %d sent late", seq)
+		}
+	})
+}
+
 func TestInFlightBoundSkipsInsteadOfBlocking(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newSink()

@@ -1,0 +1,165 @@
+package reuse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Schedule says when each call of a run is due and how long its handler
+// works. The runner and the simulator both consume it. It is deterministic
+// and indexable: Due and HandlerTime are functions of seq alone, so a
+// resumed run goes on from any seq, and its Spec, written into the record
+// log's header, lets a resume refuse a log written for another schedule.
+//
+// Plan (kind "steady") and Poisson are the kinds so far; a new kind
+// implements this interface and gets a case in FromSpec.
+type Schedule interface {
+	// Plan is the schedule in brief, as summaries carry it: the number of
+	// calls (numbered 0 to Calls-1), the mean rate and the handler time.
+	Plan() Plan
+	// Due is when call seq is due, from the start of the run.
+	Due(seq int64) time.Duration
+	// HandlerTime is how long call seq's handler works.
+	HandlerTime(seq int64) time.Duration
+	// Spec describes the schedule completely.
+	Spec() ScheduleSpec
+	// Validate reports why the schedule cannot run, or nil.
+	Validate() error
+}
+
+// The schedule kinds.
+const (
+	// KindSteady is Plan: call i due at i / rate.
+	KindSteady = "steady"
+	// KindPoisson is Poisson: exponential gaps of mean 1 / rate, seeded.
+	KindPoisson = "poisson"
+)
+
+// ScheduleSpec describes a schedule completely: its kind and that kind's
+// parameters. It is what the record log's header stores.
+type ScheduleSpec struct {
+	// Kind is KindSteady or KindPoisson.
+	Kind string `json:"kind"`
+	// Calls is the number of calls.
+	Calls int64 `json:"calls"`
+	// RatePerSec is the (mean) call rate.
+	RatePerSec float64 `json:"rate_per_sec"`
+	// HandlerMS is the handler time of every call, in milliseconds.
+	HandlerMS int64 `json:"handler_ms"`
+	// Seed seeds a random schedule's draws (Poisson).
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Same reports whether two specs describe the same schedule.
+func (s ScheduleSpec) Same(o ScheduleSpec) bool {
+	a, errA := json.Marshal(s)
+	b, errB := json.Marshal(o)
+	return errA == nil && errB == nil && string(a) == string(b)
+}
+
+// String describes the schedule for people.
+func (s ScheduleSpec) String() string {
+	switch s.Kind {
+	case KindSteady:
+		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
+	default:
+		return fmt.Sprintf("%s: %d calls at %g/s on average (seed %d), handler %d ms", s.Kind, s.Calls, s.RatePerSec, s.Seed, s.HandlerMS)
+	}
+}
+
+// FromSpec returns the schedule spec describes.
+func FromSpec(spec ScheduleSpec) (Schedule, error) {
+	plan := Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}
+	var s Schedule
+	switch spec.Kind {
+	case KindSteady:
+		s = plan
+	case KindPoisson:
+		s = NewPoisson(plan, spec.Seed)
+	default:
+		return nil, fmt.Errorf("schedule: unknown kind %q (known: %s, %s)", spec.Kind, KindSteady, KindPoisson)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Plan is the steady schedule: it is its own brief.
+func (p Plan) Plan() Plan { return p }
+
+// HandlerTime is the plan's handler time, the same for every call.
+func (p Plan) HandlerTime(int64) time.Duration { return p.Handler() }
+
+// Spec describes the plan as a steady schedule.
+func (p Plan) Spec() ScheduleSpec {
+	return ScheduleSpec{Kind: KindSteady, Calls: p.Calls, RatePerSec: p.RatePerSec, HandlerMS: p.HandlerMS}
+}
+
+// Poisson is a plan's calls with exponential gaps of mean 1 / rate instead
+// of a fixed interval: call 0 at 0, call i after i seeded gaps. Each gap is
+// a function of the seed and its index alone, so Due is indexable; it walks
+// from the last seq asked for, which makes asking in order O(1) per call.
+// Not safe for concurrent use.
+type Poisson struct {
+	plan Plan
+	seed uint64
+	// The last answer: due time (seconds) of call seq.
+	seq int64
+	at  float64
+}
+
+// NewPoisson returns plan's calls as Poisson arrivals drawn from seed.
+func NewPoisson(plan Plan, seed uint64) *Poisson { return &Poisson{plan: plan, seed: seed} }
+
+// Plan is the plan in brief: calls, mean rate, handler.
+func (p *Poisson) Plan() Plan { return p.plan }
+
+// HandlerTime is the plan's handler time.
+func (p *Poisson) HandlerTime(int64) time.Duration { return p.plan.Handler() }
+
+// Spec describes the schedule.
+func (p *Poisson) Spec() ScheduleSpec {
+	s := p.plan.Spec()
+	s.Kind, s.Seed = KindPoisson, p.seed
+	return s
+}
+
+// Validate checks the plan.
+func (p *Poisson) Validate() error { return p.plan.Validate() }
+
+// Due is when call seq is due.
+func (p *Poisson) Due(seq int64) time.Duration {
+	if seq < p.seq {
+		p.seq, p.at = 0, 0
+	}
+	for ; p.seq < seq; p.seq++ {
+		p.at += p.gap(p.seq)
+	}
+	return time.Duration(math.Round(p.at * 1e9))
+}
+
+// gap is the exponential gap after call i, in seconds: the inverse CDF of a
+// uniform draw that is a hash (SplitMix64) of the seed and i.
+func (p *Poisson) gap(i int64) float64 {
+	z := p.seed + uint64(i+1)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	u := (float64(z>>11) + 0.5) / (1 << 53) // in (0, 1)
+	return -math.Log(u) / p.plan.RatePerSec
+}
+
+// errNoSchedule is returned for a nil schedule.
+var errNoSchedule = errors.New("schedule: none given")
+
+// ValidateSchedule reports why s cannot run, nil included.
+func ValidateSchedule(s Schedule) error {
+	if s == nil {
+		return errNoSchedule
+	}
+	return s.Validate()
+}
