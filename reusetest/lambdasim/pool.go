@@ -9,7 +9,7 @@ import (
 )
 
 // Placement is the rule that picks which idle environment serves a call.
-// No authoritative statement exists (lambda-facts.md), so it is a parameter.
+// No authoritative statement exists (README, Sources), so it is a parameter.
 type Placement string
 
 // The placement rules.
@@ -21,7 +21,8 @@ const (
 	LeastRecentlyUsed Placement = "lru"
 	// Random picks uniformly among idle environments.
 	Random Placement = "random"
-	// NewestCreated picks the youngest idle environment (SimFaaS's rule).
+	// NewestCreated picks the youngest idle environment (SimFaaS's rule;
+	// README, Sources [S9]).
 	NewestCreated Placement = "newest"
 	// DefaultPlacement is used when none is named.
 	DefaultPlacement = MostRecentlyUsed

@@ -9,7 +9,7 @@ import (
 )
 
 // Profile is a named set of model parameters. Sources are cited beside each
-// value; shared/reference/lambda-facts.md collects them.
+// value by their number in the README's Sources section ([S1] to [S10]).
 type Profile struct {
 	// Name identifies the profile in summaries and flags.
 	Name string
@@ -44,10 +44,10 @@ const (
 )
 
 // DefaultConcurrencyLimit is AWS's default account concurrency per Region
-// (AWS Lambda developer guide, "Lambda quotas").
+// (AWS Lambda developer guide, "Lambda quotas"; README, Sources [S3]).
 const DefaultConcurrencyLimit = 1000
 
-// idleTimeout2021: Shilkov's January 2021 measurements put P(cold) at 0.003
+// idleTimeout2021: Shilkov's January 2021 measurements [S4] put P(cold) at 0.003
 // after 5 minutes idle, 0.41 after 6 and 1.0 after 7. A uniform draw between
 // 5m18s and 7m matches those three points (0 at 5m, 0.41 at 6m, 1 at 7m).
 var idleTimeout2021 = Uniform(5*time.Minute+18*time.Second, 7*time.Minute)
@@ -56,13 +56,13 @@ var profiles = []Profile{
 	{
 		Name:        ProfileSeed2021,
 		IdleTimeout: idleTimeout2021,
-		// Fitted by this project to the 2021 table (72 instances, median
+		// Fitted by this project to the 2021 table [S1] (72 instances, median
 		// reuse 10,911 calls): about 6 environments share 10 calls/s, so a
 		// median environment serving 10,911 calls lived about 109 minutes.
-		// AWS says only "every few hours". See TestSeed2021Calibration.
+		// AWS says only "every few hours" [S2]. See TestSeed2021Calibration.
 		MaxLifetime: Uniform(100*time.Minute, 120*time.Minute),
-		// Shilkov, January 2021: Python cold start median 215 ms (the 2021
-		// probe was Python); memory size made no difference.
+		// Shilkov, January 2021 [S4]: Python cold start median 215 ms (the
+		// 2021 probe was Python); memory size made no difference.
 		InitLatency: Fixed(215 * time.Millisecond),
 		// Assumption, not sourced: a few milliseconds of platform overhead.
 		WarmOverhead: Uniform(time.Millisecond, 5*time.Millisecond),
@@ -72,14 +72,14 @@ var profiles = []Profile{
 	},
 	{
 		Name: ProfileGo2026,
-		// The newest public measurement found is still Shilkov's from 2021;
-		// uncertain whether it holds today.
+		// The newest public measurement found is still Shilkov's from 2021
+		// [S4]; uncertain whether it holds today.
 		IdleTimeout: idleTimeout2021,
-		// AWS: environments are terminated "every few hours"; one public
+		// AWS: environments are terminated "every few hours" [S2]; one public
 		// write-up says about every two hours (summary only, uncertain).
 		MaxLifetime: Uniform(105*time.Minute, 135*time.Minute),
-		// maxday/lambda-perf daily runs, 2026: Go on provided.al2023, 128 MB,
-		// Init Duration about 41-50 ms.
+		// maxday/lambda-perf daily runs, 2026 [S7]: Go on provided.al2023,
+		// 128 MB, Init Duration about 41-50 ms.
 		InitLatency:      Uniform(41*time.Millisecond, 50*time.Millisecond),
 		WarmOverhead:     Uniform(time.Millisecond, 5*time.Millisecond),     // assumption, as above
 		FrontDoorLatency: Uniform(10*time.Millisecond, 40*time.Millisecond), // assumption, as above

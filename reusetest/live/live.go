@@ -236,8 +236,8 @@ func writeProgress(w io.Writer, p runner.Progress, instances int) {
 		p.Done, p.Total, p.Rate(), instances, strings.Join(errs, ", "), eta)
 }
 
-// Prices, US East (N. Virginia) list prices as collected in
-// shared/reference/lambda-facts.md (2026): requests $0.20 per million;
+// Prices, US East (N. Virginia) list prices (README, Sources [S10], read
+// 2026): requests $0.20 per million;
 // duration per GB-second $0.0000166667 (x86) or $0.0000133334 (arm64);
 // API Gateway HTTP API $1.00 per million. Free tier, the Init phase and
 // CloudWatch Logs are not counted.
@@ -246,7 +246,7 @@ const (
 	PricePerGBSecondX86  = 0.0000166667
 	PricePerGBSecondArm  = 0.0000133334
 	PricePerAPIGWRequest = 1.00 / 1e6
-	PricesAsOf           = "2026 (lambda-facts.md)"
+	PricesAsOf           = "2026 (README, Sources [S10])"
 	DefaultProbeMemoryMB = 128
 )
 
