@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"net/http/httptest"
 	"os"
@@ -212,6 +213,38 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 	after, err := os.ReadFile(logPath)
 	assert.NilError(t, err)
 	assert.Check(t, bytes.Equal(before, after), "nothing written")
+}
+
+// TestLiveRefusesASecondRunOnTheSameLog starts two runs on one log: the
+// second is refused at once, and the first completes with a log that reads
+// (every seq once), as if it had been alone.
+func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
+	_, url := startSim(t, lambdasim.Faults{})
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
+	assert.NilError(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: io.Discard}).Run(t.Context(), nil)
+		first <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for countLines(logPath) < 2 { // the header and a record: the first run is under way
+		assert.Assert(t, time.Now().Before(deadline), "the first run wrote nothing")
+		time.Sleep(5 * time.Millisecond)
+	}
+	var out bytes.Buffer
+	_, _, err = (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+	assert.Check(t, errors.Is(err, recordlog.ErrLogInUse), "%v", err)
+	assert.Check(t, is.ErrorContains(err, "use another -reuse.log"))
+	assert.Check(t, is.Equal(out.String(), ""), "the refused run printed no plan and made no call")
+
+	assert.NilError(t, <-first)
+	_, perSeq, _ := logCounts(t, logPath)
+	for seq, n := range perSeq {
+		assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+	}
 }
 
 func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {

@@ -3,6 +3,7 @@ package live
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -134,12 +136,20 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	// Kill it once a few hundred records are on disk, mid-run.
 	child, _ := startChild(t, targetEnv(t, "http", url)(EnvURL), logPath, killPlan.HandlerMS, 200)
+	// While it runs, the log is its alone: another run is refused, and told
+	// which process holds it.
+	_, _, err := recordlog.Open(logPath, killPlan, "x", time.Now(), nil)
+	assert.Check(t, errors.Is(err, recordlog.ErrLogInUse), "%v", err)
+	if _, statErr := os.Stat("/proc/locks"); statErr == nil {
+		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("(process %d)", child.Process.Pid)))
+	}
 	assert.NilError(t, child.Process.Signal(syscall.SIGKILL))
-	err := child.Wait()
+	err = child.Wait()
 	assert.Check(t, is.ErrorContains(err, "killed"))
 	killedAt := countLines(logPath) - 1 // less the header
 	assert.Check(t, killedAt < int(killPlan.Calls), "killed mid-run, %d records", killedAt)
 
+	// The killed run's lock died with it: the resume is not blocked.
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), killPlan.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer

@@ -85,6 +85,10 @@ func (s *State) Missing() []int64 {
 	return out
 }
 
+// ErrLogInUse is returned when another run has the log open for writing:
+// two runs appending to one log would interleave their lines.
+var ErrLogInUse = errors.New("log is in use")
+
 // ErrPlanMismatch is returned when a log was written for another schedule
 // or target.
 var ErrPlanMismatch = errors.New("log was written for another schedule")
@@ -172,10 +176,19 @@ type Writer struct {
 // be, and starts a new segment. An existing log must have the same schedule
 // and target, else ErrPlanMismatch and nothing is written. Its records are
 // passed to fn (nil to skip), so a summary can cover every segment.
+//
+// One run writes a log at a time: while a Writer is open, another Open of
+// the same log fails at once with ErrLogInUse (naming the process that holds
+// it, where the system tells) and touches nothing. The lock goes with the
+// Writer's Close or its process's death.
 func Open(path string, schedule reuse.Schedule, target string, now time.Time, fn func(*reuse.Record)) (*Writer, State, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, State{}, fmt.Errorf("open log: %w", err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, State{}, fmt.Errorf("open log %s: %w: wait for it to end or stop it (Ctrl-C), or use another -reuse.log", path, err)
 	}
 	spec := schedule.Spec()
 	st, end, err := Read(f, nil, fn)

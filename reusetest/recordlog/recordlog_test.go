@@ -2,6 +2,7 @@ package recordlog
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,4 +195,33 @@ func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.DeepEqual(st.Missing(), []int64{1}))
 	assert.Check(t, st.Scheduled(1).Equal(t0.Add(sched.Due(1))), "lost slots dated on the log's schedule")
+}
+
+func TestOneWriterAtATime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	w, _, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Append(rec(0)))
+	assert.NilError(t, w.Sync())
+	before, err := os.ReadFile(path)
+	assert.NilError(t, err)
+
+	// A second run on the same log is refused at once, and writes nothing.
+	_, _, err = Open(path, plan, "https://example.test/", t0, nil)
+	assert.Check(t, errors.Is(err, ErrLogInUse), "%v", err)
+	assert.Check(t, is.ErrorContains(err, "in use by another run"))
+	if _, statErr := os.Stat("/proc/locks"); statErr == nil {
+		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("(process %d)", os.Getpid())))
+	}
+	after, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(after), string(before)), "the refused run touched the log")
+
+	// The first run goes on; once it closes, the log is free.
+	assert.NilError(t, w.Append(rec(1)))
+	assert.NilError(t, w.Close())
+	w, st, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+	assert.Check(t, is.Equal(st.Count, int64(2)))
 }
