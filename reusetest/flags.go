@@ -31,6 +31,7 @@ type Flags struct {
 	Log       string
 	Report    string
 	Baseline  string
+	FailFast  bool
 }
 
 // DefaultFlags are the flags' values when none is given.
@@ -44,6 +45,7 @@ func DefaultFlags() Flags {
 		Placement: string(lambdasim.DefaultPlacement),
 		Arrivals:  lambdasim.ArrivalsFixed,
 		Timeout:   runner.DefaultTimeout,
+		FailFast:  true,
 	}
 }
 
@@ -62,6 +64,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
+	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (README: Fail fast)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
@@ -120,7 +123,7 @@ func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 // and live-only flags do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
-	g.Out, g.Log, g.Timeout, g.Report, g.Baseline = d.Out, d.Log, d.Timeout, d.Report, d.Baseline
+	g.Out, g.Log, g.Timeout, g.Report, g.Baseline, g.FailFast = d.Out, d.Log, d.Timeout, d.Report, d.Baseline, d.FailFast
 	return g == d
 }
 

@@ -51,13 +51,14 @@ func TestLiveExperiment(t *testing.T) {
 	// a resumed log's earlier segments included.
 	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), schedule)
 	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Out: os.Stdout,
-		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts}
+		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts, NoFailFast: !flags.FailFast}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
 		run.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
 	}
 	sum, res, err := run.Run(ctx, stop)
-	if err != nil {
+	failedFast := errors.Is(err, live.ErrFailFast) // its records, summary and report are still written
+	if err != nil && !failedFast {
 		t.Fatal(err)
 	}
 	fmt.Println()
@@ -74,6 +75,9 @@ func TestLiveExperiment(t *testing.T) {
 	reportDir := strings.TrimSuffix(out, ".json") + ".report"
 	assert.NilError(t, report.Write(reportDir, charts))
 	fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
+	if failedFast {
+		t.Fatal(err)
+	}
 	if res.Stopped {
 		t.Skipf("stopped at seq %d of %d: rerun with the same flags and -reuse.log %s to resume", res.Next, plan.Calls, logPath)
 	}

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -48,10 +48,33 @@ const (
 	FrontDoorAPIGateway                  // API Gateway HTTP API
 )
 
+// credentialsHelp names what to set when no AWS credentials are found.
+const credentialsHelp = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), " +
+	"or AWS_PROFILE for a profile or SSO (after aws sso login), " +
+	"or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE for OIDC; and AWS_REGION"
+
+// awsConfig loads the AWS settings and checks, before any call, that they
+// hold credentials: a run without them would only record failures.
+func awsConfig(ctx context.Context, what string) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("%s: load AWS config: %w", what, err)
+	}
+	if cfg.Credentials == nil {
+		return aws.Config{}, fmt.Errorf("%s: no AWS credentials found: %s", what, credentialsHelp)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		// The SDK's reason names the providers it tried, never a secret.
+		return aws.Config{}, fmt.Errorf("%s: no AWS credentials found: %s (%v)", what, credentialsHelp, err)
+	}
+	return cfg, nil
+}
+
 // NewCaller builds the target the environment names (getenv is os.Getenv
 // in the test). AWS settings come from config.LoadDefaultConfig, so
 // profiles, SSO, environment credentials, OIDC and AWS_ENDPOINT_URL_LAMBDA
-// all work.
+// all work; a target that signs its calls (the Invoke API, or IAM auth) is
+// refused before its first call when no credentials are found.
 func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64) (Caller, FrontDoor, error) {
 	rawURL, function := getenv(EnvURL), getenv(EnvFunction)
 	switch {
@@ -60,9 +83,9 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 	case rawURL != "" && function != "":
 		return nil, 0, fmt.Errorf("both %s and %s are set: set one", EnvURL, EnvFunction)
 	case function != "":
-		cfg, err := config.LoadDefaultConfig(ctx)
+		cfg, err := awsConfig(ctx, "Invoke API ("+EnvFunction+")")
 		if err != nil {
-			return nil, 0, fmt.Errorf("load AWS config: %w", err)
+			return nil, 0, err
 		}
 		inv, err := target.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
 		return inv, FrontDoorInvoke, err
@@ -71,12 +94,9 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 	switch auth := getenv(EnvAuth); auth {
 	case "", "none":
 	case "iam":
-		cfg, err := config.LoadDefaultConfig(ctx)
+		cfg, err := awsConfig(ctx, "IAM auth ("+EnvAuth+"=iam)")
 		if err != nil {
-			return nil, 0, fmt.Errorf("load AWS config: %w", err)
-		}
-		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			return nil, 0, errors.New("IAM auth: no AWS credentials found (profile, SSO, environment or OIDC)")
+			return nil, 0, err
 		}
 		opts.AWS = &cfg
 	default:
@@ -125,6 +145,12 @@ type Live struct {
 	Out io.Writer
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// StartupWindow is how long a run whose calls all fail the same way
+	// rides it out before fail-fast stops it (DefaultStartupWindow).
+	StartupWindow time.Duration
+	// NoFailFast turns the fail-fast rule off: the run goes to the end of
+	// its schedule whatever its calls answer.
+	NoFailFast bool
 	// StopBy, if set, stops scheduling at that time and drains, as the
 	// first signal does (so a go test -timeout deadline ends a run cleanly).
 	StopBy time.Time
@@ -147,7 +173,14 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	if sum == nil {
 		sum = reuse.NewSummarizer(plan, desc, nil)
 	}
-	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), sum.Add)
+	ff := &failFast{window: l.StartupWindow}
+	if ff.window <= 0 {
+		ff.window = DefaultStartupWindow
+	}
+	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), func(r *reuse.Record) {
+		sum.Add(r)
+		ff.observe(r)
+	})
 	if err != nil {
 		return reuse.Summary{}, runner.Result{}, err
 	}
@@ -179,6 +212,9 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	}
 	sink := &summarizingSink{w: w, sum: sum}
 	r := runner.New(l.Schedule, l.Caller, sink, opts)
+	if !l.NoFailFast {
+		sink.failFast, sink.stop, sink.out = ff, r.Stop, l.Out
+	}
 	if stop != nil {
 		go func() {
 			select {
@@ -198,13 +234,20 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	if err != nil {
 		return reuse.Summary{}, res, err
 	}
+	if sink.failFast != nil && ff.tripped {
+		return sum.Summary(), res, ff.err()
+	}
 	return sum.Summary(), res, nil
 }
 
-// summarizingSink writes each record to the log and to the analysis.
+// summarizingSink writes each record to the log and to the analysis, and,
+// when failFast is set, stops the run when its rule trips.
 type summarizingSink struct {
-	w   *recordlog.Writer
-	sum Analysis
+	w        *recordlog.Writer
+	sum      Analysis
+	failFast *failFast
+	stop     func()
+	out      io.Writer
 }
 
 func (s *summarizingSink) Append(r *reuse.Record) error {
@@ -212,6 +255,11 @@ func (s *summarizingSink) Append(r *reuse.Record) error {
 		return err
 	}
 	s.sum.Add(r)
+	if s.failFast != nil && s.failFast.observe(r) {
+		fmt.Fprintf(s.out, "fail-fast: %d calls in a row failed with %s and none succeeded: stopping; draining calls in flight\n",
+			s.failFast.streak, s.failFast.class)
+		s.stop()
+	}
 	return nil
 }
 
