@@ -176,6 +176,25 @@ func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error
 	return req.Reply(p.response(ctx, n, req.SleepMS)), nil
 }
 
+// Invoke is the probe as a lambda.Handler: the payload's raw bytes in, the
+// answer's JSON out. Taking the bytes itself, the probe serves a zero-byte
+// payload (what the Runtime Interface Emulator passes for an empty Invoke;
+// Lambda passes {}) as a call with no sleep: aws-lambda-go's JSON decoding
+// of a typed handler's argument would fail it with EOF before the handler ran.
+func (p *Probe) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	resp, err := p.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as aws-lambda-go encodes a handler's answer
+	if err := enc.Encode(resp); err != nil {
+		return nil, fmt.Errorf("encode answer: %w", err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
 	var requestID string
 	if lc, ok := lambdacontext.FromContext(ctx); ok {

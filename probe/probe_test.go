@@ -157,3 +157,17 @@ func TestResponsesHoldOnlyTheAllowList(t *testing.T) {
 		}
 	}
 }
+
+func TestInvokeTakesRawBytes(t *testing.T) {
+	p := New(testIdentity())
+	for _, payload := range []string{"", " \n", "null", "{}"} {
+		b, err := p.Invoke(t.Context(), []byte(payload))
+		assert.NilError(t, err, "payload %q", payload)
+		var r Response
+		assert.NilError(t, json.Unmarshal(b, &r), "payload %q: %s", payload, b)
+		assert.Check(t, is.Equal(r.InstanceID, testIdentity().InstanceID))
+		assert.Check(t, is.Equal(r.SleptMS, int64(0)))
+	}
+	_, err := p.Invoke(t.Context(), []byte(`{"sleep_ms": -5}`))
+	assert.Check(t, errors.Is(err, ErrBadInput), "bad input is still a function error: %v", err)
+}

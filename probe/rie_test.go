@@ -49,7 +49,12 @@ func startRIE(t *testing.T, rie, bootstrap string) string {
 
 func invokeRIE(t *testing.T, url string) Response {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", bytes.NewReader([]byte(`{"sleep_ms": 1}`)))
+	return invokeRIEWith(t, url, `{"sleep_ms": 1}`)
+}
+
+func invokeRIEWith(t *testing.T, url, payload string) Response {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", bytes.NewReader([]byte(payload)))
 	assert.NilError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -86,6 +91,12 @@ func TestProbeUnderRuntimeInterfaceEmulator(t *testing.T) {
 		assert.Check(t, is.Equal(got.InstanceID, first.InstanceID), "same environment")
 		assert.Check(t, is.Equal(got.Invocation, want))
 	}
+	// An empty Invoke reaches the function as zero bytes under the emulator
+	// (real Lambda passes {}): the probe answers it as a call with no sleep.
+	empty := invokeRIEWith(t, url, "")
+	assert.Check(t, is.Equal(empty.InstanceID, first.InstanceID), "the environment served it and lives on")
+	assert.Check(t, is.Equal(empty.Invocation, int64(4)))
+	assert.Check(t, is.Equal(empty.SleptMS, int64(0)))
 
 	restarted := invokeRIE(t, startRIE(t, rie, bootstrap))
 	assert.Check(t, restarted.InstanceID != first.InstanceID, "a new emulator is a new environment")

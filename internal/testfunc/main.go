@@ -19,16 +19,20 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p := probe.New(id)
-	lambda.Start(func(ctx context.Context, payload json.RawMessage) (any, error) {
-		var sw struct{ Panic, Exit bool }
-		json.Unmarshal(payload, &sw) // not an object: no switch
-		if sw.Panic {
-			panic("testfunc: asked to panic")
-		}
-		if sw.Exit {
-			os.Exit(3)
-		}
-		return p.Handle(ctx, payload)
-	})
+	lambda.Start(switches{probe.New(id)}) // a lambda.Handler, as the probe
+}
+
+// switches is the probe with its failure switches in front.
+type switches struct{ *probe.Probe }
+
+func (s switches) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var sw struct{ Panic, Exit bool }
+	json.Unmarshal(payload, &sw) // not an object: no switch
+	if sw.Panic {
+		panic("testfunc: asked to panic")
+	}
+	if sw.Exit {
+		os.Exit(3)
+	}
+	return s.Probe.Invoke(ctx, payload)
 }

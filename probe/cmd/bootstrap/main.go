@@ -17,5 +17,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(probe.New(id).Handle)
+	lambda.Start(probe.New(id)) // a lambda.Handler: raw payload bytes, see Probe.Invoke
 }
