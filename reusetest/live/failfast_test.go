@@ -33,12 +33,7 @@ func forbidding(t *testing.T, ok int64) (url string, calls *atomic.Int64) {
 
 func runAgainst(t *testing.T, url string, plan reuse.Plan, l Live) (sum reuse.Summary, out, logPath string, err error) {
 	t.Helper()
-	caller, _, err := NewCaller(t.Context(), func(k string) string {
-		if k == EnvURL {
-			return url
-		}
-		return ""
-	}, plan.HandlerMS)
+	caller, _, err := NewCaller(t.Context(), urlEnv(url), plan.HandlerMS)
 	assert.NilError(t, err)
 	var buf bytes.Buffer
 	l.Schedule, l.Caller, l.Out = plan, caller, &buf

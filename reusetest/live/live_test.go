@@ -55,6 +55,16 @@ func targetEnv(t *testing.T, kind, baseURL string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
+// urlEnv is the environment of a run against url through the HTTP target.
+func urlEnv(url string) func(string) string {
+	return func(k string) string {
+		if k == EnvURL {
+			return url
+		}
+		return ""
+	}
+}
+
 func runLive(t *testing.T, kind, baseURL string, plan reuse.Plan, logPath string, opts runner.Options) (reuse.Summary, runner.Result, string) {
 	t.Helper()
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, baseURL), plan.HandlerMS)

@@ -42,12 +42,7 @@ func TestLiveChildRun(t *testing.T) {
 	if ms, err := strconv.ParseInt(os.Getenv(childHandlerEnv), 10, 64); err == nil {
 		plan.HandlerMS = ms
 	}
-	caller, _, err := NewCaller(t.Context(), func(k string) string {
-		if k == EnvURL {
-			return url
-		}
-		return ""
-	}, plan.HandlerMS)
+	caller, _, err := NewCaller(t.Context(), urlEnv(url), plan.HandlerMS)
 	assert.NilError(t, err)
 	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
 	defer release()
