@@ -123,7 +123,7 @@ func Start(opts Options) (*Host, error) {
 		opts.MemoryMB = DefaultMemoryMB
 	}
 	if opts.Version == "" {
-		opts.Version = "$LATEST"
+		opts.Version = lambdaapi.DefaultVersion
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
