@@ -168,6 +168,7 @@ func Start(opts Options) (*Host, error) {
 		h.baseEnv = append(h.baseEnv, k+"="+opts.Env[k])
 	}
 	pool.OnRetire(h.onRetire)
+	pool.OnProactiveStart(h.onProactiveStart)
 	h.srv = &http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h}}
 	go h.srv.Serve(ln)
 	go h.reap()

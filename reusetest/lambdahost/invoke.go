@@ -24,7 +24,7 @@ func (h *Host) Invoke(payload []byte) (lambdaapi.Result, error) {
 		return lambdaapi.Result{}, errHostClosed
 	}
 	e, cold, err := h.pool.Acquire(h.virtual())
-	for err == nil && !cold && h.procs[e].hasExited() {
+	for err == nil && !cold && h.procs[e] != nil && h.procs[e].hasExited() {
 		// Its process died while idle and the exit watcher has not yet
 		// taken the lock: as on Lambda, the call goes elsewhere.
 		h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
@@ -36,7 +36,7 @@ func (h *Host) Invoke(payload []byte) (lambdaapi.Result, error) {
 		return lambdaapi.Result{}, err
 	}
 	p := h.procs[e]
-	if cold {
+	if p == nil { // cold, or a proactive start whose process could not start
 		p, err = h.spawn(e)
 		if err != nil {
 			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())

@@ -80,6 +80,19 @@ func (h *Host) onRetire(e *lambdasim.Env, _ lambdasim.Cause, _ time.Duration) {
 	}
 }
 
+// onProactiveStart starts the process of an environment the model started
+// ahead of demand, so it is initialised before its first call. Called with
+// h.mu held; a process that cannot start leaves the environment to be
+// started on its first call.
+func (h *Host) onProactiveStart(e *lambdasim.Env) {
+	if h.closed {
+		return
+	}
+	if p, err := h.spawn(e); err == nil {
+		h.procs[e] = p
+	}
+}
+
 // stopProcess sends SIGTERM to p's process group, then SIGKILL after
 // StopGrace; called with h.mu held.
 func (h *Host) stopProcess(p *process) {

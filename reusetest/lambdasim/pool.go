@@ -92,8 +92,12 @@ type Env struct {
 
 // Stats counts what a pool did.
 type Stats struct {
-	// Started is the number of environments created (cold starts).
+	// Started is the number of environments created (cold starts), those
+	// started proactively included.
 	Started int64
+	// Proactive is the number of environments started proactively: as
+	// replacements, before anyone asked (Profile.ProactiveShare).
+	Proactive int64
 	// Retired counts ended environments by cause.
 	Retired map[Cause]int64
 	// Throttled is the number of calls refused at the concurrency limit.
@@ -115,7 +119,10 @@ type Pool struct {
 	busy      int
 	serial    int64
 	stats     Stats
+	starts    []time.Duration // the latest on-demand starts, a ring of ScalingRate
+	startsAt  int             // the ring's oldest entry, once it is full
 	onRetire  func(*Env, Cause, time.Duration)
+	onStart   func(*Env)
 }
 
 // NewPool returns an empty pool. rng drives every random choice, so a seeded
@@ -141,6 +148,11 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 // driver can stop what stands behind it (a process, say).
 func (p *Pool) OnRetire(f func(e *Env, cause Cause, now time.Duration)) { p.onRetire = f }
 
+// OnProactiveStart registers f to be called whenever the pool starts an
+// environment proactively (idle, with no call yet), so a driver can start
+// what stands behind it.
+func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
+
 // Acquire gives a call arriving at now an environment: an idle one chosen by
 // the placement rule, else a new one (cold is true), else ErrThrottled.
 func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
@@ -158,23 +170,43 @@ func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
 		p.busy++
 		return e, false, nil
 	}
-	if p.busy >= p.profile.ConcurrencyLimit {
+	if p.busy >= p.profile.ConcurrencyLimit || !p.mayStart(now) {
 		p.stats.Throttled++
 		return nil, false, ErrThrottled
 	}
+	e = p.newEnv(now)
+	e.Invocations, e.busy = 1, true
+	p.busy++
+	return e, true, nil
+}
+
+// mayStart reports whether the scaling rate allows an on-demand start at
+// now, and if so counts it.
+func (p *Pool) mayStart(now time.Duration) bool {
+	if len(p.starts) < p.profile.ScalingRate {
+		p.starts = append(p.starts, now)
+		return true
+	}
+	if now-p.starts[p.startsAt] < ScalingWindow {
+		return false
+	}
+	p.starts[p.startsAt] = now
+	p.startsAt = (p.startsAt + 1) % len(p.starts)
+	return true
+}
+
+// newEnv creates an environment initialised at created.
+func (p *Pool) newEnv(created time.Duration) *Env {
 	p.serial++
-	e = &Env{
-		ID:          fmt.Sprintf("%016x%016x", p.rng.Uint64(), p.rng.Uint64()),
-		Created:     now,
-		Invocations: 1,
-		serial:      p.serial,
-		maxLife:     p.profile.MaxLifetime.Sample(p.rng),
-		busy:        true,
+	e := &Env{
+		ID:      fmt.Sprintf("%016x%016x", p.rng.Uint64(), p.rng.Uint64()),
+		Created: created,
+		serial:  p.serial,
+		maxLife: p.profile.MaxLifetime.Sample(p.rng),
 	}
 	e.LogStream = "2021/01/01/[$LATEST]" + e.ID
-	p.busy++
 	p.stats.Started++
-	return e, true, nil
+	return e
 }
 
 // Release returns e, whose call finished at now, to the pool: it goes idle,
@@ -185,11 +217,17 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	}
 	e.busy = false
 	p.busy--
-	end := e.Created + e.maxLife
-	if now >= end {
+	if now >= e.Created+e.maxLife {
 		p.retire(e, CauseLifetime, now)
 		return
 	}
+	p.goIdle(e, now)
+}
+
+// goIdle puts e, idle from now, into the idle heaps, with the deadline at
+// which it ends (idle timeout or maximum lifetime, whichever comes first).
+func (p *Pool) goIdle(e *Env, now time.Duration) {
+	end := e.Created + e.maxLife
 	e.deadline, e.cause = now+p.profile.IdleTimeout.Sample(p.rng), CauseIdle
 	if end < e.deadline {
 		e.deadline, e.cause = end, CauseLifetime
@@ -240,6 +278,21 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 	p.stats.Retired[cause]++
 	if p.onRetire != nil {
 		p.onRetire(e, cause, at)
+	}
+	if cause == CauseLifetime && p.profile.ProactiveShare > 0 && p.rng.Float64() < p.profile.ProactiveShare {
+		p.startProactive(at)
+	}
+}
+
+// startProactive starts the replacement of an environment retired for its
+// age at `at`: initialised ProactiveLead earlier, in the background, it
+// joins the idle pool as the old one leaves.
+func (p *Pool) startProactive(at time.Duration) {
+	e := p.newEnv(max(0, at-p.profile.ProactiveLead.Sample(p.rng)))
+	p.stats.Proactive++
+	p.goIdle(e, at)
+	if p.onStart != nil {
+		p.onStart(e)
 	}
 }
 

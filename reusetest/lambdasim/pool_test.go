@@ -16,6 +16,7 @@ func testProfile() Profile {
 		IdleTimeout:      Fixed(5 * time.Minute),
 		MaxLifetime:      Fixed(time.Hour),
 		ConcurrencyLimit: 10,
+		ScalingRate:      DefaultScalingRate,
 	}
 }
 
@@ -147,6 +148,56 @@ func TestConcurrencyLimitThrottles(t *testing.T) {
 	p.Release(a, time.Second)
 	got, cold := acquire(t, p, time.Second)
 	assert.Check(t, got == a && !cold, "a freed environment serves the next call")
+}
+
+func TestScalingRateThrottlesStartsBeyondItInTenSeconds(t *testing.T) {
+	prof := testProfile()
+	prof.ConcurrencyLimit, prof.ScalingRate = 100, 3
+	p := newTestPool(t, prof, MostRecentlyUsed)
+	for range 3 {
+		_, cold := acquire(t, p, time.Second)
+		assert.Check(t, cold)
+	}
+	_, _, err := p.Acquire(2 * time.Second)
+	assert.Check(t, errors.Is(err, ErrThrottled), "a 4th start within 10 s")
+	_, _, err = p.Acquire(10*time.Second + time.Second - 1)
+	assert.Check(t, errors.Is(err, ErrThrottled), "still within 10 s of the first start")
+	for range 3 {
+		_, cold := acquire(t, p, 11*time.Second)
+		assert.Check(t, cold, "10 s after the first starts, as many may start again")
+	}
+	_, _, err = p.Acquire(11 * time.Second)
+	assert.Check(t, errors.Is(err, ErrThrottled))
+	assert.Check(t, is.Equal(p.Stats().Throttled, int64(3)))
+	assert.Check(t, is.Equal(p.Stats().Started, int64(6)))
+}
+
+func TestProactiveReplacementJoinsTheIdlePool(t *testing.T) {
+	prof := testProfile()
+	prof.ProactiveShare, prof.ProactiveLead = 1, Fixed(30*time.Second)
+	p := newTestPool(t, prof, MostRecentlyUsed)
+	var started []*Env
+	p.OnProactiveStart(func(e *Env) { started = append(started, e) })
+	old, _ := acquire(t, p, 0)
+	p.Release(old, time.Hour+time.Second) // past its 1 h lifetime: retired
+	st := p.Stats()
+	assert.Check(t, is.Equal(st.Retired[CauseLifetime], int64(1)))
+	assert.Check(t, is.Equal(st.Proactive, int64(1)))
+	assert.Check(t, is.Equal(st.Started, int64(2)), "the replacement is a start")
+	assert.Check(t, is.Equal(st.Idle, 1), "it waits idle, initialised")
+	assert.Assert(t, is.Len(started, 1))
+	assert.Check(t, is.Equal(started[0].Created, time.Hour+time.Second-30*time.Second), "initialised the lead before the retirement")
+
+	next, cold := acquire(t, p, time.Hour+2*time.Second)
+	assert.Check(t, next == started[0] && !cold, "the next call finds it warm")
+	assert.Check(t, is.Equal(next.Invocations, int64(1)))
+
+	// Off (share 0), a retirement starts nothing and draws nothing.
+	q := newTestPool(t, testProfile(), MostRecentlyUsed)
+	e, _ := acquire(t, q, 0)
+	q.Release(e, 2*time.Hour)
+	assert.Check(t, is.Equal(q.Stats().Proactive, int64(0)))
+	assert.Check(t, is.Equal(q.Stats().Idle, 0))
 }
 
 func TestNewPoolRejectsBadInput(t *testing.T) {

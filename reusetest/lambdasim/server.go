@@ -168,7 +168,7 @@ func (s *Server) Invoke(payload []byte) (lambdaapi.Result, error) {
 	time.Sleep(s.real(busy)) // the environment works on even if the caller leaves
 	s.mu.Lock()
 	resp := probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: Epoch.Add(env.Created).Format(time.RFC3339Nano), SleptMS: req.SleepMS}
+		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), SleptMS: req.SleepMS}
 	s.pool.Release(env, s.virtual())
 	s.mu.Unlock()
 	return marshalResult(req.Reply(resp))

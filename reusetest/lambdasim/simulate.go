@@ -80,6 +80,8 @@ func (s *Simulation) Describe() *reuse.Simulator {
 		WarmOverhead:     s.profile.WarmOverhead.String(),
 		FrontDoorLatency: s.profile.FrontDoorLatency.String(),
 		ConcurrencyLimit: s.profile.ConcurrencyLimit,
+		ScalingRate:      s.profile.ScalingRate,
+		ProactiveShare:   s.profile.ProactiveShare,
 	}
 }
 
@@ -130,7 +132,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		env, cold, err := pool.Acquire(arrive)
 		if err != nil {
 			rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
-			rec.InstanceID, rec.Invocation, rec.LogStream = "", 0, ""
+			rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
 			rec.Done = Epoch.Add(arrive + lat.Sample(rng))
 			emit(&rec)
 			continue
@@ -143,6 +145,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		busy.Push(int64(finish), seq, env)
 		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
 		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream
+		rec.InitAt = Epoch.Add(env.Created)
 		rec.Done = Epoch.Add(finish + lat.Sample(rng))
 		emit(&rec)
 	}

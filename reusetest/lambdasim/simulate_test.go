@@ -210,3 +210,23 @@ func TestSeed2021Calibration(t *testing.T) {
 	}
 	assert.Check(t, landed >= 8, "%d of 10 other seeds within ±15%%", landed)
 }
+
+// TestProactiveStartsAreSeenInTheRecords runs go-2026 (proactive starts on)
+// past one generation: the summary, from records alone, finds exactly the
+// environments the pool started proactively; seed-2021 has none.
+func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
+	plan := reuse.Plan{Calls: 120_000, RatePerSec: 10, HandlerMS: 500} // 3.3 h
+	for _, tc := range []struct {
+		profile string
+		some    bool
+	}{{ProfileGo2026, true}, {ProfileSeed2021, false}} {
+		sim := newSim(t, plan, Options{Profile: tc.profile, Seed: 4})
+		sum := reuse.NewSummarizer(plan, "simulator", sim.Describe())
+		stats, err := sim.Run(t.Context(), sum.Add)
+		assert.NilError(t, err)
+		got := sum.Summary().Instances
+		assert.Check(t, is.Equal(int64(got.Proactive), stats.Proactive), tc.profile)
+		assert.Check(t, is.Equal(got.InitKnown, got.Count), tc.profile)
+		assert.Check(t, is.Equal(got.Proactive > 0, tc.some), "%s: %d proactive", tc.profile, got.Proactive)
+	}
+}

@@ -51,6 +51,12 @@ func appendRecord(b []byte, r *reuse.Record) ([]byte, error) {
 		b = append(b, `,"boot_id":`...)
 		b = appendString(b, r.BootID)
 	}
+	if !r.InitAt.IsZero() {
+		b = append(b, `,"init_at":`...)
+		if b, err = appendTime(b, r.InitAt); err != nil {
+			return b, err
+		}
+	}
 	if r.ErrorClass != "" {
 		b = append(b, `,"error_class":`...)
 		b = appendString(b, string(r.ErrorClass))

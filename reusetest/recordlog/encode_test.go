@@ -27,7 +27,7 @@ func TestAppendRecordIsEncodingJSON(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 26, 16, 0, 0, 123456789, time.UTC)
 	for name, r := range map[string]reuse.Record{
-		"ok":      {Seq: 42, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: reuse.StatusOK, InstanceID: "0123abcd", Invocation: 7, LogStream: "2026/11/26/[$LATEST]abc", BootID: "b-1"},
+		"ok":      {Seq: 42, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: reuse.StatusOK, InstanceID: "0123abcd", Invocation: 7, LogStream: "2026/11/26/[$LATEST]abc", BootID: "b-1", InitAt: at.Add(-time.Minute)},
 		"skipped": {Seq: 0, Scheduled: at.Truncate(time.Second), Status: reuse.StatusSkipped, Error: "1024 calls in flight, the bound: not sent"},
 		"failed":  {Seq: -1, Scheduled: at.Add(time.Nanosecond), Sent: at, Done: at.Add(100), Status: reuse.StatusError, ErrorClass: reuse.ClassHTTP5xx, Error: "HTTP 503 <Service> & \"Unavailable\""},
 		"zero":    {},
@@ -57,6 +57,9 @@ func FuzzAppendRecord(f *testing.F) {
 		at := time.Unix(0, unixNano).UTC()
 		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at.Add(time.Duration(inv)), Status: reuse.Status(status),
 			InstanceID: id, Invocation: inv, LogStream: stream, BootID: id + stream, ErrorClass: reuse.ErrorClass(msg), Error: msg}
+		if inv%2 == 0 {
+			r.InitAt = at.Add(-time.Duration(seq))
+		}
 		want, werr := encodingJSON(t, &r)
 		got, gerr := appendRecord(nil, &r)
 		if (werr != nil) != (gerr != nil) {
@@ -73,7 +76,8 @@ func FuzzAppendRecord(f *testing.F) {
 func BenchmarkEncodeRecord(b *testing.B) {
 	at := time.Date(2026, 11, 26, 16, 0, 0, 123456789, time.UTC)
 	r := reuse.Record{Seq: 123456, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: reuse.StatusOK,
-		InstanceID: "0123456789abcdef0123456789abcdef", Invocation: 4711, LogStream: "2026/11/26/[$LATEST]0123456789abcdef", BootID: "3f1c2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f"}
+		InstanceID: "0123456789abcdef0123456789abcdef", Invocation: 4711, LogStream: "2026/11/26/[$LATEST]0123456789abcdef", BootID: "3f1c2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+		InitAt: at.Add(-time.Hour)}
 	b.Run("appendRecord", func(b *testing.B) {
 		b.ReportAllocs()
 		var line []byte

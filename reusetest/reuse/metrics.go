@@ -24,6 +24,7 @@ var (
 	MetricOK             = Metric{Name: "requests ok", Value: func(s Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
 	MetricFailed         = Metric{Name: "requests failed", Value: func(s Summary) float64 { return float64(s.Requests.Failed) }, Integer: true}
 	MetricColdStarts     = Metric{Name: "cold starts", Value: func(s Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
+	MetricProactive      = Metric{Name: "proactive starts", Value: func(s Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
 	MetricReuseMean      = Metric{Name: "reuse mean", Value: func(s Summary) float64 { return s.Reuse.Mean }}
 	MetricReuseP10       = Metric{Name: "reuse p10", Value: func(s Summary) float64 { return s.Reuse.P10 }}
 	MetricReuseP90       = Metric{Name: "reuse p90", Value: func(s Summary) float64 { return s.Reuse.P90 }}
@@ -51,7 +52,7 @@ var (
 // Metrics is every metric, in the order comparisons list them: those shown
 // only, then those judged.
 var Metrics = []Metric{
-	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricReuseMean, MetricReuseP10, MetricReuseP90,
+	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricProactive, MetricReuseMean, MetricReuseP10, MetricReuseP90,
 	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored,
 	MetricBusyMean, MetricBusyMax, MetricGenerations,
 	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,

@@ -61,6 +61,9 @@ type Record struct {
 	LogStream string `json:"log_stream,omitempty"`
 	// BootID is the kernel boot id of the host (or microVM) that served the call.
 	BootID string `json:"boot_id,omitempty"`
+	// InitAt is when the environment was initialised, by its own clock (the
+	// probe's init_at); zero when it did not say.
+	InitAt time.Time `json:"init_at,omitzero"`
 	// ErrorClass says why the call failed; empty when it did not.
 	ErrorClass ErrorClass `json:"error_class,omitempty"`
 	// Error is a short, secret-free description of the failure.

@@ -69,6 +69,12 @@ type Simulator struct {
 	FrontDoorLatency string `json:"front_door_latency"`
 	// ConcurrencyLimit is the number of busy environments beyond which calls are throttled.
 	ConcurrencyLimit int `json:"concurrency_limit"`
+	// ScalingRate is the most environments started on demand in any 10
+	// seconds; beyond it calls are throttled.
+	ScalingRate int `json:"scaling_rate"`
+	// ProactiveShare is the share of environments retired for their age
+	// whose replacement the model starts before they retire.
+	ProactiveShare float64 `json:"proactive_share"`
 }
 
 // Requests counts records by outcome.
@@ -93,7 +99,21 @@ type Instances struct {
 	// invocation (or whose invocation count is unknown), that is, started
 	// during this run rather than kept warm from before it.
 	ColdStarts int `json:"cold_starts"`
+	// InitKnown is the number of instances that reported when they were
+	// initialised (the probe's init_at).
+	InitKnown int `json:"init_known"`
+	// Proactive is the number of those initialised more than
+	// ProactiveThreshold before their first call was sent: started by the
+	// platform before anyone asked. The init time is the environment's clock
+	// and the send time the caller's, so clock skew between the two counts
+	// in full; it is small against the threshold for NTP-synchronised clocks.
+	Proactive int `json:"proactive"`
 }
+
+// ProactiveThreshold tells a proactive init from an on-demand one: more than
+// 10 s between the end of init and the first call, the rule of the public
+// analysis of proactive initialisation (README, Sources [S8]).
+const ProactiveThreshold = 10 * time.Second
 
 // Reuse is the distribution of calls served per instance.
 type Reuse struct {
@@ -173,6 +193,13 @@ type instance struct {
 	calls         int64
 	first, last   int64 // unix ns: first send, last answer
 	minInvocation int64
+	initAt        int64 // unix ns, as the environment reported it; 0 unknown
+}
+
+// proactive reports an instance initialised more than ProactiveThreshold
+// before its first call was sent.
+func (in *instance) proactive() bool {
+	return in.initAt != 0 && in.first-in.initAt > int64(ProactiveThreshold)
 }
 
 // cold reports an instance first seen at its first invocation, or whose
@@ -248,6 +275,9 @@ func (s *Summarizer) Add(r *Record) {
 		in.first = min(in.first, iv.sent)
 		in.last = max(in.last, iv.done)
 		in.minInvocation = min(in.minInvocation, r.Invocation)
+		if !r.InitAt.IsZero() && in.initAt == 0 {
+			in.initAt = r.InitAt.UnixNano()
+		}
 	}
 	if r.Seq == s.nextSeq {
 		s.sweep(iv)
@@ -320,6 +350,9 @@ type Environment struct {
 	Cold bool
 	// Censored is true when it was still serving at the end of the run.
 	Censored bool
+	// Proactive is true when it was initialised more than
+	// ProactiveThreshold before its first call.
+	Proactive bool
 }
 
 // Lifetime is the measured lifetime: first call sent to last answer.
@@ -332,7 +365,7 @@ func (s *Summarizer) Environments() []Environment {
 	out := make([]Environment, 0, len(d.instances))
 	for id, in := range d.instances {
 		out = append(out, Environment{ID: id, First: time.Unix(0, in.first).UTC(), Last: time.Unix(0, in.last).UTC(),
-			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in)})
+			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: in.proactive()})
 	}
 	slices.SortFunc(out, func(a, b Environment) int {
 		return cmp.Or(a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
@@ -370,6 +403,12 @@ func (s *Summarizer) build() Summary {
 		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes())
 		if in.cold() {
 			out.Instances.ColdStarts++
+		}
+		if in.initAt != 0 {
+			out.Instances.InitKnown++
+		}
+		if in.proactive() {
+			out.Instances.Proactive++
 		}
 		if s.censored(in) {
 			out.LifetimeMinutes.Censored++

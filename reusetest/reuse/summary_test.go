@@ -3,12 +3,14 @@ package reuse
 import (
 	"bytes"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
+	"gotest.tools/v3/golden"
 )
 
 var t0 = time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC)
@@ -147,4 +149,63 @@ func TestWriteTable(t *testing.T) {
 	assert.Check(t, is.Contains(lines, "reuse: median                                    2.5      10911.0"))
 	assert.Check(t, is.Contains(lines, "lifetime (2021 method), min                      0.0         69.4"))
 	assert.Check(t, is.Contains(lines, "busy at once: mean / max                     0.7 / 2  5 (assumed)"))
+}
+
+func TestProactiveStartsAreCounted(t *testing.T) {
+	recs := handMade()
+	// a reported an init 5 s before its first call (on demand, cold
+	// start latency included); b one 90 s before its first call, which it
+	// served as its 7th: it was started before anyone asked.
+	for i := range recs {
+		switch recs[i].InstanceID {
+		case "a":
+			recs[i].InitAt = at(-5 * time.Second)
+		case "b":
+			recs[i].InitAt = at(time.Minute - 90*time.Second)
+		}
+	}
+	got := summarize(recs)
+	assert.Check(t, is.DeepEqual(got.Instances, Instances{Count: 2, ColdStarts: 1, InitKnown: 2, Proactive: 1}))
+	envs := NewSummarizer(Plan{Calls: 7, RatePerSec: 0.1}, "test", nil)
+	for i := range recs {
+		envs.Add(&recs[i])
+	}
+	for _, e := range envs.Environments() {
+		assert.Check(t, is.Equal(e.Proactive, e.ID == "b"), e.ID)
+	}
+	// Exactly at the threshold is not proactive; without init times nothing is.
+	for i := range recs {
+		if recs[i].InstanceID == "b" {
+			recs[i].InitAt = at(time.Minute - ProactiveThreshold)
+		}
+	}
+	assert.Check(t, is.Equal(summarize(recs).Instances.Proactive, 0))
+	assert.Check(t, is.Equal(summarize(handMade()).Instances.InitKnown, 0))
+}
+
+// TestWriteTableStaysAligned writes the table of a summary whose values are
+// far wider than the seed experiment's, against a golden file: every row's
+// columns line up whatever the values.
+func TestWriteTableStaysAligned(t *testing.T) {
+	sum := summarize(handMade())
+	sum.Requests.Total, sum.Requests.OK = 600_000_000, 600_000_000
+	sum.Reuse.P10, sum.Reuse.P90 = 600_000, 600_000
+	sum.Reuse.Min, sum.Reuse.Max = 600_000, 123_456_789
+	sum.LifetimeMinutes.P90, sum.LifetimeMinutes.Max = 12_345.6, 99_999.9
+	var buf bytes.Buffer
+	assert.NilError(t, WriteTable(&buf, sum))
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")[2:] // the table, without title and plan
+	for _, l := range lines {
+		assert.Check(t, is.Equal(len(l), len(lines[0])), "row %q", l)
+	}
+	golden.Assert(t, buf.String(), moduleTestdata(t, "table-wide.golden.txt"))
+}
+
+// moduleTestdata is a file in the module root's testdata/, where the
+// project keeps its golden files (this package is two folders down).
+func moduleTestdata(t *testing.T, name string) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join("..", "..", "testdata", name))
+	assert.NilError(t, err)
+	return path
 }

@@ -29,6 +29,7 @@ var tableRows = []struct {
 	{"  failed", []Metric{MetricFailed}, ""},
 	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10)},
 	{"  cold starts", []Metric{MetricColdStarts}, ""},
+	{"  proactive starts (init > 10 s)", []Metric{MetricProactive}, ""},
 	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64)},
 	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64)},
 	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, ""},
@@ -59,19 +60,27 @@ func WriteTable(w io.Writer, s Summary) error {
 	}
 	fmt.Fprintf(w, "%s\nplan: %d calls at %g/s, handler %d ms (%s)\n",
 		title, s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
-	if _, err := fmt.Fprintf(w, "%-36s %15s %12s\n", "metric", "ours", "2021"); err != nil {
+	// The columns widen to the longest value, so any value keeps the table
+	// aligned.
+	ours := make([]string, len(tableRows))
+	width := 15
+	for i, row := range tableRows {
+		values := make([]string, len(row.metrics))
+		for j, m := range row.metrics {
+			values[j] = m.format(s)
+		}
+		ours[i] = strings.Join(values, " / ")
+		width = max(width, len(ours[i]))
+	}
+	if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", "metric", width, "ours", "2021"); err != nil {
 		return err
 	}
-	for _, row := range tableRows {
-		values := make([]string, len(row.metrics))
-		for i, m := range row.metrics {
-			values[i] = m.format(s)
-		}
+	for i, row := range tableRows {
 		theirs := row.theirs
 		if theirs == "" {
 			theirs = "-"
 		}
-		if _, err := fmt.Fprintf(w, "%-36s %15s %12s\n", row.label, strings.Join(values, " / "), theirs); err != nil {
+		if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", row.label, width, ours[i], theirs); err != nil {
 			return err
 		}
 	}

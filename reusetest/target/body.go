@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	"unicode"
 
 	"github.com/lambda-reuse/lambda-reuse/probe"
@@ -47,6 +48,9 @@ func parseBody(body []byte, rec *reuse.Record) {
 		}
 		rec.Status = reuse.StatusOK
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
+		if at, err := time.Parse(time.RFC3339Nano, b.InitAt); err == nil {
+			rec.InitAt = at.UTC()
+		}
 		return
 	}
 	if len(trimmed) == 0 || len(trimmed) > maxPlainID || strings.IndexFunc(string(trimmed), func(r rune) bool {

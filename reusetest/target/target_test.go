@@ -35,6 +35,9 @@ func TestParseBody(t *testing.T) {
 	}{
 		{`{"instance_id":"abc","invocation":3,"log_stream":"ls","boot_id":"b"}`,
 			reuse.Record{Status: reuse.StatusOK, InstanceID: "abc", Invocation: 3, LogStream: "ls", BootID: "b"}, ""},
+		{`{"instance_id":"abc","invocation":1,"init_at":"2026-11-27T08:00:00.5+01:00"}`,
+			reuse.Record{Status: reuse.StatusOK, InstanceID: "abc", Invocation: 1, InitAt: time.Date(2026, 11, 27, 7, 0, 0, 5e8, time.UTC)}, ""},
+		{`{"instance_id":"abc","init_at":"not a time"}`, reuse.Record{Status: reuse.StatusOK, InstanceID: "abc"}, ""},
 		{"Xy7Qp2Lm9A\n", reuse.Record{Status: reuse.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""}, // the 2021 probe
 		{`{"instance_id": 5}`, reuse.Record{}, reuse.ClassBadBody},
 		{`{"hello":"world"}`, reuse.Record{}, reuse.ClassBadBody},
