@@ -32,7 +32,24 @@ type Flags struct {
 	Report    string
 	Baseline  string
 	FailFast  bool
+	// The experiments' own flags (burst, idle).
+	N      int64
+	Rounds int64
+	Pause  time.Duration
+	Gaps   string
 }
+
+// The experiments' defaults, where -reuse.n and -reuse.rounds are 0.
+const (
+	DefaultBurstSize   = 200
+	DefaultBurstRounds = 5
+	DefaultBurstPause  = time.Minute
+	DefaultIdleSize    = 20
+	DefaultIdleRounds  = 50
+	// DefaultIdleGaps span 1 to 60 minutes, densest around the idle
+	// timeouts published since 2019 (5 to 10 minutes; README, Sources).
+	DefaultIdleGaps = "1m,2m,3m,4m,5m,6m,7m,8m,10m,20m,60m"
+)
 
 // DefaultFlags are the flags' values when none is given.
 func DefaultFlags() Flags {
@@ -46,6 +63,8 @@ func DefaultFlags() Flags {
 		Arrivals:  lambdasim.ArrivalsFixed,
 		Timeout:   runner.DefaultTimeout,
 		FailFast:  true,
+		Pause:     DefaultBurstPause,
+		Gaps:      DefaultIdleGaps,
 	}
 }
 
@@ -65,6 +84,10 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (README: Fail fast)")
+	fs.Int64Var(&f.N, "reuse.n", 0, fmt.Sprintf("burst and idle experiments: calls at once (default %d for bursts, %d for the idle curve)", DefaultBurstSize, DefaultIdleSize))
+	fs.Int64Var(&f.Rounds, "reuse.rounds", 0, fmt.Sprintf("burst and idle experiments: bursts, or trials per gap (default %d for bursts, %d for the idle curve)", DefaultBurstRounds, DefaultIdleRounds))
+	fs.DurationVar(&f.Pause, "reuse.pause", d.Pause, "burst experiment: time between bursts")
+	fs.StringVar(&f.Gaps, "reuse.gaps", d.Gaps, "idle experiment: the idle gaps, comma-separated durations")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
@@ -104,18 +127,105 @@ func (f *Flags) Schedule() (reuse.Schedule, error) {
 	return s, nil
 }
 
-// Simulation returns the simulation the flags describe, or an error naming
-// every bad value.
+// Simulation returns the simulation of the seed experiment the flags
+// describe, or an error naming every bad value.
 func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 	schedule, err := f.Schedule()
 	if err != nil {
 		return nil, err
 	}
+	return f.SimulationOf(schedule)
+}
+
+// SimulationOf returns the simulation of schedule under the flags' model
+// (profile, placement, seed).
+func (f *Flags) SimulationOf(schedule reuse.Schedule) (*lambdasim.Simulation, error) {
 	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}
 	return sim, nil
+}
+
+// handlerMS is -reuse.handler in milliseconds, or why it is not whole.
+func (f *Flags) handlerMS() (int64, error) {
+	if f.Handler%time.Millisecond != 0 {
+		return 0, fmt.Errorf("-reuse.handler %v is not a whole number of milliseconds", f.Handler)
+	}
+	return f.Handler.Milliseconds(), nil
+}
+
+// orDefault is v, or def when v is 0.
+func orDefault(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// BurstSchedule returns the burst experiment the flags describe
+// (-reuse.n calls at once, -reuse.rounds bursts, -reuse.pause apart,
+// -reuse.handler), or an error naming every bad value.
+func (f *Flags) BurstSchedule() (reuse.Burst, error) {
+	var errs []error
+	ms, err := f.handlerMS()
+	errs = append(errs, err)
+	b := reuse.Burst{Size: orDefault(f.N, DefaultBurstSize), Rounds: orDefault(f.Rounds, DefaultBurstRounds), Pause: f.Pause, HandlerMS: ms}
+	if b.Size < 1 || b.Size > reuse.MaxBurstSize {
+		errs = append(errs, fmt.Errorf("-reuse.n must be from 1 to %d, got %d", reuse.MaxBurstSize, b.Size))
+	}
+	if b.Rounds < 1 {
+		errs = append(errs, fmt.Errorf("-reuse.rounds must be at least 1, got %d", b.Rounds))
+	}
+	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 {
+		errs = append(errs, fmt.Errorf("-reuse.pause must be whole milliseconds, at least 1s, got %v", b.Pause))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return reuse.Burst{}, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	if err := b.Validate(); err != nil {
+		return reuse.Burst{}, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return b, nil
+}
+
+// IdleSchedule returns the idle experiment the flags describe (-reuse.n
+// calls per phase, -reuse.gaps, -reuse.rounds per gap, -reuse.handler, in an
+// order shuffled from -reuse.seed), or an error naming every bad value.
+func (f *Flags) IdleSchedule() (*reuse.Idle, error) {
+	var errs []error
+	ms, err := f.handlerMS()
+	errs = append(errs, err)
+	var gaps []time.Duration
+	for _, g := range strings.Split(f.Gaps, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(g))
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("-reuse.gaps: %q is not a duration (e.g. 90s, 5m)", g))
+		case d <= 0 || d%time.Millisecond != 0:
+			errs = append(errs, fmt.Errorf("-reuse.gaps: %v must be a positive whole number of milliseconds", d))
+		default:
+			gaps = append(gaps, d)
+		}
+	}
+	size, rounds := orDefault(f.N, DefaultIdleSize), orDefault(f.Rounds, DefaultIdleRounds)
+	if size < 1 || size > reuse.MaxBurstSize {
+		errs = append(errs, fmt.Errorf("-reuse.n must be from 1 to %d, got %d", reuse.MaxBurstSize, size))
+	}
+	if rounds < 1 {
+		errs = append(errs, fmt.Errorf("-reuse.rounds must be at least 1, got %d", rounds))
+	}
+	if f.Handler < reuse.MinIdleHandler {
+		errs = append(errs, fmt.Errorf("-reuse.handler must be at least %v for the idle experiment (the calls of a phase must overlap), got %v", reuse.MinIdleHandler, f.Handler))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	s, err := reuse.NewIdle(size, gaps, rounds, ms, f.Seed, 0)
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return s, nil
 }
 
 // IsDefaultSimulation reports whether the flags describe the default
@@ -124,6 +234,7 @@ func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
 	g.Out, g.Log, g.Timeout, g.Report, g.Baseline, g.FailFast = d.Out, d.Log, d.Timeout, d.Report, d.Baseline, d.FailFast
+	g.N, g.Rounds, g.Pause, g.Gaps = d.N, d.Rounds, d.Pause, d.Gaps // the other experiments' own
 	return g == d
 }
 
@@ -144,6 +255,13 @@ func ModuleRoot(dir string) (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// DefaultExperimentOut is where a simulated experiment's summary goes when
+// -reuse.out is not given: a file under out/ named for the experiment and
+// the model.
+func DefaultExperimentOut(root, experiment string, f Flags) string {
+	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, f.Profile, f.Placement, f.Seed))
 }
 
 // DefaultSimOut is where a simulated summary goes when -reuse.out is not

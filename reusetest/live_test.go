@@ -49,7 +49,7 @@ func TestLiveExperiment(t *testing.T) {
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.
-	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), schedule)
+	charts := report.NewCollector(reuse.NewSummarizer(schedule, caller.Describe(), nil), schedule)
 	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Out: os.Stdout,
 		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts, NoFailFast: !flags.FailFast}
 	if deadline, ok := t.Deadline(); ok {
@@ -73,7 +73,8 @@ func TestLiveExperiment(t *testing.T) {
 	assert.NilError(t, atomicfile.Write(out, b))
 	fmt.Printf("summary written to %s\nrecord log: %s\n", out, logPath)
 	reportDir := strings.TrimSuffix(out, ".json") + ".report"
-	assert.NilError(t, report.Write(reportDir, charts))
+	_, err = report.Write(reportDir, charts)
+	assert.NilError(t, err)
 	fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
 	if failedFast {
 		t.Fatal(err)

@@ -34,18 +34,37 @@ func moduleRoot(t testing.TB) string {
 // -update rewrites it); with what-if flags it writes the summary to
 // -reuse.out instead.
 func TestSeedExperiment(t *testing.T) {
-	sim, err := flags.Simulation()
+	schedule, err := flags.Schedule()
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := flags.Plan()
-	assert.NilError(t, err)
-	summarizer := reuse.NewSummarizer(plan, "simulator", sim.Describe())
+	root := moduleRoot(t)
+	out := flags.Out
+	if out == "" && !flags.IsDefaultSimulation() {
+		out = DefaultSimOut(root, *flags)
+	}
+	got := runSimulated(t, schedule, out, flags.Report)
+	if !flags.IsDefaultSimulation() {
+		t.Log("what-if flags given: golden comparison skipped")
+		return
+	}
+	golden.Assert(t, string(got), filepath.Join(root, "testdata", seedGolden))
+}
+
+// runSimulated simulates schedule under the flags' model, in one pass over
+// its records feeding the summary (and the report's charts when reportDir is
+// set), prints the results table and any experiment's table, writes the
+// summary to out (when set) and the report, and returns the summary's JSON.
+func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) []byte {
+	t.Helper()
+	sim, err := flags.SimulationOf(schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summarizer := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
 	emit := summarizer.Add
 	var charts *report.Collector
-	if flags.Report != "" {
-		schedule, err := flags.Schedule()
-		assert.NilError(t, err)
+	if reportDir != "" {
 		charts = report.NewCollector(summarizer, schedule)
 		emit = charts.Add
 	}
@@ -57,25 +76,20 @@ func TestSeedExperiment(t *testing.T) {
 
 	fmt.Println()
 	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
-
+	assert.NilError(t, reuse.WriteExperimentTables(os.Stdout, sum))
 	if charts != nil {
-		assert.NilError(t, report.Write(flags.Report, charts))
-		fmt.Printf("report written to %s\n", filepath.Join(flags.Report, report.ReportFile))
-	}
-	root := moduleRoot(t)
-	out := flags.Out
-	if out == "" && !flags.IsDefaultSimulation() {
-		out = DefaultSimOut(root, *flags)
+		paths, err := report.Write(reportDir, charts)
+		assert.NilError(t, err)
+		fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
+		for _, p := range paths {
+			fmt.Printf("  chart %s\n", p)
+		}
 	}
 	if out != "" {
 		assert.NilError(t, atomicfile.Write(out, got))
 		fmt.Printf("summary written to %s\n", out)
 	}
-	if !flags.IsDefaultSimulation() {
-		t.Log("what-if flags given: golden comparison skipped")
-		return
-	}
-	golden.Assert(t, string(got), filepath.Join(root, "testdata", seedGolden))
+	return got
 }
 
 // BenchmarkSeedExperiment times the whole simulated seed experiment plus

@@ -171,7 +171,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	}
 	sum := l.Analysis
 	if sum == nil {
-		sum = reuse.NewSummarizer(plan, desc, nil)
+		sum = reuse.NewSummarizer(l.Schedule, desc, nil)
 	}
 	ff := &failFast{window: l.StartupWindow}
 	if ff.window <= 0 {

@@ -125,7 +125,7 @@ func TestReplayCoversEverySegment(t *testing.T) {
 	var replayed *reuse.Summarizer
 	err = Replay(path, func(h *Header, sched reuse.Schedule) func(*reuse.Record) {
 		assert.Check(t, is.Equal(h.Segment, 0), "started with the first header")
-		assert.Check(t, is.Equal(sched.Spec(), plan.Spec()))
+		assert.Check(t, is.DeepEqual(sched.Spec(), plan.Spec()))
 		replayed = reuse.NewSummarizer(h.Plan, h.Target, nil)
 		return replayed.Add
 	})
@@ -164,7 +164,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 	assert.NilError(t, w.Append(rec(1)))
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.Equal(st.Count, int64(1)))
-	assert.Check(t, is.Equal(st.Schedule.Spec(), plan.Spec()))
+	assert.Check(t, is.DeepEqual(st.Schedule.Spec(), plan.Spec()))
 
 	f, err := os.Open(path)
 	assert.NilError(t, err)
@@ -172,7 +172,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 	var schemas []string
 	st, _, err = Read(f, func(h *Header, s reuse.Schedule) {
 		schemas = append(schemas, h.Schema)
-		assert.Check(t, is.Equal(s.Spec(), plan.Spec()))
+		assert.Check(t, is.DeepEqual(s.Spec(), plan.Spec()))
 	}, nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(schemas, []string{SchemaV1, Schema}))

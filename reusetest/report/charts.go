@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -23,14 +24,67 @@ const (
 
 // The chart files, without extension; each is written as .svg and .png.
 const (
-	ChartTimeline    = "timeline"
-	ChartReuse       = "calls-per-environment"
-	ChartConcurrency = "busy-and-alive"
-	ChartSurvival    = "survival"
+	ChartTimeline     = "timeline"
+	ChartReuse        = "calls-per-environment"
+	ChartConcurrency  = "busy-and-alive"
+	ChartSurvival     = "survival"
+	ChartIdleCurve    = "idle-curve"
+	ChartBurstLatency = "burst-latency"
 )
 
-// Charts lists the chart names in report order.
-var Charts = []string{ChartTimeline, ChartReuse, ChartConcurrency, ChartSurvival}
+// chartData is what the charts draw from.
+type chartData struct {
+	c     *Collector
+	sum   reuse.Summary
+	spans []span
+	end   time.Duration
+}
+
+// chart is one chart of the report: its file name, its caption in
+// report.md, whether a run has it, and how it is drawn.
+type chart struct {
+	name, caption string
+	has           func(reuse.Summary) bool
+	build         func(chartData) (*plot.Plot, error)
+}
+
+func always(reuse.Summary) bool { return true }
+
+// charts is every chart, in report order: the one list report.md and the
+// files are written from.
+var charts = []chart{
+	{ChartTimeline, "Environments over time: one bar per environment, first to last call, shaded by calls served.", always,
+		func(d chartData) (*plot.Plot, error) { return timelineChart(d.spans), nil }},
+	{ChartReuse, "Calls served per environment.", always, func(d chartData) (*plot.Plot, error) { return reuseChart(d.spans) }},
+	{ChartConcurrency, "Environments busy and alive over time.", always,
+		func(d chartData) (*plot.Plot, error) { return concurrencyChart(d.c, d.spans, d.end) }},
+	{ChartSurvival, "Lifetime survival (Kaplan-Meier), censored at the end of the run.", always,
+		func(d chartData) (*plot.Plot, error) { return survivalChart(d.spans) }},
+	{ChartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
+		func(s reuse.Summary) bool { return s.Idle != nil }, func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle) }},
+	{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
+		func(s reuse.Summary) bool { return s.Burst != nil }, func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst) }},
+}
+
+// chartsFor lists the charts a run's report has.
+func chartsFor(sum reuse.Summary) []chart {
+	var out []chart
+	for _, c := range charts {
+		if c.has(sum) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ChartNames lists the charts a run's report has, in report order.
+func ChartNames(sum reuse.Summary) []string {
+	var names []string
+	for _, c := range chartsFor(sum) {
+		names = append(names, c.name)
+	}
+	return names
+}
 
 func save(p *plot.Plot, dir, name string) error {
 	for _, ext := range []string{".svg", ".png"} {

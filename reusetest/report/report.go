@@ -19,30 +19,43 @@ const ReportFile = "report.md"
 func Markdown(sum reuse.Summary) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Execution-environment reuse: %s\n\n", title(sum))
-	fmt.Fprintf(&b, "Plan: %d calls at %g/s with a %d ms handler (%s). ", sum.Plan.Calls, sum.Plan.RatePerSec,
-		sum.Plan.HandlerMS, reuse.HumanDuration(sum.Plan.Duration()))
+	fmt.Fprintf(&b, "Plan: %s. ", sum.PlanText())
 	fmt.Fprintf(&b, "Target: `%s`.\n\n", sum.Target)
 	if sim := sum.Simulator; sim != nil {
 		fmt.Fprintf(&b, "Simulated: profile `%s`, placement `%s`, arrivals `%s`, seed %d; idle timeout %s, max lifetime %s, init latency %s.\n\n",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed, sim.IdleTimeout, sim.MaxLifetime, sim.InitLatency)
 	}
-	b.WriteString("## Results\n\nOurs beside the 2021 experiment's published figures:\n\n```text\n")
+	experiment := sum.Burst != nil || sum.Idle != nil
+	if experiment {
+		b.WriteString("## Results\n\nThe whole run's environments and calls (the 2021 figures are the seed experiment's, for scale):\n\n```text\n")
+	} else {
+		b.WriteString("## Results\n\nOurs beside the 2021 experiment's published figures:\n\n```text\n")
+	}
 	var table bytes.Buffer
 	if err := reuse.WriteTable(&table, sum); err != nil {
 		return "", err
 	}
 	b.Write(table.Bytes())
 	b.WriteString("```\n\n")
-	fmt.Fprintf(&b, "The 2021 method estimates an average lifetime of %.1f minutes (%d instances / %g busy at once = %.1f generations over %.0f minutes); measured per environment, from first to last call, the median is %.1f minutes (%d of %d still serving at the end, so censored).\n\n",
-		sum.SeedMethod.AvgLifetimeMinutes, sum.Instances.Count, sum.SeedMethod.BusyAtOnce, sum.SeedMethod.Generations,
-		sum.SeedMethod.RunMinutes, sum.LifetimeMinutes.Median, sum.LifetimeMinutes.Censored, sum.Instances.Count)
+	if !experiment {
+		fmt.Fprintf(&b, "The 2021 method estimates an average lifetime of %.1f minutes (%d instances / %g busy at once = %.1f generations over %.0f minutes); measured per environment, from first to last call, the median is %.1f minutes (%d of %d still serving at the end, so censored).\n\n",
+			sum.SeedMethod.AvgLifetimeMinutes, sum.Instances.Count, sum.SeedMethod.BusyAtOnce, sum.SeedMethod.Generations,
+			sum.SeedMethod.RunMinutes, sum.LifetimeMinutes.Median, sum.LifetimeMinutes.Censored, sum.Instances.Count)
+	}
+	if experiment {
+		b.WriteString("## Experiment\n\n```text")
+		var exp bytes.Buffer
+		if err := reuse.WriteExperimentTables(&exp, sum); err != nil {
+			return "", err
+		}
+		b.Write(exp.Bytes())
+		b.WriteString("```\n\n")
+	}
+	if i := sum.Idle; i != nil {
+		b.WriteString("The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): README, Sources [S4], [S5].\n\n")
+	}
 	b.WriteString("## Charts\n\n")
-	for _, c := range []struct{ name, caption string }{
-		{ChartTimeline, "Environments over time: one bar per environment, first to last call, shaded by calls served."},
-		{ChartReuse, "Calls served per environment."},
-		{ChartConcurrency, "Environments busy and alive over time."},
-		{ChartSurvival, "Lifetime survival (Kaplan-Meier), censored at the end of the run."},
-	} {
+	for _, c := range chartsFor(sum) {
 		fmt.Fprintf(&b, "%s\n\n![%s](%s.svg)\n\n", c.caption, c.name, c.name)
 	}
 	return b.String(), nil
@@ -56,41 +69,34 @@ func title(sum reuse.Summary) string {
 }
 
 // Write writes the report folder dir of the run c collected: report.md and
-// every chart as SVG and PNG. The folder is created if need be.
-func Write(dir string, c *Collector) error {
+// every chart as SVG and PNG. The folder is created if need be. It returns
+// the charts' paths.
+func Write(dir string, c *Collector) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return nil, fmt.Errorf("write report: %w", err)
 	}
-	md, err := Markdown(c.Summary())
+	sum := c.Summary()
+	md, err := Markdown(sum)
 	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return nil, fmt.Errorf("write report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ReportFile), []byte(md), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return nil, fmt.Errorf("write report: %w", err)
 	}
 	spans, end := c.spans()
-	if err := save(timelineChart(spans), dir, ChartTimeline); err != nil {
-		return err
+	data := chartData{c: c, sum: sum, spans: spans, end: end}
+	var paths []string
+	for _, ch := range chartsFor(sum) {
+		p, err := ch.build(data)
+		if err == nil {
+			err = save(p, dir, ch.name)
+		}
+		if err != nil {
+			return paths, err
+		}
+		paths = append(paths, filepath.Join(dir, ch.name+".svg"), filepath.Join(dir, ch.name+".png"))
 	}
-	rp, err := reuseChart(spans)
-	if err == nil {
-		err = save(rp, dir, ChartReuse)
-	}
-	if err != nil {
-		return err
-	}
-	cp, err := concurrencyChart(c, spans, end)
-	if err == nil {
-		err = save(cp, dir, ChartConcurrency)
-	}
-	if err != nil {
-		return err
-	}
-	sp, err := survivalChart(spans)
-	if err == nil {
-		err = save(sp, dir, ChartSurvival)
-	}
-	return err
+	return paths, nil
 }
 
 // FromLog rebuilds a run's summary and chart data from its record log
@@ -98,7 +104,7 @@ func Write(dir string, c *Collector) error {
 func FromLog(path string) (*Collector, error) {
 	var col *Collector
 	err := recordlog.Replay(path, func(h *recordlog.Header, sched reuse.Schedule) func(*reuse.Record) {
-		col = NewCollector(reuse.NewSummarizer(sched.Plan(), h.Target, nil), sched)
+		col = NewCollector(reuse.NewSummarizer(sched, h.Target, nil), sched)
 		return col.Add
 	})
 	if err != nil {

@@ -19,25 +19,58 @@ import (
 	"gotest.tools/v3/golden"
 )
 
-// simRun simulates plan and returns its summary and chart data.
-func simRun(t *testing.T, plan reuse.Plan, seed uint64) (reuse.Summary, *Collector) {
+// simRun simulates schedule and returns its summary and chart data.
+func simRun(t *testing.T, schedule reuse.Schedule, seed uint64) (reuse.Summary, *Collector) {
 	t.Helper()
-	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: seed})
+	sim, err := lambdasim.New(schedule, lambdasim.Options{Seed: seed})
 	assert.NilError(t, err)
-	col := NewCollector(reuse.NewSummarizer(plan, "simulator", sim.Describe()), plan)
+	col := NewCollector(reuse.NewSummarizer(schedule, "simulator", sim.Describe()), schedule)
 	_, err = sim.Run(t.Context(), col.Add)
 	assert.NilError(t, err)
 	return col.Summary(), col
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	sum, _ := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1) // two hours
-	md, err := Markdown(sum)
+	idle, err := reuse.NewIdle(10, []time.Duration{time.Minute, 5 * time.Minute, 6 * time.Minute, 8 * time.Minute}, 5, 500, 1, 0)
 	assert.NilError(t, err)
-	// The module root's testdata/ (this package is two folders down).
-	path, err := filepath.Abs(filepath.Join("..", "..", "testdata", "report.golden.md"))
+	for _, tc := range []struct {
+		golden   string
+		schedule reuse.Schedule
+	}{
+		{"report.golden.md", reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}}, // two hours
+		{"report-burst.golden.md", reuse.Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500}},
+		{"report-idle.golden.md", idle},
+	} {
+		sum, _ := simRun(t, tc.schedule, 1)
+		md, err := Markdown(sum)
+		assert.NilError(t, err)
+		// The module root's testdata/ (this package is two folders down).
+		path, err := filepath.Abs(filepath.Join("..", "..", "testdata", tc.golden))
+		assert.NilError(t, err)
+		golden.Assert(t, md, path)
+	}
+}
+
+func TestExperimentReports(t *testing.T) {
+	idle, err := reuse.NewIdle(10, []time.Duration{time.Minute, 6 * time.Minute, 10 * time.Minute}, 5, 500, 1, 0)
 	assert.NilError(t, err)
-	golden.Assert(t, md, path)
+	for _, schedule := range []reuse.Schedule{reuse.Burst{Size: 1000, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, idle} {
+		_, col := simRun(t, schedule, 2)
+		dir := t.TempDir()
+		paths, err := Write(dir, col)
+		assert.NilError(t, err)
+		sum := col.Summary()
+		checkCharts(t, dir, sum, paths)
+		want := ChartBurstLatency
+		if sum.Idle != nil {
+			want = ChartIdleCurve
+		}
+		assert.Check(t, is.Contains(ChartNames(sum), want))
+		_, text := svgElements(t, filepath.Join(dir, want+".svg"))
+		if want == ChartIdleCurve {
+			assert.Check(t, is.Contains(text, "SeBS 2020"), "the published points are drawn")
+		}
+	}
 }
 
 // svgElements parses an SVG file and counts its elements by name, and
@@ -71,12 +104,15 @@ func svgElements(t *testing.T, path string) (map[string]int, string) {
 	return counts, text.String()
 }
 
-func checkCharts(t *testing.T, dir string, envs int) {
+func checkCharts(t *testing.T, dir string, sum reuse.Summary, paths []string) {
 	t.Helper()
-	for _, name := range Charts {
+	envs := sum.Instances.Count
+	names := ChartNames(sum)
+	assert.Check(t, is.Len(paths, 2*len(names)), "an SVG and a PNG per chart: %v", paths)
+	for _, name := range names {
 		counts, text := svgElements(t, filepath.Join(dir, name+".svg"))
 		assert.Check(t, counts["path"] > 0, "%s has no drawing", name)
-		assert.Check(t, strings.Contains(text, "minute") || strings.Contains(text, "calls"), "%s axis labels", name)
+		assert.Check(t, strings.Contains(text, "minute") || strings.Contains(text, "calls") || strings.Contains(text, "latency"), "%s axis labels", name)
 		if name == ChartTimeline {
 			assert.Check(t, counts["path"] >= envs, "%s: %d paths for %d environments", name, counts["path"], envs)
 			assert.Check(t, is.Contains(text, fmt.Sprintf("Environments over time: %d,", envs)))
@@ -90,7 +126,7 @@ func checkCharts(t *testing.T, dir string, envs int) {
 	}
 	md, err := os.ReadFile(filepath.Join(dir, ReportFile))
 	assert.NilError(t, err)
-	for _, name := range Charts {
+	for _, name := range names {
 		assert.Check(t, is.Contains(string(md), "("+name+".svg)"))
 	}
 }
@@ -98,8 +134,9 @@ func checkCharts(t *testing.T, dir string, envs int) {
 func TestWriteReportOfASeedSizedRun(t *testing.T) {
 	sum, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
-	assert.NilError(t, Write(dir, col))
-	checkCharts(t, dir, sum.Instances.Count)
+	paths, err := Write(dir, col)
+	assert.NilError(t, err)
+	checkCharts(t, dir, sum, paths)
 }
 
 func TestChartsStayLegibleWith5000Environments(t *testing.T) {
@@ -114,8 +151,9 @@ func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 		col.Add(&r)
 	}
 	dir := t.TempDir()
-	assert.NilError(t, Write(dir, col))
-	checkCharts(t, dir, 5000)
+	paths, err := Write(dir, col)
+	assert.NilError(t, err)
+	checkCharts(t, dir, col.Summary(), paths)
 }
 
 func TestKaplanMeier(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -36,7 +37,14 @@ const (
 	KindSteady = "steady"
 	// KindPoisson is Poisson: exponential gaps of mean 1 / rate, seeded.
 	KindPoisson = "poisson"
+	// KindBurst is Burst: rounds of calls all due at the same instant.
+	KindBurst = "burst"
+	// KindIdle is Idle: warm, wait a gap, call again.
+	KindIdle = "idle"
 )
+
+// kinds lists the schedule kinds, for errors.
+var kinds = []string{KindSteady, KindPoisson, KindBurst, KindIdle}
 
 // ScheduleSpec describes a schedule completely: its kind and that kind's
 // parameters. It is what the record log's header stores.
@@ -51,6 +59,16 @@ type ScheduleSpec struct {
 	HandlerMS int64 `json:"handler_ms"`
 	// Seed seeds a random schedule's draws (Poisson).
 	Seed uint64 `json:"seed,omitempty"`
+	// Size is the number of calls due at once (Burst).
+	Size int64 `json:"size,omitempty"`
+	// Rounds is the number of bursts (Burst).
+	Rounds int64 `json:"rounds,omitempty"`
+	// PauseMS is the time between bursts, in milliseconds (Burst).
+	PauseMS int64 `json:"pause_ms,omitempty"`
+	// GapsMS are the idle gaps, in milliseconds (Idle).
+	GapsMS []int64 `json:"gaps_ms,omitempty"`
+	// SettleMS is the time from one trial to the next, in milliseconds (Idle).
+	SettleMS int64 `json:"settle_ms,omitempty"`
 }
 
 // Same reports whether two specs describe the same schedule.
@@ -65,8 +83,17 @@ func (s ScheduleSpec) String() string {
 	switch s.Kind {
 	case KindSteady:
 		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
+	case KindBurst:
+		return fmt.Sprintf("%d bursts of %d calls, %v apart, handler %d ms", s.Rounds, s.Size, time.Duration(s.PauseMS)*time.Millisecond, s.HandlerMS)
+	case KindIdle:
+		gaps := make([]string, len(s.GapsMS))
+		for i, g := range s.GapsMS {
+			gaps[i] = (time.Duration(g) * time.Millisecond).String()
+		}
+		return fmt.Sprintf("idle gaps %s, %d rounds each, %d calls per phase (seed %d), handler %d ms",
+			strings.Join(gaps, " "), s.Rounds, s.Size, s.Seed, s.HandlerMS)
 	default:
-		return fmt.Sprintf("%s: %d calls at %g/s on average (seed %d), handler %d ms", s.Kind, s.Calls, s.RatePerSec, s.Seed, s.HandlerMS)
+		return fmt.Sprintf("%s: %d calls at %.4g/s on average (seed %d), handler %d ms", s.Kind, s.Calls, s.RatePerSec, s.Seed, s.HandlerMS)
 	}
 }
 
@@ -79,8 +106,20 @@ func FromSpec(spec ScheduleSpec) (Schedule, error) {
 		s = plan
 	case KindPoisson:
 		s = NewPoisson(plan, spec.Seed)
+	case KindBurst:
+		s = Burst{Size: spec.Size, Rounds: spec.Rounds, Pause: time.Duration(spec.PauseMS) * time.Millisecond, HandlerMS: spec.HandlerMS}
+	case KindIdle:
+		gaps := make([]time.Duration, len(spec.GapsMS))
+		for i, g := range spec.GapsMS {
+			gaps[i] = time.Duration(g) * time.Millisecond
+		}
+		idle, err := NewIdle(spec.Size, gaps, spec.Rounds, spec.HandlerMS, spec.Seed, time.Duration(spec.SettleMS)*time.Millisecond)
+		if err != nil {
+			return nil, err
+		}
+		s = idle
 	default:
-		return nil, fmt.Errorf("schedule: unknown kind %q (known: %s, %s)", spec.Kind, KindSteady, KindPoisson)
+		return nil, fmt.Errorf("schedule: unknown kind %q (known: %s)", spec.Kind, strings.Join(kinds, ", "))
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -26,8 +26,12 @@ type Summary struct {
 	Schema string `json:"schema"`
 	// Target is what was called: "simulator", or a redacted endpoint description.
 	Target string `json:"target"`
-	// Plan is the schedule that ran.
+	// Plan is the schedule that ran, in brief: its calls, mean rate and
+	// handler time.
 	Plan Plan `json:"plan"`
+	// Schedule describes the schedule in full when it is not a steady plan
+	// (Poisson arrivals, an experiment's schedule).
+	Schedule *ScheduleSpec `json:"schedule,omitempty"`
 	// Simulator describes the simulated pool; absent for live runs.
 	Simulator *Simulator `json:"simulator,omitempty"`
 	// Requests counts the records by outcome.
@@ -45,6 +49,10 @@ type Summary struct {
 	// SeedMethod is the 2021 estimate applied to this run's data, to stand
 	// beside the measured lifetime.
 	SeedMethod SeedMethod `json:"seed_method"`
+	// Burst is the burst experiment's section; absent for other schedules.
+	Burst *BurstSummary `json:"burst,omitempty"`
+	// Idle is the idle-timeout experiment's section; absent for other schedules.
+	Idle *IdleSummary `json:"idle,omitempty"`
 }
 
 // Simulator describes the simulated pool that produced a run.
@@ -220,8 +228,11 @@ type interval struct {
 // which live runs keep small.
 type Summarizer struct {
 	plan      Plan
+	spec      *ScheduleSpec // for schedules other than a steady plan
 	target    string
 	simulator *Simulator
+	burst     *burstAnalysis
+	idle      *idleAnalysis
 
 	total     int64
 	known     [len(statuses)]int64 // counts of the known statuses, by index
@@ -239,22 +250,40 @@ type Summarizer struct {
 	anyServed bool
 }
 
-// NewSummarizer starts a summary of a run of plan against target. sim
-// describes the simulator, or is nil for a live run.
-func NewSummarizer(plan Plan, target string, sim *Simulator) *Summarizer {
-	return &Summarizer{
-		plan:      plan,
+// NewSummarizer starts a summary of a run of schedule (a Plan is one)
+// against target. sim describes the simulator, or is nil for a live run.
+// An experiment's schedule (Burst, Idle) adds its own section to the
+// summary, from the same records in the same pass.
+func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer {
+	s := &Summarizer{
+		plan:      schedule.Plan(),
 		target:    target,
 		simulator: sim,
 		byStatus:  make(map[Status]int64),
 		byClass:   make(map[ErrorClass]int64),
 		instances: make(map[string]*instance),
 	}
+	if spec := schedule.Spec(); spec.Kind != KindSteady {
+		s.spec = &spec
+	}
+	switch x := schedule.(type) {
+	case Burst:
+		s.burst = newBurstAnalysis(x)
+	case *Idle:
+		s.idle = newIdleAnalysis(x)
+	}
+	return s
 }
 
 // Add accounts for one record. It does not keep r.
 func (s *Summarizer) Add(r *Record) {
 	s.total++
+	if s.burst != nil {
+		s.burst.add(r)
+	}
+	if s.idle != nil {
+		s.idle.add(r)
+	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
 	} else {
@@ -384,6 +413,7 @@ func (s *Summarizer) build() Summary {
 		Schema:    SchemaV1,
 		Target:    s.target,
 		Plan:      s.plan,
+		Schedule:  s.spec,
 		Simulator: s.simulator,
 		Requests: Requests{
 			Total:    s.total,
@@ -436,6 +466,12 @@ func (s *Summarizer) build() Summary {
 	}
 	out.Concurrency.Max = s.maxConc
 	out.SeedMethod = seedMethod(s.plan, len(calls))
+	if s.burst != nil {
+		out.Burst = s.burst.summary()
+	}
+	if s.idle != nil {
+		out.Idle = s.idle.summary()
+	}
 	return out
 }
 

@@ -58,8 +58,7 @@ func WriteTable(w io.Writer, s Summary) error {
 		title = fmt.Sprintf("simulator: profile %s, placement %s, arrivals %s, seed %d",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed)
 	}
-	fmt.Fprintf(w, "%s\nplan: %d calls at %g/s, handler %d ms (%s)\n",
-		title, s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
+	fmt.Fprintf(w, "%s\nplan: %s\n", title, s.PlanText())
 	// The columns widen to the longest value, so any value keeps the table
 	// aligned.
 	ours := make([]string, len(tableRows))
@@ -85,6 +84,15 @@ func WriteTable(w io.Writer, s Summary) error {
 		}
 	}
 	return nil
+}
+
+// PlanText describes what ran, for people: a steady plan's calls, rate and
+// handler, or another schedule's own description; and how long it lasts.
+func (s Summary) PlanText() string {
+	if s.Schedule != nil {
+		return fmt.Sprintf("%s (%s)", s.Schedule, HumanDuration(s.Plan.Duration()))
+	}
+	return fmt.Sprintf("%d calls at %g/s, handler %d ms (%s)", s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
 }
 
 // HumanDuration is d in hours with one decimal from an hour up ("16.7

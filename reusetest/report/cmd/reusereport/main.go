@@ -37,7 +37,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		if err := report.Write(*out, charts); err != nil {
+		if _, err := report.Write(*out, charts); err != nil {
 			fail(err)
 		}
 		fmt.Printf("report written to %s\n", filepath.Join(*out, report.ReportFile))

@@ -1,0 +1,96 @@
+package report
+
+import (
+	"image/color"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// published are the idle-survival measurements drawn beside a measured
+// curve: gap in minutes, P(still warm).
+var published = []struct {
+	label  string
+	points plotter.XYs
+	shape  draw.GlyphDrawer
+	color  color.Color
+}{
+	// Shilkov, January 2021 [S4]: P(cold) 0.003 after 5 min, 0.41 after 6, 1.0 after 7.
+	{"Shilkov 2021", plotter.XYs{{X: 5, Y: 0.997}, {X: 6, Y: 0.59}, {X: 7, Y: 0}}, draw.TriangleGlyph{}, color.RGBA{R: 200, G: 90, B: 20, A: 255}},
+	// SeBS, January 2020 data [S5]: all survive 360 s, half 420 s, a quarter 780 s, an eighth 1,140 s.
+	{"SeBS 2020", plotter.XYs{{X: 6, Y: 1}, {X: 7, Y: 0.5}, {X: 13, Y: 0.25}, {X: 19, Y: 0.125}}, draw.SquareGlyph{}, color.RGBA{R: 120, G: 60, B: 160, A: 255}},
+	// Shilkov, from July 2019 [S4]: exactly 10 minutes.
+	{"Shilkov 2019", plotter.XYs{{X: 5, Y: 1}, {X: 10, Y: 1}, {X: 10.5, Y: 0}, {X: 15, Y: 0}}, draw.CrossGlyph{}, color.RGBA{R: 30, G: 130, B: 60, A: 255}},
+}
+
+func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Idle-timeout curve: P(still warm | idle for the gap)"
+	p.X.Label.Text = "idle gap, minutes"
+	p.Y.Label.Text = "share of environments still warm"
+	p.Y.Min, p.Y.Max = 0, 1.05
+	var pts plotter.XYs
+	var bars plotter.YErrors
+	for _, pt := range s.Points {
+		pts = append(pts, plotter.XY{X: pt.GapMinutes, Y: pt.P})
+		bars = append(bars, struct{ Low, High float64 }{pt.P - pt.Low, pt.High - pt.P})
+	}
+	line, dots, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return nil, err
+	}
+	blue := color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	line.Color, dots.Color, dots.Shape = blue, blue, draw.CircleGlyph{}
+	errs, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{pts, bars})
+	if err != nil {
+		return nil, err
+	}
+	errs.Color = blue
+	p.Add(plotter.NewGrid(), line, dots, errs)
+	p.Legend.Add("this run (95% Wilson intervals)", line, dots)
+	for _, pub := range published {
+		sc, err := plotter.NewScatter(pub.points)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = pub.shape, pub.color, vg.Points(4)
+		p.Add(sc)
+		p.Legend.Add(pub.label, sc)
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Burst calls: latency by percentile, cold against warm"
+	p.X.Label.Text = "percentile"
+	p.Y.Label.Text = "latency, send to answer, ms"
+	p.Add(plotter.NewGrid())
+	for _, l := range []struct {
+		name string
+		d    reuse.LatencyDist
+		c    color.Color
+	}{{"cold (first call)", b.ColdLatencyMS, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
+		{"warm", b.WarmLatencyMS, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {
+		if l.d.Count == 0 {
+			continue
+		}
+		line, dots, err := plotter.NewLinePoints(plotter.XYs{{X: 50, Y: l.d.P50}, {X: 90, Y: l.d.P90}, {X: 99, Y: l.d.P99}, {X: 100, Y: l.d.Max}})
+		if err != nil {
+			return nil, err
+		}
+		line.Color, dots.Color = l.c, l.c
+		p.Add(line, dots)
+		p.Legend.Add(l.name, line, dots)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Y.Min = 0
+	return p, nil
+}

@@ -1,0 +1,196 @@
+package reuse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Burst is the burst experiment's schedule: Rounds bursts of Size calls,
+// every call of a burst due at the same instant, Pause apart (burst r at
+// r × Pause). It answers how many environments a burst creates, how slow
+// their first calls are, and what is throttled.
+type Burst struct {
+	// Size is the number of calls due at once.
+	Size int64
+	// Rounds is the number of bursts.
+	Rounds int64
+	// Pause is the time from one burst to the next.
+	Pause time.Duration
+	// HandlerMS is how long each call's handler sleeps.
+	HandlerMS int64
+}
+
+// MaxBurstSize bounds a burst: ten times Lambda's default concurrency.
+const MaxBurstSize = 10_000
+
+// Plan is the schedule in brief: every call, at their mean rate.
+func (b Burst) Plan() Plan {
+	p := Plan{Calls: b.Size * b.Rounds, HandlerMS: b.HandlerMS}
+	if span := time.Duration(b.Rounds) * b.Pause; span > 0 {
+		p.RatePerSec = float64(p.Calls) / span.Seconds()
+	}
+	return p
+}
+
+// Due is when call seq's burst is due.
+func (b Burst) Due(seq int64) time.Duration { return time.Duration(seq/b.Size) * b.Pause }
+
+// HandlerTime is the handler time of every call.
+func (b Burst) HandlerTime(int64) time.Duration { return time.Duration(b.HandlerMS) * time.Millisecond }
+
+// Round is the burst call seq belongs to.
+func (b Burst) Round(seq int64) int64 { return seq / b.Size }
+
+// Spec describes the schedule.
+func (b Burst) Spec() ScheduleSpec {
+	return ScheduleSpec{Kind: KindBurst, Calls: b.Size * b.Rounds, RatePerSec: b.Plan().RatePerSec, HandlerMS: b.HandlerMS,
+		Size: b.Size, Rounds: b.Rounds, PauseMS: b.Pause.Milliseconds()}
+}
+
+// Validate reports every bad value.
+func (b Burst) Validate() error {
+	var errs []error
+	if b.Size < 1 || b.Size > MaxBurstSize {
+		errs = append(errs, fmt.Errorf("burst size must be from 1 to %d, got %d", MaxBurstSize, b.Size))
+	}
+	if b.Rounds < 1 {
+		errs = append(errs, fmt.Errorf("bursts must be at least 1, got %d", b.Rounds))
+	}
+	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 {
+		errs = append(errs, fmt.Errorf("pause between bursts must be whole milliseconds, at least 1s, got %v", b.Pause))
+	}
+	if b.HandlerMS < 0 || b.HandlerTime(0) > MaxHandler {
+		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, b.HandlerTime(0)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("burst schedule: %w", err)
+	}
+	return nil
+}
+
+// BurstSummary is the burst experiment's section of a summary.
+type BurstSummary struct {
+	// Size is the number of calls per burst; Rounds the number of bursts.
+	Size   int64 `json:"size"`
+	Rounds int64 `json:"rounds"`
+	// PauseSeconds is the time between bursts.
+	PauseSeconds float64 `json:"pause_seconds"`
+	// Bursts describes each burst, in order.
+	Bursts []BurstRound `json:"bursts"`
+	// ColdLatencyMS is the caller-side latency (send to answer) of calls
+	// that were their environment's first (invocation 1): cold starts.
+	ColdLatencyMS LatencyDist `json:"cold_latency_ms"`
+	// WarmLatencyMS is the latency of the other served calls.
+	WarmLatencyMS LatencyDist `json:"warm_latency_ms"`
+	// SendSpreadMS is the largest spread of send times within one burst:
+	// how far the caller was from sending a burst as one.
+	SendSpreadMS float64 `json:"send_spread_ms"`
+}
+
+// BurstRound is one burst.
+type BurstRound struct {
+	// Calls is the number of its calls with a record.
+	Calls int64 `json:"calls"`
+	// Served counts the calls an environment answered; Cold those that were
+	// their environment's first.
+	Served int64 `json:"served"`
+	Cold   int64 `json:"cold"`
+	// NewEnvironments counts environments first seen in this burst.
+	NewEnvironments int64 `json:"new_environments"`
+	// Throttled counts calls refused as throttled; Failed every other failure.
+	Throttled int64 `json:"throttled"`
+	Failed    int64 `json:"failed"`
+	// SendSpreadMS is the last send time less the first, within the burst.
+	SendSpreadMS float64 `json:"send_spread_ms"`
+}
+
+// LatencyDist is a distribution of latencies, in milliseconds.
+type LatencyDist struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+func latencyDist(ms []float64) LatencyDist {
+	if len(ms) == 0 {
+		return LatencyDist{}
+	}
+	s := slices.Sorted(slices.Values(ms))
+	return LatencyDist{Count: int64(len(s)), P50: round(Percentile(s, 50)), P90: round(Percentile(s, 90)),
+		P99: round(Percentile(s, 99)), Max: round(s[len(s)-1])}
+}
+
+// burstAnalysis builds a BurstSummary from records in any order. Memory is
+// one entry per environment, one per burst, and one latency per served call
+// (bursts are thousands of calls, not millions).
+type burstAnalysis struct {
+	b          Burst
+	rounds     []burstState
+	firstRound map[string]int64 // environment -> the first burst it served
+	cold, warm []float64
+}
+
+type burstState struct {
+	BurstRound
+	firstSent, lastSent time.Time
+}
+
+func newBurstAnalysis(b Burst) *burstAnalysis {
+	return &burstAnalysis{b: b, rounds: make([]burstState, b.Rounds), firstRound: map[string]int64{}}
+}
+
+func (a *burstAnalysis) add(r *Record) {
+	round := a.b.Round(r.Seq)
+	if round < 0 || round >= int64(len(a.rounds)) {
+		return
+	}
+	st := &a.rounds[round]
+	st.Calls++
+	if !r.Sent.IsZero() {
+		if st.firstSent.IsZero() || r.Sent.Before(st.firstSent) {
+			st.firstSent = r.Sent
+		}
+		if r.Sent.After(st.lastSent) {
+			st.lastSent = r.Sent
+		}
+	}
+	switch {
+	case r.Served():
+		st.Served++
+		ms := float64(r.Done.Sub(r.Sent)) / float64(time.Millisecond)
+		if r.Invocation == 1 {
+			st.Cold++
+			a.cold = append(a.cold, ms)
+		} else {
+			a.warm = append(a.warm, ms)
+		}
+		if first, ok := a.firstRound[r.InstanceID]; !ok || round < first {
+			a.firstRound[r.InstanceID] = round
+		}
+	case r.Status == StatusThrottled:
+		st.Throttled++
+	default:
+		st.Failed++
+	}
+}
+
+func (a *burstAnalysis) summary() *BurstSummary {
+	out := &BurstSummary{Size: a.b.Size, Rounds: a.b.Rounds, PauseSeconds: a.b.Pause.Seconds(),
+		Bursts: make([]BurstRound, len(a.rounds)), ColdLatencyMS: latencyDist(a.cold), WarmLatencyMS: latencyDist(a.warm)}
+	for i, st := range a.rounds {
+		out.Bursts[i] = st.BurstRound
+		if !st.firstSent.IsZero() {
+			out.Bursts[i].SendSpreadMS = round(float64(st.lastSent.Sub(st.firstSent)) / float64(time.Millisecond))
+		}
+		out.SendSpreadMS = math.Max(out.SendSpreadMS, out.Bursts[i].SendSpreadMS)
+	}
+	for _, first := range a.firstRound {
+		out.Bursts[first].NewEnvironments++
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package reuse
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// WriteExperimentTables writes the tables of the experiment sections s has
+// (burst, idle); nothing for a plain run.
+func WriteExperimentTables(w io.Writer, s Summary) error {
+	if b := s.Burst; b != nil {
+		if err := writeBurstTable(w, b); err != nil {
+			return err
+		}
+	}
+	if i := s.Idle; i != nil {
+		return writeIdleTable(w, i)
+	}
+	return nil
+}
+
+func writeBurstTable(w io.Writer, b *BurstSummary) error {
+	fmt.Fprintf(w, "\nbursts: %d of %d calls, %gs apart\n", b.Rounds, b.Size, b.PauseSeconds)
+	fmt.Fprintf(w, "%5s %8s %8s %9s %6s %10s %7s %15s\n", "burst", "calls", "served", "new envs", "cold", "throttled", "failed", "send spread ms")
+	for i, r := range b.Bursts {
+		fmt.Fprintf(w, "%5d %8d %8d %9d %6d %10d %7d %15.1f\n", i+1, r.Calls, r.Served, r.NewEnvironments, r.Cold, r.Throttled, r.Failed, r.SendSpreadMS)
+	}
+	fmt.Fprintf(w, "%-22s %8s %9s %9s %9s %9s\n", "latency, send to answer", "calls", "p50 ms", "p90 ms", "p99 ms", "max ms")
+	for _, l := range []struct {
+		name string
+		d    LatencyDist
+	}{{"cold (first call)", b.ColdLatencyMS}, {"warm", b.WarmLatencyMS}} {
+		fmt.Fprintf(w, "%-23s %8d %9.1f %9.1f %9.1f %9.1f\n", l.name, l.d.Count, l.d.P50, l.d.P90, l.d.P99, l.d.Max)
+	}
+	_, err := fmt.Fprintf(w, "largest send spread within a burst: %.1f ms\n", b.SendSpreadMS)
+	return err
+}
+
+func writeIdleTable(w io.Writer, s *IdleSummary) error {
+	fmt.Fprintf(w, "\nidle-timeout curve: %d calls per phase, %d rounds per gap\n", s.Size, s.Rounds)
+	fmt.Fprintf(w, "%10s %8s %6s %11s %16s\n", "gap, min", "samples", "warm", "P(warm)", "95% CI (Wilson)")
+	for _, p := range s.Points {
+		fmt.Fprintf(w, "%10s %8d %6d %11.3f %16s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, p.P,
+			fmt.Sprintf("%.3f-%.3f", p.Low, p.High))
+	}
+	half := "not crossed within the gaps"
+	if s.HalfSurvivalMinutes != nil {
+		half = strconv.FormatFloat(*s.HalfSurvivalMinutes, 'f', 1, 64) + " min"
+	}
+	_, err := fmt.Fprintf(w, "half survive at: %s; trials excluded (a probe call failed): %d; throttled calls: %d; proactive starts during gaps: %d\n",
+		half, s.ExcludedTrials, s.Throttled, s.ProactiveDuringGaps)
+	return err
+}

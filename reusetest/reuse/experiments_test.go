@@ -1,0 +1,131 @@
+package reuse
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func TestBurstSection(t *testing.T) {
+	b := Burst{Size: 3, Rounds: 2, Pause: time.Minute, HandlerMS: 100}
+	assert.NilError(t, b.Validate())
+	assert.Check(t, is.Equal(b.Due(2), time.Duration(0)))
+	assert.Check(t, is.Equal(b.Due(3), time.Minute))
+	back, err := FromSpec(b.Spec())
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(back, Schedule(b)))
+
+	call := func(seq int64, sentMS, doneMS int, id string, inv int64) Record {
+		sent := at(b.Due(seq) + time.Duration(sentMS)*time.Millisecond)
+		return Record{Seq: seq, Scheduled: at(b.Due(seq)), Sent: sent, Done: sent.Add(time.Duration(doneMS) * time.Millisecond),
+			Status: StatusOK, InstanceID: id, Invocation: inv}
+	}
+	recs := []Record{
+		call(0, 0, 400, "a", 1), call(1, 1, 420, "b", 1), call(2, 3, 380, "c", 1),
+		call(3, 0, 120, "a", 2), call(4, 2, 110, "b", 2),
+		{Seq: 5, Scheduled: at(time.Minute), Sent: at(time.Minute), Done: at(time.Minute + time.Millisecond),
+			Status: StatusThrottled, ErrorClass: ClassThrottled},
+	}
+	s := NewSummarizer(b, "test", nil)
+	for i := len(recs) - 1; i >= 0; i-- { // any order
+		s.Add(&recs[i])
+	}
+	sum := s.Summary()
+	assert.Assert(t, sum.Burst != nil)
+	assert.Check(t, is.DeepEqual(sum.Burst.Bursts, []BurstRound{
+		{Calls: 3, Served: 3, Cold: 3, NewEnvironments: 3, SendSpreadMS: 3},
+		{Calls: 3, Served: 2, NewEnvironments: 0, Throttled: 1, SendSpreadMS: 2},
+	}))
+	assert.Check(t, is.DeepEqual(sum.Burst.ColdLatencyMS, LatencyDist{Count: 3, P50: 400, P90: 416, P99: 419.6, Max: 420}))
+	assert.Check(t, is.Equal(sum.Burst.WarmLatencyMS.Count, int64(2)))
+	assert.Check(t, is.Equal(sum.Burst.SendSpreadMS, 3.0))
+	assert.Check(t, is.Equal(sum.Schedule.Kind, KindBurst), "the summary says what ran")
+
+	for _, bad := range []Burst{{Size: 0, Rounds: 0, Pause: 0}, {Size: MaxBurstSize + 1, Rounds: 1, Pause: time.Second, HandlerMS: -1}} {
+		err := bad.Validate()
+		assert.Check(t, is.ErrorContains(err, "burst size must be from 1"))
+	}
+	err = Burst{Size: 1, Rounds: 0, Pause: 10 * time.Millisecond}.Validate()
+	assert.Check(t, is.ErrorContains(err, "bursts must be at least 1"))
+	assert.Check(t, is.ErrorContains(err, "at least 1s"))
+}
+
+func TestIdleSchedule(t *testing.T) {
+	gaps := []time.Duration{time.Minute, 10 * time.Minute}
+	s, err := NewIdle(2, gaps, 3, 500, 7, 0)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(s.Trials(), int64(6)))
+	assert.Check(t, is.Equal(s.Plan().Calls, int64(24)))
+	perGap := map[time.Duration]int{}
+	for k := range s.Trials() {
+		warm := k * 4
+		trial, probe, gap := s.Trial(warm)
+		assert.Check(t, is.Equal(trial, k))
+		assert.Check(t, !probe)
+		_, probe, _ = s.Trial(warm + 2)
+		assert.Check(t, probe)
+		assert.Check(t, is.Equal(s.Due(warm+1), s.Due(warm)), "a phase's calls are due at once")
+		assert.Check(t, is.Equal(s.Due(warm+2)-s.Due(warm), 500*time.Millisecond+gap), "the gap follows the warm calls' handler")
+		if k > 0 {
+			assert.Check(t, is.Equal(s.Due(warm)-s.Due(warm-1), 500*time.Millisecond+DefaultSettle))
+		}
+		perGap[gap]++
+	}
+	assert.Check(t, is.DeepEqual(perGap, map[time.Duration]int{time.Minute: 3, 10 * time.Minute: 3}))
+	other, err := NewIdle(2, gaps, 3, 500, 8, 0)
+	assert.NilError(t, err)
+	assert.Check(t, !other.Spec().Same(s.Spec()), "another seed, another order")
+	back, err := FromSpec(s.Spec())
+	assert.NilError(t, err)
+	for seq := range s.Plan().Calls {
+		assert.Check(t, is.Equal(back.Due(seq), s.Due(seq)))
+	}
+
+	_, err = NewIdle(0, nil, 0, 50, 0, 0)
+	for _, want := range []string{"calls per phase must be from 1", "at least one idle gap", "rounds must be at least 1", "handler must be from 100ms"} {
+		assert.Check(t, is.ErrorContains(err, want))
+	}
+}
+
+func TestIdleSection(t *testing.T) {
+	s, err := NewIdle(2, []time.Duration{time.Minute, 10 * time.Minute}, 1, 500, 1, 0)
+	assert.NilError(t, err)
+	sum := NewSummarizer(s, "test", nil)
+	serve := func(seq int64, id string) {
+		due := at(s.Due(seq))
+		sum.Add(&Record{Seq: seq, Scheduled: due, Sent: due, Done: due.Add(time.Second), Status: StatusOK, InstanceID: id, Invocation: 1})
+	}
+	for k := range s.Trials() {
+		_, _, gap := s.Trial(4 * k)
+		serve(4*k, "a")
+		serve(4*k+1, "b")
+		if gap == time.Minute { // both survive one minute
+			serve(4*k+2, "b")
+			serve(4*k+3, "a")
+		} else { // neither survives ten
+			serve(4*k+2, "c")
+			serve(4*k+3, "d")
+		}
+	}
+	got := sum.Summary().Idle
+	assert.Assert(t, got != nil)
+	assert.Check(t, is.Len(got.Points, 2))
+	assert.Check(t, is.Equal(got.Points[0].GapMinutes, 1.0))
+	assert.Check(t, is.Equal(got.Points[0].P, 1.0))
+	assert.Check(t, is.Equal(got.Points[1].P, 0.0))
+	assert.Check(t, is.Equal(got.Points[1].Samples, int64(2)))
+	assert.Assert(t, got.HalfSurvivalMinutes != nil)
+	assert.Check(t, is.Equal(*got.HalfSurvivalMinutes, 5.5), "halfway from 1 (all warm) to 10 (none)")
+}
+
+func TestWilson(t *testing.T) {
+	low, high := Wilson(5, 10, 1.96)
+	assert.Check(t, math.Abs(low-0.2366) < 1e-4 && math.Abs(high-0.7634) < 1e-4, "%v %v", low, high)
+	low, high = Wilson(0, 20, 1.96)
+	assert.Check(t, low == 0 && math.Abs(high-0.1611) < 1e-4, "%v %v", low, high)
+	low, high = Wilson(0, 0, 1.96)
+	assert.Check(t, low == 0 && high == 1, "no samples, no knowledge")
+}

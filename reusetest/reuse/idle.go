@@ -1,0 +1,309 @@
+package reuse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// Idle is the idle-timeout experiment's schedule (the method of SeBS and
+// Shilkov, README, Sources [S4], [S5]): each trial warms Size environments
+// with Size calls at once (their handlers overlap), leaves them idle for a
+// gap, then sends Size calls at once again; an environment that served the
+// warm phase and serves again after the gap survived it. Every gap is tried
+// Rounds times, trials in an order shuffled from Seed. The next trial's warm
+// phase comes Settle after a trial's probe phase.
+type Idle struct {
+	Size      int64
+	Gaps      []time.Duration
+	Rounds    int64
+	HandlerMS int64
+	Seed      uint64
+	Settle    time.Duration
+
+	order  []int           // the gap (index into Gaps) of each trial
+	starts []time.Duration // when each trial's warm phase is due
+}
+
+// DefaultSettle is the time from a trial's probe phase to the next trial's
+// warm phase: long enough for every probe call to finish.
+const DefaultSettle = 10 * time.Second
+
+// MinIdleHandler is the shortest handler the idle experiment accepts: the
+// calls of one phase must overlap, so that each gets an environment of its own.
+const MinIdleHandler = 100 * time.Millisecond
+
+// NewIdle returns the idle experiment's schedule, or every reason it
+// cannot run. Settle 0 means DefaultSettle.
+func NewIdle(size int64, gaps []time.Duration, rounds, handlerMS int64, seed uint64, settle time.Duration) (*Idle, error) {
+	if settle == 0 {
+		settle = DefaultSettle
+	}
+	s := &Idle{Size: size, Gaps: slices.Clone(gaps), Rounds: rounds, HandlerMS: handlerMS, Seed: seed, Settle: settle}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	for g := range s.Gaps {
+		for range rounds {
+			s.order = append(s.order, g)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1d1e))
+	rng.Shuffle(len(s.order), func(i, j int) { s.order[i], s.order[j] = s.order[j], s.order[i] })
+	h := s.HandlerTime(0)
+	var at time.Duration
+	for _, g := range s.order {
+		s.starts = append(s.starts, at)
+		at += 2*h + s.Gaps[g] + s.Settle
+	}
+	return s, nil
+}
+
+// Validate reports every bad value.
+func (s *Idle) Validate() error {
+	var errs []error
+	if s.Size < 1 || s.Size > MaxBurstSize {
+		errs = append(errs, fmt.Errorf("calls per phase must be from 1 to %d, got %d", MaxBurstSize, s.Size))
+	}
+	if len(s.Gaps) == 0 {
+		errs = append(errs, errors.New("at least one idle gap is needed"))
+	}
+	for _, g := range s.Gaps {
+		if g <= 0 || g%time.Millisecond != 0 {
+			errs = append(errs, fmt.Errorf("idle gap %v must be a positive whole number of milliseconds", g))
+		}
+	}
+	if s.Rounds < 1 {
+		errs = append(errs, fmt.Errorf("rounds must be at least 1, got %d", s.Rounds))
+	}
+	if h := s.HandlerTime(0); h < MinIdleHandler || h > MaxHandler {
+		errs = append(errs, fmt.Errorf("handler must be from %v (the calls of a phase must overlap) to %v, got %v", MinIdleHandler, MaxHandler, h))
+	}
+	if s.Settle < 0 || s.Settle%time.Millisecond != 0 {
+		errs = append(errs, fmt.Errorf("settle time %v must be whole milliseconds", s.Settle))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("idle schedule: %w", err)
+	}
+	return nil
+}
+
+// Trials is the number of trials: every gap, Rounds times.
+func (s *Idle) Trials() int64 { return int64(len(s.order)) }
+
+// Trial says which trial call seq belongs to, whether it is in the probe
+// phase (after the gap) rather than the warm phase, and the trial's gap.
+func (s *Idle) Trial(seq int64) (trial int64, probe bool, gap time.Duration) {
+	trial = seq / (2 * s.Size)
+	return trial, (seq/s.Size)%2 == 1, s.Gaps[s.order[trial]]
+}
+
+// Due is when call seq is due: its trial's warm phase, or that plus the
+// handler and the gap.
+func (s *Idle) Due(seq int64) time.Duration {
+	trial, probe, gap := s.Trial(seq)
+	if probe {
+		return s.starts[trial] + s.HandlerTime(0) + gap
+	}
+	return s.starts[trial]
+}
+
+// HandlerTime is the handler time of every call.
+func (s *Idle) HandlerTime(int64) time.Duration { return time.Duration(s.HandlerMS) * time.Millisecond }
+
+// Plan is the schedule in brief.
+func (s *Idle) Plan() Plan {
+	p := Plan{Calls: 2 * s.Size * s.Trials(), HandlerMS: s.HandlerMS}
+	if n := len(s.starts); n > 0 {
+		end := s.starts[n-1] + 2*s.HandlerTime(0) + s.Gaps[s.order[n-1]]
+		p.RatePerSec = float64(p.Calls) / end.Seconds()
+	}
+	return p
+}
+
+// Spec describes the schedule.
+func (s *Idle) Spec() ScheduleSpec {
+	gaps := make([]int64, len(s.Gaps))
+	for i, g := range s.Gaps {
+		gaps[i] = g.Milliseconds()
+	}
+	return ScheduleSpec{Kind: KindIdle, Calls: 2 * s.Size * s.Trials(), RatePerSec: s.Plan().RatePerSec, HandlerMS: s.HandlerMS,
+		Seed: s.Seed, Size: s.Size, Rounds: s.Rounds, GapsMS: gaps, SettleMS: s.Settle.Milliseconds()}
+}
+
+// IdleSummary is the idle experiment's section of a summary.
+type IdleSummary struct {
+	// Size is the number of calls per phase; Rounds the trials per gap.
+	Size   int64 `json:"size"`
+	Rounds int64 `json:"rounds"`
+	// Points is the survival curve, by gap.
+	Points []IdlePoint `json:"points"`
+	// HalfSurvivalMinutes is the gap at which half the environments
+	// survive, interpolated linearly between the points around it; absent
+	// when the curve does not cross one half.
+	HalfSurvivalMinutes *float64 `json:"half_survival_minutes,omitempty"`
+	// ExcludedTrials counts trials left out because a probe call failed or
+	// was throttled (a survivor might then have gone unseen).
+	ExcludedTrials int64 `json:"excluded_trials"`
+	// Throttled counts throttled calls in either phase.
+	Throttled int64 `json:"throttled"`
+	// ProactiveDuringGaps counts probe calls served by an environment that
+	// the warm phase did not use but that was initialised more than
+	// ProactiveThreshold before the call: started during the gap, ahead of
+	// demand.
+	ProactiveDuringGaps int64 `json:"proactive_during_gaps"`
+}
+
+// IdlePoint is the survival of one gap.
+type IdlePoint struct {
+	// GapMinutes is the idle gap.
+	GapMinutes float64 `json:"gap_minutes"`
+	// Samples is the number of environments that served a warm phase of an
+	// included trial; Warm how many of them served again after the gap.
+	Samples int64 `json:"samples"`
+	Warm    int64 `json:"warm"`
+	// P is Warm / Samples: P(still warm | idle for the gap).
+	P float64 `json:"p"`
+	// Low and High bound P's 95% confidence interval (Wilson score).
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+}
+
+// Wilson is the Wilson score interval of k successes in n trials at the
+// normal quantile z (1.96 for 95%).
+func Wilson(k, n int64, z float64) (low, high float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	p, nf := float64(k)/float64(n), float64(n)
+	denom := 1 + z*z/nf
+	center := (p + z*z/(2*nf)) / denom
+	half := z / denom * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	low, high = math.Max(0, center-half), math.Min(1, center+half)
+	// At 0 or n successes the bound is exactly 0 or 1; rounding can miss it.
+	if k == 0 {
+		low = 0
+	}
+	if k == n {
+		high = 1
+	}
+	return low, high
+}
+
+// idleAnalysis builds an IdleSummary from records in any order. It keeps
+// the environments of each trial's two phases (2 × Size ids per trial).
+type idleAnalysis struct {
+	s         *Idle
+	trials    []idleTrial
+	throttled int64
+}
+
+type idleTrial struct {
+	warm      map[string]bool
+	probe     []probeCall
+	probeFail bool
+}
+
+type probeCall struct {
+	id        string
+	proactive bool
+}
+
+func newIdleAnalysis(s *Idle) *idleAnalysis {
+	return &idleAnalysis{s: s, trials: make([]idleTrial, s.Trials())}
+}
+
+func (a *idleAnalysis) add(r *Record) {
+	if r.Seq < 0 || r.Seq >= 2*a.s.Size*a.s.Trials() {
+		return
+	}
+	k, probe, _ := a.s.Trial(r.Seq)
+	t := &a.trials[k]
+	if r.Status == StatusThrottled {
+		a.throttled++
+	}
+	switch {
+	case !probe && r.Served():
+		if t.warm == nil {
+			t.warm = map[string]bool{}
+		}
+		t.warm[r.InstanceID] = true
+	case probe && r.Served():
+		early := !r.InitAt.IsZero() && r.Sent.Sub(r.InitAt) > ProactiveThreshold
+		t.probe = append(t.probe, probeCall{id: r.InstanceID, proactive: early})
+	case probe:
+		t.probeFail = true
+	}
+}
+
+func (a *idleAnalysis) summary() *IdleSummary {
+	out := &IdleSummary{Size: a.s.Size, Rounds: a.s.Rounds, Throttled: a.throttled}
+	samples := make([]int64, len(a.s.Gaps))
+	warm := make([]int64, len(a.s.Gaps))
+	for k, t := range a.trials {
+		if t.probeFail {
+			out.ExcludedTrials++
+			continue
+		}
+		g := a.s.order[k]
+		samples[g] += int64(len(t.warm))
+		seen := map[string]bool{}
+		for _, c := range t.probe {
+			switch {
+			case t.warm[c.id] && !seen[c.id]:
+				warm[g]++
+				seen[c.id] = true
+			case !t.warm[c.id] && c.proactive:
+				out.ProactiveDuringGaps++
+			}
+		}
+	}
+	for g, gap := range a.s.Gaps {
+		pt := IdlePoint{GapMinutes: round(gap.Minutes()), Samples: samples[g], Warm: warm[g]}
+		if pt.Samples > 0 {
+			pt.P = round(float64(pt.Warm) / float64(pt.Samples))
+		}
+		low, high := Wilson(pt.Warm, pt.Samples, 1.96)
+		pt.Low, pt.High = round(low), round(high)
+		out.Points = append(out.Points, pt)
+	}
+	slices.SortStableFunc(out.Points, func(a, b IdlePoint) int { return cmpFloat(a.GapMinutes, b.GapMinutes) })
+	out.HalfSurvivalMinutes = halfSurvival(out.Points)
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// halfSurvival is the gap where the curve first falls below one half,
+// interpolated linearly from the point before it; nil when it never does
+// (or already starts below).
+func halfSurvival(points []IdlePoint) *float64 {
+	var prev *IdlePoint
+	for i := range points {
+		p := &points[i]
+		if p.Samples == 0 {
+			continue
+		}
+		if p.P < 0.5 {
+			if prev == nil {
+				return nil
+			}
+			x := prev.GapMinutes + (prev.P-0.5)/(prev.P-p.P)*(p.GapMinutes-prev.GapMinutes)
+			x = round(x)
+			return &x
+		}
+		prev = p
+	}
+	return nil
+}
