@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -73,4 +75,45 @@ func TestIdleExperiment(t *testing.T) {
 		}
 	}
 	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Plan().Calls), "one record per scheduled call")
+}
+
+// BenchmarkIdleExperiment simulates the idle curve of 11 gaps, 20 calls per
+// phase, 50 rounds per gap (22,000 calls over 107 virtual hours) and
+// summarizes it (target: under 1 s).
+func BenchmarkIdleExperiment(b *testing.B) {
+	schedule, err := reuse.NewIdle(DefaultIdleSize, defaultGaps(b), DefaultIdleRounds, 500, 0, 0)
+	assert.NilError(b, err)
+	benchmarkSimulation(b, schedule)
+}
+
+// BenchmarkBurstExperiment simulates one burst of 1,000 calls and
+// summarizes it (target: under 10 ms).
+func BenchmarkBurstExperiment(b *testing.B) {
+	benchmarkSimulation(b, reuse.Burst{Size: 1000, Rounds: 1, Pause: time.Minute, HandlerMS: 500})
+}
+
+func benchmarkSimulation(b *testing.B, schedule reuse.Schedule) {
+	sim, err := lambdasim.New(schedule, lambdasim.Options{})
+	assert.NilError(b, err)
+	var sum reuse.Summary
+	b.ReportAllocs()
+	for b.Loop() {
+		s := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+		if _, err := sim.Run(b.Context(), s.Add); err != nil {
+			b.Fatal(err)
+		}
+		sum = s.Summary()
+	}
+	b.ReportMetric(float64(sum.Requests.Total), "calls")
+	b.ReportMetric(float64(sum.Instances.Count), "envs")
+}
+
+func defaultGaps(tb testing.TB) []time.Duration {
+	var gaps []time.Duration
+	for _, g := range strings.Split(DefaultIdleGaps, ",") {
+		d, err := time.ParseDuration(g)
+		assert.NilError(tb, err)
+		gaps = append(gaps, d)
+	}
+	return gaps
 }

@@ -29,6 +29,35 @@ func TestLiveExperiment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	liveExperiment(t, schedule, "")
+}
+
+// TestLiveIdleExperiment runs the idle-timeout experiment (-reuse.n,
+// -reuse.gaps, -reuse.rounds) against the endpoint.
+func TestLiveIdleExperiment(t *testing.T) {
+	schedule, err := flags.IdleSchedule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveExperiment(t, schedule, "idle")
+}
+
+// TestLiveBurstExperiment runs the burst experiment (-reuse.n,
+// -reuse.rounds, -reuse.pause) against the endpoint.
+func TestLiveBurstExperiment(t *testing.T) {
+	schedule, err := flags.BurstSchedule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveExperiment(t, schedule, "burst")
+}
+
+// liveExperiment runs schedule against the endpoint the environment names,
+// with every guarantee of a live run (one record per call, a crash-safe
+// log, resume, Ctrl-C, redaction, the cost first), and writes the summary,
+// the report and the comparison with a baseline. Files are named for the
+// target, and for the experiment when there is one.
+func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 	plan := schedule.Plan()
 	caller, door, err := live.NewCaller(t.Context(), os.Getenv, plan.HandlerMS)
 	if errors.Is(err, live.ErrNoTarget) {
@@ -39,6 +68,9 @@ func TestLiveExperiment(t *testing.T) {
 	}
 	root := moduleRoot(t)
 	key := live.TargetKey(caller.Describe())
+	if experiment != "" {
+		key += "." + experiment
+	}
 	logPath := flags.Log
 	if logPath == "" {
 		logPath = filepath.Join(root, "out", "live", key+".jsonl")

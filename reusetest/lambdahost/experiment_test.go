@@ -36,16 +36,17 @@ func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
-// experiment runs plan against url and returns the summary, the log's
-// successful calls per log stream and its ok records in seq order, checking
-// every seq has one record.
-func experiment(t *testing.T, kind, url, function string, plan reuse.Plan, opts runner.Options) (reuse.Summary, map[string]int64, []reuse.Record) {
+// experiment runs schedule (a plan, or an experiment's) against url and
+// returns the summary, the log's successful calls per log stream and its ok
+// records in seq order, checking every seq has one record.
+func experiment(t *testing.T, kind, url, function string, schedule reuse.Schedule, opts runner.Options) (reuse.Summary, map[string]int64, []reuse.Record) {
 	t.Helper()
+	plan := schedule.Plan()
 	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
 	assert.NilError(t, err)
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	var out bytes.Buffer
-	sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
+	sum, _, err := (&live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err, out.String())
 
 	f, err := os.Open(logPath)
@@ -132,6 +133,43 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 		}
 	}
 	assert.Check(t, gone > 0, "some environments retired during the run")
+}
+
+// TestBurstAndIdleExperimentsOnTheHost runs both experiments against real
+// probe processes, the idle one at 300 times model speed (a model minute
+// is 0.2 s), and checks them against the host's own counts.
+func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
+	t.Run("burst", func(t *testing.T) {
+		h := startHost(t, Options{})
+		b := reuse.Burst{Size: 6, Rounds: 2, Pause: time.Second, HandlerMS: 200}
+		sum, perStream, _ := experiment(t, "http", h.URL(), "probe", b, runner.Options{})
+		truth := h.Counts()
+		assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
+		assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
+		bursts := sum.Burst.Bursts
+		assert.Check(t, is.Equal(bursts[0].NewEnvironments, truth.Started), "the first burst started every environment")
+		assert.Check(t, is.Equal(bursts[0].Cold, b.Size), "six calls at once: six cold starts")
+		assert.Check(t, is.Equal(bursts[1].NewEnvironments, int64(0)), "a second later, all six are warm")
+		assert.Check(t, is.Equal(bursts[1].Cold, int64(0)))
+		assert.Check(t, is.Equal(sum.Burst.ColdLatencyMS.Count+sum.Burst.WarmLatencyMS.Count, sum.Requests.OK))
+	})
+	t.Run("idle", func(t *testing.T) {
+		// seed-2021 idle timeouts, 5m18s-7m, are 1.06-1.4 s here: a 0.2 s
+		// gap (one model minute) keeps every environment, 2.5 s (12.5) none.
+		h := startHost(t, Options{Scale: 300})
+		idle, err := reuse.NewIdle(3, []time.Duration{200 * time.Millisecond, 2500 * time.Millisecond}, 1, 200, 1, 500*time.Millisecond)
+		assert.NilError(t, err)
+		sum, perStream, _ := experiment(t, "http", h.URL(), "probe", idle, runner.Options{})
+		truth := h.Counts()
+		assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
+		assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
+		pts := sum.Idle.Points
+		assert.Assert(t, is.Len(pts, 2))
+		assert.Check(t, is.Equal(pts[0].Samples, int64(3)))
+		assert.Check(t, is.Equal(pts[0].P, 1.0), "after a model minute all three are warm: %+v", pts[0])
+		assert.Check(t, is.Equal(pts[1].P, 0.0), "after 12.5 model minutes none is: %+v", pts[1])
+		assert.Check(t, truth.Retired[lambdasim.CauseIdle] >= 3, "the host retired them for idleness: %v", truth.Retired)
+	})
 }
 
 // TestExperimentAgainstTheEmulator runs the experiment through the Invoke

@@ -203,6 +203,9 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
 	opts := l.Options
+	if n := atOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
+		opts.MaxInFlight = int(n) // a burst is sent whole, never partly skipped by the caller's own bound
+	}
 	userProgress := opts.Progress
 	opts.Progress = func(p runner.Progress) {
 		writeProgress(l.Out, p, sum.Instances())
@@ -238,6 +241,17 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		return sum.Summary(), res, ff.err()
 	}
 	return sum.Summary(), res, nil
+}
+
+// atOnce is the most calls the schedule makes due at the same instant.
+func atOnce(s reuse.Schedule) int64 {
+	switch x := s.(type) {
+	case reuse.Burst:
+		return x.Size
+	case *reuse.Idle:
+		return x.Size
+	}
+	return 1
 }
 
 // summarizingSink writes each record to the log and to the analysis, and,

@@ -31,7 +31,7 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 	p.Title.Text = "Idle-timeout curve: P(still warm | idle for the gap)"
 	p.X.Label.Text = "idle gap, minutes"
 	p.Y.Label.Text = "share of environments still warm"
-	p.Y.Min, p.Y.Max = 0, 1.05
+	p.Y.Min, p.Y.Max = 0, 1.3 // headroom for the legend
 	var pts plotter.XYs
 	var bars plotter.YErrors
 	for _, pt := range s.Points {

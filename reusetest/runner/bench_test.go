@@ -121,6 +121,73 @@ func BenchmarkRunner(b *testing.B) {
 	}
 }
 
+// burstSink keeps, for each burst, the first and last send stamps and the
+// last answer.
+type burstSink struct {
+	w                   *recordlog.Writer
+	b                   reuse.Burst
+	first, last, answer []time.Time
+	sent                int64
+}
+
+func (s *burstSink) Append(r *reuse.Record) error {
+	if k := s.b.Round(r.Seq); !r.Sent.IsZero() {
+		s.sent++
+		if s.first[k].IsZero() || r.Sent.Before(s.first[k]) {
+			s.first[k] = r.Sent
+		}
+		if r.Sent.After(s.last[k]) {
+			s.last[k] = r.Sent
+		}
+		if r.Done.After(s.answer[k]) {
+			s.answer[k] = r.Done
+		}
+	}
+	return s.w.Append(r)
+}
+
+func (s *burstSink) Sync() error { return s.w.Sync() }
+
+// BenchmarkRunnerBurst sends bursts of 1,000 calls due at the same instant
+// through the HTTP target to the no-op server, and reports how far the
+// runner is from sending a burst as one: the spread of send times within a
+// burst (the scheduler's stamps, as records carry them; worst burst) and the
+// time from the burst's due time to its last answer (worst burst), which
+// includes dialling a connection per call the first time.
+func BenchmarkRunnerBurst(b *testing.B) {
+	srvURL := startNoopServer(b)
+	burst := reuse.Burst{Size: 1000, Rounds: 3, Pause: time.Second}
+	h, err := target.NewHTTP(srvURL+"/", 0, target.HTTPOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.CloseIdleConnections()
+	for b.Loop() {
+		w, _, err := recordlog.Open(filepath.Join(b.TempDir(), "run.jsonl"), burst, "bench", time.Now(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := burst.Rounds
+		sink := &burstSink{w: w, b: burst, first: make([]time.Time, n), last: make([]time.Time, n), answer: make([]time.Time, n)}
+		start := time.Now()
+		if _, err := runner.New(burst, h, sink, runner.Options{MaxInFlight: int(burst.Size)}).Run(b.Context(), 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		var spread, answered time.Duration
+		for k := range n {
+			spread = max(spread, sink.last[k].Sub(sink.first[k]))
+			due := start.Add(burst.Due(k * burst.Size))
+			answered = max(answered, sink.answer[k].Sub(due))
+		}
+		b.ReportMetric(float64(sink.sent)/float64(burst.Size*n)*100, "%sent")
+		b.ReportMetric(float64(spread.Microseconds())/1000, "send-spread-ms")
+		b.ReportMetric(float64(answered.Microseconds())/1000, "all-answered-ms")
+	}
+}
+
 // cpuTime is the CPU time this process has used, user and system: the
 // runner's cost, since the server runs in a process of its own.
 func cpuTime() time.Duration {
