@@ -95,6 +95,7 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 	}
 	fmt.Println()
 	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
+	assert.NilError(t, reuse.WriteExperimentTables(os.Stdout, sum))
 
 	out := flags.Out
 	if out == "" {
