@@ -40,6 +40,29 @@ func TestFlagsRejectBadValues(t *testing.T) {
 	}
 }
 
+func TestExperimentFlagsRejectBadValues(t *testing.T) {
+	_, err := parseFlags(t, "-reuse.n=-3", "-reuse.rounds=-1", "-reuse.pause=10ms", "-reuse.handler=1500us").BurstSchedule()
+	for _, want := range []string{"-reuse.n must be from 1 to 10000, got -3", "-reuse.rounds must be at least 1, got -1",
+		"-reuse.pause must be whole milliseconds, at least 1s, got 10ms", "-reuse.handler 1.5ms is not a whole number"} {
+		assert.Check(t, is.ErrorContains(err, want))
+	}
+	_, err = parseFlags(t, "-reuse.gaps=1m,soon,-5s", "-reuse.n=20000", "-reuse.handler=50ms").IdleSchedule()
+	for _, want := range []string{`-reuse.gaps: "soon" is not a duration`, "-reuse.gaps: -5s must be a positive",
+		"-reuse.n must be from 1 to 10000, got 20000", "-reuse.handler must be at least 100ms"} {
+		assert.Check(t, is.ErrorContains(err, want))
+	}
+	// Defaults that just work, each experiment its own.
+	b, err := parseFlags(t).BurstSchedule()
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(b.Size, int64(DefaultBurstSize)))
+	idle, err := parseFlags(t, "-reuse.n=5").IdleSchedule()
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(idle.Size, int64(5)))
+	assert.Check(t, is.Equal(idle.Rounds, int64(DefaultIdleRounds)))
+	assert.Check(t, is.Len(idle.Gaps, 11))
+	assert.Check(t, parseFlags(t, "-reuse.n=5", "-reuse.gaps=1m").IsDefaultSimulation(), "experiment flags do not touch the seed experiment")
+}
+
 func TestFlagsDefaultIsTheGoldenRun(t *testing.T) {
 	assert.Check(t, parseFlags(t).IsDefaultSimulation())
 	assert.Check(t, parseFlags(t, "-reuse.out=/tmp/x.json").IsDefaultSimulation(), "where the summary goes does not change it")

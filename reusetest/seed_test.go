@@ -68,7 +68,7 @@ func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) 
 		charts = report.NewCollector(summarizer, schedule)
 		emit = charts.Add
 	}
-	_, err = sim.Run(t.Context(), emit)
+	stats, err := sim.Run(t.Context(), emit)
 	assert.NilError(t, err)
 	sum := summarizer.Summary()
 	got, err := reuse.MarshalSummary(sum)
@@ -77,6 +77,10 @@ func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) 
 	fmt.Println()
 	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
 	assert.NilError(t, reuse.WriteExperimentTables(os.Stdout, sum))
+	// What the model did that records cannot show (an environment that
+	// stopped serving may have idled out or reached its maximum lifetime).
+	fmt.Printf("simulated pool: %d environments started (%d proactively); retired for idleness %d, for age %d; %d calls throttled\n",
+		stats.Started, stats.Proactive, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
 	if charts != nil {
 		paths, err := report.Write(reportDir, charts)
 		assert.NilError(t, err)
