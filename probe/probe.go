@@ -23,6 +23,15 @@ import (
 // MaxSleepMS is the longest sleep a call may ask for.
 const MaxSleepMS = 60_000
 
+// A caller may say when it scheduled a call: in the Invoke payload's
+// "scheduled" field or, through a Function URL, in this header (RFC 3339
+// with nanoseconds). The probe ignores it; the project's served pools run
+// their model on these times, so real-time noise cannot sway them.
+const (
+	ScheduledField  = "scheduled"
+	ScheduledHeader = "X-Lambda-Reuse-Scheduled"
+)
+
 // bootIDPath holds the kernel's boot id: the same for every environment on
 // one host (or microVM) until it reboots.
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
@@ -92,6 +101,8 @@ func New(id Identity) *Probe { return &Probe{id: id} }
 // HTTP API v2 or REST (v1) proxy event with ?sleep_ms=500.
 type event struct {
 	SleepMS               json.RawMessage   `json:"sleep_ms"`
+	Scheduled             string            `json:"scheduled"`
+	Headers               map[string]string `json:"headers"`
 	RequestContext        json.RawMessage   `json:"requestContext"`
 	HTTPMethod            string            `json:"httpMethod"`
 	Version               string            `json:"version"`
@@ -112,7 +123,10 @@ var ErrBadInput = errors.New("bad input")
 type Request struct {
 	// SleepMS is the sleep asked for, 0 to MaxSleepMS.
 	SleepMS int64
-	ev      event
+	// Scheduled is when the caller scheduled the call, if it said so
+	// (ScheduledField or ScheduledHeader); zero otherwise.
+	Scheduled time.Time
+	ev        event
 }
 
 // ParseRequest decodes a payload: a direct Invoke payload ({"sleep_ms":
@@ -129,6 +143,13 @@ func ParseRequest(payload []byte) (Request, error) {
 	}
 	ms, err := req.ev.sleepMS()
 	req.SleepMS = ms
+	at := req.ev.Scheduled
+	if v, ok := req.ev.Headers[strings.ToLower(ScheduledHeader)]; ok && req.ev.isHTTP() {
+		at = v
+	}
+	if t, perr := time.Parse(time.RFC3339Nano, at); perr == nil {
+		req.Scheduled = t
+	}
 	return req, err
 }
 

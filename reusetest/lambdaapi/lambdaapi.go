@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,6 +28,18 @@ const (
 // MaxPayload is Lambda's synchronous payload limit, 6 MB, for requests and
 // for the function's answer.
 const MaxPayload = 6 << 20
+
+// ScaleHeader is set on every answer of a served pool whose model clock runs
+// faster than real time: model seconds per real second. A run that sees it
+// summarizes in model time.
+const ScaleHeader = "X-Lambda-Reuse-Scale"
+
+// SetScale marks an answer with the model's time scale (nothing for 1).
+func SetScale(w http.ResponseWriter, scale float64) {
+	if scale > 0 && scale != 1 {
+		w.Header().Set(ScaleHeader, strconv.FormatFloat(scale, 'g', -1, 64))
+	}
+}
 
 // DefaultVersion is the function version a Handler reports when none is set.
 const DefaultVersion = "$LATEST"
@@ -62,6 +75,9 @@ type Handler struct {
 	// NotFound, if set, is called for each Invoke call to an unknown
 	// function or with a method other than POST.
 	NotFound func()
+	// Scale, when not 1, is the model's time scale, sent on every answer
+	// (ScaleHeader).
+	Scale float64
 }
 
 // IsInvoke reports whether r is addressed to the Invoke API.
@@ -69,6 +85,7 @@ func IsInvoke(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Invok
 
 // ServeHTTP answers one call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	SetScale(w, h.Scale)
 	if IsInvoke(r) {
 		h.serveInvoke(w, r)
 		return
@@ -121,14 +138,19 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // FunctionURLEvent is the event a Function URL hands the function for r: an
-// HTTP API payload format 2.0 request with the path and query.
+// HTTP API payload format 2.0 request with the path, the query and the
+// headers (names lower-cased, values joined by commas, as Lambda does).
 func FunctionURLEvent(r *http.Request) []byte {
 	q := map[string]string{}
 	for k, v := range r.URL.Query() {
 		q[k] = strings.Join(v, ",")
 	}
+	hd := map[string]string{}
+	for k, v := range r.Header {
+		hd[strings.ToLower(k)] = strings.Join(v, ",")
+	}
 	ev := events.LambdaFunctionURLRequest{Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
-		QueryStringParameters: q, RequestContext: events.LambdaFunctionURLRequestContext{
+		QueryStringParameters: q, Headers: hd, RequestContext: events.LambdaFunctionURLRequestContext{
 			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path}}}
 	b, _ := json.Marshal(ev) // strings and maps of strings: cannot fail
 	return b

@@ -44,6 +44,10 @@ const (
 	// StopGrace is how long a retired process gets after SIGTERM before
 	// SIGKILL: Lambda's Shutdown phase is 2 s.
 	StopGrace = 2 * time.Second
+	// MaxFaithfulScale is the highest Scale at which the host's decisions,
+	// made in real time, were measured to stay near the model's (README,
+	// "How fast a host may run"); beyond it real-time noise sways them.
+	MaxFaithfulScale = 20
 )
 
 // Options configures a Host. The zero value of each field is its default.
@@ -62,8 +66,9 @@ type Options struct {
 	Model lambdasim.Options
 	// Profile, if set, is a custom model profile used instead of Model.Profile.
 	Profile *lambdasim.Profile
-	// Scale is model seconds per real second (default 1): at 60, a
-	// 100-minute lifetime passes in 100 s.
+	// Scale is model seconds per real second (default 1): at 20, a
+	// 100-minute lifetime passes in 5 minutes. Every answer declares it
+	// (lambdaapi.ScaleHeader). See MaxFaithfulScale.
 	Scale float64
 	// Env adds variables to the processes' environment, which otherwise
 	// holds only the Lambda variables: nothing of the caller's.
@@ -169,7 +174,7 @@ func Start(opts Options) (*Host, error) {
 	}
 	pool.OnRetire(h.onRetire)
 	pool.OnProactiveStart(h.onProactiveStart)
-	h.srv = &http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h}}
+	h.srv = &http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h, Scale: opts.Scale}}
 	go h.srv.Serve(ln)
 	go h.reap()
 	return h, nil

@@ -108,8 +108,10 @@ type Stats struct {
 
 // Pool is the model of one function's environments. It never reads a
 // clock: callers pass the current time, as an offset from the pool's start,
-// and must never pass a time earlier than one passed before. It is not safe
-// for concurrent use.
+// and should not pass a time earlier than one passed before. (A driver
+// whose calls reach it slightly out of order, the served pool, may pass an
+// acquisition time a little earlier than the last: the call is then served
+// from the environments as they are.) It is not safe for concurrent use.
 type Pool struct {
 	profile   Profile
 	placement Placement

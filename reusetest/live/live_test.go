@@ -109,7 +109,7 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			assert.Check(t, is.DeepEqual(res, runner.Result{Scheduled: 600, Next: 600}))
 
 			truth := sim.Counts()
-			perInstance, perSeq, _ := logCounts(t, logPath)
+			perInstance, perSeq, recs := logCounts(t, logPath)
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
 			}
@@ -119,6 +119,12 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			assert.Check(t, is.Equal(int64(sum.Instances.ColdStarts), truth.Pool.Started))
 			assert.Check(t, sum.Instances.Count > 1, "300/s x 5 ms needs more than one environment")
 			assert.Check(t, is.Contains(out, "progress: "))
+			// The endpoint declared its scale: every served record keeps it,
+			// and the summary is in model time.
+			assert.Check(t, is.Equal(sum.TimeScale, 100.0))
+			for _, r := range recs {
+				assert.Assert(t, is.Equal(r.Scale, 100.0), "seq %d", r.Seq)
+			}
 
 			// No secret anywhere: log, output, summary.
 			logBytes, err := os.ReadFile(logPath)

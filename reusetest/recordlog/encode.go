@@ -2,6 +2,7 @@ package recordlog
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -57,6 +58,12 @@ func appendRecord(b []byte, r *reuse.Record) ([]byte, error) {
 			return b, err
 		}
 	}
+	if r.Scale != 0 {
+		b = append(b, `,"scale":`...)
+		if b, err = appendFloat(b, r.Scale); err != nil {
+			return b, err
+		}
+	}
 	if r.ErrorClass != "" {
 		b = append(b, `,"error_class":`...)
 		b = appendString(b, string(r.ErrorClass))
@@ -66,6 +73,27 @@ func appendRecord(b []byte, r *reuse.Record) ([]byte, error) {
 		b = appendString(b, r.Error)
 	}
 	return append(b, '}', '\n'), nil
+}
+
+// appendFloat is encoding/json's float64: the shortest representation, in
+// exponent form below 1e-6 and from 1e21 on, and no NaN or infinity.
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, errors.New("unsupported float value " + strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	abs, format := math.Abs(f), byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9, as encoding/json does
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 // appendTime is time.Time's MarshalJSON: RFC 3339 with nanoseconds, and

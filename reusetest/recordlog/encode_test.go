@@ -34,6 +34,9 @@ func TestAppendRecordIsEncodingJSON(t *testing.T) {
 		"ascii":   {Status: reuse.StatusOK, InstanceID: ascii.String()},
 		"unicode": {Status: reuse.StatusOK, InstanceID: "é€😀\u2028\u2029\ufffd", Error: "bad \xff\xfe utf-8 \xe2\x82"},
 		"offset":  {Scheduled: at.In(time.FixedZone("X", 3600+30*60)), Status: reuse.StatusOK, Invocation: -3},
+		"scaled":  {Status: reuse.StatusOK, Scale: 100},
+		"tiny":    {Status: reuse.StatusOK, Scale: 1e-9},
+		"huge":    {Status: reuse.StatusOK, Scale: -2.5e22},
 	} {
 		want, err := encodingJSON(t, &r)
 		assert.NilError(t, err, name)
@@ -51,15 +54,17 @@ func TestAppendRecordIsEncodingJSON(t *testing.T) {
 // FuzzAppendRecord holds appendRecord to encoding/json for any strings,
 // numbers and times.
 func FuzzAppendRecord(f *testing.F) {
-	f.Add(int64(1), int64(1795700000123456789), int64(2), "ok", "id", "<&>\"\\\n\x00", "\xff\u2028")
-	f.Add(int64(-5), int64(0), int64(0), "", "", "", "")
-	f.Fuzz(func(t *testing.T, seq, unixNano, inv int64, status, id, stream, msg string) {
+	f.Add(int64(1), int64(1795700000123456789), int64(2), "ok", "id", "<&>\"\\\n\x00", "\xff\u2028", 100.0)
+	f.Add(int64(-5), int64(0), int64(0), "", "", "", "", 0.0)
+	f.Add(int64(3), int64(0), int64(0), "", "", "", "", 1.5e-7)
+	f.Fuzz(func(t *testing.T, seq, unixNano, inv int64, status, id, stream, msg string, scale float64) {
 		at := time.Unix(0, unixNano).UTC()
 		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at.Add(time.Duration(inv)), Status: reuse.Status(status),
 			InstanceID: id, Invocation: inv, LogStream: stream, BootID: id + stream, ErrorClass: reuse.ErrorClass(msg), Error: msg}
 		if inv%2 == 0 {
 			r.InitAt = at.Add(-time.Duration(seq))
 		}
+		r.Scale = scale
 		want, werr := encodingJSON(t, &r)
 		got, gerr := appendRecord(nil, &r)
 		if (werr != nil) != (gerr != nil) {

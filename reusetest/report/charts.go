@@ -210,11 +210,14 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 func concurrencyChart(c *Collector, spans []span, end time.Duration) (*plot.Plot, error) {
-	n := int(end / c.width) // whole buckets only: a partial last one would dip
+	// The buckets are real time; spans and end are model time.
+	f := c.sum.TimeFactor()
+	width := time.Duration(float64(c.width) * f)
+	n := int(end / width) // whole buckets only: a partial last one would dip
 	busy, alive := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
 	top := 1.0
 	for b := 0; b < n && b < len(c.busy); b++ {
-		mid := (time.Duration(b) * c.width) + c.width/2
+		mid := (time.Duration(b) * width) + width/2
 		busy = append(busy, plotter.XY{X: mid.Minutes(), Y: c.busy[b] / c.width.Seconds()})
 		count := 0
 		for _, s := range spans {

@@ -76,10 +76,13 @@ type span struct {
 }
 
 // spans returns the environments by first call, as offsets from the run's
-// start, and the end of the run (the last answer).
+// start in model time (real time unless a served pool declared a scale),
+// and the end of the run (the last answer).
 func (c *Collector) spans() (out []span, end time.Duration) {
+	f := c.sum.TimeFactor()
+	model := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
 	for _, e := range c.sum.Environments() {
-		s := span{id: e.ID, first: e.First.Sub(c.t0), last: e.Last.Sub(c.t0), calls: e.Calls, censored: e.Censored}
+		s := span{id: e.ID, first: model(e.First.Sub(c.t0)), last: model(e.Last.Sub(c.t0)), calls: e.Calls, censored: e.Censored}
 		out = append(out, s)
 		end = max(end, s.last)
 	}

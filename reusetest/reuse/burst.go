@@ -86,7 +86,8 @@ type BurstSummary struct {
 	// WarmLatencyMS is the latency of the other served calls.
 	WarmLatencyMS LatencyDist `json:"warm_latency_ms"`
 	// SendSpreadMS is the largest spread of send times within one burst:
-	// how far the caller was from sending a burst as one.
+	// how far the caller was from sending a burst as one (real time, even
+	// under a time scale: it is the caller's).
 	SendSpreadMS float64 `json:"send_spread_ms"`
 }
 
@@ -116,13 +117,13 @@ type LatencyDist struct {
 	Max   float64 `json:"max"`
 }
 
-func latencyDist(ms []float64) LatencyDist {
+func latencyDist(ms []float64, factor float64) LatencyDist {
 	if len(ms) == 0 {
 		return LatencyDist{}
 	}
 	s := slices.Sorted(slices.Values(ms))
-	return LatencyDist{Count: int64(len(s)), P50: round(Percentile(s, 50)), P90: round(Percentile(s, 90)),
-		P99: round(Percentile(s, 99)), Max: round(s[len(s)-1])}
+	return LatencyDist{Count: int64(len(s)), P50: round(Percentile(s, 50) * factor), P90: round(Percentile(s, 90) * factor),
+		P99: round(Percentile(s, 99) * factor), Max: round(s[len(s)-1] * factor)}
 }
 
 // burstAnalysis builds a BurstSummary from records in any order. Memory is
@@ -179,9 +180,11 @@ func (a *burstAnalysis) add(r *Record) {
 	}
 }
 
-func (a *burstAnalysis) summary() *BurstSummary {
-	out := &BurstSummary{Size: a.b.Size, Rounds: a.b.Rounds, PauseSeconds: a.b.Pause.Seconds(),
-		Bursts: make([]BurstRound, len(a.rounds)), ColdLatencyMS: latencyDist(a.cold), WarmLatencyMS: latencyDist(a.warm)}
+// summary is the section, durations in model time (factor: model seconds
+// per real second) except the send spread, which is the caller's own.
+func (a *burstAnalysis) summary(factor float64) *BurstSummary {
+	out := &BurstSummary{Size: a.b.Size, Rounds: a.b.Rounds, PauseSeconds: round(a.b.Pause.Seconds() * factor),
+		Bursts: make([]BurstRound, len(a.rounds)), ColdLatencyMS: latencyDist(a.cold, factor), WarmLatencyMS: latencyDist(a.warm, factor)}
 	for i, st := range a.rounds {
 		out.Bursts[i] = st.BurstRound
 		if !st.firstSent.IsZero() {

@@ -199,6 +199,7 @@ type idleAnalysis struct {
 	s         *Idle
 	trials    []idleTrial
 	throttled int64
+	scale     float64 // the records' time scale, for the proactive rule
 }
 
 type idleTrial struct {
@@ -217,6 +218,9 @@ func newIdleAnalysis(s *Idle) *idleAnalysis {
 }
 
 func (a *idleAnalysis) add(r *Record) {
+	if r.Scale > 0 && a.scale == 0 {
+		a.scale = r.Scale
+	}
 	if r.Seq < 0 || r.Seq >= 2*a.s.Size*a.s.Trials() {
 		return
 	}
@@ -232,14 +236,20 @@ func (a *idleAnalysis) add(r *Record) {
 		}
 		t.warm[r.InstanceID] = true
 	case probe && r.Served():
-		early := !r.InitAt.IsZero() && r.Sent.Sub(r.InitAt) > ProactiveThreshold
+		factor := 1.0
+		if a.scale > 0 {
+			factor = a.scale
+		}
+		early := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
 		t.probe = append(t.probe, probeCall{id: r.InstanceID, proactive: early})
 	case probe:
 		t.probeFail = true
 	}
 }
 
-func (a *idleAnalysis) summary() *IdleSummary {
+// summary is the section, gaps in model time (factor: model seconds per
+// real second).
+func (a *idleAnalysis) summary(factor float64) *IdleSummary {
 	out := &IdleSummary{Size: a.s.Size, Rounds: a.s.Rounds, Throttled: a.throttled}
 	samples := make([]int64, len(a.s.Gaps))
 	warm := make([]int64, len(a.s.Gaps))
@@ -262,7 +272,7 @@ func (a *idleAnalysis) summary() *IdleSummary {
 		}
 	}
 	for g, gap := range a.s.Gaps {
-		pt := IdlePoint{GapMinutes: round(gap.Minutes()), Samples: samples[g], Warm: warm[g]}
+		pt := IdlePoint{GapMinutes: round(gap.Minutes() * factor), Samples: samples[g], Warm: warm[g]}
 		if pt.Samples > 0 {
 			pt.P = round(float64(pt.Warm) / float64(pt.Samples))
 		}

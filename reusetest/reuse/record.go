@@ -64,6 +64,9 @@ type Record struct {
 	// InitAt is when the environment was initialised, by its own clock (the
 	// probe's init_at); zero when it did not say.
 	InitAt time.Time `json:"init_at,omitzero"`
+	// Scale is the time scale the endpoint declared (model seconds per real
+	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
+	Scale float64 `json:"scale,omitempty"`
 	// ErrorClass says why the call failed; empty when it did not.
 	ErrorClass ErrorClass `json:"error_class,omitempty"`
 	// Error is a short, secret-free description of the failure.

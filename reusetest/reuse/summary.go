@@ -53,6 +53,12 @@ type Summary struct {
 	Burst *BurstSummary `json:"burst,omitempty"`
 	// Idle is the idle-timeout experiment's section; absent for other schedules.
 	Idle *IdleSummary `json:"idle,omitempty"`
+	// TimeScale is the time scale a served pool declared (model seconds per
+	// real second); absent for real endpoints and the in-process simulator.
+	// When present, every duration above is in model time (lifetimes, the
+	// censor window, the 2021-method lifetime, latencies, idle gaps); the
+	// plan and the record log keep real times.
+	TimeScale float64 `json:"time_scale,omitempty"`
 }
 
 // Simulator describes the simulated pool that produced a run.
@@ -205,9 +211,9 @@ type instance struct {
 }
 
 // proactive reports an instance initialised more than ProactiveThreshold
-// before its first call was sent.
-func (in *instance) proactive() bool {
-	return in.initAt != 0 && in.first-in.initAt > int64(ProactiveThreshold)
+// (in model time) before its first call was sent.
+func (s *Summarizer) proactive(in *instance) bool {
+	return in.initAt != 0 && float64(in.first-in.initAt)*s.factor() > float64(ProactiveThreshold)
 }
 
 // cold reports an instance first seen at its first invocation, or whose
@@ -233,6 +239,7 @@ type Summarizer struct {
 	simulator *Simulator
 	burst     *burstAnalysis
 	idle      *idleAnalysis
+	scale     float64 // the time scale the records declare; 0 for real time
 
 	total     int64
 	known     [len(statuses)]int64 // counts of the known statuses, by index
@@ -278,6 +285,9 @@ func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer
 // Add accounts for one record. It does not keep r.
 func (s *Summarizer) Add(r *Record) {
 	s.total++
+	if r.Scale > 0 && s.scale == 0 {
+		s.scale = r.Scale
+	}
 	if s.burst != nil {
 		s.burst.add(r)
 	}
@@ -363,7 +373,20 @@ func (s *Summarizer) drained() *Summarizer {
 // within CensorWindow of the run's last answer was still serving at the
 // end, so its measured lifetime is a lower bound.
 func (s *Summarizer) censored(in *instance) bool {
-	return in.last >= s.lastDone-int64(CensorWindow)
+	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.factor())
+}
+
+// TimeFactor is what turns the records' real durations into model time:
+// the time scale a served pool declared, or 1.
+func (s *Summarizer) TimeFactor() float64 { return s.factor() }
+
+// factor turns the records' real durations into model time: the time scale
+// a served pool declared, or 1.
+func (s *Summarizer) factor() float64 {
+	if s.scale > 0 {
+		return s.scale
+	}
+	return 1
 }
 
 // Environment is what the records show of one execution environment.
@@ -394,7 +417,7 @@ func (s *Summarizer) Environments() []Environment {
 	out := make([]Environment, 0, len(d.instances))
 	for id, in := range d.instances {
 		out = append(out, Environment{ID: id, First: time.Unix(0, in.first).UTC(), Last: time.Unix(0, in.last).UTC(),
-			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: in.proactive()})
+			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: d.proactive(in)})
 	}
 	slices.SortFunc(out, func(a, b Environment) int {
 		return cmp.Or(a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
@@ -430,14 +453,14 @@ func (s *Summarizer) build() Summary {
 	lifetimes := make([]float64, 0, len(s.instances))
 	for _, in := range s.instances {
 		calls = append(calls, float64(in.calls))
-		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes())
+		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.factor())
 		if in.cold() {
 			out.Instances.ColdStarts++
 		}
 		if in.initAt != 0 {
 			out.Instances.InitKnown++
 		}
-		if in.proactive() {
+		if s.proactive(in) {
 			out.Instances.Proactive++
 		}
 		if s.censored(in) {
@@ -465,20 +488,29 @@ func (s *Summarizer) build() Summary {
 		out.Concurrency.Mean = round(s.busyNS / float64(span))
 	}
 	out.Concurrency.Max = s.maxConc
-	out.SeedMethod = seedMethod(s.plan, len(calls))
+	out.SeedMethod = seedMethod(s.plan, len(calls), s.scale)
 	if s.burst != nil {
-		out.Burst = s.burst.summary()
+		out.Burst = s.burst.summary(s.factor())
 	}
 	if s.idle != nil {
-		out.Idle = s.idle.summary()
+		out.Idle = s.idle.summary(s.factor())
 	}
+	out.TimeScale = s.scale
 	return out
 }
 
-func seedMethod(p Plan, instances int) SeedMethod {
+// seedMethod is the 2021 estimate. Under a time scale it is in model
+// time: the run's length is scaled, and so is the rate, while the handler is
+// taken as model time, as simlambda treats sleep_ms (lambdahost's real
+// processes sleep real time: against it this estimate is off by the scale,
+// and the measured lifetimes are the figures to read).
+func seedMethod(p Plan, instances int, scale float64) SeedMethod {
 	m := SeedMethod{
 		BusyAtOnce: p.RatePerSec * p.Handler().Seconds(),
 		RunMinutes: p.Duration().Minutes(),
+	}
+	if scale > 0 {
+		m.BusyAtOnce, m.RunMinutes = m.BusyAtOnce/scale, m.RunMinutes*scale
 	}
 	if m.BusyAtOnce > 0 {
 		m.Generations = float64(instances) / m.BusyAtOnce

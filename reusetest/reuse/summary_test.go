@@ -209,3 +209,34 @@ func moduleTestdata(t *testing.T, name string) string {
 	assert.NilError(t, err)
 	return path
 }
+
+// TestScaledRecordsAreSummarizedInModelTime feeds the hand-made run as a
+// served pool at scale 100 would log it: every real duration a hundredth of
+// the model's. The summary gives the model's durations and says the scale.
+func TestScaledRecordsAreSummarizedInModelTime(t *testing.T) {
+	real := summarize(handMade())
+	recs := handMade()
+	for i := range recs {
+		r := &recs[i]
+		shrink := func(at time.Time) time.Time {
+			if at.IsZero() {
+				return at
+			}
+			return t0.Add(at.Sub(t0) / 100)
+		}
+		r.Scheduled, r.Sent, r.Done = shrink(r.Scheduled), shrink(r.Sent), shrink(r.Done)
+		r.Scale = 100
+	}
+	got := summarize(recs)
+	assert.Check(t, is.Equal(got.TimeScale, 100.0))
+	assert.Check(t, is.DeepEqual(got.LifetimeMinutes, real.LifetimeMinutes), "lifetimes and censoring in model time")
+	assert.Check(t, is.DeepEqual(got.Reuse, real.Reuse))
+	assert.Check(t, is.Equal(got.SeedMethod.RunMinutes, 116.667), "the plan's 70 s of real time are 116.7 model minutes")
+	assert.Check(t, is.Equal(real.TimeScale, 0.0), "an unscaled run says nothing")
+	var buf bytes.Buffer
+	assert.NilError(t, WriteTable(&buf, got))
+	assert.Check(t, is.Contains(buf.String(), "time scale: 100 (the endpoint's model runs 100 times real time)"))
+	buf.Reset()
+	assert.NilError(t, WriteTable(&buf, real))
+	assert.Check(t, !strings.Contains(buf.String(), "time scale"))
+}

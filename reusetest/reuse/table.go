@@ -59,6 +59,10 @@ func WriteTable(w io.Writer, s Summary) error {
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed)
 	}
 	fmt.Fprintf(w, "%s\nplan: %s\n", title, s.PlanText())
+	if s.TimeScale > 0 {
+		fmt.Fprintf(w, "time scale: %g (the endpoint's model runs %g times real time): durations below are model time; the log keeps real times\n",
+			s.TimeScale, s.TimeScale)
+	}
 	// The columns widen to the longest value, so any value keeps the table
 	// aligned.
 	ours := make([]string, len(tableRows))
@@ -89,10 +93,14 @@ func WriteTable(w io.Writer, s Summary) error {
 // PlanText describes what ran, for people: a steady plan's calls, rate and
 // handler, or another schedule's own description; and how long it lasts.
 func (s Summary) PlanText() string {
-	if s.Schedule != nil {
-		return fmt.Sprintf("%s (%s)", s.Schedule, HumanDuration(s.Plan.Duration()))
+	length := HumanDuration(s.Plan.Duration())
+	if s.TimeScale > 0 {
+		length += ", " + HumanDuration(time.Duration(float64(s.Plan.Duration())*s.TimeScale)) + " in model time"
 	}
-	return fmt.Sprintf("%d calls at %g/s, handler %d ms (%s)", s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, HumanDuration(s.Plan.Duration()))
+	if s.Schedule != nil {
+		return fmt.Sprintf("%s (%s)", s.Schedule, length)
+	}
+	return fmt.Sprintf("%d calls at %g/s, handler %d ms (%s)", s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, length)
 }
 
 // HumanDuration is d in hours with one decimal from an hour up ("16.7

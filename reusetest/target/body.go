@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -86,6 +88,20 @@ func functionError(body []byte) (string, bool) {
 
 func fail(rec *reuse.Record, st reuse.Status, class reuse.ErrorClass, msg string) {
 	rec.Status, rec.ErrorClass, rec.Error = st, class, msg
+}
+
+// scaleOf reads the time scale a served pool declares (lambdaapi.ScaleHeader);
+// 0 when there is none or it is not a positive number.
+func scaleOf(h http.Header) float64 {
+	v := h.Get(lambdaapi.ScaleHeader)
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
 }
 
 // errTooLarge marks a body over MaxBody.

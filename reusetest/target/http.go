@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/lambda-reuse/lambda-reuse/probe"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -118,6 +119,9 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 			return
 		}
 	}
+	// When the call was scheduled, for a served pool to run its model on
+	// (set after signing: an unsigned header, which SigV4 allows).
+	req.Header[probe.ScheduledHeader] = []string{rec.Scheduled.UTC().Format(time.RFC3339Nano)}
 	resp, err := h.client.Do(req)
 	if err != nil {
 		classify(rec, err)
@@ -129,6 +133,7 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 		classify(rec, err)
 		return
 	}
+	rec.Scale = scaleOf(resp.Header)
 	if resp.StatusCode != http.StatusOK {
 		classifyStatus(rec, resp.StatusCode)
 		return

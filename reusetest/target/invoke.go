@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go/logging"
+	"github.com/lambda-reuse/lambda-reuse/probe"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -21,7 +24,7 @@ type Invoke struct {
 	client    *lambda.Client
 	function  string
 	qualifier *string
-	payload   []byte
+	payload   []byte // {"sleep_ms":N,"scheduled":" : each call appends its time
 }
 
 // NewInvoke returns a target for function (a name or ARN) and an optional
@@ -42,7 +45,7 @@ func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*In
 		o.Logger = logging.Nop{} // failures are in the records; no per-call warnings
 		o.HTTPClient = &http.Client{Transport: cappedTransport{transport}}
 	})
-	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d}`, handlerMS)}
+	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, handlerMS, probe.ScheduledField)}
 	if qualifier != "" {
 		inv.qualifier = aws.String(qualifier)
 	}
@@ -60,11 +63,17 @@ func (inv *Invoke) Describe() string {
 
 // Call invokes the function once and fills rec.
 func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
-	out, err := inv.client.Invoke(ctx, &lambda.InvokeInput{
+	// The payload says when the call was scheduled: a served pool runs its
+	// model on it. The transport notes the time scale the answer declares.
+	payload := rec.Scheduled.UTC().AppendFormat(slices.Clip(inv.payload), time.RFC3339Nano)
+	payload = append(payload, '"', '}')
+	var scale float64
+	out, err := inv.client.Invoke(context.WithValue(ctx, scaleKey{}, &scale), &lambda.InvokeInput{
 		FunctionName: aws.String(inv.function),
 		Qualifier:    inv.qualifier,
-		Payload:      inv.payload,
+		Payload:      payload,
 	})
+	rec.Scale = scale
 	if err != nil {
 		classifyInvoke(rec, err)
 		return
@@ -112,10 +121,17 @@ func apiErrorCode(err error) string {
 // an error, so the SDK never holds a larger payload.
 type cappedTransport struct{ next http.RoundTripper }
 
+// scaleKey keys, in a call's context, where the transport notes the time
+// scale its answer declares.
+type scaleKey struct{}
+
 func (c cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
+	}
+	if scale, ok := req.Context().Value(scaleKey{}).(*float64); ok {
+		*scale = scaleOf(resp.Header)
 	}
 	resp.Body = &cappedBody{ReadCloser: resp.Body, left: MaxBody}
 	return resp, nil

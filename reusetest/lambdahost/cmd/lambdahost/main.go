@@ -3,9 +3,9 @@
 // serves it on a loopback address as a Function URL and as the Invoke API:
 //
 //	GOOS=linux CGO_ENABLED=0 go build -tags lambda.norpc -o /tmp/bootstrap ./probe/cmd/bootstrap
-//	go run ./reusetest/lambdahost/cmd/lambdahost -bootstrap /tmp/bootstrap -scale 60
+//	go run ./reusetest/lambdahost/cmd/lambdahost -bootstrap /tmp/bootstrap -scale 20
 //	LAMBDA_REUSE_URL=http://127.0.0.1:9001/ go test -tags=integration ./reusetest \
-//	    -run TestLiveExperiment -v -reuse.calls=6000 -reuse.rate=20 -reuse.handler=50ms
+//	    -run TestLiveExperiment -v -reuse.calls=12000 -reuse.rate=20 -reuse.handler=50ms
 package main
 
 import (
@@ -40,6 +40,10 @@ func main() {
 	flag.Parse()
 	if *verbose {
 		opts.Output = os.Stderr
+	}
+	if opts.Scale > lambdahost.MaxFaithfulScale {
+		fmt.Fprintf(os.Stderr, "lambdahost: warning: at -scale %g real-time noise sways the pool's decisions: measured against the simulator, instance counts stay within about 25%% only up to -scale %g (README, \"How fast a host may run\")\n",
+			opts.Scale, float64(lambdahost.MaxFaithfulScale))
 	}
 	h, err := lambdahost.Start(opts)
 	if err != nil {

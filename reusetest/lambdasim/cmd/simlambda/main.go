@@ -4,7 +4,10 @@
 //
 //	go run ./reusetest/lambdasim/cmd/simlambda -addr 127.0.0.1:9000 -scale 100
 //	LAMBDA_REUSE_URL=http://127.0.0.1:9000/ go test -tags=integration ./reusetest \
-//	    -run TestLiveExperiment -v -reuse.calls=3000 -reuse.rate=100
+//	    -run TestLiveExperiment -v -reuse.calls=120000 -reuse.rate=1000
+//
+// Every answer carries X-Lambda-Reuse-Scale, so the run summarizes in model
+// time; the model runs on the times the caller scheduled its calls.
 package main
 
 import (
@@ -22,7 +25,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address (keep it on loopback)")
 	var opts lambdasim.ServerOptions
-	flag.Float64Var(&opts.Scale, "scale", 1, "virtual seconds per real second")
+	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (up to 1000 agrees with the in-process simulator while the caller keeps up)")
 	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
 	flag.StringVar(&opts.Placement, "placement", string(lambdasim.DefaultPlacement), "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
 	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
