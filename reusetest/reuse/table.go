@@ -95,7 +95,8 @@ func WriteTable(w io.Writer, s Summary) error {
 func (s Summary) PlanText() string {
 	length := HumanDuration(s.Plan.Duration())
 	if s.TimeScale > 0 {
-		length += ", " + HumanDuration(time.Duration(float64(s.Plan.Duration())*s.TimeScale)) + " in model time"
+		length += fmt.Sprintf(", in model time %s at %.4g calls/s", HumanDuration(time.Duration(float64(s.Plan.Duration())*s.TimeScale)),
+			s.Plan.RatePerSec/s.TimeScale)
 	}
 	if s.Schedule != nil {
 		return fmt.Sprintf("%s (%s)", s.Schedule, length)
