@@ -237,7 +237,7 @@ func (s *Server) step(req probe.Request) callStep {
 // it was scheduled waits before the model takes it: long enough for the
 // calls scheduled before it to have arrived, so the model takes calls in
 // schedule order. It adds as much real latency to such a call.
-const ReorderWindow = 20 * time.Millisecond
+const ReorderWindow = 100 * time.Millisecond
 
 // waiting is a call queued for the model.
 type waiting struct {
