@@ -5,6 +5,10 @@
 // handles signals (the first drains, the second cancels). It also prints what
 // a run will cost before it starts.
 //
+// Its files follow its jobs: caller.go (the target the environment names),
+// live.go (a run: log, resume, analysis), failfast.go, signals.go and
+// cost.go.
+//
 // TestLiveExperiment in package reusetest wires flags and environment to it;
 // this package's own tests run it end to end against the simulated endpoint
 // on 127.0.0.1.

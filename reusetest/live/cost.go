@@ -1,0 +1,45 @@
+package live
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// Prices, US East (N. Virginia) list prices (README, Sources [S10], read
+// 2026): requests $0.20 per million;
+// duration per GB-second $0.0000166667 (x86) or $0.0000133334 (arm64);
+// API Gateway HTTP API $1.00 per million. Free tier, the Init phase and
+// CloudWatch Logs are not counted.
+const (
+	PricePerRequest      = 0.20 / 1e6
+	PricePerGBSecondX86  = 0.0000166667
+	PricePerGBSecondArm  = 0.0000133334
+	PricePerAPIGWRequest = 1.00 / 1e6
+	PricesAsOf           = "2026 (README, Sources [S10])"
+	DefaultProbeMemoryMB = 128
+)
+
+// EstimateCost is the list-price cost of plan against a probe of memoryMB
+// on arm64 (the deploy default) and x86, through the given front door.
+func EstimateCost(plan reuse.Plan, memoryMB int, door FrontDoor) (arm, x86 float64) {
+	calls := float64(plan.Calls)
+	gbSeconds := calls * plan.Handler().Seconds() * float64(memoryMB) / 1024
+	base := calls * PricePerRequest
+	if door == FrontDoorAPIGateway {
+		base += calls * PricePerAPIGWRequest
+	}
+	return base + gbSeconds*PricePerGBSecondArm, base + gbSeconds*PricePerGBSecondX86
+}
+
+// WriteCostEstimate prints the cost estimate line.
+func WriteCostEstimate(w io.Writer, plan reuse.Plan, door FrontDoor) {
+	arm, x86 := EstimateCost(plan, DefaultProbeMemoryMB, door)
+	via := "Invoke API or Function URL (no front-door charge)"
+	if door == FrontDoorAPIGateway {
+		via = "API Gateway HTTP API ($1.00 per million)"
+	}
+	fmt.Fprintf(w, "estimated cost at list prices of %s: $%.2f on arm64, $%.2f on x86, %d MB, via %s; free tier, Init billing and logs not counted\n",
+		PricesAsOf, arm, x86, DefaultProbeMemoryMB, via)
+}
