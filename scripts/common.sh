@@ -68,4 +68,10 @@ parse_args() {
   case "$MEMORY" in ''|*[!0-9]*) die "--memory must be a whole number of MB, got $MEMORY" ;; esac
   if [ "$MEMORY" -lt 128 ] || [ "$MEMORY" -gt 10240 ]; then die "--memory must be 128 to 10240 MB, got $MEMORY"; fi
   ROLE=$NAME-role
+  LOG_GROUP=/aws/lambda/$NAME
 }
+
+# LOG_RETENTION_DAYS keeps a run's CloudWatch logs for a week: long enough
+# to look into last night's run, short enough that nightly runs do not pile
+# up logs (the run's records and summary are the project's own record).
+LOG_RETENTION_DAYS=7

@@ -56,6 +56,16 @@ else
   aws_call lambda wait function-active-v2 --function-name "$NAME"
 fi
 
+echo "== log group $LOG_GROUP (retention $LOG_RETENTION_DAYS days)"
+# Created here, not on the first call, so that it has a retention: a seed
+# run writes about 1.8 million log lines (START, END, REPORT per call), and
+# a group Lambda creates itself keeps them forever. Teardown removes it.
+if [ "$(aws_call logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
+      --query "logGroups[?logGroupName=='$LOG_GROUP'] | length(@)" --output text)" != 1 ]; then
+  aws_call logs create-log-group --log-group-name "$LOG_GROUP"
+fi
+aws_call logs put-retention-policy --log-group-name "$LOG_GROUP" --retention-in-days "$LOG_RETENTION_DAYS"
+
 echo "== function URL (AWS_IAM)"
 if aws_exists lambda get-function-url-config --function-name "$NAME"; then
   URL=$(aws_call lambda get-function-url-config --function-name "$NAME" --query FunctionUrl --output text)

@@ -19,13 +19,22 @@ const fakeAWS = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_AWS_LOG"
 s=$FAKE_AWS_STATE
 exists() { [ -e "$s/$1" ] || { echo "An error occurred (ResourceNotFoundException)" >&2; exit 254; }; }
+count() { if [ -e "$s/$1" ]; then echo 1; else echo 0; fi; }
+if [ -n "$FAKE_AWS_FAIL" ] && [ "$1 $2" = "$FAKE_AWS_FAIL" ]; then echo "An error occurred (ServiceException)" >&2; exit 254; fi
 case "$1 $2" in
   "--version ") echo "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.debian.12" ;;
   "sts get-caller-identity") [ -n "$FAKE_AWS_NO_CREDS" ] && exit 253; echo 123456789012 ;;
   "configure get") echo "$FAKE_AWS_PROFILE_REGION" ;;
   "iam get-role") exists role ;;
   "iam create-role") touch "$s/role" ;;
-  "iam delete-role") rm "$s/role" ;;
+  "iam attach-role-policy") exists role; touch "$s/policy" ;;
+  "iam list-attached-role-policies") exists role; count policy ;;
+  "iam detach-role-policy") rm "$s/policy" ;;
+  "iam delete-role") [ -e "$s/policy" ] && { echo "An error occurred (DeleteConflict)" >&2; exit 254; }; rm "$s/role" ;;
+  "logs describe-log-groups") count loggroup ;;
+  "logs create-log-group") touch "$s/loggroup" ;;
+  "logs put-retention-policy") exists loggroup; echo "$*" > "$s/loggroup" ;;
+  "logs delete-log-group") rm "$s/loggroup" ;;
   "lambda get-function") exists function ;;
   "lambda create-function") touch "$s/function" ;;
   "lambda delete-function") rm "$s/function" ;;
@@ -92,8 +101,13 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"sts get-caller-identity",
 		"iam get-role", "iam create-role", "iam attach-role-policy", "iam wait",
 		"lambda get-function", "lambda create-function", "lambda wait",
+		"logs describe-log-groups", "logs create-log-group", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda create-function-url-config",
 	}))
+	assert.Check(t, is.DeepEqual(stateOf(t, f), []string{"function", "loggroup", "policy", "role", "url"}))
+	retention, err := os.ReadFile(filepath.Join(f.state, "loggroup"))
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(retention), "--log-group-name /aws/lambda/lambda-reuse-probe --retention-in-days 7"))
 	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL=https://abc123.lambda-url.eu-west-1.on.aws/"))
 	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_AUTH=iam"))
 	assert.Check(t, is.Contains(out, "$0.62 on arm64"))
@@ -109,6 +123,7 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"sts get-caller-identity",
 		"iam get-role",
 		"lambda get-function", "lambda update-function-code", "lambda wait", "lambda update-function-configuration", "lambda wait",
+		"logs describe-log-groups", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda get-function-url-config",
 	}))
 	raw, err = os.ReadFile(f.log)
@@ -122,16 +137,44 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"sts get-caller-identity",
 		"lambda get-function-url-config", "lambda delete-function-url-config",
 		"lambda get-function", "lambda delete-function",
-		"iam get-role", "iam detach-role-policy", "iam delete-role",
+		"logs describe-log-groups", "logs delete-log-group",
+		"iam get-role", "iam list-attached-role-policies", "iam detach-role-policy", "iam delete-role",
 	}))
-	entries, err := os.ReadDir(f.state)
-	assert.NilError(t, err)
-	assert.Check(t, is.Len(entries, 0), "teardown removed everything deploy created")
+	assert.Check(t, is.Len(stateOf(t, f), 0), "teardown removed everything deploy created")
 
 	// Teardown of nothing is fine.
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
-	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function-url-config", "lambda get-function", "iam get-role"}))
+	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function-url-config", "lambda get-function",
+		"logs describe-log-groups", "iam get-role"}))
+}
+
+// stateOf lists what exists in the fake account.
+func stateOf(t *testing.T, f *fake) []string {
+	t.Helper()
+	entries, err := os.ReadDir(f.state)
+	assert.NilError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestTeardownCleansUpAfterAFailedDeploy fails a deploy at each of its
+// creating calls in turn: whatever it had created by then, teardown removes.
+func TestTeardownCleansUpAfterAFailedDeploy(t *testing.T) {
+	for _, failAt := range []string{"iam attach-role-policy", "lambda create-function", "logs put-retention-policy", "lambda create-function-url-config"} {
+		t.Run(failAt, func(t *testing.T) {
+			f := newFake(t)
+			out, _, err := f.run(t, append([]string{"FAKE_AWS_FAIL=" + failAt}, region...), "deploy.sh")
+			assert.Check(t, err != nil, "the deploy failed:\n%s", out)
+			assert.Check(t, len(stateOf(t, f)) > 0, "it had created something")
+			out, _, err = f.run(t, region, "teardown.sh")
+			assert.NilError(t, err, out)
+			assert.Check(t, is.Len(stateOf(t, f), 0), "teardown removed everything the failed deploy created")
+		})
+	}
 }
 
 func TestDryRunCallsNothing(t *testing.T) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Remove everything scripts/deploy.sh created: the Function URL, the
-# function, and the execution role. Missing pieces are skipped.
+# function, its log group, and the execution role with its policy
+# attachment. Missing pieces are skipped, so it cleans up after a deploy or
+# a run that failed half-way too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/common.sh
@@ -24,9 +26,16 @@ fi
 if aws_exists lambda get-function --function-name "$NAME"; then
   aws_call lambda delete-function --function-name "$NAME"
 fi
+if [ "$(aws_call logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
+      --query "logGroups[?logGroupName=='$LOG_GROUP'] | length(@)" --output text)" = 1 ]; then
+  aws_call logs delete-log-group --log-group-name "$LOG_GROUP"
+fi
 if aws_exists iam get-role --role-name "$ROLE"; then
-  aws_call iam detach-role-policy --role-name "$ROLE" \
-    --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+  if [ "$(aws_call iam list-attached-role-policies --role-name "$ROLE" \
+        --query "AttachedPolicies[?PolicyName=='AWSLambdaBasicExecutionRole'] | length(@)" --output text)" = 1 ]; then
+    aws_call iam detach-role-policy --role-name "$ROLE" \
+      --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+  fi
   aws_call iam delete-role --role-name "$ROLE"
 fi
-if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed"; else echo "removed $NAME and $ROLE (whatever of them existed) in $REGION"; fi
+if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed"; else echo "removed $NAME, its URL, its log group $LOG_GROUP and $ROLE (whatever of them existed) in $REGION"; fi
