@@ -341,3 +341,29 @@ func TestLiveStopsByItsDeadline(t *testing.T) {
 	assert.Check(t, is.Equal(sum.Requests.Total, res.Next), "every scheduled call recorded")
 	assert.Check(t, is.Contains(out.String(), "stopping before the test deadline; rerun with the same flags to resume"))
 }
+
+// TestLiveRunsAPoissonSchedule runs Poisson arrivals live, with the report's
+// collector as the analysis: the scheduler and the writer both ask the
+// schedule for due times (go test -race checks they may), and every call
+// has one record.
+func TestLiveRunsAPoissonSchedule(t *testing.T) {
+	_, url := startSim(t, lambdasim.Faults{})
+	sched := reuse.NewPoisson(reuse.Plan{Calls: 300, RatePerSec: 300, HandlerMS: 100}, 7)
+	caller, _, err := NewCaller(t.Context(), urlEnv(url+"/"), 100)
+	assert.NilError(t, err)
+	charts := report.NewCollector(reuse.NewSummarizer(sched, caller.Describe(), nil), sched)
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	sum, _, err := (&Live{Schedule: sched, Caller: caller, LogPath: logPath, Out: io.Discard, Analysis: charts}).Run(t.Context(), nil)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(sum.Requests.Total, int64(300)))
+	assert.Assert(t, sum.Schedule != nil)
+	assert.Check(t, is.Equal(sum.Schedule.Kind, reuse.KindPoisson))
+	_, perSeq, recs := logCounts(t, logPath)
+	for seq, n := range perSeq {
+		assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+	}
+	first := recs[0].Scheduled.Add(-sched.Due(recs[0].Seq))
+	for _, r := range recs {
+		assert.Check(t, r.Scheduled.Equal(first.Add(sched.Due(r.Seq))), "seq %d due on the Poisson schedule", r.Seq)
+	}
+}

@@ -199,7 +199,6 @@ type idleAnalysis struct {
 	s         *Idle
 	trials    []idleTrial
 	throttled int64
-	scale     float64 // the records' time scale, for the proactive rule
 }
 
 type idleTrial struct {
@@ -217,10 +216,9 @@ func newIdleAnalysis(s *Idle) *idleAnalysis {
 	return &idleAnalysis{s: s, trials: make([]idleTrial, s.Trials())}
 }
 
-func (a *idleAnalysis) add(r *Record) {
-	if r.Scale > 0 && a.scale == 0 {
-		a.scale = r.Scale
-	}
+// add accounts for r; factor turns real durations into model time (see
+// Summarizer.TimeFactor), for the proactive rule.
+func (a *idleAnalysis) add(r *Record, factor float64) {
 	if r.Seq < 0 || r.Seq >= 2*a.s.Size*a.s.Trials() {
 		return
 	}
@@ -236,10 +234,6 @@ func (a *idleAnalysis) add(r *Record) {
 		}
 		t.warm[r.InstanceID] = true
 	case probe && r.Served():
-		factor := 1.0
-		if a.scale > 0 {
-			factor = a.scale
-		}
 		early := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
 		t.probe = append(t.probe, probeCall{id: r.InstanceID, proactive: early})
 	case probe:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -142,10 +143,11 @@ func (p Plan) Spec() ScheduleSpec {
 // of a fixed interval: call 0 at 0, call i after i seeded gaps. Each gap is
 // a function of the seed and its index alone, so Due is indexable; it walks
 // from the last seq asked for, which makes asking in order O(1) per call.
-// Not safe for concurrent use.
+// Safe for concurrent use (a live run's scheduler and its report both ask).
 type Poisson struct {
 	plan Plan
 	seed uint64
+	mu   sync.Mutex
 	// The last answer: due time (seconds) of call seq.
 	seq int64
 	at  float64
@@ -172,6 +174,8 @@ func (p *Poisson) Validate() error { return p.plan.Validate() }
 
 // Due is when call seq is due.
 func (p *Poisson) Due(seq int64) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if seq < p.seq {
 		p.seq, p.at = 0, 0
 	}

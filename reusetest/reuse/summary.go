@@ -292,7 +292,7 @@ func (s *Summarizer) Add(r *Record) {
 		s.burst.add(r)
 	}
 	if s.idle != nil {
-		s.idle.add(r)
+		s.idle.add(r, s.factor())
 	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
