@@ -76,7 +76,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.Float64Var(&f.Rate, "reuse.rate", d.Rate, "open-loop call rate, calls per second")
 	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms)")
 	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
-	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", "))
+	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (README: profile files)")
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
@@ -261,7 +261,7 @@ func ModuleRoot(dir string) (string, error) {
 // -reuse.out is not given: a file under out/ named for the experiment and
 // the model.
 func DefaultExperimentOut(root, experiment string, f Flags) string {
-	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, f.Profile, f.Placement, f.Seed))
+	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, profileTag(f.Profile), f.Placement, f.Seed))
 }
 
 // DefaultSimOut is where a simulated summary goes when -reuse.out is not
@@ -269,7 +269,13 @@ func DefaultExperimentOut(root, experiment string, f Flags) string {
 // run so that what-ifs do not overwrite each other.
 func DefaultSimOut(root string, f Flags) string {
 	name := fmt.Sprintf("sim-%s-%s-%s-seed%d-%dcalls-%srps-%dms.json",
-		f.Profile, f.Placement, f.Arrivals, f.Seed, f.Calls,
+		profileTag(f.Profile), f.Placement, f.Arrivals, f.Seed, f.Calls,
 		strconv.FormatFloat(f.Rate, 'g', -1, 64), f.Handler.Milliseconds())
 	return filepath.Join(root, "out", name)
+}
+
+// profileTag names a profile in file names: a built-in's name, or a profile
+// file's name without its folder and extension.
+func profileTag(profile string) string {
+	return strings.TrimSuffix(filepath.Base(profile), ".json")
 }

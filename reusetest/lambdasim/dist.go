@@ -3,6 +3,7 @@ package lambdasim
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -13,13 +14,32 @@ const (
 	kindUniform
 	kindNormal
 	kindExponential
+	kindLogNormal
+	kindEmpirical
 )
 
 // Dist is a distribution of durations. The zero value is always 0.
 type Dist struct {
-	kind distKind
-	a, b time.Duration
+	kind  distKind
+	a, b  time.Duration
+	sigma float64    // lognormal
+	cdf   []CDFPoint // empirical
 }
+
+// CDFPoint is one point of an empirical distribution: P(X <= At) = P.
+type CDFPoint struct {
+	At time.Duration
+	P  float64
+}
+
+// LogNormal is lognormal with the given median and sigma (of the log).
+func LogNormal(median time.Duration, sigma float64) Dist {
+	return Dist{kind: kindLogNormal, a: median, sigma: sigma}
+}
+
+// Empirical follows the CDF through points (At increasing, P not
+// decreasing, the last P 1), linearly between them.
+func Empirical(points []CDFPoint) Dist { return Dist{kind: kindEmpirical, cdf: points} }
 
 // Fixed is always d.
 func Fixed(d time.Duration) Dist { return Dist{kind: kindFixed, a: d} }
@@ -42,9 +62,34 @@ func (d Dist) Sample(r *Rand) time.Duration {
 		return max(0, d.a+time.Duration(r.NormFloat64()*float64(d.b)))
 	case kindExponential:
 		return time.Duration(r.ExpFloat64() * float64(d.a))
+	case kindLogNormal:
+		return time.Duration(float64(d.a) * math.Exp(d.sigma*r.NormFloat64()))
+	case kindEmpirical:
+		return d.inverse(r.Float64())
 	default:
 		return d.a
 	}
+}
+
+// inverse is the empirical CDF's inverse at u, interpolated linearly.
+func (d Dist) inverse(u float64) time.Duration {
+	pts := d.cdf
+	if len(pts) == 0 {
+		return 0
+	}
+	if u <= pts[0].P {
+		return pts[0].At
+	}
+	for i := 1; i < len(pts); i++ {
+		lo, hi := pts[i-1], pts[i]
+		if u <= hi.P {
+			if hi.P == lo.P {
+				return hi.At
+			}
+			return lo.At + time.Duration((u-lo.P)/(hi.P-lo.P)*float64(hi.At-lo.At))
+		}
+	}
+	return pts[len(pts)-1].At
 }
 
 // Mean is the distribution's mean (ignoring the clamp of Normal at 0).
@@ -64,6 +109,14 @@ func (d Dist) String() string {
 		return fmt.Sprintf("normal(mean %v, sd %v)", d.a, d.b)
 	case kindExponential:
 		return fmt.Sprintf("exponential(mean %v)", d.a)
+	case kindLogNormal:
+		return fmt.Sprintf("lognormal(median %v, sigma %g)", d.a, d.sigma)
+	case kindEmpirical:
+		parts := make([]string, len(d.cdf))
+		for i, p := range d.cdf {
+			parts[i] = fmt.Sprintf("%v:%g", p.At, p.P)
+		}
+		return "empirical(" + strings.Join(parts, " ") + ")"
 	default:
 		return fmt.Sprintf("fixed(%v)", d.a)
 	}

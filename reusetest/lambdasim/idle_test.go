@@ -21,7 +21,7 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 		survival func(time.Duration) float64
 		gaps     []time.Duration
 	}{
-		{"uniform 5m18s-7m (seed-2021)", idleTimeout2021, func(d time.Duration) float64 {
+		{"uniform 5m18s-7m (seed-2021)", Uniform(5*time.Minute+18*time.Second, 7*time.Minute), func(d time.Duration) float64 {
 			lo, hi := 5*time.Minute+18*time.Second, 7*time.Minute
 			return math.Min(1, math.Max(0, float64(hi-d)/float64(hi-lo)))
 		}, []time.Duration{4 * time.Minute, 5*time.Minute + 30*time.Second, 6 * time.Minute, 6*time.Minute + 30*time.Second, 8 * time.Minute}},

@@ -67,54 +67,9 @@ const (
 // ScalingRate environments every 10 seconds per function [S3].
 const ScalingWindow = 10 * time.Second
 
-// idleTimeout2021: Shilkov's January 2021 measurements [S4] put P(cold) at 0.003
-// after 5 minutes idle, 0.41 after 6 and 1.0 after 7. A uniform draw between
-// 5m18s and 7m matches those three points (0 at 5m, 0.41 at 6m, 1 at 7m).
-var idleTimeout2021 = Uniform(5*time.Minute+18*time.Second, 7*time.Minute)
-
-var profiles = []Profile{
-	{
-		Name:        ProfileSeed2021,
-		IdleTimeout: idleTimeout2021,
-		// Fitted by this project to the 2021 table [S1] (72 instances, median
-		// reuse 10,911 calls): about 6 environments share 10 calls/s, so a
-		// median environment serving 10,911 calls lived about 109 minutes.
-		// AWS says only "every few hours" [S2]. See TestSeed2021Calibration.
-		MaxLifetime: Uniform(100*time.Minute, 120*time.Minute),
-		// Shilkov, January 2021 [S4]: Python cold start median 215 ms (the
-		// 2021 probe was Python); memory size made no difference.
-		InitLatency: Fixed(215 * time.Millisecond),
-		// Assumption, not sourced: a few milliseconds of platform overhead.
-		WarmOverhead: Uniform(time.Millisecond, 5*time.Millisecond),
-		// Assumption, not sourced: client to API Gateway, one way.
-		FrontDoorLatency: Uniform(10*time.Millisecond, 40*time.Millisecond),
-		ConcurrencyLimit: DefaultConcurrencyLimit,
-		ScalingRate:      DefaultScalingRate,
-	},
-	{
-		Name: ProfileGo2026,
-		// The newest public measurement found is still Shilkov's from 2021
-		// [S4]; uncertain whether it holds today.
-		IdleTimeout: idleTimeout2021,
-		// AWS: environments are terminated "every few hours" [S2]; one public
-		// write-up says about every two hours (summary only, uncertain).
-		MaxLifetime: Uniform(105*time.Minute, 135*time.Minute),
-		// maxday/lambda-perf daily runs, 2026 [S7]: Go on provided.al2023,
-		// 128 MB, Init Duration about 41-50 ms.
-		InitLatency:      Uniform(41*time.Millisecond, 50*time.Millisecond),
-		WarmOverhead:     Uniform(time.Millisecond, 5*time.Millisecond),     // assumption, as above
-		FrontDoorLatency: Uniform(10*time.Millisecond, 40*time.Millisecond), // assumption, as above
-		ConcurrencyLimit: DefaultConcurrencyLimit,
-		ScalingRate:      DefaultScalingRate,
-		// Stuyvenberg, 2023 [S8]: 50-85% of inits were proactive at high
-		// request rates, 65% in one run; under steady load nearly every init
-		// replaces a retiring environment, so 65% of replacements.
-		ProactiveShare: 0.65,
-		// Assumption, not sourced: how far ahead is not published; more than
-		// the 10 s by which [S8] tells a proactive init from an on-demand one.
-		ProactiveLead: Uniform(10*time.Second, time.Minute),
-	},
-}
+// profiles are the built-in profiles, from the embedded files
+// profiles/*.json (each value's source is written beside it there).
+var profiles = builtins
 
 // ProfileNames lists the known profiles.
 func ProfileNames() []string {
@@ -125,16 +80,21 @@ func ProfileNames() []string {
 	return names
 }
 
-// LookupProfile returns the named profile; "" names DefaultProfile.
+// LookupProfile returns the built-in profile of that name, or the profile
+// in the file at that path (a name with a slash or ending in .json); ""
+// names DefaultProfile.
 func LookupProfile(name string) (Profile, error) {
 	if name == "" {
 		name = DefaultProfile
 	}
 	i := slices.IndexFunc(profiles, func(p Profile) bool { return p.Name == name })
-	if i < 0 {
-		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	if i >= 0 {
+		return profiles[i], nil
 	}
-	return profiles[i], nil
+	if strings.Contains(name, "/") || strings.HasSuffix(name, ".json") {
+		return ReadProfile(name)
+	}
+	return Profile{}, fmt.Errorf("unknown profile %q (known: %s, or a profile file's path)", name, strings.Join(ProfileNames(), ", "))
 }
 
 // Validate reports a profile the model cannot run.

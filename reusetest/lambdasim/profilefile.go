@@ -1,0 +1,232 @@
+package lambdasim
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"time"
+)
+
+// ProfileSchema names the profile file format.
+const ProfileSchema = "lambda-reuse/profile/v1"
+
+// A profile file is JSON: the schema, a name, and every parameter with the
+// source it comes from. A duration parameter is a distribution:
+//
+//	{"dist": "fixed", "value": "215ms"}
+//	{"dist": "uniform", "min": "5m18s", "max": "7m"}
+//	{"dist": "normal", "mean": "2s", "sd": "300ms"}        (clamped at 0)
+//	{"dist": "exponential", "mean": "5m"}
+//	{"dist": "lognormal", "median": "1s", "sigma": 0.5}
+//	{"dist": "empirical", "cdf": [{"at": "5m", "p": 0}, {"at": "6m", "p": 0.4}, {"at": "7m", "p": 1}]}
+//
+// each with a "source" text. See profiles/*.json for the built-in ones.
+type profileFile struct {
+	Schema           string     `json:"schema"`
+	Name             string     `json:"name"`
+	Description      string     `json:"description,omitempty"`
+	IdleTimeout      *distFile  `json:"idle_timeout"`
+	MaxLifetime      *distFile  `json:"max_lifetime"`
+	InitLatency      *distFile  `json:"init_latency"`
+	WarmOverhead     *distFile  `json:"warm_overhead"`
+	FrontDoorLatency *distFile  `json:"front_door_latency"`
+	ConcurrencyLimit *countFile `json:"concurrency_limit"`
+	ScalingRate      *countFile `json:"scaling_rate"`
+	Proactive        *struct {
+		Share  float64   `json:"share"`
+		Lead   *distFile `json:"lead,omitempty"`
+		Source string    `json:"source"`
+	} `json:"proactive,omitempty"`
+}
+
+type distFile struct {
+	Dist   string     `json:"dist"`
+	Value  string     `json:"value,omitempty"`
+	Min    string     `json:"min,omitempty"`
+	Max    string     `json:"max,omitempty"`
+	Mean   string     `json:"mean,omitempty"`
+	SD     string     `json:"sd,omitempty"`
+	Median string     `json:"median,omitempty"`
+	Sigma  *float64   `json:"sigma,omitempty"`
+	CDF    []cdfPoint `json:"cdf,omitempty"`
+	Source string     `json:"source"`
+}
+
+type cdfPoint struct {
+	At string  `json:"at"`
+	P  float64 `json:"p"`
+}
+
+type countFile struct {
+	Value  int    `json:"value"`
+	Source string `json:"source"`
+}
+
+// ParseProfile reads a profile file's JSON, or says every problem, each
+// naming its field: unknown fields, missing parameters, bad durations,
+// negative values, CDFs that do not increase.
+func ParseProfile(r io.Reader) (Profile, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f profileFile
+	if err := dec.Decode(&f); err != nil {
+		return Profile{}, fmt.Errorf("profile: %w", err)
+	}
+	var errs []error
+	bad := func(field string, err error) { errs = append(errs, fmt.Errorf("%s: %w", field, err)) }
+	if f.Schema != ProfileSchema {
+		bad("schema", fmt.Errorf("%q, want %q", f.Schema, ProfileSchema))
+	}
+	if f.Name == "" {
+		bad("name", errors.New("missing"))
+	}
+	p := Profile{Name: f.Name}
+	for _, d := range []struct {
+		field string
+		file  *distFile
+		dist  *Dist
+	}{{"idle_timeout", f.IdleTimeout, &p.IdleTimeout}, {"max_lifetime", f.MaxLifetime, &p.MaxLifetime},
+		{"init_latency", f.InitLatency, &p.InitLatency}, {"warm_overhead", f.WarmOverhead, &p.WarmOverhead},
+		{"front_door_latency", f.FrontDoorLatency, &p.FrontDoorLatency}} {
+		dist, err := d.file.parse()
+		if err != nil {
+			bad(d.field, err)
+		}
+		*d.dist = dist
+	}
+	for _, c := range []struct {
+		field string
+		file  *countFile
+		value *int
+	}{{"concurrency_limit", f.ConcurrencyLimit, &p.ConcurrencyLimit}, {"scaling_rate", f.ScalingRate, &p.ScalingRate}} {
+		switch {
+		case c.file == nil:
+			bad(c.field, errors.New("missing"))
+		case c.file.Value <= 0:
+			bad(c.field+".value", fmt.Errorf("must be positive, got %d", c.file.Value))
+		default:
+			*c.value = c.file.Value
+		}
+	}
+	if pr := f.Proactive; pr != nil {
+		if !(pr.Share >= 0 && pr.Share <= 1) {
+			bad("proactive.share", fmt.Errorf("must be from 0 to 1, got %v", pr.Share))
+		}
+		p.ProactiveShare = pr.Share
+		if pr.Share > 0 {
+			lead, err := pr.Lead.parse()
+			if err != nil {
+				bad("proactive.lead", err)
+			}
+			p.ProactiveLead = lead
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Profile{}, fmt.Errorf("profile %s: %w", f.Name, err)
+	}
+	return p, p.Validate()
+}
+
+// parse turns a distribution's JSON into a Dist.
+func (d *distFile) parse() (Dist, error) {
+	if d == nil {
+		return Dist{}, errors.New("missing")
+	}
+	var errs []error
+	dur := func(field, s string) time.Duration {
+		if s == "" {
+			errs = append(errs, fmt.Errorf("%s: missing", field))
+			return 0
+		}
+		v, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 215ms, 5m18s)", field, s))
+		case v < 0:
+			errs = append(errs, fmt.Errorf("%s: negative duration %v", field, v))
+		}
+		return v
+	}
+	var out Dist
+	switch d.Dist {
+	case "fixed":
+		out = Fixed(dur("value", d.Value))
+	case "uniform":
+		lo, hi := dur("min", d.Min), dur("max", d.Max)
+		if hi < lo {
+			errs = append(errs, fmt.Errorf("max %v is below min %v", hi, lo))
+		}
+		out = Uniform(lo, hi)
+	case "normal":
+		out = Normal(dur("mean", d.Mean), dur("sd", d.SD))
+	case "exponential":
+		out = Exponential(dur("mean", d.Mean))
+	case "lognormal":
+		if d.Sigma == nil || *d.Sigma < 0 {
+			errs = append(errs, errors.New("sigma: missing or negative"))
+			d.Sigma = new(float64)
+		}
+		out = LogNormal(dur("median", d.Median), *d.Sigma)
+	case "empirical":
+		var pts []CDFPoint
+		for i, c := range d.CDF {
+			at := dur(fmt.Sprintf("cdf[%d].at", i), c.At)
+			if !(c.P >= 0 && c.P <= 1) {
+				errs = append(errs, fmt.Errorf("cdf[%d].p: must be from 0 to 1, got %v", i, c.P))
+			}
+			if i > 0 && (at <= pts[i-1].At || c.P < pts[i-1].P) {
+				errs = append(errs, fmt.Errorf("cdf[%d]: not increasing (%v at %v after %v at %v)", i, c.P, at, pts[i-1].P, pts[i-1].At))
+			}
+			pts = append(pts, CDFPoint{At: at, P: c.P})
+		}
+		if len(pts) < 2 || pts[len(pts)-1].P != 1 {
+			errs = append(errs, errors.New("cdf: needs at least two points, the last with p 1"))
+		}
+		out = Empirical(pts)
+	default:
+		errs = append(errs, fmt.Errorf("dist: %q, want fixed, uniform, normal, exponential, lognormal or empirical", d.Dist))
+	}
+	if d.Source == "" {
+		errs = append(errs, errors.New("source: missing (say where the value comes from, or that it is an assumption)"))
+	}
+	return out, errors.Join(errs...)
+}
+
+//go:embed profiles/*.json
+var builtinFiles embed.FS
+
+// builtins are the built-in profiles, read from their embedded files.
+var builtins = func() []Profile {
+	var out []Profile
+	for _, name := range []string{ProfileSeed2021, ProfileGo2026} {
+		b, err := builtinFiles.ReadFile(path.Join("profiles", name+".json"))
+		if err == nil {
+			var p Profile
+			if p, err = ParseProfile(bytes.NewReader(b)); err == nil {
+				out = append(out, p)
+				continue
+			}
+		}
+		panic(fmt.Sprintf("lambdasim: built-in profile %s: %v", name, err))
+	}
+	return out
+}()
+
+// ReadProfile reads the profile file at path.
+func ReadProfile(path string) (Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Profile{}, fmt.Errorf("profile file: %w", err)
+	}
+	defer f.Close()
+	p, err := ParseProfile(f)
+	if err != nil {
+		return Profile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,111 @@
+package lambdasim
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func TestBuiltinProfilesAreTheirFiles(t *testing.T) {
+	seed, err := LookupProfile(ProfileSeed2021)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(seed.IdleTimeout.String(), "uniform(5m18s, 7m0s)"))
+	assert.Check(t, is.Equal(seed.MaxLifetime.String(), "uniform(1h40m0s, 2h0m0s)"))
+	assert.Check(t, is.Equal(seed.InitLatency.String(), "fixed(215ms)"))
+	assert.Check(t, is.Equal(seed.ProactiveShare, 0.0))
+	gov, err := LookupProfile(ProfileGo2026)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(gov.InitLatency.String(), "uniform(41ms, 50ms)"))
+	assert.Check(t, is.Equal(gov.ProactiveShare, 0.65))
+	assert.Check(t, is.Equal(gov.ProactiveLead.String(), "uniform(10s, 1m0s)"))
+	assert.Check(t, is.Equal(gov.ScalingRate, 1000))
+}
+
+// validProfile is a profile file with every parameter; tests break it.
+const validProfile = `{
+  "schema": "lambda-reuse/profile/v1",
+  "name": "mine",
+  "idle_timeout": {"dist": "fixed", "value": "15m", "source": "what if"},
+  "max_lifetime": {"dist": "lognormal", "median": "2h", "sigma": 0.2, "source": "what if"},
+  "init_latency": {"dist": "empirical", "cdf": [{"at": "100ms", "p": 0}, {"at": "200ms", "p": 0.5}, {"at": "1s", "p": 1}], "source": "what if"},
+  "warm_overhead": {"dist": "exponential", "mean": "2ms", "source": "what if"},
+  "front_door_latency": {"dist": "normal", "mean": "20ms", "sd": "5ms", "source": "what if"},
+  "concurrency_limit": {"value": 50, "source": "what if"},
+  "scaling_rate": {"value": 100, "source": "what if"}
+}`
+
+func writeProfile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "profile.json")
+	assert.NilError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+func TestProfileFileDescribesAWorld(t *testing.T) {
+	p, err := LookupProfile(writeProfile(t, validProfile))
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(p.Name, "mine"))
+	assert.Check(t, is.Equal(p.IdleTimeout.String(), "fixed(15m0s)"))
+	assert.Check(t, is.Equal(p.ConcurrencyLimit, 50))
+	assert.Check(t, is.Equal(p.MaxLifetime.String(), "lognormal(median 2h0m0s, sigma 0.2)"))
+	assert.Check(t, is.Equal(p.InitLatency.String(), "empirical(100ms:0 200ms:0.5 1s:1)"))
+
+	// Draws follow the distributions: the empirical median is 200 ms, the
+	// lognormal's 2 h.
+	r := NewRand(1)
+	var emp, logn []time.Duration
+	for range 20_000 {
+		emp, logn = append(emp, p.InitLatency.Sample(r)), append(logn, p.MaxLifetime.Sample(r))
+	}
+	slices.Sort(emp)
+	slices.Sort(logn)
+	assert.Check(t, emp[0] >= 100*time.Millisecond && emp[len(emp)-1] <= time.Second)
+	below := float64(len(slices.DeleteFunc(slices.Clone(emp), func(d time.Duration) bool { return d > 200*time.Millisecond }))) / float64(len(emp))
+	assert.Check(t, below > 0.49 && below < 0.51, "P(init <= 200ms) = %v, the CDF says 0.5", below)
+	assert.Check(t, (logn[10_000]-2*time.Hour).Abs() < 2*time.Minute, "lognormal median %v", logn[10_000])
+}
+
+func TestBadProfileFilesAreNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown field", `"name": "mine",`, `"name": "mine", "idle": 3,`, []string{`unknown field "idle"`}},
+		{"negative", `"value": "15m"`, `"value": "-15m"`, []string{"idle_timeout: value: negative duration -15m0s"}},
+		{"not a duration", `"mean": "2ms"`, `"mean": "two"`, []string{`warm_overhead: mean: "two" is not a duration`}},
+		{"cdf down", `{"at": "1s", "p": 1}`, `{"at": "150ms", "p": 1}`, []string{"init_latency: cdf[2]: not increasing"}},
+		{"cdf short", `{"at": "1s", "p": 1}`, `{"at": "1s", "p": 0.9}`, []string{"init_latency: cdf: needs at least two points, the last with p 1"}},
+		{"no source", `"mean": "2ms", "source": "what if"`, `"mean": "2ms"`, []string{"warm_overhead: source: missing"}},
+		{"kinds", `"dist": "normal"`, `"dist": "gaussian"`, []string{`front_door_latency: dist: "gaussian", want fixed, uniform`}},
+		{"schema and limits", `"lambda-reuse/profile/v1"`, `"v0"`, []string{`schema: "v0"`}},
+		{"missing", `"scaling_rate": {"value": 100, "source": "what if"}`, `"proactive": {"share": 2, "source": "x"}`,
+			[]string{"scaling_rate: missing", "proactive.share: must be from 0 to 1, got 2"}},
+	} {
+		bad := strings.Replace(validProfile, tc.from, tc.to, 1)
+		assert.Assert(t, bad != validProfile, tc.name)
+		_, err := LookupProfile(writeProfile(t, bad))
+		for _, want := range tc.want {
+			assert.Check(t, is.ErrorContains(err, want), tc.name)
+		}
+	}
+	_, err := LookupProfile(filepath.Join(t.TempDir(), "absent.json"))
+	assert.Check(t, is.ErrorContains(err, "profile file: open"))
+}
+
+// TestREADMEProfileExample runs the profile example the README shows.
+func TestREADMEProfileExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	assert.NilError(t, err)
+	m := regexp.MustCompile("(?s)<!-- profile example -->\\s*```json\\n(.*?)```").FindSubmatch(readme)
+	assert.Assert(t, m != nil, "the README's profile example")
+	p, err := LookupProfile(writeProfile(t, string(m[1])))
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(p.IdleTimeout.String(), "fixed(15m0s)"))
+}
