@@ -54,7 +54,7 @@ func Normal(mean, sd time.Duration) Dist { return Dist{kind: kindNormal, a: mean
 func Exponential(mean time.Duration) Dist { return Dist{kind: kindExponential, a: mean} }
 
 // Sample draws one value.
-func (d Dist) Sample(r *Rand) time.Duration {
+func (d *Dist) Sample(r *Rand) time.Duration {
 	switch d.kind {
 	case kindUniform:
 		return d.a + time.Duration(r.Float64()*float64(d.b-d.a))
