@@ -92,14 +92,6 @@ func (d Dist) inverse(u float64) time.Duration {
 	return pts[len(pts)-1].At
 }
 
-// Mean is the distribution's mean (ignoring the clamp of Normal at 0).
-func (d Dist) Mean() time.Duration {
-	if d.kind == kindUniform {
-		return (d.a + d.b) / 2
-	}
-	return d.a
-}
-
 // String describes the distribution, as written into summaries.
 func (d Dist) String() string {
 	switch d.kind {
