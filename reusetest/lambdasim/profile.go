@@ -13,6 +13,10 @@ import (
 type Profile struct {
 	// Name identifies the profile in summaries and flags.
 	Name string
+	// File is the profile file it was read from, compacted JSON (sources
+	// included); empty for a profile built in code. Summaries carry it, so
+	// any simulated run can be re-run from its summary.
+	File []byte
 	// IdleTimeout is how long an environment survives idle; drawn anew each
 	// time it goes idle.
 	IdleTimeout Dist

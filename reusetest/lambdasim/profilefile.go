@@ -15,6 +15,10 @@ import (
 // ProfileSchema names the profile file format.
 const ProfileSchema = "lambda-reuse/profile/v1"
 
+// maxProfileFile bounds a profile file: an empirical CDF of thousands of
+// points fits in far less.
+const maxProfileFile = 1 << 20
+
 // A profile file is JSON: the schema, a name, and every parameter with the
 // source it comes from. A duration parameter is a distribution:
 //
@@ -71,7 +75,14 @@ type countFile struct {
 // naming its field: unknown fields, missing parameters, bad durations,
 // negative values, CDFs that do not increase.
 func ParseProfile(r io.Reader) (Profile, error) {
-	dec := json.NewDecoder(r)
+	raw, err := io.ReadAll(io.LimitReader(r, maxProfileFile+1))
+	if err != nil {
+		return Profile{}, fmt.Errorf("profile: %w", err)
+	}
+	if len(raw) > maxProfileFile {
+		return Profile{}, fmt.Errorf("profile: larger than %d bytes", maxProfileFile)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var f profileFile
 	if err := dec.Decode(&f); err != nil {
@@ -86,6 +97,10 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		bad("name", errors.New("missing"))
 	}
 	p := Profile{Name: f.Name}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err == nil {
+		p.File = compact.Bytes()
+	}
 	for _, d := range []struct {
 		field string
 		file  *distFile

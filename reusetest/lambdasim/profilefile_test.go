@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -108,4 +109,22 @@ func TestREADMEProfileExample(t *testing.T) {
 	p, err := LookupProfile(writeProfile(t, string(m[1])))
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(p.IdleTimeout.String(), "fixed(15m0s)"))
+}
+
+// TestASummaryReRunsFromItsProfile simulates with a built-in profile, takes
+// the whole profile from the summary, writes it to a file and simulates
+// again with that file: the same summary, byte for byte.
+func TestASummaryReRunsFromItsProfile(t *testing.T) {
+	plan := reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}
+	first, err := newSim(t, plan, Options{Profile: ProfileGo2026, Seed: 3}).Summarize(t.Context())
+	assert.NilError(t, err)
+	assert.Assert(t, len(first.Simulator.ProfileFile) > 0, "the summary carries its profile")
+	path := writeProfile(t, string(first.Simulator.ProfileFile))
+	again, err := newSim(t, plan, Options{Profile: path, Seed: 3}).Summarize(t.Context())
+	assert.NilError(t, err)
+	a, err := reuse.MarshalSummary(first)
+	assert.NilError(t, err)
+	b, err := reuse.MarshalSummary(again)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(b), string(a)))
 }

@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -82,6 +83,7 @@ func (s *Simulation) Describe() *reuse.Simulator {
 		ConcurrencyLimit: s.profile.ConcurrencyLimit,
 		ScalingRate:      s.profile.ScalingRate,
 		ProactiveShare:   s.profile.ProactiveShare,
+		ProfileFile:      json.RawMessage(s.profile.File),
 	}
 }
 

@@ -2,6 +2,7 @@ package reuse
 
 import (
 	"cmp"
+	"encoding/json"
 	"maps"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
@@ -89,6 +90,10 @@ type Simulator struct {
 	// ProactiveShare is the share of environments retired for their age
 	// whose replacement the model starts before they retire.
 	ProactiveShare float64 `json:"proactive_share"`
+	// ProfileFile is the whole profile the run used, as a profile file
+	// (lambdasim's lambda-reuse/profile/v1, sources included): written to
+	// a file, it re-runs the simulation with -reuse.profile.
+	ProfileFile json.RawMessage `json:"profile_file,omitempty"`
 }
 
 // Requests counts records by outcome.
