@@ -153,10 +153,6 @@ func ParseRequest(payload []byte) (Request, error) {
 	return req, err
 }
 
-// IsHTTP reports whether the call came as an HTTP event (Function URL or API
-// Gateway), whose answer is an HTTP response.
-func (r Request) IsHTTP() bool { return r.ev.isHTTP() }
-
 // Reply is the probe's answer resp, shaped for the call's front door: an
 // HTTP response with resp as its JSON body, or resp itself.
 func (r Request) Reply(resp Response) any {

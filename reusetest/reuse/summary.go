@@ -218,7 +218,7 @@ type instance struct {
 // proactive reports an instance initialised more than ProactiveThreshold
 // (in model time) before its first call was sent.
 func (s *Summarizer) proactive(in *instance) bool {
-	return in.initAt != 0 && float64(in.first-in.initAt)*s.factor() > float64(ProactiveThreshold)
+	return in.initAt != 0 && float64(in.first-in.initAt)*s.TimeFactor() > float64(ProactiveThreshold)
 }
 
 // cold reports an instance first seen at its first invocation, or whose
@@ -297,7 +297,7 @@ func (s *Summarizer) Add(r *Record) {
 		s.burst.add(r)
 	}
 	if s.idle != nil {
-		s.idle.add(r, s.factor())
+		s.idle.add(r, s.TimeFactor())
 	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
@@ -378,16 +378,12 @@ func (s *Summarizer) drained() *Summarizer {
 // within CensorWindow of the run's last answer was still serving at the
 // end, so its measured lifetime is a lower bound.
 func (s *Summarizer) censored(in *instance) bool {
-	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.factor())
+	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.TimeFactor())
 }
 
 // TimeFactor is what turns the records' real durations into model time:
 // the time scale a served pool declared, or 1.
-func (s *Summarizer) TimeFactor() float64 { return s.factor() }
-
-// factor turns the records' real durations into model time: the time scale
-// a served pool declared, or 1.
-func (s *Summarizer) factor() float64 {
+func (s *Summarizer) TimeFactor() float64 {
 	if s.scale > 0 {
 		return s.scale
 	}
@@ -411,9 +407,6 @@ type Environment struct {
 	// ProactiveThreshold before its first call.
 	Proactive bool
 }
-
-// Lifetime is the measured lifetime: first call sent to last answer.
-func (e Environment) Lifetime() time.Duration { return e.Last.Sub(e.First) }
 
 // Environments returns every environment seen so far, by first call (then
 // by id). Memory is one entry per environment.
@@ -458,7 +451,7 @@ func (s *Summarizer) build() Summary {
 	lifetimes := make([]float64, 0, len(s.instances))
 	for _, in := range s.instances {
 		calls = append(calls, float64(in.calls))
-		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.factor())
+		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
 		if in.cold() {
 			out.Instances.ColdStarts++
 		}
@@ -495,10 +488,10 @@ func (s *Summarizer) build() Summary {
 	out.Concurrency.Max = s.maxConc
 	out.SeedMethod = seedMethod(s.plan, len(calls), s.scale)
 	if s.burst != nil {
-		out.Burst = s.burst.summary(s.factor())
+		out.Burst = s.burst.summary(s.TimeFactor())
 	}
 	if s.idle != nil {
-		out.Idle = s.idle.summary(s.factor())
+		out.Idle = s.idle.summary(s.TimeFactor())
 	}
 	out.TimeScale = s.scale
 	return out

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-
-	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 )
 
 // MarshalSummary is a summary's JSON as written to files and golden files:
@@ -16,15 +14,6 @@ func MarshalSummary(s Summary) ([]byte, error) {
 		return nil, fmt.Errorf("marshal summary: %w", err)
 	}
 	return append(b, '\n'), nil
-}
-
-// WriteSummary writes s to path whole or not at all, creating its folder.
-func WriteSummary(path string, s Summary) error {
-	b, err := MarshalSummary(s)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, b)
 }
 
 // ReadSummary reads a summary JSON file and checks its schema.
