@@ -59,7 +59,6 @@ func DefaultFlags() Flags {
 		Handler:   reuse.SeedHandler,
 		Seed:      lambdasim.DefaultSeed,
 		Profile:   lambdasim.DefaultProfile,
-		Placement: string(lambdasim.DefaultPlacement),
 		Arrivals:  lambdasim.ArrivalsFixed,
 		Timeout:   runner.DefaultTimeout,
 		FailFast:  true,
@@ -77,7 +76,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms)")
 	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
 	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (README: profile files)")
-	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
+	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
@@ -261,7 +260,7 @@ func ModuleRoot(dir string) (string, error) {
 // -reuse.out is not given: a file under out/ named for the experiment and
 // the model.
 func DefaultExperimentOut(root, experiment string, f Flags) string {
-	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, profileTag(f.Profile), f.Placement, f.Seed))
+	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, profileTag(f.Profile), f.placementTag(), f.Seed))
 }
 
 // DefaultSimOut is where a simulated summary goes when -reuse.out is not
@@ -269,9 +268,21 @@ func DefaultExperimentOut(root, experiment string, f Flags) string {
 // run so that what-ifs do not overwrite each other.
 func DefaultSimOut(root string, f Flags) string {
 	name := fmt.Sprintf("sim-%s-%s-%s-seed%d-%dcalls-%srps-%dms.json",
-		profileTag(f.Profile), f.Placement, f.Arrivals, f.Seed, f.Calls,
+		profileTag(f.Profile), f.placementTag(), f.Arrivals, f.Seed, f.Calls,
 		strconv.FormatFloat(f.Rate, 'g', -1, 64), f.Handler.Milliseconds())
 	return filepath.Join(root, "out", name)
+}
+
+// placementTag names the run's placement rule in file names: the one
+// given, else the profile's (or the default).
+func (f Flags) placementTag() string {
+	if f.Placement != "" {
+		return f.Placement
+	}
+	if _, pl, err := lambdasim.Resolve(f.Profile, ""); err == nil {
+		return string(pl)
+	}
+	return string(lambdasim.DefaultPlacement)
 }
 
 // profileTag names a profile in file names: a built-in's name, or a profile

@@ -139,16 +139,15 @@ func Start(opts Options) (*Host, error) {
 	if opts.Output == nil {
 		opts.Output = io.Discard
 	}
-	profile, err := lambdasim.LookupProfile(opts.Model.Profile)
+	profile, placement, err := lambdasim.Resolve(opts.Model.Profile, opts.Model.Placement)
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)
 	}
 	if opts.Profile != nil {
 		profile = *opts.Profile
-	}
-	placement, err := lambdasim.ParsePlacement(opts.Model.Placement)
-	if err != nil {
-		return nil, fmt.Errorf("lambdahost: %w", err)
+		if opts.Model.Placement == "" && profile.Placement != "" {
+			placement = profile.Placement
+		}
 	}
 	pool, err := lambdasim.NewPool(profile, placement, lambdasim.NewRand(opts.Model.Seed))
 	if err != nil {

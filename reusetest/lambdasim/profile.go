@@ -45,6 +45,55 @@ type Profile struct {
 	// ProactiveLead is how long before that retirement the replacement was
 	// initialised.
 	ProactiveLead Dist
+	// Placement is the profile's placement rule among idle environments;
+	// "" leaves it to the caller (DefaultPlacement when none is named).
+	Placement Placement
+	// HandlerTime, when set, is each call's handler time, drawn per call in
+	// place of the schedule's (a user's "my handler takes 2 s on average").
+	HandlerTime *Dist
+	// ColdServiceTime, when set, is a cold call's whole service time, drawn
+	// in place of InitLatency + handler time (SimFaaS's model, README
+	// Sources [S9]); the warm overhead is added to every call either way.
+	ColdServiceTime *Dist
+}
+
+// serviceTime is how long a call keeps its environment busy from the
+// moment it reaches the pool: for a cold call the init latency, then the
+// handler time (the profile's, or handler: the schedule's), then the warm
+// overhead; a profile with a cold service time draws that in place of init
+// and handler. The simulator and the served pool both use it.
+func (p *Profile) serviceTime(rng *Rand, handler time.Duration, cold bool) time.Duration {
+	var t time.Duration
+	switch {
+	case cold && p.ColdServiceTime != nil:
+		t = p.ColdServiceTime.Sample(rng)
+	case cold:
+		t = p.InitLatency.Sample(rng) + p.handlerTime(rng, handler)
+	default:
+		t = p.handlerTime(rng, handler)
+	}
+	return t + p.WarmOverhead.Sample(rng)
+}
+
+// handlerTime is the profile's handler time when it has one, else handler.
+func (p *Profile) handlerTime(rng *Rand, handler time.Duration) time.Duration {
+	if p.HandlerTime != nil {
+		return p.HandlerTime.Sample(rng)
+	}
+	return handler
+}
+
+// Resolve returns the profile named (a built-in name or a file's path, ""
+// for DefaultProfile) and the placement rule to run it with: the one named,
+// else the profile's own, else DefaultPlacement. Every driver of the pool
+// (the simulator, the served pool, the local host) resolves through it.
+func Resolve(profile, placement string) (Profile, Placement, error) {
+	p, err := LookupProfile(profile)
+	if placement == "" && err == nil && p.Placement != "" {
+		return p, p.Placement, nil
+	}
+	pl, perr := ParsePlacement(placement)
+	return p, pl, errors.Join(err, perr)
 }
 
 // Profile names.
@@ -108,7 +157,8 @@ func (p Profile) Validate() error {
 		name string
 		d    Dist
 	}{{"idle timeout", p.IdleTimeout}, {"max lifetime", p.MaxLifetime}, {"init latency", p.InitLatency},
-		{"warm overhead", p.WarmOverhead}, {"front door latency", p.FrontDoorLatency}, {"proactive lead", p.ProactiveLead}} {
+		{"warm overhead", p.WarmOverhead}, {"front door latency", p.FrontDoorLatency}, {"proactive lead", p.ProactiveLead},
+		{"handler time", orZero(p.HandlerTime)}, {"cold service time", orZero(p.ColdServiceTime)}} {
 		if err := d.d.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
 		}
@@ -122,8 +172,21 @@ func (p Profile) Validate() error {
 	if !(p.ProactiveShare >= 0 && p.ProactiveShare <= 1) {
 		errs = append(errs, fmt.Errorf("proactive share must be between 0 and 1, got %v", p.ProactiveShare))
 	}
+	if p.Placement != "" {
+		if _, err := ParsePlacement(string(p.Placement)); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("profile %s: %w", p.Name, err)
 	}
 	return nil
+}
+
+// orZero is *d, or the zero distribution for nil.
+func orZero(d *Dist) Dist {
+	if d == nil {
+		return Dist{}
+	}
+	return *d
 }

@@ -30,43 +30,68 @@ const maxProfileFile = 1 << 20
 //	{"dist": "empirical", "cdf": [{"at": "5m", "p": 0}, {"at": "6m", "p": 0.4}, {"at": "7m", "p": 1}]}
 //
 // each with a "source" text. See profiles/*.json for the built-in ones.
-type profileFile struct {
-	Schema           string     `json:"schema"`
-	Name             string     `json:"name"`
-	Description      string     `json:"description,omitempty"`
-	IdleTimeout      *distFile  `json:"idle_timeout"`
-	MaxLifetime      *distFile  `json:"max_lifetime"`
-	InitLatency      *distFile  `json:"init_latency"`
-	WarmOverhead     *distFile  `json:"warm_overhead"`
-	FrontDoorLatency *distFile  `json:"front_door_latency"`
-	ConcurrencyLimit *countFile `json:"concurrency_limit"`
-	ScalingRate      *countFile `json:"scaling_rate"`
-	Proactive        *struct {
-		Share  float64   `json:"share"`
-		Lead   *distFile `json:"lead,omitempty"`
-		Source string    `json:"source"`
-	} `json:"proactive,omitempty"`
+// Optional parts: "placement" (the rule among idle environments),
+// "handler_time" (a distribution that replaces the schedule's handler time),
+// "cold_service_time" (a cold call's whole service time, in place of init +
+// handler, as SimFaaS models it), "proactive", and "provenance" (free-form:
+// what a fitted profile was fitted from).
+//
+// ProfileFile is that document's shape; ParseProfile is the one reader, and
+// a tool that writes a profile (the fitter) fills one in and re-reads it.
+type ProfileFile struct {
+	Schema           string          `json:"schema"`
+	Name             string          `json:"name"`
+	Description      string          `json:"description,omitempty"`
+	IdleTimeout      *DistFile       `json:"idle_timeout"`
+	MaxLifetime      *DistFile       `json:"max_lifetime"`
+	InitLatency      *DistFile       `json:"init_latency"`
+	WarmOverhead     *DistFile       `json:"warm_overhead"`
+	FrontDoorLatency *DistFile       `json:"front_door_latency"`
+	ConcurrencyLimit *CountFile      `json:"concurrency_limit"`
+	ScalingRate      *CountFile      `json:"scaling_rate"`
+	Placement        *PlacementFile  `json:"placement,omitempty"`
+	HandlerTime      *DistFile       `json:"handler_time,omitempty"`
+	ColdServiceTime  *DistFile       `json:"cold_service_time,omitempty"`
+	Proactive        *ProactiveFile  `json:"proactive,omitempty"`
+	Provenance       json.RawMessage `json:"provenance,omitempty"`
 }
 
-type distFile struct {
-	Dist   string     `json:"dist"`
-	Value  string     `json:"value,omitempty"`
-	Min    string     `json:"min,omitempty"`
-	Max    string     `json:"max,omitempty"`
-	Mean   string     `json:"mean,omitempty"`
-	SD     string     `json:"sd,omitempty"`
-	Median string     `json:"median,omitempty"`
-	Sigma  *float64   `json:"sigma,omitempty"`
-	CDF    []cdfPoint `json:"cdf,omitempty"`
-	Source string     `json:"source"`
+// PlacementFile names the placement rule and its source.
+type PlacementFile struct {
+	Rule   string `json:"rule"`
+	Source string `json:"source"`
 }
 
-type cdfPoint struct {
+// ProactiveFile is proactive initialisation: the share of environments
+// retired for age replaced ahead of time, and how far ahead.
+type ProactiveFile struct {
+	Share  float64   `json:"share"`
+	Lead   *DistFile `json:"lead,omitempty"`
+	Source string    `json:"source"`
+}
+
+// DistFile is one distribution of durations and its source.
+type DistFile struct {
+	Dist   string         `json:"dist"`
+	Value  string         `json:"value,omitempty"`
+	Min    string         `json:"min,omitempty"`
+	Max    string         `json:"max,omitempty"`
+	Mean   string         `json:"mean,omitempty"`
+	SD     string         `json:"sd,omitempty"`
+	Median string         `json:"median,omitempty"`
+	Sigma  *float64       `json:"sigma,omitempty"`
+	CDF    []CDFPointFile `json:"cdf,omitempty"`
+	Source string         `json:"source"`
+}
+
+// CDFPointFile is one point of an empirical CDF.
+type CDFPointFile struct {
 	At string  `json:"at"`
 	P  float64 `json:"p"`
 }
 
-type countFile struct {
+// CountFile is a whole number and its source.
+type CountFile struct {
 	Value  int    `json:"value"`
 	Source string `json:"source"`
 }
@@ -84,7 +109,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var f profileFile
+	var f ProfileFile
 	if err := dec.Decode(&f); err != nil {
 		return Profile{}, fmt.Errorf("profile: %w", err)
 	}
@@ -103,7 +128,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	for _, d := range []struct {
 		field string
-		file  *distFile
+		file  *DistFile
 		dist  *Dist
 	}{{"idle_timeout", f.IdleTimeout, &p.IdleTimeout}, {"max_lifetime", f.MaxLifetime, &p.MaxLifetime},
 		{"init_latency", f.InitLatency, &p.InitLatency}, {"warm_overhead", f.WarmOverhead, &p.WarmOverhead},
@@ -116,7 +141,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	for _, c := range []struct {
 		field string
-		file  *countFile
+		file  *CountFile
 		value *int
 	}{{"concurrency_limit", f.ConcurrencyLimit, &p.ConcurrencyLimit}, {"scaling_rate", f.ScalingRate, &p.ScalingRate}} {
 		switch {
@@ -127,6 +152,32 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		default:
 			*c.value = c.file.Value
 		}
+	}
+	if pl := f.Placement; pl != nil {
+		placement, err := ParsePlacement(pl.Rule)
+		switch {
+		case pl.Rule == "":
+			bad("placement.rule", errors.New("missing"))
+		case err != nil:
+			bad("placement.rule", err)
+		case pl.Source == "":
+			bad("placement.source", errors.New("missing (say where the rule comes from, or that it is an assumption)"))
+		}
+		p.Placement = placement
+	}
+	for _, d := range []struct {
+		field string
+		file  *DistFile
+		dist  **Dist
+	}{{"handler_time", f.HandlerTime, &p.HandlerTime}, {"cold_service_time", f.ColdServiceTime, &p.ColdServiceTime}} {
+		if d.file == nil {
+			continue
+		}
+		dist, err := d.file.parse()
+		if err != nil {
+			bad(d.field, err)
+		}
+		*d.dist = &dist
 	}
 	if pr := f.Proactive; pr != nil {
 		if !(pr.Share >= 0 && pr.Share <= 1) {
@@ -148,7 +199,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 }
 
 // parse turns a distribution's JSON into a Dist.
-func (d *distFile) parse() (Dist, error) {
+func (d *DistFile) parse() (Dist, error) {
 	if d == nil {
 		return Dist{}, errors.New("missing")
 	}

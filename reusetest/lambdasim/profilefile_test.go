@@ -109,6 +109,8 @@ func TestREADMEProfileExample(t *testing.T) {
 	p, err := LookupProfile(writeProfile(t, string(m[1])))
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(p.IdleTimeout.String(), "fixed(15m0s)"))
+	assert.Check(t, is.Equal(p.HandlerTime.String(), "exponential(mean 2s)"))
+	assert.Check(t, is.Equal(p.Placement, MostRecentlyUsed))
 }
 
 // TestASummaryReRunsFromItsProfile simulates with a built-in profile, takes
@@ -127,4 +129,74 @@ func TestASummaryReRunsFromItsProfile(t *testing.T) {
 	b, err := reuse.MarshalSummary(again)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(b), string(a)))
+}
+
+// exactProfile has no latency noise, so a call's time is its service time.
+const exactProfile = `{
+  "schema": "lambda-reuse/profile/v1",
+  "name": "exact",
+  "idle_timeout": {"dist": "fixed", "value": "10m", "source": "test"},
+  "max_lifetime": {"dist": "fixed", "value": "2h", "source": "test"},
+  "init_latency": {"dist": "fixed", "value": "700ms", "source": "test"},
+  "warm_overhead": {"dist": "fixed", "value": "0s", "source": "test"},
+  "front_door_latency": {"dist": "fixed", "value": "0s", "source": "test"},
+  "concurrency_limit": {"value": 1000, "source": "test"},
+  "scaling_rate": {"value": 1000, "source": "test"}`
+
+// TestProfileHandlerAndColdServiceTimes: a profile's handler-time
+// distribution replaces the schedule's handler time, and a cold service
+// time replaces init + handler for cold calls only.
+func TestProfileHandlerAndColdServiceTimes(t *testing.T) {
+	plan := reuse.Plan{Calls: 20_000, RatePerSec: 5, HandlerMS: 100}
+	latencies := func(profile string) (warm, cold []time.Duration) {
+		sim := newSim(t, plan, Options{Profile: writeProfile(t, profile)})
+		_, err := sim.Run(t.Context(), func(r *reuse.Record) {
+			if d := r.Done.Sub(r.Sent); r.Invocation == 1 {
+				cold = append(cold, d)
+			} else {
+				warm = append(warm, d)
+			}
+		})
+		assert.NilError(t, err)
+		return warm, cold
+	}
+
+	warm, cold := latencies(exactProfile + "}")
+	assert.Check(t, len(cold) > 0)
+	for _, d := range warm {
+		assert.Assert(t, is.Equal(d, 100*time.Millisecond), "no handler_time: the schedule's handler")
+	}
+	for _, d := range cold {
+		assert.Assert(t, is.Equal(d, 800*time.Millisecond), "init + handler")
+	}
+
+	warm, cold = latencies(exactProfile + `,
+  "handler_time": {"dist": "exponential", "mean": "2s", "source": "my handler"},
+  "cold_service_time": {"dist": "fixed", "value": "3s", "source": "SimFaaS-style"}}`)
+	var sum time.Duration
+	for _, d := range warm {
+		sum += d
+	}
+	mean := sum / time.Duration(len(warm))
+	assert.Check(t, mean > 1900*time.Millisecond && mean < 2100*time.Millisecond, "mean warm time %v, handler_time says 2s", mean)
+	assert.Check(t, len(cold) > 0)
+	for _, d := range cold {
+		assert.Assert(t, is.Equal(d, 3*time.Second), "the cold service time replaces init + handler")
+	}
+}
+
+// TestProfilePlacement: a profile may name its placement rule; an explicit
+// placement overrides it; a bad rule is named.
+func TestProfilePlacement(t *testing.T) {
+	path := writeProfile(t, exactProfile+`, "placement": {"rule": "lru", "source": "what if"}}`)
+	plan := reuse.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path}).Describe().Placement, "lru"))
+	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path, Placement: "random"}).Describe().Placement, "random"))
+	assert.Check(t, is.Equal(newSim(t, plan, Options{}).Describe().Placement, string(DefaultPlacement)), "a profile without a rule: the default")
+	_, err := LookupProfile(writeProfile(t, exactProfile+`, "placement": {"rule": "fifo", "source": "x"}}`))
+	assert.Check(t, is.ErrorContains(err, `placement.rule: unknown placement "fifo"`))
+	_, err = LookupProfile(writeProfile(t, exactProfile+`, "placement": {"rule": "lru"}}`))
+	assert.Check(t, is.ErrorContains(err, "placement.source: missing"))
+	_, err = LookupProfile(writeProfile(t, exactProfile+`, "handler_time": {"dist": "fixed", "value": "-1s", "source": "x"}}`))
+	assert.Check(t, is.ErrorContains(err, "handler_time: value: negative duration"))
 }

@@ -92,11 +92,7 @@ type Server struct {
 
 // NewServer returns a server whose virtual time starts now.
 func NewServer(opts ServerOptions) (*Server, error) {
-	profile, err := LookupProfile(opts.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("new server: %w", err)
-	}
-	placement, err := ParsePlacement(opts.Placement)
+	profile, placement, err := Resolve(opts.Profile, opts.Placement)
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
@@ -224,10 +220,7 @@ func (s *Server) step(req probe.Request) callStep {
 		return callStep{throttled: true}
 	}
 	s.counts.Calls[env.ID]++
-	busy := time.Duration(req.SleepMS)*time.Millisecond + s.profile.WarmOverhead.Sample(s.callRNG)
-	if cold {
-		busy += s.profile.InitLatency.Sample(s.callRNG)
-	}
+	busy := s.profile.serviceTime(s.callRNG, time.Duration(req.SleepMS)*time.Millisecond, cold)
 	s.releases.Push(int64(now+busy), env.serial, env)
 	return callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
 		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), SleptMS: req.SleepMS}}

@@ -28,7 +28,8 @@ var Epoch = time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
 type Options struct {
 	// Profile names the parameter set; see ProfileNames.
 	Profile string
-	// Placement names the rule among idle environments; see Placement.
+	// Placement names the rule among idle environments; see Placement. ""
+	// is the profile's own rule, else DefaultPlacement.
 	Placement string
 	// Seed seeds all of the model's randomness; it is written into the summary.
 	Seed uint64
@@ -50,11 +51,7 @@ func New(schedule reuse.Schedule, opts Options) (*Simulation, error) {
 	if err := reuse.ValidateSchedule(schedule); err != nil {
 		errs = append(errs, err)
 	}
-	profile, err := LookupProfile(opts.Profile)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	placement, err := ParsePlacement(opts.Placement)
+	profile, placement, err := Resolve(opts.Profile, opts.Placement)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -139,11 +136,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 			emit(&rec)
 			continue
 		}
-		start := arrive
-		if cold {
-			start += s.profile.InitLatency.Sample(rng)
-		}
-		finish := start + sched.HandlerTime(seq) + s.profile.WarmOverhead.Sample(rng)
+		finish := arrive + s.profile.serviceTime(rng, sched.HandlerTime(seq), cold)
 		busy.Push(int64(finish), seq, env)
 		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
 		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream

@@ -34,7 +34,7 @@ func main() {
 	flag.DurationVar(&opts.Timeout, "timeout", lambdahost.DefaultTimeout, "function timeout")
 	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (lifetimes and idle timeouts)")
 	flag.StringVar(&opts.Model.Profile, "profile", lambdasim.DefaultProfile, "pool model profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
-	flag.StringVar(&opts.Model.Placement, "placement", string(lambdasim.DefaultPlacement), "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
+	flag.StringVar(&opts.Model.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	flag.Uint64Var(&opts.Model.Seed, "seed", 0, "model seed")
 	verbose := flag.Bool("v", false, "pass the function's output through")
 	flag.Parse()

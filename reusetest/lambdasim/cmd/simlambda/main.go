@@ -27,7 +27,7 @@ func main() {
 	var opts lambdasim.ServerOptions
 	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (up to 1000 agrees with the in-process simulator while the caller keeps up)")
 	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
-	flag.StringVar(&opts.Placement, "placement", string(lambdasim.DefaultPlacement), "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", "))
+	flag.StringVar(&opts.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
 	flag.Float64Var(&opts.Faults.Throttle, "throttle", 0, "probability of an injected 429")
 	flag.Float64Var(&opts.Faults.ServerError, "server-error", 0, "probability of an injected 5xx")
