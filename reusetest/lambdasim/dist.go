@@ -3,6 +3,7 @@ package lambdasim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -120,4 +121,51 @@ func (d Dist) validate() error {
 		return fmt.Errorf("invalid distribution %v", d)
 	}
 	return nil
+}
+
+// File is the distribution as a profile file writes it, with its source;
+// durations are rounded to the microsecond.
+func (d Dist) File(source string) *DistFile {
+	str := func(x time.Duration) string { return x.Round(time.Microsecond).String() }
+	f := &DistFile{Source: source}
+	switch d.kind {
+	case kindUniform:
+		f.Dist, f.Min, f.Max = "uniform", str(d.a), str(d.b)
+	case kindNormal:
+		f.Dist, f.Mean, f.SD = "normal", str(d.a), str(d.b)
+	case kindExponential:
+		f.Dist, f.Mean = "exponential", str(d.a)
+	case kindLogNormal:
+		sigma := d.sigma
+		f.Dist, f.Median, f.Sigma = "lognormal", str(d.a), &sigma
+	case kindEmpirical:
+		f.Dist = "empirical"
+		for _, p := range d.cdf {
+			f.CDF = append(f.CDF, CDFPointFile{At: str(p.At), P: p.P})
+		}
+	default:
+		f.Dist, f.Value = "fixed", str(d.a)
+	}
+	return f
+}
+
+// Quantile is the distribution's q-quantile (0 < q < 1), for the kinds
+// with a closed form or a table (fixed, uniform, empirical); for the others
+// it is estimated from 4,001 seeded draws.
+func (d *Dist) Quantile(q float64) time.Duration {
+	switch d.kind {
+	case kindFixed:
+		return d.a
+	case kindUniform:
+		return d.a + time.Duration(q*float64(d.b-d.a))
+	case kindEmpirical:
+		return d.inverse(q)
+	}
+	r := NewRand(1)
+	xs := make([]time.Duration, 4001)
+	for i := range xs {
+		xs[i] = d.Sample(r)
+	}
+	slices.Sort(xs)
+	return xs[int(q*float64(len(xs)-1))]
 }

@@ -61,6 +61,19 @@ func New(schedule reuse.Schedule, opts Options) (*Simulation, error) {
 	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: opts.Seed}, nil
 }
 
+// NewOf is New for a profile held in hand (one being fitted, say) rather
+// than named.
+func NewOf(schedule reuse.Schedule, profile Profile, placement Placement, seed uint64) (*Simulation, error) {
+	errs := []error{reuse.ValidateSchedule(schedule), profile.Validate()}
+	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
+		errs = append(errs, fmt.Errorf("placement %q: %w", placement, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("simulation: %w", err)
+	}
+	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: seed}, nil
+}
+
 // Describe is the simulator section of the run's summary.
 func (s *Simulation) Describe() *reuse.Simulator {
 	arrivals := s.schedule.Spec().Kind

@@ -6,8 +6,6 @@
 package report
 
 import (
-	"cmp"
-	"slices"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -89,36 +87,13 @@ func (c *Collector) spans() (out []span, end time.Duration) {
 	return out, end
 }
 
-// survival is the Kaplan-Meier estimate of lifetimes, in minutes: at each
-// distinct lifetime t where an environment ended (not censored), S(t) =
-// product of (1 - ended / at risk). Environments still serving at the end
-// (reuse.Environment.Censored) are censored.
+// survival is the Kaplan-Meier estimate of lifetimes, in minutes;
+// environments still serving at the end (reuse.Environment.Censored) are
+// censored.
 func survival(spans []span) (times, surv []float64) {
-	type obs struct {
-		t        float64
-		censored bool
+	obs := make([]reuse.Observation, len(spans))
+	for i, s := range spans {
+		obs[i] = reuse.Observation{T: (s.last - s.first).Minutes(), Ended: !s.censored}
 	}
-	var all []obs
-	for _, s := range spans {
-		all = append(all, obs{(s.last - s.first).Minutes(), s.censored})
-	}
-	slices.SortFunc(all, func(a, b obs) int { return cmp.Compare(a.t, b.t) })
-	s := 1.0
-	times, surv = []float64{0}, []float64{1}
-	atRisk := len(all)
-	for i := 0; i < len(all); {
-		j, ended := i, 0
-		for ; j < len(all) && all[j].t == all[i].t; j++ {
-			if !all[j].censored {
-				ended++
-			}
-		}
-		if ended > 0 {
-			s *= 1 - float64(ended)/float64(atRisk)
-			times, surv = append(times, all[i].t), append(surv, s)
-		}
-		atRisk -= j - i
-		i = j
-	}
-	return times, surv
+	return reuse.KaplanMeier(obs)
 }

@@ -1,0 +1,209 @@
+package fit
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// quantiles is the grid on which fitted distributions are written as
+// empirical CDFs.
+var quantiles = func() []float64 {
+	var q []float64
+	for i := 0; i <= 20; i++ {
+		q = append(q, float64(i)/20)
+	}
+	return q
+}()
+
+// maxLifetime is the Kaplan-Meier estimate of the maximum lifetime.
+func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
+	factor := f.sum.TimeFactor()
+	var obs []reuse.Observation
+	var ended, spares, censored int
+	longest := 0.0
+	for _, e := range f.sum.Environments() {
+		life := e.Last.Sub(e.First).Seconds() * factor
+		longest = max(longest, life)
+		o := reuse.Observation{T: life, Ended: !e.Censored && e.Calls >= MinCallsForAge}
+		switch {
+		case o.Ended:
+			ended++
+		case e.Censored:
+			censored++
+		default:
+			spares++
+		}
+		obs = append(obs, o)
+	}
+	if ended < 10 {
+		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, MinCallsForAge), false
+	}
+	times, surv := reuse.KaplanMeier(obs)
+	reached := 1 - surv[len(surv)-1]
+	if reached < 0.5 {
+		return lambdasim.Dist{}, fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached), false
+	}
+	// F(t) = 1 - S(t), a step at each end; the grid's quantiles from it.
+	var pts []lambdasim.CDFPoint
+	for _, q := range quantiles {
+		if q > reached {
+			break
+		}
+		i := 1
+		for i < len(times) && 1-surv[i] < q-1e-12 {
+			i++
+		}
+		i = min(i, len(times)-1)
+		pts = append(pts, lambdasim.CDFPoint{At: seconds(times[i]), P: q})
+	}
+	tail := ""
+	if reached < 1 {
+		pts = append(pts, lambdasim.CDFPoint{At: seconds(longest), P: 1})
+		tail = fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
+	}
+	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls; %d still serving at the end and %d spares (fewer calls) censored%s",
+		ended, MinCallsForAge, censored, spares, tail), true
+}
+
+// idleTimeout is the idle experiment's survival curve as a CDF, or, for
+// other runs, why it cannot be told (with the lower bound the run gives).
+func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, bool) {
+	if summary.Idle == nil || len(summary.Idle.Points) < 2 {
+		var longest time.Duration
+		for _, e := range f.envs {
+			longest = max(longest, e.maxGap)
+		}
+		return lambdasim.Dist{}, fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second)), false
+	}
+	pts := slices.Clone(summary.Idle.Points)
+	slices.SortFunc(pts, func(a, b reuse.IdlePoint) int { return cmpFloat(a.GapMinutes, b.GapMinutes) })
+	// P(ended by gap) = 1 - P(warm | gap), made non-decreasing by pooling
+	// adjacent violators, weighted by samples.
+	type block struct {
+		f, w float64
+		n    int
+	}
+	var blocks []block
+	var samples int64
+	for _, pt := range pts {
+		samples += pt.Samples
+		w := float64(max(pt.Samples, 1))
+		blocks = append(blocks, block{1 - pt.P, w, 1})
+		for len(blocks) > 1 && blocks[len(blocks)-2].f > blocks[len(blocks)-1].f {
+			a, b := blocks[len(blocks)-2], blocks[len(blocks)-1]
+			blocks = append(blocks[:len(blocks)-2], block{(a.f*a.w + b.f*b.w) / (a.w + b.w), a.w + b.w, a.n + b.n})
+		}
+	}
+	var cdf []lambdasim.CDFPoint
+	i := 0
+	for _, b := range blocks {
+		for range b.n {
+			cdf = append(cdf, lambdasim.CDFPoint{At: time.Duration(pts[i].GapMinutes * float64(time.Minute)), P: b.f})
+			i++
+		}
+	}
+	note := ""
+	if cdf[0].P > 0 {
+		cdf = append([]lambdasim.CDFPoint{{At: 0, P: 0}}, cdf...)
+		note += fmt.Sprintf("; %.0f%% ended before the shortest gap, spread from 0", cdf[1].P*100)
+	}
+	if last := &cdf[len(cdf)-1]; last.P < 1 {
+		note += fmt.Sprintf("; %.0f%% outlived the longest gap (%v), put at it", (1-last.P)*100, last.At)
+		last.P = 1
+	}
+	return empirical(cdf), fmt.Sprintf("the idle experiment's survival over %d gaps (%d samples), made monotone%s", len(pts), samples, note), true
+}
+
+// frontDoor is half a warm call's time beyond its handler, less the base's
+// median warm overhead.
+func (f *Fitter) frontDoor(base lambdasim.Profile) (lambdasim.Dist, string, bool) {
+	if len(f.warm) < 100 {
+		return lambdasim.Dist{}, fmt.Sprintf("only %d warm calls: the base's", len(f.warm)), false
+	}
+	overhead := base.WarmOverhead.Quantile(0.5).Seconds()
+	xs := make([]float64, len(f.warm))
+	for i, w := range f.warm {
+		xs[i] = max(0, (w-overhead)/2)
+	}
+	return quantileDist(xs), fmt.Sprintf("half of each warm call's time beyond its handler, less the base's median overhead (%v), over %d of %d warm calls",
+		seconds(overhead), len(f.warm), f.seen), true
+}
+
+// initLatency is a cold call's time beyond its handler less the median warm
+// call's.
+func (f *Fitter) initLatency() (lambdasim.Dist, string, bool) {
+	if len(f.cold) < 5 || len(f.warm) == 0 {
+		return lambdasim.Dist{}, fmt.Sprintf("only %d cold calls: the base's", len(f.cold)), false
+	}
+	warm := slices.Clone(f.warm)
+	slices.Sort(warm)
+	med := reuse.Percentile(warm, 50)
+	xs := make([]float64, len(f.cold))
+	for i, c := range f.cold {
+		xs[i] = max(0, c-med)
+	}
+	return quantileDist(xs), fmt.Sprintf("each cold call's time beyond its handler less the median warm call's (%v), over %d cold calls", seconds(med).Round(time.Microsecond), len(f.cold)), true
+}
+
+// quantileDist is an empirical distribution through the grid's quantiles
+// of xs (seconds).
+func quantileDist(xs []float64) lambdasim.Dist {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	var pts []lambdasim.CDFPoint
+	for _, q := range quantiles {
+		pts = append(pts, lambdasim.CDFPoint{At: seconds(reuse.Percentile(xs, q*100)), P: q})
+	}
+	return empirical(pts)
+}
+
+// empirical makes a valid empirical distribution of points whose times may
+// repeat: a repeated time keeps its highest P; one point alone is fixed.
+func empirical(pts []lambdasim.CDFPoint) lambdasim.Dist {
+	var out []lambdasim.CDFPoint
+	for _, p := range pts {
+		p.At = p.At.Round(time.Microsecond)
+		if n := len(out); n > 0 && p.At <= out[n-1].At {
+			out[n-1].P = max(out[n-1].P, p.P)
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) < 2 {
+		return lambdasim.Fixed(out[0].At)
+	}
+	out[len(out)-1].P = 1
+	return lambdasim.Empirical(out)
+}
+
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+// KS is the two-sample Kolmogorov-Smirnov distance between two sorted
+// samples: the largest gap between their empirical CDFs (0 for two empty
+// samples, 1 when only one is empty).
+func KS(a, b []float64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		if len(a) == len(b) {
+			return 0
+		}
+		return 1
+	}
+	var i, j int
+	var d float64
+	for i < len(a) && j < len(b) {
+		x := min(a[i], b[j])
+		for i < len(a) && a[i] == x {
+			i++
+		}
+		for j < len(b) && b[j] == x {
+			j++
+		}
+		d = max(d, math.Abs(float64(i)/float64(len(a))-float64(j)/float64(len(b))))
+	}
+	return d
+}

@@ -1,0 +1,122 @@
+package fit
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// heavy skips a test of full-length runs under -race: they check
+// estimates, not concurrency (a fit runs in one goroutine), and take
+// minutes with the race detector.
+func heavy(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("full-length fits are single-goroutine arithmetic: skipped under -race")
+	}
+}
+
+// fitRecords fits a run given as a function that emits its records.
+func fitRecords(t *testing.T, schedule reuse.Schedule, run func(emit func(*reuse.Record)), base string) Result {
+	t.Helper()
+	f := NewFitter(reuse.NewSummarizer(schedule, "test", nil), schedule, nil)
+	run(f.Add)
+	res, err := f.Fit(t.Context(), Options{Base: base, From: "test"})
+	assert.NilError(t, err)
+	return res
+}
+
+// simulated emits the run of schedule in a known lambdasim world.
+func simulated(t *testing.T, schedule reuse.Schedule, truth lambdasim.Profile, placement lambdasim.Placement, seed uint64) func(func(*reuse.Record)) {
+	return func(emit func(*reuse.Record)) {
+		sim, err := lambdasim.NewOf(schedule, truth, placement, seed)
+		assert.NilError(t, err)
+		_, err = sim.Run(t.Context(), emit)
+		assert.NilError(t, err)
+	}
+}
+
+func within(t *testing.T, what string, got, want, tol float64) {
+	t.Helper()
+	assert.Check(t, math.Abs(got/want-1) <= tol, "%s: fitted %v, true %v (tolerance %.0f%%)", what, got, want, tol*100)
+}
+
+func median(d lambdasim.Dist) float64 { return d.Quantile(0.5).Seconds() }
+
+// otherWorld is a world unlike the built-in profiles: short lognormal
+// lifetimes, a slow lognormal init, a normal front door, random placement.
+func otherWorld(t *testing.T) lambdasim.Profile {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	p.Name, p.File = "other", nil
+	p.MaxLifetime = lambdasim.LogNormal(50*time.Minute, 0.1)
+	p.IdleTimeout = lambdasim.Fixed(8 * time.Minute)
+	p.InitLatency = lambdasim.LogNormal(400*time.Millisecond, 0.3)
+	p.FrontDoorLatency = lambdasim.Normal(30*time.Millisecond, 5*time.Millisecond)
+	return p
+}
+
+// TestFitRecoversKnownWorlds (validation a): runs simulated from each
+// built-in profile and from another known world give back their maximum
+// lifetime, init and front-door latency (medians within 10%), their
+// placement rule and their proactive share (within 10%).
+func TestFitRecoversKnownWorlds(t *testing.T) {
+	heavy(t)
+	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	gov, err := lambdasim.LookupProfile(lambdasim.ProfileGo2026)
+	assert.NilError(t, err)
+	for _, tc := range []struct {
+		name      string
+		truth     lambdasim.Profile
+		placement lambdasim.Placement
+		plan      reuse.Plan
+	}{
+		{"seed-2021", seed, lambdasim.MostRecentlyUsed, reuse.SeedPlan()},
+		{"seed-2021 newest", seed, lambdasim.NewestCreated, reuse.SeedPlan()},
+		// Proactive starts replace age retirements: 400 busy environments
+		// over 4.2 hours give about 800 retirements, so the share's
+		// binomial noise is about 2.6%, well inside 10% (the seed plan's
+		// 70 give 8.5%).
+		{"go-2026", gov, lambdasim.MostRecentlyUsed, reuse.Plan{Calls: 1_200_000, RatePerSec: 80, HandlerMS: 5000}},
+		{"other", otherWorld(t), lambdasim.Random, reuse.SeedPlan()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := fitRecords(t, tc.plan, simulated(t, tc.plan, tc.truth, tc.placement, 7), "")
+			p := res.Profile
+			within(t, "max lifetime median", median(p.MaxLifetime), median(tc.truth.MaxLifetime), 0.10)
+			within(t, "init latency median", median(p.InitLatency), median(tc.truth.InitLatency), 0.10)
+			within(t, "front door median", median(p.FrontDoorLatency), median(tc.truth.FrontDoorLatency), 0.10)
+			assert.Check(t, is.Equal(p.Placement, tc.placement), "scores %v", res.Scores)
+			if tc.truth.ProactiveShare > 0 {
+				within(t, "proactive share", p.ProactiveShare, tc.truth.ProactiveShare, 0.10)
+			} else {
+				assert.Check(t, is.Equal(p.ProactiveShare, 0.0))
+			}
+			assert.Check(t, res.Kept["idle_timeout"] != "", "a steady run cannot tell the idle timeout")
+		})
+	}
+}
+
+// TestFitRecoversTheIdleTimeout (validation a, idle timeout): the idle
+// experiment's curve gives back the idle timeout's median within 10%.
+func TestFitRecoversTheIdleTimeout(t *testing.T) {
+	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	gaps := []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Minute, 5 * time.Minute, 6 * time.Minute,
+		7 * time.Minute, 8 * time.Minute, 10 * time.Minute, 20 * time.Minute, time.Hour}
+	exp := seed
+	exp.IdleTimeout = lambdasim.Exponential(5 * time.Minute)
+	for _, truth := range []lambdasim.Profile{seed, exp} {
+		idle, err := reuse.NewIdle(20, gaps, 50, 500, 3, 0)
+		assert.NilError(t, err)
+		res := fitRecords(t, idle, simulated(t, idle, truth, lambdasim.MostRecentlyUsed, 3), "")
+		assert.Check(t, res.Fitted["idle_timeout"] != "", "kept: %s", res.Kept["idle_timeout"])
+		within(t, "idle timeout median "+truth.IdleTimeout.String(), median(res.Profile.IdleTimeout), median(truth.IdleTimeout), 0.10)
+	}
+}

@@ -1,0 +1,129 @@
+// Package fit turns a measured run into a model of its function: it
+// estimates a lambdasim profile from a run's records (Fitter), written as a
+// profile file with its provenance, and predicts a schedule's figures under
+// a profile beside what was measured (Predict, Beside).
+//
+// The estimators, each stated in the fitted file's sources:
+//   - maximum lifetime: Kaplan-Meier over environments' measured lifetimes;
+//     an environment still serving at the end is censored, and so is one
+//     that served fewer than MinCallsForAge calls (a spare started for a
+//     moment and left to idle out: its end says nothing about age);
+//   - idle timeout: from an idle experiment's survival curve (made monotone,
+//     weighted by samples); a steady run only bounds it from below (the
+//     longest idle gap an environment survived), so it keeps the base's;
+//   - front-door latency and init latency: from warm and cold calls' times
+//     beyond their handler time (half of a warm call's, less the base's
+//     median overhead; a cold call's, less the median warm call's);
+//   - placement: the rule whose simulated calls-per-environment distribution
+//     is nearest the measured one (two-sample Kolmogorov-Smirnov distance),
+//     with every rule's score;
+//   - proactive share: the measured proactive starts over those a simulation
+//     with every age retirement replaced ahead would show.
+package fit
+
+import (
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// MinCallsForAge is the fewest calls an ended environment must have served
+// for its end to count as an age retirement in the lifetime estimate.
+const MinCallsForAge = 3
+
+// reservoirSize bounds the warm-call latencies kept (a uniform sample of
+// them all), so memory follows environments, not calls.
+const reservoirSize = 20_000
+
+// Fitter is the fit's one pass over a run's records. Add feeds the run's
+// analysis (next: its Summarizer, or a report.Collector around it) and keeps
+// what the fit needs beyond the summary: the first call's time of each cold
+// environment, a bounded sample of warm calls' times, and each
+// environment's longest idle gap. Memory is O(environments).
+type Fitter struct {
+	sum   *reuse.Summarizer
+	next  interface{ Add(*reuse.Record) }
+	sched reuse.Schedule
+
+	warm  []float64 // warm calls' seconds beyond their handler, a uniform sample
+	seen  int64     // warm calls seen
+	state uint64    // the sample's generator (splitmix64, fixed seed)
+	cold  []float64 // cold calls' seconds beyond their handler, one per environment
+	gaps  []float64 // seconds between an environment's answer and its next call, a uniform sample
+	gapsN int64     // such gaps seen
+	envs  map[string]*envFacts
+}
+
+type envFacts struct {
+	lastDone int64 // unix ns
+	maxGap   time.Duration
+}
+
+// NewFitter starts a fit of the run of schedule that sum summarizes. Add
+// passes each record on to next (sum itself when next is nil).
+func NewFitter(sum *reuse.Summarizer, schedule reuse.Schedule, next interface{ Add(*reuse.Record) }) *Fitter {
+	if next == nil {
+		next = sum
+	}
+	return &Fitter{sum: sum, next: next, sched: schedule, state: 0x5eedf17, envs: map[string]*envFacts{}}
+}
+
+// Summary is the run's summary so far.
+func (f *Fitter) Summary() reuse.Summary { return f.sum.Summary() }
+
+// Instances is the number of environments seen so far.
+func (f *Fitter) Instances() int { return f.sum.Instances() }
+
+// Add accounts for one record and passes it on.
+func (f *Fitter) Add(r *reuse.Record) {
+	f.next.Add(r)
+	if !r.Served() {
+		return
+	}
+	factor := 1.0
+	if r.Scale > 0 {
+		factor = r.Scale
+	}
+	sent, done := r.Sent.UnixNano(), r.Done.UnixNano()
+	beyond := (float64(done-sent)*factor - float64(f.sched.HandlerTime(r.Seq))) / 1e9
+	e := f.envs[r.InstanceID]
+	if e == nil {
+		e = &envFacts{lastDone: done}
+		f.envs[r.InstanceID] = e
+	} else {
+		gap := time.Duration(float64(sent-e.lastDone) * factor)
+		e.maxGap = max(e.maxGap, gap)
+		f.gapsN++
+		f.gaps = f.sample(f.gaps, f.gapsN, gap.Seconds())
+	}
+	e.lastDone = max(e.lastDone, done)
+	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(reuse.ProactiveThreshold)
+	switch {
+	case r.Invocation == 1 && !proactive:
+		f.cold = append(f.cold, beyond)
+	case r.Invocation > 1:
+		f.seen++
+		f.warm = f.sample(f.warm, f.seen, beyond)
+	}
+}
+
+// sample keeps a uniform sample of reservoirSize values out of n seen so
+// far, x the latest (Algorithm R).
+func (f *Fitter) sample(kept []float64, n int64, x float64) []float64 {
+	if len(kept) < reservoirSize {
+		return append(kept, x)
+	}
+	if j := f.next64() % uint64(n); j < reservoirSize {
+		kept[j] = x
+	}
+	return kept
+}
+
+// next64 is splitmix64: a fixed-seed stream, so a fit is reproducible.
+func (f *Fitter) next64() uint64 {
+	f.state += 0x9e3779b97f4a7c15
+	z := f.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
