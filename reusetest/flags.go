@@ -54,16 +54,16 @@ const (
 // DefaultFlags are the flags' values when none is given.
 func DefaultFlags() Flags {
 	return Flags{
-		Calls:     reuse.SeedCalls,
-		Rate:      reuse.SeedRatePerSec,
-		Handler:   reuse.SeedHandler,
-		Seed:      lambdasim.DefaultSeed,
-		Profile:   lambdasim.DefaultProfile,
-		Arrivals:  lambdasim.ArrivalsFixed,
-		Timeout:   runner.DefaultTimeout,
-		FailFast:  true,
-		Pause:     DefaultBurstPause,
-		Gaps:      DefaultIdleGaps,
+		Calls:    reuse.SeedCalls,
+		Rate:     reuse.SeedRatePerSec,
+		Handler:  reuse.SeedHandler,
+		Seed:     lambdasim.DefaultSeed,
+		Profile:  lambdasim.DefaultProfile,
+		Arrivals: lambdasim.ArrivalsFixed,
+		Timeout:  runner.DefaultTimeout,
+		FailFast: true,
+		Pause:    DefaultBurstPause,
+		Gaps:     DefaultIdleGaps,
 	}
 }
 
