@@ -20,16 +20,44 @@ var quantiles = func() []float64 {
 	return q
 }()
 
+// ShortEnd is the share of the median ended lifetime below which an ended
+// environment counts as a spare that idled out rather than one retired for
+// its age: spares started for a peak idle out within minutes, while age
+// retirements cluster around the maximum lifetime.
+const ShortEnd = 0.5
+
+// shortCut is the lifetime (model time) below which an end is not taken as
+// an age retirement: ShortEnd of the median lifetime of the environments
+// that ended having served MinCallsForAge or more calls.
+func shortCut(envs []reuse.Environment, factor float64) time.Duration {
+	var lives []float64
+	for _, e := range envs {
+		if !e.Censored && e.Calls >= MinCallsForAge {
+			lives = append(lives, e.Last.Sub(e.First).Seconds()*factor)
+		}
+	}
+	slices.Sort(lives)
+	return seconds(ShortEnd * reuse.Percentile(lives, 50))
+}
+
+// agedEnd reports whether e counts as retired for its age: it ended before
+// the run did, served MinCallsForAge or more calls, and lived cut or more.
+func agedEnd(e reuse.Environment, cut time.Duration, factor float64) bool {
+	return !e.Censored && e.Calls >= MinCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
+}
+
 // maxLifetime is the Kaplan-Meier estimate of the maximum lifetime.
 func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
 	factor := f.sum.TimeFactor()
+	envs := f.sum.Environments()
+	cut := shortCut(envs, factor)
 	var obs []reuse.Observation
 	var ended, spares, censored int
 	longest := 0.0
-	for _, e := range f.sum.Environments() {
+	for _, e := range envs {
 		life := e.Last.Sub(e.First).Seconds() * factor
 		longest = max(longest, life)
-		o := reuse.Observation{T: life, Ended: !e.Censored && e.Calls >= MinCallsForAge}
+		o := reuse.Observation{T: life, Ended: agedEnd(e, cut, factor)}
 		switch {
 		case o.Ended:
 			ended++
@@ -66,8 +94,8 @@ func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
 		pts = append(pts, lambdasim.CDFPoint{At: seconds(longest), P: 1})
 		tail = fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
 	}
-	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls; %d still serving at the end and %d spares (fewer calls) censored%s",
-		ended, MinCallsForAge, censored, spares, tail), true
+	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls and lived %v or more (half the median such life); %d still serving at the end and %d spares (fewer calls or shorter lives: idled out) censored%s",
+		ended, MinCallsForAge, cut.Round(time.Second), censored, spares, tail), true
 }
 
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for

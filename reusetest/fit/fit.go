@@ -232,8 +232,9 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 // age: not serving at the end, having served MinCallsForAge or more calls.
 func agedEnds(sum *reuse.Summarizer) int {
 	n := 0
+	cut := shortCut(sum.Environments(), sum.TimeFactor())
 	for _, e := range sum.Environments() {
-		if !e.Censored && e.Calls >= MinCallsForAge {
+		if agedEnd(e, cut, sum.TimeFactor()) {
 			n++
 		}
 	}

@@ -60,6 +60,57 @@ type Summary struct {
 	// censor window, the 2021-method lifetime, latencies, idle gaps); the
 	// plan and the record log keep real times.
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// Predictions are the simulator's predictions for this run's schedule,
+	// each beside the measured figures with verdicts: under a named profile
+	// and under the profile fitted to this run. Live runs carry them;
+	// simulated runs do not.
+	Predictions []Prediction `json:"predictions,omitempty"`
+}
+
+// Prediction is a simulation of a run's schedule under one profile,
+// compared with the run on the judged metrics.
+type Prediction struct {
+	// Profile names the profile: a built-in's name, a file's, or the
+	// fitted profile's.
+	Profile string `json:"profile"`
+	// Fitted is true for the profile fitted to this very run.
+	Fitted bool `json:"fitted,omitempty"`
+	// Placement and Seed complete the model that was simulated.
+	Placement string `json:"placement"`
+	Seed      uint64 `json:"seed"`
+	// Metrics are the judged metrics: predicted, measured, and the verdict
+	// under the live tolerance.
+	Metrics []PredictedMetric `json:"metrics"`
+}
+
+// PredictedMetric is one metric predicted and measured.
+type PredictedMetric struct {
+	Metric    string  `json:"metric"`
+	Predicted float64 `json:"predicted"`
+	Measured  float64 `json:"measured"`
+	// Ratio is measured / predicted; absent when the prediction is 0 and
+	// the measurement is not.
+	Ratio     *float64 `json:"ratio,omitempty"`
+	Tolerance float64  `json:"tolerance"`
+	OK        bool     `json:"ok"`
+}
+
+// PredictionOf compares measured with a prediction (its summary) on the
+// judged metrics.
+func PredictionOf(profile string, fitted bool, predicted, measured Summary) Prediction {
+	p := Prediction{Profile: profile, Fitted: fitted}
+	if sim := predicted.Simulator; sim != nil {
+		p.Placement, p.Seed = sim.Placement, sim.Seed
+	}
+	for _, c := range Compare(predicted, measured, JudgedMetrics()) {
+		m := PredictedMetric{Metric: c.Metric, Predicted: c.Base, Measured: c.Got, Tolerance: c.Tolerance, OK: c.OK}
+		if !math.IsNaN(c.Ratio) {
+			r := round(c.Ratio)
+			m.Ratio = &r
+		}
+		p.Metrics = append(p.Metrics, m)
+	}
+	return p
 }
 
 // Simulator describes the simulated pool that produced a run.

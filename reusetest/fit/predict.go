@@ -1,0 +1,67 @@
+package fit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// DefaultPredictProfile is the named profile a live run's prediction uses
+// when none is given.
+const DefaultPredictProfile = lambdasim.ProfileGo2026
+
+// PredictionSeed seeds the predictions' simulations.
+const PredictionSeed = 1
+
+// Predict simulates schedule under profile (its own placement rule, else the
+// default) and returns the simulated summary: the prediction.
+func Predict(ctx context.Context, schedule reuse.Schedule, profile lambdasim.Profile, seed uint64) (reuse.Summary, error) {
+	placement := profile.Placement
+	if placement == "" {
+		placement = lambdasim.DefaultPlacement
+	}
+	sim, err := lambdasim.NewOf(schedule, profile, placement, seed)
+	if err != nil {
+		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
+	}
+	sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+	if _, err := sim.Run(ctx, sum.Add); err != nil {
+		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
+	}
+	return sum.Summary(), nil
+}
+
+// Predictions are what a live run's summary carries beside its figures: the
+// prediction for its schedule under the named profile (DefaultPredictProfile
+// when ""), and, when the run holds enough to fit one, under the profile
+// fitted to it. It returns the fit too (its profile is worth keeping beside
+// the summary); a run that cannot be fitted gets the named prediction alone.
+func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([]reuse.Prediction, *Result, error) {
+	if named == "" {
+		named = DefaultPredictProfile
+	}
+	profile, err := lambdasim.LookupProfile(named)
+	if err != nil {
+		return nil, nil, fmt.Errorf("predict: %w", err)
+	}
+	measured := f.sum.Summary()
+	pred, err := Predict(ctx, f.sched, profile, PredictionSeed)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := []reuse.Prediction{reuse.PredictionOf(profile.Name, false, pred, measured)}
+	if measured.Instances.Count == 0 {
+		return out, nil, nil
+	}
+	res, err := f.Fit(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	pred, err = Predict(ctx, f.sched, res.Profile, PredictionSeed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(out, reuse.PredictionOf(res.Profile.Name, true, pred, measured)), &res, nil
+}

@@ -1,0 +1,103 @@
+package fit
+
+import (
+	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+)
+
+// halves splits a run of plan into its first half's records (as a run of
+// their own) and a summary of its second half's (renumbered from 0).
+type halves struct {
+	plan, half reuse.Plan
+	first      func(*reuse.Record)
+	second     *reuse.Summarizer
+}
+
+func newHalves(plan reuse.Plan, first func(*reuse.Record)) *halves {
+	half := plan
+	half.Calls = plan.Calls / 2
+	return &halves{plan: plan, half: half, first: first, second: reuse.NewSummarizer(half, "second half", nil)}
+}
+
+func (h *halves) Add(r *reuse.Record) {
+	if r.Seq < h.half.Calls {
+		if h.first != nil {
+			h.first(r)
+		}
+		return
+	}
+	c := *r
+	c.Seq -= h.half.Calls
+	h.second.Add(&c)
+}
+
+// predictSecondHalf fits the first half of a run and predicts its second:
+// the fitted profile simulates the whole plan (other seeds), and the second
+// half of each simulation is compared with the measured second half on
+// instances, median reuse and median lifetime (the mean of three seeds'
+// predictions).
+func predictSecondHalf(t *testing.T, plan reuse.Plan, run func(func(*reuse.Record)), tol float64) {
+	t.Helper()
+	f := NewFitter(reuse.NewSummarizer(plan.Plan(), "test", nil), reuse.Plan{Calls: plan.Calls / 2, RatePerSec: plan.RatePerSec, HandlerMS: plan.HandlerMS}, nil)
+	measured := newHalves(plan, f.Add)
+	run(measured.Add)
+	res, err := f.Fit(t.Context(), Options{From: "the first half"})
+	assert.NilError(t, err)
+	var inst, reuseMed, life float64
+	const seeds = 3
+	for seed := range uint64(seeds) {
+		sim, err := lambdasim.NewOf(plan, res.Profile, res.Profile.Placement, 100+seed)
+		assert.NilError(t, err)
+		h := newHalves(plan, nil)
+		_, err = sim.Run(t.Context(), h.Add)
+		assert.NilError(t, err)
+		s := h.second.Summary()
+		inst += float64(s.Instances.Count) / seeds
+		reuseMed += s.Reuse.Median / seeds
+		life += s.LifetimeMinutes.Median / seeds
+	}
+	got := measured.second.Summary()
+	t.Logf("second half: instances %d predicted %.1f; median reuse %v predicted %.1f; median lifetime %v predicted %.1f min (placement %s)",
+		got.Instances.Count, inst, got.Reuse.Median, reuseMed, got.LifetimeMinutes.Median, life, res.Profile.Placement)
+	within(t, "instances", inst, float64(got.Instances.Count), tol)
+	within(t, "median reuse", reuseMed, got.Reuse.Median, tol)
+	within(t, "median lifetime", life, got.LifetimeMinutes.Median, tol)
+}
+
+// TestFitFirstHalfPredictsSecond (validation b): fitted on the first half
+// of a run, the profile predicts the second half's instances, median reuse
+// and median measured lifetime within 10%. Runs are twice the seed plan's
+// length (33 hours), so each half holds about 70 environments.
+func TestFitFirstHalfPredictsSecond(t *testing.T) {
+	heavy(t)
+	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
+	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	gov, err := lambdasim.LookupProfile(lambdasim.ProfileGo2026)
+	assert.NilError(t, err)
+	for _, tc := range []struct {
+		name      string
+		truth     lambdasim.Profile
+		placement lambdasim.Placement
+	}{
+		{"seed-2021", seed, lambdasim.MostRecentlyUsed},
+		{"go-2026", gov, lambdasim.MostRecentlyUsed},
+		{"other", otherWorld(t), lambdasim.Random},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			predictSecondHalf(t, plan, simulated(t, plan, tc.truth, tc.placement, 9), 0.10)
+		})
+	}
+}
+
+// TestFitIndependentWorld (validation c): a world written for this test
+// alone, sharing no code with lambdasim (world_test.go), is fitted on the
+// first half of its run and its second half predicted within 15%.
+func TestFitIndependentWorld(t *testing.T) {
+	heavy(t)
+	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
+	predictSecondHalf(t, plan, func(emit func(*reuse.Record)) { newWorld(5).run(plan, emit) }, 0.15)
+}

@@ -1,0 +1,95 @@
+package fit
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// world is an execution-environment pool written for validation (c) alone:
+// it shares no code with lambdasim (its own generator, its own idle list,
+// its own lifetimes), and its shapes are ones lambdasim has no family for.
+//   - maximum lifetime: 80 minutes plus an exponential of mean 25 minutes;
+//   - idle timeout: 9 minutes, fixed;
+//   - placement: the idle environment that went idle last (a stack);
+//   - init: 150 ms plus an exponential of mean 60 ms;
+//   - front door: 8 to 22 ms each way, triangular; overhead 2 ms.
+type world struct {
+	rng  *rand.Rand
+	idle []*worldEnv // a stack: the last to go idle is on top
+	busy []*worldEnv // unordered; few at a time
+	n    int
+}
+
+type worldEnv struct {
+	id          string
+	created     time.Duration
+	dies        time.Duration // created + maximum lifetime
+	calls       int64
+	freeAt      time.Duration // busy: when its call ends
+	idleSince   time.Duration
+	initialised time.Time
+}
+
+func newWorld(seed uint64) *world { return &world{rng: rand.New(rand.NewPCG(seed, 77))} }
+
+func (w *world) exp(mean time.Duration) time.Duration {
+	return time.Duration(w.rng.ExpFloat64() * float64(mean))
+}
+
+func (w *world) door() time.Duration {
+	return 8*time.Millisecond + time.Duration((w.rng.Float64()+w.rng.Float64())/2*float64(14*time.Millisecond))
+}
+
+// run emits one record per call of plan, in seq order.
+func (w *world) run(plan reuse.Plan, emit func(*reuse.Record)) {
+	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for seq := range plan.Calls {
+		due := plan.Due(seq)
+		arrive := due + w.door()
+		// Calls that ended by now free their environments, in end order.
+		for {
+			k := -1
+			for i, e := range w.busy {
+				if e.freeAt <= arrive && (k < 0 || e.freeAt < w.busy[k].freeAt) {
+					k = i
+				}
+			}
+			if k < 0 {
+				break
+			}
+			e := w.busy[k]
+			w.busy = append(w.busy[:k], w.busy[k+1:]...)
+			if e.freeAt < e.dies {
+				e.idleSince = e.freeAt
+				w.idle = append(w.idle, e)
+			}
+		}
+		// Idle environments past their idle timeout or lifetime are gone.
+		kept := w.idle[:0]
+		for _, e := range w.idle {
+			if arrive-e.idleSince < 9*time.Minute && arrive < e.dies {
+				kept = append(kept, e)
+			}
+		}
+		w.idle = kept
+		var e *worldEnv
+		start := arrive
+		if n := len(w.idle); n > 0 {
+			e, w.idle = w.idle[n-1], w.idle[:n-1]
+		} else {
+			w.n++
+			e = &worldEnv{id: fmt.Sprintf("world-%06d", w.n), created: arrive}
+			e.dies = arrive + 80*time.Minute + w.exp(25*time.Minute)
+			start += 150*time.Millisecond + w.exp(60*time.Millisecond)
+			e.initialised = epoch.Add(start)
+		}
+		e.calls++
+		e.freeAt = start + plan.Handler() + 2*time.Millisecond
+		w.busy = append(w.busy, e)
+		emit(&reuse.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
+			Status: reuse.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised})
+	}
+}
