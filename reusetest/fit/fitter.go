@@ -22,8 +22,10 @@
 package fit
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -126,4 +128,17 @@ func (f *Fitter) next64() uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// FromLog replays a run's record log into a new Fitter, in one pass.
+func FromLog(path string) (*Fitter, error) {
+	var f *Fitter
+	err := recordlog.Replay(path, func(h *recordlog.Header, sched reuse.Schedule) func(*reuse.Record) {
+		f = NewFitter(reuse.NewSummarizer(sched, h.Target, nil), sched, nil)
+		return f.Add
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	return f, nil
 }

@@ -104,11 +104,14 @@ func (h *Header) ScheduleSpec() reuse.ScheduleSpec {
 
 // Read scans the log at r, passes each header (with the log's schedule,
 // from its first header) to onHeader and each record to onRecord (either
-// may be nil), and returns what the log holds. A last
+// may be nil; onRecord must not keep the pointer, which is reused), and
+// returns what the log holds. A last
 // line without its newline (a run cut off mid-write) is ignored: end is the
 // length of the complete lines. Any other bad line is an error.
 func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onRecord func(*reuse.Record)) (st State, end int64, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	dec := newDecoder()
+	rec := new(reuse.Record) // reused: onRecord must not keep it
 	for n := 1; ; n++ {
 		b, rerr := br.ReadBytes('\n')
 		if rerr == io.EOF {
@@ -118,9 +121,12 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 			return st, end, fmt.Errorf("read log: %w", rerr)
 		}
 		var l line
-		l.Record = new(reuse.Record)
-		if err := json.Unmarshal(b, &l); err != nil {
-			return st, end, fmt.Errorf("read log: line %d: %w", n, err)
+		l.Record = rec
+		if !dec.parse(b, rec) {
+			*rec = reuse.Record{}
+			if err := json.Unmarshal(b, &l); err != nil {
+				return st, end, fmt.Errorf("read log: line %d: %w", n, err)
+			}
 		}
 		end += int64(len(b))
 		if h := l.Header; h != nil {

@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
 )
 
 func TestCompareExitsOneOnDrift(t *testing.T) {
@@ -33,4 +35,43 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 	assert.Equal(t, compareSummaries(&out, base, write("drifted.json", drifted)), 1)
 	assert.Assert(t, strings.Contains(out.String(), "| reuse median |"))
 	assert.Assert(t, strings.Contains(out.String(), "**DRIFT**"))
+}
+
+// TestFitWritesAProfileFile fits a simulated run's log: the file it writes
+// reads back as a profile, says where it came from, and runs.
+func TestFitWritesAProfileFile(t *testing.T) {
+	plan := reuse.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
+	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
+	assert.NilError(t, err)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "run.jsonl")
+	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
+	assert.NilError(t, err)
+	_, err = sim.Run(t.Context(), func(r *reuse.Record) { assert.NilError(t, w.Append(r)) })
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+
+	out := filepath.Join(dir, "fitted.json")
+	var sb strings.Builder
+	assert.NilError(t, fitToFile(&sb, logPath, out, lambdasim.ProfileGo2026))
+	assert.Check(t, is.Contains(sb.String(), "fitted max_lifetime: Kaplan-Meier"))
+	assert.Check(t, is.Contains(sb.String(), "kept   idle_timeout: not an idle experiment"))
+	p, err := lambdasim.ReadProfile(out)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(p.Name, "fitted"))
+	raw, err := os.ReadFile(out)
+	assert.NilError(t, err)
+	for _, want := range []string{`"provenance"`, `"from": "run.jsonl"`, `"placement_scores"`, `"base": "go-2026"`} {
+		assert.Check(t, is.Contains(string(raw), want))
+	}
+	again, err := lambdasim.New(plan, lambdasim.Options{Profile: out})
+	assert.NilError(t, err)
+	_, err = again.Summarize(t.Context())
+	assert.NilError(t, err)
+
+	// A log that is not there: an error, and no file written.
+	none := filepath.Join(dir, "none.json")
+	assert.Check(t, fitToFile(&sb, filepath.Join(dir, "absent.jsonl"), none, "") != nil)
+	_, err = os.Stat(none)
+	assert.Check(t, os.IsNotExist(err))
 }

@@ -1,0 +1,230 @@
+package recordlog
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// decoder reads record lines in the shape appendRecord writes them: its
+// fields in its order, strings without escapes, times in UTC. Anything else
+// (a header, an escape, another writer's line) it declines, and Read falls
+// back to encoding/json, so the fast path never decides what a line means:
+// FuzzParseRecord holds the two to the same result. Instance ids and log
+// streams repeat across a run's records, so each distinct one is allocated
+// once (memory grows with environments, not records).
+type decoder struct {
+	strs map[string]string
+	b    []byte
+	p    int
+}
+
+func newDecoder() *decoder { return &decoder{strs: map[string]string{}} }
+
+// parse decodes line (with or without its newline) into r, or reports
+// false and leaves r to be overwritten.
+func (d *decoder) parse(line []byte, r *reuse.Record) bool {
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	d.b, d.p = line, 0
+	*r = reuse.Record{}
+	var ok bool
+	if !d.lit(`{"seq":`) {
+		return false
+	}
+	if r.Seq, ok = d.int(); !ok || !d.lit(`,"scheduled":`) {
+		return false
+	}
+	if r.Scheduled, ok = d.time(); !ok {
+		return false
+	}
+	if d.lit(`,"sent":`) {
+		if r.Sent, ok = d.time(); !ok {
+			return false
+		}
+	}
+	if d.lit(`,"done":`) {
+		if r.Done, ok = d.time(); !ok {
+			return false
+		}
+	}
+	if !d.lit(`,"status":`) {
+		return false
+	}
+	var s string
+	if s, ok = d.str(); !ok {
+		return false
+	}
+	r.Status = reuse.Status(s)
+	for _, f := range []struct {
+		key string
+		to  *string
+	}{{`,"instance_id":`, &r.InstanceID}} {
+		if d.lit(f.key) {
+			if *f.to, ok = d.str(); !ok {
+				return false
+			}
+		}
+	}
+	if d.lit(`,"invocation":`) {
+		if r.Invocation, ok = d.int(); !ok {
+			return false
+		}
+	}
+	for _, key := range []string{`,"log_stream":`, `,"boot_id":`} {
+		if d.lit(key) {
+			if s, ok = d.str(); !ok {
+				return false
+			}
+			if key == `,"log_stream":` {
+				r.LogStream = s
+			} else {
+				r.BootID = s
+			}
+		}
+	}
+	if d.lit(`,"init_at":`) {
+		if r.InitAt, ok = d.time(); !ok {
+			return false
+		}
+	}
+	if d.lit(`,"scale":`) {
+		start := d.p
+		for d.p < len(d.b) && bytes.IndexByte([]byte("0123456789.eE+-"), d.b[d.p]) >= 0 {
+			d.p++
+		}
+		v, err := strconv.ParseFloat(string(d.b[start:d.p]), 64)
+		if err != nil || d.p == start {
+			return false
+		}
+		r.Scale = v
+	}
+	if d.lit(`,"error_class":`) {
+		if s, ok = d.str(); !ok {
+			return false
+		}
+		r.ErrorClass = reuse.ErrorClass(s)
+	}
+	if d.lit(`,"error":`) {
+		if r.Error, ok = d.str(); !ok {
+			return false
+		}
+	}
+	return d.lit("}") && d.p == len(d.b)
+}
+
+func (d *decoder) lit(s string) bool {
+	if len(d.b)-d.p >= len(s) && string(d.b[d.p:d.p+len(s)]) == s {
+		d.p += len(s)
+		return true
+	}
+	return false
+}
+
+// int reads a decimal integer of at most 18 digits (no overflow possible).
+func (d *decoder) int() (int64, bool) {
+	neg := d.p < len(d.b) && d.b[d.p] == '-'
+	if neg {
+		d.p++
+	}
+	start := d.p
+	var v int64
+	for d.p < len(d.b) && d.b[d.p] >= '0' && d.b[d.p] <= '9' && d.p-start < 18 {
+		v = v*10 + int64(d.b[d.p]-'0')
+		d.p++
+	}
+	n := d.p - start
+	if n == 0 || (n > 1 && d.b[start] == '0') || (d.p < len(d.b) && d.b[d.p] >= '0' && d.b[d.p] <= '9') {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// str reads a string of printable ASCII without escapes; the same bytes
+// give the same string, allocated once.
+func (d *decoder) str() (string, bool) {
+	if d.p >= len(d.b) || d.b[d.p] != '"' {
+		return "", false
+	}
+	d.p++
+	start := d.p
+	for d.p < len(d.b) && d.b[d.p] != '"' {
+		if c := d.b[d.p]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return "", false
+		}
+		d.p++
+	}
+	if d.p >= len(d.b) {
+		return "", false
+	}
+	raw := d.b[start:d.p]
+	d.p++
+	if s, ok := d.strs[string(raw)]; ok {
+		return s, true
+	}
+	s := string(raw)
+	if len(d.strs) < 1<<20 {
+		d.strs[s] = s
+	}
+	return s, true
+}
+
+// time reads "YYYY-MM-DDTHH:MM:SS[.fraction]Z", as time.Time's JSON writes
+// a UTC time.
+func (d *decoder) time() (time.Time, bool) {
+	b := d.b[d.p:]
+	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(1, 4)
+	month, ok2 := num(6, 2)
+	day, ok3 := num(9, 2)
+	hour, ok4 := num(12, 2)
+	minute, ok5 := num(15, 2)
+	sec, ok6 := num(18, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	i, nsec := 20, 0
+	if b[i] == '.' {
+		i++
+		digits := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if digits == 9 {
+				return time.Time{}, false
+			}
+			nsec = nsec*10 + int(b[i]-'0')
+			digits++
+			i++
+		}
+		if digits == 0 {
+			return time.Time{}, false
+		}
+		for range 9 - digits {
+			nsec *= 10
+		}
+	}
+	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // 31 April and the like: time.Parse refuses them
+		return time.Time{}, false
+	}
+	d.p += i + 2
+	return t, true
+}
