@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"os"
 	"path/filepath"
@@ -81,9 +82,11 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.
-	charts := report.NewCollector(reuse.NewSummarizer(schedule, caller.Describe(), nil), schedule)
+	summarizer := reuse.NewSummarizer(schedule, caller.Describe(), nil)
+	charts := report.NewCollector(summarizer, schedule)
+	fitter := fit.NewFitter(summarizer, schedule, charts)
 	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Out: os.Stdout,
-		Options: runner.Options{Timeout: flags.Timeout}, Analysis: charts, NoFailFast: !flags.FailFast}
+		Options: runner.Options{Timeout: flags.Timeout}, Analysis: fitter, NoFailFast: !flags.FailFast}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
 		run.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
@@ -100,6 +103,19 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 	out := flags.Out
 	if out == "" {
 		out = filepath.Join(root, "testdata", "live", key+".summary.json")
+	}
+	// The simulator's predictions for this schedule stand beside the
+	// measurement: under the named profile, and under the profile fitted
+	// to this run (written beside the summary).
+	preds, fitted, err := fitter.Predictions(t.Context(), flags.Predict, fit.Options{From: filepath.Base(logPath)})
+	assert.NilError(t, err)
+	sum.Predictions, charts.Predictions = preds, preds
+	fmt.Println()
+	assert.NilError(t, reuse.WritePredictionsMarkdown(os.Stdout, preds))
+	if fitted != nil {
+		profilePath := strings.TrimSuffix(out, ".summary.json") + ".profile.json"
+		assert.NilError(t, atomicfile.Write(profilePath, fitted.Profile.File))
+		fmt.Printf("fitted profile written to %s\n", profilePath)
 	}
 	b, err := reuse.MarshalSummary(sum)
 	assert.NilError(t, err)

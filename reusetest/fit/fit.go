@@ -89,6 +89,9 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if summary.Instances.Count == 0 {
 		return Result{}, errors.New("fit: no call was served: nothing to fit")
 	}
+	if _, err := f.model(); err != nil {
+		return Result{}, err
+	}
 	res := Result{Fitted: map[string]string{}, Kept: map[string]string{}}
 	p := base
 	p.Name, p.File, p.HandlerTime, p.ColdServiceTime = opts.Name, nil, nil, nil
@@ -116,15 +119,20 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		res.Kept["idle_timeout"] = how
 	}
 	// Front door and init.
-	if d, how, ok := f.frontDoor(base); ok {
-		p.FrontDoorLatency, pf.FrontDoorLatency = d, fitted("front_door_latency", d, how)
+	if factor := f.sum.TimeFactor(); factor != 1 {
+		why := fmt.Sprintf("a run at time scale %g: its latencies are real network time plus the served pool's hold, not model time: the base's", factor)
+		res.Kept["front_door_latency"], res.Kept["init_latency"] = why, why
 	} else {
-		res.Kept["front_door_latency"] = how
-	}
-	if d, how, ok := f.initLatency(); ok {
-		p.InitLatency, pf.InitLatency = d, fitted("init_latency", d, how)
-	} else {
-		res.Kept["init_latency"] = how
+		if d, how, ok := f.frontDoor(base); ok {
+			p.FrontDoorLatency, pf.FrontDoorLatency = d, fitted("front_door_latency", d, how)
+		} else {
+			res.Kept["front_door_latency"] = how
+		}
+		if d, how, ok := f.initLatency(); ok {
+			p.InitLatency, pf.InitLatency = d, fitted("init_latency", d, how)
+		} else {
+			res.Kept["init_latency"] = how
+		}
 	}
 	res.Kept["warm_overhead"] = "not told apart from the front door by a caller: the base's"
 	res.Kept["concurrency_limit"] = "a run below the limit cannot show it: the base's"
@@ -244,11 +252,15 @@ func agedEnds(sum *reuse.Summarizer) int {
 // simulate runs the fit's schedule under a candidate model into a fitter
 // of its own, so measured and simulated runs are seen the same way.
 func (f *Fitter) simulate(ctx context.Context, p lambdasim.Profile, placement lambdasim.Placement, seed uint64) (*Fitter, error) {
-	sim, err := lambdasim.NewOf(f.sched, p, placement, seed)
+	sched, err := f.model()
+	if err != nil {
+		return nil, err
+	}
+	sim, err := lambdasim.NewOf(sched, p, placement, seed)
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
-	g := NewFitter(reuse.NewSummarizer(f.sched, "simulator", nil), f.sched, nil)
+	g := NewFitter(reuse.NewSummarizer(sched, "simulator", nil), sched, nil)
 	if _, err := sim.Run(ctx, g.Add); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
@@ -299,4 +311,22 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// model is the run's schedule in model time: the schedule itself, or, for a
+// run against a served pool that declared a time scale, the steady plan it
+// stands for (the same calls at the rate divided by the scale; the served
+// pool takes the handler time as model time). Other schedules at a scale
+// are not modelled.
+func (f *Fitter) model() (reuse.Schedule, error) {
+	factor := f.sum.TimeFactor()
+	if factor == 1 {
+		return f.sched, nil
+	}
+	plan, ok := f.sched.(reuse.Plan)
+	if !ok {
+		return nil, fmt.Errorf("fit: a %s schedule at time scale %g: only steady plans are modelled at a scale", f.sched.Spec().Kind, factor)
+	}
+	plan.RatePerSec /= factor
+	return plan, nil
 }

@@ -47,7 +47,11 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 		return nil, nil, fmt.Errorf("predict: %w", err)
 	}
 	measured := f.sum.Summary()
-	pred, err := Predict(ctx, f.sched, profile, PredictionSeed)
+	sched, err := f.model()
+	if err != nil {
+		return nil, nil, fmt.Errorf("predict: %w", err)
+	}
+	pred, err := Predict(ctx, sched, profile, PredictionSeed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,7 +63,7 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	pred, err = Predict(ctx, f.sched, res.Profile, PredictionSeed)
+	pred, err = Predict(ctx, sched, res.Profile, PredictionSeed)
 	if err != nil {
 		return nil, nil, err
 	}

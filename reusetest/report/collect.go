@@ -27,6 +27,9 @@ type Collector struct {
 	width  time.Duration
 	busy   []float64 // seconds in flight per bucket
 	haveT0 bool
+	// Predictions, when set, join the summary (a live run's predictions,
+	// made after its last record).
+	Predictions []reuse.Prediction
 }
 
 // NewCollector starts collecting for the run of schedule that sum
@@ -59,7 +62,11 @@ func (c *Collector) Add(r *reuse.Record) {
 }
 
 // Summary is the run's summary so far.
-func (c *Collector) Summary() reuse.Summary { return c.sum.Summary() }
+func (c *Collector) Summary() reuse.Summary {
+	s := c.sum.Summary()
+	s.Predictions = c.Predictions
+	return s
+}
 
 // Instances is the number of environments seen so far.
 func (c *Collector) Instances() int { return c.sum.Instances() }

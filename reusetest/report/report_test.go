@@ -1,8 +1,11 @@
 package report
 
 import (
+	"strconv"
+
 	"encoding/xml"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"image/png"
 	"io"
 	"os"
@@ -214,4 +217,32 @@ func TestCompareMarkdown(t *testing.T) {
 	assert.Check(t, is.Contains(out, "| instances |"))
 	assert.Check(t, is.Contains(out, "**DRIFT**"))
 	assert.Check(t, is.Contains(out, "| reuse p10 |"), "every metric, judged or not")
+}
+
+// TestReportShowsPredictions: a live-style run (records through a Fitter)
+// gets the named profile's prediction and the fitted one's, each beside
+// the measured figures, and the report shows both.
+func TestReportShowsPredictions(t *testing.T) {
+	plan := reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}
+	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 4})
+	assert.NilError(t, err)
+	sum := reuse.NewSummarizer(plan, "https://example.test/", nil)
+	col := NewCollector(sum, plan)
+	f := fit.NewFitter(sum, plan, col)
+	_, err = sim.Run(t.Context(), f.Add)
+	assert.NilError(t, err)
+	preds, res, err := f.Predictions(t.Context(), "", fit.Options{From: "run.jsonl"})
+	assert.NilError(t, err)
+	assert.Assert(t, res != nil && is.Len(preds, 2)().Success())
+	assert.Check(t, is.Equal(preds[0].Profile, lambdasim.ProfileGo2026))
+	assert.Check(t, preds[1].Fitted && !preds[0].Fitted)
+	measured := col.Summary()
+	assert.Check(t, is.Equal(preds[0].Metrics[0].Metric, reuse.MetricInstances.Name))
+	assert.Check(t, is.Equal(preds[0].Metrics[0].Measured, float64(measured.Instances.Count)))
+	col.Predictions = preds
+	md, err := Markdown(col.Summary())
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(md, "## Prediction beside measurement"))
+	assert.Check(t, is.Contains(md, "| metric | measured | go-2026, mru | verdict | fitted (fitted to this run), "))
+	assert.Check(t, is.Contains(md, "| instances | "+strconv.Itoa(measured.Instances.Count)+" |"))
 }

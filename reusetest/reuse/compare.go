@@ -95,3 +95,48 @@ func WriteComparisonMarkdown(w io.Writer, baseName, gotName string, cs []Compari
 	}
 	return err
 }
+
+// WritePredictionsMarkdown writes each prediction beside the measurement as
+// a Markdown table: one row per judged metric, one pair of columns per
+// prediction.
+func WritePredictionsMarkdown(w io.Writer, preds []Prediction) error {
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	line("| metric | measured |")
+	for _, p := range preds {
+		name := p.Profile
+		if p.Fitted {
+			name += " (fitted to this run)"
+		}
+		line(" %s, %s | verdict |", name, p.Placement)
+	}
+	line("\n|---|---:|")
+	for range preds {
+		line("---:|---|")
+	}
+	line("\n")
+	if len(preds) == 0 {
+		return err
+	}
+	for i, m := range preds[0].Metrics {
+		line("| %s | %s |", m.Metric, strconv.FormatFloat(m.Measured, 'f', -1, 64))
+		for _, p := range preds {
+			if i >= len(p.Metrics) {
+				line(" - | - |")
+				continue
+			}
+			pm := p.Metrics[i]
+			verdict := "ok"
+			if !pm.OK {
+				verdict = "**off**"
+			}
+			line(" %s | %s (±%.0f%%) |", strconv.FormatFloat(pm.Predicted, 'f', -1, 64), verdict, pm.Tolerance*100)
+		}
+		line("\n")
+	}
+	return err
+}
