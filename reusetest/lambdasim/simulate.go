@@ -97,12 +97,84 @@ func (s *Simulation) Describe() *reuse.Simulator {
 	}
 }
 
+// batchSize is how many records the simulating goroutine hands over at once.
+const batchSize = 1024
+
 // Run simulates the plan and passes each call's record to emit, which must
 // not keep the pointer. Records come in the order calls reach the front
 // door, which is seq order unless latency reorders them. Run checks ctx
 // every 65,536 calls and returns its error if it is done; it returns the
 // pool's own counts.
+//
+// The model runs on a goroutine of its own and hands records over in
+// batches; emit is called on the caller's goroutine, one record at a time,
+// in order. So a summary (or any analysis) of the records runs beside the
+// model on a second core, and a run's result is the same however many cores
+// there are.
 func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, error) {
+	b := &batcher{full: make(chan []reuse.Record, 4), free: make(chan []reuse.Record, 4), stop: make(chan struct{})}
+	for range cap(b.free) {
+		b.free <- make([]reuse.Record, 0, batchSize)
+	}
+	type result struct {
+		stats Stats
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b.batch = <-b.free
+		stats, err := s.run(ctx, b.slot)
+		if len(b.batch) > 0 {
+			select {
+			case b.full <- b.batch:
+			case <-b.stop:
+			}
+		}
+		close(b.full)
+		done <- result{stats, err}
+	}()
+	defer close(b.stop) // whatever emit does (a test's Fatal, say), the model stops
+	for batch := range b.full {
+		for i := range batch {
+			emit(&batch[i])
+		}
+		b.free <- batch[:0]
+	}
+	r := <-done
+	return r.stats, r.err
+}
+
+// batcher hands the model's records over in batches. The model writes each
+// record in place, in the next slot of the batch; slots are reused from
+// batch to batch, so the model sets every field that varies for each call.
+type batcher struct {
+	batch      []reuse.Record
+	full, free chan []reuse.Record
+	stop       chan struct{}
+}
+
+// slot returns the next record to fill, handing a full batch over first;
+// nil when the records are no longer wanted.
+func (b *batcher) slot() *reuse.Record {
+	if len(b.batch) == batchSize {
+		select {
+		case b.full <- b.batch:
+		case <-b.stop:
+			return nil
+		}
+		select {
+		case b.batch = <-b.free:
+		case <-b.stop:
+			return nil
+		}
+	}
+	b.batch = b.batch[:len(b.batch)+1]
+	return &b.batch[len(b.batch)-1]
+}
+
+// run is the model itself: it writes each call's record into the slot
+// next gives, and stops when next gives none.
+func (s *Simulation) run(ctx context.Context, slot func() *reuse.Record) (Stats, error) {
 	rng := NewRand(s.seed)
 	pool, err := NewPool(s.profile, s.placement, rng)
 	if err != nil {
@@ -115,7 +187,6 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		arriving minheap.Heap[time.Duration] // send times, keyed by arrival at the front door, then seq
 		busy     minheap.Heap[*Env]          // keyed by when their call finishes
 		next     int64
-		rec      reuse.Record // reused: every field that varies is set for each call
 	)
 	pendingDue := sched.Due(0)
 	for next < s.plan.Calls || arriving.Len() > 0 {
@@ -139,6 +210,10 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
 		}
+		rec := slot()
+		if rec == nil {
+			return pool.Stats(), ctx.Err()
+		}
 		at := Epoch.Add(sent)
 		rec.Seq, rec.Scheduled, rec.Sent = seq, at, at
 		env, cold, err := pool.Acquire(arrive)
@@ -146,7 +221,6 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 			rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
 			rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
 			rec.Done = Epoch.Add(arrive + lat.Sample(rng))
-			emit(&rec)
 			continue
 		}
 		finish := arrive + s.profile.serviceTime(rng, sched.HandlerTime(seq), cold)
@@ -155,7 +229,6 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream
 		rec.InitAt = Epoch.Add(env.Created)
 		rec.Done = Epoch.Add(finish + lat.Sample(rng))
-		emit(&rec)
 	}
 	return pool.Stats(), nil
 }

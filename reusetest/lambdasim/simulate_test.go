@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -228,5 +230,43 @@ func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
 		assert.Check(t, is.Equal(int64(got.Proactive), stats.Proactive), tc.profile)
 		assert.Check(t, is.Equal(got.InitKnown, got.Count), tc.profile)
 		assert.Check(t, is.Equal(got.Proactive > 0, tc.some), "%s: %d proactive", tc.profile, got.Proactive)
+	}
+}
+
+// TestRunStopsTheModelWhenEmitStops: the model runs on its own goroutine;
+// when emit gives up mid-run (a panic, a test's Fatal), the model stops too.
+func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
+	before := runtime.NumGoroutine()
+	sim := newSim(t, reuse.SeedPlan(), Options{})
+	func() {
+		defer func() { assert.Check(t, recover() != nil) }()
+		n := 0
+		sim.Run(t.Context(), func(*reuse.Record) {
+			if n++; n == 5000 {
+				panic("emit gives up")
+			}
+		})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Check(t, runtime.NumGoroutine() <= before, "the model's goroutine is still running")
+
+	// Cancelled: an error, and the records emitted are the run's own,
+	// in order, each once.
+	ctx, cancel := context.WithCancel(t.Context())
+	var seqs []int64
+	_, err := sim.Run(ctx, func(r *reuse.Record) {
+		if seqs = append(seqs, r.Seq); len(seqs) == 70_000 {
+			cancel()
+		}
+	})
+	assert.Check(t, errors.Is(err, context.Canceled))
+	assert.Check(t, len(seqs) >= 70_000 && len(seqs) < int(reuse.SeedCalls))
+	seen := map[int64]bool{}
+	for _, s := range seqs {
+		assert.Assert(t, !seen[s], "seq %d twice", s)
+		seen[s] = true
 	}
 }
