@@ -16,9 +16,11 @@ import (
 // streams repeat across a run's records, so each distinct one is allocated
 // once (memory grows with environments, not records).
 type decoder struct {
-	strs map[string]string
-	b    []byte
-	p    int
+	strs    map[string]string
+	b       []byte
+	p       int
+	date    [10]byte // the last date read, "YYYY-MM-DD"
+	dayUnix int64    // its midnight UTC, in Unix seconds
 }
 
 func newDecoder() *decoder { return &decoder{strs: map[string]string{}} }
@@ -145,27 +147,26 @@ func (d *decoder) int() (int64, bool) {
 }
 
 // str reads a string of printable ASCII without escapes; the same bytes
-// give the same string, allocated once.
+// give the same string, allocated (and checked) once.
 func (d *decoder) str() (string, bool) {
 	if d.p >= len(d.b) || d.b[d.p] != '"' {
 		return "", false
 	}
-	d.p++
-	start := d.p
-	for d.p < len(d.b) && d.b[d.p] != '"' {
-		if c := d.b[d.p]; c < 0x20 || c >= 0x7f || c == '\\' {
-			return "", false
-		}
-		d.p++
-	}
-	if d.p >= len(d.b) {
+	end := bytes.IndexByte(d.b[d.p+1:], '"')
+	if end < 0 {
 		return "", false
 	}
-	raw := d.b[start:d.p]
-	d.p++
+	raw := d.b[d.p+1 : d.p+1+end]
 	if s, ok := d.strs[string(raw)]; ok {
+		d.p += end + 2
 		return s, true
 	}
+	for _, c := range raw {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return "", false
+		}
+	}
+	d.p += end + 2
 	s := string(raw)
 	if len(d.strs) < 1<<20 {
 		d.strs[s] = s
@@ -221,10 +222,14 @@ func (d *decoder) time() (time.Time, bool) {
 	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	if t.Day() != day { // 31 April and the like: time.Parse refuses them
-		return time.Time{}, false
+	date := [10]byte(b[1:11])
+	if date != d.date {
+		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+		if t.Day() != day { // 31 April and the like: time.Parse refuses them
+			return time.Time{}, false
+		}
+		d.date, d.dayUnix = date, t.Unix()
 	}
 	d.p += i + 2
-	return t, true
+	return time.Unix(d.dayUnix+int64(hour*3600+minute*60+sec), int64(nsec)).UTC(), true
 }
