@@ -39,7 +39,19 @@ type Flags struct {
 	Rounds int64
 	Pause  time.Duration
 	Gaps   string
+	// The trace experiment's own flags.
+	Trace         string
+	TraceSpeed    float64
+	TraceStart    time.Duration
+	TraceLength   time.Duration
+	TraceSpread   string
+	TraceInterval time.Duration
+	Sweep         string
 }
+
+// DefaultTrace is the trace the trace experiment replays when -reuse.trace
+// is not given: a synthetic day of calls per minute, under testdata/.
+const DefaultTrace = "testdata/traces/counts-per-minute.csv"
 
 // The experiments' defaults, where -reuse.n and -reuse.rounds are 0.
 const (
@@ -90,6 +102,13 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.Int64Var(&f.Rounds, "reuse.rounds", 0, fmt.Sprintf("burst and idle experiments: bursts, or trials per gap (default %d for bursts, %d for the idle curve)", DefaultBurstRounds, DefaultIdleRounds))
 	fs.DurationVar(&f.Pause, "reuse.pause", d.Pause, "burst experiment: time between bursts")
 	fs.StringVar(&f.Gaps, "reuse.gaps", d.Gaps, "idle experiment: the idle gaps, comma-separated durations")
+	fs.StringVar(&f.Trace, "reuse.trace", "", "trace experiment: the trace file to replay, timestamps or counts per interval, CSV or JSON Lines (README: your traffic; default "+DefaultTrace+")")
+	fs.Float64Var(&f.TraceSpeed, "reuse.trace.speed", d.TraceSpeed, "trace experiment: trace seconds per run second (10 replays a day in 2.4 hours)")
+	fs.DurationVar(&f.TraceStart, "reuse.trace.start", 0, "trace experiment: where in the trace to start (trace time)")
+	fs.DurationVar(&f.TraceLength, "reuse.trace.length", 0, "trace experiment: how much of the trace to replay (trace time; 0 to its end)")
+	fs.StringVar(&f.TraceSpread, "reuse.trace.spread", d.TraceSpread, "trace experiment: how a counts trace's calls fall in their interval: uniform, poisson or even")
+	fs.DurationVar(&f.TraceInterval, "reuse.trace.interval", 0, "trace experiment: a start,count trace's interval (default 1m)")
+	fs.StringVar(&f.Sweep, "reuse.sweep", "", "trace experiment: what-ifs run in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
 	return f
 }
@@ -230,6 +249,27 @@ func (f *Flags) IdleSchedule() (*reuse.Idle, error) {
 	return s, nil
 }
 
+// TraceSchedule returns the trace the flags name (-reuse.trace, else
+// DefaultTrace under root) as a schedule: -reuse.trace.* shape the replay,
+// -reuse.handler is the handler time of calls that carry none, -reuse.seed
+// seeds the spread.
+func (f *Flags) TraceSchedule(root string) (*reuse.Trace, error) {
+	ms, err := f.handlerMS()
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	path := f.Trace
+	if path == "" {
+		path = filepath.Join(root, DefaultTrace)
+	}
+	t, err := reuse.OpenTrace(path, reuse.TraceOptions{Spread: f.TraceSpread, Seed: f.Seed, Speed: f.TraceSpeed,
+		Start: f.TraceStart, Length: f.TraceLength, Interval: f.TraceInterval, HandlerMS: ms})
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return t, nil
+}
+
 // IsDefaultSimulation reports whether the flags describe the default
 // simulated seed experiment, the one the golden file records. Output paths
 // and live-only flags do not matter.
@@ -237,6 +277,8 @@ func (f *Flags) IsDefaultSimulation() bool {
 	g, d := *f, DefaultFlags()
 	g.Out, g.Log, g.Timeout, g.Report, g.Baseline, g.FailFast = d.Out, d.Log, d.Timeout, d.Report, d.Baseline, d.FailFast
 	g.N, g.Rounds, g.Pause, g.Gaps = d.N, d.Rounds, d.Pause, d.Gaps // the other experiments' own
+	g.Trace, g.TraceSpeed, g.TraceStart, g.TraceLength, g.TraceSpread, g.TraceInterval, g.Sweep = d.Trace, d.TraceSpeed, d.TraceStart, d.TraceLength, d.TraceSpread, d.TraceInterval, d.Sweep
+	g.Predict = d.Predict // live runs' own
 	return g == d
 }
 
@@ -292,4 +334,83 @@ func (f Flags) placementTag() string {
 // file's name without its folder and extension.
 func profileTag(profile string) string {
 	return strings.TrimSuffix(filepath.Base(profile), ".json")
+}
+
+// Variant is one what-if of a sweep: a model to simulate the same schedule
+// under.
+type Variant struct {
+	Name      string
+	Profile   lambdasim.Profile
+	Placement lambdasim.Placement
+}
+
+// SweepVariants returns the what-ifs -reuse.sweep names, each a change of
+// the flags' own model (-reuse.profile, -reuse.placement): "profile=A,B"
+// (built-in names or files), "placement=mru,lru" or "idle=5m,15m" (a fixed
+// idle timeout), or an error naming every bad value.
+func (f *Flags) SweepVariants() ([]Variant, error) {
+	base, placement, err := lambdasim.Resolve(f.Profile, f.Placement)
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	what, values, ok := strings.Cut(f.Sweep, "=")
+	if !ok || values == "" {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru or idle=5m,15m", f.Sweep)
+	}
+	var out []Variant
+	var errs []error
+	for _, v := range strings.Split(values, ",") {
+		v = strings.TrimSpace(v)
+		switch what {
+		case "profile":
+			p, pl, err := lambdasim.Resolve(v, f.Placement)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, Variant{Name: "profile " + p.Name, Profile: p, Placement: pl})
+		case "placement":
+			pl, err := lambdasim.ParsePlacement(v)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, Variant{Name: "placement " + v, Profile: base, Placement: pl})
+		case "idle":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("idle %q: want a positive duration such as 15m", v))
+				continue
+			}
+			p := base
+			p.IdleTimeout, p.File = lambdasim.Fixed(d), nil
+			out = append(out, Variant{Name: "idle timeout " + d.String(), Profile: p, Placement: placement})
+		default:
+			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement or idle", what)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %w", err)
+	}
+	return out, nil
+}
+
+// FromRoot makes the flags' relative file paths relative to root instead of
+// the working folder: go test runs a package's tests in the package's
+// folder, while users write paths from the module root, where they run it.
+// Built-in profile names are not paths and stay as they are.
+func (f *Flags) FromRoot(root string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(root, *p)
+		}
+	}
+	for _, p := range []*string{&f.Trace, &f.Out, &f.Log, &f.Report, &f.Baseline} {
+		abs(p)
+	}
+	for _, p := range []*string{&f.Profile, &f.Predict} {
+		if lambdasim.IsProfilePath(*p) {
+			abs(p)
+		}
+	}
 }

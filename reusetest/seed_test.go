@@ -17,6 +17,19 @@ import (
 
 var flags = RegisterFlags(flag.CommandLine)
 
+// TestMain reads relative paths in the -reuse.* flags from the module root,
+// where the README's commands run go test.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	root, err := ModuleRoot(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	flags.FromRoot(root)
+	os.Exit(m.Run())
+}
+
 // seedGolden is the golden summary of the default simulated seed
 // experiment, at the module root's testdata/.
 const seedGolden = "sim-seed.golden.json"

@@ -144,10 +144,16 @@ func LookupProfile(name string) (Profile, error) {
 	if i >= 0 {
 		return profiles[i], nil
 	}
-	if strings.Contains(name, "/") || strings.HasSuffix(name, ".json") {
+	if IsProfilePath(name) {
 		return ReadProfile(name)
 	}
 	return Profile{}, fmt.Errorf("unknown profile %q (known: %s, or a profile file's path)", name, strings.Join(ProfileNames(), ", "))
+}
+
+// IsProfilePath reports whether a -profile value names a file rather than
+// a built-in profile: it has a slash or ends in .json.
+func IsProfilePath(name string) bool {
+	return strings.Contains(name, "/") || strings.HasSuffix(name, ".json")
 }
 
 // Validate reports a profile the model cannot run.

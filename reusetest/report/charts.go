@@ -30,6 +30,7 @@ const (
 	ChartSurvival     = "survival"
 	ChartIdleCurve    = "idle-curve"
 	ChartBurstLatency = "burst-latency"
+	ChartColdStarts   = "cold-starts"
 )
 
 // chartData is what the charts draw from.
@@ -64,6 +65,8 @@ var charts = []chart{
 		func(s reuse.Summary) bool { return s.Idle != nil }, func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle) }},
 	{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
 		func(s reuse.Summary) bool { return s.Burst != nil }, func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst) }},
+	{ChartColdStarts, "Cold starts by hour of the trace's day (bars), and the hour's calls (line, scaled to the bars by the factor in the title).",
+		func(s reuse.Summary) bool { return s.Trace != nil }, func(d chartData) (*plot.Plot, error) { return coldStartsChart(d.sum.Trace) }},
 }
 
 // chartsFor lists the charts a run's report has.

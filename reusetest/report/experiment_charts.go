@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"image/color"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -92,5 +93,48 @@ func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 	}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Y.Min = 0
+	return p, nil
+}
+
+// coldStartsChart draws a trace's cold starts by hour of its day, with the
+// calls of each hour scaled onto the same axis as a line.
+func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
+	p := plot.New()
+	clock := "hour from the trace's start (mod 24)"
+	if t.Start != nil {
+		clock = "UTC hour of the day"
+	}
+	var most, mostCalls float64
+	for h := range 24 {
+		most, mostCalls = max(most, float64(t.ColdByHour[h])), max(mostCalls, float64(t.CallsByHour[h]))
+	}
+	scale := 1.0
+	if mostCalls > 0 && most > 0 {
+		scale = most / mostCalls
+	}
+	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of calls (line: calls x %.3g)", t.ColdCalls, t.ColdShare*100, scale)
+	p.X.Label.Text = clock
+	p.Y.Label.Text = "cold starts"
+	bars := make(plotter.Values, 24)
+	calls := make(plotter.XYs, 24)
+	for h := range 24 {
+		bars[h] = float64(t.ColdByHour[h])
+		calls[h] = plotter.XY{X: float64(h), Y: float64(t.CallsByHour[h]) * scale}
+	}
+	b, err := plotter.NewBarChart(bars, vg.Points(10))
+	if err != nil {
+		return nil, err
+	}
+	b.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
+	line, err := plotter.NewLine(calls)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	p.Add(plotter.NewGrid(), b, line)
+	p.Legend.Add("cold starts", b)
+	p.Legend.Add("calls (scaled)", line)
+	p.Legend.Top = true
+	p.X.Min, p.X.Max, p.Y.Min = -0.5, 23.5, 0
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // WriteExperimentTables writes the tables of the experiment sections s has
@@ -17,7 +18,36 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 	if i := s.Idle; i != nil {
 		return writeIdleTable(w, i)
 	}
+	if t := s.Trace; t != nil {
+		return writeTraceTable(w, t)
+	}
 	return nil
+}
+
+// writeTraceTable writes the trace's cold starts, and by hour of the day.
+func writeTraceTable(w io.Writer, t *TraceSummary) error {
+	clock := "hours from the trace's start, modulo 24"
+	if t.Start != nil {
+		clock = "UTC hour of the day; the trace starts " + t.Start.Format("2006-01-02 15:04:05 MST")
+	}
+	fmt.Fprintf(w, "\ntrace %s (speed %g): %d cold starts, %.2f%% of the calls served\n", t.File, t.Speed, t.ColdCalls, t.ColdShare*100)
+	fmt.Fprintf(w, "by %s:\n%4s %10s %11s %8s\n", clock, "hour", "calls", "cold starts", "cold %")
+	var most int64
+	for _, c := range t.ColdByHour {
+		most = max(most, c)
+	}
+	var err error
+	for h := range 24 {
+		if t.CallsByHour[h] == 0 {
+			continue
+		}
+		bar := ""
+		if most > 0 {
+			bar = strings.Repeat("#", int((t.ColdByHour[h]*30+most-1)/most))
+		}
+		_, err = fmt.Fprintf(w, "%4d %10d %11d %8.2f  %s\n", h, t.CallsByHour[h], t.ColdByHour[h], 100*float64(t.ColdByHour[h])/float64(t.CallsByHour[h]), bar)
+	}
+	return err
 }
 
 func writeBurstTable(w io.Writer, b *BurstSummary) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +46,7 @@ const (
 )
 
 // kinds lists the schedule kinds, for errors.
-var kinds = []string{KindSteady, KindPoisson, KindBurst, KindIdle}
+var kinds = []string{KindSteady, KindPoisson, KindBurst, KindIdle, KindTrace}
 
 // ScheduleSpec describes a schedule completely: its kind and that kind's
 // parameters. It is what the record log's header stores.
@@ -70,6 +71,16 @@ type ScheduleSpec struct {
 	GapsMS []int64 `json:"gaps_ms,omitempty"`
 	// SettleMS is the time from one trial to the next, in milliseconds (Idle).
 	SettleMS int64 `json:"settle_ms,omitempty"`
+	// TracePath and TraceSHA256 name the trace file and its content (Trace).
+	TracePath   string `json:"trace_path,omitempty"`
+	TraceSHA256 string `json:"trace_sha256,omitempty"`
+	// Spread, Speed, the window and the interval are the trace's options
+	// (Trace; see TraceOptions).
+	Spread         string  `json:"spread,omitempty"`
+	Speed          float64 `json:"speed,omitempty"`
+	WindowStartMS  int64   `json:"window_start_ms,omitempty"`
+	WindowLengthMS int64   `json:"window_length_ms,omitempty"`
+	IntervalMS     int64   `json:"interval_ms,omitempty"`
 }
 
 // Same reports whether two specs describe the same schedule.
@@ -93,6 +104,9 @@ func (s ScheduleSpec) String() string {
 		}
 		return fmt.Sprintf("idle gaps %s, %d rounds each, %d calls per phase (seed %d), handler %d ms",
 			strings.Join(gaps, " "), s.Rounds, s.Size, s.Seed, s.HandlerMS)
+	case KindTrace:
+		return fmt.Sprintf("trace %s: %d calls at %.4g/s on average (speed %g, spread %s, seed %d), default handler %d ms",
+			filepath.Base(s.TracePath), s.Calls, s.RatePerSec, s.Speed, s.Spread, s.Seed, s.HandlerMS)
 	default:
 		return fmt.Sprintf("%s: %d calls at %.4g/s on average (seed %d), handler %d ms", s.Kind, s.Calls, s.RatePerSec, s.Seed, s.HandlerMS)
 	}
@@ -119,6 +133,17 @@ func FromSpec(spec ScheduleSpec) (Schedule, error) {
 			return nil, err
 		}
 		s = idle
+	case KindTrace:
+		t, err := OpenTrace(spec.TracePath, TraceOptions{Spread: spec.Spread, Seed: spec.Seed, Speed: spec.Speed,
+			Start: time.Duration(spec.WindowStartMS) * time.Millisecond, Length: time.Duration(spec.WindowLengthMS) * time.Millisecond,
+			Interval: time.Duration(spec.IntervalMS) * time.Millisecond, HandlerMS: spec.HandlerMS})
+		if err != nil {
+			return nil, fmt.Errorf("schedule: the trace this run replays: %w", err)
+		}
+		if t.sha != spec.TraceSHA256 {
+			return nil, fmt.Errorf("schedule: trace %s changed since the run began (SHA-256 %.12s, was %.12s)", spec.TracePath, t.sha, spec.TraceSHA256)
+		}
+		s = t
 	default:
 		return nil, fmt.Errorf("schedule: unknown kind %q (known: %s)", spec.Kind, strings.Join(kinds, ", "))
 	}

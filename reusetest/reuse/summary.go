@@ -54,6 +54,8 @@ type Summary struct {
 	Burst *BurstSummary `json:"burst,omitempty"`
 	// Idle is the idle-timeout experiment's section; absent for other schedules.
 	Idle *IdleSummary `json:"idle,omitempty"`
+	// Trace is a trace replay's section; absent for other schedules.
+	Trace *TraceSummary `json:"trace,omitempty"`
 	// TimeScale is the time scale a served pool declared (model seconds per
 	// real second); absent for real endpoints and the in-process simulator.
 	// When present, every duration above is in model time (lifetimes, the
@@ -295,6 +297,7 @@ type Summarizer struct {
 	simulator *Simulator
 	burst     *burstAnalysis
 	idle      *idleAnalysis
+	trace     *traceAnalysis
 	scale     float64 // the time scale the records declare; 0 for real time
 
 	total     int64
@@ -334,6 +337,8 @@ func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer
 		s.burst = newBurstAnalysis(x)
 	case *Idle:
 		s.idle = newIdleAnalysis(x)
+	case *Trace:
+		s.trace = newTraceAnalysis(x)
 	}
 	return s
 }
@@ -349,6 +354,9 @@ func (s *Summarizer) Add(r *Record) {
 	}
 	if s.idle != nil {
 		s.idle.add(r, s.TimeFactor())
+	}
+	if s.trace != nil {
+		s.trace.add(r, s.TimeFactor())
 	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
@@ -543,6 +551,9 @@ func (s *Summarizer) build() Summary {
 	}
 	if s.idle != nil {
 		out.Idle = s.idle.summary(s.TimeFactor())
+	}
+	if s.trace != nil {
+		out.Trace = s.trace.summary()
 	}
 	out.TimeScale = s.scale
 	return out

@@ -1,0 +1,105 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// SweepFile is a sweep's Markdown table in its report folder, and
+// ChartSweep its chart.
+const (
+	SweepFile  = "sweep.md"
+	ChartSweep = "sweep-cold-starts"
+)
+
+// WriteSweepTable writes one row per what-if of a sweep over the same
+// schedule: calls, cold starts and their share, environments, median reuse
+// and lifetime, most busy at once.
+func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	line("| what-if | calls | cold starts | cold %% | environments | reuse median | lifetime median, min | busy max |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for i, s := range sums {
+		cold, share := int64(s.Instances.ColdStarts), 0.0
+		if t := s.Trace; t != nil {
+			cold, share = t.ColdCalls, t.ColdShare
+		} else if s.Requests.OK > 0 {
+			share = float64(cold) / float64(s.Requests.OK)
+		}
+		line("| %s | %d | %d | %.2f | %d | %g | %g | %d |\n", names[i], s.Requests.Total, cold, share*100,
+			s.Instances.Count, s.Reuse.Median, s.LifetimeMinutes.Median, s.Concurrency.Max)
+	}
+	return err
+}
+
+// WriteSweep writes a sweep's folder: sweep.md (the table and the chart) and
+// the chart of cold starts by hour, one line per what-if (traces), as SVG and
+// PNG. It returns the files' paths.
+func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write sweep: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, SweepFile))
+	if err != nil {
+		return nil, fmt.Errorf("write sweep: %w", err)
+	}
+	fmt.Fprintf(f, "# What-ifs over one schedule\n\n%s\n\n", sums[0].Schedule)
+	err = WriteSweepTable(f, names, sums)
+	if err == nil && sums[0].Trace != nil {
+		_, err = fmt.Fprintf(f, "\n![cold starts by hour](%s.svg)\n", ChartSweep)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write sweep: %w", err)
+	}
+	paths := []string{filepath.Join(dir, SweepFile)}
+	if sums[0].Trace == nil {
+		return paths, nil
+	}
+	p := plot.New()
+	p.Title.Text = "Cold starts by hour of the trace's day, per what-if"
+	p.X.Label.Text = "hour"
+	p.Y.Label.Text = "cold starts"
+	p.Add(plotter.NewGrid())
+	for i, s := range sums {
+		xys := make(plotter.XYs, 24)
+		for h := range 24 {
+			xys[h] = plotter.XY{X: float64(h), Y: float64(s.Trace.ColdByHour[h])}
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return paths, err
+		}
+		c := sweepColor(i)
+		l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
+		p.Add(l, pts)
+		p.Legend.Add(names[i], l, pts)
+	}
+	p.Legend.Top = true
+	p.Y.Min = 0
+	if err := save(p, dir, ChartSweep); err != nil {
+		return paths, err
+	}
+	return append(paths, filepath.Join(dir, ChartSweep+".svg"), filepath.Join(dir, ChartSweep+".png")), nil
+}
+
+// sweepColor is the i-th line's colour.
+func sweepColor(i int) color.Color {
+	palette := []color.RGBA{{R: 40, G: 90, B: 180, A: 255}, {R: 200, G: 60, B: 40, A: 255}, {R: 30, G: 130, B: 60, A: 255},
+		{R: 120, G: 60, B: 160, A: 255}, {R: 200, G: 140, B: 20, A: 255}, {R: 60, G: 60, B: 60, A: 255}}
+	return palette[i%len(palette)]
+}

@@ -1,0 +1,79 @@
+package reuse
+
+import (
+	"math"
+	"path/filepath"
+	"time"
+)
+
+// TraceSummary is a trace replay's section of the summary: what a user's
+// own traffic costs in cold starts, and when in the day they come.
+type TraceSummary struct {
+	// File is the trace file's name; Counts is true for a counts trace.
+	File   string `json:"file"`
+	Counts bool   `json:"counts,omitempty"`
+	// Start is the trace's first time (its window's start) when its times
+	// are absolute; hours below are then UTC hours of the day. Otherwise
+	// they are hours from the trace's start, modulo 24.
+	Start *time.Time `json:"start,omitempty"`
+	// Speed is trace seconds per run second.
+	Speed float64 `json:"speed"`
+	// ColdCalls counts the calls that started an environment (its first
+	// call, not started proactively ahead of it); ColdShare is their share
+	// of the calls served.
+	ColdCalls int64   `json:"cold_calls"`
+	ColdShare float64 `json:"cold_share"`
+	// ColdByHour and CallsByHour count cold calls and calls by hour of
+	// the (trace's) day.
+	ColdByHour  [24]int64 `json:"cold_by_hour"`
+	CallsByHour [24]int64 `json:"calls_by_hour"`
+}
+
+// traceAnalysis builds the trace section from the records, in any order.
+type traceAnalysis struct {
+	sum    TraceSummary
+	t      *Trace
+	base   time.Duration // the window's start: in trace time, or Unix ns for an absolute trace
+	t0     time.Time     // the run's start, from the first record
+	haveT0 bool
+	served int64
+}
+
+func newTraceAnalysis(t *Trace) *traceAnalysis {
+	a := &traceAnalysis{t: t, base: t.opts.Start, sum: TraceSummary{File: filepath.Base(t.path), Counts: t.format.counts, Speed: t.opts.Speed}}
+	if zero, ok := t.Zero(); ok {
+		a.sum.Start, a.base = &zero, time.Duration(zero.UnixNano())
+	}
+	return a
+}
+
+func (a *traceAnalysis) add(r *Record, factor float64) {
+	if !a.haveT0 {
+		a.t0, a.haveT0 = r.Scheduled.Add(-a.t.Due(r.Seq)), true
+	}
+	// The call's time in the trace: its offset in the run, at the trace's
+	// speed, from the window's start (and the absolute zero).
+	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.t.opts.Speed)
+	hour := int((at / time.Hour) % 24)
+	if hour < 0 {
+		hour += 24
+	}
+	a.sum.CallsByHour[hour]++
+	if !r.Served() {
+		return
+	}
+	a.served++
+	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
+	if r.Invocation == 1 && !proactive {
+		a.sum.ColdCalls++
+		a.sum.ColdByHour[hour]++
+	}
+}
+
+func (a *traceAnalysis) summary() *TraceSummary {
+	s := a.sum
+	if a.served > 0 {
+		s.ColdShare = math.Round(float64(s.ColdCalls)/float64(a.served)*1e6) / 1e6 // a share of a fraction of a percent: six decimals
+	}
+	return &s
+}
