@@ -62,7 +62,7 @@ func TestPoissonIsIndexable(t *testing.T) {
 
 func TestFromSpecRejectsBadSpecs(t *testing.T) {
 	_, err := FromSpec(ScheduleSpec{Kind: "bursty", Calls: 1, RatePerSec: 1})
-	assert.Check(t, is.ErrorContains(err, `unknown kind "bursty" (known: steady, poisson, burst, idle)`))
+	assert.Check(t, is.ErrorContains(err, `unknown kind "bursty" (known: steady, poisson, burst, idle, trace)`))
 	_, err = FromSpec(ScheduleSpec{Kind: KindPoisson, Calls: 0, RatePerSec: 1})
 	assert.Check(t, is.ErrorContains(err, "calls must be positive"))
 	assert.Check(t, ValidateSchedule(nil) != nil)
