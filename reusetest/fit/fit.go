@@ -314,19 +314,12 @@ func cmpFloat(a, b float64) int {
 }
 
 // model is the run's schedule in model time: the schedule itself, or, for a
-// run against a served pool that declared a time scale, the steady plan it
-// stands for (the same calls at the rate divided by the scale; the served
-// pool takes the handler time as model time). Other schedules at a scale
-// are not modelled.
+// run against a served pool that declared a time scale, the schedule that
+// pool ran (reuse.InModelTime).
 func (f *Fitter) model() (reuse.Schedule, error) {
-	factor := f.sum.TimeFactor()
-	if factor == 1 {
-		return f.sched, nil
+	s, err := reuse.InModelTime(f.sched, f.sum.TimeFactor())
+	if err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
 	}
-	plan, ok := f.sched.(reuse.Plan)
-	if !ok {
-		return nil, fmt.Errorf("fit: a %s schedule at time scale %g: only steady plans are modelled at a scale", f.sched.Spec().Kind, factor)
-	}
-	plan.RatePerSec /= factor
-	return plan, nil
+	return s, nil
 }

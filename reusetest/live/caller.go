@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/target"
 )
@@ -109,4 +111,20 @@ func TargetKey(description string) string {
 	}
 	s = regexp.MustCompile(`[^A-Za-z0-9.-]+`).ReplaceAllString(s, "-")
 	return strings.Trim(s, "-")
+}
+
+// PerCallHandler makes caller ask, call by call, for the handler time the
+// schedule gives each call, when the calls differ (a trace with durations);
+// it reports whether it did. Callers whose handler time is fixed are left
+// as they are.
+func PerCallHandler(caller Caller, schedule reuse.Schedule) bool {
+	t, ok := schedule.(*reuse.Trace)
+	pc, can := caller.(interface {
+		PerCall(func(int64) time.Duration)
+	})
+	if !ok || !can || !t.Durations() {
+		return false
+	}
+	pc.PerCall(t.HandlerTime)
+	return true
 }

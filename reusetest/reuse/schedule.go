@@ -231,3 +231,41 @@ func ValidateSchedule(s Schedule) error {
 	}
 	return s.Validate()
 }
+
+// InModelTime is schedule as a served pool that runs factor times real
+// time sees it: every time between calls stretched by factor, handler
+// times as they are (a served pool takes sleep_ms as model time). A fit or
+// a prediction of a run against such a pool simulates this schedule.
+func InModelTime(schedule Schedule, factor float64) (Schedule, error) {
+	if factor == 1 {
+		return schedule, nil
+	}
+	if !(factor > 0) {
+		return nil, fmt.Errorf("schedule: time factor must be positive, got %v", factor)
+	}
+	stretch := func(d time.Duration) time.Duration { return time.Duration(float64(d) * factor) }
+	switch s := schedule.(type) {
+	case Plan:
+		s.RatePerSec /= factor
+		return s, nil
+	case *Poisson:
+		plan := s.plan
+		plan.RatePerSec /= factor
+		return NewPoisson(plan, s.seed), nil
+	case Burst:
+		s.Pause = stretch(s.Pause)
+		return s, nil
+	case *Idle:
+		gaps := make([]time.Duration, len(s.Gaps))
+		for i, g := range s.Gaps {
+			gaps[i] = stretch(g)
+		}
+		return NewIdle(s.Size, gaps, s.Rounds, s.HandlerMS, s.Seed, stretch(s.Settle))
+	case *Trace:
+		c := s.Clone()
+		c.opts.Speed /= factor
+		c.span = stretch(c.span)
+		return c, nil
+	}
+	return nil, fmt.Errorf("schedule: a %s schedule has no model-time form", schedule.Spec().Kind)
+}

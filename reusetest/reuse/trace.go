@@ -84,6 +84,7 @@ type Trace struct {
 	handlerMS int64         // the plan's handler: the mean duration, or opts.HandlerMS
 	zero      time.Duration // trace time zero, Unix ns, for absolute traces
 	abs       bool
+	durations bool // some lines carry a duration
 
 	checkpoints []traceCheckpoint // timestamps: where call i*checkpointEvery's line starts
 	intervals   []traceInterval   // counts: the window's intervals
@@ -318,7 +319,7 @@ func (t *Trace) scan() error {
 	}
 	t.handlerMS = t.opts.HandlerMS
 	if durN > 0 {
-		t.handlerMS = (durSum / time.Duration(durN)).Milliseconds()
+		t.handlerMS, t.durations = (durSum / time.Duration(durN)).Milliseconds(), true
 	}
 	if t.opts.Length > 0 {
 		t.span = time.Duration(float64(t.opts.Length) / t.opts.Speed)
@@ -425,6 +426,10 @@ func (t *Trace) Spec() ScheduleSpec {
 // Validate reports nothing: OpenTrace checked the file.
 func (t *Trace) Validate() error { return nil }
 
+// Durations reports a timestamps trace whose lines carry durations: its
+// calls' handler times differ.
+func (t *Trace) Durations() bool { return t.durations }
+
 // Counts reports a counts trace (calls spread within intervals).
 func (t *Trace) Counts() bool { return t.format.counts }
 
@@ -440,7 +445,7 @@ func (t *Trace) Zero() (time.Time, bool) {
 // parallel do not share one.
 func (t *Trace) Clone() *Trace {
 	c := &Trace{path: t.path, sha: t.sha, opts: t.opts, format: t.format, calls: t.calls, span: t.span, handlerMS: t.handlerMS,
-		zero: t.zero, abs: t.abs, checkpoints: t.checkpoints, intervals: t.intervals}
+		zero: t.zero, abs: t.abs, durations: t.durations, checkpoints: t.checkpoints, intervals: t.intervals}
 	c.reset()
 	return c
 }

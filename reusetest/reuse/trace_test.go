@@ -216,3 +216,27 @@ func BenchmarkTrace(b *testing.B) {
 		})
 	}
 }
+
+// TestInModelTime: a served pool at scale 100 sees every schedule's times
+// stretched a hundredfold, handler times unchanged.
+func TestInModelTime(t *testing.T) {
+	tr, err := OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{Speed: 100})
+	assert.NilError(t, err)
+	idle, err := NewIdle(2, []time.Duration{time.Second}, 2, 200, 1, 0)
+	assert.NilError(t, err)
+	for _, s := range []Schedule{Plan{Calls: 10, RatePerSec: 100, HandlerMS: 500}, NewPoisson(Plan{Calls: 10, RatePerSec: 100, HandlerMS: 500}, 3),
+		Burst{Size: 2, Rounds: 3, Pause: time.Second, HandlerMS: 500}, idle, tr} {
+		m, err := InModelTime(s, 100)
+		assert.NilError(t, err)
+		if i, ok := m.(*Idle); ok { // its due times hold the handler, which is not stretched
+			assert.Check(t, is.DeepEqual(i.Gaps, []time.Duration{100 * time.Second}))
+			assert.Check(t, is.Equal(i.Settle, 100*DefaultSettle))
+			continue
+		}
+		for _, seq := range []int64{1, 3, 5} {
+			assert.Check(t, (m.Due(seq)-100*s.Due(seq)).Abs() <= time.Microsecond, "%s seq %d: %v vs 100 x %v", s.Spec().Kind, seq, m.Due(seq), s.Due(seq))
+			assert.Check(t, is.Equal(m.HandlerTime(seq), s.HandlerTime(seq)))
+		}
+		assert.Check(t, is.Equal(m.Plan().Calls, s.Plan().Calls))
+	}
+}

@@ -22,9 +22,11 @@ var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToSt
 
 // HTTP calls a Function URL or API Gateway URL with GET ?sleep_ms=N.
 type HTTP struct {
-	url     *url.URL
-	callURL string // url with sleep_ms set, built once
-	client  *http.Client
+	url      *url.URL
+	callURL  string // url with sleep_ms set, built once
+	callBase string // url without sleep_ms, ending in ? or &, for per-call handler times
+	handler  func(seq int64) time.Duration
+	client   *http.Client
 	signer  *v4.Signer
 	creds   aws.CredentialsProvider
 	region  string
@@ -56,9 +58,13 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects}}
 	call := *u
 	q := call.Query()
-	q.Set("sleep_ms", strconv.FormatInt(handlerMS, 10))
+	q.Del("sleep_ms")
 	call.RawQuery = q.Encode()
-	h.callURL = call.String()
+	h.callBase = call.String() + "?"
+	if call.RawQuery != "" {
+		h.callBase = call.String() + "&"
+	}
+	h.callURL = h.callBase + "sleep_ms=" + strconv.FormatInt(handlerMS, 10)
 	if opts.AWS != nil {
 		if opts.AWS.Region == "" {
 			return nil, fmt.Errorf("http target: IAM auth needs a region (AWS_REGION or a profile's region)")
@@ -81,6 +87,10 @@ func (noBody) Close() error                     { return nil }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
+// PerCall makes each call ask for its own handler time (a trace's
+// durations) instead of the one given at construction.
+func (h *HTTP) PerCall(handler func(seq int64) time.Duration) { h.handler = handler }
+
 // CloseIdleConnections closes the connections kept alive for reuse.
 func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
 
@@ -102,7 +112,11 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	// probing that body on a goroutine (and, when the probe is slow under
 	// load, sending the GET chunked): the GET goes out plain, with no body
 	// and neither Content-Length nor Transfer-Encoding.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.callURL, noBody{})
+	callURL := h.callURL
+	if h.handler != nil {
+		callURL = h.callBase + "sleep_ms=" + strconv.FormatInt(h.handler(rec.Seq).Milliseconds(), 10)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, callURL, noBody{})
 	if err != nil {
 		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
 		return

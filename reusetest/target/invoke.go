@@ -25,7 +25,12 @@ type Invoke struct {
 	function  string
 	qualifier *string
 	payload   []byte // {"sleep_ms":N,"scheduled":" : each call appends its time
+	handler   func(seq int64) time.Duration
 }
+
+// PerCall makes each call ask for its own handler time (a trace's
+// durations) instead of the one given at construction.
+func (inv *Invoke) PerCall(handler func(seq int64) time.Duration) { inv.handler = handler }
 
 // NewInvoke returns a target for function (a name or ARN) and an optional
 // qualifier, with cfg from config.LoadDefaultConfig, so AWS_REGION,
@@ -65,7 +70,11 @@ func (inv *Invoke) Describe() string {
 func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
 	// The payload says when the call was scheduled: a served pool runs its
 	// model on it. The transport notes the time scale the answer declares.
-	payload := rec.Scheduled.UTC().AppendFormat(slices.Clip(inv.payload), time.RFC3339Nano)
+	prefix := slices.Clip(inv.payload)
+	if inv.handler != nil {
+		prefix = fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, inv.handler(rec.Seq).Milliseconds(), probe.ScheduledField)
+	}
+	payload := rec.Scheduled.UTC().AppendFormat(prefix, time.RFC3339Nano)
 	payload = append(payload, '"', '}')
 	var scale float64
 	out, err := inv.client.Invoke(context.WithValue(ctx, scaleKey{}, &scale), &lambda.InvokeInput{

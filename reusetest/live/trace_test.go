@@ -1,0 +1,80 @@
+package live
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// TestLiveReplaysATrace runs a trace with per-call durations through the
+// HTTP target and the Invoke API against a served pool: one record per
+// line, each call asking for its own line's duration.
+func TestLiveReplaysATrace(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("time,duration_ms\n")
+	var want []string
+	for i := range 300 {
+		fmt.Fprintf(&b, "%d.%02d,%d\n", i/100, i%100, i%7*10)
+		want = append(want, strconv.Itoa(i%7*10))
+	}
+	path := filepath.Join(t.TempDir(), "trace.csv")
+	assert.NilError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			trace, err := reuse.OpenTrace(path, reuse.TraceOptions{Speed: 3, HandlerMS: 500})
+			assert.NilError(t, err)
+			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100})
+			assert.NilError(t, err)
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sleep := r.URL.Query().Get("sleep_ms")
+				if r.Method == http.MethodPost { // the Invoke API: the payload says it
+					body, _ := io.ReadAll(r.Body)
+					sleep = strings.TrimPrefix(strings.SplitN(string(body), ",", 2)[0], `{"sleep_ms":`)
+					r.Body = io.NopCloser(strings.NewReader(string(body)))
+				}
+				mu.Lock()
+				got = append(got, sleep)
+				mu.Unlock()
+				sim.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, srv.URL), trace.Plan().HandlerMS)
+			assert.NilError(t, err)
+			assert.Assert(t, PerCallHandler(caller, trace), "a trace with durations asks call by call")
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			run := &Live{Schedule: trace, Caller: caller, LogPath: logPath, Out: io.Discard}
+			sum, _, err := run.Run(t.Context(), nil)
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(sum.Requests.Total, int64(300)))
+			assert.Check(t, is.Equal(sum.Requests.OK, int64(300)))
+			assert.Check(t, sum.Trace != nil && sum.Trace.ColdCalls > 0)
+			slices.Sort(got)
+			w := slices.Clone(want)
+			slices.Sort(w)
+			assert.Check(t, is.DeepEqual(got, w), "each call asked for its own line's duration")
+			f, err := os.Open(logPath)
+			assert.NilError(t, err)
+			defer f.Close()
+			st, _, err := recordlog.Read(f, nil, nil) // refuses a seq recorded twice
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(st.Count, int64(300)))
+			assert.Check(t, is.Equal(st.Schedule.Spec().Kind, reuse.KindTrace))
+		})
+	}
+}
