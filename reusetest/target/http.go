@@ -27,9 +27,9 @@ type HTTP struct {
 	callBase string // url without sleep_ms, ending in ? or &, for per-call handler times
 	handler  func(seq int64) time.Duration
 	client   *http.Client
-	signer  *v4.Signer
-	creds   aws.CredentialsProvider
-	region  string
+	signer   *v4.Signer
+	creds    aws.CredentialsProvider
+	region   string
 }
 
 // HTTPOptions configures an HTTP target.
