@@ -112,9 +112,9 @@ const batchSize = 1024
 // model on a second core, and a run's result is the same however many cores
 // there are.
 func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, error) {
-	b := &batcher{full: make(chan []reuse.Record, 4), free: make(chan []reuse.Record, 4), stop: make(chan struct{})}
+	b := &batcher{full: make(chan []call, 4), free: make(chan []call, 4), stop: make(chan struct{})}
 	for range cap(b.free) {
-		b.free <- make([]reuse.Record, 0, batchSize)
+		b.free <- make([]call, 0, batchSize)
 	}
 	type result struct {
 		stats Stats
@@ -133,10 +133,12 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		close(b.full)
 		done <- result{stats, err}
 	}()
-	defer close(b.stop) // whatever emit does (a test's Fatal, say), the model stops
+	defer close(b.stop)  // whatever emit does (a test's Fatal, say), the model stops
+	var rec reuse.Record // reused: every field that varies is set for each call
 	for batch := range b.full {
 		for i := range batch {
-			emit(&batch[i])
+			batch[i].record(&rec)
+			emit(&rec)
 		}
 		b.free <- batch[:0]
 	}
@@ -144,18 +146,42 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 	return r.stats, r.err
 }
 
-// batcher hands the model's records over in batches. The model writes each
-// record in place, in the next slot of the batch; slots are reused from
-// batch to batch, so the model sets every field that varies for each call.
+// call is what the model says of one call, in model time; the receiving
+// goroutine makes it a record (wall times), so that work is off the model's
+// core.
+type call struct {
+	seq                   int64
+	sent, done, initAt    time.Duration
+	invocation            int64
+	instanceID, logStream string // "" when throttled
+}
+
+// record fills rec from c.
+func (c *call) record(rec *reuse.Record) {
+	at := Epoch.Add(c.sent)
+	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, Epoch.Add(c.done)
+	if c.instanceID == "" {
+		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
+		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
+		return
+	}
+	rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
+	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
+	rec.InitAt = Epoch.Add(c.initAt)
+}
+
+// batcher hands the model's calls over in batches. The model writes each
+// call in place, in the next slot of the batch; slots are reused from
+// batch to batch, so the model sets every field for each call.
 type batcher struct {
-	batch      []reuse.Record
-	full, free chan []reuse.Record
+	batch      []call
+	full, free chan []call
 	stop       chan struct{}
 }
 
-// slot returns the next record to fill, handing a full batch over first;
-// nil when the records are no longer wanted.
-func (b *batcher) slot() *reuse.Record {
+// slot returns the next call to fill, handing a full batch over first;
+// nil when the calls are no longer wanted.
+func (b *batcher) slot() *call {
 	if len(b.batch) == batchSize {
 		select {
 		case b.full <- b.batch:
@@ -172,9 +198,9 @@ func (b *batcher) slot() *reuse.Record {
 	return &b.batch[len(b.batch)-1]
 }
 
-// run is the model itself: it writes each call's record into the slot
-// next gives, and stops when next gives none.
-func (s *Simulation) run(ctx context.Context, slot func() *reuse.Record) (Stats, error) {
+// run is the model itself: it writes each call into the slot slot gives,
+// and stops when slot gives none.
+func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) {
 	rng := NewRand(s.seed)
 	pool, err := NewPool(s.profile, s.placement, rng)
 	if err != nil {
@@ -210,25 +236,20 @@ func (s *Simulation) run(ctx context.Context, slot func() *reuse.Record) (Stats,
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
 		}
-		rec := slot()
-		if rec == nil {
+		c := slot()
+		if c == nil {
 			return pool.Stats(), ctx.Err()
 		}
-		at := Epoch.Add(sent)
-		rec.Seq, rec.Scheduled, rec.Sent = seq, at, at
+		c.seq, c.sent = seq, sent
 		env, cold, err := pool.Acquire(arrive)
 		if err != nil {
-			rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
-			rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
-			rec.Done = Epoch.Add(arrive + lat.Sample(rng))
+			c.done, c.instanceID = arrive+lat.Sample(rng), ""
 			continue
 		}
 		finish := arrive + s.profile.serviceTime(rng, sched.HandlerTime(seq), cold)
 		busy.Push(int64(finish), seq, env)
-		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
-		rec.InstanceID, rec.Invocation, rec.LogStream = env.ID, env.Invocations, env.LogStream
-		rec.InitAt = Epoch.Add(env.Created)
-		rec.Done = Epoch.Add(finish + lat.Sample(rng))
+		c.instanceID, c.logStream, c.invocation, c.initAt = env.ID, env.LogStream, env.Invocations, env.Created
+		c.done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil
 }
