@@ -4,6 +4,9 @@
 //	go run ./reusetest/report/cmd/reusereport -log out/live/TARGET.jsonl -out report/
 //	go run ./reusetest/report/cmd/reusereport -compare baseline.json today.json
 //	go run ./reusetest/report/cmd/reusereport -fit out/live/TARGET.jsonl -out profile.json
+//	go run ./reusetest/report/cmd/reusereport -trend HISTORY -out trend/
+//	go run ./reusetest/report/cmd/reusereport -drift TONIGHT.json -config C -date D [-history HISTORY] [-baseline B.json]
+//	go run ./reusetest/report/cmd/reusereport -matrix CELLS
 //
 // With -compare it prints a Markdown table of every metric (both values,
 // the ratio, the tolerance and the verdict) and exits 1 if any judged
@@ -14,6 +17,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,14 +40,43 @@ func main() {
 	compare := flag.Bool("compare", false, "compare two summary files: BASE GOT")
 	fitLog := flag.String("fit", "", "fit a profile to a run's record log; -out names the profile file to write")
 	base := flag.String("base", fit.DefaultPredictProfile, "with -fit: the profile whose values the log cannot tell are kept")
+	trend := flag.String("trend", "", "a history folder (CONFIG/YYYY-MM-DD.summary.json): write its trend report to -out, print its job-summary form")
+	drift := flag.String("drift", "", "tonight's summary: judge it against -baseline, else -history's recent nights of -config, else its own prediction")
+	history := flag.String("history", "", "with -drift: the history folder")
+	config := flag.String("config", "", "with -drift: tonight's configuration (its folder in the history)")
+	date := flag.String("date", "", "with -drift: tonight's date, YYYY-MM-DD")
+	baseline := flag.String("baseline", "", "with -drift: the accepted baseline summary, if there is one (a missing file is no baseline)")
+	matrix := flag.String("matrix", "", "a folder of the matrix cells' summaries: print the comparison across cells")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
+			"       reusereport -trend HISTORY -out DIR\n       reusereport -drift TONIGHT.json -config C -date YYYY-MM-DD [-history HISTORY] [-baseline B.json]\n       reusereport -matrix CELLS\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	switch {
 	case *compare && flag.NArg() == 2:
 		os.Exit(compareSummaries(os.Stdout, flag.Arg(0), flag.Arg(1)))
+	case *trend != "" && *out != "" && flag.NArg() == 0:
+		nights, err := report.ReadHistory(*trend)
+		if err == nil {
+			_, err = report.WriteTrend(*out, nights)
+		}
+		if err == nil {
+			err = report.WriteTrendSummary(os.Stdout, nights)
+		}
+		if err != nil {
+			fail(err)
+		}
+	case *drift != "" && *config != "" && *date != "" && flag.NArg() == 0:
+		os.Exit(judge(os.Stdout, *drift, *config, *date, *history, *baseline))
+	case *matrix != "" && flag.NArg() == 0:
+		cells, err := report.ReadCells(*matrix)
+		if err == nil {
+			err = report.WriteMatrix(os.Stdout, cells)
+		}
+		if err != nil {
+			fail(err)
+		}
 	case *fitLog != "" && *out != "" && *logPath == "" && flag.NArg() == 0:
 		if err := fitToFile(os.Stdout, *fitLog, *out, *base); err != nil {
 			fail(err)
@@ -88,6 +121,41 @@ func fitToFile(w io.Writer, logPath, out, base string) error {
 	fmt.Fprintf(w, "profile written to %s in %v (run it: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
 	return nil
+}
+
+// judge prints tonight's drift judgement and returns the exit status: 1
+// on drift.
+func judge(w io.Writer, tonightPath, config, date, historyDir, baselinePath string) int {
+	tonight, err := reuse.ReadSummary(tonightPath)
+	if err != nil {
+		fail(err)
+	}
+	var base *reuse.Summary
+	if baselinePath != "" {
+		b, err := reuse.ReadSummary(baselinePath)
+		switch {
+		case err == nil:
+			base = &b
+		case !errors.Is(err, os.ErrNotExist):
+			fail(err)
+		}
+	}
+	var nights []report.Night
+	if historyDir != "" {
+		if _, err := os.Stat(historyDir); err == nil {
+			if nights, err = report.ReadHistory(historyDir); err != nil {
+				fail(err)
+			}
+		}
+	}
+	d := report.JudgeDrift(tonight, config, date, base, filepath.Base(baselinePath), nights)
+	if err := report.WriteDrift(w, d); err != nil {
+		fail(err)
+	}
+	if d.Drifted() {
+		return 1
+	}
+	return 0
 }
 
 func compareSummaries(w io.Writer, basePath, gotPath string) int {

@@ -1,0 +1,428 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// A history is a folder of nights' summaries, one file per night and
+// configuration: CONFIG/YYYY-MM-DD.summary.json (CONFIG may have folders of
+// its own, e.g. eu-west-1/arm64-128mb). The nightly job keeps one on a data
+// branch; any folder in that shape makes a trend.
+
+// SummarySuffix ends a night's summary file name.
+const SummarySuffix = ".summary.json"
+
+// Night is one night's summary in a history.
+type Night struct {
+	// Config names the configuration (the folder under the history).
+	Config string
+	// Date is the night, YYYY-MM-DD.
+	Date    string
+	Summary reuse.Summary
+}
+
+// ReadHistory reads every night under dir, by configuration then date. A
+// file that is not a summary, or a date that is not one, is an error that
+// names the file.
+func ReadHistory(dir string) ([]Night, error) {
+	var out []Night
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
+			return err
+		}
+		date := strings.TrimSuffix(d.Name(), SummarySuffix)
+		if _, err := time.Parse(time.DateOnly, date); err != nil {
+			return fmt.Errorf("history %s: the file name must be YYYY-MM-DD%s", path, SummarySuffix)
+		}
+		rel, err := filepath.Rel(dir, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		s, err := reuse.ReadSummary(path)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		out = append(out, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
+	return out, nil
+}
+
+// trendMetric is one figure followed night by night.
+type trendMetric struct {
+	name, file string
+	value      func(reuse.Summary) (float64, bool)
+	// tolerance flags a change point: the comparison's own for the judged
+	// metrics, the same ±30% for the shares and the idle gap.
+	tolerance float64
+}
+
+// ShareTolerance is the change-point tolerance of the figures the
+// comparison does not judge (cold-start and proactive shares, the idle
+// curve's half-survival gap): the judged metrics' ±30%.
+const ShareTolerance = 0.30
+
+var trendMetrics = []trendMetric{
+	{reuse.MetricInstances.Name, "instances", func(s reuse.Summary) (float64, bool) { return reuse.MetricInstances.Value(s), true }, reuse.MetricInstances.Tolerance},
+	{reuse.MetricReuseMedian.Name, "reuse-median", func(s reuse.Summary) (float64, bool) { return reuse.MetricReuseMedian.Value(s), true }, reuse.MetricReuseMedian.Tolerance},
+	{reuse.MetricLifetimeMedian.Name, "lifetime-median", func(s reuse.Summary) (float64, bool) { return reuse.MetricLifetimeMedian.Value(s), true }, reuse.MetricLifetimeMedian.Tolerance},
+	{"cold-start share, %", "cold-share", func(s reuse.Summary) (float64, bool) {
+		if s.Requests.OK == 0 {
+			return 0, false
+		}
+		return 100 * float64(s.Instances.ColdStarts) / float64(s.Requests.OK), true
+	}, ShareTolerance},
+	{"proactive share, %", "proactive-share", func(s reuse.Summary) (float64, bool) {
+		if s.Instances.InitKnown == 0 {
+			return 0, false
+		}
+		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown), true
+	}, ShareTolerance},
+	{"idle half-survival, min", "idle-half-survival", func(s reuse.Summary) (float64, bool) {
+		if s.Idle == nil || s.Idle.HalfSurvivalMinutes == nil {
+			return 0, false
+		}
+		return *s.Idle.HalfSurvivalMinutes, true
+	}, ShareTolerance},
+}
+
+// RecentNights is how many earlier nights a night is compared with: their
+// median is what a change is measured from.
+const RecentNights = 7
+
+// changed reports the metrics of night i (of one configuration's nights, by
+// date) that moved beyond their tolerance from the median of the
+// RecentNights before it.
+func changed(nights []Night, i int) []string {
+	var out []string
+	for _, m := range trendMetrics {
+		v, ok := m.value(nights[i].Summary)
+		if !ok {
+			continue
+		}
+		var prev []float64
+		for j := max(0, i-RecentNights); j < i; j++ {
+			if p, ok := m.value(nights[j].Summary); ok {
+				prev = append(prev, p)
+			}
+		}
+		if len(prev) == 0 {
+			continue
+		}
+		slices.Sort(prev)
+		med := reuse.Percentile(prev, 50)
+		if med != 0 && math.Abs(v/med-1) > m.tolerance {
+			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.name, num(v), len(prev), num(med)))
+		}
+	}
+	return out
+}
+
+func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// byConfig splits nights (sorted by configuration, then date) by
+// configuration.
+func byConfig(nights []Night) [][]Night {
+	var out [][]Night
+	for i := 0; i < len(nights); {
+		j := i
+		for j < len(nights) && nights[j].Config == nights[i].Config {
+			j++
+		}
+		out = append(out, nights[i:j])
+		i = j
+	}
+	return out
+}
+
+// TrendFile is a trend report's Markdown file.
+const TrendFile = "trend.md"
+
+// WriteTrend writes a trend report of nights into dir: trend.md (a table
+// per configuration, night by night, change points flagged; the charts)
+// and a chart per figure as SVG and PNG. It returns the files' paths.
+func WriteTrend(dir string, nights []Night) ([]string, error) {
+	if len(nights) == 0 {
+		return nil, errors.New("trend: no nights (want CONFIG/YYYY-MM-DD" + SummarySuffix + " files)")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("trend: %w", err)
+	}
+	var b strings.Builder
+	if err := writeTrendMarkdown(&b, nights, true); err != nil {
+		return nil, err
+	}
+	paths := []string{filepath.Join(dir, TrendFile)}
+	if err := os.WriteFile(paths[0], []byte(b.String()), 0o644); err != nil {
+		return nil, fmt.Errorf("trend: %w", err)
+	}
+	groups := byConfig(nights)
+	for _, m := range trendMetrics {
+		p, ok, err := trendChart(m, groups)
+		if err != nil {
+			return paths, err
+		}
+		if !ok {
+			continue
+		}
+		if err := save(p, dir, "trend-"+m.file); err != nil {
+			return paths, err
+		}
+		paths = append(paths, filepath.Join(dir, "trend-"+m.file+".svg"), filepath.Join(dir, "trend-"+m.file+".png"))
+	}
+	return paths, nil
+}
+
+// writeTrendMarkdown writes the tables, and the charts' links when charts
+// is set.
+func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
+	groups := byConfig(nights)
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	line("# Reuse night by night\n\n%d nights, %d configurations, %s to %s. A change point is a figure more than its tolerance (±30%%) away from the median of the %d nights before it.\n\n",
+		len(nights), len(groups), firstDate(nights), lastDate(nights), RecentNights)
+	for _, g := range groups {
+		line("## %s\n\n| night | instances | reuse median | lifetime median, min | cold %% | proactive %% | idle half-survival, min | change points |\n|---|---:|---:|---:|---:|---:|---:|---|\n", g[0].Config)
+		for i, n := range g {
+			line("| %s |", n.Date)
+			for _, m := range trendMetrics {
+				if v, ok := m.value(n.Summary); ok {
+					line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
+				} else {
+					line(" - |")
+				}
+			}
+			line(" %s |\n", strings.Join(changed(g, i), "; "))
+		}
+		line("\n")
+	}
+	if charts {
+		for _, m := range trendMetrics {
+			if hasAny(m, nights) {
+				line("![%s](trend-%s.svg)\n\n", m.name, m.file)
+			}
+		}
+	}
+	return err
+}
+
+func firstDate(nights []Night) string {
+	return slices.MinFunc(nights, func(a, b Night) int { return cmp.Compare(a.Date, b.Date) }).Date
+}
+
+func lastDate(nights []Night) string {
+	return slices.MaxFunc(nights, func(a, b Night) int { return cmp.Compare(a.Date, b.Date) }).Date
+}
+
+func hasAny(m trendMetric, nights []Night) bool {
+	return slices.ContainsFunc(nights, func(n Night) bool { _, ok := m.value(n.Summary); return ok })
+}
+
+// trendChart draws one figure night by night, a line per configuration;
+// false when no night has the figure.
+func trendChart(m trendMetric, groups [][]Night) (*plot.Plot, bool, error) {
+	p := plot.New()
+	p.Title.Text = m.name + ", night by night"
+	p.X.Label.Text = "night (UTC date)"
+	p.Y.Label.Text = m.name
+	p.X.Tick.Marker = dateTicks{}
+	p.Add(plotter.NewGrid())
+	any := false
+	for i, g := range groups {
+		var xys plotter.XYs
+		for _, n := range g {
+			if v, ok := m.value(n.Summary); ok {
+				d, _ := time.Parse(time.DateOnly, n.Date)
+				xys = append(xys, plotter.XY{X: float64(d.Unix()) / 86400, Y: v})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		any = true
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, false, err
+		}
+		c := sweepColor(i)
+		l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
+		if len(xys) > 60 {
+			pts.Radius = 0 // a thousand nights: the line alone
+		}
+		p.Add(l, pts)
+		p.Legend.Add(g[0].Config, l)
+	}
+	p.Legend.Top, p.Y.Min = true, 0
+	return p, any, nil
+}
+
+// dateTicks labels day numbers (days since 1970) as dates.
+type dateTicks struct{}
+
+func (dateTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if t.Label != "" {
+			t.Label = time.Unix(int64(t.Value*86400), 0).UTC().Format("2006-01-02")
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// MermaidNights is how many of the latest nights a Mermaid chart shows.
+const MermaidNights = 60
+
+// WriteTrendSummary writes what a CI job summary shows of a trend: the
+// tables of the latest nights and each figure as a Mermaid chart (job
+// summaries render Mermaid, not images linked by relative paths).
+func WriteTrendSummary(w io.Writer, nights []Night) error {
+	if len(nights) == 0 {
+		return errors.New("trend: no nights")
+	}
+	groups := byConfig(nights)
+	var dates []string
+	for _, n := range nights {
+		dates = append(dates, n.Date)
+	}
+	slices.Sort(dates)
+	dates = slices.Compact(dates)
+	dates = dates[max(0, len(dates)-MermaidNights):]
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	for _, m := range trendMetrics {
+		if !hasAny(m, nights) {
+			continue
+		}
+		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; 0: no figure that night)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.name, configsTitle(groups), quoteAll(dates), m.name)
+		for _, g := range groups {
+			byDate := map[string]float64{}
+			for _, n := range g {
+				if v, ok := m.value(n.Summary); ok {
+					byDate[n.Date] = v
+				}
+			}
+			vals := make([]string, len(dates))
+			for i, d := range dates {
+				vals[i] = "0"
+				if v, ok := byDate[d]; ok {
+					vals[i] = strconv.FormatFloat(v, 'f', 2, 64)
+				}
+			}
+			line("  line [%s]\n", strings.Join(vals, ", "))
+		}
+		line("```\n")
+	}
+	return err
+}
+
+func configsTitle(groups [][]Night) string {
+	var names []string
+	for _, g := range groups {
+		names = append(names, g[0].Config)
+	}
+	if len(names) > 4 {
+		return fmt.Sprintf("%d configurations, one line each", len(names))
+	}
+	return "lines: " + strings.Join(names, ", ")
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// WriteMatrix writes a comparison across configurations (one summary per
+// cell, as cells: CELL -> summary): a Markdown table and each figure as a
+// Mermaid bar chart, for a job summary.
+func WriteMatrix(w io.Writer, cells []Night) error {
+	if len(cells) == 0 {
+		return errors.New("matrix: no cells")
+	}
+	var err error
+	line := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	line("| configuration | calls | instances | reuse median | lifetime median, min | cold %% | proactive %% | idle half-survival, min |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	var names []string
+	for _, c := range cells {
+		names = append(names, c.Config)
+		line("| %s | %d |", c.Config, c.Summary.Requests.Total)
+		for _, m := range trendMetrics {
+			if v, ok := m.value(c.Summary); ok {
+				line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
+			} else {
+				line(" - |")
+			}
+		}
+		line("\n")
+	}
+	for _, m := range trendMetrics[:4] {
+		vals := make([]string, len(cells))
+		for i, c := range cells {
+			v, _ := m.value(c.Summary)
+			vals[i] = strconv.FormatFloat(v, 'f', 2, 64)
+		}
+		line("\n```mermaid\nxychart-beta\n  title \"%s by configuration\"\n  x-axis [%s]\n  y-axis \"%s\"\n  bar [%s]\n```\n", m.name, quoteAll(names), m.name, strings.Join(vals, ", "))
+	}
+	return err
+}
+
+// ReadCells reads every summary under dir as a matrix cell, named by its
+// folder under dir (the file's own name when it sits in dir itself).
+func ReadCells(dir string) ([]Night, error) {
+	var out []Night
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
+			return err
+		}
+		s, err := reuse.ReadSummary(path)
+		if err != nil {
+			return fmt.Errorf("matrix: %w", err)
+		}
+		name, err := filepath.Rel(dir, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		if name == "." {
+			name = strings.TrimSuffix(d.Name(), SummarySuffix)
+		}
+		out = append(out, Night{Config: filepath.ToSlash(name), Summary: s})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Night) int { return cmp.Compare(a.Config, b.Config) })
+	return out, err
+}

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// writeNights writes n nights of config into a history under dir, each a
+// copy of base with its instance count set by instances(i).
+func writeNights(t *testing.T, dir, config string, base reuse.Summary, n int, instances func(i int) int) {
+	t.Helper()
+	assert.NilError(t, os.MkdirAll(filepath.Join(dir, config), 0o755))
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		s := base
+		s.Instances.Count = instances(i)
+		b, err := reuse.MarshalSummary(s)
+		assert.NilError(t, err)
+		name := day.AddDate(0, 0, i).Format(time.DateOnly) + SummarySuffix
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, config, name), b, 0o644))
+	}
+}
+
+// TestTrendFlagsChangePoints: a jump in instances is flagged on the night
+// it comes, against the median of the nights before; steady nights are not.
+func TestTrendFlagsChangePoints(t *testing.T) {
+	base, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "history")
+	writeNights(t, hist, "eu-west-1/arm64-128mb", base, 14, func(i int) int {
+		if i >= 8 {
+			return 20 // from the ninth night on, twice the environments
+		}
+		return 10
+	})
+	writeNights(t, hist, "us-east-1/x86_64-1024mb", base, 3, func(int) int { return 12 })
+	nights, err := ReadHistory(hist)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(nights, 17))
+	groups := byConfig(nights)
+	assert.Check(t, is.Len(groups, 2))
+	for i := range 8 {
+		assert.Check(t, is.Len(changed(groups[0], i), 0), "night %d", i)
+	}
+	assert.Check(t, is.Contains(strings.Join(changed(groups[0], 8), ";"), "instances 20 (median of 7 before: 10)"))
+	// The new level stays flagged until it is the median of the nights
+	// before (four nights of 20 among seven), then it is the norm.
+	for i := 9; i < 12; i++ {
+		assert.Check(t, is.Len(changed(groups[0], i), 1), "night %d", i)
+	}
+	assert.Check(t, is.Len(changed(groups[0], 12), 0))
+	assert.Check(t, is.Len(changed(groups[0], 13), 0))
+
+	out := filepath.Join(dir, "trend")
+	paths, err := WriteTrend(out, nights)
+	assert.NilError(t, err)
+	md, err := os.ReadFile(filepath.Join(out, TrendFile))
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(md), "## eu-west-1/arm64-128mb"))
+	assert.Check(t, is.Contains(string(md), "| 2026-01-09 | 20.00 |"))
+	assert.Check(t, is.Contains(string(md), "![instances](trend-instances.svg)"))
+	for _, p := range paths {
+		_, err := os.Stat(p)
+		assert.Check(t, err, p)
+	}
+	var sb strings.Builder
+	assert.NilError(t, WriteTrendSummary(&sb, nights))
+	assert.Check(t, is.Contains(sb.String(), "```mermaid\nxychart-beta"))
+	assert.Check(t, is.Contains(sb.String(), `x-axis ["2026-01-01", "2026-01-02"`))
+}
+
+// TestTrendOfOneAndOfAThousandNights: a trend works from the first night
+// (no change points: nothing before it) to a thousand.
+func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
+	base, _ := simRun(t, reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	for _, n := range []int{1, 1000} {
+		hist := filepath.Join(t.TempDir(), "history")
+		writeNights(t, hist, "nightly", base, n, func(i int) int { return 10 + i%3 })
+		nights, err := ReadHistory(hist)
+		assert.NilError(t, err)
+		assert.Check(t, is.Len(nights, n))
+		start := time.Now()
+		paths, err := WriteTrend(filepath.Join(t.TempDir(), "trend"), nights)
+		assert.NilError(t, err)
+		t.Logf("%d nights: %d files in %v", n, len(paths), time.Since(start).Round(time.Millisecond))
+		md, err := os.ReadFile(paths[0])
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(strings.Count(string(md), "\n| 20"), n), "a row per night")
+		var sb strings.Builder
+		assert.NilError(t, WriteTrendSummary(&sb, nights))
+		assert.Check(t, strings.Count(sb.String(), `", "`) < 2*MermaidNights*len(trendMetrics), "the job summary shows the latest nights only")
+	}
+	_, err := ReadHistory(filepath.Join(t.TempDir(), "none"))
+	assert.Check(t, err != nil)
+	bad := t.TempDir()
+	assert.NilError(t, os.WriteFile(filepath.Join(bad, "yesterday"+SummarySuffix), []byte("{}"), 0o644))
+	_, err = ReadHistory(bad)
+	assert.Check(t, is.ErrorContains(err, "must be YYYY-MM-DD"))
+}
+
+// TestDriftFromNightOne: with a baseline, tonight is judged against it;
+// without one, against the recent history; without that either, against
+// the prediction the summary carries; and it says which.
+func TestDriftFromNightOne(t *testing.T) {
+	tonight, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	base := tonight
+	base.Instances.Count *= 2
+	d := JudgeDrift(tonight, "nightly", "2026-02-01", &base, "nightly.baseline.json", nil)
+	assert.Check(t, is.Contains(d.Against, "the accepted baseline nightly.baseline.json"))
+	assert.Check(t, d.Drifted())
+
+	hist := t.TempDir()
+	writeNights(t, hist, "nightly", tonight, 9, func(int) int { return tonight.Instances.Count })
+	nights, err := ReadHistory(hist)
+	assert.NilError(t, err)
+	d = JudgeDrift(tonight, "nightly", "2026-02-01", nil, "", nights)
+	assert.Check(t, is.Contains(d.Against, "the median of 7 nights of nightly (2026-01-03 to 2026-01-09)"))
+	assert.Check(t, !d.Drifted(), "%+v", d.Comparisons)
+	for _, c := range d.Comparisons {
+		assert.Check(t, is.Equal(c.Ratio, 1.0), "%s: the median of identical nights is tonight", c.Metric)
+	}
+	d = JudgeDrift(tonight, "other", "2026-02-01", nil, "", nights)
+	assert.Check(t, is.Contains(d.Against, "nothing"), "another configuration's history does not count")
+
+	predicted := tonight
+	predicted.Instances.Count = tonight.Instances.Count * 3
+	tonight.Predictions = []reuse.Prediction{reuse.PredictionOf("go-2026", false, predicted, tonight)}
+	d = JudgeDrift(tonight, "nightly", "2026-01-01", nil, "", nights)
+	assert.Check(t, is.Contains(d.Against, "the simulator's prediction"))
+	assert.Check(t, d.Drifted())
+	var sb strings.Builder
+	assert.NilError(t, WriteDrift(&sb, d))
+	assert.Check(t, is.Contains(sb.String(), "| metric | predicted | tonight |"))
+	assert.Check(t, is.Contains(sb.String(), "DRIFT"))
+}
+
+// TestMatrixTable: one row per cell, and a Mermaid chart per figure.
+func TestMatrixTable(t *testing.T) {
+	s, _ := simRun(t, reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	dir := t.TempDir()
+	for _, cell := range []string{"eu-west-1-arm64-128", "eu-west-1-x86_64-128"} {
+		assert.NilError(t, os.MkdirAll(filepath.Join(dir, cell), 0o755))
+		b, err := reuse.MarshalSummary(s)
+		assert.NilError(t, err)
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, cell, "nightly"+SummarySuffix), b, 0o644))
+	}
+	cells, err := ReadCells(dir)
+	assert.NilError(t, err)
+	var sb strings.Builder
+	assert.NilError(t, WriteMatrix(&sb, cells))
+	assert.Check(t, is.Contains(sb.String(), "| eu-west-1-arm64-128 | 3600 |"))
+	assert.Check(t, is.Contains(sb.String(), `x-axis ["eu-west-1-arm64-128", "eu-west-1-x86_64-128"]`))
+}
