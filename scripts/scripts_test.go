@@ -38,8 +38,8 @@ case "$1 $2" in
   "lambda get-function") exists function ;;
   "lambda create-function") touch "$s/function" ;;
   "lambda delete-function") rm "$s/function" ;;
-  "lambda get-function-url-config") exists url; echo "https://abc123.lambda-url.eu-west-1.on.aws/" ;;
-  "lambda create-function-url-config") touch "$s/url"; echo "https://abc123.lambda-url.eu-west-1.on.aws/" ;;
+  "lambda get-function-url-config") exists url; echo "${FAKE_AWS_URL:-https://abc123.lambda-url.eu-west-1.on.aws/}" ;;
+  "lambda create-function-url-config") touch "$s/url"; echo "${FAKE_AWS_URL:-https://abc123.lambda-url.eu-west-1.on.aws/}" ;;
   "lambda delete-function-url-config") rm "$s/url" ;;
 esac
 exit 0

@@ -1,0 +1,121 @@
+package scripts
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// git runs git in dir and returns its output.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=test", "-c", "user.email=test@example.invalid"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	assert.NilError(t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
+}
+
+// TestNightlyFlowRunsLocally runs the nightly job's steps, the scripts the
+// workflow calls, for two nights of one cell: deploy (a fake aws whose
+// Function URL is the local host of real probe processes), the night's run,
+// its drift judgement, keeping it on the data branch of a local "GitHub"
+// repository with the trend rebuilt, and teardown. Nothing reaches beyond
+// 127.0.0.1; the main branch is never touched.
+func TestNightlyFlowRunsLocally(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two short live nights (about a minute)")
+	}
+	dir := t.TempDir()
+	probeBin, err := gobuild.Build(dir, "bootstrap", gobuild.Probe)
+	assert.NilError(t, err)
+	// Real time: the probe's processes sleep real handler times, so a model
+	// at another time scale would not predict them.
+	host, err := lambdahost.Start(lambdahost.Options{Bootstrap: probeBin})
+	assert.NilError(t, err)
+	defer host.Close()
+
+	// The repository the workflow runs in, with its "origin".
+	origin := filepath.Join(dir, "origin.git")
+	assert.NilError(t, exec.Command("git", "init", "-q", "--bare", "-b", "main", origin).Run())
+	repo := filepath.Join(dir, "repo")
+	assert.NilError(t, exec.Command("git", "clone", "-q", origin, repo).Run())
+	assert.NilError(t, os.WriteFile(filepath.Join(repo, "README.md"), []byte("main\n"), 0o644))
+	git(t, repo, "add", "README.md")
+	git(t, repo, "commit", "-q", "-m", "main")
+	git(t, repo, "push", "-q", "origin", "HEAD:main")
+	mainBefore := git(t, origin, "rev-parse", "main")
+
+	f := newFake(t)
+	envFile := filepath.Join(dir, "github-env")
+	out, _, err := f.run(t, append([]string{"FAKE_AWS_URL=" + host.URL() + "/"}, region...), "deploy.sh", "--name", "lambda-reuse-1-local", "--github-env", envFile)
+	assert.NilError(t, err, out)
+	// What the workflow's later steps see: deploy's exports, plus loopback
+	// credentials for signing (the host ignores signatures) and no
+	// instance-metadata lookup.
+	env := []string{"AWS_ACCESS_KEY_ID=AKIDLOCAL", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true"}
+	ef, err := os.Open(envFile)
+	assert.NilError(t, err)
+	sc := bufio.NewScanner(ef)
+	for sc.Scan() {
+		env = append(env, sc.Text())
+	}
+	ef.Close()
+	assert.Check(t, is.Contains(strings.Join(env, " "), "LAMBDA_REUSE_URL="+host.URL()+"/"))
+
+	cell := "local-arm64-128mb"
+	cells := filepath.Join(dir, "cells")
+	history := filepath.Join(dir, "history-so-far")
+	for night, date := range []string{"2026-11-01", "2026-11-02"} {
+		// What the cell job does first: the history so far, from the data branch.
+		os.RemoveAll(history)
+		assert.NilError(t, os.MkdirAll(history, 0o755))
+		if night > 0 {
+			git(t, repo, "fetch", "-q", "origin", "lambda-reuse-data")
+			tar := exec.Command("bash", "-c", `git -C "$1" archive FETCH_HEAD history | tar -x -C "$2" --strip-components=1`, "bash", repo, history)
+			b, err := tar.CombinedOutput()
+			assert.NilError(t, err, string(b))
+		}
+		out, _, err := f.run(t, env, "night.sh", "--cell", cell, "--calls", "300", "--out", filepath.Join(cells, cell),
+			"--date", date, "--history", history, "--timeout", "5m", "--", "-reuse.rate=60", "-reuse.handler=100ms")
+		drift, rerr := os.ReadFile(filepath.Join(cells, cell, "drift.md"))
+		assert.NilError(t, rerr, out)
+		t.Logf("night %s (status %v):\n%s", date, err, drift)
+		// The night's status is the judgement's: 1 on drift, 0 otherwise.
+		drifted := strings.Contains(string(drift), "DRIFT:")
+		assert.Check(t, drifted == (err != nil), "drifted %v, status %v:\n%s", drifted, err, out)
+		if night == 0 {
+			assert.Check(t, is.Contains(string(drift), "Judged against the simulator's prediction"), "night one: no baseline, no history")
+		} else {
+			assert.Check(t, is.Contains(string(drift), "Judged against the recent history: the median of 1 nights of "+cell))
+		}
+		for _, name := range []string{"nightly.summary.json", "nightly.profile.json", "nightly.summary.report/report.md"} {
+			_, err := os.Stat(filepath.Join(cells, cell, name))
+			assert.Check(t, err, name)
+		}
+		out, _, err = f.run(t, nil, "keep-history.sh", "--repo", repo, "--date", date, cells)
+		assert.NilError(t, err, out)
+	}
+
+	files := git(t, origin, "ls-tree", "-r", "--name-only", "lambda-reuse-data")
+	for _, want := range []string{"history/" + cell + "/2026-11-01.summary.json", "history/" + cell + "/2026-11-02.profile.json", "trend/trend.md", "trend/trend-instances.svg"} {
+		assert.Check(t, is.Contains(files, want))
+	}
+	trend := git(t, origin, "show", "lambda-reuse-data:trend/trend.md")
+	assert.Check(t, is.Contains(trend, "| 2026-11-02 |"))
+	summary, err := os.ReadFile(filepath.Join(cells, "trend-summary.md"))
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(summary), "```mermaid"))
+	assert.Check(t, is.Equal(git(t, origin, "rev-parse", "main"), mainBefore), "the main branch is never rewritten")
+
+	out, _, err = f.run(t, region, "teardown.sh", "--name", "lambda-reuse-1-local")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.Len(stateOf(t, f), 0), "everything deploy created is gone")
+}
