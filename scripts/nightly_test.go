@@ -105,10 +105,10 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	}
 
 	files := git(t, origin, "ls-tree", "-r", "--name-only", "lambda-reuse-data")
-	for _, want := range []string{"history/" + cell + "/2026-11-01.summary.json", "history/" + cell + "/2026-11-02.profile.json", "trend/trend.md", "trend/trend-instances.svg"} {
+	for _, want := range []string{"history/" + cell + "/2026-11-01.summary.json", "history/" + cell + "/2026-11-02.profile.json", "trend/report.md", "trend/trend-instances.svg"} {
 		assert.Check(t, is.Contains(files, want))
 	}
-	trend := git(t, origin, "show", "lambda-reuse-data:trend/trend.md")
+	trend := git(t, origin, "show", "lambda-reuse-data:trend/report.md")
 	assert.Check(t, is.Contains(trend, "| 2026-11-02 |"))
 	summary, err := os.ReadFile(filepath.Join(cells, "trend-summary.md"))
 	assert.NilError(t, err)

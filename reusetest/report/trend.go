@@ -155,10 +155,10 @@ func byConfig(nights []Night) [][]Night {
 	return out
 }
 
-// TrendFile is a trend report's Markdown file.
-const TrendFile = "trend.md"
+// TrendFile is a trend report's Markdown file, report.md like any report.
+const TrendFile = ReportFile
 
-// WriteTrend writes a trend report of nights into dir: trend.md (a table
+// WriteTrend writes a trend report of nights into dir: report.md (a table
 // per configuration, night by night, change points flagged; the charts)
 // and a chart per figure as SVG and PNG. It returns the files' paths.
 func WriteTrend(dir string, nights []Night) ([]string, error) {
