@@ -256,7 +256,7 @@ func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) 
 
 // Summarize runs the simulation into a summary.
 func (s *Simulation) Summarize(ctx context.Context) (reuse.Summary, error) {
-	sum := reuse.NewSummarizer(s.plan, "simulator", s.Describe())
+	sum := reuse.NewSummarizer(s.schedule, "simulator", s.Describe())
 	if _, err := s.Run(ctx, sum.Add); err != nil {
 		return reuse.Summary{}, err
 	}

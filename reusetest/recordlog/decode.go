@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -16,11 +17,10 @@ import (
 // streams repeat across a run's records, so each distinct one is allocated
 // once (memory grows with environments, not records).
 type decoder struct {
-	strs    map[string]string
-	b       []byte
-	p       int
-	date    [10]byte // the last date read, "YYYY-MM-DD"
-	dayUnix int64    // its midnight UTC, in Unix seconds
+	strs  map[string]string
+	b     []byte
+	p     int
+	times rfc3339.Reader
 }
 
 func newDecoder() *decoder { return &decoder{strs: map[string]string{}} }
@@ -174,62 +174,16 @@ func (d *decoder) str() (string, bool) {
 	return s, true
 }
 
-// time reads "YYYY-MM-DDTHH:MM:SS[.fraction]Z", as time.Time's JSON writes
-// a UTC time.
+// time reads a quoted UTC time, as time.Time's JSON writes one.
 func (d *decoder) time() (time.Time, bool) {
 	b := d.b[d.p:]
-	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
+	if len(b) < 2 || b[0] != '"' {
 		return time.Time{}, false
 	}
-	num := func(i, n int) (int, bool) {
-		v := 0
-		for _, c := range b[i : i+n] {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
-	year, ok1 := num(1, 4)
-	month, ok2 := num(6, 2)
-	day, ok3 := num(9, 2)
-	hour, ok4 := num(12, 2)
-	minute, ok5 := num(15, 2)
-	sec, ok6 := num(18, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	t, n, ok := d.times.ParseUTC(b[1:])
+	if !ok || n+1 >= len(b) || b[n+1] != '"' {
 		return time.Time{}, false
 	}
-	i, nsec := 20, 0
-	if b[i] == '.' {
-		i++
-		digits := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if digits == 9 {
-				return time.Time{}, false
-			}
-			nsec = nsec*10 + int(b[i]-'0')
-			digits++
-			i++
-		}
-		if digits == 0 {
-			return time.Time{}, false
-		}
-		for range 9 - digits {
-			nsec *= 10
-		}
-	}
-	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' {
-		return time.Time{}, false
-	}
-	date := [10]byte(b[1:11])
-	if date != d.date {
-		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-		if t.Day() != day { // 31 April and the like: time.Parse refuses them
-			return time.Time{}, false
-		}
-		d.date, d.dayUnix = date, t.Unix()
-	}
-	d.p += i + 2
-	return time.Unix(d.dayUnix+int64(hour*3600+minute*60+sec), int64(nsec)).UTC(), true
+	d.p += n + 2
+	return t, true
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 )
 
 // KindTrace is Trace: calls replayed from a file of the user's traffic.
@@ -89,6 +91,7 @@ type Trace struct {
 	checkpoints []traceCheckpoint // timestamps: where call i*checkpointEvery's line starts
 	intervals   []traceInterval   // counts: the window's intervals
 
+	times   rfc3339.Reader // the fast reader of absolute times, used under mu (or while opening)
 	mu      sync.Mutex
 	cur     *traceCursor
 	ring    []ringEntry
@@ -191,7 +194,7 @@ func (l *lineReader) next() ([]byte, int64, error) {
 // parse parses a data line in the trace's format.
 func (t *Trace) parse(line []byte) (traceLine, error) {
 	if t.format.jsonl {
-		l, f, err := parseJSONL(line)
+		l, f, err := parseJSONL(line, &t.times)
 		if err == nil && f.counts != t.format.counts {
 			err = errors.New("a timestamps line in a counts trace, or the other way round")
 		}
@@ -233,11 +236,12 @@ func (t *Trace) scan() error {
 			if t.format, err = parseHeader(line); err != nil {
 				return fmt.Errorf("line %d: %w", lr.n, err)
 			}
+			t.format.times = &t.times
 			continue
 		}
 		if first {
 			first = false
-			if _, t.format, err = parseJSONL(line); err != nil {
+			if _, t.format, err = parseJSONL(line, &t.times); err != nil {
 				return fmt.Errorf("line %d: %w", lr.n, err)
 			}
 		}
@@ -446,6 +450,7 @@ func (t *Trace) Zero() (time.Time, bool) {
 func (t *Trace) Clone() *Trace {
 	c := &Trace{path: t.path, sha: t.sha, opts: t.opts, format: t.format, calls: t.calls, span: t.span, handlerMS: t.handlerMS,
 		zero: t.zero, abs: t.abs, durations: t.durations, checkpoints: t.checkpoints, intervals: t.intervals}
+	c.format.times = &c.times // a reader of its own
 	c.reset()
 	return c
 }

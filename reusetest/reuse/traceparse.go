@@ -2,8 +2,10 @@ package reuse
 
 import (
 	"bytes"
+
 	"errors"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 	"math"
 	"strconv"
 	"time"
@@ -53,6 +55,7 @@ type traceFormat struct {
 	colTime, colDur, colCount, colMinute, colFirstMinute int
 	durMS                                                bool // the duration column is milliseconds
 	columns                                              int
+	times                                                *rfc3339.Reader
 }
 
 // parseHeader reads a CSV header line.
@@ -113,7 +116,7 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 		var err error
 		switch col {
 		case f.colTime:
-			out.at, out.abs, err = parseTraceTime(field)
+			out.at, out.abs, err = parseTraceTime(field, f.times)
 		case f.colDur:
 			out.duration, err = parseTraceDuration(field, f.durMS)
 			out.hasDur = err == nil
@@ -137,7 +140,7 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 
 // parseJSONL parses one JSON Lines object of flat keys with string or number
 // values; it reports the keys it saw, so the first line sets the format.
-func parseJSONL(line []byte) (traceLine, traceFormat, error) {
+func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, error) {
 	var out traceLine
 	f := traceFormat{jsonl: true}
 	line = bytes.TrimSpace(line)
@@ -190,7 +193,7 @@ func parseJSONL(line []byte) (traceLine, traceFormat, error) {
 		var err error
 		switch string(key) {
 		case "time", "timestamp", "start":
-			out.at, out.abs, err = parseTraceTime(val)
+			out.at, out.abs, err = parseTraceTime(val, times)
 		case "duration_ms":
 			out.duration, err = parseTraceDuration(val, true)
 			out.hasDur = err == nil
@@ -221,11 +224,14 @@ func parseJSONL(line []byte) (traceLine, traceFormat, error) {
 
 // parseTraceTime reads an RFC 3339 time (absolute: Unix ns), seconds, or a
 // Go duration.
-func parseTraceTime(b []byte) (time.Duration, bool, error) {
+func parseTraceTime(b []byte, times *rfc3339.Reader) (time.Duration, bool, error) {
 	if len(b) == 0 {
 		return 0, false, errors.New("empty time")
 	}
 	if len(b) >= 20 && b[4] == '-' && b[10] == 'T' {
+		if t, n, ok := times.ParseUTC(b); ok && n == len(b) {
+			return time.Duration(t.UnixNano()), true, nil
+		}
 		t, err := time.Parse(time.RFC3339Nano, string(b))
 		if err != nil {
 			return 0, false, fmt.Errorf("%q is not an RFC 3339 time", b)
