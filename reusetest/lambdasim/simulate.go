@@ -206,23 +206,24 @@ func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) 
 	if err != nil {
 		return Stats{}, err
 	}
-	sched := s.schedule
 	lat := s.profile.FrontDoorLatency
+	calls := newFeed(s.schedule, s.plan.Calls)
+	defer calls.close()
 
 	var (
-		arriving minheap.Heap[time.Duration] // send times, keyed by arrival at the front door, then seq
-		busy     minheap.Heap[*Env]          // keyed by when their call finishes
+		arriving minheap.Heap[timing] // sent calls, keyed by arrival at the front door, then seq
+		busy     minheap.Heap[*Env]   // keyed by when their call finishes
 		next     int64
 	)
-	pendingDue := sched.Due(0)
+	pending := calls.next()
 	for next < s.plan.Calls || arriving.Len() > 0 {
-		// Every call not yet generated is sent after pendingDue and so
+		// Every call not yet generated is sent after pending's and so
 		// arrives after it: generate until the earliest arrival is known.
-		for next < s.plan.Calls && (arriving.Len() == 0 || pendingDue <= time.Duration(arriving.Peek().Key)) {
-			arriving.Push(int64(pendingDue+lat.Sample(rng)), next, pendingDue)
+		for next < s.plan.Calls && (arriving.Len() == 0 || pending.due <= time.Duration(arriving.Peek().Key)) {
+			arriving.Push(int64(pending.due+lat.Sample(rng)), next, pending)
 			next++
 			if next < s.plan.Calls {
-				pendingDue = sched.Due(next)
+				pending = calls.next()
 			}
 			if next&0xffff == 0 {
 				if err := ctx.Err(); err != nil {
@@ -231,7 +232,7 @@ func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) 
 			}
 		}
 		a := arriving.Pop()
-		seq, sent, arrive := a.Tie, a.Value, time.Duration(a.Key)
+		seq, sent, handler, arrive := a.Tie, a.Value.due, a.Value.handler, time.Duration(a.Key)
 		for busy.Len() > 0 && busy.Peek().Key <= int64(arrive) {
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
@@ -246,7 +247,7 @@ func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) 
 			c.done, c.instanceID = arrive+lat.Sample(rng), ""
 			continue
 		}
-		finish := arrive + s.profile.serviceTime(rng, sched.HandlerTime(seq), cold)
+		finish := arrive + s.profile.serviceTime(rng, handler, cold)
 		busy.Push(int64(finish), seq, env)
 		c.instanceID, c.logStream, c.invocation, c.initAt = env.ID, env.LogStream, env.Invocations, env.Created
 		c.done = finish + lat.Sample(rng)

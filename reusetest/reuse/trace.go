@@ -219,7 +219,7 @@ func (t *Trace) scan() error {
 		return len(errs) >= 10
 	}
 	first, seen := true, false
-	var prev time.Duration
+	var prev, last time.Duration
 	var durSum time.Duration
 	var durN int64
 	var wide []int64
@@ -304,7 +304,7 @@ func (t *Trace) scan() error {
 				}
 			}
 		}
-		t.span = t.runTime(at)
+		last = at
 	}
 	if first {
 		return errors.New("empty: no header and no lines")
@@ -313,6 +313,9 @@ func (t *Trace) scan() error {
 		return err
 	}
 	t.sha = hex.EncodeToString(h.Sum(nil))
+	if t.calls > 0 {
+		t.span = t.runTime(last)
+	}
 	for i, n := range wide {
 		if at := time.Duration(i) * time.Minute; t.inWindow(at) {
 			t.intervals = append(t.intervals, traceInterval{start: at, n: n})

@@ -112,7 +112,10 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 		} else {
 			end += start
 		}
-		field := bytes.TrimSpace(line[start:end])
+		field := line[start:end]
+		if len(field) > 0 && (field[0] <= ' ' || field[len(field)-1] <= ' ') {
+			field = bytes.TrimSpace(field)
+		}
 		var err error
 		switch col {
 		case f.colTime:
