@@ -9,34 +9,37 @@ import (
 // timing is one call of a schedule: when it is due, and its handler time.
 type timing struct{ due, handler time.Duration }
 
-// feed gives the model a schedule's calls in seq order.
-type feed interface {
-	next() timing
-	close()
+// feed gives the model a schedule's calls in seq order: a trace's (a file
+// parsed line by line) read a batch ahead on a goroutine of its own, so the
+// parsing leaves the model's core; any other schedule's asked for one by
+// one.
+type feed struct {
+	sched    reuse.Schedule
+	prefetch *prefetchFeed
+	seq      int64
 }
 
-// newFeed reads schedule directly, or, for a trace (a file parsed line by
-// line), on a goroutine of its own a batch ahead, so that the parsing
-// leaves the model's core.
-func newFeed(schedule reuse.Schedule, calls int64) feed {
+func newFeed(schedule reuse.Schedule, plan reuse.Plan) *feed {
 	if _, ok := schedule.(*reuse.Trace); ok {
-		return newPrefetch(schedule, calls)
+		return &feed{prefetch: newPrefetch(schedule, plan.Calls)}
 	}
-	return &directFeed{s: schedule}
+	return &feed{sched: schedule}
 }
 
-type directFeed struct {
-	s   reuse.Schedule
-	seq int64
-}
-
-func (f *directFeed) next() timing {
-	t := timing{f.s.Due(f.seq), f.s.HandlerTime(f.seq)}
+func (f *feed) next() timing {
+	if f.prefetch != nil {
+		return f.prefetch.next()
+	}
+	t := timing{f.sched.Due(f.seq), f.sched.HandlerTime(f.seq)}
 	f.seq++
 	return t
 }
 
-func (f *directFeed) close() {}
+func (f *feed) close() {
+	if f.prefetch != nil {
+		f.prefetch.close()
+	}
+}
 
 // feedBatch is how many calls the prefetching goroutine reads at a time.
 const feedBatch = 4096

@@ -123,7 +123,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 	done := make(chan result, 1)
 	go func() {
 		b.batch = <-b.free
-		stats, err := s.run(ctx, b.slot)
+		stats, err := s.run(ctx, b)
 		if len(b.batch) > 0 {
 			select {
 			case b.full <- b.batch:
@@ -180,34 +180,42 @@ type batcher struct {
 }
 
 // slot returns the next call to fill, handing a full batch over first;
-// nil when the calls are no longer wanted.
+// nil when the calls are no longer wanted. Its common path is small enough
+// to be inlined in the model's loop.
 func (b *batcher) slot() *call {
 	if len(b.batch) == batchSize {
-		select {
-		case b.full <- b.batch:
-		case <-b.stop:
-			return nil
-		}
-		select {
-		case b.batch = <-b.free:
-		case <-b.stop:
-			return nil
-		}
+		return b.handOver()
 	}
 	b.batch = b.batch[:len(b.batch)+1]
 	return &b.batch[len(b.batch)-1]
 }
 
-// run is the model itself: it writes each call into the slot slot gives,
-// and stops when slot gives none.
-func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) {
+// handOver passes a full batch on and starts the next.
+func (b *batcher) handOver() *call {
+	select {
+	case b.full <- b.batch:
+	case <-b.stop:
+		return nil
+	}
+	select {
+	case b.batch = <-b.free:
+	case <-b.stop:
+		return nil
+	}
+	b.batch = b.batch[:1]
+	return &b.batch[0]
+}
+
+// run is the model itself: it writes each call into the slot out gives,
+// and stops when out gives none.
+func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	rng := NewRand(s.seed)
 	pool, err := NewPool(s.profile, s.placement, rng)
 	if err != nil {
 		return Stats{}, err
 	}
 	lat := s.profile.FrontDoorLatency
-	calls := newFeed(s.schedule, s.plan.Calls)
+	calls := newFeed(s.schedule, s.plan)
 	defer calls.close()
 
 	var (
@@ -237,7 +245,7 @@ func (s *Simulation) run(ctx context.Context, slot func() *call) (Stats, error) 
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
 		}
-		c := slot()
+		c := out.slot()
 		if c == nil {
 			return pool.Stats(), ctx.Err()
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -268,5 +270,27 @@ func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
 	for _, s := range seqs {
 		assert.Assert(t, !seen[s], "seq %d twice", s)
 		seen[s] = true
+	}
+}
+
+// TestFeedIsTheSchedule: the model's feed gives each call the due and
+// handler times its schedule gives (a steady plan's computed in place, a
+// trace's read ahead, any other's asked for).
+func TestFeedIsTheSchedule(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "t.csv")
+	assert.NilError(t, os.WriteFile(trace, []byte("time,duration_ms\n0.5,10\n0.75,20\n3,30\n3,40\n9.125,50\n"), 0o644))
+	tr, err := reuse.OpenTrace(trace, reuse.TraceOptions{})
+	assert.NilError(t, err)
+	for _, s := range []reuse.Schedule{reuse.Plan{Calls: 10_000, RatePerSec: 7.3, HandlerMS: 120}, reuse.Plan{Calls: 10_000, RatePerSec: 1e6 / 3, HandlerMS: 0},
+		reuse.NewPoisson(reuse.Plan{Calls: 10_000, RatePerSec: 10, HandlerMS: 5}, 4), tr} {
+		calls := s.Plan().Calls
+		f := newFeed(s, s.Plan())
+		for seq := range calls {
+			got := f.next()
+			if got.due != s.Due(seq) || got.handler != s.HandlerTime(seq) {
+				t.Fatalf("%s seq %d: feed %+v, schedule %v %v", s.Spec().Kind, seq, got, s.Due(seq), s.HandlerTime(seq))
+			}
+		}
+		f.close()
 	}
 }
