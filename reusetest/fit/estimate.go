@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -109,7 +110,7 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, boo
 		return lambdasim.Dist{}, fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second)), false
 	}
 	pts := slices.Clone(summary.Idle.Points)
-	slices.SortFunc(pts, func(a, b reuse.IdlePoint) int { return cmpFloat(a.GapMinutes, b.GapMinutes) })
+	slices.SortFunc(pts, func(a, b reuse.IdlePoint) int { return cmp.Compare(a.GapMinutes, b.GapMinutes) })
 	// P(ended by gap) = 1 - P(warm | gap), made non-decreasing by pooling
 	// adjacent violators, weighted by samples.
 	type block struct {

@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,7 +155,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		n := float64(opts.Seeds)
 		res.Scores = append(res.Scores, Score{Placement: name, KS: round4(ksGaps / n), KSCalls: round4(ks / n)})
 	}
-	slices.SortStableFunc(res.Scores, func(a, b Score) int { return cmpFloat(a.KS, b.KS) })
+	slices.SortStableFunc(res.Scores, func(a, b Score) int { return cmp.Compare(a.KS, b.KS) })
 	p.Placement = lambdasim.Placement(res.Scores[0].Placement)
 	how := fmt.Sprintf("nearest distribution of idle gaps between an environment's calls (two-sample Kolmogorov-Smirnov distance %.3g, mean of %d seeded simulations; calls per environment %.3g); runner-up %s at %.3g (%.3g)",
 		res.Scores[0].KS, opts.Seeds, res.Scores[0].KSCalls, res.Scores[1].Placement, res.Scores[1].KS, res.Scores[1].KSCalls)
@@ -301,16 +302,6 @@ func orDash(s string) string {
 		return "a run"
 	}
 	return s
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // model is the run's schedule in model time: the schedule itself, or, for a

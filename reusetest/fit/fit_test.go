@@ -48,6 +48,16 @@ func within(t *testing.T, what string, got, want, tol float64) {
 
 func median(d lambdasim.Dist) float64 { return d.Quantile(0.5).Seconds() }
 
+// builtins are the two built-in profiles, seed-2021 and go-2026.
+func builtins(t *testing.T) (seed, gov lambdasim.Profile) {
+	t.Helper()
+	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	gov, err = lambdasim.LookupProfile(lambdasim.ProfileGo2026)
+	assert.NilError(t, err)
+	return seed, gov
+}
+
 // otherWorld is a world unlike the built-in profiles: short lognormal
 // lifetimes, a slow lognormal init, a normal front door, random placement.
 func otherWorld(t *testing.T) lambdasim.Profile {
@@ -67,10 +77,7 @@ func otherWorld(t *testing.T) lambdasim.Profile {
 // placement rule and their proactive share (within 10%).
 func TestFitRecoversKnownWorlds(t *testing.T) {
 	heavy(t)
-	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
-	assert.NilError(t, err)
-	gov, err := lambdasim.LookupProfile(lambdasim.ProfileGo2026)
-	assert.NilError(t, err)
+	seed, gov := builtins(t)
 	for _, tc := range []struct {
 		name      string
 		truth     lambdasim.Profile
@@ -106,8 +113,7 @@ func TestFitRecoversKnownWorlds(t *testing.T) {
 // TestFitRecoversTheIdleTimeout (validation a, idle timeout): the idle
 // experiment's curve gives back the idle timeout's median within 10%.
 func TestFitRecoversTheIdleTimeout(t *testing.T) {
-	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
-	assert.NilError(t, err)
+	seed, _ := builtins(t)
 	gaps := []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Minute, 5 * time.Minute, 6 * time.Minute,
 		7 * time.Minute, 8 * time.Minute, 10 * time.Minute, 20 * time.Minute, time.Hour}
 	exp := seed

@@ -74,10 +74,7 @@ func predictSecondHalf(t *testing.T, plan reuse.Plan, run func(func(*reuse.Recor
 func TestFitFirstHalfPredictsSecond(t *testing.T) {
 	heavy(t)
 	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
-	seed, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
-	assert.NilError(t, err)
-	gov, err := lambdasim.LookupProfile(lambdasim.ProfileGo2026)
-	assert.NilError(t, err)
+	seed, gov := builtins(t)
 	for _, tc := range []struct {
 		name      string
 		truth     lambdasim.Profile

@@ -1,6 +1,7 @@
 package reuse
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -274,19 +275,9 @@ func (a *idleAnalysis) summary(factor float64) *IdleSummary {
 		pt.Low, pt.High = round(low), round(high)
 		out.Points = append(out.Points, pt)
 	}
-	slices.SortStableFunc(out.Points, func(a, b IdlePoint) int { return cmpFloat(a.GapMinutes, b.GapMinutes) })
+	slices.SortStableFunc(out.Points, func(a, b IdlePoint) int { return cmp.Compare(a.GapMinutes, b.GapMinutes) })
 	out.HalfSurvivalMinutes = halfSurvival(out.Points)
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // halfSurvival is the gap where the curve first falls below one half,
