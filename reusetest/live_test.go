@@ -133,7 +133,7 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 		assert.NilError(t, reuse.WritePredictionsMarkdown(os.Stdout, preds))
 	}
 	if fitted != nil {
-		profilePath := strings.TrimSuffix(out, ".summary.json") + ".profile.json"
+		profilePath := strings.TrimSuffix(strings.TrimSuffix(out, ".json"), ".summary") + ".profile.json"
 		assert.NilError(t, atomicfile.Write(profilePath, fitted.Profile.File))
 		fmt.Printf("fitted profile written to %s\n", profilePath)
 	}
