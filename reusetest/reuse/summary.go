@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // SchemaV1 names the summary format; tools reading summaries check it.
@@ -305,6 +306,7 @@ type Summarizer struct {
 	byStatus  map[Status]int64     // counts of any other status
 	byClass   map[ErrorClass]int64
 	instances map[string]*instance
+	recent    [16]recentInstance // a cache of instances by their id string's address
 
 	nextSeq   int64
 	pending   minheap.Heap[interval] // out-of-order records, by seq
@@ -369,7 +371,7 @@ func (s *Summarizer) Add(r *Record) {
 	iv := interval{seq: r.Seq, served: r.Served()}
 	if iv.served {
 		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
-		in := s.instances[r.InstanceID]
+		in := s.instance(r.InstanceID)
 		if in == nil {
 			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation}
 			s.instances[r.InstanceID] = in
@@ -390,6 +392,34 @@ func (s *Summarizer) Add(r *Record) {
 		return
 	}
 	s.pending.Push(iv.seq, 0, iv)
+}
+
+// instance is the instance of id, or nil. Records of one run carry each
+// id as the same string (the simulator's, the log decoder's interned ones),
+// so a small cache keyed by the string's address answers most lookups
+// without hashing the id; a different string of the same text just misses.
+func (s *Summarizer) instance(id string) *instance {
+	if id == "" {
+		return s.instances[id]
+	}
+	p := unsafe.StringData(id)
+	e := &s.recent[uintptr(unsafe.Pointer(p))>>4%uintptr(len(s.recent))]
+	if e.p == p && e.n == len(id) {
+		return e.in
+	}
+	in := s.instances[id]
+	if in != nil {
+		*e = recentInstance{p: p, n: len(id), in: in}
+	}
+	return in
+}
+
+// recentInstance is one entry of the Summarizer's lookup cache. It holds
+// the id's bytes (through p) alive, so an address seen again is that id.
+type recentInstance struct {
+	p  *byte
+	n  int
+	in *instance
 }
 
 // sweep takes the calls in seq order, which is send order, and tracks how

@@ -240,3 +240,25 @@ func TestScaledRecordsAreSummarizedInModelTime(t *testing.T) {
 	assert.NilError(t, WriteTable(&buf, real))
 	assert.Check(t, !strings.Contains(buf.String(), "time scale"))
 }
+
+// TestInstancesByIDNotByString: an instance's calls are counted together
+// whether its records carry its id as one string or as copies (the
+// Summarizer's lookup cache keys on the string's address).
+func TestInstancesByIDNotByString(t *testing.T) {
+	plan := Plan{Calls: 3000, RatePerSec: 10, HandlerMS: 100}
+	s := NewSummarizer(plan, "test", nil)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ids := []string{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccccccccccccccc"}
+	for seq := range plan.Calls {
+		id := ids[seq%3]
+		if seq%2 == 0 {
+			id = strings.Clone(id) // the same id, another string
+		}
+		s.Add(&Record{Seq: seq, Scheduled: at.Add(plan.Due(seq)), Sent: at.Add(plan.Due(seq)), Done: at.Add(plan.Due(seq) + 50*time.Millisecond),
+			Status: StatusOK, InstanceID: id, Invocation: seq/3 + 1})
+	}
+	sum := s.Summary()
+	assert.Check(t, is.Equal(sum.Instances.Count, 3))
+	assert.Check(t, is.Equal(sum.Reuse.Min, int64(1000)))
+	assert.Check(t, is.Equal(sum.Reuse.Max, int64(1000)))
+}
