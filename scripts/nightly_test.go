@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,4 +119,26 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	out, _, err = f.run(t, region, "teardown.sh", "--name", "lambda-reuse-1-local")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.Len(stateOf(t, f), 0), "everything deploy created is gone")
+}
+
+// TestMatrixCells: one cell per region x architecture x memory size, as
+// JSON the workflow's fromJSON reads; bad values are named.
+func TestMatrixCells(t *testing.T) {
+	f := newFake(t)
+	out, _, err := f.run(t, nil, "matrix.sh", "--regions", "eu-west-1,us-east-1", "--archs", "arm64,amd64", "--memory", "128")
+	assert.NilError(t, err, out)
+	var m struct {
+		Include []struct{ Cell, Region, Arch, Memory string }
+	}
+	assert.NilError(t, json.Unmarshal([]byte(out), &m), out)
+	assert.Check(t, is.Len(m.Include, 4))
+	assert.Check(t, is.Equal(m.Include[3].Cell, "us-east-1-amd64-128mb"))
+	assert.Check(t, is.Equal(m.Include[3].Memory, "128"))
+	out, _, err = f.run(t, region, "matrix.sh", "--archs", "arm64")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.Contains(out, `"cell":"eu-west-1-arm64-128mb"`), "the region defaults to AWS_REGION")
+	for _, bad := range [][]string{{"--regions", "mars-1"}, {"--regions", "eu-west-1", "--archs", "sparc"}, {"--regions", "eu-west-1", "--memory", "64"}} {
+		out, _, err := f.run(t, nil, "matrix.sh", bad...)
+		assert.Check(t, err != nil && strings.Contains(out, "matrix.sh:"), "%v: %s", bad, out)
+	}
 }
