@@ -437,9 +437,6 @@ func (t *Trace) Validate() error { return nil }
 // calls' handler times differ.
 func (t *Trace) Durations() bool { return t.durations }
 
-// Counts reports a counts trace (calls spread within intervals).
-func (t *Trace) Counts() bool { return t.format.counts }
-
 // Zero is the trace's start as a wall time, when its times are absolute.
 func (t *Trace) Zero() (time.Time, bool) {
 	if !t.abs {
