@@ -134,7 +134,7 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 	}
 	if fitted != nil {
 		profilePath := strings.TrimSuffix(strings.TrimSuffix(out, ".json"), ".summary") + ".profile.json"
-		assert.NilError(t, atomicfile.Write(profilePath, fitted.Profile.File))
+		assert.NilError(t, atomicfile.Write(profilePath, fitted.File))
 		fmt.Printf("fitted profile written to %s\n", profilePath)
 	}
 	b, err := reuse.MarshalSummary(sum)

@@ -30,8 +30,11 @@ type Options struct {
 
 // Result is a fitted profile and how it was reached.
 type Result struct {
-	// Profile is the fitted profile; Profile.File is its profile file.
+	// Profile is the fitted profile (Profile.File its compacted JSON, as
+	// summaries carry it).
 	Profile lambdasim.Profile
+	// File is the profile file to write, indented for people.
+	File []byte
 	// Scores are the placement rules by their distance to the measured
 	// calls-per-environment distribution, nearest first.
 	Scores []Score
@@ -162,8 +165,8 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	res.Fitted["placement"] = how
 	pf.Placement = &lambdasim.PlacementFile{Rule: string(p.Placement), Source: fmt.Sprintf("fitted to %s: %s", orDash(opts.From), how)}
 
-	// Proactive share: measured proactive starts against a simulation in
-	// which every age retirement is replaced ahead.
+	// Proactive share: proactive starts over environments seen to end of
+	// age, calibrated by a simulation.
 	if err := f.proactive(ctx, &p, &pf, summary, base, res, opts); err != nil {
 		return Result{}, err
 	}
@@ -182,7 +185,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if res.Profile, err = lambdasim.ParseProfile(strings.NewReader(string(raw))); err != nil {
 		return Result{}, fmt.Errorf("fit: the fitted profile does not read back: %w", err)
 	}
-	res.Profile.File = append(raw, '\n') // kept indented: it is a file for people
+	res.File = append(raw, '\n')
 	return res, nil
 }
 

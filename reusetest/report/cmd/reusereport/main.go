@@ -109,7 +109,7 @@ func fitToFile(w io.Writer, logPath, out, base string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(out, res.Profile.File); err != nil {
+	if err := atomicfile.Write(out, res.File); err != nil {
 		return err
 	}
 	for _, k := range slices.Sorted(maps.Keys(res.Fitted)) {
