@@ -109,20 +109,42 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, boo
 		}
 		return lambdasim.Dist{}, fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second)), false
 	}
-	pts := slices.Clone(summary.Idle.Points)
-	slices.SortFunc(pts, func(a, b reuse.IdlePoint) int { return cmp.Compare(a.GapMinutes, b.GapMinutes) })
-	// P(ended by gap) = 1 - P(warm | gap), made non-decreasing by pooling
+	// The idle timeout's own survival, age retirement separated out, where
+	// the run could separate it; else what the user saw, for any cause.
+	type point struct {
+		gap, p float64
+		n      int64
+	}
+	var pts []point
+	var samples int64
+	basis := "the idle timeout's survival, age retirement separated out"
+	for _, pt := range summary.Idle.Points {
+		if pt.IdleSurvival != nil {
+			pts = append(pts, point{pt.GapMinutes, pt.IdleSurvival.P, pt.Samples})
+		}
+	}
+	if len(pts) < 2 {
+		pts = pts[:0]
+		for _, pt := range summary.Idle.Points {
+			pts = append(pts, point{pt.GapMinutes, pt.P, pt.Samples})
+		}
+		basis = "P(warm | gap), age retirement not separated"
+		if note := summary.Idle.IdleSurvivalNote; note != "" {
+			basis += " (" + note + ")"
+		}
+	}
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.gap, b.gap) })
+	// P(ended by gap) = 1 - survival, made non-decreasing by pooling
 	// adjacent violators, weighted by samples.
 	type block struct {
 		f, w float64
 		n    int
 	}
 	var blocks []block
-	var samples int64
 	for _, pt := range pts {
-		samples += pt.Samples
-		w := float64(max(pt.Samples, 1))
-		blocks = append(blocks, block{1 - pt.P, w, 1})
+		samples += pt.n
+		w := float64(max(pt.n, 1))
+		blocks = append(blocks, block{1 - pt.p, w, 1})
 		for len(blocks) > 1 && blocks[len(blocks)-2].f > blocks[len(blocks)-1].f {
 			a, b := blocks[len(blocks)-2], blocks[len(blocks)-1]
 			blocks = append(blocks[:len(blocks)-2], block{(a.f*a.w + b.f*b.w) / (a.w + b.w), a.w + b.w, a.n + b.n})
@@ -132,7 +154,7 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, boo
 	i := 0
 	for _, b := range blocks {
 		for range b.n {
-			cdf = append(cdf, lambdasim.CDFPoint{At: time.Duration(pts[i].GapMinutes * float64(time.Minute)), P: b.f})
+			cdf = append(cdf, lambdasim.CDFPoint{At: time.Duration(pts[i].gap * float64(time.Minute)), P: b.f})
 			i++
 		}
 	}
@@ -145,7 +167,7 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, boo
 		note += fmt.Sprintf("; %.0f%% outlived the longest gap (%v), put at it", (1-last.P)*100, last.At)
 		last.P = 1
 	}
-	return empirical(cdf), fmt.Sprintf("the idle experiment's survival over %d gaps (%d samples), made monotone%s", len(pts), samples, note), true
+	return empirical(cdf), fmt.Sprintf("the idle experiment's curve over %d gaps (%d samples): %s, made monotone%s", len(pts), samples, basis, note), true
 }
 
 // frontDoor is half a warm call's time beyond its handler, less the base's

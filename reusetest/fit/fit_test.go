@@ -2,6 +2,7 @@ package fit
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,30 @@ func TestFitRecoversTheIdleTimeout(t *testing.T) {
 		res := fitRecords(t, idle, simulated(t, idle, truth, lambdasim.MostRecentlyUsed, 3), "")
 		assert.Check(t, res.Fitted["idle_timeout"] != "", "kept: %s", res.Kept["idle_timeout"])
 		within(t, "idle timeout median "+truth.IdleTimeout.String(), median(res.Profile.IdleTimeout), median(truth.IdleTimeout), 0.10)
+	}
+}
+
+// TestFitSeparatesTheIdleTimeoutFromAge: where environments also reach
+// their maximum age during the gaps (lifetimes uniform 100-120 min against
+// an idle timeout spanning 5-65 min), the fitted idle timeout is the idle
+// timeout's own, not "gone for any reason": its median within 5%.
+func TestFitSeparatesTheIdleTimeoutFromAge(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic; minutes under -race")
+	}
+	seed, _ := builtins(t)
+	truth := seed
+	truth.IdleTimeout = lambdasim.Empirical([]lambdasim.CDFPoint{{At: 5 * time.Minute}, {At: 26 * time.Minute, P: 0.15},
+		{At: 40 * time.Minute, P: 0.4}, {At: 50 * time.Minute, P: 0.7}, {At: 65 * time.Minute, P: 1}})
+	var gaps []time.Duration
+	for _, m := range []int{5, 10, 15, 20, 25, 26, 30, 35, 40, 45, 50, 55, 60, 63, 65} {
+		gaps = append(gaps, time.Duration(m)*time.Minute)
+	}
+	for _, placement := range []lambdasim.Placement{lambdasim.MostRecentlyUsed, lambdasim.Random} {
+		idle, err := reuse.NewIdle(20, gaps, 100, 500, 5, 0)
+		assert.NilError(t, err)
+		res := fitRecords(t, idle, simulated(t, idle, truth, placement, 7), "")
+		assert.Check(t, strings.Contains(res.Fitted["idle_timeout"], "age retirement separated out"), "fitted: %q kept: %q", res.Fitted["idle_timeout"], res.Kept["idle_timeout"])
+		within(t, "idle timeout median, "+string(placement), median(res.Profile.IdleTimeout), median(truth.IdleTimeout), 0.05)
 	}
 }

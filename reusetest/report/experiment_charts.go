@@ -33,28 +33,50 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 	p.X.Label.Text = "idle gap, minutes"
 	p.Y.Label.Text = "share of environments still warm"
 	p.Y.Min, p.Y.Max = 0, 1.3 // headroom for the legend
-	var pts plotter.XYs
-	var bars plotter.YErrors
+	p.Add(plotter.NewGrid())
+	var seen, idle []idleSeriesPoint
 	for _, pt := range s.Points {
-		pts = append(pts, plotter.XY{X: pt.GapMinutes, Y: pt.P})
-		bars = append(bars, struct{ Low, High float64 }{pt.P - pt.Low, pt.High - pt.P})
+		if pt.Samples > 0 {
+			seen = append(seen, idleSeriesPoint{pt.GapMinutes, pt.P, pt.Low, pt.High})
+		}
+		if e := pt.IdleSurvival; e != nil {
+			idle = append(idle, idleSeriesPoint{pt.GapMinutes, e.P, e.Low, e.High})
+		}
 	}
-	line, dots, err := plotter.NewLinePoints(pts)
-	if err != nil {
-		return nil, err
+	series := []struct {
+		label string
+		pts   []idleSeriesPoint
+		c     color.Color
+	}{
+		{"this run, warm for any cause (95% Wilson)", seen, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
+		{"idle timeout alone, age retirement separated (95%)", idle, color.RGBA{R: 30, G: 140, B: 70, A: 255}},
 	}
-	blue := color.RGBA{R: 40, G: 90, B: 180, A: 255}
-	line.Color, dots.Color, dots.Shape = blue, blue, draw.CircleGlyph{}
-	errs, err := plotter.NewYErrorBars(struct {
-		plotter.XYer
-		plotter.YErrorer
-	}{pts, bars})
-	if err != nil {
-		return nil, err
+	for _, ser := range series {
+		if len(ser.pts) == 0 {
+			continue
+		}
+		var pts plotter.XYs
+		var bars plotter.YErrors
+		for _, q := range ser.pts {
+			pts = append(pts, plotter.XY{X: q.gap, Y: q.p})
+			bars = append(bars, struct{ Low, High float64 }{q.p - q.low, q.high - q.p})
+		}
+		line, dots, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		line.Color, dots.Color, dots.Shape = ser.c, ser.c, draw.CircleGlyph{}
+		errs, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, bars})
+		if err != nil {
+			return nil, err
+		}
+		errs.Color = ser.c
+		p.Add(line, dots, errs)
+		p.Legend.Add(ser.label, line, dots)
 	}
-	errs.Color = blue
-	p.Add(plotter.NewGrid(), line, dots, errs)
-	p.Legend.Add("this run (95% Wilson intervals)", line, dots)
 	for _, pub := range published {
 		sc, err := plotter.NewScatter(pub.points)
 		if err != nil {
@@ -67,6 +89,9 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 	p.Legend.Top = true
 	return p, nil
 }
+
+// idleSeriesPoint is one point of an idle curve with its interval.
+type idleSeriesPoint struct{ gap, p, low, high float64 }
 
 func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 	p := plot.New()

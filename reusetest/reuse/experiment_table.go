@@ -69,16 +69,26 @@ func writeBurstTable(w io.Writer, b *BurstSummary) error {
 
 func writeIdleTable(w io.Writer, s *IdleSummary) error {
 	fmt.Fprintf(w, "\nidle-timeout curve: %d calls per phase, %d rounds per gap\n", s.Size, s.Rounds)
-	fmt.Fprintf(w, "%10s %8s %6s %11s %16s\n", "gap, min", "samples", "warm", "P(warm)", "95% CI (Wilson)")
+	fmt.Fprintf(w, "%10s %8s %6s %8s %13s   %s\n", "gap, min", "samples", "warm", "P(warm)", "95% (Wilson)", "idle timeout alone (age retirement separated), 95%")
 	for _, p := range s.Points {
-		fmt.Fprintf(w, "%10s %8d %6d %11.3f %16s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, p.P,
-			fmt.Sprintf("%.3f-%.3f", p.Low, p.High))
+		alone := "-"
+		if e := p.IdleSurvival; e != nil {
+			alone = fmt.Sprintf("%.3f  %.3f-%.3f", e.P, e.Low, e.High)
+		}
+		fmt.Fprintf(w, "%10s %8d %6d %8.3f %13s   %s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, p.P,
+			fmt.Sprintf("%.3f-%.3f", p.Low, p.High), alone)
 	}
-	half := "not crossed within the gaps"
-	if s.HalfSurvivalMinutes != nil {
-		half = strconv.FormatFloat(*s.HalfSurvivalMinutes, 'f', 1, 64) + " min"
+	half := func(m *float64) string {
+		if m == nil {
+			return "not crossed within the gaps"
+		}
+		return strconv.FormatFloat(*m, 'f', 1, 64) + " min"
 	}
-	_, err := fmt.Fprintf(w, "half survive at: %s; trials excluded (a probe call failed): %d; throttled calls: %d; proactive starts during gaps: %d\n",
-		half, s.ExcludedTrials, s.Throttled, s.ProactiveDuringGaps)
+	fmt.Fprintf(w, "half survive at: %s (any cause); %s (idle timeout alone)\n", half(s.HalfSurvivalMinutes), half(s.IdleSurvivalHalfMinutes))
+	if s.IdleSurvivalNote != "" {
+		fmt.Fprintf(w, "note: %s\n", s.IdleSurvivalNote)
+	}
+	_, err := fmt.Fprintf(w, "trials excluded (a probe call failed): %d; interrupted by a stop: %d; throttled calls: %d; proactive starts during gaps: %d\n",
+		s.ExcludedTrials, s.Interrupted, s.Throttled, s.ProactiveDuringGaps)
 	return err
 }

@@ -146,9 +146,19 @@ type IdleSummary struct {
 	// survive, interpolated linearly between the points around it; absent
 	// when the curve does not cross one half.
 	HalfSurvivalMinutes *float64 `json:"half_survival_minutes,omitempty"`
+	// IdleSurvivalHalfMinutes is the same for the idle timeout's own
+	// survival (IdlePoint.IdleSurvival), age retirement separated out.
+	IdleSurvivalHalfMinutes *float64 `json:"idle_survival_half_minutes,omitempty"`
+	// IdleSurvivalNote says why the idle survival is missing at some or all
+	// gaps (the two causes could not be separated there); empty otherwise.
+	IdleSurvivalNote string `json:"idle_survival_note,omitempty"`
 	// ExcludedTrials counts trials left out because a probe call failed or
 	// was throttled (a survivor might then have gone unseen).
 	ExcludedTrials int64 `json:"excluded_trials"`
+	// Interrupted counts trials left out because a stop cut them: their
+	// calls after the stop were not sent (StatusInterrupted), so that no
+	// resumed run shortens a gap, or the records end inside them.
+	Interrupted int64 `json:"interrupted"`
 	// Throttled counts throttled calls in either phase.
 	Throttled int64 `json:"throttled"`
 	// ProactiveDuringGaps counts probe calls served by an environment that
@@ -166,11 +176,16 @@ type IdlePoint struct {
 	// included trial; Warm how many of them served again after the gap.
 	Samples int64 `json:"samples"`
 	Warm    int64 `json:"warm"`
-	// P is Warm / Samples: P(still warm | idle for the gap).
+	// P is Warm / Samples: P(still warm | idle for the gap), whatever ended
+	// the environments that did not serve again.
 	P float64 `json:"p"`
 	// Low and High bound P's 95% confidence interval (Wilson score).
 	Low  float64 `json:"low"`
 	High float64 `json:"high"`
+	// IdleSurvival is the survival of the idle timeout alone at this gap,
+	// with retirement by age separated out (see idlesurvival.go), and its
+	// 95% interval; absent where the two causes cannot be told apart.
+	IdleSurvival *IdleEstimate `json:"idle_survival,omitempty"`
 }
 
 // Wilson is the Wilson score interval of k successes in n trials at the
@@ -203,10 +218,17 @@ type idleAnalysis struct {
 }
 
 type idleTrial struct {
-	warm      map[string]bool
-	probe     []probeCall
-	probeFail bool
+	warm        map[string]warmCall
+	probe       []probeCall
+	probeFail   bool
+	interrupted bool
+	records     int64 // of either phase
+	probeSent   int64 // unix ns: the earliest probe send
 }
+
+// warmCall is what the warm phase shows of an environment: when its call
+// was sent and when it was initialised (unix ns; 0 unknown).
+type warmCall struct{ sent, initAt int64 }
 
 type probeCall struct {
 	id        string
@@ -225,31 +247,101 @@ func (a *idleAnalysis) add(r *Record, factor float64) {
 	}
 	k, probe, _ := a.s.Trial(r.Seq)
 	t := &a.trials[k]
+	t.records++
 	if r.Status == StatusThrottled {
 		a.throttled++
+	}
+	if r.Status == StatusInterrupted {
+		t.interrupted = true
 	}
 	switch {
 	case !probe && r.Served():
 		if t.warm == nil {
-			t.warm = map[string]bool{}
+			t.warm = map[string]warmCall{}
 		}
-		t.warm[r.InstanceID] = true
+		w := warmCall{sent: r.Sent.UnixNano()}
+		if !r.InitAt.IsZero() {
+			w.initAt = r.InitAt.UnixNano()
+		}
+		if old, ok := t.warm[r.InstanceID]; ok && old.sent < w.sent {
+			w = old
+		}
+		t.warm[r.InstanceID] = w
 	case probe && r.Served():
 		early := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
 		t.probe = append(t.probe, probeCall{id: r.InstanceID, proactive: early})
 	case probe:
 		t.probeFail = true
 	}
+	if probe && !r.Sent.IsZero() {
+		if sent := r.Sent.UnixNano(); t.probeSent == 0 || sent < t.probeSent {
+			t.probeSent = sent
+		}
+	}
+}
+
+// IdleSurvival is the idle timeout's own survival at each of the idle
+// schedule's gaps (in the schedule's order of gaps), with intervals at the
+// normal quantile z (1.96 for 95%, 3.29 for 99.9%), and the note of the
+// summary's section; nil for a run that is not an idle experiment.
+func (s *Summarizer) IdleSurvival(z float64) ([]*IdleEstimate, string) {
+	if s.idle == nil {
+		return nil, ""
+	}
+	_, sep := s.idle.collect(s.TimeFactor(), z)
+	return sep.points, sep.note
 }
 
 // summary is the section, gaps in model time (factor: model seconds per
 // real second).
 func (a *idleAnalysis) summary(factor float64) *IdleSummary {
+	out, sep := a.collect(factor, 1.96)
+	out.IdleSurvivalNote = sep.note
+	for g, gap := range a.s.Gaps {
+		pt := IdlePoint{GapMinutes: round(gap.Minutes() * factor), Samples: out.Points[g].Samples, Warm: out.Points[g].Warm, IdleSurvival: sep.points[g]}
+		if pt.Samples > 0 {
+			pt.P = round(float64(pt.Warm) / float64(pt.Samples))
+		}
+		low, high := Wilson(pt.Warm, pt.Samples, 1.96)
+		pt.Low, pt.High = round(low), round(high)
+		out.Points[g] = pt
+	}
+	slices.SortStableFunc(out.Points, func(a, b IdlePoint) int { return cmp.Compare(a.GapMinutes, b.GapMinutes) })
+	gaps := make([]float64, len(out.Points))
+	seen, idle := make([]*float64, len(out.Points)), make([]*float64, len(out.Points))
+	for i := range out.Points {
+		p := &out.Points[i]
+		gaps[i] = p.GapMinutes
+		if p.Samples > 0 {
+			seen[i] = &p.P
+		}
+		if p.IdleSurvival != nil {
+			idle[i] = &p.IdleSurvival.P
+		}
+	}
+	out.HalfSurvivalMinutes = halfSurvivalOf(gaps, seen)
+	out.IdleSurvivalHalfMinutes = halfSurvivalOf(gaps, idle)
+	return out
+}
+
+// collect counts the trials into a section whose points (in the order of
+// the schedule's gaps) hold only samples and warm counts, and separates
+// the two causes at quantile z.
+func (a *idleAnalysis) collect(factor, z float64) (*IdleSummary, idleSeparation) {
 	out := &IdleSummary{Size: a.s.Size, Rounds: a.s.Rounds, Throttled: a.throttled}
 	samples := make([]int64, len(a.s.Gaps))
 	warm := make([]int64, len(a.s.Gaps))
+	var aged []idleSample
+	var unknownAge int64
+	minutes := func(ns int64) float64 { return float64(ns) / 6e10 * factor }
 	for k, t := range a.trials {
-		if t.probeFail {
+		switch {
+		case t.records == 0:
+			continue // not reached
+		case t.interrupted || t.records < 2*a.s.Size:
+			out.Interrupted++
+			continue
+		case t.probeFail:
 			out.ExcludedTrials++
 			continue
 		}
@@ -257,48 +349,39 @@ func (a *idleAnalysis) summary(factor float64) *IdleSummary {
 		samples[g] += int64(len(t.warm))
 		seen := map[string]bool{}
 		for _, c := range t.probe {
+			_, warmed := t.warm[c.id]
 			switch {
-			case t.warm[c.id] && !seen[c.id]:
+			case warmed && !seen[c.id]:
 				warm[g]++
 				seen[c.id] = true
-			case !t.warm[c.id] && c.proactive:
+			case !warmed && c.proactive:
 				out.ProactiveDuringGaps++
 			}
 		}
-	}
-	for g, gap := range a.s.Gaps {
-		pt := IdlePoint{GapMinutes: round(gap.Minutes() * factor), Samples: samples[g], Warm: warm[g]}
-		if pt.Samples > 0 {
-			pt.P = round(float64(pt.Warm) / float64(pt.Samples))
+		for id, w := range t.warm {
+			if w.initAt == 0 || w.initAt > w.sent {
+				unknownAge++
+				continue
+			}
+			aged = append(aged, idleSample{gap: g, a: minutes(w.sent - w.initAt), b: minutes(t.probeSent - w.initAt), survived: seen[id]})
 		}
-		low, high := Wilson(pt.Warm, pt.Samples, 1.96)
-		pt.Low, pt.High = round(low), round(high)
-		out.Points = append(out.Points, pt)
 	}
-	slices.SortStableFunc(out.Points, func(a, b IdlePoint) int { return cmp.Compare(a.GapMinutes, b.GapMinutes) })
-	out.HalfSurvivalMinutes = halfSurvival(out.Points)
-	return out
+	// Samples in a fixed order, so the fit is the same for the same records.
+	slices.SortFunc(aged, func(x, y idleSample) int {
+		return cmp.Or(cmp.Compare(x.gap, y.gap), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b), boolCompare(x.survived, y.survived))
+	})
+	for g := range a.s.Gaps {
+		out.Points = append(out.Points, IdlePoint{Samples: samples[g], Warm: warm[g]})
+	}
+	return out, separateIdle(aged, unknownAge, len(a.s.Gaps), z)
 }
 
-// halfSurvival is the gap where the curve first falls below one half,
-// interpolated linearly from the point before it; nil when it never does
-// (or already starts below).
-func halfSurvival(points []IdlePoint) *float64 {
-	var prev *IdlePoint
-	for i := range points {
-		p := &points[i]
-		if p.Samples == 0 {
-			continue
-		}
-		if p.P < 0.5 {
-			if prev == nil {
-				return nil
-			}
-			x := prev.GapMinutes + (prev.P-0.5)/(prev.P-p.P)*(p.GapMinutes-prev.GapMinutes)
-			x = round(x)
-			return &x
-		}
-		prev = p
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	return nil
+	return -1
 }

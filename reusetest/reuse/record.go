@@ -20,6 +20,11 @@ const (
 	StatusSkipped Status = "skipped"
 	// StatusCancelled: the call was in flight when the run was cancelled.
 	StatusCancelled Status = "cancelled"
+	// StatusInterrupted: the call was never sent because a stop cut its
+	// unit (an idle trial, a burst) and sending it after the resume would
+	// have changed the gap or pause the unit measures; the unit is left out
+	// of its experiment's analysis and counted.
+	StatusInterrupted Status = "interrupted"
 )
 
 // ErrorClass says why a call failed, coarsely enough to count.

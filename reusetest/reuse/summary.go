@@ -242,7 +242,7 @@ type SeedMethod struct {
 }
 
 // statuses are the known statuses, counted without a map lookup.
-var statuses = [...]Status{StatusOK, StatusError, StatusThrottled, StatusTimeout, StatusSkipped, StatusCancelled}
+var statuses = [...]Status{StatusOK, StatusError, StatusThrottled, StatusTimeout, StatusSkipped, StatusCancelled, StatusInterrupted}
 
 func statusIndex(st Status) int {
 	switch st {
@@ -258,6 +258,8 @@ func statusIndex(st Status) int {
 		return 4
 	case StatusCancelled:
 		return 5
+	case StatusInterrupted:
+		return 6
 	}
 	return -1
 }
