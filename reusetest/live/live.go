@@ -72,9 +72,13 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	if ff.window <= 0 {
 		ff.window = DefaultStartupWindow
 	}
+	lastSeq, lastScheduled := int64(-1), time.Time{} // the latest call the log holds
 	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), func(r *reuse.Record) {
 		sum.Add(r)
 		ff.observe(r)
+		if r.Seq > lastSeq {
+			lastSeq, lastScheduled = r.Seq, r.Scheduled
+		}
 	})
 	if err != nil {
 		return reuse.Summary{}, runner.Result{}, err
@@ -85,7 +89,22 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		lost = append(lost, runner.Lost{Seq: seq, Scheduled: st.Scheduled(seq)})
 	}
 
-	remaining := plan.Calls - st.Next
+	from := st.Next
+	opts := l.Options
+	var cut int64
+	if u, ok := l.Schedule.(reuse.Units); ok && lastSeq >= 0 && from < plan.Calls {
+		// A unit the stop cut is not finished late: its gap would be wrong.
+		if first, end := u.Unit(from); first < from {
+			for seq := from; seq < end; seq++ {
+				lost = append(lost, runner.Lost{Seq: seq, Scheduled: st.Scheduled(seq), Interrupted: true})
+			}
+			cut, from = end-from, end
+		}
+		if from < plan.Calls {
+			opts.NotBefore = lastScheduled.Add(l.Schedule.Due(from) - l.Schedule.Due(lastSeq))
+		}
+	}
+	remaining := plan.Calls - from
 	fmt.Fprintf(l.Out, "live run against %s\nplan: %s: %s in all\n",
 		desc, l.Schedule.Spec(), reuse.HumanDuration(plan.Duration()))
 	switch {
@@ -93,11 +112,16 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		fmt.Fprintf(l.Out, "%s is complete: nothing to call; summarizing it (use another -reuse.log for a new run)\n", l.LogPath)
 	case st.Count > 0:
 		fmt.Fprintf(l.Out, "resuming %s: %d records in %d segments; %d lost in flight (recorded as cancelled); %d calls to go, about %v\n",
-			l.LogPath, st.Count, st.Segments, len(lost), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/plan.RatePerSec*1e9)))
+			l.LogPath, st.Count, st.Segments, len(lost)-int(cut), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/plan.RatePerSec*1e9)))
+		if cut > 0 {
+			fmt.Fprintf(l.Out, "the stop cut a trial or burst: its %d unsent calls are recorded as interrupted and it is left out of the analysis (sending them now would change the gap it measures)\n", cut)
+		}
+		if wait := opts.NotBefore.Sub(now()); wait > 0 {
+			fmt.Fprintf(l.Out, "waiting %v before the next call, so that the gap or pause before it is not shortened\n", wait.Round(time.Millisecond))
+		}
 	default:
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
-	opts := l.Options
 	if n := atOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
 		opts.MaxInFlight = int(n) // a burst is sent whole, never partly skipped by the caller's own bound
 	}
@@ -128,7 +152,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 			r.Stop()
 		}).Stop()
 	}
-	res, err := r.Run(ctx, st.Next, lost)
+	res, err := r.Run(ctx, from, lost)
 	if err != nil {
 		return reuse.Summary{}, res, err
 	}

@@ -41,6 +41,12 @@ func (b Burst) Due(seq int64) time.Duration { return time.Duration(seq/b.Size) *
 // HandlerTime is the handler time of every call.
 func (b Burst) HandlerTime(int64) time.Duration { return time.Duration(b.HandlerMS) * time.Millisecond }
 
+// Unit is the burst call seq belongs to.
+func (b Burst) Unit(seq int64) (first, end int64) {
+	first = seq / b.Size * b.Size
+	return first, first + b.Size
+}
+
 // Round is the burst call seq belongs to.
 func (b Burst) Round(seq int64) int64 { return seq / b.Size }
 
@@ -85,6 +91,8 @@ type BurstSummary struct {
 	ColdLatencyMS LatencyDist `json:"cold_latency_ms"`
 	// WarmLatencyMS is the latency of the other served calls.
 	WarmLatencyMS LatencyDist `json:"warm_latency_ms"`
+	// Interrupted counts bursts cut by a stop: read their rows as partial.
+	Interrupted int64 `json:"interrupted"`
 	// SendSpreadMS is the largest spread of send times within one burst:
 	// how far the caller was from sending a burst as one (real time, even
 	// under a time scale: it is the caller's).
@@ -104,6 +112,9 @@ type BurstRound struct {
 	// Throttled counts calls refused as throttled; Failed every other failure.
 	Throttled int64 `json:"throttled"`
 	Failed    int64 `json:"failed"`
+	// Interrupted counts calls not sent because a stop cut the burst (see
+	// StatusInterrupted); a burst with any is not a whole burst.
+	Interrupted int64 `json:"interrupted,omitempty"`
 	// SendSpreadMS is the last send time less the first, within the burst.
 	SendSpreadMS float64 `json:"send_spread_ms"`
 }
@@ -175,6 +186,8 @@ func (a *burstAnalysis) add(r *Record) {
 		}
 	case r.Status == StatusThrottled:
 		st.Throttled++
+	case r.Status == StatusInterrupted:
+		st.Interrupted++
 	default:
 		st.Failed++
 	}
@@ -191,6 +204,9 @@ func (a *burstAnalysis) summary(factor float64) *BurstSummary {
 			out.Bursts[i].SendSpreadMS = round(float64(st.lastSent.Sub(st.firstSent)) / float64(time.Millisecond))
 		}
 		out.SendSpreadMS = math.Max(out.SendSpreadMS, out.Bursts[i].SendSpreadMS)
+		if st.Interrupted > 0 {
+			out.Interrupted++
+		}
 	}
 	for _, first := range a.firstRound {
 		out.Bursts[first].NewEnvironments++

@@ -54,7 +54,11 @@ func writeBurstTable(w io.Writer, b *BurstSummary) error {
 	fmt.Fprintf(w, "\nbursts: %d of %d calls, %gs apart\n", b.Rounds, b.Size, b.PauseSeconds)
 	fmt.Fprintf(w, "%5s %8s %8s %9s %6s %10s %7s %15s\n", "burst", "calls", "served", "new envs", "cold", "throttled", "failed", "send spread ms")
 	for i, r := range b.Bursts {
-		fmt.Fprintf(w, "%5d %8d %8d %9d %6d %10d %7d %15.1f\n", i+1, r.Calls, r.Served, r.NewEnvironments, r.Cold, r.Throttled, r.Failed, r.SendSpreadMS)
+		cut := ""
+		if r.Interrupted > 0 {
+			cut = fmt.Sprintf("  interrupted: %d calls not sent", r.Interrupted)
+		}
+		fmt.Fprintf(w, "%5d %8d %8d %9d %6d %10d %7d %15.1f%s\n", i+1, r.Calls, r.Served, r.NewEnvironments, r.Cold, r.Throttled, r.Failed, r.SendSpreadMS, cut)
 	}
 	fmt.Fprintf(w, "%-22s %8s %9s %9s %9s %9s\n", "latency, send to answer", "calls", "p50 ms", "p90 ms", "p99 ms", "max ms")
 	for _, l := range []struct {

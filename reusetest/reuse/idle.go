@@ -102,6 +102,12 @@ func (s *Idle) Trial(seq int64) (trial int64, probe bool, gap time.Duration) {
 	return trial, (seq/s.Size)%2 == 1, s.Gaps[s.order[trial]]
 }
 
+// Unit is the trial call seq belongs to: its warm and its probe phase.
+func (s *Idle) Unit(seq int64) (first, end int64) {
+	first = seq / (2 * s.Size) * 2 * s.Size
+	return first, first + 2*s.Size
+}
+
 // Due is when call seq is due: its trial's warm phase, or that plus the
 // handler and the gap.
 func (s *Idle) Due(seq int64) time.Duration {

@@ -33,6 +33,17 @@ type Schedule interface {
 	Validate() error
 }
 
+// Units is implemented by a schedule whose calls come in units that
+// measure a time between their own calls (an idle trial's gap, a burst's
+// pause from the one before): a run stopped inside a unit never sends the
+// rest of it later, which would change what it measures, and the first
+// unit after a resume keeps at least its planned distance from the last
+// call scheduled before the stop.
+type Units interface {
+	// Unit is the unit call seq belongs to: seqs first to end-1.
+	Unit(seq int64) (first, end int64)
+}
+
 // The schedule kinds.
 const (
 	// KindSteady is Plan: call i due at i / rate.

@@ -86,6 +86,11 @@ type Options struct {
 	Progress func(Progress)
 	// Now is the clock (time.Now); tests may pass another.
 	Now func() time.Time
+	// NotBefore, if set, is the earliest wall time at which the run's
+	// first seq may be sent; every later seq keeps its distance from it.
+	// A resume sets it so that no gap of the schedule shrinks to the
+	// downtime.
+	NotBefore time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -149,11 +154,14 @@ type Result struct {
 	Stopped bool
 }
 
-// Lost is a slot with no record in an earlier, killed run: it was in
-// flight then, and its outcome is unknown.
+// Lost is a slot with no record from an earlier run: in flight when that
+// run was killed (its outcome is unknown: a cancelled record), or, when
+// Interrupted, never sent because the run stopped inside its unit (an
+// interrupted record).
 type Lost struct {
-	Seq       int64
-	Scheduled time.Time
+	Seq         int64
+	Scheduled   time.Time
+	Interrupted bool
 }
 
 // Run schedules seqs from `from` to the end of the schedule, first writing a
@@ -166,6 +174,11 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	start := o.Now()
 	wall := start.UTC().Round(0) // for records; start keeps the monotonic reading
 	base := r.schedule.Due(from)
+	if !o.NotBefore.IsZero() {
+		if wait := o.NotBefore.Sub(wall); wait > 0 {
+			base -= wait // every offset moves later by the wait
+		}
+	}
 
 	callCtx, cancelCalls := context.WithCancel(ctx)
 	defer cancelCalls()
@@ -185,6 +198,11 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	}()
 
 	for _, l := range lost {
+		if l.Interrupted {
+			records <- reuse.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: reuse.StatusInterrupted,
+				Error: "not sent: the earlier run stopped inside this call's trial or burst, and sending it now would change the gap it measures"}
+			continue
+		}
 		records <- reuse.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: reuse.StatusCancelled,
 			Error: "no record: the earlier run ended while this call was in flight"}
 	}
