@@ -32,6 +32,16 @@ const (
 	ScheduledHeader = "X-Lambda-Reuse-Scheduled"
 )
 
+// A caller may also say the call's place in its run's sending order, as
+// "RUN/N" (RUN names the run, N counts the calls it sent from 0), in the
+// "order" field or this header. The probe ignores it; a served pool takes
+// calls in that order, whenever they arrive, so load on the machine
+// changes nothing but wall time.
+const (
+	OrderField  = "order"
+	OrderHeader = "X-Lambda-Reuse-Order"
+)
+
 // bootIDPath holds the kernel's boot id: the same for every environment on
 // one host (or microVM) until it reboots.
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
@@ -102,6 +112,7 @@ func New(id Identity) *Probe { return &Probe{id: id} }
 type event struct {
 	SleepMS               json.RawMessage   `json:"sleep_ms"`
 	Scheduled             string            `json:"scheduled"`
+	Order                 string            `json:"order"`
 	Headers               map[string]string `json:"headers"`
 	RequestContext        json.RawMessage   `json:"requestContext"`
 	HTTPMethod            string            `json:"httpMethod"`
@@ -126,7 +137,10 @@ type Request struct {
 	// Scheduled is when the caller scheduled the call, if it said so
 	// (ScheduledField or ScheduledHeader); zero otherwise.
 	Scheduled time.Time
-	ev        event
+	// Order is the call's place in its run's sending order (OrderField or
+	// OrderHeader), "" when it did not say.
+	Order string
+	ev    event
 }
 
 // ParseRequest decodes a payload: a direct Invoke payload ({"sleep_ms":
@@ -149,6 +163,10 @@ func ParseRequest(payload []byte) (Request, error) {
 	}
 	if t, perr := time.Parse(time.RFC3339Nano, at); perr == nil {
 		req.Scheduled = t
+	}
+	req.Order = req.ev.Order
+	if v, ok := req.ev.Headers[strings.ToLower(OrderHeader)]; ok && req.ev.isHTTP() {
+		req.Order = v
 	}
 	return req, err
 }

@@ -96,7 +96,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
-	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default "+fit.DefaultPredictProfile+")")
+	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (README: Fail fast)")
 	fs.Int64Var(&f.N, "reuse.n", 0, fmt.Sprintf("burst and idle experiments: calls at once (default %d for bursts, %d for the idle curve)", DefaultBurstSize, DefaultIdleSize))
 	fs.Int64Var(&f.Rounds, "reuse.rounds", 0, fmt.Sprintf("burst and idle experiments: bursts, or trials per gap (default %d for bursts, %d for the idle curve)", DefaultBurstRounds, DefaultIdleRounds))

@@ -3,6 +3,7 @@ package fit
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -34,19 +35,26 @@ func Predict(ctx context.Context, schedule reuse.Schedule, profile lambdasim.Pro
 }
 
 // Predictions are what a live run's summary carries beside its figures: the
-// prediction for its schedule under the named profile (DefaultPredictProfile
-// when ""), and, when the run holds enough to fit one, under the profile
+// prediction for its schedule under the named profile (when "": the
+// built-in profile a served pool declared running, else
+// DefaultPredictProfile), and, when the run holds enough to fit one, under the profile
 // fitted to it. It returns the fit too (its profile is worth keeping beside
 // the summary); a run that cannot be fitted gets the named prediction alone.
 func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([]reuse.Prediction, *Result, error) {
+	measured := f.sum.Summary()
 	if named == "" {
 		named = DefaultPredictProfile
+		// A served pool says which built-in profile it runs: compare like
+		// with like. (Only a built-in's name: a declared name is never read
+		// as a file.)
+		if served := measured.ServedProfile; slices.Contains(lambdasim.ProfileNames(), served) {
+			named = served
+		}
 	}
 	profile, err := lambdasim.LookupProfile(named)
 	if err != nil {
 		return nil, nil, fmt.Errorf("predict: %w", err)
 	}
-	measured := f.sum.Summary()
 	sched, err := f.model()
 	if err != nil {
 		return nil, nil, fmt.Errorf("predict: %w", err)

@@ -41,6 +41,17 @@ func SetScale(w http.ResponseWriter, scale float64) {
 	}
 }
 
+// ProfileHeader is set on every answer of a served pool: the name of the
+// model profile it runs, so that a run's prediction can use the same one.
+const ProfileHeader = "X-Lambda-Reuse-Profile"
+
+// SetProfile marks an answer with the model profile's name (nothing for "").
+func SetProfile(w http.ResponseWriter, name string) {
+	if name != "" {
+		w.Header().Set(ProfileHeader, name)
+	}
+}
+
 // DefaultVersion is the function version a Handler reports when none is set.
 const DefaultVersion = "$LATEST"
 
@@ -78,6 +89,9 @@ type Handler struct {
 	// Scale, when not 1, is the model's time scale, sent on every answer
 	// (ScaleHeader).
 	Scale float64
+	// Profile, when set, names the model profile, sent on every answer
+	// (ProfileHeader).
+	Profile string
 }
 
 // IsInvoke reports whether r is addressed to the Invoke API.
@@ -86,6 +100,7 @@ func IsInvoke(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Invok
 // ServeHTTP answers one call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	SetScale(w, h.Scale)
+	SetProfile(w, h.Profile)
 	if IsInvoke(r) {
 		h.serveInvoke(w, r)
 		return

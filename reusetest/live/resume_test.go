@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -147,5 +149,32 @@ func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
 		for r := int64(1); r < b.Rounds; r++ {
 			assert.Check(t, first[r].Sub(first[r-1]) >= b.Pause-50*time.Millisecond, "kill %v: burst %d went out %v after burst %d", kill, r+1, first[r].Sub(first[r-1]), r)
 		}
+	}
+}
+
+// TestServedPoolNamesItsProfile: a served pool declares the profile it
+// runs; the run's summary carries it (through the HTTP and Invoke targets,
+// and through the log), and the run's prediction uses it by default, so a
+// run against simlambda's seed-2021 is predicted under seed-2021.
+func TestServedPoolNamesItsProfile(t *testing.T) {
+	for _, kind := range []string{"http", "invoke"} {
+		url := startFastSim(t) // seed-2021
+		plan := reuse.Plan{Calls: 200, RatePerSec: 200, HandlerMS: 500}
+		caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
+		assert.NilError(t, err)
+		sum := reuse.NewSummarizer(plan, caller.Describe(), nil)
+		fitter := fit.NewFitter(sum, plan, nil)
+		logPath := filepath.Join(t.TempDir(), "run.jsonl")
+		var out bytes.Buffer
+		got, _, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: &out, Analysis: fitter}).Run(t.Context(), nil)
+		assert.NilError(t, err, out.String())
+		assert.Check(t, is.Equal(got.ServedProfile, lambdasim.ProfileSeed2021), kind)
+		replayed, err := report.FromLog(logPath)
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(replayed.Summary().ServedProfile, lambdasim.ProfileSeed2021), "%s: through the log", kind)
+		preds, _, err := fitter.Predictions(t.Context(), "", fit.Options{})
+		assert.NilError(t, err)
+		assert.Assert(t, len(preds) > 0)
+		assert.Check(t, is.Equal(preds[0].Profile, lambdasim.ProfileSeed2021), kind)
 	}
 }

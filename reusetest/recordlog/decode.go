@@ -102,6 +102,11 @@ func (d *decoder) parse(line []byte, r *reuse.Record) bool {
 		}
 		r.Scale = v
 	}
+	if d.lit(`,"profile":`) {
+		if r.Profile, ok = d.str(); !ok {
+			return false
+		}
+	}
 	if d.lit(`,"error_class":`) {
 		if s, ok = d.str(); !ok {
 			return false

@@ -64,6 +64,10 @@ func appendRecord(b []byte, r *reuse.Record) ([]byte, error) {
 			return b, err
 		}
 	}
+	if r.Profile != "" {
+		b = append(b, `,"profile":`...)
+		b = appendString(b, r.Profile)
+	}
 	if r.ErrorClass != "" {
 		b = append(b, `,"error_class":`...)
 		b = appendString(b, string(r.ErrorClass))

@@ -72,10 +72,18 @@ type Record struct {
 	// Scale is the time scale the endpoint declared (model seconds per real
 	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
 	Scale float64 `json:"scale,omitempty"`
+	// Profile is the model profile a served pool declared running; empty
+	// for a real endpoint.
+	Profile string `json:"profile,omitempty"`
 	// ErrorClass says why the call failed; empty when it did not.
 	ErrorClass ErrorClass `json:"error_class,omitempty"`
 	// Error is a short, secret-free description of the failure.
 	Error string `json:"error,omitempty"`
+	// Order is the call's place in its run segment's sending order,
+	// "RUN/N" (probe.OrderHeader), set by the runner as it sends the call;
+	// targets pass it on so that a served pool takes calls in that order.
+	// Not logged.
+	Order string `json:"-"`
 }
 
 // Served reports whether an execution environment answered the call, so the

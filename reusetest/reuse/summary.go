@@ -63,6 +63,10 @@ type Summary struct {
 	// censor window, the 2021-method lifetime, latencies, idle gaps); the
 	// plan and the record log keep real times.
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// ServedProfile is the model profile a served pool declared running
+	// (simlambda, lambdahost); absent for real endpoints. A live run's
+	// prediction uses it by default.
+	ServedProfile string `json:"served_profile,omitempty"`
 	// Predictions are the simulator's predictions for this run's schedule,
 	// each beside the measured figures with verdicts: under a named profile
 	// and under the profile fitted to this run. Live runs carry them;
@@ -302,6 +306,7 @@ type Summarizer struct {
 	idle      *idleAnalysis
 	trace     *traceAnalysis
 	scale     float64 // the time scale the records declare; 0 for real time
+	profile   string  // the model profile the records declare; "" for a real endpoint
 
 	total     int64
 	known     [len(statuses)]int64 // counts of the known statuses, by index
@@ -352,6 +357,9 @@ func (s *Summarizer) Add(r *Record) {
 	s.total++
 	if r.Scale > 0 && s.scale == 0 {
 		s.scale = r.Scale
+	}
+	if r.Profile != "" && s.profile == "" {
+		s.profile = r.Profile
 	}
 	if s.burst != nil {
 		s.burst.add(r)
@@ -588,6 +596,7 @@ func (s *Summarizer) build() Summary {
 		out.Trace = s.trace.summary()
 	}
 	out.TimeScale = s.scale
+	out.ServedProfile = s.profile
 	return out
 }
 

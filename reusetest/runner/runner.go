@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -239,6 +240,12 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 		close(halt)
 	}()
 	res := Result{Next: from}
+	// Each sent call is numbered in sending order within this run (the
+	// segment's start names it); a skipped call gets no number, so a served
+	// pool waiting for the next number never waits for one that is not
+	// coming.
+	runID := strconv.FormatInt(wall.UnixNano(), 36) + "/"
+	var sent int64
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 schedule:
@@ -268,20 +275,23 @@ schedule:
 			continue
 		}
 		rec.Sent = wall.Add(o.Now().Sub(start))
+		rec.Order = runID + strconv.FormatInt(sent, 10)
 		r.inFlight.Add(1)
 		select {
 		case jobs <- rec:
+			sent++
 			continue
 		default:
 		}
 		if workers < o.MaxInFlight {
 			workers++
 			wg.Add(1)
+			sent++
 			go work(rec)
 			continue
 		}
 		r.inFlight.Add(-1)
-		rec.Sent = time.Time{}
+		rec.Sent, rec.Order = time.Time{}, ""
 		rec.Status = reuse.StatusSkipped
 		rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
 		records <- rec

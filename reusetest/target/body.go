@@ -104,6 +104,22 @@ func scaleOf(h http.Header) float64 {
 	return f
 }
 
+// profileOf reads the model profile a served pool declares
+// (lambdaapi.ProfileHeader): a name of letters, digits, '.', '_' and '-'
+// of at most 64 characters, else "" (nothing else reaches the records).
+func profileOf(h http.Header) string {
+	v := h.Get(lambdaapi.ProfileHeader)
+	if len(v) > 64 {
+		return ""
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return ""
+		}
+	}
+	return v
+}
+
 // errTooLarge marks a body over MaxBody.
 var errTooLarge = errors.New("response body over the 64 KiB cap")
 

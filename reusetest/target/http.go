@@ -136,6 +136,9 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	// When the call was scheduled, for a served pool to run its model on
 	// (set after signing: an unsigned header, which SigV4 allows).
 	req.Header[probe.ScheduledHeader] = []string{rec.Scheduled.UTC().Format(time.RFC3339Nano)}
+	if rec.Order != "" {
+		req.Header[probe.OrderHeader] = []string{rec.Order}
+	}
 	resp, err := h.client.Do(req)
 	if err != nil {
 		classify(rec, err)
@@ -147,7 +150,7 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 		classify(rec, err)
 		return
 	}
-	rec.Scale = scaleOf(resp.Header)
+	rec.Scale, rec.Profile = scaleOf(resp.Header), profileOf(resp.Header)
 	if resp.StatusCode != http.StatusOK {
 		classifyStatus(rec, resp.StatusCode)
 		return

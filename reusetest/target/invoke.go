@@ -75,14 +75,18 @@ func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
 		prefix = fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, inv.handler(rec.Seq).Milliseconds(), probe.ScheduledField)
 	}
 	payload := rec.Scheduled.UTC().AppendFormat(prefix, time.RFC3339Nano)
-	payload = append(payload, '"', '}')
-	var scale float64
-	out, err := inv.client.Invoke(context.WithValue(ctx, scaleKey{}, &scale), &lambda.InvokeInput{
+	payload = append(payload, '"')
+	if rec.Order != "" {
+		payload = fmt.Appendf(payload, ",%q:%q", probe.OrderField, rec.Order)
+	}
+	payload = append(payload, '}')
+	var served servedBy
+	out, err := inv.client.Invoke(context.WithValue(ctx, scaleKey{}, &served), &lambda.InvokeInput{
 		FunctionName: aws.String(inv.function),
 		Qualifier:    inv.qualifier,
 		Payload:      payload,
 	})
-	rec.Scale = scale
+	rec.Scale, rec.Profile = served.scale, served.profile
 	if err != nil {
 		classifyInvoke(rec, err)
 		return
@@ -131,16 +135,22 @@ func apiErrorCode(err error) string {
 type cappedTransport struct{ next http.RoundTripper }
 
 // scaleKey keys, in a call's context, where the transport notes the time
-// scale its answer declares.
+// scale and the model profile its answer declares (a *servedBy).
 type scaleKey struct{}
+
+// servedBy is what a served pool's answer declares of itself.
+type servedBy struct {
+	scale   float64
+	profile string
+}
 
 func (c cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	if scale, ok := req.Context().Value(scaleKey{}).(*float64); ok {
-		*scale = scaleOf(resp.Header)
+	if served, ok := req.Context().Value(scaleKey{}).(*servedBy); ok {
+		served.scale, served.profile = scaleOf(resp.Header), profileOf(resp.Header)
 	}
 	resp.Body = &cappedBody{ReadCloser: resp.Body, left: MaxBody}
 	return resp, nil
