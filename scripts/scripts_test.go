@@ -1,5 +1,6 @@
 // Package scripts tests deploy.sh and teardown.sh against a fake aws
-// command that records its arguments: no AWS account, no network.
+// command that records its arguments: no AWS account, no network, and no
+// installed AWS CLI ever run (TestScriptsNeverRunAnInstalledCLI).
 package scripts
 
 import (
@@ -58,14 +59,31 @@ func newFake(t *testing.T) *fake {
 	bin := filepath.Join(f.dir, "bin")
 	assert.NilError(t, os.Mkdir(bin, 0o755))
 	assert.NilError(t, os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755))
-	goBin, err := exec.LookPath("go")
-	assert.NilError(t, err)
-	// Only the fake aws, go and the system: never a real AWS CLI.
-	f.env = []string{"PATH=" + bin + ":" + filepath.Dir(goBin) + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME"),
-		"GOCACHE=" + goEnv(t, "GOCACHE"), "GOMODCACHE=" + goEnv(t, "GOMODCACHE"), "GOTOOLCHAIN=local",
+	// The scripts' PATH is this private bin alone: the fake aws and links
+	// to the tools the scripts use, so no installed AWS CLI (Debian's
+	// awscli puts one in /usr/bin) can ever be run, whatever PATH the test
+	// inherits. HOME is a fresh folder, so no ~/.aws is read.
+	for _, tool := range scriptTools {
+		if path, err := exec.LookPath(tool); err == nil {
+			assert.NilError(t, os.Symlink(path, filepath.Join(bin, tool)))
+		}
+	}
+	home := t.TempDir()
+	f.env = []string{"PATH=" + bin, "HOME=" + home,
+		"GOCACHE=" + goEnv(t, "GOCACHE"), "GOMODCACHE=" + goEnv(t, "GOMODCACHE"), "GOPATH=" + goEnv(t, "GOPATH"), "GOTOOLCHAIN=local",
+		"GOFLAGS=" + goEnv(t, "GOFLAGS"), "GOPROXY=" + goEnv(t, "GOPROXY"),
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + filepath.Join(home, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-aws-credentials"),
 		"FAKE_AWS_LOG=" + f.log, "FAKE_AWS_STATE=" + f.state}
 	return f
 }
+
+// scriptTools are the commands the scripts (and the tools they start) run,
+// linked into the scripts' private PATH where this machine has them.
+var scriptTools = []string{"bash", "sh", "env", "go", "git", "zip", "tar", "cat", "cp", "mv", "rm", "mkdir", "mktemp",
+	"dirname", "basename", "date", "printf", "sleep", "head", "tail", "find", "sed", "awk", "grep", "tr", "sort", "uniq",
+	"wc", "cut", "touch", "ls", "ln", "readlink", "realpath", "tee", "sha256sum", "uname", "id", "xargs", "true", "false",
+	"gcc", "cc", "ld", "as", "pwd", "chmod", "stat", "jq", "gzip"}
 
 func goEnv(t *testing.T, name string) string {
 	out, err := exec.Command("go", "env", name).Output()
@@ -232,4 +250,30 @@ func TestScriptsPassShellcheck(t *testing.T) {
 	cmd.Dir = ".."
 	out, err := cmd.CombinedOutput()
 	assert.NilError(t, err, string(out))
+}
+
+// TestScriptsNeverRunAnInstalledCLI puts a tripwire aws, one that records
+// being run and fails, first on the PATH the tests inherit, where an
+// installed AWS CLI would be: the scripts' runs, with the fake and without
+// any CLI, never reach it.
+func TestScriptsNeverRunAnInstalledCLI(t *testing.T) {
+	trip := t.TempDir()
+	ran := filepath.Join(trip, "ran")
+	assert.NilError(t, os.WriteFile(filepath.Join(trip, "aws"), []byte("#!/bin/sh\necho \"$@\" >> "+ran+"\nexit 1\n"), 0o755))
+	t.Setenv("PATH", trip+string(os.PathListSeparator)+os.Getenv("PATH"))
+	path, err := exec.LookPath("aws")
+	assert.NilError(t, err)
+	assert.Assert(t, is.Equal(path, filepath.Join(trip, "aws")), "the tripwire is the aws this test would find")
+
+	f := newFake(t)
+	out, _, err := f.run(t, region, "deploy.sh")
+	assert.NilError(t, err, out)
+	out, _, err = f.run(t, region, "teardown.sh", "--dry-run")
+	assert.NilError(t, err, out)
+	noCLI := newFake(t)
+	assert.NilError(t, os.Remove(filepath.Join(noCLI.dir, "bin", "aws")))
+	out, _, err = noCLI.run(t, region, "deploy.sh")
+	assert.Check(t, err != nil && strings.Contains(out, "the AWS CLI v2 is not installed"), out)
+	_, err = os.Stat(ran)
+	assert.Check(t, os.IsNotExist(err), "the tripwire aws was run")
 }
