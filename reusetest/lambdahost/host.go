@@ -47,7 +47,7 @@ const (
 	// MaxFaithfulScale is the highest Scale at which the host's decisions,
 	// made in real time, were measured to stay near the model's (README,
 	// "How fast a host may run"); beyond it real-time noise sways them.
-	MaxFaithfulScale = 20
+	MaxFaithfulScale = 5
 )
 
 // Options configures a Host. The zero value of each field is its default.

@@ -3,9 +3,9 @@
 // serves it on a loopback address as a Function URL and as the Invoke API:
 //
 //	GOOS=linux CGO_ENABLED=0 go build -tags lambda.norpc -o /tmp/bootstrap ./probe/cmd/bootstrap
-//	go run ./reusetest/lambdahost/cmd/lambdahost -bootstrap /tmp/bootstrap -scale 20
+//	go run ./reusetest/lambdahost/cmd/lambdahost -bootstrap /tmp/bootstrap -scale 5 -profile seed-2021
 //	LAMBDA_REUSE_URL=http://127.0.0.1:9001/ go test -tags=integration ./reusetest \
-//	    -run TestLiveExperiment -v -reuse.calls=12000 -reuse.rate=20 -reuse.handler=50ms
+//	    -run TestLiveExperiment -v -timeout 20m -reuse.calls=24000 -reuse.rate=50 -reuse.handler=100ms
 package main
 
 import (
@@ -42,7 +42,7 @@ func main() {
 		opts.Output = os.Stderr
 	}
 	if opts.Scale > lambdahost.MaxFaithfulScale {
-		fmt.Fprintf(os.Stderr, "lambdahost: warning: at -scale %g real-time noise sways the pool's decisions: measured against the simulator, instance counts stay within about 25%% only up to -scale %g (README, \"How fast a host may run\")\n",
+		fmt.Fprintf(os.Stderr, "lambdahost: warning: at -scale %g real-time noise sways the pool's decisions: measured against the simulator, instance counts stayed within about 25%% only up to -scale %g (README, \"How fast a host may run\")\n",
 			opts.Scale, float64(lambdahost.MaxFaithfulScale))
 	}
 	h, err := lambdahost.Start(opts)
