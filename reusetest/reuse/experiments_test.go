@@ -119,6 +119,43 @@ func TestIdleSection(t *testing.T) {
 	assert.Check(t, is.Equal(got.Points[1].Samples, int64(2)))
 	assert.Assert(t, got.HalfSurvivalMinutes != nil)
 	assert.Check(t, is.Equal(*got.HalfSurvivalMinutes, 5.5), "halfway from 1 (all warm) to 10 (none)")
+	// No environment said when it was initialised: the ages are unknown,
+	// so the idle timeout is not told from age retirement, and it says so.
+	assert.Check(t, is.Contains(got.IdleSurvivalNote, "reported no init time"))
+	for _, pt := range got.Points {
+		assert.Check(t, pt.IdleSurvival == nil, "gap %v: no guess", pt.GapMinutes)
+	}
+	assert.Check(t, got.IdleSurvivalHalfMinutes == nil)
+}
+
+// TestIdleSectionLeavesOutInterruptedTrials: a trial whose probe phase a
+// stop left unsent (interrupted records) is counted, not read as "gone".
+func TestIdleSectionLeavesOutInterruptedTrials(t *testing.T) {
+	s, err := NewIdle(2, []time.Duration{time.Minute}, 2, 500, 1, 0)
+	assert.NilError(t, err)
+	sum := NewSummarizer(s, "test", nil)
+	add := func(seq int64, id string, st Status) {
+		due := at(s.Due(seq))
+		r := &Record{Seq: seq, Scheduled: due, Status: st}
+		if st == StatusOK {
+			r.Sent, r.Done, r.InstanceID, r.Invocation, r.InitAt = due, due.Add(time.Second), id, 1, at(0)
+		}
+		sum.Add(r)
+	}
+	add(0, "a", StatusOK)
+	add(1, "b", StatusOK)
+	add(2, "a", StatusOK)
+	add(3, "b", StatusOK)
+	add(4, "a", StatusOK)
+	add(5, "b", StatusOK)
+	add(6, "", StatusInterrupted)
+	add(7, "", StatusInterrupted)
+	got := sum.Summary()
+	assert.Check(t, is.Equal(got.Idle.Interrupted, int64(1)))
+	assert.Check(t, is.Equal(got.Idle.ExcludedTrials, int64(0)))
+	assert.Check(t, is.Equal(got.Idle.Points[0].Samples, int64(2)), "only the whole trial counts")
+	assert.Check(t, is.Equal(got.Idle.Points[0].P, 1.0))
+	assert.Check(t, is.Equal(got.Requests.ByStatus[StatusInterrupted], int64(2)))
 }
 
 func TestWilson(t *testing.T) {
