@@ -17,14 +17,13 @@ import (
 // maximum age at the end. A phase's calls go to the surviving environments
 // first, in a random order, then to new ones.
 type idleWorld struct {
-	rng            *rand.Rand
-	idle           func(*rand.Rand) time.Duration // one idle timeout draw
-	maxAge         func(*rand.Rand) time.Duration
-	survival       func(time.Duration) float64 // the truth: 1 - CDF of idle
-	alive          []*worldEnv
-	ids            int
-	lastUse        map[*worldEnv]time.Duration
-	coldStartDelay time.Duration
+	rng      *rand.Rand
+	idle     func(*rand.Rand) time.Duration // one idle timeout draw
+	maxAge   func(*rand.Rand) time.Duration
+	survival func(time.Duration) float64 // the truth: 1 - CDF of idle
+	alive    []*worldEnv
+	ids      int
+	lastUse  map[*worldEnv]time.Duration
 }
 
 type worldEnv struct {
