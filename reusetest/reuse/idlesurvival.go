@@ -3,7 +3,6 @@ package reuse
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // The idle experiment sees an environment "gone" after a gap for either of
@@ -475,25 +474,13 @@ func solveNegDefVec(hess []float64, dim int, free []int, rhs []float64) []float6
 	return x
 }
 
-// halfSurvivalOf is the gap where a curve (gaps in minutes, survivals; nil
-// where unknown) first falls below one half, interpolated linearly from
-// the point before it; nil when it never does, or already starts below.
+// halfSurvivalOf is the gap where a curve (gaps in minutes, ascending;
+// survivals, nil where unknown) first falls below one half, interpolated
+// linearly from the point before it; nil when it never does, or already
+// starts below.
 func halfSurvivalOf(gaps []float64, ps []*float64) *float64 {
-	order := make([]int, len(gaps))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		switch {
-		case gaps[i] < gaps[j]:
-			return -1
-		case gaps[i] > gaps[j]:
-			return 1
-		}
-		return 0
-	})
 	prev := -1
-	for _, i := range order {
+	for i := range gaps {
 		if ps[i] == nil {
 			continue
 		}
