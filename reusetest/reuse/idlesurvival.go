@@ -19,18 +19,20 @@ import (
 //	P(served again) = S_idle(g) × S_age(b) / S_age(a)
 //
 // with S_idle free at each gap and S_age the survival of a piecewise-
-// constant hazard in age. Because the trials' order is shuffled, ages and
-// gaps vary independently, which is what lets the two factors be told
-// apart. Both are fitted by maximum likelihood (EM: a failure is shared
-// between the two causes by its posterior odds; an age death's time within
-// [a, b] by the fitted hazard). The point estimate at a gap is then
+// constant hazard in age (ageBins pieces). Because the trials' order is
+// shuffled, ages and gaps vary independently, which is what lets the two
+// factors be told apart. Both are fitted by maximum likelihood (see
+// fitAgeHazard); the hazard stays 0 unless a likelihood-ratio test finds
+// age retirement in the data. The point estimate at a gap is then
 //
 //	p = survivors / Σ c_i,   c_i = S_age(b_i) / S_age(a_i),
 //
-// the survivors over the samples expected to outlive their age, and its
-// interval is the score interval of that ratio under the model's own
-// variance, Σ p c_i (1 − p c_i) (Wilson's when every c_i is 1), widened by
-// the uncertainty of S_age itself (from its deaths, as Greenwood's formula).
+// over the samples with c_i ≥ minAgeSurvival (those likely to have
+// outlived their age, so that an error in the fitted hazard moves p
+// little): the survivors over the samples expected to outlive their age.
+// Its interval is the score interval of that ratio under the model's own
+// variance, Σ p c_i (1 − p c_i) (Wilson's when every c_i is 1), plus p²
+// times the variance of Σ c_i that the fitted hazard's covariance gives.
 //
 // It assumes what the model says: the idle timeout depends on idle time
 // alone, age retirement on age alone, and the two are independent. A cause
