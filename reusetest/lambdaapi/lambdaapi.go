@@ -14,9 +14,39 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
+
+// The limits of every server this project runs (Harden): time to send a
+// request's headers, and the whole request (the body is at most
+// MaxPayload), time a kept-alive connection may sit idle, and the size of
+// a request's headers. A client that trickles its headers or holds idle
+// connections gets cut off; handlers may still take as long as their call.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = time.Minute
+	IdleTimeout       = 2 * time.Minute
+	MaxHeaderBytes    = 64 << 10
+)
+
+// Harden sets the limits above on srv where it has none, and returns it.
+func Harden(srv *http.Server) *http.Server {
+	if srv.ReadHeaderTimeout == 0 {
+		srv.ReadHeaderTimeout = ReadHeaderTimeout
+	}
+	if srv.ReadTimeout == 0 {
+		srv.ReadTimeout = ReadTimeout
+	}
+	if srv.IdleTimeout == 0 {
+		srv.IdleTimeout = IdleTimeout
+	}
+	if srv.MaxHeaderBytes == 0 {
+		srv.MaxHeaderBytes = MaxHeaderBytes
+	}
+	return srv
+}
 
 // The Invoke API path is InvokePathPrefix + function name + InvokePathSuffix
 // (POST /2015-03-31/functions/{name}/invocations).

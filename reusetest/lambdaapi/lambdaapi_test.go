@@ -1,13 +1,16 @@
 package lambdaapi
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"gotest.tools/v3/assert"
@@ -124,4 +127,49 @@ func TestFunctionURLMapping(t *testing.T) {
 	resp = serve(h, http.MethodGet, "/", "")
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
 	assert.Check(t, bytes.Equal([]byte(readBody(t, resp)), []byte("plain-id")))
+}
+
+// TestHardenCutsOffSlowAndIdleClients: a client that never finishes its
+// headers is cut off at the header timeout, an idle kept-alive connection
+// at the idle timeout, and headers past the cap get 431.
+func TestHardenCutsOffSlowAndIdleClients(t *testing.T) {
+	srv := Harden(&http.Server{ReadHeaderTimeout: 200 * time.Millisecond, IdleTimeout: 300 * time.Millisecond,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })})
+	assert.Check(t, srv.ReadTimeout == ReadTimeout && srv.MaxHeaderBytes == MaxHeaderBytes, "the unset limits get their defaults")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	closedWithin := func(conn net.Conn, d time.Duration) bool {
+		conn.SetReadDeadline(time.Now().Add(d))
+		_, err := io.ReadAll(conn)
+		return err == nil // EOF: the server closed it; a deadline error: it did not
+	}
+	slow, err := net.Dial("tcp", ln.Addr().String())
+	assert.NilError(t, err)
+	defer slow.Close()
+	_, err = io.WriteString(slow, "GET / HTTP/1.1\r\nHost: x\r\n") // and never the blank line
+	assert.NilError(t, err)
+	assert.Check(t, closedWithin(slow, 3*time.Second), "a client trickling its headers is cut off")
+
+	idle, err := net.Dial("tcp", ln.Addr().String())
+	assert.NilError(t, err)
+	defer idle.Close()
+	_, err = io.WriteString(idle, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	assert.NilError(t, err)
+	br := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(br, nil)
+	assert.NilError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Check(t, closedWithin(idle, 3*time.Second), "an idle kept-alive connection is closed")
+
+	req, err := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+	assert.NilError(t, err)
+	req.Header.Set("X-Big", strings.Repeat("a", 2*MaxHeaderBytes))
+	resp, err = http.DefaultClient.Do(req)
+	assert.NilError(t, err)
+	resp.Body.Close()
+	assert.Check(t, is.Equal(resp.StatusCode, http.StatusRequestHeaderFieldsTooLarge))
 }

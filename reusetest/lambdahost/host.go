@@ -173,7 +173,7 @@ func Start(opts Options) (*Host, error) {
 	}
 	pool.OnRetire(h.onRetire)
 	pool.OnProactiveStart(h.onProactiveStart)
-	h.srv = &http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h, Scale: opts.Scale, Profile: profile.Name}}
+	h.srv = lambdaapi.Harden(&http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h, Scale: opts.Scale, Profile: profile.Name}})
 	go h.srv.Serve(ln)
 	go h.reap()
 	return h, nil

@@ -6,15 +6,18 @@ import (
 	"fmt"
 	"github.com/lambda-reuse/lambda-reuse/probe"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -188,4 +191,21 @@ func TestAProcessKilledWhileIdleIsReplacedTransparently(t *testing.T) {
 	assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), ""), "the next call succeeds: %s", body)
 	assert.Check(t, next.InstanceID != first.InstanceID && next.InstanceID != "")
 	assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseCrash], int64(1)))
+}
+
+// TestHostCutsOffATricklingClient: the host's front door has the limits of
+// every server here (lambdaapi.Harden): a client that never finishes its
+// headers does not hold a connection past the header timeout.
+func TestHostCutsOffATricklingClient(t *testing.T) {
+	h := startHost(t, Options{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.URL(), "http://"))
+	assert.NilError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n")
+	assert.NilError(t, err)
+	conn.SetReadDeadline(time.Now().Add(lambdaapi.ReadHeaderTimeout + 5*time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(conn)
+	assert.NilError(t, err, "the host closed the connection (not the test's deadline)")
+	assert.Check(t, time.Since(start) >= lambdaapi.ReadHeaderTimeout/2, "not before its time either")
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
 
@@ -43,7 +44,7 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 		return nil, err
 	}
 	p := &process{env: e, ln: ln, next: make(chan *invocation, 1), exited: make(chan struct{})}
-	p.srv = &http.Server{Handler: http.HandlerFunc(p.serveRuntimeAPI)}
+	p.srv = lambdaapi.Harden(&http.Server{Handler: http.HandlerFunc(p.serveRuntimeAPI)})
 	go p.srv.Serve(ln)
 	cmd := exec.Command(h.opts.Bootstrap)
 	cmd.Env = append(append([]string{}, h.baseEnv...),

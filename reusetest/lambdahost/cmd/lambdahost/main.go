@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
@@ -56,7 +57,7 @@ func main() {
 		h.Close()
 		log.Fatal(err)
 	}
-	go http.Serve(l, httputil.NewSingleHostReverseProxy(target))
+	go lambdaapi.Harden(&http.Server{Handler: httputil.NewSingleHostReverseProxy(target)}).Serve(l)
 	fmt.Fprintf(os.Stderr, "lambdahost: %s on http://%s/ (Invoke API function %q); Ctrl-C stops it and its processes\n",
 		opts.Bootstrap, l.Addr(), opts.FunctionName)
 

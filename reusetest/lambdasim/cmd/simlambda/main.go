@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
 
@@ -41,5 +42,5 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "simlambda: serving on http://%s/ (Invoke API function \"probe\"), scale %g\n", l.Addr(), opts.Scale)
-	log.Fatal(http.Serve(l, srv))
+	log.Fatal(lambdaapi.Harden(&http.Server{Handler: srv}).Serve(l))
 }
