@@ -60,16 +60,33 @@ func (d *Dist) Sample(r *Rand) time.Duration {
 	case kindUniform:
 		return d.a + time.Duration(r.Float64()*float64(d.b-d.a))
 	case kindNormal:
-		return max(0, d.a+time.Duration(r.NormFloat64()*float64(d.b)))
+		return bounded(float64(d.a) + r.NormFloat64()*float64(d.b))
 	case kindExponential:
-		return time.Duration(r.ExpFloat64() * float64(d.a))
+		return bounded(r.ExpFloat64() * float64(d.a))
 	case kindLogNormal:
-		return time.Duration(float64(d.a) * math.Exp(d.sigma*r.NormFloat64()))
+		return bounded(float64(d.a) * math.Exp(d.sigma*r.NormFloat64()))
 	case kindEmpirical:
 		return d.inverse(r.Float64())
 	default:
 		return d.a
 	}
+}
+
+// MaxSample bounds every draw: a sample of an unbounded distribution
+// (normal, exponential, lognormal) is cut to 0 below and to MaxSample
+// above, so no duration the model uses is negative or wraps around, however
+// wide the distribution a profile names (a lognormal with sigma 50, say).
+const MaxSample = 100 * 365 * 24 * time.Hour
+
+// bounded is ns nanoseconds as a duration, cut to [0, MaxSample].
+func bounded(ns float64) time.Duration {
+	if !(ns > 0) { // NaN too
+		return 0
+	}
+	if ns >= float64(MaxSample) {
+		return MaxSample
+	}
+	return time.Duration(ns)
 }
 
 // inverse is the empirical CDF's inverse at u, interpolated linearly.

@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -258,4 +259,20 @@ func TestDiscardEndsBusyOrIdleOnce(t *testing.T) {
 	assert.Check(t, is.Equal(st.Idle, 0))
 	fresh, cold := acquire(t, p, 4*time.Second)
 	assert.Check(t, cold && fresh != idle && fresh != busy, "a discarded environment is never handed out again")
+}
+
+// TestWideDistributionsNeverGoNegative: draws of unbounded distributions
+// are cut to [0, MaxSample], so a profile naming a very wide one never
+// gives a negative or wrapped-around duration.
+func TestWideDistributionsNeverGoNegative(t *testing.T) {
+	r := NewRand(1)
+	for _, d := range []Dist{LogNormal(time.Hour, 50), Exponential(math.MaxInt64 / 4), Normal(time.Minute, math.MaxInt64/4)} {
+		var most time.Duration
+		for range 10_000 {
+			x := d.Sample(r)
+			assert.Assert(t, x >= 0 && x <= MaxSample, "%v drew %v", d, x)
+			most = max(most, x)
+		}
+		assert.Check(t, most == MaxSample, "%v: the cut is reached (%v)", d, most)
+	}
 }
