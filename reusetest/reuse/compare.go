@@ -59,9 +59,18 @@ func WriteComparison(w io.Writer, cs []Comparison) error {
 	num := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
 	for _, c := range cs {
 		tol, verdict := c.toleranceText()
-		row(c.Metric, num(c.Base), num(c.Got), num(c.Ratio), tol, verdict)
+		row(c.Metric, num(c.Base), num(c.Got), c.ratioText(), tol, verdict)
 	}
 	return err
+}
+
+// ratioText is the ratio as shown in tables: "-" when there is none (the
+// baseline is 0 and this run is not), never NaN.
+func (c Comparison) ratioText() string {
+	if math.IsNaN(c.Ratio) {
+		return "- (base 0)"
+	}
+	return strconv.FormatFloat(c.Ratio, 'f', 3, 64)
 }
 
 // toleranceText is the tolerance and verdict as shown in tables.
@@ -91,7 +100,7 @@ func WriteComparisonMarkdown(w io.Writer, baseName, gotName string, cs []Compari
 			verdict = "**DRIFT**"
 		}
 		line("| %s | %s | %s | %s | %s | %s |\n", c.Metric, strconv.FormatFloat(c.Base, 'f', -1, 64),
-			strconv.FormatFloat(c.Got, 'f', -1, 64), strconv.FormatFloat(c.Ratio, 'f', 3, 64), tol, verdict)
+			strconv.FormatFloat(c.Got, 'f', -1, 64), c.ratioText(), tol, verdict)
 	}
 	return err
 }

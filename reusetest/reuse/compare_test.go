@@ -2,6 +2,7 @@ package reuse
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"gotest.tools/v3/assert"
@@ -29,5 +30,15 @@ func TestCompareWithinTolerance(t *testing.T) {
 
 	zero := base
 	zero.Reuse.Median = 0
-	assert.Check(t, !Compare(zero, base, JudgedMetrics())[1].OK, "from zero is out of any tolerance")
+	fromZero := Compare(zero, base, JudgedMetrics())
+	assert.Check(t, !fromZero[1].OK, "from zero is out of any tolerance")
+	for _, write := range []func(*bytes.Buffer) error{
+		func(b *bytes.Buffer) error { return WriteComparison(b, fromZero) },
+		func(b *bytes.Buffer) error { return WriteComparisonMarkdown(b, "base", "run", fromZero) },
+	} {
+		buf.Reset()
+		assert.NilError(t, write(&buf))
+		assert.Check(t, !strings.Contains(buf.String(), "NaN"), buf.String())
+		assert.Check(t, is.Contains(buf.String(), "- (base 0)"))
+	}
 }
