@@ -68,6 +68,10 @@ func main() {
 			fail(err)
 		}
 	case *drift != "" && *config != "" && *date != "" && flag.NArg() == 0:
+		if err := checkDate(*date); err != nil {
+			fmt.Fprintln(os.Stderr, "reusereport:", err)
+			os.Exit(2) // not 1, which says drift
+		}
 		os.Exit(judge(os.Stdout, *drift, *config, *date, *history, *baseline))
 	case *matrix != "" && flag.NArg() == 0:
 		cells, err := report.ReadCells(*matrix)
@@ -120,6 +124,16 @@ func fitToFile(w io.Writer, logPath, out, base string) error {
 	}
 	fmt.Fprintf(w, "profile written to %s in %v (run it: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
+	return nil
+}
+
+// checkDate refuses a -date that is not a calendar date written
+// YYYY-MM-DD: the history's nights are named and ordered that way, so any
+// other form would silently match no night.
+func checkDate(date string) error {
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return fmt.Errorf("-date %q: want a date written YYYY-MM-DD, as the history's nights are named", date)
+	}
 	return nil
 }
 

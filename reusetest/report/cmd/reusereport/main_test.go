@@ -75,3 +75,11 @@ func TestFitWritesAProfileFile(t *testing.T) {
 	_, err = os.Stat(none)
 	assert.Check(t, os.IsNotExist(err))
 }
+
+func TestDriftDateMustBeACalendarDate(t *testing.T) {
+	assert.NilError(t, checkDate("2026-11-06"))
+	for _, bad := range []string{"11/06/2026", "2026-13-01", "2026-11-6", "tonight", ""} {
+		err := checkDate(bad)
+		assert.Check(t, err != nil && strings.Contains(err.Error(), "YYYY-MM-DD"), "%q: %v", bad, err)
+	}
+}
