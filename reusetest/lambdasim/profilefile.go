@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
 	"io"
 	"os"
 	"path"
@@ -106,6 +107,9 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	if len(raw) > maxProfileFile {
 		return Profile{}, fmt.Errorf("profile: larger than %d bytes", maxProfileFile)
+	}
+	if err := onejson.Check(raw); err != nil {
+		return Profile{}, fmt.Errorf("profile: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

@@ -1,6 +1,7 @@
 package lambdasim
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -199,4 +200,33 @@ func TestProfilePlacement(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "placement.source: missing"))
 	_, err = LookupProfile(writeProfile(t, exactProfile+`, "handler_time": {"dist": "fixed", "value": "-1s", "source": "x"}}`))
 	assert.Check(t, is.ErrorContains(err, "handler_time: value: negative duration"))
+}
+
+// TestProfileFileIsOneObject: a profile file with a key twice (the last
+// would win unnoticed) or anything after its object is refused, naming why.
+func TestProfileFileIsOneObject(t *testing.T) {
+	_, err := ParseProfile(strings.NewReader(validProfile))
+	assert.NilError(t, err)
+	for doc, want := range map[string]string{
+		strings.Replace(validProfile, `"name": "mine",`, `"name": "mine", "name": "other",`, 1): "duplicate key name",
+		validProfile + ` {"name": "more"}`: "data after the JSON value",
+		validProfile + `garbage`:           "data after the JSON value",
+	} {
+		_, err := ParseProfile(strings.NewReader(doc))
+		assert.Check(t, err != nil && strings.Contains(err.Error(), want), "want %q, got %v", want, err)
+	}
+}
+
+// FuzzParseProfile: any bytes give a profile or an error, never a panic.
+func FuzzParseProfile(f *testing.F) {
+	f.Add([]byte(validProfile))
+	f.Add([]byte(exactProfile))
+	f.Add([]byte(`{"schema":"lambda-reuse/profile/v1","name":"x","name":"y"}`))
+	f.Add([]byte(`{"idle_timeout":{"dist":"lognormal","median":"1h","sigma":50}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		p, err := ParseProfile(bytes.NewReader(doc))
+		if err == nil {
+			assert.NilError(t, p.Validate())
+		}
+	})
 }

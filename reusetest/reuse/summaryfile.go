@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
 )
 
 // MarshalSummary is a summary's JSON as written to files and golden files:
@@ -21,6 +23,9 @@ func ReadSummary(path string) (Summary, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Summary{}, err
+	}
+	if err := onejson.Check(b); err != nil {
+		return Summary{}, fmt.Errorf("read summary %s: %w", path, err)
 	}
 	var s Summary
 	if err := json.Unmarshal(b, &s); err != nil {
