@@ -211,8 +211,8 @@ func runSweep(t *testing.T, schedule *reuse.Trace, variants []Variant, dir strin
 // BenchmarkTraceExperiment simulates a trace and summarizes it, streamed:
 // a day of counts per minute (10 million calls, about 115 a second) and a
 // file of 2 million timestamps (a day at about 23 a second, with
-// durations). It reports calls simulated per second (issue 14's targets:
-// 5 million a second from counts, 2 million from timestamps), reading the
+// durations). It reports calls simulated per second (the targets: 5
+// million a second from counts, 2 million from timestamps), reading the
 // file included, and allocations, which follow environments, not calls.
 func BenchmarkTraceExperiment(b *testing.B) {
 	dir := b.TempDir()

@@ -13,14 +13,14 @@ func TestCheck(t *testing.T) {
 		assert.Check(t, Check([]byte(ok)), "%s", ok)
 	}
 	for doc, want := range map[string]string{
-		`{"a":1,"a":2}`:              "duplicate key a",
-		`{"p":{"q":1,"q":1}}`:        "duplicate key p.q",
-		`{"l":[{"k":1,"k":2}]}`:      "duplicate key l[0].k",
-		`{"a":1} {"b":2}`:            "data after the JSON value",
-		`{"a":1}x`:                   "",
-		`{"a":`:                      "unexpected end",
-		``:                           "unexpected end",
-		strings.Repeat(`[`, 200):     "nested more than 100",
+		`{"a":1,"a":2}`:          "duplicate key a",
+		`{"p":{"q":1,"q":1}}`:    "duplicate key p.q",
+		`{"l":[{"k":1,"k":2}]}`:  "duplicate key l[0].k",
+		`{"a":1} {"b":2}`:        "data after the JSON value",
+		`{"a":1}x`:               "",
+		`{"a":`:                  "unexpected end",
+		``:                       "unexpected end",
+		strings.Repeat(`[`, 200): "nested more than 100",
 	} {
 		err := Check([]byte(doc))
 		assert.Check(t, err != nil && strings.Contains(err.Error(), want), "%q: %v", doc, err)
