@@ -111,8 +111,8 @@ func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) 
 
 // BenchmarkSeedExperiment times the whole simulated seed experiment plus
 // its summary, the model on one core and the summary on another (the
-// target: 50 ms on a 2-core machine; measured 102-114 ms on a quiet one,
-// and machines of that size vary about twofold). The other cases
+// target: 50 ms on a 2-core machine, whose speed varies about twofold:
+// compare runs A/B in one sitting). The other cases
 // show that allocations follow environments, not calls:
 //   - 10x-calls-same-envs: 6,000,000 calls at 100/s with a 50 ms handler keep
 //     5 environments busy for the same 16.7 hours, so about as many
