@@ -27,6 +27,14 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("12 s of calls; skipped in -short mode")
 	}
+	if raceEnabled {
+		// Measured in CI: under the race detector the caller sent 8,560 of
+		// 12,000 calls; with 29% skipped in runs, the medians of a dozen
+		// environments differed by half between the served pool and the
+		// simulated subset, and lifetimes are read from the caller's own
+		// send and answer times at 1,000 times their real length.
+		t.Skip("the race detector slows the caller below 1,000 calls a second")
+	}
 	const scale = 1000
 	// 200 model minutes (past the 100-120 min lifetimes), 5 calls busy at
 	// once: 12 environments, whose medians fall among the long-lived ones
