@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,39 @@ type Flags struct {
 	TraceSpread   string
 	TraceInterval time.Duration
 	Sweep         string
+
+	// set names the flags given on the command line (NoteSet).
+	set map[string]bool
+}
+
+// NoteSet records which flags of fs were given, after fs is parsed: a
+// profile that carries the schedule it was fitted on runs that schedule
+// when no schedule flag was given.
+func (f *Flags) NoteSet(fs *flag.FlagSet) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+// scheduleFlags are the flags that say a steady or Poisson schedule.
+var scheduleFlags = []string{"reuse.calls", "reuse.rate", "reuse.handler", "reuse.arrivals"}
+
+// profileSchedule is the schedule the flags' profile carries, when it
+// carries one and no schedule flag was given; else nil.
+func (f *Flags) profileSchedule() (reuse.Schedule, error) {
+	for _, name := range scheduleFlags {
+		if f.set[name] {
+			return nil, nil
+		}
+	}
+	p, _, err := lambdasim.Resolve(f.Profile, f.Placement)
+	if err != nil || p.Schedule == nil {
+		return nil, nil // a bad profile is reported where the simulation is made
+	}
+	s, err := reuse.FromSpec(*p.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.profile %s: its schedule: %w", f.Profile, err)
+	}
+	return s, nil
 }
 
 // DefaultTrace is the trace the trace experiment replays when -reuse.trace
@@ -109,7 +143,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.TraceSpread, "reuse.trace.spread", d.TraceSpread, "trace experiment: how a counts trace's calls fall in their interval: uniform, poisson or even")
 	fs.DurationVar(&f.TraceInterval, "reuse.trace.interval", 0, "trace experiment: a start,count trace's interval (default 1m)")
 	fs.StringVar(&f.Sweep, "reuse.sweep", "", "trace experiment: what-ifs run in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed)")
-	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored)")
+	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
 	return f
 }
 
@@ -127,8 +161,12 @@ func (f *Flags) Plan() (reuse.Plan, error) {
 
 // Schedule returns the schedule the flags describe: the plan's calls at a
 // fixed interval, or (-reuse.arrivals=poisson) as Poisson arrivals drawn
-// from the seed.
+// from the seed; or, when no schedule flag was given and the profile
+// carries the schedule it was fitted on, that schedule.
 func (f *Flags) Schedule() (reuse.Schedule, error) {
+	if s, err := f.profileSchedule(); s != nil || err != nil {
+		return s, err
+	}
 	plan, err := f.Plan()
 	var errs []error
 	if err != nil {
@@ -279,7 +317,8 @@ func (f *Flags) IsDefaultSimulation() bool {
 	g.N, g.Rounds, g.Pause, g.Gaps = d.N, d.Rounds, d.Pause, d.Gaps // the other experiments' own
 	g.Trace, g.TraceSpeed, g.TraceStart, g.TraceLength, g.TraceSpread, g.TraceInterval, g.Sweep = d.Trace, d.TraceSpeed, d.TraceStart, d.TraceLength, d.TraceSpread, d.TraceInterval, d.Sweep
 	g.Predict = d.Predict // live runs' own
-	return g == d
+	g.set = nil
+	return reflect.DeepEqual(g, d)
 }
 
 // ModuleRoot returns the nearest folder at or above dir that holds go.mod.

@@ -1,9 +1,15 @@
 package reusetest
 
 import (
+	"encoding/json"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -15,7 +21,40 @@ func parseFlags(t *testing.T, args ...string) *Flags {
 	fs.SetOutput(io.Discard)
 	f := RegisterFlags(fs)
 	assert.NilError(t, fs.Parse(args))
+	f.NoteSet(fs)
 	return f
+}
+
+// TestProfileScheduleRunsWhenNoScheduleFlagIsGiven: a profile that carries
+// the schedule it was fitted on runs it when the flags name none, and a
+// schedule flag overrides it.
+func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	var pf lambdasim.ProfileFile
+	assert.NilError(t, json.Unmarshal(p.File, &pf))
+	spec := reuse.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}.Spec()
+	pf.Name, pf.Schedule = "carries", &spec
+	raw, err := json.Marshal(pf)
+	assert.NilError(t, err)
+	path := filepath.Join(t.TempDir(), "carries.json")
+	assert.NilError(t, os.WriteFile(path, raw, 0o644))
+
+	s, err := parseFlags(t, "-reuse.profile="+path).Schedule()
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}))
+	s, err = parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99").Schedule()
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 99, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}))
+
+	// A bad schedule in a profile is refused when the profile is read,
+	// naming the field.
+	spec.RatePerSec = -1
+	raw, err = json.Marshal(pf)
+	assert.NilError(t, err)
+	assert.NilError(t, os.WriteFile(path, raw, 0o644))
+	_, err = lambdasim.ReadProfile(path)
+	assert.Check(t, is.ErrorContains(err, "schedule"))
 }
 
 func TestFlagsRejectBadValues(t *testing.T) {

@@ -21,6 +21,7 @@ var flags = RegisterFlags(flag.CommandLine)
 // where the README's commands run go test.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	flags.NoteSet(flag.CommandLine)
 	root, err := ModuleRoot(".")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -80,6 +81,20 @@ func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) 
 	if reportDir != "" {
 		charts = report.NewCollector(summarizer, schedule)
 		emit = charts.Add
+	}
+	if flags.Log != "" {
+		log, err := CreateSimLog(flags.Log, schedule)
+		assert.NilError(t, err)
+		analyse := emit
+		emit = func(r *reuse.Record) { log.Add(r); analyse(r) }
+		ok := false
+		defer func() {
+			assert.Check(t, log.Close(ok))
+			if ok {
+				fmt.Printf("record log written to %s (fit it: go run ./reusetest/report/cmd/reusereport -fit %s -out fitted.json)\n", flags.Log, flags.Log)
+			}
+		}()
+		defer func() { ok = !t.Failed() }()
 	}
 	stats, err := sim.Run(t.Context(), emit)
 	assert.NilError(t, err)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -47,8 +48,72 @@ func agedEnd(e reuse.Environment, cut time.Duration, factor float64) bool {
 	return !e.Censored && e.Calls >= MinCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
 }
 
-// maxLifetime is the Kaplan-Meier estimate of the maximum lifetime.
-func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
+// estimate is one fitted distribution: the value, its basis, the number of
+// observations it rests on and, where one applies, a 95% interval.
+type estimate struct {
+	d        lambdasim.Dist
+	how      string
+	ok       bool
+	n        int64
+	interval string
+}
+
+// maxLifetime is the Kaplan-Meier estimate of the maximum lifetime, with
+// a bootstrap interval of its median.
+func (f *Fitter) maxLifetime() estimate {
+	d, how, obs, ok := f.maxLifetimeKM()
+	if !ok {
+		return estimate{how: how}
+	}
+	ended := int64(0)
+	for _, o := range obs {
+		if o.Ended {
+			ended++
+		}
+	}
+	return estimate{d: d, how: how, ok: true, n: ended, interval: kmMedianInterval(obs)}
+}
+
+// kmMedianInterval is a 95% interval of the Kaplan-Meier median, from 400
+// bootstrap resamples of the environments (seeded: a fit is reproducible).
+func kmMedianInterval(obs []reuse.Observation) string {
+	rng := rand.New(rand.NewPCG(0x5eed, uint64(len(obs))))
+	var meds []float64
+	sample := make([]reuse.Observation, len(obs))
+	for range 400 {
+		for i := range sample {
+			sample[i] = obs[rng.IntN(len(obs))]
+		}
+		times, surv := reuse.KaplanMeier(sample)
+		for i := range surv {
+			if surv[i] <= 0.5 {
+				meds = append(meds, times[i])
+				break
+			}
+		}
+	}
+	if len(meds) < 380 {
+		return "not bounded: in more than 5% of resamples fewer than half the lives ended"
+	}
+	slices.Sort(meds)
+	lo, hi := meds[int(0.025*400)], meds[min(len(meds)-1, int(0.975*400))]
+	return fmt.Sprintf("median %v to %v", seconds(lo).Round(time.Second), seconds(hi).Round(time.Second))
+}
+
+// medianInterval is a 95% distribution-free interval of the median of n
+// sorted values (order statistics n/2 -+ 1.96 sqrt(n)/2), in seconds.
+func medianInterval(sorted []float64, round time.Duration) string {
+	n := len(sorted)
+	if n < 6 {
+		return ""
+	}
+	half := 1.96 * math.Sqrt(float64(n)) / 2
+	lo := max(0, int(math.Floor(float64(n)/2-half)))
+	hi := min(n-1, int(math.Ceil(float64(n)/2+half)))
+	return fmt.Sprintf("median %v to %v", seconds(sorted[lo]).Round(round), seconds(sorted[hi]).Round(round))
+}
+
+func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []reuse.Observation, bool) {
 	factor := f.sum.TimeFactor()
 	envs := f.sum.Environments()
 	cut := shortCut(envs, factor)
@@ -70,12 +135,12 @@ func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
 		obs = append(obs, o)
 	}
 	if ended < 10 {
-		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, MinCallsForAge), false
+		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, MinCallsForAge), nil, false
 	}
 	times, surv := reuse.KaplanMeier(obs)
 	reached := 1 - surv[len(surv)-1]
 	if reached < 0.5 {
-		return lambdasim.Dist{}, fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached), false
+		return lambdasim.Dist{}, fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached), nil, false
 	}
 	// F(t) = 1 - S(t), a step at each end; the grid's quantiles from it.
 	var pts []lambdasim.CDFPoint
@@ -96,37 +161,37 @@ func (f *Fitter) maxLifetime() (lambdasim.Dist, string, bool) {
 		tail = fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
 	}
 	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls and lived %v or more (half the median such life); %d still serving at the end and %d spares (fewer calls or shorter lives: idled out) censored%s",
-		ended, MinCallsForAge, cut.Round(time.Second), censored, spares, tail), true
+		ended, MinCallsForAge, cut.Round(time.Second), censored, spares, tail), obs, true
 }
 
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for
 // other runs, why it cannot be told (with the lower bound the run gives).
-func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, bool) {
+func (f *Fitter) idleTimeout(summary reuse.Summary) estimate {
 	if summary.Idle == nil || len(summary.Idle.Points) < 2 {
 		var longest time.Duration
 		for _, e := range f.envs {
 			longest = max(longest, e.maxGap)
 		}
-		return lambdasim.Dist{}, fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second)), false
+		return estimate{how: fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second))}
 	}
 	// The idle timeout's own survival, age retirement separated out, where
 	// the run could separate it; else what the user saw, for any cause.
 	type point struct {
-		gap, p float64
-		n      int64
+		gap, p, low, high float64
+		n                 int64
 	}
 	var pts []point
 	var samples int64
 	basis := "the idle timeout's survival, age retirement separated out"
 	for _, pt := range summary.Idle.Points {
 		if pt.IdleSurvival != nil {
-			pts = append(pts, point{pt.GapMinutes, pt.IdleSurvival.P, pt.Samples})
+			pts = append(pts, point{pt.GapMinutes, pt.IdleSurvival.P, pt.IdleSurvival.Low, pt.IdleSurvival.High, pt.Samples})
 		}
 	}
 	if len(pts) < 2 {
 		pts = pts[:0]
 		for _, pt := range summary.Idle.Points {
-			pts = append(pts, point{pt.GapMinutes, pt.P, pt.Samples})
+			pts = append(pts, point{pt.GapMinutes, pt.P, pt.Low, pt.High, pt.Samples})
 		}
 		basis = "P(warm | gap), age retirement not separated"
 		if note := summary.Idle.IdleSurvivalNote; note != "" {
@@ -167,29 +232,54 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) (lambdasim.Dist, string, boo
 		note += fmt.Sprintf("; %.0f%% outlived the longest gap (%v), put at it", (1-last.P)*100, last.At)
 		last.P = 1
 	}
-	return empirical(cdf), fmt.Sprintf("the idle experiment's curve over %d gaps (%d samples): %s, made monotone%s", len(pts), samples, basis, note), true
+	// The median lies where survival crosses one half: beyond the last gap
+	// whose lower bound is still above it, by the first whose upper bound
+	// is at or below it.
+	interval := ""
+	lo, hi := 0.0, -1.0
+	for _, pt := range pts {
+		if hi < 0 && pt.low > 0.5 {
+			lo = pt.gap
+		}
+		if hi < 0 && pt.high <= 0.5 {
+			hi = pt.gap
+		}
+	}
+	switch {
+	case hi >= 0:
+		interval = fmt.Sprintf("median between %v and %v (where the per-gap 95%% intervals cross one half)", minutes(lo), minutes(hi))
+	default:
+		interval = fmt.Sprintf("median beyond %v (the upper 95%% bound stays above one half to the longest gap)", minutes(lo))
+	}
+	return estimate{d: empirical(cdf), how: fmt.Sprintf("the idle experiment's curve over %d gaps (%d samples): %s, made monotone%s", len(pts), samples, basis, note),
+		ok: true, n: samples, interval: interval}
+}
+
+func minutes(m float64) time.Duration {
+	return time.Duration(m * float64(time.Minute)).Round(time.Second)
 }
 
 // frontDoor is half a warm call's time beyond its handler, less the base's
 // median warm overhead.
-func (f *Fitter) frontDoor(base lambdasim.Profile) (lambdasim.Dist, string, bool) {
+func (f *Fitter) frontDoor(base lambdasim.Profile) estimate {
 	if len(f.warm) < 100 {
-		return lambdasim.Dist{}, fmt.Sprintf("only %d warm calls: the base's", len(f.warm)), false
+		return estimate{how: fmt.Sprintf("only %d warm calls: the base's", len(f.warm))}
 	}
 	overhead := base.WarmOverhead.Quantile(0.5).Seconds()
 	xs := make([]float64, len(f.warm))
 	for i, w := range f.warm {
 		xs[i] = max(0, (w-overhead)/2)
 	}
-	return quantileDist(xs), fmt.Sprintf("half of each warm call's time beyond its handler, less the base's median overhead (%v), over %d of %d warm calls",
-		seconds(overhead), len(f.warm), f.seen), true
+	slices.Sort(xs)
+	return estimate{d: quantileDist(xs), how: fmt.Sprintf("half of each warm call's time beyond its handler, less the base's median overhead (%v), over %d of %d warm calls",
+		seconds(overhead), len(f.warm), f.seen), ok: true, n: int64(len(xs)), interval: medianInterval(xs, time.Microsecond)}
 }
 
 // initLatency is a cold call's time beyond its handler less the median warm
 // call's.
-func (f *Fitter) initLatency() (lambdasim.Dist, string, bool) {
+func (f *Fitter) initLatency() estimate {
 	if len(f.cold) < 5 || len(f.warm) == 0 {
-		return lambdasim.Dist{}, fmt.Sprintf("only %d cold calls: the base's", len(f.cold)), false
+		return estimate{how: fmt.Sprintf("only %d cold calls: the base's", len(f.cold))}
 	}
 	warm := slices.Clone(f.warm)
 	slices.Sort(warm)
@@ -198,7 +288,9 @@ func (f *Fitter) initLatency() (lambdasim.Dist, string, bool) {
 	for i, c := range f.cold {
 		xs[i] = max(0, c-med)
 	}
-	return quantileDist(xs), fmt.Sprintf("each cold call's time beyond its handler less the median warm call's (%v), over %d cold calls", seconds(med).Round(time.Microsecond), len(f.cold)), true
+	slices.Sort(xs)
+	return estimate{d: quantileDist(xs), how: fmt.Sprintf("each cold call's time beyond its handler less the median warm call's (%v), over %d cold calls", seconds(med).Round(time.Microsecond), len(f.cold)),
+		ok: true, n: int64(len(xs)), interval: medianInterval(xs, time.Millisecond)}
 }
 
 // quantileDist is an empirical distribution through the grid's quantiles
@@ -233,28 +325,3 @@ func empirical(pts []lambdasim.CDFPoint) lambdasim.Dist {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
-
-// KS is the two-sample Kolmogorov-Smirnov distance between two sorted
-// samples: the largest gap between their empirical CDFs (0 for two empty
-// samples, 1 when only one is empty).
-func KS(a, b []float64) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		if len(a) == len(b) {
-			return 0
-		}
-		return 1
-	}
-	var i, j int
-	var d float64
-	for i < len(a) && j < len(b) {
-		x := min(a[i], b[j])
-		for i < len(a) && a[i] == x {
-			i++
-		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
-		d = max(d, math.Abs(float64(i)/float64(len(a))-float64(j)/float64(len(b))))
-	}
-	return d
-}

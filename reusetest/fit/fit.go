@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
@@ -35,23 +37,60 @@ type Result struct {
 	Profile lambdasim.Profile
 	// File is the profile file to write, indented for people.
 	File []byte
-	// Scores are the placement rules by their distance to the measured
-	// calls-per-environment distribution, nearest first.
-	Scores []Score
-	// Fitted and Kept say, per parameter, what was estimated and how, and
-	// what kept the base's value and why.
-	Fitted, Kept map[string]string
+	// Params is every parameter of the profile, fitted, kept from the base
+	// or assumed, with its value, basis, sample size and interval: the
+	// fit's one table.
+	Params []Param
+	// Placement is how the placement rule was decided, or why not.
+	Placement PlacementDecision
+	// Fitted, Kept and Assumed give each parameter's basis by status.
+	Fitted, Kept, Assumed map[string]string
 }
 
-// Score is one placement rule's distances (two-sample Kolmogorov-Smirnov,
-// the mean over the seeded simulations) to the measured run: KS, the
-// criterion, between the distributions of idle gaps (from an environment's
-// answer to its next call), and KSCalls between the calls-per-environment
-// distributions (relative to their medians), shown beside it.
-type Score struct {
-	Placement string  `json:"placement"`
-	KS        float64 `json:"ks_idle_gaps"`
-	KSCalls   float64 `json:"ks_calls_per_env"`
+// The statuses of a parameter.
+const (
+	StatusFitted  = "fitted"
+	StatusKept    = "kept"
+	StatusAssumed = "assumed"
+)
+
+// Param is one parameter of a fitted profile.
+type Param struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Value  string `json:"value"`
+	Basis  string `json:"basis"`
+	// N is how many observations the value rests on (0 for a kept or
+	// assumed one).
+	N int64 `json:"n"`
+	// Interval is a 95% interval, where one applies.
+	Interval string `json:"interval,omitempty"`
+}
+
+// PlacementDecision is how the placement rule was decided: every rule's
+// account of the run's choices, and whether the best one's lead over the
+// runner-up is beyond what runs of one model differ by.
+type PlacementDecision struct {
+	// Rule is the rule named, or "" when undecided (the base's is kept).
+	Rule string `json:"rule"`
+	// Choices is the number of warm calls with a proven alternative on
+	// which the rules were scored; Crowded those left out for another
+	// call sent within crowdWindow.
+	Choices int   `json:"choices"`
+	Crowded int64 `json:"crowded"`
+	// Scores are the rules' accounts, best first.
+	Scores []PlacementScore `json:"scores"`
+	// Separation is the best rule's log-likelihood over the runner-up's;
+	// Threshold the separation it must pass: ln 1000, or more if simulated
+	// runs of the runner-up's model showed more.
+	Separation float64 `json:"separation"`
+	Threshold  float64 `json:"threshold"`
+	// RunnerUpRuns and BestRuns are the separation in seeded simulations
+	// of the fitted profile under the runner-up's rule and the best's.
+	RunnerUpRuns []float64 `json:"runner_up_runs,omitempty"`
+	BestRuns     []float64 `json:"best_runs,omitempty"`
+	// Why says what decided it.
+	Why string `json:"why"`
 }
 
 // Provenance is what a fitted profile file says of its origin.
@@ -65,12 +104,15 @@ type Provenance struct {
 	Base         string            `json:"base"`
 	Fitted       map[string]string `json:"fitted"`
 	Kept         map[string]string `json:"kept"`
-	Placement    []Score           `json:"placement_scores"`
+	Assumed      map[string]string `json:"assumed,omitempty"`
+	Parameters   []Param           `json:"parameters"`
+	Placement    PlacementDecision `json:"placement"`
 }
 
 // Fit estimates a profile from the records added so far. It simulates the
-// run's schedule a few times (placement scores, the proactive share), so it
-// takes a few times as long as one simulation of the schedule.
+// run's schedule a few times (the placement decision, the proactive
+// share), so it takes a few times as long as one simulation of the part of
+// the schedule the records cover.
 func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if opts.Base == "" {
 		opts.Base = lambdasim.ProfileGo2026
@@ -93,87 +135,103 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if summary.Instances.Count == 0 {
 		return Result{}, errors.New("fit: no call was served: nothing to fit")
 	}
-	if _, err := f.model(); err != nil {
+	sched, err := f.model()
+	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Fitted: map[string]string{}, Kept: map[string]string{}}
+	f.place.finish()
+	res := Result{Fitted: map[string]string{}, Kept: map[string]string{}, Assumed: map[string]string{}}
+	from := orDash(opts.From)
 	p := base
-	p.Name, p.File, p.HandlerTime, p.ColdServiceTime = opts.Name, nil, nil, nil
+	p.Name, p.File, p.ColdServiceTime = opts.Name, nil, nil
 	pf.Name = opts.Name
-	pf.Description = fmt.Sprintf("Fitted to %s (lambda-reuse fit); what the run could not tell is %s's.", orDash(opts.From), base.Name)
-	pf.HandlerTime, pf.ColdServiceTime = nil, nil
-	if base.HandlerTime != nil || base.ColdServiceTime != nil {
-		res.Kept["handler_time"] = "dropped: the run's calls measure init and handler apart"
+	pf.Description = fmt.Sprintf("Fitted to %s (lambda-reuse fit); what the run could not tell is %s's or assumed, as the provenance lists.", from, base.Name)
+	pf.ColdServiceTime = nil
+	param := func(name, status, value, basis string, n int64, interval string) {
+		res.Params = append(res.Params, Param{Name: name, Status: status, Value: value, Basis: basis, N: n, Interval: interval})
+		map[string]map[string]string{StatusFitted: res.Fitted, StatusKept: res.Kept, StatusAssumed: res.Assumed}[status][name] = basis
 	}
-	fitted := func(field string, d lambdasim.Dist, how string) *lambdasim.DistFile {
-		res.Fitted[field] = how
-		return d.File(fmt.Sprintf("fitted to %s: %s", orDash(opts.From), how))
+	dist := func(name string, e estimate, field *lambdasim.Dist, file **lambdasim.DistFile) {
+		if !e.ok {
+			param(name, StatusKept, describe(*field), e.how, 0, "")
+			return
+		}
+		*field, *file = e.d, e.d.File(fmt.Sprintf("fitted to %s: %s", from, e.how))
+		param(name, StatusFitted, describe(e.d), e.how, e.n, e.interval)
 	}
+	kept := func(name, value, why string) { param(name, StatusKept, value, why, 0, "") }
 
-	// Maximum lifetime.
-	if d, how, ok := f.maxLifetime(); ok {
-		p.MaxLifetime, pf.MaxLifetime = d, fitted("max_lifetime", d, how)
-	} else {
-		res.Kept["max_lifetime"] = how
+	// Handler time: what the calls asked.
+	// A schedule whose calls ask different times (a trace's handler
+	// column) keeps them per call: the profile carries the schedule, and
+	// a distribution in its place would shuffle them.
+	p.HandlerTime, pf.HandlerTime = nil, nil
+	if h := f.handlerTime(); h.ok && h.d.Quantile(0) == h.d.Quantile(1) {
+		p.HandlerTime = &h.d
+		pf.HandlerTime = h.d.File(fmt.Sprintf("fitted to %s: %s", from, h.how))
+		param("handler_time", StatusFitted, describe(h.d), h.how, h.n, "")
+	} else if h.ok {
+		param("handler_time", StatusFitted, describe(h.d), h.how+"; they differ from call to call, so each keeps its own through the schedule the profile carries", h.n, "")
 	}
-	// Idle timeout.
-	if d, how, ok := f.idleTimeout(summary); ok {
-		p.IdleTimeout, pf.IdleTimeout = d, fitted("idle_timeout", d, how)
+	// Maximum lifetime: an idle experiment's environments mostly end of
+	// their idle timeout, which an end alone cannot tell from age.
+	if spec := f.sched.Spec(); spec.Kind == reuse.KindIdle {
+		kept("max_lifetime", describe(p.MaxLifetime), "an idle experiment's environments mostly end of the idle timeout, which an environment's end cannot tell from age (the idle curve separates age only as a nuisance): the base's")
 	} else {
-		res.Kept["idle_timeout"] = how
+		dist("max_lifetime", f.maxLifetime(), &p.MaxLifetime, &pf.MaxLifetime)
 	}
+	dist("idle_timeout", f.idleTimeout(summary), &p.IdleTimeout, &pf.IdleTimeout)
 	// Front door and init.
 	if factor := f.sum.TimeFactor(); factor != 1 {
 		why := fmt.Sprintf("a run at time scale %g: its latencies are real network time plus the served pool's hold, not model time: the base's", factor)
-		res.Kept["front_door_latency"], res.Kept["init_latency"] = why, why
+		kept("front_door_latency", describe(p.FrontDoorLatency), why)
+		kept("init_latency", describe(p.InitLatency), why)
 	} else {
-		if d, how, ok := f.frontDoor(base); ok {
-			p.FrontDoorLatency, pf.FrontDoorLatency = d, fitted("front_door_latency", d, how)
-		} else {
-			res.Kept["front_door_latency"] = how
-		}
-		if d, how, ok := f.initLatency(); ok {
-			p.InitLatency, pf.InitLatency = d, fitted("init_latency", d, how)
-		} else {
-			res.Kept["init_latency"] = how
-		}
+		dist("front_door_latency", f.frontDoor(base), &p.FrontDoorLatency, &pf.FrontDoorLatency)
+		dist("init_latency", f.initLatency(), &p.InitLatency, &pf.InitLatency)
 	}
-	res.Kept["warm_overhead"] = "not told apart from the front door by a caller: the base's"
-	res.Kept["concurrency_limit"] = "a run below the limit cannot show it: the base's"
-	res.Kept["scaling_rate"] = "a run below the rate cannot show it: the base's"
+	kept("warm_overhead", describe(p.WarmOverhead), "not told apart from the front door by a caller: the base's")
+	kept("concurrency_limit", fmt.Sprint(p.ConcurrencyLimit), "a run below the limit cannot show it: the base's")
+	kept("scaling_rate", fmt.Sprint(p.ScalingRate), "a run below the rate cannot show it: the base's")
 
-	// Placement: the rule whose simulations look most like the run.
-	measured := callsPerEnv(f.sum.Environments())
-	gaps := relative(f.gaps)
-	for _, name := range lambdasim.PlacementNames() {
-		var ks, ksGaps float64
-		for seed := range opts.Seeds {
-			sim, err := f.simulate(ctx, p, lambdasim.Placement(name), uint64(seed+1))
-			if err != nil {
-				return Result{}, err
-			}
-			ks += KS(measured, callsPerEnv(sim.sum.Environments()))
-			ksGaps += KS(gaps, relative(sim.gaps))
-		}
-		n := float64(opts.Seeds)
-		res.Scores = append(res.Scores, Score{Placement: name, KS: round4(ksGaps / n), KSCalls: round4(ks / n)})
+	// Placement: the rule whose account of the choices is best, when it
+	// is clearly best.
+	if res.Placement, err = f.decidePlacement(ctx, p, opts); err != nil {
+		return Result{}, err
 	}
-	slices.SortStableFunc(res.Scores, func(a, b Score) int { return cmp.Compare(a.KS, b.KS) })
-	p.Placement = lambdasim.Placement(res.Scores[0].Placement)
-	how := fmt.Sprintf("nearest distribution of idle gaps between an environment's calls (two-sample Kolmogorov-Smirnov distance %.3g, mean of %d seeded simulations; calls per environment %.3g); runner-up %s at %.3g (%.3g)",
-		res.Scores[0].KS, opts.Seeds, res.Scores[0].KSCalls, res.Scores[1].Placement, res.Scores[1].KS, res.Scores[1].KSCalls)
-	res.Fitted["placement"] = how
-	pf.Placement = &lambdasim.PlacementFile{Rule: string(p.Placement), Source: fmt.Sprintf("fitted to %s: %s", orDash(opts.From), how)}
+	d := res.Placement
+	if d.Rule != "" {
+		p.Placement = lambdasim.Placement(d.Rule)
+		param("placement", StatusFitted, d.Rule, d.Why, int64(d.Choices), "")
+		pf.Placement = &lambdasim.PlacementFile{Rule: d.Rule, Source: fmt.Sprintf("fitted to %s: %s", from, d.Why)}
+	} else {
+		if p.Placement == "" {
+			p.Placement = lambdasim.DefaultPlacement
+		}
+		kept("placement", string(p.Placement), "undecided: "+d.Why+": the base's")
+		pf.Placement = &lambdasim.PlacementFile{Rule: string(p.Placement), Source: fmt.Sprintf("kept from %s: the fit to %s could not decide (%s)", base.Name, from, d.Why)}
+	}
 
 	// Proactive share: proactive starts over environments seen to end of
 	// age, calibrated by a simulation.
-	if err := f.proactive(ctx, &p, &pf, summary, base, res, opts); err != nil {
+	if err := f.proactive(ctx, &p, &pf, summary, base, param, opts); err != nil {
 		return Result{}, err
 	}
 
-	prov := Provenance{Fitter: "lambda-reuse fit (reusetest/fit)", From: orDash(opts.From), Target: summary.Target,
-		Schedule: f.sched.Spec().String(), Records: summary.Requests.Total, Environments: summary.Instances.Count,
-		Base: base.Name, Fitted: res.Fitted, Kept: res.Kept, Placement: res.Scores}
+	// The schedule it was fitted on, so the profile alone reruns the run.
+	spec := sched.Spec()
+	if covered := summary.Plan.Calls; covered < spec.Calls && (spec.Kind == reuse.KindSteady || spec.Kind == reuse.KindPoisson) {
+		spec.Calls = covered
+	}
+	p.Schedule, pf.Schedule = &spec, &spec
+	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")
+
+	prov := Provenance{Fitter: "lambda-reuse fit (reusetest/fit)", From: from, Target: summary.Target,
+		Schedule: summary.PlanText(), Records: summary.Requests.Total, Environments: summary.Instances.Count,
+		Base: base.Name, Fitted: res.Fitted, Kept: res.Kept, Assumed: res.Assumed, Parameters: res.Params, Placement: res.Placement}
+	if len(prov.Assumed) == 0 {
+		prov.Assumed = nil
+	}
 	if pf.Provenance, err = json.Marshal(prov); err != nil {
 		return Result{}, fmt.Errorf("fit: %w", err)
 	}
@@ -189,19 +247,105 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	return res, nil
 }
 
+// describe is a distribution in brief: its median and family.
+func describe(d lambdasim.Dist) string {
+	if d.String() == "" {
+		return "-"
+	}
+	m := d.Quantile(0.5)
+	switch {
+	case m >= time.Minute:
+		m = m.Round(time.Second)
+	case m >= time.Second:
+		m = m.Round(time.Millisecond)
+	default:
+		m = m.Round(time.Microsecond)
+	}
+	return fmt.Sprintf("median %v (%s)", m, strings.SplitN(d.String(), "(", 2)[0])
+}
+
+// handlerTime is the handler time the calls asked, as a distribution.
+func (f *Fitter) handlerTime() estimate {
+	if len(f.handler) == 0 {
+		return estimate{}
+	}
+	xs := slices.Clone(f.handler)
+	slices.Sort(xs)
+	return estimate{d: quantileDist(xs), how: fmt.Sprintf("the handler time the schedule asked of the %d served calls (%d sampled)", f.handlerN, len(xs)), ok: true, n: f.handlerN}
+}
+
+// decidePlacement names the rule whose account of the choices is best
+// when it explains them and leads the runner-up by more than ln 1000 and
+// more than simulated runs of the runner-up's model lead by; else it
+// names none and says why.
+func (f *Fitter) decidePlacement(ctx context.Context, p lambdasim.Profile, opts Options) (PlacementDecision, error) {
+	scores, n := f.place.scores()
+	d := PlacementDecision{Choices: n, Crowded: f.place.crowded, Scores: scores, Threshold: round4(math.Log(1000))}
+	if n < minChoices {
+		d.Why = fmt.Sprintf("only %d warm calls chose among idle environments the records prove alive (%d left out, sent within %v of another call): fewer than %d", n, d.Crowded, crowdWindow, minChoices)
+		return d, nil
+	}
+	best, runner := scores[0], scores[1]
+	d.Separation = round4(best.LogLik - runner.LogLik)
+	if !best.Explains {
+		d.Why = fmt.Sprintf("no rule explains the %d choices: the likeliest, %s, would have chosen otherwise in %.0f%% of them (at most %.0f%% allowed)", n, best.Placement, best.ErrorRate*100, maxErrorRate*100)
+		if best.Placement == string(lambdasim.Random) {
+			d.Why = fmt.Sprintf("no rule explains the %d choices: the likeliest is the uniform one, but a deterministic rule matches them far more often than chance", n)
+		}
+		return d, nil
+	}
+	for seed := range opts.Seeds {
+		for _, run := range []struct {
+			rule string
+			out  *[]float64
+		}{{runner.Placement, &d.RunnerUpRuns}, {best.Placement, &d.BestRuns}} {
+			sim, err := f.simulate(ctx, p, lambdasim.Placement(run.rule), uint64(seed+1))
+			if err != nil {
+				return d, err
+			}
+			sim.place.finish()
+			simScores, _ := sim.place.scores()
+			*run.out = append(*run.out, round4(separation(simScores, best.Placement, runner.Placement)))
+		}
+	}
+	d.Threshold = round4(max(d.Threshold, slices.Max(d.RunnerUpRuns)))
+	accounts := fmt.Sprintf("log-likelihood of %d choices among idle environments: %s %.1f (chose otherwise in %.1f%%), runner-up %s %.1f; lead %.1f; simulated runs (%d seeds) of the fitted model under %s led by %s, under %s by %s",
+		n, best.Placement, best.LogLik, best.ErrorRate*100, runner.Placement, runner.LogLik, d.Separation,
+		opts.Seeds, runner.Placement, floats(d.RunnerUpRuns), best.Placement, floats(d.BestRuns))
+	if d.Separation <= d.Threshold {
+		d.Why = fmt.Sprintf("%s: a lead of %.1f does not pass %.1f (ln 1000, or what runs of the runner-up's model show)", accounts, d.Separation, d.Threshold)
+		return d, nil
+	}
+	d.Rule = best.Placement
+	d.Why = fmt.Sprintf("%s: the lead passes %.1f (ln 1000, or what runs of the runner-up's model show)", accounts, d.Threshold)
+	return d, nil
+}
+
+func floats(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.1f", x)
+	}
+	return strings.Join(s, ", ")
+}
+
 // proactive fits the proactive share into p and pf: the proactive starts
 // measured over the age retirements seen (environments that ended having
 // served MinCallsForAge or more calls, as the lifetime estimate counts
 // them), calibrated once by simulating that share and counting the same way.
+// Where no call reported its init time the share cannot be measured: it is
+// assumed 0, and said so.
 func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambdasim.ProfileFile, summary reuse.Summary,
-	base lambdasim.Profile, res Result, opts Options) error {
+	base lambdasim.Profile, param func(name, status, value, basis string, n int64, interval string), opts Options) error {
 	if summary.Instances.InitKnown == 0 {
-		res.Kept["proactive"] = "no call reported its environment's init time: the base's"
+		p.ProactiveShare, p.ProactiveLead = 0, lambdasim.Dist{}
+		pf.Proactive = &lambdasim.ProactiveFile{Share: 0, Source: "assumed: no call of the run reported its environment's init time, so proactive starts could not be counted; predictions from this profile count none"}
+		param("proactive", StatusAssumed, "0", "no call reported its environment's init time: proactive starts cannot be counted, so none are assumed (predictions count none)", 0, "")
 		return nil
 	}
 	aged := agedEnds(f.sum)
 	if aged == 0 {
-		res.Kept["proactive"] = "no environment was seen to end of age: the base's"
+		param("proactive", StatusKept, fmt.Sprint(p.ProactiveShare), "no environment was seen to end of age: the base's", 0, "")
 		return nil
 	}
 	lead, leadSource := base.ProactiveLead, "the base's"
@@ -231,12 +375,13 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 	share = math.Round(share*1000) / 1000
 	how := fmt.Sprintf("%d proactive starts measured over %d environments seen to end of age, calibrated by simulating that ratio (%d seeds)",
 		summary.Instances.Proactive, aged, opts.Seeds)
-	res.Fitted["proactive"] = how
+	low, high := reuse.Wilson(int64(summary.Instances.Proactive), int64(aged), 1.96)
 	p.ProactiveShare, p.ProactiveLead = share, lead
 	pf.Proactive = &lambdasim.ProactiveFile{Share: share, Source: fmt.Sprintf("fitted to %s: %s", orDash(opts.From), how)}
 	if share > 0 {
 		pf.Proactive.Lead = lead.File(leadSource)
 	}
+	param("proactive", StatusFitted, fmt.Sprint(share), how, int64(aged), fmt.Sprintf("measured ratio %.3f to %.3f (Wilson), before calibration", low, high))
 	return nil
 }
 
@@ -264,6 +409,7 @@ func (f *Fitter) simulate(ctx context.Context, p lambdasim.Profile, placement la
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
+	sim.FirstCalls(f.sum.Covered().Calls)
 	g := NewFitter(reuse.NewSummarizer(sched, "simulator", nil), sched, nil)
 	if _, err := sim.Run(ctx, g.Add); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
@@ -271,34 +417,7 @@ func (f *Fitter) simulate(ctx context.Context, p lambdasim.Profile, placement la
 	return g, nil
 }
 
-// relative is xs sorted and divided by their median: the shape of a
-// distribution without its scale (the rotation through N idle environments
-// of the lru rule is a gap of about N calls' time, and N wanders from run to
-// run).
-func relative(xs []float64) []float64 {
-	xs = slices.Clone(xs)
-	slices.Sort(xs)
-	if med := reuse.Percentile(xs, 50); med > 0 {
-		for i := range xs {
-			xs[i] /= med
-		}
-	}
-	return xs
-}
-
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
-
-// callsPerEnv is the calls-per-environment distribution relative to its
-// median, sorted: the placement rule shapes it (spares with few calls, or
-// calls shared evenly), while the lifetime sets its scale, so dividing by
-// the median keeps a lifetime slightly off from deciding the rule.
-func callsPerEnv(envs []reuse.Environment) []float64 {
-	out := make([]float64, len(envs))
-	for i, e := range envs {
-		out[i] = float64(e.Calls)
-	}
-	return relative(out)
-}
 
 func orDash(s string) string {
 	if s == "" {
@@ -316,4 +435,28 @@ func (f *Fitter) model() (reuse.Schedule, error) {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
 	return s, nil
+}
+
+// WriteParams prints the fit as one table: each parameter, fitted, kept
+// or assumed, its value, sample size and interval, then its basis; and
+// the placement decision.
+func WriteParams(w io.Writer, res Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "parameter\tstatus\tvalue\tn\t95% interval\tbasis")
+	for _, p := range res.Params {
+		n := "-"
+		if p.N > 0 {
+			n = fmt.Sprint(p.N)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Status, p.Value, n, cmp.Or(p.Interval, "-"), p.Basis)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	rule := res.Placement.Rule
+	if rule == "" {
+		rule = "undecided (the base's " + string(res.Profile.Placement) + " kept)"
+	}
+	_, err := fmt.Fprintf(w, "placement: %s\n", rule)
+	return err
 }

@@ -100,7 +100,13 @@ func TestFitRecoversKnownWorlds(t *testing.T) {
 			within(t, "max lifetime median", median(p.MaxLifetime), median(tc.truth.MaxLifetime), 0.10)
 			within(t, "init latency median", median(p.InitLatency), median(tc.truth.InitLatency), 0.10)
 			within(t, "front door median", median(p.FrontDoorLatency), median(tc.truth.FrontDoorLatency), 0.10)
-			assert.Check(t, is.Equal(p.Placement, tc.placement), "scores %v", res.Scores)
+			// Named right, or undecided: in steady traffic where every call
+			// works alike, the newest environment is also the one freed
+			// last, so no log tells newest from mru.
+			assert.Check(t, res.Placement.Rule == "" || p.Placement == tc.placement, "placement: %+v", res.Placement)
+			if tc.placement != lambdasim.NewestCreated {
+				assert.Check(t, is.Equal(p.Placement, tc.placement), "placement: %+v", res.Placement)
+			}
 			if tc.truth.ProactiveShare > 0 {
 				within(t, "proactive share", p.ProactiveShare, tc.truth.ProactiveShare, 0.10)
 			} else {

@@ -14,9 +14,14 @@
 //   - front-door latency and init latency: from warm and cold calls' times
 //     beyond their handler time (half of a warm call's, less the base's
 //     median overhead; a cold call's, less the median warm call's);
-//   - placement: the rule whose simulated calls-per-environment distribution
-//     is nearest the measured one (two-sample Kolmogorov-Smirnov distance),
-//     with every rule's score;
+//   - placement: the likelihood of each warm call's choice among the idle
+//     environments the records prove alive then, under each rule (a
+//     deterministic rule with a fitted error rate, or the uniform one); a
+//     rule is named only when it explains the choices and leads the
+//     runner-up by more than ln 1000 and more than seeded simulations of
+//     the runner-up's model lead by, else the fit says undecided and keeps
+//     the base's;
+//   - handler time: what the schedule asked of the served calls;
 //   - proactive share: the measured proactive starts over those a simulation
 //     with every age retirement replaced ahead would show.
 package fit
@@ -51,9 +56,11 @@ type Fitter struct {
 	seen  int64     // warm calls seen
 	state uint64    // the sample's generator (splitmix64, fixed seed)
 	cold  []float64 // cold calls' seconds beyond their handler, one per environment
-	gaps  []float64 // seconds between an environment's answer and its next call, a uniform sample
-	gapsN int64     // such gaps seen
 	envs  map[string]*envFacts
+	place *placementEvidence
+
+	handler  []float64 // the handler time the calls asked (seconds), a uniform sample
+	handlerN int64
 }
 
 type envFacts struct {
@@ -67,7 +74,7 @@ func NewFitter(sum *reuse.Summarizer, schedule reuse.Schedule, next interface{ A
 	if next == nil {
 		next = sum
 	}
-	return &Fitter{sum: sum, next: next, sched: schedule, state: 0x5eedf17, envs: map[string]*envFacts{}}
+	return &Fitter{sum: sum, next: next, sched: schedule, state: 0x5eedf17, envs: map[string]*envFacts{}, place: newPlacementEvidence()}
 }
 
 // Summary is the run's summary so far.
@@ -87,6 +94,13 @@ func (f *Fitter) Add(r *reuse.Record) {
 		factor = r.Scale
 	}
 	sent, done := r.Sent.UnixNano(), r.Done.UnixNano()
+	var initAt int64
+	if !r.InitAt.IsZero() {
+		initAt = r.InitAt.UnixNano()
+	}
+	f.place.add(r.InstanceID, sent, done, initAt)
+	f.handlerN++
+	f.handler = f.sample(f.handler, f.handlerN, f.sched.HandlerTime(r.Seq).Seconds())
 	beyond := (float64(done-sent)*factor - float64(f.sched.HandlerTime(r.Seq))) / 1e9
 	e := f.envs[r.InstanceID]
 	if e == nil {
@@ -95,8 +109,6 @@ func (f *Fitter) Add(r *reuse.Record) {
 	} else {
 		gap := time.Duration(float64(sent-e.lastDone) * factor)
 		e.maxGap = max(e.maxGap, gap)
-		f.gapsN++
-		f.gaps = f.sample(f.gaps, f.gapsN, gap.Seconds())
 	}
 	e.lastDone = max(e.lastDone, done)
 	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(reuse.ProactiveThreshold)

@@ -75,5 +75,11 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(out, reuse.PredictionOf(res.Profile.Name, true, pred, measured)), &res, nil
+	fitted := reuse.PredictionOf(res.Profile.Name, true, pred, measured)
+	for _, p := range res.Params {
+		if p.Status != StatusFitted {
+			fitted.Assumed = append(fitted.Assumed, fmt.Sprintf("%s %s (%s): %s", p.Name, p.Status, p.Value, p.Basis))
+		}
+	}
+	return append(out, fitted), &res, nil
 }

@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -11,16 +12,24 @@ import (
 // world is an execution-environment pool written for validation (c) alone:
 // it shares no code with lambdasim (its own generator, its own idle list,
 // its own lifetimes), and its shapes are ones lambdasim has no family for.
-//   - maximum lifetime: 80 minutes plus an exponential of mean 25 minutes;
-//   - idle timeout: 9 minutes, fixed;
-//   - placement: the idle environment that went idle last (a stack);
+//   - maximum lifetime: 80 minutes plus an exponential of mean 25 minutes
+//     (or, set by a test, uniform between two bounds);
+//   - idle timeout: 9 minutes, fixed (or set by a test);
+//   - placement: the idle environment that went idle last (a stack), or
+//     the one idle longest, any at random, or the newest;
 //   - init: 150 ms plus an exponential of mean 60 ms;
+//   - work: the handler, plus (set by a test) a uniform extra;
 //   - front door: 8 to 22 ms each way, triangular; overhead 2 ms.
 type world struct {
 	rng  *rand.Rand
-	idle []*worldEnv // a stack: the last to go idle is on top
+	idle []*worldEnv // in the order they went idle: the last is on top
 	busy []*worldEnv // unordered; few at a time
 	n    int
+
+	rule         string        // "stack" (the default), "queue", "any" or "youngest"
+	idleTimeout  time.Duration // 0: 9 minutes
+	lifeLo, life time.Duration // when life > 0, lifetimes uniform in [lifeLo, life]
+	work         time.Duration // when > 0, each call works a further uniform [0, work)
 }
 
 type worldEnv struct {
@@ -43,11 +52,11 @@ func (w *world) door() time.Duration {
 	return 8*time.Millisecond + time.Duration((w.rng.Float64()+w.rng.Float64())/2*float64(14*time.Millisecond))
 }
 
-// run emits one record per call of plan, in seq order.
-func (w *world) run(plan reuse.Plan, emit func(*reuse.Record)) {
+// run emits one record per call of schedule, in seq order.
+func (w *world) run(schedule reuse.Schedule, emit func(*reuse.Record)) {
 	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for seq := range plan.Calls {
-		due := plan.Due(seq)
+	for seq := range schedule.Plan().Calls {
+		due := schedule.Due(seq)
 		arrive := due + w.door()
 		// Calls that ended by now free their environments, in end order.
 		for {
@@ -70,7 +79,7 @@ func (w *world) run(plan reuse.Plan, emit func(*reuse.Record)) {
 		// Idle environments past their idle timeout or lifetime are gone.
 		kept := w.idle[:0]
 		for _, e := range w.idle {
-			if arrive-e.idleSince < 9*time.Minute && arrive < e.dies {
+			if arrive-e.idleSince < cmp.Or(w.idleTimeout, 9*time.Minute) && arrive < e.dies {
 				kept = append(kept, e)
 			}
 		}
@@ -78,16 +87,36 @@ func (w *world) run(plan reuse.Plan, emit func(*reuse.Record)) {
 		var e *worldEnv
 		start := arrive
 		if n := len(w.idle); n > 0 {
-			e, w.idle = w.idle[n-1], w.idle[:n-1]
+			k := n - 1
+			switch w.rule {
+			case "queue":
+				k = 0
+			case "any":
+				k = w.rng.IntN(n)
+			case "youngest":
+				for i, c := range w.idle {
+					if c.created > w.idle[k].created {
+						k = i
+					}
+				}
+			}
+			e = w.idle[k]
+			w.idle = append(w.idle[:k], w.idle[k+1:]...)
 		} else {
 			w.n++
 			e = &worldEnv{id: fmt.Sprintf("world-%06d", w.n), created: arrive}
 			e.dies = arrive + 80*time.Minute + w.exp(25*time.Minute)
+			if w.life > 0 {
+				e.dies = arrive + w.lifeLo + time.Duration(w.rng.Float64()*float64(w.life-w.lifeLo))
+			}
 			start += 150*time.Millisecond + w.exp(60*time.Millisecond)
 			e.initialised = epoch.Add(start)
 		}
 		e.calls++
-		e.freeAt = start + plan.Handler() + 2*time.Millisecond
+		e.freeAt = start + schedule.HandlerTime(seq) + 2*time.Millisecond
+		if w.work > 0 {
+			e.freeAt += time.Duration(w.rng.Int64N(int64(w.work)))
+		}
 		w.busy = append(w.busy, e)
 		emit(&reuse.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
 			Status: reuse.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised})

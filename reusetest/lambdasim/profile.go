@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
 // Profile is a named set of model parameters. Sources are cited beside each
@@ -55,6 +57,9 @@ type Profile struct {
 	// in place of InitLatency + handler time (SimFaaS's model, README
 	// Sources [S9]); the warm overhead is added to every call either way.
 	ColdServiceTime *Dist
+	// Schedule, when set, is the schedule the profile was fitted on: a
+	// run of the profile that names no schedule of its own runs it.
+	Schedule *reuse.ScheduleSpec
 }
 
 // serviceTime is how long a call keeps its environment busy from the

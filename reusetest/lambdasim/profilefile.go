@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
 // ProfileSchema names the profile file format.
@@ -34,27 +36,30 @@ const maxProfileFile = 1 << 20
 // Optional parts: "placement" (the rule among idle environments),
 // "handler_time" (a distribution that replaces the schedule's handler time),
 // "cold_service_time" (a cold call's whole service time, in place of init +
-// handler, as SimFaaS models it), "proactive", and "provenance" (free-form:
-// what a fitted profile was fitted from).
+// handler, as SimFaaS models it), "proactive", "schedule" (the schedule a
+// fitted profile was fitted on, as a record log's header holds it: a run
+// of the profile that names no schedule runs it), and "provenance"
+// (free-form: what a fitted profile was fitted from).
 //
 // ProfileFile is that document's shape; ParseProfile is the one reader, and
 // a tool that writes a profile (the fitter) fills one in and re-reads it.
 type ProfileFile struct {
-	Schema           string          `json:"schema"`
-	Name             string          `json:"name"`
-	Description      string          `json:"description,omitempty"`
-	IdleTimeout      *DistFile       `json:"idle_timeout"`
-	MaxLifetime      *DistFile       `json:"max_lifetime"`
-	InitLatency      *DistFile       `json:"init_latency"`
-	WarmOverhead     *DistFile       `json:"warm_overhead"`
-	FrontDoorLatency *DistFile       `json:"front_door_latency"`
-	ConcurrencyLimit *CountFile      `json:"concurrency_limit"`
-	ScalingRate      *CountFile      `json:"scaling_rate"`
-	Placement        *PlacementFile  `json:"placement,omitempty"`
-	HandlerTime      *DistFile       `json:"handler_time,omitempty"`
-	ColdServiceTime  *DistFile       `json:"cold_service_time,omitempty"`
-	Proactive        *ProactiveFile  `json:"proactive,omitempty"`
-	Provenance       json.RawMessage `json:"provenance,omitempty"`
+	Schema           string              `json:"schema"`
+	Name             string              `json:"name"`
+	Description      string              `json:"description,omitempty"`
+	IdleTimeout      *DistFile           `json:"idle_timeout"`
+	MaxLifetime      *DistFile           `json:"max_lifetime"`
+	InitLatency      *DistFile           `json:"init_latency"`
+	WarmOverhead     *DistFile           `json:"warm_overhead"`
+	FrontDoorLatency *DistFile           `json:"front_door_latency"`
+	ConcurrencyLimit *CountFile          `json:"concurrency_limit"`
+	ScalingRate      *CountFile          `json:"scaling_rate"`
+	Placement        *PlacementFile      `json:"placement,omitempty"`
+	HandlerTime      *DistFile           `json:"handler_time,omitempty"`
+	ColdServiceTime  *DistFile           `json:"cold_service_time,omitempty"`
+	Proactive        *ProactiveFile      `json:"proactive,omitempty"`
+	Schedule         *reuse.ScheduleSpec `json:"schedule,omitempty"`
+	Provenance       json.RawMessage     `json:"provenance,omitempty"`
 }
 
 // PlacementFile names the placement rule and its source.
@@ -195,6 +200,18 @@ func ParseProfile(r io.Reader) (Profile, error) {
 			}
 			p.ProactiveLead = lead
 		}
+	}
+	if f.Schedule != nil {
+		// A trace's file is opened when the schedule runs, not here.
+		if f.Schedule.Kind == reuse.KindTrace {
+			if f.Schedule.TracePath == "" {
+				bad("schedule.trace_path", errors.New("missing"))
+			}
+		} else if _, err := reuse.FromSpec(*f.Schedule); err != nil {
+			bad("schedule", err)
+		}
+		spec := *f.Schedule
+		p.Schedule = &spec
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Profile{}, fmt.Errorf("profile %s: %w", f.Name, err)

@@ -74,6 +74,13 @@ func NewOf(schedule reuse.Schedule, profile Profile, placement Placement, seed u
 	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: seed}, nil
 }
 
+// FirstCalls limits the simulation to the schedule's first n calls (seqs 0
+// to n-1): the part of a run a log's records cover. n past the schedule's
+// calls changes nothing.
+func (s *Simulation) FirstCalls(n int64) {
+	s.plan.Calls = max(0, min(n, s.plan.Calls))
+}
+
 // Describe is the simulator section of the run's summary.
 func (s *Simulation) Describe() *reuse.Simulator {
 	arrivals := s.schedule.Spec().Kind

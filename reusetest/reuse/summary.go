@@ -31,6 +31,11 @@ type Summary struct {
 	// Plan is the schedule that ran, in brief: its calls, mean rate and
 	// handler time.
 	Plan Plan `json:"plan"`
+	// PlannedCalls is the number of calls the schedule planned, when the
+	// records cover fewer (a stopped run, the first part of a log): Plan
+	// then holds the calls they cover, from seq 0 to the highest recorded,
+	// and every figure is of those.
+	PlannedCalls int64 `json:"planned_calls,omitempty"`
 	// Schedule describes the schedule in full when it is not a steady plan
 	// (Poisson arrivals, an experiment's schedule).
 	Schedule *ScheduleSpec `json:"schedule,omitempty"`
@@ -88,6 +93,9 @@ type Prediction struct {
 	// Metrics are the judged metrics: predicted, measured, and the verdict
 	// under the live tolerance.
 	Metrics []PredictedMetric `json:"metrics"`
+	// Assumed lists, for a fitted profile, what it did not fit from the
+	// run: each parameter kept from its base or assumed, and why.
+	Assumed []string `json:"assumed,omitempty"`
 }
 
 // PredictedMetric is one metric predicted and measured.
@@ -323,6 +331,7 @@ type Summarizer struct {
 	firstSent int64
 	lastDone  int64
 	anyServed bool
+	covered   int64 // one past the highest seq recorded
 }
 
 // NewSummarizer starts a summary of a run of schedule (a Plan is one)
@@ -355,6 +364,7 @@ func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer
 // Add accounts for one record. It does not keep r.
 func (s *Summarizer) Add(r *Record) {
 	s.total++
+	s.covered = max(s.covered, r.Seq+1)
 	if r.Scale > 0 && s.scale == 0 {
 		s.scale = r.Scale
 	}
@@ -480,6 +490,16 @@ func (s *Summarizer) censored(in *instance) bool {
 	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.TimeFactor())
 }
 
+// Covered is the part of the plan the records cover: its calls from seq 0
+// to the highest recorded (the whole plan before any record).
+func (s *Summarizer) Covered() Plan {
+	p := s.plan
+	if s.covered > 0 && s.covered < p.Calls {
+		p.Calls = s.covered
+	}
+	return p
+}
+
 // TimeFactor is what turns the records' real durations into model time:
 // the time scale a served pool declared, or 1.
 func (s *Summarizer) TimeFactor() float64 {
@@ -529,10 +549,11 @@ func (s *Summarizer) build() Summary {
 			byStatus[statuses[i]] = n
 		}
 	}
+	plan := s.Covered()
 	out := Summary{
 		Schema:    SchemaV1,
 		Target:    s.target,
-		Plan:      s.plan,
+		Plan:      plan,
 		Schedule:  s.spec,
 		Simulator: s.simulator,
 		Requests: Requests{
@@ -585,7 +606,10 @@ func (s *Summarizer) build() Summary {
 		out.Concurrency.Mean = round(s.busyNS / float64(span))
 	}
 	out.Concurrency.Max = s.maxConc
-	out.SeedMethod = seedMethod(s.plan, len(calls), s.scale)
+	if plan.Calls < s.plan.Calls {
+		out.PlannedCalls = s.plan.Calls
+	}
+	out.SeedMethod = seedMethod(plan, len(calls), s.scale)
 	if s.burst != nil {
 		out.Burst = s.burst.summary(s.TimeFactor())
 	}

@@ -99,9 +99,16 @@ func (s Summary) PlanText() string {
 			s.Plan.RatePerSec/s.TimeScale)
 	}
 	if s.Schedule != nil {
+		if s.PlannedCalls > 0 {
+			return fmt.Sprintf("%s; the records cover its first %d calls (%s)", s.Schedule, s.Plan.Calls, length)
+		}
 		return fmt.Sprintf("%s (%s)", s.Schedule, length)
 	}
-	return fmt.Sprintf("%d calls at %g/s, handler %d ms (%s)", s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, length)
+	of := ""
+	if s.PlannedCalls > 0 {
+		of = fmt.Sprintf(", the first of %d planned", s.PlannedCalls)
+	}
+	return fmt.Sprintf("%d calls at %g/s, handler %d ms (%s%s)", s.Plan.Calls, s.Plan.RatePerSec, s.Plan.HandlerMS, length, of)
 }
 
 // HumanDuration is d in hours with one decimal from an hour up ("16.7

@@ -21,10 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
@@ -116,13 +114,10 @@ func fitToFile(w io.Writer, logPath, out, base string) error {
 	if err := atomicfile.Write(out, res.File); err != nil {
 		return err
 	}
-	for _, k := range slices.Sorted(maps.Keys(res.Fitted)) {
-		fmt.Fprintf(w, "fitted %s: %s\n", k, res.Fitted[k])
+	if err := fit.WriteParams(w, res); err != nil {
+		return err
 	}
-	for _, k := range slices.Sorted(maps.Keys(res.Kept)) {
-		fmt.Fprintf(w, "kept   %s: %s\n", k, res.Kept[k])
-	}
-	fmt.Fprintf(w, "profile written to %s in %v (run it: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
+	fmt.Fprintf(w, "profile written to %s in %v (run it on the schedule it was fitted on: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
 	return nil
 }

@@ -54,14 +54,25 @@ func TestFitWritesAProfileFile(t *testing.T) {
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
 	assert.NilError(t, fitToFile(&sb, logPath, out, lambdasim.ProfileGo2026))
-	assert.Check(t, is.Contains(sb.String(), "fitted max_lifetime: Kaplan-Meier"))
-	assert.Check(t, is.Contains(sb.String(), "kept   idle_timeout: not an idle experiment"))
+	// One table: a row per parameter with its status, then the rule.
+	rows := map[string][]string{}
+	for _, line := range strings.Split(sb.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 2 {
+			rows[f[0]] = f
+		}
+	}
+	assert.Check(t, is.Equal(rows["max_lifetime"][1], "fitted"))
+	assert.Check(t, is.Equal(rows["idle_timeout"][1], "kept"))
+	assert.Check(t, is.Contains(strings.Join(rows["idle_timeout"], " "), "not an idle experiment"))
+	assert.Check(t, is.Equal(rows["handler_time"][1], "fitted"))
+	assert.Check(t, is.Contains(strings.Join(rows["handler_time"], " "), "500ms"))
+	assert.Check(t, is.Contains(sb.String(), "\nplacement: "))
 	p, err := lambdasim.ReadProfile(out)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(p.Name, "fitted"))
 	raw, err := os.ReadFile(out)
 	assert.NilError(t, err)
-	for _, want := range []string{`"provenance"`, `"from": "run.jsonl"`, `"placement_scores"`, `"base": "go-2026"`} {
+	for _, want := range []string{`"provenance"`, `"from": "run.jsonl"`, `"placement"`, `"parameters"`, `"base": "go-2026"`} {
 		assert.Check(t, is.Contains(string(raw), want))
 	}
 	again, err := lambdasim.New(plan, lambdasim.Options{Profile: out})
