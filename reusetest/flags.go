@@ -47,6 +47,7 @@ type Flags struct {
 	TraceLength   time.Duration
 	TraceSpread   string
 	TraceInterval time.Duration
+	TraceMaxCalls int64
 	Sweep         string
 
 	// set names the flags given on the command line (NoteSet).
@@ -112,6 +113,8 @@ func DefaultFlags() Flags {
 		FailFast: true,
 		Pause:    DefaultBurstPause,
 		Gaps:     DefaultIdleGaps,
+
+		TraceMaxCalls: reuse.DefaultMaxTraceCalls,
 	}
 }
 
@@ -142,6 +145,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.DurationVar(&f.TraceLength, "reuse.trace.length", 0, "trace experiment: how much of the trace to replay (trace time; 0 to its end)")
 	fs.StringVar(&f.TraceSpread, "reuse.trace.spread", d.TraceSpread, "trace experiment: how a counts trace's calls fall in their interval: uniform, poisson or even")
 	fs.DurationVar(&f.TraceInterval, "reuse.trace.interval", 0, "trace experiment: a start,count trace's interval (default 1m)")
+	fs.Int64Var(&f.TraceMaxCalls, "reuse.trace.maxcalls", reuse.DefaultMaxTraceCalls, "trace experiment: the most calls a replay may make; a trace whose window holds more is refused before any call")
 	fs.StringVar(&f.Sweep, "reuse.sweep", "", "trace experiment: what-ifs run in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
 	return f
@@ -233,8 +237,8 @@ func (f *Flags) BurstSchedule() (reuse.Burst, error) {
 	if b.Size < 1 || b.Size > reuse.MaxBurstSize {
 		errs = append(errs, fmt.Errorf("-reuse.n must be from 1 to %d, got %d", reuse.MaxBurstSize, b.Size))
 	}
-	if b.Rounds < 1 {
-		errs = append(errs, fmt.Errorf("-reuse.rounds must be at least 1, got %d", b.Rounds))
+	if b.Rounds < 1 || b.Rounds > reuse.MaxRounds {
+		errs = append(errs, fmt.Errorf("-reuse.rounds must be from 1 to %d, got %d", reuse.MaxRounds, b.Rounds))
 	}
 	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 {
 		errs = append(errs, fmt.Errorf("-reuse.pause must be whole milliseconds, at least 1s, got %v", b.Pause))
@@ -271,8 +275,8 @@ func (f *Flags) IdleSchedule() (*reuse.Idle, error) {
 	if size < 1 || size > reuse.MaxBurstSize {
 		errs = append(errs, fmt.Errorf("-reuse.n must be from 1 to %d, got %d", reuse.MaxBurstSize, size))
 	}
-	if rounds < 1 {
-		errs = append(errs, fmt.Errorf("-reuse.rounds must be at least 1, got %d", rounds))
+	if rounds < 1 || rounds > reuse.MaxRounds {
+		errs = append(errs, fmt.Errorf("-reuse.rounds must be from 1 to %d, got %d", reuse.MaxRounds, rounds))
 	}
 	if f.Handler < reuse.MinIdleHandler {
 		errs = append(errs, fmt.Errorf("-reuse.handler must be at least %v for the idle experiment (the calls of a phase must overlap), got %v", reuse.MinIdleHandler, f.Handler))
@@ -301,7 +305,7 @@ func (f *Flags) TraceSchedule(root string) (*reuse.Trace, error) {
 		path = filepath.Join(root, DefaultTrace)
 	}
 	t, err := reuse.OpenTrace(path, reuse.TraceOptions{Spread: f.TraceSpread, Seed: f.Seed, Speed: f.TraceSpeed,
-		Start: f.TraceStart, Length: f.TraceLength, Interval: f.TraceInterval, HandlerMS: ms})
+		Start: f.TraceStart, Length: f.TraceLength, Interval: f.TraceInterval, HandlerMS: ms, MaxCalls: f.TraceMaxCalls})
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}
@@ -316,6 +320,7 @@ func (f *Flags) IsDefaultSimulation() bool {
 	g.Out, g.Log, g.Timeout, g.Report, g.Baseline, g.FailFast = d.Out, d.Log, d.Timeout, d.Report, d.Baseline, d.FailFast
 	g.N, g.Rounds, g.Pause, g.Gaps = d.N, d.Rounds, d.Pause, d.Gaps // the other experiments' own
 	g.Trace, g.TraceSpeed, g.TraceStart, g.TraceLength, g.TraceSpread, g.TraceInterval, g.Sweep = d.Trace, d.TraceSpeed, d.TraceStart, d.TraceLength, d.TraceSpread, d.TraceInterval, d.Sweep
+	g.TraceMaxCalls = d.TraceMaxCalls
 	g.Predict = d.Predict // live runs' own
 	g.set = nil
 	return reflect.DeepEqual(g, d)

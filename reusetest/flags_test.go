@@ -81,7 +81,7 @@ func TestFlagsRejectBadValues(t *testing.T) {
 
 func TestExperimentFlagsRejectBadValues(t *testing.T) {
 	_, err := parseFlags(t, "-reuse.n=-3", "-reuse.rounds=-1", "-reuse.pause=10ms", "-reuse.handler=1500us").BurstSchedule()
-	for _, want := range []string{"-reuse.n must be from 1 to 10000, got -3", "-reuse.rounds must be at least 1, got -1",
+	for _, want := range []string{"-reuse.n must be from 1 to 10000, got -3", "-reuse.rounds must be from 1 to 100000, got -1",
 		"-reuse.pause must be whole milliseconds, at least 1s, got 10ms", "-reuse.handler 1.5ms is not a whole number"} {
 		assert.Check(t, is.ErrorContains(err, want))
 	}

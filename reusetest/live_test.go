@@ -107,7 +107,8 @@ func liveExperiment(t *testing.T, schedule reuse.Schedule, experiment string) {
 		run.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
 	}
 	sum, res, err := run.Run(ctx, stop)
-	failedFast := errors.Is(err, live.ErrFailFast) // its records, summary and report are still written
+	// Its records, summary and report are still written.
+	failedFast := errors.Is(err, live.ErrFailFast) || errors.Is(err, runner.ErrScheduleFailed)
 	if err != nil && !failedFast {
 		t.Fatal(err)
 	}

@@ -150,6 +150,9 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		b.free <- batch[:0]
 	}
 	r := <-done
+	if f, ok := s.schedule.(reuse.Failing); ok && r.err == nil && f.Err() != nil {
+		r.err = f.Err()
+	}
 	return r.stats, r.err
 }
 
@@ -243,6 +246,9 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 			if next&0xffff == 0 {
 				if err := ctx.Err(); err != nil {
 					return pool.Stats(), err
+				}
+				if f, ok := s.schedule.(reuse.Failing); ok && f.Err() != nil {
+					return pool.Stats(), f.Err()
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -153,6 +154,11 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		}).Stop()
 	}
 	res, err := r.Run(ctx, from, lost)
+	if errors.Is(err, runner.ErrScheduleFailed) {
+		// Its calls were drained and recorded: the summary stands, and a
+		// resume refuses the changed file until it is restored.
+		return sum.Summary(), res, fmt.Errorf("live run stopped at seq %d: %w; restore the file and rerun with the same flags to resume", res.Next, err)
+	}
 	if err != nil {
 		return reuse.Summary{}, res, err
 	}

@@ -53,8 +53,8 @@ type line struct {
 type State struct {
 	// Segments is the number of segments written.
 	Segments int
-	// Recorded marks every seq with a record.
-	Recorded []bool
+	// recorded marks every seq with a record (Has).
+	recorded seqSet
 	// Count is the number of records.
 	Count int64
 	// Next is one past the highest recorded seq: where a resumed run goes on.
@@ -73,12 +73,15 @@ func (s *State) Scheduled(seq int64) time.Time {
 	return s.Last.Started.Add(s.Schedule.Due(seq) - s.Schedule.Due(s.Last.FirstSeq))
 }
 
+// Has reports whether seq has a record.
+func (s *State) Has(seq int64) bool { return s.recorded.has(seq) }
+
 // Missing lists the seqs below Next that have no record: calls that were
 // in flight when an earlier run was killed.
 func (s *State) Missing() []int64 {
 	var out []int64
 	for seq := int64(0); seq < s.Next; seq++ {
-		if !s.Recorded[seq] {
+		if !s.recorded.has(seq) {
 			out = append(out, seq)
 		}
 	}
@@ -112,10 +115,14 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 	br := bufio.NewReaderSize(r, 64<<10)
 	dec := newDecoder()
 	rec := new(reuse.Record) // reused: onRecord must not keep it
+	var long []byte
 	for n := 1; ; n++ {
-		b, rerr := br.ReadBytes('\n')
+		b, rerr := readLine(br, &long)
 		if rerr == io.EOF {
 			return st, end, nil // b, if any, is a cut-off last line
+		}
+		if errors.Is(rerr, errLongLine) {
+			return st, end, fmt.Errorf("read log: line %d: %w", n, rerr)
 		}
 		if rerr != nil {
 			return st, end, fmt.Errorf("read log: %w", rerr)
@@ -139,7 +146,6 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 					return st, end, fmt.Errorf("read log: line %d: %w", n, err)
 				}
 				st.Schedule, st.Plan, st.Target = sched, sched.Plan(), h.Target
-				st.Recorded = make([]bool, st.Plan.Calls)
 			} else if !h.ScheduleSpec().Same(st.Schedule.Spec()) {
 				return st, end, fmt.Errorf("read log: line %d: segment %d has another schedule", n, h.Segment)
 			}
@@ -157,16 +163,72 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 		if seq < 0 || seq >= st.Plan.Calls {
 			return st, end, fmt.Errorf("read log: line %d: seq %d outside the plan's %d calls", n, seq, st.Plan.Calls)
 		}
-		if st.Recorded[seq] {
+		if st.recorded.has(seq) {
 			return st, end, fmt.Errorf("read log: line %d: seq %d recorded twice", n, seq)
 		}
-		st.Recorded[seq] = true
+		if gap := max(st.Next, seq+1) - (st.Count + 1); gap > MaxMissing {
+			return st, end, fmt.Errorf("read log: line %d: seq %d leaves %d calls below it without a record: more than a run loses (%d): not a run's log", n, seq, gap, MaxMissing)
+		}
+		st.recorded.set(seq)
 		st.Count++
 		st.Next = max(st.Next, seq+1)
 		if onRecord != nil {
 			onRecord(l.Record)
 		}
 	}
+}
+
+// MaxLine is the longest line a log may hold: a record's line is a few
+// hundred bytes, a header's a few thousand.
+const MaxLine = 1 << 20
+
+// MaxMissing is the most seqs below the highest recorded one a log may
+// leave without a record: calls a killed run had in flight, never more
+// than a run's bound on calls in flight times its segments.
+const MaxMissing = 1 << 20
+
+var errLongLine = fmt.Errorf("longer than %d bytes: not a log line", MaxLine)
+
+// readLine reads one line, its newline included, of at most MaxLine
+// bytes; buf holds a line longer than the reader's buffer. At the end of
+// the input it returns what is left and io.EOF.
+func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
+	b, err := br.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return b, err
+	}
+	*buf = append((*buf)[:0], b...)
+	for {
+		b, err = br.ReadSlice('\n')
+		if len(*buf)+len(b) > MaxLine {
+			return nil, errLongLine
+		}
+		*buf = append(*buf, b...)
+		if err != bufio.ErrBufferFull {
+			return *buf, err
+		}
+	}
+}
+
+// seqSet is a set of seqs in chunks of 65,536, so its memory follows the
+// records held, not the calls a header claims.
+type seqSet struct{ chunks map[int64]*[1024]uint64 }
+
+func (s *seqSet) has(seq int64) bool {
+	c := s.chunks[seq>>16]
+	return c != nil && c[seq>>6&1023]&(1<<(seq&63)) != 0
+}
+
+func (s *seqSet) set(seq int64) {
+	if s.chunks == nil {
+		s.chunks = map[int64]*[1024]uint64{}
+	}
+	c := s.chunks[seq>>16]
+	if c == nil {
+		c = new([1024]uint64)
+		s.chunks[seq>>16] = c
+	}
+	c[seq>>6&1023] |= 1 << (seq & 63)
 }
 
 // Writer appends to a log. It is not safe for concurrent use: a run has one
@@ -215,7 +277,6 @@ func Open(path string, schedule reuse.Schedule, target string, now time.Time, fn
 	}
 	if st.Segments == 0 {
 		st.Schedule, st.Plan, st.Target = schedule, schedule.Plan(), target
-		st.Recorded = make([]bool, st.Plan.Calls)
 	}
 	w := &Writer{f: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	w.enc = json.NewEncoder(w.buf)

@@ -225,3 +225,40 @@ func TestOneWriterAtATime(t *testing.T) {
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.Equal(st.Count, int64(2)))
 }
+
+// TestHostileLogsAreBounded: a header claiming a trillion calls reads in
+// memory that follows its records; a line past MaxLine, with or without
+// its newline, is an error naming the line, not an empty log; records
+// that leave more than MaxMissing seqs below them without a record are
+// refused.
+func TestHostileLogsAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	huge := reuse.Plan{Calls: 1_000_000_000_000, RatePerSec: 10, HandlerMS: 500}
+	path := filepath.Join(dir, "huge.jsonl")
+	w, _, err := Open(path, huge, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	for seq := range int64(3) {
+		assert.NilError(t, w.Append(rec(seq)))
+	}
+	assert.NilError(t, w.Close())
+	var n int
+	assert.NilError(t, Replay(path, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) { n++ } }))
+	assert.Check(t, is.Equal(n, 3))
+
+	head, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	for _, tail := range []string{strings.Repeat("x", MaxLine+1), strings.Repeat("x", MaxLine+1) + "\n"} {
+		long := filepath.Join(dir, "long.jsonl")
+		assert.NilError(t, os.WriteFile(long, append(head, tail...), 0o644))
+		err := Replay(long, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) {} })
+		assert.Check(t, is.ErrorContains(err, "line 5: longer than"))
+	}
+
+	gap := filepath.Join(dir, "gap.jsonl")
+	w, _, err = Open(gap, huge, "https://example.test/", t0, nil)
+	assert.NilError(t, err)
+	assert.NilError(t, w.Append(rec(MaxMissing+5)))
+	assert.NilError(t, w.Close())
+	err = Replay(gap, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) {} })
+	assert.Check(t, is.ErrorContains(err, "without a record"))
+}

@@ -51,6 +51,12 @@ func (c *Collector) Add(r *reuse.Record) {
 	sent, done := r.Sent.Sub(c.t0), r.Done.Sub(c.t0)
 	// Spread the call's time in flight over the buckets it covers.
 	for t := max(sent, 0); t < done; {
+		// A run that outlasts its plan (a resumed one) by far, or a record
+		// of a far-off time, coarsens the buckets rather than growing them:
+		// memory stays O(Buckets).
+		for t/c.width >= 2*Buckets {
+			c.coarsen()
+		}
 		b := int(t / c.width)
 		next := min(done, time.Duration(b+1)*c.width)
 		for b >= len(c.busy) {
@@ -59,6 +65,18 @@ func (c *Collector) Add(r *reuse.Record) {
 		c.busy[b] += (next - t).Seconds()
 		t = next
 	}
+}
+
+// coarsen doubles the buckets' width, merging them in pairs.
+func (c *Collector) coarsen() {
+	for i := range (len(c.busy) + 1) / 2 {
+		c.busy[i] = c.busy[2*i]
+		if 2*i+1 < len(c.busy) {
+			c.busy[i] += c.busy[2*i+1]
+		}
+	}
+	c.busy = c.busy[:(len(c.busy)+1)/2]
+	c.width *= 2
 }
 
 // Summary is the run's summary so far.

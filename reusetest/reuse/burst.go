@@ -62,13 +62,13 @@ func (b Burst) Validate() error {
 	if b.Size < 1 || b.Size > MaxBurstSize {
 		errs = append(errs, fmt.Errorf("burst size must be from 1 to %d, got %d", MaxBurstSize, b.Size))
 	}
-	if b.Rounds < 1 {
-		errs = append(errs, fmt.Errorf("bursts must be at least 1, got %d", b.Rounds))
+	if b.Rounds < 1 || b.Rounds > MaxRounds {
+		errs = append(errs, fmt.Errorf("bursts must be from 1 to %d, got %d", MaxRounds, b.Rounds))
 	}
-	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 {
-		errs = append(errs, fmt.Errorf("pause between bursts must be whole milliseconds, at least 1s, got %v", b.Pause))
+	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 || b.Pause > MaxGap {
+		errs = append(errs, fmt.Errorf("pause between bursts must be whole milliseconds, from 1s to %v, got %v", MaxGap, b.Pause))
 	}
-	if b.HandlerMS < 0 || b.HandlerTime(0) > MaxHandler {
+	if b.HandlerMS < 0 || b.HandlerMS > MaxHandler.Milliseconds() {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, b.HandlerTime(0)))
 	}
 	if err := errors.Join(errs...); err != nil {

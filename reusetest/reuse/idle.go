@@ -69,22 +69,22 @@ func (s *Idle) Validate() error {
 	if s.Size < 1 || s.Size > MaxBurstSize {
 		errs = append(errs, fmt.Errorf("calls per phase must be from 1 to %d, got %d", MaxBurstSize, s.Size))
 	}
-	if len(s.Gaps) == 0 {
-		errs = append(errs, errors.New("at least one idle gap is needed"))
+	if len(s.Gaps) == 0 || len(s.Gaps) > MaxIdleGaps {
+		errs = append(errs, fmt.Errorf("from 1 to %d idle gaps are needed, got %d", MaxIdleGaps, len(s.Gaps)))
 	}
 	for _, g := range s.Gaps {
-		if g <= 0 || g%time.Millisecond != 0 {
-			errs = append(errs, fmt.Errorf("idle gap %v must be a positive whole number of milliseconds", g))
+		if g <= 0 || g%time.Millisecond != 0 || g > MaxGap {
+			errs = append(errs, fmt.Errorf("idle gap %v must be a positive whole number of milliseconds, at most %v", g, MaxGap))
 		}
 	}
-	if s.Rounds < 1 {
-		errs = append(errs, fmt.Errorf("rounds must be at least 1, got %d", s.Rounds))
+	if s.Rounds < 1 || s.Rounds > MaxRounds {
+		errs = append(errs, fmt.Errorf("rounds must be from 1 to %d, got %d", MaxRounds, s.Rounds))
 	}
-	if h := s.HandlerTime(0); h < MinIdleHandler || h > MaxHandler {
+	if h := s.HandlerTime(0); s.HandlerMS < 0 || s.HandlerMS > MaxHandler.Milliseconds() || h < MinIdleHandler {
 		errs = append(errs, fmt.Errorf("handler must be from %v (the calls of a phase must overlap) to %v, got %v", MinIdleHandler, MaxHandler, h))
 	}
-	if s.Settle < 0 || s.Settle%time.Millisecond != 0 {
-		errs = append(errs, fmt.Errorf("settle time %v must be whole milliseconds", s.Settle))
+	if s.Settle < 0 || s.Settle%time.Millisecond != 0 || s.Settle > MaxGap {
+		errs = append(errs, fmt.Errorf("settle time %v must be whole milliseconds, at most %v", s.Settle, MaxGap))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("idle schedule: %w", err)

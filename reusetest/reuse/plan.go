@@ -45,7 +45,7 @@ func (p Plan) Validate() error {
 	if !(p.RatePerSec > 0) || math.IsInf(p.RatePerSec, 0) {
 		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v", p.RatePerSec))
 	}
-	if p.HandlerMS < 0 || p.Handler() > MaxHandler {
+	if p.HandlerMS < 0 || p.HandlerMS > MaxHandler.Milliseconds() {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))
 	}
 	if err := errors.Join(errs...); err != nil {

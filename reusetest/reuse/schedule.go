@@ -44,6 +44,27 @@ type Units interface {
 	Unit(seq int64) (first, end int64)
 }
 
+// Failing is implemented by a schedule read from a file as it runs (a
+// trace): Err says the file failed since it was opened, and the calls it
+// gave since are not the file's. The runner and the simulator check it and
+// stop.
+type Failing interface {
+	Err() error
+}
+
+// Limits on an experiment's schedule, so that neither a flag nor a log
+// header sizes memory or wraps a time: the per-round and per-trial state
+// of the burst and idle analyses, and every time between calls.
+const (
+	// MaxRounds caps a burst experiment's bursts and an idle experiment's
+	// trials per gap.
+	MaxRounds = 100_000
+	// MaxIdleGaps caps an idle experiment's gaps.
+	MaxIdleGaps = 1000
+	// MaxGap caps a pause, an idle gap and a settle time: a week.
+	MaxGap = 7 * 24 * time.Hour
+)
+
 // The schedule kinds.
 const (
 	// KindSteady is Plan: call i due at i / rate.
@@ -125,6 +146,16 @@ func (s ScheduleSpec) String() string {
 
 // FromSpec returns the schedule spec describes.
 func FromSpec(spec ScheduleSpec) (Schedule, error) {
+	// Times in milliseconds past what a duration holds would wrap.
+	const maxMS = math.MaxInt64 / int64(time.Millisecond)
+	for _, ms := range append([]int64{spec.PauseMS, spec.SettleMS, spec.WindowStartMS, spec.WindowLengthMS, spec.IntervalMS}, spec.GapsMS...) {
+		if ms > maxMS || ms < -maxMS {
+			return nil, fmt.Errorf("schedule: a time of %d ms is past what a duration holds", ms)
+		}
+	}
+	if len(spec.GapsMS) > MaxIdleGaps {
+		return nil, fmt.Errorf("schedule: %d idle gaps, more than %d", len(spec.GapsMS), MaxIdleGaps)
+	}
 	plan := Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}
 	var s Schedule
 	switch spec.Kind {
@@ -147,7 +178,8 @@ func FromSpec(spec ScheduleSpec) (Schedule, error) {
 	case KindTrace:
 		t, err := OpenTrace(spec.TracePath, TraceOptions{Spread: spec.Spread, Seed: spec.Seed, Speed: spec.Speed,
 			Start: time.Duration(spec.WindowStartMS) * time.Millisecond, Length: time.Duration(spec.WindowLengthMS) * time.Millisecond,
-			Interval: time.Duration(spec.IntervalMS) * time.Millisecond, HandlerMS: spec.HandlerMS})
+			Interval: time.Duration(spec.IntervalMS) * time.Millisecond, HandlerMS: spec.HandlerMS,
+			MaxCalls: max(spec.Calls, DefaultMaxTraceCalls)})
 		if err != nil {
 			return nil, fmt.Errorf("schedule: the trace this run replays: %w", err)
 		}

@@ -58,7 +58,25 @@ type TraceOptions struct {
 	Interval time.Duration
 	// HandlerMS is the handler time of calls that carry no duration.
 	HandlerMS int64
+	// MaxCalls caps the calls the replay makes (DefaultMaxTraceCalls when
+	// 0): a count in a file never decides how long a run takes unasked.
+	MaxCalls int64
 }
+
+// The trace's limits. A replay's memory is one entry per interval (counts)
+// or per checkpointEvery calls (timestamps), and its length is its calls:
+// both are capped, so no number in a file decides them.
+const (
+	// DefaultMaxTraceCalls is the default cap on a replay's calls
+	// (TraceOptions.MaxCalls, -reuse.trace.maxcalls raises it): a day at
+	// about 1,160 calls a second.
+	DefaultMaxTraceCalls = 100_000_000
+	// MaxTraceIntervals caps a counts trace's intervals in the window:
+	// four years of minutes.
+	MaxTraceIntervals = 1 << 21
+	// MaxTraceTime is the latest time a trace may hold, from its start.
+	MaxTraceTime = 10 * 365 * 24 * time.Hour
+)
 
 // checkpointEvery is how many calls apart a timestamps trace keeps a place
 // to resume reading from: memory is one entry per that many calls.
@@ -93,6 +111,7 @@ type Trace struct {
 
 	times   rfc3339.Reader // the fast reader of absolute times, used under mu (or while opening)
 	mu      sync.Mutex
+	err     error // the first failure reading the file on, under mu
 	cur     *traceCursor
 	ring    []ringEntry
 	spacing spacingState
@@ -135,6 +154,12 @@ func OpenTrace(path string, opts TraceOptions) (*Trace, error) {
 	}
 	if opts.Start < 0 || opts.Length < 0 || opts.Interval < 0 {
 		errs = append(errs, errors.New("window start, length and interval must not be negative"))
+	}
+	if opts.MaxCalls == 0 {
+		opts.MaxCalls = DefaultMaxTraceCalls
+	}
+	if opts.MaxCalls < 0 {
+		errs = append(errs, fmt.Errorf("the cap on calls must be positive, got %d", opts.MaxCalls))
 	}
 	if h := time.Duration(opts.HandlerMS) * time.Millisecond; opts.HandlerMS < 0 || h > MaxHandler {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, h))
@@ -222,6 +247,7 @@ func (t *Trace) scan() error {
 	var prev, last time.Duration
 	var durSum time.Duration
 	var durN int64
+	var countSum int64
 	var wide []int64
 	for {
 		line, offset, err := lr.next()
@@ -277,6 +303,12 @@ func (t *Trace) scan() error {
 		if t.abs {
 			at -= t.zero
 		}
+		if at > MaxTraceTime || at < -MaxTraceTime {
+			if bad(lr.n, fmt.Errorf("time %v from the trace's start: more than the %v a trace may span", at, MaxTraceTime)) {
+				break
+			}
+			continue
+		}
 		if seen && (at < prev || (t.format.counts && at == prev)) {
 			if bad(lr.n, fmt.Errorf("out of order: %v after %v (a trace must be sorted by time, intervals each once)", at, prev)) {
 				break
@@ -288,8 +320,13 @@ func (t *Trace) scan() error {
 			continue
 		}
 		if t.format.counts {
-			t.intervals = append(t.intervals, traceInterval{start: at, n: l.count})
+			if err := t.addInterval(at, l.count, &countSum); err != nil {
+				return fmt.Errorf("line %d: %w", lr.n, err)
+			}
 			continue
+		}
+		if t.calls >= t.opts.MaxCalls {
+			return fmt.Errorf("line %d: %w", lr.n, t.tooMany())
 		}
 		if t.calls%checkpointEvery == 0 {
 			t.checkpoints = append(t.checkpoints, traceCheckpoint{offset: offset, line: lr.n})
@@ -318,11 +355,16 @@ func (t *Trace) scan() error {
 	}
 	for i, n := range wide {
 		if at := time.Duration(i) * time.Minute; t.inWindow(at) {
-			t.intervals = append(t.intervals, traceInterval{start: at, n: n})
+			if err := t.addInterval(at, n, &countSum); err != nil {
+				return fmt.Errorf("minute %d: %w", i+1, err)
+			}
 		}
 	}
 	if t.format.counts {
 		t.spreadCounts()
+		if t.calls > t.opts.MaxCalls { // a Poisson draw above its counts
+			return t.tooMany()
+		}
 	}
 	t.handlerMS = t.opts.HandlerMS
 	if durN > 0 {
@@ -336,6 +378,25 @@ func (t *Trace) scan() error {
 	}
 	t.span = max(t.span, time.Millisecond)
 	return nil
+}
+
+// addInterval keeps a counts trace's interval, its calls summed into sum
+// against the cap.
+func (t *Trace) addInterval(at time.Duration, n int64, sum *int64) error {
+	if len(t.intervals) >= MaxTraceIntervals {
+		return fmt.Errorf("more than %d intervals in the window: replay a part of it (-reuse.trace.start, -reuse.trace.length)", MaxTraceIntervals)
+	}
+	if n > t.opts.MaxCalls-*sum {
+		return t.tooMany()
+	}
+	*sum += n
+	t.intervals = append(t.intervals, traceInterval{start: at, n: n})
+	return nil
+}
+
+// tooMany is the error of a replay past its cap on calls.
+func (t *Trace) tooMany() error {
+	return fmt.Errorf("the window holds more than %d calls, the cap (-reuse.trace.maxcalls raises it; -reuse.trace.start and -reuse.trace.length replay a part)", t.opts.MaxCalls)
 }
 
 // parseWide reads the one data row of an Azure-2019-shaped trace.
@@ -494,23 +555,29 @@ func (t *Trace) call(seq int64) (time.Duration, time.Duration) {
 	if t.format.counts {
 		return t.countsDue(seq), time.Duration(t.opts.HandlerMS) * time.Millisecond
 	}
+	if t.err != nil {
+		return t.span, time.Duration(t.opts.HandlerMS) * time.Millisecond
+	}
 	c := t.cur
 	if c == nil || seq < c.seq || seq-c.seq > checkpointEvery {
 		var err error
 		if c, err = t.seek(seq); err != nil {
 			// The file was checked when opened: it changed or went away since.
-			panic(fmt.Sprintf("trace %s: %v", t.path, err))
+			return t.fail(fmt.Errorf("trace %s: changed or gone since it was opened: %w", t.path, err))
 		}
 		t.cur = c
 	}
 	for {
 		line, _, err := c.lr.next()
+		if err == io.EOF {
+			return t.fail(fmt.Errorf("trace %s: changed since it was opened: it ends at line %d, before call %d", t.path, c.lr.n, seq))
+		}
 		if err != nil {
-			panic(fmt.Sprintf("trace %s: changed since it was opened: %v", t.path, err))
+			return t.fail(fmt.Errorf("trace %s: changed since it was opened: %w", t.path, err))
 		}
 		l, err := t.parse(line)
 		if err != nil {
-			panic(fmt.Sprintf("trace %s: changed since it was opened: line %d: %v", t.path, c.lr.n, err))
+			return t.fail(fmt.Errorf("trace %s: changed since it was opened: line %d: %w", t.path, c.lr.n, err))
 		}
 		at := l.at
 		if t.abs {
@@ -527,6 +594,28 @@ func (t *Trace) call(seq int64) (time.Duration, time.Duration) {
 			return due, h
 		}
 	}
+}
+
+// fail keeps the first failure to read the trace on (Err) and gives the
+// call the trace's end: a run checks Err and stops. t.mu is held.
+func (t *Trace) fail(err error) (time.Duration, time.Duration) {
+	if t.err == nil {
+		t.err = err
+	}
+	if t.cur != nil {
+		t.cur.f.Close()
+		t.cur = nil
+	}
+	return t.span, time.Duration(t.opts.HandlerMS) * time.Millisecond
+}
+
+// Err is the first failure to read the trace since it was opened (the
+// file changed, or went away), or nil: the calls asked for since are not
+// the trace's, and a run that sees it stops.
+func (t *Trace) Err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
 }
 
 // traceCursor reads a timestamps trace on from a checkpoint.

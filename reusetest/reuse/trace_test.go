@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -239,4 +240,48 @@ func TestInModelTime(t *testing.T) {
 		}
 		assert.Check(t, is.Equal(m.Plan().Calls, s.Plan().Calls))
 	}
+}
+
+// TestHostileTracesAreRefusedBeforeAnyCall: counts that sum past int64 or
+// past the cap, times past what a trace may span (which would wrap), and
+// more intervals than a replay keeps are refused when the trace is
+// opened, each naming the line and the limit.
+func TestHostileTracesAreRefusedBeforeAnyCall(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		opts          TraceOptions
+		want          []string
+	}{
+		{"counts past int64", "minute,count\n" + func() string {
+			var b strings.Builder
+			for i := range 12 {
+				fmt.Fprintf(&b, "%d,922337203685477579\n", i)
+			}
+			return b.String()
+		}(), TraceOptions{}, []string{"line 2", "more than 100000000 calls", "-reuse.trace.maxcalls"}},
+		{"a trillion calls", "minute,count\n0,1000000000000\n", TraceOptions{Spread: SpreadPoisson}, []string{"line 2", "the cap"}},
+		{"past a raised cap", "minute,count\n0,5\n1,6\n", TraceOptions{MaxCalls: 10}, []string{"line 3", "more than 10 calls"}},
+		{"timestamps past the cap", "time\n0\n1\n2\n", TraceOptions{MaxCalls: 2}, []string{"line 4", "more than 2 calls"}},
+		{"a minute that would wrap", "minute,count\n307445735,1\n", TraceOptions{}, []string{"line 2", "minute 307445735", "may span"}},
+		{"seconds that would wrap", "time\n9223372037\n", TraceOptions{}, []string{"line 2"}},
+		{"seconds past the span", "time\n0\n400000000\n", TraceOptions{}, []string{"line 3", "may span"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := OpenTrace(writeTrace(t, "trace.csv", tc.content), tc.opts)
+			assert.Assert(t, err != nil)
+			for _, w := range tc.want {
+				assert.Check(t, is.ErrorContains(err, w))
+			}
+		})
+	}
+	t.Run("too many intervals", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("minute,count\n")
+		for i := range MaxTraceIntervals + 1 {
+			b.WriteString(strconv.Itoa(i))
+			b.WriteString(",0\n")
+		}
+		_, err := OpenTrace(writeTrace(t, "trace.csv", b.String()), TraceOptions{})
+		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("more than %d intervals", MaxTraceIntervals)))
+	})
 }

@@ -128,6 +128,9 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 		case f.colMinute:
 			var m int64
 			m, err = parseCount(field)
+			if err == nil && m > int64(MaxTraceTime/time.Minute) {
+				err = fmt.Errorf("minute %d: more than the %v a trace may span", m, MaxTraceTime)
+			}
 			out.at = time.Duration(m) * time.Minute
 		}
 		if err != nil {
@@ -263,8 +266,8 @@ func parseSeconds(b []byte) (time.Duration, bool) {
 	}
 	digits := 0
 	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if whole > math.MaxInt64/int64(time.Second)/10 {
-			return 0, false
+		if whole > (math.MaxInt64/int64(time.Second)-9)/10 {
+			return 0, false // past what a duration holds
 		}
 		whole = whole*10 + int64(b[i]-'0')
 		digits++

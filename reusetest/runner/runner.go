@@ -246,11 +246,16 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	// coming.
 	runID := strconv.FormatInt(wall.UnixNano(), 36) + "/"
 	var sent int64
+	var schedErr error // the schedule's file failed: stop, drain, say so
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 schedule:
 	for seq := from; seq < r.calls; seq++ {
 		offset := r.schedule.Due(seq) - base
+		if f, ok := r.schedule.(reuse.Failing); ok && f.Err() != nil {
+			schedErr = f.Err()
+			break schedule
+		}
 		if wait := offset - o.Now().Sub(start); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -323,8 +328,16 @@ schedule:
 	if sinkErr != nil {
 		return res, fmt.Errorf("run: %w", sinkErr)
 	}
+	if schedErr != nil {
+		return res, fmt.Errorf("run: %w: %w", ErrScheduleFailed, schedErr)
+	}
 	return res, nil
 }
+
+// ErrScheduleFailed is returned when the schedule's file failed during the
+// run (reuse.Failing): the calls sent were drained and recorded, the rest
+// were not scheduled.
+var ErrScheduleFailed = errors.New("the schedule failed")
 
 func (r *Runner) call(ctx context.Context, rec *reuse.Record, wall, start time.Time) {
 	cctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
