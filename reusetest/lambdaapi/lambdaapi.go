@@ -8,8 +8,10 @@ package lambdaapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -135,7 +137,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveInvoke(w, r)
 		return
 	}
-	res, err := h.Function.Invoke(FunctionURLEvent(r))
+	event, err := FunctionURLEvent(r)
+	if err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	res, err := h.Function.Invoke(event)
 	switch {
 	case err != nil:
 		WriteError(w, err)
@@ -155,9 +162,9 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
 		return
 	}
-	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
-	if err != nil || len(payload) > MaxPayload {
-		WriteAPIError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "payload over 6 MB")
+	payload, err := readBody(r)
+	if err != nil {
+		writeBodyError(w, err)
 		return
 	}
 	if len(bytes.TrimSpace(payload)) == 0 {
@@ -185,7 +192,11 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 // FunctionURLEvent is the event a Function URL hands the function for r: an
 // HTTP API payload format 2.0 request with the path, the query and the
 // headers (names lower-cased, values joined by commas, as Lambda does).
-func FunctionURLEvent(r *http.Request) []byte {
+func FunctionURLEvent(r *http.Request) ([]byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
 	q := map[string]string{}
 	for k, v := range r.URL.Query() {
 		q[k] = strings.Join(v, ",")
@@ -197,8 +208,40 @@ func FunctionURLEvent(r *http.Request) []byte {
 	ev := events.LambdaFunctionURLRequest{Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
 		QueryStringParameters: q, Headers: hd, RequestContext: events.LambdaFunctionURLRequestContext{
 			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path}}}
+	if len(body) > 0 {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
 	b, _ := json.Marshal(ev) // strings and maps of strings: cannot fail
-	return b
+	return b, nil
+}
+
+// errTooLarge is a body past MaxPayload.
+var errTooLarge = fmt.Errorf("request body over %d bytes", MaxPayload)
+
+// readBody reads r's body, up to MaxPayload.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil {
+		return nil, fmt.Errorf("the request body could not be read: %w", err)
+	}
+	if len(b) > MaxPayload {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// writeBodyError answers a body that could not be read: 413 past the
+// payload limit, else 400 (a malformed body is the caller's fault, not the
+// function's).
+func writeBodyError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errTooLarge) {
+		WriteAPIError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", err.Error())
+		return
+	}
+	WriteAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
 }
 
 // WriteFunctionURLResponse answers a Function URL call with the function's

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -35,7 +36,7 @@ func serve(h *Handler, method, path, body string) *http.Response {
 	return w.Result()
 }
 
-func readBody(t *testing.T, resp *http.Response) string {
+func responseBody(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(resp.Body)
 	assert.NilError(t, err)
@@ -50,7 +51,7 @@ func TestInvokePath(t *testing.T) {
 	resp := serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", `{"sleep_ms":1}`)
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
 	assert.Check(t, is.Equal(resp.Header.Get("X-Amz-Executed-Version"), "$LATEST"))
-	assert.Check(t, is.Equal(readBody(t, resp), `{"instance_id":"a"}`))
+	assert.Check(t, is.Equal(responseBody(t, resp), `{"instance_id":"a"}`))
 
 	// An empty Invoke reaches the function as {}, as on Lambda.
 	serve(h, http.MethodPost, "/2015-03-31/functions/probe/invocations", "")
@@ -84,7 +85,7 @@ func TestErrorsByFrontDoor(t *testing.T) {
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
 	assert.Check(t, is.Equal(resp.Header.Get("X-Amz-Function-Error"), "Unhandled"))
 	var e ErrorEnvelope
-	assert.NilError(t, json.Unmarshal([]byte(readBody(t, resp)), &e))
+	assert.NilError(t, json.Unmarshal([]byte(responseBody(t, resp)), &e))
 	assert.Check(t, is.DeepEqual(e, ErrorEnvelope{ErrorMessage: "exited", ErrorType: "Runtime.ExitError"}))
 	resp = serve(h, http.MethodGet, "/?sleep_ms=1", "")
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusBadGateway))
@@ -113,7 +114,7 @@ func TestFunctionURLMapping(t *testing.T) {
 	resp := serve(h, http.MethodGet, "/some/path?sleep_ms=5&x=1&x=2", "")
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusTeapot))
 	assert.Check(t, is.Equal(resp.Header.Get("X-Probe"), "yes"))
-	assert.Check(t, is.Equal(readBody(t, resp), `{"instance_id":"a"}`))
+	assert.Check(t, is.Equal(responseBody(t, resp), `{"instance_id":"a"}`))
 
 	var ev events.LambdaFunctionURLRequest
 	assert.NilError(t, json.Unmarshal([]byte(fn.payloads[0]), &ev))
@@ -126,7 +127,7 @@ func TestFunctionURLMapping(t *testing.T) {
 	fn.answer = Result{Payload: []byte("plain-id")}
 	resp = serve(h, http.MethodGet, "/", "")
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
-	assert.Check(t, bytes.Equal([]byte(readBody(t, resp)), []byte("plain-id")))
+	assert.Check(t, bytes.Equal([]byte(responseBody(t, resp)), []byte("plain-id")))
 }
 
 // TestHardenCutsOffSlowAndIdleClients: a client that never finishes its
@@ -172,4 +173,25 @@ func TestHardenCutsOffSlowAndIdleClients(t *testing.T) {
 	assert.NilError(t, err)
 	resp.Body.Close()
 	assert.Check(t, is.Equal(resp.StatusCode, http.StatusRequestHeaderFieldsTooLarge))
+}
+
+// TestMalformedBodiesAre400: a body that cannot be read (a broken chunked
+// encoding, over a real connection) is the caller's fault: 400 on both
+// paths, before the function runs; a body past the payload limit is 413.
+func TestMalformedBodiesAre400(t *testing.T) {
+	fn := &fakeFunction{answer: Result{Payload: []byte(`{"instance_id":"a"}`)}}
+	srv := httptest.NewServer(&Handler{FunctionName: "probe", Function: fn})
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/anything", InvokePathPrefix + "probe" + InvokePathSuffix} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		assert.NilError(t, err)
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n", path)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(resp.StatusCode, http.StatusBadRequest), path)
+		conn.Close()
+	}
+	assert.Check(t, is.Len(fn.payloads, 0), "the function ran on a malformed body")
+	big := serve(&Handler{FunctionName: "probe", Function: fn}, http.MethodPost, "/anything", strings.Repeat("x", MaxPayload+1))
+	assert.Check(t, is.Equal(big.StatusCode, http.StatusRequestEntityTooLarge))
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -102,6 +103,16 @@ type CountFile struct {
 	Source string `json:"source"`
 }
 
+// The range of a profile's durations.
+const (
+	// MaxProfileLatency bounds latencies and handler times: Lambda's
+	// longest function timeout, 15 minutes (README, Sources [S11]).
+	MaxProfileLatency = 15 * time.Minute
+	// MaxProfileLifetime bounds lifetimes, idle timeouts and proactive
+	// leads: a week, far past any reported lifetime.
+	MaxProfileLifetime = 7 * 24 * time.Hour
+)
+
 // ParseProfile reads a profile file's JSON, or says every problem, each
 // naming its field: unknown fields, missing parameters, bad durations,
 // negative values, CDFs that do not increase.
@@ -116,14 +127,23 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	if err := onejson.Check(raw); err != nil {
 		return Profile{}, fmt.Errorf("profile: %w", err)
 	}
+	// Unknown fields are named with every other problem: read strictly
+	// for them, then leniently for the rest.
+	var errs []error
+	bad := func(field string, err error) { errs = append(errs, fmt.Errorf("%s: %w", field, err)) }
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var f ProfileFile
 	if err := dec.Decode(&f); err != nil {
-		return Profile{}, fmt.Errorf("profile: %w", err)
+		if !strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return Profile{}, fmt.Errorf("profile: %w", err)
+		}
+		errs = append(errs, err)
+		f = ProfileFile{}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return Profile{}, fmt.Errorf("profile: %w", err)
+		}
 	}
-	var errs []error
-	bad := func(field string, err error) { errs = append(errs, fmt.Errorf("%s: %w", field, err)) }
 	if f.Schema != ProfileSchema {
 		bad("schema", fmt.Errorf("%q, want %q", f.Schema, ProfileSchema))
 	}
@@ -199,6 +219,32 @@ func ParseProfile(r io.Reader) (Profile, error) {
 				bad("proactive.lead", err)
 			}
 			p.ProactiveLead = lead
+		}
+	}
+	// Each duration within what Lambda can take: a profile whose 99.9th
+	// percentile passes its limit would run a world no function lives in
+	// (an init of 1,280,000 hours throttles every call), and a draw past
+	// it is cut to [0, MaxSample] anyway.
+	for _, r := range []struct {
+		field string
+		d     *Dist
+		limit time.Duration
+		what  string
+	}{
+		{"idle_timeout", &p.IdleTimeout, MaxProfileLifetime, "an environment's life"},
+		{"max_lifetime", &p.MaxLifetime, MaxProfileLifetime, "an environment's life"},
+		{"init_latency", &p.InitLatency, MaxProfileLatency, "Lambda's longest function timeout"},
+		{"warm_overhead", &p.WarmOverhead, MaxProfileLatency, "Lambda's longest function timeout"},
+		{"front_door_latency", &p.FrontDoorLatency, MaxProfileLatency, "Lambda's longest function timeout"},
+		{"handler_time", p.HandlerTime, MaxProfileLatency, "Lambda's longest function timeout"},
+		{"cold_service_time", p.ColdServiceTime, MaxProfileLatency, "Lambda's longest function timeout"},
+		{"proactive.lead", &p.ProactiveLead, MaxProfileLifetime, "an environment's life"},
+	} {
+		if r.d == nil || r.d.String() == "" {
+			continue
+		}
+		if q := r.d.Quantile(0.999); q > r.limit {
+			bad(r.field, fmt.Errorf("its 99.9th percentile is %v, past the %v of %s", q, r.limit, r.what))
 		}
 	}
 	if f.Schedule != nil {

@@ -87,6 +87,9 @@ func TestBadProfileFilesAreNamed(t *testing.T) {
 		{"no source", `"mean": "2ms", "source": "what if"`, `"mean": "2ms"`, []string{"warm_overhead: source: missing"}},
 		{"kinds", `"dist": "normal"`, `"dist": "gaussian"`, []string{`front_door_latency: dist: "gaussian", want fixed, uniform`}},
 		{"schema and limits", `"lambda-reuse/profile/v1"`, `"v0"`, []string{`schema: "v0"`}},
+		{"too wide", `"sigma": 0.2`, `"sigma": 50`, []string{"max_lifetime: its 99.9th percentile is", "past the 168h0m0s"}},
+		{"too slow", `{"at": "1s", "p": 1}`, `{"at": "1280000h", "p": 1}`, []string{"init_latency: its 99.9th percentile is", "past the 15m0s of Lambda's longest function timeout"}},
+		{"every problem in one error", `"sigma": 0.2`, `"sigma": 50, "extra": 1`, []string{`unknown field "extra"`, "max_lifetime: its 99.9th percentile is"}},
 		{"missing", `"scaling_rate": {"value": 100, "source": "what if"}`, `"proactive": {"share": 2, "source": "x"}`,
 			[]string{"scaling_rate: missing", "proactive.share: must be from 0 to 1, got 2"}},
 	} {

@@ -38,17 +38,19 @@ type Night struct {
 }
 
 // ReadHistory reads every night under dir, by configuration then date. A
-// file that is not a summary, or a date that is not one, is an error that
-// names the file.
-func ReadHistory(dir string) ([]Night, error) {
-	var out []Night
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+// night that cannot be read (not a summary, or a name that is not a date)
+// is skipped: skipped names each such file and why, so one bad night
+// never stops the judgement of every other night and cell. The error is
+// for a history that cannot be read at all.
+func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
 			return err
 		}
 		date := strings.TrimSuffix(d.Name(), SummarySuffix)
 		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			return fmt.Errorf("history %s: the file name must be YYYY-MM-DD%s", path, SummarySuffix)
+			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, SummarySuffix))
+			return nil
 		}
 		rel, err := filepath.Rel(dir, filepath.Dir(path))
 		if err != nil {
@@ -56,16 +58,28 @@ func ReadHistory(dir string) ([]Night, error) {
 		}
 		s, err := reuse.ReadSummary(path)
 		if err != nil {
-			return fmt.Errorf("history: %w", err)
+			skipped = append(skipped, fmt.Errorf("history: skipped: %w", err))
+			return nil
 		}
-		out = append(out, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
+		nights = append(nights, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, skipped, err
 	}
-	slices.SortFunc(out, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
-	return out, nil
+	slices.SortFunc(nights, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
+	return nights, skipped, nil
+}
+
+// WriteSkipped writes a warning line per skipped file, as the job
+// summary shows them.
+func WriteSkipped(w io.Writer, skipped []error) error {
+	for _, e := range skipped {
+		if _, err := fmt.Fprintf(w, "> **warning**: %v\n\n", e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // trendMetric is one figure followed night by night.
@@ -402,16 +416,17 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 }
 
 // ReadCells reads every summary under dir as a matrix cell, named by its
-// folder under dir (the file's own name when it sits in dir itself).
-func ReadCells(dir string) ([]Night, error) {
-	var out []Night
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+// folder under dir (the file's own name when it sits in dir itself); a
+// cell that cannot be read is skipped and named in skipped.
+func ReadCells(dir string) (out []Night, skipped []error, err error) {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
 			return err
 		}
 		s, err := reuse.ReadSummary(path)
 		if err != nil {
-			return fmt.Errorf("matrix: %w", err)
+			skipped = append(skipped, fmt.Errorf("matrix: skipped: %w", err))
+			return nil
 		}
 		name, err := filepath.Rel(dir, filepath.Dir(path))
 		if err != nil {
@@ -424,5 +439,5 @@ func ReadCells(dir string) ([]Night, error) {
 		return nil
 	})
 	slices.SortFunc(out, func(a, b Night) int { return cmp.Compare(a.Config, b.Config) })
-	return out, err
+	return out, skipped, err
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,8 @@ func TestTrendFlagsChangePoints(t *testing.T) {
 		return 10
 	})
 	writeNights(t, hist, "us-east-1/x86_64-1024mb", base, 3, func(int) int { return 12 })
-	nights, err := ReadHistory(hist)
+	nights, skipped, err := ReadHistory(hist)
+	assert.Check(t, is.Len(skipped, 0))
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(nights, 17))
 	groups := byConfig(nights)
@@ -83,7 +85,8 @@ func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
 	for _, n := range []int{1, 1000} {
 		hist := filepath.Join(t.TempDir(), "history")
 		writeNights(t, hist, "nightly", base, n, func(i int) int { return 10 + i%3 })
-		nights, err := ReadHistory(hist)
+		nights, skipped, err := ReadHistory(hist)
+	assert.Check(t, is.Len(skipped, 0))
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(nights, n))
 		start := time.Now()
@@ -97,12 +100,40 @@ func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
 		assert.NilError(t, WriteTrendSummary(&sb, nights))
 		assert.Check(t, strings.Count(sb.String(), `", "`) < 2*MermaidNights*len(trendMetrics), "the job summary shows the latest nights only")
 	}
-	_, err := ReadHistory(filepath.Join(t.TempDir(), "none"))
+	_, _, err := ReadHistory(filepath.Join(t.TempDir(), "none"))
 	assert.Check(t, err != nil)
-	bad := t.TempDir()
-	assert.NilError(t, os.WriteFile(filepath.Join(bad, "yesterday"+SummarySuffix), []byte("{}"), 0o644))
-	_, err = ReadHistory(bad)
-	assert.Check(t, is.ErrorContains(err, "must be YYYY-MM-DD"))
+}
+
+// TestABadNightIsSkipped: a corrupt night and a misnamed file are skipped,
+// each named; every other night of that cell and of the others is read.
+func TestABadNightIsSkipped(t *testing.T) {
+	hist := t.TempDir()
+	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	assert.NilError(t, err)
+	for _, f := range []struct{ path, body string }{
+		{"cellA/2026-11-01" + SummarySuffix, string(good)},
+		{"cellA/2026-11-02" + SummarySuffix, `{"schema": `},
+		{"cellA/yesterday" + SummarySuffix, string(good)},
+		{"cellB/2026-11-02" + SummarySuffix, string(good)},
+	} {
+		path := filepath.Join(hist, filepath.FromSlash(f.path))
+		assert.NilError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		assert.NilError(t, os.WriteFile(path, []byte(f.body), 0o644))
+	}
+	nights, skipped, err := ReadHistory(hist)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(nights, 2))
+	assert.Assert(t, is.Len(skipped, 2))
+	all := fmt.Sprint(skipped)
+	assert.Check(t, is.Contains(all, "2026-11-02"+SummarySuffix))
+	assert.Check(t, is.Contains(all, "must be YYYY-MM-DD"))
+	var sb strings.Builder
+	assert.NilError(t, WriteSkipped(&sb, skipped))
+	assert.Check(t, is.Equal(strings.Count(sb.String(), "**warning**"), 2))
+	cells, skippedCells, err := ReadCells(filepath.Join(hist, "cellA"))
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(cells, 2))
+	assert.Check(t, is.Len(skippedCells, 1))
 }
 
 // TestDriftFromNightOne: with a baseline, tonight is judged against it;
@@ -118,7 +149,8 @@ func TestDriftFromNightOne(t *testing.T) {
 
 	hist := t.TempDir()
 	writeNights(t, hist, "nightly", tonight, 9, func(int) int { return tonight.Instances.Count })
-	nights, err := ReadHistory(hist)
+	nights, skipped, err := ReadHistory(hist)
+	assert.Check(t, is.Len(skipped, 0))
 	assert.NilError(t, err)
 	d = JudgeDrift(tonight, "nightly", "2026-02-01", nil, "", nights)
 	assert.Check(t, is.Contains(d.Against, "the median of 7 nights of nightly (2026-01-03 to 2026-01-09)"))
@@ -151,7 +183,7 @@ func TestMatrixTable(t *testing.T) {
 		assert.NilError(t, err)
 		assert.NilError(t, os.WriteFile(filepath.Join(dir, cell, "nightly"+SummarySuffix), b, 0o644))
 	}
-	cells, err := ReadCells(dir)
+	cells, _, err := ReadCells(dir)
 	assert.NilError(t, err)
 	var sb strings.Builder
 	assert.NilError(t, WriteMatrix(&sb, cells))

@@ -55,7 +55,11 @@ func main() {
 	case *compare && flag.NArg() == 2:
 		os.Exit(compareSummaries(os.Stdout, flag.Arg(0), flag.Arg(1)))
 	case *trend != "" && *out != "" && flag.NArg() == 0:
-		nights, err := report.ReadHistory(*trend)
+		nights, skipped, err := report.ReadHistory(*trend)
+		warn(skipped)
+		if err == nil {
+			err = report.WriteSkipped(os.Stdout, skipped)
+		}
 		if err == nil {
 			_, err = report.WriteTrend(*out, nights)
 		}
@@ -72,7 +76,11 @@ func main() {
 		}
 		os.Exit(judge(os.Stdout, *drift, *config, *date, *history, *baseline))
 	case *matrix != "" && flag.NArg() == 0:
-		cells, err := report.ReadCells(*matrix)
+		cells, skipped, err := report.ReadCells(*matrix)
+		warn(skipped)
+		if err == nil {
+			err = report.WriteSkipped(os.Stdout, skipped)
+		}
 		if err == nil {
 			err = report.WriteMatrix(os.Stdout, cells)
 		}
@@ -152,7 +160,12 @@ func judge(w io.Writer, tonightPath, config, date, historyDir, baselinePath stri
 	var nights []report.Night
 	if historyDir != "" {
 		if _, err := os.Stat(historyDir); err == nil {
-			if nights, err = report.ReadHistory(historyDir); err != nil {
+			var skipped []error
+			if nights, skipped, err = report.ReadHistory(historyDir); err != nil {
+				fail(err)
+			}
+			warn(skipped)
+			if err := report.WriteSkipped(w, skipped); err != nil {
 				fail(err)
 			}
 		}
@@ -189,6 +202,13 @@ func compareSummaries(w io.Writer, basePath, gotPath string) int {
 		return 1
 	}
 	return 0
+}
+
+// warn names each skipped file on stderr too, for a person at a terminal.
+func warn(skipped []error) {
+	for _, e := range skipped {
+		fmt.Fprintln(os.Stderr, "reusereport: warning:", e)
+	}
 }
 
 func fail(err error) {
