@@ -20,6 +20,7 @@ const (
 	EnvAuth      = "LAMBDA_REUSE_AUTH"      // "iam" to SigV4-sign URL calls
 	EnvFunction  = "LAMBDA_REUSE_FUNCTION"  // a function name or ARN, for the Invoke API
 	EnvQualifier = "LAMBDA_REUSE_QUALIFIER" // optional version or alias
+	EnvShowPath  = "LAMBDA_REUSE_SHOW_PATH" // "1" names the target by its URL path's text, not a hash of it
 )
 
 // ErrNoTarget means neither target variable is set: the live test skips.
@@ -82,7 +83,7 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 		inv, err := target.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
 		return inv, FrontDoorInvoke, err
 	}
-	opts := target.HTTPOptions{}
+	opts := target.HTTPOptions{ShowPath: getenv(EnvShowPath) == "1"}
 	switch auth := getenv(EnvAuth); auth {
 	case "", "none":
 	case "iam":

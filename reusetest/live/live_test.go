@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
@@ -44,7 +45,7 @@ func targetEnv(t *testing.T, kind, baseURL string) func(string) string {
 	env := map[string]string{}
 	switch kind {
 	case "http":
-		env[EnvURL] = baseURL + "/?token=" + secret
+		env[EnvURL] = baseURL + "/path" + secret + "/?token=" + secret // a token in the path too
 	case "invoke":
 		env[EnvFunction] = "probe"
 		// The SDK reads these through config.LoadDefaultConfig; the secret
@@ -131,10 +132,19 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			assert.NilError(t, err)
 			sumJSON, err := json.Marshal(sum)
 			assert.NilError(t, err)
-			for what, b := range map[string]string{"log": string(logBytes), "output": out, "summary": string(sumJSON)} {
+			fitted := fit.NewFitter(reuse.NewSummarizer(plan, sum.Target, nil), plan, nil)
+			for _, r := range recs {
+				fitted.Add(&r)
+			}
+			fitRes, err := fitted.Fit(t.Context(), fit.Options{From: filepath.Base(logPath)})
+			assert.NilError(t, err)
+			key := TargetKey(sum.Target)
+			for what, b := range map[string]string{"log": string(logBytes), "output": out, "summary": string(sumJSON),
+				"fitted profile": string(fitRes.File), "file name": key} {
 				assert.Check(t, !strings.Contains(b, secret), "%s leaks the secret", what)
 			}
 			if kind == "http" {
+				assert.Check(t, is.Contains(string(sumJSON), `/path-`))
 				assert.Check(t, is.Contains(string(sumJSON), `?token=REDACTED`))
 			}
 		})

@@ -1,6 +1,8 @@
 package target
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -182,10 +184,23 @@ func classifyStatus(rec *reuse.Record, status int) {
 	}
 }
 
-// Redact describes u without secrets: no user-info, and every query value
-// replaced, so the description can go into logs, headers and summaries.
-func Redact(u *url.URL) string {
+// Redact describes u without secrets, so the description can go into
+// logs, headers, file names, summaries and reports: no user-info, every
+// query value replaced, and the path (which may hold a token) replaced by
+// "/path-" and the first 8 hex digits of its SHA-256, which tells two paths
+// on one host apart without saying them.
+func Redact(u *url.URL) string { return describe(u, false) }
+
+// RedactQuery is Redact keeping the path's text: for a user who asks for
+// it (EnvShowPath), knowing their path holds no secret.
+func RedactQuery(u *url.URL) string { return describe(u, true) }
+
+func describe(u *url.URL, showPath bool) string {
 	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	if !showPath && u.Path != "" && u.Path != "/" {
+		sum := sha256.Sum256([]byte(u.EscapedPath()))
+		r.Path = "/path-" + hex.EncodeToString(sum[:4])
+	}
 	s := r.String()
 	if q := u.Query(); len(q) > 0 {
 		keys := make([]string, 0, len(q))

@@ -23,6 +23,7 @@ var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToSt
 // HTTP calls a Function URL or API Gateway URL with GET ?sleep_ms=N.
 type HTTP struct {
 	url      *url.URL
+	showPath bool
 	callURL  string // url with sleep_ms set, built once
 	callBase string // url without sleep_ms, ending in ? or &, for per-call handler times
 	handler  func(seq int64) time.Duration
@@ -40,6 +41,9 @@ type HTTPOptions struct {
 	// MaxConns bounds connections to the host; 0 means no bound. Idle
 	// connections are kept alive for reuse.
 	MaxConns int
+	// ShowPath keeps the URL's path text in the target's description
+	// (RedactQuery); by default it is hashed (Redact).
+	ShowPath bool
 }
 
 // NewHTTP returns a target for rawURL, calling it with the plan's handler sleep.
@@ -55,7 +59,7 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	transport.MaxConnsPerHost = opts.MaxConns
 	transport.IdleConnTimeout = 5 * time.Minute
 	transport.DisableCompression = true // the probe's answers are small
-	h := &HTTP{url: u, client: &http.Client{Transport: transport, CheckRedirect: noRedirects}}
+	h := &HTTP{url: u, showPath: opts.ShowPath, client: &http.Client{Transport: transport, CheckRedirect: noRedirects}}
 	call := *u
 	q := call.Query()
 	q.Del("sleep_ms")
@@ -97,6 +101,9 @@ func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
 // Describe is the redacted URL.
 func (h *HTTP) Describe() string {
 	d := Redact(h.url)
+	if h.showPath {
+		d = RedactQuery(h.url)
+	}
 	if h.signer != nil {
 		d += " (IAM)"
 	}

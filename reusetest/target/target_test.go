@@ -24,7 +24,17 @@ func TestRedact(t *testing.T) {
 	u, err := url.Parse("https://user:pa55@abc.lambda-url.eu-west-1.on.aws/path?token=s3cret&a=1")
 	assert.NilError(t, err)
 	got := Redact(u)
-	assert.Check(t, is.Equal(got, "https://abc.lambda-url.eu-west-1.on.aws/path?a=REDACTED&token=REDACTED"))
+	// The path's hash, as sha256sum gives it: printf /path | sha256sum
+	assert.Check(t, is.Equal(got, "https://abc.lambda-url.eu-west-1.on.aws/path-379c9f23?a=REDACTED&token=REDACTED"))
+	assert.Check(t, is.Equal(RedactQuery(u), "https://abc.lambda-url.eu-west-1.on.aws/path?a=REDACTED&token=REDACTED"))
+	// A secret in the path never shows; two paths stay apart.
+	s, err := url.Parse("https://abc.lambda-url.eu-west-1.on.aws/pathSECRET/?token=x")
+	assert.NilError(t, err)
+	assert.Check(t, !strings.Contains(Redact(s), "SECRET"), Redact(s))
+	assert.Check(t, Redact(s) != got)
+	root, err := url.Parse("https://abc.lambda-url.eu-west-1.on.aws/")
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(Redact(root), "https://abc.lambda-url.eu-west-1.on.aws/"))
 }
 
 func TestParseBody(t *testing.T) {
