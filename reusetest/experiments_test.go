@@ -2,6 +2,7 @@ package reusetest
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,17 +20,31 @@ import (
 )
 
 // experimentOut is where an experiment's summary and report go: -reuse.out
-// and -reuse.report, or files under out/ named for the run.
+// and -reuse.report, or files under out/ named for the run when the
+// user picked the experiment (-run), else under the test's temporary folder.
 func experimentOut(t *testing.T, experiment string) (out, reportDir string) {
 	out = flags.Out
-	if out == "" {
+	switch {
+	case out != "":
+	case asked():
 		out = DefaultExperimentOut(moduleRoot(t), experiment, *flags)
+	default:
+		// Run as part of the whole suite (go test ./...): nothing is
+		// written outside the test's temporary folder.
+		out = filepath.Join(t.TempDir(), filepath.Base(DefaultExperimentOut("", experiment, *flags)))
 	}
 	reportDir = flags.Report
 	if reportDir == "" {
 		reportDir = strings.TrimSuffix(out, ".json") + ".report"
 	}
 	return out, reportDir
+}
+
+// asked reports whether the user picked tests to run (-run), as the
+// README's experiment commands do: then an experiment writes under out/.
+func asked() bool {
+	f := flag.Lookup("test.run")
+	return f != nil && f.Value.String() != ""
 }
 
 // TestBurstExperiment asks how many environments a burst creates, and how

@@ -153,12 +153,16 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 
 // Plan returns the plan the flags describe, or why they describe none.
 func (f *Flags) Plan() (reuse.Plan, error) {
+	var errs []error
 	if f.Handler%time.Millisecond != 0 {
-		return reuse.Plan{}, fmt.Errorf("bad -reuse flags: -reuse.handler %v is not a whole number of milliseconds", f.Handler)
+		errs = append(errs, fmt.Errorf("bad -reuse flags: -reuse.handler %v is not a whole number of milliseconds", f.Handler))
 	}
 	plan := reuse.Plan{Calls: f.Calls, RatePerSec: f.Rate, HandlerMS: f.Handler.Milliseconds()}
 	if err := plan.Validate(); err != nil {
-		return reuse.Plan{}, fmt.Errorf("bad -reuse flags: %w", err)
+		errs = append(errs, fmt.Errorf("bad -reuse flags: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return reuse.Plan{}, err
 	}
 	return plan, nil
 }
@@ -195,6 +199,10 @@ func (f *Flags) Schedule() (reuse.Schedule, error) {
 func (f *Flags) Simulation() (*lambdasim.Simulation, error) {
 	schedule, err := f.Schedule()
 	if err != nil {
+		// The model's flags too, so every bad value is named at once.
+		if _, _, merr := lambdasim.Resolve(f.Profile, f.Placement); merr != nil {
+			err = errors.Join(err, fmt.Errorf("bad -reuse flags: %w", merr))
+		}
 		return nil, err
 	}
 	return f.SimulationOf(schedule)

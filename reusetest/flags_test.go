@@ -70,6 +70,8 @@ func TestFlagsRejectBadValues(t *testing.T) {
 			`unknown profile "aws-1999" (known: seed-2021, go-2026, or a profile file's path)`,
 			`unknown placement "fastest" (known: mru, lru, random, newest)`}},
 		{[]string{"-reuse.arrivals=bursty"}, []string{`unknown arrivals "bursty" (known: fixed, poisson)`}},
+		{[]string{"-reuse.rate=0", "-reuse.handler=1500us", "-reuse.profile=aws-1999", "-reuse.arrivals=bursty"}, []string{
+			"rate must be a positive", "-reuse.handler 1.5ms", `unknown profile "aws-1999"`, `unknown arrivals "bursty"`}},
 	}
 	for _, tc := range tests {
 		_, err := parseFlags(t, tc.args...).Simulation()

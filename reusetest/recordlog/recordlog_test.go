@@ -1,6 +1,7 @@
 package recordlog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -261,4 +262,36 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	assert.NilError(t, w.Close())
 	err = Replay(gap, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) {} })
 	assert.Check(t, is.ErrorContains(err, "without a record"))
+}
+
+// FuzzReadLog: any bytes as a record log give its state or an error,
+// never a panic or memory sized by a header's claim.
+func FuzzReadLog(f *testing.F) {
+	dir := f.TempDir()
+	path := filepath.Join(dir, "seed.jsonl")
+	w, _, err := Open(path, plan, "https://example.test/", t0, nil)
+	assert.NilError(f, err)
+	for seq := range int64(4) {
+		assert.NilError(f, w.Append(rec(seq)))
+	}
+	assert.NilError(f, w.Close())
+	valid, err := os.ReadFile(path)
+	assert.NilError(f, err)
+	f.Add(valid)
+	header := func(spec string) []byte {
+		return []byte(`{"header":{"schema":"lambda-reuse/log/v2","segment":0,"schedule":` + spec + `,"plan":{"calls":1,"rate_per_sec":1,"handler_ms":0},"target":"t","started":"2026-01-01T00:00:00Z","first_seq":0}}` + "\n")
+	}
+	f.Add(append(header(`{"kind":"steady","calls":1000000000000,"rate_per_sec":10,"handler_ms":500}`), valid[bytes.IndexByte(valid, '\n')+1:]...))
+	f.Add(header(`{"kind":"burst","calls":1,"rate_per_sec":1,"handler_ms":0,"size":10,"rounds":1000000000000,"pause_ms":1000}`))
+	f.Add(header(`{"kind":"idle","calls":1,"rate_per_sec":1,"handler_ms":500,"size":10,"rounds":1000000000,"gaps_ms":[1000,2000]}`))
+	f.Add(header(`{"kind":"idle","calls":1,"rate_per_sec":1,"handler_ms":500,"size":10,"rounds":1,"gaps_ms":[9223372036854775807]}`))
+	f.Add(append(header(`{"kind":"steady","calls":10,"rate_per_sec":10,"handler_ms":500}`), []byte(`{"seq":9,"scheduled":"2026-01-01T00:00:00Z","status":"ok"}`+"\n")...))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		st, _, err := Read(bytes.NewReader(doc), nil, func(*reuse.Record) {})
+		if err != nil {
+			return
+		}
+		assert.Assert(t, st.Count >= 0 && st.Next >= st.Count && st.Next-st.Count <= MaxMissing, "%+v", st)
+		assert.Assert(t, int64(len(st.Missing())) == st.Next-st.Count)
+	})
 }

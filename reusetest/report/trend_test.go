@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +190,33 @@ func TestMatrixTable(t *testing.T) {
 	assert.NilError(t, WriteMatrix(&sb, cells))
 	assert.Check(t, is.Contains(sb.String(), "| eu-west-1-arm64-128 | 3600 |"))
 	assert.Check(t, is.Contains(sb.String(), `x-axis ["eu-west-1-arm64-128", "eu-west-1-x86_64-128"]`))
+}
+
+// FuzzReadHistory: any bytes as one night of a history beside a good one:
+// the history reads (the bad night skipped, named), and the trend summary
+// and tonight's judgement are written, never a panic.
+func FuzzReadHistory(f *testing.F) {
+	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	assert.NilError(f, err)
+	f.Add(good)
+	f.Add([]byte(`{"schema": `))
+	f.Add([]byte(`{"schema": "lambda-reuse/summary/v1"}`))
+	f.Add([]byte(`{"schema": "lambda-reuse/summary/v1", "instances": {"count": -1}, "reuse": {"median": 1e308}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		hist := t.TempDir()
+		for path, body := range map[string][]byte{"cellA/2026-11-01" + SummarySuffix: doc, "cellA/2026-11-02" + SummarySuffix: good, "cellB/2026-11-01" + SummarySuffix: good} {
+			p := filepath.Join(hist, filepath.FromSlash(path))
+			assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			assert.NilError(t, os.WriteFile(p, body, 0o644))
+		}
+		nights, skipped, err := ReadHistory(hist)
+		assert.NilError(t, err)
+		assert.Assert(t, len(nights)+len(skipped) == 3)
+		assert.NilError(t, WriteTrendSummary(io.Discard, nights))
+		tonight, err := reuse.ParseSummary(good)
+		assert.NilError(t, err)
+		for _, cell := range []string{"cellA", "cellB"} {
+			assert.NilError(t, WriteDrift(io.Discard, JudgeDrift(tonight, cell, "2026-11-03", nil, "", nights)))
+		}
+	})
 }
