@@ -87,7 +87,7 @@ func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
 		hist := filepath.Join(t.TempDir(), "history")
 		writeNights(t, hist, "nightly", base, n, func(i int) int { return 10 + i%3 })
 		nights, skipped, err := ReadHistory(hist)
-	assert.Check(t, is.Len(skipped, 0))
+		assert.Check(t, is.Len(skipped, 0))
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(nights, n))
 		start := time.Now()
