@@ -18,28 +18,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 )
 
-// MaxSleepMS is the longest sleep a call may ask for.
-const MaxSleepMS = 60_000
-
-// A caller may say when it scheduled a call: in the Invoke payload's
-// "scheduled" field or, through a Function URL, in this header (RFC 3339
-// with nanoseconds). The probe ignores it; the project's served pools run
-// their model on these times, so real-time noise cannot sway them.
+// The protocol's names, for the probe's own code and its callers alike
+// (package protocol holds them without the Lambda runtime).
 const (
-	ScheduledField  = "scheduled"
-	ScheduledHeader = "X-Lambda-Reuse-Scheduled"
-)
-
-// A caller may also say the call's place in its run's sending order, as
-// "RUN/N" (RUN names the run, N counts the calls it sent from 0), in the
-// "order" field or this header. The probe ignores it; a served pool takes
-// calls in that order, whenever they arrive, so load on the machine
-// changes nothing but wall time.
-const (
-	OrderField  = "order"
-	OrderHeader = "X-Lambda-Reuse-Order"
+	MaxSleepMS      = protocol.MaxSleepMS
+	ScheduledField  = protocol.ScheduledField
+	ScheduledHeader = protocol.ScheduledHeader
+	OrderField      = protocol.OrderField
+	OrderHeader     = protocol.OrderHeader
 )
 
 // bootIDPath holds the kernel's boot id: the same for every environment on
@@ -81,21 +71,7 @@ func NewIdentity(now time.Time) (Identity, error) {
 }
 
 // Response is everything the probe returns: an allow-list.
-type Response struct {
-	InstanceID      string `json:"instance_id"`
-	Invocation      int64  `json:"invocation"`
-	InitAt          string `json:"init_at"`
-	LogStream       string `json:"log_stream"`
-	BootID          string `json:"boot_id"`
-	RequestID       string `json:"request_id"`
-	InitType        string `json:"init_type"`
-	MemoryMB        int    `json:"memory_mb"`
-	FunctionVersion string `json:"function_version"`
-	Region          string `json:"region"`
-	Arch            string `json:"arch"`
-	GoVersion       string `json:"go_version"`
-	SleptMS         int64  `json:"slept_ms"`
-}
+type Response = protocol.Response
 
 // Probe is the handler of one environment.
 type Probe struct {

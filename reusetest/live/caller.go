@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/target"
 )
 
 // The environment variables that point a live run at a target.
@@ -80,10 +80,10 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 		if err != nil {
 			return nil, 0, err
 		}
-		inv, err := target.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
+		inv, err := endpoint.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
 		return inv, FrontDoorInvoke, err
 	}
-	opts := target.HTTPOptions{ShowPath: getenv(EnvShowPath) == "1"}
+	opts := endpoint.HTTPOptions{ShowPath: getenv(EnvShowPath) == "1"}
 	switch auth := getenv(EnvAuth); auth {
 	case "", "none":
 	case "iam":
@@ -95,7 +95,7 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 	default:
 		return nil, 0, fmt.Errorf("%s=%q: want iam or nothing", EnvAuth, auth)
 	}
-	h, err := target.NewHTTP(rawURL, handlerMS, opts)
+	h, err := endpoint.NewHTTP(rawURL, handlerMS, opts)
 	door := FrontDoorInvoke // Function URLs cost nothing extra
 	if strings.Contains(rawURL, ".execute-api.") {
 		door = FrontDoorAPIGateway

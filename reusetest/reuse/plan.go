@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 )
 
 // The seed plan: the 2021 experiment called its function 600,000 times at
@@ -18,7 +18,7 @@ const (
 )
 
 // MaxHandler is the longest handler sleep the probe accepts.
-const MaxHandler = probe.MaxSleepMS * time.Millisecond
+const MaxHandler = protocol.MaxSleepMS * time.Millisecond
 
 // Plan is what an experiment will do: how many calls, how fast, and how long
 // the probe's handler sleeps in each.

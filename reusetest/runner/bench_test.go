@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/target"
 )
 
 // latencySink writes records to a real log and keeps a histogram of send
@@ -87,7 +87,7 @@ func BenchmarkRunner(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			plan := reuse.Plan{Calls: c.calls, RatePerSec: c.rate}
-			h, err := target.NewHTTP(srvURL+"/", 0, target.HTTPOptions{})
+			h, err := endpoint.NewHTTP(srvURL+"/", 0, endpoint.HTTPOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func (s *burstSink) Sync() error { return s.w.Sync() }
 func BenchmarkRunnerBurst(b *testing.B) {
 	srvURL := startNoopServer(b)
 	burst := reuse.Burst{Size: 1000, Rounds: 3, Pause: time.Second}
-	h, err := target.NewHTTP(srvURL+"/", 0, target.HTTPOptions{})
+	h, err := endpoint.NewHTTP(srvURL+"/", 0, endpoint.HTTPOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

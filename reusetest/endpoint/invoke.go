@@ -1,4 +1,4 @@
-package target
+package endpoint
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go/logging"
-	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -50,7 +50,7 @@ func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*In
 		o.Logger = logging.Nop{} // failures are in the records; no per-call warnings
 		o.HTTPClient = &http.Client{Transport: cappedTransport{transport}}
 	})
-	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, handlerMS, probe.ScheduledField)}
+	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, handlerMS, protocol.ScheduledField)}
 	if qualifier != "" {
 		inv.qualifier = aws.String(qualifier)
 	}
@@ -72,12 +72,12 @@ func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
 	// model on it. The transport notes the time scale the answer declares.
 	prefix := slices.Clip(inv.payload)
 	if inv.handler != nil {
-		prefix = fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, inv.handler(rec.Seq).Milliseconds(), probe.ScheduledField)
+		prefix = fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, inv.handler(rec.Seq).Milliseconds(), protocol.ScheduledField)
 	}
 	payload := rec.Scheduled.UTC().AppendFormat(prefix, time.RFC3339Nano)
 	payload = append(payload, '"')
 	if rec.Order != "" {
-		payload = fmt.Appendf(payload, ",%q:%q", probe.OrderField, rec.Order)
+		payload = fmt.Appendf(payload, ",%q:%q", protocol.OrderField, rec.Order)
 	}
 	payload = append(payload, '}')
 	var served servedBy

@@ -1,4 +1,4 @@
-package target
+package endpoint
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
@@ -142,9 +142,9 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	}
 	// When the call was scheduled, for a served pool to run its model on
 	// (set after signing: an unsigned header, which SigV4 allows).
-	req.Header[probe.ScheduledHeader] = []string{rec.Scheduled.UTC().Format(time.RFC3339Nano)}
+	req.Header[protocol.ScheduledHeader] = []string{rec.Scheduled.UTC().Format(time.RFC3339Nano)}
 	if rec.Order != "" {
-		req.Header[probe.OrderHeader] = []string{rec.Order}
+		req.Header[protocol.OrderHeader] = []string{rec.Order}
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

@@ -1,4 +1,4 @@
-package target
+package endpoint
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/lambda-reuse/lambda-reuse/probe"
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
@@ -41,7 +41,7 @@ const maxPlainID = 128
 func parseBody(body []byte, rec *reuse.Record) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		var b probe.Response
+		var b protocol.Response
 		if err := json.Unmarshal(trimmed, &b); err != nil || b.InstanceID == "" {
 			if msg, ok := functionError(trimmed); ok {
 				fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+msg)

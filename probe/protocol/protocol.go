@@ -1,0 +1,45 @@
+// Package protocol is what a caller and the probe agree on, with nothing
+// of the Lambda runtime: the longest sleep a call may ask for, the fields
+// and headers a caller may add, and the probe's answer. The analysis and
+// the callers import it; only the probe itself (package probe) needs
+// aws-lambda-go.
+package protocol
+
+// MaxSleepMS is the longest sleep a call may ask for.
+const MaxSleepMS = 60_000
+
+// A caller may say when it scheduled a call: in the Invoke payload's
+// "scheduled" field or, through a Function URL, in this header (RFC 3339
+// with nanoseconds). The probe ignores it; the project's served pools run
+// their model on these times, so real-time noise cannot sway them.
+const (
+	ScheduledField  = "scheduled"
+	ScheduledHeader = "X-Lambda-Reuse-Scheduled"
+)
+
+// A caller may also say the call's place in its run's sending order, as
+// "RUN/N" (RUN names the run, N counts the calls it sent from 0), in the
+// "order" field or this header. The probe ignores it; a served pool takes
+// calls in that order, whenever they arrive, so load on the machine
+// changes nothing but wall time.
+const (
+	OrderField  = "order"
+	OrderHeader = "X-Lambda-Reuse-Order"
+)
+
+// Response is everything the probe returns: an allow-list.
+type Response struct {
+	InstanceID      string `json:"instance_id"`
+	Invocation      int64  `json:"invocation"`
+	InitAt          string `json:"init_at"`
+	LogStream       string `json:"log_stream"`
+	BootID          string `json:"boot_id"`
+	RequestID       string `json:"request_id"`
+	InitType        string `json:"init_type"`
+	MemoryMB        int    `json:"memory_mb"`
+	FunctionVersion string `json:"function_version"`
+	Region          string `json:"region"`
+	Arch            string `json:"arch"`
+	GoVersion       string `json:"go_version"`
+	SleptMS         int64  `json:"slept_ms"`
+}
