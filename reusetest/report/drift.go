@@ -16,6 +16,8 @@ type Drift struct {
 	// Comparisons are the judged metrics; none when there was nothing to
 	// judge against.
 	Comparisons []reuse.Comparison
+	// Note says why the comparisons are shown but not judged, if they are.
+	Note string
 }
 
 // Drifted reports a judged metric out of tolerance.
@@ -29,18 +31,22 @@ func (d Drift) Drifted() bool { return reuse.Drifted(d.Comparisons) }
 func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summary, baselineName string, history []Night) Drift {
 	judged := reuse.JudgedMetrics()
 	if baseline != nil {
-		return Drift{Against: "the accepted baseline " + baselineName, Comparisons: reuse.Compare(*baseline, tonight, judged)}
+		cs, note := reuse.Judge(*baseline, tonight, judged)
+		return Drift{Against: "the accepted baseline " + baselineName, Comparisons: cs, Note: note}
 	}
+	// The recent nights of the same configuration and plan: a night of
+	// another plan is no baseline.
 	var before []Night
 	for _, n := range history {
-		if n.Config == config && n.Date < date {
+		if n.Config == config && n.Date < date && n.Summary.Plan == tonight.Plan {
 			before = append(before, n)
 		}
 	}
 	if len(before) > 0 {
 		before = before[max(0, len(before)-RecentNights):]
+		cs, note := reuse.JudgeWith(tonight.Plan, medianOf(before), tonight, judged)
 		return Drift{Against: fmt.Sprintf("the recent history: the median of %d nights of %s (%s to %s)", len(before), config, before[0].Date, before[len(before)-1].Date),
-			Comparisons: reuse.Compare(medianSummary(before), tonight, judged)}
+			Comparisons: cs, Note: note}
 	}
 	for _, p := range tonight.Predictions {
 		if p.Fitted {
@@ -59,28 +65,22 @@ func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summ
 	return Drift{Against: "nothing: no baseline, no history and no prediction"}
 }
 
-// medianSummary is a summary whose judged metrics (instances, median reuse,
-// median lifetime, the 2021-method lifetime, the failed share) are the
-// nights' medians.
-func medianSummary(nights []Night) reuse.Summary {
-	med := func(f func(reuse.Summary) float64) float64 {
-		xs := make([]float64, len(nights))
-		for i, n := range nights {
-			xs[i] = f(n.Summary)
+// medianOf is the baseline the recent nights make: each metric's median
+// over the nights that hold it.
+func medianOf(nights []Night) func(reuse.Metric) (float64, bool) {
+	return func(m reuse.Metric) (float64, bool) {
+		var xs []float64
+		for _, n := range nights {
+			if v, ok := m.Of(n.Summary); ok {
+				xs = append(xs, v)
+			}
+		}
+		if len(xs) == 0 {
+			return 0, false
 		}
 		slices.Sort(xs)
-		return reuse.Percentile(xs, 50)
+		return reuse.Percentile(xs, 50), true
 	}
-	var s reuse.Summary
-	s.Instances.Count = int(med(func(s reuse.Summary) float64 { return float64(s.Instances.Count) }) + 0.5)
-	s.Reuse.Median = med(func(s reuse.Summary) float64 { return s.Reuse.Median })
-	s.LifetimeMinutes.Median = med(func(s reuse.Summary) float64 { return s.LifetimeMinutes.Median })
-	s.SeedMethod.AvgLifetimeMinutes = med(func(s reuse.Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes })
-	// The failed share, as a million requests with that share failed.
-	failed := med(func(s reuse.Summary) float64 { return reuse.MetricFailedShare.Value(s) - 1 })
-	s.Requests.Total = 1_000_000
-	s.Requests.Failed = int64(failed*1_000_000 + 0.5)
-	return s
 }
 
 // WriteDrift writes the judgement as Markdown: what it was judged against,
@@ -88,6 +88,11 @@ func medianSummary(nights []Night) reuse.Summary {
 func WriteDrift(w io.Writer, d Drift) error {
 	if _, err := fmt.Fprintf(w, "Judged against %s.\n\n", d.Against); err != nil {
 		return err
+	}
+	if d.Note != "" {
+		if _, err := fmt.Fprintf(w, "Note: %s.\n\n", d.Note); err != nil {
+			return err
+		}
 	}
 	if len(d.Comparisons) == 0 {
 		return nil
@@ -99,9 +104,5 @@ func WriteDrift(w io.Writer, d Drift) error {
 	if err := reuse.WriteComparisonMarkdown(w, name, "tonight", d.Comparisons); err != nil {
 		return err
 	}
-	if d.Drifted() {
-		_, err := fmt.Fprintln(w, "\nDRIFT: at least one judged metric is out of tolerance")
-		return err
-	}
-	return nil
+	return reuse.WriteVerdict(w, d.Comparisons)
 }

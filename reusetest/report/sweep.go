@@ -34,11 +34,11 @@ func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
 	for i, s := range sums {
 		cold, share := int64(s.Instances.ColdStarts), 0.0
 		if t := s.Trace; t != nil {
-			cold, share = t.ColdCalls, t.ColdShare
-		} else if s.Requests.OK > 0 {
-			share = float64(cold) / float64(s.Requests.OK)
+			cold, share = t.ColdCalls, t.ColdShare*100
+		} else if v, ok := reuse.MetricColdShare.Of(s); ok {
+			share = v
 		}
-		line("| %s | %d | %d | %.2f | %d | %g | %g | %d |\n", names[i], s.Requests.Total, cold, share*100,
+		line("| %s | %d | %d | %.2f | %d | %g | %g | %d |\n", names[i], s.Requests.Total, cold, share,
 			s.Instances.Count, s.Reuse.Median, s.LifetimeMinutes.Median, s.Concurrency.Max)
 	}
 	return err

@@ -82,43 +82,9 @@ func WriteSkipped(w io.Writer, skipped []error) error {
 	return nil
 }
 
-// trendMetric is one figure followed night by night.
-type trendMetric struct {
-	name, file string
-	value      func(reuse.Summary) (float64, bool)
-	// tolerance flags a change point: the comparison's own for the judged
-	// metrics, the same ±30% for the shares and the idle gap.
-	tolerance float64
-}
-
-// ShareTolerance is the change-point tolerance of the figures the
-// comparison does not judge (cold-start and proactive shares, the idle
-// curve's half-survival gap): the judged metrics' ±30%.
-const ShareTolerance = 0.30
-
-var trendMetrics = []trendMetric{
-	{reuse.MetricInstances.Name, "instances", func(s reuse.Summary) (float64, bool) { return reuse.MetricInstances.Value(s), true }, reuse.MetricInstances.Tolerance},
-	{reuse.MetricReuseMedian.Name, "reuse-median", func(s reuse.Summary) (float64, bool) { return reuse.MetricReuseMedian.Value(s), true }, reuse.MetricReuseMedian.Tolerance},
-	{reuse.MetricLifetimeMedian.Name, "lifetime-median", func(s reuse.Summary) (float64, bool) { return reuse.MetricLifetimeMedian.Value(s), true }, reuse.MetricLifetimeMedian.Tolerance},
-	{"cold-start share, %", "cold-share", func(s reuse.Summary) (float64, bool) {
-		if s.Requests.OK == 0 {
-			return 0, false
-		}
-		return 100 * float64(s.Instances.ColdStarts) / float64(s.Requests.OK), true
-	}, ShareTolerance},
-	{"proactive share, %", "proactive-share", func(s reuse.Summary) (float64, bool) {
-		if s.Instances.InitKnown == 0 {
-			return 0, false
-		}
-		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown), true
-	}, ShareTolerance},
-	{"idle half-survival, min", "idle-half-survival", func(s reuse.Summary) (float64, bool) {
-		if s.Idle == nil || s.Idle.HalfSurvivalMinutes == nil {
-			return 0, false
-		}
-		return *s.Idle.HalfSurvivalMinutes, true
-	}, ShareTolerance},
-}
+// trendMetrics are the figures followed night by night: the metric
+// registry's (reuse.TrendMetrics).
+var trendMetrics = reuse.TrendMetrics()
 
 // RecentNights is how many earlier nights a night is compared with: their
 // median is what a change is measured from.
@@ -130,13 +96,13 @@ const RecentNights = 7
 func changed(nights []Night, i int) []string {
 	var out []string
 	for _, m := range trendMetrics {
-		v, ok := m.value(nights[i].Summary)
+		v, ok := m.Of(nights[i].Summary)
 		if !ok {
 			continue
 		}
 		var prev []float64
 		for j := max(0, i-RecentNights); j < i; j++ {
-			if p, ok := m.value(nights[j].Summary); ok {
+			if p, ok := m.Of(nights[j].Summary); ok {
 				prev = append(prev, p)
 			}
 		}
@@ -145,8 +111,8 @@ func changed(nights []Night, i int) []string {
 		}
 		slices.Sort(prev)
 		med := reuse.Percentile(prev, 50)
-		if med != 0 && math.Abs(v/med-1) > m.tolerance {
-			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.name, num(v), len(prev), num(med)))
+		if med != 0 && math.Abs(v/med-1) > m.ChangePoint() {
+			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.Name, num(v), len(prev), num(med)))
 		}
 	}
 	return out
@@ -199,10 +165,10 @@ func WriteTrend(dir string, nights []Night) ([]string, error) {
 		if !ok {
 			continue
 		}
-		if err := save(p, dir, "trend-"+m.file); err != nil {
+		if err := save(p, dir, "trend-"+m.Trend); err != nil {
 			return paths, err
 		}
-		paths = append(paths, filepath.Join(dir, "trend-"+m.file+".svg"), filepath.Join(dir, "trend-"+m.file+".png"))
+		paths = append(paths, filepath.Join(dir, "trend-"+m.Trend+".svg"), filepath.Join(dir, "trend-"+m.Trend+".png"))
 	}
 	return paths, nil
 }
@@ -224,7 +190,7 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 		for i, n := range g {
 			line("| %s |", n.Date)
 			for _, m := range trendMetrics {
-				if v, ok := m.value(n.Summary); ok {
+				if v, ok := m.Of(n.Summary); ok {
 					line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
 				} else {
 					line(" - |")
@@ -237,7 +203,7 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 	if charts {
 		for _, m := range trendMetrics {
 			if hasAny(m, nights) {
-				line("![%s](trend-%s.svg)\n\n", m.name, m.file)
+				line("![%s](trend-%s.svg)\n\n", m.Name, m.Trend)
 			}
 		}
 	}
@@ -252,24 +218,24 @@ func lastDate(nights []Night) string {
 	return slices.MaxFunc(nights, func(a, b Night) int { return cmp.Compare(a.Date, b.Date) }).Date
 }
 
-func hasAny(m trendMetric, nights []Night) bool {
-	return slices.ContainsFunc(nights, func(n Night) bool { _, ok := m.value(n.Summary); return ok })
+func hasAny(m reuse.Metric, nights []Night) bool {
+	return slices.ContainsFunc(nights, func(n Night) bool { _, ok := m.Of(n.Summary); return ok })
 }
 
 // trendChart draws one figure night by night, a line per configuration;
 // false when no night has the figure.
-func trendChart(m trendMetric, groups [][]Night) (*plot.Plot, bool, error) {
+func trendChart(m reuse.Metric, groups [][]Night) (*plot.Plot, bool, error) {
 	p := plot.New()
-	p.Title.Text = m.name + ", night by night"
+	p.Title.Text = m.Name + ", night by night"
 	p.X.Label.Text = "night (UTC date)"
-	p.Y.Label.Text = m.name
+	p.Y.Label.Text = m.Name
 	p.X.Tick.Marker = dateTicks{}
 	p.Add(plotter.NewGrid())
 	any := false
 	for i, g := range groups {
 		var xys plotter.XYs
 		for _, n := range g {
-			if v, ok := m.value(n.Summary); ok {
+			if v, ok := m.Of(n.Summary); ok {
 				d, _ := time.Parse(time.DateOnly, n.Date)
 				xys = append(xys, plotter.XY{X: float64(d.Unix()) / 86400, Y: v})
 			}
@@ -336,11 +302,11 @@ func WriteTrendSummary(w io.Writer, nights []Night) error {
 		if !hasAny(m, nights) {
 			continue
 		}
-		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; 0: no figure that night)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.name, configsTitle(groups), quoteAll(dates), m.name)
+		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; 0: no figure that night)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.Name, configsTitle(groups), quoteAll(dates), m.Name)
 		for _, g := range groups {
 			byDate := map[string]float64{}
 			for _, n := range g {
-				if v, ok := m.value(n.Summary); ok {
+				if v, ok := m.Of(n.Summary); ok {
 					byDate[n.Date] = v
 				}
 			}
@@ -396,7 +362,7 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 		names = append(names, c.Config)
 		line("| %s | %d |", c.Config, c.Summary.Requests.Total)
 		for _, m := range trendMetrics {
-			if v, ok := m.value(c.Summary); ok {
+			if v, ok := m.Of(c.Summary); ok {
 				line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
 			} else {
 				line(" - |")
@@ -404,13 +370,13 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 		}
 		line("\n")
 	}
-	for _, m := range trendMetrics[:4] {
+	for _, m := range []reuse.Metric{reuse.MetricInstances, reuse.MetricReuseMedian, reuse.MetricLifetimeMedian, reuse.MetricColdShare} {
 		vals := make([]string, len(cells))
 		for i, c := range cells {
-			v, _ := m.value(c.Summary)
+			v, _ := m.Of(c.Summary)
 			vals[i] = strconv.FormatFloat(v, 'f', 2, 64)
 		}
-		line("\n```mermaid\nxychart-beta\n  title \"%s by configuration\"\n  x-axis [%s]\n  y-axis \"%s\"\n  bar [%s]\n```\n", m.name, quoteAll(names), m.name, strings.Join(vals, ", "))
+		line("\n```mermaid\nxychart-beta\n  title \"%s by configuration\"\n  x-axis [%s]\n  y-axis \"%s\"\n  bar [%s]\n```\n", m.Name, quoteAll(names), m.Name, strings.Join(vals, ", "))
 	}
 	return err
 }

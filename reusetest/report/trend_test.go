@@ -161,6 +161,16 @@ func TestDriftFromNightOne(t *testing.T) {
 	}
 	d = JudgeDrift(tonight, "other", "2026-02-01", nil, "", nights)
 	assert.Check(t, is.Contains(d.Against, "nothing"), "another configuration's history does not count")
+	other := tonight
+	other.Plan.Calls *= 2
+	d = JudgeDrift(other, "nightly", "2026-02-01", nil, "", nights)
+	assert.Check(t, is.Contains(d.Against, "nothing"), "nights of another plan are no baseline")
+	// Every judged metric of the registry, a sixth one included, takes
+	// its median from the nights themselves: identical nights never drift.
+	sixth := reuse.MetricBusyMax
+	sixth.Tolerance = 0.1
+	cs, _ := reuse.JudgeWith(tonight.Plan, medianOf(nights), tonight, append(reuse.JudgedMetrics(), sixth))
+	assert.Check(t, !reuse.Drifted(cs), "%+v", cs)
 
 	predicted := tonight
 	predicted.Instances.Count = tonight.Instances.Count * 3

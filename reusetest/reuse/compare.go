@@ -14,15 +14,31 @@ type Comparison struct {
 	// Ratio is Got / Base (NaN when Base is 0 and Got is not, 1 when both are).
 	Ratio     float64
 	Tolerance float64
-	// OK is whether the ratio is within 1 ± Tolerance.
+	// OK is whether the ratio is within 1 ± Tolerance, or the metric is
+	// not judged.
 	OK bool
+	// NoBase says the baseline does not hold the metric (Metric.Known), or
+	// this run does not: nothing to judge, never a drift.
+	NoBase bool
+	// Unjudged says the comparison is shown but not judged: the two runs
+	// ran different plans (Judge).
+	Unjudged bool
 }
 
 // Compare compares got with base metric by metric.
 func Compare(base, got Summary, metrics []Metric) []Comparison {
+	return CompareWith(func(m Metric) (float64, bool) { return m.Of(base) }, got, metrics)
+}
+
+// CompareWith compares got with a baseline given metric by metric (the
+// median of recent nights, say): base returns the baseline's value and
+// whether it has one.
+func CompareWith(base func(Metric) (float64, bool), got Summary, metrics []Metric) []Comparison {
 	out := make([]Comparison, 0, len(metrics))
 	for _, m := range metrics {
-		c := Comparison{Metric: m.Name, Base: m.Value(base), Got: m.Value(got), Tolerance: m.Tolerance}
+		b, okB := base(m)
+		g, okG := m.Of(got)
+		c := Comparison{Metric: m.Name, Base: b, Got: g, Tolerance: m.Tolerance, NoBase: !okB || !okG}
 		switch {
 		case c.Base == c.Got:
 			c.Ratio = 1
@@ -31,10 +47,39 @@ func Compare(base, got Summary, metrics []Metric) []Comparison {
 		default:
 			c.Ratio = c.Got / c.Base
 		}
-		c.OK = m.Tolerance == 0 || math.Abs(c.Ratio-1) <= m.Tolerance
+		c.OK = m.Tolerance == 0 || c.NoBase || math.Abs(c.Ratio-1) <= m.Tolerance
 		out = append(out, c)
 	}
 	return out
+}
+
+// Judge is the one rule for judging a run against a baseline: the
+// comparisons of the metrics, and, when the two ran different plans, a
+// note saying so, with every comparison shown but not judged (a run of
+// another plan is no baseline). The live test, -compare and -drift all
+// judge this way.
+func Judge(base, got Summary, metrics []Metric) ([]Comparison, string) {
+	return judge(base.Plan, got.Plan, Compare(base, got, metrics))
+}
+
+func judge(base, got Plan, cs []Comparison) ([]Comparison, string) {
+	if base == got {
+		return cs, ""
+	}
+	for i := range cs {
+		cs[i].Unjudged, cs[i].OK = true, true
+	}
+	return cs, fmt.Sprintf("the plans differ (%s against %s): shown, not judged", planBrief(base), planBrief(got))
+}
+
+// JudgeWith is Judge against a baseline given metric by metric, of plan
+// base.
+func JudgeWith(base Plan, values func(Metric) (float64, bool), got Summary, metrics []Metric) ([]Comparison, string) {
+	return judge(base, got.Plan, CompareWith(values, got, metrics))
+}
+
+func planBrief(p Plan) string {
+	return fmt.Sprintf("%d calls at %g/s, %d ms", p.Calls, p.RatePerSec, p.HandlerMS)
 }
 
 // Drifted reports whether any comparison is out of tolerance.
@@ -45,6 +90,16 @@ func Drifted(cs []Comparison) bool {
 		}
 	}
 	return false
+}
+
+// WriteVerdict writes the one DRIFT line when any comparison drifted, and
+// nothing otherwise.
+func WriteVerdict(w io.Writer, cs []Comparison) error {
+	if !Drifted(cs) {
+		return nil
+	}
+	_, err := fmt.Fprintln(w, "\nDRIFT: at least one judged metric is out of tolerance")
+	return err
 }
 
 // WriteComparison writes the comparisons as a table.
@@ -75,8 +130,11 @@ func (c Comparison) ratioText() string {
 
 // toleranceText is the tolerance and verdict as shown in tables.
 func (c Comparison) toleranceText() (tol, verdict string) {
-	if c.Tolerance == 0 {
+	switch {
+	case c.Tolerance == 0 || c.Unjudged:
 		return "-", "not judged"
+	case c.NoBase:
+		return "-", "no baseline"
 	}
 	if !c.OK {
 		return "±" + strconv.FormatFloat(c.Tolerance*100, 'f', 0, 64) + "%", "DRIFT"

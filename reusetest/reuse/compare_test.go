@@ -42,3 +42,48 @@ func TestCompareWithinTolerance(t *testing.T) {
 		assert.Check(t, is.Contains(buf.String(), "- (base 0)"))
 	}
 }
+
+// TestNoBaselineIsNeverDrift: a metric the baseline does not hold (a share
+// of no calls, an idle curve of a run that was not one) is "no baseline",
+// never DRIFT, whatever tonight's value; a judged metric of the registry
+// drifts only on its own values.
+func TestNoBaselineIsNeverDrift(t *testing.T) {
+	var base, got Summary
+	got.Requests.OK, got.Instances.ColdStarts = 100, 5
+	half := 7.0
+	got.Idle = &IdleSummary{HalfSurvivalMinutes: &half}
+	cs := Compare(base, got, []Metric{MetricColdShare, MetricIdleHalfSurvival, MetricProactiveShare})
+	for _, c := range cs {
+		assert.Check(t, c.NoBase && c.OK, "%+v", c)
+		_, verdict := c.toleranceText()
+		assert.Check(t, verdict == "no baseline" || verdict == "not judged", "%s: %s", c.Metric, verdict)
+	}
+	// With a tolerance, a metric the baseline lacks still is no drift.
+	judgedShare := MetricColdShare
+	judgedShare.Tolerance = 0.1
+	c := Compare(base, got, []Metric{judgedShare})[0]
+	assert.Check(t, c.NoBase && c.OK, "%+v", c)
+	_, verdict := c.toleranceText()
+	assert.Check(t, is.Equal(verdict, "no baseline"))
+	base.Requests.OK, base.Instances.ColdStarts = 100, 50
+	assert.Check(t, !Compare(base, got, []Metric{judgedShare})[0].OK, "a share that fell tenfold drifts")
+}
+
+// TestJudgeShowsButDoesNotJudgeAnotherPlan: the one baseline rule: a
+// baseline of another plan is compared, shown, and never drifts.
+func TestJudgeShowsButDoesNotJudgeAnotherPlan(t *testing.T) {
+	base := Summary{Plan: SeedPlan()}
+	base.Instances.Count = 72
+	got := Summary{Plan: Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}}
+	got.Instances.Count = 7
+	cs, note := Judge(base, got, JudgedMetrics())
+	assert.Check(t, is.Contains(note, "the plans differ"))
+	assert.Check(t, !Drifted(cs))
+	var sb strings.Builder
+	assert.NilError(t, WriteComparison(&sb, cs))
+	assert.Check(t, !strings.Contains(sb.String(), "DRIFT"))
+	got.Plan = base.Plan
+	cs, note = Judge(base, got, JudgedMetrics())
+	assert.Check(t, is.Equal(note, ""))
+	assert.Check(t, Drifted(cs), "72 to 7 instances on one plan drifts")
+}

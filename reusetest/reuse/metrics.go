@@ -1,19 +1,50 @@
 package reuse
 
-// Metric is one number of a summary, named once: the results table, the
-// comparison of two summaries and the commands all read this list.
+// Metric is one number of a summary, named once: the comparison of two
+// summaries, the drift judgement, the median of recent nights, the trend
+// and the commands all read this list.
 type Metric struct {
 	// Name is how comparisons and commands call it.
 	Name string
 	// Value reads it from a summary.
 	Value func(Summary) float64
+	// Known, when set, says whether a summary holds the metric at all (a
+	// share of nothing, an idle curve of a run that was not one): a
+	// summary that does not is no baseline for it, never a drift.
+	Known func(Summary) bool
 	// Integer says it is a count, shown without decimals.
 	Integer bool
 	// Tolerance is the largest allowed |got/base - 1| when a live run is
 	// judged against its baseline: live numbers vary from run to run. 0
 	// means the metric is shown but not judged.
 	Tolerance float64
+	// Trend, when set, follows the metric night by night in the trend
+	// report, under this file key; a change point is a night more than
+	// ChangeTolerance (Tolerance when 0) from the median of those before.
+	Trend           string
+	ChangeTolerance float64
 }
+
+// Of is m's value in s, and whether s holds it.
+func (m Metric) Of(s Summary) (float64, bool) {
+	if m.Known != nil && !m.Known(s) {
+		return 0, false
+	}
+	return m.Value(s), true
+}
+
+// ChangePoint is the trend's tolerance for m.
+func (m Metric) ChangePoint() float64 {
+	if m.ChangeTolerance > 0 {
+		return m.ChangeTolerance
+	}
+	return m.Tolerance
+}
+
+// ShareTolerance is the change-point tolerance of the figures the
+// comparison does not judge (cold-start and proactive shares, the idle
+// curve's half-survival gap): the judged metrics' ±30%.
+const ShareTolerance = 0.30
 
 // The metrics. Those with a tolerance are the documented drift bounds for
 // live runs: ±30% on instances, median reuse, measured median lifetime and
@@ -37,9 +68,9 @@ var (
 	MetricBusyMean       = Metric{Name: "busy mean", Value: func(s Summary) float64 { return s.Concurrency.Mean }}
 	MetricBusyMax        = Metric{Name: "busy max", Value: func(s Summary) float64 { return float64(s.Concurrency.Max) }, Integer: true}
 	MetricGenerations    = Metric{Name: "generations (2021 method)", Value: func(s Summary) float64 { return s.SeedMethod.Generations }}
-	MetricInstances      = Metric{Name: "instances", Value: func(s Summary) float64 { return float64(s.Instances.Count) }, Integer: true, Tolerance: 0.30}
-	MetricReuseMedian    = Metric{Name: "reuse median", Value: func(s Summary) float64 { return s.Reuse.Median }, Tolerance: 0.30}
-	MetricLifetimeMedian = Metric{Name: "lifetime median, min", Value: func(s Summary) float64 { return s.LifetimeMinutes.Median }, Tolerance: 0.30}
+	MetricInstances      = Metric{Name: "instances", Value: func(s Summary) float64 { return float64(s.Instances.Count) }, Integer: true, Tolerance: 0.30, Trend: "instances"}
+	MetricReuseMedian    = Metric{Name: "reuse median", Value: func(s Summary) float64 { return s.Reuse.Median }, Tolerance: 0.30, Trend: "reuse-median"}
+	MetricLifetimeMedian = Metric{Name: "lifetime median, min", Value: func(s Summary) float64 { return s.LifetimeMinutes.Median }, Tolerance: 0.30, Trend: "lifetime-median"}
 	MetricSeedLifetime   = Metric{Name: "lifetime (2021 method), min", Value: func(s Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, Tolerance: 0.30}
 	MetricFailedShare    = Metric{Name: "1 + failed share", Value: func(s Summary) float64 {
 		if s.Requests.Total == 0 {
@@ -47,6 +78,16 @@ var (
 		}
 		return 1 + float64(s.Requests.Failed)/float64(s.Requests.Total)
 	}, Tolerance: 0.02}
+	// MetricColdShare is cold starts per served call, in percent: every
+	// table, sweep and trend that shows a cold-start share reads it.
+	MetricColdShare = Metric{Name: "cold-start share, %", Value: func(s Summary) float64 {
+		return 100 * float64(s.Instances.ColdStarts) / float64(s.Requests.OK)
+	}, Known: func(s Summary) bool { return s.Requests.OK > 0 }, Trend: "cold-share", ChangeTolerance: ShareTolerance}
+	MetricProactiveShare = Metric{Name: "proactive share, %", Value: func(s Summary) float64 {
+		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown)
+	}, Known: func(s Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: ShareTolerance}
+	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s Summary) float64 { return *s.Idle.HalfSurvivalMinutes },
+		Known: func(s Summary) bool { return s.Idle != nil && s.Idle.HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
 )
 
 // Metrics is every metric, in the order comparisons list them: those shown
@@ -54,7 +95,7 @@ var (
 var Metrics = []Metric{
 	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricProactive, MetricReuseMean, MetricReuseP10, MetricReuseP90,
 	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored,
-	MetricBusyMean, MetricBusyMax, MetricGenerations,
+	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricProactiveShare, MetricIdleHalfSurvival,
 	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
 }
 
@@ -67,4 +108,20 @@ func JudgedMetrics() []Metric {
 		}
 	}
 	return out
+}
+
+// TrendMetrics are the metrics the trend follows night by night, in the
+// order its report shows them: the judged ones first.
+func TrendMetrics() []Metric {
+	var judged, shown []Metric
+	for _, m := range Metrics {
+		switch {
+		case m.Trend == "":
+		case m.Tolerance > 0:
+			judged = append(judged, m)
+		default:
+			shown = append(shown, m)
+		}
+	}
+	return append(judged, shown...)
 }

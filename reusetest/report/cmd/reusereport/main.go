@@ -189,16 +189,17 @@ func compareSummaries(w io.Writer, basePath, gotPath string) int {
 	if err != nil {
 		fail(err)
 	}
-	if base.Plan != got.Plan {
-		fmt.Fprintf(w, "note: the plans differ (%d calls at %g/s, %d ms vs %d calls at %g/s, %d ms)\n\n",
-			base.Plan.Calls, base.Plan.RatePerSec, base.Plan.HandlerMS, got.Plan.Calls, got.Plan.RatePerSec, got.Plan.HandlerMS)
+	cs, note := reuse.Judge(base, got, reuse.Metrics)
+	if note != "" {
+		fmt.Fprintf(w, "note: %s\n\n", note)
 	}
-	cs := reuse.Compare(base, got, reuse.Metrics)
 	if err := reuse.WriteComparisonMarkdown(w, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
 		fail(err)
 	}
+	if err := reuse.WriteVerdict(w, cs); err != nil {
+		fail(err)
+	}
 	if reuse.Drifted(cs) {
-		fmt.Fprintln(w, "\nDRIFT: at least one judged metric is out of tolerance")
 		return 1
 	}
 	return 0
