@@ -96,7 +96,7 @@ const (
 	DefaultIdleSize    = 20
 	DefaultIdleRounds  = 50
 	// DefaultIdleGaps span 1 to 60 minutes, densest around the idle
-	// timeouts published since 2019 (5 to 10 minutes; README, Sources).
+	// timeouts published since 2019 (5 to 10 minutes; docs/sources.md).
 	DefaultIdleGaps = "1m,2m,3m,4m,5m,6m,7m,8m,10m,20m,60m"
 )
 
@@ -126,7 +126,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.Float64Var(&f.Rate, "reuse.rate", d.Rate, "open-loop call rate, calls per second")
 	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms)")
 	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed")
-	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (README: profile files)")
+	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (docs/simulator.md: profile files)")
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	fs.StringVar(&f.Arrivals, "reuse.arrivals", d.Arrivals, "simulator arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
@@ -134,12 +134,12 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
-	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (README: Fail fast)")
+	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
 	fs.Int64Var(&f.N, "reuse.n", 0, fmt.Sprintf("burst and idle experiments: calls at once (default %d for bursts, %d for the idle curve)", DefaultBurstSize, DefaultIdleSize))
 	fs.Int64Var(&f.Rounds, "reuse.rounds", 0, fmt.Sprintf("burst and idle experiments: bursts, or trials per gap (default %d for bursts, %d for the idle curve)", DefaultBurstRounds, DefaultIdleRounds))
 	fs.DurationVar(&f.Pause, "reuse.pause", d.Pause, "burst experiment: time between bursts")
 	fs.StringVar(&f.Gaps, "reuse.gaps", d.Gaps, "idle experiment: the idle gaps, comma-separated durations")
-	fs.StringVar(&f.Trace, "reuse.trace", "", "trace experiment: the trace file to replay, timestamps or counts per interval, CSV or JSON Lines (README: your traffic; default "+DefaultTrace+")")
+	fs.StringVar(&f.Trace, "reuse.trace", "", "trace experiment: the trace file to replay, timestamps or counts per interval, CSV or JSON Lines (docs/experiments.md: your traffic; default "+DefaultTrace+")")
 	fs.Float64Var(&f.TraceSpeed, "reuse.trace.speed", d.TraceSpeed, "trace experiment: trace seconds per run second (10 replays a day in 2.4 hours)")
 	fs.DurationVar(&f.TraceStart, "reuse.trace.start", 0, "trace experiment: where in the trace to start (trace time)")
 	fs.DurationVar(&f.TraceLength, "reuse.trace.length", 0, "trace experiment: how much of the trace to replay (trace time; 0 to its end)")

@@ -84,5 +84,5 @@ while IFS= read -r line; do echo "export $line"; done <<<"$EXPORTS"
 if [ -n "$GITHUB_ENV_FILE" ]; then echo "$EXPORTS" >>"$GITHUB_ENV_FILE"; fi
 echo
 echo "Estimated cost of the default plan (600,000 calls x 500 ms, $MEMORY MB), 2026 list prices from"
-echo "the README (Sources, S10): about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
+echo "the docs/sources.md [S10]: about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
 echo "(requests \$0.12 + duration); the test prints the exact estimate for its plan. Free tier not counted."

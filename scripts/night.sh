@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One matrix cell's night: run the live experiment against the deployed
 # function (the environment deploy.sh exported), then judge it from night
-# one (README: "The nightly study"). Writes into --out:
+# one (docs/aws.md: "The nightly study"). Writes into --out:
 # nightly.jsonl (the record log), nightly.summary.json (with the
 # predictions), nightly.profile.json (fitted), nightly.summary.report/ and
 # drift.md. Exits 1 on drift, after writing everything.

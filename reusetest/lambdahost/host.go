@@ -45,7 +45,7 @@ const (
 	// SIGKILL: Lambda's Shutdown phase is 2 s.
 	StopGrace = 2 * time.Second
 	// MaxFaithfulScale is the highest Scale at which the host's decisions,
-	// made in real time, were measured to stay near the model's (README,
+	// made in real time, were measured to stay near the model's (docs/local-lambda.md,
 	// "How fast a host may run"); beyond it real-time noise sways them.
 	MaxFaithfulScale = 5
 )

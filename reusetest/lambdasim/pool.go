@@ -9,7 +9,7 @@ import (
 )
 
 // Placement is the rule that picks which idle environment serves a call.
-// No authoritative statement exists (README, Sources), so it is a parameter.
+// No authoritative statement exists (docs/sources.md), so it is a parameter.
 type Placement string
 
 // The placement rules.
@@ -22,7 +22,7 @@ const (
 	// Random picks uniformly among idle environments.
 	Random Placement = "random"
 	// NewestCreated picks the youngest idle environment (SimFaaS's rule;
-	// README, Sources [S9]).
+	// docs/sources.md [S9]).
 	NewestCreated Placement = "newest"
 	// DefaultPlacement is used when none is named.
 	DefaultPlacement = MostRecentlyUsed

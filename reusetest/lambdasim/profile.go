@@ -11,7 +11,7 @@ import (
 )
 
 // Profile is a named set of model parameters. Sources are cited beside each
-// value by their number in the README's Sources section ([S1] to [S10]).
+// value by their number in the docs/sources.md ([S1] to [S11]).
 type Profile struct {
 	// Name identifies the profile in summaries and flags.
 	Name string
@@ -54,8 +54,8 @@ type Profile struct {
 	// place of the schedule's (a user's "my handler takes 2 s on average").
 	HandlerTime *Dist
 	// ColdServiceTime, when set, is a cold call's whole service time, drawn
-	// in place of InitLatency + handler time (SimFaaS's model, README
-	// Sources [S9]); the warm overhead is added to every call either way.
+	// in place of InitLatency + handler time (SimFaaS's model, docs/sources.md
+	// [S9]); the warm overhead is added to every call either way.
 	ColdServiceTime *Dist
 	// Schedule, when set, is the schedule the profile was fitted on: a
 	// run of the profile that names no schedule of its own runs it.
@@ -115,7 +115,7 @@ const (
 // DefaultConcurrencyLimit is AWS's default account concurrency per Region,
 // and DefaultScalingRate the environments a function may add every 10
 // seconds (AWS Lambda developer guide, "Lambda quotas" and "Lambda scaling
-// behavior"; README, Sources [S3]).
+// behavior"; docs/sources.md [S3]).
 const (
 	DefaultConcurrencyLimit = 1000
 	DefaultScalingRate      = 1000

@@ -106,7 +106,7 @@ type CountFile struct {
 // The range of a profile's durations.
 const (
 	// MaxProfileLatency bounds latencies and handler times: Lambda's
-	// longest function timeout, 15 minutes (README, Sources [S11]).
+	// longest function timeout, 15 minutes (docs/sources.md [S11]).
 	MaxProfileLatency = 15 * time.Minute
 	// MaxProfileLifetime bounds lifetimes, idle timeouts and proactive
 	// leads: a week, far past any reported lifetime.

@@ -104,9 +104,10 @@ func TestBadProfileFilesAreNamed(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "profile file: open"))
 }
 
-// TestREADMEProfileExample runs the profile example the README shows.
+// TestREADMEProfileExample runs the profile example the manual shows
+// (docs/simulator.md).
 func TestREADMEProfileExample(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "simulator.md"))
 	assert.NilError(t, err)
 	m := regexp.MustCompile("(?s)<!-- profile example -->\\s*```json\\n(.*?)```").FindSubmatch(readme)
 	assert.Assert(t, m != nil, "the README's profile example")

@@ -7,7 +7,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
-// Prices, US East (N. Virginia) list prices (README, Sources [S10], read
+// Prices, US East (N. Virginia) list prices (docs/sources.md [S10], read
 // 2026): requests $0.20 per million;
 // duration per GB-second $0.0000166667 (x86) or $0.0000133334 (arm64);
 // API Gateway HTTP API $1.00 per million. Free tier, the Init phase and
@@ -17,7 +17,7 @@ const (
 	PricePerGBSecondX86  = 0.0000166667
 	PricePerGBSecondArm  = 0.0000133334
 	PricePerAPIGWRequest = 1.00 / 1e6
-	PricesAsOf           = "2026 (README, Sources [S10])"
+	PricesAsOf           = "2026 (docs/sources.md [S10])"
 	DefaultProbeMemoryMB = 128
 )
 

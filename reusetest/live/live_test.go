@@ -324,7 +324,7 @@ func TestNewCallerNeedsOneTarget(t *testing.T) {
 }
 
 func TestCostEstimate(t *testing.T) {
-	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (README, Sources [S10]).
+	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (docs/sources.md [S10]).
 	arm, x86 := EstimateCost(reuse.SeedPlan(), 128, FrontDoorInvoke)
 	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50))

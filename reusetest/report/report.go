@@ -52,7 +52,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 		b.WriteString("```\n\n")
 	}
 	if i := sum.Idle; i != nil {
-		b.WriteString("The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): README, Sources [S4], [S5].\n\n")
+		b.WriteString("The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): docs/sources.md [S4], [S5].\n\n")
 	}
 	if len(sum.Predictions) > 0 {
 		b.WriteString("## Prediction beside measurement\n\nThe simulator's prediction for this run's schedule, under a named profile and under the profile fitted to this run, judged with the live tolerances:\n\n")

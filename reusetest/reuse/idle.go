@@ -11,7 +11,7 @@ import (
 )
 
 // Idle is the idle-timeout experiment's schedule (the method of SeBS and
-// Shilkov, README, Sources [S4], [S5]): each trial warms Size environments
+// Shilkov, docs/sources.md [S4], [S5]): each trial warms Size environments
 // with Size calls at once (their handlers overlap), leaves them idle for a
 // gap, then sends Size calls at once again; an environment that served the
 // warm phase and serves again after the gap survived it. Every gap is tried

@@ -10,7 +10,7 @@ import (
 )
 
 // The seed plan: the 2021 experiment called its function 600,000 times at
-// 10 calls per second with a 500 ms handler (README, Sources [S1]).
+// 10 calls per second with a 500 ms handler (docs/sources.md [S1]).
 const (
 	SeedCalls      = 600_000
 	SeedRatePerSec = 10

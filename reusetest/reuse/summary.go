@@ -197,7 +197,7 @@ type Instances struct {
 
 // ProactiveThreshold tells a proactive init from an on-demand one: more than
 // 10 s between the end of init and the first call, the rule of the public
-// analysis of proactive initialisation (README, Sources [S8]).
+// analysis of proactive initialisation (docs/sources.md [S8]).
 const ProactiveThreshold = 10 * time.Second
 
 // Reuse is the distribution of calls served per instance.

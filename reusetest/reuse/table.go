@@ -9,7 +9,7 @@ import (
 )
 
 // Published2021 is the table the 2021 experiment published
-// (README, Sources [S1]): 600,000 requests, 72 instances,
+// (docs/sources.md [S1]): 600,000 requests, 72 instances,
 // mean reuse 8,333, median reuse 10,911, estimated lifetime 69.4 minutes.
 var Published2021 = struct {
 	Requests, Instances    int64

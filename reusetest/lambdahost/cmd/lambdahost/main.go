@@ -43,7 +43,7 @@ func main() {
 		opts.Output = os.Stderr
 	}
 	if opts.Scale > lambdahost.MaxFaithfulScale {
-		fmt.Fprintf(os.Stderr, "lambdahost: warning: at -scale %g real-time noise sways the pool's decisions: measured against the simulator, instance counts stayed within about 25%% only up to -scale %g (README, \"How fast a host may run\")\n",
+		fmt.Fprintf(os.Stderr, "lambdahost: warning: at -scale %g real-time noise sways the pool's decisions: measured against the simulator, instance counts stayed within about 25%% only up to -scale %g (docs/local-lambda.md, \"How fast a host may run\")\n",
 			opts.Scale, float64(lambdahost.MaxFaithfulScale))
 	}
 	h, err := lambdahost.Start(opts)
