@@ -1,7 +1,7 @@
 // Package fit turns a measured run into a model of its function: it
 // estimates a lambdasim profile from a run's records (Fitter), written as a
 // profile file with its provenance, and predicts a schedule's figures under
-// a profile beside what was measured (Predict, Beside).
+// a profile beside what was measured (Predict, Fitter.Predictions).
 //
 // The estimators, each stated in the fitted file's sources:
 //   - maximum lifetime: Kaplan-Meier over environments' measured lifetimes;

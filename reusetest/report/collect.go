@@ -2,7 +2,9 @@
 // report.md (renders on GitHub and in a CI job summary) with the results
 // table beside the 2021 figures, and charts as SVG and PNG: a timeline of
 // environments, calls per environment, environments busy and alive over
-// time, and a lifetime survival curve (Kaplan-Meier).
+// time, a lifetime survival curve (Kaplan-Meier), and each experiment's own
+// (the burst's first-call latencies, the idle curve, the trace's cold
+// starts by hour).
 package report
 
 import (

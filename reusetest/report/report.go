@@ -25,7 +25,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 		fmt.Fprintf(&b, "Simulated: profile `%s`, placement `%s`, arrivals `%s`, seed %d; idle timeout %s, max lifetime %s, init latency %s.\n\n",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed, sim.IdleTimeout, sim.MaxLifetime, sim.InitLatency)
 	}
-	experiment := sum.Burst != nil || sum.Idle != nil
+	experiment := sum.Burst != nil || sum.Idle != nil || sum.Trace != nil
 	if experiment {
 		b.WriteString("## Results\n\nThe whole run's environments and calls (the 2021 figures are the seed experiment's, for scale):\n\n```text\n")
 	} else {

@@ -8,7 +8,7 @@ import (
 )
 
 // WriteExperimentTables writes the tables of the experiment sections s has
-// (burst, idle); nothing for a plain run.
+// (burst, idle, trace); nothing for a plain run.
 func WriteExperimentTables(w io.Writer, s Summary) error {
 	if b := s.Burst; b != nil {
 		if err := writeBurstTable(w, b); err != nil {

@@ -17,7 +17,7 @@ import (
 // resumed run goes on from any seq, and its Spec, written into the record
 // log's header, lets a resume refuse a log written for another schedule.
 //
-// Plan (kind "steady") and Poisson are the kinds so far; a new kind
+// The kinds are Plan ("steady"), Poisson, Burst, Idle and Trace; a kind
 // implements this interface and gets a case in FromSpec.
 type Schedule interface {
 	// Plan is the schedule in brief, as summaries carry it: the number of
