@@ -404,15 +404,41 @@ func (s *Summarizer) Add(r *Record) {
 			in.initAt = r.InitAt.UnixNano()
 		}
 	}
-	if r.Seq == s.nextSeq {
+	switch {
+	case r.Seq < s.nextSeq: // late, past a gap given up on: out of time order
+		s.sweepLate(iv)
+	case r.Seq == s.nextSeq:
 		s.sweep(iv)
-		for s.pending.Len() > 0 && s.pending.Peek().Key == s.nextSeq {
+	default:
+		s.pending.Push(iv.seq, 0, iv)
+		// A gap that never fills (a seq the log lacks) holds at most
+		// maxPending records: past that the sweep goes on over it.
+		for s.pending.Len() > maxPending {
 			s.sweep(s.pending.Pop().Value)
 		}
+	}
+	for s.pending.Len() > 0 && s.pending.Peek().Key <= s.nextSeq {
+		s.sweep(s.pending.Pop().Value)
+	}
+}
+
+// sweepLate counts a record that comes after the sweep passed its seq: its
+// time busy and span, but not the calls in flight, which the sweep counts
+// in time order.
+func (s *Summarizer) sweepLate(iv interval) {
+	if !iv.served {
 		return
 	}
-	s.pending.Push(iv.seq, 0, iv)
+	if !s.anyServed {
+		s.firstSent, s.lastDone, s.anyServed = iv.sent, iv.done, true
+	}
+	s.firstSent = min(s.firstSent, iv.sent)
+	s.lastDone = max(s.lastDone, iv.done)
+	s.busyNS += float64(iv.done - iv.sent)
 }
+
+// maxPending bounds the records held waiting for an earlier seq.
+const maxPending = 1 << 16
 
 // instance is the instance of id, or nil. Records of one run carry each
 // id as the same string (the simulator's, the log decoder's interned ones),
@@ -445,16 +471,11 @@ type recentInstance struct {
 // sweep takes the calls in seq order, which is send order, and tracks how
 // many are in flight when each is sent.
 func (s *Summarizer) sweep(iv interval) {
-	s.nextSeq = iv.seq + 1
+	s.nextSeq = max(s.nextSeq, iv.seq+1)
 	if !iv.served {
 		return
 	}
-	if !s.anyServed {
-		s.firstSent, s.lastDone, s.anyServed = iv.sent, iv.done, true
-	}
-	s.firstSent = min(s.firstSent, iv.sent)
-	s.lastDone = max(s.lastDone, iv.done)
-	s.busyNS += float64(iv.done - iv.sent)
+	s.sweepLate(iv)
 	for s.inflight.Len() > 0 && s.inflight.Peek().Key <= iv.sent {
 		s.inflight.Pop()
 	}
