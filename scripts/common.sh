@@ -10,6 +10,10 @@ MEMORY=128
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 DRY_RUN=0
 GITHUB_ENV_FILE=
+# LOOKUPS=1 makes a dry run look up what exists (read-only calls), so it
+# prints the calls a real run would make for it; teardown sets it. Deploy's
+# dry run needs no account: its lookups are assumed absent.
+LOOKUPS=${LOOKUPS:-0}
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
@@ -26,10 +30,21 @@ aws_call() {
   aws "$@"
 }
 
-# aws_exists runs a read-only lookup; under --dry-run it makes no call and
-# answers "does not exist", so the plan shows the create path.
+# aws_read runs a read-only call, also under --dry-run when LOOKUPS=1;
+# otherwise a dry run prints it and makes none.
+aws_read() {
+  if [ "$DRY_RUN" = 1 ] && [ "$LOOKUPS" != 1 ]; then
+    { printf 'aws'; printf ' %q' "$@"; printf '   # lookup: not made in a dry run\n'; } >&3
+    return 0
+  fi
+  aws "$@"
+}
+
+# aws_exists runs a read-only lookup; under --dry-run without LOOKUPS it
+# makes no call and answers "does not exist", so the plan shows the create
+# path.
 aws_exists() {
-  if [ "$DRY_RUN" = 1 ]; then
+  if [ "$DRY_RUN" = 1 ] && [ "$LOOKUPS" != 1 ]; then
     { printf 'aws'; printf ' %q' "$@"; printf '   # lookup: assumed absent in a dry run\n'; } >&3
     return 1
   fi
@@ -37,7 +52,7 @@ aws_exists() {
 }
 
 check_aws() {
-  [ "$DRY_RUN" = 1 ] && { [ -n "$REGION" ] || REGION=REGION; return 0; }
+  [ "$DRY_RUN" = 1 ] && [ "$LOOKUPS" != 1 ] && { [ -n "$REGION" ] || REGION=REGION; return 0; }
   command -v aws >/dev/null 2>&1 || die "the AWS CLI v2 is not installed (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)"
   case "$(aws --version 2>&1)" in
     aws-cli/2.*) ;;

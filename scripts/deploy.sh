@@ -41,7 +41,9 @@ if ! aws_exists iam get-role --role-name "$ROLE"; then
   aws_call iam attach-role-policy --role-name "$ROLE" \
     --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
   aws_call iam wait role-exists --role-name "$ROLE"
-  [ "$DRY_RUN" = 1 ] || sleep 10 # a new role takes a moment before Lambda may assume it
+  # A new role takes a moment before Lambda may assume it (the tests,
+  # against an emulator, set LAMBDA_REUSE_ROLE_SETTLE=0).
+  [ "$DRY_RUN" = 1 ] || sleep "${LAMBDA_REUSE_ROLE_SETTLE:-10}"
 fi
 
 echo "== function $NAME ($LAMBDA_ARCH, $MEMORY MB)"
@@ -83,6 +85,6 @@ echo "For the integration test (or use LAMBDA_REUSE_FUNCTION=$NAME for the Invok
 while IFS= read -r line; do echo "export $line"; done <<<"$EXPORTS"
 if [ -n "$GITHUB_ENV_FILE" ]; then echo "$EXPORTS" >>"$GITHUB_ENV_FILE"; fi
 echo
-echo "Estimated cost of the default plan (600,000 calls x 500 ms, $MEMORY MB), 2026 list prices from"
-echo "the docs/sources.md [S10]: about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
+echo "Estimated cost of the default plan (600,000 calls x 500 ms, $MEMORY MB), 2026 list prices"
+echo "(docs/sources.md [S10]): about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
 echo "(requests \$0.12 + duration); the test prints the exact estimate for its plan. Free tier not counted."

@@ -25,11 +25,13 @@ func git(t *testing.T, dir string, args ...string) string {
 }
 
 // TestNightlyFlowRunsLocally runs the nightly job's steps, the scripts the
-// workflow calls, for two nights of one cell: deploy (a fake aws whose
-// Function URL is the local host of real probe processes), the night's run,
-// its drift judgement, keeping it on the data branch of a local "GitHub"
-// repository with the trend rebuilt, and teardown. Nothing reaches beyond
-// 127.0.0.1; the main branch is never touched.
+// workflow calls, for two nights of one cell: deploy (to moto's emulated
+// account, with the real AWS CLI), the night's run (against the local host
+// of real probe processes: an emulated Function URL serves nothing), its
+// drift judgement, keeping it on the data branch of a local "GitHub"
+// repository with the trend rebuilt, and teardown, after which the account
+// holds nothing. Nothing reaches beyond 127.0.0.1; the main branch is never
+// touched.
 func TestNightlyFlowRunsLocally(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two short live nights (about a minute)")
@@ -54,22 +56,32 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	git(t, repo, "push", "-q", "origin", "HEAD:main")
 	mainBefore := git(t, origin, "rev-parse", "main")
 
-	f := newFake(t)
+	f := newEmulated(t)
+	const name = "lambda-reuse-1-local"
 	envFile := filepath.Join(dir, "github-env")
-	out, _, err := f.run(t, append([]string{"FAKE_AWS_URL=" + host.URL() + "/"}, region...), "deploy.sh", "--name", "lambda-reuse-1-local", "--github-env", envFile)
+	out, _, err := f.run(t, region, "deploy.sh", "--name", name, "--github-env", envFile)
 	assert.NilError(t, err, out)
-	// What the workflow's later steps see: deploy's exports, plus loopback
-	// credentials for signing (the host ignores signatures) and no
-	// instance-metadata lookup.
+	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
+	emulatedURL, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name, "--query", "FunctionUrl", "--output", "text")
+	assert.NilError(t, err)
+	// What the workflow's later steps see: deploy's exports (the Function
+	// URL the local host's, as the emulated one serves nothing), plus
+	// loopback credentials for signing (the host ignores signatures) and
+	// no instance-metadata lookup.
 	env := []string{"AWS_ACCESS_KEY_ID=AKIDLOCAL", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true"}
 	ef, err := os.Open(envFile)
 	assert.NilError(t, err)
 	sc := bufio.NewScanner(ef)
+	exported := ""
 	for sc.Scan() {
-		env = append(env, sc.Text())
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "LAMBDA_REUSE_URL="); ok {
+			exported, line = v, "LAMBDA_REUSE_URL="+host.URL()+"/"
+		}
+		env = append(env, line)
 	}
 	ef.Close()
-	assert.Check(t, is.Contains(strings.Join(env, " "), "LAMBDA_REUSE_URL="+host.URL()+"/"))
+	assert.Check(t, is.Equal(exported, emulatedURL), "deploy exports the function's URL")
 
 	cell := "local-arm64-128mb"
 	cells := filepath.Join(dir, "cells")
@@ -116,9 +128,9 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	assert.Check(t, is.Contains(string(summary), "```mermaid"))
 	assert.Check(t, is.Equal(git(t, origin, "rev-parse", "main"), mainBefore), "the main branch is never rewritten")
 
-	out, _, err = f.run(t, region, "teardown.sh", "--name", "lambda-reuse-1-local")
+	out, _, err = f.run(t, region, "teardown.sh", "--name", name)
 	assert.NilError(t, err, out)
-	assert.Check(t, is.Len(stateOf(t, f), 0), "everything deploy created is gone")
+	assert.Check(t, is.Len(f.account(t, name), 0), "everything deploy created is gone")
 }
 
 // TestMatrixCells: one cell per region x architecture x memory size, as

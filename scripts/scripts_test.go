@@ -1,6 +1,9 @@
-// Package scripts tests deploy.sh and teardown.sh against a fake aws
-// command that records its arguments: no AWS account, no network, and no
-// installed AWS CLI ever run (TestScriptsNeverRunAnInstalledCLI).
+// Package scripts tests deploy.sh, teardown.sh and the nightly scripts
+// against moto's emulator of the AWS APIs on 127.0.0.1, driven by the real
+// AWS CLI v2 (emulator_test.go), and, for what the emulator cannot show, a
+// fake aws command that records its arguments: no AWS account, nothing
+// beyond loopback, and no AWS CLI ever found through the PATH the tests
+// inherit (TestScriptsNeverRunAnInstalledCLI).
 package scripts
 
 import (
@@ -49,6 +52,7 @@ exit 0
 type fake struct {
 	dir, log, state string
 	env             []string
+	emulated        bool // the aws in bin runs the real CLI against moto (newEmulated)
 }
 
 func newFake(t *testing.T) *fake {
@@ -111,8 +115,12 @@ func (f *fake) run(t *testing.T, extraEnv []string, script string, args ...strin
 
 var region = []string{"AWS_REGION=eu-west-1"}
 
+// TestDeployCreatesThenUpdatesThenTearsDown deploys to the emulated
+// account, updates, and tears down, checking the account through the CLI
+// after each step.
 func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
-	f := newFake(t)
+	f := newEmulated(t)
+	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, region, "deploy.sh")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{
@@ -122,19 +130,27 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"logs describe-log-groups", "logs create-log-group", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda create-function-url-config",
 	}))
-	assert.Check(t, is.DeepEqual(stateOf(t, f), []string{"function", "loggroup", "policy", "role", "url"}))
-	retention, err := os.ReadFile(filepath.Join(f.state, "loggroup"))
+	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
+	check := func(want string, args ...string) {
+		t.Helper()
+		got, err := f.aws(t, args...)
+		assert.Check(t, err, "aws %v", args)
+		assert.Check(t, is.Equal(got, want), "aws %v", args)
+	}
+	check("7", "logs", "describe-log-groups", "--log-group-name-prefix", "/aws/lambda/"+name, "--query", "logGroups[0].retentionInDays", "--output", "text")
+	check("provided.al2023\tbootstrap\t128\tarm64", "lambda", "get-function-configuration", "--function-name", name,
+		"--query", "[Runtime, Handler, MemorySize, Architectures[0]]", "--output", "text")
+	check("AWS_IAM", "lambda", "get-function-url-config", "--function-name", name, "--query", "AuthType", "--output", "text")
+	url, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name, "--query", "FunctionUrl", "--output", "text")
 	assert.NilError(t, err)
-	assert.Check(t, is.Contains(string(retention), "--log-group-name /aws/lambda/lambda-reuse-probe --retention-in-days 7"))
-	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL=https://abc123.lambda-url.eu-west-1.on.aws/"))
+	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL="+url))
 	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_AUTH=iam"))
 	assert.Check(t, is.Contains(out, "$0.62 on arm64"))
-	raw, err := os.ReadFile(f.log)
+	sha, err := f.aws(t, "lambda", "get-function-configuration", "--function-name", name, "--query", "CodeSha256", "--output", "text")
 	assert.NilError(t, err)
-	assert.Check(t, is.Contains(string(raw), "--runtime provided.al2023 --handler bootstrap --architectures arm64 --memory-size 128"))
-	assert.Check(t, is.Contains(string(raw), "--auth-type AWS_IAM"))
 
-	// Again, with everything in place: the update path, nothing created.
+	// Again, with everything in place: the update path, nothing created,
+	// the code and the configuration changed.
 	out, calls, err = f.run(t, region, "deploy.sh", "--amd64", "--memory", "256")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{
@@ -144,10 +160,31 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"logs describe-log-groups", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda get-function-url-config",
 	}))
-	raw, err = os.ReadFile(f.log)
+	// moto keeps a function's first architecture through
+	// update-function-code, so the flag is checked in the call it got.
+	check("256", "lambda", "get-function-configuration", "--function-name", name, "--query", "MemorySize", "--output", "text")
+	raw, err := os.ReadFile(f.log)
 	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(raw), "lambda update-function-code --function-name "+name+" --zip-file fileb://"))
 	assert.Check(t, is.Contains(string(raw), "--architectures x86_64"))
-	assert.Check(t, is.Contains(string(raw), "--memory-size 256"))
+	sha2, err := f.aws(t, "lambda", "get-function-configuration", "--function-name", name, "--query", "CodeSha256", "--output", "text")
+	assert.NilError(t, err)
+	assert.Check(t, sha2 != sha, "the update changed the code (an amd64 build)")
+	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
+
+	// The dry run of teardown looks up what exists and prints the deletes
+	// it would make, making none.
+	out, calls, err = f.run(t, region, "teardown.sh", "--dry-run")
+	assert.NilError(t, err, out)
+	for _, c := range calls {
+		assert.Check(t, !strings.Contains(c, "delete") && !strings.Contains(c, "detach"), "a dry run called %s", c)
+	}
+	for _, want := range []string{"aws lambda delete-function-url-config --function-name " + name, "aws lambda delete-function --function-name " + name,
+		"aws logs delete-log-group --log-group-name /aws/lambda/" + name, "aws iam detach-role-policy --role-name " + name + "-role",
+		"aws iam delete-role --role-name " + name + "-role", "dry run: nothing was removed"} {
+		assert.Check(t, is.Contains(out, want))
+	}
+	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
 
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
@@ -158,56 +195,51 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"logs describe-log-groups", "logs delete-log-group",
 		"iam get-role", "iam list-attached-role-policies", "iam detach-role-policy", "iam delete-role",
 	}))
-	assert.Check(t, is.Len(stateOf(t, f), 0), "teardown removed everything deploy created")
+	assert.Check(t, is.Len(f.account(t, name), 0), "teardown removed everything deploy created")
 
-	// Teardown of nothing is fine.
+	// Teardown of nothing is fine, and its dry run names no delete.
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function-url-config", "lambda get-function",
 		"logs describe-log-groups", "iam get-role"}))
+	out, _, err = f.run(t, region, "teardown.sh", "--dry-run")
+	assert.NilError(t, err, out)
+	assert.Check(t, !strings.Contains(out, "delete"), out)
 }
 
-// stateOf lists what exists in the fake account.
-func stateOf(t *testing.T, f *fake) []string {
-	t.Helper()
-	entries, err := os.ReadDir(f.state)
-	assert.NilError(t, err)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
-// TestTeardownCleansUpAfterAFailedDeploy fails a deploy at each of its
-// creating calls in turn: whatever it had created by then, teardown removes.
+// TestTeardownCleansUpAfterAFailedDeploy fails a deploy to the emulated
+// account at each of its creating calls in turn (the wrapper fails the
+// call; moto cannot): whatever it had created by then, teardown removes.
 func TestTeardownCleansUpAfterAFailedDeploy(t *testing.T) {
 	for _, failAt := range []string{"iam attach-role-policy", "lambda create-function", "logs put-retention-policy", "lambda create-function-url-config"} {
 		t.Run(failAt, func(t *testing.T) {
-			f := newFake(t)
+			t.Parallel() // each against an emulator of its own
+			f := newEmulated(t)
 			out, _, err := f.run(t, append([]string{"FAKE_AWS_FAIL=" + failAt}, region...), "deploy.sh")
 			assert.Check(t, err != nil, "the deploy failed:\n%s", out)
-			assert.Check(t, len(stateOf(t, f)) > 0, "it had created something")
+			assert.Check(t, len(f.account(t, "lambda-reuse-probe")) > 0, "it had created something")
 			out, _, err = f.run(t, region, "teardown.sh")
 			assert.NilError(t, err, out)
-			assert.Check(t, is.Len(stateOf(t, f), 0), "teardown removed everything the failed deploy created")
+			assert.Check(t, is.Len(f.account(t, "lambda-reuse-probe"), 0), "teardown removed everything the failed deploy created")
 		})
 	}
 }
 
+// TestDryRunCallsNothing: deploy's dry run needs no account and calls
+// nothing (teardown's looks up what exists: see
+// TestDeployCreatesThenUpdatesThenTearsDown).
 func TestDryRunCallsNothing(t *testing.T) {
 	f := newFake(t)
-	for _, script := range []string{"deploy.sh", "teardown.sh"} {
-		out, calls, err := f.run(t, region, script, "--dry-run")
-		assert.NilError(t, err, out)
-		assert.Check(t, is.Len(calls, 0), "%s --dry-run called aws: %v", script, calls)
-		assert.Check(t, is.Contains(out, "aws "), "%s prints the calls", script)
-	}
-	out, _, _ := f.run(t, region, "deploy.sh", "--dry-run")
+	out, calls, err := f.run(t, region, "deploy.sh", "--dry-run")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.Len(calls, 0), "deploy.sh --dry-run called aws: %v", calls)
+	assert.Check(t, is.Contains(out, "aws "), "deploy.sh prints the calls")
 	assert.Check(t, is.Contains(out, "aws lambda create-function --function-name lambda-reuse-probe --runtime provided.al2023"))
 	assert.Check(t, is.Contains(out, "Dry run: nothing was deployed"))
 }
 
+// TestClearErrors runs against the fake: the emulator accepts any
+// credentials and cannot stand in for a missing or version-1 CLI.
 func TestClearErrors(t *testing.T) {
 	f := newFake(t)
 	tests := []struct {

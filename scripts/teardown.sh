@@ -13,10 +13,12 @@ usage() {
 usage: scripts/teardown.sh [--name NAME] [--region REGION] [--dry-run]
   --name     function name given to deploy.sh (default lambda-reuse-probe)
   --region   AWS region (default AWS_REGION, else the profile's region)
-  --dry-run  print the AWS calls without making any
+  --dry-run  look up what exists (read-only calls) and print the delete
+             calls a real run would make for it, making none
 USAGE
 }
 
+LOOKUPS=1
 parse_args "$@"
 check_aws
 
@@ -26,16 +28,16 @@ fi
 if aws_exists lambda get-function --function-name "$NAME"; then
   aws_call lambda delete-function --function-name "$NAME"
 fi
-if [ "$(aws_call logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
+if [ "$(aws_read logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
       --query "logGroups[?logGroupName=='$LOG_GROUP'] | length(@)" --output text)" = 1 ]; then
   aws_call logs delete-log-group --log-group-name "$LOG_GROUP"
 fi
 if aws_exists iam get-role --role-name "$ROLE"; then
-  if [ "$(aws_call iam list-attached-role-policies --role-name "$ROLE" \
+  if [ "$(aws_read iam list-attached-role-policies --role-name "$ROLE" \
         --query "AttachedPolicies[?PolicyName=='AWSLambdaBasicExecutionRole'] | length(@)" --output text)" = 1 ]; then
     aws_call iam detach-role-policy --role-name "$ROLE" \
       --policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
   fi
   aws_call iam delete-role --role-name "$ROLE"
 fi
-if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed"; else echo "removed $NAME, its URL, its log group $LOG_GROUP and $ROLE (whatever of them existed) in $REGION"; fi
+if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed; a real run would make the calls above in $REGION"; else echo "removed $NAME, its URL, its log group $LOG_GROUP and $ROLE (whatever of them existed) in $REGION"; fi

@@ -1,0 +1,148 @@
+package scripts
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+)
+
+// The script tests deploy to a real emulator of the AWS APIs, moto in
+// server mode on 127.0.0.1, driven by the real AWS CLI v2 (Debian's awscli
+// package): a wrong flag, JMESPath query or order of calls fails as it
+// would against AWS. A fake stays only where the emulator cannot go: see
+// TestClearErrors.
+
+// realCLIs are where an installed AWS CLI v2 lives; the scripts reach it
+// only through the test's wrapper, never through the PATH they inherit.
+var realCLIs = []string{"/usr/bin/aws", "/usr/local/bin/aws"}
+
+// realCLI is the installed AWS CLI v2, or why there is none.
+func realCLI() (string, error) {
+	for _, p := range realCLIs {
+		out, err := exec.Command(p, "--version").CombinedOutput()
+		if err == nil && strings.HasPrefix(string(out), "aws-cli/2.") {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("the AWS CLI v2 is not installed at %s (apt-get install awscli; .ci/run installs it)", strings.Join(realCLIs, " or "))
+}
+
+// startEmulator starts moto's server on a free loopback port for the
+// test, with AWS's managed IAM policies loaded (the scripts attach
+// AWSLambdaBasicExecutionRole), and returns its endpoint. The test skips,
+// naming what is missing, where moto or the CLI cannot be had.
+func startEmulator(t *testing.T) (endpoint, cli string) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("the emulated script tests run shell scripts and the AWS CLI, not Go concurrency: they run without -race")
+	}
+	cli, err := realCLI()
+	if err != nil {
+		t.Skip(err)
+	}
+	moto, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Skip("moto's server is not installed (pip install 'moto[server]'; .ci/run installs it)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NilError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(moto, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "HOME="+t.TempDir())
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
+	assert.NilError(t, err)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	assert.NilError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		logFile.Close()
+	})
+	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := client.Get(endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logFile.Name())
+			t.Fatalf("moto's server did not answer on %s within 30 s: %v\n%s", endpoint, err, log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return endpoint, cli
+}
+
+// emulatedAWS is the scripts' aws: it logs each call, fails the one named
+// by FAKE_AWS_FAIL (moto cannot fail a chosen call), and runs the real CLI
+// against the emulator (CLI 2.9 predates AWS_ENDPOINT_URL).
+const emulatedAWS = `#!/bin/sh
+echo "$*" >> "$FAKE_AWS_LOG"
+if [ -n "$FAKE_AWS_FAIL" ] && [ "$1 $2" = "$FAKE_AWS_FAIL" ]; then
+  echo "An error occurred (ServiceException) when calling $1 $2: failed by the test" >&2
+  exit 254
+fi
+exec %s --endpoint-url %s "$@"
+`
+
+// newEmulated is newFake against a fresh emulated account: dummy
+// credentials, an isolated HOME, no instance metadata, a PATH of the
+// wrapper and the scripts' tools alone.
+func newEmulated(t *testing.T) *fake {
+	t.Helper()
+	endpoint, cli := startEmulator(t)
+	f := newFake(t)
+	assert.NilError(t, os.WriteFile(filepath.Join(f.dir, "bin", "aws"), []byte(fmt.Sprintf(emulatedAWS, cli, endpoint)), 0o755))
+	f.emulated = true
+	f.env = append(f.env, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=testing",
+		"LAMBDA_REUSE_ROLE_SETTLE=0") // the emulator's roles are usable at once
+	return f
+}
+
+// aws runs the CLI on the emulated account, as the scripts do, and returns
+// its output.
+func (f *fake) aws(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(f.dir, "bin", "aws"), args...)
+	cmd.Env = append(append([]string{}, f.env...), "AWS_REGION=eu-west-1", "FAKE_AWS_LOG="+filepath.Join(f.dir, "checks.log"))
+	out, err := cmd.Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+// account lists what exists of a deploy named name, read through the CLI:
+// "function", "loggroup", "policy" (attached to the role), "role", "url".
+func (f *fake) account(t *testing.T, name string) []string {
+	t.Helper()
+	var out []string
+	if _, err := f.aws(t, "lambda", "get-function", "--function-name", name); err == nil {
+		out = append(out, "function")
+	}
+	if n, err := f.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/aws/lambda/"+name,
+		"--query", "length(logGroups[?logGroupName=='/aws/lambda/"+name+"'])", "--output", "text"); err == nil && n == "1" {
+		out = append(out, "loggroup")
+	}
+	if _, err := f.aws(t, "iam", "get-role", "--role-name", name+"-role"); err == nil {
+		out = append(out, "role")
+		if n, err := f.aws(t, "iam", "list-attached-role-policies", "--role-name", name+"-role",
+			"--query", "length(AttachedPolicies[?PolicyName=='AWSLambdaBasicExecutionRole'])", "--output", "text"); err == nil && n == "1" {
+			out = append(out, "policy")
+		}
+	}
+	if _, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name); err == nil {
+		out = append(out, "url")
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package scripts
+
+// raceEnabled is true under go test -race.
+const raceEnabled = true
