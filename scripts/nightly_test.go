@@ -3,6 +3,7 @@ package scripts
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,7 +101,11 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 			"--date", date, "--history", history, "--timeout", "5m", "--", "-reuse.rate=60", "-reuse.handler=100ms")
 		drift, rerr := os.ReadFile(filepath.Join(cells, cell, "drift.md"))
 		assert.NilError(t, rerr, out)
-		t.Logf("night %s (status %v):\n%s", date, err, drift)
+		status := "0, no drift"
+		if err != nil {
+			status = fmt.Sprintf("%v: the night's drift verdict, expected whenever drift.md says DRIFT (the test checks they agree)", err)
+		}
+		t.Logf("night %s (status %s):\n%s", date, status, drift)
 		// The night's status is the judgement's: 1 on drift, 0 otherwise.
 		drifted := strings.Contains(string(drift), "DRIFT:")
 		assert.Check(t, drifted == (err != nil), "drifted %v, status %v:\n%s", drifted, err, out)

@@ -27,7 +27,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 	}
 	experiment := sum.Burst != nil || sum.Idle != nil || sum.Trace != nil
 	if experiment {
-		b.WriteString("## Results\n\nThe whole run's environments and calls (the 2021 figures are the seed experiment's, for scale):\n\n```text\n")
+		b.WriteString("## Results\n\nThe whole run's environments and calls:\n\n```text\n")
 	} else {
 		b.WriteString("## Results\n\nOurs beside the 2021 experiment's published figures:\n\n```text\n")
 	}

@@ -112,13 +112,11 @@ func changed(nights []Night, i int) []string {
 		slices.Sort(prev)
 		med := reuse.Percentile(prev, 50)
 		if med != 0 && math.Abs(v/med-1) > m.ChangePoint() {
-			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.Name, num(v), len(prev), num(med)))
+			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.Name, m.Format(v), len(prev), m.Format(med)))
 		}
 	}
 	return out
 }
-
-func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // byConfig splits nights (sorted by configuration, then date) by
 // configuration.
@@ -191,7 +189,7 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 			line("| %s |", n.Date)
 			for _, m := range trendMetrics {
 				if v, ok := m.Of(n.Summary); ok {
-					line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
+					line(" %s |", m.Format(v))
 				} else {
 					line(" - |")
 				}
@@ -314,7 +312,7 @@ func WriteTrendSummary(w io.Writer, nights []Night) error {
 			for i, d := range dates {
 				vals[i] = "0"
 				if v, ok := byDate[d]; ok {
-					vals[i] = strconv.FormatFloat(v, 'f', 2, 64)
+					vals[i] = m.Format(v)
 				}
 			}
 			line("  line [%s]\n", strings.Join(vals, ", "))
@@ -363,7 +361,7 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 		line("| %s | %d |", c.Config, c.Summary.Requests.Total)
 		for _, m := range trendMetrics {
 			if v, ok := m.Of(c.Summary); ok {
-				line(" %s |", strconv.FormatFloat(v, 'f', 2, 64))
+				line(" %s |", m.Format(v))
 			} else {
 				line(" - |")
 			}
@@ -374,7 +372,7 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 		vals := make([]string, len(cells))
 		for i, c := range cells {
 			v, _ := m.Of(c.Summary)
-			vals[i] = strconv.FormatFloat(v, 'f', 2, 64)
+			vals[i] = m.Format(v)
 		}
 		line("\n```mermaid\nxychart-beta\n  title \"%s by configuration\"\n  x-axis [%s]\n  y-axis \"%s\"\n  bar [%s]\n```\n", m.Name, quoteAll(names), m.Name, strings.Join(vals, ", "))
 	}

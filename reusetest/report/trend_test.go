@@ -67,7 +67,7 @@ func TestTrendFlagsChangePoints(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(out, TrendFile))
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(string(md), "## eu-west-1/arm64-128mb"))
-	assert.Check(t, is.Contains(string(md), "| 2026-01-09 | 20.00 |"))
+	assert.Check(t, is.Contains(string(md), "| 2026-01-09 | 20 |"))
 	assert.Check(t, is.Contains(string(md), "![instances](trend-instances.svg)"))
 	for _, p := range paths {
 		_, err := os.Stat(p)

@@ -3,6 +3,7 @@ package reuse
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -32,9 +33,14 @@ func writeTraceTable(w io.Writer, t *TraceSummary) error {
 	}
 	fmt.Fprintf(w, "\ntrace %s (speed %g): %d cold starts, %.2f%% of the calls served\n", t.File, t.Speed, t.ColdCalls, t.ColdShare*100)
 	fmt.Fprintf(w, "by %s:\n%4s %10s %11s %8s\n", clock, "hour", "calls", "cold starts", "cold %")
-	var most int64
-	for _, c := range t.ColdByHour {
-		most = max(most, c)
+	// The bars follow the share printed beside them, the largest hour's 30
+	// characters wide.
+	share := func(h int) float64 { return float64(t.ColdByHour[h]) / float64(t.CallsByHour[h]) }
+	var most float64
+	for h := range 24 {
+		if t.CallsByHour[h] > 0 {
+			most = max(most, share(h))
+		}
 	}
 	var err error
 	for h := range 24 {
@@ -43,9 +49,9 @@ func writeTraceTable(w io.Writer, t *TraceSummary) error {
 		}
 		bar := ""
 		if most > 0 {
-			bar = strings.Repeat("#", int((t.ColdByHour[h]*30+most-1)/most))
+			bar = strings.Repeat("#", int(math.Ceil(share(h)/most*30)))
 		}
-		_, err = fmt.Fprintf(w, "%4d %10d %11d %8.2f  %s\n", h, t.CallsByHour[h], t.ColdByHour[h], 100*float64(t.ColdByHour[h])/float64(t.CallsByHour[h]), bar)
+		_, err = fmt.Fprintf(w, "%4d %10d %11d %8.2f  %s\n", h, t.CallsByHour[h], t.ColdByHour[h], 100*share(h), bar)
 	}
 	return err
 }

@@ -1,5 +1,10 @@
 package reuse
 
+import (
+	"math"
+	"strconv"
+)
+
 // Metric is one number of a summary, named once: the comparison of two
 // summaries, the drift judgement, the median of recent nights, the trend
 // and the commands all read this list.
@@ -124,4 +129,13 @@ func TrendMetrics() []Metric {
 		}
 	}
 	return append(judged, shown...)
+}
+
+// Format is v as tables and charts show m: a count without decimals, any
+// other figure to three decimals at most (never a float's last digits).
+func (m Metric) Format(v float64) string {
+	if m.Integer {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
 }

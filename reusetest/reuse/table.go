@@ -42,17 +42,21 @@ var tableRows = []struct {
 	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)"},
 }
 
-// format shows a metric's value: counts whole, the rest with one decimal.
+// format shows a metric's value in the results table: counts whole, the
+// rest with one decimal (Format is the same for other tables and charts).
 func (m Metric) format(s Summary) string {
 	if m.Integer {
-		return strconv.FormatInt(int64(m.Value(s)), 10)
+		return m.Format(m.Value(s))
 	}
 	return strconv.FormatFloat(m.Value(s), 'f', 1, 64)
 }
 
 // WriteTable writes the results table of s, with the published 2021 figures
-// beside it where they measure the same thing.
+// beside it where they measure the same thing: for a steady or Poisson
+// run, not an experiment (a burst, an idle curve, a trace), whose plan
+// the 2021 figures do not describe.
 func WriteTable(w io.Writer, s Summary) error {
+	with2021 := s.Burst == nil && s.Idle == nil && s.Trace == nil
 	title := s.Target
 	if sim := s.Simulator; sim != nil {
 		title = fmt.Sprintf("simulator: profile %s, placement %s, arrivals %s, seed %d",
@@ -74,6 +78,17 @@ func WriteTable(w io.Writer, s Summary) error {
 		}
 		ours[i] = strings.Join(values, " / ")
 		width = max(width, len(ours[i]))
+	}
+	if !with2021 {
+		if _, err := fmt.Fprintf(w, "%-36s %*s\n", "metric", width, "ours"); err != nil {
+			return err
+		}
+		for i, row := range tableRows {
+			if _, err := fmt.Fprintf(w, "%-36s %*s\n", row.label, width, ours[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", "metric", width, "ours", "2021"); err != nil {
 		return err

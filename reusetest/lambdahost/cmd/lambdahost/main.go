@@ -12,12 +12,14 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -69,11 +71,26 @@ func main() {
 		case <-sigs:
 			h.Close()
 			c := h.Counts()
-			fmt.Fprintf(os.Stderr, "lambdahost: stopped; %d environments started, retired %v\n", c.Started, c.Retired)
+			fmt.Fprintf(os.Stderr, "lambdahost: stopped; %d environments started, retired %s\n", c.Started, retiredText(c.Retired))
 			return
 		case <-tick.C:
 			c := h.Counts()
-			fmt.Fprintf(os.Stderr, "lambdahost: %d running, %d started, retired %v\n", c.Running, c.Started, c.Retired)
+			fmt.Fprintf(os.Stderr, "lambdahost: %d running, %d started, retired %s\n", c.Running, c.Started, retiredText(c.Retired))
 		}
 	}
+}
+
+// retiredText is the retirements by cause for people: "12 idle, 3 age",
+// the causes in a fixed order, "none" when there were none.
+func retiredText(by map[lambdasim.Cause]int64) string {
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(by)) {
+		if n := by[c]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
