@@ -6,4 +6,8 @@
 // id. Each call increments the environment's invocation counter. The
 // response is an allow-list of fields (Response); the probe never echoes
 // environment variables, headers or credentials.
+//
+// Its files: doc.go, and probe.go (the identity, the request and its
+// front-door shapes, the handler). The protocol callers share with it (the
+// limits, fields, headers and the answer) is in probe/protocol.
 package probe

@@ -3,4 +3,8 @@
 // API. Each target fills a reuse.Record per call, classifies failures, reads
 // response bodies with a size cap, and never puts a secret (URL user-info,
 // query values, signed headers) into a record, an error or its description.
+//
+// Its files: http.go (the HTTP target), invoke.go (the Invoke API target)
+// and body.go (the probe's answer read into a record, failures classified,
+// targets described without secrets).
 package endpoint

@@ -24,6 +24,11 @@
 //   - handler time: what the schedule asked of the served calls;
 //   - proactive share: the measured proactive starts over those a simulation
 //     with every age retirement replaced ahead would show.
+//
+// Its files: fitter.go (the one pass over the records), fit.go (the fit:
+// parameters, provenance, the table), estimate.go (the estimators),
+// placement.go (the placement evidence and scores) and predict.go
+// (predictions beside a measurement).
 package fit
 
 import (

@@ -9,4 +9,11 @@
 // real-time drivers that feed it wall-clock time.
 //
 // Profile holds the model's parameters; each default cites its source.
+//
+// Its files: pool.go (the Pool, placement rules and retirement causes),
+// profile.go (the Profile and the built-in ones), profilefile.go (profile
+// files: the one reader and its limits), dist.go (distributions), rand.go
+// (the seeded generator), feed.go (a schedule's calls, read ahead for
+// traces), simulate.go (the discrete-event simulation) and server.go (the
+// model served over HTTP in real time, as simlambda does).
 package lambdasim

@@ -3,6 +3,10 @@
 // resumed run) holding the schedule and the redacted target. A crash leaves at
 // most a cut-off last line, which Open drops before appending; reopening a
 // log resumes it.
+//
+// Its files: recordlog.go (headers, State, Open, Writer, Read, Replay and
+// the limits), encode.go and decode.go (a record's line, written and read
+// without reflection), and lock_*.go (one writer per log).
 package recordlog
 
 import (

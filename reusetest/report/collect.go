@@ -5,6 +5,11 @@
 // time, a lifetime survival curve (Kaplan-Meier), and each experiment's own
 // (the burst's first-call latencies, the idle curve, the trace's cold
 // starts by hour).
+//
+// Its files: collect.go (the Collector: the one pass over the records),
+// report.go (report.md and the folder), charts.go and experiment_charts.go
+// (the charts), sweep.go (what-ifs side by side), trend.go (night by night,
+// the job summary, the matrix) and drift.go (tonight's judgement).
 package report
 
 import (
