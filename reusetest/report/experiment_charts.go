@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"strconv"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gonum.org/v1/plot"
@@ -32,7 +33,16 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 	p.Title.Text = "Idle-timeout curve: P(still warm | idle for the gap)"
 	p.X.Label.Text = "idle gap, minutes"
 	p.Y.Label.Text = "share of environments still warm"
-	p.Y.Min, p.Y.Max = 0, 1.3 // headroom for the legend
+	// A share runs 0 to 1; the gaps on a log axis, ticked at each gap, so
+	// the minutes around the idle timeout are not squeezed against a
+	// long gap's.
+	p.Y.Min, p.Y.Max = 0, 1.02
+	p.X.Scale = plot.LogScale{}
+	var ticks []plot.Tick
+	for _, pt := range s.Points {
+		ticks = append(ticks, plot.Tick{Value: pt.GapMinutes, Label: strconv.FormatFloat(pt.GapMinutes, 'f', -1, 64)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Add(plotter.NewGrid())
 	var seen, idle []idleSeriesPoint
 	for _, pt := range s.Points {
@@ -48,8 +58,8 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 		pts   []idleSeriesPoint
 		c     color.Color
 	}{
-		{"this run, warm for any cause (95% Wilson)", seen, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
-		{"idle timeout alone, age retirement separated (95%)", idle, color.RGBA{R: 30, G: 140, B: 70, A: 255}},
+		{"warm, any cause (95%)", seen, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
+		{"idle timeout alone (95%)", idle, color.RGBA{R: 30, G: 140, B: 70, A: 255}},
 	}
 	for _, ser := range series {
 		if len(ser.pts) == 0 {
@@ -86,7 +96,9 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 		p.Add(sc)
 		p.Legend.Add(pub.label, sc)
 	}
-	p.Legend.Top = true
+	// Short gaps are warm and long ones cold: the lower left is free.
+	p.Legend.Top, p.Legend.Left = false, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), vg.Points(6)
 	return p, nil
 }
 

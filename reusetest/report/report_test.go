@@ -17,6 +17,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gonum.org/v1/plot"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 	"gotest.tools/v3/golden"
@@ -245,4 +246,30 @@ func TestReportShowsPredictions(t *testing.T) {
 	assert.Check(t, is.Contains(md, "## Prediction beside measurement"))
 	assert.Check(t, is.Contains(md, "| metric | measured | go-2026, mru | verdict | fitted (fitted to this run), "))
 	assert.Check(t, is.Contains(md, "| instances | "+strconv.Itoa(measured.Instances.Count)+" |"))
+}
+
+// TestIdleCurveFitsItsData: the idle curve's share axis runs 0 to 1 (not
+// past it), its gap axis is logarithmic and ticked at exactly the run's
+// gaps, and its legend sits at the lower left, where short gaps are warm.
+func TestIdleCurveFitsItsData(t *testing.T) {
+	gaps := []time.Duration{time.Minute, 6 * time.Minute, 10 * time.Minute, time.Hour}
+	idle, err := reuse.NewIdle(10, gaps, 5, 500, 1, 0)
+	assert.NilError(t, err)
+	_, col := simRun(t, idle, 2)
+	sum := col.Summary()
+	p, err := idleChart(sum.Idle)
+	assert.NilError(t, err)
+	assert.Check(t, p.Y.Min == 0 && p.Y.Max <= 1.05, "share axis %v to %v", p.Y.Min, p.Y.Max)
+	_, log := p.X.Scale.(plot.LogScale)
+	assert.Check(t, log, "the gap axis is logarithmic")
+	var ticks []float64
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		ticks = append(ticks, tk.Value)
+	}
+	var want []float64
+	for _, pt := range sum.Idle.Points {
+		want = append(want, pt.GapMinutes)
+	}
+	assert.Check(t, is.DeepEqual(ticks, want))
+	assert.Check(t, !p.Legend.Top && p.Legend.Left)
 }
