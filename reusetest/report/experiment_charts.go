@@ -120,7 +120,9 @@ func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 		if l.d.Count == 0 {
 			continue
 		}
-		line, dots, err := plotter.NewLinePoints(plotter.XYs{{X: 50, Y: l.d.P50}, {X: 90, Y: l.d.P90}, {X: 99, Y: l.d.P99}, {X: 100, Y: l.d.Max}})
+		// The percentiles side by side, evenly: p99 and the max are what a
+		// burst is about, not to be crowded at the right.
+		line, dots, err := plotter.NewLinePoints(plotter.XYs{{X: 0, Y: l.d.P50}, {X: 1, Y: l.d.P90}, {X: 2, Y: l.d.P99}, {X: 3, Y: l.d.Max}})
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +130,12 @@ func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 		p.Add(line, dots)
 		p.Legend.Add(l.name, line, dots)
 	}
-	p.Legend.Top, p.Legend.Left = true, true
+	// Latencies climb to the right and sit high: the legend goes lower
+	// right, below the lines; ticks read as plain numbers.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "p50"}, {Value: 1, Label: "p90"}, {Value: 2, Label: "p99"}, {Value: 3, Label: "max"}})
+	p.X.Min, p.X.Max = -0.2, 3.2
+	p.Y.Tick.Marker = countTicks{}
 	p.Y.Min = 0
 	return p, nil
 }

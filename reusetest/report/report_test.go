@@ -273,3 +273,23 @@ func TestIdleCurveFitsItsData(t *testing.T) {
 	assert.Check(t, is.DeepEqual(ticks, want))
 	assert.Check(t, !p.Legend.Top && p.Legend.Left)
 }
+
+// TestBurstLatencyFitsItsData: the burst chart's four percentiles sit side
+// by side, labelled as the table labels them, its latency ticks are plain
+// numbers, and its legend sits below the lines.
+func TestBurstLatencyFitsItsData(t *testing.T) {
+	_, col := simRun(t, reuse.Burst{Size: 200, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, 2)
+	sum := col.Summary()
+	p, err := burstChart(sum.Burst)
+	assert.NilError(t, err)
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Check(t, is.DeepEqual(labels, []string{"p50", "p90", "p99", "max"}))
+	for _, tk := range p.Y.Tick.Marker.Ticks(0, 800) {
+		assert.Check(t, !strings.Contains(tk.Label, ".00"), "tick %q", tk.Label)
+	}
+	assert.Check(t, !p.Legend.Top && !p.Legend.Left)
+	assert.Check(t, p.Y.Max >= sum.Burst.ColdLatencyMS.Max, "the cold max (%v ms) is on the chart", sum.Burst.ColdLatencyMS.Max)
+}
