@@ -213,26 +213,16 @@ func (powerTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 func concurrencyChart(c *Collector, spans []span, end time.Duration) (*plot.Plot, error) {
-	// The buckets are real time; spans and end are model time.
-	f := c.sum.TimeFactor()
-	width := time.Duration(float64(c.width) * f)
-	n := int(end / width) // whole buckets only: a partial last one would dip
-	busy, alive := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
+	busy, alive := busySeries(c, spans, end)
 	top := 1.0
-	for b := 0; b < n && b < len(c.busy); b++ {
-		mid := (time.Duration(b) * width) + width/2
-		busy = append(busy, plotter.XY{X: mid.Minutes(), Y: c.busy[b] / c.width.Seconds()})
-		count := 0
-		for _, s := range spans {
-			if s.first <= mid && mid <= s.last {
-				count++
-			}
-		}
-		alive = append(alive, plotter.XY{X: mid.Minutes(), Y: float64(count)})
-		top = max(top, float64(count), busy[len(busy)-1].Y)
+	for i := range busy {
+		top = max(top, busy[i].Y, alive[i].Y)
 	}
 	p := plot.New()
-	p.Title.Text = "Environments busy (calls in flight) and alive (between first and last call)"
+	p.Title.Text = "Environments busy (most calls in flight at once) and alive (between first and last call)"
+	if c.sum.TimeFactor() != 1 {
+		p.Title.Text += "; busy as the caller sees it, the served pool's hold included"
+	}
 	p.X.Label.Text = "minutes since the run started"
 	p.Y.Label.Text = "environments"
 	lb, err := plotter.NewLine(busy)
@@ -248,9 +238,32 @@ func concurrencyChart(c *Collector, spans []span, end time.Duration) (*plot.Plot
 	p.Add(lb, la, plotter.NewGrid())
 	p.Legend.Add("busy", lb)
 	p.Legend.Add("alive", la)
-	p.Legend.Left = true
-	p.Y.Min, p.Y.Max = 0, top*1.2 // headroom for the legend and the peaks
+	// The legend in the headroom above the highest line, off the axis.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(6)
+	p.Y.Min, p.Y.Max = 0, top*1.25
 	return p, nil
+}
+
+// busySeries is the busy-and-alive chart's data, per bucket: the most
+// calls in flight at once, and the environments alive in it.
+func busySeries(c *Collector, spans []span, end time.Duration) (busy, alive plotter.XYs) {
+	// The buckets are real time; spans and end are model time.
+	f := c.sum.TimeFactor()
+	width := time.Duration(float64(c.width) * f)
+	n := int(end/width) + 1 // the last bucket too: a burst may end the run
+	for b := 0; b < n && b < len(c.peak); b++ {
+		mid := (time.Duration(b) * width) + width/2
+		busy = append(busy, plotter.XY{X: mid.Minutes(), Y: float64(c.peak[b])})
+		count := 0
+		for _, s := range spans {
+			if s.first <= mid+width/2 && mid-width/2 <= s.last {
+				count++
+			}
+		}
+		alive = append(alive, plotter.XY{X: mid.Minutes(), Y: float64(count)})
+	}
+	return busy, alive
 }
 
 func survivalChart(spans []span) (*plot.Plot, error) {

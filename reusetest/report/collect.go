@@ -24,15 +24,16 @@ const Buckets = 400
 
 // Collector is the report's one pass over a run's records: each record
 // goes to the run's Summarizer (the summary and the per-environment facts
-// every chart draws from) and to the time series of calls in flight, kept
-// per bucket (O(Buckets), growing only if a resumed run outlasts its plan).
-// Memory is O(environments), never O(calls).
+// every chart draws from), and the most calls in flight at once is kept
+// per time bucket, from the same sweep that gives the summary its busy
+// maximum (O(Buckets): past twice that the buckets coarsen). Memory is
+// O(environments), never O(calls).
 type Collector struct {
 	sum    *reuse.Summarizer
 	sched  reuse.Schedule
 	t0     time.Time // the run's start, from the first record
 	width  time.Duration
-	busy   []float64 // seconds in flight per bucket
+	peak   []int // the most calls in flight at once, per bucket
 	haveT0 bool
 	// Predictions, when set, join the summary (a live run's predictions,
 	// made after its last record).
@@ -42,47 +43,46 @@ type Collector struct {
 // NewCollector starts collecting for the run of schedule that sum
 // summarizes. A reuse.Plan is a schedule.
 func NewCollector(sum *reuse.Summarizer, schedule reuse.Schedule) *Collector {
-	return &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
-		busy: make([]float64, Buckets+1)}
+	c := &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
+		peak: make([]int, Buckets+1)}
+	sum.ObserveConcurrency(c.observe)
+	return c
 }
 
 // Add accounts for one record.
 func (c *Collector) Add(r *reuse.Record) {
-	c.sum.Add(r)
 	if !c.haveT0 {
 		c.t0, c.haveT0 = r.Scheduled.Add(-c.sched.Due(r.Seq)), true
 	}
-	if !r.Served() {
-		return
+	c.sum.Add(r)
+}
+
+// observe notes that inFlight calls were in flight when a call was sent at
+// sent (Unix ns).
+func (c *Collector) observe(sent int64, inFlight int) {
+	t := max(time.Unix(0, sent).Sub(c.t0), 0)
+	// A run that outlasts its plan (a resumed one) by far, or a record of a
+	// far-off time, coarsens the buckets rather than growing them: memory
+	// stays O(Buckets).
+	for t/c.width >= 2*Buckets {
+		c.coarsen()
 	}
-	sent, done := r.Sent.Sub(c.t0), r.Done.Sub(c.t0)
-	// Spread the call's time in flight over the buckets it covers.
-	for t := max(sent, 0); t < done; {
-		// A run that outlasts its plan (a resumed one) by far, or a record
-		// of a far-off time, coarsens the buckets rather than growing them:
-		// memory stays O(Buckets).
-		for t/c.width >= 2*Buckets {
-			c.coarsen()
-		}
-		b := int(t / c.width)
-		next := min(done, time.Duration(b+1)*c.width)
-		for b >= len(c.busy) {
-			c.busy = append(c.busy, 0)
-		}
-		c.busy[b] += (next - t).Seconds()
-		t = next
+	b := int(t / c.width)
+	for b >= len(c.peak) {
+		c.peak = append(c.peak, 0)
 	}
+	c.peak[b] = max(c.peak[b], inFlight)
 }
 
 // coarsen doubles the buckets' width, merging them in pairs.
 func (c *Collector) coarsen() {
-	for i := range (len(c.busy) + 1) / 2 {
-		c.busy[i] = c.busy[2*i]
-		if 2*i+1 < len(c.busy) {
-			c.busy[i] += c.busy[2*i+1]
+	for i := range (len(c.peak) + 1) / 2 {
+		c.peak[i] = c.peak[2*i]
+		if 2*i+1 < len(c.peak) {
+			c.peak[i] = max(c.peak[i], c.peak[2*i+1])
 		}
 	}
-	c.busy = c.busy[:(len(c.busy)+1)/2]
+	c.peak = c.peak[:(len(c.peak)+1)/2]
 	c.width *= 2
 }
 

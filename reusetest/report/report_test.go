@@ -293,3 +293,28 @@ func TestBurstLatencyFitsItsData(t *testing.T) {
 	assert.Check(t, !p.Legend.Top && !p.Legend.Left)
 	assert.Check(t, p.Y.Max >= sum.Burst.ColdLatencyMS.Max, "the cold max (%v ms) is on the chart", sum.Burst.ColdLatencyMS.Max)
 }
+
+// TestBusyChartShowsTheTablesMaximum: the busy series' highest point is
+// the summary's busy maximum, for a steady run and for bursts, whose last
+// burst ends the run and is drawn too.
+func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
+	for _, schedule := range []reuse.Schedule{reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500},
+		reuse.Burst{Size: 300, Rounds: 3, Pause: time.Minute, HandlerMS: 500}} {
+		_, col := simRun(t, schedule, 2)
+		sum := col.Summary()
+		spans, end := col.spans()
+		busy, _ := busySeries(col, spans, end)
+		var top float64
+		var peaks int
+		for _, pt := range busy {
+			top = max(top, pt.Y)
+			if pt.Y == float64(sum.Concurrency.Max) {
+				peaks++
+			}
+		}
+		assert.Check(t, is.Equal(top, float64(sum.Concurrency.Max)), "%s", schedule.Spec())
+		if b, ok := schedule.(reuse.Burst); ok {
+			assert.Check(t, peaks >= int(b.Rounds), "every burst reaches its peak: %d of %d", peaks, b.Rounds)
+		}
+	}
+}

@@ -332,7 +332,14 @@ type Summarizer struct {
 	lastDone  int64
 	anyServed bool
 	covered   int64 // one past the highest seq recorded
+	observe   func(sent int64, inFlight int)
 }
+
+// ObserveConcurrency has f told, for every served call in the sweep's
+// order, when it was sent (Unix ns) and how many calls were in flight then,
+// itself included: the figures the summary's busy maximum is the largest
+// of. A chart of busy over time draws from it.
+func (s *Summarizer) ObserveConcurrency(f func(sent int64, inFlight int)) { s.observe = f }
 
 // NewSummarizer starts a summary of a run of schedule (a Plan is one)
 // against target. sim describes the simulator, or is nil for a live run.
@@ -481,6 +488,9 @@ func (s *Summarizer) sweep(iv interval) {
 	}
 	s.inflight.Push(iv.done, 0, struct{}{})
 	s.maxConc = max(s.maxConc, s.inflight.Len())
+	if s.observe != nil {
+		s.observe(iv.sent, s.inflight.Len())
+	}
 }
 
 // Instances is the number of distinct instances seen so far.
