@@ -357,6 +357,14 @@ func ModuleRoot(dir string) (string, error) {
 // -reuse.out is not given: a file under out/ named for the experiment and
 // the model.
 func DefaultExperimentOut(root, experiment string, f Flags) string {
+	if strings.HasPrefix(experiment, "trace") {
+		// Each trace's replay apart: named for its file.
+		trace := f.Trace
+		if trace == "" {
+			trace = DefaultTrace
+		}
+		experiment += "-" + strings.TrimSuffix(filepath.Base(trace), filepath.Ext(trace))
+	}
 	return filepath.Join(root, "out", fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, profileTag(f.Profile), f.placementTag(), f.Seed))
 }
 

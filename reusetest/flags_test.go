@@ -119,3 +119,13 @@ func TestDefaultSimOutNamesTheRun(t *testing.T) {
 	got := DefaultSimOut("/repo", *f)
 	assert.Check(t, is.Equal(got, "/repo/out/sim-seed-2021-lru-fixed-seed9-600000calls-2.5rps-500ms.json"))
 }
+
+// TestTraceReplaysDoNotOverwriteEachOther: each trace's default output is
+// named for its file.
+func TestTraceReplaysDoNotOverwriteEachOther(t *testing.T) {
+	a := DefaultExperimentOut("/repo", "trace", *parseFlags(t, "-reuse.trace=mine/day1.csv"))
+	b := DefaultExperimentOut("/repo", "trace", *parseFlags(t, "-reuse.trace=mine/day2.jsonl"))
+	assert.Check(t, is.Equal(a, "/repo/out/sim-trace-day1-seed-2021-mru-seed0.json"))
+	assert.Check(t, a != b)
+	assert.Check(t, is.Equal(DefaultExperimentOut("/repo", "idle", *parseFlags(t)), "/repo/out/sim-idle-seed-2021-mru-seed0.json"))
+}

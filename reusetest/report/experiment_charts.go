@@ -148,37 +148,39 @@ func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
 	if t.Start != nil {
 		clock = "UTC hour of the day"
 	}
-	var most, mostCalls float64
+	// The hours the trace has calls in, and no others: a two-hour trace
+	// is not drawn over 22 empty hours.
+	first, last := -1, -1
 	for h := range 24 {
-		most, mostCalls = max(most, float64(t.ColdByHour[h])), max(mostCalls, float64(t.CallsByHour[h]))
+		if t.CallsByHour[h] > 0 {
+			if first < 0 {
+				first = h
+			}
+			last = h
+		}
 	}
-	scale := 1.0
-	if mostCalls > 0 && most > 0 {
-		scale = most / mostCalls
-	}
-	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of calls (line: calls x %.3g)", t.ColdCalls, t.ColdShare*100, scale)
+	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of the calls served", t.ColdCalls, t.ColdShare*100)
 	p.X.Label.Text = clock
 	p.Y.Label.Text = "cold starts"
-	bars := make(plotter.Values, 24)
-	calls := make(plotter.XYs, 24)
-	for h := range 24 {
-		bars[h] = float64(t.ColdByHour[h])
-		calls[h] = plotter.XY{X: float64(h), Y: float64(t.CallsByHour[h]) * scale}
+	p.Y.Tick.Marker = countTicks{}
+	p.Add(plotter.NewGrid())
+	p.Y.Min = 0
+	if first < 0 {
+		return p, nil
 	}
-	b, err := plotter.NewBarChart(bars, vg.Points(10))
+	bars := make(plotter.Values, last-first+1)
+	var ticks []plot.Tick
+	for h := first; h <= last; h++ {
+		bars[h-first] = float64(t.ColdByHour[h])
+		ticks = append(ticks, plot.Tick{Value: float64(h - first), Label: strconv.Itoa(h)})
+	}
+	b, err := plotter.NewBarChart(bars, vg.Points(max(4, 300/float64(len(bars)))))
 	if err != nil {
 		return nil, err
 	}
 	b.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
-	line, err := plotter.NewLine(calls)
-	if err != nil {
-		return nil, err
-	}
-	line.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
-	p.Add(plotter.NewGrid(), b, line)
-	p.Legend.Add("cold starts", b)
-	p.Legend.Add("calls (scaled)", line)
-	p.Legend.Top = true
-	p.X.Min, p.X.Max, p.Y.Min = -0.5, 23.5, 0
+	p.Add(b)
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
 	return p, nil
 }

@@ -318,3 +318,22 @@ func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
 		}
 	}
 }
+
+// TestColdStartsChartFitsItsHours: a trace of two hours is drawn over its
+// two hours, ticked by their hour, with whole-number ticks.
+func TestColdStartsChartFitsItsHours(t *testing.T) {
+	var ts reuse.TraceSummary
+	ts.CallsByHour[9], ts.CallsByHour[10] = 100, 50
+	ts.ColdByHour[9], ts.ColdByHour[10] = 7, 2
+	p, err := coldStartsChart(&ts)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(p.X.Max-p.X.Min, 2.0), "two hours wide")
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Check(t, is.DeepEqual(labels, []string{"9", "10"}))
+	for _, tk := range p.Y.Tick.Marker.Ticks(0, 7) {
+		assert.Check(t, !strings.Contains(tk.Label, "."), "tick %q", tk.Label)
+	}
+}
