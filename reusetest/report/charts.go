@@ -284,5 +284,35 @@ func survivalChart(spans []span) (*plot.Plot, error) {
 	l.StepStyle = plotter.PostStep
 	l.Color = color.RGBA{R: 30, G: 120, B: 60, A: 255}
 	p.Add(l, plotter.NewGrid())
+	if marks := censorMarks(spans, ts, ss); len(marks) > 0 {
+		sc, err := plotter.NewScatter(marks)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = draw.PlusGlyph{}, l.Color, vg.Points(4)
+		p.Add(sc)
+		p.Legend.Add(fmt.Sprintf("censored (%d still serving at the end)", len(marks)), sc)
+		p.Legend.Top = true
+	}
 	return p, nil
+}
+
+// censorMarks are the censored lifetimes on the curve: each at its
+// lifetime, at the survival then (the steps' value just before it).
+func censorMarks(spans []span, ts, ss []float64) plotter.XYs {
+	var out plotter.XYs
+	for _, s := range spans {
+		if !s.censored {
+			continue
+		}
+		x := (s.last - s.first).Minutes()
+		y := 1.0
+		for i := range ts {
+			if ts[i] <= x {
+				y = ss[i]
+			}
+		}
+		out = append(out, plotter.XY{X: x, Y: y})
+	}
+	return out
 }

@@ -337,3 +337,18 @@ func TestColdStartsChartFitsItsHours(t *testing.T) {
 		assert.Check(t, !strings.Contains(tk.Label, "."), "tick %q", tk.Label)
 	}
 }
+
+// TestSurvivalMarksTheCensored: the survival chart marks as many censored
+// lifetimes as the table counts still serving at the end, each on the curve.
+func TestSurvivalMarksTheCensored(t *testing.T) {
+	_, col := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	sum := col.Summary()
+	spans, _ := col.spans()
+	ts, ss := survival(spans)
+	marks := censorMarks(spans, ts, ss)
+	assert.Check(t, sum.LifetimeMinutes.Censored > 0)
+	assert.Check(t, is.Len(marks, sum.LifetimeMinutes.Censored))
+	for _, m := range marks {
+		assert.Check(t, m.Y > 0 && m.Y <= 1, "%+v", m)
+	}
+}
