@@ -114,8 +114,9 @@ func (t *timelineBars) Plot(c draw.Canvas, plt *plot.Plot) {
 	for i, s := range t.spans {
 		y := trY(float64(i))
 		x0, x1 := trX(s.first.Minutes()), trX(s.last.Minutes())
-		if x1-x0 < 0.5 {
-			x1 = x0 + 0.5
+		// A spare's life of seconds still shows: 3 points at least.
+		if x1-x0 < 3 {
+			x1 = x0 + 3
 		}
 		c.FillPolygon(t.colors[i], []vg.Point{{X: x0, Y: y - h/2}, {X: x1, Y: y - h/2}, {X: x1, Y: y + h/2}, {X: x0, Y: y + h/2}})
 	}
@@ -146,12 +147,36 @@ func timelineChart(spans []span) *plot.Plot {
 		bars.colors = append(bars.colors, col)
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call (blue: few calls, red: most, log scale)", len(spans))
+	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call", len(spans))
 	p.X.Label.Text = "minutes since the run started"
 	p.Y.Label.Text = "environment, by first call"
 	p.Y.Tick.Marker = countTicks{}
 	p.Add(bars, plotter.NewGrid())
+	// The key: the colour of a bar is its calls, on a log scale.
+	for _, n := range []int64{1, int64(math.Round(math.Sqrt(float64(most)))), most} {
+		col, err := cm.At(math.Log10(float64(n)))
+		if err != nil {
+			continue
+		}
+		label := fmt.Sprintf("%d calls", n)
+		if n == 1 {
+			label = "1 call"
+		}
+		p.Legend.Add(label, swatch{col})
+		if most == 1 {
+			break
+		}
+	}
+	p.Legend.Top, p.Legend.Left = true, true
 	return p
+}
+
+// swatch is a legend's square of one colour.
+type swatch struct{ c color.Color }
+
+// Thumbnail fills the legend's square.
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(s.c, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}})
 }
 
 func reuseChart(spans []span) (*plot.Plot, error) {

@@ -352,3 +352,22 @@ func TestSurvivalMarksTheCensored(t *testing.T) {
 		assert.Check(t, m.Y > 0 && m.Y <= 1, "%+v", m)
 	}
 }
+
+// TestTimelineHasItsKey: the timeline's colours are keyed in a legend (a
+// call, the geometric middle, the most calls), not only in its title.
+func TestTimelineHasItsKey(t *testing.T) {
+	_, col := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	spans, _ := col.spans()
+	p := timelineChart(spans)
+	var most int64
+	for _, s := range spans {
+		most = max(most, s.calls)
+	}
+	var sb strings.Builder
+	w, err := p.WriterTo(400, 300, "svg")
+	assert.NilError(t, err)
+	_, err = w.WriteTo(&sb)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(sb.String(), "1 call"))
+	assert.Check(t, is.Contains(sb.String(), fmt.Sprintf("%d calls", most)))
+}
