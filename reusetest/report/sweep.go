@@ -10,6 +10,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -75,10 +76,12 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 	p.X.Label.Text = "hour"
 	p.Y.Label.Text = "cold starts"
 	p.Add(plotter.NewGrid())
+	top := 1.0
 	for i, s := range sums {
 		xys := make(plotter.XYs, 24)
 		for h := range 24 {
 			xys[h] = plotter.XY{X: float64(h), Y: float64(s.Trace.ColdByHour[h])}
+			top = max(top, xys[h].Y)
 		}
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
@@ -89,8 +92,12 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 		p.Add(l, pts)
 		p.Legend.Add(names[i], l, pts)
 	}
+	// The legend in headroom above every line, inside the right edge.
 	p.Legend.Top = true
-	p.Y.Min = 0
+	p.Legend.XOffs = -vg.Points(10)
+	p.Y.Min, p.Y.Max = 0, top*(1.15+0.1*float64(len(sums)))
+	p.Y.Tick.Marker = countTicks{}
+	p.X.Min, p.X.Max = -0.5, 23.5
 	if err := save(p, dir, ChartSweep); err != nil {
 		return paths, err
 	}

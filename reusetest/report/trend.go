@@ -17,6 +17,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -222,39 +223,77 @@ func hasAny(m reuse.Metric, nights []Night) bool {
 
 // trendChart draws one figure night by night, a line per configuration;
 // false when no night has the figure.
+// trendSegments is one configuration's line of m in pieces (X in days
+// since 1970): a night without the figure, or a date with no night, is a
+// gap, never a 0 or a line drawn across it.
+func trendSegments(m reuse.Metric, g []Night) []plotter.XYs {
+	var segments []plotter.XYs
+	var cur plotter.XYs
+	prev := math.Inf(-1)
+	for _, n := range g {
+		d, _ := time.Parse(time.DateOnly, n.Date)
+		day := float64(d.Unix()) / 86400
+		v, ok := m.Of(n.Summary)
+		if !ok || day-prev > 1.5 {
+			if len(cur) > 0 {
+				segments = append(segments, cur)
+			}
+			cur = nil
+		}
+		if ok {
+			cur = append(cur, plotter.XY{X: day, Y: v})
+		}
+		prev = day
+	}
+	if len(cur) > 0 {
+		segments = append(segments, cur)
+	}
+	return segments
+}
+
 func trendChart(m reuse.Metric, groups [][]Night) (*plot.Plot, bool, error) {
 	p := plot.New()
 	p.Title.Text = m.Name + ", night by night"
 	p.X.Label.Text = "night (UTC date)"
 	p.Y.Label.Text = m.Name
 	p.X.Tick.Marker = dateTicks{}
+	if m.Integer {
+		p.Y.Tick.Marker = countTicks{}
+	}
 	p.Add(plotter.NewGrid())
 	any := false
+	first, last := math.Inf(1), math.Inf(-1)
 	for i, g := range groups {
-		var xys plotter.XYs
-		for _, n := range g {
-			if v, ok := m.Of(n.Summary); ok {
-				d, _ := time.Parse(time.DateOnly, n.Date)
-				xys = append(xys, plotter.XY{X: float64(d.Unix()) / 86400, Y: v})
-			}
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		any = true
-		l, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, false, err
+		segments := trendSegments(m, g)
+		for _, seg := range segments {
+			first, last = min(first, seg[0].X), max(last, seg[len(seg)-1].X)
 		}
 		c := sweepColor(i)
-		l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
-		if len(xys) > 60 {
-			pts.Radius = 0 // a thousand nights: the line alone
+		for k, xys := range segments {
+			any = true
+			l, pts, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return nil, false, err
+			}
+			l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
+			if len(xys) > 60 {
+				pts.Radius = 0 // a thousand nights: the line alone
+			}
+			p.Add(l, pts)
+			if k == 0 {
+				p.Legend.Add(g[0].Config, l)
+			}
 		}
-		p.Add(l, pts)
-		p.Legend.Add(g[0].Config, l)
 	}
-	p.Legend.Top, p.Y.Min = true, 0
+	if any {
+		p.X.Min, p.X.Max = first-0.5, last+0.5 // the nights with data, no further
+	}
+	// Headroom above the lines for the legend, inside the right edge.
+	p.Legend.Top, p.Legend.XOffs = true, -vg.Points(10)
+	p.Y.Min = 0
+	if p.Y.Max > 0 {
+		p.Y.Max *= 1.15 + 0.07*float64(len(groups))
+	}
 	return p, any, nil
 }
 
@@ -262,10 +301,17 @@ func trendChart(m reuse.Metric, groups [][]Night) (*plot.Plot, bool, error) {
 type dateTicks struct{}
 
 func (dateTicks) Ticks(lo, hi float64) []plot.Tick {
+	// Labelled ticks on whole days (a night's point), about eight of them;
+	// an unlabelled one on every day when that is not too many.
+	first, last := math.Ceil(lo), math.Floor(hi)
+	step := max(1, math.Ceil((last-first+1)/8))
 	var out []plot.Tick
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if t.Label != "" {
-			t.Label = time.Unix(int64(t.Value*86400), 0).UTC().Format("2006-01-02")
+	for d := first; d <= last; d++ {
+		t := plot.Tick{Value: d}
+		if math.Mod(d-first, step) == 0 {
+			t.Label = time.Unix(int64(d*86400), 0).UTC().Format("2006-01-02")
+		} else if last-first > 120 {
+			continue
 		}
 		out = append(out, t)
 	}

@@ -230,3 +230,25 @@ func FuzzReadHistory(f *testing.F) {
 		}
 	})
 }
+
+// TestTrendLinesBreakAtMissingNights: a night without the figure, and a
+// date with no night, break the trend's line; nothing is drawn as 0.
+func TestTrendLinesBreakAtMissingNights(t *testing.T) {
+	s, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	noIdle := s
+	half := 7.0
+	withIdle := s
+	withIdle.Idle = &reuse.IdleSummary{HalfSurvivalMinutes: &half}
+	g := []Night{{Config: "c", Date: "2026-11-01", Summary: withIdle}, {Config: "c", Date: "2026-11-02", Summary: withIdle},
+		{Config: "c", Date: "2026-11-03", Summary: noIdle}, {Config: "c", Date: "2026-11-04", Summary: withIdle},
+		{Config: "c", Date: "2026-11-07", Summary: withIdle}}
+	segs := trendSegments(reuse.MetricIdleHalfSurvival, g)
+	assert.Assert(t, is.Len(segs, 3), "%v", segs)
+	assert.Check(t, is.Len(segs[0], 2))
+	for _, seg := range segs {
+		for _, pt := range seg {
+			assert.Check(t, is.Equal(pt.Y, half))
+		}
+	}
+	assert.Check(t, is.Len(trendSegments(reuse.MetricInstances, g), 2), "only the date gap breaks a figure every night has")
+}
