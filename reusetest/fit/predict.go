@@ -19,6 +19,12 @@ const PredictionSeed = 1
 // Predict simulates schedule under profile (its own placement rule, else the
 // default) and returns the simulated summary: the prediction.
 func Predict(ctx context.Context, schedule reuse.Schedule, profile lambdasim.Profile, seed uint64) (reuse.Summary, error) {
+	return predictFirst(ctx, schedule, schedule.Plan().Calls, profile, seed)
+}
+
+// predictFirst is Predict of the schedule's first calls only: the part a
+// run's records cover.
+func predictFirst(ctx context.Context, schedule reuse.Schedule, calls int64, profile lambdasim.Profile, seed uint64) (reuse.Summary, error) {
 	placement := profile.Placement
 	if placement == "" {
 		placement = lambdasim.DefaultPlacement
@@ -27,6 +33,7 @@ func Predict(ctx context.Context, schedule reuse.Schedule, profile lambdasim.Pro
 	if err != nil {
 		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
 	}
+	sim.FirstCalls(calls)
 	sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
 	if _, err := sim.Run(ctx, sum.Add); err != nil {
 		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
@@ -59,7 +66,9 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, fmt.Errorf("predict: %w", err)
 	}
-	pred, err := Predict(ctx, sched, profile, PredictionSeed)
+	// Like with like: a stopped run is predicted over the calls it made.
+	covered := f.sum.Covered().Calls
+	pred, err := predictFirst(ctx, sched, covered, profile, PredictionSeed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,7 +80,7 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	pred, err = Predict(ctx, sched, res.Profile, PredictionSeed)
+	pred, err = predictFirst(ctx, sched, covered, res.Profile, PredictionSeed)
 	if err != nil {
 		return nil, nil, err
 	}

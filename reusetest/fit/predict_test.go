@@ -98,3 +98,24 @@ func TestFitIndependentWorld(t *testing.T) {
 	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
 	predictSecondHalf(t, plan, func(emit func(*reuse.Record)) { newWorld(5).run(plan, emit) }, 0.15)
 }
+
+// TestAStoppedRunIsPredictedOverTheCallsItMade: a run stopped at half its
+// plan is predicted over the half it ran, not the whole plan.
+func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
+	heavy(t)
+	plan := reuse.Plan{Calls: 4 * 36_000, RatePerSec: 10, HandlerMS: 500}
+	seed, _ := builtins(t)
+	f := NewFitter(reuse.NewSummarizer(plan, "test", nil), plan, nil)
+	sim, err := lambdasim.NewOf(plan, seed, lambdasim.MostRecentlyUsed, 4)
+	assert.NilError(t, err)
+	sim.FirstCalls(plan.Calls / 4)
+	_, err = sim.Run(t.Context(), f.Add)
+	assert.NilError(t, err)
+	preds, _, err := f.Predictions(t.Context(), lambdasim.ProfileSeed2021, Options{})
+	assert.NilError(t, err)
+	for _, m := range preds[0].Metrics {
+		if m.Metric == reuse.MetricInstances.Name {
+			assert.Check(t, m.Predicted <= 1.3*m.Measured && m.Predicted >= 0.7*m.Measured, "predicted %v instances, measured %v", m.Predicted, m.Measured)
+		}
+	}
+}
