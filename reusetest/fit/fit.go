@@ -25,8 +25,8 @@ type Options struct {
 	Name string
 	// From names what was fitted (the log's path) in the provenance.
 	From string
-	// Seeds is how many seeded simulations score each placement rule
-	// (default 2).
+	// Seeds is how many seeded simulations calibrate the placement
+	// decision (per rule compared) and the proactive share (default 2).
 	Seeds int
 }
 
