@@ -294,10 +294,8 @@ func (f *Fitter) initLatency() estimate {
 }
 
 // quantileDist is an empirical distribution through the grid's quantiles
-// of xs (seconds).
+// of xs, sorted (seconds).
 func quantileDist(xs []float64) lambdasim.Dist {
-	xs = slices.Clone(xs)
-	slices.Sort(xs)
 	var pts []lambdasim.CDFPoint
 	for _, q := range quantiles {
 		pts = append(pts, lambdasim.CDFPoint{At: seconds(reuse.Percentile(xs, q*100)), P: q})

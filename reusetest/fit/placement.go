@@ -234,10 +234,8 @@ func (p *placementEvidence) scores() ([]PlacementScore, int) {
 // returns the fit (uncapped) and the log-likelihood at the fit capped at
 // maxErrorRate, so a rule never borrows the uniform rule's account.
 func (p *placementEvidence) errorRate(r int) (float64, float64) {
-	type group struct{ k, n float64 }
-	var matches []group // by k, matched
-	var missed float64
-	var missedLogK float64
+	var matchedK []float64 // the choice count k of each match
+	var missed, missedLogK float64
 	for _, ch := range p.choices {
 		if ch.others == 0 {
 			continue
@@ -248,27 +246,24 @@ func (p *placementEvidence) errorRate(r int) (float64, float64) {
 			missedLogK += math.Log(k)
 			continue
 		}
-		matches = append(matches, group{k, 1})
-	}
-	ll := func(e float64) float64 {
-		s := 0.0
-		for _, g := range matches {
-			s += g.n * math.Log(1-e+e/g.k)
-		}
-		if missed > 0 {
-			s += missed*math.Log(e) - missedLogK
-		}
-		return s
+		matchedK = append(matchedK, k)
 	}
 	if missed == 0 {
 		return 0, 0
 	}
+	ll := func(e float64) float64 {
+		s := missed*math.Log(e) - missedLogK
+		for _, k := range matchedK {
+			s += math.Log(1 - e + e/k)
+		}
+		return s
+	}
 	// The derivative falls from +inf at 0: bisect for its zero in (0, 1].
 	deriv := func(e float64) float64 {
 		s := missed / e
-		for _, g := range matches {
-			a := 1 - 1/g.k
-			s -= g.n * a / (1 - e*a)
+		for _, k := range matchedK {
+			a := 1 - 1/k
+			s -= a / (1 - e*a)
 		}
 		return s
 	}
