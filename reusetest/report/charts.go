@@ -54,9 +54,12 @@ func always(reuse.Summary) bool { return true }
 // charts is every chart, in report order: the one list report.md and the
 // files are written from.
 var charts = []chart{
-	{ChartTimeline, "Environments over time: one bar per environment, first to last call, shaded by calls served.", always,
+	// An idle experiment's environments live a trial each, minutes on an
+	// axis of days: its lifetimes are in the survival chart instead.
+	{ChartTimeline, "Environments over time: one bar per environment, first to last call, shaded by calls served.",
+		func(s reuse.Summary) bool { return s.Idle == nil },
 		func(d chartData) (*plot.Plot, error) { return timelineChart(d.spans), nil }},
-	{ChartReuse, "Calls served per environment.", always, func(d chartData) (*plot.Plot, error) { return reuseChart(d.spans) }},
+	{ChartReuse, "Calls served per environment.", always, func(d chartData) (*plot.Plot, error) { return reuseChart(d.spans, d.sum.Reuse) }},
 	{ChartConcurrency, "Environments busy and alive over time.", always,
 		func(d chartData) (*plot.Plot, error) { return concurrencyChart(d.c, d.spans, d.end) }},
 	{ChartSurvival, "Lifetime survival (Kaplan-Meier), censored at the end of the run.", always,
@@ -127,10 +130,31 @@ func (t *timelineBars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	for _, s := range t.spans {
 		xmax = math.Max(xmax, s.last.Minutes())
 	}
-	return 0, xmax, -1, float64(len(t.spans))
+	// Headroom above the last row holds the legend clear of the bars.
+	n := float64(len(t.spans))
+	return 0, xmax, -1, n + math.Max(3, 0.15*n)
 }
 
-func timelineChart(spans []span) *plot.Plot {
+// timelineRows is the most environments a timeline draws: more rows than
+// this are thinner than a point in a 5-inch chart, and read as specks.
+const timelineRows = 300
+
+// timelineSample is every k-th of spans (in first-call order, from the
+// first) when there are more than timelineRows, and k; else spans and 1.
+func timelineSample(spans []span) ([]span, int) {
+	if len(spans) <= timelineRows {
+		return spans, 1
+	}
+	k := (len(spans) + timelineRows - 1) / timelineRows
+	var out []span
+	for i := 0; i < len(spans); i += k {
+		out = append(out, spans[i])
+	}
+	return out, k
+}
+
+func timelineChart(all []span) *plot.Plot {
+	spans, every := timelineSample(all)
 	cm := moreland.SmoothBlueRed()
 	var most int64 = 1
 	for _, s := range spans {
@@ -147,9 +171,13 @@ func timelineChart(spans []span) *plot.Plot {
 		bars.colors = append(bars.colors, col)
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call", len(spans))
-	p.X.Label.Text = "minutes since the run started"
+	p.Title.Text = fmt.Sprintf("Environments over time: %d, one bar each from first to last call", len(all))
 	p.Y.Label.Text = "environment, by first call"
+	if every > 1 {
+		p.Title.Text = fmt.Sprintf("Environments over time: %d, every %s drawn (%d), each from first to last call", len(all), ordinal(every), len(spans))
+		p.Y.Label.Text = fmt.Sprintf("every %s environment, by first call", ordinal(every))
+	}
+	p.X.Label.Text = "minutes since the run started"
 	p.Y.Tick.Marker = countTicks{}
 	p.Add(bars, plotter.NewGrid())
 	// The key: the colour of a bar is its calls, on a log scale.
@@ -171,6 +199,22 @@ func timelineChart(spans []span) *plot.Plot {
 	return p
 }
 
+// ordinal spells n as "2nd", "11th", "23rd".
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}
+
 // swatch is a legend's square of one colour.
 type swatch struct{ c color.Color }
 
@@ -179,38 +223,54 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(s.c, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}})
 }
 
-func reuseChart(spans []span) (*plot.Plot, error) {
-	// Calls per environment span 1 to tens of thousands: bin them on a
-	// log scale, in powers of 10^0.1.
-	var logs plotter.Values
+// reuseBins bins calls per environment on a log scale, in powers of
+// 10^0.1 from 1 call: bin k holds 10^(k/10) <= calls < 10^((k+1)/10).
+func reuseBins(spans []span) []plotter.HistogramBin {
+	var bins []plotter.HistogramBin
 	for _, s := range spans {
-		logs = append(logs, math.Log10(float64(s.calls)))
+		k := int(math.Floor(math.Log10(float64(max(1, s.calls)))*10 + 1e-9))
+		for len(bins) <= k {
+			lo := float64(len(bins)) / 10
+			bins = append(bins, plotter.HistogramBin{Min: lo, Max: lo + 0.1})
+		}
+		bins[k].Weight++
 	}
+	return bins
+}
+
+func reuseChart(spans []span, r reuse.Reuse) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = "Calls served per environment"
+	p.Title.Text = fmt.Sprintf("Calls served per environment: %d environments", len(spans))
 	p.X.Label.Text = "calls per environment (log scale)"
 	p.Y.Label.Text = "environments"
 	p.Y.Tick.Marker = countTicks{}
 	p.X.Tick.Marker = powerTicks{}
-	if len(logs) == 0 {
+	bins := reuseBins(spans)
+	if len(bins) == 0 {
 		return p, nil
 	}
-	hi := math.Max(1, math.Ceil(slicesMax(logs)*10)/10)
-	h, err := plotter.NewHist(logs, max(1, int(math.Round(hi*10))))
-	if err != nil {
-		return nil, err
-	}
-	h.FillColor = color.RGBA{R: 70, G: 110, B: 180, A: 255}
+	h := &plotter.Histogram{Bins: bins, FillColor: color.RGBA{R: 70, G: 110, B: 180, A: 255}, LineStyle: plotter.DefaultLineStyle}
 	p.Add(h)
-	return p, nil
-}
-
-func slicesMax(v plotter.Values) float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = math.Max(m, x)
+	p.X.Min, p.X.Max = 0, math.Max(1, bins[len(bins)-1].Max)
+	var most float64
+	for _, b := range bins {
+		most = math.Max(most, b.Weight)
 	}
-	return m
+	// The table's median, as a line, with headroom above the bars for its
+	// legend.
+	p.Y.Min, p.Y.Max = 0, most*1.2
+	if r.Median >= 1 {
+		x := math.Log10(r.Median)
+		med, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: most * 1.2}})
+		if err != nil {
+			return nil, err
+		}
+		med.Color, med.Dashes, med.Width = color.RGBA{R: 200, G: 60, B: 40, A: 255}, []vg.Length{vg.Points(5), vg.Points(3)}, vg.Points(1.5)
+		p.Add(med)
+		p.Legend.Add(fmt.Sprintf("median %s calls", strconv.FormatFloat(r.Median, 'f', -1, 64)), med)
+		p.Legend.Top, p.Legend.Left = true, true
+	}
+	return p, nil
 }
 
 // countTicks labels an axis of counts without decimals.

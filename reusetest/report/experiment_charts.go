@@ -144,23 +144,9 @@ func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 // calls of each hour scaled onto the same axis as a line.
 func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
 	p := plot.New()
-	clock := "hour from the trace's start (mod 24)"
-	if t.Start != nil {
-		clock = "UTC hour of the day"
-	}
-	// The hours the trace has calls in, and no others: a two-hour trace
-	// is not drawn over 22 empty hours.
-	first, last := -1, -1
-	for h := range 24 {
-		if t.CallsByHour[h] > 0 {
-			if first < 0 {
-				first = h
-			}
-			last = h
-		}
-	}
+	first, last, ticks := traceHours(t)
 	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of the calls served", t.ColdCalls, t.ColdShare*100)
-	p.X.Label.Text = clock
+	p.X.Label.Text = traceClock(t)
 	p.Y.Label.Text = "cold starts"
 	p.Y.Tick.Marker = countTicks{}
 	p.Add(plotter.NewGrid())
@@ -169,10 +155,8 @@ func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
 		return p, nil
 	}
 	bars := make(plotter.Values, last-first+1)
-	var ticks []plot.Tick
 	for h := first; h <= last; h++ {
 		bars[h-first] = float64(t.ColdByHour[h])
-		ticks = append(ticks, plot.Tick{Value: float64(h - first), Label: strconv.Itoa(h)})
 	}
 	b, err := plotter.NewBarChart(bars, vg.Points(max(4, 300/float64(len(bars)))))
 	if err != nil {
@@ -183,4 +167,34 @@ func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
 	return p, nil
+}
+
+// traceClock names a trace chart's hour axis.
+func traceClock(t *reuse.TraceSummary) string {
+	if t.Start != nil {
+		return "UTC hour of the day"
+	}
+	return "hour from the trace's start (mod 24)"
+}
+
+// traceHours is the first and last hour of the day any of ts has calls in
+// (-1, -1 for none), and a tick per hour between, at x = hour - first: a
+// two-hour trace is not drawn over 22 empty hours.
+func traceHours(ts ...*reuse.TraceSummary) (first, last int, ticks []plot.Tick) {
+	first, last = -1, -1
+	for h := range 24 {
+		for _, t := range ts {
+			if t.CallsByHour[h] > 0 {
+				if first < 0 {
+					first = h
+				}
+				last = h
+				break
+			}
+		}
+	}
+	for h := first; first >= 0 && h <= last; h++ {
+		ticks = append(ticks, plot.Tick{Value: float64(h - first), Label: strconv.Itoa(h)})
+	}
+	return first, last, ticks
 }

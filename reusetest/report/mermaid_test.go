@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,9 @@ func renderPage(t *testing.T, chromium, page string) string {
 // TestTrendSummaryRendersInABrowser renders the job summary's Mermaid
 // blocks as GitHub's Markdown would: mermaid (the npm package) in headless
 // Chromium (Debian's chromium). Every block parses and renders, with a line
-// per cell and a point per night, on an x axis of the nights' dates.
+// per cell and a point per night, on an x axis of the nights' dates; a cell
+// that missed a night is drawn on its own, that night left off its axis
+// (never drawn as 0).
 func TestTrendSummaryRendersInABrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -72,6 +75,14 @@ func TestTrendSummaryRendersInABrowser(t *testing.T) {
 			s := base
 			s.Instances.Count += 3*i + c
 			nights = append(nights, Night{Config: cell, Date: date, Summary: s})
+		}
+	}
+	const gappy, missed = "us-west-2-arm64-128mb", "2026-11-03"
+	for i, date := range dates {
+		if date != missed {
+			s := base
+			s.Instances.Count += 5 * i
+			nights = append(nights, Night{Config: gappy, Date: date, Summary: s})
 		}
 	}
 	var md strings.Builder
@@ -104,17 +115,30 @@ mermaid.initialize({startOnLoad: false});
 
 	svgs := regexp.MustCompile(`(?s)<pre class="mermaid" id="b(\d+)"[^>]*>(.*?)</pre>`).FindAllStringSubmatch(dom, -1)
 	assert.Assert(t, is.Len(svgs, len(blocks)))
+	var gaps int
 	for _, m := range svgs {
 		svg := m[2]
+		var b int
+		fmt.Sscan(m[1], &b)
+		src := blocks[b][1]
 		assert.Check(t, strings.Contains(svg, "<svg"), "block %s did not render", m[1])
 		assert.Check(t, !strings.Contains(svg, "Syntax error"), "block %s: %s", m[1], svg)
-		for _, d := range dates {
+		want, cells := dates, 2
+		if strings.Contains(src, gappy) {
+			gaps++
+			want, cells = slices.DeleteFunc(slices.Clone(dates), func(d string) bool { return d == missed }), 1
+			assert.Check(t, !strings.Contains(svg, ">"+missed+"<"), "block %s: the missed night is on the axis", m[1])
+			assert.Check(t, strings.Contains(src, "1 of 4 nights without a figure left out"), "block %s: %s", m[1], src)
+		}
+		for _, d := range want {
 			assert.Check(t, strings.Contains(svg, ">"+d+"<"), "block %s: no x label %s", m[1], d)
 		}
 		lines := regexp.MustCompile(`<g class="line-plot-\d+"><path d="([^"]*)"`).FindAllStringSubmatch(svg, -1)
-		assert.Check(t, is.Len(lines, 2), "block %s: a line per cell", m[1])
+		assert.Check(t, is.Len(lines, cells), "block %s: a line per cell", m[1])
 		for _, l := range lines {
-			assert.Check(t, is.Equal(strings.Count(l[1], "L")+1, len(dates)), "block %s: a point per night: %s", m[1], l[1])
+			assert.Check(t, is.Equal(strings.Count(l[1], "L")+1, len(want)), "block %s: a point per night: %s", m[1], l[1])
 		}
 	}
+	assert.Check(t, gaps > 0, "no chart for the cell that missed a night")
+	assert.Check(t, is.Equal(gaps*2, len(blocks)), "each figure: one chart of the whole cells, one of the gappy cell")
 }

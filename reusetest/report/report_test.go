@@ -8,6 +8,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,8 @@ func checkCharts(t *testing.T, dir string, sum reuse.Summary, paths []string) {
 		assert.Check(t, counts["path"] > 0, "%s has no drawing", name)
 		assert.Check(t, strings.Contains(text, "minute") || strings.Contains(text, "calls") || strings.Contains(text, "latency"), "%s axis labels", name)
 		if name == ChartTimeline {
-			assert.Check(t, counts["path"] >= envs, "%s: %d paths for %d environments", name, counts["path"], envs)
+			every := max(1, (envs+timelineRows-1)/timelineRows)
+			assert.Check(t, counts["path"] >= (envs+every-1)/every, "%s: %d paths for %d environments", name, counts["path"], envs)
 			assert.Check(t, is.Contains(text, fmt.Sprintf("Environments over time: %d,", envs)))
 		}
 		f, err := os.Open(filepath.Join(dir, name+".png"))
@@ -370,4 +372,101 @@ func TestTimelineHasItsKey(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(sb.String(), "1 call"))
 	assert.Check(t, is.Contains(sb.String(), fmt.Sprintf("%d calls", most)))
+}
+
+// TestTimelineOfThousandsOfEnvironments: an idle experiment's thousands of
+// environments are drawn as every k-th, in first-call order, no more than
+// timelineRows, with the whole count and k in the title.
+func TestTimelineOfThousandsOfEnvironments(t *testing.T) {
+	var spans []span
+	for i := range 5431 {
+		first := time.Duration(i) * time.Second
+		spans = append(spans, span{id: fmt.Sprint(i), first: first, last: first + time.Minute, calls: int64(1 + i%7)})
+	}
+	drawn, every := timelineSample(spans)
+	assert.Check(t, is.Equal(every, 19))
+	assert.Check(t, len(drawn) <= timelineRows && len(drawn) >= timelineRows*9/10, "%d drawn", len(drawn))
+	for i, s := range drawn {
+		assert.Check(t, is.Equal(s.id, spans[i*every].id))
+	}
+	p := timelineChart(spans)
+	assert.Check(t, is.Equal(p.Title.Text, fmt.Sprintf("Environments over time: 5431, every 19th drawn (%d), each from first to last call", len(drawn))))
+	few, every := timelineSample(spans[:timelineRows])
+	assert.Check(t, is.Equal(every, 1))
+	assert.Check(t, is.Len(few, timelineRows))
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 111: "111th", 123: "123rd"} {
+		assert.Check(t, is.Equal(ordinal(n), want))
+	}
+}
+
+// TestReuseChartMatchesTheTable: the calls-per-environment histogram holds
+// every environment once, each in the bin of its calls, over an axis that
+// reaches the most calls any served, and marks the table's median.
+func TestReuseChartMatchesTheTable(t *testing.T) {
+	_, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 2)
+	sum := col.Summary()
+	spans, _ := col.spans()
+	bins := reuseBins(spans)
+	var total float64
+	for _, b := range bins {
+		total += b.Weight
+	}
+	assert.Check(t, is.Equal(int(total), sum.Instances.Count))
+	for _, s := range spans {
+		x := math.Log10(float64(s.calls))
+		k := int(math.Floor(x*10 + 1e-9))
+		assert.Check(t, bins[k].Min <= x+1e-9 && x < bins[k].Max, "%d calls in bin %v-%v", s.calls, bins[k].Min, bins[k].Max)
+	}
+	p, err := reuseChart(spans, sum.Reuse)
+	assert.NilError(t, err)
+	assert.Check(t, p.X.Max >= math.Log10(float64(sum.Reuse.Max)), "axis to %v, most calls %d", p.X.Max, sum.Reuse.Max)
+	var sb strings.Builder
+	w, err := p.WriterTo(400, 300, "svg")
+	assert.NilError(t, err)
+	_, err = w.WriteTo(&sb)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(sb.String(), fmt.Sprintf("median %s calls", strconv.FormatFloat(sum.Reuse.Median, 'f', -1, 64))))
+	assert.Check(t, is.Contains(sb.String(), fmt.Sprintf("%d environments", sum.Instances.Count)))
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		assert.Check(t, !strings.Contains(tk.Label, "."), "tick %q", tk.Label)
+	}
+}
+
+// TestSweepChartMatchesTheTable: a sweep of a two-hour trace is drawn over
+// its two hours, a line per what-if with the cold starts of each hour, the
+// legend's names in the table's order, whole-number ticks.
+func TestSweepChartMatchesTheTable(t *testing.T) {
+	var sums []reuse.Summary
+	names := []string{"mru", "lru", "random"}
+	for i := range names {
+		ts := &reuse.TraceSummary{}
+		ts.CallsByHour[14], ts.CallsByHour[15] = 100, 80
+		ts.ColdByHour[14], ts.ColdByHour[15] = int64(5+i), int64(2*i)
+		sums = append(sums, reuse.Summary{Trace: ts})
+	}
+	p, err := sweepChart(names, sums)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(p.X.Max-p.X.Min, 2.0), "two hours wide")
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Check(t, is.DeepEqual(labels, []string{"14", "15"}))
+	assert.Check(t, p.Y.Max > 7, "headroom above the highest point")
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		assert.Check(t, !strings.Contains(tk.Label, "."), "tick %q", tk.Label)
+	}
+	var sb strings.Builder
+	w, err := p.WriterTo(400, 300, "svg")
+	assert.NilError(t, err)
+	_, err = w.WriteTo(&sb)
+	assert.NilError(t, err)
+	at := -1
+	for _, n := range names {
+		i := strings.Index(sb.String(), ">"+n+"<")
+		assert.Check(t, i > at, "legend %q in order", n)
+		at = i
+	}
+	_, err = sweepChart([]string{"x"}, []reuse.Summary{{}})
+	assert.Check(t, is.ErrorContains(err, "what-if x has no trace figures"))
 }

@@ -71,21 +71,47 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 	if sums[0].Trace == nil {
 		return paths, nil
 	}
+	p, err := sweepChart(names, sums)
+	if err != nil {
+		return paths, err
+	}
+	if err := save(p, dir, ChartSweep); err != nil {
+		return paths, err
+	}
+	return append(paths, filepath.Join(dir, ChartSweep+".svg"), filepath.Join(dir, ChartSweep+".png")), nil
+}
+
+// sweepChart draws a trace sweep's cold starts by hour, a line per what-if,
+// over the hours the trace has calls in.
+func sweepChart(names []string, sums []reuse.Summary) (*plot.Plot, error) {
+	var ts []*reuse.TraceSummary
+	for i, s := range sums {
+		if s.Trace == nil {
+			return nil, fmt.Errorf("sweep chart: what-if %s has no trace figures", names[i])
+		}
+		ts = append(ts, s.Trace)
+	}
+	first, last, ticks := traceHours(ts...)
 	p := plot.New()
-	p.Title.Text = "Cold starts by hour of the trace's day, per what-if"
-	p.X.Label.Text = "hour"
+	p.Title.Text = "Cold starts by hour, per what-if"
+	p.X.Label.Text = traceClock(ts[0])
 	p.Y.Label.Text = "cold starts"
 	p.Add(plotter.NewGrid())
+	p.Y.Tick.Marker = countTicks{}
+	p.Y.Min = 0
+	if first < 0 {
+		return p, nil
+	}
 	top := 1.0
-	for i, s := range sums {
-		xys := make(plotter.XYs, 24)
-		for h := range 24 {
-			xys[h] = plotter.XY{X: float64(h), Y: float64(s.Trace.ColdByHour[h])}
-			top = max(top, xys[h].Y)
+	for i, t := range ts {
+		var xys plotter.XYs
+		for h := first; h <= last; h++ {
+			xys = append(xys, plotter.XY{X: float64(h - first), Y: float64(t.ColdByHour[h])})
+			top = max(top, float64(t.ColdByHour[h]))
 		}
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return paths, err
+			return nil, err
 		}
 		c := sweepColor(i)
 		l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
@@ -95,13 +121,10 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 	// The legend in headroom above every line, inside the right edge.
 	p.Legend.Top = true
 	p.Legend.XOffs = -vg.Points(10)
-	p.Y.Min, p.Y.Max = 0, top*(1.15+0.1*float64(len(sums)))
-	p.Y.Tick.Marker = countTicks{}
-	p.X.Min, p.X.Max = -0.5, 23.5
-	if err := save(p, dir, ChartSweep); err != nil {
-		return paths, err
-	}
-	return append(paths, filepath.Join(dir, ChartSweep+".svg"), filepath.Join(dir, ChartSweep+".png")), nil
+	p.Y.Max = top * (1.15 + 0.1*float64(len(sums)))
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
+	return p, nil
 }
 
 // sweepColor is the i-th line's colour.

@@ -68,7 +68,7 @@ func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
 	if err != nil {
 		return nil, skipped, err
 	}
-	slices.SortFunc(nights, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
+	sortNights(nights)
 	return nights, skipped, nil
 }
 
@@ -119,9 +119,17 @@ func changed(nights []Night, i int) []string {
 	return out
 }
 
-// byConfig splits nights (sorted by configuration, then date) by
-// configuration.
+// sortNights puts nights in the order trends read them: by configuration,
+// then date.
+func sortNights(nights []Night) {
+	slices.SortStableFunc(nights, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
+}
+
+// byConfig splits nights by configuration, each night by night (in any
+// order given; ReadHistory's is already so).
 func byConfig(nights []Night) [][]Night {
+	nights = slices.Clone(nights)
+	sortNights(nights)
 	var out [][]Night
 	for i := 0; i < len(nights); {
 		j := i
@@ -346,21 +354,38 @@ func WriteTrendSummary(w io.Writer, nights []Night) error {
 		if !hasAny(m, nights) {
 			continue
 		}
-		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; 0: no figure that night)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.Name, configsTitle(groups), quoteAll(dates), m.Name)
+		// Mermaid draws every point of a line, so a night without a figure
+		// cannot be left blank. Cells with a figure every night share one
+		// chart; a cell with gaps gets its own, whose axis holds only its
+		// nights with a figure, and the title counts the nights left out.
+		var whole [][]string
+		var wholeGroups [][]Night
 		for _, g := range groups {
-			byDate := map[string]float64{}
+			byDate := map[string]string{}
 			for _, n := range g {
 				if v, ok := m.Of(n.Summary); ok {
-					byDate[n.Date] = v
+					byDate[n.Date] = m.Format(v)
 				}
 			}
-			vals := make([]string, len(dates))
-			for i, d := range dates {
-				vals[i] = "0"
+			var have, vals []string
+			for _, d := range dates {
 				if v, ok := byDate[d]; ok {
-					vals[i] = m.Format(v)
+					have, vals = append(have, d), append(vals, v)
 				}
 			}
+			switch {
+			case len(have) == len(dates):
+				whole, wholeGroups = append(whole, vals), append(wholeGroups, g)
+			case len(have) > 0:
+				line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; %d of %d nights without a figure left out)\"\n  x-axis [%s]\n  y-axis \"%s\"\n  line [%s]\n```\n",
+					m.Name, g[0].Config, len(dates)-len(have), len(dates), quoteAll(have), m.Name, strings.Join(vals, ", "))
+			}
+		}
+		if len(whole) == 0 {
+			continue
+		}
+		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.Name, configsTitle(wholeGroups), quoteAll(dates), m.Name)
+		for _, vals := range whole {
 			line("  line [%s]\n", strings.Join(vals, ", "))
 		}
 		line("```\n")
