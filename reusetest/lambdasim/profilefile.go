@@ -249,11 +249,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	if f.Schedule != nil {
 		// A trace's file is opened when the schedule runs, not here.
-		if f.Schedule.Kind == reuse.KindTrace {
-			if f.Schedule.TracePath == "" {
-				bad("schedule.trace_path", errors.New("missing"))
-			}
-		} else if _, err := reuse.FromSpec(*f.Schedule); err != nil {
+		if err := reuse.CheckSpec(*f.Schedule); err != nil {
 			bad("schedule", err)
 		}
 		spec := *f.Schedule

@@ -2,6 +2,7 @@ package live
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -100,3 +101,6 @@ func (s subset) Due(i int64) time.Duration         { return s.plan.Due(s.seqs[i]
 func (s subset) HandlerTime(i int64) time.Duration { return s.plan.HandlerTime(s.seqs[i]) }
 func (s subset) Spec() reuse.ScheduleSpec          { return s.Plan().Spec() }
 func (s subset) Validate() error                   { return s.Plan().Validate() }
+func (s subset) InModelTime(float64) (reuse.Schedule, error) {
+	return nil, errors.New("a subset has no model-time form")
+}

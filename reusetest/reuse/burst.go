@@ -8,6 +8,44 @@ import (
 	"time"
 )
 
+// KindBurst is Burst: rounds of calls all due at the same instant.
+const KindBurst = "burst"
+
+// BurstParams are a burst spec's own parameters.
+type BurstParams struct {
+	// Size is the number of calls due at once.
+	Size int64 `json:"size,omitempty"`
+	// Rounds is the number of bursts.
+	Rounds int64 `json:"rounds,omitempty"`
+	// PauseMS is the time between bursts, in milliseconds.
+	PauseMS int64 `json:"pause_ms,omitempty"`
+}
+
+var burstKind = Kind{
+	Name:   KindBurst,
+	Params: func() any { return new(BurstParams) },
+	Build: func(spec ScheduleSpec) (Schedule, error) {
+		p, err := paramsOf[BurstParams](spec)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkMS(p.PauseMS); err != nil {
+			return nil, err
+		}
+		return Burst{Size: p.Size, Rounds: p.Rounds, Pause: time.Duration(p.PauseMS) * time.Millisecond, HandlerMS: spec.HandlerMS}, nil
+	},
+	Describe: func(s ScheduleSpec) string {
+		p, _ := s.Params.(*BurstParams)
+		if p == nil {
+			p = &BurstParams{}
+		}
+		return fmt.Sprintf("%d bursts of %d calls, %v apart, handler %d ms", p.Rounds, p.Size, time.Duration(p.PauseMS)*time.Millisecond, s.HandlerMS)
+	},
+	Example: func(string) (Schedule, error) {
+		return Burst{Size: 50, Rounds: 3, Pause: time.Minute, HandlerMS: 500}, nil
+	},
+}
+
 // Burst is the burst experiment's schedule: Rounds bursts of Size calls,
 // every call of a burst due at the same instant, Pause apart (burst r at
 // r × Pause). It answers how many environments a burst creates, how slow
@@ -53,7 +91,13 @@ func (b Burst) Round(seq int64) int64 { return seq / b.Size }
 // Spec describes the schedule.
 func (b Burst) Spec() ScheduleSpec {
 	return ScheduleSpec{Kind: KindBurst, Calls: b.Size * b.Rounds, RatePerSec: b.Plan().RatePerSec, HandlerMS: b.HandlerMS,
-		Size: b.Size, Rounds: b.Rounds, PauseMS: b.Pause.Milliseconds()}
+		Params: &BurstParams{Size: b.Size, Rounds: b.Rounds, PauseMS: b.Pause.Milliseconds()}}
+}
+
+// InModelTime is the bursts with the pause between them stretched.
+func (b Burst) InModelTime(factor float64) (Schedule, error) {
+	b.Pause = stretch(b.Pause, factor)
+	return b, nil
 }
 
 // Validate reports every bad value.

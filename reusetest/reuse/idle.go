@@ -7,8 +7,61 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 )
+
+// KindIdle is Idle: warm, wait a gap, call again.
+const KindIdle = "idle"
+
+// IdleParams are an idle spec's own parameters.
+type IdleParams struct {
+	// Size is the number of calls per phase.
+	Size int64 `json:"size,omitempty"`
+	// Rounds is the number of trials per gap.
+	Rounds int64 `json:"rounds,omitempty"`
+	// GapsMS are the idle gaps, in milliseconds.
+	GapsMS []int64 `json:"gaps_ms,omitempty"`
+	// SettleMS is the time from one trial to the next, in milliseconds.
+	SettleMS int64 `json:"settle_ms,omitempty"`
+}
+
+var idleKind = Kind{
+	Name:   KindIdle,
+	Params: func() any { return new(IdleParams) },
+	Build: func(spec ScheduleSpec) (Schedule, error) {
+		p, err := paramsOf[IdleParams](spec)
+		if err != nil {
+			return nil, err
+		}
+		if len(p.GapsMS) > MaxIdleGaps {
+			return nil, fmt.Errorf("schedule: %d idle gaps, more than %d", len(p.GapsMS), MaxIdleGaps)
+		}
+		if err := checkMS(append([]int64{p.SettleMS}, p.GapsMS...)...); err != nil {
+			return nil, err
+		}
+		gaps := make([]time.Duration, len(p.GapsMS))
+		for i, g := range p.GapsMS {
+			gaps[i] = time.Duration(g) * time.Millisecond
+		}
+		return NewIdle(p.Size, gaps, p.Rounds, spec.HandlerMS, spec.Seed, time.Duration(p.SettleMS)*time.Millisecond)
+	},
+	Describe: func(s ScheduleSpec) string {
+		p, _ := s.Params.(*IdleParams)
+		if p == nil {
+			p = &IdleParams{}
+		}
+		gaps := make([]string, len(p.GapsMS))
+		for i, g := range p.GapsMS {
+			gaps[i] = (time.Duration(g) * time.Millisecond).String()
+		}
+		return fmt.Sprintf("idle gaps %s, %d rounds each, %d calls per phase (seed %d), handler %d ms",
+			strings.Join(gaps, " "), p.Rounds, p.Size, s.Seed, s.HandlerMS)
+	},
+	Example: func(string) (Schedule, error) {
+		return NewIdle(5, []time.Duration{time.Minute, 10 * time.Minute}, 2, 500, 1, 0)
+	},
+}
 
 // Idle is the idle-timeout experiment's schedule (the method of SeBS and
 // Shilkov, docs/sources.md [S4], [S5]): each trial warms Size environments
@@ -138,7 +191,16 @@ func (s *Idle) Spec() ScheduleSpec {
 		gaps[i] = g.Milliseconds()
 	}
 	return ScheduleSpec{Kind: KindIdle, Calls: 2 * s.Size * s.Trials(), RatePerSec: s.Plan().RatePerSec, HandlerMS: s.HandlerMS,
-		Seed: s.Seed, Size: s.Size, Rounds: s.Rounds, GapsMS: gaps, SettleMS: s.Settle.Milliseconds()}
+		Seed: s.Seed, Params: &IdleParams{Size: s.Size, Rounds: s.Rounds, GapsMS: gaps, SettleMS: s.Settle.Milliseconds()}}
+}
+
+// InModelTime is the trials with their gaps and settle time stretched.
+func (s *Idle) InModelTime(factor float64) (Schedule, error) {
+	gaps := make([]time.Duration, len(s.Gaps))
+	for i, g := range s.Gaps {
+		gaps[i] = stretch(g, factor)
+	}
+	return NewIdle(s.Size, gaps, s.Rounds, s.HandlerMS, s.Seed, stretch(s.Settle, factor))
 }
 
 // IdleSummary is the idle experiment's section of a summary.

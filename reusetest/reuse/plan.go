@@ -20,6 +20,20 @@ const (
 // MaxHandler is the longest handler sleep the probe accepts.
 const MaxHandler = protocol.MaxSleepMS * time.Millisecond
 
+// KindSteady is Plan: call i due at i / rate.
+const KindSteady = "steady"
+
+var steadyKind = Kind{
+	Name: KindSteady,
+	Build: func(spec ScheduleSpec) (Schedule, error) {
+		return Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}, nil
+	},
+	Describe: func(s ScheduleSpec) string {
+		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
+	},
+	Example: func(string) (Schedule, error) { return Plan{Calls: 600, RatePerSec: 10, HandlerMS: 200}, nil },
+}
+
 // Plan is what an experiment will do: how many calls, how fast, and how long
 // the probe's handler sleeps in each.
 type Plan struct {
@@ -65,3 +79,20 @@ func (p Plan) Due(seq int64) time.Duration {
 
 // Duration is how long the schedule lasts: Calls / RatePerSec.
 func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
+
+// Plan is the steady schedule: it is its own brief.
+func (p Plan) Plan() Plan { return p }
+
+// HandlerTime is the plan's handler time, the same for every call.
+func (p Plan) HandlerTime(int64) time.Duration { return p.Handler() }
+
+// Spec describes the plan as a steady schedule.
+func (p Plan) Spec() ScheduleSpec {
+	return ScheduleSpec{Kind: KindSteady, Calls: p.Calls, RatePerSec: p.RatePerSec, HandlerMS: p.HandlerMS}
+}
+
+// InModelTime is the plan at its rate divided by factor.
+func (p Plan) InModelTime(factor float64) (Schedule, error) {
+	p.RatePerSec /= factor
+	return p, nil
+}

@@ -1,6 +1,8 @@
 package reuse
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -66,4 +68,37 @@ func TestFromSpecRejectsBadSpecs(t *testing.T) {
 	_, err = FromSpec(ScheduleSpec{Kind: KindPoisson, Calls: 0, RatePerSec: 1})
 	assert.Check(t, is.ErrorContains(err, "calls must be positive"))
 	assert.Check(t, ValidateSchedule(nil) != nil)
+}
+
+// TestSpecJSONIsFlat: a kind's own parameters sit beside the common ones
+// in one flat object, in the order headers have always had them, so old
+// logs read; a field of neither is listed, not dropped silently.
+func TestSpecJSONIsFlat(t *testing.T) {
+	idle, err := NewIdle(5, []time.Duration{time.Minute, 10 * time.Minute}, 2, 500, 3, 2*time.Second)
+	assert.NilError(t, err)
+	b, err := json.Marshal(idle.Spec())
+	assert.NilError(t, err)
+	const want = `{"kind":"idle","calls":40,"rate_per_sec":%s,"handler_ms":500,"seed":3,"size":5,"rounds":2,"gaps_ms":[60000,600000],"settle_ms":2000}`
+	rate, _ := json.Marshal(idle.Plan().RatePerSec)
+	assert.Check(t, is.Equal(string(b), fmt.Sprintf(want, rate)))
+	var back ScheduleSpec
+	assert.NilError(t, json.Unmarshal(b, &back))
+	assert.Check(t, is.DeepEqual(back, idle.Spec()))
+	assert.Check(t, back.Same(idle.Spec()))
+
+	old := `{"kind":"burst","calls":300,"rate_per_sec":1.6666666666666667,"handler_ms":500,"size":100,"rounds":3,"pause_ms":60000}`
+	assert.NilError(t, json.Unmarshal([]byte(old), &back))
+	s, err := FromSpec(back)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(s, Schedule(Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500})))
+	b, err = json.Marshal(back)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(b), old), "written back as it was read")
+
+	assert.NilError(t, json.Unmarshal([]byte(`{"kind":"burst","calls":3,"rate_per_sec":1,"handler_ms":5,"size":1,"rounds":3,"pause_ms":1000,"paus_ms":9,"gaps_ms":[1]}`), &back))
+	assert.Check(t, is.DeepEqual(back.Unknown, []string{"gaps_ms", "paus_ms"}))
+	assert.Check(t, is.ErrorContains(CheckSpec(back), "unknown fields for a burst schedule: gaps_ms, paus_ms"))
+	_, err = FromSpec(ScheduleSpec{Kind: KindBurst, Calls: 3, RatePerSec: 1})
+	assert.Check(t, is.ErrorContains(err, "a burst spec without its parameters"))
+	assert.Check(t, is.ErrorContains(CheckSpec(ScheduleSpec{Kind: KindTrace, Params: &TraceParams{}}), "trace_path missing"))
 }

@@ -21,6 +21,70 @@ import (
 // KindTrace is Trace: calls replayed from a file of the user's traffic.
 const KindTrace = "trace"
 
+// TraceParams are a trace spec's own parameters.
+type TraceParams struct {
+	// TracePath and TraceSHA256 name the trace file and its content.
+	TracePath   string `json:"trace_path,omitempty"`
+	TraceSHA256 string `json:"trace_sha256,omitempty"`
+	// Spread, Speed, the window and the interval are the trace's options
+	// (see TraceOptions).
+	Spread         string  `json:"spread,omitempty"`
+	Speed          float64 `json:"speed,omitempty"`
+	WindowStartMS  int64   `json:"window_start_ms,omitempty"`
+	WindowLengthMS int64   `json:"window_length_ms,omitempty"`
+	IntervalMS     int64   `json:"interval_ms,omitempty"`
+}
+
+var traceKind = Kind{
+	Name:   KindTrace,
+	Params: func() any { return new(TraceParams) },
+	Build: func(spec ScheduleSpec) (Schedule, error) {
+		p, err := paramsOf[TraceParams](spec)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkMS(p.WindowStartMS, p.WindowLengthMS, p.IntervalMS); err != nil {
+			return nil, err
+		}
+		t, err := OpenTrace(p.TracePath, TraceOptions{Spread: p.Spread, Seed: spec.Seed, Speed: p.Speed,
+			Start: time.Duration(p.WindowStartMS) * time.Millisecond, Length: time.Duration(p.WindowLengthMS) * time.Millisecond,
+			Interval: time.Duration(p.IntervalMS) * time.Millisecond, HandlerMS: spec.HandlerMS,
+			MaxCalls: max(spec.Calls, DefaultMaxTraceCalls)})
+		if err != nil {
+			return nil, fmt.Errorf("schedule: the trace this run replays: %w", err)
+		}
+		if t.sha != p.TraceSHA256 {
+			return nil, fmt.Errorf("schedule: trace %s changed since the run began (SHA-256 %.12s, was %.12s)", p.TracePath, t.sha, p.TraceSHA256)
+		}
+		return t, nil
+	},
+	Check: func(spec ScheduleSpec) error {
+		p, err := paramsOf[TraceParams](spec)
+		if err != nil {
+			return err
+		}
+		if p.TracePath == "" {
+			return errors.New("schedule: trace_path missing")
+		}
+		return checkMS(p.WindowStartMS, p.WindowLengthMS, p.IntervalMS)
+	},
+	Describe: func(s ScheduleSpec) string {
+		p, _ := s.Params.(*TraceParams)
+		if p == nil {
+			p = &TraceParams{}
+		}
+		return fmt.Sprintf("trace %s: %d calls at %.4g/s on average (speed %g, spread %s, seed %d), default handler %d ms",
+			filepath.Base(p.TracePath), s.Calls, s.RatePerSec, p.Speed, p.Spread, s.Seed, s.HandlerMS)
+	},
+	Example: func(dir string) (Schedule, error) {
+		path := filepath.Join(dir, "example-trace.csv")
+		if err := os.WriteFile(path, []byte("minute,count\n0,30\n1,0\n2,12\n9,40\n"), 0o644); err != nil {
+			return nil, err
+		}
+		return OpenTrace(path, TraceOptions{Seed: 1, HandlerMS: 300})
+	},
+}
+
 // The spread rules of a counts trace: how an interval's calls fall in it.
 const (
 	// SpreadUniform puts exactly the interval's count n in it, call k at a
@@ -487,8 +551,17 @@ func (t *Trace) Plan() Plan {
 func (t *Trace) Spec() ScheduleSpec {
 	p := t.Plan()
 	return ScheduleSpec{Kind: KindTrace, Calls: p.Calls, RatePerSec: p.RatePerSec, HandlerMS: t.opts.HandlerMS, Seed: t.opts.Seed,
-		TracePath: t.path, TraceSHA256: t.sha, Spread: t.opts.Spread, Speed: t.opts.Speed,
-		WindowStartMS: t.opts.Start.Milliseconds(), WindowLengthMS: t.opts.Length.Milliseconds(), IntervalMS: t.opts.Interval.Milliseconds()}
+		Params: &TraceParams{TracePath: t.path, TraceSHA256: t.sha, Spread: t.opts.Spread, Speed: t.opts.Speed,
+			WindowStartMS: t.opts.Start.Milliseconds(), WindowLengthMS: t.opts.Length.Milliseconds(), IntervalMS: t.opts.Interval.Milliseconds()}}
+}
+
+// InModelTime is the trace replayed factor times slower: its speed
+// divided, its span stretched.
+func (t *Trace) InModelTime(factor float64) (Schedule, error) {
+	c := t.Clone()
+	c.opts.Speed /= factor
+	c.span = stretch(c.span, factor)
+	return c, nil
 }
 
 // Validate reports nothing: OpenTrace checked the file.
