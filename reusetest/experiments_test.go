@@ -59,7 +59,7 @@ func TestBurstExperiment(t *testing.T) {
 	out, reportDir := experimentOut(t, "burst")
 	var sum reuse.Summary
 	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
-	b := sum.Burst
+	b := sum.Burst()
 	assert.Assert(t, b != nil)
 	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Size*schedule.Rounds), "one record per scheduled call")
 	var newEnvs, throttled int64
@@ -86,7 +86,7 @@ func TestIdleExperiment(t *testing.T) {
 	out, reportDir := experimentOut(t, "idle")
 	var sum reuse.Summary
 	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
-	idle := sum.Idle
+	idle := sum.Idle()
 	assert.Assert(t, idle != nil)
 	assert.Check(t, is.Len(idle.Points, len(schedule.Gaps)))
 	for _, p := range idle.Points {
@@ -167,7 +167,7 @@ func TestTraceExperiment(t *testing.T) {
 	out, reportDir := experimentOut(t, "trace")
 	var sum reuse.Summary
 	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
-	tr := sum.Trace
+	tr := sum.Trace()
 	assert.Assert(t, tr != nil)
 	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Plan().Calls), "one record per call of the trace")
 	var calls, cold int64

@@ -167,7 +167,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []reuse.Observation, b
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for
 // other runs, why it cannot be told (with the lower bound the run gives).
 func (f *Fitter) idleTimeout(summary reuse.Summary) estimate {
-	if summary.Idle == nil || len(summary.Idle.Points) < 2 {
+	if summary.Idle() == nil || len(summary.Idle().Points) < 2 {
 		var longest time.Duration
 		for _, e := range f.envs {
 			longest = max(longest, e.maxGap)
@@ -183,18 +183,18 @@ func (f *Fitter) idleTimeout(summary reuse.Summary) estimate {
 	var pts []point
 	var samples int64
 	basis := "the idle timeout's survival, age retirement separated out"
-	for _, pt := range summary.Idle.Points {
+	for _, pt := range summary.Idle().Points {
 		if pt.IdleSurvival != nil {
 			pts = append(pts, point{pt.GapMinutes, pt.IdleSurvival.P, pt.IdleSurvival.Low, pt.IdleSurvival.High, pt.Samples})
 		}
 	}
 	if len(pts) < 2 {
 		pts = pts[:0]
-		for _, pt := range summary.Idle.Points {
+		for _, pt := range summary.Idle().Points {
 			pts = append(pts, point{pt.GapMinutes, pt.P, pt.Low, pt.High, pt.Samples})
 		}
 		basis = "P(warm | gap), age retirement not separated"
-		if note := summary.Idle.IdleSurvivalNote; note != "" {
+		if note := summary.Idle().IdleSurvivalNote; note != "" {
 			basis += " (" + note + ")"
 		}
 	}

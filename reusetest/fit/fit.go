@@ -175,7 +175,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	}
 	// Maximum lifetime: an idle experiment's environments mostly end of
 	// their idle timeout, which an end alone cannot tell from age.
-	if spec := f.sched.Spec(); spec.Kind == reuse.KindIdle {
+	if summary.Idle() != nil {
 		kept("max_lifetime", describe(p.MaxLifetime), "an idle experiment's environments mostly end of the idle timeout, which an environment's end cannot tell from age (the idle curve separates age only as a nuisance): the base's")
 	} else {
 		dist("max_lifetime", f.maxLifetime(), &p.MaxLifetime, &pf.MaxLifetime)
@@ -220,8 +220,8 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 
 	// The schedule it was fitted on, so the profile alone reruns the run.
 	spec := sched.Spec()
-	if covered := summary.Plan.Calls; covered < spec.Calls && (spec.Kind == reuse.KindSteady || spec.Kind == reuse.KindPoisson) {
-		spec.Calls = covered
+	if pr, ok := sched.(reuse.Prefixer); ok && summary.Plan.Calls < spec.Calls {
+		spec = pr.Prefix(summary.Plan.Calls).Spec()
 	}
 	p.Schedule, pf.Schedule = &spec, &spec
 	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")

@@ -146,12 +146,12 @@ func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
 		truth := h.Counts()
 		assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
 		assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
-		bursts := sum.Burst.Bursts
+		bursts := sum.Burst().Bursts
 		assert.Check(t, is.Equal(bursts[0].NewEnvironments, truth.Started), "the first burst started every environment")
 		assert.Check(t, is.Equal(bursts[0].Cold, b.Size), "six calls at once: six cold starts")
 		assert.Check(t, is.Equal(bursts[1].NewEnvironments, int64(0)), "a second later, all six are warm")
 		assert.Check(t, is.Equal(bursts[1].Cold, int64(0)))
-		assert.Check(t, is.Equal(sum.Burst.ColdLatencyMS.Count+sum.Burst.WarmLatencyMS.Count, sum.Requests.OK))
+		assert.Check(t, is.Equal(sum.Burst().ColdLatencyMS.Count+sum.Burst().WarmLatencyMS.Count, sum.Requests.OK))
 	})
 	t.Run("idle", func(t *testing.T) {
 		// seed-2021 idle timeouts, 5m18s-7m, are 1.06-1.4 s here: a 0.2 s
@@ -163,7 +163,7 @@ func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
 		truth := h.Counts()
 		assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
 		assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
-		pts := sum.Idle.Points
+		pts := sum.Idle().Points
 		assert.Assert(t, is.Len(pts, 2))
 		assert.Check(t, is.Equal(pts[0].Samples, int64(3)))
 		assert.Check(t, is.Equal(pts[0].P, 1.0), "after a model minute all three are warm: %+v", pts[0])

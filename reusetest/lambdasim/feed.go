@@ -9,10 +9,10 @@ import (
 // timing is one call of a schedule: when it is due, and its handler time.
 type timing struct{ due, handler time.Duration }
 
-// feed gives the model a schedule's calls in seq order: a trace's (a file
-// parsed line by line) read a batch ahead on a goroutine of its own, so the
-// parsing leaves the model's core; any other schedule's asked for one by
-// one.
+// feed gives the model a schedule's calls in seq order: one read from a
+// file as it runs (reuse.Failing: a trace, parsed line by line) a batch
+// ahead on a goroutine of its own, so the parsing leaves the model's core;
+// any other schedule's asked for one by one.
 type feed struct {
 	sched    reuse.Schedule
 	prefetch *prefetchFeed
@@ -20,7 +20,7 @@ type feed struct {
 }
 
 func newFeed(schedule reuse.Schedule, plan reuse.Plan) *feed {
-	if _, ok := schedule.(*reuse.Trace); ok {
+	if _, ok := schedule.(reuse.Failing); ok {
 		return &feed{prefetch: newPrefetch(schedule, plan.Calls)}
 	}
 	return &feed{sched: schedule}

@@ -41,7 +41,7 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 			sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
 			_, err = sim.Run(t.Context(), sum.Add)
 			assert.NilError(t, err)
-			idle := sum.Summary().Idle
+			idle := sum.Summary().Idle()
 			for _, pt := range idle.Points {
 				// The environment idles from the end of its warm call to the
 				// probe's arrival: the gap, less the cold start (215 ms).
@@ -97,7 +97,7 @@ func TestIdleSurvivalSeparatesAgeRetirement(t *testing.T) {
 			assert.NilError(t, err)
 			wide, note := sum.IdleSurvival(3.29)
 			assert.Check(t, note == "", "%s, %s: %s", w.name, placement, note)
-			idle := sum.Summary().Idle
+			idle := sum.Summary().Idle()
 			for g, gap := range w.gaps {
 				want := truth(gap)
 				var pt reuse.IdlePoint

@@ -119,13 +119,12 @@ func TargetKey(description string) string {
 // it reports whether it did. Callers whose handler time is fixed are left
 // as they are.
 func PerCallHandler(caller Caller, schedule reuse.Schedule) bool {
-	t, ok := schedule.(*reuse.Trace)
 	pc, can := caller.(interface {
 		PerCall(func(int64) time.Duration)
 	})
-	if !ok || !can || !t.Durations() {
+	if !can || !reuse.VariedHandler(schedule) {
 		return false
 	}
-	pc.PerCall(t.HandlerTime)
+	pc.PerCall(schedule.HandlerTime)
 	return true
 }

@@ -123,7 +123,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	default:
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
-	if n := atOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
+	if n := reuse.AtOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
 		opts.MaxInFlight = int(n) // a burst is sent whole, never partly skipped by the caller's own bound
 	}
 	userProgress := opts.Progress
@@ -166,17 +166,6 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		return sum.Summary(), res, ff.err()
 	}
 	return sum.Summary(), res, nil
-}
-
-// atOnce is the most calls the schedule makes due at the same instant.
-func atOnce(s reuse.Schedule) int64 {
-	switch x := s.(type) {
-	case reuse.Burst:
-		return x.Size
-	case *reuse.Idle:
-		return x.Size
-	}
-	return 1
 }
 
 // summarizingSink writes each record to the log and to the analysis, and,

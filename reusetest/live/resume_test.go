@@ -114,11 +114,11 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 		logPath := filepath.Join(t.TempDir(), "cut.jsonl")
 		sum, out := cutRun(t, idle, logPath, cutAt, kill)
 		assert.Check(t, is.Contains(out, "recorded as interrupted"))
-		assert.Check(t, is.Equal(sum.Idle.Interrupted, int64(1)), "kill %v", kill)
+		assert.Check(t, is.Equal(sum.Idle().Interrupted, int64(1)), "kill %v", kill)
 		assert.Check(t, is.Equal(sum.Requests.Total, 2*idle.Size*idle.Trials()))
 		assert.Check(t, is.Equal(sum.Requests.ByStatus[reuse.StatusInterrupted], idle.Size))
-		for i, pt := range sum.Idle.Points {
-			want := clean.Idle.Points[i]
+		for i, pt := range sum.Idle().Points {
+			want := clean.Idle().Points[i]
 			assert.Check(t, pt.Samples > 0 && pt.P == want.P, "kill %v, gap %v: P %v of %d, clean %v of %d", kill, pt.GapMinutes, pt.P, pt.Samples, want.P, want.Samples)
 		}
 		warm := firstSends(t, logPath, func(seq int64) int64 { return seq / idle.Size }) // by phase
@@ -131,7 +131,7 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 			assert.Check(t, p.Sub(w) >= idle.HandlerTime(0)+gap-time.Millisecond, "kill %v, trial %d: probe scheduled %v after the warm phase, gap %v", kill, phase/2, p.Sub(w), gap)
 		}
 	}
-	assert.Check(t, clean.Idle.Points[0].P == 1 && clean.Idle.Points[1].P == 0, "clean run: %+v", clean.Idle.Points)
+	assert.Check(t, clean.Idle().Points[0].P == 1 && clean.Idle().Points[1].P == 0, "clean run: %+v", clean.Idle().Points)
 }
 
 // TestResumedBurstRunKeepsItsPauses stops a burst run inside a pause,
@@ -144,9 +144,9 @@ func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
 	for _, kill := range []bool{false, true} {
 		logPath := filepath.Join(t.TempDir(), "cut.jsonl")
 		sum, _ := cutRun(t, b, logPath, 1300*time.Millisecond, kill) // in the pause after burst 2
-		assert.Check(t, is.Equal(sum.Burst.Interrupted, int64(0)), "a stop between bursts cuts none")
-		for i, r := range sum.Burst.Bursts {
-			assert.Check(t, is.Equal(r.Cold, clean.Burst.Bursts[i].Cold), "kill %v, burst %d", kill, i+1)
+		assert.Check(t, is.Equal(sum.Burst().Interrupted, int64(0)), "a stop between bursts cuts none")
+		for i, r := range sum.Burst().Bursts {
+			assert.Check(t, is.Equal(r.Cold, clean.Burst().Bursts[i].Cold), "kill %v, burst %d", kill, i+1)
 			assert.Check(t, is.Equal(r.Cold, b.Size), "kill %v, burst %d", kill, i+1)
 		}
 		first := firstSends(t, logPath, b.Round)

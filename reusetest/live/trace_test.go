@@ -66,7 +66,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(sum.Requests.Total, int64(300)))
 			assert.Check(t, is.Equal(sum.Requests.OK, int64(300)))
-			assert.Check(t, sum.Trace != nil && sum.Trace.ColdCalls > 0)
+			assert.Check(t, sum.Trace() != nil && sum.Trace().ColdCalls > 0)
 			slices.Sort(got)
 			w := slices.Clone(want)
 			slices.Sort(w)

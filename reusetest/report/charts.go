@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,15 +23,13 @@ const (
 	chartHeight = 5 * vg.Inch
 )
 
-// The chart files, without extension; each is written as .svg and .png.
+// The charts every report has, without extension; each is written as .svg
+// and .png. A kind's own charts are in its file (burst.go, idle.go, trace.go).
 const (
-	ChartTimeline     = "timeline"
-	ChartReuse        = "calls-per-environment"
-	ChartConcurrency  = "busy-and-alive"
-	ChartSurvival     = "survival"
-	ChartIdleCurve    = "idle-curve"
-	ChartBurstLatency = "burst-latency"
-	ChartColdStarts   = "cold-starts"
+	ChartTimeline    = "timeline"
+	ChartReuse       = "calls-per-environment"
+	ChartConcurrency = "busy-and-alive"
+	ChartSurvival    = "survival"
 )
 
 // chartData is what the charts draw from.
@@ -42,43 +41,66 @@ type chartData struct {
 }
 
 // chart is one chart of the report: its file name, its caption in
-// report.md, whether a run has it, and how it is drawn.
+// report.md, and how it is drawn.
 type chart struct {
 	name, caption string
-	has           func(reuse.Summary) bool
 	build         func(chartData) (*plot.Plot, error)
 }
 
-func always(reuse.Summary) bool { return true }
-
-// charts is every chart, in report order: the one list report.md and the
-// files are written from.
+// charts is every report's charts, in report order; a kind's follow.
 var charts = []chart{
-	// An idle experiment's environments live a trial each, minutes on an
-	// axis of days: its lifetimes are in the survival chart instead.
 	{ChartTimeline, "Environments over time: one bar per environment, first to last call, shaded by calls served.",
-		func(s reuse.Summary) bool { return s.Idle == nil },
 		func(d chartData) (*plot.Plot, error) { return timelineChart(d.spans), nil }},
-	{ChartReuse, "Calls served per environment.", always, func(d chartData) (*plot.Plot, error) { return reuseChart(d.spans, d.sum.Reuse) }},
-	{ChartConcurrency, "Environments busy and alive over time.", always,
+	{ChartReuse, "Calls served per environment.", func(d chartData) (*plot.Plot, error) { return reuseChart(d.spans, d.sum.Reuse) }},
+	{ChartConcurrency, "Environments busy and alive over time.",
 		func(d chartData) (*plot.Plot, error) { return concurrencyChart(d.c, d.spans, d.end) }},
-	{ChartSurvival, "Lifetime survival (Kaplan-Meier), censored at the end of the run.", always,
+	{ChartSurvival, "Lifetime survival (Kaplan-Meier), censored at the end of the run.",
 		func(d chartData) (*plot.Plot, error) { return survivalChart(d.spans) }},
-	{ChartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
-		func(s reuse.Summary) bool { return s.Idle != nil }, func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle) }},
-	{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
-		func(s reuse.Summary) bool { return s.Burst != nil }, func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst) }},
-	{ChartColdStarts, "Cold starts by hour of the trace's day (bars), and the hour's calls (line, scaled to the bars by the factor in the title).",
-		func(s reuse.Summary) bool { return s.Trace != nil }, func(d chartData) (*plot.Plot, error) { return coldStartsChart(d.sum.Trace) }},
+}
+
+// kindReport is what a schedule kind adds to a report: text after its
+// tables, its charts, and the common charts it leaves out.
+type kindReport struct {
+	note   string
+	charts []chart
+	omit   []string
+}
+
+// kindReports holds each kind's part of a report, by kind name; each kind
+// with a summary section registers its own, from its file.
+var kindReports = map[string]kindReport{}
+
+// registerKind records kind's part of a report.
+func registerKind(kind string, r kindReport) {
+	if _, dup := kindReports[kind]; dup {
+		panic("report: kind " + kind + " registered twice")
+	}
+	kindReports[kind] = r
+}
+
+// kindsOf lists the report parts of the sections sum has, in reuse.Kinds
+// order.
+func kindsOf(sum reuse.Summary) []kindReport {
+	var out []kindReport
+	for _, k := range reuse.Kinds {
+		if _, ok := sum.Sections[k.Name]; ok {
+			out = append(out, kindReports[k.Name])
+		}
+	}
+	return out
 }
 
 // chartsFor lists the charts a run's report has.
 func chartsFor(sum reuse.Summary) []chart {
+	kinds := kindsOf(sum)
 	var out []chart
 	for _, c := range charts {
-		if c.has(sum) {
+		if !slices.ContainsFunc(kinds, func(k kindReport) bool { return slices.Contains(k.omit, c.name) }) {
 			out = append(out, c)
 		}
+	}
+	for _, k := range kinds {
+		out = append(out, k.charts...)
 	}
 	return out
 }

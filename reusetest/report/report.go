@@ -25,7 +25,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 		fmt.Fprintf(&b, "Simulated: profile `%s`, placement `%s`, arrivals `%s`, seed %d; idle timeout %s, max lifetime %s, init latency %s.\n\n",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed, sim.IdleTimeout, sim.MaxLifetime, sim.InitLatency)
 	}
-	experiment := sum.Burst != nil || sum.Idle != nil || sum.Trace != nil
+	experiment := len(sum.Sections) > 0
 	if experiment {
 		b.WriteString("## Results\n\nThe whole run's environments and calls:\n\n```text\n")
 	} else {
@@ -51,8 +51,10 @@ func Markdown(sum reuse.Summary) (string, error) {
 		b.Write(exp.Bytes())
 		b.WriteString("```\n\n")
 	}
-	if i := sum.Idle; i != nil {
-		b.WriteString("The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): docs/sources.md [S4], [S5].\n\n")
+	for _, k := range kindsOf(sum) {
+		if k.note != "" {
+			b.WriteString(k.note + "\n\n")
+		}
 	}
 	if len(sum.Predictions) > 0 {
 		b.WriteString("## Prediction beside measurement\n\nThe simulator's prediction for this run's schedule, under a named profile and under the profile fitted to this run, judged with the live tolerances:\n\n")

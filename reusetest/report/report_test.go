@@ -67,7 +67,7 @@ func TestExperimentReports(t *testing.T) {
 		sum := col.Summary()
 		checkCharts(t, dir, sum, paths)
 		want := ChartBurstLatency
-		if sum.Idle != nil {
+		if sum.Idle() != nil {
 			want = ChartIdleCurve
 		}
 		assert.Check(t, is.Contains(ChartNames(sum), want))
@@ -259,7 +259,7 @@ func TestIdleCurveFitsItsData(t *testing.T) {
 	assert.NilError(t, err)
 	_, col := simRun(t, idle, 2)
 	sum := col.Summary()
-	p, err := idleChart(sum.Idle)
+	p, err := idleChart(sum.Idle())
 	assert.NilError(t, err)
 	assert.Check(t, p.Y.Min == 0 && p.Y.Max <= 1.05, "share axis %v to %v", p.Y.Min, p.Y.Max)
 	_, log := p.X.Scale.(plot.LogScale)
@@ -269,7 +269,7 @@ func TestIdleCurveFitsItsData(t *testing.T) {
 		ticks = append(ticks, tk.Value)
 	}
 	var want []float64
-	for _, pt := range sum.Idle.Points {
+	for _, pt := range sum.Idle().Points {
 		want = append(want, pt.GapMinutes)
 	}
 	assert.Check(t, is.DeepEqual(ticks, want))
@@ -282,7 +282,7 @@ func TestIdleCurveFitsItsData(t *testing.T) {
 func TestBurstLatencyFitsItsData(t *testing.T) {
 	_, col := simRun(t, reuse.Burst{Size: 200, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, 2)
 	sum := col.Summary()
-	p, err := burstChart(sum.Burst)
+	p, err := burstChart(sum.Burst())
 	assert.NilError(t, err)
 	var labels []string
 	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
@@ -293,7 +293,7 @@ func TestBurstLatencyFitsItsData(t *testing.T) {
 		assert.Check(t, !strings.Contains(tk.Label, ".00"), "tick %q", tk.Label)
 	}
 	assert.Check(t, !p.Legend.Top && !p.Legend.Left)
-	assert.Check(t, p.Y.Max >= sum.Burst.ColdLatencyMS.Max, "the cold max (%v ms) is on the chart", sum.Burst.ColdLatencyMS.Max)
+	assert.Check(t, p.Y.Max >= sum.Burst().ColdLatencyMS.Max, "the cold max (%v ms) is on the chart", sum.Burst().ColdLatencyMS.Max)
 }
 
 // TestBusyChartShowsTheTablesMaximum: the busy series' highest point is
@@ -442,7 +442,7 @@ func TestSweepChartMatchesTheTable(t *testing.T) {
 		ts := &reuse.TraceSummary{}
 		ts.CallsByHour[14], ts.CallsByHour[15] = 100, 80
 		ts.ColdByHour[14], ts.ColdByHour[15] = int64(5+i), int64(2*i)
-		sums = append(sums, reuse.Summary{Trace: ts})
+		sums = append(sums, reuse.Summary{Sections: map[string]reuse.Section{reuse.KindTrace: ts}})
 	}
 	p, err := sweepChart(names, sums)
 	assert.NilError(t, err)

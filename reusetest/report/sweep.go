@@ -34,7 +34,7 @@ func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
 	line("| what-if | calls | cold starts | cold %% | environments | reuse median | lifetime median, min | busy max |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for i, s := range sums {
 		cold, share := int64(s.Instances.ColdStarts), 0.0
-		if t := s.Trace; t != nil {
+		if t := s.Trace(); t != nil {
 			cold, share = t.ColdCalls, t.ColdShare*100
 		} else if v, ok := reuse.MetricColdShare.Of(s); ok {
 			share = v
@@ -58,7 +58,7 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 	}
 	fmt.Fprintf(f, "# What-ifs over one schedule\n\n%s\n\n", sums[0].Schedule)
 	err = WriteSweepTable(f, names, sums)
-	if err == nil && sums[0].Trace != nil {
+	if err == nil && sums[0].Trace() != nil {
 		_, err = fmt.Fprintf(f, "\n![cold starts by hour](%s.svg)\n", ChartSweep)
 	}
 	if cerr := f.Close(); err == nil {
@@ -68,7 +68,7 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
 	paths := []string{filepath.Join(dir, SweepFile)}
-	if sums[0].Trace == nil {
+	if sums[0].Trace() == nil {
 		return paths, nil
 	}
 	p, err := sweepChart(names, sums)
@@ -86,10 +86,10 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 func sweepChart(names []string, sums []reuse.Summary) (*plot.Plot, error) {
 	var ts []*reuse.TraceSummary
 	for i, s := range sums {
-		if s.Trace == nil {
+		if s.Trace() == nil {
 			return nil, fmt.Errorf("sweep chart: what-if %s has no trace figures", names[i])
 		}
-		ts = append(ts, s.Trace)
+		ts = append(ts, s.Trace())
 	}
 	first, last, ticks := traceHours(ts...)
 	p := plot.New()

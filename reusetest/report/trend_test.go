@@ -238,7 +238,7 @@ func TestTrendLinesBreakAtMissingNights(t *testing.T) {
 	noIdle := s
 	half := 7.0
 	withIdle := s
-	withIdle.Idle = &reuse.IdleSummary{HalfSurvivalMinutes: &half}
+	withIdle.Sections = map[string]reuse.Section{reuse.KindIdle: &reuse.IdleSummary{HalfSurvivalMinutes: &half}}
 	g := []Night{{Config: "c", Date: "2026-11-01", Summary: withIdle}, {Config: "c", Date: "2026-11-02", Summary: withIdle},
 		{Config: "c", Date: "2026-11-03", Summary: noIdle}, {Config: "c", Date: "2026-11-04", Summary: withIdle},
 		{Config: "c", Date: "2026-11-07", Summary: withIdle}}

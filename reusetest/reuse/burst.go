@@ -3,6 +3,7 @@ package reuse
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"time"
@@ -40,6 +41,15 @@ var burstKind = Kind{
 			p = &BurstParams{}
 		}
 		return fmt.Sprintf("%d bursts of %d calls, %v apart, handler %d ms", p.Rounds, p.Size, time.Duration(p.PauseMS)*time.Millisecond, s.HandlerMS)
+	},
+	Section: &SectionKind{
+		New: func() Section { return new(BurstSummary) },
+		Analyse: func(s Schedule) SectionAnalysis {
+			if b, ok := s.(Burst); ok {
+				return newBurstAnalysis(b)
+			}
+			return nil
+		},
 	},
 	Example: func(string) (Schedule, error) {
 		return Burst{Size: 50, Rounds: 3, Pause: time.Minute, HandlerMS: 500}, nil
@@ -84,6 +94,9 @@ func (b Burst) Unit(seq int64) (first, end int64) {
 	first = seq / b.Size * b.Size
 	return first, first + b.Size
 }
+
+// AtOnce is a burst's calls, all due at once.
+func (b Burst) AtOnce() int64 { return b.Size }
 
 // Round is the burst call seq belongs to.
 func (b Burst) Round(seq int64) int64 { return seq / b.Size }
@@ -200,7 +213,8 @@ func newBurstAnalysis(b Burst) *burstAnalysis {
 	return &burstAnalysis{b: b, rounds: make([]burstState, b.Rounds), firstRound: map[string]int64{}}
 }
 
-func (a *burstAnalysis) add(r *Record) {
+// Add accounts for one record.
+func (a *burstAnalysis) Add(r *Record, _ float64) {
 	round := a.b.Round(r.Seq)
 	if round < 0 || round >= int64(len(a.rounds)) {
 		return
@@ -237,9 +251,9 @@ func (a *burstAnalysis) add(r *Record) {
 	}
 }
 
-// summary is the section, durations in model time (factor: model seconds
+// Section is the section, durations in model time (factor: model seconds
 // per real second) except the send spread, which is the caller's own.
-func (a *burstAnalysis) summary(factor float64) *BurstSummary {
+func (a *burstAnalysis) Section(factor float64) Section {
 	out := &BurstSummary{Size: a.b.Size, Rounds: a.b.Rounds, PauseSeconds: round(a.b.Pause.Seconds() * factor),
 		Bursts: make([]BurstRound, len(a.rounds)), ColdLatencyMS: latencyDist(a.cold, factor), WarmLatencyMS: latencyDist(a.warm, factor)}
 	for i, st := range a.rounds {
@@ -257,3 +271,28 @@ func (a *burstAnalysis) summary(factor float64) *BurstSummary {
 	}
 	return out
 }
+
+// WriteTable writes the bursts, one row each, and the latencies.
+func (b *BurstSummary) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "\nbursts: %d of %d calls, %gs apart\n", b.Rounds, b.Size, b.PauseSeconds)
+	fmt.Fprintf(w, "%5s %8s %8s %9s %6s %10s %7s %15s\n", "burst", "calls", "served", "new envs", "cold", "throttled", "failed", "send spread ms")
+	for i, r := range b.Bursts {
+		cut := ""
+		if r.Interrupted > 0 {
+			cut = fmt.Sprintf("  interrupted: %d calls not sent", r.Interrupted)
+		}
+		fmt.Fprintf(w, "%5d %8d %8d %9d %6d %10d %7d %15.1f%s\n", i+1, r.Calls, r.Served, r.NewEnvironments, r.Cold, r.Throttled, r.Failed, r.SendSpreadMS, cut)
+	}
+	fmt.Fprintf(w, "%-22s %8s %9s %9s %9s %9s\n", "latency, send to answer", "calls", "p50 ms", "p90 ms", "p99 ms", "max ms")
+	for _, l := range []struct {
+		name string
+		d    LatencyDist
+	}{{"cold (first call)", b.ColdLatencyMS}, {"warm", b.WarmLatencyMS}} {
+		fmt.Fprintf(w, "%-23s %8d %9.1f %9.1f %9.1f %9.1f\n", l.name, l.d.Count, l.d.P50, l.d.P90, l.d.P99, l.d.Max)
+	}
+	_, err := fmt.Fprintf(w, "largest send spread within a burst: %.1f ms\n", b.SendSpreadMS)
+	return err
+}
+
+// Burst is the burst experiment's section of s, or nil.
+func (s Summary) Burst() *BurstSummary { return sectionOf[BurstSummary](s, KindBurst) }

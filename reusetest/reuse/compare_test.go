@@ -51,7 +51,7 @@ func TestNoBaselineIsNeverDrift(t *testing.T) {
 	var base, got Summary
 	got.Requests.OK, got.Instances.ColdStarts = 100, 5
 	half := 7.0
-	got.Idle = &IdleSummary{HalfSurvivalMinutes: &half}
+	got.Sections = map[string]Section{KindIdle: &IdleSummary{HalfSurvivalMinutes: &half}}
 	cs := Compare(base, got, []Metric{MetricColdShare, MetricIdleHalfSurvival, MetricProactiveShare})
 	for _, c := range cs {
 		assert.Check(t, c.NoBase && c.OK, "%+v", c)

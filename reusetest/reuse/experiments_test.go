@@ -34,14 +34,14 @@ func TestBurstSection(t *testing.T) {
 		s.Add(&recs[i])
 	}
 	sum := s.Summary()
-	assert.Assert(t, sum.Burst != nil)
-	assert.Check(t, is.DeepEqual(sum.Burst.Bursts, []BurstRound{
+	assert.Assert(t, sum.Burst() != nil)
+	assert.Check(t, is.DeepEqual(sum.Burst().Bursts, []BurstRound{
 		{Calls: 3, Served: 3, Cold: 3, NewEnvironments: 3, SendSpreadMS: 3},
 		{Calls: 3, Served: 2, NewEnvironments: 0, Throttled: 1, SendSpreadMS: 2},
 	}))
-	assert.Check(t, is.DeepEqual(sum.Burst.ColdLatencyMS, LatencyDist{Count: 3, P50: 400, P90: 416, P99: 419.6, Max: 420}))
-	assert.Check(t, is.Equal(sum.Burst.WarmLatencyMS.Count, int64(2)))
-	assert.Check(t, is.Equal(sum.Burst.SendSpreadMS, 3.0))
+	assert.Check(t, is.DeepEqual(sum.Burst().ColdLatencyMS, LatencyDist{Count: 3, P50: 400, P90: 416, P99: 419.6, Max: 420}))
+	assert.Check(t, is.Equal(sum.Burst().WarmLatencyMS.Count, int64(2)))
+	assert.Check(t, is.Equal(sum.Burst().SendSpreadMS, 3.0))
 	assert.Check(t, is.Equal(sum.Schedule.Kind, KindBurst), "the summary says what ran")
 
 	for _, bad := range []Burst{{Size: 0, Rounds: 0, Pause: 0}, {Size: MaxBurstSize + 1, Rounds: 1, Pause: time.Second, HandlerMS: -1}} {
@@ -110,7 +110,7 @@ func TestIdleSection(t *testing.T) {
 			serve(4*k+3, "d")
 		}
 	}
-	got := sum.Summary().Idle
+	got := sum.Summary().Idle()
 	assert.Assert(t, got != nil)
 	assert.Check(t, is.Len(got.Points, 2))
 	assert.Check(t, is.Equal(got.Points[0].GapMinutes, 1.0))
@@ -151,10 +151,10 @@ func TestIdleSectionLeavesOutInterruptedTrials(t *testing.T) {
 	add(6, "", StatusInterrupted)
 	add(7, "", StatusInterrupted)
 	got := sum.Summary()
-	assert.Check(t, is.Equal(got.Idle.Interrupted, int64(1)))
-	assert.Check(t, is.Equal(got.Idle.ExcludedTrials, int64(0)))
-	assert.Check(t, is.Equal(got.Idle.Points[0].Samples, int64(2)), "only the whole trial counts")
-	assert.Check(t, is.Equal(got.Idle.Points[0].P, 1.0))
+	assert.Check(t, is.Equal(got.Idle().Interrupted, int64(1)))
+	assert.Check(t, is.Equal(got.Idle().ExcludedTrials, int64(0)))
+	assert.Check(t, is.Equal(got.Idle().Points[0].Samples, int64(2)), "only the whole trial counts")
+	assert.Check(t, is.Equal(got.Idle().Points[0].P, 1.0))
 	assert.Check(t, is.Equal(got.Requests.ByStatus[StatusInterrupted], int64(2)))
 }
 

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,6 +59,15 @@ var idleKind = Kind{
 		}
 		return fmt.Sprintf("idle gaps %s, %d rounds each, %d calls per phase (seed %d), handler %d ms",
 			strings.Join(gaps, " "), p.Rounds, p.Size, s.Seed, s.HandlerMS)
+	},
+	Section: &SectionKind{
+		New: func() Section { return new(IdleSummary) },
+		Analyse: func(s Schedule) SectionAnalysis {
+			if i, ok := s.(*Idle); ok {
+				return newIdleAnalysis(i)
+			}
+			return nil
+		},
 	},
 	Example: func(string) (Schedule, error) {
 		return NewIdle(5, []time.Duration{time.Minute, 10 * time.Minute}, 2, 500, 1, 0)
@@ -154,6 +165,9 @@ func (s *Idle) Trial(seq int64) (trial int64, probe bool, gap time.Duration) {
 	trial = seq / (2 * s.Size)
 	return trial, (seq/s.Size)%2 == 1, s.Gaps[s.order[trial]]
 }
+
+// AtOnce is a phase's calls, all due at once.
+func (s *Idle) AtOnce() int64 { return s.Size }
 
 // Unit is the trial call seq belongs to: its warm and its probe phase.
 func (s *Idle) Unit(seq int64) (first, end int64) {
@@ -309,7 +323,8 @@ func newIdleAnalysis(s *Idle) *idleAnalysis {
 
 // add accounts for r; factor turns real durations into model time (see
 // Summarizer.TimeFactor), for the proactive rule.
-func (a *idleAnalysis) add(r *Record, factor float64) {
+// Add accounts for one record.
+func (a *idleAnalysis) Add(r *Record, factor float64) {
 	if r.Seq < 0 || r.Seq >= 2*a.s.Size*a.s.Trials() {
 		return
 	}
@@ -353,16 +368,17 @@ func (a *idleAnalysis) add(r *Record, factor float64) {
 // normal quantile z (1.96 for 95%, 3.29 for 99.9%), and the note of the
 // summary's section; nil for a run that is not an idle experiment.
 func (s *Summarizer) IdleSurvival(z float64) ([]*IdleEstimate, string) {
-	if s.idle == nil {
+	a, ok := s.sections[KindIdle].(*idleAnalysis)
+	if !ok {
 		return nil, ""
 	}
-	_, sep := s.idle.collect(s.TimeFactor(), z)
+	_, sep := a.collect(s.TimeFactor(), z)
 	return sep.points, sep.note
 }
 
-// summary is the section, gaps in model time (factor: model seconds per
+// Section is the section, gaps in model time (factor: model seconds per
 // real second).
-func (a *idleAnalysis) summary(factor float64) *IdleSummary {
+func (a *idleAnalysis) Section(factor float64) Section {
 	out, sep := a.collect(factor, 1.96)
 	out.IdleSurvivalNote = sep.note
 	for g, gap := range a.s.Gaps {
@@ -453,3 +469,33 @@ func boolCompare(a, b bool) int {
 	}
 	return -1
 }
+
+// WriteTable writes the curve, a row per gap, and where half survive.
+func (s *IdleSummary) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "\nidle-timeout curve: %d calls per phase, %d rounds per gap\n", s.Size, s.Rounds)
+	fmt.Fprintf(w, "%10s %8s %6s %8s %13s   %s\n", "gap, min", "samples", "warm", "P(warm)", "95% (Wilson)", "idle timeout alone (age retirement separated), 95%")
+	for _, p := range s.Points {
+		alone := "-"
+		if e := p.IdleSurvival; e != nil {
+			alone = fmt.Sprintf("%.3f  %.3f-%.3f", e.P, e.Low, e.High)
+		}
+		fmt.Fprintf(w, "%10s %8d %6d %8.3f %13s   %s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, p.P,
+			fmt.Sprintf("%.3f-%.3f", p.Low, p.High), alone)
+	}
+	half := func(m *float64) string {
+		if m == nil {
+			return "not crossed within the gaps"
+		}
+		return strconv.FormatFloat(*m, 'f', 1, 64) + " min"
+	}
+	fmt.Fprintf(w, "half survive at: %s (any cause); %s (idle timeout alone)\n", half(s.HalfSurvivalMinutes), half(s.IdleSurvivalHalfMinutes))
+	if s.IdleSurvivalNote != "" {
+		fmt.Fprintf(w, "note: %s\n", s.IdleSurvivalNote)
+	}
+	_, err := fmt.Fprintf(w, "trials excluded (a probe call failed): %d; interrupted by a stop: %d; throttled calls: %d; proactive starts during gaps: %d\n",
+		s.ExcludedTrials, s.Interrupted, s.Throttled, s.ProactiveDuringGaps)
+	return err
+}
+
+// Idle is the idle experiment's section of s, or nil.
+func (s Summary) Idle() *IdleSummary { return sectionOf[IdleSummary](s, KindIdle) }

@@ -89,7 +89,7 @@ func TestIdleSurvivalInAnIndependentWorld(t *testing.T) {
 		}
 		wide, note := sum.IdleSurvival(3.29)
 		assert.Check(t, note == "", note)
-		got := sum.Summary().Idle
+		got := sum.Summary().Idle()
 		for g, gap := range gaps {
 			want := w.survival(gap)
 			var pt IdlePoint

@@ -91,8 +91,8 @@ var (
 	MetricProactiveShare = Metric{Name: "proactive share, %", Value: func(s Summary) float64 {
 		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown)
 	}, Known: func(s Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: ShareTolerance}
-	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s Summary) float64 { return *s.Idle.HalfSurvivalMinutes },
-		Known: func(s Summary) bool { return s.Idle != nil && s.Idle.HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
+	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s Summary) float64 { return *s.Idle().HalfSurvivalMinutes },
+		Known: func(s Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
 )
 
 // Metrics is every metric, in the order comparisons list them: those shown

@@ -96,3 +96,9 @@ func (p Plan) InModelTime(factor float64) (Schedule, error) {
 	p.RatePerSec /= factor
 	return p, nil
 }
+
+// Prefix is the plan's first n calls.
+func (p Plan) Prefix(n int64) Schedule {
+	p.Calls = min(p.Calls, max(0, n))
+	return p
+}

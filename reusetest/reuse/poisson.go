@@ -82,3 +82,10 @@ func (p *Poisson) InModelTime(factor float64) (Schedule, error) {
 	plan.RatePerSec /= factor
 	return NewPoisson(plan, p.seed), nil
 }
+
+// Prefix is the first n calls: the same draws, fewer of them.
+func (p *Poisson) Prefix(n int64) Schedule {
+	plan := p.plan
+	plan.Calls = min(plan.Calls, max(0, n))
+	return NewPoisson(plan, p.seed)
+}

@@ -49,6 +49,41 @@ type Failing interface {
 	Err() error
 }
 
+// Bunched is implemented by a schedule that makes many calls due at the
+// same instant (a burst, an idle trial's phase): AtOnce is the most.
+type Bunched interface {
+	AtOnce() int64
+}
+
+// AtOnce is the most calls s makes due at the same instant: 1 unless it
+// is Bunched.
+func AtOnce(s Schedule) int64 {
+	if b, ok := s.(Bunched); ok {
+		return b.AtOnce()
+	}
+	return 1
+}
+
+// Varied is implemented by a schedule whose calls' handler times may
+// differ (a trace whose lines carry durations): VariedHandler says they
+// do, and a caller must then ask HandlerTime call by call.
+type Varied interface {
+	VariedHandler() bool
+}
+
+// VariedHandler reports whether s's calls' handler times differ.
+func VariedHandler(s Schedule) bool {
+	v, ok := s.(Varied)
+	return ok && v.VariedHandler()
+}
+
+// Prefixer is implemented by a schedule whose first n calls are a schedule
+// of the same kind (a steady plan, Poisson arrivals): a record log that
+// covers only them is described by Prefix(n).
+type Prefixer interface {
+	Prefix(n int64) Schedule
+}
+
 // Limits on an experiment's schedule, so that neither a flag nor a log
 // header sizes memory or wraps a time: the per-round and per-trial state
 // of the burst and idle analyses, and every time between calls.

@@ -56,12 +56,6 @@ type Summary struct {
 	// SeedMethod is the 2021 estimate applied to this run's data, to stand
 	// beside the measured lifetime.
 	SeedMethod SeedMethod `json:"seed_method"`
-	// Burst is the burst experiment's section; absent for other schedules.
-	Burst *BurstSummary `json:"burst,omitempty"`
-	// Idle is the idle-timeout experiment's section; absent for other schedules.
-	Idle *IdleSummary `json:"idle,omitempty"`
-	// Trace is a trace replay's section; absent for other schedules.
-	Trace *TraceSummary `json:"trace,omitempty"`
 	// TimeScale is the time scale a served pool declared (model seconds per
 	// real second); absent for real endpoints and the in-process simulator.
 	// When present, every duration above is in model time (lifetimes, the
@@ -77,6 +71,10 @@ type Summary struct {
 	// and under the profile fitted to this run. Live runs carry them;
 	// simulated runs do not.
 	Predictions []Prediction `json:"predictions,omitempty"`
+	// Sections are the schedule kind's own parts, by kind name ("burst":
+	// *BurstSummary, "idle": *IdleSummary, "trace": *TraceSummary); in the
+	// JSON each sits at its kind's name. A steady plan has none.
+	Sections map[string]Section `json:"-"`
 }
 
 // Prediction is a simulation of a run's schedule under one profile,
@@ -310,11 +308,9 @@ type Summarizer struct {
 	spec      *ScheduleSpec // for schedules other than a steady plan
 	target    string
 	simulator *Simulator
-	burst     *burstAnalysis
-	idle      *idleAnalysis
-	trace     *traceAnalysis
-	scale     float64 // the time scale the records declare; 0 for real time
-	profile   string  // the model profile the records declare; "" for a real endpoint
+	sections  map[string]SectionAnalysis // by kind name
+	scale     float64                    // the time scale the records declare; 0 for real time
+	profile   string                     // the model profile the records declare; "" for a real endpoint
 
 	total     int64
 	known     [len(statuses)]int64 // counts of the known statuses, by index
@@ -343,7 +339,7 @@ func (s *Summarizer) ObserveConcurrency(f func(sent int64, inFlight int)) { s.ob
 
 // NewSummarizer starts a summary of a run of schedule (a Plan is one)
 // against target. sim describes the simulator, or is nil for a live run.
-// An experiment's schedule (Burst, Idle) adds its own section to the
+// A kind with a section (Kind.Section) adds it to the
 // summary, from the same records in the same pass.
 func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer {
 	s := &Summarizer{
@@ -357,13 +353,10 @@ func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer
 	if spec := schedule.Spec(); spec.Kind != KindSteady {
 		s.spec = &spec
 	}
-	switch x := schedule.(type) {
-	case Burst:
-		s.burst = newBurstAnalysis(x)
-	case *Idle:
-		s.idle = newIdleAnalysis(x)
-	case *Trace:
-		s.trace = newTraceAnalysis(x)
+	if k, ok := KindOf(schedule.Spec().Kind); ok && k.Section != nil {
+		if a := k.Section.Analyse(schedule); a != nil {
+			s.sections = map[string]SectionAnalysis{k.Name: a}
+		}
 	}
 	return s
 }
@@ -378,14 +371,8 @@ func (s *Summarizer) Add(r *Record) {
 	if r.Profile != "" && s.profile == "" {
 		s.profile = r.Profile
 	}
-	if s.burst != nil {
-		s.burst.add(r)
-	}
-	if s.idle != nil {
-		s.idle.add(r, s.TimeFactor())
-	}
-	if s.trace != nil {
-		s.trace.add(r, s.TimeFactor())
+	for _, a := range s.sections {
+		a.Add(r, s.TimeFactor())
 	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
@@ -641,14 +628,11 @@ func (s *Summarizer) build() Summary {
 		out.PlannedCalls = s.plan.Calls
 	}
 	out.SeedMethod = seedMethod(plan, len(calls), s.scale)
-	if s.burst != nil {
-		out.Burst = s.burst.summary(s.TimeFactor())
-	}
-	if s.idle != nil {
-		out.Idle = s.idle.summary(s.TimeFactor())
-	}
-	if s.trace != nil {
-		out.Trace = s.trace.summary()
+	for name, a := range s.sections {
+		if out.Sections == nil {
+			out.Sections = map[string]Section{}
+		}
+		out.Sections[name] = a.Section(s.TimeFactor())
 	}
 	out.TimeScale = s.scale
 	out.ServedProfile = s.profile

@@ -56,7 +56,7 @@ func (m Metric) format(s Summary) string {
 // run, not an experiment (a burst, an idle curve, a trace), whose plan
 // the 2021 figures do not describe.
 func WriteTable(w io.Writer, s Summary) error {
-	with2021 := s.Burst == nil && s.Idle == nil && s.Trace == nil
+	with2021 := len(s.Sections) == 0
 	title := s.Target
 	if sim := s.Simulator; sim != nil {
 		title = fmt.Sprintf("simulator: profile %s, placement %s, arrivals %s, seed %d",

@@ -76,6 +76,15 @@ var traceKind = Kind{
 		return fmt.Sprintf("trace %s: %d calls at %.4g/s on average (speed %g, spread %s, seed %d), default handler %d ms",
 			filepath.Base(p.TracePath), s.Calls, s.RatePerSec, p.Speed, p.Spread, s.Seed, s.HandlerMS)
 	},
+	Section: &SectionKind{
+		New: func() Section { return new(TraceSummary) },
+		Analyse: func(s Schedule) SectionAnalysis {
+			if t, ok := s.(*Trace); ok {
+				return newTraceAnalysis(t)
+			}
+			return nil
+		},
+	},
 	Example: func(dir string) (Schedule, error) {
 		path := filepath.Join(dir, "example-trace.csv")
 		if err := os.WriteFile(path, []byte("minute,count\n0,30\n1,0\n2,12\n9,40\n"), 0o644); err != nil {
@@ -567,9 +576,9 @@ func (t *Trace) InModelTime(factor float64) (Schedule, error) {
 // Validate reports nothing: OpenTrace checked the file.
 func (t *Trace) Validate() error { return nil }
 
-// Durations reports a timestamps trace whose lines carry durations: its
-// calls' handler times differ.
-func (t *Trace) Durations() bool { return t.durations }
+// VariedHandler reports a timestamps trace whose lines carry durations:
+// its calls' handler times differ.
+func (t *Trace) VariedHandler() bool { return t.durations }
 
 // Zero is the trace's start as a wall time, when its times are absolute.
 func (t *Trace) Zero() (time.Time, bool) {

@@ -1,8 +1,11 @@
 package reuse
 
 import (
+	"fmt"
+	"io"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -47,7 +50,8 @@ func newTraceAnalysis(t *Trace) *traceAnalysis {
 	return a
 }
 
-func (a *traceAnalysis) add(r *Record, factor float64) {
+// Add accounts for one record.
+func (a *traceAnalysis) Add(r *Record, factor float64) {
 	if !a.haveT0 {
 		a.t0, a.haveT0 = r.Scheduled.Add(-a.t.Due(r.Seq)), true
 	}
@@ -70,10 +74,45 @@ func (a *traceAnalysis) add(r *Record, factor float64) {
 	}
 }
 
-func (a *traceAnalysis) summary() *TraceSummary {
+// Section is the section of the records so far.
+func (a *traceAnalysis) Section(float64) Section {
 	s := a.sum
 	if a.served > 0 {
 		s.ColdShare = math.Round(float64(s.ColdCalls)/float64(a.served)*1e6) / 1e6 // a share of a fraction of a percent: six decimals
 	}
 	return &s
 }
+
+// WriteTable writes the trace's cold starts, and by hour of the day.
+func (t *TraceSummary) WriteTable(w io.Writer) error {
+	clock := "hours from the trace's start, modulo 24"
+	if t.Start != nil {
+		clock = "UTC hour of the day; the trace starts " + t.Start.Format("2006-01-02 15:04:05 MST")
+	}
+	fmt.Fprintf(w, "\ntrace %s (speed %g): %d cold starts, %.2f%% of the calls served\n", t.File, t.Speed, t.ColdCalls, t.ColdShare*100)
+	fmt.Fprintf(w, "by %s:\n%4s %10s %11s %8s\n", clock, "hour", "calls", "cold starts", "cold %")
+	// The bars follow the share printed beside them, the largest hour's 30
+	// characters wide.
+	share := func(h int) float64 { return float64(t.ColdByHour[h]) / float64(t.CallsByHour[h]) }
+	var most float64
+	for h := range 24 {
+		if t.CallsByHour[h] > 0 {
+			most = max(most, share(h))
+		}
+	}
+	var err error
+	for h := range 24 {
+		if t.CallsByHour[h] == 0 {
+			continue
+		}
+		bar := ""
+		if most > 0 {
+			bar = strings.Repeat("#", int(math.Ceil(share(h)/most*30)))
+		}
+		_, err = fmt.Fprintf(w, "%4d %10d %11d %8.2f  %s\n", h, t.CallsByHour[h], t.ColdByHour[h], 100*share(h), bar)
+	}
+	return err
+}
+
+// Trace is a trace replay's section of s, or nil.
+func (s Summary) Trace() *TraceSummary { return sectionOf[TraceSummary](s, KindTrace) }

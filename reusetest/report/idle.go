@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"image/color"
 	"strconv"
 
@@ -11,6 +10,20 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
+
+// ChartIdleCurve is the idle experiment's chart.
+const ChartIdleCurve = "idle-curve"
+
+func init() {
+	registerKind(reuse.KindIdle, kindReport{
+		note: "The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): docs/sources.md [S4], [S5].",
+		charts: []chart{{ChartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
+			func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle()) }}},
+		// Each environment lives a trial, minutes on an axis of days: the
+		// lifetimes are in the survival chart instead.
+		omit: []string{ChartTimeline},
+	})
+}
 
 // published are the idle-survival measurements drawn beside a measured
 // curve: gap in minutes, P(still warm).
@@ -104,97 +117,3 @@ func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
 
 // idleSeriesPoint is one point of an idle curve with its interval.
 type idleSeriesPoint struct{ gap, p, low, high float64 }
-
-func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Burst calls: latency by percentile, cold against warm"
-	p.X.Label.Text = "percentile"
-	p.Y.Label.Text = "latency, send to answer, ms"
-	p.Add(plotter.NewGrid())
-	for _, l := range []struct {
-		name string
-		d    reuse.LatencyDist
-		c    color.Color
-	}{{"cold (first call)", b.ColdLatencyMS, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
-		{"warm", b.WarmLatencyMS, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {
-		if l.d.Count == 0 {
-			continue
-		}
-		// The percentiles side by side, evenly: p99 and the max are what a
-		// burst is about, not to be crowded at the right.
-		line, dots, err := plotter.NewLinePoints(plotter.XYs{{X: 0, Y: l.d.P50}, {X: 1, Y: l.d.P90}, {X: 2, Y: l.d.P99}, {X: 3, Y: l.d.Max}})
-		if err != nil {
-			return nil, err
-		}
-		line.Color, dots.Color = l.c, l.c
-		p.Add(line, dots)
-		p.Legend.Add(l.name, line, dots)
-	}
-	// Latencies climb to the right and sit high: the legend goes lower
-	// right, below the lines; ticks read as plain numbers.
-	p.Legend.Top, p.Legend.Left = false, false
-	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "p50"}, {Value: 1, Label: "p90"}, {Value: 2, Label: "p99"}, {Value: 3, Label: "max"}})
-	p.X.Min, p.X.Max = -0.2, 3.2
-	p.Y.Tick.Marker = countTicks{}
-	p.Y.Min = 0
-	return p, nil
-}
-
-// coldStartsChart draws a trace's cold starts by hour of its day, with the
-// calls of each hour scaled onto the same axis as a line.
-func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
-	p := plot.New()
-	first, last, ticks := traceHours(t)
-	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of the calls served", t.ColdCalls, t.ColdShare*100)
-	p.X.Label.Text = traceClock(t)
-	p.Y.Label.Text = "cold starts"
-	p.Y.Tick.Marker = countTicks{}
-	p.Add(plotter.NewGrid())
-	p.Y.Min = 0
-	if first < 0 {
-		return p, nil
-	}
-	bars := make(plotter.Values, last-first+1)
-	for h := first; h <= last; h++ {
-		bars[h-first] = float64(t.ColdByHour[h])
-	}
-	b, err := plotter.NewBarChart(bars, vg.Points(max(4, 300/float64(len(bars)))))
-	if err != nil {
-		return nil, err
-	}
-	b.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
-	p.Add(b)
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
-	return p, nil
-}
-
-// traceClock names a trace chart's hour axis.
-func traceClock(t *reuse.TraceSummary) string {
-	if t.Start != nil {
-		return "UTC hour of the day"
-	}
-	return "hour from the trace's start (mod 24)"
-}
-
-// traceHours is the first and last hour of the day any of ts has calls in
-// (-1, -1 for none), and a tick per hour between, at x = hour - first: a
-// two-hour trace is not drawn over 22 empty hours.
-func traceHours(ts ...*reuse.TraceSummary) (first, last int, ticks []plot.Tick) {
-	first, last = -1, -1
-	for h := range 24 {
-		for _, t := range ts {
-			if t.CallsByHour[h] > 0 {
-				if first < 0 {
-					first = h
-				}
-				last = h
-				break
-			}
-		}
-	}
-	for h := first; first >= 0 && h <= last; h++ {
-		ticks = append(ticks, plot.Tick{Value: float64(h - first), Label: strconv.Itoa(h)})
-	}
-	return first, last, ticks
-}

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"image/color"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+)
+
+// ChartBurstLatency is the burst experiment's chart.
+const ChartBurstLatency = "burst-latency"
+
+func init() {
+	registerKind(reuse.KindBurst, kindReport{
+		charts: []chart{{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
+			func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst()) }}},
+	})
+}
+
+func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Burst calls: latency by percentile, cold against warm"
+	p.X.Label.Text = "percentile"
+	p.Y.Label.Text = "latency, send to answer, ms"
+	p.Add(plotter.NewGrid())
+	for _, l := range []struct {
+		name string
+		d    reuse.LatencyDist
+		c    color.Color
+	}{{"cold (first call)", b.ColdLatencyMS, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
+		{"warm", b.WarmLatencyMS, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {
+		if l.d.Count == 0 {
+			continue
+		}
+		// The percentiles side by side, evenly: p99 and the max are what a
+		// burst is about, not to be crowded at the right.
+		line, dots, err := plotter.NewLinePoints(plotter.XYs{{X: 0, Y: l.d.P50}, {X: 1, Y: l.d.P90}, {X: 2, Y: l.d.P99}, {X: 3, Y: l.d.Max}})
+		if err != nil {
+			return nil, err
+		}
+		line.Color, dots.Color = l.c, l.c
+		p.Add(line, dots)
+		p.Legend.Add(l.name, line, dots)
+	}
+	// Latencies climb to the right and sit high: the legend goes lower
+	// right, below the lines; ticks read as plain numbers.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.X.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "p50"}, {Value: 1, Label: "p90"}, {Value: 2, Label: "p99"}, {Value: 3, Label: "max"}})
+	p.X.Min, p.X.Max = -0.2, 3.2
+	p.Y.Tick.Marker = countTicks{}
+	p.Y.Min = 0
+	return p, nil
+}
