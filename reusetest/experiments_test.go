@@ -1,43 +1,41 @@
 package reusetest
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
-// experimentOut is where an experiment's summary and report go: -reuse.out
-// and -reuse.report, or files under out/ named for the run when the
-// user picked the experiment (-run), else under the test's temporary folder.
-func experimentOut(t *testing.T, experiment string) (out, reportDir string) {
-	out = flags.Out
+// experimentOut is where an experiment's summary and report go:
+// -reuse.out and -reuse.report, or files under out/ named for the run when
+// the user picked the experiment (-run), else under the test's temporary
+// folder.
+func experimentOut(t *testing.T, name string) experiment.Outputs {
+	out := flags.Out
 	switch {
 	case out != "":
 	case asked():
-		out = DefaultExperimentOut(moduleRoot(t), experiment, *flags)
+		out = experiment.DefaultOut(root, name, flags)
 	default:
 		// Run as part of the whole suite (go test ./...): nothing is
 		// written outside the test's temporary folder.
-		out = filepath.Join(t.TempDir(), filepath.Base(DefaultExperimentOut("", experiment, *flags)))
+		out = filepath.Join(t.TempDir(), filepath.Base(experiment.DefaultOut("", name, flags)))
 	}
-	reportDir = flags.Report
+	reportDir := flags.Report
 	if reportDir == "" {
-		reportDir = strings.TrimSuffix(out, ".json") + ".report"
+		reportDir = experiment.ReportDir(out)
 	}
-	return out, reportDir
+	return experiment.Outputs{Summary: out, Report: reportDir, Log: flags.Log}
 }
 
 // asked reports whether the user picked tests to run (-run), as the
@@ -48,23 +46,17 @@ func asked() bool {
 }
 
 // TestBurstExperiment asks how many environments a burst creates, and how
-// slow their first calls are: -reuse.n calls due at the same instant,
-// -reuse.rounds times, -reuse.pause apart, against the simulated pool. It
-// prints the tables and the chart paths and writes the summary.
+// slow their first calls are: -reuse.burst.size calls due at the same
+// instant, -reuse.burst.rounds times, -reuse.burst.pause apart, against the
+// simulated pool. It prints the tables and the chart paths and writes the
+// summary.
 func TestBurstExperiment(t *testing.T) {
-	schedule, err := flags.BurstSchedule()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, reportDir := experimentOut(t, "burst")
-	var sum reuse.Summary
-	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
+	sum := readBack(t, simulate(t, "burst", experimentOut(t, "burst")))
 	b := sum.Burst()
 	assert.Assert(t, b != nil)
-	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Size*schedule.Rounds), "one record per scheduled call")
 	var newEnvs, throttled int64
 	for i, r := range b.Bursts {
-		assert.Check(t, is.Equal(r.Calls, schedule.Size), "burst %d", i+1)
+		assert.Check(t, is.Equal(r.Calls, b.Size), "burst %d", i+1)
 		assert.Check(t, is.Equal(r.Served+r.Throttled+r.Failed, r.Calls), "burst %d", i+1)
 		newEnvs += r.NewEnvironments
 		throttled += r.Throttled
@@ -75,34 +67,41 @@ func TestBurstExperiment(t *testing.T) {
 }
 
 // TestIdleExperiment asks how long an environment stays warm when nobody
-// calls it: for each gap of -reuse.gaps, -reuse.rounds trials warm -reuse.n
-// environments, leave them idle for the gap, and call again. It prints the
-// curve and the chart paths and writes the summary.
+// calls it: for each gap of -reuse.idle.gaps, -reuse.idle.rounds trials
+// warm -reuse.idle.size environments, leave them idle for the gap, and call
+// again. It prints the curve and the chart paths and writes the summary.
 func TestIdleExperiment(t *testing.T) {
-	schedule, err := flags.IdleSchedule()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, reportDir := experimentOut(t, "idle")
-	var sum reuse.Summary
-	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
+	sum := readBack(t, simulate(t, "idle", experimentOut(t, "idle")))
 	idle := sum.Idle()
 	assert.Assert(t, idle != nil)
-	assert.Check(t, is.Len(idle.Points, len(schedule.Gaps)))
+	schedule := sum.Schedule.Params.(*reuse.IdleParams)
+	assert.Check(t, is.Len(idle.Points, len(schedule.GapsMS)))
 	for _, p := range idle.Points {
 		assert.Check(t, p.Warm <= p.Samples && p.Low <= p.P && p.P <= p.High, "gap %v: %+v", p.GapMinutes, p)
 		if idle.ExcludedTrials == 0 {
 			assert.Check(t, is.Equal(p.Samples, schedule.Size*schedule.Rounds), "gap %v: every warmed environment is a sample", p.GapMinutes)
 		}
 	}
-	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Plan().Calls), "one record per scheduled call")
+}
+
+// readBack is the summary as its file gives it back: what other tools read.
+func readBack(t *testing.T, res experiment.Simulated) reuse.Summary {
+	t.Helper()
+	sum, err := reuse.ParseSummary(res.JSON)
+	assert.NilError(t, err)
+	again, err := reuse.MarshalSummary(sum)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(again), string(res.JSON)), "the summary reads back as it was written")
+	return sum
 }
 
 // BenchmarkIdleExperiment simulates the idle curve of 11 gaps, 20 calls per
 // phase, 50 rounds per gap (22,000 calls over 107 virtual hours) and
 // summarizes it (target: under 1 s).
 func BenchmarkIdleExperiment(b *testing.B) {
-	schedule, err := reuse.NewIdle(DefaultIdleSize, defaultGaps(b), DefaultIdleRounds, 500, 0, 0)
+	gaps, err := experiment.ParseGaps(experiment.DefaultIdleGaps)
+	assert.NilError(b, err)
+	schedule, err := reuse.NewIdle(experiment.DefaultIdleSize, gaps, experiment.DefaultIdleRounds, 500, 0, 0)
 	assert.NilError(b, err)
 	benchmarkSimulation(b, schedule)
 }
@@ -129,16 +128,6 @@ func benchmarkSimulation(b *testing.B, schedule reuse.Schedule) {
 	b.ReportMetric(float64(sum.Instances.Count), "envs")
 }
 
-func defaultGaps(tb testing.TB) []time.Duration {
-	var gaps []time.Duration
-	for _, g := range strings.Split(DefaultIdleGaps, ",") {
-		d, err := time.ParseDuration(g)
-		assert.NilError(tb, err)
-		gaps = append(gaps, d)
-	}
-	return gaps
-}
-
 // TestTraceExperiment replays a trace of the user's traffic (-reuse.trace,
 // by default a synthetic day of calls per minute under testdata/traces)
 // against the simulated pool: cold starts and their share, by hour of the
@@ -146,30 +135,26 @@ func defaultGaps(tb testing.TB) []time.Duration {
 // -reuse.sweep it runs what-ifs over the same trace in parallel instead and
 // writes one comparison table and chart.
 func TestTraceExperiment(t *testing.T) {
-	root := moduleRoot(t)
-	schedule, err := flags.TraceSchedule(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := experimentOut(t, "trace")
 	if flags.Sweep != "" {
 		variants, err := flags.SweepVariants()
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := experimentOut(t, "trace-sweep")
-		dir := strings.TrimSuffix(out, ".json") + ".report"
+		dir := strings.TrimSuffix(out.Summary, ".json") + ".sweep"
 		if flags.Report != "" {
 			dir = flags.Report
 		}
-		runSweep(t, schedule, variants, dir)
+		sums, err := experiment.Sweep(t.Context(), os.Stdout, flags, "trace", root, variants, dir)
+		assert.NilError(t, err)
+		for i := range sums {
+			assert.Check(t, is.Equal(sums[i].Requests.Total, sums[0].Plan.Calls), variants[i].Name)
+		}
 		return
 	}
-	out, reportDir := experimentOut(t, "trace")
-	var sum reuse.Summary
-	assert.NilError(t, json.Unmarshal(runSimulated(t, schedule, out, reportDir), &sum))
+	sum := readBack(t, simulate(t, "trace", out))
 	tr := sum.Trace()
 	assert.Assert(t, tr != nil)
-	assert.Check(t, is.Equal(sum.Requests.Total, schedule.Plan().Calls), "one record per call of the trace")
 	var calls, cold int64
 	for h := range 24 {
 		calls, cold = calls+tr.CallsByHour[h], cold+tr.ColdByHour[h]
@@ -177,50 +162,6 @@ func TestTraceExperiment(t *testing.T) {
 	assert.Check(t, is.Equal(calls, sum.Requests.Total), "every call in one hour")
 	assert.Check(t, is.Equal(cold, tr.ColdCalls))
 	assert.Check(t, tr.ColdCalls <= int64(sum.Instances.Count), "a cold call starts an environment")
-}
-
-// runSweep simulates schedule under each variant, in parallel on the
-// machine's cores (each with a reader of its own), and prints and writes
-// one comparison table and chart.
-func runSweep(t *testing.T, schedule *reuse.Trace, variants []Variant, dir string) {
-	sums := make([]reuse.Summary, len(variants))
-	names := make([]string, len(variants))
-	errs := make([]error, len(variants))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, v := range variants {
-		names[i] = v.Name
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			own := schedule.Clone()
-			sim, err := lambdasim.NewOf(own, v.Profile, v.Placement, flags.Seed)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			s := reuse.NewSummarizer(own, "simulator", sim.Describe())
-			if _, errs[i] = sim.Run(t.Context(), s.Add); errs[i] == nil {
-				sums[i] = s.Summary()
-			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		assert.NilError(t, err, variants[i].Name)
-	}
-	fmt.Printf("\nwhat-ifs over %s (%d in parallel)\n\n", schedule.Spec(), min(len(variants), runtime.GOMAXPROCS(0)))
-	assert.NilError(t, report.WriteSweepTable(os.Stdout, names, sums))
-	paths, err := report.WriteSweep(dir, names, sums)
-	assert.NilError(t, err)
-	for _, p := range paths {
-		fmt.Printf("  %s\n", p)
-	}
-	for i := range sums {
-		assert.Check(t, is.Equal(sums[i].Requests.Total, schedule.Plan().Calls), names[i])
-	}
 }
 
 // BenchmarkTraceExperiment simulates a trace and summarizes it, streamed:

@@ -3,27 +3,28 @@ package reusetest
 import (
 	"flag"
 	"fmt"
-	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
 )
 
-var flags = RegisterFlags(flag.CommandLine)
+var flags = experiment.RegisterFlags(flag.CommandLine)
 
-// TestMain reads relative paths in the -reuse.* flags from the module root,
-// where the README's commands run go test.
+// root is the module root, where the README's commands run go test and
+// the -reuse.* flags' relative paths start.
+var root string
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	flags.NoteSet(flag.CommandLine)
-	root, err := ModuleRoot(".")
-	if err != nil {
+	var err error
+	if root, err = experiment.ModuleRoot("."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
@@ -35,93 +36,38 @@ func TestMain(m *testing.M) {
 // experiment, at the module root's testdata/.
 const seedGolden = "sim-seed.golden.json"
 
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	root, err := ModuleRoot(".")
-	assert.NilError(t, err)
-	return root
-}
-
 // TestSeedExperiment re-runs the 2021 experiment against the simulated pool
 // and prints one results table beside the published figures. With default
 // flags it compares the summary with the golden file (go test ./reusetest
 // -update rewrites it); with what-if flags it writes the summary to
-// -reuse.out instead.
+// -reuse.out (default: a file under out/ named for the run) instead.
 func TestSeedExperiment(t *testing.T) {
-	schedule, err := flags.Schedule()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := moduleRoot(t)
 	out := flags.Out
 	if out == "" && !flags.IsDefaultSimulation() {
-		out = DefaultSimOut(root, *flags)
+		out = experiment.DefaultOut(root, "seed", flags)
 	}
-	got := runSimulated(t, schedule, out, flags.Report)
+	got := simulate(t, "seed", experiment.Outputs{Summary: out, Report: flags.Report, Log: flags.Log})
 	if !flags.IsDefaultSimulation() {
 		t.Log("what-if flags given: golden comparison skipped")
 		return
 	}
-	golden.Assert(t, string(got), filepath.Join(root, "testdata", seedGolden))
+	golden.Assert(t, string(got.JSON), filepath.Join(root, "testdata", seedGolden))
 }
 
-// runSimulated simulates schedule under the flags' model, in one pass over
-// its records feeding the summary (and the report's charts when reportDir is
-// set), prints the results table and any experiment's table, writes the
-// summary to out (when set) and the report, and returns the summary's JSON.
-func runSimulated(t *testing.T, schedule reuse.Schedule, out, reportDir string) []byte {
+// simulate runs experiment name's schedule, as the flags describe it,
+// against the simulated pool, printing its tables and writing out.
+func simulate(t *testing.T, name string, out experiment.Outputs) experiment.Simulated {
 	t.Helper()
-	sim, err := flags.SimulationOf(schedule)
+	schedule, err := flags.Schedule(name, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	summarizer := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
-	emit := summarizer.Add
-	var charts *report.Collector
-	if reportDir != "" {
-		charts = report.NewCollector(summarizer, schedule)
-		emit = charts.Add
+	res, err := experiment.Simulate(t.Context(), os.Stdout, flags, schedule, out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if flags.Log != "" {
-		log, err := CreateSimLog(flags.Log, schedule)
-		assert.NilError(t, err)
-		analyse := emit
-		emit = func(r *reuse.Record) { log.Add(r); analyse(r) }
-		ok := false
-		defer func() {
-			assert.Check(t, log.Close(ok))
-			if ok {
-				fmt.Printf("record log written to %s (fit it: go run ./reusetest/report/cmd/reusereport -fit %s -out fitted.json)\n", flags.Log, flags.Log)
-			}
-		}()
-		defer func() { ok = !t.Failed() }()
-	}
-	stats, err := sim.Run(t.Context(), emit)
-	assert.NilError(t, err)
-	sum := summarizer.Summary()
-	got, err := reuse.MarshalSummary(sum)
-	assert.NilError(t, err)
-
-	fmt.Println()
-	assert.NilError(t, reuse.WriteTable(os.Stdout, sum))
-	assert.NilError(t, reuse.WriteExperimentTables(os.Stdout, sum))
-	// What the model did that records cannot show (an environment that
-	// stopped serving may have idled out or reached its maximum lifetime).
-	fmt.Printf("simulated pool: %d environments started (%d proactively); retired for idleness %d, for age %d; %d calls throttled\n",
-		stats.Started, stats.Proactive, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
-	if charts != nil {
-		paths, err := report.Write(reportDir, charts)
-		assert.NilError(t, err)
-		fmt.Printf("report written to %s\n", filepath.Join(reportDir, report.ReportFile))
-		for _, p := range paths {
-			fmt.Printf("  chart %s\n", p)
-		}
-	}
-	if out != "" {
-		assert.NilError(t, atomicfile.Write(out, got))
-		fmt.Printf("summary written to %s\n", out)
-	}
-	return got
+	assert.Equal(t, res.Summary.Requests.Total, schedule.Plan().Calls, "one record per scheduled call")
+	return res
 }
 
 // BenchmarkSeedExperiment times the whole simulated seed experiment plus

@@ -52,7 +52,7 @@ var burstKind = Kind{
 		},
 	},
 	Example: func(string) (Schedule, error) {
-		return Burst{Size: 50, Rounds: 3, Pause: time.Minute, HandlerMS: 500}, nil
+		return Burst{Size: 20, Rounds: 3, Pause: time.Second, HandlerMS: 100}, nil
 	},
 }
 

@@ -70,7 +70,7 @@ var idleKind = Kind{
 		},
 	},
 	Example: func(string) (Schedule, error) {
-		return NewIdle(5, []time.Duration{time.Minute, 10 * time.Minute}, 2, 500, 1, 0)
+		return NewIdle(3, []time.Duration{time.Second, 2 * time.Second}, 1, 100, 1, time.Second)
 	},
 }
 

@@ -35,8 +35,9 @@ type Kind struct {
 	Check func(spec ScheduleSpec) error
 	// Section is the part the kind adds to a summary; nil for none.
 	Section *SectionKind
-	// Example is a small valid schedule of the kind (files it needs are
-	// written under dir), for the conformance test and docs.
+	// Example is a small valid schedule of the kind, seconds long in real
+	// time (files it needs are written under dir), for the conformance
+	// test that runs every kind simulated and against a served pool.
 	Example func(dir string) (Schedule, error)
 }
 

@@ -31,7 +31,7 @@ var steadyKind = Kind{
 	Describe: func(s ScheduleSpec) string {
 		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
 	},
-	Example: func(string) (Schedule, error) { return Plan{Calls: 600, RatePerSec: 10, HandlerMS: 200}, nil },
+	Example: func(string) (Schedule, error) { return Plan{Calls: 100, RatePerSec: 50, HandlerMS: 100}, nil },
 }
 
 // Plan is what an experiment will do: how many calls, how fast, and how long

@@ -15,7 +15,7 @@ var poissonKind = Kind{
 		return NewPoisson(Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}, spec.Seed), nil
 	},
 	Example: func(string) (Schedule, error) {
-		return NewPoisson(Plan{Calls: 600, RatePerSec: 10, HandlerMS: 200}, 7), nil
+		return NewPoisson(Plan{Calls: 100, RatePerSec: 50, HandlerMS: 100}, 7), nil
 	},
 }
 

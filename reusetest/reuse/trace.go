@@ -90,7 +90,7 @@ var traceKind = Kind{
 		if err := os.WriteFile(path, []byte("minute,count\n0,30\n1,0\n2,12\n9,40\n"), 0o644); err != nil {
 			return nil, err
 		}
-		return OpenTrace(path, TraceOptions{Seed: 1, HandlerMS: 300})
+		return OpenTrace(path, TraceOptions{Seed: 1, HandlerMS: 100, Speed: 600})
 	},
 }
 

@@ -1,4 +1,4 @@
-package reusetest
+package experiment
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package reusetest
+package experiment
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
@@ -17,12 +18,21 @@ import (
 
 func parseFlags(t *testing.T, args ...string) *Flags {
 	t.Helper()
+	f, err := parseFlagsErr(t, args...)
+	assert.NilError(t, err)
+	return f
+}
+
+func parseFlagsErr(t *testing.T, args ...string) (*Flags, error) {
+	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	f := RegisterFlags(fs)
-	assert.NilError(t, fs.Parse(args))
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
 	f.NoteSet(fs)
-	return f
+	return f, nil
 }
 
 // TestProfileScheduleRunsWhenNoScheduleFlagIsGiven: a profile that carries
@@ -40,10 +50,10 @@ func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carries.json")
 	assert.NilError(t, os.WriteFile(path, raw, 0o644))
 
-	s, err := parseFlags(t, "-reuse.profile="+path).Schedule()
+	s, err := parseFlags(t, "-reuse.profile="+path).Schedule("seed", "")
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}))
-	s, err = parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99").Schedule()
+	s, err = parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99").Schedule("seed", "")
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 99, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}))
 
@@ -74,7 +84,7 @@ func TestFlagsRejectBadValues(t *testing.T) {
 			"rate must be a positive", "-reuse.handler 1.5ms", `unknown profile "aws-1999"`, `unknown arrivals "bursty"`}},
 	}
 	for _, tc := range tests {
-		_, err := parseFlags(t, tc.args...).Simulation()
+		_, err := parseFlags(t, tc.args...).Simulation("seed", "")
 		for _, want := range tc.want {
 			assert.Check(t, is.ErrorContains(err, want), "args %v", tc.args)
 		}
@@ -82,26 +92,50 @@ func TestFlagsRejectBadValues(t *testing.T) {
 }
 
 func TestExperimentFlagsRejectBadValues(t *testing.T) {
-	_, err := parseFlags(t, "-reuse.n=-3", "-reuse.rounds=-1", "-reuse.pause=10ms", "-reuse.handler=1500us").BurstSchedule()
-	for _, want := range []string{"-reuse.n must be from 1 to 10000, got -3", "-reuse.rounds must be from 1 to 100000, got -1",
-		"-reuse.pause must be whole milliseconds, at least 1s, got 10ms", "-reuse.handler 1.5ms is not a whole number"} {
+	_, err := parseFlags(t, "-reuse.burst.size=-3", "-reuse.burst.rounds=-1", "-reuse.burst.pause=10ms", "-reuse.handler=1500us").Schedule("burst", "")
+	for _, want := range []string{"-reuse.burst.size must be from 1 to 10000, got -3", "-reuse.burst.rounds must be from 1 to 100000, got -1",
+		"-reuse.burst.pause must be whole milliseconds, from 1s to 168h0m0s, got 10ms", "-reuse.handler 1.5ms is not a whole number"} {
 		assert.Check(t, is.ErrorContains(err, want))
 	}
-	_, err = parseFlags(t, "-reuse.gaps=1m,soon,-5s", "-reuse.n=20000", "-reuse.handler=50ms").IdleSchedule()
-	for _, want := range []string{`-reuse.gaps: "soon" is not a duration`, "-reuse.gaps: -5s must be a positive",
-		"-reuse.n must be from 1 to 10000, got 20000", "-reuse.handler must be at least 100ms"} {
+	_, err = parseFlags(t, "-reuse.idle.gaps=1m,soon,-5s", "-reuse.idle.size=20000", "-reuse.handler=50ms").Schedule("idle", "")
+	for _, want := range []string{`-reuse.idle.gaps: "soon" is not a duration`, "-reuse.idle.gaps: -5s must be a positive",
+		"-reuse.idle.size must be from 1 to 10000, got 20000", "-reuse.handler must be at least 100ms"} {
 		assert.Check(t, is.ErrorContains(err, want))
 	}
+	_, err = parseFlags(t).Schedule("ramp", "")
+	assert.Check(t, is.ErrorContains(err, `unknown experiment "ramp" (known: seed, burst, idle, trace)`))
 	// Defaults that just work, each experiment its own.
-	b, err := parseFlags(t).BurstSchedule()
+	b, err := parseFlags(t).Schedule("burst", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(b.Size, int64(DefaultBurstSize)))
-	idle, err := parseFlags(t, "-reuse.n=5").IdleSchedule()
+	assert.Check(t, is.Equal(b.(reuse.Burst).Size, int64(DefaultBurstSize)))
+	s, err := parseFlags(t, "-reuse.idle.size=5").Schedule("idle", "")
 	assert.NilError(t, err)
+	idle := s.(*reuse.Idle)
 	assert.Check(t, is.Equal(idle.Size, int64(5)))
 	assert.Check(t, is.Equal(idle.Rounds, int64(DefaultIdleRounds)))
 	assert.Check(t, is.Len(idle.Gaps, 11))
-	assert.Check(t, parseFlags(t, "-reuse.n=5", "-reuse.gaps=1m").IsDefaultSimulation(), "experiment flags do not touch the seed experiment")
+	assert.Check(t, parseFlags(t, "-reuse.idle.size=5", "-reuse.idle.gaps=1m").IsDefaultSimulation(), "experiment flags do not touch the seed experiment")
+}
+
+// TestSharedFlagsSetEveryExperiment: -reuse.n and -reuse.rounds set the
+// burst's and the idle experiment's own, each keeping its own default
+// otherwise; -reuse.gaps and -reuse.pause set theirs.
+func TestSharedFlagsSetEveryExperiment(t *testing.T) {
+	f := parseFlags(t, "-reuse.n=7", "-reuse.rounds=3", "-reuse.gaps=2m,9m", "-reuse.pause=90s")
+	s, err := f.Schedule("burst", "")
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(s, reuse.Schedule(reuse.Burst{Size: 7, Rounds: 3, Pause: 90 * time.Second, HandlerMS: 500})))
+	s, err = f.Schedule("idle", "")
+	assert.NilError(t, err)
+	idle := s.(*reuse.Idle)
+	assert.Check(t, is.Equal(idle.Size, int64(7)))
+	assert.Check(t, is.Equal(idle.Rounds, int64(3)))
+	assert.Check(t, is.DeepEqual(idle.Gaps, []time.Duration{2 * time.Minute, 9 * time.Minute}))
+	fs := flag.NewFlagSet("usage", flag.ContinueOnError)
+	RegisterFlags(fs)
+	assert.Check(t, is.Contains(fs.Lookup("reuse.n").Usage, "sets -reuse.burst.size and -reuse.idle.size"))
+	_, err = parseFlagsErr(t, "-reuse.n=many")
+	assert.Check(t, is.ErrorContains(err, "reuse.n"))
 }
 
 func TestFlagsDefaultIsTheGoldenRun(t *testing.T) {
@@ -109,23 +143,23 @@ func TestFlagsDefaultIsTheGoldenRun(t *testing.T) {
 	assert.Check(t, parseFlags(t, "-reuse.out=/tmp/x.json").IsDefaultSimulation(), "where the summary goes does not change it")
 	assert.Check(t, !parseFlags(t, "-reuse.seed=3").IsDefaultSimulation())
 	assert.Check(t, !parseFlags(t, "-reuse.placement=lru").IsDefaultSimulation())
-	sim, err := parseFlags(t).Simulation()
+	sim, err := parseFlags(t).Simulation("seed", "")
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sim.Describe().Profile, "seed-2021"))
 }
 
 func TestDefaultSimOutNamesTheRun(t *testing.T) {
 	f := parseFlags(t, "-reuse.rate=2.5", "-reuse.placement=lru", "-reuse.seed=9")
-	got := DefaultSimOut("/repo", *f)
+	got := DefaultOut("/repo", "seed", f)
 	assert.Check(t, is.Equal(got, "/repo/out/sim-seed-2021-lru-fixed-seed9-600000calls-2.5rps-500ms.json"))
 }
 
 // TestTraceReplaysDoNotOverwriteEachOther: each trace's default output is
 // named for its file.
 func TestTraceReplaysDoNotOverwriteEachOther(t *testing.T) {
-	a := DefaultExperimentOut("/repo", "trace", *parseFlags(t, "-reuse.trace=mine/day1.csv"))
-	b := DefaultExperimentOut("/repo", "trace", *parseFlags(t, "-reuse.trace=mine/day2.jsonl"))
+	a := DefaultOut("/repo", "trace", parseFlags(t, "-reuse.trace=mine/day1.csv"))
+	b := DefaultOut("/repo", "trace", parseFlags(t, "-reuse.trace=mine/day2.jsonl"))
 	assert.Check(t, is.Equal(a, "/repo/out/sim-trace-day1-seed-2021-mru-seed0.json"))
 	assert.Check(t, a != b)
-	assert.Check(t, is.Equal(DefaultExperimentOut("/repo", "idle", *parseFlags(t)), "/repo/out/sim-idle-seed-2021-mru-seed0.json"))
+	assert.Check(t, is.Equal(DefaultOut("/repo", "idle", parseFlags(t)), "/repo/out/sim-idle-seed-2021-mru-seed0.json"))
 }

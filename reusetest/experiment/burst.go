@@ -1,0 +1,71 @@
+package experiment
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// The burst experiment's defaults.
+const (
+	DefaultBurstSize   = 200
+	DefaultBurstRounds = 5
+	DefaultBurstPause  = time.Minute
+)
+
+// burstExperiment asks how many environments a burst creates, and how slow
+// their first calls are: -reuse.burst.size calls due at the same instant,
+// -reuse.burst.rounds times, -reuse.burst.pause apart.
+func init() { register(burstExperiment) }
+
+var burstExperiment = Experiment{
+	Name:  "burst",
+	Kinds: []string{reuse.KindBurst},
+	Flags: func(fs *flag.FlagSet, shared *Shared) Params {
+		p := defaultBurstParams()
+		fs.Int64Var(&p.Size, "reuse.burst.size", p.Size, fmt.Sprintf("burst experiment: calls due at once (1 to %d)", reuse.MaxBurstSize))
+		fs.Int64Var(&p.Rounds, "reuse.burst.rounds", p.Rounds, "burst experiment: bursts")
+		fs.DurationVar(&p.Pause, "reuse.burst.pause", p.Pause, "burst experiment: time between bursts")
+		shared.Int64("reuse.n", "burst and idle experiments: calls at once", "reuse.burst.size", &p.Size)
+		shared.Int64("reuse.rounds", "burst and idle experiments: bursts, or trials per gap", "reuse.burst.rounds", &p.Rounds)
+		shared.Duration("reuse.pause", "burst experiment: time between bursts", "reuse.burst.pause", &p.Pause)
+		return &p
+	},
+}
+
+// burstParams are the burst experiment's own flags.
+type burstParams struct {
+	Size, Rounds int64
+	Pause        time.Duration
+}
+
+func defaultBurstParams() burstParams {
+	return burstParams{Size: DefaultBurstSize, Rounds: DefaultBurstRounds, Pause: DefaultBurstPause}
+}
+
+// Default reports the default bursts.
+func (p *burstParams) Default() bool { return *p == defaultBurstParams() }
+
+// Schedule is the bursts, or an error naming every bad value.
+func (p *burstParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
+	var errs []error
+	ms, err := f.handlerMS()
+	errs = append(errs, err)
+	if p.Size < 1 || p.Size > reuse.MaxBurstSize {
+		errs = append(errs, fmt.Errorf("-reuse.burst.size must be from 1 to %d, got %d", reuse.MaxBurstSize, p.Size))
+	}
+	if p.Rounds < 1 || p.Rounds > reuse.MaxRounds {
+		errs = append(errs, fmt.Errorf("-reuse.burst.rounds must be from 1 to %d, got %d", reuse.MaxRounds, p.Rounds))
+	}
+	if p.Pause < time.Second || p.Pause%time.Millisecond != 0 || p.Pause > reuse.MaxGap {
+		errs = append(errs, fmt.Errorf("-reuse.burst.pause must be whole milliseconds, from 1s to %v, got %v", reuse.MaxGap, p.Pause))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	b := reuse.Burst{Size: p.Size, Rounds: p.Rounds, Pause: p.Pause, HandlerMS: ms}
+	return b, b.Validate()
+}

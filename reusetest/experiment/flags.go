@@ -1,0 +1,169 @@
+package experiment
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+)
+
+// Flags are the -reuse.* flags that let a user run what-ifs without
+// editing code: the ones every experiment shares (the model, the handler,
+// outputs, live options) and each experiment's own (Params). Their
+// defaults are the 2021 experiment's plan and the simulator's documented
+// defaults.
+type Flags struct {
+	Handler   time.Duration
+	Seed      uint64
+	Profile   string
+	Placement string
+	Out       string
+	Timeout   time.Duration
+	Log       string
+	Report    string
+	Baseline  string
+	Predict   string
+	FailFast  bool
+	Sweep     string
+
+	// params are each experiment's own flags, by experiment name.
+	params map[string]Params
+	// set names the flags given on the command line (NoteSet).
+	set map[string]bool
+}
+
+// defaultFlags are the common flags' values when none is given.
+func defaultFlags() Flags {
+	return Flags{
+		Handler:  reuse.SeedHandler,
+		Seed:     lambdasim.DefaultSeed,
+		Profile:  lambdasim.DefaultProfile,
+		Timeout:  runner.DefaultTimeout,
+		FailFast: true,
+	}
+}
+
+// RegisterFlags defines the -reuse.* flags on fs: the common ones and
+// every experiment's own.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	d := defaultFlags()
+	f := &Flags{params: map[string]Params{}}
+	fs.DurationVar(&f.Handler, "reuse.handler", d.Handler, "handler sleep per call, in whole milliseconds (e.g. 500ms); a trace's calls that carry no duration")
+	fs.Uint64Var(&f.Seed, "reuse.seed", d.Seed, "simulator seed (and the seed of a schedule's draws)")
+	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (docs/simulator.md: profile files)")
+	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
+	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
+	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
+	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
+	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
+	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
+	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
+	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed)")
+	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
+	shared := &Shared{fs: fs, flags: map[string]*sharedValue{}}
+	for _, e := range Experiments() {
+		f.params[e.Name] = e.Flags(fs, shared)
+	}
+	return f
+}
+
+// NoteSet records which flags of fs were given, after fs is parsed: a
+// profile that carries the schedule it was fitted on runs that schedule
+// when no schedule flag was given.
+func (f *Flags) NoteSet(fs *flag.FlagSet) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+// Params are experiment name's own flags.
+func (f *Flags) Params(name string) (Params, error) {
+	if _, err := Lookup(name); err != nil {
+		return nil, err
+	}
+	return f.params[name], nil
+}
+
+// Schedule is the schedule experiment name's flags describe (files
+// relative to root), or an error naming every bad value.
+func (f *Flags) Schedule(name, root string) (reuse.Schedule, error) {
+	p, err := f.Params(name)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.Schedule(f, root)
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return s, nil
+}
+
+// handlerMS is -reuse.handler in milliseconds, or why it is not whole.
+func (f *Flags) handlerMS() (int64, error) {
+	if f.Handler%time.Millisecond != 0 {
+		return 0, fmt.Errorf("-reuse.handler %v is not a whole number of milliseconds", f.Handler)
+	}
+	return f.Handler.Milliseconds(), nil
+}
+
+// SimulationOf returns the simulation of schedule under the flags' model
+// (profile, placement, seed).
+func (f *Flags) SimulationOf(schedule reuse.Schedule) (*lambdasim.Simulation, error) {
+	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return sim, nil
+}
+
+// Simulation returns the simulation of experiment name the flags describe,
+// or an error naming every bad value, the model's with the schedule's.
+func (f *Flags) Simulation(name, root string) (*lambdasim.Simulation, error) {
+	schedule, err := f.Schedule(name, root)
+	if err != nil {
+		if _, _, merr := lambdasim.Resolve(f.Profile, f.Placement); merr != nil {
+			err = errors.Join(err, fmt.Errorf("bad -reuse flags: %w", merr))
+		}
+		return nil, err
+	}
+	return f.SimulationOf(schedule)
+}
+
+// IsDefaultSimulation reports whether the flags describe the default
+// simulated seed experiment, the one the golden file records: the model
+// and the seed experiment's own flags at their defaults. Output paths,
+// live-only flags and the other experiments' own do not matter.
+func (f *Flags) IsDefaultSimulation() bool {
+	d := defaultFlags()
+	model := func(x Flags) []any { return []any{x.Handler, x.Seed, x.Profile, x.Placement, x.Sweep} }
+	return reflect.DeepEqual(model(*f), model(d)) && f.params[seedExperiment.Name].Default()
+}
+
+// FromRoot makes the flags' relative file paths relative to root instead of
+// the working folder: go test runs a package's tests in the package's
+// folder, while users write paths from the module root, where they run it.
+// Built-in profile names are not paths and stay as they are. An
+// experiment's own files (a trace) are read relative to the root it is
+// given.
+func (f *Flags) FromRoot(root string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(root, *p)
+		}
+	}
+	for _, p := range []*string{&f.Out, &f.Log, &f.Report, &f.Baseline} {
+		abs(p)
+	}
+	for _, p := range []*string{&f.Profile, &f.Predict} {
+		if lambdasim.IsProfilePath(*p) {
+			abs(p)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package experiment
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+)
+
+// seedExperiment is the 2021 experiment: -reuse.calls calls at
+// -reuse.rate, at a fixed interval or as Poisson arrivals.
+func init() { register(seedExperiment) }
+
+var seedExperiment = Experiment{
+	Name:  "seed",
+	Kinds: []string{reuse.KindSteady, reuse.KindPoisson},
+	Flags: func(fs *flag.FlagSet, _ *Shared) Params {
+		p := defaultSeedParams()
+		fs.Int64Var(&p.Calls, "reuse.calls", p.Calls, "seed experiment: number of calls")
+		fs.Float64Var(&p.Rate, "reuse.rate", p.Rate, "seed experiment: open-loop call rate, calls per second")
+		fs.StringVar(&p.Arrivals, "reuse.arrivals", p.Arrivals, "seed experiment: arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
+		return &p
+	},
+}
+
+// seedParams are the seed experiment's own flags.
+type seedParams struct {
+	Calls    int64
+	Rate     float64
+	Arrivals string
+}
+
+func defaultSeedParams() seedParams {
+	return seedParams{Calls: reuse.SeedCalls, Rate: reuse.SeedRatePerSec, Arrivals: lambdasim.ArrivalsFixed}
+}
+
+// scheduleFlags are the flags that say a steady or Poisson schedule.
+var scheduleFlags = []string{"reuse.calls", "reuse.rate", "reuse.handler", "reuse.arrivals"}
+
+// Default reports the 2021 plan at a fixed interval.
+func (p *seedParams) Default() bool { return *p == defaultSeedParams() }
+
+// OutName names a run for its model and plan: profile, placement,
+// arrivals, seed, calls, rate and handler.
+func (p *seedParams) OutName(f *Flags) string {
+	return fmt.Sprintf("sim-%s-%s-%s-seed%d-%dcalls-%srps-%dms.json", profileTag(f.Profile), f.placementTag(), p.Arrivals, f.Seed,
+		p.Calls, strconv.FormatFloat(p.Rate, 'g', -1, 64), f.Handler.Milliseconds())
+}
+
+// Schedule is the plan's calls at a fixed interval, or as Poisson
+// arrivals drawn from -reuse.seed; or, when no schedule flag was given and
+// the profile carries the schedule it was fitted on, that schedule.
+func (p *seedParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
+	if s, err := f.profileSchedule(); s != nil || err != nil {
+		return s, err
+	}
+	var errs []error
+	ms, err := f.handlerMS()
+	errs = append(errs, err)
+	plan := reuse.Plan{Calls: p.Calls, RatePerSec: p.Rate, HandlerMS: f.Handler.Milliseconds()}
+	errs = append(errs, plan.Validate())
+	plan.HandlerMS = ms
+	var s reuse.Schedule = plan
+	switch p.Arrivals {
+	case lambdasim.ArrivalsFixed:
+	case reuse.KindPoisson:
+		s = reuse.NewPoisson(plan, f.Seed)
+	default:
+		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", p.Arrivals, lambdasim.ArrivalsFixed, reuse.KindPoisson))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// profileSchedule is the schedule the flags' profile carries, when it
+// carries one and no schedule flag was given; else nil.
+func (f *Flags) profileSchedule() (reuse.Schedule, error) {
+	for _, name := range scheduleFlags {
+		if f.set[name] {
+			return nil, nil
+		}
+	}
+	p, _, err := lambdasim.Resolve(f.Profile, f.Placement)
+	if err != nil || p.Schedule == nil {
+		return nil, nil // a bad profile is reported where the simulation is made
+	}
+	s, err := reuse.FromSpec(*p.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("-reuse.profile %s: its schedule: %w", f.Profile, err)
+	}
+	return s, nil
+}
