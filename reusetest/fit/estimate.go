@@ -10,6 +10,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // quantiles is the grid on which fitted distributions are written as
@@ -39,7 +40,7 @@ func shortCut(envs []reuse.Environment, factor float64) time.Duration {
 		}
 	}
 	slices.Sort(lives)
-	return seconds(ShortEnd * reuse.Percentile(lives, 50))
+	return seconds(ShortEnd * stats.Percentile(lives, 50))
 }
 
 // agedEnd reports whether e counts as retired for its age: it ended before
@@ -76,15 +77,15 @@ func (f *Fitter) maxLifetime() estimate {
 
 // kmMedianInterval is a 95% interval of the Kaplan-Meier median, from 400
 // bootstrap resamples of the environments (seeded: a fit is reproducible).
-func kmMedianInterval(obs []reuse.Observation) string {
+func kmMedianInterval(obs []stats.Observation) string {
 	rng := rand.New(rand.NewPCG(0x5eed, uint64(len(obs))))
 	var meds []float64
-	sample := make([]reuse.Observation, len(obs))
+	sample := make([]stats.Observation, len(obs))
 	for range 400 {
 		for i := range sample {
 			sample[i] = obs[rng.IntN(len(obs))]
 		}
-		times, surv := reuse.KaplanMeier(sample)
+		times, surv := stats.KaplanMeier(sample)
 		for i := range surv {
 			if surv[i] <= 0.5 {
 				meds = append(meds, times[i])
@@ -113,17 +114,17 @@ func medianInterval(sorted []float64, round time.Duration) string {
 	return fmt.Sprintf("median %v to %v", seconds(sorted[lo]).Round(round), seconds(sorted[hi]).Round(round))
 }
 
-func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []reuse.Observation, bool) {
+func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, bool) {
 	factor := f.sum.TimeFactor()
 	envs := f.sum.Environments()
 	cut := shortCut(envs, factor)
-	var obs []reuse.Observation
+	var obs []stats.Observation
 	var ended, spares, censored int
 	longest := 0.0
 	for _, e := range envs {
 		life := e.Last.Sub(e.First).Seconds() * factor
 		longest = max(longest, life)
-		o := reuse.Observation{T: life, Ended: agedEnd(e, cut, factor)}
+		o := stats.Observation{T: life, Ended: agedEnd(e, cut, factor)}
 		switch {
 		case o.Ended:
 			ended++
@@ -137,7 +138,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []reuse.Observation, b
 	if ended < 10 {
 		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, MinCallsForAge), nil, false
 	}
-	times, surv := reuse.KaplanMeier(obs)
+	times, surv := stats.KaplanMeier(obs)
 	reached := 1 - surv[len(surv)-1]
 	if reached < 0.5 {
 		return lambdasim.Dist{}, fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached), nil, false
@@ -283,7 +284,7 @@ func (f *Fitter) initLatency() estimate {
 	}
 	warm := slices.Clone(f.warm)
 	slices.Sort(warm)
-	med := reuse.Percentile(warm, 50)
+	med := stats.Percentile(warm, 50)
 	xs := make([]float64, len(f.cold))
 	for i, c := range f.cold {
 		xs[i] = max(0, c-med)
@@ -298,7 +299,7 @@ func (f *Fitter) initLatency() estimate {
 func quantileDist(xs []float64) lambdasim.Dist {
 	var pts []lambdasim.CDFPoint
 	for _, q := range quantiles {
-		pts = append(pts, lambdasim.CDFPoint{At: seconds(reuse.Percentile(xs, q*100)), P: q})
+		pts = append(pts, lambdasim.CDFPoint{At: seconds(stats.Percentile(xs, q*100)), P: q})
 	}
 	return empirical(pts)
 }

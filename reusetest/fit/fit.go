@@ -15,6 +15,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // Options configures a fit.
@@ -375,7 +376,7 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 	share = math.Round(share*1000) / 1000
 	how := fmt.Sprintf("%d proactive starts measured over %d environments seen to end of age, calibrated by simulating that ratio (%d seeds)",
 		summary.Instances.Proactive, aged, opts.Seeds)
-	low, high := reuse.Wilson(int64(summary.Instances.Proactive), int64(aged), 1.96)
+	low, high := stats.Wilson(int64(summary.Instances.Proactive), int64(aged), 1.96)
 	p.ProactiveShare, p.ProactiveLead = share, lead
 	pf.Proactive = &lambdasim.ProactiveFile{Share: share, Source: fmt.Sprintf("fitted to %s: %s", orDash(opts.From), how)}
 	if share > 0 {

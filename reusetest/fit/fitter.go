@@ -37,6 +37,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // MinCallsForAge is the fewest calls an ended environment must have served
@@ -140,11 +141,8 @@ func (f *Fitter) sample(kept []float64, n int64, x float64) []float64 {
 
 // next64 is splitmix64: a fixed-seed stream, so a fit is reproducible.
 func (f *Fitter) next64() uint64 {
-	f.state += 0x9e3779b97f4a7c15
-	z := f.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
+	f.state += stats.Golden
+	return stats.Mix64(f.state)
 }
 
 // FromLog replays a run's record log into a new Fitter, in one pass.

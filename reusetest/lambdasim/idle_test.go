@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"gotest.tools/v3/assert"
 )
 
@@ -46,7 +47,7 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 				// The environment idles from the end of its warm call to the
 				// probe's arrival: the gap, less the cold start (215 ms).
 				want := w.survival(time.Duration(pt.GapMinutes*float64(time.Minute)) - 215*time.Millisecond)
-				low, high := reuse.Wilson(pt.Warm, pt.Samples, 3.29)
+				low, high := stats.Wilson(pt.Warm, pt.Samples, 3.29)
 				assert.Check(t, pt.Samples == 20*50, "%s, %s, gap %v: %d samples", w.name, placement, pt.GapMinutes, pt.Samples)
 				assert.Check(t, low <= want && want <= high, "%s, %s, gap %v min: measured %v [%.3f, %.3f], true %.3f",
 					w.name, placement, pt.GapMinutes, pt.P, low, high, want)
@@ -114,7 +115,7 @@ func TestIdleSurvivalSeparatesAgeRetirement(t *testing.T) {
 				if e.Low <= want && want <= e.High {
 					in95++
 				}
-				if lo, hi := reuse.Wilson(pt.Warm, pt.Samples, 1.96); want < lo || want > hi {
+				if lo, hi := stats.Wilson(pt.Warm, pt.Samples, 1.96); want < lo || want > hi {
 					rawMissed++
 				}
 				assert.Check(t, e99.Low-1e-3 <= want && want <= e99.High+1e-3, "%s, %s, gap %v: idle survival %v [%v, %v] (99.9%%), true %.3f; raw P(warm) %v",

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
 	"io"
 	"os"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )

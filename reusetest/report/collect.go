@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // Buckets is how many time buckets the busy-over-time series has across
@@ -124,9 +125,9 @@ func (c *Collector) spans() (out []span, end time.Duration) {
 // environments still serving at the end (reuse.Environment.Censored) are
 // censored.
 func survival(spans []span) (times, surv []float64) {
-	obs := make([]reuse.Observation, len(spans))
+	obs := make([]stats.Observation, len(spans))
 	for i, s := range spans {
-		obs[i] = reuse.Observation{T: (s.last - s.first).Minutes(), Ended: !s.censored}
+		obs[i] = stats.Observation{T: (s.last - s.first).Minutes(), Ended: !s.censored}
 	}
-	return reuse.KaplanMeier(obs)
+	return stats.KaplanMeier(obs)
 }

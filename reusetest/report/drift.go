@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // Drift is tonight's run judged against the best reference there is.
@@ -79,7 +80,7 @@ func medianOf(nights []Night) func(reuse.Metric) (float64, bool) {
 			return 0, false
 		}
 		slices.Sort(xs)
-		return reuse.Percentile(xs, 50), true
+		return stats.Percentile(xs, 50), true
 	}
 }
 

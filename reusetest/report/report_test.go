@@ -5,7 +5,6 @@ import (
 
 	"encoding/xml"
 	"fmt"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"image/png"
 	"io"
 	"math"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"

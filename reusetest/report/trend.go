@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -111,7 +112,7 @@ func changed(nights []Night, i int) []string {
 			continue
 		}
 		slices.Sort(prev)
-		med := reuse.Percentile(prev, 50)
+		med := stats.Percentile(prev, 50)
 		if med != 0 && math.Abs(v/med-1) > m.ChangePoint() {
 			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.Name, m.Format(v), len(prev), m.Format(med)))
 		}

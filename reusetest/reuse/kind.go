@@ -13,8 +13,8 @@ import (
 
 // A Kind is one kind of schedule: its name in a spec, its own parameters,
 // how its schedule is built from a spec and described, and a small example
-// of it, and the section it adds to a summary. Each kind is its own
-// file(s), joined in Kinds. Nothing else in the
+// of it. Each kind is its own file(s), joined in Kinds; the section it
+// adds to a summary registers itself from its own file (registerSection). Nothing else in the
 // harness names a kind: runner, simulator, live runs and reports ask the
 // schedule or iterate this list.
 type Kind struct {
@@ -33,8 +33,6 @@ type Kind struct {
 	// profile names a trace that is opened only when it runs); nil means
 	// building it checks all.
 	Check func(spec ScheduleSpec) error
-	// Section is the part the kind adds to a summary; nil for none.
-	Section *SectionKind
 	// Example is a small valid schedule of the kind, seconds long in real
 	// time (files it needs are written under dir), for the conformance
 	// test that runs every kind simulated and against a served pool.

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // KindPoisson is Poisson: exponential gaps of mean 1 / rate, seeded.
@@ -68,11 +70,7 @@ func (p *Poisson) Due(seq int64) time.Duration {
 // gap is the exponential gap after call i, in seconds: the inverse CDF of a
 // uniform draw that is a hash (SplitMix64) of the seed and i.
 func (p *Poisson) gap(i int64) float64 {
-	z := p.seed + uint64(i+1)*0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	u := (float64(z>>11) + 0.5) / (1 << 53) // in (0, 1)
+	u := stats.Uniform(stats.Mix64(p.seed + uint64(i+1)*stats.Golden)) // in (0, 1)
 	return -math.Log(u) / p.plan.RatePerSec
 }
 

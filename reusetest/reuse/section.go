@@ -44,12 +44,36 @@ func sectionOf[S any](s Summary, kind string) *S {
 	return sec
 }
 
+// sections holds each kind's section, by kind name; each registers its
+// own, from its file.
+var sections = map[string]SectionKind{}
+
+// registerSection records kind's section; twice is a programming error.
+func registerSection(kind string, k SectionKind) {
+	if _, dup := sections[kind]; dup {
+		panic("summary: section of kind " + kind + " registered twice")
+	}
+	sections[kind] = k
+}
+
+// HasSection reports whether kind adds a section to summaries.
+func HasSection(kind string) bool {
+	_, ok := sections[kind]
+	return ok
+}
+
+// sectionKind is a kind with a section: its name and its section.
+type sectionKind struct {
+	Name    string
+	Section SectionKind
+}
+
 // sectionKinds lists the kinds with a section, in Kinds order.
-func sectionKinds() []Kind {
-	var out []Kind
+func sectionKinds() []sectionKind {
+	var out []sectionKind
 	for _, k := range Kinds {
-		if k.Section != nil {
-			out = append(out, k)
+		if sec, ok := sections[k.Name]; ok {
+			out = append(out, sectionKind{k.Name, sec})
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 
 	"math"
 	"slices"
@@ -339,7 +340,7 @@ func (s *Summarizer) ObserveConcurrency(f func(sent int64, inFlight int)) { s.ob
 
 // NewSummarizer starts a summary of a run of schedule (a Plan is one)
 // against target. sim describes the simulator, or is nil for a live run.
-// A kind with a section (Kind.Section) adds it to the
+// A kind with a section (registerSection) adds it to the
 // summary, from the same records in the same pass.
 func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer {
 	s := &Summarizer{
@@ -353,9 +354,10 @@ func NewSummarizer(schedule Schedule, target string, sim *Simulator) *Summarizer
 	if spec := schedule.Spec(); spec.Kind != KindSteady {
 		s.spec = &spec
 	}
-	if k, ok := KindOf(schedule.Spec().Kind); ok && k.Section != nil {
-		if a := k.Section.Analyse(schedule); a != nil {
-			s.sections = map[string]SectionAnalysis{k.Name: a}
+	kind := schedule.Spec().Kind
+	if sec, ok := sections[kind]; ok {
+		if a := sec.Analyse(schedule); a != nil {
+			s.sections = map[string]SectionAnalysis{kind: a}
 		}
 	}
 	return s
@@ -608,16 +610,16 @@ func (s *Summarizer) build() Summary {
 	out.Instances.Count = len(calls)
 	if len(calls) > 0 {
 		out.Reuse = Reuse{
-			Mean:   round(mean(calls)),
-			Median: round(Percentile(calls, 50)),
-			P10:    round(Percentile(calls, 10)),
-			P90:    round(Percentile(calls, 90)),
+			Mean:   round(stats.Mean(calls)),
+			Median: round(stats.Percentile(calls, 50)),
+			P10:    round(stats.Percentile(calls, 10)),
+			P90:    round(stats.Percentile(calls, 90)),
 			Min:    int64(calls[0]),
 			Max:    int64(calls[len(calls)-1]),
 		}
-		out.LifetimeMinutes.Mean = round(mean(lifetimes))
-		out.LifetimeMinutes.Median = round(Percentile(lifetimes, 50))
-		out.LifetimeMinutes.P90 = round(Percentile(lifetimes, 90))
+		out.LifetimeMinutes.Mean = round(stats.Mean(lifetimes))
+		out.LifetimeMinutes.Median = round(stats.Percentile(lifetimes, 50))
+		out.LifetimeMinutes.P90 = round(stats.Percentile(lifetimes, 90))
 		out.LifetimeMinutes.Max = round(lifetimes[len(lifetimes)-1])
 	}
 	if span := s.lastDone - s.firstSent; s.anyServed && span > 0 {
@@ -661,27 +663,6 @@ func seedMethod(p Plan, instances int, scale float64) SeedMethod {
 	m.BusyAtOnce, m.Generations = round(m.BusyAtOnce), round(m.Generations)
 	m.RunMinutes, m.AvgLifetimeMinutes = round(m.RunMinutes), round(m.AvgLifetimeMinutes)
 	return m
-}
-
-// Percentile returns the p-th percentile (0 to 100) of sorted values, by
-// linear interpolation between closest ranks (numpy's default), so the 50th
-// is the usual median. It returns 0 for no values.
-func Percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	pos := p / 100 * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(sorted)-1)
-	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
-}
-
-func mean(xs []float64) float64 {
-	var sum float64
-	for _, x := range xs {
-		sum += x
-	}
-	return sum / float64(len(xs))
 }
 
 // round keeps three decimals, so summaries compare equal across platforms

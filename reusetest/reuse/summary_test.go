@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 	"gotest.tools/v3/golden"
@@ -124,7 +125,7 @@ func TestPercentile(t *testing.T) {
 		{[]float64{1, 2, 3}, 100, 3},
 	}
 	for _, tc := range tests {
-		assert.Check(t, is.Equal(Percentile(tc.xs, tc.p), tc.want), "%v at p%v", tc.xs, tc.p)
+		assert.Check(t, is.Equal(stats.Percentile(tc.xs, tc.p), tc.want), "%v at p%v", tc.xs, tc.p)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
 
 // KindTrace is Trace: calls replayed from a file of the user's traffic.
@@ -75,15 +76,6 @@ var traceKind = Kind{
 		}
 		return fmt.Sprintf("trace %s: %d calls at %.4g/s on average (speed %g, spread %s, seed %d), default handler %d ms",
 			filepath.Base(p.TracePath), s.Calls, s.RatePerSec, p.Speed, p.Spread, s.Seed, s.HandlerMS)
-	},
-	Section: &SectionKind{
-		New: func() Section { return new(TraceSummary) },
-		Analyse: func(s Schedule) SectionAnalysis {
-			if t, ok := s.(*Trace); ok {
-				return newTraceAnalysis(t)
-			}
-			return nil
-		},
 	},
 	Example: func(dir string) (Schedule, error) {
 		path := filepath.Join(dir, "example-trace.csv")
@@ -520,11 +512,7 @@ func (t *Trace) spreadCounts() {
 // hashUniform is a uniform draw in (0, 1) that is a hash (SplitMix64) of
 // the seed, a and b: indexable, like the Poisson schedule's gaps.
 func hashUniform(seed uint64, a, b int64) float64 {
-	z := seed ^ uint64(a)*0xd1b54a32d192ed03 + uint64(b+1)*0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	return (float64(z>>11) + 0.5) / (1 << 53)
+	return stats.Uniform(stats.Mix64(seed ^ uint64(a)*0xd1b54a32d192ed03 + uint64(b+1)*stats.Golden))
 }
 
 // poissonDraw is a seeded Poisson draw of mean m: by inversion for small
@@ -579,6 +567,15 @@ func (t *Trace) Validate() error { return nil }
 // VariedHandler reports a timestamps trace whose lines carry durations:
 // its calls' handler times differ.
 func (t *Trace) VariedHandler() bool { return t.durations }
+
+// Path is the trace file's path.
+func (t *Trace) Path() string { return t.path }
+
+// Options are the trace's options, defaults filled in.
+func (t *Trace) Options() TraceOptions { return t.opts }
+
+// Counts reports a counts trace (calls per interval), not timestamps.
+func (t *Trace) Counts() bool { return t.format.counts }
 
 // Zero is the trace's start as a wall time, when its times are absolute.
 func (t *Trace) Zero() (time.Time, bool) {

@@ -9,6 +9,18 @@ import (
 	"time"
 )
 
+func init() {
+	registerSection(KindTrace, SectionKind{
+		New: func() Section { return new(TraceSummary) },
+		Analyse: func(s Schedule) SectionAnalysis {
+			if t, ok := s.(*Trace); ok {
+				return newTraceAnalysis(t)
+			}
+			return nil
+		},
+	})
+}
+
 // TraceSummary is a trace replay's section of the summary: what a user's
 // own traffic costs in cold starts, and when in the day they come.
 type TraceSummary struct {
@@ -43,7 +55,7 @@ type traceAnalysis struct {
 }
 
 func newTraceAnalysis(t *Trace) *traceAnalysis {
-	a := &traceAnalysis{t: t, base: t.opts.Start, sum: TraceSummary{File: filepath.Base(t.path), Counts: t.format.counts, Speed: t.opts.Speed}}
+	a := &traceAnalysis{t: t, base: t.Options().Start, sum: TraceSummary{File: filepath.Base(t.Path()), Counts: t.Counts(), Speed: t.Options().Speed}}
 	if zero, ok := t.Zero(); ok {
 		a.sum.Start, a.base = &zero, time.Duration(zero.UnixNano())
 	}
@@ -57,7 +69,7 @@ func (a *traceAnalysis) Add(r *Record, factor float64) {
 	}
 	// The call's time in the trace: its offset in the run, at the trace's
 	// speed, from the window's start (and the absolute zero).
-	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.t.opts.Speed)
+	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.t.Options().Speed)
 	hour := int((at / time.Hour) % 24)
 	if hour < 0 {
 		hour += 24

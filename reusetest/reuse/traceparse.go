@@ -5,10 +5,11 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 )
 
 // A trace file is one of two shapes, told apart by its header (CSV) or its
