@@ -207,3 +207,21 @@ func WritePredictionsMarkdown(w io.Writer, preds []Prediction) error {
 	}
 	return err
 }
+
+// PredictionOf compares measured with a prediction (its summary) on the
+// judged metrics.
+func PredictionOf(profile string, fitted bool, predicted, measured Summary) Prediction {
+	p := Prediction{Profile: profile, Fitted: fitted}
+	if sim := predicted.Simulator; sim != nil {
+		p.Placement, p.Seed = sim.Placement, sim.Seed
+	}
+	for _, c := range Compare(predicted, measured, JudgedMetrics()) {
+		m := PredictedMetric{Metric: c.Metric, Predicted: c.Base, Measured: c.Got, Tolerance: c.Tolerance, OK: c.OK}
+		if !math.IsNaN(c.Ratio) {
+			r := round(c.Ratio)
+			m.Ratio = &r
+		}
+		p.Metrics = append(p.Metrics, m)
+	}
+	return p
+}
