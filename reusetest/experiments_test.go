@@ -11,7 +11,9 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -62,7 +64,7 @@ func TestBurstExperiment(t *testing.T) {
 		throttled += r.Throttled
 	}
 	assert.Check(t, is.Equal(newEnvs, int64(sum.Instances.Count)), "every environment is new in exactly one burst")
-	assert.Check(t, is.Equal(throttled, sum.Requests.ByStatus[reuse.StatusThrottled]))
+	assert.Check(t, is.Equal(throttled, sum.Requests.ByStatus[record.StatusThrottled]))
 	assert.Check(t, is.Equal(b.ColdLatencyMS.Count+b.WarmLatencyMS.Count, sum.Requests.OK))
 }
 
@@ -74,7 +76,7 @@ func TestIdleExperiment(t *testing.T) {
 	sum := readBack(t, simulate(t, "idle", experimentOut(t, "idle")))
 	idle := sum.Idle()
 	assert.Assert(t, idle != nil)
-	schedule := sum.Schedule.Params.(*reuse.IdleParams)
+	schedule := sum.Schedule.Params.(*schedule.IdleParams)
 	assert.Check(t, is.Len(idle.Points, len(schedule.GapsMS)))
 	for _, p := range idle.Points {
 		assert.Check(t, p.Warm <= p.Samples && p.Low <= p.P && p.P <= p.High, "gap %v: %+v", p.GapMinutes, p)
@@ -85,11 +87,11 @@ func TestIdleExperiment(t *testing.T) {
 }
 
 // readBack is the summary as its file gives it back: what other tools read.
-func readBack(t *testing.T, res experiment.Simulated) reuse.Summary {
+func readBack(t *testing.T, res experiment.Simulated) summary.Summary {
 	t.Helper()
-	sum, err := reuse.ParseSummary(res.JSON)
+	sum, err := summary.ParseSummary(res.JSON)
 	assert.NilError(t, err)
-	again, err := reuse.MarshalSummary(sum)
+	again, err := summary.MarshalSummary(sum)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(again), string(res.JSON)), "the summary reads back as it was written")
 	return sum
@@ -101,7 +103,7 @@ func readBack(t *testing.T, res experiment.Simulated) reuse.Summary {
 func BenchmarkIdleExperiment(b *testing.B) {
 	gaps, err := experiment.ParseGaps(experiment.DefaultIdleGaps)
 	assert.NilError(b, err)
-	schedule, err := reuse.NewIdle(experiment.DefaultIdleSize, gaps, experiment.DefaultIdleRounds, 500, 0, 0)
+	schedule, err := schedule.NewIdle(experiment.DefaultIdleSize, gaps, experiment.DefaultIdleRounds, 500, 0, 0)
 	assert.NilError(b, err)
 	benchmarkSimulation(b, schedule)
 }
@@ -109,16 +111,16 @@ func BenchmarkIdleExperiment(b *testing.B) {
 // BenchmarkBurstExperiment simulates one burst of 1,000 calls and
 // summarizes it (target: under 10 ms).
 func BenchmarkBurstExperiment(b *testing.B) {
-	benchmarkSimulation(b, reuse.Burst{Size: 1000, Rounds: 1, Pause: time.Minute, HandlerMS: 500})
+	benchmarkSimulation(b, schedule.Burst{Size: 1000, Rounds: 1, Pause: time.Minute, HandlerMS: 500})
 }
 
-func benchmarkSimulation(b *testing.B, schedule reuse.Schedule) {
+func benchmarkSimulation(b *testing.B, schedule schedule.Schedule) {
 	sim, err := lambdasim.New(schedule, lambdasim.Options{})
 	assert.NilError(b, err)
-	var sum reuse.Summary
+	var sum summary.Summary
 	b.ReportAllocs()
 	for b.Loop() {
-		s := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+		s := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 		if _, err := sim.Run(b.Context(), s.Add); err != nil {
 			b.Fatal(err)
 		}
@@ -193,11 +195,11 @@ func BenchmarkTraceExperiment(b *testing.B) {
 			b.ReportAllocs()
 			var calls int64
 			for b.Loop() {
-				own, err := reuse.OpenTrace(c.path, reuse.TraceOptions{HandlerMS: 100})
+				own, err := schedule.OpenTrace(c.path, schedule.TraceOptions{HandlerMS: 100})
 				assert.NilError(b, err)
 				sim, err := lambdasim.New(own, lambdasim.Options{})
 				assert.NilError(b, err)
-				s := reuse.NewSummarizer(own, "simulator", sim.Describe())
+				s := summary.NewSummarizer(own, "simulator", sim.Describe())
 				if _, err := sim.Run(b.Context(), s.Add); err != nil {
 					b.Fatal(err)
 				}

@@ -9,7 +9,8 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
 )
@@ -83,17 +84,17 @@ func simulate(t *testing.T, name string, out experiment.Outputs) experiment.Simu
 func BenchmarkSeedExperiment(b *testing.B) {
 	cases := []struct {
 		name string
-		plan reuse.Plan
+		plan schedule.Plan
 	}{
-		{"seed", reuse.SeedPlan()},
-		{"10x-calls-same-envs", reuse.Plan{Calls: 10 * reuse.SeedCalls, RatePerSec: 100, HandlerMS: 50}},
-		{"10x-duration", reuse.Plan{Calls: 10 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}},
+		{"seed", schedule.SeedPlan()},
+		{"10x-calls-same-envs", schedule.Plan{Calls: 10 * schedule.SeedCalls, RatePerSec: 100, HandlerMS: 50}},
+		{"10x-duration", schedule.Plan{Calls: 10 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			sim, err := lambdasim.New(c.plan, lambdasim.Options{})
 			assert.NilError(b, err)
-			var sum reuse.Summary
+			var sum summary.Summary
 			b.ReportAllocs()
 			for b.Loop() {
 				if sum, err = sim.Summarize(b.Context()); err != nil {

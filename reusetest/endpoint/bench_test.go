@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // BenchmarkHTTPCall measures one call of the HTTP target against a
@@ -46,9 +46,9 @@ func benchTarget(b *testing.B) *HTTP {
 }
 
 func benchCall(b *testing.B, h *HTTP) {
-	var rec reuse.Record
+	var rec record.Record
 	h.Call(context.Background(), &rec)
-	if rec.Status != reuse.StatusOK {
+	if rec.Status != record.StatusOK {
 		b.Errorf("call failed: %+v", rec) // not Fatal: RunParallel calls this off the benchmark goroutine
 	}
 }

@@ -24,7 +24,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // MaxBody is the most of a response body a target reads (64 KiB); a longer
@@ -38,19 +38,19 @@ const maxPlainID = 128
 // probe's plain-text body (the id and nothing else). Lambda's function-error
 // envelope (errorMessage, errorType), which some front doors pass on as a
 // plain 200 (the Runtime Interface Emulator always does), is a function error.
-func parseBody(body []byte, rec *reuse.Record) {
+func parseBody(body []byte, rec *record.Record) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var b protocol.Response
 		if err := json.Unmarshal(trimmed, &b); err != nil || b.InstanceID == "" {
 			if msg, ok := functionError(trimmed); ok {
-				fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+msg)
+				fail(rec, record.StatusError, record.ClassFunctionError, "function error: "+msg)
 				return
 			}
-			fail(rec, reuse.StatusError, reuse.ClassBadBody, "response is JSON without an instance_id")
+			fail(rec, record.StatusError, record.ClassBadBody, "response is JSON without an instance_id")
 			return
 		}
-		rec.Status = reuse.StatusOK
+		rec.Status = record.StatusOK
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
 		if at, err := time.Parse(time.RFC3339Nano, b.InitAt); err == nil {
 			rec.InitAt = at.UTC()
@@ -60,10 +60,10 @@ func parseBody(body []byte, rec *reuse.Record) {
 	if len(trimmed) == 0 || len(trimmed) > maxPlainID || strings.IndexFunc(string(trimmed), func(r rune) bool {
 		return unicode.IsSpace(r) || !unicode.IsPrint(r)
 	}) >= 0 {
-		fail(rec, reuse.StatusError, reuse.ClassBadBody, fmt.Sprintf("response is neither probe JSON nor a plain-text id (%d bytes)", len(body)))
+		fail(rec, record.StatusError, record.ClassBadBody, fmt.Sprintf("response is neither probe JSON nor a plain-text id (%d bytes)", len(body)))
 		return
 	}
-	rec.Status, rec.InstanceID = reuse.StatusOK, string(trimmed)
+	rec.Status, rec.InstanceID = record.StatusOK, string(trimmed)
 }
 
 // functionError reports whether body is Lambda's function-error envelope,
@@ -88,7 +88,7 @@ func functionError(body []byte) (string, bool) {
 	return msg, true
 }
 
-func fail(rec *reuse.Record, st reuse.Status, class reuse.ErrorClass, msg string) {
+func fail(rec *record.Record, st record.Status, class record.ErrorClass, msg string) {
 	rec.Status, rec.ErrorClass, rec.Error = st, class, msg
 }
 
@@ -139,7 +139,7 @@ func readCapped(r io.Reader) ([]byte, error) {
 
 // classify turns a transport error into a record. Messages come from the
 // error's innermost causes, never from url.Error (which quotes the URL).
-func classify(rec *reuse.Record, err error) {
+func classify(rec *record.Record, err error) {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -153,34 +153,34 @@ func classify(rec *reuse.Record, err error) {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		fail(rec, reuse.StatusTimeout, reuse.ClassTimeout, "no answer within the timeout")
+		fail(rec, record.StatusTimeout, record.ClassTimeout, "no answer within the timeout")
 	case errors.Is(err, context.Canceled):
-		fail(rec, reuse.StatusCancelled, "", "cancelled")
+		fail(rec, record.StatusCancelled, "", "cancelled")
 	case errors.As(err, &dns):
-		fail(rec, reuse.StatusError, reuse.ClassDNS, "dns: "+dns.Err)
+		fail(rec, record.StatusError, record.ClassDNS, "dns: "+dns.Err)
 	case errors.As(err, &recordErr) || errors.As(err, &verifyErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr):
-		fail(rec, reuse.StatusError, reuse.ClassTLS, "tls: "+err.Error())
+		fail(rec, record.StatusError, record.ClassTLS, "tls: "+err.Error())
 	case errors.Is(err, errTooLarge):
-		fail(rec, reuse.StatusError, reuse.ClassBadBody, err.Error())
+		fail(rec, record.StatusError, record.ClassBadBody, err.Error())
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		fail(rec, reuse.StatusError, reuse.ClassConnect, "connect: "+opErr.Err.Error())
+		fail(rec, record.StatusError, record.ClassConnect, "connect: "+opErr.Err.Error())
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		fail(rec, reuse.StatusError, reuse.ClassConnect, "connection closed mid-call: "+err.Error())
+		fail(rec, record.StatusError, record.ClassConnect, "connection closed mid-call: "+err.Error())
 	default:
-		fail(rec, reuse.StatusError, reuse.ClassConnect, "transport: "+err.Error())
+		fail(rec, record.StatusError, record.ClassConnect, "transport: "+err.Error())
 	}
 }
 
 // classifyStatus turns a non-200 HTTP answer into a record.
-func classifyStatus(rec *reuse.Record, status int) {
+func classifyStatus(rec *record.Record, status int) {
 	text := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 	switch {
 	case status == http.StatusTooManyRequests:
-		fail(rec, reuse.StatusThrottled, reuse.ClassThrottled, text)
+		fail(rec, record.StatusThrottled, record.ClassThrottled, text)
 	case status >= 500:
-		fail(rec, reuse.StatusError, reuse.ClassHTTP5xx, text)
+		fail(rec, record.StatusError, record.ClassHTTP5xx, text)
 	default:
-		fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, text)
+		fail(rec, record.StatusError, record.ClassHTTP4xx, text)
 	}
 }
 

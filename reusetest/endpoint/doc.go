@@ -1,6 +1,6 @@
 // Package endpoint calls a deployed probe: over HTTP (a Function URL or an
 // API Gateway URL, optionally SigV4-signed) or through the Lambda Invoke
-// API. Each target fills a reuse.Record per call, classifies failures, reads
+// API. Each target fills a record.Record per call, classifies failures, reads
 // response bodies with a size cap, and never puts a secret (URL user-info,
 // query values, signed headers) into a record, an error or its description.
 //

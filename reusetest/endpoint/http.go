@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // emptySHA256 is the SigV4 payload hash of a GET's empty body.
@@ -111,7 +111,7 @@ func (h *HTTP) Describe() string {
 }
 
 // Call sends one GET and fills rec.
-func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
+func (h *HTTP) Call(ctx context.Context, rec *record.Record) {
 	// An empty but non-nil body, without GetBody, makes the request not
 	// "replayable": net/http would otherwise silently resend a GET whose
 	// reused connection broke after sending, and every resend is a hidden
@@ -125,18 +125,18 @@ func (h *HTTP) Call(ctx context.Context, rec *reuse.Record) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, callURL, noBody{})
 	if err != nil {
-		fail(rec, reuse.StatusError, reuse.ClassConnect, "build request: bad URL")
+		fail(rec, record.StatusError, record.ClassConnect, "build request: bad URL")
 		return
 	}
 	req.TransferEncoding = identity
 	if h.signer != nil {
 		creds, err := h.creds.Retrieve(ctx)
 		if err != nil {
-			fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, "sign request: no AWS credentials")
+			fail(rec, record.StatusError, record.ClassHTTP4xx, "sign request: no AWS credentials")
 			return
 		}
 		if err := h.signer.SignHTTP(ctx, creds, req, emptySHA256, "lambda", h.region, time.Now()); err != nil {
-			fail(rec, reuse.StatusError, reuse.ClassHTTP4xx, "sign request failed")
+			fail(rec, record.StatusError, record.ClassHTTP4xx, "sign request failed")
 			return
 		}
 	}

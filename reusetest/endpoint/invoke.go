@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go/logging"
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Invoke calls a function through the Lambda Invoke API
@@ -67,7 +67,7 @@ func (inv *Invoke) Describe() string {
 }
 
 // Call invokes the function once and fills rec.
-func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
+func (inv *Invoke) Call(ctx context.Context, rec *record.Record) {
 	// The payload says when the call was scheduled: a served pool runs its
 	// model on it. The transport notes the time scale the answer declares.
 	prefix := slices.Clip(inv.payload)
@@ -96,20 +96,20 @@ func (inv *Invoke) Call(ctx context.Context, rec *reuse.Record) {
 		if !ok {
 			msg = "(no errorMessage)"
 		}
-		fail(rec, reuse.StatusError, reuse.ClassFunctionError, "function error: "+*out.FunctionError+": "+msg)
+		fail(rec, record.StatusError, record.ClassFunctionError, "function error: "+*out.FunctionError+": "+msg)
 		return
 	}
 	parseBody(out.Payload, rec)
 }
 
-func classifyInvoke(rec *reuse.Record, err error) {
+func classifyInvoke(rec *record.Record, err error) {
 	var throttled *types.TooManyRequestsException
 	var respErr *awshttp.ResponseError
 	switch {
 	case errors.Is(err, errTooLarge):
-		fail(rec, reuse.StatusError, reuse.ClassBadBody, errTooLarge.Error())
+		fail(rec, record.StatusError, record.ClassBadBody, errTooLarge.Error())
 	case errors.As(err, &throttled):
-		fail(rec, reuse.StatusThrottled, reuse.ClassThrottled, "TooManyRequestsException")
+		fail(rec, record.StatusThrottled, record.ClassThrottled, "TooManyRequestsException")
 	case errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 400:
 		// An API error with its status: the SDK's message names the
 		// operation and error code, not credentials.

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -40,32 +40,32 @@ func TestRedact(t *testing.T) {
 func TestParseBody(t *testing.T) {
 	tests := []struct {
 		body  string
-		want  reuse.Record
-		class reuse.ErrorClass
+		want  record.Record
+		class record.ErrorClass
 	}{
 		{`{"instance_id":"abc","invocation":3,"log_stream":"ls","boot_id":"b"}`,
-			reuse.Record{Status: reuse.StatusOK, InstanceID: "abc", Invocation: 3, LogStream: "ls", BootID: "b"}, ""},
+			record.Record{Status: record.StatusOK, InstanceID: "abc", Invocation: 3, LogStream: "ls", BootID: "b"}, ""},
 		{`{"instance_id":"abc","invocation":1,"init_at":"2026-11-27T08:00:00.5+01:00"}`,
-			reuse.Record{Status: reuse.StatusOK, InstanceID: "abc", Invocation: 1, InitAt: time.Date(2026, 11, 27, 7, 0, 0, 5e8, time.UTC)}, ""},
-		{`{"instance_id":"abc","init_at":"not a time"}`, reuse.Record{Status: reuse.StatusOK, InstanceID: "abc"}, ""},
-		{"Xy7Qp2Lm9A\n", reuse.Record{Status: reuse.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""}, // the 2021 probe
-		{`{"instance_id": 5}`, reuse.Record{}, reuse.ClassBadBody},
-		{`{"hello":"world"}`, reuse.Record{}, reuse.ClassBadBody},
-		{"two words", reuse.Record{}, reuse.ClassBadBody},
-		{"", reuse.Record{}, reuse.ClassBadBody},
-		{strings.Repeat("x", 200), reuse.Record{}, reuse.ClassBadBody},
+			record.Record{Status: record.StatusOK, InstanceID: "abc", Invocation: 1, InitAt: time.Date(2026, 11, 27, 7, 0, 0, 5e8, time.UTC)}, ""},
+		{`{"instance_id":"abc","init_at":"not a time"}`, record.Record{Status: record.StatusOK, InstanceID: "abc"}, ""},
+		{"Xy7Qp2Lm9A\n", record.Record{Status: record.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""}, // the 2021 probe
+		{`{"instance_id": 5}`, record.Record{}, record.ClassBadBody},
+		{`{"hello":"world"}`, record.Record{}, record.ClassBadBody},
+		{"two words", record.Record{}, record.ClassBadBody},
+		{"", record.Record{}, record.ClassBadBody},
+		{strings.Repeat("x", 200), record.Record{}, record.ClassBadBody},
 		// Lambda's function-error envelope, as the emulator passes it on
 		// (a 200 without X-Amz-Function-Error): a function error.
-		{`{"errorMessage":"Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, reuse.Record{}, reuse.ClassFunctionError},
-		{`{"errorType":"Runtime.ExitError"}`, reuse.Record{}, reuse.ClassFunctionError},
+		{`{"errorMessage":"Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, record.Record{}, record.ClassFunctionError},
+		{`{"errorType":"Runtime.ExitError"}`, record.Record{}, record.ClassFunctionError},
 	}
 	for _, tc := range tests {
-		var got reuse.Record
+		var got record.Record
 		parseBody([]byte(tc.body), &got)
 		if tc.class != "" {
 			assert.Check(t, is.Equal(got.ErrorClass, tc.class), "body %q", tc.body)
-			assert.Check(t, is.Equal(got.Status, reuse.StatusError), "body %q", tc.body)
-			if tc.class == reuse.ClassFunctionError {
+			assert.Check(t, is.Equal(got.Status, record.StatusError), "body %q", tc.body)
+			if tc.class == record.ClassFunctionError {
 				assert.Check(t, is.Contains(got.Error, "function error: "), "body %q", tc.body)
 			}
 			continue
@@ -74,9 +74,9 @@ func TestParseBody(t *testing.T) {
 	}
 }
 
-func call(t *testing.T, h *HTTP) reuse.Record {
+func call(t *testing.T, h *HTTP) record.Record {
 	t.Helper()
-	var rec reuse.Record
+	var rec record.Record
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	h.Call(ctx, &rec)
@@ -100,15 +100,15 @@ func TestHTTPTargetClassifies(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	for path, want := range map[string]reuse.ErrorClass{"/429": reuse.ClassThrottled, "/403": reuse.ClassHTTP4xx,
-		"/503": reuse.ClassHTTP5xx, "/big": reuse.ClassBadBody} {
+	for path, want := range map[string]record.ErrorClass{"/429": record.ClassThrottled, "/403": record.ClassHTTP4xx,
+		"/503": record.ClassHTTP5xx, "/big": record.ClassBadBody} {
 		h, err := NewHTTP(srv.URL+path, 500, HTTPOptions{})
 		assert.NilError(t, err)
 		assert.Check(t, is.Equal(call(t, h).ErrorClass, want), path)
 	}
 	h, err := NewHTTP(srv.URL+"/ok?keep=me", 500, HTTPOptions{})
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(call(t, h), reuse.Record{Status: reuse.StatusOK, InstanceID: "i1", Invocation: 1}))
+	assert.Check(t, is.DeepEqual(call(t, h), record.Record{Status: record.StatusOK, InstanceID: "i1", Invocation: 1}))
 	h, err = NewHTTP(srv.URL+"/edge", 0, HTTPOptions{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(call(t, h).InstanceID, "abc"), "a body of exactly 64 KiB is read")
@@ -119,7 +119,7 @@ func TestHTTPTargetClassifies(t *testing.T) {
 	h, err = NewHTTP(closed.URL, 0, HTTPOptions{})
 	assert.NilError(t, err)
 	rec := call(t, h)
-	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassConnect))
+	assert.Check(t, is.Equal(rec.ErrorClass, record.ClassConnect))
 	assert.Check(t, !strings.Contains(rec.Error, closed.URL), "no URL in the message: %s", rec.Error)
 }
 
@@ -135,7 +135,7 @@ func TestHTTPTargetSignsWithSigV4(t *testing.T) {
 	h, err := NewHTTP(srv.URL+"/", 500, HTTPOptions{AWS: &cfg})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(h.Describe(), srv.URL+"/ (IAM)"))
-	assert.Check(t, is.Equal(call(t, h).Status, reuse.StatusOK))
+	assert.Check(t, is.Equal(call(t, h).Status, record.StatusOK))
 
 	auth := got.Header.Get("Authorization")
 	assert.Check(t, strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), auth)
@@ -169,14 +169,14 @@ func TestTLSAndDNSFailuresAreClassified(t *testing.T) {
 	h, err := NewHTTP(srv.URL+"/?token=s3cret", 0, HTTPOptions{})
 	assert.NilError(t, err)
 	rec := call(t, h)
-	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassTLS), rec.Error)
+	assert.Check(t, is.Equal(rec.ErrorClass, record.ClassTLS), rec.Error)
 	assert.Check(t, !strings.Contains(rec.Error, "s3cret"))
 
 	// A failed lookup, as net/http reports it (no resolver is reached here).
-	var dns reuse.Record
+	var dns record.Record
 	classify(&dns, &url.Error{Op: "Get", URL: "https://abc.lambda-url.eu-west-1.on.aws/?token=s3cret",
 		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "abc.lambda-url.eu-west-1.on.aws", IsNotFound: true}}})
-	assert.Check(t, is.Equal(dns.ErrorClass, reuse.ClassDNS))
+	assert.Check(t, is.Equal(dns.ErrorClass, record.ClassDNS))
 	assert.Check(t, is.Equal(dns.Error, "dns: no such host"))
 }
 
@@ -229,10 +229,10 @@ func TestHTTPTargetNeverResendsACall(t *testing.T) {
 	}()
 	h, err := NewHTTP("http://"+ln.Addr().String()+"/", 0, HTTPOptions{})
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(call(t, h).Status, reuse.StatusOK))
+	assert.Check(t, is.Equal(call(t, h).Status, record.StatusOK))
 	rec := call(t, h) // on the reused connection, which the server drops
-	assert.Check(t, is.Equal(rec.Status, reuse.StatusError))
-	assert.Check(t, is.Equal(rec.ErrorClass, reuse.ClassConnect))
+	assert.Check(t, is.Equal(rec.Status, record.StatusError))
+	assert.Check(t, is.Equal(rec.ErrorClass, record.ClassConnect))
 	// A resend would happen inside that call, and the server notes each
 	// request before it answers: the list is complete.
 	mu.Lock()

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // The burst experiment's defaults.
@@ -23,10 +23,10 @@ func init() { register(burstExperiment) }
 
 var burstExperiment = Experiment{
 	Name:  "burst",
-	Kinds: []string{reuse.KindBurst},
+	Kinds: []string{schedule.KindBurst},
 	Flags: func(fs *flag.FlagSet, shared *Shared) Params {
 		p := defaultBurstParams()
-		fs.Int64Var(&p.Size, "reuse.burst.size", p.Size, fmt.Sprintf("burst experiment: calls due at once (1 to %d)", reuse.MaxBurstSize))
+		fs.Int64Var(&p.Size, "reuse.burst.size", p.Size, fmt.Sprintf("burst experiment: calls due at once (1 to %d)", schedule.MaxBurstSize))
 		fs.Int64Var(&p.Rounds, "reuse.burst.rounds", p.Rounds, "burst experiment: bursts")
 		fs.DurationVar(&p.Pause, "reuse.burst.pause", p.Pause, "burst experiment: time between bursts")
 		shared.Int64("reuse.n", "burst and idle experiments: calls at once", "reuse.burst.size", &p.Size)
@@ -50,22 +50,22 @@ func defaultBurstParams() burstParams {
 func (p *burstParams) Default() bool { return *p == defaultBurstParams() }
 
 // Schedule is the bursts, or an error naming every bad value.
-func (p *burstParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
+func (p *burstParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	var errs []error
 	ms, err := f.handlerMS()
 	errs = append(errs, err)
-	if p.Size < 1 || p.Size > reuse.MaxBurstSize {
-		errs = append(errs, fmt.Errorf("-reuse.burst.size must be from 1 to %d, got %d", reuse.MaxBurstSize, p.Size))
+	if p.Size < 1 || p.Size > schedule.MaxBurstSize {
+		errs = append(errs, fmt.Errorf("-reuse.burst.size must be from 1 to %d, got %d", schedule.MaxBurstSize, p.Size))
 	}
-	if p.Rounds < 1 || p.Rounds > reuse.MaxRounds {
-		errs = append(errs, fmt.Errorf("-reuse.burst.rounds must be from 1 to %d, got %d", reuse.MaxRounds, p.Rounds))
+	if p.Rounds < 1 || p.Rounds > schedule.MaxRounds {
+		errs = append(errs, fmt.Errorf("-reuse.burst.rounds must be from 1 to %d, got %d", schedule.MaxRounds, p.Rounds))
 	}
-	if p.Pause < time.Second || p.Pause%time.Millisecond != 0 || p.Pause > reuse.MaxGap {
-		errs = append(errs, fmt.Errorf("-reuse.burst.pause must be whole milliseconds, from 1s to %v, got %v", reuse.MaxGap, p.Pause))
+	if p.Pause < time.Second || p.Pause%time.Millisecond != 0 || p.Pause > schedule.MaxGap {
+		errs = append(errs, fmt.Errorf("-reuse.burst.pause must be whole milliseconds, from 1s to %v, got %v", schedule.MaxGap, p.Pause))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	b := reuse.Burst{Size: p.Size, Rounds: p.Rounds, Pause: p.Pause, HandlerMS: ms}
+	b := schedule.Burst{Size: p.Size, Rounds: p.Rounds, Pause: p.Pause, HandlerMS: ms}
 	return b, b.Validate()
 }

@@ -14,9 +14,11 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -28,7 +30,7 @@ var commonCharts = []string{report.ChartTimeline, report.ChartReuse, report.Char
 // round-trips its spec through a record log's header to the same calls,
 // has a model-time form, is run by an experiment whose default flags
 // parse, and runs simulated and against a served pool with one record per
-// call. A kind with a summary section (reuse.HasSection) has it in both runs, with a text
+// call. A kind with a summary section (summary.HasSection) has it in both runs, with a text
 // table, in report.md with a chart of its own, and in a summary file that
 // reads back as written.
 func TestEveryKindConforms(t *testing.T) {
@@ -38,7 +40,7 @@ func TestEveryKindConforms(t *testing.T) {
 	assert.NilError(t, err)
 	srv := httptest.NewServer(served) // 127.0.0.1
 	t.Cleanup(srv.Close)
-	for _, k := range reuse.Kinds {
+	for _, k := range schedule.Kinds {
 		t.Run(k.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			s, err := k.Example(dir)
@@ -56,8 +58,8 @@ func TestEveryKindConforms(t *testing.T) {
 			assert.NilError(t, w.Close())
 			f, err := os.Open(path)
 			assert.NilError(t, err)
-			var back reuse.Schedule
-			_, _, err = recordlog.Read(f, func(_ *recordlog.Header, sched reuse.Schedule) { back = sched }, func(*reuse.Record) {})
+			var back schedule.Schedule
+			_, _, err = recordlog.Read(f, func(_ *recordlog.Header, sched schedule.Schedule) { back = sched }, func(*record.Record) {})
 			f.Close()
 			assert.NilError(t, err)
 			assert.Assert(t, back != nil)
@@ -69,7 +71,7 @@ func TestEveryKindConforms(t *testing.T) {
 			}
 
 			// In model time: the same kind and calls, stretched.
-			m, err := reuse.InModelTime(s, 3)
+			m, err := schedule.InModelTime(s, 3)
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(m.Spec().Kind, k.Name))
 			assert.Check(t, is.Equal(m.Plan().Calls, calls))
@@ -92,9 +94,9 @@ func TestEveryKindConforms(t *testing.T) {
 			sim, err := Simulate(t.Context(), io.Discard, flags, s, Outputs{Summary: filepath.Join(dir, "sim.json"), Report: reportDir})
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(sim.Summary.Requests.Total, calls), "one record per call")
-			read, err := reuse.ReadSummary(filepath.Join(dir, "sim.json"))
+			read, err := summary.ReadSummary(filepath.Join(dir, "sim.json"))
 			assert.NilError(t, err)
-			again, err := reuse.MarshalSummary(read)
+			again, err := summary.MarshalSummary(read)
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(string(again), string(sim.JSON)), "the summary file reads back as written")
 			md, err := os.ReadFile(filepath.Join(reportDir, report.ReportFile))
@@ -105,7 +107,7 @@ func TestEveryKindConforms(t *testing.T) {
 				_, err := os.Stat(filepath.Join(reportDir, n+".png"))
 				assert.Check(t, err)
 			}
-			if reuse.HasSection(k.Name) {
+			if summary.HasSection(k.Name) {
 				sec, ok := read.Sections[k.Name]
 				assert.Assert(t, ok, "no %s section in the summary", k.Name)
 				var table bytes.Buffer
@@ -133,7 +135,7 @@ func TestEveryKindConforms(t *testing.T) {
 			assert.Check(t, !res.Stopped)
 			assert.Check(t, is.Equal(res.Summary.Requests.Total, calls), "one record per call")
 			assert.Check(t, is.Equal(res.Summary.Requests.OK, calls), "every call served")
-			if reuse.HasSection(k.Name) {
+			if summary.HasSection(k.Name) {
 				_, ok := res.Summary.Sections[k.Name]
 				assert.Check(t, ok, "no %s section in the live summary", k.Name)
 			}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // An Experiment is one kind of experiment the harness runs: its name (in
@@ -17,7 +17,7 @@ import (
 type Experiment struct {
 	// Name names the experiment ("seed", "burst").
 	Name string
-	// Kinds are the reuse kinds its schedules are (reuse.Kinds names).
+	// Kinds are the reuse kinds its schedules are (schedule.Kinds names).
 	Kinds []string
 	// Flags defines the experiment's own flags on fs, each with an explicit
 	// default, and returns them.
@@ -28,7 +28,7 @@ type Experiment struct {
 type Params interface {
 	// Schedule is the schedule they describe under the common flags f
 	// (files relative to root), or an error naming every bad value.
-	Schedule(f *Flags, root string) (reuse.Schedule, error)
+	Schedule(f *Flags, root string) (schedule.Schedule, error)
 	// Default reports whether every one of them is its default.
 	Default() bool
 }
@@ -60,7 +60,7 @@ func Experiments() []Experiment {
 		out = append(out, e)
 	}
 	order := func(e Experiment) int {
-		return slices.IndexFunc(reuse.Kinds, func(k reuse.Kind) bool { return slices.Contains(e.Kinds, k.Name) })
+		return slices.IndexFunc(schedule.Kinds, func(k schedule.Kind) bool { return slices.Contains(e.Kinds, k.Name) })
 	}
 	slices.SortFunc(out, func(a, b Experiment) int { return cmp.Or(cmp.Compare(order(a), order(b)), cmp.Compare(a.Name, b.Name)) })
 	return out

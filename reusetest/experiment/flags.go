@@ -11,8 +11,8 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // Flags are the -reuse.* flags that let a user run what-ifs without
@@ -43,7 +43,7 @@ type Flags struct {
 // defaultFlags are the common flags' values when none is given.
 func defaultFlags() Flags {
 	return Flags{
-		Handler:  reuse.SeedHandler,
+		Handler:  schedule.SeedHandler,
 		Seed:     lambdasim.DefaultSeed,
 		Profile:  lambdasim.DefaultProfile,
 		Timeout:  runner.DefaultTimeout,
@@ -93,7 +93,7 @@ func (f *Flags) Params(name string) (Params, error) {
 
 // Schedule is the schedule experiment name's flags describe (files
 // relative to root), or an error naming every bad value.
-func (f *Flags) Schedule(name, root string) (reuse.Schedule, error) {
+func (f *Flags) Schedule(name, root string) (schedule.Schedule, error) {
 	p, err := f.Params(name)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (f *Flags) handlerMS() (int64, error) {
 
 // SimulationOf returns the simulation of schedule under the flags' model
 // (profile, placement, seed).
-func (f *Flags) SimulationOf(schedule reuse.Schedule) (*lambdasim.Simulation, error) {
+func (f *Flags) SimulationOf(schedule schedule.Schedule) (*lambdasim.Simulation, error) {
 	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)

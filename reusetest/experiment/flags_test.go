@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -43,7 +43,7 @@ func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
 	assert.NilError(t, err)
 	var pf lambdasim.ProfileFile
 	assert.NilError(t, json.Unmarshal(p.File, &pf))
-	spec := reuse.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}.Spec()
+	spec := schedule.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}.Spec()
 	pf.Name, pf.Schedule = "carries", &spec
 	raw, err := json.Marshal(pf)
 	assert.NilError(t, err)
@@ -52,10 +52,10 @@ func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
 
 	s, err := parseFlags(t, "-reuse.profile="+path).Schedule("seed", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}))
+	assert.Check(t, is.Equal(s.Plan(), schedule.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}))
 	s, err = parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99").Schedule("seed", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(s.Plan(), reuse.Plan{Calls: 99, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}))
+	assert.Check(t, is.Equal(s.Plan(), schedule.Plan{Calls: 99, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}))
 
 	// A bad schedule in a profile is refused when the profile is read,
 	// naming the field.
@@ -107,10 +107,10 @@ func TestExperimentFlagsRejectBadValues(t *testing.T) {
 	// Defaults that just work, each experiment its own.
 	b, err := parseFlags(t).Schedule("burst", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(b.(reuse.Burst).Size, int64(DefaultBurstSize)))
+	assert.Check(t, is.Equal(b.(schedule.Burst).Size, int64(DefaultBurstSize)))
 	s, err := parseFlags(t, "-reuse.idle.size=5").Schedule("idle", "")
 	assert.NilError(t, err)
-	idle := s.(*reuse.Idle)
+	idle := s.(*schedule.Idle)
 	assert.Check(t, is.Equal(idle.Size, int64(5)))
 	assert.Check(t, is.Equal(idle.Rounds, int64(DefaultIdleRounds)))
 	assert.Check(t, is.Len(idle.Gaps, 11))
@@ -124,10 +124,10 @@ func TestSharedFlagsSetEveryExperiment(t *testing.T) {
 	f := parseFlags(t, "-reuse.n=7", "-reuse.rounds=3", "-reuse.gaps=2m,9m", "-reuse.pause=90s")
 	s, err := f.Schedule("burst", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(s, reuse.Schedule(reuse.Burst{Size: 7, Rounds: 3, Pause: 90 * time.Second, HandlerMS: 500})))
+	assert.Check(t, is.DeepEqual(s, schedule.Schedule(schedule.Burst{Size: 7, Rounds: 3, Pause: 90 * time.Second, HandlerMS: 500})))
 	s, err = f.Schedule("idle", "")
 	assert.NilError(t, err)
-	idle := s.(*reuse.Idle)
+	idle := s.(*schedule.Idle)
 	assert.Check(t, is.Equal(idle.Size, int64(7)))
 	assert.Check(t, is.Equal(idle.Rounds, int64(3)))
 	assert.Check(t, is.DeepEqual(idle.Gaps, []time.Duration{2 * time.Minute, 9 * time.Minute}))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // The idle experiment's defaults.
@@ -27,10 +27,10 @@ func init() { register(idleExperiment) }
 
 var idleExperiment = Experiment{
 	Name:  "idle",
-	Kinds: []string{reuse.KindIdle},
+	Kinds: []string{schedule.KindIdle},
 	Flags: func(fs *flag.FlagSet, shared *Shared) Params {
 		p := defaultIdleParams()
-		fs.Int64Var(&p.Size, "reuse.idle.size", p.Size, fmt.Sprintf("idle experiment: calls per phase, the environments each trial warms (1 to %d)", reuse.MaxBurstSize))
+		fs.Int64Var(&p.Size, "reuse.idle.size", p.Size, fmt.Sprintf("idle experiment: calls per phase, the environments each trial warms (1 to %d)", schedule.MaxBurstSize))
 		fs.Int64Var(&p.Rounds, "reuse.idle.rounds", p.Rounds, "idle experiment: trials per gap")
 		fs.StringVar(&p.Gaps, "reuse.idle.gaps", p.Gaps, "idle experiment: the idle gaps, comma-separated durations")
 		shared.Int64("reuse.n", "burst and idle experiments: calls at once", "reuse.idle.size", &p.Size)
@@ -54,28 +54,28 @@ func defaultIdleParams() idleParams {
 func (p *idleParams) Default() bool { return *p == defaultIdleParams() }
 
 // Schedule is the trials, or an error naming every bad value.
-func (p *idleParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
+func (p *idleParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	var errs []error
 	ms, err := f.handlerMS()
 	errs = append(errs, err)
 	gaps, err := ParseGaps(p.Gaps)
 	errs = append(errs, err)
-	if len(gaps) > reuse.MaxIdleGaps {
-		errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %d gaps, more than %d", len(gaps), reuse.MaxIdleGaps))
+	if len(gaps) > schedule.MaxIdleGaps {
+		errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %d gaps, more than %d", len(gaps), schedule.MaxIdleGaps))
 	}
-	if p.Size < 1 || p.Size > reuse.MaxBurstSize {
-		errs = append(errs, fmt.Errorf("-reuse.idle.size must be from 1 to %d, got %d", reuse.MaxBurstSize, p.Size))
+	if p.Size < 1 || p.Size > schedule.MaxBurstSize {
+		errs = append(errs, fmt.Errorf("-reuse.idle.size must be from 1 to %d, got %d", schedule.MaxBurstSize, p.Size))
 	}
-	if p.Rounds < 1 || p.Rounds > reuse.MaxRounds {
-		errs = append(errs, fmt.Errorf("-reuse.idle.rounds must be from 1 to %d, got %d", reuse.MaxRounds, p.Rounds))
+	if p.Rounds < 1 || p.Rounds > schedule.MaxRounds {
+		errs = append(errs, fmt.Errorf("-reuse.idle.rounds must be from 1 to %d, got %d", schedule.MaxRounds, p.Rounds))
 	}
-	if f.Handler < reuse.MinIdleHandler {
-		errs = append(errs, fmt.Errorf("-reuse.handler must be at least %v for the idle experiment (the calls of a phase must overlap), got %v", reuse.MinIdleHandler, f.Handler))
+	if f.Handler < schedule.MinIdleHandler {
+		errs = append(errs, fmt.Errorf("-reuse.handler must be at least %v for the idle experiment (the calls of a phase must overlap), got %v", schedule.MinIdleHandler, f.Handler))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return reuse.NewIdle(p.Size, gaps, p.Rounds, ms, f.Seed, 0)
+	return schedule.NewIdle(p.Size, gaps, p.Rounds, ms, f.Seed, 0)
 }
 
 // ParseGaps reads a comma-separated list of idle gaps, naming every bad one.
@@ -87,8 +87,8 @@ func ParseGaps(list string) ([]time.Duration, error) {
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %q is not a duration (e.g. 90s, 5m)", g))
-		case d <= 0 || d%time.Millisecond != 0 || d > reuse.MaxGap:
-			errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %v must be a positive whole number of milliseconds, at most %v", d, reuse.MaxGap))
+		case d <= 0 || d%time.Millisecond != 0 || d > schedule.MaxGap:
+			errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %v must be a positive whole number of milliseconds, at most %v", d, schedule.MaxGap))
 		default:
 			gaps = append(gaps, d)
 		}

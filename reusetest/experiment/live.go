@@ -13,9 +13,11 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // LiveOptions say how a live run is wired: where the target is named, the
@@ -37,7 +39,7 @@ type LiveOptions struct {
 
 // Live is a live run's result.
 type Live struct {
-	Summary reuse.Summary
+	Summary summary.Summary
 	// Stopped says the run was stopped before its end (Ctrl-C, StopBy):
 	// rerun with the same flags to resume from Next.
 	Stopped bool
@@ -46,7 +48,7 @@ type Live struct {
 	LogPath, SummaryPath string
 	// Drift is the comparison with the baseline; Drifted says a judged
 	// metric moved beyond its tolerance.
-	Drift   []reuse.Comparison
+	Drift   []metric.Comparison
 	Drifted bool
 }
 
@@ -57,7 +59,7 @@ type Live struct {
 // the comparison with a baseline. Files are named for the target, and for
 // the experiment. live.ErrNoTarget says no target is named; a run that
 // failed fast still writes its files and returns live.ErrFailFast.
-func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule, opts LiveOptions) (Live, error) {
+func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Schedule, opts LiveOptions) (Live, error) {
 	plan := schedule.Plan()
 	caller, door, err := live.NewCaller(ctx, opts.Getenv, plan.HandlerMS)
 	if err != nil {
@@ -83,7 +85,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.
-	summarizer := reuse.NewSummarizer(schedule, caller.Describe(), nil)
+	summarizer := summary.NewSummarizer(schedule, caller.Describe(), nil)
 	charts := report.NewCollector(summarizer, schedule)
 	fitter := fit.NewFitter(summarizer, schedule, charts)
 	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: res.LogPath, Out: w,
@@ -99,7 +101,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 	}
 	runErr := err
 	fmt.Fprintln(w)
-	if err := errors.Join(reuse.WriteTable(w, sum), reuse.WriteExperimentTables(w, sum)); err != nil {
+	if err := errors.Join(metric.WriteTable(w, sum), summary.WriteExperimentTables(w, sum)); err != nil {
 		return res, err
 	}
 	// The simulator's predictions for this schedule stand beside the
@@ -113,7 +115,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 	sum.Predictions, charts.Predictions = preds, preds
 	if len(preds) > 0 {
 		fmt.Fprintln(w)
-		if err := reuse.WritePredictionsMarkdown(w, preds); err != nil {
+		if err := metric.WritePredictionsMarkdown(w, preds); err != nil {
 			return res, err
 		}
 	}
@@ -124,7 +126,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 		}
 		fmt.Fprintf(w, "fitted profile written to %s\n", profilePath)
 	}
-	b, err := reuse.MarshalSummary(sum)
+	b, err := summary.MarshalSummary(sum)
 	if err != nil {
 		return res, err
 	}
@@ -156,7 +158,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 		fmt.Fprintf(w, "baseline accepted: %s\n", baseline)
 		return res, nil
 	}
-	base, err := reuse.ReadSummary(baseline)
+	base, err := summary.ReadSummary(baseline)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(w, "no baseline for this target yet (%s): -update accepts this run as one\n", baseline)
 		return res, nil
@@ -164,15 +166,15 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule
 	if err != nil {
 		return res, err
 	}
-	cs, note := reuse.Judge(base, sum, reuse.JudgedMetrics())
+	cs, note := metric.Judge(base, sum, metric.JudgedMetrics())
 	fmt.Fprintln(w)
 	if note != "" {
 		fmt.Fprintf(w, "the baseline %s: %s\n", baseline, note)
 	}
-	if err := reuse.WriteComparison(w, cs); err != nil {
+	if err := metric.WriteComparison(w, cs); err != nil {
 		return res, err
 	}
-	res.Drift, res.Drifted = cs, reuse.Drifted(cs)
+	res.Drift, res.Drifted = cs, metric.Drifted(cs)
 	if res.Drifted {
 		fmt.Fprintf(w, "reuse behaviour drifted from the baseline %s beyond tolerance (table above); -update accepts this run\n", baseline)
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // seedExperiment is the 2021 experiment: -reuse.calls calls at
@@ -16,12 +16,12 @@ func init() { register(seedExperiment) }
 
 var seedExperiment = Experiment{
 	Name:  "seed",
-	Kinds: []string{reuse.KindSteady, reuse.KindPoisson},
+	Kinds: []string{schedule.KindSteady, schedule.KindPoisson},
 	Flags: func(fs *flag.FlagSet, _ *Shared) Params {
 		p := defaultSeedParams()
 		fs.Int64Var(&p.Calls, "reuse.calls", p.Calls, "seed experiment: number of calls")
 		fs.Float64Var(&p.Rate, "reuse.rate", p.Rate, "seed experiment: open-loop call rate, calls per second")
-		fs.StringVar(&p.Arrivals, "reuse.arrivals", p.Arrivals, "seed experiment: arrival process: "+lambdasim.ArrivalsFixed+" or "+reuse.KindPoisson)
+		fs.StringVar(&p.Arrivals, "reuse.arrivals", p.Arrivals, "seed experiment: arrival process: "+lambdasim.ArrivalsFixed+" or "+schedule.KindPoisson)
 		return &p
 	},
 }
@@ -34,7 +34,7 @@ type seedParams struct {
 }
 
 func defaultSeedParams() seedParams {
-	return seedParams{Calls: reuse.SeedCalls, Rate: reuse.SeedRatePerSec, Arrivals: lambdasim.ArrivalsFixed}
+	return seedParams{Calls: schedule.SeedCalls, Rate: schedule.SeedRatePerSec, Arrivals: lambdasim.ArrivalsFixed}
 }
 
 // scheduleFlags are the flags that say a steady or Poisson schedule.
@@ -53,23 +53,23 @@ func (p *seedParams) OutName(f *Flags) string {
 // Schedule is the plan's calls at a fixed interval, or as Poisson
 // arrivals drawn from -reuse.seed; or, when no schedule flag was given and
 // the profile carries the schedule it was fitted on, that schedule.
-func (p *seedParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
+func (p *seedParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	if s, err := f.profileSchedule(); s != nil || err != nil {
 		return s, err
 	}
 	var errs []error
 	ms, err := f.handlerMS()
 	errs = append(errs, err)
-	plan := reuse.Plan{Calls: p.Calls, RatePerSec: p.Rate, HandlerMS: f.Handler.Milliseconds()}
+	plan := schedule.Plan{Calls: p.Calls, RatePerSec: p.Rate, HandlerMS: f.Handler.Milliseconds()}
 	errs = append(errs, plan.Validate())
 	plan.HandlerMS = ms
-	var s reuse.Schedule = plan
+	var s schedule.Schedule = plan
 	switch p.Arrivals {
 	case lambdasim.ArrivalsFixed:
-	case reuse.KindPoisson:
-		s = reuse.NewPoisson(plan, f.Seed)
+	case schedule.KindPoisson:
+		s = schedule.NewPoisson(plan, f.Seed)
 	default:
-		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", p.Arrivals, lambdasim.ArrivalsFixed, reuse.KindPoisson))
+		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", p.Arrivals, lambdasim.ArrivalsFixed, schedule.KindPoisson))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (p *seedParams) Schedule(f *Flags, _ string) (reuse.Schedule, error) {
 
 // profileSchedule is the schedule the flags' profile carries, when it
 // carries one and no schedule flag was given; else nil.
-func (f *Flags) profileSchedule() (reuse.Schedule, error) {
+func (f *Flags) profileSchedule() (schedule.Schedule, error) {
 	for _, name := range scheduleFlags {
 		if f.set[name] {
 			return nil, nil
@@ -89,7 +89,7 @@ func (f *Flags) profileSchedule() (reuse.Schedule, error) {
 	if err != nil || p.Schedule == nil {
 		return nil, nil // a bad profile is reported where the simulation is made
 	}
-	s, err := reuse.FromSpec(*p.Schedule)
+	s, err := schedule.FromSpec(*p.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("-reuse.profile %s: its schedule: %w", f.Profile, err)
 	}

@@ -7,8 +7,9 @@ import (
 	"os"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // SimLog writes a simulated run's record log, as a live run's is written,
@@ -25,7 +26,7 @@ type SimLog struct {
 // CreateSimLog starts the log of a simulated run of schedule at path,
 // which must not exist (a simulation never resumes, and a live run's log
 // there is not to be lost).
-func CreateSimLog(path string, schedule reuse.Schedule) (*SimLog, error) {
+func CreateSimLog(path string, schedule schedule.Schedule) (*SimLog, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("-reuse.log %s exists: a simulated run writes a new log; remove it or name another", path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -43,7 +44,7 @@ func CreateSimLog(path string, schedule reuse.Schedule) (*SimLog, error) {
 }
 
 // Add appends one record; the first failure is kept for Close.
-func (l *SimLog) Add(r *reuse.Record) {
+func (l *SimLog) Add(r *record.Record) {
 	if l.err == nil {
 		l.err = l.w.Append(r)
 	}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -18,14 +20,14 @@ import (
 // no log.
 func TestSimulatedRunWritesItsLog(t *testing.T) {
 	dir := t.TempDir()
-	plan := reuse.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 300}
+	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 300}
 	sim, err := lambdasim.New(plan, lambdasim.Options{})
 	assert.NilError(t, err)
 	path := filepath.Join(dir, "sim.jsonl")
 	log, err := CreateSimLog(path, plan)
 	assert.NilError(t, err)
-	sum := reuse.NewSummarizer(plan, "simulator", nil)
-	_, err = sim.Run(t.Context(), func(r *reuse.Record) { log.Add(r); sum.Add(r) })
+	sum := summary.NewSummarizer(plan, "simulator", nil)
+	_, err = sim.Run(t.Context(), func(r *record.Record) { log.Add(r); sum.Add(r) })
 	assert.NilError(t, err)
 	_, err = os.Stat(path)
 	assert.Check(t, os.IsNotExist(err), "the log is in place before the run ended")

@@ -9,8 +9,11 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Outputs say where a run's files go; "" writes none of that file.
@@ -25,7 +28,7 @@ type Outputs struct {
 
 // Simulated is a simulated run's result.
 type Simulated struct {
-	Summary reuse.Summary
+	Summary summary.Summary
 	// JSON is the summary as written (MarshalSummary).
 	JSON []byte
 	// Stats are what the model did that records cannot show.
@@ -36,12 +39,12 @@ type Simulated struct {
 // model, in one pass over its records feeding the summary (and the
 // report's charts, and the record log, when asked), prints the results
 // table and the kind's tables to w, and writes the outputs.
-func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedule, out Outputs) (Simulated, error) {
+func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Schedule, out Outputs) (Simulated, error) {
 	sim, err := f.SimulationOf(schedule)
 	if err != nil {
 		return Simulated{}, err
 	}
-	summarizer := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+	summarizer := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 	emit := summarizer.Add
 	var charts *report.Collector
 	if out.Report != "" {
@@ -54,7 +57,7 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedul
 			return Simulated{}, err
 		}
 		analyse := emit
-		emit = func(r *reuse.Record) { log.Add(r); analyse(r) }
+		emit = func(r *record.Record) { log.Add(r); analyse(r) }
 	}
 	stats, err := sim.Run(ctx, emit)
 	if log != nil {
@@ -68,11 +71,11 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule reuse.Schedul
 		return Simulated{}, err
 	}
 	res := Simulated{Summary: summarizer.Summary(), Stats: stats}
-	if res.JSON, err = reuse.MarshalSummary(res.Summary); err != nil {
+	if res.JSON, err = summary.MarshalSummary(res.Summary); err != nil {
 		return Simulated{}, err
 	}
 	fmt.Fprintln(w)
-	err = errors.Join(reuse.WriteTable(w, res.Summary), reuse.WriteExperimentTables(w, res.Summary))
+	err = errors.Join(metric.WriteTable(w, res.Summary), summary.WriteExperimentTables(w, res.Summary))
 	// What the model did that records cannot show (an environment that
 	// stopped serving may have idled out or reached its maximum lifetime).
 	fmt.Fprintf(w, "simulated pool: %d environments started (%d proactively); retired for idleness %d, for age %d; %d calls throttled\n",

@@ -12,7 +12,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Variant is one what-if of a sweep: a model to simulate the same schedule
@@ -79,8 +79,8 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 // own, so a trace has a reader each), prints one comparison table to w
 // and writes it and its chart into dir. It returns the summaries, in the
 // variants' order.
-func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, variants []Variant, dir string) ([]reuse.Summary, error) {
-	sums := make([]reuse.Summary, len(variants))
+func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, variants []Variant, dir string) ([]summary.Summary, error) {
+	sums := make([]summary.Summary, len(variants))
 	names := make([]string, len(variants))
 	errs := make([]error, len(variants))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -109,7 +109,7 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 				errs[i] = fmt.Errorf("%s: %w", v.Name, err)
 				return
 			}
-			s := reuse.NewSummarizer(own, "simulator", sim.Describe())
+			s := summary.NewSummarizer(own, "simulator", sim.Describe())
 			if _, err := sim.Run(ctx, s.Add); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", v.Name, err)
 				return

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // DefaultTrace is the trace the trace experiment replays when -reuse.trace
@@ -20,7 +20,7 @@ func init() { register(traceExperiment) }
 
 var traceExperiment = Experiment{
 	Name:  "trace",
-	Kinds: []string{reuse.KindTrace},
+	Kinds: []string{schedule.KindTrace},
 	Flags: func(fs *flag.FlagSet, _ *Shared) Params {
 		p := defaultTraceParams()
 		fs.StringVar(&p.Path, "reuse.trace", p.Path, "trace experiment: the trace file to replay, timestamps or counts per interval, CSV or JSON Lines, from the module root (docs/experiments.md: your traffic)")
@@ -45,7 +45,7 @@ type traceParams struct {
 }
 
 func defaultTraceParams() traceParams {
-	return traceParams{Path: DefaultTrace, Speed: 1, Spread: reuse.SpreadUniform, Interval: time.Minute, MaxCalls: reuse.DefaultMaxTraceCalls}
+	return traceParams{Path: DefaultTrace, Speed: 1, Spread: schedule.SpreadUniform, Interval: time.Minute, MaxCalls: schedule.DefaultMaxTraceCalls}
 }
 
 // Default reports the default replay of the default trace.
@@ -58,7 +58,7 @@ func (p *traceParams) OutName(f *Flags) string {
 }
 
 // Schedule opens the trace (relative to root unless absolute).
-func (p *traceParams) Schedule(f *Flags, root string) (reuse.Schedule, error) {
+func (p *traceParams) Schedule(f *Flags, root string) (schedule.Schedule, error) {
 	ms, err := f.handlerMS()
 	if err != nil {
 		return nil, err
@@ -67,6 +67,6 @@ func (p *traceParams) Schedule(f *Flags, root string) (reuse.Schedule, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(root, path)
 	}
-	return reuse.OpenTrace(path, reuse.TraceOptions{Spread: p.Spread, Seed: f.Seed, Speed: p.Speed,
+	return schedule.OpenTrace(path, schedule.TraceOptions{Spread: p.Spread, Seed: f.Seed, Speed: p.Speed,
 		Start: p.Start, Length: p.Length, Interval: p.Interval, HandlerMS: ms, MaxCalls: p.MaxCalls})
 }

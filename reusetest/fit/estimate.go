@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // quantiles is the grid on which fitted distributions are written as
@@ -32,7 +32,7 @@ const ShortEnd = 0.5
 // shortCut is the lifetime (model time) below which an end is not taken as
 // an age retirement: ShortEnd of the median lifetime of the environments
 // that ended having served MinCallsForAge or more calls.
-func shortCut(envs []reuse.Environment, factor float64) time.Duration {
+func shortCut(envs []summary.Environment, factor float64) time.Duration {
 	var lives []float64
 	for _, e := range envs {
 		if !e.Censored && e.Calls >= MinCallsForAge {
@@ -45,7 +45,7 @@ func shortCut(envs []reuse.Environment, factor float64) time.Duration {
 
 // agedEnd reports whether e counts as retired for its age: it ended before
 // the run did, served MinCallsForAge or more calls, and lived cut or more.
-func agedEnd(e reuse.Environment, cut time.Duration, factor float64) bool {
+func agedEnd(e summary.Environment, cut time.Duration, factor float64) bool {
 	return !e.Censored && e.Calls >= MinCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
 }
 
@@ -167,7 +167,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, b
 
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for
 // other runs, why it cannot be told (with the lower bound the run gives).
-func (f *Fitter) idleTimeout(summary reuse.Summary) estimate {
+func (f *Fitter) idleTimeout(summary summary.Summary) estimate {
 	if summary.Idle() == nil || len(summary.Idle().Points) < 2 {
 		var longest time.Duration
 		for _, e := range f.envs {

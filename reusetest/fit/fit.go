@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Options configures a fit.
@@ -221,7 +222,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 
 	// The schedule it was fitted on, so the profile alone reruns the run.
 	spec := sched.Spec()
-	if pr, ok := sched.(reuse.Prefixer); ok && summary.Plan.Calls < spec.Calls {
+	if pr, ok := sched.(schedule.Prefixer); ok && summary.Plan.Calls < spec.Calls {
 		spec = pr.Prefix(summary.Plan.Calls).Spec()
 	}
 	p.Schedule, pf.Schedule = &spec, &spec
@@ -336,7 +337,7 @@ func floats(xs []float64) string {
 // them), calibrated once by simulating that share and counting the same way.
 // Where no call reported its init time the share cannot be measured: it is
 // assumed 0, and said so.
-func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambdasim.ProfileFile, summary reuse.Summary,
+func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambdasim.ProfileFile, summary summary.Summary,
 	base lambdasim.Profile, param func(name, status, value, basis string, n int64, interval string), opts Options) error {
 	if summary.Instances.InitKnown == 0 {
 		p.ProactiveShare, p.ProactiveLead = 0, lambdasim.Dist{}
@@ -388,7 +389,7 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 
 // agedEnds counts the environments the lifetime estimate takes as ended of
 // age: not serving at the end, having served MinCallsForAge or more calls.
-func agedEnds(sum *reuse.Summarizer) int {
+func agedEnds(sum *summary.Summarizer) int {
 	n := 0
 	cut := shortCut(sum.Environments(), sum.TimeFactor())
 	for _, e := range sum.Environments() {
@@ -411,7 +412,7 @@ func (f *Fitter) simulate(ctx context.Context, p lambdasim.Profile, placement la
 		return nil, fmt.Errorf("fit: %w", err)
 	}
 	sim.FirstCalls(f.sum.Covered().Calls)
-	g := NewFitter(reuse.NewSummarizer(sched, "simulator", nil), sched, nil)
+	g := NewFitter(summary.NewSummarizer(sched, "simulator", nil), sched, nil)
 	if _, err := sim.Run(ctx, g.Add); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
@@ -429,9 +430,9 @@ func orDash(s string) string {
 
 // model is the run's schedule in model time: the schedule itself, or, for a
 // run against a served pool that declared a time scale, the schedule that
-// pool ran (reuse.InModelTime).
-func (f *Fitter) model() (reuse.Schedule, error) {
-	s, err := reuse.InModelTime(f.sched, f.sum.TimeFactor())
+// pool ran (schedule.InModelTime).
+func (f *Fitter) model() (schedule.Schedule, error) {
+	s, err := schedule.InModelTime(f.sched, f.sum.TimeFactor())
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}

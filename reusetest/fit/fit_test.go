@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -23,9 +25,9 @@ func heavy(t *testing.T) {
 }
 
 // fitRecords fits a run given as a function that emits its records.
-func fitRecords(t *testing.T, schedule reuse.Schedule, run func(emit func(*reuse.Record)), base string) Result {
+func fitRecords(t *testing.T, schedule schedule.Schedule, run func(emit func(*record.Record)), base string) Result {
 	t.Helper()
-	f := NewFitter(reuse.NewSummarizer(schedule, "test", nil), schedule, nil)
+	f := NewFitter(summary.NewSummarizer(schedule, "test", nil), schedule, nil)
 	run(f.Add)
 	res, err := f.Fit(t.Context(), Options{Base: base, From: "test"})
 	assert.NilError(t, err)
@@ -33,8 +35,8 @@ func fitRecords(t *testing.T, schedule reuse.Schedule, run func(emit func(*reuse
 }
 
 // simulated emits the run of schedule in a known lambdasim world.
-func simulated(t *testing.T, schedule reuse.Schedule, truth lambdasim.Profile, placement lambdasim.Placement, seed uint64) func(func(*reuse.Record)) {
-	return func(emit func(*reuse.Record)) {
+func simulated(t *testing.T, schedule schedule.Schedule, truth lambdasim.Profile, placement lambdasim.Placement, seed uint64) func(func(*record.Record)) {
+	return func(emit func(*record.Record)) {
 		sim, err := lambdasim.NewOf(schedule, truth, placement, seed)
 		assert.NilError(t, err)
 		_, err = sim.Run(t.Context(), emit)
@@ -83,16 +85,16 @@ func TestFitRecoversKnownWorlds(t *testing.T) {
 		name      string
 		truth     lambdasim.Profile
 		placement lambdasim.Placement
-		plan      reuse.Plan
+		plan      schedule.Plan
 	}{
-		{"seed-2021", seed, lambdasim.MostRecentlyUsed, reuse.SeedPlan()},
-		{"seed-2021 newest", seed, lambdasim.NewestCreated, reuse.SeedPlan()},
+		{"seed-2021", seed, lambdasim.MostRecentlyUsed, schedule.SeedPlan()},
+		{"seed-2021 newest", seed, lambdasim.NewestCreated, schedule.SeedPlan()},
 		// Proactive starts replace age retirements: 400 busy environments
 		// over 4.2 hours give about 800 retirements, so the share's
 		// binomial noise is about 2.6%, well inside 10% (the seed plan's
 		// 70 give 8.5%).
-		{"go-2026", gov, lambdasim.MostRecentlyUsed, reuse.Plan{Calls: 1_200_000, RatePerSec: 80, HandlerMS: 5000}},
-		{"other", otherWorld(t), lambdasim.Random, reuse.SeedPlan()},
+		{"go-2026", gov, lambdasim.MostRecentlyUsed, schedule.Plan{Calls: 1_200_000, RatePerSec: 80, HandlerMS: 5000}},
+		{"other", otherWorld(t), lambdasim.Random, schedule.SeedPlan()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := fitRecords(t, tc.plan, simulated(t, tc.plan, tc.truth, tc.placement, 7), "")
@@ -126,7 +128,7 @@ func TestFitRecoversTheIdleTimeout(t *testing.T) {
 	exp := seed
 	exp.IdleTimeout = lambdasim.Exponential(5 * time.Minute)
 	for _, truth := range []lambdasim.Profile{seed, exp} {
-		idle, err := reuse.NewIdle(20, gaps, 50, 500, 3, 0)
+		idle, err := schedule.NewIdle(20, gaps, 50, 500, 3, 0)
 		assert.NilError(t, err)
 		res := fitRecords(t, idle, simulated(t, idle, truth, lambdasim.MostRecentlyUsed, 3), "")
 		assert.Check(t, res.Fitted["idle_timeout"] != "", "kept: %s", res.Kept["idle_timeout"])
@@ -151,7 +153,7 @@ func TestFitSeparatesTheIdleTimeoutFromAge(t *testing.T) {
 		gaps = append(gaps, time.Duration(m)*time.Minute)
 	}
 	for _, placement := range []lambdasim.Placement{lambdasim.MostRecentlyUsed, lambdasim.Random} {
-		idle, err := reuse.NewIdle(20, gaps, 100, 500, 5, 0)
+		idle, err := schedule.NewIdle(20, gaps, 100, 500, 5, 0)
 		assert.NilError(t, err)
 		res := fitRecords(t, idle, simulated(t, idle, truth, placement, 7), "")
 		assert.Check(t, strings.Contains(res.Fitted["idle_timeout"], "age retirement separated out"), "fitted: %q kept: %q", res.Fitted["idle_timeout"], res.Kept["idle_timeout"])

@@ -35,9 +35,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // MinCallsForAge is the fewest calls an ended environment must have served
@@ -54,9 +56,9 @@ const reservoirSize = 20_000
 // environment, a bounded sample of warm calls' times, and each
 // environment's longest idle gap. Memory is O(environments).
 type Fitter struct {
-	sum   *reuse.Summarizer
-	next  interface{ Add(*reuse.Record) }
-	sched reuse.Schedule
+	sum   *summary.Summarizer
+	next  interface{ Add(*record.Record) }
+	sched schedule.Schedule
 
 	warm  []float64 // warm calls' seconds beyond their handler, a uniform sample
 	seen  int64     // warm calls seen
@@ -76,7 +78,7 @@ type envFacts struct {
 
 // NewFitter starts a fit of the run of schedule that sum summarizes. Add
 // passes each record on to next (sum itself when next is nil).
-func NewFitter(sum *reuse.Summarizer, schedule reuse.Schedule, next interface{ Add(*reuse.Record) }) *Fitter {
+func NewFitter(sum *summary.Summarizer, schedule schedule.Schedule, next interface{ Add(*record.Record) }) *Fitter {
 	if next == nil {
 		next = sum
 	}
@@ -84,13 +86,13 @@ func NewFitter(sum *reuse.Summarizer, schedule reuse.Schedule, next interface{ A
 }
 
 // Summary is the run's summary so far.
-func (f *Fitter) Summary() reuse.Summary { return f.sum.Summary() }
+func (f *Fitter) Summary() summary.Summary { return f.sum.Summary() }
 
 // Instances is the number of environments seen so far.
 func (f *Fitter) Instances() int { return f.sum.Instances() }
 
 // Add accounts for one record and passes it on.
-func (f *Fitter) Add(r *reuse.Record) {
+func (f *Fitter) Add(r *record.Record) {
 	f.next.Add(r)
 	if !r.Served() {
 		return
@@ -117,7 +119,7 @@ func (f *Fitter) Add(r *reuse.Record) {
 		e.maxGap = max(e.maxGap, gap)
 	}
 	e.lastDone = max(e.lastDone, done)
-	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(reuse.ProactiveThreshold)
+	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(summary.ProactiveThreshold)
 	switch {
 	case r.Invocation == 1 && !proactive:
 		f.cold = append(f.cold, beyond)
@@ -148,8 +150,8 @@ func (f *Fitter) next64() uint64 {
 // FromLog replays a run's record log into a new Fitter, in one pass.
 func FromLog(path string) (*Fitter, error) {
 	var f *Fitter
-	err := recordlog.Replay(path, func(h *recordlog.Header, sched reuse.Schedule) func(*reuse.Record) {
-		f = NewFitter(reuse.NewSummarizer(sched, h.Target, nil), sched, nil)
+	err := recordlog.Replay(path, func(h *recordlog.Header, sched schedule.Schedule) func(*record.Record) {
+		f = NewFitter(summary.NewSummarizer(sched, h.Target, nil), sched, nil)
 		return f.Add
 	})
 	if err != nil {

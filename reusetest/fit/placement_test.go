@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -30,7 +32,7 @@ func placementWorld(rule string, seed uint64) *world {
 // wrong rule, and names the right one in most of them.
 func TestPlacementDecidedInIndependentWorlds(t *testing.T) {
 	heavy(t)
-	plan := reuse.Plan{Calls: reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: 300}
+	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	for _, tc := range []struct {
 		rule  string
 		truth lambdasim.Placement
@@ -42,7 +44,7 @@ func TestPlacementDecidedInIndependentWorlds(t *testing.T) {
 			t.Parallel()
 			named := 0
 			for seed := uint64(1); seed <= 5; seed++ {
-				res := fitRecords(t, plan, func(emit func(*reuse.Record)) { placementWorld(tc.rule, seed).run(plan, emit) }, "")
+				res := fitRecords(t, plan, func(emit func(*record.Record)) { placementWorld(tc.rule, seed).run(plan, emit) }, "")
 				d := res.Placement
 				t.Logf("seed %d: named %q from %d choices, lead %.1f over threshold %.1f; scores %v", seed, d.Rule, d.Choices, d.Separation, d.Threshold, d.Scores)
 				assert.Check(t, d.Rule == "" || d.Rule == string(tc.truth), "seed %d: named %s in a %s world: %s", seed, d.Rule, tc.truth, d.Why)
@@ -60,13 +62,13 @@ func TestPlacementDecidedInIndependentWorlds(t *testing.T) {
 // 1,200,000: a half log is a whole log of its length.
 func TestRecordsDecideNotTheHeader(t *testing.T) {
 	heavy(t)
-	whole := reuse.Plan{Calls: reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: 300}
+	whole := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	planned := whole
 	planned.Calls *= 2
 	var results []Result
-	var sums []reuse.Summary
-	for _, header := range []reuse.Plan{whole, planned} {
-		f := NewFitter(reuse.NewSummarizer(header, "test", nil), header, nil)
+	var sums []summary.Summary
+	for _, header := range []schedule.Plan{whole, planned} {
+		f := NewFitter(summary.NewSummarizer(header, "test", nil), header, nil)
 		placementWorld("queue", 3).run(whole, f.Add)
 		res, err := f.Fit(t.Context(), Options{From: "test"})
 		assert.NilError(t, err)
@@ -91,9 +93,9 @@ func TestFitOfAnIdleExperimentInAnIndependentWorld(t *testing.T) {
 	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 10, 20, 60} {
 		gaps = append(gaps, time.Duration(m)*time.Minute)
 	}
-	idle, err := reuse.NewIdle(20, gaps, 30, 500, 4, 0)
+	idle, err := schedule.NewIdle(20, gaps, 30, 500, 4, 0)
 	assert.NilError(t, err)
-	res := fitRecords(t, idle, func(emit func(*reuse.Record)) { placementWorld("stack", 11).run(idle, emit) }, "")
+	res := fitRecords(t, idle, func(emit func(*record.Record)) { placementWorld("stack", 11).run(idle, emit) }, "")
 	assert.Check(t, res.Fitted["idle_timeout"] != "", "kept: %s", res.Kept["idle_timeout"])
 	// The idle timeout is fixed at 7 minutes: gaps of 7 minutes or less
 	// survive, 8 minutes or more do not.
@@ -117,8 +119,8 @@ func TestFitOfAnIdleExperimentInAnIndependentWorld(t *testing.T) {
 // lifetime within 15%.
 func TestFittedProfileReproducesItsRunAlone(t *testing.T) {
 	heavy(t)
-	plan := reuse.Plan{Calls: reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: 300}
-	f := NewFitter(reuse.NewSummarizer(plan, "test", nil), plan, nil)
+	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
 	// Work beyond the handler is not told from the network by a caller:
 	// this world's calls work the handler alone.
 	w := placementWorld("any", 8)
@@ -132,7 +134,7 @@ func TestFittedProfileReproducesItsRunAlone(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, p.Schedule != nil, "the fitted profile carries no schedule")
 	assert.Assert(t, p.HandlerTime != nil, "the fitted profile carries no handler time")
-	sched, err := reuse.FromSpec(*p.Schedule)
+	sched, err := schedule.FromSpec(*p.Schedule)
 	assert.NilError(t, err)
 	got, err := Predict(t.Context(), sched, p, PredictionSeed)
 	assert.NilError(t, err)

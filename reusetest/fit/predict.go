@@ -6,7 +6,9 @@ import (
 	"slices"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // DefaultPredictProfile is the named profile a live run's prediction uses
@@ -18,25 +20,25 @@ const PredictionSeed = 1
 
 // Predict simulates schedule under profile (its own placement rule, else the
 // default) and returns the simulated summary: the prediction.
-func Predict(ctx context.Context, schedule reuse.Schedule, profile lambdasim.Profile, seed uint64) (reuse.Summary, error) {
+func Predict(ctx context.Context, schedule schedule.Schedule, profile lambdasim.Profile, seed uint64) (summary.Summary, error) {
 	return predictFirst(ctx, schedule, schedule.Plan().Calls, profile, seed)
 }
 
 // predictFirst is Predict of the schedule's first calls only: the part a
 // run's records cover.
-func predictFirst(ctx context.Context, schedule reuse.Schedule, calls int64, profile lambdasim.Profile, seed uint64) (reuse.Summary, error) {
+func predictFirst(ctx context.Context, schedule schedule.Schedule, calls int64, profile lambdasim.Profile, seed uint64) (summary.Summary, error) {
 	placement := profile.Placement
 	if placement == "" {
 		placement = lambdasim.DefaultPlacement
 	}
 	sim, err := lambdasim.NewOf(schedule, profile, placement, seed)
 	if err != nil {
-		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
+		return summary.Summary{}, fmt.Errorf("predict: %w", err)
 	}
 	sim.FirstCalls(calls)
-	sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+	sum := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 	if _, err := sim.Run(ctx, sum.Add); err != nil {
-		return reuse.Summary{}, fmt.Errorf("predict: %w", err)
+		return summary.Summary{}, fmt.Errorf("predict: %w", err)
 	}
 	return sum.Summary(), nil
 }
@@ -47,7 +49,7 @@ func predictFirst(ctx context.Context, schedule reuse.Schedule, calls int64, pro
 // DefaultPredictProfile), and, when the run holds enough to fit one, under the profile
 // fitted to it. It returns the fit too (its profile is worth keeping beside
 // the summary); a run that cannot be fitted gets the named prediction alone.
-func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([]reuse.Prediction, *Result, error) {
+func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([]summary.Prediction, *Result, error) {
 	measured := f.sum.Summary()
 	if named == "" {
 		named = DefaultPredictProfile
@@ -72,7 +74,7 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	out := []reuse.Prediction{reuse.PredictionOf(profile.Name, false, pred, measured)}
+	out := []summary.Prediction{metric.PredictionOf(profile.Name, false, pred, measured)}
 	if measured.Instances.Count == 0 {
 		return out, nil, nil
 	}
@@ -84,7 +86,7 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	fitted := reuse.PredictionOf(res.Profile.Name, true, pred, measured)
+	fitted := metric.PredictionOf(res.Profile.Name, true, pred, measured)
 	for _, p := range res.Params {
 		if p.Status != StatusFitted {
 			fitted.Assumed = append(fitted.Assumed, fmt.Sprintf("%s %s (%s): %s", p.Name, p.Status, p.Value, p.Basis))

@@ -4,25 +4,28 @@ import (
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 )
 
 // halves splits a run of plan into its first half's records (as a run of
 // their own) and a summary of its second half's (renumbered from 0).
 type halves struct {
-	plan, half reuse.Plan
-	first      func(*reuse.Record)
-	second     *reuse.Summarizer
+	plan, half schedule.Plan
+	first      func(*record.Record)
+	second     *summary.Summarizer
 }
 
-func newHalves(plan reuse.Plan, first func(*reuse.Record)) *halves {
+func newHalves(plan schedule.Plan, first func(*record.Record)) *halves {
 	half := plan
 	half.Calls = plan.Calls / 2
-	return &halves{plan: plan, half: half, first: first, second: reuse.NewSummarizer(half, "second half", nil)}
+	return &halves{plan: plan, half: half, first: first, second: summary.NewSummarizer(half, "second half", nil)}
 }
 
-func (h *halves) Add(r *reuse.Record) {
+func (h *halves) Add(r *record.Record) {
 	if r.Seq < h.half.Calls {
 		if h.first != nil {
 			h.first(r)
@@ -39,9 +42,9 @@ func (h *halves) Add(r *reuse.Record) {
 // half of each simulation is compared with the measured second half on
 // instances, median reuse and median lifetime (the mean of three seeds'
 // predictions).
-func predictSecondHalf(t *testing.T, plan reuse.Plan, run func(func(*reuse.Record)), tol float64) {
+func predictSecondHalf(t *testing.T, plan schedule.Plan, run func(func(*record.Record)), tol float64) {
 	t.Helper()
-	f := NewFitter(reuse.NewSummarizer(plan.Plan(), "test", nil), reuse.Plan{Calls: plan.Calls / 2, RatePerSec: plan.RatePerSec, HandlerMS: plan.HandlerMS}, nil)
+	f := NewFitter(summary.NewSummarizer(plan.Plan(), "test", nil), schedule.Plan{Calls: plan.Calls / 2, RatePerSec: plan.RatePerSec, HandlerMS: plan.HandlerMS}, nil)
 	measured := newHalves(plan, f.Add)
 	run(measured.Add)
 	res, err := f.Fit(t.Context(), Options{From: "the first half"})
@@ -73,7 +76,7 @@ func predictSecondHalf(t *testing.T, plan reuse.Plan, run func(func(*reuse.Recor
 // length (33 hours), so each half holds about 70 environments.
 func TestFitFirstHalfPredictsSecond(t *testing.T) {
 	heavy(t)
-	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
+	plan := schedule.Plan{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
 	seed, gov := builtins(t)
 	for _, tc := range []struct {
 		name      string
@@ -95,17 +98,17 @@ func TestFitFirstHalfPredictsSecond(t *testing.T) {
 // first half of its run and its second half predicted within 15%.
 func TestFitIndependentWorld(t *testing.T) {
 	heavy(t)
-	plan := reuse.Plan{Calls: 2 * reuse.SeedCalls, RatePerSec: reuse.SeedRatePerSec, HandlerMS: reuse.SeedHandler.Milliseconds()}
-	predictSecondHalf(t, plan, func(emit func(*reuse.Record)) { newWorld(5).run(plan, emit) }, 0.15)
+	plan := schedule.Plan{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
+	predictSecondHalf(t, plan, func(emit func(*record.Record)) { newWorld(5).run(plan, emit) }, 0.15)
 }
 
 // TestAStoppedRunIsPredictedOverTheCallsItMade: a run stopped at half its
 // plan is predicted over the half it ran, not the whole plan.
 func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
 	heavy(t)
-	plan := reuse.Plan{Calls: 4 * 36_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 4 * 36_000, RatePerSec: 10, HandlerMS: 500}
 	seed, _ := builtins(t)
-	f := NewFitter(reuse.NewSummarizer(plan, "test", nil), plan, nil)
+	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
 	sim, err := lambdasim.NewOf(plan, seed, lambdasim.MostRecentlyUsed, 4)
 	assert.NilError(t, err)
 	sim.FirstCalls(plan.Calls / 4)
@@ -115,7 +118,7 @@ func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
 	assert.NilError(t, err)
 	found := false
 	for _, m := range preds[0].Metrics {
-		if m.Metric == reuse.MetricInstances.Name {
+		if m.Metric == metric.MetricInstances.Name {
 			found = true
 			assert.Check(t, m.Predicted <= 1.3*m.Measured && m.Predicted >= 0.7*m.Measured, "predicted %v instances, measured %v", m.Predicted, m.Measured)
 		}

@@ -6,7 +6,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // world is an execution-environment pool written for validation (c) alone:
@@ -53,7 +54,7 @@ func (w *world) door() time.Duration {
 }
 
 // run emits one record per call of schedule, in seq order.
-func (w *world) run(schedule reuse.Schedule, emit func(*reuse.Record)) {
+func (w *world) run(schedule schedule.Schedule, emit func(*record.Record)) {
 	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for seq := range schedule.Plan().Calls {
 		due := schedule.Due(seq)
@@ -118,7 +119,7 @@ func (w *world) run(schedule reuse.Schedule, emit func(*reuse.Record)) {
 			e.freeAt += time.Duration(w.rng.Int64N(int64(w.work)))
 		}
 		w.busy = append(w.busy, e)
-		emit(&reuse.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
-			Status: reuse.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised})
+		emit(&record.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
+			Status: record.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised})
 	}
 }

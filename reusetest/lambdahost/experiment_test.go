@@ -16,9 +16,11 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -39,7 +41,7 @@ func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 // experiment runs schedule (a plan, or an experiment's) against url and
 // returns the summary, the log's successful calls per log stream and its ok
 // records in seq order, checking every seq has one record.
-func experiment(t *testing.T, kind, url, function string, schedule reuse.Schedule, opts runner.Options) (reuse.Summary, map[string]int64, []reuse.Record) {
+func experiment(t *testing.T, kind, url, function string, schedule schedule.Schedule, opts runner.Options) (summary.Summary, map[string]int64, []record.Record) {
 	t.Helper()
 	plan := schedule.Plan()
 	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
@@ -54,9 +56,9 @@ func experiment(t *testing.T, kind, url, function string, schedule reuse.Schedul
 	defer f.Close()
 	perStream := map[string]int64{}
 	idOf := map[string]string{}
-	var ok []reuse.Record
-	st, _, err := recordlog.Read(f, nil, func(r *reuse.Record) {
-		if r.Status != reuse.StatusOK {
+	var ok []record.Record
+	st, _, err := recordlog.Read(f, nil, func(r *record.Record) {
+		if r.Status != record.StatusOK {
 			return
 		}
 		ok = append(ok, *r)
@@ -68,7 +70,7 @@ func experiment(t *testing.T, kind, url, function string, schedule reuse.Schedul
 	})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(st.Count, plan.Calls), "every seq has one record")
-	slices.SortFunc(ok, func(a, b reuse.Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(ok, func(a, b record.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 	return sum, perStream, ok
 }
 
@@ -76,7 +78,7 @@ func TestExperimentMatchesTheHostsCounts(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			h := startHost(t, Options{})
-			plan := reuse.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 20} // about 4 busy at once
+			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 20} // about 4 busy at once
 			sum, perStream, _ := experiment(t, kind, h.URL(), "probe", plan, runner.Options{})
 			truth := h.Counts()
 			assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
@@ -116,7 +118,7 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 			}
 		}
 	}()
-	plan := reuse.Plan{Calls: 600, RatePerSec: 100, HandlerMS: 5}
+	plan := schedule.Plan{Calls: 600, RatePerSec: 100, HandlerMS: 5}
 	sum, _, _ := experiment(t, "http", h.URL(), "probe", plan, runner.Options{})
 	close(stop)
 	<-done
@@ -141,7 +143,7 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
 	t.Run("burst", func(t *testing.T) {
 		h := startHost(t, Options{})
-		b := reuse.Burst{Size: 6, Rounds: 2, Pause: time.Second, HandlerMS: 200}
+		b := schedule.Burst{Size: 6, Rounds: 2, Pause: time.Second, HandlerMS: 200}
 		sum, perStream, _ := experiment(t, "http", h.URL(), "probe", b, runner.Options{})
 		truth := h.Counts()
 		assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
@@ -157,7 +159,7 @@ func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
 		// seed-2021 idle timeouts, 5m18s-7m, are 1.06-1.4 s here: a 0.2 s
 		// gap (one model minute) keeps every environment, 2.5 s (12.5) none.
 		h := startHost(t, Options{Scale: 300})
-		idle, err := reuse.NewIdle(3, []time.Duration{200 * time.Millisecond, 2500 * time.Millisecond}, 1, 200, 1, 500*time.Millisecond)
+		idle, err := schedule.NewIdle(3, []time.Duration{200 * time.Millisecond, 2500 * time.Millisecond}, 1, 200, 1, 500*time.Millisecond)
 		assert.NilError(t, err)
 		sum, perStream, _ := experiment(t, "http", h.URL(), "probe", idle, runner.Options{})
 		truth := h.Counts()
@@ -189,9 +191,9 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 
 	// One call at a time: a slot that finds the call before it still
 	// running (a slow cold start) is honestly skipped, never overlapped.
-	plan := reuse.Plan{Calls: 30, RatePerSec: 10, HandlerMS: 1}
+	plan := schedule.Plan{Calls: 30, RatePerSec: 10, HandlerMS: 1}
 	sum, _, ok := experiment(t, "invoke", "http://"+addr, "function", plan, runner.Options{MaxInFlight: 1})
-	assert.Check(t, is.Equal(sum.Requests.OK+sum.Requests.ByStatus[reuse.StatusSkipped], plan.Calls), "%v", sum.Requests.ByStatus)
+	assert.Check(t, is.Equal(sum.Requests.OK+sum.Requests.ByStatus[record.StatusSkipped], plan.Calls), "%v", sum.Requests.ByStatus)
 	assert.Check(t, sum.Requests.OK >= plan.Calls-2, "%v", sum.Requests.ByStatus)
 	assert.Check(t, is.Equal(sum.Instances.Count, 1))
 	for i, r := range ok {

@@ -3,27 +3,27 @@ package lambdasim
 import (
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // timing is one call of a schedule: when it is due, and its handler time.
 type timing struct{ due, handler time.Duration }
 
 // feed gives the model a schedule's calls in seq order: one read from a
-// file as it runs (reuse.Failing: a trace, parsed line by line) a batch
+// file as it runs (schedule.Failing: a trace, parsed line by line) a batch
 // ahead on a goroutine of its own, so the parsing leaves the model's core;
 // any other schedule's asked for one by one.
 type feed struct {
-	sched    reuse.Schedule
+	sched    schedule.Schedule
 	prefetch *prefetchFeed
 	seq      int64
 }
 
-func newFeed(schedule reuse.Schedule, plan reuse.Plan) *feed {
-	if _, ok := schedule.(reuse.Failing); ok {
-		return &feed{prefetch: newPrefetch(schedule, plan.Calls)}
+func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
+	if _, ok := sched.(schedule.Failing); ok {
+		return &feed{prefetch: newPrefetch(sched, plan.Calls)}
 	}
-	return &feed{sched: schedule}
+	return &feed{sched: sched}
 }
 
 func (f *feed) next() timing {
@@ -51,7 +51,7 @@ type prefetchFeed struct {
 	i          int
 }
 
-func newPrefetch(s reuse.Schedule, calls int64) *prefetchFeed {
+func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
 	f := &prefetchFeed{full: make(chan []timing, 2), free: make(chan []timing, 3), stop: make(chan struct{})}
 	for range cap(f.free) {
 		f.free <- make([]timing, 0, feedBatch)

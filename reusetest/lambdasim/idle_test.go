@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 )
 
@@ -36,10 +37,10 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 		prof.IdleTimeout = w.timeout
 		prof.MaxLifetime = Fixed(10_000 * time.Hour) // only idleness ends an environment
 		for _, placement := range placements {
-			schedule, err := reuse.NewIdle(20, w.gaps, 50, 500, 3, 0)
+			schedule, err := schedule.NewIdle(20, w.gaps, 50, 500, 3, 0)
 			assert.NilError(t, err)
 			sim := &Simulation{schedule: schedule, plan: schedule.Plan(), profile: prof, placement: placement, seed: 11}
-			sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+			sum := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 			_, err = sim.Run(t.Context(), sum.Add)
 			assert.NilError(t, err)
 			idle := sum.Summary().Idle()
@@ -89,11 +90,11 @@ func TestIdleSurvivalSeparatesAgeRetirement(t *testing.T) {
 		}
 		var pairs, in95, rawMissed int
 		for _, placement := range placements {
-			schedule, err := reuse.NewIdle(20, w.gaps, 100, 500, 5, 0)
+			schedule, err := schedule.NewIdle(20, w.gaps, 100, 500, 5, 0)
 			assert.NilError(t, err)
 			sim, err := NewOf(schedule, prof, placement, idleSeed)
 			assert.NilError(t, err)
-			sum := reuse.NewSummarizer(schedule, "simulator", sim.Describe())
+			sum := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 			_, err = sim.Run(t.Context(), sum.Add)
 			assert.NilError(t, err)
 			wide, note := sum.IdleSurvival(3.29)
@@ -101,7 +102,7 @@ func TestIdleSurvivalSeparatesAgeRetirement(t *testing.T) {
 			idle := sum.Summary().Idle()
 			for g, gap := range w.gaps {
 				want := truth(gap)
-				var pt reuse.IdlePoint
+				var pt summary.IdlePoint
 				for _, p := range idle.Points {
 					if p.GapMinutes == gap.Minutes() {
 						pt = p

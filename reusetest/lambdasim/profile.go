@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // Profile is a named set of model parameters. Sources are cited beside each
@@ -59,7 +59,7 @@ type Profile struct {
 	ColdServiceTime *Dist
 	// Schedule, when set, is the schedule the profile was fitted on: a
 	// run of the profile that names no schedule of its own runs it.
-	Schedule *reuse.ScheduleSpec
+	Schedule *schedule.ScheduleSpec
 }
 
 // serviceTime is how long a call keeps its environment busy from the

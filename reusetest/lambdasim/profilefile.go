@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
-
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // ProfileSchema names the profile file format.
@@ -46,22 +45,22 @@ const maxProfileFile = 1 << 20
 // ProfileFile is that document's shape; ParseProfile is the one reader, and
 // a tool that writes a profile (the fitter) fills one in and re-reads it.
 type ProfileFile struct {
-	Schema           string              `json:"schema"`
-	Name             string              `json:"name"`
-	Description      string              `json:"description,omitempty"`
-	IdleTimeout      *DistFile           `json:"idle_timeout"`
-	MaxLifetime      *DistFile           `json:"max_lifetime"`
-	InitLatency      *DistFile           `json:"init_latency"`
-	WarmOverhead     *DistFile           `json:"warm_overhead"`
-	FrontDoorLatency *DistFile           `json:"front_door_latency"`
-	ConcurrencyLimit *CountFile          `json:"concurrency_limit"`
-	ScalingRate      *CountFile          `json:"scaling_rate"`
-	Placement        *PlacementFile      `json:"placement,omitempty"`
-	HandlerTime      *DistFile           `json:"handler_time,omitempty"`
-	ColdServiceTime  *DistFile           `json:"cold_service_time,omitempty"`
-	Proactive        *ProactiveFile      `json:"proactive,omitempty"`
-	Schedule         *reuse.ScheduleSpec `json:"schedule,omitempty"`
-	Provenance       json.RawMessage     `json:"provenance,omitempty"`
+	Schema           string                 `json:"schema"`
+	Name             string                 `json:"name"`
+	Description      string                 `json:"description,omitempty"`
+	IdleTimeout      *DistFile              `json:"idle_timeout"`
+	MaxLifetime      *DistFile              `json:"max_lifetime"`
+	InitLatency      *DistFile              `json:"init_latency"`
+	WarmOverhead     *DistFile              `json:"warm_overhead"`
+	FrontDoorLatency *DistFile              `json:"front_door_latency"`
+	ConcurrencyLimit *CountFile             `json:"concurrency_limit"`
+	ScalingRate      *CountFile             `json:"scaling_rate"`
+	Placement        *PlacementFile         `json:"placement,omitempty"`
+	HandlerTime      *DistFile              `json:"handler_time,omitempty"`
+	ColdServiceTime  *DistFile              `json:"cold_service_time,omitempty"`
+	Proactive        *ProactiveFile         `json:"proactive,omitempty"`
+	Schedule         *schedule.ScheduleSpec `json:"schedule,omitempty"`
+	Provenance       json.RawMessage        `json:"provenance,omitempty"`
 }
 
 // PlacementFile names the placement rule and its source.
@@ -250,7 +249,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	}
 	if f.Schedule != nil {
 		// A trace's file is opened when the schedule runs, not here.
-		if err := reuse.CheckSpec(*f.Schedule); err != nil {
+		if err := schedule.CheckSpec(*f.Schedule); err != nil {
 			bad("schedule", err)
 		}
 		spec := *f.Schedule

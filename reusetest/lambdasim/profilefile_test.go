@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -122,16 +124,16 @@ func TestREADMEProfileExample(t *testing.T) {
 // the whole profile from the summary, writes it to a file and simulates
 // again with that file: the same summary, byte for byte.
 func TestASummaryReRunsFromItsProfile(t *testing.T) {
-	plan := reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}
 	first, err := newSim(t, plan, Options{Profile: ProfileGo2026, Seed: 3}).Summarize(t.Context())
 	assert.NilError(t, err)
 	assert.Assert(t, len(first.Simulator.ProfileFile) > 0, "the summary carries its profile")
 	path := writeProfile(t, string(first.Simulator.ProfileFile))
 	again, err := newSim(t, plan, Options{Profile: path, Seed: 3}).Summarize(t.Context())
 	assert.NilError(t, err)
-	a, err := reuse.MarshalSummary(first)
+	a, err := summary.MarshalSummary(first)
 	assert.NilError(t, err)
-	b, err := reuse.MarshalSummary(again)
+	b, err := summary.MarshalSummary(again)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(b), string(a)))
 }
@@ -152,10 +154,10 @@ const exactProfile = `{
 // distribution replaces the schedule's handler time, and a cold service
 // time replaces init + handler for cold calls only.
 func TestProfileHandlerAndColdServiceTimes(t *testing.T) {
-	plan := reuse.Plan{Calls: 20_000, RatePerSec: 5, HandlerMS: 100}
+	plan := schedule.Plan{Calls: 20_000, RatePerSec: 5, HandlerMS: 100}
 	latencies := func(profile string) (warm, cold []time.Duration) {
 		sim := newSim(t, plan, Options{Profile: writeProfile(t, profile)})
-		_, err := sim.Run(t.Context(), func(r *reuse.Record) {
+		_, err := sim.Run(t.Context(), func(r *record.Record) {
 			if d := r.Done.Sub(r.Sent); r.Invocation == 1 {
 				cold = append(cold, d)
 			} else {
@@ -194,7 +196,7 @@ func TestProfileHandlerAndColdServiceTimes(t *testing.T) {
 // placement overrides it; a bad rule is named.
 func TestProfilePlacement(t *testing.T) {
 	path := writeProfile(t, exactProfile+`, "placement": {"rule": "lru", "source": "what if"}}`)
-	plan := reuse.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
 	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path}).Describe().Placement, "lru"))
 	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path, Placement: "random"}).Describe().Placement, "random"))
 	assert.Check(t, is.Equal(newSim(t, plan, Options{}).Describe().Placement, string(DefaultPlacement)), "a profile without a rule: the default")

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // ArrivalsFixed is how a summary names the arrivals of a steady schedule
@@ -37,18 +39,18 @@ type Options struct {
 
 // Simulation is a validated, ready-to-run simulation.
 type Simulation struct {
-	schedule  reuse.Schedule
-	plan      reuse.Plan // the schedule in brief
+	schedule  schedule.Schedule
+	plan      schedule.Plan // the schedule in brief
 	profile   Profile
 	placement Placement
 	seed      uint64
 }
 
 // New checks schedule and opts and returns a simulation of the schedule's
-// calls, or an error naming every bad value. A reuse.Plan is a schedule.
-func New(schedule reuse.Schedule, opts Options) (*Simulation, error) {
+// calls, or an error naming every bad value. A schedule.Plan is a schedule.
+func New(sched schedule.Schedule, opts Options) (*Simulation, error) {
 	var errs []error
-	if err := reuse.ValidateSchedule(schedule); err != nil {
+	if err := schedule.ValidateSchedule(sched); err != nil {
 		errs = append(errs, err)
 	}
 	profile, placement, err := Resolve(opts.Profile, opts.Placement)
@@ -58,20 +60,20 @@ func New(schedule reuse.Schedule, opts Options) (*Simulation, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
-	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: opts.Seed}, nil
+	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: opts.Seed}, nil
 }
 
 // NewOf is New for a profile held in hand (one being fitted, say) rather
 // than named.
-func NewOf(schedule reuse.Schedule, profile Profile, placement Placement, seed uint64) (*Simulation, error) {
-	errs := []error{reuse.ValidateSchedule(schedule), profile.Validate()}
+func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed uint64) (*Simulation, error) {
+	errs := []error{schedule.ValidateSchedule(sched), profile.Validate()}
 	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
 		errs = append(errs, fmt.Errorf("placement %q: %w", placement, err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
-	return &Simulation{schedule: schedule, plan: schedule.Plan(), profile: profile, placement: placement, seed: seed}, nil
+	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: seed}, nil
 }
 
 // FirstCalls limits the simulation to the schedule's first n calls (seqs 0
@@ -82,12 +84,12 @@ func (s *Simulation) FirstCalls(n int64) {
 }
 
 // Describe is the simulator section of the run's summary.
-func (s *Simulation) Describe() *reuse.Simulator {
+func (s *Simulation) Describe() *summary.Simulator {
 	arrivals := s.schedule.Spec().Kind
-	if arrivals == reuse.KindSteady {
+	if arrivals == schedule.KindSteady {
 		arrivals = ArrivalsFixed
 	}
-	return &reuse.Simulator{
+	return &summary.Simulator{
 		Seed:             s.seed,
 		Profile:          s.profile.Name,
 		Placement:        string(s.placement),
@@ -118,7 +120,7 @@ const batchSize = 1024
 // in order. So a summary (or any analysis) of the records runs beside the
 // model on a second core, and a run's result is the same however many cores
 // there are.
-func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, error) {
+func (s *Simulation) Run(ctx context.Context, emit func(*record.Record)) (Stats, error) {
 	b := &batcher{full: make(chan []call, 4), free: make(chan []call, 4), stop: make(chan struct{})}
 	for range cap(b.free) {
 		b.free <- make([]call, 0, batchSize)
@@ -140,8 +142,8 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		close(b.full)
 		done <- result{stats, err}
 	}()
-	defer close(b.stop)  // whatever emit does (a test's Fatal, say), the model stops
-	var rec reuse.Record // reused: every field that varies is set for each call
+	defer close(b.stop)   // whatever emit does (a test's Fatal, say), the model stops
+	var rec record.Record // reused: every field that varies is set for each call
 	for batch := range b.full {
 		for i := range batch {
 			batch[i].record(&rec)
@@ -150,7 +152,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*reuse.Record)) (Stats, 
 		b.free <- batch[:0]
 	}
 	r := <-done
-	if f, ok := s.schedule.(reuse.Failing); ok && r.err == nil && f.Err() != nil {
+	if f, ok := s.schedule.(schedule.Failing); ok && r.err == nil && f.Err() != nil {
 		r.err = f.Err()
 	}
 	return r.stats, r.err
@@ -167,15 +169,15 @@ type call struct {
 }
 
 // record fills rec from c.
-func (c *call) record(rec *reuse.Record) {
+func (c *call) record(rec *record.Record) {
 	at := Epoch.Add(c.sent)
 	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, Epoch.Add(c.done)
 	if c.instanceID == "" {
-		rec.Status, rec.ErrorClass, rec.Error = reuse.StatusThrottled, reuse.ClassThrottled, "429 TooManyRequestsException"
+		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
 		return
 	}
-	rec.Status, rec.ErrorClass, rec.Error = reuse.StatusOK, "", ""
+	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
 	rec.InitAt = Epoch.Add(c.initAt)
 }
@@ -247,7 +249,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 				if err := ctx.Err(); err != nil {
 					return pool.Stats(), err
 				}
-				if f, ok := s.schedule.(reuse.Failing); ok && f.Err() != nil {
+				if f, ok := s.schedule.(schedule.Failing); ok && f.Err() != nil {
 					return pool.Stats(), f.Err()
 				}
 			}
@@ -277,10 +279,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 }
 
 // Summarize runs the simulation into a summary.
-func (s *Simulation) Summarize(ctx context.Context) (reuse.Summary, error) {
-	sum := reuse.NewSummarizer(s.schedule, "simulator", s.Describe())
+func (s *Simulation) Summarize(ctx context.Context) (summary.Summary, error) {
+	sum := summary.NewSummarizer(s.schedule, "simulator", s.Describe())
 	if _, err := s.Run(ctx, sum.Add); err != nil {
-		return reuse.Summary{}, err
+		return summary.Summary{}, err
 	}
 	return sum.Summary(), nil
 }

@@ -12,12 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func newSim(t *testing.T, schedule reuse.Schedule, opts Options) *Simulation {
+func newSim(t *testing.T, schedule schedule.Schedule, opts Options) *Simulation {
 	t.Helper()
 	sim, err := New(schedule, opts)
 	assert.NilError(t, err)
@@ -26,7 +29,7 @@ func newSim(t *testing.T, schedule reuse.Schedule, opts Options) *Simulation {
 
 // smallPlan is 2.5 hours of the seed plan: longer than the longest
 // seed-2021 lifetime (2 h), so environments are retired and replaced.
-var smallPlan = reuse.Plan{Calls: 90_000, RatePerSec: 10, HandlerMS: 500}
+var smallPlan = schedule.Plan{Calls: 90_000, RatePerSec: 10, HandlerMS: 500}
 
 // recordsDigest runs sim and hashes every record's JSON, checking on the way
 // that every seq has exactly one record.
@@ -36,7 +39,7 @@ func recordsDigest(t *testing.T, sim *Simulation) (string, Stats) {
 	enc := json.NewEncoder(h)
 	seen := make([]bool, sim.plan.Calls)
 	var outOfRange, twice int
-	stats, err := sim.Run(t.Context(), func(r *reuse.Record) {
+	stats, err := sim.Run(t.Context(), func(r *record.Record) {
 		switch {
 		case r.Seq < 0 || r.Seq >= sim.plan.Calls:
 			outOfRange++
@@ -63,12 +66,12 @@ func recordsDigest(t *testing.T, sim *Simulation) (string, Stats) {
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {
-	plan := reuse.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
-	for _, kind := range []string{reuse.KindSteady, reuse.KindPoisson} {
+	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	for _, kind := range []string{schedule.KindSteady, schedule.KindPoisson} {
 		t.Run(kind, func(t *testing.T) {
-			schedule := func(seed uint64) reuse.Schedule {
-				if kind == reuse.KindPoisson {
-					return reuse.NewPoisson(plan, seed)
+			schedule := func(seed uint64) schedule.Schedule {
+				if kind == schedule.KindPoisson {
+					return schedule.NewPoisson(plan, seed)
 				}
 				return plan
 			}
@@ -111,8 +114,8 @@ func TestPlacementShapesReuse(t *testing.T) {
 	// Round robin (lru) keeps every environment ever started in rotation,
 	// so none is left with a handful of calls; mru leaves spares that
 	// serve a few calls and idle out. That is the skew the 2021 data shows.
-	summarize := func(placement Placement) reuse.Summary {
-		sum, err := newSim(t, reuse.SeedPlan(), Options{Placement: string(placement)}).Summarize(t.Context())
+	summarize := func(placement Placement) summary.Summary {
+		sum, err := newSim(t, schedule.SeedPlan(), Options{Placement: string(placement)}).Summarize(t.Context())
 		assert.NilError(t, err)
 		return sum
 	}
@@ -124,14 +127,14 @@ func TestPlacementShapesReuse(t *testing.T) {
 func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 	prof := testProfile()
 	prof.ConcurrencyLimit = 3 // 10/s x 500 ms needs 5
-	plan := reuse.Plan{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
 	sim := &Simulation{schedule: plan, plan: plan, profile: prof, placement: MostRecentlyUsed}
 	var throttled, malformed int64
 	_, stats := recordsDigest(t, sim)
-	_, err := sim.Run(t.Context(), func(r *reuse.Record) {
-		if r.Status == reuse.StatusThrottled {
+	_, err := sim.Run(t.Context(), func(r *record.Record) {
+		if r.Status == record.StatusThrottled {
 			throttled++
-			if r.ErrorClass != reuse.ClassThrottled || r.InstanceID != "" || r.Invocation != 0 || r.Done.Before(r.Sent) {
+			if r.ErrorClass != record.ClassThrottled || r.InstanceID != "" || r.Invocation != 0 || r.Done.Before(r.Sent) {
 				malformed++
 			}
 		}
@@ -145,12 +148,12 @@ func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 }
 
 func TestPoissonArrivalsKeepTheRate(t *testing.T) {
-	plan := reuse.Plan{Calls: 100_000, RatePerSec: 10, HandlerMS: 0}
-	sim := newSim(t, reuse.NewPoisson(plan, 5), Options{Seed: 5})
-	assert.Check(t, is.Equal(sim.Describe().Arrivals, reuse.KindPoisson))
+	plan := schedule.Plan{Calls: 100_000, RatePerSec: 10, HandlerMS: 0}
+	sim := newSim(t, schedule.NewPoisson(plan, 5), Options{Seed: 5})
+	assert.Check(t, is.Equal(sim.Describe().Arrivals, schedule.KindPoisson))
 	var last time.Time
 	offSchedule := 0
-	_, err := sim.Run(t.Context(), func(r *reuse.Record) {
+	_, err := sim.Run(t.Context(), func(r *record.Record) {
 		if r.Scheduled.After(last) {
 			last = r.Scheduled
 		}
@@ -167,12 +170,12 @@ func TestPoissonArrivalsKeepTheRate(t *testing.T) {
 func TestRunStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := newSim(t, reuse.SeedPlan(), Options{}).Run(ctx, func(*reuse.Record) {})
+	_, err := newSim(t, schedule.SeedPlan(), Options{}).Run(ctx, func(*record.Record) {})
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	_, err := New(reuse.Plan{Calls: 0, RatePerSec: -1, HandlerMS: 500},
+	_, err := New(schedule.Plan{Calls: 0, RatePerSec: -1, HandlerMS: 500},
 		Options{Profile: "aws-1999", Placement: "fastest"})
 	for _, want := range []string{
 		"calls must be positive", "rate must be a positive number",
@@ -191,9 +194,9 @@ func within15(got, want float64) bool { return got >= want*0.85 && got <= want*1
 // instances (72), median reuse (10,911) and 2021-method lifetime (69.4 min).
 func TestSeed2021Calibration(t *testing.T) {
 	skipUnderRace(t)
-	pub := reuse.Published2021
+	pub := metric.Published2021
 	lands := func(seed uint64) (bool, string) {
-		sum, err := newSim(t, reuse.SeedPlan(), Options{Profile: ProfileSeed2021, Seed: seed}).Summarize(t.Context())
+		sum, err := newSim(t, schedule.SeedPlan(), Options{Profile: ProfileSeed2021, Seed: seed}).Summarize(t.Context())
 		assert.NilError(t, err)
 		ok := within15(float64(sum.Instances.Count), float64(pub.Instances)) &&
 			within15(sum.Reuse.Median, pub.MedianReuse) &&
@@ -219,13 +222,13 @@ func TestSeed2021Calibration(t *testing.T) {
 // past one generation: the summary, from records alone, finds exactly the
 // environments the pool started proactively; seed-2021 has none.
 func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
-	plan := reuse.Plan{Calls: 120_000, RatePerSec: 10, HandlerMS: 500} // 3.3 h
+	plan := schedule.Plan{Calls: 120_000, RatePerSec: 10, HandlerMS: 500} // 3.3 h
 	for _, tc := range []struct {
 		profile string
 		some    bool
 	}{{ProfileGo2026, true}, {ProfileSeed2021, false}} {
 		sim := newSim(t, plan, Options{Profile: tc.profile, Seed: 4})
-		sum := reuse.NewSummarizer(plan, "simulator", sim.Describe())
+		sum := summary.NewSummarizer(plan, "simulator", sim.Describe())
 		stats, err := sim.Run(t.Context(), sum.Add)
 		assert.NilError(t, err)
 		got := sum.Summary().Instances
@@ -239,11 +242,11 @@ func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
 // when emit gives up mid-run (a panic, a test's Fatal), the model stops too.
 func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
 	before := runtime.NumGoroutine()
-	sim := newSim(t, reuse.SeedPlan(), Options{})
+	sim := newSim(t, schedule.SeedPlan(), Options{})
 	func() {
 		defer func() { assert.Check(t, recover() != nil) }()
 		n := 0
-		sim.Run(t.Context(), func(*reuse.Record) {
+		sim.Run(t.Context(), func(*record.Record) {
 			if n++; n == 5000 {
 				panic("emit gives up")
 			}
@@ -259,13 +262,13 @@ func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
 	// in order, each once.
 	ctx, cancel := context.WithCancel(t.Context())
 	var seqs []int64
-	_, err := sim.Run(ctx, func(r *reuse.Record) {
+	_, err := sim.Run(ctx, func(r *record.Record) {
 		if seqs = append(seqs, r.Seq); len(seqs) == 70_000 {
 			cancel()
 		}
 	})
 	assert.Check(t, errors.Is(err, context.Canceled))
-	assert.Check(t, len(seqs) >= 70_000 && len(seqs) < int(reuse.SeedCalls))
+	assert.Check(t, len(seqs) >= 70_000 && len(seqs) < int(schedule.SeedCalls))
 	seen := map[int64]bool{}
 	for _, s := range seqs {
 		assert.Assert(t, !seen[s], "seq %d twice", s)
@@ -279,10 +282,10 @@ func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
 func TestFeedIsTheSchedule(t *testing.T) {
 	trace := filepath.Join(t.TempDir(), "t.csv")
 	assert.NilError(t, os.WriteFile(trace, []byte("time,duration_ms\n0.5,10\n0.75,20\n3,30\n3,40\n9.125,50\n"), 0o644))
-	tr, err := reuse.OpenTrace(trace, reuse.TraceOptions{})
+	tr, err := schedule.OpenTrace(trace, schedule.TraceOptions{})
 	assert.NilError(t, err)
-	for _, s := range []reuse.Schedule{reuse.Plan{Calls: 10_000, RatePerSec: 7.3, HandlerMS: 120}, reuse.Plan{Calls: 10_000, RatePerSec: 1e6 / 3, HandlerMS: 0},
-		reuse.NewPoisson(reuse.Plan{Calls: 10_000, RatePerSec: 10, HandlerMS: 5}, 4), tr} {
+	for _, s := range []schedule.Schedule{schedule.Plan{Calls: 10_000, RatePerSec: 7.3, HandlerMS: 120}, schedule.Plan{Calls: 10_000, RatePerSec: 1e6 / 3, HandlerMS: 0},
+		schedule.NewPoisson(schedule.Plan{Calls: 10_000, RatePerSec: 10, HandlerMS: 5}, 4), tr} {
 		calls := s.Plan().Calls
 		f := newFeed(s, s.Plan())
 		for seq := range calls {

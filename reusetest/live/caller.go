@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // The environment variables that point a live run at a target.
@@ -118,13 +118,13 @@ func TargetKey(description string) string {
 // schedule gives each call, when the calls differ (a trace with durations);
 // it reports whether it did. Callers whose handler time is fixed are left
 // as they are.
-func PerCallHandler(caller Caller, schedule reuse.Schedule) bool {
+func PerCallHandler(caller Caller, sched schedule.Schedule) bool {
 	pc, can := caller.(interface {
 		PerCall(func(int64) time.Duration)
 	})
-	if !can || !reuse.VariedHandler(schedule) {
+	if !can || !schedule.VariedHandler(sched) {
 		return false
 	}
-	pc.PerCall(schedule.HandlerTime)
+	pc.PerCall(sched.HandlerTime)
 	return true
 }

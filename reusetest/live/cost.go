@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // Prices, US East (N. Virginia) list prices (docs/sources.md [S10], read
@@ -23,7 +23,7 @@ const (
 
 // EstimateCost is the list-price cost of plan against a probe of memoryMB
 // on arm64 (the deploy default) and x86, through the given front door.
-func EstimateCost(plan reuse.Plan, memoryMB int, door FrontDoor) (arm, x86 float64) {
+func EstimateCost(plan schedule.Plan, memoryMB int, door FrontDoor) (arm, x86 float64) {
 	calls := float64(plan.Calls)
 	gbSeconds := calls * plan.Handler().Seconds() * float64(memoryMB) / 1024
 	base := calls * PricePerRequest
@@ -34,7 +34,7 @@ func EstimateCost(plan reuse.Plan, memoryMB int, door FrontDoor) (arm, x86 float
 }
 
 // WriteCostEstimate prints the cost estimate line.
-func WriteCostEstimate(w io.Writer, plan reuse.Plan, door FrontDoor) {
+func WriteCostEstimate(w io.Writer, plan schedule.Plan, door FrontDoor) {
 	arm, x86 := EstimateCost(plan, DefaultProbeMemoryMB, door)
 	via := "Invoke API or Function URL (no front-door charge)"
 	if door == FrontDoorAPIGateway {

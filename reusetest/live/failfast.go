@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Fail-fast: a run whose calls all fail the same way (a wrong URL, a 403, a
@@ -34,7 +34,7 @@ var ErrFailFast = errors.New("stopped early: every call failed the same way and 
 type failFast struct {
 	window    time.Duration
 	succeeded bool
-	class     reuse.ErrorClass
+	class     record.ErrorClass
 	example   string    // the first failure's message, secret-free
 	first     time.Time // when the first failure of the streak was sent
 	streak    int64
@@ -42,11 +42,11 @@ type failFast struct {
 }
 
 // observe accounts for r and reports whether the rule trips now (once).
-func (f *failFast) observe(r *reuse.Record) bool {
+func (f *failFast) observe(r *record.Record) bool {
 	switch {
 	case f.succeeded || f.tripped:
 		return false
-	case r.Status == reuse.StatusOK:
+	case r.Status == record.StatusOK:
 		f.succeeded = true
 		return false
 	case r.ErrorClass == "":

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -31,7 +33,7 @@ func forbidding(t *testing.T, ok int64) (url string, calls *atomic.Int64) {
 	return srv.URL + "/", calls
 }
 
-func runAgainst(t *testing.T, url string, plan reuse.Plan, l Live) (sum reuse.Summary, out, logPath string, err error) {
+func runAgainst(t *testing.T, url string, plan schedule.Plan, l Live) (sum summary.Summary, out, logPath string, err error) {
 	t.Helper()
 	caller, _, err := NewCaller(t.Context(), urlEnv(url), plan.HandlerMS)
 	assert.NilError(t, err)
@@ -44,7 +46,7 @@ func runAgainst(t *testing.T, url string, plan reuse.Plan, l Live) (sum reuse.Su
 
 func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 	url, calls := forbidding(t, 0)
-	plan := reuse.Plan{Calls: 2_000, RatePerSec: 200, HandlerMS: 0} // 10 s
+	plan := schedule.Plan{Calls: 2_000, RatePerSec: 200, HandlerMS: 0} // 10 s
 	start := time.Now()
 	sum, out, logPath, err := runAgainst(t, url, plan, Live{StartupWindow: 300 * time.Millisecond})
 	assert.Check(t, errors.Is(err, ErrFailFast), "%v", err)
@@ -56,7 +58,7 @@ func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 	// Every record made is kept: the log and the summary hold one per
 	// scheduled call, and the server saw each sent call once.
 	assert.Check(t, sum.Requests.Total > 0 && sum.Requests.Total < plan.Calls, "%d records", sum.Requests.Total)
-	assert.Check(t, is.Equal(sum.Requests.ByErrorClass[reuse.ClassHTTP4xx], sum.Requests.Total))
+	assert.Check(t, is.Equal(sum.Requests.ByErrorClass[record.ClassHTTP4xx], sum.Requests.Total))
 	assert.Check(t, is.Equal(sum.Requests.Total, calls.Load()))
 	_, perSeq, _ := logCounts(t, logPath)
 	for seq := range sum.Requests.Total {
@@ -66,7 +68,7 @@ func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 
 func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
 	url, _ := forbidding(t, 1)
-	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
+	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
 	sum, _, _, err := runAgainst(t, url, plan, Live{StartupWindow: 50 * time.Millisecond})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sum.Requests.Total, plan.Calls))
@@ -75,7 +77,7 @@ func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
 
 func TestFailFastCanBeTurnedOff(t *testing.T) {
 	url, _ := forbidding(t, 0)
-	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
+	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
 	sum, out, _, err := runAgainst(t, url, plan, Live{StartupWindow: 50 * time.Millisecond, NoFailFast: true})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sum.Requests.Total, plan.Calls))
@@ -84,26 +86,26 @@ func TestFailFastCanBeTurnedOff(t *testing.T) {
 
 func TestFailFastRule(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	fail := func(seq int64, class reuse.ErrorClass) *reuse.Record {
+	fail := func(seq int64, class record.ErrorClass) *record.Record {
 		at := t0.Add(time.Duration(seq) * time.Second)
-		return &reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(time.Millisecond), Status: reuse.StatusError, ErrorClass: class}
+		return &record.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(time.Millisecond), Status: record.StatusError, ErrorClass: class}
 	}
 	f := &failFast{window: 10 * time.Second}
 	for seq := range int64(10) {
-		assert.Check(t, !f.observe(fail(seq, reuse.ClassDNS)), "seq %d: within the start-up window", seq)
+		assert.Check(t, !f.observe(fail(seq, record.ClassDNS)), "seq %d: within the start-up window", seq)
 	}
 	// A change of class starts the count again; skipped calls say nothing.
 	for seq := int64(10); seq < 20; seq++ {
-		assert.Check(t, !f.observe(fail(seq, reuse.ClassHTTP4xx)), "seq %d: a new streak, not yet 10 s long", seq)
-		f.observe(&reuse.Record{Seq: seq, Status: reuse.StatusSkipped, Scheduled: t0})
+		assert.Check(t, !f.observe(fail(seq, record.ClassHTTP4xx)), "seq %d: a new streak, not yet 10 s long", seq)
+		f.observe(&record.Record{Seq: seq, Status: record.StatusSkipped, Scheduled: t0})
 	}
-	assert.Check(t, f.observe(fail(20, reuse.ClassHTTP4xx)), "11 in a row over 10 s")
-	assert.Check(t, !f.observe(fail(21, reuse.ClassHTTP4xx)), "trips once")
+	assert.Check(t, f.observe(fail(20, record.ClassHTTP4xx)), "11 in a row over 10 s")
+	assert.Check(t, !f.observe(fail(21, record.ClassHTTP4xx)), "trips once")
 
 	g := &failFast{window: time.Second}
-	g.observe(&reuse.Record{Status: reuse.StatusOK})
+	g.observe(&record.Record{Status: record.StatusOK})
 	for seq := range int64(100) {
-		assert.Check(t, !g.observe(fail(seq, reuse.ClassHTTP4xx)), "never after a success")
+		assert.Check(t, !g.observe(fail(seq, record.ClassHTTP4xx)), "never after a success")
 	}
 }
 

@@ -12,30 +12,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Analysis consumes a run's records, each once: those already in a resumed
-// log, then every new one. reuse.Summarizer is one; report.Collector (the
+// log, then every new one. summary.Summarizer is one; report.Collector (the
 // summary and the charts' data in the same pass) is another.
 type Analysis interface {
-	Add(*reuse.Record)
-	Summary() reuse.Summary
+	Add(*record.Record)
+	Summary() summary.Summary
 	// Instances is the number of environments seen so far, for progress lines.
 	Instances() int
 }
 
 // Live is one live run: a schedule against a caller, logged to LogPath.
 type Live struct {
-	// Schedule says when each call is due (a reuse.Plan is one).
-	Schedule reuse.Schedule
+	// Schedule says when each call is due (a schedule.Plan is one).
+	Schedule schedule.Schedule
 	Caller   Caller
 	LogPath  string
 	Options  runner.Options
 	// Analysis receives every record of the log once (default: a
-	// reuse.Summarizer of the run); Run returns its summary.
+	// summary.Summarizer of the run); Run returns its summary.
 	Analysis Analysis
 	// Out receives the plan, progress lines and the results table.
 	Out io.Writer
@@ -55,7 +57,7 @@ type Live struct {
 // Run runs (or resumes) the schedule. Closing stop stops scheduling and drains;
 // cancelling ctx cancels calls in flight. The summary covers every segment
 // of the log.
-func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, runner.Result, error) {
+func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (summary.Summary, runner.Result, error) {
 	now := l.Now
 	if now == nil {
 		now = time.Now
@@ -63,18 +65,18 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	desc := l.Caller.Describe()
 	plan := l.Schedule.Plan()
 	if err := os.MkdirAll(filepath.Dir(l.LogPath), 0o755); err != nil {
-		return reuse.Summary{}, runner.Result{}, fmt.Errorf("live run: %w", err)
+		return summary.Summary{}, runner.Result{}, fmt.Errorf("live run: %w", err)
 	}
 	sum := l.Analysis
 	if sum == nil {
-		sum = reuse.NewSummarizer(l.Schedule, desc, nil)
+		sum = summary.NewSummarizer(l.Schedule, desc, nil)
 	}
 	ff := &failFast{window: l.StartupWindow}
 	if ff.window <= 0 {
 		ff.window = DefaultStartupWindow
 	}
 	lastSeq, lastScheduled := int64(-1), time.Time{} // the latest call the log holds
-	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), func(r *reuse.Record) {
+	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), func(r *record.Record) {
 		sum.Add(r)
 		ff.observe(r)
 		if r.Seq > lastSeq {
@@ -82,7 +84,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		}
 	})
 	if err != nil {
-		return reuse.Summary{}, runner.Result{}, err
+		return summary.Summary{}, runner.Result{}, err
 	}
 	defer w.Close()
 	var lost []runner.Lost
@@ -93,7 +95,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	from := st.Next
 	opts := l.Options
 	var cut int64
-	if u, ok := l.Schedule.(reuse.Units); ok && lastSeq >= 0 && from < plan.Calls {
+	if u, ok := l.Schedule.(schedule.Units); ok && lastSeq >= 0 && from < plan.Calls {
 		// A unit the stop cut is not finished late: its gap would be wrong.
 		if first, end := u.Unit(from); first < from {
 			for seq := from; seq < end; seq++ {
@@ -107,13 +109,13 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	}
 	remaining := plan.Calls - from
 	fmt.Fprintf(l.Out, "live run against %s\nplan: %s: %s in all\n",
-		desc, l.Schedule.Spec(), reuse.HumanDuration(plan.Duration()))
+		desc, l.Schedule.Spec(), summary.HumanDuration(plan.Duration()))
 	switch {
 	case st.Count > 0 && remaining == 0 && len(lost) == 0:
 		fmt.Fprintf(l.Out, "%s is complete: nothing to call; summarizing it (use another -reuse.log for a new run)\n", l.LogPath)
 	case st.Count > 0:
 		fmt.Fprintf(l.Out, "resuming %s: %d records in %d segments; %d lost in flight (recorded as cancelled); %d calls to go, about %v\n",
-			l.LogPath, st.Count, st.Segments, len(lost)-int(cut), remaining, reuse.HumanDuration(time.Duration(float64(remaining)/plan.RatePerSec*1e9)))
+			l.LogPath, st.Count, st.Segments, len(lost)-int(cut), remaining, summary.HumanDuration(time.Duration(float64(remaining)/plan.RatePerSec*1e9)))
 		if cut > 0 {
 			fmt.Fprintf(l.Out, "the stop cut a trial or burst: its %d unsent calls are recorded as interrupted and it is left out of the analysis (sending them now would change the gap it measures)\n", cut)
 		}
@@ -123,7 +125,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 	default:
 		fmt.Fprintf(l.Out, "log: %s\n", l.LogPath)
 	}
-	if n := reuse.AtOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
+	if n := schedule.AtOnce(l.Schedule); opts.MaxInFlight == 0 && n > runner.DefaultMaxInFlight {
 		opts.MaxInFlight = int(n) // a burst is sent whole, never partly skipped by the caller's own bound
 	}
 	userProgress := opts.Progress
@@ -160,7 +162,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (reuse.Summary, ru
 		return sum.Summary(), res, fmt.Errorf("live run stopped at seq %d: %w; restore the file and rerun with the same flags to resume", res.Next, err)
 	}
 	if err != nil {
-		return reuse.Summary{}, res, err
+		return summary.Summary{}, res, err
 	}
 	if sink.failFast != nil && ff.tripped {
 		return sum.Summary(), res, ff.err()
@@ -178,7 +180,7 @@ type summarizingSink struct {
 	out      io.Writer
 }
 
-func (s *summarizingSink) Append(r *reuse.Record) error {
+func (s *summarizingSink) Append(r *record.Record) error {
 	if err := s.w.Append(r); err != nil {
 		return err
 	}
@@ -202,7 +204,7 @@ func writeProgress(w io.Writer, p runner.Progress, instances int) {
 	for _, class := range slices.Sorted(maps.Keys(p.ByClass)) {
 		errs = append(errs, fmt.Sprintf("%s %d", class, p.ByClass[class]))
 	}
-	if skipped := p.ByStatus[reuse.StatusSkipped]; skipped > 0 {
+	if skipped := p.ByStatus[record.StatusSkipped]; skipped > 0 {
 		errs = append(errs, fmt.Sprintf("skipped %d", skipped))
 	}
 	if len(errs) == 0 {

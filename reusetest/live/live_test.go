@@ -17,10 +17,12 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -66,7 +68,7 @@ func urlEnv(url string) func(string) string {
 	}
 }
 
-func runLive(t *testing.T, kind, baseURL string, plan reuse.Plan, logPath string, opts runner.Options) (reuse.Summary, runner.Result, string) {
+func runLive(t *testing.T, kind, baseURL string, plan schedule.Plan, logPath string, opts runner.Options) (summary.Summary, runner.Result, string) {
 	t.Helper()
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, baseURL), plan.HandlerMS)
 	assert.NilError(t, err)
@@ -79,15 +81,15 @@ func runLive(t *testing.T, kind, baseURL string, plan reuse.Plan, logPath string
 }
 
 // logCounts reads a log: calls per instance, and records per seq.
-func logCounts(t *testing.T, path string) (map[string]int64, []int, []reuse.Record) {
+func logCounts(t *testing.T, path string) (map[string]int64, []int, []record.Record) {
 	t.Helper()
 	f, err := os.Open(path)
 	assert.NilError(t, err)
 	defer f.Close()
 	perInstance := map[string]int64{}
-	var recs []reuse.Record
-	st, _, err := recordlog.Read(f, nil, func(r *reuse.Record) {
-		if r.Status == reuse.StatusOK {
+	var recs []record.Record
+	st, _, err := recordlog.Read(f, nil, func(r *record.Record) {
+		if r.Status == record.StatusOK {
 			perInstance[r.InstanceID]++
 		}
 		recs = append(recs, *r)
@@ -104,7 +106,7 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			sim, url := startSim(t, lambdasim.Faults{})
-			plan := reuse.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 500}
+			plan := schedule.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 500}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
 			sum, res, out := runLive(t, kind, url, plan, logPath, runner.Options{})
 			assert.Check(t, is.DeepEqual(res, runner.Result{Scheduled: 600, Next: 600}))
@@ -132,7 +134,7 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			assert.NilError(t, err)
 			sumJSON, err := json.Marshal(sum)
 			assert.NilError(t, err)
-			fitted := fit.NewFitter(reuse.NewSummarizer(plan, sum.Target, nil), plan, nil)
+			fitted := fit.NewFitter(summary.NewSummarizer(plan, sum.Target, nil), plan, nil)
 			for _, r := range recs {
 				fitted.Add(&r)
 			}
@@ -157,7 +159,7 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			sim, url := startSim(t, faults)
-			plan := reuse.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
+			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
 			sum, _, _ := runLive(t, kind, url, plan, logPath, runner.Options{Timeout: time.Second})
 			_, perSeq, recs := logCounts(t, logPath)
@@ -165,29 +167,29 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
 			}
 			truth := sim.Counts()
-			classes := map[reuse.ErrorClass]int64{}
+			classes := map[record.ErrorClass]int64{}
 			var malformed int64
 			for _, r := range recs {
 				classes[r.ErrorClass]++
-				if r.ErrorClass == reuse.ClassBadBody && strings.Contains(r.Error, "JSON without an instance_id") {
+				if r.ErrorClass == record.ClassBadBody && strings.Contains(r.Error, "JSON without an instance_id") {
 					malformed++
 				}
-				if r.Status == reuse.StatusOK {
+				if r.Status == record.StatusOK {
 					assert.Check(t, r.InstanceID != "" && r.InstanceID != "too-late")
 				}
 			}
 			f := truth.Faults
-			want := map[reuse.ErrorClass]int64{
-				reuse.ClassThrottled: f["throttle"],
-				reuse.ClassTimeout:   f["slow"],
-				reuse.ClassConnect:   f["reset"],
-				reuse.ClassBadBody:   f["malformed"] + f["oversized"],
+			want := map[record.ErrorClass]int64{
+				record.ClassThrottled: f["throttle"],
+				record.ClassTimeout:   f["slow"],
+				record.ClassConnect:   f["reset"],
+				record.ClassBadBody:   f["malformed"] + f["oversized"],
 			}
 			if kind == "http" {
-				want[reuse.ClassHTTP5xx] = f["function_error"] + f["server_error"]
+				want[record.ClassHTTP5xx] = f["function_error"] + f["server_error"]
 			} else {
-				want[reuse.ClassFunctionError] = f["function_error"]
-				want[reuse.ClassHTTP5xx] = f["server_error"]
+				want[record.ClassFunctionError] = f["function_error"]
+				want[record.ClassHTTP5xx] = f["server_error"]
 			}
 			var served int64
 			for _, n := range truth.Calls {
@@ -203,11 +205,11 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 				// bad_body + connect must account for malformed, oversized
 				// and reset replies exactly, and every malformed one is
 				// bad_body.
-				moved := min(want[reuse.ClassBadBody]-classes[reuse.ClassBadBody], f["oversized"])
-				if moved > 0 && classes[reuse.ClassConnect] == want[reuse.ClassConnect]+moved {
+				moved := min(want[record.ClassBadBody]-classes[record.ClassBadBody], f["oversized"])
+				if moved > 0 && classes[record.ClassConnect] == want[record.ClassConnect]+moved {
 					t.Logf("%d oversized replies surfaced as connect (known SDK behaviour under load)", moved)
-					want[reuse.ClassBadBody] -= moved
-					want[reuse.ClassConnect] += moved
+					want[record.ClassBadBody] -= moved
+					want[record.ClassConnect] += moved
 				}
 			}
 			assert.Check(t, is.DeepEqual(classes, want), "error classes vs injected faults %v", f)
@@ -224,7 +226,7 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := reuse.Plan{Calls: 20, RatePerSec: 100, HandlerMS: 0}
+	plan := schedule.Plan{Calls: 20, RatePerSec: 100, HandlerMS: 0}
 	runLive(t, "http", url, plan, logPath, runner.Options{})
 	before, err := os.ReadFile(logPath)
 	assert.NilError(t, err)
@@ -247,7 +249,7 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	first := make(chan error, 1)
@@ -276,7 +278,7 @@ func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
 func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 	sim, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := reuse.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	stop := make(chan struct{})
@@ -288,7 +290,7 @@ func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 
 	// The resumed run's analysis sees the first segment's records too, each
 	// once: the same summary as the whole log replayed.
-	charts := report.NewCollector(reuse.NewSummarizer(plan, caller.Describe(), nil), plan)
+	charts := report.NewCollector(summary.NewSummarizer(plan, caller.Describe(), nil), plan)
 	sum, res2, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: &out, Analysis: charts}).Run(t.Context(), nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(res2.Scheduled, 300-res.Next))
@@ -325,10 +327,10 @@ func TestNewCallerNeedsOneTarget(t *testing.T) {
 
 func TestCostEstimate(t *testing.T) {
 	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (docs/sources.md [S10]).
-	arm, x86 := EstimateCost(reuse.SeedPlan(), 128, FrontDoorInvoke)
+	arm, x86 := EstimateCost(schedule.SeedPlan(), 128, FrontDoorInvoke)
 	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50))
-	arm, _ = EstimateCost(reuse.SeedPlan(), 128, FrontDoorAPIGateway)
+	arm, _ = EstimateCost(schedule.SeedPlan(), 128, FrontDoorAPIGateway)
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50+0.60))
 }
 
@@ -337,7 +339,7 @@ func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
 func TestLiveStopsByItsDeadline(t *testing.T) {
 	// StopBy is how the integration test ends before go test's -timeout.
 	_, url := startSim(t, lambdasim.Faults{})
-	plan := reuse.Plan{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
+	plan := schedule.Plan{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer
@@ -358,16 +360,16 @@ func TestLiveStopsByItsDeadline(t *testing.T) {
 // has one record.
 func TestLiveRunsAPoissonSchedule(t *testing.T) {
 	_, url := startSim(t, lambdasim.Faults{})
-	sched := reuse.NewPoisson(reuse.Plan{Calls: 300, RatePerSec: 300, HandlerMS: 100}, 7)
+	sched := schedule.NewPoisson(schedule.Plan{Calls: 300, RatePerSec: 300, HandlerMS: 100}, 7)
 	caller, _, err := NewCaller(t.Context(), urlEnv(url+"/"), 100)
 	assert.NilError(t, err)
-	charts := report.NewCollector(reuse.NewSummarizer(sched, caller.Describe(), nil), sched)
+	charts := report.NewCollector(summary.NewSummarizer(sched, caller.Describe(), nil), sched)
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	sum, _, err := (&Live{Schedule: sched, Caller: caller, LogPath: logPath, Out: io.Discard, Analysis: charts}).Run(t.Context(), nil)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sum.Requests.Total, int64(300)))
 	assert.Assert(t, sum.Schedule != nil)
-	assert.Check(t, is.Equal(sum.Schedule.Kind, reuse.KindPoisson))
+	assert.Check(t, is.Equal(sum.Schedule.Kind, schedule.KindPoisson))
 	_, perSeq, recs := logCounts(t, logPath)
 	for seq, n := range perSeq {
 		assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)

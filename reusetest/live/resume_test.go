@@ -10,9 +10,11 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -33,7 +35,7 @@ func startFastSim(t *testing.T) string {
 // the log as it was at the stop plus a cut-off line (what a SIGKILL
 // leaves: fsynced lines and a torn last one), and resumes it. It returns
 // the final summary and the resumed run's output.
-func cutRun(t *testing.T, schedule reuse.Schedule, logPath string, cutAt time.Duration, kill bool) (reuse.Summary, string) {
+func cutRun(t *testing.T, schedule schedule.Schedule, logPath string, cutAt time.Duration, kill bool) (summary.Summary, string) {
 	t.Helper()
 	url := startFastSim(t) // a pool of its own, the same seed for every run
 	caller, _, err := NewCaller(t.Context(), urlEnv(url), schedule.Plan().HandlerMS)
@@ -69,7 +71,7 @@ func firstSends(t *testing.T, logPath string, unit func(int64) int64) map[int64]
 	defer f.Close()
 	first := map[int64]time.Time{}
 	perSeq := map[int64]int{}
-	_, _, err = recordlog.Read(f, nil, func(r *reuse.Record) {
+	_, _, err = recordlog.Read(f, nil, func(r *record.Record) {
 		perSeq[r.Seq]++
 		if r.Sent.IsZero() {
 			return
@@ -99,7 +101,7 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 	// time after the short gap (they survive) and 600 s after the long one
 	// (they do not).
 	short, long := 100*time.Millisecond, 500*time.Millisecond
-	idle, err := reuse.NewIdle(5, []time.Duration{short, long}, 2, 100, 3, 300*time.Millisecond)
+	idle, err := schedule.NewIdle(5, []time.Duration{short, long}, 2, 100, 3, 300*time.Millisecond)
 	assert.NilError(t, err)
 	// The first trial with the long gap: stop 300 ms into its gap.
 	var cutAt time.Duration
@@ -116,7 +118,7 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 		assert.Check(t, is.Contains(out, "recorded as interrupted"))
 		assert.Check(t, is.Equal(sum.Idle().Interrupted, int64(1)), "kill %v", kill)
 		assert.Check(t, is.Equal(sum.Requests.Total, 2*idle.Size*idle.Trials()))
-		assert.Check(t, is.Equal(sum.Requests.ByStatus[reuse.StatusInterrupted], idle.Size))
+		assert.Check(t, is.Equal(sum.Requests.ByStatus[record.StatusInterrupted], idle.Size))
 		for i, pt := range sum.Idle().Points {
 			want := clean.Idle().Points[i]
 			assert.Check(t, pt.Samples > 0 && pt.P == want.P, "kill %v, gap %v: P %v of %d, clean %v of %d", kill, pt.GapMinutes, pt.P, pt.Samples, want.P, want.Samples)
@@ -139,7 +141,7 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 // than the pause after the one before, and every burst is as cold as in
 // the clean run (the pause outlasts the idle timeout).
 func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
-	b := reuse.Burst{Size: 50, Rounds: 3, Pause: time.Second, HandlerMS: 20_000}
+	b := schedule.Burst{Size: 50, Rounds: 3, Pause: time.Second, HandlerMS: 20_000}
 	clean, _ := cutRun(t, b, filepath.Join(t.TempDir(), "clean.jsonl"), 0, false)
 	for _, kill := range []bool{false, true} {
 		logPath := filepath.Join(t.TempDir(), "cut.jsonl")
@@ -163,10 +165,10 @@ func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
 func TestServedPoolNamesItsProfile(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		url := startFastSim(t) // seed-2021
-		plan := reuse.Plan{Calls: 200, RatePerSec: 200, HandlerMS: 500}
+		plan := schedule.Plan{Calls: 200, RatePerSec: 200, HandlerMS: 500}
 		caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
 		assert.NilError(t, err)
-		sum := reuse.NewSummarizer(plan, caller.Describe(), nil)
+		sum := summary.NewSummarizer(plan, caller.Describe(), nil)
 		fitter := fit.NewFitter(sum, plan, nil)
 		logPath := filepath.Join(t.TempDir(), "run.jsonl")
 		var out bytes.Buffer

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -42,7 +44,7 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	// (across seeds 0-5 the simulator's median reuse varies by 1%). One call
 	// a model second keeps the caller at 1,000 a second, with slack to spare
 	// when the machine is busy (the test passed with two CPU burners).
-	model := reuse.Plan{Calls: 12_000, RatePerSec: 1, HandlerMS: 5000}
+	model := schedule.Plan{Calls: 12_000, RatePerSec: 1, HandlerMS: 5000}
 	opts := lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 5}
 
 	srv, err := lambdasim.NewServer(lambdasim.ServerOptions{Options: opts, Scale: scale})
@@ -65,8 +67,8 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	var sent []int64
 	f, err := os.Open(logPath)
 	assert.NilError(t, err)
-	_, _, err = recordlog.Read(f, nil, func(r *reuse.Record) {
-		if r.Status != reuse.StatusSkipped {
+	_, _, err = recordlog.Read(f, nil, func(r *record.Record) {
+		if r.Status != record.StatusSkipped {
 			sent = append(sent, r.Seq)
 		}
 	})
@@ -79,7 +81,7 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	assert.NilError(t, err)
 	want, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
-	for _, m := range []reuse.Metric{reuse.MetricInstances, reuse.MetricReuseMedian, reuse.MetricLifetimeMedian} {
+	for _, m := range []metric.Metric{metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian} {
 		w, g := m.Value(want), m.Value(got)
 		t.Logf("%-22s simulator %10.1f  served at %dx %10.1f", m.Name, w, scale, g)
 		assert.Check(t, math.Abs(g/w-1) <= 0.10, "%s: simulator %v, served %v", m.Name, w, g)
@@ -88,19 +90,19 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 
 // subset is the calls of a plan with the given seqs, in order.
 type subset struct {
-	plan reuse.Plan
+	plan schedule.Plan
 	seqs []int64
 }
 
-func (s subset) Plan() reuse.Plan {
+func (s subset) Plan() schedule.Plan {
 	p := s.plan
 	p.Calls = int64(len(s.seqs))
 	return p
 }
 func (s subset) Due(i int64) time.Duration         { return s.plan.Due(s.seqs[i]) }
 func (s subset) HandlerTime(i int64) time.Duration { return s.plan.HandlerTime(s.seqs[i]) }
-func (s subset) Spec() reuse.ScheduleSpec          { return s.Plan().Spec() }
+func (s subset) Spec() schedule.ScheduleSpec       { return s.Plan().Spec() }
 func (s subset) Validate() error                   { return s.Plan().Validate() }
-func (s subset) InModelTime(float64) (reuse.Schedule, error) {
+func (s subset) InModelTime(float64) (schedule.Schedule, error) {
 	return nil, errors.New("a subset has no model-time form")
 }

@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -28,7 +29,7 @@ const (
 	childHandlerEnv = "LAMBDA_REUSE_TEST_CHILD_HANDLER_MS"
 )
 
-var killPlan = reuse.Plan{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
+var killPlan = schedule.Plan{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
 
 // TestLiveChildRun is the child of the signal tests: it runs the kill plan
 // (with the handler its parent asks for) against the URL it is given, with
@@ -106,15 +107,15 @@ func TestLiveStopsOnSIGINT(t *testing.T) {
 			for seq := range next {
 				assert.Assert(t, is.Equal(perSeq[seq], 1), "seq %d has %d records", seq, perSeq[seq])
 			}
-			byStatus := map[reuse.Status]int{}
+			byStatus := map[record.Status]int{}
 			for _, r := range recs {
 				byStatus[r.Status]++
 			}
 			if tc.signals == 1 {
-				assert.Check(t, is.DeepEqual(byStatus, map[reuse.Status]int{reuse.StatusOK: next}), "drained: every call answered")
+				assert.Check(t, is.DeepEqual(byStatus, map[record.Status]int{record.StatusOK: next}), "drained: every call answered")
 			} else {
 				assert.Check(t, is.Contains(out.String(), "cancelling calls in flight"))
-				assert.Check(t, byStatus[reuse.StatusCancelled] > 0, "%v", byStatus)
+				assert.Check(t, byStatus[record.StatusCancelled] > 0, "%v", byStatus)
 			}
 		})
 	}
@@ -163,11 +164,11 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	for _, n := range sim.Counts().Calls {
 		served += n
 	}
-	lost := sum.Requests.ByStatus[reuse.StatusCancelled]
+	lost := sum.Requests.ByStatus[record.StatusCancelled]
 	assert.Check(t, is.Equal(sum.Requests.OK+lost, killPlan.Calls), "%v", sum.Requests.ByStatus)
 	assert.Check(t, served >= sum.Requests.OK, "the server served every ok call")
 	for _, r := range recs {
-		if r.Status == reuse.StatusCancelled {
+		if r.Status == record.StatusCancelled {
 			assert.Check(t, is.Contains(r.Error, "earlier run ended"))
 		}
 	}

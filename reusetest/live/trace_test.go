@@ -17,8 +17,8 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -38,7 +38,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, []byte(b.String()), 0o644))
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
-			trace, err := reuse.OpenTrace(path, reuse.TraceOptions{Speed: 3, HandlerMS: 500})
+			trace, err := schedule.OpenTrace(path, schedule.TraceOptions{Speed: 3, HandlerMS: 500})
 			assert.NilError(t, err)
 			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100})
 			assert.NilError(t, err)
@@ -77,7 +77,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 			st, _, err := recordlog.Read(f, nil, nil) // refuses a seq recorded twice
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(st.Count, int64(300)))
-			assert.Check(t, is.Equal(st.Schedule.Spec().Kind, reuse.KindTrace))
+			assert.Check(t, is.Equal(st.Schedule.Spec().Kind, schedule.KindTrace))
 		})
 	}
 }
@@ -97,7 +97,7 @@ func TestLiveStopsCleanlyWhenTheTraceChanges(t *testing.T) {
 	whole := []byte(b.String())
 	path := filepath.Join(t.TempDir(), "trace.csv")
 	assert.NilError(t, os.WriteFile(path, whole, 0o644))
-	trace, err := reuse.OpenTrace(path, reuse.TraceOptions{HandlerMS: 0})
+	trace, err := schedule.OpenTrace(path, schedule.TraceOptions{HandlerMS: 0})
 	assert.NilError(t, err)
 	_, url := startSim(t, lambdasim.Faults{})
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), 0)
@@ -111,7 +111,7 @@ func TestLiveStopsCleanlyWhenTheTraceChanges(t *testing.T) {
 	assert.Check(t, is.Equal(sum.Requests.Total, res.Next), "every call scheduled has its record in the summary")
 
 	// The cut file is refused...
-	if cut, err := reuse.OpenTrace(path, reuse.TraceOptions{HandlerMS: 0}); err == nil {
+	if cut, err := schedule.OpenTrace(path, schedule.TraceOptions{HandlerMS: 0}); err == nil {
 		_, _, err = (&Live{Schedule: cut, Caller: caller, LogPath: logPath, Out: io.Discard}).Run(t.Context(), nil)
 		assert.Check(t, err != nil, "a resume ran on a changed trace")
 	}
@@ -126,7 +126,7 @@ func TestLiveStopsCleanlyWhenTheTraceChanges(t *testing.T) {
 		}
 		assert.Check(t, is.Equal(n, want), "after the stop, seq %d has %d records", seq, n)
 	}
-	trace, err = reuse.OpenTrace(path, reuse.TraceOptions{HandlerMS: 0})
+	trace, err = schedule.OpenTrace(path, schedule.TraceOptions{HandlerMS: 0})
 	assert.NilError(t, err)
 	sum, _, err = (&Live{Schedule: trace, Caller: caller, LogPath: logPath, Out: io.Discard}).Run(t.Context(), nil)
 	assert.NilError(t, err)

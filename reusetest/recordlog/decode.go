@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // decoder reads record lines in the shape appendRecord writes them: its
@@ -27,10 +27,10 @@ func newDecoder() *decoder { return &decoder{strs: map[string]string{}} }
 
 // parse decodes line (with or without its newline) into r, or reports
 // false and leaves r to be overwritten.
-func (d *decoder) parse(line []byte, r *reuse.Record) bool {
+func (d *decoder) parse(line []byte, r *record.Record) bool {
 	line = bytes.TrimSuffix(line, []byte{'\n'})
 	d.b, d.p = line, 0
-	*r = reuse.Record{}
+	*r = record.Record{}
 	var ok bool
 	if !d.lit(`{"seq":`) {
 		return false
@@ -58,7 +58,7 @@ func (d *decoder) parse(line []byte, r *reuse.Record) bool {
 	if s, ok = d.str(); !ok {
 		return false
 	}
-	r.Status = reuse.Status(s)
+	r.Status = record.Status(s)
 	for _, f := range []struct {
 		key string
 		to  *string
@@ -111,7 +111,7 @@ func (d *decoder) parse(line []byte, r *reuse.Record) bool {
 		if s, ok = d.str(); !ok {
 			return false
 		}
-		r.ErrorClass = reuse.ErrorClass(s)
+		r.ErrorClass = record.ErrorClass(s)
 	}
 	if d.lit(`,"error":`) {
 		if r.Error, ok = d.str(); !ok {

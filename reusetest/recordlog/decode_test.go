@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
 // viaJSON is what encoding/json makes of a record line: the meaning the
 // fast decoder must match.
-func viaJSON(line []byte) (reuse.Record, error) {
-	var r reuse.Record
+func viaJSON(line []byte) (record.Record, error) {
+	var r record.Record
 	err := json.Unmarshal(line, &r)
 	return r, err
 }
@@ -27,19 +27,19 @@ func FuzzParseRecord(f *testing.F) {
 	f.Add(int64(3), int64(-1), int64(0), "error", "é", "\\", "HTTP 503 <x>", 1.5e-7, []byte(`{"seq":01,"scheduled":"2021-01-01T00:00:00.Z","status":"ok"}`))
 	f.Fuzz(func(t *testing.T, seq, unixNano, inv int64, status, id, stream, msg string, scale float64, raw []byte) {
 		at := time.Unix(0, unixNano).UTC()
-		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at.Add(time.Duration(inv)), Status: reuse.Status(status),
-			InstanceID: id, Invocation: inv, LogStream: stream, BootID: id + stream, ErrorClass: reuse.ErrorClass(msg), Error: msg, Scale: scale}
+		r := record.Record{Seq: seq, Scheduled: at, Sent: at.Add(time.Duration(inv)), Status: record.Status(status),
+			InstanceID: id, Invocation: inv, LogStream: stream, BootID: id + stream, ErrorClass: record.ErrorClass(msg), Error: msg, Scale: scale}
 		if inv%2 == 0 {
 			r.InitAt = at.Add(-time.Duration(seq))
 		}
 		d := newDecoder()
 		if line, err := appendRecord(nil, &r); err == nil {
-			var got reuse.Record
+			var got record.Record
 			if d.parse(line, &got) {
 				assert.Check(t, is.DeepEqual(got, r))
 			}
 		}
-		var got reuse.Record
+		var got record.Record
 		if d.parse(raw, &got) {
 			want, err := viaJSON(raw)
 			assert.NilError(t, err, "the fast decoder accepted %q", raw)
@@ -52,14 +52,14 @@ func FuzzParseRecord(f *testing.F) {
 // path (Read's fallback is for other writers and escapes).
 func TestParseRecordTakesTheWritersLines(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 120000000, time.UTC)
-	for _, r := range []reuse.Record{
-		{Seq: 42, Scheduled: at, Sent: at, Done: at.Add(612533971), Status: reuse.StatusOK, InstanceID: "8236f2ee6d101d74e3527eed8e44e742",
+	for _, r := range []record.Record{
+		{Seq: 42, Scheduled: at, Sent: at, Done: at.Add(612533971), Status: record.StatusOK, InstanceID: "8236f2ee6d101d74e3527eed8e44e742",
 			Invocation: 1, LogStream: "2021/01/01/[$LATEST]8236f2ee6d101d74e3527eed8e44e742", InitAt: at.Add(-time.Second), Scale: 100},
-		{Seq: 7, Scheduled: at.Truncate(time.Second), Status: reuse.StatusThrottled, ErrorClass: reuse.ClassThrottled, Error: "429 TooManyRequestsException"},
+		{Seq: 7, Scheduled: at.Truncate(time.Second), Status: record.StatusThrottled, ErrorClass: record.ClassThrottled, Error: "429 TooManyRequestsException"},
 	} {
 		line, err := appendRecord(nil, &r)
 		assert.NilError(t, err)
-		var got reuse.Record
+		var got record.Record
 		assert.Assert(t, newDecoder().parse(line, &got), "%s", line)
 		assert.Check(t, is.DeepEqual(got, r))
 	}

@@ -7,14 +7,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // appendRecord appends r as one JSON line, byte for byte what
 // encoding/json's Encoder writes for it (TestAppendRecordIsEncodingJSON
 // and FuzzAppendRecord hold it to that), without reflection: the writer
 // encodes every record of a run, up to tens of thousands a second.
-func appendRecord(b []byte, r *reuse.Record) ([]byte, error) {
+func appendRecord(b []byte, r *record.Record) ([]byte, error) {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, r.Seq, 10)
 	var err error

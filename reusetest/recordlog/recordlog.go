@@ -18,7 +18,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // Schema names the log format written now. SchemaV1 logs (a plan, no
@@ -36,9 +37,9 @@ type Header struct {
 	Segment int `json:"segment"`
 	// Schedule is the run's schedule; every segment of a log has the same.
 	// Absent in SchemaV1 headers, whose Plan is a steady schedule.
-	Schedule *reuse.ScheduleSpec `json:"schedule,omitempty"`
+	Schedule *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	// Plan is the schedule in brief.
-	Plan reuse.Plan `json:"plan"`
+	Plan schedule.Plan `json:"plan"`
 	// Target is the redacted endpoint description.
 	Target string `json:"target"`
 	// Started is when the segment started (UTC).
@@ -50,7 +51,7 @@ type Header struct {
 // line is one log line: a header or a record.
 type line struct {
 	Header *Header `json:"header,omitempty"`
-	*reuse.Record
+	*record.Record
 }
 
 // State is what a log already holds.
@@ -65,8 +66,8 @@ type State struct {
 	Next int64
 	// Schedule, Plan (the schedule in brief) and Target are the log's,
 	// from its first header.
-	Schedule reuse.Schedule
-	Plan     reuse.Plan
+	Schedule schedule.Schedule
+	Plan     schedule.Plan
 	Target   string
 	// Last is the last segment's header: lost slots are dated from it.
 	Last Header
@@ -102,7 +103,7 @@ var ErrPlanMismatch = errors.New("log was written for another schedule")
 
 // ScheduleSpec is the schedule a header describes: its own, or a SchemaV1
 // header's plan as a steady schedule.
-func (h *Header) ScheduleSpec() reuse.ScheduleSpec {
+func (h *Header) ScheduleSpec() schedule.ScheduleSpec {
 	if h.Schedule != nil {
 		return *h.Schedule
 	}
@@ -115,10 +116,10 @@ func (h *Header) ScheduleSpec() reuse.ScheduleSpec {
 // returns what the log holds. A last
 // line without its newline (a run cut off mid-write) is ignored: end is the
 // length of the complete lines. Any other bad line is an error.
-func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onRecord func(*reuse.Record)) (st State, end int64, err error) {
+func Read(r io.Reader, onHeader func(h *Header, schedule schedule.Schedule), onRecord func(*record.Record)) (st State, end int64, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	dec := newDecoder()
-	rec := new(reuse.Record) // reused: onRecord must not keep it
+	rec := new(record.Record) // reused: onRecord must not keep it
 	var long []byte
 	for n := 1; ; n++ {
 		b, rerr := readLine(br, &long)
@@ -134,7 +135,7 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 		var l line
 		l.Record = rec
 		if !dec.parse(b, rec) {
-			*rec = reuse.Record{}
+			*rec = record.Record{}
 			if err := json.Unmarshal(b, &l); err != nil {
 				return st, end, fmt.Errorf("read log: line %d: %w", n, err)
 			}
@@ -145,7 +146,7 @@ func Read(r io.Reader, onHeader func(h *Header, schedule reuse.Schedule), onReco
 				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q or %q", n, h.Schema, Schema, SchemaV1)
 			}
 			if st.Segments == 0 {
-				sched, err := reuse.FromSpec(h.ScheduleSpec())
+				sched, err := schedule.FromSpec(h.ScheduleSpec())
 				if err != nil {
 					return st, end, fmt.Errorf("read log: line %d: %w", n, err)
 				}
@@ -253,7 +254,7 @@ type Writer struct {
 // the same log fails at once with ErrLogInUse (naming the process that holds
 // it, where the system tells) and touches nothing. The lock goes with the
 // Writer's Close or its process's death.
-func Open(path string, schedule reuse.Schedule, target string, now time.Time, fn func(*reuse.Record)) (*Writer, State, error) {
+func Open(path string, schedule schedule.Schedule, target string, now time.Time, fn func(*record.Record)) (*Writer, State, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, State{}, fmt.Errorf("open log: %w", err)
@@ -297,7 +298,7 @@ func Open(path string, schedule reuse.Schedule, target string, now time.Time, fn
 }
 
 // Append writes one record (buffered; see Sync).
-func (w *Writer) Append(r *reuse.Record) error {
+func (w *Writer) Append(r *record.Record) error {
 	line, err := appendRecord(w.line[:0], r)
 	w.line = line
 	if err == nil {
@@ -332,19 +333,19 @@ func (w *Writer) Close() error {
 // Replay reads the log at path: start is called with its first header and
 // the schedule it describes, and returns the function that receives every
 // record, of every segment.
-func Replay(path string, start func(first *Header, schedule reuse.Schedule) func(*reuse.Record)) error {
+func Replay(path string, start func(first *Header, schedule schedule.Schedule) func(*record.Record)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("replay log: %w", err)
 	}
 	defer f.Close()
-	var add func(*reuse.Record)
-	onHeader := func(h *Header, schedule reuse.Schedule) {
+	var add func(*record.Record)
+	onHeader := func(h *Header, schedule schedule.Schedule) {
 		if add == nil {
 			add = start(h, schedule)
 		}
 	}
-	if _, _, err := Read(f, onHeader, func(r *reuse.Record) { add(r) }); err != nil {
+	if _, _, err := Read(f, onHeader, func(r *record.Record) { add(r) }); err != nil {
 		return fmt.Errorf("replay log %s: %w", path, err)
 	}
 	if add == nil {

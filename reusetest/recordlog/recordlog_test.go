@@ -10,19 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
 var (
-	plan = reuse.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 500}
+	plan = schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 500}
 	t0   = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 )
 
-func rec(seq int64) *reuse.Record {
+func rec(seq int64) *record.Record {
 	at := t0.Add(plan.Due(seq))
-	return &reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(time.Second), Status: reuse.StatusOK,
+	return &record.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(time.Second), Status: record.StatusOK,
 		InstanceID: "i" + string(rune('a'+seq%3)), Invocation: seq/3 + 1}
 }
 
@@ -43,7 +45,7 @@ func TestResumeContinuesAfterTheLastRecord(t *testing.T) {
 	assert.Check(t, is.Equal(st.Count, int64(0)), "a new log holds nothing")
 
 	var seen []int64
-	w, st, err := Open(path, plan, "https://example.test/", t0.Add(time.Hour), func(r *reuse.Record) { seen = append(seen, r.Seq) })
+	w, st, err := Open(path, plan, "https://example.test/", t0.Add(time.Hour), func(r *record.Record) { seen = append(seen, r.Seq) })
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.DeepEqual(seen, []int64{0, 1, 2, 4}))
@@ -123,16 +125,16 @@ func TestReplayCoversEverySegment(t *testing.T) {
 	}
 	assert.NilError(t, w.Close())
 
-	var replayed *reuse.Summarizer
-	err = Replay(path, func(h *Header, sched reuse.Schedule) func(*reuse.Record) {
+	var replayed *summary.Summarizer
+	err = Replay(path, func(h *Header, sched schedule.Schedule) func(*record.Record) {
 		assert.Check(t, is.Equal(h.Segment, 0), "started with the first header")
 		assert.Check(t, is.DeepEqual(sched.Spec(), plan.Spec()))
-		replayed = reuse.NewSummarizer(h.Plan, h.Target, nil)
+		replayed = summary.NewSummarizer(h.Plan, h.Target, nil)
 		return replayed.Add
 	})
 	assert.NilError(t, err)
 	got := replayed.Summary()
-	direct := reuse.NewSummarizer(plan, "https://example.test/", nil)
+	direct := summary.NewSummarizer(plan, "https://example.test/", nil)
 	for s := int64(0); s < 10; s++ {
 		direct.Add(rec(s))
 	}
@@ -153,7 +155,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, []byte(v1), 0o644))
 
 	// Another schedule of the same plan is refused, the log untouched.
-	_, _, err := Open(path, reuse.NewPoisson(plan, 1), "https://example.test/", t0, nil)
+	_, _, err := Open(path, schedule.NewPoisson(plan, 1), "https://example.test/", t0, nil)
 	assert.Check(t, errors.Is(err, ErrPlanMismatch))
 	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
 	got, err := os.ReadFile(path)
@@ -171,7 +173,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 	assert.NilError(t, err)
 	defer f.Close()
 	var schemas []string
-	st, _, err = Read(f, func(h *Header, s reuse.Schedule) {
+	st, _, err = Read(f, func(h *Header, s schedule.Schedule) {
 		schemas = append(schemas, h.Schema)
 		assert.Check(t, is.DeepEqual(s.Spec(), plan.Spec()))
 	}, nil)
@@ -182,7 +184,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 
 func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	sched := reuse.NewPoisson(plan, 9)
+	sched := schedule.NewPoisson(plan, 9)
 	w, _, err := Open(path, sched, "https://example.test/", t0, nil)
 	assert.NilError(t, err)
 	assert.NilError(t, w.Append(rec(0)))
@@ -191,7 +193,7 @@ func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 
 	_, _, err = Open(path, plan, "https://example.test/", t0, nil)
 	assert.Check(t, errors.Is(err, ErrPlanMismatch), "the steady schedule of the same plan is another schedule")
-	w, st, err := Open(path, reuse.NewPoisson(plan, 9), "https://example.test/", t0.Add(time.Hour), nil)
+	w, st, err := Open(path, schedule.NewPoisson(plan, 9), "https://example.test/", t0.Add(time.Hour), nil)
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.DeepEqual(st.Missing(), []int64{1}))
@@ -234,7 +236,7 @@ func TestOneWriterAtATime(t *testing.T) {
 // refused.
 func TestHostileLogsAreBounded(t *testing.T) {
 	dir := t.TempDir()
-	huge := reuse.Plan{Calls: 1_000_000_000_000, RatePerSec: 10, HandlerMS: 500}
+	huge := schedule.Plan{Calls: 1_000_000_000_000, RatePerSec: 10, HandlerMS: 500}
 	path := filepath.Join(dir, "huge.jsonl")
 	w, _, err := Open(path, huge, "https://example.test/", t0, nil)
 	assert.NilError(t, err)
@@ -243,7 +245,7 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	}
 	assert.NilError(t, w.Close())
 	var n int
-	assert.NilError(t, Replay(path, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) { n++ } }))
+	assert.NilError(t, Replay(path, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) { n++ } }))
 	assert.Check(t, is.Equal(n, 3))
 
 	head, err := os.ReadFile(path)
@@ -251,7 +253,7 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	for _, tail := range []string{strings.Repeat("x", MaxLine+1), strings.Repeat("x", MaxLine+1) + "\n"} {
 		long := filepath.Join(dir, "long.jsonl")
 		assert.NilError(t, os.WriteFile(long, append(head, tail...), 0o644))
-		err := Replay(long, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) {} })
+		err := Replay(long, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) {} })
 		assert.Check(t, is.ErrorContains(err, "line 5: longer than"))
 	}
 
@@ -260,7 +262,7 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	assert.NilError(t, err)
 	assert.NilError(t, w.Append(rec(MaxMissing+5)))
 	assert.NilError(t, w.Close())
-	err = Replay(gap, func(*Header, reuse.Schedule) func(*reuse.Record) { return func(*reuse.Record) {} })
+	err = Replay(gap, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) {} })
 	assert.Check(t, is.ErrorContains(err, "without a record"))
 }
 
@@ -287,7 +289,7 @@ func FuzzReadLog(f *testing.F) {
 	f.Add(header(`{"kind":"idle","calls":1,"rate_per_sec":1,"handler_ms":500,"size":10,"rounds":1,"gaps_ms":[9223372036854775807]}`))
 	f.Add(append(header(`{"kind":"steady","calls":10,"rate_per_sec":10,"handler_ms":500}`), []byte(`{"seq":9,"scheduled":"2026-01-01T00:00:00Z","status":"ok"}`+"\n")...))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		st, _, err := Read(bytes.NewReader(doc), nil, func(*reuse.Record) {})
+		st, _, err := Read(bytes.NewReader(doc), nil, func(*record.Record) {})
 		if err != nil {
 			return
 		}

@@ -3,7 +3,8 @@ package report
 import (
 	"image/color"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 )
@@ -12,13 +13,13 @@ import (
 const ChartBurstLatency = "burst-latency"
 
 func init() {
-	registerKind(reuse.KindBurst, kindReport{
+	registerKind(schedule.KindBurst, kindReport{
 		charts: []chart{{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
 			func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst()) }}},
 	})
 }
 
-func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
+func burstChart(b *summary.BurstSummary) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Burst calls: latency by percentile, cold against warm"
 	p.X.Label.Text = "percentile"
@@ -26,7 +27,7 @@ func burstChart(b *reuse.BurstSummary) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	for _, l := range []struct {
 		name string
-		d    reuse.LatencyDist
+		d    summary.LatencyDist
 		c    color.Color
 	}{{"cold (first call)", b.ColdLatencyMS, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
 		{"warm", b.WarmLatencyMS, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {

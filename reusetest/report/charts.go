@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -35,7 +36,7 @@ const (
 // chartData is what the charts draw from.
 type chartData struct {
 	c     *Collector
-	sum   reuse.Summary
+	sum   summary.Summary
 	spans []span
 	end   time.Duration
 }
@@ -78,11 +79,11 @@ func registerKind(kind string, r kindReport) {
 	kindReports[kind] = r
 }
 
-// kindsOf lists the report parts of the sections sum has, in reuse.Kinds
+// kindsOf lists the report parts of the sections sum has, in schedule.Kinds
 // order.
-func kindsOf(sum reuse.Summary) []kindReport {
+func kindsOf(sum summary.Summary) []kindReport {
 	var out []kindReport
-	for _, k := range reuse.Kinds {
+	for _, k := range schedule.Kinds {
 		if _, ok := sum.Sections[k.Name]; ok {
 			out = append(out, kindReports[k.Name])
 		}
@@ -91,7 +92,7 @@ func kindsOf(sum reuse.Summary) []kindReport {
 }
 
 // chartsFor lists the charts a run's report has.
-func chartsFor(sum reuse.Summary) []chart {
+func chartsFor(sum summary.Summary) []chart {
 	kinds := kindsOf(sum)
 	var out []chart
 	for _, c := range charts {
@@ -106,7 +107,7 @@ func chartsFor(sum reuse.Summary) []chart {
 }
 
 // ChartNames lists the charts a run's report has, in report order.
-func ChartNames(sum reuse.Summary) []string {
+func ChartNames(sum summary.Summary) []string {
 	var names []string
 	for _, c := range chartsFor(sum) {
 		names = append(names, c.name)
@@ -260,7 +261,7 @@ func reuseBins(spans []span) []plotter.HistogramBin {
 	return bins
 }
 
-func reuseChart(spans []span, r reuse.Reuse) (*plot.Plot, error) {
+func reuseChart(spans []span, r summary.Reuse) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Calls served per environment: %d environments", len(spans))
 	p.X.Label.Text = "calls per environment (log scale)"

@@ -16,8 +16,10 @@ package report
 import (
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Buckets is how many time buckets the busy-over-time series has across
@@ -31,20 +33,20 @@ const Buckets = 400
 // maximum (O(Buckets): past twice that the buckets coarsen). Memory is
 // O(environments), never O(calls).
 type Collector struct {
-	sum    *reuse.Summarizer
-	sched  reuse.Schedule
+	sum    *summary.Summarizer
+	sched  schedule.Schedule
 	t0     time.Time // the run's start, from the first record
 	width  time.Duration
 	peak   []int // the most calls in flight at once, per bucket
 	haveT0 bool
 	// Predictions, when set, join the summary (a live run's predictions,
 	// made after its last record).
-	Predictions []reuse.Prediction
+	Predictions []summary.Prediction
 }
 
 // NewCollector starts collecting for the run of schedule that sum
-// summarizes. A reuse.Plan is a schedule.
-func NewCollector(sum *reuse.Summarizer, schedule reuse.Schedule) *Collector {
+// summarizes. A schedule.Plan is a schedule.
+func NewCollector(sum *summary.Summarizer, schedule schedule.Schedule) *Collector {
 	c := &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
 		peak: make([]int, Buckets+1)}
 	sum.ObserveConcurrency(c.observe)
@@ -52,7 +54,7 @@ func NewCollector(sum *reuse.Summarizer, schedule reuse.Schedule) *Collector {
 }
 
 // Add accounts for one record.
-func (c *Collector) Add(r *reuse.Record) {
+func (c *Collector) Add(r *record.Record) {
 	if !c.haveT0 {
 		c.t0, c.haveT0 = r.Scheduled.Add(-c.sched.Due(r.Seq)), true
 	}
@@ -89,7 +91,7 @@ func (c *Collector) coarsen() {
 }
 
 // Summary is the run's summary so far.
-func (c *Collector) Summary() reuse.Summary {
+func (c *Collector) Summary() summary.Summary {
 	s := c.sum.Summary()
 	s.Predictions = c.Predictions
 	return s
@@ -122,7 +124,7 @@ func (c *Collector) spans() (out []span, end time.Duration) {
 }
 
 // survival is the Kaplan-Meier estimate of lifetimes, in minutes;
-// environments still serving at the end (reuse.Environment.Censored) are
+// environments still serving at the end (summary.Environment.Censored) are
 // censored.
 func survival(spans []span) (times, surv []float64) {
 	obs := make([]stats.Observation, len(spans))

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // Drift is tonight's run judged against the best reference there is.
@@ -16,23 +17,23 @@ type Drift struct {
 	Against string
 	// Comparisons are the judged metrics; none when there was nothing to
 	// judge against.
-	Comparisons []reuse.Comparison
+	Comparisons []metric.Comparison
 	// Note says why the comparisons are shown but not judged, if they are.
 	Note string
 }
 
 // Drifted reports a judged metric out of tolerance.
-func (d Drift) Drifted() bool { return reuse.Drifted(d.Comparisons) }
+func (d Drift) Drifted() bool { return metric.Drifted(d.Comparisons) }
 
 // JudgeDrift judges tonight (a run of config on date) from night one: against
 // the accepted baseline when there is one (baselineName names it); else
 // against the median of the RecentNights before tonight in the history;
 // else against the simulator's prediction tonight's summary carries (its
 // named profile, not the fitted one); else it says there is nothing yet.
-func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summary, baselineName string, history []Night) Drift {
-	judged := reuse.JudgedMetrics()
+func JudgeDrift(tonight summary.Summary, config, date string, baseline *summary.Summary, baselineName string, history []Night) Drift {
+	judged := metric.JudgedMetrics()
 	if baseline != nil {
-		cs, note := reuse.Judge(*baseline, tonight, judged)
+		cs, note := metric.Judge(*baseline, tonight, judged)
 		return Drift{Against: "the accepted baseline " + baselineName, Comparisons: cs, Note: note}
 	}
 	// The recent nights of the same configuration and plan: a night of
@@ -45,7 +46,7 @@ func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summ
 	}
 	if len(before) > 0 {
 		before = before[max(0, len(before)-RecentNights):]
-		cs, note := reuse.JudgeWith(tonight.Plan, medianOf(before), tonight, judged)
+		cs, note := metric.JudgeWith(tonight.Plan, medianOf(before), tonight, judged)
 		return Drift{Against: fmt.Sprintf("the recent history: the median of %d nights of %s (%s to %s)", len(before), config, before[0].Date, before[len(before)-1].Date),
 			Comparisons: cs, Note: note}
 	}
@@ -55,7 +56,7 @@ func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summ
 		}
 		d := Drift{Against: fmt.Sprintf("the simulator's prediction for tonight's schedule (profile %s, placement %s): no baseline and no history yet", p.Profile, p.Placement)}
 		for _, m := range p.Metrics {
-			c := reuse.Comparison{Metric: m.Metric, Base: m.Predicted, Got: m.Measured, Tolerance: m.Tolerance, OK: m.OK}
+			c := metric.Comparison{Metric: m.Metric, Base: m.Predicted, Got: m.Measured, Tolerance: m.Tolerance, OK: m.OK}
 			if m.Ratio != nil {
 				c.Ratio = *m.Ratio
 			}
@@ -68,8 +69,8 @@ func JudgeDrift(tonight reuse.Summary, config, date string, baseline *reuse.Summ
 
 // medianOf is the baseline the recent nights make: each metric's median
 // over the nights that hold it.
-func medianOf(nights []Night) func(reuse.Metric) (float64, bool) {
-	return func(m reuse.Metric) (float64, bool) {
+func medianOf(nights []Night) func(metric.Metric) (float64, bool) {
+	return func(m metric.Metric) (float64, bool) {
 		var xs []float64
 		for _, n := range nights {
 			if v, ok := m.Of(n.Summary); ok {
@@ -102,8 +103,8 @@ func WriteDrift(w io.Writer, d Drift) error {
 	if strings.HasPrefix(d.Against, "the simulator") {
 		name = "predicted"
 	}
-	if err := reuse.WriteComparisonMarkdown(w, name, "tonight", d.Comparisons); err != nil {
+	if err := metric.WriteComparisonMarkdown(w, name, "tonight", d.Comparisons); err != nil {
 		return err
 	}
-	return reuse.WriteVerdict(w, d.Comparisons)
+	return metric.WriteVerdict(w, d.Comparisons)
 }

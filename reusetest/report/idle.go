@@ -4,7 +4,8 @@ import (
 	"image/color"
 	"strconv"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -15,7 +16,7 @@ import (
 const ChartIdleCurve = "idle-curve"
 
 func init() {
-	registerKind(reuse.KindIdle, kindReport{
+	registerKind(schedule.KindIdle, kindReport{
 		note: "The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): docs/sources.md [S4], [S5].",
 		charts: []chart{{ChartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
 			func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle()) }}},
@@ -41,7 +42,7 @@ var published = []struct {
 	{"Shilkov 2019", plotter.XYs{{X: 5, Y: 1}, {X: 10, Y: 1}, {X: 10.5, Y: 0}, {X: 15, Y: 0}}, draw.CrossGlyph{}, color.RGBA{R: 30, G: 130, B: 60, A: 255}},
 }
 
-func idleChart(s *reuse.IdleSummary) (*plot.Plot, error) {
+func idleChart(s *summary.IdleSummary) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Idle-timeout curve: P(still warm | idle for the gap)"
 	p.X.Label.Text = "idle gap, minutes"

@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // ReportFile is the report's Markdown file in its folder.
@@ -16,7 +19,7 @@ const ReportFile = "report.md"
 
 // Markdown is the report text for sum: the results table beside the 2021
 // figures, the summary's provenance, and the charts.
-func Markdown(sum reuse.Summary) (string, error) {
+func Markdown(sum summary.Summary) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Execution-environment reuse: %s\n\n", title(sum))
 	fmt.Fprintf(&b, "Plan: %s. ", sum.PlanText())
@@ -32,7 +35,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 		b.WriteString("## Results\n\nOurs beside the 2021 experiment's published figures:\n\n```text\n")
 	}
 	var table bytes.Buffer
-	if err := reuse.WriteTable(&table, sum); err != nil {
+	if err := metric.WriteTable(&table, sum); err != nil {
 		return "", err
 	}
 	b.Write(table.Bytes())
@@ -45,7 +48,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 	if experiment {
 		b.WriteString("## Experiment\n\n```text")
 		var exp bytes.Buffer
-		if err := reuse.WriteExperimentTables(&exp, sum); err != nil {
+		if err := summary.WriteExperimentTables(&exp, sum); err != nil {
 			return "", err
 		}
 		b.Write(exp.Bytes())
@@ -58,7 +61,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 	}
 	if len(sum.Predictions) > 0 {
 		b.WriteString("## Prediction beside measurement\n\nThe simulator's prediction for this run's schedule, under a named profile and under the profile fitted to this run, judged with the live tolerances:\n\n")
-		if err := reuse.WritePredictionsMarkdown(&b, sum.Predictions); err != nil {
+		if err := metric.WritePredictionsMarkdown(&b, sum.Predictions); err != nil {
 			return "", err
 		}
 		b.WriteString("\n")
@@ -70,7 +73,7 @@ func Markdown(sum reuse.Summary) (string, error) {
 	return b.String(), nil
 }
 
-func title(sum reuse.Summary) string {
+func title(sum summary.Summary) string {
 	if sum.Simulator != nil {
 		return "simulated"
 	}
@@ -112,8 +115,8 @@ func Write(dir string, c *Collector) ([]string, error) {
 // alone, in one pass.
 func FromLog(path string) (*Collector, error) {
 	var col *Collector
-	err := recordlog.Replay(path, func(h *recordlog.Header, sched reuse.Schedule) func(*reuse.Record) {
-		col = NewCollector(reuse.NewSummarizer(sched, h.Target, nil), sched)
+	err := recordlog.Replay(path, func(h *recordlog.Header, sched schedule.Schedule) func(*record.Record) {
+		col = NewCollector(summary.NewSummarizer(sched, h.Target, nil), sched)
 		return col.Add
 	})
 	if err != nil {

@@ -15,10 +15,13 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"gonum.org/v1/plot"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -26,25 +29,25 @@ import (
 )
 
 // simRun simulates schedule and returns its summary and chart data.
-func simRun(t *testing.T, schedule reuse.Schedule, seed uint64) (reuse.Summary, *Collector) {
+func simRun(t *testing.T, schedule schedule.Schedule, seed uint64) (summary.Summary, *Collector) {
 	t.Helper()
 	sim, err := lambdasim.New(schedule, lambdasim.Options{Seed: seed})
 	assert.NilError(t, err)
-	col := NewCollector(reuse.NewSummarizer(schedule, "simulator", sim.Describe()), schedule)
+	col := NewCollector(summary.NewSummarizer(schedule, "simulator", sim.Describe()), schedule)
 	_, err = sim.Run(t.Context(), col.Add)
 	assert.NilError(t, err)
 	return col.Summary(), col
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	idle, err := reuse.NewIdle(10, []time.Duration{time.Minute, 5 * time.Minute, 6 * time.Minute, 8 * time.Minute}, 5, 500, 1, 0)
+	idle, err := schedule.NewIdle(10, []time.Duration{time.Minute, 5 * time.Minute, 6 * time.Minute, 8 * time.Minute}, 5, 500, 1, 0)
 	assert.NilError(t, err)
 	for _, tc := range []struct {
 		golden   string
-		schedule reuse.Schedule
+		schedule schedule.Schedule
 	}{
-		{"report.golden.md", reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}}, // two hours
-		{"report-burst.golden.md", reuse.Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500}},
+		{"report.golden.md", schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}}, // two hours
+		{"report-burst.golden.md", schedule.Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500}},
 		{"report-idle.golden.md", idle},
 	} {
 		sum, _ := simRun(t, tc.schedule, 1)
@@ -58,9 +61,9 @@ func TestMarkdownGolden(t *testing.T) {
 }
 
 func TestExperimentReports(t *testing.T) {
-	idle, err := reuse.NewIdle(10, []time.Duration{time.Minute, 6 * time.Minute, 10 * time.Minute}, 5, 500, 1, 0)
+	idle, err := schedule.NewIdle(10, []time.Duration{time.Minute, 6 * time.Minute, 10 * time.Minute}, 5, 500, 1, 0)
 	assert.NilError(t, err)
-	for _, schedule := range []reuse.Schedule{reuse.Burst{Size: 1000, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, idle} {
+	for _, schedule := range []schedule.Schedule{schedule.Burst{Size: 1000, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, idle} {
 		_, col := simRun(t, schedule, 2)
 		dir := t.TempDir()
 		paths, err := Write(dir, col)
@@ -110,7 +113,7 @@ func svgElements(t *testing.T, path string) (map[string]int, string) {
 	return counts, text.String()
 }
 
-func checkCharts(t *testing.T, dir string, sum reuse.Summary, paths []string) {
+func checkCharts(t *testing.T, dir string, sum summary.Summary, paths []string) {
 	t.Helper()
 	envs := sum.Instances.Count
 	names := ChartNames(sum)
@@ -139,7 +142,7 @@ func checkCharts(t *testing.T, dir string, sum reuse.Summary, paths []string) {
 }
 
 func TestWriteReportOfASeedSizedRun(t *testing.T) {
-	sum, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	sum, col := simRun(t, schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	paths, err := Write(dir, col)
 	assert.NilError(t, err)
@@ -148,12 +151,12 @@ func TestWriteReportOfASeedSizedRun(t *testing.T) {
 
 func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 	// 5,000 environments, each serving a few calls over 16 hours.
-	plan := reuse.Plan{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
-	col := NewCollector(reuse.NewSummarizer(plan, "synthetic", nil), plan)
+	plan := schedule.Plan{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
+	col := NewCollector(summary.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for seq := int64(0); seq < plan.Calls; seq++ {
 		at := t0.Add(plan.Due(seq))
-		r := reuse.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(500 * time.Millisecond), Status: reuse.StatusOK,
+		r := record.Record{Seq: seq, Scheduled: at, Sent: at, Done: at.Add(500 * time.Millisecond), Status: record.StatusOK,
 			InstanceID: fmt.Sprintf("env-%04d", seq/4)}
 		col.Add(&r)
 	}
@@ -164,11 +167,11 @@ func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 }
 
 func TestKaplanMeier(t *testing.T) {
-	plan := reuse.Plan{Calls: 10, RatePerSec: 1}
-	c := NewCollector(reuse.NewSummarizer(plan, "synthetic", nil), plan)
+	plan := schedule.Plan{Calls: 10, RatePerSec: 1}
+	c := NewCollector(summary.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	add := func(seq int64, id string, from, to time.Duration) {
-		r := reuse.Record{Seq: seq, Scheduled: t0.Add(plan.Due(seq)), Sent: t0.Add(from), Done: t0.Add(to), Status: reuse.StatusOK, InstanceID: id}
+		r := record.Record{Seq: seq, Scheduled: t0.Add(plan.Due(seq)), Sent: t0.Add(from), Done: t0.Add(to), Status: record.StatusOK, InstanceID: id}
 		c.Add(&r)
 	}
 	// Lifetimes 1, 2 and 3 minutes ending long before the end, and one of
@@ -186,14 +189,14 @@ func TestKaplanMeier(t *testing.T) {
 }
 
 func TestFromLog(t *testing.T) {
-	plan := reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
 	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: 3})
 	assert.NilError(t, err)
 	path := filepath.Join(t.TempDir(), "run.jsonl")
 	w, _, err := recordlog.Open(path, plan, "simulator", lambdasim.Epoch, nil)
 	assert.NilError(t, err)
-	direct := reuse.NewSummarizer(plan, "simulator", nil)
-	_, err = sim.Run(t.Context(), func(r *reuse.Record) {
+	direct := summary.NewSummarizer(plan, "simulator", nil)
+	_, err = sim.Run(t.Context(), func(r *record.Record) {
 		assert.NilError(t, w.Append(r))
 		direct.Add(r)
 	})
@@ -211,11 +214,11 @@ func TestFromLog(t *testing.T) {
 }
 
 func TestCompareMarkdown(t *testing.T) {
-	a, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	a, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	b := a
 	b.Instances.Count *= 2
 	var sb strings.Builder
-	assert.NilError(t, reuse.WriteComparisonMarkdown(&sb, "simulated", "live", reuse.Compare(a, b, reuse.Metrics)))
+	assert.NilError(t, metric.WriteComparisonMarkdown(&sb, "simulated", "live", metric.Compare(a, b, metric.Metrics)))
 	out := sb.String()
 	assert.Check(t, is.Contains(out, "| metric | simulated | live | ratio | tolerance | verdict |"))
 	assert.Check(t, is.Contains(out, "| instances |"))
@@ -227,10 +230,10 @@ func TestCompareMarkdown(t *testing.T) {
 // gets the named profile's prediction and the fitted one's, each beside
 // the measured figures, and the report shows both.
 func TestReportShowsPredictions(t *testing.T) {
-	plan := reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}
 	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 4})
 	assert.NilError(t, err)
-	sum := reuse.NewSummarizer(plan, "https://example.test/", nil)
+	sum := summary.NewSummarizer(plan, "https://example.test/", nil)
 	col := NewCollector(sum, plan)
 	f := fit.NewFitter(sum, plan, col)
 	_, err = sim.Run(t.Context(), f.Add)
@@ -241,7 +244,7 @@ func TestReportShowsPredictions(t *testing.T) {
 	assert.Check(t, is.Equal(preds[0].Profile, lambdasim.ProfileGo2026))
 	assert.Check(t, preds[1].Fitted && !preds[0].Fitted)
 	measured := col.Summary()
-	assert.Check(t, is.Equal(preds[0].Metrics[0].Metric, reuse.MetricInstances.Name))
+	assert.Check(t, is.Equal(preds[0].Metrics[0].Metric, metric.MetricInstances.Name))
 	assert.Check(t, is.Equal(preds[0].Metrics[0].Measured, float64(measured.Instances.Count)))
 	col.Predictions = preds
 	md, err := Markdown(col.Summary())
@@ -256,7 +259,7 @@ func TestReportShowsPredictions(t *testing.T) {
 // gaps, and its legend sits at the lower left, where short gaps are warm.
 func TestIdleCurveFitsItsData(t *testing.T) {
 	gaps := []time.Duration{time.Minute, 6 * time.Minute, 10 * time.Minute, time.Hour}
-	idle, err := reuse.NewIdle(10, gaps, 5, 500, 1, 0)
+	idle, err := schedule.NewIdle(10, gaps, 5, 500, 1, 0)
 	assert.NilError(t, err)
 	_, col := simRun(t, idle, 2)
 	sum := col.Summary()
@@ -281,7 +284,7 @@ func TestIdleCurveFitsItsData(t *testing.T) {
 // by side, labelled as the table labels them, its latency ticks are plain
 // numbers, and its legend sits below the lines.
 func TestBurstLatencyFitsItsData(t *testing.T) {
-	_, col := simRun(t, reuse.Burst{Size: 200, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, 2)
+	_, col := simRun(t, schedule.Burst{Size: 200, Rounds: 2, Pause: time.Minute, HandlerMS: 500}, 2)
 	sum := col.Summary()
 	p, err := burstChart(sum.Burst())
 	assert.NilError(t, err)
@@ -301,9 +304,9 @@ func TestBurstLatencyFitsItsData(t *testing.T) {
 // the summary's busy maximum, for a steady run and for bursts, whose last
 // burst ends the run and is drawn too.
 func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
-	for _, schedule := range []reuse.Schedule{reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500},
-		reuse.Burst{Size: 300, Rounds: 3, Pause: time.Minute, HandlerMS: 500}} {
-		_, col := simRun(t, schedule, 2)
+	for _, sched := range []schedule.Schedule{schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500},
+		schedule.Burst{Size: 300, Rounds: 3, Pause: time.Minute, HandlerMS: 500}} {
+		_, col := simRun(t, sched, 2)
 		sum := col.Summary()
 		spans, end := col.spans()
 		busy, _ := busySeries(col, spans, end)
@@ -315,8 +318,8 @@ func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
 				peaks++
 			}
 		}
-		assert.Check(t, is.Equal(top, float64(sum.Concurrency.Max)), "%s", schedule.Spec())
-		if b, ok := schedule.(reuse.Burst); ok {
+		assert.Check(t, is.Equal(top, float64(sum.Concurrency.Max)), "%s", sched.Spec())
+		if b, ok := sched.(schedule.Burst); ok {
 			assert.Check(t, peaks >= int(b.Rounds), "every burst reaches its peak: %d of %d", peaks, b.Rounds)
 		}
 	}
@@ -325,7 +328,7 @@ func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
 // TestColdStartsChartFitsItsHours: a trace of two hours is drawn over its
 // two hours, ticked by their hour, with whole-number ticks.
 func TestColdStartsChartFitsItsHours(t *testing.T) {
-	var ts reuse.TraceSummary
+	var ts summary.TraceSummary
 	ts.CallsByHour[9], ts.CallsByHour[10] = 100, 50
 	ts.ColdByHour[9], ts.ColdByHour[10] = 7, 2
 	p, err := coldStartsChart(&ts)
@@ -344,7 +347,7 @@ func TestColdStartsChartFitsItsHours(t *testing.T) {
 // TestSurvivalMarksTheCensored: the survival chart marks as many censored
 // lifetimes as the table counts still serving at the end, each on the curve.
 func TestSurvivalMarksTheCensored(t *testing.T) {
-	_, col := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	_, col := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
 	sum := col.Summary()
 	spans, _ := col.spans()
 	ts, ss := survival(spans)
@@ -359,7 +362,7 @@ func TestSurvivalMarksTheCensored(t *testing.T) {
 // TestTimelineHasItsKey: the timeline's colours are keyed in a legend (a
 // call, the geometric middle, the most calls), not only in its title.
 func TestTimelineHasItsKey(t *testing.T) {
-	_, col := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	_, col := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
 	spans, _ := col.spans()
 	p := timelineChart(spans)
 	var most int64
@@ -404,7 +407,7 @@ func TestTimelineOfThousandsOfEnvironments(t *testing.T) {
 // every environment once, each in the bin of its calls, over an axis that
 // reaches the most calls any served, and marks the table's median.
 func TestReuseChartMatchesTheTable(t *testing.T) {
-	_, col := simRun(t, reuse.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 2)
+	_, col := simRun(t, schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 2)
 	sum := col.Summary()
 	spans, _ := col.spans()
 	bins := reuseBins(spans)
@@ -437,13 +440,13 @@ func TestReuseChartMatchesTheTable(t *testing.T) {
 // its two hours, a line per what-if with the cold starts of each hour, the
 // legend's names in the table's order, whole-number ticks.
 func TestSweepChartMatchesTheTable(t *testing.T) {
-	var sums []reuse.Summary
+	var sums []summary.Summary
 	names := []string{"mru", "lru", "random"}
 	for i := range names {
-		ts := &reuse.TraceSummary{}
+		ts := &summary.TraceSummary{}
 		ts.CallsByHour[14], ts.CallsByHour[15] = 100, 80
 		ts.ColdByHour[14], ts.ColdByHour[15] = int64(5+i), int64(2*i)
-		sums = append(sums, reuse.Summary{Sections: map[string]reuse.Section{reuse.KindTrace: ts}})
+		sums = append(sums, summary.Summary{Sections: map[string]summary.Section{schedule.KindTrace: ts}})
 	}
 	p, err := sweepChart(names, sums)
 	assert.NilError(t, err)
@@ -468,6 +471,6 @@ func TestSweepChartMatchesTheTable(t *testing.T) {
 		assert.Check(t, i > at, "legend %q in order", n)
 		at = i
 	}
-	_, err = sweepChart([]string{"x"}, []reuse.Summary{{}})
+	_, err = sweepChart([]string{"x"}, []summary.Summary{{}})
 	assert.Check(t, is.ErrorContains(err, "what-if x has no trace figures"))
 }

@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -24,7 +25,7 @@ const (
 // WriteSweepTable writes one row per what-if of a sweep over the same
 // schedule: calls, cold starts and their share, environments, median reuse
 // and lifetime, most busy at once.
-func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
+func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error {
 	var err error
 	line := func(format string, args ...any) {
 		if err == nil {
@@ -36,7 +37,7 @@ func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
 		cold, share := int64(s.Instances.ColdStarts), 0.0
 		if t := s.Trace(); t != nil {
 			cold, share = t.ColdCalls, t.ColdShare*100
-		} else if v, ok := reuse.MetricColdShare.Of(s); ok {
+		} else if v, ok := metric.MetricColdShare.Of(s); ok {
 			share = v
 		}
 		line("| %s | %d | %d | %.2f | %d | %g | %g | %d |\n", names[i], s.Requests.Total, cold, share,
@@ -48,7 +49,7 @@ func WriteSweepTable(w io.Writer, names []string, sums []reuse.Summary) error {
 // WriteSweep writes a sweep's folder: sweep.md (the table and the chart) and
 // the chart of cold starts by hour, one line per what-if (traces), as SVG and
 // PNG. It returns the files' paths.
-func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, error) {
+func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
@@ -83,8 +84,8 @@ func WriteSweep(dir string, names []string, sums []reuse.Summary) ([]string, err
 
 // sweepChart draws a trace sweep's cold starts by hour, a line per what-if,
 // over the hours the trace has calls in.
-func sweepChart(names []string, sums []reuse.Summary) (*plot.Plot, error) {
-	var ts []*reuse.TraceSummary
+func sweepChart(names []string, sums []summary.Summary) (*plot.Plot, error) {
+	var ts []*summary.TraceSummary
 	for i, s := range sums {
 		if s.Trace() == nil {
 			return nil, fmt.Errorf("sweep chart: what-if %s has no trace figures", names[i])

@@ -5,7 +5,8 @@ import (
 	"image/color"
 	"strconv"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -15,7 +16,7 @@ import (
 const ChartColdStarts = "cold-starts"
 
 func init() {
-	registerKind(reuse.KindTrace, kindReport{
+	registerKind(schedule.KindTrace, kindReport{
 		charts: []chart{{ChartColdStarts, "Cold starts by hour of the trace's day, over the hours with calls; the title gives their count and share of the calls served.",
 			func(d chartData) (*plot.Plot, error) { return coldStartsChart(d.sum.Trace()) }}},
 	})
@@ -23,7 +24,7 @@ func init() {
 
 // coldStartsChart draws a trace's cold starts by hour of its day, with the
 // calls of each hour scaled onto the same axis as a line.
-func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
+func coldStartsChart(t *summary.TraceSummary) (*plot.Plot, error) {
 	p := plot.New()
 	first, last, ticks := traceHours(t)
 	p.Title.Text = fmt.Sprintf("Cold starts by hour: %d in all, %.2f%% of the calls served", t.ColdCalls, t.ColdShare*100)
@@ -51,7 +52,7 @@ func coldStartsChart(t *reuse.TraceSummary) (*plot.Plot, error) {
 }
 
 // traceClock names a trace chart's hour axis.
-func traceClock(t *reuse.TraceSummary) string {
+func traceClock(t *summary.TraceSummary) string {
 	if t.Start != nil {
 		return "UTC hour of the day"
 	}
@@ -61,7 +62,7 @@ func traceClock(t *reuse.TraceSummary) string {
 // traceHours is the first and last hour of the day any of ts has calls in
 // (-1, -1 for none), and a tick per hour between, at x = hour - first: a
 // two-hour trace is not drawn over 22 empty hours.
-func traceHours(ts ...*reuse.TraceSummary) (first, last int, ticks []plot.Tick) {
+func traceHours(ts ...*summary.TraceSummary) (first, last int, ticks []plot.Tick) {
 	first, last = -1, -1
 	for h := range 24 {
 		for _, t := range ts {

@@ -14,8 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -36,7 +37,7 @@ type Night struct {
 	Config string
 	// Date is the night, YYYY-MM-DD.
 	Date    string
-	Summary reuse.Summary
+	Summary summary.Summary
 }
 
 // ReadHistory reads every night under dir, by configuration then date. A
@@ -58,7 +59,7 @@ func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
 		if err != nil {
 			return err
 		}
-		s, err := reuse.ReadSummary(path)
+		s, err := summary.ReadSummary(path)
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("history: skipped: %w", err))
 			return nil
@@ -85,8 +86,8 @@ func WriteSkipped(w io.Writer, skipped []error) error {
 }
 
 // trendMetrics are the figures followed night by night: the metric
-// registry's (reuse.TrendMetrics).
-var trendMetrics = reuse.TrendMetrics()
+// registry's (metric.TrendMetrics).
+var trendMetrics = metric.TrendMetrics()
 
 // RecentNights is how many earlier nights a night is compared with: their
 // median is what a change is measured from.
@@ -226,7 +227,7 @@ func lastDate(nights []Night) string {
 	return slices.MaxFunc(nights, func(a, b Night) int { return cmp.Compare(a.Date, b.Date) }).Date
 }
 
-func hasAny(m reuse.Metric, nights []Night) bool {
+func hasAny(m metric.Metric, nights []Night) bool {
 	return slices.ContainsFunc(nights, func(n Night) bool { _, ok := m.Of(n.Summary); return ok })
 }
 
@@ -235,7 +236,7 @@ func hasAny(m reuse.Metric, nights []Night) bool {
 // trendSegments is one configuration's line of m in pieces (X in days
 // since 1970): a night without the figure, or a date with no night, is a
 // gap, never a 0 or a line drawn across it.
-func trendSegments(m reuse.Metric, g []Night) []plotter.XYs {
+func trendSegments(m metric.Metric, g []Night) []plotter.XYs {
 	var segments []plotter.XYs
 	var cur plotter.XYs
 	prev := math.Inf(-1)
@@ -260,7 +261,7 @@ func trendSegments(m reuse.Metric, g []Night) []plotter.XYs {
 	return segments
 }
 
-func trendChart(m reuse.Metric, groups [][]Night) (*plot.Plot, bool, error) {
+func trendChart(m metric.Metric, groups [][]Night) (*plot.Plot, bool, error) {
 	p := plot.New()
 	p.Title.Text = m.Name + ", night by night"
 	p.X.Label.Text = "night (UTC date)"
@@ -440,7 +441,7 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 		}
 		line("\n")
 	}
-	for _, m := range []reuse.Metric{reuse.MetricInstances, reuse.MetricReuseMedian, reuse.MetricLifetimeMedian, reuse.MetricColdShare} {
+	for _, m := range []metric.Metric{metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian, metric.MetricColdShare} {
 		vals := make([]string, len(cells))
 		for i, c := range cells {
 			v, _ := m.Of(c.Summary)
@@ -459,7 +460,7 @@ func ReadCells(dir string) (out []Night, skipped []error, err error) {
 		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
 			return err
 		}
-		s, err := reuse.ReadSummary(path)
+		s, err := summary.ReadSummary(path)
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("matrix: skipped: %w", err))
 			return nil

@@ -9,21 +9,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
 // writeNights writes n nights of config into a history under dir, each a
 // copy of base with its instance count set by instances(i).
-func writeNights(t *testing.T, dir, config string, base reuse.Summary, n int, instances func(i int) int) {
+func writeNights(t *testing.T, dir, config string, base summary.Summary, n int, instances func(i int) int) {
 	t.Helper()
 	assert.NilError(t, os.MkdirAll(filepath.Join(dir, config), 0o755))
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		s := base
 		s.Instances.Count = instances(i)
-		b, err := reuse.MarshalSummary(s)
+		b, err := summary.MarshalSummary(s)
 		assert.NilError(t, err)
 		name := day.AddDate(0, 0, i).Format(time.DateOnly) + SummarySuffix
 		assert.NilError(t, os.WriteFile(filepath.Join(dir, config, name), b, 0o644))
@@ -33,7 +35,7 @@ func writeNights(t *testing.T, dir, config string, base reuse.Summary, n int, in
 // TestTrendFlagsChangePoints: a jump in instances is flagged on the night
 // it comes, against the median of the nights before; steady nights are not.
 func TestTrendFlagsChangePoints(t *testing.T) {
-	base, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	base, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	hist := filepath.Join(dir, "history")
 	writeNights(t, hist, "eu-west-1/arm64-128mb", base, 14, func(i int) int {
@@ -82,7 +84,7 @@ func TestTrendFlagsChangePoints(t *testing.T) {
 // TestTrendOfOneAndOfAThousandNights: a trend works from the first night
 // (no change points: nothing before it) to a thousand.
 func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
-	base, _ := simRun(t, reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	base, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
 	for _, n := range []int{1, 1000} {
 		hist := filepath.Join(t.TempDir(), "history")
 		writeNights(t, hist, "nightly", base, n, func(i int) int { return 10 + i%3 })
@@ -141,7 +143,7 @@ func TestABadNightIsSkipped(t *testing.T) {
 // without one, against the recent history; without that either, against
 // the prediction the summary carries; and it says which.
 func TestDriftFromNightOne(t *testing.T) {
-	tonight, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	tonight, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	base := tonight
 	base.Instances.Count *= 2
 	d := JudgeDrift(tonight, "nightly", "2026-02-01", &base, "nightly.baseline.json", nil)
@@ -167,14 +169,14 @@ func TestDriftFromNightOne(t *testing.T) {
 	assert.Check(t, is.Contains(d.Against, "nothing"), "nights of another plan are no baseline")
 	// Every judged metric of the registry, a sixth one included, takes
 	// its median from the nights themselves: identical nights never drift.
-	sixth := reuse.MetricBusyMax
+	sixth := metric.MetricBusyMax
 	sixth.Tolerance = 0.1
-	cs, _ := reuse.JudgeWith(tonight.Plan, medianOf(nights), tonight, append(reuse.JudgedMetrics(), sixth))
-	assert.Check(t, !reuse.Drifted(cs), "%+v", cs)
+	cs, _ := metric.JudgeWith(tonight.Plan, medianOf(nights), tonight, append(metric.JudgedMetrics(), sixth))
+	assert.Check(t, !metric.Drifted(cs), "%+v", cs)
 
 	predicted := tonight
 	predicted.Instances.Count = tonight.Instances.Count * 3
-	tonight.Predictions = []reuse.Prediction{reuse.PredictionOf("go-2026", false, predicted, tonight)}
+	tonight.Predictions = []summary.Prediction{metric.PredictionOf("go-2026", false, predicted, tonight)}
 	d = JudgeDrift(tonight, "nightly", "2026-01-01", nil, "", nights)
 	assert.Check(t, is.Contains(d.Against, "the simulator's prediction"))
 	assert.Check(t, d.Drifted())
@@ -186,11 +188,11 @@ func TestDriftFromNightOne(t *testing.T) {
 
 // TestMatrixTable: one row per cell, and a Mermaid chart per figure.
 func TestMatrixTable(t *testing.T) {
-	s, _ := simRun(t, reuse.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	s, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	for _, cell := range []string{"eu-west-1-arm64-128", "eu-west-1-x86_64-128"} {
 		assert.NilError(t, os.MkdirAll(filepath.Join(dir, cell), 0o755))
-		b, err := reuse.MarshalSummary(s)
+		b, err := summary.MarshalSummary(s)
 		assert.NilError(t, err)
 		assert.NilError(t, os.WriteFile(filepath.Join(dir, cell, "nightly"+SummarySuffix), b, 0o644))
 	}
@@ -223,7 +225,7 @@ func FuzzReadHistory(f *testing.F) {
 		assert.NilError(t, err)
 		assert.Assert(t, len(nights)+len(skipped) == 3)
 		assert.NilError(t, WriteTrendSummary(io.Discard, nights))
-		tonight, err := reuse.ParseSummary(good)
+		tonight, err := summary.ParseSummary(good)
 		assert.NilError(t, err)
 		for _, cell := range []string{"cellA", "cellB"} {
 			assert.NilError(t, WriteDrift(io.Discard, JudgeDrift(tonight, cell, "2026-11-03", nil, "", nights)))
@@ -234,15 +236,15 @@ func FuzzReadHistory(f *testing.F) {
 // TestTrendLinesBreakAtMissingNights: a night without the figure, and a
 // date with no night, break the trend's line; nothing is drawn as 0.
 func TestTrendLinesBreakAtMissingNights(t *testing.T) {
-	s, _ := simRun(t, reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	s, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	noIdle := s
 	half := 7.0
 	withIdle := s
-	withIdle.Sections = map[string]reuse.Section{reuse.KindIdle: &reuse.IdleSummary{HalfSurvivalMinutes: &half}}
+	withIdle.Sections = map[string]summary.Section{schedule.KindIdle: &summary.IdleSummary{HalfSurvivalMinutes: &half}}
 	g := []Night{{Config: "c", Date: "2026-11-01", Summary: withIdle}, {Config: "c", Date: "2026-11-02", Summary: withIdle},
 		{Config: "c", Date: "2026-11-03", Summary: noIdle}, {Config: "c", Date: "2026-11-04", Summary: withIdle},
 		{Config: "c", Date: "2026-11-07", Summary: withIdle}}
-	segs := trendSegments(reuse.MetricIdleHalfSurvival, g)
+	segs := trendSegments(metric.MetricIdleHalfSurvival, g)
 	assert.Assert(t, is.Len(segs, 3), "%v", segs)
 	assert.Check(t, is.Len(segs[0], 2))
 	for _, seg := range segs {
@@ -250,5 +252,5 @@ func TestTrendLinesBreakAtMissingNights(t *testing.T) {
 			assert.Check(t, is.Equal(pt.Y, half))
 		}
 	}
-	assert.Check(t, is.Len(trendSegments(reuse.MetricInstances, g), 2), "only the date gap breaks a figure every night has")
+	assert.Check(t, is.Len(trendSegments(metric.MetricInstances, g), 2), "only the date gap breaks a figure every night has")
 }

@@ -17,9 +17,10 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // latencySink writes records to a real log and keeps a histogram of send
@@ -34,8 +35,8 @@ type latencySink struct {
 	full int64
 }
 
-func (s *latencySink) Append(r *reuse.Record) error {
-	if r.Status == reuse.StatusSkipped {
+func (s *latencySink) Append(r *record.Record) error {
+	if r.Status == record.StatusSkipped {
 		s.skipped++
 		if strings.Contains(r.Error, "in flight") {
 			s.full++
@@ -86,7 +87,7 @@ func BenchmarkRunner(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			plan := reuse.Plan{Calls: c.calls, RatePerSec: c.rate}
+			plan := schedule.Plan{Calls: c.calls, RatePerSec: c.rate}
 			h, err := endpoint.NewHTTP(srvURL+"/", 0, endpoint.HTTPOptions{})
 			if err != nil {
 				b.Fatal(err)
@@ -125,12 +126,12 @@ func BenchmarkRunner(b *testing.B) {
 // last answer.
 type burstSink struct {
 	w                   *recordlog.Writer
-	b                   reuse.Burst
+	b                   schedule.Burst
 	first, last, answer []time.Time
 	sent                int64
 }
 
-func (s *burstSink) Append(r *reuse.Record) error {
+func (s *burstSink) Append(r *record.Record) error {
 	if k := s.b.Round(r.Seq); !r.Sent.IsZero() {
 		s.sent++
 		if s.first[k].IsZero() || r.Sent.Before(s.first[k]) {
@@ -156,7 +157,7 @@ func (s *burstSink) Sync() error { return s.w.Sync() }
 // includes dialling a connection per call the first time.
 func BenchmarkRunnerBurst(b *testing.B) {
 	srvURL := startNoopServer(b)
-	burst := reuse.Burst{Size: 1000, Rounds: 3, Pause: time.Second}
+	burst := schedule.Burst{Size: 1000, Rounds: 3, Pause: time.Second}
 	h, err := endpoint.NewHTTP(srvURL+"/", 0, endpoint.HTTPOptions{})
 	if err != nil {
 		b.Fatal(err)

@@ -18,7 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // Documented defaults of Options.
@@ -36,12 +37,12 @@ const (
 // done. The runner sets Done, and turns a call cut off by its timeout or by
 // cancellation into a timeout or cancelled record.
 type Caller interface {
-	Call(ctx context.Context, rec *reuse.Record)
+	Call(ctx context.Context, rec *record.Record)
 }
 
 // Sink receives records from one goroutine.
 type Sink interface {
-	Append(*reuse.Record) error
+	Append(*record.Record) error
 	Sync() error
 }
 
@@ -53,9 +54,9 @@ type Progress struct {
 	// Elapsed is the time since the run started.
 	Elapsed time.Duration
 	// ByStatus counts this run's records by status.
-	ByStatus map[reuse.Status]int64
+	ByStatus map[record.Status]int64
 	// ByClass counts this run's failures by error class.
-	ByClass map[reuse.ErrorClass]int64
+	ByClass map[record.ErrorClass]int64
 }
 
 // Rate is the achieved record rate, per second.
@@ -121,7 +122,7 @@ func (o Options) withDefaults() Options {
 
 // Runner runs one schedule against one caller.
 type Runner struct {
-	schedule reuse.Schedule
+	schedule schedule.Schedule
 	calls    int64
 	caller   Caller
 	sink     Sink
@@ -133,8 +134,8 @@ type Runner struct {
 }
 
 // New returns a runner. It does nothing until Run.
-// A reuse.Plan is a schedule.
-func New(schedule reuse.Schedule, caller Caller, sink Sink, opts Options) *Runner {
+// A schedule.Plan is a schedule.
+func New(schedule schedule.Schedule, caller Caller, sink Sink, opts Options) *Runner {
 	return &Runner{schedule: schedule, calls: schedule.Plan().Calls, caller: caller, sink: sink,
 		opts: opts.withDefaults(), stop: make(chan struct{})}
 }
@@ -183,7 +184,7 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 
 	callCtx, cancelCalls := context.WithCancel(ctx)
 	defer cancelCalls()
-	records := make(chan reuse.Record, 4096)
+	records := make(chan record.Record, 4096)
 	var sinkErr error
 	sinkFailed := make(chan struct{})
 	writerDone := make(chan struct{})
@@ -200,11 +201,11 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 
 	for _, l := range lost {
 		if l.Interrupted {
-			records <- reuse.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: reuse.StatusInterrupted,
+			records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: record.StatusInterrupted,
 				Error: "not sent: the earlier run stopped inside this call's trial or burst, and sending it now would change the gap it measures"}
 			continue
 		}
-		records <- reuse.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: reuse.StatusCancelled,
+		records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: record.StatusCancelled,
 			Error: "no record: the earlier run ended while this call was in flight"}
 	}
 
@@ -212,9 +213,9 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	// already grown): a slot goes to an idle worker, else to a new one while
 	// fewer than MaxInFlight exist, else it is skipped.
 	var wg sync.WaitGroup
-	jobs := make(chan reuse.Record) // unbuffered: a send succeeds only to an idle worker
+	jobs := make(chan record.Record) // unbuffered: a send succeeds only to an idle worker
 	workers := 0
-	work := func(rec reuse.Record) {
+	work := func(rec record.Record) {
 		defer wg.Done()
 		for {
 			r.call(callCtx, &rec, wall, start)
@@ -252,7 +253,7 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 schedule:
 	for seq := from; seq < r.calls; seq++ {
 		offset := r.schedule.Due(seq) - base
-		if f, ok := r.schedule.(reuse.Failing); ok && f.Err() != nil {
+		if f, ok := r.schedule.(schedule.Failing); ok && f.Err() != nil {
 			schedErr = f.Err()
 			break schedule
 		}
@@ -272,9 +273,9 @@ schedule:
 		}
 		res.Scheduled++
 		res.Next = seq + 1
-		rec := reuse.Record{Seq: seq, Scheduled: wall.Add(offset)}
+		rec := record.Record{Seq: seq, Scheduled: wall.Add(offset)}
 		if late := o.Now().Sub(start) - offset; late > o.MaxLateness {
-			rec.Status = reuse.StatusSkipped
+			rec.Status = record.StatusSkipped
 			rec.Error = fmt.Sprintf("overdue by %v when the scheduler reached it (more than %v): not sent", late.Round(time.Millisecond), o.MaxLateness)
 			records <- rec
 			continue
@@ -297,7 +298,7 @@ schedule:
 		}
 		r.inFlight.Add(-1)
 		rec.Sent, rec.Order = time.Time{}, ""
-		rec.Status = reuse.StatusSkipped
+		rec.Status = record.StatusSkipped
 		rec.Error = fmt.Sprintf("%d calls in flight, the bound: not sent", o.MaxInFlight)
 		records <- rec
 	}
@@ -335,38 +336,38 @@ schedule:
 }
 
 // ErrScheduleFailed is returned when the schedule's file failed during the
-// run (reuse.Failing): the calls sent were drained and recorded, the rest
+// run (schedule.Failing): the calls sent were drained and recorded, the rest
 // were not scheduled.
 var ErrScheduleFailed = errors.New("the schedule failed")
 
-func (r *Runner) call(ctx context.Context, rec *reuse.Record, wall, start time.Time) {
+func (r *Runner) call(ctx context.Context, rec *record.Record, wall, start time.Time) {
 	cctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	r.caller.Call(cctx, rec)
 	rec.Done = wall.Add(r.opts.Now().Sub(start))
 	switch {
-	case rec.Status == reuse.StatusOK:
+	case rec.Status == record.StatusOK:
 	case ctx.Err() != nil:
-		rec.Status, rec.ErrorClass = reuse.StatusCancelled, ""
+		rec.Status, rec.ErrorClass = record.StatusCancelled, ""
 		rec.Error = "cancelled: the run was cancelled while this call was in flight"
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
-		rec.Status, rec.ErrorClass = reuse.StatusTimeout, reuse.ClassTimeout
+		rec.Status, rec.ErrorClass = record.StatusTimeout, record.ClassTimeout
 		rec.Error = fmt.Sprintf("no answer within %v", r.opts.Timeout)
 	case rec.Status == "":
-		rec.Status, rec.ErrorClass = reuse.StatusError, reuse.ClassBadBody
+		rec.Status, rec.ErrorClass = record.StatusError, record.ClassBadBody
 		rec.Error = "the caller set no status"
 	}
 }
 
 // write is the one writer: it appends every record, syncs every SyncEvery
 // and reports progress every ProgressEvery.
-func (r *Runner) write(records <-chan reuse.Record, start time.Time, total int64) error {
+func (r *Runner) write(records <-chan record.Record, start time.Time, total int64) error {
 	o := r.opts
 	sync := time.NewTicker(o.SyncEvery)
 	defer sync.Stop()
 	progress := time.NewTicker(o.ProgressEvery)
 	defer progress.Stop()
-	p := Progress{Total: total, ByStatus: map[reuse.Status]int64{}, ByClass: map[reuse.ErrorClass]int64{}}
+	p := Progress{Total: total, ByStatus: map[record.Status]int64{}, ByClass: map[record.ErrorClass]int64{}}
 	report := func() {
 		if o.Progress != nil {
 			p.Elapsed = o.Now().Sub(start)

@@ -9,7 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -17,15 +18,15 @@ import (
 // memSink keeps records in memory, checking each seq arrives once.
 type memSink struct {
 	mu      sync.Mutex
-	records map[int64]reuse.Record
+	records map[int64]record.Record
 	dupes   int
 	syncs   int
 	failAt  int // Append fails on this record number (1-based); 0 never
 }
 
-func newSink() *memSink { return &memSink{records: map[int64]reuse.Record{}} }
+func newSink() *memSink { return &memSink{records: map[int64]record.Record{}} }
 
-func (s *memSink) Append(r *reuse.Record) error {
+func (s *memSink) Append(r *record.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failAt > 0 && len(s.records)+1 == s.failAt {
@@ -40,8 +41,8 @@ func (s *memSink) Append(r *reuse.Record) error {
 
 func (s *memSink) Sync() error { s.mu.Lock(); s.syncs++; s.mu.Unlock(); return nil }
 
-func (s *memSink) byStatus() map[reuse.Status]int {
-	out := map[reuse.Status]int{}
+func (s *memSink) byStatus() map[record.Status]int {
+	out := map[record.Status]int{}
 	for _, r := range s.records {
 		out[r.Status]++
 	}
@@ -55,7 +56,7 @@ type sleeper struct {
 	maxSeen  atomic.Int64
 }
 
-func (c *sleeper) Call(ctx context.Context, rec *reuse.Record) {
+func (c *sleeper) Call(ctx context.Context, rec *record.Record) {
 	n := c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
 	for {
@@ -66,12 +67,12 @@ func (c *sleeper) Call(ctx context.Context, rec *reuse.Record) {
 	}
 	select {
 	case <-time.After(c.d):
-		rec.Status, rec.InstanceID = reuse.StatusOK, "env"
+		rec.Status, rec.InstanceID = record.StatusOK, "env"
 	case <-ctx.Done():
 	}
 }
 
-var plan100 = reuse.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}
+var plan100 = schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}
 
 func TestOpenLoopSendsOnSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -85,7 +86,7 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 		assert.Check(t, is.Equal(sink.dupes, 0))
 		start := sink.records[0].Scheduled
 		for seq, r := range sink.records {
-			assert.Check(t, is.Equal(r.Status, reuse.StatusOK))
+			assert.Check(t, is.Equal(r.Status, record.StatusOK))
 			assert.Check(t, r.Scheduled.Equal(start.Add(time.Duration(seq)*100*time.Millisecond)), "seq %d", seq)
 			assert.Check(t, r.Sent.Equal(r.Scheduled), "seq %d sent late: %v", seq, r.Sent.Sub(r.Scheduled))
 			assert.Check(t, is.Equal(r.Done.Sub(r.Sent), 2*time.Second))
@@ -98,7 +99,7 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 // measured from the first call this run schedules.
 func TestResumesAnyScheduleFromAnySeq(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sched := reuse.NewPoisson(plan100, 3)
+		sched := schedule.NewPoisson(plan100, 3)
 		sink := newSink()
 		start := time.Now()
 		res, err := New(sched, &sleeper{d: time.Second}, sink, Options{}).Run(t.Context(), 50, nil)
@@ -122,9 +123,9 @@ func TestInFlightBoundSkipsInsteadOfBlocking(t *testing.T) {
 		assert.Check(t, is.Len(sink.records, 100), "every slot has a record")
 		assert.Check(t, c.maxSeen.Load() <= 4)
 		st := sink.byStatus()
-		assert.Check(t, st[reuse.StatusSkipped] > 0 && st[reuse.StatusOK] > 0, "%v", st)
+		assert.Check(t, st[record.StatusSkipped] > 0 && st[record.StatusOK] > 0, "%v", st)
 		for _, r := range sink.records {
-			if r.Status == reuse.StatusSkipped {
+			if r.Status == record.StatusSkipped {
 				assert.Check(t, r.Sent.IsZero() && is.Contains(r.Error, "4 calls in flight")().Success())
 			} else {
 				assert.Check(t, r.Sent.Equal(r.Scheduled), "sent calls stay on schedule")
@@ -136,12 +137,12 @@ func TestInFlightBoundSkipsInsteadOfBlocking(t *testing.T) {
 func TestTimeoutRecordsTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newSink()
-		plan := reuse.Plan{Calls: 5, RatePerSec: 10}
+		plan := schedule.Plan{Calls: 5, RatePerSec: 10}
 		_, err := New(plan, &sleeper{d: time.Hour}, sink, Options{Timeout: 3 * time.Second}).Run(t.Context(), 0, nil)
 		assert.NilError(t, err)
 		for _, r := range sink.records {
-			assert.Check(t, is.Equal(r.Status, reuse.StatusTimeout))
-			assert.Check(t, is.Equal(r.ErrorClass, reuse.ClassTimeout))
+			assert.Check(t, is.Equal(r.Status, record.StatusTimeout))
+			assert.Check(t, is.Equal(r.ErrorClass, record.ClassTimeout))
 			assert.Check(t, is.Equal(r.Done.Sub(r.Sent), 3*time.Second))
 		}
 	})
@@ -155,13 +156,13 @@ func TestOverdueSlotsAreSkippedNotBurst(t *testing.T) {
 		var jump atomic.Int64
 		now := func() time.Time { return time.Now().Add(time.Duration(jump.Load())) }
 		sink := newSink()
-		caller := callerFunc(func(ctx context.Context, rec *reuse.Record) {
+		caller := callerFunc(func(ctx context.Context, rec *record.Record) {
 			if rec.Seq == 19 {
 				jump.Store(int64(10 * time.Second))
 			}
-			rec.Status = reuse.StatusOK
+			rec.Status = record.StatusOK
 		})
-		plan := reuse.Plan{Calls: 200, RatePerSec: 10}
+		plan := schedule.Plan{Calls: 200, RatePerSec: 10}
 		_, err := New(plan, caller, sink, Options{Now: now}).Run(t.Context(), 0, nil)
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(sink.records, 200))
@@ -171,9 +172,9 @@ func TestOverdueSlotsAreSkippedNotBurst(t *testing.T) {
 		// is sent, on the new clock's schedule.
 		for seq := int64(0); seq < 200; seq++ {
 			r := sink.records[seq]
-			want := reuse.StatusOK
+			want := record.StatusOK
 			if seq >= 20 && seq <= 109 {
-				want = reuse.StatusSkipped
+				want = record.StatusSkipped
 				assert.Check(t, is.Contains(r.Error, "overdue by"))
 			}
 			assert.Check(t, is.Equal(r.Status, want), "seq %d", seq)
@@ -181,9 +182,9 @@ func TestOverdueSlotsAreSkippedNotBurst(t *testing.T) {
 	})
 }
 
-type callerFunc func(context.Context, *reuse.Record)
+type callerFunc func(context.Context, *record.Record)
 
-func (f callerFunc) Call(ctx context.Context, rec *reuse.Record) { f(ctx, rec) }
+func (f callerFunc) Call(ctx context.Context, rec *record.Record) { f(ctx, rec) }
 
 func TestStopDrainsThenCancels(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -196,7 +197,7 @@ func TestStopDrainsThenCancels(t *testing.T) {
 		assert.Check(t, is.Equal(res.Scheduled, int64(21)), "slots 0..20 were due by 2.05 s")
 		assert.Check(t, is.Equal(res.Next, int64(21)))
 		assert.Check(t, is.Len(sink.records, 21))
-		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusOK], 21), "drained calls finished")
+		assert.Check(t, is.Equal(sink.byStatus()[record.StatusOK], 21), "drained calls finished")
 
 		// With a grace shorter than the calls, the rest are cancelled.
 		sink = newSink()
@@ -205,7 +206,7 @@ func TestStopDrainsThenCancels(t *testing.T) {
 		_, err = r.Run(t.Context(), 0, nil)
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(sink.records, 11))
-		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusCancelled], 11))
+		assert.Check(t, is.Equal(sink.byStatus()[record.StatusCancelled], 11))
 	})
 }
 
@@ -218,7 +219,7 @@ func TestCancelCancelsCallsInFlight(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Check(t, res.Stopped)
 		assert.Check(t, is.Len(sink.records, 6))
-		assert.Check(t, is.Equal(sink.byStatus()[reuse.StatusCancelled], 6))
+		assert.Check(t, is.Equal(sink.byStatus()[record.StatusCancelled], 6))
 	})
 }
 
@@ -230,10 +231,10 @@ func TestResumeRecordsLostSlotsAndGoesOn(t *testing.T) {
 		assert.NilError(t, err)
 		assert.Check(t, is.Equal(res.Scheduled, int64(10)))
 		assert.Check(t, is.Len(sink.records, 12))
-		assert.Check(t, is.Equal(sink.records[7].Status, reuse.StatusCancelled))
+		assert.Check(t, is.Equal(sink.records[7].Status, record.StatusCancelled))
 		assert.Check(t, is.Contains(sink.records[9].Error, "earlier run ended"))
 		// The resumed schedule starts now: slot 90 is not overdue.
-		assert.Check(t, is.Equal(sink.records[90].Status, reuse.StatusOK))
+		assert.Check(t, is.Equal(sink.records[90].Status, record.StatusOK))
 	})
 }
 

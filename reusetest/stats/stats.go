@@ -47,3 +47,6 @@ func Wilson(k, n int64, z float64) (low, high float64) {
 	}
 	return low, high
 }
+
+// Round is x to three decimals, as summaries give their figures.
+func Round(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -27,9 +27,10 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
 )
 
 func main() {
@@ -143,13 +144,13 @@ func checkDate(date string) error {
 // judge prints tonight's drift judgement and returns the exit status: 1
 // on drift.
 func judge(w io.Writer, tonightPath, config, date, historyDir, baselinePath string) int {
-	tonight, err := reuse.ReadSummary(tonightPath)
+	tonight, err := summary.ReadSummary(tonightPath)
 	if err != nil {
 		fail(err)
 	}
-	var base *reuse.Summary
+	var base *summary.Summary
 	if baselinePath != "" {
-		b, err := reuse.ReadSummary(baselinePath)
+		b, err := summary.ReadSummary(baselinePath)
 		switch {
 		case err == nil:
 			base = &b
@@ -181,25 +182,25 @@ func judge(w io.Writer, tonightPath, config, date, historyDir, baselinePath stri
 }
 
 func compareSummaries(w io.Writer, basePath, gotPath string) int {
-	base, err := reuse.ReadSummary(basePath)
+	base, err := summary.ReadSummary(basePath)
 	if err != nil {
 		fail(err)
 	}
-	got, err := reuse.ReadSummary(gotPath)
+	got, err := summary.ReadSummary(gotPath)
 	if err != nil {
 		fail(err)
 	}
-	cs, note := reuse.Judge(base, got, reuse.Metrics)
+	cs, note := metric.Judge(base, got, metric.Metrics)
 	if note != "" {
 		fmt.Fprintf(w, "note: %s\n\n", note)
 	}
-	if err := reuse.WriteComparisonMarkdown(w, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
+	if err := metric.WriteComparisonMarkdown(w, filepath.Base(basePath), filepath.Base(gotPath), cs); err != nil {
 		fail(err)
 	}
-	if err := reuse.WriteVerdict(w, cs); err != nil {
+	if err := metric.WriteVerdict(w, cs); err != nil {
 		fail(err)
 	}
-	if reuse.Drifted(cs) {
+	if metric.Drifted(cs) {
 		return 1
 	}
 	return 0

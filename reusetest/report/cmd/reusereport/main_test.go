@@ -7,19 +7,21 @@ import (
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/reuse"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
 func TestCompareExitsOneOnDrift(t *testing.T) {
-	sim, err := lambdasim.New(reuse.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, lambdasim.Options{})
+	sim, err := lambdasim.New(schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, lambdasim.Options{})
 	assert.NilError(t, err)
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
-	write := func(name string, s reuse.Summary) string {
-		b, err := reuse.MarshalSummary(s)
+	write := func(name string, s summary.Summary) string {
+		b, err := summary.MarshalSummary(s)
 		assert.NilError(t, err)
 		path := filepath.Join(t.TempDir(), name)
 		assert.NilError(t, os.WriteFile(path, b, 0o644))
@@ -40,14 +42,14 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 // TestFitWritesAProfileFile fits a simulated run's log: the file it writes
 // reads back as a profile, says where it came from, and runs.
 func TestFitWritesAProfileFile(t *testing.T) {
-	plan := reuse.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
 	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
 	assert.NilError(t, err)
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "run.jsonl")
 	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
 	assert.NilError(t, err)
-	_, err = sim.Run(t.Context(), func(r *reuse.Record) { assert.NilError(t, w.Append(r)) })
+	_, err = sim.Run(t.Context(), func(r *record.Record) { assert.NilError(t, w.Append(r)) })
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
 

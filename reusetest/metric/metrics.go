@@ -1,0 +1,143 @@
+package metric
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// Metric is one number of a summary, named once: the comparison of two
+// summaries, the drift judgement, the median of recent nights, the trend
+// and the commands all read this list.
+type Metric struct {
+	// Name is how comparisons and commands call it.
+	Name string
+	// Value reads it from a summary.
+	Value func(summary.Summary) float64
+	// Known, when set, says whether a summary holds the metric at all (a
+	// share of nothing, an idle curve of a run that was not one): a
+	// summary that does not is no baseline for it, never a drift.
+	Known func(summary.Summary) bool
+	// Integer says it is a count, shown without decimals.
+	Integer bool
+	// Tolerance is the largest allowed |got/base - 1| when a live run is
+	// judged against its baseline: live numbers vary from run to run. 0
+	// means the metric is shown but not judged.
+	Tolerance float64
+	// Trend, when set, follows the metric night by night in the trend
+	// report, under this file key; a change point is a night more than
+	// ChangeTolerance (Tolerance when 0) from the median of those before.
+	Trend           string
+	ChangeTolerance float64
+}
+
+// Of is m's value in s, and whether s holds it.
+func (m Metric) Of(s summary.Summary) (float64, bool) {
+	if m.Known != nil && !m.Known(s) {
+		return 0, false
+	}
+	return m.Value(s), true
+}
+
+// ChangePoint is the trend's tolerance for m.
+func (m Metric) ChangePoint() float64 {
+	if m.ChangeTolerance > 0 {
+		return m.ChangeTolerance
+	}
+	return m.Tolerance
+}
+
+// ShareTolerance is the change-point tolerance of the figures the
+// comparison does not judge (cold-start and proactive shares, the idle
+// curve's half-survival gap): the judged metrics' ±30%.
+const ShareTolerance = 0.30
+
+// The metrics. Those with a tolerance are the documented drift bounds for
+// live runs: ±30% on instances, median reuse, measured median lifetime and
+// the 2021-method lifetime, and ±2 percentage points on the failed share
+// (compared as a relative change of 1 + share, so 0.02 means two points).
+var (
+	MetricRequests       = Metric{Name: "requests", Value: func(s summary.Summary) float64 { return float64(s.Requests.Total) }, Integer: true}
+	MetricOK             = Metric{Name: "requests ok", Value: func(s summary.Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
+	MetricFailed         = Metric{Name: "requests failed", Value: func(s summary.Summary) float64 { return float64(s.Requests.Failed) }, Integer: true}
+	MetricColdStarts     = Metric{Name: "cold starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
+	MetricProactive      = Metric{Name: "proactive starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
+	MetricReuseMean      = Metric{Name: "reuse mean", Value: func(s summary.Summary) float64 { return s.Reuse.Mean }}
+	MetricReuseP10       = Metric{Name: "reuse p10", Value: func(s summary.Summary) float64 { return s.Reuse.P10 }}
+	MetricReuseP90       = Metric{Name: "reuse p90", Value: func(s summary.Summary) float64 { return s.Reuse.P90 }}
+	MetricReuseMin       = Metric{Name: "reuse min", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Min) }, Integer: true}
+	MetricReuseMax       = Metric{Name: "reuse max", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Max) }, Integer: true}
+	MetricLifetimeMean   = Metric{Name: "lifetime mean, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Mean }}
+	MetricLifetimeP90    = Metric{Name: "lifetime p90, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.P90 }}
+	MetricLifetimeMax    = Metric{Name: "lifetime max, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Max }}
+	MetricCensored       = Metric{Name: "censored", Value: func(s summary.Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, Integer: true}
+	MetricBusyMean       = Metric{Name: "busy mean", Value: func(s summary.Summary) float64 { return s.Concurrency.Mean }}
+	MetricBusyMax        = Metric{Name: "busy max", Value: func(s summary.Summary) float64 { return float64(s.Concurrency.Max) }, Integer: true}
+	MetricGenerations    = Metric{Name: "generations (2021 method)", Value: func(s summary.Summary) float64 { return s.SeedMethod.Generations }}
+	MetricInstances      = Metric{Name: "instances", Value: func(s summary.Summary) float64 { return float64(s.Instances.Count) }, Integer: true, Tolerance: 0.30, Trend: "instances"}
+	MetricReuseMedian    = Metric{Name: "reuse median", Value: func(s summary.Summary) float64 { return s.Reuse.Median }, Tolerance: 0.30, Trend: "reuse-median"}
+	MetricLifetimeMedian = Metric{Name: "lifetime median, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Median }, Tolerance: 0.30, Trend: "lifetime-median"}
+	MetricSeedLifetime   = Metric{Name: "lifetime (2021 method), min", Value: func(s summary.Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, Tolerance: 0.30}
+	MetricFailedShare    = Metric{Name: "1 + failed share", Value: func(s summary.Summary) float64 {
+		if s.Requests.Total == 0 {
+			return 1
+		}
+		return 1 + float64(s.Requests.Failed)/float64(s.Requests.Total)
+	}, Tolerance: 0.02}
+	// MetricColdShare is cold starts per served call, in percent: every
+	// table, sweep and trend that shows a cold-start share reads it.
+	MetricColdShare = Metric{Name: "cold-start share, %", Value: func(s summary.Summary) float64 {
+		return 100 * float64(s.Instances.ColdStarts) / float64(s.Requests.OK)
+	}, Known: func(s summary.Summary) bool { return s.Requests.OK > 0 }, Trend: "cold-share", ChangeTolerance: ShareTolerance}
+	MetricProactiveShare = Metric{Name: "proactive share, %", Value: func(s summary.Summary) float64 {
+		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown)
+	}, Known: func(s summary.Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: ShareTolerance}
+	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s summary.Summary) float64 { return *s.Idle().HalfSurvivalMinutes },
+		Known: func(s summary.Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
+)
+
+// Metrics is every metric, in the order comparisons list them: those shown
+// only, then those judged.
+var Metrics = []Metric{
+	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricProactive, MetricReuseMean, MetricReuseP10, MetricReuseP90,
+	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored,
+	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricProactiveShare, MetricIdleHalfSurvival,
+	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
+}
+
+// JudgedMetrics are the metrics with a tolerance: what a live run is judged on.
+func JudgedMetrics() []Metric {
+	var out []Metric
+	for _, m := range Metrics {
+		if m.Tolerance > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TrendMetrics are the metrics the trend follows night by night, in the
+// order its report shows them: the judged ones first.
+func TrendMetrics() []Metric {
+	var judged, shown []Metric
+	for _, m := range Metrics {
+		switch {
+		case m.Trend == "":
+		case m.Tolerance > 0:
+			judged = append(judged, m)
+		default:
+			shown = append(shown, m)
+		}
+	}
+	return append(judged, shown...)
+}
+
+// Format is v as tables and charts show m: a count without decimals, any
+// other figure to three decimals at most (never a float's last digits).
+func (m Metric) Format(v float64) string {
+	if m.Integer {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	}
+	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
+}

@@ -1,0 +1,107 @@
+package metric
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// Published2021 is the table the 2021 experiment published
+// (docs/sources.md [S1]): 600,000 requests, 72 instances,
+// mean reuse 8,333, median reuse 10,911, estimated lifetime 69.4 minutes.
+var Published2021 = struct {
+	Requests, Instances    int64
+	MeanReuse, MedianReuse float64
+	LifetimeMinutes        float64
+}{600_000, 72, 8_333, 10_911, 69.4}
+
+// tableRows are the results table: each row shows one or two metrics
+// (joined by " / ") beside the 2021 figure where it measured the same thing.
+var tableRows = []struct {
+	label   string
+	metrics []Metric
+	theirs  string
+}{
+	{"requests", []Metric{MetricRequests}, strconv.FormatInt(Published2021.Requests, 10)},
+	{"  ok", []Metric{MetricOK}, ""},
+	{"  failed", []Metric{MetricFailed}, ""},
+	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10)},
+	{"  cold starts", []Metric{MetricColdStarts}, ""},
+	{"  proactive starts (init > 10 s)", []Metric{MetricProactive}, ""},
+	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64)},
+	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64)},
+	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, ""},
+	{"reuse: min / max", []Metric{MetricReuseMin, MetricReuseMax}, ""},
+	{"lifetime (2021 method), min", []Metric{MetricSeedLifetime}, strconv.FormatFloat(Published2021.LifetimeMinutes, 'f', 1, 64)},
+	{"lifetime measured: mean, min", []Metric{MetricLifetimeMean}, ""},
+	{"lifetime measured: median, min", []Metric{MetricLifetimeMedian}, ""},
+	{"lifetime measured: p90 / max, min", []Metric{MetricLifetimeP90, MetricLifetimeMax}, ""},
+	{"  still serving at end (censored)", []Metric{MetricCensored}, ""},
+	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)"},
+}
+
+// format shows a metric's value in the results table: counts whole, the
+// rest with one decimal (Format is the same for other tables and charts).
+func (m Metric) format(s summary.Summary) string {
+	if m.Integer {
+		return m.Format(m.Value(s))
+	}
+	return strconv.FormatFloat(m.Value(s), 'f', 1, 64)
+}
+
+// WriteTable writes the results table of s, with the published 2021 figures
+// beside it where they measure the same thing: for a steady or Poisson
+// run, not an experiment (a burst, an idle curve, a trace), whose plan
+// the 2021 figures do not describe.
+func WriteTable(w io.Writer, s summary.Summary) error {
+	with2021 := len(s.Sections) == 0
+	title := s.Target
+	if sim := s.Simulator; sim != nil {
+		title = fmt.Sprintf("simulator: profile %s, placement %s, arrivals %s, seed %d",
+			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed)
+	}
+	fmt.Fprintf(w, "%s\nplan: %s\n", title, s.PlanText())
+	if s.TimeScale > 0 {
+		fmt.Fprintf(w, "time scale: %g (the endpoint's model runs %g times real time): durations below are model time; the log keeps real times\n",
+			s.TimeScale, s.TimeScale)
+	}
+	// The columns widen to the longest value, so any value keeps the table
+	// aligned.
+	ours := make([]string, len(tableRows))
+	width := 15
+	for i, row := range tableRows {
+		values := make([]string, len(row.metrics))
+		for j, m := range row.metrics {
+			values[j] = m.format(s)
+		}
+		ours[i] = strings.Join(values, " / ")
+		width = max(width, len(ours[i]))
+	}
+	if !with2021 {
+		if _, err := fmt.Fprintf(w, "%-36s %*s\n", "metric", width, "ours"); err != nil {
+			return err
+		}
+		for i, row := range tableRows {
+			if _, err := fmt.Fprintf(w, "%-36s %*s\n", row.label, width, ours[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", "metric", width, "ours", "2021"); err != nil {
+		return err
+	}
+	for i, row := range tableRows {
+		theirs := row.theirs
+		if theirs == "" {
+			theirs = "-"
+		}
+		if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", row.label, width, ours[i], theirs); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package record
+
+import "time"
+
+// Status is the outcome of one scheduled call.
+type Status string
+
+// The statuses a record can have. Every scheduled call gets exactly one.
+const (
+	// StatusOK: the function answered and named its environment.
+	StatusOK Status = "ok"
+	// StatusError: the call failed (transport, HTTP or function error).
+	StatusError Status = "error"
+	// StatusThrottled: the platform refused the call (HTTP 429, TooManyRequestsException).
+	StatusThrottled Status = "throttled"
+	// StatusTimeout: no answer before the caller's timeout.
+	StatusTimeout Status = "timeout"
+	// StatusSkipped: the call was due but never sent, because the caller's
+	// bound on calls in flight was reached.
+	StatusSkipped Status = "skipped"
+	// StatusCancelled: the call was in flight when the run was cancelled.
+	StatusCancelled Status = "cancelled"
+	// StatusInterrupted: the call was never sent because a stop cut its
+	// unit (an idle trial, a burst) and sending it after the resume would
+	// have changed the gap or pause the unit measures; the unit is left out
+	// of its experiment's analysis and counted.
+	StatusInterrupted Status = "interrupted"
+)
+
+// ErrorClass says why a call failed, coarsely enough to count.
+type ErrorClass string
+
+// The error classes.
+const (
+	ClassDNS           ErrorClass = "dns"
+	ClassConnect       ErrorClass = "connect"
+	ClassTLS           ErrorClass = "tls"
+	ClassTimeout       ErrorClass = "timeout"
+	ClassHTTP4xx       ErrorClass = "http_4xx"
+	ClassHTTP5xx       ErrorClass = "http_5xx"
+	ClassThrottled     ErrorClass = "throttled"
+	ClassFunctionError ErrorClass = "function_error"
+	ClassBadBody       ErrorClass = "bad_body"
+)
+
+// Record is what happened to one scheduled call. Simulated and live runs
+// produce the same records, and one Summarizer reads them.
+type Record struct {
+	// Seq is the call's 0-based number in the plan.
+	Seq int64 `json:"seq"`
+	// Scheduled is when the call was due (UTC).
+	Scheduled time.Time `json:"scheduled"`
+	// Sent is when the call was sent (UTC); zero when it never was.
+	Sent time.Time `json:"sent,omitzero"`
+	// Done is when the answer, or the failure, arrived (UTC); zero when never sent.
+	Done time.Time `json:"done,omitzero"`
+	// Status is the outcome.
+	Status Status `json:"status"`
+	// InstanceID is the execution environment's id, as the probe reported it.
+	InstanceID string `json:"instance_id,omitempty"`
+	// Invocation is the environment's own 1-based count of calls served,
+	// this one included; 0 when the probe did not say (the 2021 plain-text probe).
+	Invocation int64 `json:"invocation,omitempty"`
+	// LogStream is the environment's CloudWatch log stream, a second,
+	// independent environment id.
+	LogStream string `json:"log_stream,omitempty"`
+	// BootID is the kernel boot id of the host (or microVM) that served the call.
+	BootID string `json:"boot_id,omitempty"`
+	// InitAt is when the environment was initialised, by its own clock (the
+	// probe's init_at); zero when it did not say.
+	InitAt time.Time `json:"init_at,omitzero"`
+	// Scale is the time scale the endpoint declared (model seconds per real
+	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
+	Scale float64 `json:"scale,omitempty"`
+	// Profile is the model profile a served pool declared running; empty
+	// for a real endpoint.
+	Profile string `json:"profile,omitempty"`
+	// ErrorClass says why the call failed; empty when it did not.
+	ErrorClass ErrorClass `json:"error_class,omitempty"`
+	// Error is a short, secret-free description of the failure.
+	Error string `json:"error,omitempty"`
+	// Order is the call's place in its run segment's sending order,
+	// "RUN/N" (probe.OrderHeader), set by the runner as it sends the call;
+	// targets pass it on so that a served pool takes calls in that order.
+	// Not logged.
+	Order string `json:"-"`
+}
+
+// Served reports whether an execution environment answered the call, so the
+// record counts towards reuse, lifetime and concurrency.
+func (r *Record) Served() bool {
+	return r.InstanceID != "" && !r.Sent.IsZero() && !r.Done.IsZero()
+}

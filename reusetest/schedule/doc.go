@@ -1,0 +1,11 @@
+// Package schedule says when each call of a run is due and how long its
+// handler works: the Schedule, its kinds and their specs, which record log
+// headers and profiles store.
+//
+// Its files: schedule.go (Schedule, the optional interfaces runs ask of
+// it, limits, InModelTime), kind.go (Kind, the Kinds registry, the spec
+// and its JSON, FromSpec, CheckSpec) and one file per kind: plan.go (the
+// steady Plan, with the seed plan's figures), poisson.go, burst.go,
+// idle.go, and trace.go (a trace of the user's traffic as a schedule) with
+// traceparse.go (the trace file formats).
+package schedule

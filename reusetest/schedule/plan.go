@@ -1,0 +1,104 @@
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
+)
+
+// The seed plan: the 2021 experiment called its function 600,000 times at
+// 10 calls per second with a 500 ms handler (docs/sources.md [S1]).
+const (
+	SeedCalls      = 600_000
+	SeedRatePerSec = 10
+	SeedHandler    = 500 * time.Millisecond
+)
+
+// MaxHandler is the longest handler sleep the probe accepts.
+const MaxHandler = protocol.MaxSleepMS * time.Millisecond
+
+// KindSteady is Plan: call i due at i / rate.
+const KindSteady = "steady"
+
+var steadyKind = Kind{
+	Name: KindSteady,
+	Build: func(spec ScheduleSpec) (Schedule, error) {
+		return Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}, nil
+	},
+	Describe: func(s ScheduleSpec) string {
+		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
+	},
+	Example: func(string) (Schedule, error) { return Plan{Calls: 100, RatePerSec: 50, HandlerMS: 100}, nil },
+}
+
+// Plan is what an experiment will do: how many calls, how fast, and how long
+// the probe's handler sleeps in each.
+type Plan struct {
+	// Calls is the number of calls scheduled, numbered 0 to Calls-1.
+	Calls int64 `json:"calls"`
+	// RatePerSec is the open-loop call rate: call i is due at i / RatePerSec seconds.
+	RatePerSec float64 `json:"rate_per_sec"`
+	// HandlerMS is how long the probe sleeps per call, in milliseconds.
+	HandlerMS int64 `json:"handler_ms"`
+}
+
+// SeedPlan returns the plan of the 2021 experiment.
+func SeedPlan() Plan {
+	return Plan{Calls: SeedCalls, RatePerSec: SeedRatePerSec, HandlerMS: SeedHandler.Milliseconds()}
+}
+
+// Validate reports why a plan cannot run, or nil.
+func (p Plan) Validate() error {
+	var errs []error
+	if p.Calls <= 0 {
+		errs = append(errs, fmt.Errorf("calls must be positive, got %d", p.Calls))
+	}
+	if !(p.RatePerSec > 0) || math.IsInf(p.RatePerSec, 0) {
+		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v", p.RatePerSec))
+	}
+	if p.HandlerMS < 0 || p.HandlerMS > MaxHandler.Milliseconds() {
+		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	return nil
+}
+
+// Handler is the handler sleep as a duration.
+func (p Plan) Handler() time.Duration { return time.Duration(p.HandlerMS) * time.Millisecond }
+
+// Due is when call seq is due, measured from the start of the run. The
+// schedule is fixed, so a late call never shifts the ones after it.
+func (p Plan) Due(seq int64) time.Duration {
+	return time.Duration(math.Round(float64(seq) * 1e9 / p.RatePerSec))
+}
+
+// Duration is how long the schedule lasts: Calls / RatePerSec.
+func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
+
+// Plan is the steady schedule: it is its own brief.
+func (p Plan) Plan() Plan { return p }
+
+// HandlerTime is the plan's handler time, the same for every call.
+func (p Plan) HandlerTime(int64) time.Duration { return p.Handler() }
+
+// Spec describes the plan as a steady schedule.
+func (p Plan) Spec() ScheduleSpec {
+	return ScheduleSpec{Kind: KindSteady, Calls: p.Calls, RatePerSec: p.RatePerSec, HandlerMS: p.HandlerMS}
+}
+
+// InModelTime is the plan at its rate divided by factor.
+func (p Plan) InModelTime(factor float64) (Schedule, error) {
+	p.RatePerSec /= factor
+	return p, nil
+}
+
+// Prefix is the plan's first n calls.
+func (p Plan) Prefix(n int64) Schedule {
+	p.Calls = min(p.Calls, max(0, n))
+	return p
+}

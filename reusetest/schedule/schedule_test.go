@@ -1,0 +1,104 @@
+package schedule
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+func TestPlanIsTheSteadySchedule(t *testing.T) {
+	p := Plan{Calls: 100, RatePerSec: 4, HandlerMS: 250}
+	var s Schedule = p
+	assert.Check(t, is.Equal(s.Due(10), 2500*time.Millisecond))
+	assert.Check(t, is.Equal(s.HandlerTime(7), 250*time.Millisecond))
+	assert.Check(t, is.Equal(s.Plan(), p))
+	spec := s.Spec()
+	assert.Check(t, is.DeepEqual(spec, ScheduleSpec{Kind: KindSteady, Calls: 100, RatePerSec: 4, HandlerMS: 250}))
+	back, err := FromSpec(spec)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(back, Schedule(p)))
+	assert.Check(t, is.Equal(spec.String(), "100 calls at 4/s, handler 250 ms"))
+}
+
+func TestPoissonIsIndexable(t *testing.T) {
+	plan := Plan{Calls: 50_000, RatePerSec: 10, HandlerMS: 100}
+	inOrder := NewPoisson(plan, 7)
+	dues := make([]time.Duration, plan.Calls)
+	for seq := range plan.Calls {
+		dues[seq] = inOrder.Due(seq)
+	}
+	assert.Check(t, is.Equal(dues[0], time.Duration(0)))
+	// Any seq, asked first, backwards or again, gets the same time: a
+	// resumed run can go on from anywhere.
+	for _, seq := range []int64{49_999, 12_345, 1, 12_345, 30_000} {
+		assert.Check(t, is.Equal(NewPoisson(plan, 7).Due(seq), dues[seq]), "fresh, seq %d", seq)
+		assert.Check(t, is.Equal(inOrder.Due(seq), dues[seq]), "reused, seq %d", seq)
+	}
+	// Exponential gaps: the mean rate holds, and the gaps vary as an
+	// exponential's do (coefficient of variation 1).
+	var sum, sumSq float64
+	for seq := int64(1); seq < plan.Calls; seq++ {
+		g := (dues[seq] - dues[seq-1]).Seconds()
+		assert.Assert(t, g >= 0, "gap %d is negative", seq)
+		sum, sumSq = sum+g, sumSq+g*g
+	}
+	n := float64(plan.Calls - 1)
+	mean := sum / n
+	cv := math.Sqrt(sumSq/n-mean*mean) / mean
+	assert.Check(t, math.Abs(mean-0.1) < 0.002, "mean gap %v s", mean)
+	assert.Check(t, math.Abs(cv-1) < 0.03, "coefficient of variation %v", cv)
+	assert.Check(t, NewPoisson(plan, 8).Due(100) != dues[100], "another seed, other times")
+
+	spec := inOrder.Spec()
+	assert.Check(t, is.DeepEqual(spec, ScheduleSpec{Kind: KindPoisson, Calls: 50_000, RatePerSec: 10, HandlerMS: 100, Seed: 7}))
+	assert.Check(t, !spec.Same(plan.Spec()), "not the steady schedule of the same plan")
+	back, err := FromSpec(spec)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(back.Due(777), dues[777]))
+}
+
+func TestFromSpecRejectsBadSpecs(t *testing.T) {
+	_, err := FromSpec(ScheduleSpec{Kind: "bursty", Calls: 1, RatePerSec: 1})
+	assert.Check(t, is.ErrorContains(err, `unknown kind "bursty" (known: steady, poisson, burst, idle, trace)`))
+	_, err = FromSpec(ScheduleSpec{Kind: KindPoisson, Calls: 0, RatePerSec: 1})
+	assert.Check(t, is.ErrorContains(err, "calls must be positive"))
+	assert.Check(t, ValidateSchedule(nil) != nil)
+}
+
+// TestSpecJSONIsFlat: a kind's own parameters sit beside the common ones
+// in one flat object, in the order headers have always had them, so old
+// logs read; a field of neither is listed, not dropped silently.
+func TestSpecJSONIsFlat(t *testing.T) {
+	idle, err := NewIdle(5, []time.Duration{time.Minute, 10 * time.Minute}, 2, 500, 3, 2*time.Second)
+	assert.NilError(t, err)
+	b, err := json.Marshal(idle.Spec())
+	assert.NilError(t, err)
+	const want = `{"kind":"idle","calls":40,"rate_per_sec":%s,"handler_ms":500,"seed":3,"size":5,"rounds":2,"gaps_ms":[60000,600000],"settle_ms":2000}`
+	rate, _ := json.Marshal(idle.Plan().RatePerSec)
+	assert.Check(t, is.Equal(string(b), fmt.Sprintf(want, rate)))
+	var back ScheduleSpec
+	assert.NilError(t, json.Unmarshal(b, &back))
+	assert.Check(t, is.DeepEqual(back, idle.Spec()))
+	assert.Check(t, back.Same(idle.Spec()))
+
+	old := `{"kind":"burst","calls":300,"rate_per_sec":1.6666666666666667,"handler_ms":500,"size":100,"rounds":3,"pause_ms":60000}`
+	assert.NilError(t, json.Unmarshal([]byte(old), &back))
+	s, err := FromSpec(back)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(s, Schedule(Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500})))
+	b, err = json.Marshal(back)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(b), old), "written back as it was read")
+
+	assert.NilError(t, json.Unmarshal([]byte(`{"kind":"burst","calls":3,"rate_per_sec":1,"handler_ms":5,"size":1,"rounds":3,"pause_ms":1000,"paus_ms":9,"gaps_ms":[1]}`), &back))
+	assert.Check(t, is.DeepEqual(back.Unknown, []string{"gaps_ms", "paus_ms"}))
+	assert.Check(t, is.ErrorContains(CheckSpec(back), "unknown fields for a burst schedule: gaps_ms, paus_ms"))
+	_, err = FromSpec(ScheduleSpec{Kind: KindBurst, Calls: 3, RatePerSec: 1})
+	assert.Check(t, is.ErrorContains(err, "a burst spec without its parameters"))
+	assert.Check(t, is.ErrorContains(CheckSpec(ScheduleSpec{Kind: KindTrace, Params: &TraceParams{}}), "trace_path missing"))
+}

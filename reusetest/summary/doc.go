@@ -1,0 +1,14 @@
+// Package summary is what one analysis (Summarizer) builds from a run's
+// records, simulated or live: the Summary, whose JSON is the contract other
+// tools read, with the section each schedule kind adds. The simulator
+// (package lambdasim) and live runs both feed it, so there is no second
+// analysis path.
+//
+// Its files: summary.go (Summary and Summarizer), section.go (a kind's
+// section, the registry of sections, the summary's JSON), each kind's
+// section with its text table in its own file (burst_summary.go,
+// idle_summary.go with idlesurvival.go: the idle timeout apart from age
+// retirement, trace_summary.go), summaryfile.go (the summary file) and
+// summarytext.go (the plan in words). Package summarytest holds a
+// hand-made run with known answers for tests.
+package summary

@@ -1,0 +1,649 @@
+package summary
+
+import (
+	"cmp"
+	"encoding/json"
+	"maps"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+
+	"slices"
+	"time"
+	"unsafe"
+)
+
+// SchemaV1 names the summary format; tools reading summaries check it.
+const SchemaV1 = "lambda-reuse/summary/v1"
+
+// CensorWindow decides which instances count as still serving at the end of
+// a run: those whose last call finished within this window of the run's last
+// call. Their measured lifetime is a lower bound (censored).
+const CensorWindow = time.Minute
+
+// Summary is the result of one experiment. Its JSON is the contract that
+// other tools read; every field is documented.
+type Summary struct {
+	// Schema is SchemaV1.
+	Schema string `json:"schema"`
+	// Target is what was called: "simulator", or a redacted endpoint description.
+	Target string `json:"target"`
+	// Plan is the schedule that ran, in brief: its calls, mean rate and
+	// handler time.
+	Plan schedule.Plan `json:"plan"`
+	// PlannedCalls is the number of calls the schedule planned, when the
+	// records cover fewer (a stopped run, the first part of a log): Plan
+	// then holds the calls they cover, from seq 0 to the highest recorded,
+	// and every figure is of those.
+	PlannedCalls int64 `json:"planned_calls,omitempty"`
+	// Schedule describes the schedule in full when it is not a steady plan
+	// (Poisson arrivals, an experiment's schedule).
+	Schedule *schedule.ScheduleSpec `json:"schedule,omitempty"`
+	// Simulator describes the simulated pool; absent for live runs.
+	Simulator *Simulator `json:"simulator,omitempty"`
+	// Requests counts the records by outcome.
+	Requests Requests `json:"requests"`
+	// Instances counts the execution environments that answered.
+	Instances Instances `json:"instances"`
+	// Reuse is the distribution of calls served per instance.
+	Reuse Reuse `json:"reuse"`
+	// LifetimeMinutes is the distribution of measured instance lifetimes: from
+	// the sending of an instance's first call to the answer of its last.
+	LifetimeMinutes Lifetime `json:"lifetime_minutes"`
+	// Concurrency is how many calls an environment was serving at once, seen
+	// from the caller (send to answer).
+	Concurrency Concurrency `json:"concurrency"`
+	// SeedMethod is the 2021 estimate applied to this run's data, to stand
+	// beside the measured lifetime.
+	SeedMethod SeedMethod `json:"seed_method"`
+	// TimeScale is the time scale a served pool declared (model seconds per
+	// real second); absent for real endpoints and the in-process simulator.
+	// When present, every duration above is in model time (lifetimes, the
+	// censor window, the 2021-method lifetime, latencies, idle gaps); the
+	// plan and the record log keep real times.
+	TimeScale float64 `json:"time_scale,omitempty"`
+	// ServedProfile is the model profile a served pool declared running
+	// (simlambda, lambdahost); absent for real endpoints. A live run's
+	// prediction uses it by default.
+	ServedProfile string `json:"served_profile,omitempty"`
+	// Predictions are the simulator's predictions for this run's schedule,
+	// each beside the measured figures with verdicts: under a named profile
+	// and under the profile fitted to this run. Live runs carry them;
+	// simulated runs do not.
+	Predictions []Prediction `json:"predictions,omitempty"`
+	// Sections are the schedule kind's own parts, by kind name ("burst":
+	// *BurstSummary, "idle": *IdleSummary, "trace": *TraceSummary); in the
+	// JSON each sits at its kind's name. A steady plan has none.
+	Sections map[string]Section `json:"-"`
+}
+
+// Prediction is a simulation of a run's schedule under one profile,
+// compared with the run on the judged metrics.
+type Prediction struct {
+	// Profile names the profile: a built-in's name, a file's, or the
+	// fitted profile's.
+	Profile string `json:"profile"`
+	// Fitted is true for the profile fitted to this very run.
+	Fitted bool `json:"fitted,omitempty"`
+	// Placement and Seed complete the model that was simulated.
+	Placement string `json:"placement"`
+	Seed      uint64 `json:"seed"`
+	// Metrics are the judged metrics: predicted, measured, and the verdict
+	// under the live tolerance.
+	Metrics []PredictedMetric `json:"metrics"`
+	// Assumed lists, for a fitted profile, what it did not fit from the
+	// run: each parameter kept from its base or assumed, and why.
+	Assumed []string `json:"assumed,omitempty"`
+}
+
+// PredictedMetric is one metric predicted and measured.
+type PredictedMetric struct {
+	Metric    string  `json:"metric"`
+	Predicted float64 `json:"predicted"`
+	Measured  float64 `json:"measured"`
+	// Ratio is measured / predicted; absent when the prediction is 0 and
+	// the measurement is not.
+	Ratio     *float64 `json:"ratio,omitempty"`
+	Tolerance float64  `json:"tolerance"`
+	OK        bool     `json:"ok"`
+}
+
+// Simulator describes the simulated pool that produced a run.
+type Simulator struct {
+	// Seed seeds every random choice; the same seed gives the same run.
+	Seed uint64 `json:"seed"`
+	// Profile names the calibrated parameter set.
+	Profile string `json:"profile"`
+	// Placement is the rule choosing among idle environments.
+	Placement string `json:"placement"`
+	// Arrivals is the arrival process: "fixed" (the plan's schedule) or "poisson".
+	Arrivals string `json:"arrivals"`
+	// IdleTimeout is the distribution of how long an idle environment survives.
+	IdleTimeout string `json:"idle_timeout"`
+	// MaxLifetime is the distribution of an environment's maximum lifetime.
+	MaxLifetime string `json:"max_lifetime"`
+	// InitLatency is the distribution of cold-start (init) latency.
+	InitLatency string `json:"init_latency"`
+	// WarmOverhead is the distribution of per-call overhead on top of the handler.
+	WarmOverhead string `json:"warm_overhead"`
+	// FrontDoorLatency is the distribution of one-way client-to-front-door latency.
+	FrontDoorLatency string `json:"front_door_latency"`
+	// ConcurrencyLimit is the number of busy environments beyond which calls are throttled.
+	ConcurrencyLimit int `json:"concurrency_limit"`
+	// ScalingRate is the most environments started on demand in any 10
+	// seconds; beyond it calls are throttled.
+	ScalingRate int `json:"scaling_rate"`
+	// ProactiveShare is the share of environments retired for their age
+	// whose replacement the model starts before they retire.
+	ProactiveShare float64 `json:"proactive_share"`
+	// ProfileFile is the whole profile the run used, as a profile file
+	// (lambdasim's lambda-reuse/profile/v1, sources included): written to
+	// a file, it re-runs the simulation with -reuse.profile.
+	ProfileFile json.RawMessage `json:"profile_file,omitempty"`
+}
+
+// Requests counts records by outcome.
+type Requests struct {
+	// Total is the number of records (scheduled calls accounted for).
+	Total int64 `json:"total"`
+	// OK is the number of records with status ok.
+	OK int64 `json:"ok"`
+	// Failed is Total minus OK.
+	Failed int64 `json:"failed"`
+	// ByStatus counts records per status; statuses that never occurred are absent.
+	ByStatus map[record.Status]int64 `json:"by_status"`
+	// ByErrorClass counts failed records per error class.
+	ByErrorClass map[record.ErrorClass]int64 `json:"by_error_class,omitempty"`
+}
+
+// Instances counts execution environments.
+type Instances struct {
+	// Count is the number of distinct instance ids that answered.
+	Count int `json:"count"`
+	// ColdStarts is the number of instances first seen at their first
+	// invocation (or whose invocation count is unknown), that is, started
+	// during this run rather than kept warm from before it.
+	ColdStarts int `json:"cold_starts"`
+	// InitKnown is the number of instances that reported when they were
+	// initialised (the probe's init_at).
+	InitKnown int `json:"init_known"`
+	// Proactive is the number of those initialised more than
+	// ProactiveThreshold before their first call was sent: started by the
+	// platform before anyone asked. The init time is the environment's clock
+	// and the send time the caller's, so clock skew between the two counts
+	// in full; it is small against the threshold for NTP-synchronised clocks.
+	Proactive int `json:"proactive"`
+}
+
+// ProactiveThreshold tells a proactive init from an on-demand one: more than
+// 10 s between the end of init and the first call, the rule of the public
+// analysis of proactive initialisation (docs/sources.md [S8]).
+const ProactiveThreshold = 10 * time.Second
+
+// Reuse is the distribution of calls served per instance.
+type Reuse struct {
+	// Mean is the mean number of calls per instance.
+	Mean float64 `json:"mean"`
+	// Median is the median (the mean of the two middle values for an even count).
+	Median float64 `json:"median"`
+	// P10 is the 10th percentile (linear interpolation between ranks).
+	P10 float64 `json:"p10"`
+	// P90 is the 90th percentile (linear interpolation between ranks).
+	P90 float64 `json:"p90"`
+	// Min is the fewest calls any instance served.
+	Min int64 `json:"min"`
+	// Max is the most calls any instance served.
+	Max int64 `json:"max"`
+}
+
+// Lifetime is the distribution of measured instance lifetimes, in minutes.
+type Lifetime struct {
+	// Mean is the mean lifetime.
+	Mean float64 `json:"mean"`
+	// Median is the median lifetime.
+	Median float64 `json:"median"`
+	// P90 is the 90th percentile.
+	P90 float64 `json:"p90"`
+	// Max is the longest lifetime.
+	Max float64 `json:"max"`
+	// Censored is the number of instances still serving at the end of the
+	// run (last call within CensorWindow of the run's end): their lifetimes
+	// are lower bounds.
+	Censored int `json:"censored"`
+}
+
+// Concurrency is how many served calls were in flight at once.
+type Concurrency struct {
+	// Mean is the time-average: total time in flight over the run's span.
+	Mean float64 `json:"mean"`
+	// Max is the most calls in flight at any moment.
+	Max int `json:"max"`
+}
+
+// SeedMethod is the 2021 lifetime estimate: busy environments = rate x
+// handler, generations = instances / busy, lifetime = run length / generations.
+type SeedMethod struct {
+	// BusyAtOnce is rate x handler seconds (the 2021 "5 containers at any time").
+	BusyAtOnce float64 `json:"busy_at_once"`
+	// Generations is instances / BusyAtOnce.
+	Generations float64 `json:"generations"`
+	// RunMinutes is the plan's length: calls / rate.
+	RunMinutes float64 `json:"run_minutes"`
+	// AvgLifetimeMinutes is RunMinutes / Generations.
+	AvgLifetimeMinutes float64 `json:"avg_lifetime_minutes"`
+}
+
+// statuses are the known statuses, counted without a map lookup.
+var statuses = [...]record.Status{record.StatusOK, record.StatusError, record.StatusThrottled, record.StatusTimeout, record.StatusSkipped, record.StatusCancelled, record.StatusInterrupted}
+
+func statusIndex(st record.Status) int {
+	switch st {
+	case record.StatusOK:
+		return 0
+	case record.StatusError:
+		return 1
+	case record.StatusThrottled:
+		return 2
+	case record.StatusTimeout:
+		return 3
+	case record.StatusSkipped:
+		return 4
+	case record.StatusCancelled:
+		return 5
+	case record.StatusInterrupted:
+		return 6
+	}
+	return -1
+}
+
+type instance struct {
+	calls         int64
+	first, last   int64 // unix ns: first send, last answer
+	minInvocation int64
+	initAt        int64 // unix ns, as the environment reported it; 0 unknown
+}
+
+// proactive reports an instance initialised more than ProactiveThreshold
+// (in model time) before its first call was sent.
+func (s *Summarizer) proactive(in *instance) bool {
+	return in.initAt != 0 && float64(in.first-in.initAt)*s.TimeFactor() > float64(ProactiveThreshold)
+}
+
+// cold reports an instance first seen at its first invocation, or whose
+// invocation count is unknown (0): one started during the run.
+func (in *instance) cold() bool { return in.minInvocation <= 1 }
+
+// interval is one served call's time in flight, held until the calls before
+// it have arrived.
+type interval struct {
+	seq        int64
+	served     bool
+	sent, done int64
+}
+
+// Summarizer builds a Summary from records, one at a time, in any order.
+// Memory grows with the number of instances, not calls; records that arrive
+// ahead of an earlier seq are held (only their times) until the gap fills,
+// which live runs keep small.
+type Summarizer struct {
+	plan      schedule.Plan
+	spec      *schedule.ScheduleSpec // for schedules other than a steady plan
+	target    string
+	simulator *Simulator
+	sections  map[string]SectionAnalysis // by kind name
+	scale     float64                    // the time scale the records declare; 0 for real time
+	profile   string                     // the model profile the records declare; "" for a real endpoint
+
+	total     int64
+	known     [len(statuses)]int64    // counts of the known statuses, by index
+	byStatus  map[record.Status]int64 // counts of any other status
+	byClass   map[record.ErrorClass]int64
+	instances map[string]*instance
+	recent    [16]recentInstance // a cache of instances by their id string's address
+
+	nextSeq   int64
+	pending   minheap.Heap[interval] // out-of-order records, by seq
+	inflight  minheap.Heap[struct{}] // answer times of calls in flight, during the sweep
+	maxConc   int
+	busyNS    float64
+	firstSent int64
+	lastDone  int64
+	anyServed bool
+	covered   int64 // one past the highest seq recorded
+	observe   func(sent int64, inFlight int)
+}
+
+// ObserveConcurrency has f told, for every served call in the sweep's
+// order, when it was sent (Unix ns) and how many calls were in flight then,
+// itself included: the figures the summary's busy maximum is the largest
+// of. A chart of busy over time draws from it.
+func (s *Summarizer) ObserveConcurrency(f func(sent int64, inFlight int)) { s.observe = f }
+
+// NewSummarizer starts a summary of a run of sched (a Plan is one)
+// against target. sim describes the simulator, or is nil for a live run.
+// A kind with a section (registerSection) adds it to the
+// summary, from the same records in the same pass.
+func NewSummarizer(sched schedule.Schedule, target string, sim *Simulator) *Summarizer {
+	s := &Summarizer{
+		plan:      sched.Plan(),
+		target:    target,
+		simulator: sim,
+		byStatus:  make(map[record.Status]int64),
+		byClass:   make(map[record.ErrorClass]int64),
+		instances: make(map[string]*instance),
+	}
+	if spec := sched.Spec(); spec.Kind != schedule.KindSteady {
+		s.spec = &spec
+	}
+	kind := sched.Spec().Kind
+	if sec, ok := sections[kind]; ok {
+		if a := sec.Analyse(sched); a != nil {
+			s.sections = map[string]SectionAnalysis{kind: a}
+		}
+	}
+	return s
+}
+
+// Add accounts for one record. It does not keep r.
+func (s *Summarizer) Add(r *record.Record) {
+	s.total++
+	s.covered = max(s.covered, r.Seq+1)
+	if r.Scale > 0 && s.scale == 0 {
+		s.scale = r.Scale
+	}
+	if r.Profile != "" && s.profile == "" {
+		s.profile = r.Profile
+	}
+	for _, a := range s.sections {
+		a.Add(r, s.TimeFactor())
+	}
+	if i := statusIndex(r.Status); i >= 0 {
+		s.known[i]++
+	} else {
+		s.byStatus[r.Status]++
+	}
+	if r.ErrorClass != "" {
+		s.byClass[r.ErrorClass]++
+	}
+	iv := interval{seq: r.Seq, served: r.Served()}
+	if iv.served {
+		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
+		in := s.instance(r.InstanceID)
+		if in == nil {
+			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation}
+			s.instances[r.InstanceID] = in
+		}
+		in.calls++
+		in.first = min(in.first, iv.sent)
+		in.last = max(in.last, iv.done)
+		in.minInvocation = min(in.minInvocation, r.Invocation)
+		if !r.InitAt.IsZero() && in.initAt == 0 {
+			in.initAt = r.InitAt.UnixNano()
+		}
+	}
+	switch {
+	case r.Seq < s.nextSeq: // late, past a gap given up on: out of time order
+		s.sweepLate(iv)
+	case r.Seq == s.nextSeq:
+		s.sweep(iv)
+	default:
+		s.pending.Push(iv.seq, 0, iv)
+		// A gap that never fills (a seq the log lacks) holds at most
+		// maxPending records: past that the sweep goes on over it.
+		for s.pending.Len() > maxPending {
+			s.sweep(s.pending.Pop().Value)
+		}
+	}
+	for s.pending.Len() > 0 && s.pending.Peek().Key <= s.nextSeq {
+		s.sweep(s.pending.Pop().Value)
+	}
+}
+
+// sweepLate counts a record that comes after the sweep passed its seq: its
+// time busy and span, but not the calls in flight, which the sweep counts
+// in time order.
+func (s *Summarizer) sweepLate(iv interval) {
+	if !iv.served {
+		return
+	}
+	if !s.anyServed {
+		s.firstSent, s.lastDone, s.anyServed = iv.sent, iv.done, true
+	}
+	s.firstSent = min(s.firstSent, iv.sent)
+	s.lastDone = max(s.lastDone, iv.done)
+	s.busyNS += float64(iv.done - iv.sent)
+}
+
+// maxPending bounds the records held waiting for an earlier seq.
+const maxPending = 1 << 16
+
+// instance is the instance of id, or nil. Records of one run carry each
+// id as the same string (the simulator's, the log decoder's interned ones),
+// so a small cache keyed by the string's address answers most lookups
+// without hashing the id; a different string of the same text just misses.
+func (s *Summarizer) instance(id string) *instance {
+	if id == "" {
+		return s.instances[id]
+	}
+	p := unsafe.StringData(id)
+	e := &s.recent[uintptr(unsafe.Pointer(p))>>4%uintptr(len(s.recent))]
+	if e.p == p && e.n == len(id) {
+		return e.in
+	}
+	in := s.instances[id]
+	if in != nil {
+		*e = recentInstance{p: p, n: len(id), in: in}
+	}
+	return in
+}
+
+// recentInstance is one entry of the Summarizer's lookup cache. It holds
+// the id's bytes (through p) alive, so an address seen again is that id.
+type recentInstance struct {
+	p  *byte
+	n  int
+	in *instance
+}
+
+// sweep takes the calls in seq order, which is send order, and tracks how
+// many are in flight when each is sent.
+func (s *Summarizer) sweep(iv interval) {
+	s.nextSeq = max(s.nextSeq, iv.seq+1)
+	if !iv.served {
+		return
+	}
+	s.sweepLate(iv)
+	for s.inflight.Len() > 0 && s.inflight.Peek().Key <= iv.sent {
+		s.inflight.Pop()
+	}
+	s.inflight.Push(iv.done, 0, struct{}{})
+	s.maxConc = max(s.maxConc, s.inflight.Len())
+	if s.observe != nil {
+		s.observe(iv.sent, s.inflight.Len())
+	}
+}
+
+// Instances is the number of distinct instances seen so far.
+func (s *Summarizer) Instances() int { return len(s.instances) }
+
+// Summary returns the summary of the records added so far. It may be called
+// more than once, for progress reports.
+func (s *Summarizer) Summary() Summary {
+	saved := s.drained()
+	return saved.build()
+}
+
+// drained is a copy of s that has swept the records still waiting for a gap
+// (a run cut short), leaving s as it is.
+func (s *Summarizer) drained() *Summarizer {
+	saved := *s
+	saved.pending, saved.inflight = s.pending.Clone(), s.inflight.Clone()
+	for saved.pending.Len() > 0 {
+		saved.sweep(saved.pending.Pop().Value)
+	}
+	return &saved
+}
+
+// censored is the one censoring rule: an instance whose last answer came
+// within CensorWindow of the run's last answer was still serving at the
+// end, so its measured lifetime is a lower bound.
+func (s *Summarizer) censored(in *instance) bool {
+	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.TimeFactor())
+}
+
+// Covered is the part of the plan the records cover: its calls from seq 0
+// to the highest recorded (the whole plan before any record).
+func (s *Summarizer) Covered() schedule.Plan {
+	p := s.plan
+	if s.covered > 0 && s.covered < p.Calls {
+		p.Calls = s.covered
+	}
+	return p
+}
+
+// TimeFactor is what turns the records' real durations into model time:
+// the time scale a served pool declared, or 1.
+func (s *Summarizer) TimeFactor() float64 {
+	if s.scale > 0 {
+		return s.scale
+	}
+	return 1
+}
+
+// Environment is what the records show of one execution environment.
+type Environment struct {
+	// ID is its instance id.
+	ID string
+	// First is when its first call was sent; Last when its last answer came.
+	First, Last time.Time
+	// Calls is the number of calls it served.
+	Calls int64
+	// Cold is true when it was first seen at its first invocation (or its
+	// invocation count is unknown): started during the run.
+	Cold bool
+	// Censored is true when it was still serving at the end of the run.
+	Censored bool
+	// Proactive is true when it was initialised more than
+	// ProactiveThreshold before its first call.
+	Proactive bool
+}
+
+// Environments returns every environment seen so far, by first call (then
+// by id). Memory is one entry per environment.
+func (s *Summarizer) Environments() []Environment {
+	d := s.drained()
+	out := make([]Environment, 0, len(d.instances))
+	for id, in := range d.instances {
+		out = append(out, Environment{ID: id, First: time.Unix(0, in.first).UTC(), Last: time.Unix(0, in.last).UTC(),
+			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: d.proactive(in)})
+	}
+	slices.SortFunc(out, func(a, b Environment) int {
+		return cmp.Or(a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+func (s *Summarizer) build() Summary {
+	byStatus := maps.Clone(s.byStatus)
+	for i, n := range s.known {
+		if n > 0 {
+			byStatus[statuses[i]] = n
+		}
+	}
+	plan := s.Covered()
+	out := Summary{
+		Schema:    SchemaV1,
+		Target:    s.target,
+		Plan:      plan,
+		Schedule:  s.spec,
+		Simulator: s.simulator,
+		Requests: Requests{
+			Total:    s.total,
+			OK:       byStatus[record.StatusOK],
+			Failed:   s.total - byStatus[record.StatusOK],
+			ByStatus: byStatus,
+		},
+	}
+	if len(s.byClass) > 0 {
+		out.Requests.ByErrorClass = maps.Clone(s.byClass)
+	}
+
+	calls := make([]float64, 0, len(s.instances))
+	lifetimes := make([]float64, 0, len(s.instances))
+	for _, in := range s.instances {
+		calls = append(calls, float64(in.calls))
+		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
+		if in.cold() {
+			out.Instances.ColdStarts++
+		}
+		if in.initAt != 0 {
+			out.Instances.InitKnown++
+		}
+		if s.proactive(in) {
+			out.Instances.Proactive++
+		}
+		if s.censored(in) {
+			out.LifetimeMinutes.Censored++
+		}
+	}
+	slices.Sort(calls)
+	slices.Sort(lifetimes)
+	out.Instances.Count = len(calls)
+	if len(calls) > 0 {
+		out.Reuse = Reuse{
+			Mean:   stats.Round(stats.Mean(calls)),
+			Median: stats.Round(stats.Percentile(calls, 50)),
+			P10:    stats.Round(stats.Percentile(calls, 10)),
+			P90:    stats.Round(stats.Percentile(calls, 90)),
+			Min:    int64(calls[0]),
+			Max:    int64(calls[len(calls)-1]),
+		}
+		out.LifetimeMinutes.Mean = stats.Round(stats.Mean(lifetimes))
+		out.LifetimeMinutes.Median = stats.Round(stats.Percentile(lifetimes, 50))
+		out.LifetimeMinutes.P90 = stats.Round(stats.Percentile(lifetimes, 90))
+		out.LifetimeMinutes.Max = stats.Round(lifetimes[len(lifetimes)-1])
+	}
+	if span := s.lastDone - s.firstSent; s.anyServed && span > 0 {
+		out.Concurrency.Mean = stats.Round(s.busyNS / float64(span))
+	}
+	out.Concurrency.Max = s.maxConc
+	if plan.Calls < s.plan.Calls {
+		out.PlannedCalls = s.plan.Calls
+	}
+	out.SeedMethod = seedMethod(plan, len(calls), s.scale)
+	for name, a := range s.sections {
+		if out.Sections == nil {
+			out.Sections = map[string]Section{}
+		}
+		out.Sections[name] = a.Section(s.TimeFactor())
+	}
+	out.TimeScale = s.scale
+	out.ServedProfile = s.profile
+	return out
+}
+
+// seedMethod is the 2021 estimate. Under a time scale it is in model
+// time: the run's length is scaled, and so is the rate, while the handler is
+// taken as model time, as simlambda treats sleep_ms (lambdahost's real
+// processes sleep real time: against it this estimate is off by the scale,
+// and the measured lifetimes are the figures to read).
+func seedMethod(p schedule.Plan, instances int, scale float64) SeedMethod {
+	m := SeedMethod{
+		BusyAtOnce: p.RatePerSec * p.Handler().Seconds(),
+		RunMinutes: p.Duration().Minutes(),
+	}
+	if scale > 0 {
+		m.BusyAtOnce, m.RunMinutes = m.BusyAtOnce/scale, m.RunMinutes*scale
+	}
+	if m.BusyAtOnce > 0 {
+		m.Generations = float64(instances) / m.BusyAtOnce
+	}
+	if m.Generations > 0 {
+		m.AvgLifetimeMinutes = m.RunMinutes / m.Generations
+	}
+	m.BusyAtOnce, m.Generations = stats.Round(m.BusyAtOnce), stats.Round(m.Generations)
+	m.RunMinutes, m.AvgLifetimeMinutes = stats.Round(m.RunMinutes), stats.Round(m.AvgLifetimeMinutes)
+	return m
+}

@@ -1,0 +1,61 @@
+package summary
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/onejson"
+)
+
+// MarshalSummary is a summary's JSON as written to files and golden files:
+// indented, with a final newline.
+func MarshalSummary(s Summary) ([]byte, error) {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal summary: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// MaxSummaryFile is the largest summary file read: a summary holds a
+// fixed set of figures and sections, kilobytes to a few megabytes.
+const MaxSummaryFile = 64 << 20
+
+// ReadSummary reads a summary JSON file and checks its schema.
+func ReadSummary(path string) (Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxSummaryFile+1))
+	if err != nil {
+		return Summary{}, fmt.Errorf("read summary %s: %w", path, err)
+	}
+	if len(b) > MaxSummaryFile {
+		return Summary{}, fmt.Errorf("read summary %s: larger than %d bytes: not a summary", path, MaxSummaryFile)
+	}
+	s, err := ParseSummary(b)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read summary %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParseSummary reads a summary's JSON: exactly one object, no duplicate
+// key, the known schema.
+func ParseSummary(b []byte) (Summary, error) {
+	if err := onejson.Check(b); err != nil {
+		return Summary{}, err
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Summary{}, err
+	}
+	if s.Schema != SchemaV1 {
+		return Summary{}, fmt.Errorf("schema %q, want %q", s.Schema, SchemaV1)
+	}
+	return s, nil
+}

@@ -1,0 +1,133 @@
+package summary
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+)
+
+func init() {
+	registerSection(schedule.KindTrace, SectionKind{
+		New: func() Section { return new(TraceSummary) },
+		Analyse: func(s schedule.Schedule) SectionAnalysis {
+			if t, ok := s.(*schedule.Trace); ok {
+				return newTraceAnalysis(t)
+			}
+			return nil
+		},
+	})
+}
+
+// TraceSummary is a trace replay's section of the summary: what a user's
+// own traffic costs in cold starts, and when in the day they come.
+type TraceSummary struct {
+	// File is the trace file's name; Counts is true for a counts trace.
+	File   string `json:"file"`
+	Counts bool   `json:"counts,omitempty"`
+	// Start is the trace's first time (its window's start) when its times
+	// are absolute; hours below are then UTC hours of the day. Otherwise
+	// they are hours from the trace's start, modulo 24.
+	Start *time.Time `json:"start,omitempty"`
+	// Speed is trace seconds per run second.
+	Speed float64 `json:"speed"`
+	// ColdCalls counts the calls that started an environment (its first
+	// call, not started proactively ahead of it); ColdShare is their share
+	// of the calls served.
+	ColdCalls int64   `json:"cold_calls"`
+	ColdShare float64 `json:"cold_share"`
+	// ColdByHour and CallsByHour count cold calls and calls by hour of
+	// the (trace's) day.
+	ColdByHour  [24]int64 `json:"cold_by_hour"`
+	CallsByHour [24]int64 `json:"calls_by_hour"`
+}
+
+// traceAnalysis builds the trace section from the records, in any order.
+type traceAnalysis struct {
+	sum    TraceSummary
+	t      *schedule.Trace
+	base   time.Duration // the window's start: in trace time, or Unix ns for an absolute trace
+	t0     time.Time     // the run's start, from the first record
+	haveT0 bool
+	served int64
+}
+
+func newTraceAnalysis(t *schedule.Trace) *traceAnalysis {
+	a := &traceAnalysis{t: t, base: t.Options().Start, sum: TraceSummary{File: filepath.Base(t.Path()), Counts: t.Counts(), Speed: t.Options().Speed}}
+	if zero, ok := t.Zero(); ok {
+		a.sum.Start, a.base = &zero, time.Duration(zero.UnixNano())
+	}
+	return a
+}
+
+// Add accounts for one record.
+func (a *traceAnalysis) Add(r *record.Record, factor float64) {
+	if !a.haveT0 {
+		a.t0, a.haveT0 = r.Scheduled.Add(-a.t.Due(r.Seq)), true
+	}
+	// The call's time in the trace: its offset in the run, at the trace's
+	// speed, from the window's start (and the absolute zero).
+	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.t.Options().Speed)
+	hour := int((at / time.Hour) % 24)
+	if hour < 0 {
+		hour += 24
+	}
+	a.sum.CallsByHour[hour]++
+	if !r.Served() {
+		return
+	}
+	a.served++
+	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
+	if r.Invocation == 1 && !proactive {
+		a.sum.ColdCalls++
+		a.sum.ColdByHour[hour]++
+	}
+}
+
+// Section is the section of the records so far.
+func (a *traceAnalysis) Section(float64) Section {
+	s := a.sum
+	if a.served > 0 {
+		s.ColdShare = math.Round(float64(s.ColdCalls)/float64(a.served)*1e6) / 1e6 // a share of a fraction of a percent: six decimals
+	}
+	return &s
+}
+
+// WriteTable writes the trace's cold starts, and by hour of the day.
+func (t *TraceSummary) WriteTable(w io.Writer) error {
+	clock := "hours from the trace's start, modulo 24"
+	if t.Start != nil {
+		clock = "UTC hour of the day; the trace starts " + t.Start.Format("2006-01-02 15:04:05 MST")
+	}
+	fmt.Fprintf(w, "\ntrace %s (speed %g): %d cold starts, %.2f%% of the calls served\n", t.File, t.Speed, t.ColdCalls, t.ColdShare*100)
+	fmt.Fprintf(w, "by %s:\n%4s %10s %11s %8s\n", clock, "hour", "calls", "cold starts", "cold %")
+	// The bars follow the share printed beside them, the largest hour's 30
+	// characters wide.
+	share := func(h int) float64 { return float64(t.ColdByHour[h]) / float64(t.CallsByHour[h]) }
+	var most float64
+	for h := range 24 {
+		if t.CallsByHour[h] > 0 {
+			most = max(most, share(h))
+		}
+	}
+	var err error
+	for h := range 24 {
+		if t.CallsByHour[h] == 0 {
+			continue
+		}
+		bar := ""
+		if most > 0 {
+			bar = strings.Repeat("#", int(math.Ceil(share(h)/most*30)))
+		}
+		_, err = fmt.Fprintf(w, "%4d %10d %11d %8.2f  %s\n", h, t.CallsByHour[h], t.ColdByHour[h], 100*share(h), bar)
+	}
+	return err
+}
+
+// Trace is a trace replay's section of s, or nil.
+func (s Summary) Trace() *TraceSummary { return sectionOf[TraceSummary](s, schedule.KindTrace) }
