@@ -154,7 +154,7 @@ func (a *idleAnalysis) Add(r *record.Record, factor float64) {
 // normal quantile z (1.96 for 95%, 3.29 for 99.9%), and the note of the
 // summary's section; nil for a run that is not an idle experiment.
 func (s *Summarizer) IdleSurvival(z float64) ([]*IdleEstimate, string) {
-	a, ok := s.sections[schedule.KindIdle].(*idleAnalysis)
+	a, ok := s.section.(*idleAnalysis)
 	if !ok {
 		return nil, ""
 	}

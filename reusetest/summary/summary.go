@@ -292,9 +292,10 @@ type Summarizer struct {
 	spec      *schedule.ScheduleSpec // for schedules other than a steady plan
 	target    string
 	simulator *Simulator
-	sections  map[string]SectionAnalysis // by kind name
-	scale     float64                    // the time scale the records declare; 0 for real time
-	profile   string                     // the model profile the records declare; "" for a real endpoint
+	kind      string          // the schedule's kind
+	section   SectionAnalysis // its section's analysis, or nil
+	scale     float64         // the time scale the records declare; 0 for real time
+	profile   string          // the model profile the records declare; "" for a real endpoint
 
 	total     int64
 	known     [len(statuses)]int64    // counts of the known statuses, by index
@@ -340,7 +341,7 @@ func NewSummarizer(sched schedule.Schedule, target string, sim *Simulator) *Summ
 	kind := sched.Spec().Kind
 	if sec, ok := sections[kind]; ok {
 		if a := sec.Analyse(sched); a != nil {
-			s.sections = map[string]SectionAnalysis{kind: a}
+			s.kind, s.section = kind, a
 		}
 	}
 	return s
@@ -356,8 +357,8 @@ func (s *Summarizer) Add(r *record.Record) {
 	if r.Profile != "" && s.profile == "" {
 		s.profile = r.Profile
 	}
-	for _, a := range s.sections {
-		a.Add(r, s.TimeFactor())
+	if s.section != nil {
+		s.section.Add(r, s.TimeFactor())
 	}
 	if i := statusIndex(r.Status); i >= 0 {
 		s.known[i]++
@@ -613,11 +614,8 @@ func (s *Summarizer) build() Summary {
 		out.PlannedCalls = s.plan.Calls
 	}
 	out.SeedMethod = seedMethod(plan, len(calls), s.scale)
-	for name, a := range s.sections {
-		if out.Sections == nil {
-			out.Sections = map[string]Section{}
-		}
-		out.Sections[name] = a.Section(s.TimeFactor())
+	if s.section != nil {
+		out.Sections = map[string]Section{s.kind: s.section.Section(s.TimeFactor())}
 	}
 	out.TimeScale = s.scale
 	out.ServedProfile = s.profile

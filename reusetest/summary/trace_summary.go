@@ -72,7 +72,7 @@ func (a *traceAnalysis) Add(r *record.Record, factor float64) {
 	}
 	// The call's time in the trace: its offset in the run, at the trace's
 	// speed, from the window's start (and the absolute zero).
-	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.t.Options().Speed)
+	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.sum.Speed)
 	hour := int((at / time.Hour) % 24)
 	if hour < 0 {
 		hour += 24
