@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +52,11 @@ func asked() bool {
 // simulated pool. It prints the tables and the chart paths and writes the
 // summary.
 func TestBurstExperiment(t *testing.T) {
-	sum := readBack(t, simulate(t, "burst", experimentOut(t, "burst")))
+	res, ran := simulate(t, "burst", experimentOut(t, "burst"))
+	if !ran {
+		return
+	}
+	sum := readBack(t, res)
 	b := sum.Burst()
 	assert.Assert(t, b != nil)
 	var newEnvs, throttled int64
@@ -73,7 +76,11 @@ func TestBurstExperiment(t *testing.T) {
 // warm -reuse.idle.size environments, leave them idle for the gap, and call
 // again. It prints the curve and the chart paths and writes the summary.
 func TestIdleExperiment(t *testing.T) {
-	sum := readBack(t, simulate(t, "idle", experimentOut(t, "idle")))
+	res, ran := simulate(t, "idle", experimentOut(t, "idle"))
+	if !ran {
+		return
+	}
+	sum := readBack(t, res)
 	idle := sum.Idle()
 	assert.Assert(t, idle != nil)
 	schedule := sum.Schedule.Params.(*schedule.IdleParams)
@@ -134,27 +141,14 @@ func benchmarkSimulation(b *testing.B, schedule schedule.Schedule) {
 // by default a synthetic day of calls per minute under testdata/traces)
 // against the simulated pool: cold starts and their share, by hour of the
 // day, environments, reuse and lifetimes, with the report's charts. With
-// -reuse.sweep it runs what-ifs over the same trace in parallel instead and
-// writes one comparison table and chart.
+// -reuse.sweep (as every experiment) it runs what-ifs over the same trace
+// in parallel instead and writes one comparison table and chart.
 func TestTraceExperiment(t *testing.T) {
-	out := experimentOut(t, "trace")
-	if flags.Sweep != "" {
-		variants, err := flags.SweepVariants()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := strings.TrimSuffix(out.Summary, ".json") + ".sweep"
-		if flags.Report != "" {
-			dir = flags.Report
-		}
-		sums, err := experiment.Sweep(t.Context(), os.Stdout, flags, "trace", root, variants, dir)
-		assert.NilError(t, err)
-		for i := range sums {
-			assert.Check(t, is.Equal(sums[i].Requests.Total, sums[0].Plan.Calls), variants[i].Name)
-		}
+	res, ran := simulate(t, "trace", experimentOut(t, "trace"))
+	if !ran {
 		return
 	}
-	sum := readBack(t, simulate(t, "trace", out))
+	sum := readBack(t, res)
 	tr := sum.Trace()
 	assert.Assert(t, tr != nil)
 	var calls, cold int64

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
@@ -12,6 +13,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
 	"gotest.tools/v3/golden"
 )
 
@@ -47,8 +49,11 @@ func TestSeedExperiment(t *testing.T) {
 	if out == "" && !flags.IsDefaultSimulation() {
 		out = experiment.DefaultOut(root, "seed", flags)
 	}
-	got := simulate(t, "seed", experiment.Outputs{Summary: out, Report: flags.Report, Log: flags.Log})
-	if !flags.IsDefaultSimulation() {
+	if out == "" && flags.Sweep != "" {
+		out = experiment.DefaultOut(root, "seed", flags)
+	}
+	got, ran := simulate(t, "seed", experiment.Outputs{Summary: out, Report: flags.Report, Log: flags.Log})
+	if !ran || !flags.IsDefaultSimulation() {
 		t.Log("what-if flags given: golden comparison skipped")
 		return
 	}
@@ -56,19 +61,37 @@ func TestSeedExperiment(t *testing.T) {
 }
 
 // simulate runs experiment name's schedule, as the flags describe it,
-// against the simulated pool, printing its tables and writing out.
-func simulate(t *testing.T, name string, out experiment.Outputs) experiment.Simulated {
+// against the simulated pool, printing its tables and writing out. With
+// -reuse.sweep it runs the what-ifs instead, into one table (and a chart,
+// for kinds that draw one) beside out, and reports false.
+func simulate(t *testing.T, name string, out experiment.Outputs) (experiment.Simulated, bool) {
 	t.Helper()
 	schedule, err := flags.Schedule(name, root)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if flags.Sweep != "" {
+		variants, err := flags.SweepVariants()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := strings.TrimSuffix(out.Summary, ".json") + ".sweep"
+		if flags.Report != "" {
+			dir = flags.Report
+		}
+		sums, err := experiment.Sweep(t.Context(), os.Stdout, flags, name, root, variants, dir)
+		assert.NilError(t, err)
+		for i := range sums {
+			assert.Check(t, is.Equal(sums[i].Requests.Total, schedule.Plan().Calls), "%s: one record per scheduled call", variants[i].Name)
+		}
+		return experiment.Simulated{}, false
 	}
 	res, err := experiment.Simulate(t.Context(), os.Stdout, flags, schedule, out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	assert.Equal(t, res.Summary.Requests.Total, schedule.Plan().Calls, "one record per scheduled call")
-	return res
+	return res, true
 }
 
 // BenchmarkSeedExperiment times the whole simulated seed experiment plus

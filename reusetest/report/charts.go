@@ -60,11 +60,20 @@ var charts = []chart{
 }
 
 // kindReport is what a schedule kind adds to a report: text after its
-// tables, its charts, and the common charts it leaves out.
+// tables, its charts, the common charts it leaves out, and how a sweep of
+// its what-ifs is drawn side by side (nil: a sweep is its table alone).
 type kindReport struct {
 	note   string
 	charts []chart
 	omit   []string
+	sweep  *sweepKind
+}
+
+// sweepKind is a kind's chart of what-ifs side by side: its caption in
+// sweep.md, and how it is drawn.
+type sweepKind struct {
+	caption string
+	build   func(names []string, sums []summary.Summary) (*plot.Plot, error)
 }
 
 // kindReports holds each kind's part of a report, by kind name; each kind

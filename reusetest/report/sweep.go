@@ -9,10 +9,6 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // SweepFile is a sweep's Markdown table in its report folder, and
@@ -57,10 +53,19 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
-	fmt.Fprintf(f, "# What-ifs over one schedule\n\n%s\n\n", sums[0].Schedule)
+	fmt.Fprintf(f, "# What-ifs over one schedule\n\n%s\n\n", sums[0].PlanText())
 	err = WriteSweepTable(f, names, sums)
-	if err == nil && sums[0].Trace() != nil {
-		_, err = fmt.Fprintf(f, "\n![cold starts by hour](%s.svg)\n", ChartSweep)
+	// A kind may draw its what-ifs side by side (a trace: cold starts by
+	// hour).
+	var chart *sweepKind
+	for _, k := range kindsOf(sums[0]) {
+		if k.sweep != nil {
+			chart = k.sweep
+			break
+		}
+	}
+	if err == nil && chart != nil {
+		_, err = fmt.Fprintf(f, "\n![%s](%s.svg)\n", chart.caption, ChartSweep)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -69,10 +74,10 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
 	paths := []string{filepath.Join(dir, SweepFile)}
-	if sums[0].Trace() == nil {
+	if chart == nil {
 		return paths, nil
 	}
-	p, err := sweepChart(names, sums)
+	p, err := chart.build(names, sums)
 	if err != nil {
 		return paths, err
 	}
@@ -80,52 +85,6 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 		return paths, err
 	}
 	return append(paths, filepath.Join(dir, ChartSweep+".svg"), filepath.Join(dir, ChartSweep+".png")), nil
-}
-
-// sweepChart draws a trace sweep's cold starts by hour, a line per what-if,
-// over the hours the trace has calls in.
-func sweepChart(names []string, sums []summary.Summary) (*plot.Plot, error) {
-	var ts []*summary.TraceSummary
-	for i, s := range sums {
-		if s.Trace() == nil {
-			return nil, fmt.Errorf("sweep chart: what-if %s has no trace figures", names[i])
-		}
-		ts = append(ts, s.Trace())
-	}
-	first, last, ticks := traceHours(ts...)
-	p := plot.New()
-	p.Title.Text = "Cold starts by hour, per what-if"
-	p.X.Label.Text = traceClock(ts[0])
-	p.Y.Label.Text = "cold starts"
-	p.Add(plotter.NewGrid())
-	p.Y.Tick.Marker = countTicks{}
-	p.Y.Min = 0
-	if first < 0 {
-		return p, nil
-	}
-	top := 1.0
-	for i, t := range ts {
-		var xys plotter.XYs
-		for h := first; h <= last; h++ {
-			xys = append(xys, plotter.XY{X: float64(h - first), Y: float64(t.ColdByHour[h])})
-			top = max(top, float64(t.ColdByHour[h]))
-		}
-		l, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, err
-		}
-		c := sweepColor(i)
-		l.Color, pts.Color, pts.Shape = c, c, draw.CircleGlyph{}
-		p.Add(l, pts)
-		p.Legend.Add(names[i], l, pts)
-	}
-	// The legend in headroom above every line, inside the right edge.
-	p.Legend.Top = true
-	p.Legend.XOffs = -vg.Points(10)
-	p.Y.Max = top * (1.15 + 0.1*float64(len(sums)))
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
-	return p, nil
 }
 
 // sweepColor is the i-th line's colour.
