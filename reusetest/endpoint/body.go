@@ -52,6 +52,7 @@ func parseBody(body []byte, rec *record.Record) {
 		}
 		rec.Status = record.StatusOK
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
+		rec.InitType = record.ParseInitType(b.InitType)
 		if at, err := time.Parse(time.RFC3339Nano, b.InitAt); err == nil {
 			rec.InitAt = at.UTC()
 		}

@@ -48,7 +48,9 @@ func TestParseBody(t *testing.T) {
 		{`{"instance_id":"abc","invocation":1,"init_at":"2026-11-27T08:00:00.5+01:00"}`,
 			record.Record{Status: record.StatusOK, InstanceID: "abc", Invocation: 1, InitAt: time.Date(2026, 11, 27, 7, 0, 0, 5e8, time.UTC)}, ""},
 		{`{"instance_id":"abc","init_at":"not a time"}`, record.Record{Status: record.StatusOK, InstanceID: "abc"}, ""},
-		{"Xy7Qp2Lm9A\n", record.Record{Status: record.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""}, // the 2021 probe
+		{`{"instance_id":"abc","init_type":"provisioned-concurrency"}`, record.Record{Status: record.StatusOK, InstanceID: "abc", InitType: record.InitProvisioned}, ""},
+		{`{"instance_id":"abc","init_type":"warm-from-a-friend"}`, record.Record{Status: record.StatusOK, InstanceID: "abc"}, ""}, // only documented types
+		{"Xy7Qp2Lm9A\n", record.Record{Status: record.StatusOK, InstanceID: "Xy7Qp2Lm9A"}, ""},                                    // the 2021 probe
 		{`{"instance_id": 5}`, record.Record{}, record.ClassBadBody},
 		{`{"hello":"world"}`, record.Record{}, record.ClassBadBody},
 		{"two words", record.Record{}, record.ClassBadBody},

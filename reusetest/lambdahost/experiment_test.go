@@ -84,6 +84,9 @@ func TestExperimentMatchesTheHostsCounts(t *testing.T) {
 			assert.Check(t, is.DeepEqual(perStream, truth.Calls), "calls per environment: log vs host")
 			assert.Check(t, is.Equal(int64(sum.Instances.Count), truth.Started))
 			assert.Check(t, is.Equal(int64(sum.Instances.ColdStarts), truth.Started))
+			// The real probe says how it started (lambdahost sets on-demand):
+			// every start is on the request path.
+			assert.Check(t, is.DeepEqual(sum.Instances.Starts, &summary.Starts{RequestPath: int(truth.Started), TypeKnown: int(truth.Started)}))
 			assert.Check(t, is.Equal(sum.Requests.OK, plan.Calls))
 			assert.Check(t, sum.Instances.Count > 1, "concurrent calls need several environments")
 		})

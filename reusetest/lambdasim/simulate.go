@@ -174,12 +174,12 @@ func (c *call) record(rec *record.Record) {
 	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, Epoch.Add(c.done)
 	if c.instanceID == "" {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
-		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt = "", 0, "", time.Time{}
+		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
 		return
 	}
 	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
-	rec.InitAt = Epoch.Add(c.initAt)
+	rec.InitAt, rec.InitType = Epoch.Add(c.initAt), record.InitOnDemand
 }
 
 // batcher hands the model's calls over in batches. The model writes each

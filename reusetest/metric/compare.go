@@ -219,7 +219,7 @@ func PredictionOf(profile string, fitted bool, predicted, measured summary.Summa
 	if sim := predicted.Simulator; sim != nil {
 		p.Placement, p.Seed = sim.Placement, sim.Seed
 	}
-	for _, c := range Compare(predicted, measured, JudgedMetrics()) {
+	for _, c := range Compare(predicted, measured, append(JudgedMetrics(), StartMetrics()...)) {
 		m := summary.PredictedMetric{Metric: c.Metric, Predicted: c.Base, Measured: c.Got, Tolerance: c.Tolerance, OK: c.OK}
 		if !math.IsNaN(c.Ratio) {
 			r := stats.Round(c.Ratio)

@@ -93,16 +93,36 @@ var (
 	MetricProactiveShare = Metric{Name: "proactive share, %", Value: func(s summary.Summary) float64 {
 		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown)
 	}, Known: func(s summary.Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: ShareTolerance}
+	// The starts by type (summary.Starts): absent from summaries made
+	// before they were counted, so no baseline there.
+	MetricRequestPath = Metric{Name: "starts on the request path", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.RequestPath) },
+		Known: hasStarts, Integer: true}
+	MetricProvisioned = Metric{Name: "provisioned starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.Provisioned) },
+		Known: hasStarts, Integer: true}
+	MetricRestored = Metric{Name: "restored starts (SnapStart)", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.Restored) },
+		Known: hasStarts, Integer: true}
+	MetricRequestPathShare = Metric{Name: "request-path start share, %", Value: func(s summary.Summary) float64 {
+		return 100 * float64(s.Instances.Starts.RequestPath) / float64(s.Requests.OK)
+	}, Known: func(s summary.Summary) bool { return hasStarts(s) && s.Requests.OK > 0 }, Trend: "request-path-share", ChangeTolerance: ShareTolerance}
 	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s summary.Summary) float64 { return *s.Idle().HalfSurvivalMinutes },
 		Known: func(s summary.Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
 )
 
+// hasStarts reports a summary that counts its starts by type.
+func hasStarts(s summary.Summary) bool { return s.Instances.Starts != nil }
+
+// StartMetrics are the starts by type, as a prediction stands them beside a
+// measurement.
+func StartMetrics() []Metric {
+	return []Metric{MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored}
+}
+
 // Metrics is every metric, in the order comparisons list them: those shown
 // only, then those judged.
 var Metrics = []Metric{
-	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricProactive, MetricReuseMean, MetricReuseP10, MetricReuseP90,
+	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored, MetricReuseMean, MetricReuseP10, MetricReuseP90,
 	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored,
-	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricProactiveShare, MetricIdleHalfSurvival,
+	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricRequestPathShare, MetricProactiveShare, MetricIdleHalfSurvival,
 	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
 }
 

@@ -29,8 +29,10 @@ var tableRows = []struct {
 	{"  ok", []Metric{MetricOK}, ""},
 	{"  failed", []Metric{MetricFailed}, ""},
 	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10)},
-	{"  cold starts", []Metric{MetricColdStarts}, ""},
-	{"  proactive starts (init > 10 s)", []Metric{MetricProactive}, ""},
+	{"  started in the run", []Metric{MetricColdStarts}, ""},
+	{"    cold: on the request path", []Metric{MetricRequestPath}, ""},
+	{"    proactive (init > 10 s before)", []Metric{MetricProactive}, ""},
+	{"    provisioned / restored", []Metric{MetricProvisioned, MetricRestored}, ""},
 	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64)},
 	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64)},
 	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, ""},
@@ -44,8 +46,11 @@ var tableRows = []struct {
 }
 
 // format shows a metric's value in the results table: counts whole, the
-// rest with one decimal (Format is the same for other tables and charts).
+// rest with one decimal, "-" for one the summary does not hold (Format is the same for other tables and charts).
 func (m Metric) format(s summary.Summary) string {
+	if _, ok := m.Of(s); !ok {
+		return "-"
+	}
 	if m.Integer {
 		return m.Format(m.Value(s))
 	}

@@ -43,6 +43,39 @@ const (
 	ClassBadBody       ErrorClass = "bad_body"
 )
 
+// InitType is how an execution environment started, as Lambda's runtime
+// tells it in AWS_LAMBDA_INITIALIZATION_TYPE (docs/sources.md [S12]).
+type InitType string
+
+// The initialisation types Lambda documents.
+const (
+	// InitOnDemand is an environment initialised on demand: for a call, or
+	// proactively ahead of one.
+	InitOnDemand InitType = "on-demand"
+	// InitProvisioned is a provisioned-concurrency environment, initialised
+	// ahead on a published version or alias and kept ready.
+	InitProvisioned InitType = "provisioned-concurrency"
+	// InitSnapStart is an environment restored from a SnapStart snapshot.
+	InitSnapStart InitType = "snap-start"
+)
+
+// ParseInitType is s as a documented InitType, or "" for anything else (an
+// answer is an allow-list: an unknown value is not kept).
+func ParseInitType(s string) InitType {
+	switch t := InitType(s); t {
+	case InitOnDemand, InitProvisioned, InitSnapStart:
+		return t
+	}
+	return ""
+}
+
+// OnDemand reports an environment initialised on demand, or of no known
+// type (taken as on demand): neither provisioned nor restored.
+func (t InitType) OnDemand() bool {
+	p := ParseInitType(string(t))
+	return p == "" || p == InitOnDemand
+}
+
 // Record is what happened to one scheduled call. Simulated and live runs
 // produce the same records, and one Summarizer reads them.
 type Record struct {
@@ -69,6 +102,10 @@ type Record struct {
 	// InitAt is when the environment was initialised, by its own clock (the
 	// probe's init_at); zero when it did not say.
 	InitAt time.Time `json:"init_at,omitzero"`
+	// InitType is how the environment started, as the runtime told it
+	// (AWS_LAMBDA_INITIALIZATION_TYPE, the probe's init_type): one of the
+	// InitType constants, empty when it did not say.
+	InitType InitType `json:"init_type,omitempty"`
 	// Scale is the time scale the endpoint declared (model seconds per real
 	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
 	Scale float64 `json:"scale,omitempty"`

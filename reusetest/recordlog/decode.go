@@ -91,6 +91,12 @@ func (d *decoder) parse(line []byte, r *record.Record) bool {
 			return false
 		}
 	}
+	if d.lit(`,"init_type":`) {
+		if s, ok = d.str(); !ok {
+			return false
+		}
+		r.InitType = record.InitType(s)
+	}
 	if d.lit(`,"scale":`) {
 		start := d.p
 		for d.p < len(d.b) && bytes.IndexByte([]byte("0123456789.eE+-"), d.b[d.p]) >= 0 {

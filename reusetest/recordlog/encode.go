@@ -58,6 +58,10 @@ func appendRecord(b []byte, r *record.Record) ([]byte, error) {
 			return b, err
 		}
 	}
+	if r.InitType != "" {
+		b = append(b, `,"init_type":`...)
+		b = appendString(b, string(r.InitType))
+	}
 	if r.Scale != 0 {
 		b = append(b, `,"scale":`...)
 		if b, err = appendFloat(b, r.Scale); err != nil {

@@ -169,12 +169,54 @@ type Instances struct {
 	// InitKnown is the number of instances that reported when they were
 	// initialised (the probe's init_at).
 	InitKnown int `json:"init_known"`
-	// Proactive is the number of those initialised more than
-	// ProactiveThreshold before their first call was sent: started by the
-	// platform before anyone asked. The init time is the environment's clock
+	// Proactive is the number of those initialised on demand (or of no
+	// known type) more than ProactiveThreshold before their first call was
+	// sent: started by the platform before anyone asked. The init time is the environment's clock
 	// and the send time the caller's, so clock skew between the two counts
 	// in full; it is small against the threshold for NTP-synchronised clocks.
 	Proactive int `json:"proactive"`
+	// Starts are the environments started during the run (ColdStarts), by
+	// how they started; absent from summaries made before it was counted.
+	Starts *Starts `json:"starts,omitempty"`
+}
+
+// Starts count environments started during a run by how they started,
+// from the probe's init_type and the time from init to first call. They
+// add up to Instances.ColdStarts.
+type Starts struct {
+	// RequestPath started on demand for a call that waited for the init:
+	// the cold starts a caller feels.
+	RequestPath int `json:"request_path"`
+	// Proactive started on demand more than ProactiveThreshold before
+	// their first call (Instances.Proactive).
+	Proactive int `json:"proactive"`
+	// Provisioned are provisioned-concurrency environments, initialised
+	// ahead and kept ready.
+	Provisioned int `json:"provisioned"`
+	// Restored were restored from a SnapStart snapshot: a start without an
+	// init on the request path.
+	Restored int `json:"restored"`
+	// TypeKnown counts those whose init type was reported; the others are
+	// taken as on demand.
+	TypeKnown int `json:"type_known"`
+}
+
+// add counts one environment started in the run, of init type t, whose
+// first call came more than ProactiveThreshold after its init (proactive).
+func (st *Starts) add(t record.InitType, proactive bool) {
+	if t != "" {
+		st.TypeKnown++
+	}
+	switch {
+	case t == record.InitProvisioned:
+		st.Provisioned++
+	case t == record.InitSnapStart:
+		st.Restored++
+	case proactive:
+		st.Proactive++
+	default:
+		st.RequestPath++
+	}
 }
 
 // ProactiveThreshold tells a proactive init from an on-demand one: more than
@@ -263,12 +305,16 @@ type instance struct {
 	first, last   int64 // unix ns: first send, last answer
 	minInvocation int64
 	initAt        int64 // unix ns, as the environment reported it; 0 unknown
+	initType      record.InitType
 }
 
-// proactive reports an instance initialised more than ProactiveThreshold
-// (in model time) before its first call was sent.
+// proactive reports an instance started in the run (cold), initialised on
+// demand (or of no known type) more than ProactiveThreshold (in model time)
+// before its first call was sent: a provisioned environment waits by
+// design, a restored one was never initialised on the request path, and
+// one that served calls before the run was not started for it.
 func (s *Summarizer) proactive(in *instance) bool {
-	return in.initAt != 0 && float64(in.first-in.initAt)*s.TimeFactor() > float64(ProactiveThreshold)
+	return in.cold() && in.initType.OnDemand() && in.initAt != 0 && float64(in.first-in.initAt)*s.TimeFactor() > float64(ProactiveThreshold)
 }
 
 // cold reports an instance first seen at its first invocation, or whose
@@ -382,6 +428,9 @@ func (s *Summarizer) Add(r *record.Record) {
 		in.minInvocation = min(in.minInvocation, r.Invocation)
 		if !r.InitAt.IsZero() && in.initAt == 0 {
 			in.initAt = r.InitAt.UnixNano()
+		}
+		if t := record.ParseInitType(string(r.InitType)); t != "" && in.initType == "" {
+			in.initType = t // a log may hold anything: only documented types
 		}
 	}
 	switch {
@@ -526,9 +575,11 @@ type Environment struct {
 	Cold bool
 	// Censored is true when it was still serving at the end of the run.
 	Censored bool
-	// Proactive is true when it was initialised more than
-	// ProactiveThreshold before its first call.
+	// Proactive is true when it started in the run, initialised on demand
+	// more than ProactiveThreshold before its first call.
 	Proactive bool
+	// InitType is how it said it started; empty when it did not.
+	InitType record.InitType
 }
 
 // Environments returns every environment seen so far, by first call (then
@@ -538,7 +589,7 @@ func (s *Summarizer) Environments() []Environment {
 	out := make([]Environment, 0, len(d.instances))
 	for id, in := range d.instances {
 		out = append(out, Environment{ID: id, First: time.Unix(0, in.first).UTC(), Last: time.Unix(0, in.last).UTC(),
-			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: d.proactive(in)})
+			Calls: in.calls, Cold: in.cold(), Censored: d.censored(in), Proactive: d.proactive(in), InitType: in.initType})
 	}
 	slices.SortFunc(out, func(a, b Environment) int {
 		return cmp.Or(a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
@@ -571,6 +622,7 @@ func (s *Summarizer) build() Summary {
 		out.Requests.ByErrorClass = maps.Clone(s.byClass)
 	}
 
+	starts := &Starts{}
 	calls := make([]float64, 0, len(s.instances))
 	lifetimes := make([]float64, 0, len(s.instances))
 	for _, in := range s.instances {
@@ -578,13 +630,12 @@ func (s *Summarizer) build() Summary {
 		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
 		if in.cold() {
 			out.Instances.ColdStarts++
+			starts.add(in.initType, s.proactive(in))
 		}
 		if in.initAt != 0 {
 			out.Instances.InitKnown++
 		}
-		if s.proactive(in) {
-			out.Instances.Proactive++
-		}
+
 		if s.censored(in) {
 			out.LifetimeMinutes.Censored++
 		}
@@ -609,6 +660,7 @@ func (s *Summarizer) build() Summary {
 	if span := s.lastDone - s.firstSent; s.anyServed && span > 0 {
 		out.Concurrency.Mean = stats.Round(s.busyNS / float64(span))
 	}
+	out.Instances.Proactive, out.Instances.Starts = starts.Proactive, starts
 	out.Concurrency.Max = s.maxConc
 	if plan.Calls < s.plan.Calls {
 		out.PlannedCalls = s.plan.Calls

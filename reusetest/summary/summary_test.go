@@ -27,7 +27,7 @@ func TestSummaryOfHandMadeRecords(t *testing.T) {
 		ByStatus:     map[record.Status]int64{record.StatusOK: 5, record.StatusError: 1, record.StatusSkipped: 1},
 		ByErrorClass: map[record.ErrorClass]int64{record.ClassHTTP5xx: 1},
 	}))
-	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1}))
+	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, Starts: &summary.Starts{RequestPath: 1}}))
 	assert.Check(t, is.DeepEqual(got.Reuse, summary.Reuse{Mean: 2.5, Median: 2.5, P10: 2.1, P90: 2.9, Min: 2, Max: 3}))
 	// a lived 3m, b 3m: both answered within a minute of the last answer
 	// (4m), so both are censored.
@@ -126,34 +126,71 @@ func TestWriteTable(t *testing.T) {
 
 func TestProactiveStartsAreCounted(t *testing.T) {
 	recs := summarytest.HandMade()
-	// a reported an init 5 s before its first call (on demand, cold
-	// start latency included); b one 90 s before its first call, which it
-	// served as its 7th: it was started before anyone asked.
+	// a (started in the run: its first call is its first invocation)
+	// reported an init 90 s before its first call: started before anyone
+	// asked. b reported one 90 s before its first call too, but served 6
+	// calls before the run: not a start of this run at all.
 	for i := range recs {
 		switch recs[i].InstanceID {
 		case "a":
-			recs[i].InitAt = summarytest.At(-5 * time.Second)
+			recs[i].InitAt = summarytest.At(-90 * time.Second)
 		case "b":
 			recs[i].InitAt = summarytest.At(time.Minute - 90*time.Second)
 		}
 	}
 	got := summarytest.Summarize(recs)
-	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, InitKnown: 2, Proactive: 1}))
+	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, InitKnown: 2, Proactive: 1,
+		Starts: &summary.Starts{Proactive: 1}}))
 	envs := summary.NewSummarizer(schedule.Plan{Calls: 7, RatePerSec: 0.1}, "test", nil)
 	for i := range recs {
 		envs.Add(&recs[i])
 	}
 	for _, e := range envs.Environments() {
-		assert.Check(t, is.Equal(e.Proactive, e.ID == "b"), e.ID)
+		assert.Check(t, is.Equal(e.Proactive, e.ID == "a"), e.ID)
 	}
-	// Exactly at the threshold is not proactive; without init times nothing is.
+	// Exactly at the threshold is not proactive: a start on the request
+	// path; without init times nothing is proactive.
 	for i := range recs {
-		if recs[i].InstanceID == "b" {
-			recs[i].InitAt = summarytest.At(time.Minute - summary.ProactiveThreshold)
+		if recs[i].InstanceID == "a" {
+			recs[i].InitAt = summarytest.At(-summary.ProactiveThreshold)
 		}
 	}
-	assert.Check(t, is.Equal(summarytest.Summarize(recs).Instances.Proactive, 0))
+	at := summarytest.Summarize(recs).Instances
+	assert.Check(t, is.Equal(at.Proactive, 0))
+	assert.Check(t, is.DeepEqual(at.Starts, &summary.Starts{RequestPath: 1}))
 	assert.Check(t, is.Equal(summarytest.Summarize(summarytest.HandMade()).Instances.InitKnown, 0))
+}
+
+// TestStartsByInitType: the runtime's init type decides first. A
+// provisioned environment initialised long before its first call is
+// provisioned, not proactive; a restored one is restored; an unknown type
+// is taken as on demand, and only documented types are counted as known.
+func TestStartsByInitType(t *testing.T) {
+	for _, tc := range []struct {
+		typ  record.InitType
+		want summary.Starts
+	}{
+		{record.InitProvisioned, summary.Starts{Provisioned: 1, TypeKnown: 1}},
+		{record.InitSnapStart, summary.Starts{Restored: 1, TypeKnown: 1}},
+		{record.InitOnDemand, summary.Starts{Proactive: 1, TypeKnown: 1}},
+		{"", summary.Starts{Proactive: 1}},
+	} {
+		recs := summarytest.HandMade()
+		for i := range recs {
+			if recs[i].InstanceID == "a" {
+				recs[i].InitAt, recs[i].InitType = summarytest.At(-90*time.Second), tc.typ
+			}
+		}
+		got := summarytest.Summarize(recs).Instances
+		assert.Check(t, is.DeepEqual(got.Starts, &tc.want), "init type %q", tc.typ)
+		assert.Check(t, is.Equal(got.Proactive, tc.want.Proactive), "init type %q", tc.typ)
+		sum := tc.want.RequestPath + tc.want.Proactive + tc.want.Provisioned + tc.want.Restored
+		assert.Check(t, is.Equal(sum, got.ColdStarts), "the starts add up to those started in the run")
+	}
+	assert.Check(t, is.Equal(record.ParseInitType("provisioned-concurrency"), record.InitProvisioned))
+	assert.Check(t, is.Equal(record.ParseInitType("on-demand"), record.InitOnDemand))
+	assert.Check(t, is.Equal(record.ParseInitType("snap-start"), record.InitSnapStart))
+	assert.Check(t, is.Equal(record.ParseInitType("<script>"), record.InitType("")), "an answer is an allow-list")
 }
 
 // TestWriteTableStaysAligned writes the table of a summary whose values are

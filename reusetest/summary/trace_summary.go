@@ -36,9 +36,10 @@ type TraceSummary struct {
 	Start *time.Time `json:"start,omitempty"`
 	// Speed is trace seconds per run second.
 	Speed float64 `json:"speed"`
-	// ColdCalls counts the calls that started an environment (its first
-	// call, not started proactively ahead of it); ColdShare is their share
-	// of the calls served.
+	// ColdCalls counts the calls that started an environment on the request
+	// path (its first call, which waited for its on-demand init: not a
+	// proactive, provisioned or restored start); ColdShare is their share of
+	// the calls served.
 	ColdCalls int64   `json:"cold_calls"`
 	ColdShare float64 `json:"cold_share"`
 	// ColdByHour and CallsByHour count cold calls and calls by hour of
@@ -82,8 +83,11 @@ func (a *traceAnalysis) Add(r *record.Record, factor float64) {
 		return
 	}
 	a.served++
+	// A cold start on the request path: an environment's first call, which
+	// waited for its on-demand init (not a proactive, provisioned or
+	// restored start).
 	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
-	if r.Invocation == 1 && !proactive {
+	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive {
 		a.sum.ColdCalls++
 		a.sum.ColdByHour[hour]++
 	}
