@@ -66,7 +66,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
-	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed)")
+	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed) or provisioned=0,5,... (provisioned concurrency)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
 	shared := &Shared{fs: fs, flags: map[string]*sharedValue{}}
 	for _, e := range Experiments() {

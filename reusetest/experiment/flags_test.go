@@ -163,3 +163,16 @@ func TestTraceReplaysDoNotOverwriteEachOther(t *testing.T) {
 	assert.Check(t, a != b)
 	assert.Check(t, is.Equal(DefaultOut("/repo", "idle", parseFlags(t)), "/repo/out/sim-idle-seed-2021-mru-seed0.json"))
 }
+
+// TestSweepOfProvisionedConcurrency: provisioned=N what-ifs, each the base
+// model with N environments kept ready; a bad count is named with the limit.
+func TestSweepOfProvisionedConcurrency(t *testing.T) {
+	vs, err := parseFlags(t, "-reuse.sweep=provisioned=0,8").SweepVariants()
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(vs, 2))
+	assert.Check(t, is.Equal(vs[1].Name, "provisioned 8"))
+	assert.Check(t, is.Equal(vs[1].Profile.Provisioned, 8))
+	_, err = parseFlags(t, "-reuse.sweep=provisioned=5,lots,5000").SweepVariants()
+	assert.Check(t, is.ErrorContains(err, `provisioned "lots": want a count from 0 to the profile's concurrency limit (1000)`))
+	assert.Check(t, is.ErrorContains(err, `provisioned "5000"`))
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +26,9 @@ type Variant struct {
 
 // SweepVariants returns the what-ifs -reuse.sweep names, each a change of
 // the flags' own model (-reuse.profile, -reuse.placement): "profile=A,B"
-// (built-in names or files), "placement=mru,lru" or "idle=5m,15m" (a fixed
-// idle timeout), or an error naming every bad value.
+// (built-in names or files), "placement=mru,lru", "idle=5m,15m" (a fixed
+// idle timeout) or "provisioned=0,5,10" (provisioned concurrency), or an
+// error naming every bad value.
 func (f *Flags) SweepVariants() ([]Variant, error) {
 	base, placement, err := lambdasim.Resolve(f.Profile, f.Placement)
 	if err != nil {
@@ -34,7 +36,7 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 	}
 	what, values, ok := strings.Cut(f.Sweep, "=")
 	if !ok || values == "" {
-		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru or idle=5m,15m", f.Sweep)
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru, idle=5m,15m or provisioned=0,10", f.Sweep)
 	}
 	var out []Variant
 	var errs []error
@@ -64,8 +66,17 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 			p := base
 			p.IdleTimeout, p.File = lambdasim.Fixed(d), nil
 			out = append(out, Variant{Name: "idle timeout " + d.String(), Profile: p, Placement: placement})
+		case "provisioned":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > base.ConcurrencyLimit {
+				errs = append(errs, fmt.Errorf("provisioned %q: want a count from 0 to the profile's concurrency limit (%d)", v, base.ConcurrencyLimit))
+				continue
+			}
+			p := base
+			p.Provisioned, p.File = n, nil
+			out = append(out, Variant{Name: fmt.Sprintf("provisioned %d", n), Profile: p, Placement: placement})
 		default:
-			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement or idle", what)
+			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement, idle or provisioned", what)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

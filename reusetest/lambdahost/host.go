@@ -164,7 +164,6 @@ func Start(opts Options) (*Host, error) {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(opts.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION=" + opts.Version,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(opts.Timeout.Seconds())),
-		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + opts.FunctionName,
 		"AWS_REGION=local", "TZ=:UTC",
 	}

@@ -210,3 +210,27 @@ func TestHostCutsOffATricklingClient(t *testing.T) {
 	assert.NilError(t, err, "the host closed the connection (not the test's deadline)")
 	assert.Check(t, time.Since(start) >= lambdaapi.ReadHeaderTimeout/2, "not before its time either")
 }
+
+// TestProvisionedEnvironmentsSayHowTheyStarted: with provisioned
+// concurrency in the profile, the host starts those processes before any
+// call, and the real probe in them reports init_type
+// provisioned-concurrency; calls beyond them spill to on-demand processes,
+// which report on-demand.
+func TestProvisionedEnvironmentsSayHowTheyStarted(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	p.Provisioned = 2
+	h := startHost(t, Options{Profile: &p})
+	const n = 3
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i], _, _ = invoke(t, h, `{"sleep_ms": 500}`) })
+	}
+	wg.Wait()
+	types := map[string]int{}
+	for _, a := range answers {
+		types[a.InitType]++
+	}
+	assert.Check(t, is.DeepEqual(types, map[string]int{"provisioned-concurrency": 2, "on-demand": 1}))
+}

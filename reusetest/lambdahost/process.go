@@ -49,6 +49,7 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 	cmd := exec.Command(h.opts.Bootstrap)
 	cmd.Env = append(append([]string{}, h.baseEnv...),
 		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
+		"AWS_LAMBDA_INITIALIZATION_TYPE="+string(e.InitType()), // as the model started it
 		"AWS_LAMBDA_LOG_STREAM_NAME="+e.LogStream)
 	cmd.Stdout, cmd.Stderr = h.opts.Output, h.opts.Output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

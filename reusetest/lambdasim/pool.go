@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Placement is the rule that picks which idle environment serves a call.
@@ -80,6 +81,9 @@ type Env struct {
 	Created time.Duration
 	// Invocations counts the calls it was given, the current one included.
 	Invocations int64
+	// Provisioned says it is one of the provisioned concurrency
+	// (Profile.Provisioned): initialised ahead, kept ready.
+	Provisioned bool
 
 	serial   int64
 	maxLife  time.Duration
@@ -90,6 +94,15 @@ type Env struct {
 	pos      [2]int        // per heap: index
 }
 
+// InitType is how e started, as its runtime would say
+// (AWS_LAMBDA_INITIALIZATION_TYPE).
+func (e *Env) InitType() record.InitType {
+	if e.Provisioned {
+		return record.InitProvisioned
+	}
+	return record.InitOnDemand
+}
+
 // Stats counts what a pool did.
 type Stats struct {
 	// Started is the number of environments created (cold starts), those
@@ -98,6 +111,9 @@ type Stats struct {
 	// Proactive is the number of environments started proactively: as
 	// replacements, before anyone asked (Profile.ProactiveShare).
 	Proactive int64
+	// Provisioned is the number of provisioned environments created: the
+	// profile's count at the start, and each replacement.
+	Provisioned int64
 	// Retired counts ended environments by cause.
 	Retired map[Cause]int64
 	// Throttled is the number of calls refused at the concurrency limit.
@@ -116,7 +132,9 @@ type Pool struct {
 	profile   Profile
 	placement Placement
 	rng       *Rand
-	byPlace   envHeap // idle environments, by placement key
+	byPlace   envHeap // idle on-demand environments, by placement key
+	provPlace envHeap // idle provisioned environments, by placement key
+	provReady bool    // the provisioned environments were created
 	byEnd     envHeap // idle environments, by deadline
 	busy      int
 	serial    int64
@@ -141,6 +159,7 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		placement: placement,
 		rng:       rng,
 		byPlace:   envHeap{which: 0},
+		provPlace: envHeap{which: 0},
 		byEnd:     envHeap{which: 1},
 		stats:     Stats{Retired: map[Cause]int64{}},
 	}, nil
@@ -155,17 +174,22 @@ func (p *Pool) OnRetire(f func(e *Env, cause Cause, now time.Duration)) { p.onRe
 // what stands behind it.
 func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 
-// Acquire gives a call arriving at now an environment: an idle one chosen by
-// the placement rule, else a new one (cold is true), else ErrThrottled.
+// Acquire gives a call arriving at now an environment: an idle provisioned
+// one, else an idle on-demand one, each chosen by the placement rule, else
+// a new one (cold is true), else ErrThrottled.
 func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
 	p.Expire(now)
-	if n := len(p.byPlace.items); n > 0 {
+	idle := &p.provPlace
+	if len(idle.items) == 0 {
+		idle = &p.byPlace
+	}
+	if n := len(idle.items); n > 0 {
 		i := 0
 		if p.placement == Random {
 			i = p.rng.IntN(n) // any slot of the heap: a uniform choice
 		}
-		e = p.byPlace.items[i]
-		p.byPlace.remove(i)
+		e = idle.items[i]
+		idle.remove(i)
 		p.byEnd.remove(e.pos[1])
 		e.busy = true
 		e.Invocations++
@@ -227,12 +251,17 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 }
 
 // goIdle puts e, idle from now, into the idle heaps, with the deadline at
-// which it ends (idle timeout or maximum lifetime, whichever comes first).
+// which it ends (idle timeout or maximum lifetime, whichever comes first; a
+// provisioned environment never idles out).
 func (p *Pool) goIdle(e *Env, now time.Duration) {
 	end := e.Created + e.maxLife
-	e.deadline, e.cause = now+p.profile.IdleTimeout.Sample(p.rng), CauseIdle
-	if end < e.deadline {
+	if e.Provisioned {
 		e.deadline, e.cause = end, CauseLifetime
+	} else {
+		e.deadline, e.cause = now+p.profile.IdleTimeout.Sample(p.rng), CauseIdle
+		if end < e.deadline {
+			e.deadline, e.cause = end, CauseLifetime
+		}
 	}
 	switch p.placement {
 	case MostRecentlyUsed:
@@ -245,8 +274,41 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 		e.key[0] = 0 // Acquire picks a uniform slot; the order is unused
 	}
 	e.key[1] = int64(e.deadline)
-	p.byPlace.push(e)
+	p.placeOf(e).push(e)
 	p.byEnd.push(e)
+}
+
+// placeOf is the placement heap e idles in.
+func (p *Pool) placeOf(e *Env) *envHeap {
+	if e.Provisioned {
+		return &p.provPlace
+	}
+	return &p.byPlace
+}
+
+// provision creates the provisioned environments, once, when the pool is
+// first used (so a driver's OnProactiveStart sees them): initialised
+// ahead, idle and ready at now.
+func (p *Pool) provision(now time.Duration) {
+	if p.provReady {
+		return
+	}
+	p.provReady = true
+	for range p.profile.Provisioned {
+		p.startProvisioned(now)
+	}
+}
+
+// startProvisioned creates one provisioned environment, ready at at.
+func (p *Pool) startProvisioned(at time.Duration) {
+	e := p.newEnv(at)
+	e.Provisioned = true
+	e.LogStream = "2021/01/01/[1]" + e.ID
+	p.stats.Provisioned++
+	p.goIdle(e, at)
+	if p.onStart != nil {
+		p.onStart(e)
+	}
 }
 
 // Discard ends e, busy or idle, for a cause outside the model (its process
@@ -259,7 +321,7 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 		p.busy--
 	case e.pos[1] >= 0 && e.pos[1] < len(p.byEnd.items) && p.byEnd.items[e.pos[1]] == e:
 		p.byEnd.remove(e.pos[1])
-		p.byPlace.remove(e.pos[0])
+		p.placeOf(e).remove(e.pos[0])
 	default:
 		return // already retired
 	}
@@ -268,10 +330,11 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 
 // Expire ends every idle environment whose deadline is at or before now.
 func (p *Pool) Expire(now time.Duration) {
+	p.provision(now)
 	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
 		e := p.byEnd.items[0]
 		p.byEnd.remove(0)
-		p.byPlace.remove(e.pos[0])
+		p.placeOf(e).remove(e.pos[0])
 		p.retire(e, e.cause, e.deadline)
 	}
 }
@@ -280,6 +343,13 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 	p.stats.Retired[cause]++
 	if p.onRetire != nil {
 		p.onRetire(e, cause, at)
+	}
+	if e.Provisioned {
+		// Lambda keeps the provisioned count: a replacement, initialised
+		// ahead, is ready as the old one leaves (an assumption: AWS
+		// documents the count, not how it recycles them).
+		p.startProvisioned(at)
+		return
 	}
 	if cause == CauseLifetime && p.profile.ProactiveShare > 0 && p.rng.Float64() < p.profile.ProactiveShare {
 		p.startProactive(at)
@@ -303,7 +373,7 @@ func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
 		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout]}
-	s.Busy, s.Idle = p.busy, len(p.byPlace.items)
+	s.Busy, s.Idle = p.busy, len(p.byPlace.items)+len(p.provPlace.items)
 	return s
 }
 

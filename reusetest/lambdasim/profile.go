@@ -47,6 +47,14 @@ type Profile struct {
 	// ProactiveLead is how long before that retirement the replacement was
 	// initialised.
 	ProactiveLead Dist
+	// Provisioned is the provisioned concurrency: this many environments
+	// initialised ahead of the run and kept ready (docs/sources.md [S12]);
+	// calls go to an idle one first and spill to on-demand environments
+	// beyond them. They never idle out; each is recycled at its maximum
+	// lifetime and replaced at once by a new one initialised ahead (an
+	// assumption: AWS documents the count, not the recycling). 0 turns it
+	// off; at most ConcurrencyLimit.
+	Provisioned int
 	// Placement is the profile's placement rule among idle environments;
 	// "" leaves it to the caller (DefaultPlacement when none is named).
 	Placement Placement
@@ -179,6 +187,9 @@ func (p Profile) Validate() error {
 	}
 	if p.ScalingRate <= 0 {
 		errs = append(errs, fmt.Errorf("scaling rate must be positive, got %d", p.ScalingRate))
+	}
+	if p.Provisioned < 0 || p.Provisioned > p.ConcurrencyLimit {
+		errs = append(errs, fmt.Errorf("provisioned concurrency must be from 0 to the concurrency limit (%d), got %d", p.ConcurrencyLimit, p.Provisioned))
 	}
 	if !(p.ProactiveShare >= 0 && p.ProactiveShare <= 1) {
 		errs = append(errs, fmt.Errorf("proactive share must be between 0 and 1, got %v", p.ProactiveShare))

@@ -37,7 +37,8 @@ const maxProfileFile = 1 << 20
 // Optional parts: "placement" (the rule among idle environments),
 // "handler_time" (a distribution that replaces the schedule's handler time),
 // "cold_service_time" (a cold call's whole service time, in place of init +
-// handler, as SimFaaS models it), "proactive", "schedule" (the schedule a
+// handler, as SimFaaS models it), "proactive", "provisioned" (provisioned
+// concurrency: a count of environments kept ready), "schedule" (the schedule a
 // fitted profile was fitted on, as a record log's header holds it: a run
 // of the profile that names no schedule runs it), and "provenance"
 // (free-form: what a fitted profile was fitted from).
@@ -59,6 +60,7 @@ type ProfileFile struct {
 	HandlerTime      *DistFile              `json:"handler_time,omitempty"`
 	ColdServiceTime  *DistFile              `json:"cold_service_time,omitempty"`
 	Proactive        *ProactiveFile         `json:"proactive,omitempty"`
+	Provisioned      *ProvisionedFile       `json:"provisioned,omitempty"`
 	Schedule         *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	Provenance       json.RawMessage        `json:"provenance,omitempty"`
 }
@@ -75,6 +77,13 @@ type ProactiveFile struct {
 	Share  float64   `json:"share"`
 	Lead   *DistFile `json:"lead,omitempty"`
 	Source string    `json:"source"`
+}
+
+// ProvisionedFile is provisioned concurrency: how many environments are
+// initialised ahead and kept ready (Profile.Provisioned).
+type ProvisionedFile struct {
+	Count  int    `json:"count"`
+	Source string `json:"source"`
 }
 
 // DistFile is one distribution of durations and its source.
@@ -111,6 +120,10 @@ const (
 	// MaxProfileLifetime bounds lifetimes, idle timeouts and proactive
 	// leads: a week, far past any reported lifetime.
 	MaxProfileLifetime = 7 * 24 * time.Hour
+	// MaxProvisioned bounds provisioned concurrency, whose environments
+	// the pool creates at its start: a hundred times Lambda's default
+	// concurrency of 1,000, so no file sizes memory.
+	MaxProvisioned = 100_000
 )
 
 // ParseProfile reads a profile file's JSON, or says every problem, each
@@ -219,6 +232,13 @@ func ParseProfile(r io.Reader) (Profile, error) {
 				bad("proactive.lead", err)
 			}
 			p.ProactiveLead = lead
+		}
+	}
+	if pv := f.Provisioned; pv != nil {
+		if pv.Count < 0 || pv.Count > MaxProvisioned {
+			bad("provisioned.count", fmt.Errorf("must be from 0 to %d, got %d", MaxProvisioned, pv.Count))
+		} else {
+			p.Provisioned = pv.Count
 		}
 	}
 	// Each duration within what Lambda can take: a profile whose 99.9th

@@ -15,7 +15,6 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
 	"github.com/lambda-reuse/lambda-reuse/probe"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Faults are the probabilities (0 to 1) that a call, instead of reaching an
@@ -229,7 +228,7 @@ func (s *Server) step(req probe.Request) callStep {
 	busy := s.profile.serviceTime(s.callRNG, time.Duration(req.SleepMS)*time.Millisecond, cold)
 	s.releases.Push(int64(now+busy), env.serial, env)
 	return callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(record.InitOnDemand), SleptMS: req.SleepMS}}
+		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), SleptMS: req.SleepMS}}
 }
 
 // ReorderWindow is how long past its scheduled time a call that says when

@@ -102,6 +102,7 @@ func (s *Simulation) Describe() *summary.Simulator {
 		ConcurrencyLimit: s.profile.ConcurrencyLimit,
 		ScalingRate:      s.profile.ScalingRate,
 		ProactiveShare:   s.profile.ProactiveShare,
+		Provisioned:      s.profile.Provisioned,
 		ProfileFile:      json.RawMessage(s.profile.File),
 	}
 }
@@ -166,6 +167,7 @@ type call struct {
 	sent, done, initAt    time.Duration
 	invocation            int64
 	instanceID, logStream string // "" when throttled
+	initType              record.InitType
 }
 
 // record fills rec from c.
@@ -179,7 +181,7 @@ func (c *call) record(rec *record.Record) {
 	}
 	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
-	rec.InitAt, rec.InitType = Epoch.Add(c.initAt), record.InitOnDemand
+	rec.InitAt, rec.InitType = Epoch.Add(c.initAt), c.initType
 }
 
 // batcher hands the model's calls over in batches. The model writes each
@@ -273,6 +275,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		finish := arrive + s.profile.serviceTime(rng, handler, cold)
 		busy.Push(int64(finish), seq, env)
 		c.instanceID, c.logStream, c.invocation, c.initAt = env.ID, env.LogStream, env.Invocations, env.Created
+		c.initType = env.InitType()
 		c.done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -19,8 +20,10 @@ const (
 )
 
 // WriteSweepTable writes one row per what-if of a sweep over the same
-// schedule: calls, cold starts and their share, environments, median reuse
-// and lifetime, most busy at once.
+// schedule: calls, starts on the request path (the cold starts callers
+// wait for) and their share of the calls, provisioned starts,
+// environments, median reuse and lifetime, most busy at once. Every figure
+// is the metric registry's.
 func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error {
 	var err error
 	line := func(format string, args ...any) {
@@ -28,16 +31,24 @@ func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error 
 			_, err = fmt.Fprintf(w, format, args...)
 		}
 	}
-	line("| what-if | calls | cold starts | cold %% | environments | reuse median | lifetime median, min | busy max |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	cols := []metric.Metric{metric.MetricRequests, metric.MetricRequestPath, metric.MetricRequestPathShare, metric.MetricProvisioned,
+		metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian, metric.MetricBusyMax}
+	line("| what-if |")
+	for _, m := range cols {
+		line(" %s |", m.Name)
+	}
+	line("\n|---|%s\n", strings.Repeat("---:|", len(cols)))
 	for i, s := range sums {
-		cold, share := int64(s.Instances.ColdStarts), 0.0
-		if t := s.Trace(); t != nil {
-			cold, share = t.ColdCalls, t.ColdShare*100
-		} else if v, ok := metric.MetricColdShare.Of(s); ok {
-			share = v
+		line("| %s |", names[i])
+		for _, m := range cols {
+			v, ok := m.Of(s)
+			if !ok {
+				line(" - |")
+				continue
+			}
+			line(" %s |", m.Format(v))
 		}
-		line("| %s | %d | %d | %.2f | %d | %g | %g | %d |\n", names[i], s.Requests.Total, cold, share,
-			s.Instances.Count, s.Reuse.Median, s.LifetimeMinutes.Median, s.Concurrency.Max)
+		line("\n")
 	}
 	return err
 }

@@ -138,6 +138,9 @@ type Simulator struct {
 	// ProactiveShare is the share of environments retired for their age
 	// whose replacement the model starts before they retire.
 	ProactiveShare float64 `json:"proactive_share"`
+	// Provisioned is the provisioned concurrency: environments initialised
+	// ahead and kept ready; absent when none.
+	Provisioned int `json:"provisioned,omitempty"`
 	// ProfileFile is the whole profile the run used, as a profile file
 	// (lambdasim's lambda-reuse/profile/v1, sources included): written to
 	// a file, it re-runs the simulation with -reuse.profile.
