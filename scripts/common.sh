@@ -9,6 +9,9 @@ ARCH=arm64
 MEMORY=128
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 DRY_RUN=0
+PROVISIONED=0
+# ALIAS is the alias deploy.sh --provisioned publishes, and teardown removes.
+ALIAS=live
 GITHUB_ENV_FILE=
 # LOOKUPS=1 makes a dry run look up what exists (read-only calls), so it
 # prints the calls a real run would make for it; teardown sets it. Deploy's
@@ -74,6 +77,7 @@ parse_args() {
       --memory) MEMORY=${2:?--memory needs megabytes}; shift 2 ;;
       --region) REGION=${2:?--region needs a value}; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;
+      --provisioned) PROVISIONED=${2:?--provisioned needs a number of environments}; shift 2 ;;
       --github-env) GITHUB_ENV_FILE=${2:?--github-env needs a file}; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; die "unknown argument: $1" ;;
@@ -82,6 +86,7 @@ parse_args() {
   case "$ARCH" in arm64|amd64) ;; *) die "--arch must be arm64 or amd64, got $ARCH" ;; esac
   case "$MEMORY" in ''|*[!0-9]*) die "--memory must be a whole number of MB, got $MEMORY" ;; esac
   if [ "$MEMORY" -lt 128 ] || [ "$MEMORY" -gt 10240 ]; then die "--memory must be 128 to 10240 MB, got $MEMORY"; fi
+  case "$PROVISIONED" in ''|*[!0-9]*) die "--provisioned must be a whole number of environments, got $PROVISIONED" ;; esac
   ROLE=$NAME-role
   LOG_GROUP=/aws/lambda/$NAME
 }

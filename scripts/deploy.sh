@@ -2,6 +2,9 @@
 # Deploy the probe to AWS Lambda, idempotently: build bootstrap, zip it,
 # create or update the execution role, the function (provided.al2023) and a
 # Function URL with AWS_IAM auth, then print what the integration test needs.
+# With --provisioned N it also publishes a version, points the alias "live"
+# at it with N environments of provisioned concurrency, and gives the URL
+# of the alias, so that calls use them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/common.sh
@@ -10,11 +13,14 @@ cd "$(dirname "$0")/.."
 usage() {
   cat <<USAGE
 usage: scripts/deploy.sh [--name NAME] [--arch arm64|amd64 | --amd64] [--memory MB]
-                         [--region REGION] [--dry-run] [--github-env FILE]
+                         [--region REGION] [--provisioned N] [--dry-run] [--github-env FILE]
   --name        function name (default lambda-reuse-probe; the role is NAME-role)
   --arch        architecture (default arm64); --amd64 is short for --arch amd64
   --memory      memory size in MB (default 128)
   --region      AWS region (default AWS_REGION, else the profile's region)
+  --provisioned N environments of provisioned concurrency on the alias "live"
+                (a published version; default 0: none, no version, no alias);
+                billed while it exists, whether called or not: teardown removes it
   --dry-run     print the AWS calls without making any
   --github-env  also append the exports to FILE (\$GITHUB_ENV in a workflow)
 USAGE
@@ -22,6 +28,11 @@ USAGE
 
 parse_args "$@"
 check_aws
+if [ "$PROVISIONED" -gt 0 ] && [ "$DRY_RUN" != 1 ]; then
+  # Before any change: more than the account's concurrency is refused.
+  LIMIT=$(aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions --output text)
+  [ "$PROVISIONED" -le "$LIMIT" ] || die "--provisioned $PROVISIONED is above the account's concurrency limit in $REGION ($LIMIT): nothing was changed"
+fi
 LAMBDA_ARCH=$ARCH
 [ "$ARCH" = amd64 ] && LAMBDA_ARCH=x86_64
 
@@ -68,11 +79,28 @@ if [ "$(aws_call logs describe-log-groups --log-group-name-prefix "$LOG_GROUP" \
 fi
 aws_call logs put-retention-policy --log-group-name "$LOG_GROUP" --retention-in-days "$LOG_RETENTION_DAYS"
 
+QUALIFIER=()
+FUNCTION=$NAME
+if [ "$PROVISIONED" -gt 0 ]; then
+  echo "== provisioned concurrency: $PROVISIONED environments on alias $ALIAS"
+  VERSION=$(aws_call lambda publish-version --function-name "$NAME" --query Version --output text)
+  [ "$DRY_RUN" = 1 ] && VERSION=VERSION
+  if aws_exists lambda get-alias --function-name "$NAME" --name "$ALIAS"; then
+    aws_call lambda update-alias --function-name "$NAME" --name "$ALIAS" --function-version "$VERSION" >/dev/null
+  else
+    aws_call lambda create-alias --function-name "$NAME" --name "$ALIAS" --function-version "$VERSION" >/dev/null
+  fi
+  aws_call lambda put-provisioned-concurrency-config --function-name "$NAME" --qualifier "$ALIAS" \
+    --provisioned-concurrent-executions "$PROVISIONED" >/dev/null
+  QUALIFIER=(--qualifier "$ALIAS")
+  FUNCTION=$NAME:$ALIAS
+fi
+
 echo "== function URL (AWS_IAM)"
-if aws_exists lambda get-function-url-config --function-name "$NAME"; then
-  URL=$(aws_call lambda get-function-url-config --function-name "$NAME" --query FunctionUrl --output text)
+if aws_exists lambda get-function-url-config --function-name "$NAME" "${QUALIFIER[@]}"; then
+  URL=$(aws_call lambda get-function-url-config --function-name "$NAME" "${QUALIFIER[@]}" --query FunctionUrl --output text)
 else
-  URL=$(aws_call lambda create-function-url-config --function-name "$NAME" --auth-type AWS_IAM --query FunctionUrl --output text)
+  URL=$(aws_call lambda create-function-url-config --function-name "$NAME" "${QUALIFIER[@]}" --auth-type AWS_IAM --query FunctionUrl --output text)
 fi
 [ "$DRY_RUN" = 1 ] && URL=https://FUNCTION_URL_ID.lambda-url.$REGION.on.aws/
 
@@ -81,10 +109,18 @@ LAMBDA_REUSE_AUTH=iam
 AWS_REGION=$REGION"
 echo
 if [ "$DRY_RUN" = 1 ]; then echo "Dry run: nothing was deployed. A real run would end with:"; else echo "Deployed."; fi
-echo "For the integration test (or use LAMBDA_REUSE_FUNCTION=$NAME for the Invoke API):"
+echo "For the integration test (or use LAMBDA_REUSE_FUNCTION=$FUNCTION for the Invoke API):"
 while IFS= read -r line; do echo "export $line"; done <<<"$EXPORTS"
 if [ -n "$GITHUB_ENV_FILE" ]; then echo "$EXPORTS" >>"$GITHUB_ENV_FILE"; fi
 echo
 echo "Estimated cost of the default plan (600,000 calls x 500 ms, $MEMORY MB), 2026 list prices"
 echo "(docs/sources.md [S10]): about \$0.62 on arm64 or \$0.75 on x86 at 128 MB via the Function URL"
 echo "(requests \$0.12 + duration); the test prints the exact estimate for its plan. Free tier not counted."
+if [ "$PROVISIONED" -gt 0 ]; then
+  # Provisioned concurrency is billed for as long as it is configured,
+  # called or not, in 5-minute steps, at its own price per GB-second
+  # ([S10]); its calls' duration is billed at a lower rate.
+  echo "Provisioned concurrency: $PROVISIONED x $MEMORY MB = $((PROVISIONED * MEMORY * 3600 / 1024)) GB-seconds for every hour it exists,"
+  echo "called or not, at the provisioned price per GB-second on https://aws.amazon.com/lambda/pricing/ (not"
+  echo "priced here: no figure this project has checked). Remove it with scripts/teardown.sh when the run ends."
+fi

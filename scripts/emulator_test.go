@@ -87,13 +87,26 @@ func startEmulator(t *testing.T) (endpoint, cli string) {
 
 // emulatedAWS is the scripts' aws: it logs each call, fails the one named
 // by FAKE_AWS_FAIL (moto cannot fail a chosen call), and runs the real CLI
-// against the emulator (CLI 2.9 predates AWS_ENDPOINT_URL).
+// against the emulator (CLI 2.9 predates AWS_ENDPOINT_URL). moto 5.2 has
+// no GetAccountSettings and no provisioned-concurrency configs: the
+// wrapper answers those four calls itself, the config kept as a file in
+// FAKE_AWS_STATE and the account limit FAKE_AWS_LIMIT (default 1000). Every
+// other call, aliases and versions included, goes to moto.
 const emulatedAWS = `#!/bin/sh
 echo "$*" >> "$FAKE_AWS_LOG"
 if [ -n "$FAKE_AWS_FAIL" ] && [ "$1 $2" = "$FAKE_AWS_FAIL" ]; then
   echo "An error occurred (ServiceException) when calling $1 $2: failed by the test" >&2
   exit 254
 fi
+pc="$FAKE_AWS_STATE/provisioned-concurrency"
+case "$1 $2" in
+  "lambda get-account-settings") echo "${FAKE_AWS_LIMIT:-1000}"; exit 0 ;;
+  "lambda put-provisioned-concurrency-config") echo "$*" > "$pc"; exit 0 ;;
+  "lambda get-provisioned-concurrency-config")
+    [ -f "$pc" ] || { echo "An error occurred (ProvisionedConcurrencyConfigNotFoundException)" >&2; exit 254; }
+    cat "$pc"; exit 0 ;;
+  "lambda delete-provisioned-concurrency-config") rm -f "$pc"; exit 0 ;;
+esac
 exec %s --endpoint-url %s "$@"
 `
 

@@ -189,7 +189,7 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{
-		"sts get-caller-identity",
+		"sts get-caller-identity", "lambda get-alias",
 		"lambda get-function-url-config", "lambda delete-function-url-config",
 		"lambda get-function", "lambda delete-function",
 		"logs describe-log-groups", "logs delete-log-group",
@@ -200,11 +200,64 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 	// Teardown of nothing is fine, and its dry run names no delete.
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
-	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function-url-config", "lambda get-function",
+	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-alias", "lambda get-function-url-config", "lambda get-function",
 		"logs describe-log-groups", "iam get-role"}))
 	out, _, err = f.run(t, region, "teardown.sh", "--dry-run")
 	assert.NilError(t, err, out)
 	assert.Check(t, !strings.Contains(out, "delete"), out)
+}
+
+// TestDeployWithProvisionedConcurrency: --provisioned N publishes a
+// version, points the alias live at it with N environments of provisioned
+// concurrency and gives the alias's URL; more than the account's
+// concurrency is refused before any change; teardown removes the alias and
+// its configuration with the rest. (The provisioned-concurrency calls and
+// the account limit are the wrapper's: moto has neither.)
+func TestDeployWithProvisionedConcurrency(t *testing.T) {
+	f := newEmulated(t)
+	const name = "lambda-reuse-probe"
+	out, calls, err := f.run(t, append(region, "FAKE_AWS_LIMIT=10"), "deploy.sh", "--provisioned", "11")
+	assert.Check(t, err != nil, out)
+	assert.Check(t, is.Contains(out, "--provisioned 11 is above the account's concurrency limit in eu-west-1 (10): nothing was changed"))
+	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-account-settings"}), "refused before any change")
+	assert.Check(t, is.Len(f.account(t, name), 0))
+
+	out, calls, err = f.run(t, region, "deploy.sh", "--provisioned", "3")
+	assert.NilError(t, err, out)
+	for _, want := range []string{"lambda get-account-settings", "lambda publish-version", "lambda get-alias", "lambda create-alias",
+		"lambda put-provisioned-concurrency-config"} {
+		assert.Check(t, is.Contains(calls, want))
+	}
+	got, err := f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live", "--query", "FunctionVersion", "--output", "text")
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(got, "1"), "the alias points at the published version")
+	pc, err := f.aws(t, "lambda", "get-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live")
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(pc, "--qualifier live --provisioned-concurrent-executions 3"))
+	assert.Check(t, is.Contains(out, "LAMBDA_REUSE_FUNCTION="+name+":live"))
+	assert.Check(t, is.Contains(out, "Provisioned concurrency: 3 x 128 MB = 1350 GB-seconds for every hour it exists"))
+	raw, err := os.ReadFile(f.log)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(raw), "lambda create-function-url-config --function-name "+name+" --qualifier live"), "the URL is the alias's")
+
+	// Again: the alias moves to the new version.
+	out, calls, err = f.run(t, region, "deploy.sh", "--provisioned", "2")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.Contains(calls, "lambda update-alias"))
+	got, err = f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live", "--query", "FunctionVersion", "--output", "text")
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(got, "2"))
+
+	out, calls, err = f.run(t, region, "teardown.sh")
+	assert.NilError(t, err, out)
+	for _, want := range []string{"lambda delete-provisioned-concurrency-config", "lambda delete-alias", "lambda delete-function"} {
+		assert.Check(t, is.Contains(calls, want))
+	}
+	_, err = f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live")
+	assert.Check(t, err != nil, "the alias is gone")
+	_, err = f.aws(t, "lambda", "get-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live")
+	assert.Check(t, err != nil, "the provisioned concurrency is gone")
+	assert.Check(t, is.Len(f.account(t, name), 0), "teardown removed everything deploy created")
 }
 
 // TestTeardownCleansUpAfterAFailedDeploy fails a deploy to the emulated
@@ -252,6 +305,7 @@ func TestClearErrors(t *testing.T) {
 		{region, []string{"--arch", "sparc"}, "--arch must be arm64 or amd64, got sparc"},
 		{region, []string{"--memory", "lots"}, "--memory must be a whole number of MB"},
 		{region, []string{"--frobnicate"}, "unknown argument: --frobnicate"},
+		{region, []string{"--provisioned", "some"}, "--provisioned must be a whole number of environments, got some"},
 	}
 	for _, tc := range tests {
 		out, calls, err := f.run(t, tc.env, "deploy.sh", tc.args...)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Remove everything scripts/deploy.sh created: the Function URL, the
-# function, its log group, and the execution role with its policy
-# attachment. Missing pieces are skipped, so it cleans up after a deploy or
+# Remove everything scripts/deploy.sh created: the alias "live" with its
+# provisioned concurrency and Function URL (deploy.sh --provisioned), the
+# Function URL, the function (its versions with it), its log group, and the
+# execution role with its policy attachment. Missing pieces are skipped, so it cleans up after a deploy or
 # a run that failed half-way too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,15 @@ LOOKUPS=1
 parse_args "$@"
 check_aws
 
+if aws_exists lambda get-alias --function-name "$NAME" --name "$ALIAS"; then
+  if aws_exists lambda get-provisioned-concurrency-config --function-name "$NAME" --qualifier "$ALIAS"; then
+    aws_call lambda delete-provisioned-concurrency-config --function-name "$NAME" --qualifier "$ALIAS"
+  fi
+  if aws_exists lambda get-function-url-config --function-name "$NAME" --qualifier "$ALIAS"; then
+    aws_call lambda delete-function-url-config --function-name "$NAME" --qualifier "$ALIAS"
+  fi
+  aws_call lambda delete-alias --function-name "$NAME" --name "$ALIAS"
+fi
 if aws_exists lambda get-function-url-config --function-name "$NAME"; then
   aws_call lambda delete-function-url-config --function-name "$NAME"
 fi
@@ -40,4 +50,4 @@ if aws_exists iam get-role --role-name "$ROLE"; then
   fi
   aws_call iam delete-role --role-name "$ROLE"
 fi
-if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed; a real run would make the calls above in $REGION"; else echo "removed $NAME, its URL, its log group $LOG_GROUP and $ROLE (whatever of them existed) in $REGION"; fi
+if [ "$DRY_RUN" = 1 ]; then echo "dry run: nothing was removed; a real run would make the calls above in $REGION"; else echo "removed $NAME (its alias $ALIAS and provisioned concurrency, if any), its URL, its log group $LOG_GROUP and $ROLE (whatever of them existed) in $REGION"; fi
