@@ -19,8 +19,6 @@ const (
 // burstExperiment asks how many environments a burst creates, and how slow
 // their first calls are: -reuse.burst.size calls due at the same instant,
 // -reuse.burst.rounds times, -reuse.burst.pause apart.
-func init() { register(burstExperiment) }
-
 var burstExperiment = Experiment{
 	Name:  "burst",
 	Kinds: []string{schedule.KindBurst},
@@ -35,6 +33,8 @@ var burstExperiment = Experiment{
 		return &p
 	},
 }
+
+func init() { register(burstExperiment) }
 
 // burstParams are the burst experiment's own flags.
 type burstParams struct {
@@ -54,12 +54,7 @@ func (p *burstParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	var errs []error
 	ms, err := f.handlerMS()
 	errs = append(errs, err)
-	if p.Size < 1 || p.Size > schedule.MaxBurstSize {
-		errs = append(errs, fmt.Errorf("-reuse.burst.size must be from 1 to %d, got %d", schedule.MaxBurstSize, p.Size))
-	}
-	if p.Rounds < 1 || p.Rounds > schedule.MaxRounds {
-		errs = append(errs, fmt.Errorf("-reuse.burst.rounds must be from 1 to %d, got %d", schedule.MaxRounds, p.Rounds))
-	}
+	errs = append(errs, inRange("reuse.burst.size", p.Size, 1, schedule.MaxBurstSize), inRange("reuse.burst.rounds", p.Rounds, 1, schedule.MaxRounds))
 	if p.Pause < time.Second || p.Pause%time.Millisecond != 0 || p.Pause > schedule.MaxGap {
 		errs = append(errs, fmt.Errorf("-reuse.burst.pause must be whole milliseconds, from 1s to %v, got %v", schedule.MaxGap, p.Pause))
 	}

@@ -167,3 +167,11 @@ func (f *Flags) FromRoot(root string) {
 		}
 	}
 }
+
+// inRange reports flag's value v outside lo to hi, naming both.
+func inRange(flag string, v, lo, hi int64) error {
+	if v < lo || v > hi {
+		return fmt.Errorf("-%s must be from %d to %d, got %d", flag, lo, hi, v)
+	}
+	return nil
+}

@@ -23,8 +23,6 @@ const (
 // it: for each gap of -reuse.idle.gaps, -reuse.idle.rounds trials warm
 // -reuse.idle.size environments, leave them idle for the gap, and call
 // again, in an order shuffled from -reuse.seed.
-func init() { register(idleExperiment) }
-
 var idleExperiment = Experiment{
 	Name:  "idle",
 	Kinds: []string{schedule.KindIdle},
@@ -39,6 +37,8 @@ var idleExperiment = Experiment{
 		return &p
 	},
 }
+
+func init() { register(idleExperiment) }
 
 // idleParams are the idle experiment's own flags.
 type idleParams struct {
@@ -63,12 +63,7 @@ func (p *idleParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	if len(gaps) > schedule.MaxIdleGaps {
 		errs = append(errs, fmt.Errorf("-reuse.idle.gaps: %d gaps, more than %d", len(gaps), schedule.MaxIdleGaps))
 	}
-	if p.Size < 1 || p.Size > schedule.MaxBurstSize {
-		errs = append(errs, fmt.Errorf("-reuse.idle.size must be from 1 to %d, got %d", schedule.MaxBurstSize, p.Size))
-	}
-	if p.Rounds < 1 || p.Rounds > schedule.MaxRounds {
-		errs = append(errs, fmt.Errorf("-reuse.idle.rounds must be from 1 to %d, got %d", schedule.MaxRounds, p.Rounds))
-	}
+	errs = append(errs, inRange("reuse.idle.size", p.Size, 1, schedule.MaxBurstSize), inRange("reuse.idle.rounds", p.Rounds, 1, schedule.MaxRounds))
 	if f.Handler < schedule.MinIdleHandler {
 		errs = append(errs, fmt.Errorf("-reuse.handler must be at least %v for the idle experiment (the calls of a phase must overlap), got %v", schedule.MinIdleHandler, f.Handler))
 	}

@@ -12,8 +12,6 @@ import (
 
 // seedExperiment is the 2021 experiment: -reuse.calls calls at
 // -reuse.rate, at a fixed interval or as Poisson arrivals.
-func init() { register(seedExperiment) }
-
 var seedExperiment = Experiment{
 	Name:  "seed",
 	Kinds: []string{schedule.KindSteady, schedule.KindPoisson},
@@ -25,6 +23,8 @@ var seedExperiment = Experiment{
 		return &p
 	},
 }
+
+func init() { register(seedExperiment) }
 
 // seedParams are the seed experiment's own flags.
 type seedParams struct {

@@ -16,8 +16,6 @@ const DefaultTrace = "testdata/traces/counts-per-minute.csv"
 // traceExperiment replays a trace of the user's traffic (-reuse.trace):
 // -reuse.trace.* shape the replay, -reuse.handler is the handler time of
 // calls that carry none, -reuse.seed seeds the spread.
-func init() { register(traceExperiment) }
-
 var traceExperiment = Experiment{
 	Name:  "trace",
 	Kinds: []string{schedule.KindTrace},
@@ -33,6 +31,8 @@ var traceExperiment = Experiment{
 		return &p
 	},
 }
+
+func init() { register(traceExperiment) }
 
 // traceParams are the trace experiment's own flags.
 type traceParams struct {
