@@ -117,11 +117,20 @@ func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
 	preds, _, err := f.Predictions(t.Context(), lambdasim.ProfileSeed2021, Options{})
 	assert.NilError(t, err)
 	found := false
+	starts := map[string]summary.PredictedMetric{}
 	for _, m := range preds[0].Metrics {
 		if m.Metric == metric.MetricInstances.Name {
 			found = true
 			assert.Check(t, m.Predicted <= 1.3*m.Measured && m.Predicted >= 0.7*m.Measured, "predicted %v instances, measured %v", m.Predicted, m.Measured)
 		}
+		starts[m.Metric] = m
 	}
 	assert.Check(t, found, "the prediction judges instances")
+	// The starts by type stand beside the measurement too, shown (not judged).
+	for _, m := range metric.StartMetrics() {
+		p, ok := starts[m.Name]
+		assert.Check(t, ok, "no %s in the prediction", m.Name)
+		assert.Check(t, p.OK && p.Tolerance == 0, "%+v", p)
+	}
+	assert.Check(t, starts[metric.MetricRequestPath.Name].Measured > 0, "a run of on-demand starts: %+v", starts[metric.MetricRequestPath.Name])
 }
