@@ -13,10 +13,11 @@ import (
 
 // A Kind is one kind of schedule: its name in a spec, its own parameters,
 // how its schedule is built from a spec and described, and a small example
-// of it. Each kind is its own file(s), joined in Kinds; the section it
-// adds to a summary registers itself from its own file (registerSection). Nothing else in the
-// harness names a kind: runner, simulator, live runs and reports ask the
-// schedule or iterate this list.
+// of it. Each kind is its own file, joined in Kinds; what it adds to a
+// summary, a report and the flags registers itself by the kind's name from
+// files of its own in those packages (see docs/layout.md). Nothing else in
+// the harness names a kind: runner, simulator, live runs and reports ask
+// the schedule or iterate this list.
 type Kind struct {
 	// Name is the spec's kind ("steady", "burst").
 	Name string
