@@ -78,8 +78,12 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Sche
 	err = errors.Join(metric.WriteTable(w, res.Summary), summary.WriteExperimentTables(w, res.Summary))
 	// What the model did that records cannot show (an environment that
 	// stopped serving may have idled out or reached its maximum lifetime).
-	fmt.Fprintf(w, "simulated pool: %d environments started (%d proactively); retired for idleness %d, for age %d; %d calls throttled\n",
-		stats.Started, stats.Proactive, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
+	provisioned := ""
+	if stats.Provisioned > 0 {
+		provisioned = fmt.Sprintf(", %d provisioned", stats.Provisioned)
+	}
+	fmt.Fprintf(w, "simulated pool: %d environments started (%d proactively%s); retired for idleness %d, for age %d; %d calls throttled\n",
+		stats.Started, stats.Proactive, provisioned, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
 	if err != nil {
 		return res, err
 	}

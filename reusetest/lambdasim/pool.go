@@ -105,8 +105,8 @@ func (e *Env) InitType() record.InitType {
 
 // Stats counts what a pool did.
 type Stats struct {
-	// Started is the number of environments created (cold starts), those
-	// started proactively included.
+	// Started is the number of environments created, those started
+	// proactively and the provisioned ones included.
 	Started int64
 	// Proactive is the number of environments started proactively: as
 	// replacements, before anyone asked (Profile.ProactiveShare).
