@@ -11,6 +11,6 @@
 // configuration to it.
 //
 // Its files: seed_test.go (the flags, the seed experiment and its golden),
-// experiments_test.go (burst, idle, trace and sweeps) and live_test.go (the
+// experiments_test.go (burst, idle, trace and ramp) and live_test.go (the
 // live experiments, under the integration tag).
 package reusetest

@@ -104,6 +104,28 @@ func readBack(t *testing.T, res experiment.Simulated) summary.Summary {
 	return sum
 }
 
+// TestRampExperiment asks how the platform keeps up with traffic that
+// grows: the rate rising from -reuse.ramp.start to -reuse.ramp.end over
+// -reuse.ramp.duration. It prints the steps and the chart paths and writes
+// the summary.
+func TestRampExperiment(t *testing.T) {
+	res, ran := simulate(t, "ramp", experimentOut(t, "ramp"))
+	if !ran {
+		return
+	}
+	sum := readBack(t, res)
+	r := sum.Ramp()
+	assert.Assert(t, r != nil)
+	var calls, throttled, newEnvs int64
+	for _, st := range r.Steps {
+		assert.Check(t, is.Equal(st.Served+st.Throttled, st.Calls), "a simulated call is served or throttled")
+		calls, throttled, newEnvs = calls+st.Calls, throttled+st.Throttled, newEnvs+st.NewEnvironments
+	}
+	assert.Check(t, is.Equal(calls, sum.Requests.Total), "every call in one step")
+	assert.Check(t, is.Equal(throttled, sum.Requests.ByStatus[record.StatusThrottled]))
+	assert.Check(t, is.Equal(newEnvs, int64(sum.Instances.Count)), "every environment is new in exactly one step")
+}
+
 // BenchmarkIdleExperiment simulates the idle curve of 11 gaps, 20 calls per
 // phase, 50 rounds per gap (22,000 calls over 107 virtual hours) and
 // summarizes it (target: under 1 s).

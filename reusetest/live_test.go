@@ -33,6 +33,10 @@ func TestLiveBurstExperiment(t *testing.T) { liveExperiment(t, "burst") }
 // duration when the trace has them.
 func TestLiveTraceExperiment(t *testing.T) { liveExperiment(t, "trace") }
 
+// TestLiveRampExperiment runs the ramp (-reuse.ramp.*) against the
+// endpoint: how it scales with traffic that grows, and what it throttles.
+func TestLiveRampExperiment(t *testing.T) { liveExperiment(t, "ramp") }
+
 // liveExperiment runs experiment name against the endpoint the environment
 // names (experiment.RunLive), stopping in time for the test's deadline.
 func liveExperiment(t *testing.T, name string) {

@@ -1,5 +1,5 @@
 // Package experiment is the harness's experiments and how they run: each
-// experiment (seed, burst, idle, trace) with its own -reuse.* flags and
+// experiment (seed, burst, idle, trace, ramp) with its own -reuse.* flags and
 // explicit defaults, the flags every run shares, and the runs themselves:
 // Simulate (the simulated pool, its tables, summary, report and record
 // log), Sweep (what-ifs over one schedule, in parallel) and RunLive
@@ -9,7 +9,7 @@
 // runs in a plain go test, against served pools.
 //
 // Its files: experiment.go (Experiment, the registry), one file per
-// experiment (seed.go, burst.go, idle.go, trace.go), shared.go (the flags
+// experiment (seed.go, burst.go, idle.go, trace.go, ramp.go), shared.go (the flags
 // that set several experiments' values at once), flags.go (the common
 // flags, the schedule and the model they describe), paths.go (the module
 // root and default output names), simulate.go, sweep.go, live.go and

@@ -102,8 +102,11 @@ func TestExperimentFlagsRejectBadValues(t *testing.T) {
 		"-reuse.idle.size must be from 1 to 10000, got 20000", "-reuse.handler must be at least 100ms"} {
 		assert.Check(t, is.ErrorContains(err, want))
 	}
-	_, err = parseFlags(t).Schedule("ramp", "")
-	assert.Check(t, is.ErrorContains(err, `unknown experiment "ramp" (known: seed, burst, idle, trace)`))
+	_, err = parseFlags(t).Schedule("spike", "")
+	assert.Check(t, is.ErrorContains(err, `unknown experiment "spike" (known: seed, burst, idle, trace`), "in the kinds' order")
+	for _, e := range Experiments() {
+		assert.Check(t, is.Contains(err.Error(), e.Name))
+	}
 	// Defaults that just work, each experiment its own.
 	b, err := parseFlags(t).Schedule("burst", "")
 	assert.NilError(t, err)

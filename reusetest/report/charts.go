@@ -25,7 +25,7 @@ const (
 )
 
 // The charts every report has, without extension; each is written as .svg
-// and .png. A kind's own charts are in its file (burst.go, idle.go, trace.go).
+// and .png. A kind's own charts are in its file (burst.go, idle.go, trace.go, ramp.go).
 const (
 	ChartTimeline    = "timeline"
 	ChartReuse       = "calls-per-environment"

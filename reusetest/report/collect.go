@@ -8,7 +8,7 @@
 //
 // Its files: collect.go (the Collector: the one pass over the records),
 // report.go (report.md and the folder), charts.go (the common charts and
-// the kinds' registry), a kind's part in its own file (burst.go, idle.go,
+// the kinds' registry), a kind's part in its own file (burst.go, idle.go, ramp.go,
 // trace.go: its charts and note, registered by kind name), sweep.go (what-ifs side by side), trend.go (night by night,
 // the job summary, the matrix) and drift.go (tonight's judgement).
 package report

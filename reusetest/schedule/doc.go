@@ -6,6 +6,6 @@
 // it, limits, InModelTime), kind.go (Kind, the Kinds registry, the spec
 // and its JSON, FromSpec, CheckSpec) and one file per kind: plan.go (the
 // steady Plan, with the seed plan's figures), poisson.go, burst.go,
-// idle.go, and trace.go (a trace of the user's traffic as a schedule) with
+// idle.go, ramp.go, and trace.go (a trace of the user's traffic as a schedule) with
 // traceparse.go (the trace file formats).
 package schedule

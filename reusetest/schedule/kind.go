@@ -41,7 +41,7 @@ type Kind struct {
 }
 
 // Kinds is every schedule kind, in the order errors list them.
-var Kinds = []Kind{steadyKind, poissonKind, burstKind, idleKind, traceKind}
+var Kinds = []Kind{steadyKind, poissonKind, burstKind, idleKind, traceKind, rampKind}
 
 // KindOf returns the kind named name.
 func KindOf(name string) (Kind, bool) {

@@ -64,7 +64,10 @@ func TestPoissonIsIndexable(t *testing.T) {
 
 func TestFromSpecRejectsBadSpecs(t *testing.T) {
 	_, err := FromSpec(ScheduleSpec{Kind: "bursty", Calls: 1, RatePerSec: 1})
-	assert.Check(t, is.ErrorContains(err, `unknown kind "bursty" (known: steady, poisson, burst, idle, trace)`))
+	assert.Check(t, is.ErrorContains(err, `unknown kind "bursty" (known: steady, poisson, burst, idle, trace`), "every kind named, in Kinds order")
+	for _, k := range Kinds {
+		assert.Check(t, is.Contains(err.Error(), k.Name))
+	}
 	_, err = FromSpec(ScheduleSpec{Kind: KindPoisson, Calls: 0, RatePerSec: 1})
 	assert.Check(t, is.ErrorContains(err, "calls must be positive"))
 	assert.Check(t, ValidateSchedule(nil) != nil)
@@ -101,4 +104,36 @@ func TestSpecJSONIsFlat(t *testing.T) {
 	_, err = FromSpec(ScheduleSpec{Kind: KindBurst, Calls: 3, RatePerSec: 1})
 	assert.Check(t, is.ErrorContains(err, "a burst spec without its parameters"))
 	assert.Check(t, is.ErrorContains(CheckSpec(ScheduleSpec{Kind: KindTrace, Params: &TraceParams{}}), "trace_path missing"))
+}
+
+// TestRampDueIntegratesTheRate: a ramp's calls are due where the integral
+// of its linear rate reaches them; the rate between two calls is the
+// ramp's there, and a flat ramp is a steady plan.
+func TestRampDueIntegratesTheRate(t *testing.T) {
+	r := Ramp{StartRate: 10, EndRate: 110, Duration: 100 * time.Second, HandlerMS: 100}
+	assert.NilError(t, r.Validate())
+	assert.Check(t, is.Equal(r.Plan().Calls, int64(6000)), "(10+110)/2 × 100 s")
+	assert.Check(t, is.Equal(r.Due(0), time.Duration(0)))
+	// N(t) = 10 t + 0.5 t²: N(50) = 1750.
+	assert.Check(t, is.Equal(r.Due(1750), 50*time.Second))
+	for _, at := range []int64{10, 1750, 5990} {
+		gap := (r.Due(at+1) - r.Due(at)).Seconds()
+		rate := r.RateAt(r.Due(at))
+		assert.Check(t, math.Abs(1/gap-rate)/rate < 0.01, "at call %d: 1/gap %v, rate %v", at, 1/gap, rate)
+	}
+	for seq := int64(1); seq < r.Plan().Calls; seq++ {
+		if r.Due(seq) < r.Due(seq-1) {
+			t.Fatalf("due times go back at %d", seq)
+		}
+	}
+	flat := Ramp{StartRate: 4, EndRate: 4, Duration: 10 * time.Second}
+	assert.Check(t, is.Equal(flat.Due(7), Plan{Calls: 40, RatePerSec: 4}.Due(7)))
+	for _, bad := range []Ramp{{StartRate: 0, EndRate: 5, Duration: time.Minute}, {StartRate: 5, EndRate: 5, Duration: 10 * time.Millisecond},
+		{StartRate: 1e5, EndRate: 1e5, Duration: time.Hour}, {StartRate: 5, EndRate: math.Inf(1), Duration: time.Minute}} {
+		assert.Check(t, bad.Validate() != nil, "%+v", bad)
+	}
+	m, err := InModelTime(r, 2)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(m.Plan().Calls, r.Plan().Calls))
+	assert.Check(t, is.Equal(m.Due(1750), 100*time.Second))
 }
