@@ -12,35 +12,50 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ChartRamp is the ramp experiment's chart.
-const ChartRamp = "ramp"
+// The ramp experiment's charts: the calls, and the environments (a few
+// hundred per step beside tens of thousands of calls: an axis of their own).
+const (
+	ChartRamp             = "ramp"
+	ChartRampEnvironments = "ramp-environments"
+)
 
 func init() {
 	registerKind(schedule.KindRamp, kindReport{
-		charts: []chart{{ChartRamp, "The ramp, step by step against its rate: calls served, calls throttled and environments started.",
-			func(d chartData) (*plot.Plot, error) { return rampChart(d.sum.Ramp()) }}},
+		charts: []chart{
+			{ChartRamp, "The ramp, step by step against its rate: calls served and calls throttled.",
+				func(d chartData) (*plot.Plot, error) {
+					r := d.sum.Ramp()
+					return rampChart(r, fmt.Sprintf("Ramp from %g/s to %g/s over %g min: %d calls throttled", r.StartRate, r.EndRate, r.Minutes, r.Throttled),
+						rampSeries{"served", func(s summary.RampStep) int64 { return s.Served }, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
+						rampSeries{"throttled", func(s summary.RampStep) int64 { return s.Throttled }, color.RGBA{R: 200, G: 60, B: 40, A: 255}})
+				}},
+			{ChartRampEnvironments, "The ramp, step by step against its rate: environments started.",
+				func(d chartData) (*plot.Plot, error) {
+					r := d.sum.Ramp()
+					return rampChart(r, fmt.Sprintf("Ramp from %g/s to %g/s: environments started per step", r.StartRate, r.EndRate),
+						rampSeries{"new environments", func(s summary.RampStep) int64 { return s.NewEnvironments }, color.RGBA{R: 30, G: 130, B: 60, A: 255}})
+				}},
+		},
 	})
 }
 
-// rampChart draws each step's served and throttled calls and new
-// environments against the step's rate.
-func rampChart(r *summary.RampSummary) (*plot.Plot, error) {
+// rampSeries is one count of a ramp's steps, as a chart draws it.
+type rampSeries struct {
+	name  string
+	of    func(summary.RampStep) int64
+	color color.Color
+}
+
+// rampChart draws counts of each step against the step's rate.
+func rampChart(r *summary.RampSummary, title string, series ...rampSeries) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Ramp from %g/s to %g/s over %g min: %d calls throttled", r.StartRate, r.EndRate, r.Minutes, r.Throttled)
+	p.Title.Text = title
 	p.X.Label.Text = "rate, calls per second (each step's middle)"
 	p.Y.Label.Text = "per step"
 	p.Y.Tick.Marker = countTicks{}
 	p.Add(plotter.NewGrid())
 	top := 1.0
-	for _, s := range []struct {
-		name  string
-		of    func(summary.RampStep) int64
-		color color.Color
-	}{
-		{"served", func(s summary.RampStep) int64 { return s.Served }, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
-		{"throttled", func(s summary.RampStep) int64 { return s.Throttled }, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
-		{"new environments", func(s summary.RampStep) int64 { return s.NewEnvironments }, color.RGBA{R: 30, G: 130, B: 60, A: 255}},
-	} {
+	for _, s := range series {
 		xys := make(plotter.XYs, len(r.Steps))
 		for k, st := range r.Steps {
 			xys[k] = plotter.XY{X: st.Rate, Y: float64(s.of(st))}

@@ -474,3 +474,26 @@ func TestSweepChartMatchesTheTable(t *testing.T) {
 	_, err = sweepChart([]string{"x"}, []summary.Summary{{}})
 	assert.Check(t, is.ErrorContains(err, "what-if x has no trace figures"))
 }
+
+// TestRampChartsMatchTheTable: the ramp's charts draw each step's counts at
+// its rate, the environments on an axis of their own.
+func TestRampChartsMatchTheTable(t *testing.T) {
+	r := schedule.Ramp{StartRate: 10, EndRate: 3000, Duration: 2 * time.Minute, HandlerMS: 500}
+	sum, _ := simRun(t, r, 1)
+	rs := sum.Ramp()
+	assert.Assert(t, rs != nil)
+	assert.Check(t, is.Contains(ChartNames(sum), ChartRamp))
+	assert.Check(t, is.Contains(ChartNames(sum), ChartRampEnvironments))
+	var most int64
+	for _, st := range rs.Steps {
+		most = max(most, st.NewEnvironments)
+	}
+	for _, c := range kindReports[schedule.KindRamp].charts {
+		p, err := c.build(chartData{sum: sum})
+		assert.NilError(t, err, c.name)
+		if c.name == ChartRampEnvironments {
+			assert.Check(t, p.Y.Max >= float64(most) && p.Y.Max <= 2*float64(most), "%s: axis to %v for a most of %d", c.name, p.Y.Max, most)
+		}
+		assert.Check(t, p.X.Max >= rs.Steps[len(rs.Steps)-1].Rate, "%s reaches the last step's rate", c.name)
+	}
+}
