@@ -52,11 +52,10 @@ func asked() bool {
 // simulated pool. It prints the tables and the chart paths and writes the
 // summary.
 func TestBurstExperiment(t *testing.T) {
-	res, ran := simulate(t, "burst", experimentOut(t, "burst"))
+	sum, ran := experimentSummary(t, "burst")
 	if !ran {
 		return
 	}
-	sum := readBack(t, res)
 	b := sum.Burst()
 	assert.Assert(t, b != nil)
 	var newEnvs, throttled int64
@@ -76,11 +75,10 @@ func TestBurstExperiment(t *testing.T) {
 // warm -reuse.idle.size environments, leave them idle for the gap, and call
 // again. It prints the curve and the chart paths and writes the summary.
 func TestIdleExperiment(t *testing.T) {
-	res, ran := simulate(t, "idle", experimentOut(t, "idle"))
+	sum, ran := experimentSummary(t, "idle")
 	if !ran {
 		return
 	}
-	sum := readBack(t, res)
 	idle := sum.Idle()
 	assert.Assert(t, idle != nil)
 	schedule := sum.Schedule.Params.(*schedule.IdleParams)
@@ -91,6 +89,18 @@ func TestIdleExperiment(t *testing.T) {
 			assert.Check(t, is.Equal(p.Samples, schedule.Size*schedule.Rounds), "gap %v: every warmed environment is a sample", p.GapMinutes)
 		}
 	}
+}
+
+// experimentSummary runs experiment name simulated (see simulate), its
+// outputs where experimentOut says, and returns its summary as its file
+// reads back; false when a sweep ran instead.
+func experimentSummary(t *testing.T, name string) (summary.Summary, bool) {
+	t.Helper()
+	res, ran := simulate(t, name, experimentOut(t, name))
+	if !ran {
+		return summary.Summary{}, false
+	}
+	return readBack(t, res), true
 }
 
 // readBack is the summary as its file gives it back: what other tools read.
@@ -109,11 +119,10 @@ func readBack(t *testing.T, res experiment.Simulated) summary.Summary {
 // -reuse.ramp.duration. It prints the steps and the chart paths and writes
 // the summary.
 func TestRampExperiment(t *testing.T) {
-	res, ran := simulate(t, "ramp", experimentOut(t, "ramp"))
+	sum, ran := experimentSummary(t, "ramp")
 	if !ran {
 		return
 	}
-	sum := readBack(t, res)
 	r := sum.Ramp()
 	assert.Assert(t, r != nil)
 	var calls, throttled, newEnvs int64
@@ -166,11 +175,10 @@ func benchmarkSimulation(b *testing.B, schedule schedule.Schedule) {
 // -reuse.sweep (as every experiment) it runs what-ifs over the same trace
 // in parallel instead and writes one comparison table and chart.
 func TestTraceExperiment(t *testing.T) {
-	res, ran := simulate(t, "trace", experimentOut(t, "trace"))
+	sum, ran := experimentSummary(t, "trace")
 	if !ran {
 		return
 	}
-	sum := readBack(t, res)
 	tr := sum.Trace()
 	assert.Assert(t, tr != nil)
 	var calls, cold int64
