@@ -222,8 +222,8 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 
 	// The schedule it was fitted on, so the profile alone reruns the run.
 	spec := sched.Spec()
-	if pr, ok := sched.(schedule.Prefixer); ok && summary.Plan.Calls < spec.Calls {
-		spec = pr.Prefix(summary.Plan.Calls).Spec()
+	if pre, ok := schedule.PrefixOf(sched, summary.Plan.Calls); ok && summary.Plan.Calls < spec.Calls {
+		spec = pre.Spec()
 	}
 	p.Schedule, pf.Schedule = &spec, &spec
 	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")

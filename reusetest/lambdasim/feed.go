@@ -20,7 +20,7 @@ type feed struct {
 }
 
 func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
-	if _, ok := sched.(schedule.Failing); ok {
+	if _, ok := schedule.FailingOf(sched); ok {
 		return &feed{prefetch: newPrefetch(sched, plan.Calls)}
 	}
 	return &feed{sched: sched}

@@ -153,7 +153,7 @@ func (s *Simulation) Run(ctx context.Context, emit func(*record.Record)) (Stats,
 		b.free <- batch[:0]
 	}
 	r := <-done
-	if f, ok := s.schedule.(schedule.Failing); ok && r.err == nil && f.Err() != nil {
+	if f, ok := schedule.FailingOf(s.schedule); ok && r.err == nil && f.Err() != nil {
 		r.err = f.Err()
 	}
 	return r.stats, r.err
@@ -251,7 +251,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 				if err := ctx.Err(); err != nil {
 					return pool.Stats(), err
 				}
-				if f, ok := s.schedule.(schedule.Failing); ok && f.Err() != nil {
+				if f, ok := schedule.FailingOf(s.schedule); ok && f.Err() != nil {
 					return pool.Stats(), f.Err()
 				}
 			}

@@ -95,7 +95,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (summary.Summary, 
 	from := st.Next
 	opts := l.Options
 	var cut int64
-	if u, ok := l.Schedule.(schedule.Units); ok && lastSeq >= 0 && from < plan.Calls {
+	if u, ok := schedule.UnitsOf(l.Schedule); ok && lastSeq >= 0 && from < plan.Calls {
 		// A unit the stop cut is not finished late: its gap would be wrong.
 		if first, end := u.Unit(from); first < from {
 			for seq := from; seq < end; seq++ {

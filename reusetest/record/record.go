@@ -106,6 +106,10 @@ type Record struct {
 	// (AWS_LAMBDA_INITIALIZATION_TYPE, the probe's init_type): one of the
 	// InitType constants, empty when it did not say.
 	InitType InitType `json:"init_type,omitempty"`
+	// Tenant is the tenant the call was made for (a function in tenant
+	// isolation mode), from the schedule; empty when calls carry none. An
+	// environment that answers for another tenant fails the call.
+	Tenant string `json:"tenant,omitempty"`
 	// Scale is the time scale the endpoint declared (model seconds per real
 	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
 	Scale float64 `json:"scale,omitempty"`

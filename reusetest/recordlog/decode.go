@@ -97,6 +97,11 @@ func (d *decoder) parse(line []byte, r *record.Record) bool {
 		}
 		r.InitType = record.InitType(s)
 	}
+	if d.lit(`,"tenant":`) {
+		if r.Tenant, ok = d.str(); !ok {
+			return false
+		}
+	}
 	if d.lit(`,"scale":`) {
 		start := d.p
 		for d.p < len(d.b) && bytes.IndexByte([]byte("0123456789.eE+-"), d.b[d.p]) >= 0 {

@@ -62,6 +62,10 @@ func appendRecord(b []byte, r *record.Record) ([]byte, error) {
 		b = append(b, `,"init_type":`...)
 		b = appendString(b, string(r.InitType))
 	}
+	if r.Tenant != "" {
+		b = append(b, `,"tenant":`...)
+		b = appendString(b, r.Tenant)
+	}
 	if r.Scale != 0 {
 		b = append(b, `,"scale":`...)
 		if b, err = appendFloat(b, r.Scale); err != nil {

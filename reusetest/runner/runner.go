@@ -253,7 +253,7 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 schedule:
 	for seq := from; seq < r.calls; seq++ {
 		offset := r.schedule.Due(seq) - base
-		if f, ok := r.schedule.(schedule.Failing); ok && f.Err() != nil {
+		if f, ok := schedule.FailingOf(r.schedule); ok && f.Err() != nil {
 			schedErr = f.Err()
 			break schedule
 		}

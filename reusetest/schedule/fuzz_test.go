@@ -23,6 +23,8 @@ var traceSeeds = []string{
 	"time\n9223372037\n",
 	"{\"time\": 12.5, \"duration_ms\": 80}\n{\"time\": 13, \"duration_ms\": 1}\n",
 	"{\"minute\": 0, \"count\": 3}\n{\"minute\": 1, \"count\": 922337203685477579}\n",
+	"time,tenant\n0,blue\n1,red\n1,blue\n",
+	"{\"time\": 0, \"tenant\": \"blue\"}\n{\"time\": 1, \"tenant\": \"a b\"}\n",
 }
 
 // fuzzTrace opens doc as a trace file named name and, when it opens, asks
@@ -41,6 +43,9 @@ func fuzzTrace(t *testing.T, name string, doc []byte, spread string) {
 	for seq := range min(p.Calls, 10_000) {
 		d, h := tr.Due(seq), tr.HandlerTime(seq)
 		assert.Assert(t, d >= 0 && h >= 0 && h <= MaxHandler, "seq %d: due %v handler %v", seq, d, h)
+		if tr.HasTenants() {
+			assert.NilError(t, CheckTenantID(tr.Tenant(seq)), "seq %d", seq)
+		}
 	}
 	assert.NilError(t, tr.Err())
 }

@@ -78,6 +78,9 @@ type ScheduleSpec struct {
 	// Seed seeds a schedule's draws (Poisson gaps, an idle experiment's
 	// order, a trace's spread).
 	Seed uint64 `json:"seed,omitempty"`
+	// Tenants is the synthetic population the calls' tenants are drawn
+	// from; nil when the calls carry none (or carry a trace's own).
+	Tenants *Population `json:"tenants,omitempty"`
 	// Params are the kind's own parameters (*BurstParams, *IdleParams,
 	// *TraceParams); nil for a kind with none.
 	Params any `json:"-"`
@@ -88,16 +91,17 @@ type ScheduleSpec struct {
 
 // specCommon is the JSON of the parameters every kind has.
 type specCommon struct {
-	Kind       string  `json:"kind"`
-	Calls      int64   `json:"calls"`
-	RatePerSec float64 `json:"rate_per_sec"`
-	HandlerMS  int64   `json:"handler_ms"`
-	Seed       uint64  `json:"seed,omitempty"`
+	Kind       string      `json:"kind"`
+	Calls      int64       `json:"calls"`
+	RatePerSec float64     `json:"rate_per_sec"`
+	HandlerMS  int64       `json:"handler_ms"`
+	Seed       uint64      `json:"seed,omitempty"`
+	Tenants    *Population `json:"tenants,omitempty"`
 }
 
 // MarshalJSON writes the common parameters, then the kind's.
 func (s ScheduleSpec) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal(specCommon{s.Kind, s.Calls, s.RatePerSec, s.HandlerMS, s.Seed})
+	b, err := json.Marshal(specCommon{s.Kind, s.Calls, s.RatePerSec, s.HandlerMS, s.Seed, s.Tenants})
 	if err != nil || s.Params == nil {
 		return b, err
 	}
@@ -121,7 +125,7 @@ func (s *ScheduleSpec) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return err
 	}
-	*s = ScheduleSpec{Kind: c.Kind, Calls: c.Calls, RatePerSec: c.RatePerSec, HandlerMS: c.HandlerMS, Seed: c.Seed}
+	*s = ScheduleSpec{Kind: c.Kind, Calls: c.Calls, RatePerSec: c.RatePerSec, HandlerMS: c.HandlerMS, Seed: c.Seed, Tenants: c.Tenants}
 	known := jsonFields(reflect.TypeOf(c))
 	if k, ok := KindOf(c.Kind); ok && k.Params != nil {
 		p := k.Params()
@@ -165,6 +169,11 @@ func (s ScheduleSpec) Same(o ScheduleSpec) bool {
 
 // String describes the schedule for people.
 func (s ScheduleSpec) String() string {
+	if s.Tenants != nil {
+		inner := s
+		inner.Tenants = nil
+		return inner.String() + "; " + s.Tenants.String()
+	}
 	if k, ok := KindOf(s.Kind); ok && k.Describe != nil {
 		return k.Describe(s)
 	}
@@ -206,6 +215,11 @@ func CheckSpec(spec ScheduleSpec) error {
 	if len(spec.Unknown) > 0 {
 		return fmt.Errorf("schedule: unknown fields for a %s schedule: %s", spec.Kind, strings.Join(spec.Unknown, ", "))
 	}
+	if spec.Tenants != nil {
+		if err := spec.Tenants.Validate(); err != nil {
+			return err
+		}
+	}
 	if k.Check != nil {
 		return k.Check(spec)
 	}
@@ -219,12 +233,17 @@ func FromSpec(spec ScheduleSpec) (Schedule, error) {
 	if !ok {
 		return nil, fmt.Errorf("schedule: unknown kind %q (known: %s)", spec.Kind, kindNames())
 	}
+	pop := spec.Tenants
+	spec.Tenants = nil
 	s, err := k.Build(spec)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if pop != nil {
+		return WithTenants(s, *pop)
 	}
 	return s, nil
 }

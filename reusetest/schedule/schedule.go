@@ -58,7 +58,7 @@ type Bunched interface {
 // AtOnce is the most calls s makes due at the same instant: 1 unless it
 // is Bunched.
 func AtOnce(s Schedule) int64 {
-	if b, ok := s.(Bunched); ok {
+	if b, ok := Unwrap(s).(Bunched); ok {
 		return b.AtOnce()
 	}
 	return 1
@@ -73,7 +73,7 @@ type Varied interface {
 
 // VariedHandler reports whether s's calls' handler times differ.
 func VariedHandler(s Schedule) bool {
-	v, ok := s.(Varied)
+	v, ok := Unwrap(s).(Varied)
 	return ok && v.VariedHandler()
 }
 

@@ -170,6 +170,7 @@ type Trace struct {
 	zero      time.Duration // trace time zero, Unix ns, for absolute traces
 	abs       bool
 	durations bool // some lines carry a duration
+	tenantIDs int  // the distinct tenants of the window's calls; 0 without a tenant column
 
 	checkpoints []traceCheckpoint // timestamps: where call i*checkpointEvery's line starts
 	intervals   []traceInterval   // counts: the window's intervals
@@ -180,6 +181,7 @@ type Trace struct {
 	cur     *traceCursor
 	ring    []ringEntry
 	spacing spacingState
+	intern  map[string]string // the tenant ids read so far, each kept once, under mu
 }
 
 type traceCheckpoint struct {
@@ -196,6 +198,7 @@ type traceInterval struct {
 type ringEntry struct {
 	seq     int64
 	handler time.Duration
+	tenant  string
 }
 
 // OpenTrace reads and checks the trace file at path, or says what is wrong
@@ -288,6 +291,9 @@ func (t *Trace) parse(line []byte) (traceLine, error) {
 		if err == nil && f.counts != t.format.counts {
 			err = errors.New("a timestamps line in a counts trace, or the other way round")
 		}
+		if err == nil && (f.colTenant >= 0) != t.format.tenants() {
+			err = errors.New("a tenant on some lines and not on others: when the first line has one, every call needs one")
+		}
 		return l, err
 	}
 	return t.format.parseCSV(line)
@@ -314,6 +320,7 @@ func (t *Trace) scan() error {
 	var durN int64
 	var countSum int64
 	var wide []int64
+	tenants := map[string]struct{}{}
 	for {
 		line, offset, err := lr.next()
 		if err == io.EOF {
@@ -334,6 +341,9 @@ func (t *Trace) scan() error {
 			first = false
 			if _, t.format, err = parseJSONL(line, &t.times); err != nil {
 				return fmt.Errorf("line %d: %w", lr.n, err)
+			}
+			if t.format.counts && t.format.tenants() {
+				return fmt.Errorf("line %d: a counts trace has no tenant (its counts have no calls to give tenants to; -reuse.tenants draws them)", lr.n)
 			}
 		}
 		if t.format.wide {
@@ -397,6 +407,14 @@ func (t *Trace) scan() error {
 			t.checkpoints = append(t.checkpoints, traceCheckpoint{offset: offset, line: lr.n})
 		}
 		t.calls++
+		if l.tenant != nil {
+			if _, ok := tenants[string(l.tenant)]; !ok {
+				if len(tenants) >= MaxTenants {
+					return fmt.Errorf("line %d: more than %d distinct tenants in the window, the most a trace may name", lr.n, MaxTenants)
+				}
+				tenants[string(l.tenant)] = struct{}{}
+			}
+		}
 		if l.hasDur {
 			durSum += l.duration
 			durN++
@@ -431,6 +449,7 @@ func (t *Trace) scan() error {
 			return t.tooMany()
 		}
 	}
+	t.tenantIDs = len(tenants)
 	t.handlerMS = t.opts.HandlerMS
 	if durN > 0 {
 		t.handlerMS, t.durations = (durSum / time.Duration(durN)).Milliseconds(), true
@@ -589,7 +608,7 @@ func (t *Trace) Zero() (time.Time, bool) {
 // parallel do not share one.
 func (t *Trace) Clone() *Trace {
 	c := &Trace{path: t.path, sha: t.sha, opts: t.opts, format: t.format, calls: t.calls, span: t.span, handlerMS: t.handlerMS,
-		zero: t.zero, abs: t.abs, durations: t.durations, checkpoints: t.checkpoints, intervals: t.intervals}
+		zero: t.zero, abs: t.abs, durations: t.durations, tenantIDs: t.tenantIDs, checkpoints: t.checkpoints, intervals: t.intervals}
 	c.format.times = &c.times // a reader of its own
 	c.reset()
 	return c
@@ -602,6 +621,7 @@ func (t *Trace) reset() {
 		t.ring[i].seq = -1
 	}
 	t.spacing = spacingState{interval: -1}
+	t.intern = map[string]string{}
 }
 
 // Due is when call seq is due.
@@ -624,6 +644,30 @@ func (t *Trace) HandlerTime(seq int64) time.Duration {
 	}
 	_, h := t.call(seq)
 	return h
+}
+
+// HasTenants reports a trace whose lines carry tenants (a tenant column).
+func (t *Trace) HasTenants() bool { return t.format.tenants() }
+
+// TenantIDs is the number of distinct tenants of the window's calls; 0
+// without a tenant column.
+func (t *Trace) TenantIDs() int { return t.tenantIDs }
+
+// Tenant is call seq's tenant, from its line; "" without a tenant column.
+func (t *Trace) Tenant(seq int64) string {
+	if !t.format.tenants() {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e := t.ring[seq&(ringSize-1)]; e.seq == seq {
+		return e.tenant
+	}
+	t.call(seq)
+	if e := t.ring[seq&(ringSize-1)]; e.seq == seq {
+		return e.tenant
+	}
+	return ""
 }
 
 // call returns call seq's due time and handler time; t.mu is held.
@@ -667,7 +711,17 @@ func (t *Trace) call(seq int64) (time.Duration, time.Duration) {
 			h = l.duration
 		}
 		due := t.runTime(at)
-		t.ring[c.seq&(ringSize-1)] = ringEntry{seq: c.seq, handler: h}
+		var tenant string
+		if l.tenant != nil {
+			if tenant = t.intern[string(l.tenant)]; tenant == "" {
+				if len(t.intern) >= MaxTenants {
+					return t.fail(fmt.Errorf("trace %s: changed since it was opened: more than %d distinct tenants", t.path, MaxTenants))
+				}
+				tenant = string(l.tenant)
+				t.intern[tenant] = tenant
+			}
+		}
+		t.ring[c.seq&(ringSize-1)] = ringEntry{seq: c.seq, handler: h, tenant: tenant}
 		c.seq++
 		if c.seq-1 == seq {
 			return due, h

@@ -24,7 +24,9 @@ import (
 // "time" (or "timestamp") is an RFC 3339 time (absolute: the trace starts
 // at the first line's), or a time from the trace's start: seconds ("12.5")
 // or a Go duration ("1m30s"). "duration_ms" (or "duration", a Go duration)
-// is optional: the call's handler time.
+// is optional: the call's handler time. "tenant" is optional too: the
+// call's tenant id (a function in tenant isolation mode); when the first
+// line has one, every line must, and in JSON Lines it is a string.
 //
 // Counts per interval, in order (the shape of CloudWatch's per-minute
 // metrics and of the Azure Functions 2019 trace):
@@ -45,6 +47,7 @@ type traceLine struct {
 	duration time.Duration
 	hasDur   bool
 	count    int64
+	tenant   []byte // the tenant id, into the line; nil when none
 }
 
 // traceFormat is how a file's lines are laid out.
@@ -53,15 +56,18 @@ type traceFormat struct {
 	counts bool
 	wide   bool // Azure 2019: one row, a column per minute
 	// CSV column indexes (-1 absent).
-	colTime, colDur, colCount, colMinute, colFirstMinute int
-	durMS                                                bool // the duration column is milliseconds
-	columns                                              int
-	times                                                *rfc3339.Reader
+	colTime, colDur, colCount, colMinute, colFirstMinute, colTenant int
+	durMS                                                           bool // the duration column is milliseconds
+	columns                                                         int
+	times                                                           *rfc3339.Reader
 }
+
+// tenants reports a format whose lines carry a tenant.
+func (f *traceFormat) tenants() bool { return f.colTenant >= 0 }
 
 // parseHeader reads a CSV header line.
 func parseHeader(line []byte) (traceFormat, error) {
-	f := traceFormat{colTime: -1, colDur: -1, colCount: -1, colMinute: -1, colFirstMinute: -1}
+	f := traceFormat{colTime: -1, colDur: -1, colCount: -1, colMinute: -1, colFirstMinute: -1, colTenant: -1}
 	cols := bytes.Split(bytes.TrimSpace(line), []byte{','})
 	f.columns = len(cols)
 	for i, c := range cols {
@@ -78,6 +84,8 @@ func parseHeader(line []byte) (traceFormat, error) {
 			f.colMinute = i
 		case "start":
 			f.colTime = i
+		case "tenant":
+			f.colTenant = i
 		case "1":
 			f.colFirstMinute = i
 		}
@@ -98,6 +106,9 @@ func parseHeader(line []byte) (traceFormat, error) {
 	case f.colTime >= 0:
 	default:
 		return f, errors.New(`header: want a "time" (or "timestamp") column, "minute"/"start" with "count", or minute columns "1","2",... (Azure 2019)`)
+	}
+	if f.counts && f.colTenant >= 0 {
+		return f, errors.New(`header: a counts trace has no "tenant" column (its counts have no calls to give tenants to; -reuse.tenants draws them)`)
 	}
 	return f, nil
 }
@@ -126,6 +137,8 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 			out.hasDur = err == nil
 		case f.colCount:
 			out.count, err = parseCount(field)
+		case f.colTenant:
+			out.tenant, err = parseTenant(field)
 		case f.colMinute:
 			var m int64
 			m, err = parseCount(field)
@@ -149,7 +162,7 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 // values; it reports the keys it saw, so the first line sets the format.
 func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, error) {
 	var out traceLine
-	f := traceFormat{jsonl: true}
+	f := traceFormat{jsonl: true, colTenant: -1}
 	line = bytes.TrimSpace(line)
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 		return out, f, errors.New("not a JSON object on one line")
@@ -215,8 +228,15 @@ func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, err
 			m, err = parseCount(val)
 			out.at = time.Duration(m) * time.Minute
 			f.colMinute = 1
+		case "tenant":
+			if !quoted {
+				err = fmt.Errorf("want a string (a tenant id in quotes), got %.20q", val)
+				break
+			}
+			out.tenant, err = parseTenant(val)
+			f.colTenant = 1
 		default:
-			err = errors.New("unknown key (want time, duration_ms or duration; or minute or start, and count)")
+			err = errors.New("unknown key (want time, duration_ms or duration, and tenant; or minute or start, and count)")
 		}
 		if err != nil {
 			return out, f, fmt.Errorf("%s: %w", key, err)
@@ -307,6 +327,14 @@ func parseTraceDuration(b []byte, ms bool) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a non-negative duration (e.g. 120ms)", b)
 	}
 	return d, nil
+}
+
+// parseTenant reads a tenant id (CheckTenantID).
+func parseTenant(b []byte) ([]byte, error) {
+	if err := CheckTenantID(string(b)); err != nil {
+		return nil, fmt.Errorf("tenant: %w", err)
+	}
+	return b, nil
 }
 
 // parseCount reads a non-negative whole number.

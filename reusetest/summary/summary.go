@@ -384,12 +384,12 @@ func NewSummarizer(sched schedule.Schedule, target string, sim *Simulator) *Summ
 		byClass:   make(map[record.ErrorClass]int64),
 		instances: make(map[string]*instance),
 	}
-	if spec := sched.Spec(); spec.Kind != schedule.KindSteady {
+	if spec := sched.Spec(); spec.Kind != schedule.KindSteady || spec.Tenants != nil {
 		s.spec = &spec
 	}
 	kind := sched.Spec().Kind
 	if sec, ok := sections[kind]; ok {
-		if a := sec.Analyse(sched); a != nil {
+		if a := sec.Analyse(schedule.Unwrap(sched)); a != nil {
 			s.kind, s.section = kind, a
 		}
 	}
