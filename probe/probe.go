@@ -207,9 +207,9 @@ func (p *Probe) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 }
 
 func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
-	var requestID string
+	var requestID, tenant string
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
+		requestID, tenant = lc.AwsRequestID, lc.TenantID
 	}
 	return Response{
 		InstanceID:      p.id.InstanceID,
@@ -219,6 +219,7 @@ func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
 		BootID:          p.id.BootID,
 		RequestID:       requestID,
 		InitType:        p.id.InitType,
+		TenantID:        tenant,
 		MemoryMB:        p.id.MemoryMB,
 		FunctionVersion: p.id.FunctionVersion,
 		Region:          p.id.Region,

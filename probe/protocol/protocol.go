@@ -36,6 +36,7 @@ type Response struct {
 	BootID          string `json:"boot_id"`
 	RequestID       string `json:"request_id"`
 	InitType        string `json:"init_type"`
+	TenantID        string `json:"tenant_id,omitempty"`
 	MemoryMB        int    `json:"memory_mb"`
 	FunctionVersion string `json:"function_version"`
 	Region          string `json:"region"`

@@ -50,6 +50,12 @@ func parseBody(body []byte, rec *record.Record) {
 			fail(rec, record.StatusError, record.ClassBadBody, "response is JSON without an instance_id")
 			return
 		}
+		if rec.Tenant != "" && b.TenantID != "" && b.TenantID != rec.Tenant {
+			// Isolation broken: the environment says it serves another
+			// tenant. Neither id is repeated (either may be a customer's).
+			fail(rec, record.StatusError, record.ClassTenantMismatch, "the environment answered for another tenant than the call's")
+			return
+		}
 		rec.Status = record.StatusOK
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
 		rec.InitType = record.ParseInitType(b.InitType)

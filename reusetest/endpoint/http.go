@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
@@ -129,6 +130,11 @@ func (h *HTTP) Call(ctx context.Context, rec *record.Record) {
 		return
 	}
 	req.TransferEncoding = identity
+	if rec.Tenant != "" {
+		// The tenant, as a front door mapped to a tenant-isolated function
+		// takes it (API Gateway maps a header to it); signed with the rest.
+		req.Header[lambdaapi.TenantHeader] = []string{rec.Tenant}
+	}
 	if h.signer != nil {
 		creds, err := h.creds.Retrieve(ctx)
 		if err != nil {

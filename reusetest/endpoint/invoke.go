@@ -85,6 +85,7 @@ func (inv *Invoke) Call(ctx context.Context, rec *record.Record) {
 		FunctionName: aws.String(inv.function),
 		Qualifier:    inv.qualifier,
 		Payload:      payload,
+		TenantId:     tenantID(rec.Tenant),
 	})
 	rec.Scale, rec.Profile = served.scale, served.profile
 	if err != nil {
@@ -100,6 +101,14 @@ func (inv *Invoke) Call(ctx context.Context, rec *record.Record) {
 		return
 	}
 	parseBody(out.Payload, rec)
+}
+
+// tenantID is a call's tenant for the Invoke API: nil for none.
+func tenantID(tenant string) *string {
+	if tenant == "" {
+		return nil
+	}
+	return aws.String(tenant)
 }
 
 func classifyInvoke(rec *record.Record, err error) {

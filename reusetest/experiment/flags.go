@@ -34,6 +34,8 @@ type Flags struct {
 	FailFast  bool
 	Sweep     string
 
+	// tenants are -reuse.tenants and its popularity.
+	tenants tenantFlags
 	// params are each experiment's own flags, by experiment name.
 	params map[string]Params
 	// set names the flags given on the command line (NoteSet).
@@ -68,6 +70,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
 	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed) or provisioned=0,5,... (provisioned concurrency)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
+	f.tenants.register(fs)
 	shared := &Shared{fs: fs, flags: map[string]*sharedValue{}}
 	for _, e := range Experiments() {
 		f.params[e.Name] = e.Flags(fs, shared)
@@ -99,6 +102,9 @@ func (f *Flags) Schedule(name, root string) (schedule.Schedule, error) {
 		return nil, err
 	}
 	s, err := p.Schedule(f, root)
+	if err == nil {
+		s, err = f.tenants.apply(s)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}
@@ -142,7 +148,7 @@ func (f *Flags) Simulation(name, root string) (*lambdasim.Simulation, error) {
 // live-only flags and the other experiments' own do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
 	d := defaultFlags()
-	model := func(x Flags) []any { return []any{x.Handler, x.Seed, x.Profile, x.Placement, x.Sweep} }
+	model := func(x Flags) []any { return []any{x.Handler, x.Seed, x.Profile, x.Placement, x.Sweep, x.tenants.count} }
 	return reflect.DeepEqual(model(*f), model(d)) && f.params[seedExperiment.Name].Default()
 }
 

@@ -34,10 +34,14 @@ func ModuleRoot(dir string) (string, error) {
 // for the run, so that what-ifs do not overwrite each other. The seed
 // experiment's name carries its plan; a trace replay's, its file.
 func DefaultOut(root, name string, f *Flags) string {
+	file := outName(name, f)
 	if n, ok := f.params[name].(Named); ok {
-		return filepath.Join(root, "out", n.OutName(f))
+		file = n.OutName(f)
 	}
-	return filepath.Join(root, "out", outName(name, f))
+	if tag := f.tenants.tag(); tag != "" {
+		file = strings.TrimSuffix(file, ".json") + tag + ".json"
+	}
+	return filepath.Join(root, "out", file)
 }
 
 // outName is a simulated run's file name: the experiment, the model.

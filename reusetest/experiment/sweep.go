@@ -13,6 +13,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
@@ -22,13 +23,17 @@ type Variant struct {
 	Name      string
 	Profile   lambdasim.Profile
 	Placement lambdasim.Placement
+	// Tenants, when set, gives the schedule's calls tenants drawn from it
+	// (a tenants= sweep).
+	Tenants *schedule.Population
 }
 
 // SweepVariants returns the what-ifs -reuse.sweep names, each a change of
 // the flags' own model (-reuse.profile, -reuse.placement): "profile=A,B"
 // (built-in names or files), "placement=mru,lru", "idle=5m,15m" (a fixed
-// idle timeout) or "provisioned=0,5,10" (provisioned concurrency), or an
-// error naming every bad value.
+// idle timeout), "provisioned=0,5,10" (provisioned concurrency) or
+// "tenants=1,10,100" (the calls' tenants, drawn with the popularity of
+// -reuse.tenants.popularity), or an error naming every bad value.
 func (f *Flags) SweepVariants() ([]Variant, error) {
 	base, placement, err := lambdasim.Resolve(f.Profile, f.Placement)
 	if err != nil {
@@ -36,7 +41,7 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 	}
 	what, values, ok := strings.Cut(f.Sweep, "=")
 	if !ok || values == "" {
-		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru, idle=5m,15m or provisioned=0,10", f.Sweep)
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru, idle=5m,15m, provisioned=0,10 or tenants=1,10,100", f.Sweep)
 	}
 	var out []Variant
 	var errs []error
@@ -75,8 +80,19 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 			p := base
 			p.Provisioned, p.File = n, nil
 			out = append(out, Variant{Name: fmt.Sprintf("provisioned %d", n), Profile: p, Placement: placement})
+		case "tenants":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				n = 0
+			}
+			pop, err := f.tenants.population(n)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("tenants %q: %w", v, err))
+				continue
+			}
+			out = append(out, Variant{Name: fmt.Sprintf("tenants %d", n), Profile: base, Placement: placement, Tenants: &pop})
 		default:
-			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement, idle or provisioned", what)
+			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement, idle, provisioned or tenants", what)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -115,6 +131,13 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 					return
 				}
 			}
+			if v.Tenants != nil {
+				var err error
+				if own, err = schedule.WithTenants(own, *v.Tenants); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", v.Name, err)
+					return
+				}
+			}
 			sim, err := lambdasim.NewOf(own, v.Profile, v.Placement, f.Seed)
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", v.Name, err)
@@ -133,6 +156,9 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 		return nil, err
 	}
 	fmt.Fprintf(w, "\nwhat-ifs over %s (%d in parallel)\n\n", first.Spec(), min(len(variants), runtime.GOMAXPROCS(0)))
+	if variants[0].Tenants != nil && f.tenants.count != 0 {
+		fmt.Fprintf(w, "(-reuse.tenants=%d is replaced by each what-if's tenants)\n\n", f.tenants.count)
+	}
 	if err := report.WriteSweepTable(w, names, sums); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // The limits of every server this project runs (Harden): time to send a
@@ -98,12 +99,25 @@ type Result struct {
 // concurrency limit: the front door answers 429 TooManyRequestsException.
 var ErrThrottled = errors.New("throttled: concurrency limit reached")
 
+// TenantHeader carries a call's tenant id to a function in tenant
+// isolation mode, on the Invoke API (and from an API Gateway that maps a
+// client's header to it) (docs/sources.md [S13]).
+const TenantHeader = "X-Amz-Tenant-Id"
+
+// Call is one invocation as the front door hands it on: the payload the
+// function gets, and the tenant it is for ("" for a function without
+// tenant isolation).
+type Call struct {
+	Payload []byte
+	Tenant  string
+}
+
 // Function is what stands behind the front door. Invoke runs one call to
 // completion (Lambda does not stop a call whose caller has left) and returns
 // its result; ErrThrottled, or any other error, which the front door
 // answers as a service error.
 type Function interface {
-	Invoke(payload []byte) (Result, error)
+	Invoke(call Call) (Result, error)
 }
 
 // Handler serves the Invoke API for one function name, and every other path
@@ -124,6 +138,30 @@ type Handler struct {
 	// Profile, when set, names the model profile, sent on every answer
 	// (ProfileHeader).
 	Profile string
+	// TenantIsolation is the function's tenant isolation mode: every call
+	// must carry a tenant id (TenantHeader), and with it off none may, as
+	// Lambda answers either mistake with InvalidParameterValueException.
+	TenantIsolation bool
+}
+
+// tenant checks r's tenant id against the function's mode, and answers the
+// call when it is wrong.
+func (h *Handler) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.Header.Get(TenantHeader)
+	var err error
+	switch {
+	case h.TenantIsolation && id == "":
+		err = errors.New("the function is in tenant isolation mode: a call needs a tenant id (" + TenantHeader + ")")
+	case !h.TenantIsolation && id != "":
+		err = errors.New("a tenant id was given to a function without tenant isolation")
+	case id != "":
+		err = record.CheckTenantID(id)
+	}
+	if err != nil {
+		WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", err.Error())
+		return "", false
+	}
+	return id, true
 }
 
 // IsInvoke reports whether r is addressed to the Invoke API.
@@ -137,12 +175,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveInvoke(w, r)
 		return
 	}
+	tenant, ok := h.tenant(w, r)
+	if !ok {
+		return
+	}
 	event, err := FunctionURLEvent(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return
 	}
-	res, err := h.Function.Invoke(event)
+	res, err := h.Function.Invoke(Call{Payload: event, Tenant: tenant})
 	switch {
 	case err != nil:
 		WriteError(w, err)
@@ -162,6 +204,10 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+name)
 		return
 	}
+	tenant, ok := h.tenant(w, r)
+	if !ok {
+		return
+	}
 	payload, err := readBody(r)
 	if err != nil {
 		writeBodyError(w, err)
@@ -170,7 +216,7 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	if len(bytes.TrimSpace(payload)) == 0 {
 		payload = []byte("{}") // Lambda hands the function {} for an empty Invoke
 	}
-	res, err := h.Function.Invoke(payload)
+	res, err := h.Function.Invoke(Call{Payload: payload, Tenant: tenant})
 	if err != nil {
 		WriteError(w, err)
 		return

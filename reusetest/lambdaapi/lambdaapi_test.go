@@ -21,12 +21,14 @@ import (
 // fakeFunction records the payloads it is given and answers with its fields.
 type fakeFunction struct {
 	payloads []string
+	tenants  []string
 	answer   Result
 	err      error
 }
 
-func (f *fakeFunction) Invoke(payload []byte) (Result, error) {
-	f.payloads = append(f.payloads, string(payload))
+func (f *fakeFunction) Invoke(call Call) (Result, error) {
+	f.payloads = append(f.payloads, string(call.Payload))
+	f.tenants = append(f.tenants, call.Tenant)
 	return f.answer, f.err
 }
 
@@ -194,4 +196,45 @@ func TestMalformedBodiesAre400(t *testing.T) {
 	assert.Check(t, is.Len(fn.payloads, 0), "the function ran on a malformed body")
 	big := serve(&Handler{FunctionName: "probe", Function: fn}, http.MethodPost, "/anything", strings.Repeat("x", MaxPayload+1))
 	assert.Check(t, is.Equal(big.StatusCode, http.StatusRequestEntityTooLarge))
+}
+
+// TestTenantIsolationAtTheFrontDoor: a function in tenant isolation mode
+// gets each call's tenant id from X-Amz-Tenant-Id, on the Invoke API and
+// over HTTP; a call without one, a call with one to a function without
+// the mode, and a bad id are refused with InvalidParameterValueException
+// before the function runs.
+func TestTenantIsolationAtTheFrontDoor(t *testing.T) {
+	fn := &fakeFunction{answer: Result{Payload: []byte(`{"instance_id":"a"}`)}}
+	isolated := &Handler{FunctionName: "probe", Function: fn, TenantIsolation: true}
+	plain := &Handler{FunctionName: "probe", Function: fn}
+	call := func(h *Handler, path, tenant string) *http.Response {
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`))
+		if tenant != "" {
+			r.Header.Set(TenantHeader, tenant)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Result()
+	}
+	const invoke = "/2015-03-31/functions/probe/invocations"
+	assert.Check(t, is.Equal(call(isolated, invoke, "blue").StatusCode, http.StatusOK))
+	assert.Check(t, is.Equal(call(isolated, "/", "acme:eu/1").StatusCode, http.StatusOK))
+	assert.Check(t, is.Equal(call(plain, invoke, "").StatusCode, http.StatusOK))
+	assert.Check(t, is.DeepEqual(fn.tenants, []string{"blue", "acme:eu/1", ""}))
+
+	for _, tc := range []struct {
+		h      *Handler
+		tenant string
+		want   string
+	}{
+		{isolated, "", "needs a tenant id"},
+		{plain, "blue", "a tenant id was given to a function without tenant isolation"},
+		{isolated, "a;b", "letters, digits, spaces"},
+	} {
+		resp := call(tc.h, invoke, tc.tenant)
+		assert.Check(t, is.Equal(resp.StatusCode, http.StatusBadRequest))
+		assert.Check(t, is.Equal(resp.Header.Get("X-Amzn-ErrorType"), "InvalidParameterValueException"))
+		assert.Check(t, is.Contains(responseBody(t, resp), tc.want))
+	}
+	assert.Check(t, is.Len(fn.tenants, 3), "no refused call reached the function")
 }

@@ -75,6 +75,10 @@ type Options struct {
 	Env map[string]string
 	// Output receives the processes' stdout and stderr (default: discarded).
 	Output io.Writer
+	// TenantIsolation serves a function in tenant isolation mode: every
+	// call carries a tenant id, which the process is given, and each
+	// environment, a process of its own, serves one tenant only.
+	TenantIsolation bool
 }
 
 // Counts is what a host did: the truth tests compare with.
@@ -172,7 +176,7 @@ func Start(opts Options) (*Host, error) {
 	}
 	pool.OnRetire(h.onRetire)
 	pool.OnProactiveStart(h.onProactiveStart)
-	h.srv = lambdaapi.Harden(&http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h, Scale: opts.Scale, Profile: profile.Name}})
+	h.srv = lambdaapi.Harden(&http.Server{Handler: &lambdaapi.Handler{FunctionName: opts.FunctionName, Version: opts.Version, Function: h, Scale: opts.Scale, Profile: profile.Name, TenantIsolation: opts.TenantIsolation}})
 	go h.srv.Serve(ln)
 	go h.reap()
 	return h, nil

@@ -13,22 +13,22 @@ import (
 // errHostClosed answers calls that arrive after Close.
 var errHostClosed = errors.New("the local host is closed")
 
-// Invoke runs payload on an environment, as Lambda would: reuse an idle one
-// (chosen by the model) or start one, enforce the timeout, and replace an
-// environment that crashed. It returns the function's answer, or
-// lambdaapi.ErrThrottled at the model's concurrency limit.
-func (h *Host) Invoke(payload []byte) (lambdaapi.Result, error) {
+// Invoke runs call on an environment, as Lambda would: reuse an idle one
+// (chosen by the model, of the call's tenant) or start one, enforce the
+// timeout, and replace an environment that crashed. It returns the
+// function's answer, or lambdaapi.ErrThrottled at the model's limits.
+func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return lambdaapi.Result{}, errHostClosed
 	}
-	e, cold, err := h.pool.Acquire(h.virtual())
+	e, cold, err := h.pool.Acquire(h.virtual(), call.Tenant)
 	for err == nil && !cold && h.procs[e] != nil && h.procs[e].hasExited() {
 		// Its process died while idle and the exit watcher has not yet
 		// taken the lock: as on Lambda, the call goes elsewhere.
 		h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
-		e, cold, err = h.pool.Acquire(h.virtual())
+		e, cold, err = h.pool.Acquire(h.virtual(), call.Tenant)
 	}
 	if err != nil {
 		h.counts.Throttled++
@@ -52,7 +52,7 @@ func (h *Host) Invoke(payload []byte) (lambdaapi.Result, error) {
 	// The deadline the process is told, in whole milliseconds, is the one
 	// the host enforces.
 	deadline := time.UnixMilli(time.Now().Add(h.opts.Timeout).UnixMilli())
-	inv := &invocation{id: h.newRequestID(), payload: payload, deadline: deadline,
+	inv := &invocation{id: h.newRequestID(), payload: call.Payload, tenant: call.Tenant, deadline: deadline,
 		done: make(chan lambdaapi.Result, 1), polled: make(chan struct{})}
 	p.next <- inv // the environment is ours alone: the slot is free
 	timer := time.NewTimer(time.Until(deadline))

@@ -15,10 +15,15 @@ import (
 type invocation struct {
 	id       string
 	payload  []byte
+	tenant   string // the call's tenant id; "" without tenant isolation
 	deadline time.Time
 	done     chan lambdaapi.Result // the process answered
 	polled   chan struct{}         // closed when the process asks for its next call: it is idle and alive
 }
+
+// TenantRuntimeHeader gives the function its call's tenant, as Lambda's
+// Runtime API does (docs/sources.md [S13]).
+const TenantRuntimeHeader = "Lambda-Runtime-Aws-Tenant-Id"
 
 // serveRuntimeAPI is the Runtime API of one process.
 func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +53,9 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 		hd.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:local:000000000000:function:local")
 		hd.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+		if inv.tenant != "" {
+			hd.Set(TenantRuntimeHeader, inv.tenant) // lambdacontext.TenantID
+		}
 		hd.Set("Content-Type", "application/json")
 		w.Write(inv.payload)
 	case r.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):

@@ -84,6 +84,9 @@ type Env struct {
 	// Provisioned says it is one of the provisioned concurrency
 	// (Profile.Provisioned): initialised ahead, kept ready.
 	Provisioned bool
+	// Tenant is the one tenant it serves (a function in tenant isolation
+	// mode); "" for an environment of a function without.
+	Tenant string
 
 	serial   int64
 	maxLife  time.Duration
@@ -116,8 +119,13 @@ type Stats struct {
 	Provisioned int64
 	// Retired counts ended environments by cause.
 	Retired map[Cause]int64
-	// Throttled is the number of calls refused at the concurrency limit.
+	// Throttled is the number of calls refused: at the concurrency limit,
+	// the scaling rate or the tenant cap.
 	Throttled int64
+	// TenantCapped is the number of those refused at the tenant cap
+	// (Profile.TenantCap): a new tenant's environment would have been one
+	// too many.
+	TenantCapped int64
 	// Busy and Idle are the environments alive now, by state.
 	Busy, Idle int
 }
@@ -132,10 +140,12 @@ type Pool struct {
 	profile   Profile
 	placement Placement
 	rng       *Rand
-	byPlace   envHeap // idle on-demand environments, by placement key
-	provPlace envHeap // idle provisioned environments, by placement key
-	provReady bool    // the provisioned environments were created
-	byEnd     envHeap // idle environments, by deadline
+	byPlace   envHeap             // idle on-demand environments, by placement key
+	provPlace envHeap             // idle provisioned environments, by placement key
+	provReady bool                // the provisioned environments were created
+	byEnd     envHeap             // idle environments, by deadline
+	byTenant  map[string]*envHeap // idle tenant environments, per tenant, by placement key
+	tenantEnv int                 // tenant environments alive, busy or idle
 	busy      int
 	serial    int64
 	stats     Stats
@@ -161,6 +171,7 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		byPlace:   envHeap{which: 0},
 		provPlace: envHeap{which: 0},
 		byEnd:     envHeap{which: 1},
+		byTenant:  map[string]*envHeap{},
 		stats:     Stats{Retired: map[Cause]int64{}},
 	}, nil
 }
@@ -176,31 +187,45 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 
 // Acquire gives a call arriving at now an environment: an idle provisioned
 // one, else an idle on-demand one, each chosen by the placement rule, else
-// a new one (cold is true), else ErrThrottled.
-func (p *Pool) Acquire(now time.Duration) (e *Env, cold bool, err error) {
+// a new one (cold is true), else ErrThrottled. A call of a tenant (tenant
+// isolation mode) takes only an idle environment of its tenant, and a new
+// one only under the tenant cap.
+func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
 	p.Expire(now)
-	idle := &p.provPlace
-	if len(idle.items) == 0 {
-		idle = &p.byPlace
+	idle := p.byTenant[tenant]
+	if tenant == "" {
+		idle = &p.provPlace
+		if len(idle.items) == 0 {
+			idle = &p.byPlace
+		}
 	}
-	if n := len(idle.items); n > 0 {
+	if idle != nil && len(idle.items) > 0 {
 		i := 0
 		if p.placement == Random {
-			i = p.rng.IntN(n) // any slot of the heap: a uniform choice
+			i = p.rng.IntN(len(idle.items)) // any slot of the heap: a uniform choice
 		}
 		e = idle.items[i]
-		idle.remove(i)
+		p.unplace(e, i)
 		p.byEnd.remove(e.pos[1])
 		e.busy = true
 		e.Invocations++
 		p.busy++
 		return e, false, nil
 	}
-	if p.busy >= p.profile.ConcurrencyLimit || !p.mayStart(now) {
+	if p.busy >= p.profile.ConcurrencyLimit {
 		p.stats.Throttled++
 		return nil, false, ErrThrottled
 	}
-	e = p.newEnv(now)
+	if tenant != "" && p.tenantEnv >= p.profile.TenantCap() {
+		p.stats.Throttled++
+		p.stats.TenantCapped++
+		return nil, false, ErrThrottled
+	}
+	if !p.mayStart(now) {
+		p.stats.Throttled++
+		return nil, false, ErrThrottled
+	}
+	e = p.newEnv(now, tenant)
 	e.Invocations, e.busy = 1, true
 	p.busy++
 	return e, true, nil
@@ -221,14 +246,19 @@ func (p *Pool) mayStart(now time.Duration) bool {
 	return true
 }
 
-// newEnv creates an environment initialised at created.
-func (p *Pool) newEnv(created time.Duration) *Env {
+// newEnv creates an environment of tenant ("" for none) initialised at
+// created.
+func (p *Pool) newEnv(created time.Duration, tenant string) *Env {
 	p.serial++
 	e := &Env{
 		ID:      fmt.Sprintf("%016x%016x", p.rng.Uint64(), p.rng.Uint64()),
 		Created: created,
+		Tenant:  tenant,
 		serial:  p.serial,
 		maxLife: p.profile.MaxLifetime.Sample(p.rng),
+	}
+	if tenant != "" {
+		p.tenantEnv++
 	}
 	e.LogStream = "2021/01/01/[$LATEST]" + e.ID
 	p.stats.Started++
@@ -278,12 +308,30 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 	p.byEnd.push(e)
 }
 
-// placeOf is the placement heap e idles in.
+// placeOf is the placement heap e idles in, made for its tenant's first.
 func (p *Pool) placeOf(e *Env) *envHeap {
-	if e.Provisioned {
+	switch {
+	case e.Tenant != "":
+		h := p.byTenant[e.Tenant]
+		if h == nil {
+			h = &envHeap{which: 0}
+			p.byTenant[e.Tenant] = h
+		}
+		return h
+	case e.Provisioned:
 		return &p.provPlace
 	}
 	return &p.byPlace
+}
+
+// unplace takes e, at index i of its placement heap, out of it; a
+// tenant's heap left empty goes, so memory follows the environments alive.
+func (p *Pool) unplace(e *Env, i int) {
+	h := p.placeOf(e)
+	h.remove(i)
+	if e.Tenant != "" && len(h.items) == 0 {
+		delete(p.byTenant, e.Tenant)
+	}
 }
 
 // provision creates the provisioned environments, once, when the pool is
@@ -301,7 +349,7 @@ func (p *Pool) provision(now time.Duration) {
 
 // startProvisioned creates one provisioned environment, ready at at.
 func (p *Pool) startProvisioned(at time.Duration) {
-	e := p.newEnv(at)
+	e := p.newEnv(at, "")
 	e.Provisioned = true
 	e.LogStream = "2021/01/01/[1]" + e.ID
 	p.stats.Provisioned++
@@ -321,7 +369,7 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 		p.busy--
 	case e.pos[1] >= 0 && e.pos[1] < len(p.byEnd.items) && p.byEnd.items[e.pos[1]] == e:
 		p.byEnd.remove(e.pos[1])
-		p.placeOf(e).remove(e.pos[0])
+		p.unplace(e, e.pos[0])
 	default:
 		return // already retired
 	}
@@ -334,13 +382,16 @@ func (p *Pool) Expire(now time.Duration) {
 	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
 		e := p.byEnd.items[0]
 		p.byEnd.remove(0)
-		p.placeOf(e).remove(e.pos[0])
+		p.unplace(e, e.pos[0])
 		p.retire(e, e.cause, e.deadline)
 	}
 }
 
 func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 	p.stats.Retired[cause]++
+	if e.Tenant != "" {
+		p.tenantEnv--
+	}
 	if p.onRetire != nil {
 		p.onRetire(e, cause, at)
 	}
@@ -352,15 +403,20 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 		return
 	}
 	if cause == CauseLifetime && p.profile.ProactiveShare > 0 && p.rng.Float64() < p.profile.ProactiveShare {
-		p.startProactive(at)
+		p.startProactive(at, e.Tenant)
 	}
 }
 
-// startProactive starts the replacement of an environment retired for its
-// age at `at`: initialised ProactiveLead earlier, in the background, it
-// joins the idle pool as the old one leaves.
-func (p *Pool) startProactive(at time.Duration) {
-	e := p.newEnv(max(0, at-p.profile.ProactiveLead.Sample(p.rng)))
+// startProactive starts the replacement of an environment of tenant
+// retired for its age at `at`: initialised ProactiveLead earlier, in the
+// background, it joins the idle pool as the old one leaves. A tenant's
+// replacement serves the same tenant, under the tenant cap (an assumption:
+// AWS documents neither).
+func (p *Pool) startProactive(at time.Duration, tenant string) {
+	if tenant != "" && p.tenantEnv >= p.profile.TenantCap() {
+		return
+	}
+	e := p.newEnv(max(0, at-p.profile.ProactiveLead.Sample(p.rng)), tenant)
 	p.stats.Proactive++
 	p.goIdle(e, at)
 	if p.onStart != nil {
@@ -374,6 +430,9 @@ func (p *Pool) Stats() Stats {
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
 		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout]}
 	s.Busy, s.Idle = p.busy, len(p.byPlace.items)+len(p.provPlace.items)
+	for _, h := range p.byTenant {
+		s.Idle += len(h.items)
+	}
 	return s
 }
 

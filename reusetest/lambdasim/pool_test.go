@@ -30,7 +30,7 @@ func newTestPool(t *testing.T, p Profile, placement Placement) *Pool {
 
 func acquire(t *testing.T, p *Pool, now time.Duration) (*Env, bool) {
 	t.Helper()
-	e, cold, err := p.Acquire(now)
+	e, cold, err := p.Acquire(now, "")
 	assert.NilError(t, err)
 	return e, cold
 }
@@ -143,7 +143,7 @@ func TestConcurrencyLimitThrottles(t *testing.T) {
 	p := newTestPool(t, prof, MostRecentlyUsed)
 	a, _ := acquire(t, p, 0)
 	acquire(t, p, 0)
-	_, _, err := p.Acquire(0)
+	_, _, err := p.Acquire(0, "")
 	assert.Check(t, errors.Is(err, ErrThrottled))
 	assert.Check(t, is.Equal(p.Stats().Throttled, int64(1)))
 	p.Release(a, time.Second)
@@ -159,15 +159,15 @@ func TestScalingRateThrottlesStartsBeyondItInTenSeconds(t *testing.T) {
 		_, cold := acquire(t, p, time.Second)
 		assert.Check(t, cold)
 	}
-	_, _, err := p.Acquire(2 * time.Second)
+	_, _, err := p.Acquire(2*time.Second, "")
 	assert.Check(t, errors.Is(err, ErrThrottled), "a 4th start within 10 s")
-	_, _, err = p.Acquire(10*time.Second + time.Second - 1)
+	_, _, err = p.Acquire(10*time.Second+time.Second-1, "")
 	assert.Check(t, errors.Is(err, ErrThrottled), "still within 10 s of the first start")
 	for range 3 {
 		_, cold := acquire(t, p, 11*time.Second)
 		assert.Check(t, cold, "10 s after the first starts, as many may start again")
 	}
-	_, _, err = p.Acquire(11 * time.Second)
+	_, _, err = p.Acquire(11*time.Second, "")
 	assert.Check(t, errors.Is(err, ErrThrottled))
 	assert.Check(t, is.Equal(p.Stats().Throttled, int64(3)))
 	assert.Check(t, is.Equal(p.Stats().Started, int64(6)))

@@ -129,6 +129,17 @@ const (
 	DefaultScalingRate      = 1000
 )
 
+// TenantEnvsPer1000 is how many tenant environments, busy or idle, Lambda
+// allows per 1,000 of a function's concurrency in tenant isolation mode
+// (docs/sources.md [S13]); past it, calls are throttled.
+const TenantEnvsPer1000 = 2500
+
+// TenantCap is the most tenant environments, busy or idle, the profile's
+// concurrency limit allows (TenantEnvsPer1000), at least one.
+func (p Profile) TenantCap() int {
+	return max(1, int(int64(p.ConcurrencyLimit)*TenantEnvsPer1000/1000))
+}
+
 // ScalingWindow is the window of the scaling rate: Lambda adds up to
 // ScalingRate environments every 10 seconds per function [S3].
 const ScalingWindow = 10 * time.Second

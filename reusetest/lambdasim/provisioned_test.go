@@ -58,15 +58,15 @@ func TestProvisionedNeverIdlesOut(t *testing.T) {
 	p.Provisioned = 1
 	pool, err := NewPool(p, MostRecentlyUsed, NewRand(3))
 	assert.NilError(t, err)
-	e, cold, err := pool.Acquire(0)
+	e, cold, err := pool.Acquire(0, "")
 	assert.NilError(t, err)
 	assert.Check(t, !cold && e.Provisioned, "the first call finds the provisioned environment ready")
 	pool.Release(e, 1e9)
-	again, cold, err := pool.Acquire(60 * 60 * 1e9)
+	again, cold, err := pool.Acquire(60*60*1e9, "")
 	assert.NilError(t, err)
 	assert.Check(t, !cold && again == e, "still there after an idle hour")
 	// A second call at once spills to a new on-demand environment.
-	other, cold, err := pool.Acquire(60*60*1e9 + 1)
+	other, cold, err := pool.Acquire(60*60*1e9+1, "")
 	assert.NilError(t, err)
 	assert.Check(t, cold && !other.Provisioned)
 }

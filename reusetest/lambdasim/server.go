@@ -51,6 +51,9 @@ type ServerOptions struct {
 	FunctionName string
 	// Faults are injected at random, from the seeded generator.
 	Faults Faults
+	// TenantIsolation serves a function in tenant isolation mode: every
+	// call carries a tenant id, and an environment serves one tenant only.
+	TenantIsolation bool
 }
 
 // ServerCounts is what a Server did: the truth tests compare with.
@@ -119,7 +122,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	}
 	s := &Server{opts: opts, profile: profile, start: time.Now(), pool: pool, faultRNG: NewRand(^opts.Seed), callRNG: NewRand(opts.Seed + 0x5eed), wake: make(chan struct{}, 1),
 		counts: ServerCounts{Calls: map[string]int64{}, Faults: map[string]int64{}}}
-	s.door = &lambdaapi.Handler{FunctionName: opts.FunctionName, Function: s, NotFound: s.bad}
+	s.door = &lambdaapi.Handler{FunctionName: opts.FunctionName, Function: s, NotFound: s.bad, TenantIsolation: opts.TenantIsolation}
 	return s, nil
 }
 
@@ -178,8 +181,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Invoke runs one call on the pool, as the probe would answer it: the
 // environment's identity after the handler's sleep (scaled), or the probe's
 // answer to bad input.
-func (s *Server) Invoke(payload []byte) (lambdaapi.Result, error) {
-	req, err := probe.ParseRequest(payload)
+func (s *Server) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
+	req, err := probe.ParseRequest(call.Payload)
 	if err != nil {
 		s.bad()
 		v, ferr := req.BadInput(err)
@@ -192,10 +195,10 @@ func (s *Server) Invoke(payload []byte) (lambdaapi.Result, error) {
 	var step callStep
 	if req.Scheduled.IsZero() {
 		s.mu.Lock()
-		step = s.step(req)
+		step = s.step(req, call.Tenant)
 		s.mu.Unlock()
 	} else {
-		step = s.sequence(req)
+		step = s.sequence(req, call.Tenant)
 	}
 	if step.throttled {
 		return lambdaapi.Result{}, lambdaapi.ErrThrottled
@@ -218,9 +221,9 @@ type callStep struct {
 // its handler plus the platform's overhead (and the cold start). The answer
 // is the environment as it is now: by the time the caller has it, the model
 // may have handed the environment on.
-func (s *Server) step(req probe.Request) callStep {
+func (s *Server) step(req probe.Request, tenant string) callStep {
 	now := s.modelTime(req.Scheduled, s.profile.FrontDoorLatency.Sample(s.callRNG))
-	env, cold, err := s.pool.Acquire(now)
+	env, cold, err := s.pool.Acquire(now, tenant)
 	if err != nil {
 		return callStep{throttled: true}
 	}
@@ -228,7 +231,7 @@ func (s *Server) step(req probe.Request) callStep {
 	busy := s.profile.serviceTime(s.callRNG, time.Duration(req.SleepMS)*time.Millisecond, cold)
 	s.releases.Push(int64(now+busy), env.serial, env)
 	return callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), SleptMS: req.SleepMS}}
+		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), TenantID: env.Tenant, SleptMS: req.SleepMS}}
 }
 
 // ReorderWindow is how long past its scheduled time a call that says when
@@ -245,6 +248,7 @@ const OrderWait = 5 * time.Second
 // waiting is a call queued for the model.
 type waiting struct {
 	req     probe.Request
+	tenant  string
 	run     string // the run that numbered it, "" when it did not say
 	n       int64  // its number
 	arrived time.Time
@@ -262,8 +266,8 @@ type waiting struct {
 // as every call numbered before it has been: the model then takes calls in
 // sending order whatever the machine's load, and no real-time window decides
 // anything (a number missing for OrderWait is given up).
-func (s *Server) sequence(req probe.Request) callStep {
-	w := &waiting{req: req, done: make(chan callStep, 1), arrived: time.Now()}
+func (s *Server) sequence(req probe.Request, tenant string) callStep {
+	w := &waiting{req: req, tenant: tenant, done: make(chan callStep, 1), arrived: time.Now()}
 	tie := int64(0)
 	if run, n, ok := parseOrder(req.Order); ok {
 		w.run, w.n, tie = run, n, n
@@ -325,7 +329,7 @@ func (s *Server) sequencer() {
 			continue
 		}
 		w := s.queue.Pop().Value
-		step := s.step(w.req)
+		step := s.step(w.req, w.tenant)
 		s.mu.Unlock()
 		w.done <- step
 	}

@@ -56,6 +56,8 @@ func New(sched schedule.Schedule, opts Options) (*Simulation, error) {
 	profile, placement, err := Resolve(opts.Profile, opts.Placement)
 	if err != nil {
 		errs = append(errs, err)
+	} else if sched != nil {
+		errs = append(errs, checkTenancy(sched, profile))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
@@ -67,6 +69,9 @@ func New(sched schedule.Schedule, opts Options) (*Simulation, error) {
 // than named.
 func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed uint64) (*Simulation, error) {
 	errs := []error{schedule.ValidateSchedule(sched), profile.Validate()}
+	if sched != nil {
+		errs = append(errs, checkTenancy(sched, profile))
+	}
 	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
 		errs = append(errs, fmt.Errorf("placement %q: %w", placement, err))
 	}
@@ -74,6 +79,16 @@ func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed u
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
 	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: seed}, nil
+}
+
+// checkTenancy refuses calls with tenants under a profile with provisioned
+// concurrency: a function in tenant isolation mode cannot have it
+// (docs/sources.md [S13]).
+func checkTenancy(sched schedule.Schedule, profile Profile) error {
+	if profile.Provisioned > 0 && schedule.TenantOf(sched) != nil {
+		return fmt.Errorf("the calls carry tenants, and profile %s has %d provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency", profile.Name, profile.Provisioned)
+	}
+	return nil
 }
 
 // FirstCalls limits the simulation to the schedule's first n calls (seqs 0
@@ -168,12 +183,14 @@ type call struct {
 	invocation            int64
 	instanceID, logStream string // "" when throttled
 	initType              record.InitType
+	tenant                string
 }
 
 // record fills rec from c.
 func (c *call) record(rec *record.Record) {
 	at := Epoch.Add(c.sent)
 	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, Epoch.Add(c.done)
+	rec.Tenant = c.tenant
 	if c.instanceID == "" {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
@@ -258,6 +275,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		}
 		a := arriving.Pop()
 		seq, sent, handler, arrive := a.Tie, a.Value.due, a.Value.handler, time.Duration(a.Key)
+		tenant := a.Value.tenant
 		for busy.Len() > 0 && busy.Peek().Key <= int64(arrive) {
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
@@ -266,8 +284,8 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		if c == nil {
 			return pool.Stats(), ctx.Err()
 		}
-		c.seq, c.sent = seq, sent
-		env, cold, err := pool.Acquire(arrive)
+		c.seq, c.sent, c.tenant = seq, sent, tenant
+		env, cold, err := pool.Acquire(arrive, tenant)
 		if err != nil {
 			c.done, c.instanceID = arrive+lat.Sample(rng), ""
 			continue

@@ -1,6 +1,9 @@
 package record
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Status is the outcome of one scheduled call.
 type Status string
@@ -41,6 +44,9 @@ const (
 	ClassThrottled     ErrorClass = "throttled"
 	ClassFunctionError ErrorClass = "function_error"
 	ClassBadBody       ErrorClass = "bad_body"
+	// ClassTenantMismatch: the environment said it serves another tenant
+	// than the call's (tenant isolation broken).
+	ClassTenantMismatch ErrorClass = "tenant_mismatch"
 )
 
 // InitType is how an execution environment started, as Lambda's runtime
@@ -74,6 +80,29 @@ func ParseInitType(s string) InitType {
 func (t InitType) OnDemand() bool {
 	p := ParseInitType(string(t))
 	return p == "" || p == InitOnDemand
+}
+
+// The tenant id's constraints, as the Invoke API states them: 1 to 256
+// characters of letters, digits, spaces and ._:/=+-@ (docs/sources.md [S13]).
+const MaxTenantID = 256
+
+// CheckTenantID reports why id cannot be a tenant id, or nil.
+func CheckTenantID(id string) error {
+	if id == "" || len(id) > MaxTenantID {
+		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", MaxTenantID, len(id))
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		switch c {
+		case '.', '_', ':', '/', '=', '+', '-', '@', ' ':
+			ok = true
+		}
+		if !ok {
+			return fmt.Errorf("a tenant id holds letters, digits, spaces and ._:/=+-@ only; character %d is %q", i+1, c)
+		}
+	}
+	return nil
 }
 
 // Record is what happened to one scheduled call. Simulated and live runs

@@ -45,7 +45,7 @@ func Markdown(sum summary.Summary) (string, error) {
 			sum.SeedMethod.AvgLifetimeMinutes, sum.Instances.Count, sum.SeedMethod.BusyAtOnce, sum.SeedMethod.Generations,
 			sum.SeedMethod.RunMinutes, sum.LifetimeMinutes.Median, sum.LifetimeMinutes.Censored, sum.Instances.Count)
 	}
-	if experiment {
+	if summary.HasExperimentTables(sum) {
 		b.WriteString("## Experiment\n\n```text")
 		var exp bytes.Buffer
 		if err := summary.WriteExperimentTables(&exp, sum); err != nil {

@@ -123,6 +123,7 @@ func (o Options) withDefaults() Options {
 // Runner runs one schedule against one caller.
 type Runner struct {
 	schedule schedule.Schedule
+	tenantOf func(int64) string // nil when the calls carry no tenants
 	calls    int64
 	caller   Caller
 	sink     Sink
@@ -133,10 +134,18 @@ type Runner struct {
 	inFlight atomic.Int64
 }
 
+// tenant is call seq's tenant, "" when the calls carry none.
+func (r *Runner) tenant(seq int64) string {
+	if r.tenantOf == nil {
+		return ""
+	}
+	return r.tenantOf(seq)
+}
+
 // New returns a runner. It does nothing until Run.
 // A schedule.Plan is a schedule.
-func New(schedule schedule.Schedule, caller Caller, sink Sink, opts Options) *Runner {
-	return &Runner{schedule: schedule, calls: schedule.Plan().Calls, caller: caller, sink: sink,
+func New(sched schedule.Schedule, caller Caller, sink Sink, opts Options) *Runner {
+	return &Runner{schedule: sched, tenantOf: schedule.TenantOf(sched), calls: sched.Plan().Calls, caller: caller, sink: sink,
 		opts: opts.withDefaults(), stop: make(chan struct{})}
 }
 
@@ -201,11 +210,11 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 
 	for _, l := range lost {
 		if l.Interrupted {
-			records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: record.StatusInterrupted,
+			records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Tenant: r.tenant(l.Seq), Status: record.StatusInterrupted,
 				Error: "not sent: the earlier run stopped inside this call's trial or burst, and sending it now would change the gap it measures"}
 			continue
 		}
-		records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Status: record.StatusCancelled,
+		records <- record.Record{Seq: l.Seq, Scheduled: l.Scheduled, Tenant: r.tenant(l.Seq), Status: record.StatusCancelled,
 			Error: "no record: the earlier run ended while this call was in flight"}
 	}
 
@@ -273,7 +282,7 @@ schedule:
 		}
 		res.Scheduled++
 		res.Next = seq + 1
-		rec := record.Record{Seq: seq, Scheduled: wall.Add(offset)}
+		rec := record.Record{Seq: seq, Scheduled: wall.Add(offset), Tenant: r.tenant(seq)}
 		if late := o.Now().Sub(start) - offset; late > o.MaxLateness {
 			rec.Status = record.StatusSkipped
 			rec.Error = fmt.Sprintf("overdue by %v when the scheduler reached it (more than %v): not sent", late.Round(time.Millisecond), o.MaxLateness)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
 )
 
@@ -44,7 +45,7 @@ func fuzzTrace(t *testing.T, name string, doc []byte, spread string) {
 		d, h := tr.Due(seq), tr.HandlerTime(seq)
 		assert.Assert(t, d >= 0 && h >= 0 && h <= MaxHandler, "seq %d: due %v handler %v", seq, d, h)
 		if tr.HasTenants() {
-			assert.NilError(t, CheckTenantID(tr.Tenant(seq)), "seq %d", seq)
+			assert.NilError(t, record.CheckTenantID(tr.Tenant(seq)), "seq %d", seq)
 		}
 	}
 	assert.NilError(t, tr.Err())

@@ -17,32 +17,9 @@ import (
 // carry tenants: a trace's "tenant" column, or, for every kind, a
 // synthetic Population.
 
-// The tenant id's constraints, as the Invoke API states them: 1 to 256
-// characters of letters, digits, spaces and ._:/=+-@ ([S13]).
-const MaxTenantID = 256
-
 // MaxTenants caps a population's tenants and a trace's distinct tenant
 // ids, so neither a flag nor a file sizes memory.
 const MaxTenants = 100_000
-
-// CheckTenantID reports why id cannot be a tenant id, or nil.
-func CheckTenantID(id string) error {
-	if id == "" || len(id) > MaxTenantID {
-		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", MaxTenantID, len(id))
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		switch c {
-		case '.', '_', ':', '/', '=', '+', '-', '@', ' ':
-			ok = true
-		}
-		if !ok {
-			return fmt.Errorf("a tenant id holds letters, digits, spaces and ._:/=+-@ only; character %d is %q", i+1, c)
-		}
-	}
-	return nil
-}
 
 // Tenanted is implemented by a schedule whose calls may carry tenants.
 type Tenanted interface {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // A trace file is one of two shapes, told apart by its header (CSV) or its
@@ -331,7 +332,7 @@ func parseTraceDuration(b []byte, ms bool) (time.Duration, error) {
 
 // parseTenant reads a tenant id (CheckTenantID).
 func parseTenant(b []byte) ([]byte, error) {
-	if err := CheckTenantID(string(b)); err != nil {
+	if err := record.CheckTenantID(string(b)); err != nil {
 		return nil, fmt.Errorf("tenant: %w", err)
 	}
 	return b, nil

@@ -137,7 +137,7 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 }
 
 // WriteExperimentTables writes the tables of the sections s has, in Kinds
-// order; nothing for a plain run.
+// order, then the tenants' table; nothing for a plain run.
 func WriteExperimentTables(w io.Writer, s Summary) error {
 	for _, k := range sectionKinds() {
 		if sec, ok := s.Sections[k.Name]; ok {
@@ -146,5 +146,12 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 			}
 		}
 	}
+	if s.Tenants != nil {
+		return s.Tenants.WriteTable(w)
+	}
 	return nil
 }
+
+// HasExperimentTables reports whether WriteExperimentTables writes
+// anything for s.
+func HasExperimentTables(s Summary) bool { return len(s.Sections) > 0 || s.Tenants != nil }

@@ -73,6 +73,9 @@ type Summary struct {
 	// and under the profile fitted to this run. Live runs carry them;
 	// simulated runs do not.
 	Predictions []Prediction `json:"predictions,omitempty"`
+	// Tenants is what the run shows per tenant, when its calls carried
+	// tenants (a function in tenant isolation mode); absent otherwise.
+	Tenants *Tenants `json:"tenants,omitempty"`
 	// Sections are the schedule kind's own parts, by kind name ("burst":
 	// *BurstSummary, "idle": *IdleSummary, "trace": *TraceSummary); in the
 	// JSON each sits at its kind's name. A steady plan has none.
@@ -309,6 +312,8 @@ type instance struct {
 	minInvocation int64
 	initAt        int64 // unix ns, as the environment reported it; 0 unknown
 	initType      record.InitType
+	tenant        string // the tenant of its first served call; "" for none
+	mixed         bool   // it served calls of more than one tenant
 }
 
 // proactive reports an instance started in the run (cold), initialised on
@@ -363,6 +368,8 @@ type Summarizer struct {
 	anyServed bool
 	covered   int64 // one past the highest seq recorded
 	observe   func(sent int64, inFlight int)
+
+	tenantsSeen tenantTally // records per tenant, when records carry tenants
 }
 
 // ObserveConcurrency has f told, for every served call in the sweep's
@@ -417,13 +424,18 @@ func (s *Summarizer) Add(r *record.Record) {
 	if r.ErrorClass != "" {
 		s.byClass[r.ErrorClass]++
 	}
+	if r.Tenant != "" {
+		s.tenantsSeen.add(r)
+	}
 	iv := interval{seq: r.Seq, served: r.Served()}
 	if iv.served {
 		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
 		in := s.instance(r.InstanceID)
 		if in == nil {
-			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation}
+			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation, tenant: r.Tenant}
 			s.instances[r.InstanceID] = in
+		} else if r.Tenant != in.tenant {
+			in.mixed = true
 		}
 		in.calls++
 		in.first = min(in.first, iv.sent)
@@ -674,6 +686,7 @@ func (s *Summarizer) build() Summary {
 	}
 	out.TimeScale = s.scale
 	out.ServedProfile = s.profile
+	out.Tenants = s.tenants()
 	return out
 }
 
