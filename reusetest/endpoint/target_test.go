@@ -74,6 +74,23 @@ func TestParseBody(t *testing.T) {
 		}
 		assert.Check(t, is.DeepEqual(got, tc.want), "body %q", tc.body)
 	}
+
+	// A call of a tenant: the environment's own tenant must be the call's.
+	for _, tc := range []struct {
+		body  string
+		class record.ErrorClass
+	}{
+		{`{"instance_id":"abc","tenant_id":"blue-7"}`, ""},
+		{`{"instance_id":"abc"}`, ""}, // a probe that does not say
+		{`{"instance_id":"abc","tenant_id":"red-9"}`, record.ClassTenantMismatch},
+	} {
+		got := record.Record{Tenant: "blue-7"}
+		parseBody([]byte(tc.body), &got)
+		assert.Check(t, is.Equal(got.ErrorClass, tc.class), tc.body)
+		assert.Check(t, is.Equal(got.Tenant, "blue-7"))
+		assert.Check(t, !strings.Contains(got.Error, "red-9") && !strings.Contains(got.Error, "blue-7"), "no tenant id in the error: %q", got.Error)
+		assert.Check(t, !got.Served() || tc.class == "")
+	}
 }
 
 func call(t *testing.T, h *HTTP) record.Record {

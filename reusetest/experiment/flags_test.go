@@ -179,3 +179,49 @@ func TestSweepOfProvisionedConcurrency(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, `provisioned "lots": want a count from 0 to the profile's concurrency limit (1000)`))
 	assert.Check(t, is.ErrorContains(err, `provisioned "5000"`))
 }
+
+// TestTenantFlags: -reuse.tenants gives any experiment's calls a
+// population, named in the spec and the default file name; a count of 0
+// or past the cap is refused as the flags are parsed, a popularity without
+// a count and a population over a trace's own tenants when the schedule
+// is built; a tenants= sweep builds one variant per count with the given
+// popularity, and refuses 0.
+func TestTenantFlags(t *testing.T) {
+	f := parseFlags(t, "-reuse.tenants=25", "-reuse.tenants.popularity=zipf", "-reuse.tenants.zipf=1.5")
+	for _, name := range []string{"seed", "burst", "idle", "ramp"} {
+		s, err := f.Schedule(name, "")
+		assert.NilError(t, err, name)
+		spec := s.Spec()
+		assert.Check(t, is.DeepEqual(spec.Tenants, &schedule.Population{Count: 25, Popularity: schedule.PopularityZipf, ZipfS: 1.5}), name)
+		assert.Check(t, schedule.TenantOf(s) != nil, name)
+	}
+	assert.Check(t, is.Contains(DefaultOut("/r", "seed", f), "-tenants25-zipf1.5.json"))
+	assert.Check(t, !f.IsDefaultSimulation())
+
+	for _, tc := range []struct{ arg, want string }{
+		{"-reuse.tenants=0", `invalid value "0" for flag -reuse.tenants: want a number of tenants from 1 to 100000`},
+		{"-reuse.tenants=100001", "from 1 to 100000"},
+		{"-reuse.tenants=many", "from 1 to 100000"},
+	} {
+		_, err := parseFlagsErr(t, tc.arg)
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.arg)
+	}
+	_, err := parseFlags(t, "-reuse.tenants.popularity=zipf").Schedule("seed", "")
+	assert.Check(t, is.ErrorContains(err, "-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants"))
+	_, err = parseFlags(t, "-reuse.tenants=3", "-reuse.tenants.popularity=pareto").Schedule("seed", "")
+	assert.Check(t, is.ErrorContains(err, `-reuse.tenants: tenants: popularity "pareto": want uniform or zipf`))
+
+	trace := filepath.Join(t.TempDir(), "t.csv")
+	assert.NilError(t, os.WriteFile(trace, []byte("time,tenant\n0,a\n1,b\n"), 0o644))
+	_, err = parseFlags(t, "-reuse.trace="+trace, "-reuse.tenants=3").Schedule("trace", "")
+	assert.Check(t, is.ErrorContains(err, "carry tenants of their own"))
+
+	vs, err := parseFlags(t, "-reuse.sweep=tenants=1,10", "-reuse.tenants.popularity=zipf").SweepVariants()
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(vs, 2))
+	assert.Check(t, is.Equal(vs[1].Name, "tenants 10"))
+	assert.Check(t, is.DeepEqual(vs[1].Tenants, &schedule.Population{Count: 10, Popularity: schedule.PopularityZipf, ZipfS: 1}))
+	_, err = parseFlags(t, "-reuse.sweep=tenants=0,x").SweepVariants()
+	assert.Check(t, is.ErrorContains(err, `tenants "0": -reuse.tenants: tenants: the count must be 1 to 100000, got 0`))
+	assert.Check(t, is.ErrorContains(err, `tenants "x"`))
+}

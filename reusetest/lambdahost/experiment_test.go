@@ -3,10 +3,13 @@ package lambdahost
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -202,4 +206,53 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 	for i, r := range ok {
 		assert.Check(t, is.Equal(r.Invocation, int64(i+1)), "consecutive invocations, seq %d", r.Seq)
 	}
+}
+
+// TestTenantIsolationOnTheRealProbe: a host in tenant isolation mode runs
+// a schedule whose calls carry 4 tenants, through the Invoke API and over
+// HTTP. The real probe, given each call's tenant by the Runtime API, says
+// it back; every call is served, no environment ever answers for two
+// tenants (the log's records, tenant by instance id), and a call without a
+// tenant is refused before any process sees it.
+func TestTenantIsolationOnTheRealProbe(t *testing.T) {
+	for _, kind := range []string{"invoke", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			h := startHost(t, Options{TenantIsolation: true})
+			s, err := schedule.WithTenants(schedule.Plan{Calls: 160, RatePerSec: 80, HandlerMS: 30}, schedule.Population{Count: 4, Popularity: schedule.PopularityUniform})
+			assert.NilError(t, err)
+			sum, _, ok := experiment(t, kind, h.URL(), "probe", s, runner.Options{})
+			assert.Check(t, is.Equal(sum.Requests.OK, int64(160)), "%+v", sum.Requests)
+			tenantOf := map[string]string{}
+			perTenant := map[string]map[string]bool{}
+			for _, r := range ok {
+				if prev, seen := tenantOf[r.InstanceID]; seen {
+					assert.Check(t, is.Equal(r.Tenant, prev), "environment %s served two tenants", r.InstanceID)
+				}
+				tenantOf[r.InstanceID] = r.Tenant
+				if perTenant[r.Tenant] == nil {
+					perTenant[r.Tenant] = map[string]bool{}
+				}
+				perTenant[r.Tenant][r.InstanceID] = true
+			}
+			assert.Check(t, is.Len(perTenant, 4), "every tenant served")
+			assert.Check(t, is.Equal(len(tenantOf), int(h.Counts().Started)), "one process per environment")
+			assert.Assert(t, sum.Tenants != nil)
+			assert.Check(t, is.Equal(sum.Tenants.MixedEnvironments, 0))
+			assert.Check(t, is.Equal(sum.Tenants.Environments, len(tenantOf)))
+		})
+	}
+
+	h := startHost(t, Options{TenantIsolation: true})
+	req, err := http.NewRequest(http.MethodPost, h.URL()+"/2015-03-31/functions/probe/invocations", strings.NewReader(`{}`))
+	assert.NilError(t, err)
+	req.Header.Set(lambdaapi.TenantHeader, "blue")
+	resp, err := http.DefaultClient.Do(req)
+	assert.NilError(t, err)
+	var a answer
+	assert.NilError(t, json.NewDecoder(resp.Body).Decode(&a))
+	resp.Body.Close()
+	assert.Check(t, is.Equal(a.TenantID, "blue"), "the probe reports the tenant its runtime was given")
+	_, hd, body := invoke(t, h, `{}`)
+	assert.Check(t, is.Equal(hd.Get("X-Amzn-ErrorType"), "InvalidParameterValueException"), "%s", body)
+	assert.Check(t, is.Equal(h.Counts().Started, int64(1)), "the refused call started nothing")
 }

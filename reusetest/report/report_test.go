@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strconv"
 
 	"encoding/xml"
@@ -496,4 +497,32 @@ func TestRampChartsMatchTheTable(t *testing.T) {
 		}
 		assert.Check(t, p.X.Max >= rs.Steps[len(rs.Steps)-1].Rate, "%s reaches the last step's rate", c.name)
 	}
+}
+
+// TestTenantsChartMatchesTheTable: a run with tenants has the tenants
+// chart, one bar a band, its axis over the largest band's share and each
+// bar's label the table's share; a run without tenants has none.
+func TestTenantsChartMatchesTheTable(t *testing.T) {
+	s, err := schedule.WithTenants(schedule.Plan{Calls: 30_000, RatePerSec: 10, HandlerMS: 500}, schedule.Population{Count: 300, Popularity: schedule.PopularityZipf})
+	assert.NilError(t, err)
+	sum, col := simRun(t, s, 1)
+	assert.Assert(t, sum.Tenants != nil)
+	assert.Check(t, is.Contains(ChartNames(sum), ChartTenants))
+	dir := t.TempDir()
+	paths, err := Write(dir, col)
+	assert.NilError(t, err)
+	checkCharts(t, dir, sum, paths)
+	_, text := svgElements(t, filepath.Join(dir, ChartTenants+".svg"))
+	top := 0.0
+	for _, b := range sum.Tenants.Bands {
+		top = max(top, 100*b.ColdShare)
+		assert.Check(t, is.Contains(text, fmt.Sprintf("%.3g%%", 100*b.ColdShare)), "band %v", b.Ranks)
+		assert.Check(t, is.Contains(text, fmt.Sprintf("(%d)", b.Calls)), "band %v", b.Ranks)
+	}
+	p, err := tenantChart(sum.Tenants)
+	assert.NilError(t, err)
+	assert.Check(t, p.Y.Max >= top && p.Y.Max <= 1.2*top, "axis to %v for a top of %v", p.Y.Max, top)
+
+	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	assert.Check(t, !slices.Contains(ChartNames(plain), ChartTenants))
 }
