@@ -10,6 +10,8 @@ MEMORY=128
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 DRY_RUN=0
 PROVISIONED=0
+# TENANCY is PER_TENANT under deploy.sh --tenant-isolation, else empty.
+TENANCY=
 # ALIAS is the alias deploy.sh --provisioned publishes, and teardown removes.
 ALIAS=live
 GITHUB_ENV_FILE=
@@ -78,6 +80,7 @@ parse_args() {
       --region) REGION=${2:?--region needs a value}; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;
       --provisioned) PROVISIONED=${2:?--provisioned needs a number of environments}; shift 2 ;;
+      --tenant-isolation) TENANCY=PER_TENANT; shift ;;
       --github-env) GITHUB_ENV_FILE=${2:?--github-env needs a file}; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; die "unknown argument: $1" ;;
@@ -87,6 +90,9 @@ parse_args() {
   case "$MEMORY" in ''|*[!0-9]*) die "--memory must be a whole number of MB, got $MEMORY" ;; esac
   if [ "$MEMORY" -lt 128 ] || [ "$MEMORY" -gt 10240 ]; then die "--memory must be 128 to 10240 MB, got $MEMORY"; fi
   case "$PROVISIONED" in ''|*[!0-9]*) die "--provisioned must be a whole number of environments, got $PROVISIONED" ;; esac
+  if [ -n "$TENANCY" ] && [ "$PROVISIONED" -gt 0 ]; then
+    die "--tenant-isolation and --provisioned together: a function in tenant isolation mode cannot have provisioned concurrency (docs/sources.md [S13])"
+  fi
   ROLE=$NAME-role
   LOG_GROUP=/aws/lambda/$NAME
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,9 +125,9 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 	out, calls, err := f.run(t, region, "deploy.sh")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{
-		"sts get-caller-identity",
+		"sts get-caller-identity", "lambda get-function",
 		"iam get-role", "iam create-role", "iam attach-role-policy", "iam wait",
-		"lambda get-function", "lambda create-function", "lambda wait",
+		"lambda create-function", "lambda wait",
 		"logs describe-log-groups", "logs create-log-group", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda create-function-url-config",
 	}))
@@ -154,9 +155,9 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 	out, calls, err = f.run(t, region, "deploy.sh", "--amd64", "--memory", "256")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(calls, []string{
-		"sts get-caller-identity",
+		"sts get-caller-identity", "lambda get-function", "lambda get-function-configuration",
 		"iam get-role",
-		"lambda get-function", "lambda update-function-code", "lambda wait", "lambda update-function-configuration", "lambda wait",
+		"lambda update-function-code", "lambda wait", "lambda update-function-configuration", "lambda wait",
 		"logs describe-log-groups", "logs put-retention-policy",
 		"lambda get-function-url-config", "lambda get-function-url-config",
 	}))
@@ -258,6 +259,58 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 	_, err = f.aws(t, "lambda", "get-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live")
 	assert.Check(t, err != nil, "the provisioned concurrency is gone")
 	assert.Check(t, is.Len(f.account(t, name), 0), "teardown removed everything deploy created")
+}
+
+// TestDeployWithTenantIsolation: --tenant-isolation is refused with
+// --provisioned, and over an existing function without the mode (which is
+// set at creation only), before any change; where the CLI does not know
+// TenancyConfig (Debian's CLI 2.9 does not, nor does moto 5.2) creating one
+// is refused, naming the CLI, before any change; a dry run shows the
+// function created in the mode and no Function URL.
+func TestDeployWithTenantIsolation(t *testing.T) {
+	f := newEmulated(t)
+	const name = "lambda-reuse-probe"
+	out, calls, err := f.run(t, region, "deploy.sh", "--tenant-isolation", "--provisioned", "2")
+	assert.Check(t, err != nil)
+	assert.Check(t, is.Contains(out, "--tenant-isolation and --provisioned together: a function in tenant isolation mode cannot have provisioned concurrency"))
+	assert.Check(t, is.Len(calls, 0))
+
+	out, calls, err = f.run(t, region, "deploy.sh", "--tenant-isolation")
+	skeleton, serr := f.aws(t, "lambda", "create-function", "--generate-cli-skeleton", "input")
+	assert.NilError(t, serr)
+	if !strings.Contains(skeleton, `"TenancyConfig"`) {
+		assert.Check(t, err != nil, out)
+		assert.Check(t, is.Contains(out, "does not know --tenancy-config: tenant isolation needs a CLI v2 from late 2025 or later"))
+		assert.Check(t, is.Contains(out, "nothing was changed"))
+		assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function", "lambda create-function"}))
+		raw, err := os.ReadFile(f.log)
+		assert.NilError(t, err)
+		assert.Check(t, is.Contains(string(raw), "lambda create-function --generate-cli-skeleton input\n"), "the skeleton only, no change")
+		assert.Check(t, is.Len(f.account(t, name), 0))
+	} else {
+		assert.NilError(t, err, out)
+		assert.Check(t, !slices.Contains(calls, "lambda create-function-url-config"), "no Function URL in tenant isolation mode")
+		out, _, err = f.run(t, region, "teardown.sh")
+		assert.NilError(t, err, out)
+	}
+
+	// A function without the mode exists: deploying it with the mode is
+	// refused before any change, and the function is left as it was.
+	out, _, err = f.run(t, region, "deploy.sh")
+	assert.NilError(t, err, out)
+	out, calls, err = f.run(t, region, "deploy.sh", "--tenant-isolation")
+	assert.Check(t, err != nil)
+	assert.Check(t, is.Contains(out, "function "+name+" exists without tenant isolation, and the mode is set only when a function is created"))
+	assert.Check(t, is.DeepEqual(calls, []string{"sts get-caller-identity", "lambda get-function", "lambda get-function-configuration"}), "refused before any change")
+	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
+
+	out, _, err = f.run(t, region, "deploy.sh", "--tenant-isolation", "--dry-run", "--name", "other")
+	assert.NilError(t, err, out)
+	assert.Check(t, is.Contains(out, "aws lambda create-function --function-name other"))
+	assert.Check(t, is.Contains(out, "--tenancy-config TenantIsolationMode=PER_TENANT"))
+	assert.Check(t, !strings.Contains(out, "function-url-config"), "no Function URL in tenant isolation mode")
+	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_FUNCTION=other"))
+	assert.Check(t, is.Contains(out, "-reuse.tenants=N"))
 }
 
 // TestTeardownCleansUpAfterAFailedDeploy fails a deploy to the emulated

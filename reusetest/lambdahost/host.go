@@ -153,6 +153,11 @@ func Start(opts Options) (*Host, error) {
 			placement = profile.Placement
 		}
 	}
+	if opts.TenantIsolation {
+		if err := lambdasim.CheckTenantIsolation(profile); err != nil {
+			return nil, fmt.Errorf("lambdahost: %w", err)
+		}
+	}
 	pool, err := lambdasim.NewPool(profile, placement, lambdasim.NewRand(opts.Model.Seed))
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)

@@ -103,6 +103,11 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
+	if opts.TenantIsolation {
+		if err := CheckTenantIsolation(profile); err != nil {
+			return nil, fmt.Errorf("new server: %w", err)
+		}
+	}
 	if opts.Scale == 0 {
 		opts.Scale = 1
 	}

@@ -85,8 +85,21 @@ func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed u
 // concurrency: a function in tenant isolation mode cannot have it
 // (docs/sources.md [S13]).
 func checkTenancy(sched schedule.Schedule, profile Profile) error {
-	if profile.Provisioned > 0 && schedule.TenantOf(sched) != nil {
-		return fmt.Errorf("the calls carry tenants, and profile %s has %d provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency", profile.Name, profile.Provisioned)
+	if schedule.TenantOf(sched) == nil {
+		return nil
+	}
+	if err := CheckTenantIsolation(profile); err != nil {
+		return fmt.Errorf("the calls carry tenants: %w", err)
+	}
+	return nil
+}
+
+// CheckTenantIsolation reports why a function in tenant isolation mode
+// cannot run under profile: it has provisioned concurrency, which the mode
+// excludes (docs/sources.md [S13]).
+func CheckTenantIsolation(profile Profile) error {
+	if profile.Provisioned > 0 {
+		return fmt.Errorf("profile %s has %d provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency", profile.Name, profile.Provisioned)
 	}
 	return nil
 }

@@ -181,5 +181,7 @@ func TestTenantsWithProvisionedConcurrencyAreRefused(t *testing.T) {
 	s, err := schedule.WithTenants(schedule.SeedPlan(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
 	assert.NilError(t, err)
 	_, err = NewOf(s, p, MostRecentlyUsed, 1)
-	assert.Check(t, is.ErrorContains(err, "a function in tenant isolation mode cannot have provisioned concurrency"))
+	assert.Check(t, is.ErrorContains(err, "the calls carry tenants: profile seed-2021 has 3 provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency"))
+	_, err = NewServer(ServerOptions{Options: Options{Profile: ProfileSeed2021}, TenantIsolation: true})
+	assert.NilError(t, err)
 }

@@ -39,6 +39,7 @@ func main() {
 	flag.StringVar(&opts.Model.Profile, "profile", lambdasim.DefaultProfile, "pool model profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
 	flag.StringVar(&opts.Model.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	flag.Uint64Var(&opts.Model.Seed, "seed", 0, "model seed")
+	flag.BoolVar(&opts.TenantIsolation, "tenant-isolation", false, "serve a function in tenant isolation mode: every call carries a tenant id (X-Amz-Tenant-Id), given to the process as Lambda-Runtime-Aws-Tenant-Id, and each environment serves one tenant")
 	verbose := flag.Bool("v", false, "pass the function's output through")
 	flag.Parse()
 	if *verbose {

@@ -30,6 +30,7 @@ func main() {
 	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
 	flag.StringVar(&opts.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
+	flag.BoolVar(&opts.TenantIsolation, "tenant-isolation", false, "serve a function in tenant isolation mode: every call carries a tenant id (X-Amz-Tenant-Id), and each environment serves one tenant")
 	flag.Float64Var(&opts.Faults.Throttle, "throttle", 0, "probability of an injected 429")
 	flag.Float64Var(&opts.Faults.ServerError, "server-error", 0, "probability of an injected 5xx")
 	flag.Parse()
