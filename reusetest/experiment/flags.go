@@ -103,7 +103,7 @@ func (f *Flags) Schedule(name, root string) (schedule.Schedule, error) {
 	}
 	s, err := p.Schedule(f, root)
 	if err == nil {
-		s, err = f.tenants.apply(s)
+		s, err = f.tenants.apply(s, strings.HasPrefix(f.Sweep, "tenants="))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)

@@ -207,7 +207,9 @@ func TestTenantFlags(t *testing.T) {
 		assert.Check(t, is.ErrorContains(err, tc.want), tc.arg)
 	}
 	_, err := parseFlags(t, "-reuse.tenants.popularity=zipf").Schedule("seed", "")
-	assert.Check(t, is.ErrorContains(err, "-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants"))
+	assert.Check(t, is.ErrorContains(err, "-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants or -reuse.sweep=tenants="))
+	_, err = parseFlags(t, "-reuse.tenants.popularity=zipf", "-reuse.sweep=tenants=5").Schedule("seed", "")
+	assert.Check(t, err, "a tenants sweep takes the popularity")
 	_, err = parseFlags(t, "-reuse.tenants=3", "-reuse.tenants.popularity=pareto").Schedule("seed", "")
 	assert.Check(t, is.ErrorContains(err, `-reuse.tenants: tenants: popularity "pareto": want uniform or zipf`))
 

@@ -58,11 +58,12 @@ func (t *tenantFlags) population(count int) (schedule.Population, error) {
 	return p, nil
 }
 
-// apply gives s's calls the flags' tenants, when -reuse.tenants is given.
-func (t *tenantFlags) apply(s schedule.Schedule) (schedule.Schedule, error) {
+// apply gives s's calls the flags' tenants, when -reuse.tenants is given;
+// swept says a tenants= sweep gives the counts instead.
+func (t *tenantFlags) apply(s schedule.Schedule, swept bool) (schedule.Schedule, error) {
 	if t.count == 0 {
-		if t.popularity != schedule.PopularityUniform || t.zipfS != schedule.DefaultZipfS {
-			return nil, fmt.Errorf("-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants")
+		if !swept && (t.popularity != schedule.PopularityUniform || t.zipfS != schedule.DefaultZipfS) {
+			return nil, fmt.Errorf("-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants or -reuse.sweep=tenants=")
 		}
 		return s, nil
 	}
