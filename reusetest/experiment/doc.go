@@ -11,7 +11,8 @@
 // Its files: experiment.go (Experiment, the registry), one file per
 // experiment (seed.go, burst.go, idle.go, trace.go, ramp.go), shared.go (the flags
 // that set several experiments' values at once), flags.go (the common
-// flags, the schedule and the model they describe), paths.go (the module
+// flags, the schedule and the model they describe), tenants.go
+// (-reuse.tenants and its popularity), paths.go (the module
 // root and default output names), simulate.go, sweep.go, live.go and
 // simlog.go (a simulated run's record log).
 package experiment

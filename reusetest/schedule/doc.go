@@ -7,5 +7,7 @@
 // and its JSON, FromSpec, CheckSpec) and one file per kind: plan.go (the
 // steady Plan, with the seed plan's figures), poisson.go, burst.go,
 // idle.go, ramp.go, and trace.go (a trace of the user's traffic as a schedule) with
-// traceparse.go (the trace file formats).
+// traceparse.go (the trace file formats); tenants.go gives calls tenants
+// (a synthetic Population for any kind, the Tenanted interface a trace's
+// tenant column answers, and the helpers that see through a population).
 package schedule

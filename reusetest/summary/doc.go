@@ -8,7 +8,8 @@
 // section, the registry of sections, the summary's JSON), each kind's
 // section with its text table in its own file (burst_summary.go,
 // idle_summary.go with idlesurvival.go: the idle timeout apart from age
-// retirement, trace_summary.go, ramp_summary.go), summaryfile.go (the summary file) and
+// retirement, trace_summary.go, ramp_summary.go), tenants_summary.go (the
+// tenants part of a run whose calls carried tenants), summaryfile.go (the summary file) and
 // summarytext.go (the plan in words). Package summarytest holds a
 // hand-made run with known answers for tests.
 package summary
