@@ -379,3 +379,61 @@ func TestLiveRunsAPoissonSchedule(t *testing.T) {
 		assert.Check(t, r.Scheduled.Equal(first.Add(sched.Due(r.Seq))), "seq %d due on the Poisson schedule", r.Seq)
 	}
 }
+
+// TestLiveTenantsAgainstAServedPool: a schedule with tenants, against a
+// served pool in tenant isolation mode, through both targets, stopped and
+// resumed: every call gets one record with its tenant, the pool served
+// each environment's calls for one tenant, the resumed summary is the
+// whole log's, and a resume with another population is refused.
+func TestLiveTenantsAgainstAServedPool(t *testing.T) {
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, TenantIsolation: true})
+			assert.NilError(t, err)
+			srv := httptest.NewServer(sim)
+			t.Cleanup(srv.Close)
+			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
+			s, err := schedule.WithTenants(plan, schedule.Population{Count: 8, Popularity: schedule.PopularityZipf})
+			assert.NilError(t, err)
+			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, srv.URL), plan.HandlerMS)
+			assert.NilError(t, err)
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			stop := make(chan struct{})
+			time.AfterFunc(700*time.Millisecond, func() { close(stop) })
+			var out bytes.Buffer
+			_, res, err := (&Live{Schedule: s, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), stop)
+			assert.NilError(t, err, out.String())
+			assert.Check(t, res.Stopped && res.Next > 0 && res.Next < 400, "%+v", res)
+
+			other, err := schedule.WithTenants(plan, schedule.Population{Count: 9, Popularity: schedule.PopularityZipf})
+			assert.NilError(t, err)
+			_, _, err = (&Live{Schedule: other, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+			assert.Check(t, err != nil, "a log of another population is refused")
+
+			sum, _, err := (&Live{Schedule: s, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+			assert.NilError(t, err, out.String())
+			replayed, err := report.FromLog(logPath)
+			assert.NilError(t, err)
+			assert.Check(t, is.DeepEqual(sum.Tenants, replayed.Summary().Tenants))
+			assert.Check(t, is.Equal(sum.Requests.Total, int64(400)))
+			assert.Check(t, is.Equal(sum.Requests.OK, int64(400)), "%+v", sum.Requests)
+
+			_, perSeq, recs := logCounts(t, logPath)
+			for seq, n := range perSeq {
+				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
+			}
+			want := schedule.TenantOf(s)
+			tenantOf := map[string]string{}
+			for _, r := range recs {
+				assert.Check(t, is.Equal(r.Tenant, want(r.Seq)), "seq %d", r.Seq)
+				if prev, ok := tenantOf[r.InstanceID]; ok {
+					assert.Check(t, is.Equal(r.Tenant, prev), "environment %s served two tenants", r.InstanceID)
+				}
+				tenantOf[r.InstanceID] = r.Tenant
+			}
+			assert.Assert(t, sum.Tenants != nil)
+			assert.Check(t, is.Equal(sum.Tenants.MixedEnvironments, 0))
+			assert.Check(t, is.Equal(sum.Tenants.Environments, len(sim.Counts().Calls)))
+		})
+	}
+}
