@@ -46,6 +46,10 @@ type Identity struct {
 	MemoryMB        int
 	FunctionVersion string
 	Region          string
+	// MaxConcurrency is AWS_LAMBDA_MAX_CONCURRENCY, set on Managed
+	// Instances only: the most calls the environment serves at once; 0
+	// when unset (or not a number from 1 to 1,048,576).
+	MaxConcurrency int
 }
 
 // NewIdentity creates the identity of this process: a 128-bit random
@@ -67,7 +71,18 @@ func NewIdentity(now time.Time) (Identity, error) {
 		MemoryMB:        lambdacontext.MemoryLimitInMB,
 		FunctionVersion: lambdacontext.FunctionVersion,
 		Region:          os.Getenv("AWS_REGION"),
+		MaxConcurrency:  maxConcurrency(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY")),
 	}, nil
+}
+
+// maxConcurrency reads AWS_LAMBDA_MAX_CONCURRENCY: a whole number from 1
+// to 1<<20, else 0 (not kept).
+func maxConcurrency(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1<<20 {
+		return 0
+	}
+	return n
 }
 
 // Response is everything the probe returns: an allow-list.
@@ -77,6 +92,7 @@ type Response = protocol.Response
 type Probe struct {
 	id          Identity
 	invocations atomic.Int64
+	inFlight    atomic.Int64 // calls being served now
 }
 
 // New returns the probe of the environment id describes.
@@ -173,6 +189,8 @@ func (r Request) BadInput(err error) (any, error) {
 // with {"error": ...}. Bad input never harms the environment.
 func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
 	n := p.invocations.Add(1)
+	inFlight := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
 	req, err := ParseRequest(payload)
 	if err != nil {
 		return req.BadInput(err)
@@ -184,7 +202,9 @@ func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error
 	case <-ctx.Done():
 		return nil, fmt.Errorf("sleep %d ms: %w", req.SleepMS, ctx.Err())
 	}
-	return req.Reply(p.response(ctx, n, req.SleepMS)), nil
+	resp := p.response(ctx, n, req.SleepMS)
+	resp.InFlight = int(inFlight)
+	return req.Reply(resp), nil
 }
 
 // Invoke is the probe as a lambda.Handler: the payload's raw bytes in, the
@@ -220,6 +240,7 @@ func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
 		RequestID:       requestID,
 		InitType:        p.id.InitType,
 		TenantID:        tenant,
+		MaxConcurrency:  p.id.MaxConcurrency,
 		MemoryMB:        p.id.MemoryMB,
 		FunctionVersion: p.id.FunctionVersion,
 		Region:          p.id.Region,

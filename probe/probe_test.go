@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,7 +136,7 @@ func TestResponsesHoldOnlyTheAllowList(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(id.InstanceID, 32))
 	h := lambda.NewHandler(New(id).Handle)
-	allowed := []string{"arch", "boot_id", "function_version", "go_version", "init_at", "init_type", "instance_id",
+	allowed := []string{"arch", "boot_id", "function_version", "go_version", "in_flight", "init_at", "init_type", "instance_id",
 		"invocation", "log_stream", "memory_mb", "region", "request_id", "slept_ms"}
 	for _, payload := range []string{`{}`, `{"sleep_ms": -5}`, `{"requestContext":{"http":{"method":"GET"}},"queryStringParameters":{"sleep_ms":"x"}}`,
 		`{"requestContext":{"http":{"method":"GET"}},"version":"2.0"}`} {
@@ -170,4 +171,43 @@ func TestInvokeTakesRawBytes(t *testing.T) {
 	}
 	_, err := p.Invoke(t.Context(), []byte(`{"sleep_ms": -5}`))
 	assert.Check(t, errors.Is(err, ErrBadInput), "bad input is still a function error: %v", err)
+}
+
+// TestInFlightCountsOverlappingCalls: calls served at once in one
+// environment (Managed Instances) each say how many were in flight when
+// they started, themselves included, all under one instance id, with the
+// runtime's AWS_LAMBDA_MAX_CONCURRENCY; a value that is not a count is
+// not kept.
+func TestInFlightCountsOverlappingCalls(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_MAX_CONCURRENCY", "8")
+	id, err := NewIdentity(time.Now())
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(id.MaxConcurrency, 8))
+	p := New(id)
+	const n = 4
+	answers := make([]Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			out, err := p.Handle(t.Context(), []byte(`{"sleep_ms": 300}`))
+			assert.Check(t, err)
+			answers[i] = out.(Response)
+		})
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for _, a := range answers {
+		assert.Check(t, is.Equal(a.InstanceID, id.InstanceID))
+		assert.Check(t, is.Equal(a.MaxConcurrency, 8))
+		assert.Check(t, a.InFlight >= 1 && a.InFlight <= n, "in flight %d", a.InFlight)
+		seen[a.InFlight] = true
+	}
+	assert.Check(t, seen[1], "the first call started alone: %v", seen)
+	out, err := p.Handle(t.Context(), []byte(`{}`))
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(out.(Response).InFlight, 1), "alone again")
+
+	for _, v := range []string{"", "0", "-3", "many", "99999999999"} {
+		assert.Check(t, is.Equal(maxConcurrency(v), 0), v)
+	}
 }

@@ -29,14 +29,20 @@ const (
 
 // Response is everything the probe returns: an allow-list.
 type Response struct {
-	InstanceID      string `json:"instance_id"`
-	Invocation      int64  `json:"invocation"`
-	InitAt          string `json:"init_at"`
-	LogStream       string `json:"log_stream"`
-	BootID          string `json:"boot_id"`
-	RequestID       string `json:"request_id"`
-	InitType        string `json:"init_type"`
-	TenantID        string `json:"tenant_id,omitempty"`
+	InstanceID string `json:"instance_id"`
+	Invocation int64  `json:"invocation"`
+	InitAt     string `json:"init_at"`
+	LogStream  string `json:"log_stream"`
+	BootID     string `json:"boot_id"`
+	RequestID  string `json:"request_id"`
+	InitType   string `json:"init_type"`
+	TenantID   string `json:"tenant_id,omitempty"`
+	// InFlight is how many calls the environment was serving when this
+	// one started, itself included: 1 but on Managed Instances.
+	InFlight int `json:"in_flight"`
+	// MaxConcurrency is AWS_LAMBDA_MAX_CONCURRENCY, the most calls the
+	// environment serves at once on Managed Instances; absent elsewhere.
+	MaxConcurrency  int    `json:"max_concurrency,omitempty"`
 	MemoryMB        int    `json:"memory_mb"`
 	FunctionVersion string `json:"function_version"`
 	Region          string `json:"region"`

@@ -31,6 +31,10 @@ import (
 // body is a bad_body failure, read no further.
 const MaxBody = 64 << 10
 
+// maxInFlight bounds the calls at once an answer may claim for its
+// environment.
+const maxInFlight = 1 << 20
+
 // maxPlainID bounds the 2021 probe's plain-text id.
 const maxPlainID = 128
 
@@ -59,6 +63,16 @@ func parseBody(body []byte, rec *record.Record) {
 		rec.Status = record.StatusOK
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
 		rec.InitType = record.ParseInitType(b.InitType)
+		if b.MaxConcurrency > 0 || b.InFlight > 1 {
+			// Bounded as a count of calls at once can be: anything else
+			// is not kept.
+			if b.InFlight >= 0 && b.InFlight <= maxInFlight {
+				rec.InFlight = b.InFlight
+			}
+			if b.MaxConcurrency >= 0 && b.MaxConcurrency <= maxInFlight {
+				rec.MaxConcurrency = b.MaxConcurrency
+			}
+		}
 		if at, err := time.Parse(time.RFC3339Nano, b.InitAt); err == nil {
 			rec.InitAt = at.UTC()
 		}

@@ -77,7 +77,7 @@ func TestFlagsRejectBadValues(t *testing.T) {
 		{[]string{"-reuse.handler=1500us"}, []string{"-reuse.handler 1.5ms is not a whole number of milliseconds"}},
 		{[]string{"-reuse.handler=2m"}, []string{"handler must be between 0 and 1m0s, got 2m0s"}},
 		{[]string{"-reuse.profile=aws-1999", "-reuse.placement=fastest"}, []string{
-			`unknown profile "aws-1999" (known: seed-2021, go-2026, or a profile file's path)`,
+			`unknown profile "aws-1999" (known: seed-2021, go-2026, managed-2026, or a profile file's path)`,
 			`unknown placement "fastest" (known: mru, lru, random, newest)`}},
 		{[]string{"-reuse.arrivals=bursty"}, []string{`unknown arrivals "bursty" (known: fixed, poisson)`}},
 		{[]string{"-reuse.rate=0", "-reuse.handler=1500us", "-reuse.profile=aws-1999", "-reuse.arrivals=bursty"}, []string{

@@ -78,12 +78,15 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Sche
 	err = errors.Join(metric.WriteTable(w, res.Summary), summary.WriteExperimentTables(w, res.Summary))
 	// What the model did that records cannot show (an environment that
 	// stopped serving may have idled out or reached its maximum lifetime).
-	provisioned := ""
+	provisioned, scaled := "", ""
 	if stats.Provisioned > 0 {
 		provisioned = fmt.Sprintf(", %d provisioned", stats.Provisioned)
 	}
-	fmt.Fprintf(w, "simulated pool: %d environments started (%d proactively%s); retired for idleness %d, for age %d; %d calls throttled\n",
-		stats.Started, stats.Proactive, provisioned, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
+	if stats.ScaledUp > 0 {
+		scaled = fmt.Sprintf(", by the scaler %d (Managed Instances; %d scaled down)", stats.ScaledUp, stats.ScaledDown)
+	}
+	fmt.Fprintf(w, "simulated pool: %d environments started (%d proactively%s%s); retired for idleness %d, for age %d; %d calls throttled\n",
+		stats.Started, stats.Proactive, provisioned, scaled, stats.Retired[lambdasim.CauseIdle], stats.Retired[lambdasim.CauseLifetime], stats.Throttled)
 	if err != nil {
 		return res, err
 	}

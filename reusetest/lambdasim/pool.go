@@ -64,6 +64,8 @@ const (
 	CauseLifetime Cause = "lifetime" // reached its maximum lifetime
 	CauseCrash    Cause = "crash"    // its process exited (a panic, an os.Exit)
 	CauseTimeout  Cause = "timeout"  // killed for running past the function timeout
+	// CauseScaledDown: Managed Instances' scaler removed it, idle.
+	CauseScaledDown Cause = "scaled-down"
 )
 
 // ErrThrottled is returned by Acquire when the concurrency limit is reached:
@@ -90,12 +92,15 @@ type Env struct {
 
 	serial   int64
 	maxLife  time.Duration
-	busy     bool
+	inflight int           // calls in flight in it now
 	deadline time.Duration // while idle: when it ends
 	cause    Cause         // while idle: why it would end at deadline
 	key      [2]int64      // per heap: ordering key
 	pos      [2]int        // per heap: index
 }
+
+// InFlight is how many calls e is serving now.
+func (e *Env) InFlight() int { return e.inflight }
 
 // InitType is how e started, as its runtime would say
 // (AWS_LAMBDA_INITIALIZATION_TYPE).
@@ -126,6 +131,10 @@ type Stats struct {
 	// (Profile.TenantCap): a new tenant's environment would have been one
 	// too many.
 	TenantCapped int64
+	// ScaledUp and ScaledDown count the environments Managed Instances'
+	// scaler added (those it started with and replacements included) and
+	// removed.
+	ScaledUp, ScaledDown int64
 	// Busy and Idle are the environments alive now, by state.
 	Busy, Idle int
 }
@@ -146,7 +155,12 @@ type Pool struct {
 	byEnd     envHeap             // idle environments, by deadline
 	byTenant  map[string]*envHeap // idle tenant environments, per tenant, by placement key
 	tenantEnv int                 // tenant environments alive, busy or idle
-	busy      int
+	busy      int                 // calls in flight
+	peak      int                 // the most calls in flight since the scaler last looked
+	capacity  int                 // the most calls an environment serves at once
+	managed   *Managed
+	mstate    managedState
+	envsAlive int // environments created and not yet retired
 	serial    int64
 	stats     Stats
 	starts    []time.Duration // the latest on-demand starts, a ring of ScalingRate
@@ -172,6 +186,8 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		provPlace: envHeap{which: 0},
 		byEnd:     envHeap{which: 1},
 		byTenant:  map[string]*envHeap{},
+		capacity:  profile.Capacity(),
+		managed:   profile.Managed,
 		stats:     Stats{Retired: map[Cause]int64{}},
 	}, nil
 }
@@ -205,12 +221,23 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 			i = p.rng.IntN(len(idle.items)) // any slot of the heap: a uniform choice
 		}
 		e = idle.items[i]
-		p.unplace(e, i)
-		p.byEnd.remove(e.pos[1])
-		e.busy = true
+		if e.inflight == 0 {
+			p.byEnd.remove(e.pos[1])
+		}
+		e.inflight++
+		if e.inflight >= p.capacity {
+			p.unplace(e, i) // full: no room for another call
+		}
 		e.Invocations++
 		p.busy++
+		p.peak = max(p.peak, p.busy)
 		return e, false, nil
+	}
+	if p.managed != nil {
+		// Managed Instances start no environment for a call: the scaler
+		// adds them on its own time ([S14]).
+		p.stats.Throttled++
+		return nil, false, ErrThrottled
 	}
 	if p.busy >= p.profile.ConcurrencyLimit {
 		p.stats.Throttled++
@@ -226,8 +253,12 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 		return nil, false, ErrThrottled
 	}
 	e = p.newEnv(now, tenant)
-	e.Invocations, e.busy = 1, true
+	e.Invocations, e.inflight = 1, 1
 	p.busy++
+	p.peak = max(p.peak, p.busy)
+	if p.capacity > 1 {
+		p.placeOf(e).push(e) // room for more calls beside this one
+	}
 	return e, true, nil
 }
 
@@ -260,24 +291,66 @@ func (p *Pool) newEnv(created time.Duration, tenant string) *Env {
 	if tenant != "" {
 		p.tenantEnv++
 	}
+	p.envsAlive++
 	e.LogStream = "2021/01/01/[$LATEST]" + e.ID
 	p.stats.Started++
 	return e
 }
 
-// Release returns e, whose call finished at now, to the pool: it goes idle,
-// or is retired if it has reached its maximum lifetime.
+// Release returns e, one of whose calls finished at now, to the pool: with
+// room for another call, and idle when none is left in flight; past its
+// maximum lifetime it takes no new call and is retired once idle.
 func (p *Pool) Release(e *Env, now time.Duration) {
-	if !e.busy {
+	if e.inflight == 0 {
 		panic("lambdasim: release of an environment that is not busy")
 	}
-	e.busy = false
+	e.inflight--
 	p.busy--
+	placed := p.placed(e)
 	if now >= e.Created+e.maxLife {
-		p.retire(e, CauseLifetime, now)
+		if placed {
+			p.unplace(e, e.pos[0])
+		}
+		if e.inflight == 0 {
+			p.retire(e, CauseLifetime, now)
+		}
 		return
 	}
+	if e.inflight > 0 {
+		e.key[0] = p.placeKey(e, now)
+		if placed {
+			p.placeOf(e).fix(e.pos[0])
+		} else {
+			p.placeOf(e).push(e)
+		}
+		return
+	}
+	if placed {
+		p.unplace(e, e.pos[0]) // goIdle places it again, keyed as idle
+	}
 	p.goIdle(e, now)
+}
+
+// placed reports e in its placement heap: with room for a call.
+func (p *Pool) placed(e *Env) bool {
+	if p.capacity == 1 {
+		return false // a busy environment of one call at a time has no room
+	}
+	h := p.placeOf(e)
+	return e.pos[0] >= 0 && e.pos[0] < len(h.items) && h.items[e.pos[0]] == e
+}
+
+// placeKey is e's key in its placement heap from now: the placement rule's.
+func (p *Pool) placeKey(e *Env, now time.Duration) int64 {
+	switch p.placement {
+	case MostRecentlyUsed:
+		return -int64(now)
+	case LeastRecentlyUsed:
+		return int64(now)
+	case NewestCreated:
+		return -int64(e.Created)
+	}
+	return 0 // random: Acquire picks a uniform slot; the order is unused
 }
 
 // goIdle puts e, idle from now, into the idle heaps, with the deadline at
@@ -285,7 +358,7 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 // provisioned environment never idles out).
 func (p *Pool) goIdle(e *Env, now time.Duration) {
 	end := e.Created + e.maxLife
-	if e.Provisioned {
+	if e.Provisioned || p.managed != nil {
 		e.deadline, e.cause = end, CauseLifetime
 	} else {
 		e.deadline, e.cause = now+p.profile.IdleTimeout.Sample(p.rng), CauseIdle
@@ -293,16 +366,7 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 			e.deadline, e.cause = end, CauseLifetime
 		}
 	}
-	switch p.placement {
-	case MostRecentlyUsed:
-		e.key[0] = -int64(now)
-	case LeastRecentlyUsed:
-		e.key[0] = int64(now)
-	case NewestCreated:
-		e.key[0] = -int64(e.Created)
-	case Random:
-		e.key[0] = 0 // Acquire picks a uniform slot; the order is unused
-	}
+	e.key[0] = p.placeKey(e, now)
 	e.key[1] = int64(e.deadline)
 	p.placeOf(e).push(e)
 	p.byEnd.push(e)
@@ -364,9 +428,12 @@ func (p *Pool) startProvisioned(at time.Duration) {
 // that already ended does nothing.
 func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 	switch {
-	case e.busy:
-		e.busy = false
-		p.busy--
+	case e.inflight > 0:
+		p.busy -= e.inflight
+		e.inflight = 0
+		if p.placed(e) {
+			p.unplace(e, e.pos[0])
+		}
 	case e.pos[1] >= 0 && e.pos[1] < len(p.byEnd.items) && p.byEnd.items[e.pos[1]] == e:
 		p.byEnd.remove(e.pos[1])
 		p.unplace(e, e.pos[0])
@@ -379,6 +446,9 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 // Expire ends every idle environment whose deadline is at or before now.
 func (p *Pool) Expire(now time.Duration) {
 	p.provision(now)
+	if p.managed != nil {
+		p.scale(now)
+	}
 	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
 		e := p.byEnd.items[0]
 		p.byEnd.remove(0)
@@ -389,8 +459,17 @@ func (p *Pool) Expire(now time.Duration) {
 
 func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 	p.stats.Retired[cause]++
+	p.envsAlive--
 	if e.Tenant != "" {
 		p.tenantEnv--
+	}
+	if p.managed != nil {
+		if cause == CauseLifetime {
+			// Recycled at its age, replaced at once (an assumption: AWS
+			// documents the scaler's signals, not the recycling).
+			p.startManaged(at, at)
+		}
+		return
 	}
 	if p.onRetire != nil {
 		p.onRetire(e, cause, at)
@@ -428,11 +507,9 @@ func (p *Pool) startProactive(at time.Duration, tenant string) {
 func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
-		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout]}
-	s.Busy, s.Idle = p.busy, len(p.byPlace.items)+len(p.provPlace.items)
-	for _, h := range p.byTenant {
-		s.Idle += len(h.items)
-	}
+		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown]}
+	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there
+	s.Busy = p.envsAlive - s.Idle
 	return s
 }
 
@@ -475,6 +552,12 @@ func (h *envHeap) remove(i int) {
 		h.down(i)
 		h.up(i)
 	}
+}
+
+// fix restores the order after item i's key changed.
+func (h *envHeap) fix(i int) {
+	h.down(i)
+	h.up(i)
 }
 
 func (h *envHeap) up(i int) {

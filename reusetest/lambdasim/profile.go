@@ -55,6 +55,10 @@ type Profile struct {
 	// assumption: AWS documents the count, not the recycling). 0 turns it
 	// off; at most ConcurrencyLimit.
 	Provisioned int
+	// Managed, when set, runs the function on Lambda Managed Instances
+	// (docs/sources.md [S14]): environments serve many calls at once and a
+	// scaler, not arriving calls, adds them; see Managed.
+	Managed *Managed
 	// Placement is the profile's placement rule among idle environments;
 	// "" leaves it to the caller (DefaultPlacement when none is named).
 	Placement Placement
@@ -116,6 +120,9 @@ const (
 	ProfileSeed2021 = "seed-2021"
 	// ProfileGo2026 is today's best guess for the Go probe on provided.al2023.
 	ProfileGo2026 = "go-2026"
+	// ProfileManaged2026 is the Go probe on Lambda Managed Instances
+	// (Profile.Managed), its scaler's parameters assumed.
+	ProfileManaged2026 = "managed-2026"
 	// DefaultProfile is used when none is named.
 	DefaultProfile = ProfileSeed2021
 )
@@ -209,6 +216,9 @@ func (p Profile) Validate() error {
 		if _, err := ParsePlacement(string(p.Placement)); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if p.Managed != nil {
+		errs = append(errs, p.Managed.validate(p))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("profile %s: %w", p.Name, err)

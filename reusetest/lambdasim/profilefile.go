@@ -38,7 +38,9 @@ const maxProfileFile = 1 << 20
 // "handler_time" (a distribution that replaces the schedule's handler time),
 // "cold_service_time" (a cold call's whole service time, in place of init +
 // handler, as SimFaaS models it), "proactive", "provisioned" (provisioned
-// concurrency: a count of environments kept ready), "schedule" (the schedule a
+// concurrency: a count of environments kept ready), "managed" (Lambda
+// Managed Instances: calls per environment at once, the scaler's bounds and
+// its assumed parameters), "schedule" (the schedule a
 // fitted profile was fitted on, as a record log's header holds it: a run
 // of the profile that names no schedule runs it), and "provenance"
 // (free-form: what a fitted profile was fitted from).
@@ -61,6 +63,7 @@ type ProfileFile struct {
 	ColdServiceTime  *DistFile              `json:"cold_service_time,omitempty"`
 	Proactive        *ProactiveFile         `json:"proactive,omitempty"`
 	Provisioned      *ProvisionedFile       `json:"provisioned,omitempty"`
+	Managed          *ManagedFile           `json:"managed,omitempty"`
 	Schedule         *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	Provenance       json.RawMessage        `json:"provenance,omitempty"`
 }
@@ -84,6 +87,24 @@ type ProactiveFile struct {
 type ProvisionedFile struct {
 	Count  int    `json:"count"`
 	Source string `json:"source"`
+}
+
+// ManagedFile is Lambda Managed Instances (Profile.Managed): each figure
+// with its source, the assumed ones marked so.
+type ManagedFile struct {
+	MaxConcurrency    *CountFile `json:"max_concurrency"`
+	MinEnvironments   *CountFile `json:"min_environments"`
+	MaxEnvironments   *CountFile `json:"max_environments"`
+	TargetUtilisation *RatioFile `json:"target_utilisation"`
+	ScaleInterval     *DistFile  `json:"scale_interval"`
+	StartDelay        *DistFile  `json:"start_delay"`
+	GrowthWindow      *DistFile  `json:"growth_window"`
+}
+
+// RatioFile is a share from 0 to 1 and its source.
+type RatioFile struct {
+	Value  float64 `json:"value"`
+	Source string  `json:"source"`
 }
 
 // DistFile is one distribution of durations and its source.
@@ -241,6 +262,9 @@ func ParseProfile(r io.Reader) (Profile, error) {
 			p.Provisioned = pv.Count
 		}
 	}
+	if m := f.Managed; m != nil {
+		p.Managed = m.parse(bad)
+	}
 	// Each duration within what Lambda can take: a profile whose 99.9th
 	// percentile passes its limit would run a world no function lives in
 	// (an init of 1,280,000 hours throttles every call), and a draw past
@@ -279,6 +303,58 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		return Profile{}, fmt.Errorf("profile %s: %w", f.Name, err)
 	}
 	return p, p.Validate()
+}
+
+// parse reads the managed part, reporting each problem by its field to
+// bad; the model's own checks (Managed.validate) follow in Validate.
+func (m *ManagedFile) parse(bad func(string, error)) *Managed {
+	out := &Managed{}
+	for _, c := range []struct {
+		field string
+		file  *CountFile
+		value *int
+	}{{"managed.max_concurrency", m.MaxConcurrency, &out.MaxConcurrency}, {"managed.min_environments", m.MinEnvironments, &out.MinEnvironments},
+		{"managed.max_environments", m.MaxEnvironments, &out.MaxEnvironments}} {
+		switch {
+		case c.file == nil:
+			bad(c.field, errors.New("missing"))
+		case c.file.Source == "":
+			bad(c.field+".source", errors.New("missing (say where the figure comes from, or that it is an assumption)"))
+		default:
+			*c.value = c.file.Value
+		}
+	}
+	switch t := m.TargetUtilisation; {
+	case t == nil:
+		bad("managed.target_utilisation", errors.New("missing"))
+	case t.Source == "":
+		bad("managed.target_utilisation.source", errors.New("missing (say where the figure comes from, or that it is an assumption)"))
+	default:
+		out.TargetUtilisation = t.Value
+	}
+	for _, d := range []struct {
+		field string
+		file  *DistFile
+		to    func(Dist)
+	}{{"managed.scale_interval", m.ScaleInterval, func(d Dist) { out.ScaleInterval = d.Quantile(0.5) }},
+		{"managed.start_delay", m.StartDelay, func(d Dist) { out.StartDelay = d }},
+		{"managed.growth_window", m.GrowthWindow, func(d Dist) { out.GrowthWindow = d.Quantile(0.5) }}} {
+		dist, err := d.file.parse()
+		if err != nil {
+			bad(d.field, err)
+			continue
+		}
+		if d.field != "managed.start_delay" && dist.String() != Fixed(dist.Quantile(0.5)).String() {
+			bad(d.field, errors.New("must be fixed (a single value)"))
+			continue
+		}
+		if q := dist.Quantile(0.999); q > MaxProfileLatency {
+			bad(d.field, fmt.Errorf("its 99.9th percentile is %v, past %v", q, MaxProfileLatency))
+			continue
+		}
+		d.to(dist)
+	}
+	return out
 }
 
 // parse turns a distribution's JSON into a Dist.
@@ -352,7 +428,7 @@ var builtinFiles embed.FS
 // builtins are the built-in profiles, read from their embedded files.
 var builtins = func() []Profile {
 	var out []Profile
-	for _, name := range []string{ProfileSeed2021, ProfileGo2026} {
+	for _, name := range []string{ProfileSeed2021, ProfileGo2026, ProfileManaged2026} {
 		b, err := builtinFiles.ReadFile(path.Join("profiles", name+".json"))
 		if err == nil {
 			var p Profile

@@ -235,8 +235,12 @@ func (s *Server) step(req probe.Request, tenant string) callStep {
 	s.counts.Calls[env.ID]++
 	busy := s.profile.serviceTime(s.callRNG, time.Duration(req.SleepMS)*time.Millisecond, cold)
 	s.releases.Push(int64(now+busy), env.serial, env)
-	return callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), TenantID: env.Tenant, SleptMS: req.SleepMS}}
+	step := callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
+		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), TenantID: env.Tenant, SleptMS: req.SleepMS, InFlight: env.InFlight()}}
+	if s.profile.Managed != nil {
+		step.resp.MaxConcurrency = s.profile.Capacity()
+	}
+	return step
 }
 
 // ReorderWindow is how long past its scheduled time a call that says when

@@ -197,6 +197,7 @@ type call struct {
 	instanceID, logStream string // "" when throttled
 	initType              record.InitType
 	tenant                string
+	inFlight, maxConc     int // on Managed Instances: calls in flight in the environment at the start, its capacity
 }
 
 // record fills rec from c.
@@ -207,11 +208,13 @@ func (c *call) record(rec *record.Record) {
 	if c.instanceID == "" {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
+		rec.InFlight, rec.MaxConcurrency = 0, 0
 		return
 	}
 	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
 	rec.InitAt, rec.InitType = Epoch.Add(c.initAt), c.initType
+	rec.InFlight, rec.MaxConcurrency = c.inFlight, c.maxConc
 }
 
 // batcher hands the model's calls over in batches. The model writes each
@@ -307,6 +310,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		busy.Push(int64(finish), seq, env)
 		c.instanceID, c.logStream, c.invocation, c.initAt = env.ID, env.LogStream, env.Invocations, env.Created
 		c.initType = env.InitType()
+		c.inFlight, c.maxConc = 0, 0
+		if s.profile.Managed != nil {
+			c.inFlight, c.maxConc = env.InFlight(), s.profile.Capacity()
+		}
 		c.done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil

@@ -179,7 +179,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		Options{Profile: "aws-1999", Placement: "fastest"})
 	for _, want := range []string{
 		"calls must be positive", "rate must be a positive number",
-		`unknown profile "aws-1999" (known: seed-2021, go-2026, or a profile file's path)`,
+		`unknown profile "aws-1999" (known: seed-2021, go-2026, managed-2026, or a profile file's path)`,
 		`unknown placement "fastest" (known: mru, lru, random, newest)`,
 	} {
 		assert.Check(t, is.ErrorContains(err, want))

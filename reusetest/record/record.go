@@ -139,6 +139,15 @@ type Record struct {
 	// isolation mode), from the schedule; empty when calls carry none. An
 	// environment that answers for another tenant fails the call.
 	Tenant string `json:"tenant,omitempty"`
+	// InFlight is how many calls its environment was serving when this one
+	// started, itself included (the probe's in_flight), kept when the
+	// environment serves more than one at a time: Managed Instances, or
+	// more than 1; 0 otherwise.
+	InFlight int `json:"in_flight,omitempty"`
+	// MaxConcurrency is the most calls its environment serves at once, as
+	// the runtime told it (AWS_LAMBDA_MAX_CONCURRENCY, set on Managed
+	// Instances only); 0 when not set.
+	MaxConcurrency int `json:"max_concurrency,omitempty"`
 	// Scale is the time scale the endpoint declared (model seconds per real
 	// second) on a served pool whose clock runs fast; 0 for a real endpoint.
 	Scale float64 `json:"scale,omitempty"`

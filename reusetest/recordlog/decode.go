@@ -2,6 +2,7 @@ package recordlog
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"time"
 
@@ -100,6 +101,18 @@ func (d *decoder) parse(line []byte, r *record.Record) bool {
 	if d.lit(`,"tenant":`) {
 		if r.Tenant, ok = d.str(); !ok {
 			return false
+		}
+	}
+	for _, f := range []struct {
+		key string
+		to  *int
+	}{{`,"in_flight":`, &r.InFlight}, {`,"max_concurrency":`, &r.MaxConcurrency}} {
+		if d.lit(f.key) {
+			v, ok := d.int()
+			if !ok || v < math.MinInt32 || v > math.MaxInt32 {
+				return false // encoding/json decides what it means
+			}
+			*f.to = int(v)
 		}
 	}
 	if d.lit(`,"scale":`) {

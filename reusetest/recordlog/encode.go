@@ -66,6 +66,14 @@ func appendRecord(b []byte, r *record.Record) ([]byte, error) {
 		b = append(b, `,"tenant":`...)
 		b = appendString(b, r.Tenant)
 	}
+	if r.InFlight != 0 {
+		b = append(b, `,"in_flight":`...)
+		b = strconv.AppendInt(b, int64(r.InFlight), 10)
+	}
+	if r.MaxConcurrency != 0 {
+		b = append(b, `,"max_concurrency":`...)
+		b = strconv.AppendInt(b, int64(r.MaxConcurrency), 10)
+	}
 	if r.Scale != 0 {
 		b = append(b, `,"scale":`...)
 		if b, err = appendFloat(b, r.Scale); err != nil {

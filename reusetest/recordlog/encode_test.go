@@ -27,7 +27,7 @@ func TestAppendRecordIsEncodingJSON(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 26, 16, 0, 0, 123456789, time.UTC)
 	for name, r := range map[string]record.Record{
-		"ok":      {Seq: 42, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: record.StatusOK, InstanceID: "0123abcd", Invocation: 7, LogStream: "2026/11/26/[$LATEST]abc", BootID: "b-1", InitAt: at.Add(-time.Minute), InitType: record.InitProvisioned, Tenant: "acme:eu/1"},
+		"ok":      {Seq: 42, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: record.StatusOK, InstanceID: "0123abcd", Invocation: 7, LogStream: "2026/11/26/[$LATEST]abc", BootID: "b-1", InitAt: at.Add(-time.Minute), InitType: record.InitProvisioned, Tenant: "acme:eu/1", InFlight: 3, MaxConcurrency: 64},
 		"skipped": {Seq: 0, Scheduled: at.Truncate(time.Second), Status: record.StatusSkipped, Error: "1024 calls in flight, the bound: not sent"},
 		"failed":  {Seq: -1, Scheduled: at.Add(time.Nanosecond), Sent: at, Done: at.Add(100), Status: record.StatusError, ErrorClass: record.ClassHTTP5xx, Error: "HTTP 503 <Service> & \"Unavailable\""},
 		"zero":    {},

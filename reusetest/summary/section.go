@@ -146,6 +146,11 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 			}
 		}
 	}
+	if s.Multi != nil {
+		if err := s.Multi.WriteTable(w); err != nil {
+			return err
+		}
+	}
 	if s.Tenants != nil {
 		return s.Tenants.WriteTable(w)
 	}
@@ -154,4 +159,6 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 
 // HasExperimentTables reports whether WriteExperimentTables writes
 // anything for s.
-func HasExperimentTables(s Summary) bool { return len(s.Sections) > 0 || s.Tenants != nil }
+func HasExperimentTables(s Summary) bool {
+	return len(s.Sections) > 0 || s.Tenants != nil || s.Multi != nil
+}

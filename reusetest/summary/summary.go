@@ -73,6 +73,9 @@ type Summary struct {
 	// and under the profile fitted to this run. Live runs carry them;
 	// simulated runs do not.
 	Predictions []Prediction `json:"predictions,omitempty"`
+	// Multi is what a run on environments serving many calls at once
+	// (Managed Instances) shows; absent otherwise.
+	Multi *MultiConcurrency `json:"multi_concurrency,omitempty"`
 	// Tenants is what the run shows per tenant, when its calls carried
 	// tenants (a function in tenant isolation mode); absent otherwise.
 	Tenants *Tenants `json:"tenants,omitempty"`
@@ -187,8 +190,8 @@ type Instances struct {
 }
 
 // Starts count environments started during a run by how they started,
-// from the probe's init_type and the time from init to first call. They
-// add up to Instances.ColdStarts.
+// from the probe's init_type, its max concurrency and the time from init
+// to first call. They add up to Instances.ColdStarts.
 type Starts struct {
 	// RequestPath started on demand for a call that waited for the init:
 	// the cold starts a caller feels.
@@ -202,18 +205,25 @@ type Starts struct {
 	// Restored were restored from a SnapStart snapshot: a start without an
 	// init on the request path.
 	Restored int `json:"restored"`
+	// Managed are environments of Lambda Managed Instances (they said
+	// their max concurrency): started by the scaler, never for a call
+	// (docs/sources.md [S14]).
+	Managed int `json:"managed,omitempty"`
 	// TypeKnown counts those whose init type was reported; the others are
 	// taken as on demand.
 	TypeKnown int `json:"type_known"`
 }
 
 // add counts one environment started in the run, of init type t, whose
-// first call came more than ProactiveThreshold after its init (proactive).
-func (st *Starts) add(t record.InitType, proactive bool) {
+// first call came more than ProactiveThreshold after its init (proactive),
+// on Managed Instances (managed: it said its max concurrency).
+func (st *Starts) add(t record.InitType, proactive, managed bool) {
 	if t != "" {
 		st.TypeKnown++
 	}
 	switch {
+	case managed:
+		st.Managed++
 	case t == record.InitProvisioned:
 		st.Provisioned++
 	case t == record.InitSnapStart:
@@ -314,6 +324,10 @@ type instance struct {
 	initType      record.InitType
 	tenant        string // the tenant of its first served call; "" for none
 	mixed         bool   // it served calls of more than one tenant
+	maxConc       int    // the most calls at once it said it takes (Managed Instances); 0 unknown
+	maxInFlight   int    // the most calls in flight it reported as one started
+	inFlightSum   int64  // the calls in flight it reported, summed over its calls
+	inFlightN     int64  // the calls that reported it
 }
 
 // proactive reports an instance started in the run (cold), initialised on
@@ -370,6 +384,7 @@ type Summarizer struct {
 	observe   func(sent int64, inFlight int)
 
 	tenantsSeen tenantTally // records per tenant, when records carry tenants
+	multiSeen   multiTally  // calls served together, when records say so
 }
 
 // ObserveConcurrency has f told, for every served call in the sweep's
@@ -446,6 +461,20 @@ func (s *Summarizer) Add(r *record.Record) {
 		}
 		if t := record.ParseInitType(string(r.InitType)); t != "" && in.initType == "" {
 			in.initType = t // a log may hold anything: only documented types
+		}
+		if r.MaxConcurrency > 0 || r.InFlight > 1 {
+			m := &s.multiSeen
+			m.seen = true
+			m.maxConc = max(m.maxConc, r.MaxConcurrency)
+			in.maxConc = max(in.maxConc, r.MaxConcurrency)
+			if r.InFlight > 0 {
+				m.sum += int64(r.InFlight)
+				m.n++
+				m.max = max(m.max, r.InFlight)
+				in.maxInFlight = max(in.maxInFlight, r.InFlight)
+				in.inFlightSum += int64(r.InFlight)
+				in.inFlightN++
+			}
 		}
 	}
 	switch {
@@ -645,7 +674,7 @@ func (s *Summarizer) build() Summary {
 		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
 		if in.cold() {
 			out.Instances.ColdStarts++
-			starts.add(in.initType, s.proactive(in))
+			starts.add(in.initType, s.proactive(in), in.maxConc > 0)
 		}
 		if in.initAt != 0 {
 			out.Instances.InitKnown++
@@ -687,6 +716,7 @@ func (s *Summarizer) build() Summary {
 	out.TimeScale = s.scale
 	out.ServedProfile = s.profile
 	out.Tenants = s.tenants()
+	out.Multi = s.multi()
 	return out
 }
 
