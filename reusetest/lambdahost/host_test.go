@@ -234,3 +234,43 @@ func TestProvisionedEnvironmentsSayHowTheyStarted(t *testing.T) {
 	}
 	assert.Check(t, is.DeepEqual(types, map[string]int{"provisioned-concurrency": 2, "on-demand": 1}))
 }
+
+// TestManagedInstancesServeOverlappingCalls: on a Managed Instances
+// profile of one environment taking 4 calls at once, the host starts the
+// real probe with AWS_LAMBDA_MAX_CONCURRENCY=4; aws-lambda-go polls /next
+// four times at once, and 4 overlapping calls all run in that one
+// process: one instance id, each saying how many were in flight as it
+// started (1 to 4, the first alone), and the capacity.
+func TestManagedInstancesServeOverlappingCalls(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
+	assert.NilError(t, err)
+	m := *p.Managed
+	m.MaxConcurrency, m.MinEnvironments, m.MaxEnvironments = 4, 1, 1
+	p.Managed = &m
+	h := startHost(t, Options{Profile: &p})
+	const n = 4
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i], _, _ = invoke(t, h, `{"sleep_ms": 1500}`) })
+	}
+	wg.Wait()
+	inFlight := map[int]bool{}
+	for _, a := range answers {
+		assert.Check(t, is.Equal(a.InstanceID, answers[0].InstanceID), "one environment")
+		assert.Check(t, is.Equal(a.MaxConcurrency, 4))
+		inFlight[a.InFlight] = true
+	}
+	assert.Check(t, is.DeepEqual(inFlight, map[int]bool{1: true, 2: true, 3: true, 4: true}), "overlapping in one process")
+	assert.Check(t, is.Equal(h.Counts().Started, int64(1)))
+	assert.Check(t, is.Len(h.PIDs(), 1))
+
+	// A fifth call at once finds no room: throttled, as no environment is
+	// started for a call.
+	for range n + 1 {
+		wg.Go(func() { invoke(t, h, `{"sleep_ms": 1500}`) })
+	}
+	wg.Wait()
+	assert.Check(t, h.Counts().Throttled >= 1, "%+v", h.Counts())
+	assert.Check(t, is.Equal(h.Counts().Started, int64(1)), "no environment started for a call")
+}

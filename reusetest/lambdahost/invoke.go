@@ -46,7 +46,7 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 		}
 		h.procs[e] = p
 	}
-	p.inUse = true
+	p.inUse++
 	h.mu.Unlock()
 
 	// The deadline the process is told, in whole milliseconds, is the one
@@ -54,7 +54,7 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	deadline := time.UnixMilli(time.Now().Add(h.opts.Timeout).UnixMilli())
 	inv := &invocation{id: h.newRequestID(), payload: call.Payload, tenant: call.Tenant, deadline: deadline,
 		done: make(chan lambdaapi.Result, 1), polled: make(chan struct{})}
-	p.next <- inv // the environment is ours alone: the slot is free
+	p.next <- inv // the model gave it room: a slot is free
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 
@@ -91,10 +91,14 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	}
 
 	h.mu.Lock()
-	p.inUse = false
-	if cause == "" {
+	p.inUse--
+	switch {
+	case cause == "" && e.InFlight() == 0:
+		// Another call of the same environment ended it (a crash, a
+		// timeout): nothing to release.
+	case cause == "":
 		h.pool.Release(e, h.virtual())
-	} else {
+	default:
 		h.pool.Discard(e, cause, h.virtual())
 		h.stopProcess(p)
 	}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -22,10 +23,13 @@ type process struct {
 	next   chan *invocation
 	exited chan struct{}
 
+	capacity int // calls it serves at once: its runtime runs as many /next loops
+
 	mu            sync.Mutex
-	current       *invocation
-	stopRequested bool // guarded by Host.mu
-	inUse         bool // a call owns it; guarded by Host.mu
+	current       *invocation            // one call at a time: the call its one loop took last
+	serving       map[string]*invocation // many at once: the calls its loops hold, by request id
+	stopRequested bool                   // guarded by Host.mu
+	inUse         int                    // calls that own it; guarded by Host.mu
 }
 
 func (p *process) hasExited() bool {
@@ -43,7 +47,9 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &process{env: e, ln: ln, next: make(chan *invocation, 1), exited: make(chan struct{})}
+	capacity := h.pool.Capacity()
+	p := &process{env: e, ln: ln, next: make(chan *invocation, capacity), exited: make(chan struct{}), capacity: capacity,
+		serving: map[string]*invocation{}}
 	p.srv = lambdaapi.Harden(&http.Server{Handler: http.HandlerFunc(p.serveRuntimeAPI)})
 	go p.srv.Serve(ln)
 	cmd := exec.Command(h.opts.Bootstrap)
@@ -51,6 +57,11 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
 		"AWS_LAMBDA_INITIALIZATION_TYPE="+string(e.InitType()), // as the model started it
 		"AWS_LAMBDA_LOG_STREAM_NAME="+e.LogStream)
+	if capacity > 1 {
+		// Managed Instances: the runtime serves this many calls at once
+		// (aws-lambda-go runs as many /next loops).
+		cmd.Env = append(cmd.Env, "AWS_LAMBDA_MAX_CONCURRENCY="+strconv.Itoa(capacity))
+	}
 	cmd.Stdout, cmd.Stderr = h.opts.Output, h.opts.Output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -64,7 +75,7 @@ func (h *Host) spawn(e *lambdasim.Env) (*process, error) {
 		h.mu.Lock()
 		// A call in progress accounts for its own environment, and a process
 		// the host stopped was retired already: anything else crashed.
-		if !p.inUse && !p.stopRequested {
+		if p.inUse == 0 && !p.stopRequested {
 			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
 		}
 		h.mu.Unlock()

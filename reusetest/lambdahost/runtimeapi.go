@@ -32,7 +32,7 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && path == "invocation/next":
 		p.mu.Lock()
-		if prev := p.current; prev != nil {
+		if prev := p.current; prev != nil && p.capacity == 1 {
 			p.current = nil
 			close(prev.polled) // done with the last call, and alive
 		}
@@ -46,7 +46,11 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.mu.Lock()
-		p.current = inv
+		if p.capacity == 1 {
+			p.current = inv
+		} else {
+			p.serving[inv.id] = inv
+		}
 		p.mu.Unlock()
 		hd := w.Header()
 		hd.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
@@ -63,6 +67,10 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, lambdaapi.MaxPayload))
 		p.mu.Lock()
 		inv := p.current
+		if p.capacity > 1 {
+			inv = p.serving[id]
+			delete(p.serving, id)
+		}
 		p.mu.Unlock()
 		if inv == nil || inv.id != id || (kind != "response" && kind != "error") {
 			http.Error(w, `{"errorMessage":"unknown invocation"}`, http.StatusBadRequest)
@@ -71,6 +79,11 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 		select {
 		case inv.done <- lambdaapi.Result{Payload: body, FunctionError: kind == "error"}:
 		default: // answered twice: keep the first
+		}
+		if p.capacity > 1 {
+			// Its loop polls on; the other loops keep the process alive:
+			// answered is as idle as this call leaves it.
+			close(inv.polled)
 		}
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodPost && path == "init/error":

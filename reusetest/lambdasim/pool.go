@@ -99,6 +99,9 @@ type Env struct {
 	pos      [2]int        // per heap: index
 }
 
+// Capacity is the most calls one environment of the pool serves at once.
+func (p *Pool) Capacity() int { return p.capacity }
+
 // InFlight is how many calls e is serving now.
 func (e *Env) InFlight() int { return e.inflight }
 

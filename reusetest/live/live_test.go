@@ -437,3 +437,28 @@ func TestLiveTenantsAgainstAServedPool(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveAgainstAServedManagedPool: a served pool of Managed Instances
+// answers with each call's in-flight count and the capacity, through both
+// targets; the live summary has no start on the request path and the
+// calls-at-once part, as the in-process model of the same schedule has.
+func TestLiveAgainstAServedManagedPool(t *testing.T) {
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: lambdasim.ProfileManaged2026}})
+			assert.NilError(t, err)
+			srv := httptest.NewServer(sim)
+			t.Cleanup(srv.Close)
+			plan := schedule.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 2000}
+			sum, _, _ := runLive(t, kind, srv.URL, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)), "%+v", sum.Requests)
+			st := sum.Instances.Starts
+			assert.Check(t, is.Equal(st.RequestPath, 0), "%+v", *st)
+			assert.Check(t, is.Equal(st.Managed, sum.Instances.ColdStarts))
+			m := sum.Multi
+			assert.Assert(t, m != nil)
+			assert.Check(t, is.Equal(m.MaxConcurrency, 64))
+			assert.Check(t, m.InFlight.Max > 1 && m.InFlight.Max <= 64, "%+v", *m)
+		})
+	}
+}
