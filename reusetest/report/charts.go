@@ -112,6 +112,9 @@ func chartsFor(sum summary.Summary) []chart {
 	for _, k := range kinds {
 		out = append(out, k.charts...)
 	}
+	if sum.Multi != nil {
+		out = append(out, callsAtOnceChart)
+	}
 	if sum.Tenants != nil && len(sum.Tenants.Bands) > 0 {
 		out = append(out, tenantsChart)
 	}

@@ -39,7 +39,12 @@ type Collector struct {
 	t0     time.Time // the run's start, from the first record
 	width  time.Duration
 	peak   []int // the most calls in flight at once, per bucket
-	haveT0 bool
+	// On environments serving many calls at once (Managed Instances): per
+	// bucket, the calls in flight in their environment as calls started,
+	// summed, the calls that said it, and the most.
+	envSum, envN []int64
+	envMax       []int
+	haveT0       bool
 	// Predictions, when set, join the summary (a live run's predictions,
 	// made after its last record).
 	Predictions []summary.Prediction
@@ -49,7 +54,7 @@ type Collector struct {
 // summarizes. A schedule.Plan is a schedule.
 func NewCollector(sum *summary.Summarizer, schedule schedule.Schedule) *Collector {
 	c := &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
-		peak: make([]int, Buckets+1)}
+		peak: make([]int, Buckets+1), envSum: make([]int64, Buckets+1), envN: make([]int64, Buckets+1), envMax: make([]int, Buckets+1)}
 	sum.ObserveConcurrency(c.observe)
 	return c
 }
@@ -60,11 +65,17 @@ func (c *Collector) Add(r *record.Record) {
 		c.t0, c.haveT0 = r.Scheduled.Add(-c.sched.Due(r.Seq)), true
 	}
 	c.sum.Add(r)
+	if r.InFlight > 0 && r.Served() {
+		b := c.bucket(r.Sent.UnixNano())
+		c.envSum[b] += int64(r.InFlight)
+		c.envN[b]++
+		c.envMax[b] = max(c.envMax[b], r.InFlight)
+	}
 }
 
-// observe notes that inFlight calls were in flight when a call was sent at
-// sent (Unix ns).
-func (c *Collector) observe(sent int64, inFlight int) {
+// bucket is the index of the bucket of a call sent at sent (Unix ns),
+// coarsening the buckets as needed, and there.
+func (c *Collector) bucket(sent int64) int {
 	t := max(time.Unix(0, sent).Sub(c.t0), 0)
 	// A run that outlasts its plan (a resumed one) by far, or a record of a
 	// far-off time, coarsens the buckets rather than growing them: memory
@@ -75,19 +86,31 @@ func (c *Collector) observe(sent int64, inFlight int) {
 	b := int(t / c.width)
 	for b >= len(c.peak) {
 		c.peak = append(c.peak, 0)
+		c.envSum, c.envN, c.envMax = append(c.envSum, 0), append(c.envN, 0), append(c.envMax, 0)
 	}
+	return b
+}
+
+// observe notes that inFlight calls were in flight when a call was sent at
+// sent (Unix ns).
+func (c *Collector) observe(sent int64, inFlight int) {
+	b := c.bucket(sent)
 	c.peak[b] = max(c.peak[b], inFlight)
 }
 
 // coarsen doubles the buckets' width, merging them in pairs.
 func (c *Collector) coarsen() {
 	for i := range (len(c.peak) + 1) / 2 {
-		c.peak[i] = c.peak[2*i]
-		if 2*i+1 < len(c.peak) {
-			c.peak[i] = max(c.peak[i], c.peak[2*i+1])
+		c.peak[i], c.envSum[i], c.envN[i], c.envMax[i] = c.peak[2*i], c.envSum[2*i], c.envN[2*i], c.envMax[2*i]
+		if j := 2*i + 1; j < len(c.peak) {
+			c.peak[i] = max(c.peak[i], c.peak[j])
+			c.envSum[i] += c.envSum[j]
+			c.envN[i] += c.envN[j]
+			c.envMax[i] = max(c.envMax[i], c.envMax[j])
 		}
 	}
-	c.peak = c.peak[:(len(c.peak)+1)/2]
+	n := (len(c.peak) + 1) / 2
+	c.peak, c.envSum, c.envN, c.envMax = c.peak[:n], c.envSum[:n], c.envN[:n], c.envMax[:n]
 	c.width *= 2
 }
 

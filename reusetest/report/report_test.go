@@ -526,3 +526,37 @@ func TestTenantsChartMatchesTheTable(t *testing.T) {
 	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
 	assert.Check(t, !slices.Contains(ChartNames(plain), ChartTenants))
 }
+
+// TestCallsAtOnceChartMatchesTheTable: a run on Managed Instances has the
+// calls-at-once chart, titled with the table's figures, its axis over the
+// capacity, its lines never above the most the table gives; a run of
+// environments taking one call at a time has none.
+func TestCallsAtOnceChartMatchesTheTable(t *testing.T) {
+	r := schedule.Ramp{StartRate: 50, EndRate: 1500, Duration: 3 * time.Minute, HandlerMS: 500}
+	sim, err := lambdasim.New(r, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
+	assert.NilError(t, err)
+	col := NewCollector(summary.NewSummarizer(r, "simulator", sim.Describe()), r)
+	_, err = sim.Run(t.Context(), col.Add)
+	assert.NilError(t, err)
+	sum := col.Summary()
+	m := sum.Multi
+	assert.Assert(t, m != nil)
+	assert.Check(t, is.Contains(ChartNames(sum), ChartCallsAtOnce))
+	p, err := callsAtOnce(chartData{c: col, sum: sum})
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(p.Title.Text, fmt.Sprintf("%.3g on average as a call starts, at most %d, capacity %d", m.InFlight.Mean, m.InFlight.Max, m.MaxConcurrency)))
+	assert.Check(t, p.Y.Max >= float64(m.MaxConcurrency))
+	var n int64
+	for b, v := range col.envMax {
+		assert.Check(t, v <= m.InFlight.Max, "bucket %d", b)
+		n += col.envN[b]
+	}
+	assert.Check(t, is.Equal(n, sum.Requests.OK), "every served call in a bucket")
+	dir := t.TempDir()
+	paths, err := Write(dir, col)
+	assert.NilError(t, err)
+	checkCharts(t, dir, sum, paths)
+
+	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	assert.Check(t, !slices.Contains(ChartNames(plain), ChartCallsAtOnce))
+}
