@@ -34,11 +34,11 @@ const Buckets = 400
 // maximum (O(Buckets): past twice that the buckets coarsen). Memory is
 // O(environments), never O(calls).
 type Collector struct {
-	sum    *summary.Summarizer
-	sched  schedule.Schedule
-	t0     time.Time // the run's start, from the first record
-	width  time.Duration
-	peak   []int // the most calls in flight at once, per bucket
+	sum   *summary.Summarizer
+	sched schedule.Schedule
+	t0    time.Time // the run's start, from the first record
+	width time.Duration
+	peak  []int // the most calls in flight at once, per bucket
 	// On environments serving many calls at once (Managed Instances): per
 	// bucket, the calls in flight in their environment as calls started,
 	// summed, the calls that said it, and the most.
