@@ -3,7 +3,10 @@
 //
 // Pool is the model: environments are created on demand, serve one call at
 // a time, wait idle between calls, and die by idle eviction or on reaching
-// their maximum lifetime (retired when next idle, never mid-call). It never
+// their maximum lifetime (retired when next idle, never mid-call); an
+// environment of a tenant serves that tenant only; on Managed Instances an
+// environment serves many calls at once and a scaler, not the calls,
+// starts and stops environments. It never
 // reads a clock: every method takes the current time from its caller, so the
 // same model serves the discrete-event simulation here (Simulate) and
 // real-time drivers that feed it wall-clock time.
@@ -11,6 +14,7 @@
 // Profile holds the model's parameters; each default cites its source.
 //
 // Its files: pool.go (the Pool, placement rules and retirement causes),
+// managed.go (Managed Instances: the profile part and the scaler),
 // profile.go (the Profile and the built-in ones), profilefile.go (profile
 // files: the one reader and its limits), dist.go (distributions), rand.go
 // (the seeded generator), feed.go (a schedule's calls, read ahead for

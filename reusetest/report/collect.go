@@ -10,7 +10,8 @@
 // report.go (report.md and the folder), charts.go (the common charts and
 // the kinds' registry), a kind's part in its own file (burst.go, idle.go, ramp.go,
 // trace.go: its charts and note, registered by kind name), tenants.go (the
-// tenants chart of a run whose calls carried tenants), sweep.go (what-ifs side by side), trend.go (night by night,
+// tenants chart of a run whose calls carried tenants), multi.go (calls at
+// once per environment, on Managed Instances), sweep.go (what-ifs side by side), trend.go (night by night,
 // the job summary, the matrix) and drift.go (tonight's judgement).
 package report
 

@@ -9,7 +9,8 @@
 // section with its text table in its own file (burst_summary.go,
 // idle_summary.go with idlesurvival.go: the idle timeout apart from age
 // retirement, trace_summary.go, ramp_summary.go), tenants_summary.go (the
-// tenants part of a run whose calls carried tenants), summaryfile.go (the summary file) and
+// tenants part of a run whose calls carried tenants), multi_summary.go
+// (calls at once per environment, on Managed Instances), summaryfile.go (the summary file) and
 // summarytext.go (the plan in words). Package summarytest holds a
 // hand-made run with known answers for tests.
 package summary
