@@ -6,12 +6,10 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
-// timing is one call of a schedule: when it is due, its handler time, and
-// its tenant ("" when calls carry none).
-type timing struct {
-	due, handler time.Duration
-	tenant       string
-}
+// timing is one call of a schedule: when it is due, and its handler time.
+// (Its tenant, a function of its seq, is asked for as it reaches the pool:
+// the model's heap of calls on their way stays small.)
+type timing struct{ due, handler time.Duration }
 
 // feed gives the model a schedule's calls in seq order: one read from a
 // file as it runs (schedule.Failing: a trace, parsed line by line) a batch
@@ -19,7 +17,6 @@ type timing struct {
 // any other schedule's asked for one by one.
 type feed struct {
 	sched    schedule.Schedule
-	tenant   func(int64) string // nil when calls carry no tenants
 	prefetch *prefetchFeed
 	seq      int64
 }
@@ -28,17 +25,14 @@ func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
 	if _, ok := schedule.FailingOf(sched); ok {
 		return &feed{prefetch: newPrefetch(sched, plan.Calls)}
 	}
-	return &feed{sched: sched, tenant: schedule.TenantOf(sched)}
+	return &feed{sched: sched}
 }
 
 func (f *feed) next() timing {
 	if f.prefetch != nil {
 		return f.prefetch.next()
 	}
-	t := timing{due: f.sched.Due(f.seq), handler: f.sched.HandlerTime(f.seq)}
-	if f.tenant != nil {
-		t.tenant = f.tenant(f.seq)
-	}
+	t := timing{f.sched.Due(f.seq), f.sched.HandlerTime(f.seq)}
 	f.seq++
 	return t
 }
@@ -64,7 +58,6 @@ func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
 	for range cap(f.free) {
 		f.free <- make([]timing, 0, feedBatch)
 	}
-	tenant := schedule.TenantOf(s)
 	go func() {
 		defer close(f.full)
 		for seq := int64(0); seq < calls; {
@@ -75,11 +68,7 @@ func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
 				return
 			}
 			for ; seq < calls && len(b) < feedBatch; seq++ {
-				t := timing{due: s.Due(seq), handler: s.HandlerTime(seq)}
-				if tenant != nil {
-					t.tenant = tenant(seq)
-				}
-				b = append(b, t)
+				b = append(b, timing{s.Due(seq), s.HandlerTime(seq)})
 			}
 			select {
 			case f.full <- b:

@@ -264,6 +264,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	lat := s.profile.FrontDoorLatency
 	calls := newFeed(s.schedule, s.plan)
 	defer calls.close()
+	tenantOf := schedule.TenantOf(s.schedule)
 
 	var (
 		arriving minheap.Heap[timing] // sent calls, keyed by arrival at the front door, then seq
@@ -291,7 +292,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		}
 		a := arriving.Pop()
 		seq, sent, handler, arrive := a.Tie, a.Value.due, a.Value.handler, time.Duration(a.Key)
-		tenant := a.Value.tenant
+		tenant := ""
+		if tenantOf != nil {
+			tenant = tenantOf(seq)
+		}
 		for busy.Len() > 0 && busy.Peek().Key <= int64(arrive) {
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))

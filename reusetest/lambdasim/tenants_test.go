@@ -3,7 +3,11 @@ package lambdasim
 import (
 	"cmp"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,4 +188,37 @@ func TestTenantsWithProvisionedConcurrencyAreRefused(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "the calls carry tenants: profile seed-2021 has 3 provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency"))
 	_, err = NewServer(ServerOptions{Options: Options{Profile: ProfileSeed2021}, TenantIsolation: true})
 	assert.NilError(t, err)
+}
+
+// TestTraceTenantsReachThePool: a trace's tenant column, read ahead as the
+// model runs, gives every record its line's tenant, and environments never
+// mix tenants, over more calls than the trace's read-ahead holds.
+func TestTraceTenantsReachThePool(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("time,tenant\n")
+	const n = 50_000
+	name := func(i int) string { return fmt.Sprintf("t%d", i*7%13) }
+	for i := range n {
+		fmt.Fprintf(&b, "%d.%03d,%s\n", i/20, i%20*50, name(i))
+	}
+	path := filepath.Join(t.TempDir(), "tenants.csv")
+	assert.NilError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	tr, err := schedule.OpenTrace(path, schedule.TraceOptions{HandlerMS: 100})
+	assert.NilError(t, err)
+	sim, err := New(tr, Options{})
+	assert.NilError(t, err)
+	tenantOf := map[string]string{}
+	count := 0
+	_, err = sim.Run(t.Context(), func(r *record.Record) {
+		count++
+		assert.Assert(t, is.Equal(r.Tenant, name(int(r.Seq))), "seq %d", r.Seq)
+		if r.Served() {
+			if prev, ok := tenantOf[r.InstanceID]; ok {
+				assert.Assert(t, is.Equal(prev, r.Tenant), "environment %s", r.InstanceID)
+			}
+			tenantOf[r.InstanceID] = r.Tenant
+		}
+	})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(count, n))
 }
