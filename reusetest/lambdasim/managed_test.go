@@ -169,3 +169,24 @@ func TestManagedProfileFileIsChecked(t *testing.T) {
 	_, err = LookupProfile(writeProfile(t, noSource))
 	assert.Check(t, is.ErrorContains(err, "managed.max_concurrency.source: missing"))
 }
+
+// TestCapacityUnderEveryPlacement: under each placement rule, an
+// environment of capacity 8 never holds more than 8 calls, calls do
+// overlap in one, and steady traffic the environments have room for meets
+// no throttle.
+func TestCapacityUnderEveryPlacement(t *testing.T) {
+	for _, pl := range PlacementNames() {
+		t.Run(pl, func(t *testing.T) {
+			p := managedWorld()
+			p.Placement = Placement(pl)
+			most := 0
+			stats := runManaged(t, schedule.Plan{Calls: 30_000, RatePerSec: 100, HandlerMS: 100}, p, func(r *record.Record) {
+				assert.Assert(t, r.Status == record.StatusOK, "seq %d: %s", r.Seq, r.Status)
+				assert.Assert(t, r.InFlight >= 1 && r.InFlight <= 8, "seq %d: %d in flight", r.Seq, r.InFlight)
+				most = max(most, r.InFlight)
+			})
+			assert.Check(t, most > 1, "calls overlapped")
+			assert.Check(t, is.Equal(stats.Throttled, int64(0)))
+		})
+	}
+}
