@@ -53,12 +53,11 @@ type EnvironmentConcurrency struct {
 
 // multiTally counts what the records say of calls served together.
 type multiTally struct {
-	seen      bool
-	maxConc   int
-	sum       int64
-	n         int64
-	max       int
-	throttled int64
+	seen    bool
+	maxConc int
+	sum     int64
+	n       int64
+	max     int
 }
 
 // multi builds the MultiConcurrency part; nil when no record said its
