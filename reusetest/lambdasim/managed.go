@@ -141,6 +141,7 @@ func (p *Pool) joinReady(at time.Duration) {
 // with room) at ready.
 func (p *Pool) startManaged(created, ready time.Duration) {
 	e := p.newEnv(created, "")
+	e.maxLife = max(e.maxLife, MinRecycledLifetime)
 	p.stats.ScaledUp++
 	p.goIdle(e, ready)
 	if p.onStart != nil {

@@ -190,3 +190,21 @@ func TestCapacityUnderEveryPlacement(t *testing.T) {
 		})
 	}
 }
+
+// TestRecycledEnvironmentsAreFloored: a profile whose lifetimes are 0
+// still runs, provisioned or managed, each replacement living at least
+// MinRecycledLifetime; tenants on Managed Instances are refused.
+func TestRecycledEnvironmentsAreFloored(t *testing.T) {
+	for _, p := range []Profile{managedWorld(), testProfile()} {
+		p.MaxLifetime = Fixed(0)
+		if p.Managed == nil {
+			p.Provisioned, p.Placement = 2, MostRecentlyUsed
+		}
+		stats := runManaged(t, schedule.Plan{Calls: 600, RatePerSec: 1, HandlerMS: 10}, p, func(*record.Record) {})
+		assert.Check(t, stats.Retired[CauseLifetime] <= 600/60*3+6, "about one recycling a minute each: %+v", stats)
+	}
+	s, err := schedule.WithTenants(schedule.SeedPlan(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
+	assert.NilError(t, err)
+	_, err = NewOf(s, managedWorld(), Random, 1)
+	assert.Check(t, is.ErrorContains(err, "the model has no tenant isolation there"))
+}

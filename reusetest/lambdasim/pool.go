@@ -1,6 +1,7 @@
 package lambdasim
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -178,7 +179,10 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 	if err := profile.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
+	if placement == "" {
+		return nil, errors.New("new pool: no placement rule given")
+	}
+	if _, err := ParsePlacement(string(placement)); err != nil {
 		return nil, fmt.Errorf("new pool: %w", err)
 	}
 	return &Pool{
@@ -417,6 +421,7 @@ func (p *Pool) provision(now time.Duration) {
 // startProvisioned creates one provisioned environment, ready at at.
 func (p *Pool) startProvisioned(at time.Duration) {
 	e := p.newEnv(at, "")
+	e.maxLife = max(e.maxLife, MinRecycledLifetime)
 	e.Provisioned = true
 	e.LogStream = "2021/01/01/[1]" + e.ID
 	p.stats.Provisioned++
@@ -425,6 +430,12 @@ func (p *Pool) startProvisioned(at time.Duration) {
 		p.onStart(e)
 	}
 }
+
+// MinRecycledLifetime floors the lifetime of an environment that is
+// replaced at once when it reaches it (provisioned, Managed Instances): a
+// profile whose lifetimes can be 0 would otherwise replace one forever at
+// the same instant.
+const MinRecycledLifetime = time.Minute
 
 // Discard ends e, busy or idle, for a cause outside the model (its process
 // crashed or was killed at the function timeout). Discarding an environment

@@ -72,7 +72,9 @@ func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed u
 	if sched != nil {
 		errs = append(errs, checkTenancy(sched, profile))
 	}
-	if _, err := ParsePlacement(string(placement)); err != nil || placement == "" {
+	if placement == "" {
+		errs = append(errs, errors.New("no placement rule given"))
+	} else if _, err := ParsePlacement(string(placement)); err != nil {
 		errs = append(errs, fmt.Errorf("placement %q: %w", placement, err))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -100,6 +102,9 @@ func checkTenancy(sched schedule.Schedule, profile Profile) error {
 func CheckTenantIsolation(profile Profile) error {
 	if profile.Provisioned > 0 {
 		return fmt.Errorf("profile %s has %d provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency", profile.Name, profile.Provisioned)
+	}
+	if profile.Managed != nil {
+		return fmt.Errorf("profile %s runs on Managed Instances: the model has no tenant isolation there (AWS documents the mode for Lambda's own environments)", profile.Name)
 	}
 	return nil
 }
