@@ -229,6 +229,9 @@ func FuzzParseProfile(f *testing.F) {
 	f.Add([]byte(exactProfile))
 	f.Add([]byte(`{"schema":"lambda-reuse/profile/v1","name":"x","name":"y"}`))
 	f.Add([]byte(`{"idle_timeout":{"dist":"lognormal","median":"1h","sigma":50}}`))
+	if b, err := builtinFiles.ReadFile("profiles/managed-2026.json"); err == nil {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		p, err := ParseProfile(bytes.NewReader(doc))
 		if err == nil {

@@ -24,6 +24,7 @@ func viaJSON(line []byte) (record.Record, error) {
 func FuzzParseRecord(f *testing.F) {
 	f.Add(int64(1), int64(1795700000123456789), int64(2), "ok", "0123abcd", "2026/11/26/[$LATEST]0123abcd", "", 100.0, []byte(nil))
 	f.Add(int64(-5), int64(0), int64(0), "", "", "", "", 0.0, []byte(`{"seq":1,"scheduled":"2021-02-31T00:00:00Z","status":"ok"}`))
+	f.Add(int64(7), int64(0), int64(3), "ok", "e", "blue", "", 0.0, []byte(`{"seq":1,"scheduled":"2021-01-01T00:00:00Z","status":"ok","tenant":"blue","in_flight":99999999999999,"max_concurrency":-3}`))
 	f.Add(int64(3), int64(-1), int64(0), "error", "é", "\\", "HTTP 503 <x>", 1.5e-7, []byte(`{"seq":01,"scheduled":"2021-01-01T00:00:00.Z","status":"ok"}`))
 	f.Fuzz(func(t *testing.T, seq, unixNano, inv int64, status, id, stream, msg string, scale float64, raw []byte) {
 		at := time.Unix(0, unixNano).UTC()
@@ -31,6 +32,9 @@ func FuzzParseRecord(f *testing.F) {
 			InstanceID: id, Invocation: inv, LogStream: stream, BootID: id + stream, ErrorClass: record.ErrorClass(msg), Error: msg, Scale: scale}
 		if inv%2 == 0 {
 			r.InitAt = at.Add(-time.Duration(seq))
+		}
+		if inv%3 == 0 {
+			r.Tenant, r.InFlight, r.MaxConcurrency = stream, int(seq%1000), int(inv%70)
 		}
 		d := newDecoder()
 		if line, err := appendRecord(nil, &r); err == nil {
