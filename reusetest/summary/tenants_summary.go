@@ -44,7 +44,8 @@ type Tenants struct {
 	// Busiest are the MaxTenantRows busiest tenants, one by one.
 	Busiest []TenantFigures `json:"busiest"`
 	// Truncated is true when the records named more than
-	// schedule.MaxTenants tenants: the rest are counted in Count only.
+	// schedule.MaxTenants tenants: only the first that many are counted,
+	// the rest left out of every figure here.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
@@ -92,7 +93,6 @@ type tenantCount struct {
 type tenantTally struct {
 	by        map[string]*tenantCount
 	truncated bool
-	count     int
 }
 
 func (t *tenantTally) add(r *record.Record) {
@@ -107,7 +107,6 @@ func (t *tenantTally) add(r *record.Record) {
 		}
 		c = &tenantCount{}
 		t.by[r.Tenant] = c
-		t.count++
 	}
 	c.calls++
 	if r.Served() {
@@ -133,7 +132,7 @@ func (s *Summarizer) tenants() *Tenants {
 		return nil
 	}
 	per := map[string]*tenantEnvs{}
-	out := &Tenants{Count: s.tenantsSeen.count, Truncated: s.tenantsSeen.truncated}
+	out := &Tenants{Count: len(s.tenantsSeen.by), Truncated: s.tenantsSeen.truncated}
 	for _, in := range s.instances {
 		if in.tenant == "" {
 			continue
