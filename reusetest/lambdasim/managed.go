@@ -100,6 +100,7 @@ type managedState struct {
 	counts   []int           // environments (ready and starting) at each of the last ticks of the growth window, a ring
 	peaks    []int           // the most calls in flight in each of those intervals, a ring
 	tick     int             // ticks so far
+	quiet    int             // ticks in a row with no call in flight and none starting
 }
 
 // scale runs the scaler up to now: the environments whose start is done
@@ -119,6 +120,18 @@ func (p *Pool) scale(now time.Duration) {
 		p.joinReady(st.nextTick)
 		p.scaleTick(st.nextTick)
 		st.nextTick += m.ScaleInterval
+		if p.busy == 0 && p.peak == 0 && len(st.pending) == 0 {
+			st.quiet++
+		} else {
+			st.quiet = 0
+		}
+		if st.quiet > len(st.counts) && st.nextTick <= now {
+			// A whole window without a call: every tick until now would
+			// find the same (no peak, the pool at its floor), so they are
+			// skipped, and a gap of years costs no more than one of
+			// minutes.
+			st.nextTick += (now - st.nextTick) / m.ScaleInterval * m.ScaleInterval
+		}
 	}
 	p.joinReady(now)
 }

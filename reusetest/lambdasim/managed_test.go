@@ -208,3 +208,16 @@ func TestRecycledEnvironmentsAreFloored(t *testing.T) {
 	_, err = NewOf(s, managedWorld(), Random, 1)
 	assert.Check(t, is.ErrorContains(err, "the model has no tenant isolation there"))
 }
+
+// TestManagedQuietYearsCostNothing: calls a year apart on Managed
+// Instances run at once (the scaler's idle ticks are skipped), and find
+// the pool at its minimum.
+func TestManagedQuietYearsCostNothing(t *testing.T) {
+	p := managedWorld()
+	p.Managed.ScaleInterval = time.Second
+	p.Managed.GrowthWindow = time.Minute
+	stats := runManaged(t, schedule.Plan{Calls: 5, RatePerSec: 1.0 / (365 * 24 * 3600), HandlerMS: 10}, p, func(r *record.Record) {
+		assert.Check(t, r.Status == record.StatusOK, "seq %d: %s", r.Seq, r.Status)
+	})
+	assert.Check(t, is.Equal(stats.Busy+stats.Idle, 3), "%+v", stats)
+}
