@@ -153,11 +153,11 @@ type Pool struct {
 	profile   Profile
 	placement Placement
 	rng       *Rand
-	byPlace   envHeap             // idle on-demand environments, by placement key
-	provPlace envHeap             // idle provisioned environments, by placement key
+	byPlace   envHeap             // on-demand environments with room for a call (idle, at capacity 1), by placement key
+	provPlace envHeap             // provisioned environments with room, by placement key
 	provReady bool                // the provisioned environments were created
 	byEnd     envHeap             // idle environments, by deadline
-	byTenant  map[string]*envHeap // idle tenant environments, per tenant, by placement key
+	byTenant  map[string]*envHeap // tenant environments with room, per tenant, by placement key
 	tenantEnv int                 // tenant environments alive, busy or idle
 	busy      int                 // calls in flight
 	peak      int                 // the most calls in flight since the scaler last looked
@@ -215,12 +215,14 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
 	p.Expire(now)
-	idle := p.byTenant[tenant]
-	if tenant == "" {
+	var idle *envHeap
+	switch {
+	case tenant != "":
+		idle = p.byTenant[tenant]
+	case len(p.provPlace.items) > 0:
 		idle = &p.provPlace
-		if len(idle.items) == 0 {
-			idle = &p.byPlace
-		}
+	default:
+		idle = &p.byPlace
 	}
 	if idle != nil && len(idle.items) > 0 {
 		i := 0
