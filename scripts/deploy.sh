@@ -157,9 +157,18 @@ echo "(docs/sources.md [S10]): about \$0.62 on arm64 or \$0.75 on x86 at 128 MB 
 echo "(requests \$0.12 + duration); the test prints the exact estimate for its plan. Free tier not counted."
 if [ "$PROVISIONED" -gt 0 ]; then
   # Provisioned concurrency is billed for as long as it is configured,
-  # called or not, in 5-minute steps, at its own price per GB-second
-  # ([S10]); its calls' duration is billed at a lower rate.
-  echo "Provisioned concurrency: $PROVISIONED x $MEMORY MB = $((PROVISIONED * MEMORY * 3600 / 1024)) GB-seconds for every hour it exists,"
-  echo "called or not, at the provisioned price per GB-second on https://aws.amazon.com/lambda/pricing/ (not"
-  echo "priced here: no figure this project has checked). Remove it with scripts/teardown.sh when the run ends."
+  # called or not, in 5-minute steps, at its own price per GB-second; the
+  # calls it serves are billed at a lower duration rate (US East list
+  # prices, docs/sources.md [S10]).
+  if [ "$ARCH" = amd64 ]; then PC_RATE=0.0000041667 PC_DURATION=0.0000097222; else PC_RATE=0.0000033334 PC_DURATION=0.0000077778; fi
+  GBS_HOUR=$((PROVISIONED * MEMORY * 3600 / 1024))
+  echo "Provisioned concurrency: $PROVISIONED x $MEMORY MB = $GBS_HOUR GB-seconds for every hour it exists, called or not,"
+  awk -v gbs="$GBS_HOUR" -v rate="$PC_RATE" -v dur="$PC_DURATION" -v mem="$MEMORY" -v arch="$ARCH" 'BEGIN {
+    hour = gbs * rate
+    run = hour * 600000 / 10 / 3600 + 600000 * 0.5 * mem / 1024 * dur + 0.12
+    printf "at $%.10f per GB-second (%s, US East): $%.4f an hour. The default plan (16.7 hours, every call\n", rate, arch, hour
+    printf "on them at the provisioned duration rate of $%.10f per GB-second, requests $0.12) comes to about $%.2f;\n", dur, run
+    printf "calls beyond them are billed at the on-demand rate.\n"
+  }'
+  echo "Remove it with scripts/teardown.sh when the run ends."
 fi

@@ -237,6 +237,11 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 	assert.Check(t, is.Contains(pc, "--qualifier live --provisioned-concurrent-executions 3"))
 	assert.Check(t, is.Contains(out, "LAMBDA_REUSE_FUNCTION="+name+":live"))
 	assert.Check(t, is.Contains(out, "Provisioned concurrency: 3 x 128 MB = 1350 GB-seconds for every hour it exists"))
+	// arm64: 1350 x $0.0000033334 = $0.0045 an hour; the seed plan's 16.67
+	// hours of it, 37,500 GB-s of calls at $0.0000077778 and $0.12 of
+	// requests: $0.0750 + $0.2917 + $0.12 = $0.49.
+	assert.Check(t, is.Contains(out, "at $0.0000033334 per GB-second (arm64, US East): $0.0045 an hour"))
+	assert.Check(t, is.Contains(out, "comes to about $0.49;"))
 	raw, err := os.ReadFile(f.log)
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(string(raw), "lambda create-function-url-config --function-name "+name+" --qualifier live"), "the URL is the alias's")
