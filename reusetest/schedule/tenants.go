@@ -100,22 +100,6 @@ func (p Population) String() string {
 	return fmt.Sprintf("%d tenants, uniform popularity", p.Count)
 }
 
-// Share is the expected share of the calls made by the tenant of rank k
-// (1 to Count).
-func (p Population) Share(k int) float64 {
-	if k < 1 || k > p.Count {
-		return 0
-	}
-	if p.Popularity != PopularityZipf {
-		return 1 / float64(p.Count)
-	}
-	var h float64
-	for i := 1; i <= p.Count; i++ {
-		h += math.Pow(float64(i), -p.S())
-	}
-	return math.Pow(float64(k), -p.S()) / h
-}
-
 // TenantName is the name of the tenant of rank k.
 func TenantName(k int) string { return "tenant-" + strconv.Itoa(k) }
 
@@ -151,14 +135,8 @@ func WithTenants(s Schedule, pop Population) (Schedule, error) {
 	return &withTenants{Schedule: s, pop: pop, seed: s.Spec().Seed}, nil
 }
 
-// Unwrap is the schedule without its tenants.
-func (w *withTenants) Unwrap() Schedule { return w.Schedule }
-
 // HasTenants reports that the calls carry tenants.
 func (w *withTenants) HasTenants() bool { return true }
-
-// Population is the population the tenants are drawn from.
-func (w *withTenants) Population() Population { return w.pop }
 
 // Tenant draws call seq's tenant.
 func (w *withTenants) Tenant(seq int64) string {
@@ -218,7 +196,7 @@ func (w *withTenants) InModelTime(factor float64) (Schedule, error) {
 	return &withTenants{Schedule: s, pop: w.pop, seed: w.seed}, nil
 }
 
-// Prefix is the wrapped schedule's first n calls, with the same tenants,
+// prefix is the wrapped schedule's first n calls, with the same tenants,
 // when it has a prefix.
 func (w *withTenants) prefix(n int64) (Schedule, bool) {
 	p, ok := w.Schedule.(Prefixer)

@@ -51,7 +51,6 @@ func TestPopulationDraws(t *testing.T) {
 			got := float64(counts[TenantName(k)])
 			// 5 standard deviations of a binomial count.
 			assert.Check(t, math.Abs(got-want) <= 5*math.Sqrt(want)+1, "%v rank %d: %v calls, want about %.0f", tc.pop, k, got, want)
-			assert.Check(t, math.Abs(tc.pop.Share(k)-tc.want(k)) < 1e-12)
 		}
 
 		// The spec carries the population; the schedule it builds draws
@@ -117,7 +116,6 @@ func TestTraceTenantColumn(t *testing.T) {
 	tr, err := OpenTrace(csv, TraceOptions{})
 	assert.NilError(t, err)
 	assert.Check(t, tr.HasTenants())
-	assert.Check(t, is.Equal(tr.TenantIDs(), 3))
 	of := TenantOf(tr)
 	assert.Assert(t, of != nil)
 	var got []string

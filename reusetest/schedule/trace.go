@@ -170,7 +170,6 @@ type Trace struct {
 	zero      time.Duration // trace time zero, Unix ns, for absolute traces
 	abs       bool
 	durations bool // some lines carry a duration
-	tenantIDs int  // the distinct tenants of the window's calls; 0 without a tenant column
 
 	checkpoints []traceCheckpoint // timestamps: where call i*checkpointEvery's line starts
 	intervals   []traceInterval   // counts: the window's intervals
@@ -449,7 +448,6 @@ func (t *Trace) scan() error {
 			return t.tooMany()
 		}
 	}
-	t.tenantIDs = len(tenants)
 	t.handlerMS = t.opts.HandlerMS
 	if durN > 0 {
 		t.handlerMS, t.durations = (durSum / time.Duration(durN)).Milliseconds(), true
@@ -608,7 +606,7 @@ func (t *Trace) Zero() (time.Time, bool) {
 // parallel do not share one.
 func (t *Trace) Clone() *Trace {
 	c := &Trace{path: t.path, sha: t.sha, opts: t.opts, format: t.format, calls: t.calls, span: t.span, handlerMS: t.handlerMS,
-		zero: t.zero, abs: t.abs, durations: t.durations, tenantIDs: t.tenantIDs, checkpoints: t.checkpoints, intervals: t.intervals}
+		zero: t.zero, abs: t.abs, durations: t.durations, checkpoints: t.checkpoints, intervals: t.intervals}
 	c.format.times = &c.times // a reader of its own
 	c.reset()
 	return c
@@ -648,10 +646,6 @@ func (t *Trace) HandlerTime(seq int64) time.Duration {
 
 // HasTenants reports a trace whose lines carry tenants (a tenant column).
 func (t *Trace) HasTenants() bool { return t.format.tenants() }
-
-// TenantIDs is the number of distinct tenants of the window's calls; 0
-// without a tenant column.
-func (t *Trace) TenantIDs() int { return t.tenantIDs }
 
 // Tenant is call seq's tenant, from its line; "" without a tenant column.
 func (t *Trace) Tenant(seq int64) string {
