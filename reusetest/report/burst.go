@@ -29,8 +29,8 @@ func burstChart(b *summary.BurstSummary) (*plot.Plot, error) {
 		name string
 		d    summary.LatencyDist
 		c    color.Color
-	}{{"cold (first call)", b.ColdLatencyMS, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
-		{"warm", b.WarmLatencyMS, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {
+	}{{"cold (first call)", b.ColdLatencyMS, chartRed},
+		{"warm", b.WarmLatencyMS, chartBlue}} {
 		if l.d.Count == 0 {
 			continue
 		}

@@ -33,6 +33,13 @@ const (
 	ChartSurvival    = "survival"
 )
 
+// The charts' two main colours: blue for what is served or measured, red
+// for what failed, was throttled or peaked.
+var (
+	chartBlue color.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	chartRed  color.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
+)
+
 // chartData is what the charts draw from.
 type chartData struct {
 	c     *Collector
@@ -303,7 +310,7 @@ func reuseChart(spans []span, r summary.Reuse) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		med.Color, med.Dashes, med.Width = color.RGBA{R: 200, G: 60, B: 40, A: 255}, []vg.Length{vg.Points(5), vg.Points(3)}, vg.Points(1.5)
+		med.Color, med.Dashes, med.Width = chartRed, []vg.Length{vg.Points(5), vg.Points(3)}, vg.Points(1.5)
 		p.Add(med)
 		p.Legend.Add(fmt.Sprintf("median %s calls", strconv.FormatFloat(r.Median, 'f', -1, 64)), med)
 		p.Legend.Top, p.Legend.Left = true, true
@@ -356,8 +363,8 @@ func concurrencyChart(c *Collector, spans []span, end time.Duration) (*plot.Plot
 	if err != nil {
 		return nil, err
 	}
-	lb.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
-	la.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	lb.Color = chartRed
+	la.Color = chartBlue
 	p.Add(lb, la, plotter.NewGrid())
 	p.Legend.Add("busy", lb)
 	p.Legend.Add("alive", la)

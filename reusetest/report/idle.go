@@ -72,7 +72,7 @@ func idleChart(s *summary.IdleSummary) (*plot.Plot, error) {
 		pts   []idleSeriesPoint
 		c     color.Color
 	}{
-		{"warm, any cause (95%)", seen, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
+		{"warm, any cause (95%)", seen, chartBlue},
 		{"idle timeout alone (95%)", idle, color.RGBA{R: 30, G: 140, B: 70, A: 255}},
 	}
 	for _, ser := range series {

@@ -46,7 +46,7 @@ func callsAtOnce(d chartData) (*plot.Plot, error) {
 		name string
 		xys  plotter.XYs
 		col  color.Color
-	}{{"most", most, color.RGBA{R: 200, G: 60, B: 40, A: 255}}, {"mean", mean, color.RGBA{R: 40, G: 90, B: 180, A: 255}}} {
+	}{{"most", most, chartRed}, {"mean", mean, chartBlue}} {
 		if len(s.xys) == 0 {
 			continue
 		}

@@ -26,8 +26,8 @@ func init() {
 				func(d chartData) (*plot.Plot, error) {
 					r := d.sum.Ramp()
 					return rampChart(r, fmt.Sprintf("Ramp from %g/s to %g/s over %g min: %d calls throttled", r.StartRate, r.EndRate, r.Minutes, r.Throttled),
-						rampSeries{"served", func(s summary.RampStep) int64 { return s.Served }, color.RGBA{R: 40, G: 90, B: 180, A: 255}},
-						rampSeries{"throttled", func(s summary.RampStep) int64 { return s.Throttled }, color.RGBA{R: 200, G: 60, B: 40, A: 255}})
+						rampSeries{"served", func(s summary.RampStep) int64 { return s.Served }, chartBlue},
+						rampSeries{"throttled", func(s summary.RampStep) int64 { return s.Throttled }, chartRed})
 				}},
 			{ChartRampEnvironments, "The ramp, step by step against its rate: environments started.",
 				func(d chartData) (*plot.Plot, error) {

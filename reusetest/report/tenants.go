@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"image/color"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gonum.org/v1/plot"
@@ -38,7 +37,7 @@ func tenantChart(t *summary.Tenants) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	bars.Color = color.RGBA{R: 40, G: 90, B: 180, A: 255}
+	bars.Color = chartBlue
 	bars.LineStyle.Width = 0
 	// Each bar's figure above it: the long tail's bar dwarfs the busiest
 	// tenants', whose shares are still read.

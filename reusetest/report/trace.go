@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"image/color"
 	"strconv"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -46,7 +45,7 @@ func coldStartsChart(t *summary.TraceSummary) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.Color = color.RGBA{R: 200, G: 60, B: 40, A: 255}
+	b.Color = chartRed
 	p.Add(b)
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.X.Min, p.X.Max = -0.5, float64(last-first)+0.5
