@@ -68,3 +68,33 @@ func TestParseRecordTakesTheWritersLines(t *testing.T) {
 		assert.Check(t, is.DeepEqual(got, r))
 	}
 }
+
+// BenchmarkParseRecord compares the fast decoder with encoding/json on a
+// typical record's line.
+func BenchmarkParseRecord(b *testing.B) {
+	at := time.Date(2026, 11, 26, 16, 0, 0, 123456789, time.UTC)
+	r := record.Record{Seq: 123456, Scheduled: at, Sent: at.Add(time.Millisecond), Done: at.Add(time.Second), Status: record.StatusOK,
+		InstanceID: "0123456789abcdef0123456789abcdef", Invocation: 4711, LogStream: "2026/11/26/[$LATEST]0123456789abcdef", BootID: "3f1c2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+		InitAt: at.Add(-time.Hour)}
+	line, err := appendRecord(nil, &r)
+	assert.NilError(b, err)
+	b.Run("decoder", func(b *testing.B) {
+		b.ReportAllocs()
+		d := newDecoder()
+		var got record.Record
+		for b.Loop() {
+			if !d.parse(line, &got) {
+				b.Fatal("declined")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		var got record.Record
+		for b.Loop() {
+			if err := json.Unmarshal(line, &got); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
