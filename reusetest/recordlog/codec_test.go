@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
@@ -24,32 +25,171 @@ import (
 // the writer's own lines (UTC times, plain strings) without falling back.
 // A miss fails naming the field.
 func TestCodecRoundTripsEveryField(t *testing.T) {
-	fields := loggedFields(reflect.TypeFor[record.Record]())
+	checkEveryField(t, codecOf[record.Record]{
+		encode: appendRecord,
+		decode: func(d *decoder, line []byte, r *record.Record) bool { return d.parse(line, r) },
+	})
+}
+
+// kinds has a field of each kind the codec knows, written always, omitted
+// when empty and omitted when zero: the kinds a Record field may take
+// next, checked as TestCodecRoundTripsEveryField checks Record's.
+type kinds struct {
+	F32      float32    `json:"f32,omitempty"` // first and optional: the line may open with any field
+	Text     string     `json:"text"`
+	Named    namedText  `json:"named,omitempty"`
+	Flag     bool       `json:"flag"`
+	FlagOpt  bool       `json:"flag_opt,omitempty"`
+	I        int        `json:"i,omitzero"`
+	I8       int8       `json:"i8"`
+	I16      int16      `json:"i16,omitempty"`
+	I32      int32      `json:"i32"`
+	I64      int64      `json:"i64,omitempty"`
+	U        uint       `json:"u"`
+	U8       uint8      `json:"u8,omitempty"`
+	U16      uint16     `json:"u16"`
+	U32      uint32     `json:"u32,omitzero"`
+	U64      uint64     `json:"u64"`
+	F64      float64    `json:"f64"`
+	F64Empty float64    `json:"f64_empty,omitempty"`
+	F64Zero  float64    `json:"f64_zero,omitzero"`
+	At       time.Time  `json:"at"`
+	AtEmpty  time.Time  `json:"at_empty,omitempty"` // a struct is never empty: always written
+	AtZero   time.Time  `json:"at_zero,omitzero"`
+	NoTag    string     // its Go name is its key
+	Dropped  string     `json:"-"`
+	_        string     // unexported: encoding/json skips it, and so must the codec
+	Last     namedCount `json:"last,omitempty"`
+}
+
+type (
+	namedText  string
+	namedCount int64
+)
+
+// TestCodecRoundTripsEveryKind: every kind the codec knows, with and
+// without omitempty and omitzero, round-trips as encoding/json has it.
+func TestCodecRoundTripsEveryKind(t *testing.T) {
+	c := newCodec(reflect.TypeFor[kinds]())
+	if c.slow != "" {
+		t.Fatalf("the codec falls back on a type of kinds it should know: %s", c.slow)
+	}
+	checkEveryField(t, codecOf[kinds]{
+		encode: func(b []byte, v *kinds) ([]byte, error) { return c.append(b, unsafe.Pointer(v)) },
+		decode: func(d *decoder, line []byte, v *kinds) bool {
+			*v = kinds{}
+			return d.decode(c, line, unsafe.Pointer(v))
+		},
+	})
+}
+
+// TestRecordCodecIsFast: the codec knows every field of record.Record; a
+// field it did not know would leave every line of every log to
+// encoding/json, several times slower.
+func TestRecordCodecIsFast(t *testing.T) {
+	if recordCodec.slow != "" {
+		t.Fatalf("record.Record %s: the record log writes and reads every line with encoding/json: give the field a type the codec knows, or teach codec.go its kind", recordCodec.slow)
+	}
+}
+
+// marshals is a type with its own JSON.
+type marshals int
+
+func (marshals) MarshalJSON() ([]byte, error) { return []byte(`"mine"`), nil }
+
+// TestCodecFallsBack: a field the codec cannot follow exactly makes it
+// leave every line to encoding/json, named; the lines are still
+// encoding/json's, and the fast decoder takes none.
+func TestCodecFallsBack(t *testing.T) {
+	type (
+		slice struct {
+			A string `json:"a"`
+			B []int  `json:"b"`
+		}
+		embedded struct {
+			slice
+			C string `json:"c"`
+		}
+		own struct {
+			A string   `json:"a"`
+			M marshals `json:"m"`
+		}
+		quoted struct {
+			N int `json:"n,string"`
+		}
+		number struct {
+			N json.Number `json:"n"`
+		}
+		oddKey struct {
+			A string `json:"a&b"`
+		}
+	)
+	for _, tc := range []struct {
+		v     any
+		field string
+	}{
+		{&slice{A: "x", B: []int{1}}, "B"},
+		{&embedded{C: "y"}, "slice"},
+		{&own{A: "x", M: 3}, "M"},
+		{&quoted{N: 7}, "N"},
+		{&number{N: "12.5"}, "N"},
+		{&oddKey{A: "x"}, "A"},
+	} {
+		typ := reflect.TypeOf(tc.v).Elem()
+		c := newCodec(typ)
+		if name := "field " + tc.field; !strings.HasPrefix(c.slow, name+" ") && !strings.HasPrefix(c.slow, name+":") {
+			t.Errorf("%v: the codec's reason %q does not name field %s", typ, c.slow, tc.field)
+			continue
+		}
+		p := reflect.ValueOf(tc.v).UnsafePointer()
+		got, err := c.append([]byte("kept:"), p)
+		assertNoError(t, err)
+		want, err := json.Marshal(tc.v)
+		assertNoError(t, err)
+		if string(got) != "kept:"+string(want)+"\n" {
+			t.Errorf("%v: the fallback writes %q, encoding/json %q", typ, got, want)
+		}
+		if newDecoder().decode(c, want, reflect.New(typ).UnsafePointer()) {
+			t.Errorf("%v: the fast decoder took a line of a type it cannot follow: %s", typ, want)
+		}
+	}
+}
+
+// codecOf is a fast codec of T under test.
+type codecOf[T any] struct {
+	encode func([]byte, *T) ([]byte, error)
+	decode func(*decoder, []byte, *T) bool
+}
+
+// checkEveryField holds c to encoding/json on every field of T: each
+// alone with each edge value, then whole values over many seeds.
+func checkEveryField[T any](t *testing.T, c codecOf[T]) {
+	fields := loggedFields(reflect.TypeFor[T]())
 	if len(fields) == 0 {
-		t.Fatal("no logged field found in record.Record")
+		t.Fatalf("no logged field found in %v", reflect.TypeFor[T]())
 	}
 	for _, f := range fields {
 		for i, v := range edgeValues(f.Type) {
-			var r record.Record
-			reflect.ValueOf(&r).Elem().FieldByIndex(f.Index).Set(v)
-			checkCodec(t, fmt.Sprintf("%s alone, edge value %d (%v)", fieldName(f), i, v), &r)
+			var x T
+			reflect.ValueOf(&x).Elem().FieldByIndex(f.Index).Set(v)
+			c.check(t, fmt.Sprintf("%s alone, edge value %d (%v)", fieldName(f), i, v), &x)
 		}
-		var r record.Record
-		reflect.ValueOf(&r).Elem().FieldByIndex(f.Index).Set(plainValue(f.Type, rand.New(rand.NewPCG(1, 2))))
-		checkFastRead(t, fieldName(f)+" alone", &r)
+		var x T
+		reflect.ValueOf(&x).Elem().FieldByIndex(f.Index).Set(plainValue(f.Type, rand.New(rand.NewPCG(1, 2))))
+		c.checkFastRead(t, fieldName(f)+" alone", &x)
 	}
 	for seed := range uint64(200) {
 		rng := rand.New(rand.NewPCG(seed, 0x5eed))
-		var r, plain record.Record
+		var x, plain T
 		for _, f := range fields {
 			if rng.IntN(4) > 0 { // leave some fields zero: omitted fields vary
-				reflect.ValueOf(&r).Elem().FieldByIndex(f.Index).Set(randomValue(f.Type, rng))
+				reflect.ValueOf(&x).Elem().FieldByIndex(f.Index).Set(randomValue(f.Type, rng))
 			}
 			reflect.ValueOf(&plain).Elem().FieldByIndex(f.Index).Set(plainValue(f.Type, rng))
 		}
-		checkCodec(t, fmt.Sprintf("seed %d", seed), &r)
-		checkCodec(t, fmt.Sprintf("seed %d, plain", seed), &plain)
-		checkFastRead(t, fmt.Sprintf("seed %d, plain", seed), &plain)
+		c.check(t, fmt.Sprintf("seed %d", seed), &x)
+		c.check(t, fmt.Sprintf("seed %d, plain", seed), &plain)
+		c.checkFastRead(t, fmt.Sprintf("seed %d, plain", seed), &plain)
 	}
 }
 
@@ -76,7 +216,7 @@ func fieldName(f reflect.StructField) string {
 
 // differingFields names the logged fields in which a and b differ, with
 // both values.
-func differingFields(a, b *record.Record, aName, bName string) []string {
+func differingFields[T any](a, b *T, aName, bName string) []string {
 	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
 	var out []string
 	for _, f := range loggedFields(va.Type()) {
@@ -88,54 +228,58 @@ func differingFields(a, b *record.Record, aName, bName string) []string {
 	return out
 }
 
-// checkCodec holds appendRecord and the decoder to encoding/json on r.
-func checkCodec(t *testing.T, what string, r *record.Record) {
+// check holds the codec to encoding/json on v: the line written is
+// encoding/json's (or both refuse v), and the fast decoder, when it takes
+// the line, reads what encoding/json reads.
+func (c codecOf[T]) check(t *testing.T, what string, v *T) {
 	t.Helper()
-	want, werr := encodingJSON(t, r)
-	got, gerr := appendRecord(nil, r)
+	var sb strings.Builder
+	werr := json.NewEncoder(&sb).Encode(v)
+	want := sb.String()
+	got, gerr := c.encode(nil, v)
 	if (werr != nil) != (gerr != nil) {
-		t.Errorf("%s: encoding/json's error %v, appendRecord's %v", what, werr, gerr)
+		t.Errorf("%s: encoding/json's error %v, the codec's %v", what, werr, gerr)
 		return
 	}
 	if werr != nil {
 		return // JSON cannot hold it, and both say so
 	}
 	if string(got) != want {
-		var fromGot, fromWant record.Record
+		var fromGot, fromWant T
 		if err := json.Unmarshal(got, &fromGot); err != nil {
-			t.Errorf("%s: appendRecord wrote a line encoding/json cannot read (%v):\n%s", what, err, got)
+			t.Errorf("%s: the codec wrote a line encoding/json cannot read (%v):\n%s", what, err, got)
 			return
 		}
 		assertNoError(t, json.Unmarshal([]byte(want), &fromWant))
-		diffs := differingFields(&fromGot, &fromWant, "appendRecord writes", "encoding/json writes")
-		t.Errorf("%s: appendRecord's line is not encoding/json's: %s\nappendRecord:  %sencoding/json: %s", what, strings.Join(diffs, "; "), got, want)
+		diffs := differingFields(&fromGot, &fromWant, "the codec writes", "encoding/json writes")
+		t.Errorf("%s: the codec's line is not encoding/json's: %s\nthe codec:     %sencoding/json: %s", what, strings.Join(diffs, "; "), got, want)
 		return
 	}
-	var viaJSON record.Record
+	var viaJSON, fast T
 	assertNoError(t, json.Unmarshal([]byte(want), &viaJSON))
-	var fast record.Record
-	if newDecoder().parse([]byte(want), &fast) {
+	if c.decode(newDecoder(), []byte(want), &fast) {
 		if diffs := differingFields(&fast, &viaJSON, "the fast decoder reads", "encoding/json reads"); len(diffs) > 0 {
 			t.Errorf("%s: %s\nline: %s", what, strings.Join(diffs, "; "), want)
 		}
 	}
 }
 
-// checkFastRead: the fast decoder takes the writer's line for r, whose
-// times are UTC and strings plain, without falling back to encoding/json.
-func checkFastRead(t *testing.T, what string, r *record.Record) {
+// checkFastRead: the fast decoder takes the line written for v, whose
+// times are UTC and strings plain, without falling back to encoding/json,
+// and reads v back.
+func (c codecOf[T]) checkFastRead(t *testing.T, what string, v *T) {
 	t.Helper()
-	line, err := appendRecord(nil, r)
+	line, err := c.encode(nil, v)
 	if err != nil {
 		t.Errorf("%s: %v", what, err)
 		return
 	}
-	var got record.Record
-	if !newDecoder().parse(line, &got) {
+	var got T
+	if !c.decode(newDecoder(), line, &got) {
 		t.Errorf("%s: the fast decoder declines the writer's own line (Read falls back to encoding/json, several times slower): %s", what, line)
 		return
 	}
-	if diffs := differingFields(&got, r, "the fast decoder reads", "the record holds"); len(diffs) > 0 {
+	if diffs := differingFields(&got, v, "the fast decoder reads", "was written"); len(diffs) > 0 {
 		t.Errorf("%s: %s\nline: %s", what, strings.Join(diffs, "; "), line)
 	}
 }
@@ -146,8 +290,6 @@ func assertNoError(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
-var timeType = reflect.TypeFor[time.Time]()
 
 // edgeStrings are strings that test a JSON string writer: empty, every
 // escape, HTML characters, multi-byte and invalid UTF-8, the line and

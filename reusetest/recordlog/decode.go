@@ -2,21 +2,22 @@ package recordlog
 
 import (
 	"bytes"
-	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/rfc3339"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
-// decoder reads record lines in the shape appendRecord writes them: its
-// fields in its order, strings without escapes, times in UTC. Anything else
-// (a header, an escape, another writer's line) it declines, and Read falls
-// back to encoding/json, so the fast path never decides what a line means:
-// FuzzParseRecord holds the two to the same result. Instance ids and log
-// streams repeat across a run's records, so each distinct one is allocated
-// once (memory grows with environments, not records).
+// decoder reads record lines in the shape appendRecord writes them: the
+// codec's fields in its order, strings without escapes, times in UTC.
+// Anything else (a header, an escape, another writer's line) it declines,
+// and Read falls back to encoding/json, so the fast path never decides
+// what a line means: TestCodecRoundTripsEveryField and FuzzParseRecord
+// hold the two to the same result. Instance ids and log streams repeat
+// across a run's records, so each distinct string is allocated once
+// (memory grows with environments, not records).
 type decoder struct {
 	strs  map[string]string
 	b     []byte
@@ -29,120 +30,158 @@ func newDecoder() *decoder { return &decoder{strs: map[string]string{}} }
 // parse decodes line (with or without its newline) into r, or reports
 // false and leaves r to be overwritten.
 func (d *decoder) parse(line []byte, r *record.Record) bool {
-	line = bytes.TrimSuffix(line, []byte{'\n'})
-	d.b, d.p = line, 0
 	*r = record.Record{}
-	var ok bool
-	if !d.lit(`{"seq":`) {
+	return d.decode(recordCodec, line, unsafe.Pointer(r))
+}
+
+// decode decodes line into the zero value of c's type at p, or reports
+// false.
+func (d *decoder) decode(c *codec, line []byte, p unsafe.Pointer) bool {
+	if c.slow != "" {
 		return false
 	}
-	if r.Seq, ok = d.int(); !ok || !d.lit(`,"scheduled":`) {
-		return false
-	}
-	if r.Scheduled, ok = d.time(); !ok {
-		return false
-	}
-	if d.lit(`,"sent":`) {
-		if r.Sent, ok = d.time(); !ok {
-			return false
+	d.b, d.p = bytes.TrimSuffix(line, []byte{'\n'}), 0
+	first := true
+	fields, lastAlways := c.fields, c.lastAlways // locals: the stores below cannot change them
+	for i := range fields {
+		f := &fields[i]
+		key := &f.key
+		if first {
+			key = &f.first
 		}
-	}
-	if d.lit(`,"done":`) {
-		if r.Done, ok = d.time(); !ok {
-			return false
+		if !key.at(d.b[d.p:]) {
+			if f.alwaysHere {
+				return false // not the writer's line: encoding/json decides
+			}
+			if i > lastAlways && d.p < len(d.b) && d.b[d.p] == '}' {
+				break // the line ends: the fields left are absent
+			}
+			continue
 		}
-	}
-	if !d.lit(`,"status":`) {
-		return false
-	}
-	var s string
-	if s, ok = d.str(); !ok {
-		return false
-	}
-	r.Status = record.Status(s)
-	for _, f := range []struct {
-		key string
-		to  *string
-	}{{`,"instance_id":`, &r.InstanceID}} {
-		if d.lit(f.key) {
-			if *f.to, ok = d.str(); !ok {
+		d.p += len(key.s)
+		first = false
+		v := f.value(p)
+		switch f.kind {
+		case kindTime:
+			t, ok := d.time()
+			if !ok {
 				return false
 			}
-		}
-	}
-	if d.lit(`,"invocation":`) {
-		if r.Invocation, ok = d.int(); !ok {
-			return false
-		}
-	}
-	for _, key := range []string{`,"log_stream":`, `,"boot_id":`} {
-		if d.lit(key) {
-			if s, ok = d.str(); !ok {
+			*(*time.Time)(v) = t
+		case kindString:
+			s, ok := d.str()
+			if !ok {
 				return false
 			}
-			if key == `,"log_stream":` {
-				r.LogStream = s
+			*(*string)(v) = s
+		case kindInt:
+			n, ok := d.int()
+			if !ok || f.bits < 64 && (n < -1<<(f.bits-1) || n >= 1<<(f.bits-1)) {
+				return false // out of range: encoding/json says so
+			}
+			storeInt(v, f.bits, n)
+		case kindUint:
+			if d.p < len(d.b) && d.b[d.p] == '-' {
+				return false
+			}
+			n, ok := d.int()
+			if !ok || f.bits < 64 && n >= 1<<f.bits {
+				return false
+			}
+			storeUint(v, f.bits, uint64(n))
+		case kindFloat:
+			num, ok := d.number()
+			if !ok {
+				return false
+			}
+			x, err := strconv.ParseFloat(string(num), f.bits)
+			if err != nil {
+				return false
+			}
+			if f.bits == 64 {
+				*(*float64)(v) = x
 			} else {
-				r.BootID = s
+				*(*float32)(v) = float32(x)
+			}
+		case kindBool:
+			switch {
+			case d.lit("true"):
+				*(*bool)(v) = true
+			case d.lit("false"):
+			default:
+				return false
 			}
 		}
 	}
-	if d.lit(`,"init_at":`) {
-		if r.InitAt, ok = d.time(); !ok {
-			return false
-		}
-	}
-	if d.lit(`,"init_type":`) {
-		if s, ok = d.str(); !ok {
-			return false
-		}
-		r.InitType = record.InitType(s)
-	}
-	if d.lit(`,"tenant":`) {
-		if r.Tenant, ok = d.str(); !ok {
-			return false
-		}
-	}
-	for _, f := range []struct {
-		key string
-		to  *int
-	}{{`,"in_flight":`, &r.InFlight}, {`,"max_concurrency":`, &r.MaxConcurrency}} {
-		if d.lit(f.key) {
-			v, ok := d.int()
-			if !ok || v < math.MinInt32 || v > math.MaxInt32 {
-				return false // encoding/json decides what it means
-			}
-			*f.to = int(v)
-		}
-	}
-	if d.lit(`,"scale":`) {
-		start := d.p
-		for d.p < len(d.b) && bytes.IndexByte([]byte("0123456789.eE+-"), d.b[d.p]) >= 0 {
-			d.p++
-		}
-		v, err := strconv.ParseFloat(string(d.b[start:d.p]), 64)
-		if err != nil || d.p == start {
-			return false
-		}
-		r.Scale = v
-	}
-	if d.lit(`,"profile":`) {
-		if r.Profile, ok = d.str(); !ok {
-			return false
-		}
-	}
-	if d.lit(`,"error_class":`) {
-		if s, ok = d.str(); !ok {
-			return false
-		}
-		r.ErrorClass = record.ErrorClass(s)
-	}
-	if d.lit(`,"error":`) {
-		if r.Error, ok = d.str(); !ok {
-			return false
-		}
+	if first {
+		return string(d.b) == "{}"
 	}
 	return d.lit("}") && d.p == len(d.b)
+}
+
+// storeInt writes a signed integer of the given size at v.
+func storeInt(v unsafe.Pointer, bits int, n int64) {
+	switch bits {
+	case 8:
+		*(*int8)(v) = int8(n)
+	case 16:
+		*(*int16)(v) = int16(n)
+	case 32:
+		*(*int32)(v) = int32(n)
+	default:
+		*(*int64)(v) = n
+	}
+}
+
+// storeUint writes an unsigned integer of the given size at v.
+func storeUint(v unsafe.Pointer, bits int, n uint64) {
+	switch bits {
+	case 8:
+		*(*uint8)(v) = uint8(n)
+	case 16:
+		*(*uint16)(v) = uint16(n)
+	case 32:
+		*(*uint32)(v) = uint32(n)
+	default:
+		*(*uint64)(v) = n
+	}
+}
+
+// number reads a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *decoder) number() ([]byte, bool) {
+	start := d.p
+	digits := func() int {
+		n := 0
+		for d.p < len(d.b) && d.b[d.p] >= '0' && d.b[d.p] <= '9' {
+			d.p++
+			n++
+		}
+		return n
+	}
+	if d.p < len(d.b) && d.b[d.p] == '-' {
+		d.p++
+	}
+	if d.p < len(d.b) && d.b[d.p] == '0' {
+		d.p++
+	} else if digits() == 0 {
+		return nil, false
+	}
+	if d.p < len(d.b) && d.b[d.p] == '.' {
+		d.p++
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	if d.p < len(d.b) && (d.b[d.p] == 'e' || d.b[d.p] == 'E') {
+		d.p++
+		if d.p < len(d.b) && (d.b[d.p] == '+' || d.b[d.p] == '-') {
+			d.p++
+		}
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	return d.b[start:d.p], true
 }
 
 func (d *decoder) lit(s string) bool {

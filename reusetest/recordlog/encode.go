@@ -1,111 +1,137 @@
 package recordlog
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // appendRecord appends r as one JSON line, byte for byte what
-// encoding/json's Encoder writes for it (TestAppendRecordIsEncodingJSON
-// and FuzzAppendRecord hold it to that), without reflection: the writer
-// encodes every record of a run, up to tens of thousands a second.
+// encoding/json's Encoder writes for it (TestCodecRoundTripsEveryField,
+// TestAppendRecordIsEncodingJSON and FuzzAppendRecord hold it to that),
+// without reflection: the writer encodes every record of a run, up to tens
+// of thousands a second.
 func appendRecord(b []byte, r *record.Record) ([]byte, error) {
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, r.Seq, 10)
+	return recordCodec.append(b, unsafe.Pointer(r))
+}
+
+// append appends the value of c's type at p as one JSON line.
+func (c *codec) append(b []byte, p unsafe.Pointer) ([]byte, error) {
+	if c.slow != "" {
+		line, err := json.Marshal(reflect.NewAt(c.typ, p).Interface())
+		if err != nil {
+			return b, err
+		}
+		return append(append(b, line...), '\n'), nil
+	}
+	// Each field goes after a comma; the first comma becomes the brace.
+	start := len(b)
 	var err error
-	b = append(b, `,"scheduled":`...)
-	if b, err = appendTime(b, r.Scheduled); err != nil {
-		return b, err
-	}
-	if !r.Sent.IsZero() {
-		b = append(b, `,"sent":`...)
-		if b, err = appendTime(b, r.Sent); err != nil {
-			return b, err
+	fields := c.fields
+	for i := range fields {
+		f := &fields[i]
+		v := f.value(p)
+		switch f.kind {
+		case kindString:
+			s := *(*string)(v)
+			if s == "" && !f.alwaysHere {
+				continue
+			}
+			b = appendString(f.key.appendTo(b), s)
+		case kindInt:
+			n := loadInt(v, f.bits)
+			if n == 0 && !f.alwaysHere {
+				continue
+			}
+			b = strconv.AppendInt(f.key.appendTo(b), n, 10)
+		case kindUint:
+			n := loadUint(v, f.bits)
+			if n == 0 && !f.alwaysHere {
+				continue
+			}
+			b = strconv.AppendUint(f.key.appendTo(b), n, 10)
+		case kindFloat:
+			var x float64
+			if f.bits == 64 {
+				x = *(*float64)(v)
+			} else {
+				x = float64(*(*float32)(v))
+			}
+			if x == 0 && !f.alwaysHere { // -0 too, as encoding/json has it
+				continue
+			}
+			if b, err = appendFloat(f.key.appendTo(b), x, f.bits); err != nil {
+				return b, err
+			}
+		case kindBool:
+			t := *(*bool)(v)
+			if !t && !f.alwaysHere {
+				continue
+			}
+			b = strconv.AppendBool(f.key.appendTo(b), t)
+		case kindTime:
+			t := (*time.Time)(v)
+			if !f.alwaysHere && t.IsZero() {
+				continue
+			}
+			if b, err = appendTime(f.key.appendTo(b), *t); err != nil {
+				return b, err
+			}
 		}
 	}
-	if !r.Done.IsZero() {
-		b = append(b, `,"done":`...)
-		if b, err = appendTime(b, r.Done); err != nil {
-			return b, err
-		}
-	}
-	b = append(b, `,"status":`...)
-	b = appendString(b, string(r.Status))
-	if r.InstanceID != "" {
-		b = append(b, `,"instance_id":`...)
-		b = appendString(b, r.InstanceID)
-	}
-	if r.Invocation != 0 {
-		b = append(b, `,"invocation":`...)
-		b = strconv.AppendInt(b, r.Invocation, 10)
-	}
-	if r.LogStream != "" {
-		b = append(b, `,"log_stream":`...)
-		b = appendString(b, r.LogStream)
-	}
-	if r.BootID != "" {
-		b = append(b, `,"boot_id":`...)
-		b = appendString(b, r.BootID)
-	}
-	if !r.InitAt.IsZero() {
-		b = append(b, `,"init_at":`...)
-		if b, err = appendTime(b, r.InitAt); err != nil {
-			return b, err
-		}
-	}
-	if r.InitType != "" {
-		b = append(b, `,"init_type":`...)
-		b = appendString(b, string(r.InitType))
-	}
-	if r.Tenant != "" {
-		b = append(b, `,"tenant":`...)
-		b = appendString(b, r.Tenant)
-	}
-	if r.InFlight != 0 {
-		b = append(b, `,"in_flight":`...)
-		b = strconv.AppendInt(b, int64(r.InFlight), 10)
-	}
-	if r.MaxConcurrency != 0 {
-		b = append(b, `,"max_concurrency":`...)
-		b = strconv.AppendInt(b, int64(r.MaxConcurrency), 10)
-	}
-	if r.Scale != 0 {
-		b = append(b, `,"scale":`...)
-		if b, err = appendFloat(b, r.Scale); err != nil {
-			return b, err
-		}
-	}
-	if r.Profile != "" {
-		b = append(b, `,"profile":`...)
-		b = appendString(b, r.Profile)
-	}
-	if r.ErrorClass != "" {
-		b = append(b, `,"error_class":`...)
-		b = appendString(b, string(r.ErrorClass))
-	}
-	if r.Error != "" {
-		b = append(b, `,"error":`...)
-		b = appendString(b, r.Error)
+	if len(b) == start {
+		b = append(b, '{')
+	} else {
+		b[start] = '{'
 	}
 	return append(b, '}', '\n'), nil
 }
 
-// appendFloat is encoding/json's float64: the shortest representation, in
-// exponent form below 1e-6 and from 1e21 on, and no NaN or infinity.
-func appendFloat(b []byte, f float64) ([]byte, error) {
+// loadInt reads a signed integer of the given size at v.
+func loadInt(v unsafe.Pointer, bits int) int64 {
+	switch bits {
+	case 8:
+		return int64(*(*int8)(v))
+	case 16:
+		return int64(*(*int16)(v))
+	case 32:
+		return int64(*(*int32)(v))
+	}
+	return *(*int64)(v)
+}
+
+// loadUint reads an unsigned integer of the given size at v.
+func loadUint(v unsafe.Pointer, bits int) uint64 {
+	switch bits {
+	case 8:
+		return uint64(*(*uint8)(v))
+	case 16:
+		return uint64(*(*uint16)(v))
+	case 32:
+		return uint64(*(*uint32)(v))
+	}
+	return *(*uint64)(v)
+}
+
+// appendFloat is encoding/json's float of the given size: the shortest
+// representation, in exponent form below 1e-6 and from 1e21 on, and no
+// NaN or infinity.
+func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, errors.New("unsupported float value " + strconv.FormatFloat(f, 'g', -1, 64))
+		return b, errors.New("unsupported float value " + strconv.FormatFloat(f, 'g', -1, bits))
 	}
 	abs, format := math.Abs(f), byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
 		format = 'e'
 	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
+	b = strconv.AppendFloat(b, f, format, -1, bits)
 	if format == 'e' {
 		// clean up e-09 to e-9, as encoding/json does
 		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
@@ -129,6 +155,15 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// plainByte marks the ASCII bytes a JSON string holds as they are: not a
+// control character, a quote, a backslash or one of HTML's <, > and &.
+var plainByte = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString quotes s as encoding/json does by default: HTML-safe (<, >
 // and & escaped), invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped.
 func appendString(b []byte, s string) []byte {
@@ -137,7 +172,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainByte[c] {
 				i++
 				continue
 			}

@@ -5,8 +5,10 @@
 // log resumes it.
 //
 // Its files: recordlog.go (headers, State, Open, Writer, Read, Replay and
-// the limits), encode.go and decode.go (a record's line, written and read
-// without reflection), and lock_*.go (one writer per log).
+// the limits), codec.go (a record's fields as its line holds them, read
+// from record.Record once), encode.go and decode.go (a record's line,
+// written and read without reflection), and lock_*.go (one writer per
+// log).
 package recordlog
 
 import (
