@@ -27,7 +27,10 @@ const (
 	OrderHeader = "X-Lambda-Reuse-Order"
 )
 
-// Response is everything the probe returns: an allow-list.
+// Response is everything the probe returns: an allow-list. A field
+// reaches the records of a live run through the record.Record field of
+// the same JSON name (record.Record.SetAnswer); record's tests name the
+// fields no record keeps.
 type Response struct {
 	InstanceID string `json:"instance_id"`
 	Invocation int64  `json:"invocation"`

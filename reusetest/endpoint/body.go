@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 	"unicode"
 
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
@@ -31,17 +30,14 @@ import (
 // body is a bad_body failure, read no further.
 const MaxBody = 64 << 10
 
-// maxInFlight bounds the calls at once an answer may claim for its
-// environment.
-const maxInFlight = 1 << 20
-
 // maxPlainID bounds the 2021 probe's plain-text id.
 const maxPlainID = 128
 
-// parseBody fills rec from a probe's answer: our probe's JSON, or the 2021
-// probe's plain-text body (the id and nothing else). Lambda's function-error
-// envelope (errorMessage, errorType), which some front doors pass on as a
-// plain 200 (the Runtime Interface Emulator always does), is a function error.
+// parseBody fills rec from a probe's answer: our probe's JSON (as
+// record.Record.SetAnswer keeps it), or the 2021 probe's plain-text body
+// (the id and nothing else). Lambda's function-error envelope
+// (errorMessage, errorType), which some front doors pass on as a plain 200
+// (the Runtime Interface Emulator always does), is a function error.
 func parseBody(body []byte, rec *record.Record) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -61,21 +57,7 @@ func parseBody(body []byte, rec *record.Record) {
 			return
 		}
 		rec.Status = record.StatusOK
-		rec.InstanceID, rec.Invocation, rec.LogStream, rec.BootID = b.InstanceID, b.Invocation, b.LogStream, b.BootID
-		rec.InitType = record.ParseInitType(b.InitType)
-		if b.MaxConcurrency > 0 || b.InFlight > 1 {
-			// Bounded as a count of calls at once can be: anything else
-			// is not kept.
-			if b.InFlight >= 0 && b.InFlight <= maxInFlight {
-				rec.InFlight = b.InFlight
-			}
-			if b.MaxConcurrency >= 0 && b.MaxConcurrency <= maxInFlight {
-				rec.MaxConcurrency = b.MaxConcurrency
-			}
-		}
-		if at, err := time.Parse(time.RFC3339Nano, b.InitAt); err == nil {
-			rec.InitAt = at.UTC()
-		}
+		rec.SetAnswer(&b)
 		return
 	}
 	if len(trimmed) == 0 || len(trimmed) > maxPlainID || strings.IndexFunc(string(trimmed), func(r rune) bool {

@@ -107,6 +107,11 @@ func CheckTenantID(id string) error {
 
 // Record is what happened to one scheduled call. Simulated and live runs
 // produce the same records, and one Summarizer reads them.
+//
+// A field is declared here once: the record log writes and reads it from
+// its JSON tag (package recordlog's codec), and a field whose JSON name
+// the probe's answer shares (protocol.Response) is filled from the answer
+// (SetAnswer). A new field is its line here and its use.
 type Record struct {
 	// Seq is the call's 0-based number in the plan.
 	Seq int64 `json:"seq"`
