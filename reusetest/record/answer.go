@@ -3,9 +3,9 @@ package record
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/jsonfield"
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 )
 
@@ -149,16 +149,8 @@ func convOf(k reflect.Kind) (answerConv, bool) {
 	return 0, false
 }
 
-// jsonName is a field's JSON name as encoding/json has it, and false for
-// a field JSON skips.
-func jsonName(f reflect.StructField) (string, bool) {
-	tag := f.Tag.Get("json")
-	if !f.IsExported() || tag == "-" {
-		return "", false
-	}
-	name, _, _ := strings.Cut(tag, ",")
-	if name == "" {
-		name = f.Name
-	}
-	return name, true
+// jsonName is a field's JSON name, and false for a field JSON skips.
+func jsonName(sf reflect.StructField) (string, bool) {
+	f, ok := jsonfield.Of(sf)
+	return f.Key, ok
 }

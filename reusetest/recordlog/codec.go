@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 	"unsafe"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/jsonfield"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
@@ -72,35 +72,27 @@ func newCodec(typ reflect.Type) *codec {
 	seen := map[string]bool{}
 	for i := range typ.NumField() {
 		sf := typ.Field(i)
-		tag := sf.Tag.Get("json")
 		if sf.Anonymous {
 			c.slow = fmt.Sprintf("field %s is embedded", sf.Name)
 			return c
 		}
-		if !sf.IsExported() || tag == "-" {
+		jf, ok := jsonfield.Of(sf)
+		if !ok {
 			continue // encoding/json neither writes nor reads it
 		}
-		key, opts, _ := strings.Cut(tag, ",")
-		if key == "" {
-			key = sf.Name
-		}
+		key := jf.Key
 		f := codedField{key: newKeyBytes(`,"` + key + `":`), first: newKeyBytes(`{"` + key + `":`), offset: sf.Offset}
 		if why := f.setKind(sf.Type); why != "" {
 			c.slow = fmt.Sprintf("field %s (%s): %s", sf.Name, sf.Type, why)
 			return c
 		}
-		f.alwaysHere = true
-		for opt := range strings.SplitSeq(opts, ",") {
-			switch opt {
-			case "omitempty": // false, 0 or "" (-0 too); a struct is never empty
-				f.alwaysHere = f.alwaysHere && f.kind == kindTime
-			case "omitzero": // its zero value; a time when IsZero
-				f.alwaysHere = false
-			case "string":
-				c.slow = fmt.Sprintf("field %s: the string option", sf.Name)
-				return c
-			}
+		if jf.Quoted {
+			c.slow = fmt.Sprintf("field %s: the string option", sf.Name)
+			return c
 		}
+		// Left out when false, 0 or "" (-0 too), or a time when IsZero; a
+		// struct is never empty, so omitempty keeps a time.
+		f.alwaysHere = !jf.OmitZero && !(jf.OmitEmpty && f.kind != kindTime)
 		if !plainKey(key) || seen[key] {
 			c.slow = fmt.Sprintf("field %s: key %q is not plain letters, digits and underscores, or is taken twice", sf.Name, key)
 			return c

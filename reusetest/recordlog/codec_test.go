@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/jsonfield"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
@@ -198,7 +199,7 @@ func checkEveryField[T any](t *testing.T, c codecOf[T]) {
 func loggedFields(typ reflect.Type) []reflect.StructField {
 	var out []reflect.StructField
 	for _, f := range reflect.VisibleFields(typ) {
-		if f.IsExported() && !f.Anonymous && f.Tag.Get("json") != "-" {
+		if _, ok := jsonfield.Of(f); ok && !f.Anonymous {
 			out = append(out, f)
 		}
 	}
@@ -207,11 +208,8 @@ func loggedFields(typ reflect.Type) []reflect.StructField {
 
 // fieldName is a field as a failure names it: its Go name and JSON key.
 func fieldName(f reflect.StructField) string {
-	key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	if key == "" {
-		key = f.Name
-	}
-	return fmt.Sprintf("%s (%q)", f.Name, key)
+	jf, _ := jsonfield.Of(f)
+	return fmt.Sprintf("%s (%q)", f.Name, jf.Key)
 }
 
 // differingFields names the logged fields in which a and b differ, with
