@@ -99,6 +99,7 @@ func TestEveryKindConforms(t *testing.T) {
 			again, err := summary.MarshalSummary(read)
 			assert.NilError(t, err)
 			assert.Check(t, is.Equal(string(again), string(sim.JSON)), "the summary file reads back as written")
+			assert.Check(t, is.Len(read.Absent, 0), "a summary file written today lacks no number")
 			md, err := os.ReadFile(filepath.Join(reportDir, report.ReportFile))
 			assert.NilError(t, err)
 			names := report.ChartNames(sim.Summary)

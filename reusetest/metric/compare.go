@@ -21,8 +21,9 @@ type Comparison struct {
 	// OK is whether the ratio is within 1 ± Tolerance, or the metric is
 	// not judged.
 	OK bool
-	// NoBase says the baseline does not hold the metric (Metric.Known), or
-	// this run does not: nothing to judge, never a drift.
+	// NoBase says the baseline does not hold the metric (Metric.Of: a
+	// summary written before it was counted, or Known says so), or this
+	// run does not: nothing to judge, never a drift.
 	NoBase bool
 	// Unjudged says the comparison is shown but not judged: the two runs
 	// ran different plans (Judge).

@@ -17,7 +17,9 @@ type Metric struct {
 	Value func(summary.Summary) float64
 	// Known, when set, says whether a summary holds the metric at all (a
 	// share of nothing, an idle curve of a run that was not one): a
-	// summary that does not is no baseline for it, never a drift.
+	// summary that does not is no baseline for it, never a drift. A
+	// number an older summary's file lacks needs no Known: Of finds it
+	// (summary.ReadsAbsent).
 	Known func(summary.Summary) bool
 	// Integer says it is a count, shown without decimals.
 	Integer bool
@@ -32,9 +34,11 @@ type Metric struct {
 	ChangeTolerance float64
 }
 
-// Of is m's value in s, and whether s holds it.
+// Of is m's value in s, and whether s holds it: not when Known says it
+// does not, nor when m reads a number s's file lacks (a summary written
+// before that number was counted).
 func (m Metric) Of(s summary.Summary) (float64, bool) {
-	if m.Known != nil && !m.Known(s) {
+	if m.Known != nil && !m.Known(s) || s.ReadsAbsent(m.Value) {
 		return 0, false
 	}
 	return m.Value(s), true

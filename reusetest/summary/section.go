@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -108,7 +109,7 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the common fields, then every section a kind has a
-// key for.
+// key for, and notes the numbers the JSON lacks (Absent).
 func (s *Summary) UnmarshalJSON(b []byte) error {
 	var f summaryFields
 	if err := json.Unmarshal(b, &f); err != nil {
@@ -119,6 +120,7 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
+	s.Absent = findAbsent(reflect.TypeFor[summaryFields](), b, "", nil)
 	for _, k := range sectionKinds() {
 		v, ok := raw[k.Name]
 		if !ok || string(v) == "null" {
@@ -132,6 +134,7 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 			s.Sections = map[string]Section{}
 		}
 		s.Sections[k.Name] = sec
+		s.Absent = findAbsent(reflect.TypeOf(sec).Elem(), v, k.Name+".", s.Absent)
 	}
 	return nil
 }

@@ -83,6 +83,12 @@ type Summary struct {
 	// *BurstSummary, "idle": *IdleSummary, "trace": *TraceSummary); in the
 	// JSON each sits at its kind's name. A steady plan has none.
 	Sections map[string]Section `json:"-"`
+	// Absent lists the numbers the file this summary was read from lacks,
+	// as JSON paths ("reuse.p99", "idle.trials"): figures that joined the
+	// contract after the file was written, 0 here and no measurement
+	// (ReadsAbsent). Nil for a summary made from records. A number written
+	// only when not zero (omitempty) is never absent.
+	Absent []string `json:"-"`
 }
 
 // Prediction is a simulation of a run's schedule under one profile,
