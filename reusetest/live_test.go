@@ -9,14 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 )
 
 // TestLiveExperiment runs the seed experiment (or the -reuse.* plan)
 // against the endpoint named by LAMBDA_REUSE_URL or LAMBDA_REUSE_FUNCTION.
-// All logic is in package experiment, which the short tests exercise
-// against served pools; this only wires configuration to it.
+// All logic is in package live (RunExperiment), whose short tests exercise
+// it against served pools; this only wires configuration to it.
 func TestLiveExperiment(t *testing.T) { liveExperiment(t, "seed") }
 
 // TestLiveIdleExperiment runs the idle-timeout experiment
@@ -38,13 +37,13 @@ func TestLiveTraceExperiment(t *testing.T) { liveExperiment(t, "trace") }
 func TestLiveRampExperiment(t *testing.T) { liveExperiment(t, "ramp") }
 
 // liveExperiment runs experiment name against the endpoint the environment
-// names (experiment.RunLive), stopping in time for the test's deadline.
+// names (live.RunExperiment), stopping in time for the test's deadline.
 func liveExperiment(t *testing.T, name string) {
 	schedule, err := flags.Schedule(name, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := experiment.LiveOptions{Experiment: name, Root: root, Getenv: os.Getenv}
+	opts := live.ExperimentOptions{Experiment: name, Root: root, Getenv: os.Getenv}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
 		opts.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
@@ -52,7 +51,7 @@ func liveExperiment(t *testing.T, name string) {
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		opts.Update = true
 	}
-	res, err := experiment.RunLive(t.Context(), os.Stdout, flags, schedule, opts)
+	res, err := live.RunExperiment(t.Context(), os.Stdout, flags, schedule, opts)
 	switch {
 	case errors.Is(err, live.ErrNoTarget):
 		t.Skip(err.Error())

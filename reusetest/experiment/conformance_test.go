@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
@@ -29,17 +26,14 @@ var commonCharts = []string{report.ChartTimeline, report.ChartReuse, report.Char
 // TestEveryKindConforms walks the registry: every schedule kind
 // round-trips its spec through a record log's header to the same calls,
 // has a model-time form, is run by an experiment whose default flags
-// parse, and runs simulated and against a served pool with one record per
-// call. A kind with a summary section (summary.HasSection) has it in both runs, with a text
-// table, in report.md with a chart of its own, and in a summary file that
-// reads back as written.
+// parse, and runs simulated with one record per call. A kind with a
+// summary section (summary.HasSection) has it, with a text table, in
+// report.md with a chart of its own, and in a summary file that reads
+// back as written. (Package live's TestEveryKindRunsLive runs each kind
+// against a served pool.)
 func TestEveryKindConforms(t *testing.T) {
 	root, err := ModuleRoot(".")
 	assert.NilError(t, err)
-	served, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100})
-	assert.NilError(t, err)
-	srv := httptest.NewServer(served) // 127.0.0.1
-	t.Cleanup(srv.Close)
 	for _, k := range schedule.Kinds {
 		t.Run(k.Name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -121,24 +115,6 @@ func TestEveryKindConforms(t *testing.T) {
 				assert.Check(t, len(own) > 0, "no chart of its own: %v", names)
 			} else {
 				assert.Check(t, is.Len(read.Sections, 0))
-			}
-
-			// Against a served pool, through the front door a live run takes.
-			flags.Log, flags.Out = filepath.Join(dir, "live.jsonl"), filepath.Join(dir, "live.summary.json")
-			env := func(k string) string {
-				if k == live.EnvURL {
-					return srv.URL
-				}
-				return ""
-			}
-			res, err := RunLive(t.Context(), io.Discard, flags, s, LiveOptions{Experiment: e.Name, Root: dir, Getenv: env})
-			assert.NilError(t, err)
-			assert.Check(t, !res.Stopped)
-			assert.Check(t, is.Equal(res.Summary.Requests.Total, calls), "one record per call")
-			assert.Check(t, is.Equal(res.Summary.Requests.OK, calls), "every call served")
-			if summary.HasSection(k.Name) {
-				_, ok := res.Summary.Sections[k.Name]
-				assert.Check(t, ok, "no %s section in the live summary", k.Name)
 			}
 		})
 	}

@@ -13,7 +13,7 @@ import (
 // An Experiment is one kind of experiment the harness runs: its name (in
 // test names, file names and its flags), the schedule kind it runs, and its
 // own flags. Each is its own file and registers itself; the runs
-// (Simulate, RunSweep, RunLive) take any of them.
+// (Simulate, Sweep, and live.RunExperiment) take any of them.
 type Experiment struct {
 	// Name names the experiment ("seed", "burst").
 	Name string

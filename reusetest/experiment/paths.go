@@ -49,6 +49,16 @@ func outName(experiment string, f *Flags) string {
 	return fmt.Sprintf("sim-%s-%s-%s-seed%d.json", experiment, profileTag(f.Profile), f.placementTag(), f.Seed)
 }
 
+// LiveName names a live run's files (its log, summary, report, baseline):
+// the target's key, then, for any experiment but the seed one, the
+// experiment's name.
+func LiveName(targetKey, experiment string) string {
+	if experiment == "" || experiment == seedExperiment.Name {
+		return targetKey
+	}
+	return targetKey + "." + experiment
+}
+
 // ReportDir is the report folder beside a summary file.
 func ReportDir(summary string) string { return strings.TrimSuffix(summary, ".json") + ".report" }
 

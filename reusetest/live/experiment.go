@@ -1,4 +1,4 @@
-package experiment
+package live
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
@@ -20,9 +20,10 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
-// LiveOptions say how a live run is wired: where the target is named, the
-// module root its default files go under, and when it must stop.
-type LiveOptions struct {
+// ExperimentOptions say how a live run of an experiment is wired: where
+// the target is named, the module root its default files go under, and
+// when it must stop.
+type ExperimentOptions struct {
 	// Experiment is the experiment's name ("" or "seed" for the seed
 	// experiment), in the run's file names.
 	Experiment string
@@ -37,8 +38,8 @@ type LiveOptions struct {
 	Update bool
 }
 
-// Live is a live run's result.
-type Live struct {
+// ExperimentResult is what a live run of an experiment gave.
+type ExperimentResult struct {
 	Summary summary.Summary
 	// Stopped says the run was stopped before its end (Ctrl-C, StopBy):
 	// rerun with the same flags to resume from Next.
@@ -52,50 +53,48 @@ type Live struct {
 	Drifted bool
 }
 
-// RunLive runs schedule against the endpoint opts.Getenv names, with every
-// guarantee of a live run (one record per call, a crash-safe log, resume,
-// Ctrl-C, redaction, the cost first), and writes the summary with the
-// simulator's predictions beside it, the fitted profile, the report and
-// the comparison with a baseline. Files are named for the target, and for
-// the experiment. live.ErrNoTarget says no target is named; a run that
-// failed fast still writes its files and returns live.ErrFailFast.
-func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Schedule, opts LiveOptions) (Live, error) {
+// RunExperiment runs schedule, as an experiment's flags f describe it,
+// against the endpoint opts.Getenv names, with every guarantee of a live
+// run (one record per call, a crash-safe log, resume, Ctrl-C, redaction,
+// the cost first), and writes the summary with the simulator's predictions
+// beside it, the fitted profile, the report and the comparison with a
+// baseline. Files are named for the target, and for the experiment.
+// ErrNoTarget says no target is named; a run that failed fast still writes
+// its files and returns ErrFailFast.
+func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedule schedule.Schedule, opts ExperimentOptions) (ExperimentResult, error) {
 	plan := schedule.Plan()
-	caller, door, err := live.NewCaller(ctx, opts.Getenv, plan.HandlerMS)
+	caller, door, err := NewCaller(ctx, opts.Getenv, plan.HandlerMS)
 	if err != nil {
-		return Live{}, err
+		return ExperimentResult{}, err
 	}
-	if live.PerCallHandler(caller, schedule) {
+	if PerCallHandler(caller, schedule) {
 		fmt.Fprintln(w, "each call asks for its own handler time (the trace's durations)")
 	}
-	key := live.TargetKey(caller.Describe())
-	if opts.Experiment != "" && opts.Experiment != seedExperiment.Name {
-		key += "." + opts.Experiment
-	}
-	res := Live{LogPath: f.Log, SummaryPath: f.Out}
+	key := experiment.LiveName(TargetKey(caller.Describe()), opts.Experiment)
+	res := ExperimentResult{LogPath: f.Log, SummaryPath: f.Out}
 	if res.LogPath == "" {
 		res.LogPath = filepath.Join(opts.Root, "out", "live", key+".jsonl")
 	}
 	if res.SummaryPath == "" {
 		res.SummaryPath = filepath.Join(opts.Root, "testdata", "live", key+".summary.json")
 	}
-	live.WriteCostEstimate(w, plan, door)
+	WriteCostEstimate(w, plan, door)
 
-	ctx, stop, release := live.HandleSignals(ctx, w)
+	ctx, stop, release := HandleSignals(ctx, w)
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.
 	summarizer := summary.NewSummarizer(schedule, caller.Describe(), nil)
 	charts := report.NewCollector(summarizer, schedule)
 	fitter := fit.NewFitter(summarizer, schedule, charts)
-	run := &live.Live{Schedule: schedule, Caller: caller, LogPath: res.LogPath, Out: w,
+	run := &Live{Schedule: schedule, Caller: caller, LogPath: res.LogPath, Out: w,
 		Options: runner.Options{Timeout: f.Timeout}, Analysis: fitter, NoFailFast: !f.FailFast}
 	if !opts.StopBy.IsZero() {
 		run.StopBy = opts.StopBy
 	}
 	sum, ran, err := run.Run(ctx, stop)
 	// A run that failed fast still writes its records, summary and report.
-	failed := errors.Is(err, live.ErrFailFast) || errors.Is(err, runner.ErrScheduleFailed)
+	failed := errors.Is(err, ErrFailFast) || errors.Is(err, runner.ErrScheduleFailed)
 	if err != nil && !failed {
 		return res, err
 	}
@@ -134,7 +133,7 @@ func RunLive(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Sched
 		return res, err
 	}
 	fmt.Fprintf(w, "summary written to %s\nrecord log: %s\n", res.SummaryPath, res.LogPath)
-	reportDir := ReportDir(res.SummaryPath)
+	reportDir := experiment.ReportDir(res.SummaryPath)
 	if _, err := report.Write(reportDir, charts); err != nil {
 		return res, err
 	}
