@@ -163,6 +163,30 @@ type Record struct {
 	ErrorClass ErrorClass `json:"error_class,omitempty"`
 	// Error is a short, secret-free description of the failure.
 	Error string `json:"error,omitempty"`
+	// ErrorType is the function error's type as Lambda named it (its
+	// REPORT line's Error Type, a platform.report's errorType: e.g.
+	// Runtime.OutOfMemory, Runtime.ExitError, or "timeout" for a call that
+	// ran past the function's timeout); empty when the call did not fail in
+	// the function or no type was given.
+	ErrorType string `json:"error_type,omitempty"`
+	// InitMS is the init (or SnapStart restore) duration, in milliseconds,
+	// that Lambda reported with this call: the call ran its environment's
+	// init or restore; 0 when it did not say.
+	InitMS float64 `json:"init_ms,omitempty"`
+	// MemoryUsedMB is the most memory the environment had used by the end
+	// of this call, as Lambda reported it (Max Memory Used); 0 when not
+	// reported.
+	MemoryUsedMB int `json:"memory_used_mb,omitempty"`
+	// MemorySizeMB is the function's configured memory (Memory Size); 0
+	// when not reported.
+	MemorySizeMB int `json:"memory_size_mb,omitempty"`
+	// StartUnseen is true when the records do not show the start of this
+	// call's environment: a log stream whose first call in the records ran
+	// no init (it started before the records begin, or was initialised
+	// ahead with its init outside them). The environment is left-censored:
+	// not started in the run, its start type unknown, its lifetime and calls
+	// lower bounds.
+	StartUnseen bool `json:"start_unseen,omitempty"`
 	// Order is the call's place in its run segment's sending order,
 	// "RUN/N" (probe.OrderHeader), set by the runner as it sends the call;
 	// targets pass it on so that a served pool takes calls in that order.
