@@ -62,20 +62,25 @@ const ShareTolerance = 0.30
 // the 2021-method lifetime, and ±2 percentage points on the failed share
 // (compared as a relative change of 1 + share, so 0.02 means two points).
 var (
-	MetricRequests       = Metric{Name: "requests", Value: func(s summary.Summary) float64 { return float64(s.Requests.Total) }, Integer: true}
-	MetricOK             = Metric{Name: "requests ok", Value: func(s summary.Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
-	MetricFailed         = Metric{Name: "requests failed", Value: func(s summary.Summary) float64 { return float64(s.Requests.Failed) }, Integer: true}
-	MetricColdStarts     = Metric{Name: "cold starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
-	MetricProactive      = Metric{Name: "proactive starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
-	MetricReuseMean      = Metric{Name: "reuse mean", Value: func(s summary.Summary) float64 { return s.Reuse.Mean }}
-	MetricReuseP10       = Metric{Name: "reuse p10", Value: func(s summary.Summary) float64 { return s.Reuse.P10 }}
-	MetricReuseP90       = Metric{Name: "reuse p90", Value: func(s summary.Summary) float64 { return s.Reuse.P90 }}
-	MetricReuseMin       = Metric{Name: "reuse min", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Min) }, Integer: true}
-	MetricReuseMax       = Metric{Name: "reuse max", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Max) }, Integer: true}
-	MetricLifetimeMean   = Metric{Name: "lifetime mean, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Mean }}
-	MetricLifetimeP90    = Metric{Name: "lifetime p90, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.P90 }}
-	MetricLifetimeMax    = Metric{Name: "lifetime max, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Max }}
-	MetricCensored       = Metric{Name: "censored", Value: func(s summary.Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, Integer: true}
+	MetricRequests     = Metric{Name: "requests", Value: func(s summary.Summary) float64 { return float64(s.Requests.Total) }, Integer: true}
+	MetricOK           = Metric{Name: "requests ok", Value: func(s summary.Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
+	MetricFailed       = Metric{Name: "requests failed", Value: func(s summary.Summary) float64 { return float64(s.Requests.Failed) }, Integer: true}
+	MetricColdStarts   = Metric{Name: "cold starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
+	MetricProactive    = Metric{Name: "proactive starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
+	MetricReuseMean    = Metric{Name: "reuse mean", Value: func(s summary.Summary) float64 { return s.Reuse.Mean }}
+	MetricReuseP10     = Metric{Name: "reuse p10", Value: func(s summary.Summary) float64 { return s.Reuse.P10 }}
+	MetricReuseP90     = Metric{Name: "reuse p90", Value: func(s summary.Summary) float64 { return s.Reuse.P90 }}
+	MetricReuseMin     = Metric{Name: "reuse min", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Min) }, Integer: true}
+	MetricReuseMax     = Metric{Name: "reuse max", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Max) }, Integer: true}
+	MetricLifetimeMean = Metric{Name: "lifetime mean, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Mean }}
+	MetricLifetimeP90  = Metric{Name: "lifetime p90, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.P90 }}
+	MetricLifetimeMax  = Metric{Name: "lifetime max, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Max }}
+	MetricCensored     = Metric{Name: "censored", Value: func(s summary.Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, Integer: true}
+	// MetricLeftCensored and MetricResets count environments whose start the
+	// records do not show, and resets of environments (a new runtime
+	// generation in one that had served).
+	MetricLeftCensored   = Metric{Name: "start unseen (left-censored)", Value: func(s summary.Summary) float64 { return float64(s.Instances.LeftCensored) }, Integer: true}
+	MetricResets         = Metric{Name: "resets", Value: func(s summary.Summary) float64 { return float64(s.Instances.Resets) }, Integer: true}
 	MetricBusyMean       = Metric{Name: "busy mean", Value: func(s summary.Summary) float64 { return s.Concurrency.Mean }}
 	MetricBusyMax        = Metric{Name: "busy max", Value: func(s summary.Summary) float64 { return float64(s.Concurrency.Max) }, Integer: true}
 	MetricGenerations    = Metric{Name: "generations (2021 method)", Value: func(s summary.Summary) float64 { return s.SeedMethod.Generations }}
@@ -125,7 +130,7 @@ func StartMetrics() []Metric {
 // only, then those judged.
 var Metrics = []Metric{
 	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored, MetricReuseMean, MetricReuseP10, MetricReuseP90,
-	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored,
+	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored, MetricLeftCensored, MetricResets,
 	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricRequestPathShare, MetricProactiveShare, MetricIdleHalfSurvival,
 	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
 }

@@ -1,8 +1,11 @@
 package metric
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,25 +27,30 @@ var tableRows = []struct {
 	label   string
 	metrics []Metric
 	theirs  string
+	// shown, when set, says whether the row is shown for s (a row that
+	// counts what most runs never have).
+	shown func(s summary.Summary) bool
 }{
-	{"requests", []Metric{MetricRequests}, strconv.FormatInt(Published2021.Requests, 10)},
-	{"  ok", []Metric{MetricOK}, ""},
-	{"  failed", []Metric{MetricFailed}, ""},
-	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10)},
-	{"  started in the run", []Metric{MetricColdStarts}, ""},
-	{"    cold: on the request path", []Metric{MetricRequestPath}, ""},
-	{"    proactive (init > 10 s before)", []Metric{MetricProactive}, ""},
-	{"    provisioned / restored", []Metric{MetricProvisioned, MetricRestored}, ""},
-	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64)},
-	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64)},
-	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, ""},
-	{"reuse: min / max", []Metric{MetricReuseMin, MetricReuseMax}, ""},
-	{"lifetime (2021 method), min", []Metric{MetricSeedLifetime}, strconv.FormatFloat(Published2021.LifetimeMinutes, 'f', 1, 64)},
-	{"lifetime measured: mean, min", []Metric{MetricLifetimeMean}, ""},
-	{"lifetime measured: median, min", []Metric{MetricLifetimeMedian}, ""},
-	{"lifetime measured: p90 / max, min", []Metric{MetricLifetimeP90, MetricLifetimeMax}, ""},
-	{"  still serving at end (censored)", []Metric{MetricCensored}, ""},
-	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)"},
+	{"requests", []Metric{MetricRequests}, strconv.FormatInt(Published2021.Requests, 10), nil},
+	{"  ok", []Metric{MetricOK}, "", nil},
+	{"  failed", []Metric{MetricFailed}, "", nil},
+	{"instances", []Metric{MetricInstances}, strconv.FormatInt(Published2021.Instances, 10), nil},
+	{"  started in the run", []Metric{MetricColdStarts}, "", nil},
+	{"    cold: on the request path", []Metric{MetricRequestPath}, "", nil},
+	{"    proactive (init > 10 s before)", []Metric{MetricProactive}, "", nil},
+	{"    provisioned / restored", []Metric{MetricProvisioned, MetricRestored}, "", nil},
+	{"  start unseen (left-censored)", []Metric{MetricLeftCensored}, "", func(s summary.Summary) bool { return s.Instances.LeftCensored > 0 || s.Logs != nil }},
+	{"  resets (same environment, re-init)", []Metric{MetricResets}, "", func(s summary.Summary) bool { return s.Instances.Resets > 0 || s.Logs != nil }},
+	{"reuse: mean calls/instance", []Metric{MetricReuseMean}, strconv.FormatFloat(Published2021.MeanReuse, 'f', 1, 64), nil},
+	{"reuse: median", []Metric{MetricReuseMedian}, strconv.FormatFloat(Published2021.MedianReuse, 'f', 1, 64), nil},
+	{"reuse: p10 / p90", []Metric{MetricReuseP10, MetricReuseP90}, "", nil},
+	{"reuse: min / max", []Metric{MetricReuseMin, MetricReuseMax}, "", nil},
+	{"lifetime (2021 method), min", []Metric{MetricSeedLifetime}, strconv.FormatFloat(Published2021.LifetimeMinutes, 'f', 1, 64), nil},
+	{"lifetime measured: mean, min", []Metric{MetricLifetimeMean}, "", nil},
+	{"lifetime measured: median, min", []Metric{MetricLifetimeMedian}, "", nil},
+	{"lifetime measured: p90 / max, min", []Metric{MetricLifetimeP90, MetricLifetimeMax}, "", nil},
+	{"  still serving at end (censored)", []Metric{MetricCensored}, "", nil},
+	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)", nil},
 }
 
 // format shows a metric's value in the results table: counts whole, the
@@ -75,9 +83,15 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 	}
 	// The columns widen to the longest value, so any value keeps the table
 	// aligned.
-	ours := make([]string, len(tableRows))
+	rows := tableRows[:0:0]
+	for _, row := range tableRows {
+		if row.shown == nil || row.shown(s) {
+			rows = append(rows, row)
+		}
+	}
+	ours := make([]string, len(rows))
 	width := 15
-	for i, row := range tableRows {
+	for i, row := range rows {
 		values := make([]string, len(row.metrics))
 		for j, m := range row.metrics {
 			values[j] = m.format(s)
@@ -89,17 +103,17 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 		if _, err := fmt.Fprintf(w, "%-36s %*s\n", "metric", width, "ours"); err != nil {
 			return err
 		}
-		for i, row := range tableRows {
+		for i, row := range rows {
 			if _, err := fmt.Fprintf(w, "%-36s %*s\n", row.label, width, ours[i]); err != nil {
 				return err
 			}
 		}
-		return nil
+		return writeByError(w, s)
 	}
 	if _, err := fmt.Fprintf(w, "%-36s %*s %12s\n", "metric", width, "ours", "2021"); err != nil {
 		return err
 	}
-	for i, row := range tableRows {
+	for i, row := range rows {
 		theirs := row.theirs
 		if theirs == "" {
 			theirs = "-"
@@ -108,5 +122,22 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 			return err
 		}
 	}
-	return nil
+	return writeByError(w, s)
+}
+
+// writeByError writes the failures by Lambda error type, most first, when
+// the records named any.
+func writeByError(w io.Writer, s summary.Summary) error {
+	if len(s.Requests.ByError) == 0 {
+		return nil
+	}
+	types := slices.SortedFunc(maps.Keys(s.Requests.ByError), func(a, b string) int {
+		return cmp.Or(cmp.Compare(s.Requests.ByError[b], s.Requests.ByError[a]), cmp.Compare(a, b))
+	})
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s %d", t, s.Requests.ByError[t])
+	}
+	_, err := fmt.Fprintf(w, "failed by error type: %s\n", strings.Join(parts, ", "))
+	return err
 }

@@ -140,8 +140,14 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 }
 
 // WriteExperimentTables writes the tables of the sections s has, in Kinds
-// order, then the tenants' table; nothing for a plain run.
+// order, then the runtime generations', calls at once', the tenants' and
+// the logs' tables; nothing for a plain run.
 func WriteExperimentTables(w io.Writer, s Summary) error {
+	if s.Generations != nil {
+		if err := s.Generations.WriteTable(w); err != nil {
+			return err
+		}
+	}
 	for _, k := range sectionKinds() {
 		if sec, ok := s.Sections[k.Name]; ok {
 			if err := sec.WriteTable(w); err != nil {
@@ -155,7 +161,12 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 		}
 	}
 	if s.Tenants != nil {
-		return s.Tenants.WriteTable(w)
+		if err := s.Tenants.WriteTable(w); err != nil {
+			return err
+		}
+	}
+	if s.Logs != nil {
+		return s.Logs.WriteTable(w)
 	}
 	return nil
 }
@@ -163,5 +174,5 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 // HasExperimentTables reports whether WriteExperimentTables writes
 // anything for s.
 func HasExperimentTables(s Summary) bool {
-	return len(s.Sections) > 0 || s.Tenants != nil || s.Multi != nil
+	return len(s.Sections) > 0 || s.Tenants != nil || s.Multi != nil || s.Generations != nil || s.Logs != nil
 }

@@ -73,6 +73,14 @@ type Summary struct {
 	// and under the profile fitted to this run. Live runs carry them;
 	// simulated runs do not.
 	Predictions []Prediction `json:"predictions,omitempty"`
+	// Generations are the runtime generations' calls and lifetimes (init
+	// or reset to the next reset or the end), when an environment was
+	// reset; absent otherwise.
+	Generations *Generations `json:"runtime_generations,omitempty"`
+	// Logs describes the Lambda logs the records were read from (events
+	// read, used and skipped, streams), for a summary of a function's own
+	// logs; absent otherwise.
+	Logs *LogsRead `json:"logs,omitempty"`
 	// Multi is what a run on environments serving many calls at once
 	// (Managed Instances) shows; absent otherwise.
 	Multi *MultiConcurrency `json:"multi_concurrency,omitempty"`
@@ -171,11 +179,17 @@ type Requests struct {
 	ByStatus map[record.Status]int64 `json:"by_status"`
 	// ByErrorClass counts failed records per error class.
 	ByErrorClass map[record.ErrorClass]int64 `json:"by_error_class,omitempty"`
+	// ByError counts failed calls by the error type Lambda named (a log's
+	// Error Type, e.g. Runtime.OutOfMemory; "timeout" for a timeout that
+	// named none); absent when no record carried one.
+	ByError map[string]int64 `json:"by_error,omitempty"`
 }
 
 // Instances counts execution environments.
 type Instances struct {
-	// Count is the number of distinct instance ids that answered.
+	// Count is the number of execution environments that answered: the
+	// distinct log streams (EnvironmentOf), or instance ids where records
+	// name no stream.
 	Count int `json:"count"`
 	// ColdStarts is the number of instances first seen at their first
 	// invocation (or whose invocation count is unknown), that is, started
@@ -193,6 +207,16 @@ type Instances struct {
 	// Starts are the environments started during the run (ColdStarts), by
 	// how they started; absent from summaries made before it was counted.
 	Starts *Starts `json:"starts,omitempty"`
+	// LeftCensored is the number of environments whose start the records
+	// do not show (Count less ColdStarts): first seen at an invocation
+	// above 1, or a log stream whose first call ran no init. Their start
+	// type is unknown and their lifetimes and calls are lower bounds.
+	LeftCensored int `json:"left_censored,omitempty"`
+	// Resets is the number of times an environment that had served was
+	// reset: a new runtime generation (a new instance id, an init in a log
+	// stream that had served) in the same environment, as Lambda does after
+	// a call fails. A reset is neither a new environment nor a cold start.
+	Resets int `json:"resets,omitempty"`
 }
 
 // Starts count environments started during a run by how they started,
@@ -323,6 +347,9 @@ func statusIndex(st record.Status) int {
 }
 
 type instance struct {
+	gen           string       // its first generation's instance id
+	gens          []generation // its generations, when more than one served
+	startUnseen   bool         // a record said its start is not in the records
 	calls         int64
 	first, last   int64 // unix ns: first send, last answer
 	minInvocation int64
@@ -345,9 +372,13 @@ func (s *Summarizer) proactive(in *instance) bool {
 	return in.cold() && in.initType.OnDemand() && in.initAt != 0 && float64(in.first-in.initAt)*s.TimeFactor() > float64(ProactiveThreshold)
 }
 
-// cold reports an instance first seen at its first invocation, or whose
-// invocation count is unknown (0): one started during the run.
-func (in *instance) cold() bool { return in.minInvocation <= 1 }
+// cold reports an instance started during the run: its first generation
+// was first seen at its first invocation, or with its invocation count
+// unknown (0), and no record said its start is unseen.
+func (in *instance) cold() bool {
+	g := in.firstGeneration()
+	return !g.startUnseen && g.minInvocation <= 1
+}
 
 // interval is one served call's time in flight, held until the calls before
 // it have arrived.
@@ -375,8 +406,9 @@ type Summarizer struct {
 	known     [len(statuses)]int64    // counts of the known statuses, by index
 	byStatus  map[record.Status]int64 // counts of any other status
 	byClass   map[record.ErrorClass]int64
-	instances map[string]*instance
-	recent    [16]recentInstance // a cache of instances by their id string's address
+	byError   map[string]int64     // failures by Lambda error type
+	instances map[string]*instance // by EnvironmentOf
+	recent    [16]recentInstance   // a cache of instances by their id string's address
 
 	nextSeq   int64
 	pending   minheap.Heap[interval] // out-of-order records, by seq
@@ -445,18 +477,25 @@ func (s *Summarizer) Add(r *record.Record) {
 	if r.ErrorClass != "" {
 		s.byClass[r.ErrorClass]++
 	}
+	if r.ErrorType != "" && r.Status != record.StatusOK {
+		s.addErrorType(r.ErrorType)
+	}
 	if r.Tenant != "" {
 		s.tenantsSeen.add(r)
 	}
 	iv := interval{seq: r.Seq, served: r.Served()}
 	if iv.served {
 		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
-		in := s.instance(r.InstanceID)
+		key := EnvironmentOf(r)
+		in := s.instance(key)
 		if in == nil {
-			in = &instance{first: iv.sent, last: iv.done, minInvocation: r.Invocation, tenant: r.Tenant}
-			s.instances[r.InstanceID] = in
-		} else if r.Tenant != in.tenant {
-			in.mixed = true
+			in = &instance{gen: r.InstanceID, startUnseen: r.StartUnseen, first: iv.sent, last: iv.done, minInvocation: r.Invocation, tenant: r.Tenant}
+			s.instances[key] = in
+		} else {
+			in.addGeneration(r, iv.sent, iv.done)
+			if r.Tenant != in.tenant {
+				in.mixed = true
+			}
 		}
 		in.calls++
 		in.first = min(in.first, iv.sent)
@@ -614,7 +653,7 @@ func (s *Summarizer) TimeFactor() float64 {
 
 // Environment is what the records show of one execution environment.
 type Environment struct {
-	// ID is its instance id.
+	// ID is its key (EnvironmentOf): its log stream, or its instance id.
 	ID string
 	// First is when its first call was sent; Last when its last answer came.
 	First, Last time.Time
@@ -671,6 +710,7 @@ func (s *Summarizer) build() Summary {
 	if len(s.byClass) > 0 {
 		out.Requests.ByErrorClass = maps.Clone(s.byClass)
 	}
+	out.Requests.ByError = s.byErrorType()
 
 	starts := &Starts{}
 	calls := make([]float64, 0, len(s.instances))
@@ -681,7 +721,10 @@ func (s *Summarizer) build() Summary {
 		if in.cold() {
 			out.Instances.ColdStarts++
 			starts.add(in.initType, s.proactive(in), in.maxConc > 0)
+		} else {
+			out.Instances.LeftCensored++
 		}
+		out.Instances.Resets += in.resets()
 		if in.initAt != 0 {
 			out.Instances.InitKnown++
 		}
@@ -693,20 +736,10 @@ func (s *Summarizer) build() Summary {
 	slices.Sort(calls)
 	slices.Sort(lifetimes)
 	out.Instances.Count = len(calls)
-	if len(calls) > 0 {
-		out.Reuse = Reuse{
-			Mean:   stats.Round(stats.Mean(calls)),
-			Median: stats.Round(stats.Percentile(calls, 50)),
-			P10:    stats.Round(stats.Percentile(calls, 10)),
-			P90:    stats.Round(stats.Percentile(calls, 90)),
-			Min:    int64(calls[0]),
-			Max:    int64(calls[len(calls)-1]),
-		}
-		out.LifetimeMinutes.Mean = stats.Round(stats.Mean(lifetimes))
-		out.LifetimeMinutes.Median = stats.Round(stats.Percentile(lifetimes, 50))
-		out.LifetimeMinutes.P90 = stats.Round(stats.Percentile(lifetimes, 90))
-		out.LifetimeMinutes.Max = stats.Round(lifetimes[len(lifetimes)-1])
-	}
+	out.Reuse = reuseOf(calls)
+	censored := out.LifetimeMinutes.Censored
+	out.LifetimeMinutes = lifetimeOf(lifetimes)
+	out.LifetimeMinutes.Censored = censored
 	if span := s.lastDone - s.firstSent; s.anyServed && span > 0 {
 		out.Concurrency.Mean = stats.Round(s.busyNS / float64(span))
 	}
@@ -722,6 +755,7 @@ func (s *Summarizer) build() Summary {
 	out.TimeScale = s.scale
 	out.ServedProfile = s.profile
 	out.Tenants = s.tenants()
+	out.Generations = s.generations()
 	out.Multi = s.multi()
 	return out
 }

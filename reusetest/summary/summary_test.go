@@ -27,7 +27,7 @@ func TestSummaryOfHandMadeRecords(t *testing.T) {
 		ByStatus:     map[record.Status]int64{record.StatusOK: 5, record.StatusError: 1, record.StatusSkipped: 1},
 		ByErrorClass: map[record.ErrorClass]int64{record.ClassHTTP5xx: 1},
 	}))
-	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, Starts: &summary.Starts{RequestPath: 1}}))
+	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, LeftCensored: 1, Starts: &summary.Starts{RequestPath: 1}}))
 	assert.Check(t, is.DeepEqual(got.Reuse, summary.Reuse{Mean: 2.5, Median: 2.5, P10: 2.1, P90: 2.9, Min: 2, Max: 3}))
 	// a lived 3m, b 3m: both answered within a minute of the last answer
 	// (4m), so both are censored.
@@ -140,7 +140,7 @@ func TestProactiveStartsAreCounted(t *testing.T) {
 	}
 	got := summarytest.Summarize(recs)
 	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, InitKnown: 2, Proactive: 1,
-		Starts: &summary.Starts{Proactive: 1}}))
+		Starts: &summary.Starts{Proactive: 1}, LeftCensored: 1}))
 	envs := summary.NewSummarizer(schedule.Plan{Calls: 7, RatePerSec: 0.1}, "test", nil)
 	for i := range recs {
 		envs.Add(&recs[i])

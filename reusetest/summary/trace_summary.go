@@ -56,6 +56,10 @@ type traceAnalysis struct {
 	t0     time.Time     // the run's start, from the first record
 	haveT0 bool
 	served int64
+	// coldGen is, per environment (EnvironmentOf), the generation whose
+	// first call was counted cold: a later generation's first call is a
+	// reset's, not a cold start.
+	coldGen map[string]string
 }
 
 func newTraceAnalysis(t *schedule.Trace) *traceAnalysis {
@@ -87,10 +91,27 @@ func (a *traceAnalysis) Add(r *record.Record, factor float64) {
 	// waited for its on-demand init (not a proactive, provisioned or
 	// restored start).
 	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
-	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive {
+	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive && !r.StartUnseen && a.firstGeneration(r) {
 		a.sum.ColdCalls++
 		a.sum.ColdByHour[hour]++
 	}
+}
+
+// firstGeneration reports whether r, a generation's first call, is of its
+// environment's first generation seen, and notes it.
+func (a *traceAnalysis) firstGeneration(r *record.Record) bool {
+	env := EnvironmentOf(r)
+	if env == r.InstanceID {
+		return true
+	}
+	if a.coldGen == nil {
+		a.coldGen = map[string]string{}
+	}
+	if g, ok := a.coldGen[env]; ok {
+		return g == r.InstanceID
+	}
+	a.coldGen[env] = r.InstanceID
+	return true
 }
 
 // Section is the section of the records so far.
