@@ -1,0 +1,591 @@
+package lambdalogs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// An export is what `aws logs filter-log-events` prints (one JSON object,
+// its pages merged: "events", an array of event objects, beside
+// "searchedLogStreams" and perhaps "nextToken"), or JSON Lines of the same
+// event objects, or several of either one after the other. An event object
+// has "logStreamName", "timestamp" (Unix ms), "message", "ingestionTime"
+// and "eventId" (docs/sources.md [S15]).
+//
+// The reader streams: it holds one event at a time (its message at most
+// MaxMessage bytes), never the file. It is a small JSON scanner of its own
+// rather than encoding/json's Decoder, whose token API costs several times
+// more per event than the 1 µs an event may take (BenchmarkReadExport).
+
+// MaxMessage is the longest message kept: CloudWatch Logs takes events of
+// at most 1 MiB (docs/sources.md [S15]); a longer one is skipped.
+const MaxMessage = 1 << 20
+
+// maxDepth bounds the nesting of values skipped over (a user's file may
+// hold anything).
+const maxDepth = 64
+
+// rawEvent is one event as read: its fields point into the reader's
+// buffers, valid until the next event is read.
+type rawEvent struct {
+	index   int64 // 0-based, in the order read
+	stream  []byte
+	ts      int64
+	hasTS   bool
+	message []byte
+	eventID []byte
+	tooLong bool   // the message was longer than MaxMessage
+	bad     string // why the event is malformed; "" when it is not
+}
+
+// exportReader reads events from an export.
+type exportReader struct {
+	r    io.Reader
+	buf  []byte
+	p, n int
+	off  int64 // the file offset of buf[0]
+	eof  bool
+	rerr error
+
+	inEvents bool // inside an export object's "events" array
+	depth    int  // objects open around the events array (export objects)
+	index    int64
+
+	stream, message, eventID, key []byte
+}
+
+func newExportReader(r io.Reader) *exportReader {
+	return &exportReader{r: r, buf: make([]byte, 1<<16)}
+}
+
+// errSyntax is a syntax error at the reader's place.
+func (x *exportReader) errSyntax(what string) error {
+	return fmt.Errorf("byte %d: %s", x.off+int64(x.p), what)
+}
+
+// fill reads more, keeping buf[p:n]; false at the end of the input.
+func (x *exportReader) fill() bool {
+	if x.eof {
+		return false
+	}
+	if x.p > 0 {
+		copy(x.buf, x.buf[x.p:x.n])
+		x.off += int64(x.p)
+		x.n -= x.p
+		x.p = 0
+	}
+	if x.n == len(x.buf) {
+		x.buf = append(x.buf, make([]byte, len(x.buf))...)
+	}
+	for {
+		m, err := x.r.Read(x.buf[x.n:])
+		x.n += m
+		if err != nil {
+			x.eof = true
+			if err != io.EOF {
+				x.rerr = err
+			}
+			return m > 0
+		}
+		if m > 0 {
+			return true
+		}
+	}
+}
+
+// peek is the next byte that is not white space, or false at the end.
+func (x *exportReader) peek() (byte, bool) {
+	for {
+		for x.p < x.n {
+			switch c := x.buf[x.p]; c {
+			case ' ', '\t', '\n', '\r':
+				x.p++
+			default:
+				return c, true
+			}
+		}
+		if !x.fill() {
+			return 0, false
+		}
+	}
+}
+
+// expect consumes c after white space.
+func (x *exportReader) expect(c byte) error {
+	got, ok := x.peek()
+	if !ok {
+		return x.errSyntax(fmt.Sprintf("want %q, the input ends", c))
+	}
+	if got != c {
+		return x.errSyntax(fmt.Sprintf("want %q, got %q", c, got))
+	}
+	x.p++
+	return nil
+}
+
+// str reads a JSON string into dst[:0], unescaped; past limit bytes it
+// reads on but keeps no more, and reports it too long.
+func (x *exportReader) str(dst []byte, limit int) ([]byte, bool, error) {
+	if err := x.expect('"'); err != nil {
+		return dst, false, err
+	}
+	dst = dst[:0]
+	long := false
+	for {
+		if x.p >= x.n && !x.fill() {
+			return dst, long, x.errSyntax("a string does not end")
+		}
+		// The run of plain bytes up to a quote, an escape or a control byte.
+		start := x.p
+		for x.p < x.n {
+			c := x.buf[x.p]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			x.p++
+		}
+		if !long {
+			if len(dst)+x.p-start > limit {
+				long = true
+			} else {
+				dst = append(dst, x.buf[start:x.p]...)
+			}
+		}
+		if x.p >= x.n {
+			continue
+		}
+		switch c := x.buf[x.p]; {
+		case c == '"':
+			x.p++
+			return dst, long, nil
+		case c < 0x20:
+			return dst, long, x.errSyntax("a control character in a string")
+		}
+		// An escape: at most 12 bytes (a surrogate pair).
+		for x.n-x.p < 12 && x.fill() {
+		}
+		r, size, ok := unescape(x.buf[x.p:x.n])
+		if !ok {
+			return dst, long, x.errSyntax("a bad escape in a string")
+		}
+		x.p += size
+		if !long {
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+}
+
+// unescape decodes the escape at the start of b: the rune, the bytes it
+// took, and whether it is one.
+func unescape(b []byte) (rune, int, bool) {
+	if len(b) < 2 {
+		return 0, 0, false
+	}
+	switch b[1] {
+	case '"', '\\', '/':
+		return rune(b[1]), 2, true
+	case 'b':
+		return '\b', 2, true
+	case 'f':
+		return '\f', 2, true
+	case 'n':
+		return '\n', 2, true
+	case 'r':
+		return '\r', 2, true
+	case 't':
+		return '\t', 2, true
+	case 'u':
+		r, ok := hex4(b[2:])
+		if !ok {
+			return 0, 0, false
+		}
+		if utf16.IsSurrogate(r) {
+			if len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+				if r2, ok := hex4(b[8:]); ok {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						return d, 12, true
+					}
+				}
+			}
+			return utf8.RuneError, 6, true
+		}
+		return r, 6, true
+	}
+	return 0, 0, false
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// number reads a JSON number's bytes (at most 64) into dst.
+func (x *exportReader) number(dst []byte) ([]byte, error) {
+	if _, ok := x.peek(); !ok {
+		return dst, x.errSyntax("want a number, the input ends")
+	}
+	dst = dst[:0]
+	for {
+		for x.p < x.n {
+			c := x.buf[x.p]
+			if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+				if len(dst) == 0 {
+					return dst, x.errSyntax(fmt.Sprintf("want a value, got %q", c))
+				}
+				return dst, nil
+			}
+			if len(dst) >= 64 {
+				return dst, x.errSyntax("a number longer than 64 bytes")
+			}
+			dst = append(dst, c)
+			x.p++
+		}
+		if !x.fill() {
+			if len(dst) == 0 {
+				return dst, x.errSyntax("want a value, the input ends")
+			}
+			return dst, nil
+		}
+	}
+}
+
+// literal reads true, false or null.
+func (x *exportReader) literal() error {
+	for _, lit := range []string{"true", "false", "null"} {
+		for x.n-x.p < len(lit) && x.fill() {
+		}
+		if bytes.HasPrefix(x.buf[x.p:x.n], []byte(lit)) {
+			x.p += len(lit)
+			return nil
+		}
+	}
+	return x.errSyntax("want a value")
+}
+
+// skip reads over one value of any kind.
+func (x *exportReader) skip(depth int) error {
+	c, ok := x.peek()
+	if !ok {
+		return x.errSyntax("want a value, the input ends")
+	}
+	if depth > maxDepth {
+		return x.errSyntax(fmt.Sprintf("values nested deeper than %d", maxDepth))
+	}
+	switch {
+	case c == '"':
+		var err error
+		x.key, _, err = x.str(x.key, 0)
+		return err
+	case c == '{' || c == '[':
+		x.p++
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		for first := true; ; first = false {
+			d, ok := x.peek()
+			if !ok {
+				return x.errSyntax("an object or array does not end")
+			}
+			if d == end {
+				x.p++
+				return nil
+			}
+			if !first {
+				if err := x.expect(','); err != nil {
+					return err
+				}
+			}
+			if c == '{' {
+				var err error
+				if x.key, _, err = x.str(x.key, 0); err != nil {
+					return err
+				}
+				if err := x.expect(':'); err != nil {
+					return err
+				}
+			}
+			if err := x.skip(depth + 1); err != nil {
+				return err
+			}
+		}
+	case c == 't' || c == 'f' || c == 'n':
+		return x.literal()
+	default:
+		_, err := x.number(x.key[:0])
+		return err
+	}
+}
+
+// errEnd is the end of the export.
+var errEnd = errors.New("end of export")
+
+// next reads the next event into ev. It returns errEnd at the end, a
+// syntax error the export cannot be read past (one in an export object),
+// or nil with ev.bad saying why an event is malformed: a JSON Lines event
+// with bad syntax is skipped to its line's end.
+func (x *exportReader) next(ev *rawEvent) error {
+	for {
+		if x.inEvents {
+			c, ok := x.peek()
+			if !ok {
+				return x.errSyntax(`the "events" array does not end`)
+			}
+			switch {
+			case c == ']':
+				x.p++
+				x.inEvents = false
+				if err := x.restOfExport(); err != nil {
+					return err
+				}
+				continue
+			case c == ',':
+				x.p++
+			}
+			if err := x.event(ev, false); err != nil {
+				return fmt.Errorf("event %d: %w", ev.index, err)
+			}
+			return nil
+		}
+		c, ok := x.peek()
+		if !ok {
+			if x.rerr != nil {
+				return x.rerr
+			}
+			return errEnd
+		}
+		if c != '{' {
+			return x.errSyntax(fmt.Sprintf("want an export object or an event object, got %q", c))
+		}
+		// An export object, or one event of JSON Lines: its first key tells.
+		x.p++
+		keyRead := false
+		if k, ok := x.peek(); ok && k == '"' {
+			var err error
+			if x.key, _, err = x.str(x.key, 64); err != nil {
+				*ev = rawEvent{index: x.index}
+				x.index++
+				return x.badLine(ev, err)
+			}
+			switch string(x.key) {
+			case "events", "searchedLogStreams", "nextToken":
+				if err := x.exportKey(); err != nil {
+					return err
+				}
+				continue
+			}
+			keyRead = true
+		}
+		return x.badLine(ev, x.event(ev, keyRead))
+	}
+}
+
+// badLine makes a JSON Lines event that could not be read malformed, and
+// skips to its line's end.
+func (x *exportReader) badLine(ev *rawEvent, err error) error {
+	if err == nil {
+		return nil
+	}
+	ev.bad = err.Error()
+	x.skipLine()
+	return nil
+}
+
+// exportKey reads the value of the export object key just read and what
+// follows it, up to the events array or the object's end.
+func (x *exportReader) exportKey() error {
+	for {
+		if err := x.expect(':'); err != nil {
+			return err
+		}
+		if string(x.key) == "events" {
+			if err := x.expect('['); err != nil {
+				return err
+			}
+			x.inEvents = true
+			return nil
+		}
+		if err := x.skip(0); err != nil {
+			return err
+		}
+		c, ok := x.peek()
+		if !ok {
+			return x.errSyntax("an export object does not end")
+		}
+		x.p++
+		if c == '}' {
+			return nil
+		}
+		if c != ',' {
+			return x.errSyntax(fmt.Sprintf("want ',' or '}', got %q", c))
+		}
+		var err error
+		if x.key, _, err = x.str(x.key, 64); err != nil {
+			return err
+		}
+	}
+}
+
+// restOfExport reads the export object's keys after its events array.
+func (x *exportReader) restOfExport() error {
+	c, ok := x.peek()
+	if !ok {
+		return x.errSyntax("an export object does not end")
+	}
+	x.p++
+	if c == '}' {
+		return nil
+	}
+	if c != ',' {
+		return x.errSyntax(fmt.Sprintf("want ',' or '}', got %q", c))
+	}
+	var err error
+	if x.key, _, err = x.str(x.key, 64); err != nil {
+		return err
+	}
+	return x.exportKey()
+}
+
+// skipLine skips to the next line after a malformed JSON Lines event;
+// false at the end of the input.
+func (x *exportReader) skipLine() bool {
+	for {
+		if i := bytes.IndexByte(x.buf[x.p:x.n], '\n'); i >= 0 {
+			x.p += i + 1
+			return true
+		}
+		x.p = x.n
+		if !x.fill() {
+			return false
+		}
+	}
+}
+
+// event reads one event object into ev. Its fields of the wrong type make
+// it malformed (ev.bad), not the export unreadable; bad syntax is an error.
+func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
+	*ev = rawEvent{index: x.index}
+	x.index++
+	if !keyRead {
+		if err := x.expect('{'); err != nil {
+			return err
+		}
+	}
+	x.stream, x.message, x.eventID = x.stream[:0], x.message[:0], x.eventID[:0]
+	var haveStream, haveMessage bool
+	for first := true; ; first = false {
+		var err error
+		if !keyRead {
+			c, ok := x.peek()
+			if !ok {
+				return x.errSyntax("an event object does not end")
+			}
+			if c == '}' {
+				x.p++
+				break
+			}
+			if !first {
+				if err := x.expect(','); err != nil {
+					return err
+				}
+			}
+			if x.key, _, err = x.str(x.key, 64); err != nil {
+				return err
+			}
+		}
+		keyRead = false
+		if err := x.expect(':'); err != nil {
+			return err
+		}
+		c, _ := x.peek()
+		switch string(x.key) {
+		case "logStreamName":
+			if c != '"' {
+				ev.bad = "logStreamName is not a string"
+				break
+			}
+			var long bool
+			x.stream, long, err = x.str(x.stream, 512)
+			if long {
+				ev.bad = "logStreamName longer than 512 bytes"
+			}
+			haveStream = true
+			continue
+		case "message":
+			if c != '"' {
+				ev.bad = "message is not a string"
+				break
+			}
+			x.message, ev.tooLong, err = x.str(x.message, MaxMessage)
+			haveMessage = true
+			if err != nil {
+				return err
+			}
+			continue
+		case "eventId":
+			if c != '"' {
+				ev.bad = "eventId is not a string"
+				break
+			}
+			var long bool
+			x.eventID, long, err = x.str(x.eventID, 256)
+			if long {
+				ev.bad = "eventId longer than 256 bytes"
+			}
+			continue
+		case "timestamp":
+			if c == '"' || c == '{' || c == '[' || c == 't' || c == 'f' || c == 'n' {
+				ev.bad = "timestamp is not a number"
+				break
+			}
+			num, err := x.number(x.key[:0])
+			if err != nil {
+				return err
+			}
+			ts, perr := strconv.ParseInt(string(num), 10, 64)
+			if perr != nil {
+				ev.bad = fmt.Sprintf("timestamp %s is not a whole number of milliseconds", num)
+			}
+			ev.ts, ev.hasTS = ts, perr == nil
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := x.skip(1); err != nil {
+			return err
+		}
+	}
+	ev.stream, ev.message, ev.eventID = x.stream, x.message, x.eventID
+	switch {
+	case ev.bad != "":
+	case !haveStream:
+		ev.bad = "no logStreamName"
+	case !haveMessage:
+		ev.bad = "no message"
+	case !ev.hasTS:
+		ev.bad = "no timestamp"
+	}
+	return nil
+}

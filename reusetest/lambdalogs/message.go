@@ -1,0 +1,385 @@
+package lambdalogs
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// The kinds of a used event, in the order the pass takes events of one
+// millisecond: a failure's own line before the REPORT it belongs to, a
+// START before a REPORT, an init's lines among them (the pass tells an
+// init after a call from one before it by the call's start).
+const (
+	kindFailure uint8 = iota // a failure's own line: "Task timed out", "RequestId: … Error: …"
+	kindInit                 // INIT_START, INIT_REPORT, platform.initStart / initReport
+	kindRestore              // RESTORE_START, RESTORE_REPORT, platform.restoreStart / restoreReport
+	kindStart                // START, platform.start
+	kindReport               // REPORT, platform.report
+)
+
+// The statuses a REPORT gives.
+const (
+	statusOK uint8 = iota
+	statusError
+	statusTimeout
+)
+
+// message is what one message says, parsed.
+type message struct {
+	kind     uint8
+	json     bool
+	req      []byte // the request id, into the message; nil when none
+	status   uint8
+	errType  []byte // into the message (or "timeout"); nil when none
+	durUS    int64  // Duration, µs
+	hasDur   bool
+	initUS   int64  // Init or Restore Duration, µs; 0 when none
+	memUsed  int64  // MB
+	memSize  int64  // MB
+	restore  bool   // initUS is a SnapStart restore's
+	initType []byte // initializationType (JSON), into the message
+	phase    []byte // an init's phase: "init" or "invoke"
+	version  []byte // START's Version, a JSON record's version
+	function []byte // a JSON record's functionName
+	tenant   []byte // platform.start's tenantId
+	instance []byte // a JSON record's instanceId
+	bad      string // why the message is malformed or refused
+}
+
+// The skip reasons a message can give, beside a malformed one's.
+const (
+	reasonFunction = "function output (not Lambda's own line)"
+	reasonPlatform = "Lambda line not needed (END, XRAY, extension, telemetry)"
+)
+
+var (
+	pStart         = []byte("START RequestId: ")
+	pEnd           = []byte("END RequestId: ")
+	pReport        = []byte("REPORT RequestId: ")
+	pInitStart     = []byte("INIT_START ")
+	pInitReport    = []byte("INIT_REPORT ")
+	pRestoreStart  = []byte("RESTORE_START ")
+	pRestoreReport = []byte("RESTORE_REPORT ")
+	pRequestID     = []byte("RequestId: ")
+	pTimedOut      = []byte("Task timed out after ")
+	pError         = []byte(" Error: ")
+	pVersion       = []byte("Version: ")
+	pXRay          = []byte("XRAY ")
+	pExtension     = []byte("EXTENSION")
+	pTelemetry     = []byte("TELEMETRY")
+	pLogsAPI       = []byte("LOGS\t")
+	timeoutType    = []byte("timeout")
+	unspecified    = []byte("unspecified")
+	exitType       = []byte("Runtime.ExitError")
+)
+
+// parseMessage parses one message into m; it returns the reason an
+// event is skipped, or "" for one that is used (m.bad for a malformed one).
+func parseMessage(b []byte, m *message, j *jsonParser) string {
+	*m = message{}
+	b = bytes.TrimRight(b, " \t\r\n")
+	if len(b) > 0 && b[0] == '{' {
+		return j.parse(b, m)
+	}
+	switch {
+	case bytes.HasPrefix(b, pReport):
+		m.kind = kindReport
+		return parseReport(b[len(pReport):], m)
+	case bytes.HasPrefix(b, pStart):
+		m.kind = kindStart
+		rest := b[len(pStart):]
+		m.req, rest = word(rest)
+		if i := bytes.Index(rest, pVersion); i >= 0 {
+			m.version, _ = word(rest[i+len(pVersion):])
+		}
+		return checkRequest(m)
+	case bytes.HasPrefix(b, pEnd):
+		return reasonPlatform
+	case bytes.HasPrefix(b, pInitStart):
+		m.kind = kindInit
+		return ""
+	case bytes.HasPrefix(b, pInitReport):
+		m.kind = kindInit
+		return parseFields(b[len(pInitReport):], m)
+	case bytes.HasPrefix(b, pRestoreStart):
+		m.kind = kindRestore
+		return ""
+	case bytes.HasPrefix(b, pRestoreReport):
+		m.kind = kindRestore
+		return parseFields(b[len(pRestoreReport):], m)
+	case bytes.HasPrefix(b, pXRay), bytes.HasPrefix(b, pExtension), bytes.HasPrefix(b, pTelemetry), bytes.HasPrefix(b, pLogsAPI):
+		return reasonPlatform
+	}
+	// A failure's own line, older style: "<time> <request id> Task timed
+	// out after 3.00 seconds", "RequestId: <id> Error: Runtime exited
+	// without providing a reason" (the error type on the next line).
+	if i := bytes.Index(b, pTimedOut); i >= 0 && i < 128 {
+		m.kind, m.status, m.errType = kindFailure, statusTimeout, timeoutType
+		fields := bytes.Fields(b[:i])
+		if n := len(fields); n > 0 && looksLikeID(fields[n-1]) {
+			m.req = fields[n-1]
+		}
+		return ""
+	}
+	if bytes.HasPrefix(b, pRequestID) {
+		if i := bytes.Index(b, pError); i > 0 {
+			m.kind, m.status = kindFailure, statusError
+			if id, _ := word(b[len(pRequestID):]); looksLikeID(id) {
+				m.req = id
+			}
+			m.errType = unspecified
+			detail := b[i+len(pError):]
+			if nl := bytes.LastIndexByte(detail, '\n'); nl >= 0 && isErrorType(bytes.TrimSpace(detail[nl+1:])) {
+				m.errType = bytes.TrimSpace(detail[nl+1:])
+			} else if bytes.HasPrefix(detail, []byte("Runtime exited")) {
+				m.errType = exitType
+			}
+			return ""
+		}
+	}
+	return reasonFunction
+}
+
+// word is b's first word (up to white space) and the rest after it.
+func word(b []byte) ([]byte, []byte) {
+	i := bytes.IndexAny(b, " \t\n")
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i+1:]
+}
+
+// looksLikeID reports a request id's shape: 8 to 64 bytes of hex digits
+// and dashes.
+func looksLikeID(b []byte) bool {
+	if len(b) < 8 || len(b) > 64 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isErrorType reports a Lambda error type's shape: "Runtime.ExitError",
+// "Sandbox.Timedout", "Function.ResponseSizeTooLarge": two or three dotted
+// words of letters and digits.
+func isErrorType(b []byte) bool {
+	if len(b) < 3 || len(b) > 128 || bytes.IndexByte(b, '.') <= 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRequest refuses a START or REPORT without a request id.
+func checkRequest(m *message) string {
+	if len(m.req) == 0 || len(m.req) > 128 {
+		m.bad = "no request id"
+	}
+	return ""
+}
+
+// The REPORT fields, by label. A label starts the line or follows white
+// space; "Duration:" is the one not preceded by "Billed ", "Init " or
+// "Restore ", which are labels of their own.
+var reportLabels = []string{
+	"Billed Restore Duration:", "Restore Duration:", "Billed Duration:", "Init Duration:", "Duration:",
+	"Memory Size:", "Max Memory Used:", "Status:", "Error Type:", "Phase:",
+	"XRAY TraceId:", "SegmentId:", "Sampled:", "Runtime Version:", "Runtime Version ARN:",
+}
+
+// parseReport reads a REPORT line after "REPORT RequestId: ".
+func parseReport(b []byte, m *message) string {
+	m.req, b = word(b)
+	if r := checkRequest(m); r != "" || m.bad != "" {
+		return r
+	}
+	if r := parseFields(b, m); r != "" || m.bad != "" {
+		return r
+	}
+	if !m.hasDur {
+		m.bad = "a REPORT without its Duration"
+	}
+	return ""
+}
+
+// parseFields reads the "Label: value" fields of a REPORT, INIT_REPORT or
+// RESTORE_REPORT line: tab-separated (with a space before the tab in older
+// lines), or spaces alone as some tools print them.
+func parseFields(b []byte, m *message) string {
+	for len(b) > 0 {
+		// The label at the start of b.
+		b = bytes.TrimLeft(b, " \t")
+		label := ""
+		for _, l := range reportLabels {
+			if len(b) >= len(l) && string(b[:len(l)]) == l {
+				label = l
+				break
+			}
+		}
+		if label == "" {
+			// Not a label: skip a word (an unknown field's text).
+			_, b = word(b)
+			continue
+		}
+		b = bytes.TrimLeft(b[len(label):], " ")
+		// Its value runs to the next label (or a tab).
+		end := len(b)
+		if i := bytes.IndexByte(b, '\t'); i >= 0 {
+			end = i
+		}
+		for i := 0; i < end; i++ {
+			if (b[i] == ' ' || b[i] == '\n') && i+1 < end && startsLabel(b[i+1:]) {
+				end = i
+				break
+			}
+		}
+		value := bytes.TrimSpace(b[:end])
+		b = b[end:]
+		if r := m.setField(label, value); r != "" {
+			m.bad = r
+			return ""
+		}
+	}
+	return ""
+}
+
+// startsLabel reports whether b starts with a REPORT label.
+func startsLabel(b []byte) bool {
+	for _, l := range reportLabels {
+		if len(b) >= len(l) && string(b[:len(l)]) == l {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxCall is the longest a call may run, and the longest an init may take,
+// taken as possible: Lambda's maximum timeout, 15 minutes, plus a minute for
+// the reporting around it (docs/sources.md [S15]). A longer one is refused.
+const MaxCall = 16 * 60 * 1_000_000 // µs
+
+// MaxMemoryMB is the most memory a REPORT may say was used or configured:
+// 100 GB, beyond any function's (docs/sources.md [S15]).
+const MaxMemoryMB = 100 * 1024
+
+// setField keeps one REPORT field's value, or says why it is refused.
+func (m *message) setField(label string, v []byte) string {
+	switch label {
+	case "Duration:", "Init Duration:", "Restore Duration:":
+		us, ok := parseMS(v)
+		if !ok {
+			return "impossible value: " + label + " " + string(v)
+		}
+		switch label {
+		case "Duration:":
+			m.durUS, m.hasDur = us, true
+		case "Restore Duration:":
+			m.initUS, m.restore = us, true
+		default:
+			m.initUS = us
+		}
+	case "Memory Size:", "Max Memory Used:":
+		mb, ok := parseMB(v)
+		if !ok {
+			return "impossible value: " + label + " " + string(v)
+		}
+		if label == "Memory Size:" {
+			m.memSize = mb
+		} else {
+			m.memUsed = mb
+		}
+	case "Status:":
+		m.setStatus(v)
+	case "Error Type:":
+		if len(v) > 0 && len(v) <= 128 {
+			m.errType = v
+		}
+	case "Phase:":
+		m.phase = v
+	}
+	return ""
+}
+
+// setStatus keeps a REPORT's status: success, or a failure (error,
+// failure, timeout), a timeout typed "timeout" until an Error Type says.
+func (m *message) setStatus(v []byte) {
+	switch string(v) {
+	case "success", "":
+		m.status = statusOK
+	case "timeout":
+		m.status = statusTimeout
+		if m.errType == nil {
+			m.errType = timeoutType
+		}
+	default:
+		m.status = statusError
+	}
+}
+
+// parseMS reads "15.74 ms" (or "15.74", or "15 ms") as µs, refusing a
+// negative or a value past MaxCall.
+func parseMS(v []byte) (int64, bool) {
+	v = bytes.TrimSpace(bytes.TrimSuffix(v, []byte("ms")))
+	var us int64
+	i := 0
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		if us > MaxCall {
+			return 0, false
+		}
+		us = us*10 + int64(v[i]-'0')
+	}
+	if i == 0 {
+		return parseMSFloat(v)
+	}
+	us *= 1000
+	if i < len(v) {
+		if v[i] != '.' {
+			return parseMSFloat(v)
+		}
+		i++
+		scale := int64(100)
+		for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+			us += int64(v[i]-'0') * scale
+			scale /= 10
+		}
+		if i < len(v) {
+			return parseMSFloat(v)
+		}
+	}
+	return us, us <= MaxCall
+}
+
+// parseMSFloat reads milliseconds in any other form of number (an
+// exponent, a JSON number), refusing a negative or a value past MaxCall.
+func parseMSFloat(v []byte) (int64, bool) {
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || !(f >= 0) || f*1000 > MaxCall {
+		return 0, false
+	}
+	return int64(f*1000 + 0.5), true
+}
+
+// parseMB reads "128 MB" as 128, refusing a negative or a value past
+// MaxMemoryMB.
+func parseMB(v []byte) (int64, bool) {
+	v = bytes.TrimSpace(bytes.TrimSuffix(v, []byte("MB")))
+	if len(v) == 0 || len(v) > 9 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, n <= MaxMemoryMB
+}

@@ -1,0 +1,456 @@
+package lambdalogs
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+)
+
+// call is one call as the pass makes it: fixed in size, so calls too can
+// be kept on disk when there are many.
+type call struct {
+	start, done int64 // Unix ns: when the call began (its init's start when it waited for one), its REPORT's time
+	initAt      int64 // Unix ns: when its generation's init began; 0 unknown
+	inv         int64 // its 1-based place in its generation; 0 when the generation's start is unseen
+	dur         int64 // its REPORT's Duration, µs
+	gen         uint32
+	stream      uint32
+	tenant      uint32
+	initUS      uint32
+	memUsed     uint32
+	memSize     uint32
+	errType     uint16
+	version     uint16
+	status      uint8
+	initTyp     uint8
+	flags       uint8
+}
+
+// The call flags.
+const (
+	callUnseen uint8 = 1 << iota // its generation's start is not in the export
+)
+
+const callSize = int(unsafe.Sizeof(call{}))
+
+// streamState is what the pass holds of one stream: memory is per stream
+// (environment), never per event.
+type streamState struct {
+	gen       uint32 // the current generation's index in Calls.gens + 1; 0 before any call
+	genN      int    // generations so far
+	unseen    bool   // the current generation's start is not in the export
+	inv       int64  // calls of the current generation
+	initAt    int64  // Unix ns of the current generation's init; 0 unknown
+	initTyp   uint8
+	init      pendingInit
+	starts    []startNote
+	fails     []failNote
+	lastDone  int64 // Unix ns
+	overlaps  int64
+	maxOver   int64 // ns
+	version   uint16
+	// The stream's last call, while it waits in the pass's reorder slab, so
+	// that a failure's own line written after its REPORT still reaches it.
+	lastCall int32 // its slab index + 1; 0 for none
+	lastReq  uint64
+}
+
+// pendingInit is an init (or restore) seen and not yet taken by a call.
+type pendingInit struct {
+	set     bool
+	at      int64 // Unix ns of its first line
+	initUS  uint32
+	initTyp uint8
+}
+
+type startNote struct {
+	req     uint64
+	tenant  uint32
+	version uint16
+}
+
+type failNote struct {
+	req     uint64
+	status  uint8
+	errType uint16
+}
+
+// maxNotes bounds the STARTs and failure lines a stream holds waiting for
+// their REPORT (a classic environment has one call at a time).
+const maxNotes = 64
+
+// reachNS is how long before its REPORT a call may have begun: the longest
+// call and the longest init (MaxCall each). Calls are put in start order
+// by holding those that finished within it.
+const reachNS = 2 * MaxCall * 1000
+
+// pass takes the sorted items once, in time order, and makes the calls.
+func (rd *reader) pass() (*Calls, error) {
+	c := &Calls{logs: *rd.logs, streams: rd.labels, errTypes: rd.errs, tenants: rd.tens, store: newCallStore(rd.opts.TempDir)}
+	states := make([]streamState, len(rd.labels))
+	// Calls wait, in a slab, until every call still to come began after
+	// them; the heap orders their slab indexes by start.
+	var ready minheap.Heap[int32]
+	var slab []call
+	var free []int32
+	var slabStream []uint32 // the stream of each slab entry
+	versions := map[uint16]int64{}
+	var lastID uint64
+	var lastT int64
+	var lastStream uint32
+	var lastKind uint8
+	tenants, withTenant := int64(0), int64(0)
+	first, last := int64(0), int64(0)
+	emit := func(cl call) error {
+		if first == 0 || cl.start < first {
+			first = cl.start
+		}
+		last = max(last, cl.done)
+		if cl.tenant > 0 {
+			withTenant++
+		}
+		tenants++
+		return c.store.add(&cl)
+	}
+	release := func() error {
+		i := ready.Pop().Value
+		if st := &states[slabStream[i]]; st.lastCall == i+1 {
+			st.lastCall = 0
+		}
+		free = append(free, i)
+		return emit(slab[i])
+	}
+	err := rd.sorter.each(func(it *item) error {
+		if it.id != 0 && it.id == lastID && it.t == lastT && it.stream == lastStream && it.kind == lastKind {
+			c.logs.Used--
+			c.logs.Skipped[reasonDuplicate]++
+			return nil
+		}
+		lastID, lastT, lastStream, lastKind = it.id, it.t, it.stream, it.kind
+		st := &states[it.stream]
+		if it.version != 0 {
+			st.version = it.version
+		}
+		nowNS := it.t * 1e6
+		switch it.kind {
+		case kindInit, kindRestore:
+			if !st.init.set {
+				st.init = pendingInit{set: true, at: nowNS}
+			}
+			st.init.initUS = max(st.init.initUS, it.init)
+			if it.initTyp != initUnknown {
+				st.init.initTyp = it.initTyp
+			}
+		case kindStart:
+			if len(st.starts) >= maxNotes {
+				st.starts = st.starts[1:]
+				c.logs.Skipped[reasonNoReport]++
+				c.logs.Used--
+			}
+			st.starts = append(st.starts, startNote{req: it.req, tenant: it.tenant, version: it.version})
+		case kindFailure:
+			if st.lastCall != 0 && it.req != 0 && it.req == st.lastReq {
+				// The line came after its REPORT, as older logs write it.
+				if cl := &slab[st.lastCall-1]; cl.status == statusOK || cl.errType == 0 {
+					if cl.status == statusOK {
+						cl.status = it.status
+					}
+					if cl.errType == 0 {
+						cl.errType = it.errType
+					}
+				}
+				return nil
+			}
+			if len(st.fails) >= maxNotes {
+				st.fails = st.fails[1:]
+				c.logs.Skipped[reasonNoReport]++
+				c.logs.Used--
+			}
+			st.fails = append(st.fails, failNote{req: it.req, status: it.status, errType: it.errType})
+		case kindReport:
+			cl := rd.report(c, st, it)
+			versions[st.version]++
+			var i int32
+			if n := len(free); n > 0 {
+				i, free = free[n-1], free[:n-1]
+				slab[i], slabStream[i] = cl, it.stream
+			} else {
+				i = int32(len(slab))
+				slab, slabStream = append(slab, cl), append(slabStream, it.stream)
+			}
+			ready.Push(cl.start, int64(cl.stream), i)
+			st.lastCall, st.lastReq = i+1, it.req
+		}
+		// Calls that began before any call still to come can go, in start order.
+		for ready.Len() > 0 && ready.Peek().Key < nowNS-reachNS {
+			if err := release(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for ready.Len() > 0 {
+		if err := release(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.store.flush(); err != nil {
+		return nil, err
+	}
+	for i := range states {
+		st := &states[i]
+		n := int64(len(st.starts) + len(st.fails))
+		if n > 0 {
+			c.logs.Skipped[reasonNoReport] += n
+			c.logs.Used -= n
+		}
+		if st.genN > 0 {
+			c.logs.Streams++
+		}
+	}
+	if len(c.logs.Skipped) == 0 {
+		c.logs.Skipped = nil
+	}
+	c.logs.Calls = c.store.n
+	if first != 0 {
+		c.logs.First, c.logs.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
+	}
+	c.hasTenant = tenants > 0 && withTenant == tenants
+	if err := rd.checkOverlaps(states); err != nil {
+		c.Close()
+		return nil, err
+	}
+	delete(versions, 0)
+	if len(versions) > 1 {
+		counts := map[string]int64{}
+		for v, n := range versions {
+			counts[rd.vers[v-1]] += n
+		}
+		if len(counts) > 1 {
+			c.Close()
+			return nil, versionsError(counts)
+		}
+	}
+	for v := range versions {
+		fn, ver, _ := strings.Cut(strings.TrimSuffix(rd.vers[v-1], "]"), "[")
+		c.logs.Function, c.logs.Version = fn, ver
+	}
+	if c.store.n == 0 {
+		c.Close()
+		return nil, fmt.Errorf("no call: %d events read, none a REPORT (or platform.report) of a call; skipped: %v", c.logs.Events, c.logs.Skipped)
+	}
+	return c, nil
+}
+
+// report makes the call a REPORT ends.
+func (rd *reader) report(c *Calls, st *streamState, it *item) call {
+	done := it.t * 1e6
+	start := done - it.dur*1000
+	cl := call{done: done, dur: it.dur, stream: it.stream, initUS: it.init, memUsed: it.memUsed, memSize: it.memSize,
+		status: it.status, errType: it.errType, version: st.version}
+	// Its START (the tenant), and a failure's own line.
+	for i, s := range st.starts {
+		if s.req == it.req {
+			cl.tenant = s.tenant
+			st.starts = append(st.starts[:i], st.starts[i+1:]...)
+			break
+		}
+	}
+	if it.tenant != 0 {
+		cl.tenant = it.tenant
+	}
+	for i, f := range st.fails {
+		if f.req == it.req || f.req == 0 {
+			if cl.status == statusOK {
+				cl.status = f.status
+			}
+			if cl.errType == 0 {
+				cl.errType = f.errType
+			}
+			st.fails = append(st.fails[:i], st.fails[i+1:]...)
+			break
+		}
+	}
+	if cl.status != statusOK && cl.errType == 0 && cl.status == statusTimeout {
+		cl.errType = rd.intern16(rd.errIdx, &rd.errs, timeoutType)
+		c.errTypes = rd.errs
+	}
+	// A new generation: the call ran an init (its REPORT says so), or an
+	// init began before it started; the stream's first call starts one
+	// whose start is unseen unless so.
+	ran := it.init > 0
+	ahead := st.init.set && st.init.at <= start
+	cl.start = start
+	if ran || ahead || st.gen == 0 {
+		st.genN++
+		c.gens = append(c.gens, rd.labels[it.stream]+"#"+strconv.Itoa(st.genN))
+		st.gen = uint32(len(c.gens))
+		st.inv = 0
+		st.unseen = !ran && !ahead
+		st.initAt, st.initTyp = 0, initUnknown
+		switch {
+		case ahead:
+			st.initAt, st.initTyp = st.init.at, st.init.initTyp
+			if cl.initUS == 0 {
+				cl.initUS = st.init.initUS
+			}
+			if start-st.init.at < int64(ProactiveGap) {
+				// The call waited for this init: it began when the init did.
+				cl.start = st.init.at
+			}
+		case ran:
+			cl.start = start - int64(it.init)*1000
+			st.initAt, st.initTyp = cl.start, it.initTyp
+		}
+		if ran && st.initTyp == initUnknown {
+			st.initTyp = it.initTyp // a Restore Duration's snap-start
+		}
+		st.init = pendingInit{}
+	}
+	st.inv++
+	cl.gen, cl.initAt, cl.initTyp = st.gen-1, st.initAt, st.initTyp
+	if st.unseen {
+		cl.flags |= callUnseen
+	} else {
+		cl.inv = st.inv
+	}
+	if st.lastDone != 0 {
+		if over := st.lastDone - cl.start; over > int64(OverlapSlack) {
+			st.overlaps++
+			st.maxOver = max(st.maxOver, over)
+		}
+	}
+	st.lastDone = max(st.lastDone, done)
+	return cl
+}
+
+// checkOverlaps refuses an export with a stream whose calls overlap:
+// several environments in one stream whose records do not tell them apart.
+func (rd *reader) checkOverlaps(states []streamState) error {
+	var worst int
+	var n int
+	for i := range states {
+		if states[i].overlaps > 0 {
+			n++
+			if states[worst].overlaps == 0 || states[i].overlaps > states[worst].overlaps {
+				worst = i
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	st := &states[worst]
+	why := "one classic execution environment serves one call at a time, so these calls came from several environments that share the stream"
+	if rd.names[worst].managed {
+		why = "a Lambda Managed Instances stream holds every environment of its capacity provider, and its records here carry no instanceId to tell them apart"
+	}
+	return fmt.Errorf("%d log streams hold overlapping calls (stream %s: %d calls began more than %v before the previous one ended, by up to %v): %s; "+
+		"one environment with them all would be false, so the export is refused (leave such streams out of the export)",
+		n, rd.labels[worst], st.overlaps, OverlapSlack, time.Duration(st.maxOver).Round(time.Millisecond), why)
+}
+
+// callStore keeps the calls in start order: in memory up to memCalls, on
+// a temporary file beyond.
+type callStore struct {
+	dir  string
+	mem  []call
+	f    *os.File
+	w    *bufio.Writer
+	n    int64
+	done bool
+}
+
+// memCalls is how many calls are kept in memory before they go to a
+// temporary file: 1 Mi calls of 80 bytes.
+const memCalls = 1 << 20
+
+func newCallStore(dir string) *callStore { return &callStore{dir: dir} }
+
+func (s *callStore) add(cl *call) error {
+	s.n++
+	if s.f == nil && len(s.mem) < memCalls {
+		s.mem = append(s.mem, *cl)
+		return nil
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp(s.dir, "lambdalogs-calls-*")
+		if err != nil {
+			return fmt.Errorf("calls to disk: %w", err)
+		}
+		s.f, s.w = f, bufio.NewWriterSize(f, 1<<16)
+		if _, err := s.w.Write(callBytes(s.mem)); err != nil {
+			return fmt.Errorf("calls to disk: %w", err)
+		}
+		s.mem = nil
+	}
+	_, err := s.w.Write(callBytes(unsafe.Slice(cl, 1)))
+	return err
+}
+
+func callBytes(cs []call) []byte {
+	if len(cs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&cs[0])), len(cs)*callSize)
+}
+
+// flush ends the adding.
+func (s *callStore) flush() error {
+	s.done = true
+	if s.w != nil {
+		return s.w.Flush()
+	}
+	return nil
+}
+
+// each gives every call, in order, to f.
+func (s *callStore) each(f func(*call) error) error {
+	if s.f == nil {
+		for i := range s.mem {
+			if err := f(&s.mem[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(s.f, 1<<16)
+	var cl call
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&cl)), callSize)
+	for {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("calls from disk: %w", err)
+		}
+		if err := f(&cl); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *callStore) close() error {
+	s.mem = nil
+	if s.f == nil {
+		return nil
+	}
+	name := s.f.Name()
+	s.f.Close()
+	s.f = nil
+	return os.Remove(name)
+}

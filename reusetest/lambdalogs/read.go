@@ -1,0 +1,504 @@
+package lambdalogs
+
+import (
+	"bufio"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// Options say how an export is read.
+type Options struct {
+	// Names has records and outputs name each log stream in full; by
+	// default they carry "ls-" and the first 12 hex digits of the name's
+	// SHA-256, a short, stable id that says nothing of the account.
+	Names bool
+	// Function and Version choose the calls of one function and version
+	// when the export holds several ("" takes any); an export of several
+	// is refused without a choice, never mixed.
+	Function, Version string
+	// TempDir holds the sorted runs of an export too large to sort in
+	// memory ("" is the system's).
+	TempDir string
+	// Chunk is how many events are sorted in memory before a sorted run is
+	// spilled to disk (DefaultChunk when 0).
+	Chunk int
+	// Progress, when set, is told how the reading goes at least every
+	// ProgressEvery (2 s when 0), and once at the end.
+	Progress      io.Writer
+	ProgressEvery time.Duration
+}
+
+// OverlapSlack is how far a call may seem to start before the previous
+// call of its stream ended and still be taken as after it: log times are
+// whole milliseconds and a REPORT is written a moment after its call ends.
+// One classic environment serves one call at a time (docs/sources.md [S15]).
+const OverlapSlack = 10 * time.Millisecond
+
+// ProactiveGap is how long before a call's start an init must have begun
+// to be taken as ahead of it (provisioned, or proactive): the summary's
+// ProactiveThreshold, so a call does not wait for an init that began
+// earlier.
+const ProactiveGap = summary.ProactiveThreshold
+
+// MaxStreams bounds the log streams (environments) an export may hold.
+const MaxStreams = 1 << 22
+
+// maxNamed bounds the distinct error types, tenants and function versions
+// kept by name; past it they are counted under one name.
+const maxNamed = 1 << 12
+
+// Calls are the calls read from an export, in the order they started:
+// each a record (Replay), their starts a timestamps trace (WriteTrace).
+type Calls struct {
+	logs      summary.LogsRead
+	streams   []string // each stream's label (its hash, or its name)
+	gens      []string // each generation's instance id
+	errTypes  []string
+	tenants   []string
+	store     *callStore
+	hasTenant bool // every call carried a tenant
+	capped    int64
+}
+
+// Logs describes what was read.
+func (c *Calls) Logs() summary.LogsRead {
+	l := c.logs
+	l.Skipped = maps.Clone(c.logs.Skipped)
+	return l
+}
+
+// Len is the number of calls.
+func (c *Calls) Len() int64 { return c.store.n }
+
+// Close removes any temporary file the calls were kept in.
+func (c *Calls) Close() error { return c.store.close() }
+
+// Read reads the export at path, in either format, whole or REPORT-only,
+// its events in any order, and returns its calls. A malformed or refused
+// event is skipped, counted and named; an export that cannot be read past
+// a point, holds calls of several functions or versions with no choice
+// made, or holds overlapping calls in one stream is refused.
+func Read(path string, opts Options) (*Calls, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	c, err := read(f, size, filepath.Base(path), opts)
+	if err != nil {
+		return nil, fmt.Errorf("logs %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// reader is one reading of an export.
+type reader struct {
+	opts    Options
+	logs    *summary.LogsRead
+	sorter  *sorter
+	jp      jsonParser
+	msg     message
+	streams map[string]uint32
+	labels  []string
+	names   []streamName // what each stream's name says
+	errIdx  map[string]uint16
+	errs    []string
+	verIdx  map[string]uint16
+	vers    []string
+	tenIdx  map[string]uint32
+	tens    []string
+	formats [2]bool
+}
+
+// streamName is what a stream's name says of its function and version.
+type streamName struct {
+	function, version string
+	known             bool
+	managed           bool // a Managed Instances stream ("…/managed-instances")
+}
+
+// parseStreamName reads YYYY/MM/DD/[VERSION]hex or
+// YYYY/MM/DD/FUNCTION[VERSION]hex.
+func parseStreamName(name string) streamName {
+	if strings.HasSuffix(name, "/managed-instances") {
+		return streamName{managed: true}
+	}
+	if len(name) < 12 || name[4] != '/' || name[7] != '/' || name[10] != '/' {
+		return streamName{}
+	}
+	rest := name[11:]
+	i, j := strings.IndexByte(rest, '['), strings.IndexByte(rest, ']')
+	if i < 0 || j < i {
+		return streamName{}
+	}
+	return streamName{function: rest[:i], version: rest[i+1 : j], known: true}
+}
+
+// label is how records and outputs name a stream: its hash, or its name.
+func label(name string, names bool) string {
+	if names {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "ls-" + hex.EncodeToString(sum[:6])
+}
+
+func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
+	if opts.Chunk <= 0 {
+		opts.Chunk = DefaultChunk
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 2 * time.Second
+	}
+	logs := &summary.LogsRead{File: file, Skipped: map[string]int64{}, Names: opts.Names}
+	rd := &reader{opts: opts, logs: logs, sorter: newSorter(opts.Chunk, opts.TempDir), streams: map[string]uint32{},
+		errIdx: map[string]uint16{}, verIdx: map[string]uint16{}, tenIdx: map[string]uint32{}}
+	defer rd.sorter.close()
+	x := newExportReader(r)
+	var ev rawEvent
+	started := time.Now()
+	lastProgress := started
+	for {
+		err := x.next(&ev)
+		if err == errEnd {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		logs.Events++
+		if err := rd.take(&ev); err != nil {
+			return nil, err
+		}
+		if opts.Progress != nil && logs.Events%(1<<14) == 0 && time.Since(lastProgress) >= opts.ProgressEvery {
+			lastProgress = time.Now()
+			of := ""
+			if size > 0 {
+				of = fmt.Sprintf(" of %d MB (%.0f%%)", size>>20, 100*float64(x.off+int64(x.p))/float64(size))
+			}
+			fmt.Fprintf(opts.Progress, "logs: read %d events, %d MB%s, %d streams, in %v\n", logs.Events, (x.off+int64(x.p))>>20, of,
+				len(rd.labels), time.Since(started).Round(time.Second))
+		}
+	}
+	if logs.Events == 0 {
+		return nil, errors.New("no event: want the JSON `aws logs filter-log-events` prints, or JSON Lines of its events")
+	}
+	for i, name := range []string{"text", "json"} {
+		if rd.formats[i] {
+			logs.Formats = append(logs.Formats, name)
+		}
+	}
+	c, err := rd.pass()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "logs: %d events read, %d used, %d calls in %d streams, in %v\n", logs.Events, logs.Used, c.store.n,
+			logs.Streams, time.Since(started).Round(time.Millisecond))
+	}
+	return c, nil
+}
+
+// MaxBadNamed is how many malformed or refused events are named one by one.
+const MaxBadNamed = 10
+
+// skip counts an event skipped for reason; a malformed or refused one is
+// named (its index, its stream's hash) too.
+func (rd *reader) skip(ev *rawEvent, reason, detail string) {
+	rd.logs.Skipped[reason]++
+	if detail != "" && len(rd.logs.Bad) < MaxBadNamed {
+		where := fmt.Sprintf("event %d", ev.index)
+		if len(ev.stream) > 0 {
+			where += " in stream " + label(string(ev.stream), rd.opts.Names)
+		}
+		rd.logs.Bad = append(rd.logs.Bad, where+": "+detail)
+	}
+}
+
+// The reasons for skipping an event, beside the message's.
+const (
+	reasonMalformedEvent   = "malformed event"
+	reasonMalformedMessage = "malformed message"
+	reasonImpossible       = "impossible value (refused)"
+	reasonTooLong          = "message longer than 1 MiB"
+	reasonDuplicate        = "duplicate event id"
+	reasonOtherVersion     = "another function or version (-function, -version)"
+	reasonNoReport         = "START or failure line without its REPORT"
+	reasonImpossibleTime   = "time outside 2014 to 2200 (refused)"
+)
+
+// Lambda began in November 2014; no Lambda log is older, and none is
+// dated past 2200.
+var (
+	minEventMS = time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	maxEventMS = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+)
+
+// take turns one event into an item for the sorter, or counts it skipped.
+func (rd *reader) take(ev *rawEvent) error {
+	switch {
+	case ev.bad != "":
+		rd.skip(ev, reasonMalformedEvent, ev.bad)
+		return nil
+	case ev.tooLong:
+		rd.skip(ev, reasonTooLong, "")
+		return nil
+	case ev.ts < minEventMS || ev.ts >= maxEventMS:
+		rd.skip(ev, reasonImpossibleTime, fmt.Sprintf("timestamp %d ms", ev.ts))
+		return nil
+	}
+	m := &rd.msg
+	if reason := parseMessage(ev.message, m, &rd.jp); reason != "" {
+		rd.skip(ev, reason, "")
+		return nil
+	}
+	if m.bad != "" {
+		reason := reasonMalformedMessage
+		if strings.HasPrefix(m.bad, "impossible value") {
+			reason = reasonImpossible
+		}
+		rd.skip(ev, reason, m.bad)
+		return nil
+	}
+	rd.formats[b2i(m.json)] = true
+	key := ev.stream
+	if len(m.instance) > 0 {
+		// Managed Instances: calls of many environments in one stream, told
+		// apart by the instance id their records carry.
+		key = append(append(append([]byte(nil), key...), '\x00'), m.instance...)
+	}
+	st, ok := rd.streams[string(key)]
+	if !ok {
+		if len(rd.labels) >= MaxStreams {
+			return fmt.Errorf("event %d: more than %d log streams, the most an export may hold", ev.index, MaxStreams)
+		}
+		st = uint32(len(rd.labels))
+		rd.streams[string(key)] = st
+		name := string(ev.stream)
+		lbl := label(name, rd.opts.Names)
+		if len(m.instance) > 0 {
+			lbl = label(name+"/"+string(m.instance), rd.opts.Names)
+		}
+		rd.labels = append(rd.labels, lbl)
+		rd.names = append(rd.names, parseStreamName(name))
+	}
+	it := item{t: ev.ts, stream: st, kind: m.kind, status: m.status, dur: m.durUS, init: uint32(m.initUS),
+		memUsed: uint32(m.memUsed), memSize: uint32(m.memSize)}
+	if len(ev.eventID) > 0 {
+		it.id = hash64(ev.eventID)
+	}
+	if len(m.req) > 0 {
+		it.req = hash64(m.req)
+	}
+	if m.json {
+		it.flags |= flagJSON
+	}
+	if string(m.phase) == "invoke" {
+		it.flags |= flagInvoke
+	}
+	switch string(m.initType) {
+	case string(record.InitOnDemand):
+		it.initTyp = initOnDemand
+	case string(record.InitProvisioned):
+		it.initTyp = initProvisioned
+	case string(record.InitSnapStart):
+		it.initTyp = initSnapStart
+	}
+	if m.kind == kindRestore || m.restore {
+		it.initTyp = initSnapStart
+	}
+	if m.errType != nil {
+		it.errType = rd.intern16(rd.errIdx, &rd.errs, m.errType)
+	}
+	if len(m.tenant) > 0 && record.CheckTenantID(string(m.tenant)) == nil {
+		it.tenant = rd.intern32(rd.tenIdx, &rd.tens, m.tenant)
+	}
+	// The function and version: the stream's name says, else the message.
+	name := rd.names[st]
+	function, version := name.function, name.version
+	if !name.known {
+		function, version = string(m.function), string(m.version)
+	}
+	if version != "" || function != "" {
+		if !rd.chosen(function, version) {
+			rd.skip(ev, reasonOtherVersion, "")
+			return nil
+		}
+		if name.known || m.kind == kindStart || m.kind == kindReport || m.kind == kindInit {
+			it.version = rd.intern16(rd.verIdx, &rd.vers, []byte(function+"["+version+"]"))
+		}
+	}
+	rd.logs.Used++
+	return rd.sorter.add(&it)
+}
+
+// chosen reports whether calls of function and version are read.
+func (rd *reader) chosen(function, version string) bool {
+	return (rd.opts.Function == "" || function == "" || function == rd.opts.Function) &&
+		(rd.opts.Version == "" || version == "" || version == rd.opts.Version)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// intern16 is the index + 1 of s in a bounded table of names; past
+// maxNamed the last index stands for the rest.
+func (rd *reader) intern16(idx map[string]uint16, names *[]string, s []byte) uint16 {
+	if i, ok := idx[string(s)]; ok {
+		return i
+	}
+	if len(*names) >= maxNamed {
+		return uint16(len(*names))
+	}
+	*names = append(*names, string(s))
+	i := uint16(len(*names))
+	idx[string(s)] = i
+	return i
+}
+
+// intern32 is intern16 for tenants.
+func (rd *reader) intern32(idx map[string]uint32, names *[]string, s []byte) uint32 {
+	if i, ok := idx[string(s)]; ok {
+		return i
+	}
+	if len(*names) >= maxNamed*64 {
+		return uint32(len(*names))
+	}
+	*names = append(*names, string(s))
+	i := uint32(len(*names))
+	idx[string(s)] = i
+	return i
+}
+
+// versionsError refuses an export of several functions or versions, each
+// named with its calls, and says how to choose one.
+func versionsError(counts map[string]int64) error {
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d calls", k, counts[k])
+	}
+	return fmt.Errorf("the export holds calls of %d functions or versions (%s); their environments differ, so they are never mixed: choose one with -version VERSION (and -function NAME where the names differ)",
+		len(keys), strings.Join(parts, ", "))
+}
+
+// formatNS is a Unix ns time as a trace line's RFC 3339 time.
+func formatNS(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+// WriteTrace writes the calls' start times as a timestamps trace (CSV:
+// time, duration_ms, and tenant when every call carried one) to path,
+// whole or not at all. A call longer than the probe may sleep is written
+// as that long (Capped says how many).
+func (c *Calls) WriteTrace(path string, maxHandler time.Duration) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	fmt.Fprintf(w, "# the calls of %s, by start (lambda-reuse lambdalogs)\n", c.logs.File)
+	if c.hasTenant {
+		w.WriteString("time,duration_ms,tenant\n")
+	} else {
+		w.WriteString("time,duration_ms\n")
+	}
+	c.capped = 0
+	var line []byte
+	err = c.store.each(func(cl *call) error {
+		d := time.Duration(cl.dur) * time.Microsecond
+		if d > maxHandler {
+			d = maxHandler
+			c.capped++
+		}
+		line = time.Unix(0, cl.start).UTC().AppendFormat(line[:0], time.RFC3339Nano)
+		line = append(line, ',')
+		line = strconv.AppendFloat(line, float64(d)/float64(time.Millisecond), 'f', -1, 64)
+		if c.hasTenant {
+			line = append(line, ',')
+			line = append(line, c.tenants[cl.tenant-1]...)
+		}
+		line = append(line, '\n')
+		_, err := w.Write(line)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("trace %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Capped is how many calls the last WriteTrace wrote shorter than they
+// ran (longer than the probe may sleep).
+func (c *Calls) Capped() int64 { return c.capped }
+
+// HasTenants reports calls that all carried a tenant (the trace has a
+// tenant column).
+func (c *Calls) HasTenants() bool { return c.hasTenant }
+
+// Replay gives every call, in start order, as a record to emit: seq its
+// place in that order, Scheduled and Sent its start, Done its REPORT's
+// time. emit must not keep the record.
+func (c *Calls) Replay(emit func(*record.Record)) error {
+	var seq int64
+	var r record.Record
+	return c.store.each(func(cl *call) error {
+		r = record.Record{Seq: seq, Status: record.StatusOK, LogStream: c.streams[cl.stream], InstanceID: c.gens[cl.gen],
+			Invocation: cl.inv, InitMS: float64(cl.initUS) / 1000, MemoryUsedMB: int(cl.memUsed), MemorySizeMB: int(cl.memSize),
+			StartUnseen: cl.flags&callUnseen != 0}
+		r.Scheduled = time.Unix(0, cl.start).UTC()
+		r.Sent, r.Done = r.Scheduled, time.Unix(0, cl.done).UTC()
+		if cl.initAt != 0 {
+			r.InitAt = time.Unix(0, cl.initAt).UTC()
+		}
+		switch cl.initTyp {
+		case initOnDemand:
+			r.InitType = record.InitOnDemand
+		case initProvisioned:
+			r.InitType = record.InitProvisioned
+		case initSnapStart:
+			r.InitType = record.InitSnapStart
+		}
+		if cl.tenant > 0 {
+			r.Tenant = c.tenants[cl.tenant-1]
+		}
+		if cl.status != statusOK {
+			r.Status, r.ErrorClass = record.StatusError, record.ClassFunctionError
+			r.ErrorType = "unspecified"
+			if cl.errType > 0 {
+				r.ErrorType = c.errTypes[cl.errType-1]
+			}
+			r.Error = "function error: " + r.ErrorType
+		}
+		seq++
+		emit(&r)
+		return nil
+	})
+}

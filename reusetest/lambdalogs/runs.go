@@ -1,0 +1,251 @@
+package lambdalogs
+
+import (
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"unsafe"
+
+	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+)
+
+// item is one used event, fixed in size, so that any number of them sort
+// in bounded memory: a chunk in memory, sorted runs spilled to temporary
+// files only when a chunk fills, then merged.
+type item struct {
+	t       int64  // the event's time, Unix ms
+	id      uint64 // a hash of its event id; 0 for none
+	req     uint64 // a hash of its request id; 0 for none
+	dur     int64  // a REPORT's Duration, µs
+	stream  uint32 // its stream's index
+	tenant  uint32 // its tenant's index + 1; 0 for none
+	init    uint32 // an Init or Restore Duration, µs; 0 for none
+	memUsed uint32 // MB
+	memSize uint32 // MB
+	errType uint16 // its error type's index + 1; 0 for none
+	version uint16 // its function and version's index + 1; 0 for none
+	kind    uint8
+	status  uint8
+	initTyp uint8 // one of the initType constants
+	flags   uint8
+}
+
+// The item flags.
+const (
+	flagJSON   uint8 = 1 << iota // from a JSON message
+	flagInvoke                   // an init run in the invoke phase
+)
+
+// The init types an item or call carries: record.InitType's, by number.
+const (
+	initUnknown uint8 = iota
+	initOnDemand
+	initProvisioned
+	initSnapStart
+)
+
+// itemSize is an item's size in memory and in a run file.
+const itemSize = int(unsafe.Sizeof(item{}))
+
+// compareItems is the order of the pass: by time, then kind (a failure's
+// line before its REPORT, a START before a REPORT of the same
+// millisecond), then event id (so that duplicates are adjacent), then the
+// rest, so that the order is total.
+func compareItems(a, b *item) int {
+	return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id),
+		cmp.Compare(a.stream, b.stream), cmp.Compare(a.req, b.req), cmp.Compare(a.dur, b.dur))
+}
+
+// hash64 is a hash of b (SplitMix64 over its 8-byte words): the same
+// bytes give the same hash in every run, so sorted runs are reproducible.
+func hash64(b []byte) uint64 {
+	h := uint64(len(b)) * stats.Golden
+	for len(b) >= 8 {
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 | uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		h = stats.Mix64(h ^ w)
+		b = b[8:]
+	}
+	var w uint64
+	for i, c := range b {
+		w |= uint64(c) << (8 * i)
+	}
+	h = stats.Mix64(h ^ w ^ 0xff)
+	if h == 0 {
+		h = 1 // 0 says none
+	}
+	return h
+}
+
+// DefaultChunk is how many items are sorted in memory before a sorted run
+// is spilled to a temporary file: 1 Mi items of 64 bytes, 64 MiB.
+const DefaultChunk = 1 << 20
+
+// sorter takes items in any order and gives them back in compareItems
+// order: from memory when they fit in one chunk, else merged from runs.
+type sorter struct {
+	chunk []item
+	limit int
+	dir   string
+	runs  []string
+	n     int64
+}
+
+func newSorter(limit int, dir string) *sorter {
+	return &sorter{limit: limit, dir: dir}
+}
+
+// add takes one item, spilling a full chunk as a sorted run.
+func (s *sorter) add(it *item) error {
+	if len(s.chunk) >= s.limit {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	if s.chunk == nil {
+		s.chunk = make([]item, 0, min(s.limit, 1<<14))
+	}
+	s.chunk = append(s.chunk, *it)
+	s.n++
+	return nil
+}
+
+// sortChunk sorts the chunk, cheaply when it is in order already (an
+// export AWS interleaved by time).
+func (s *sorter) sortChunk() {
+	if !slices.IsSortedFunc(s.chunk, func(a, b item) int { return compareItems(&a, &b) }) {
+		slices.SortFunc(s.chunk, func(a, b item) int { return compareItems(&a, &b) })
+	}
+}
+
+// spill writes the chunk as a sorted run to a temporary file.
+func (s *sorter) spill() error {
+	s.sortChunk()
+	f, err := os.CreateTemp(s.dir, "lambdalogs-run-*")
+	if err != nil {
+		return fmt.Errorf("a sorted run to disk: %w", err)
+	}
+	s.runs = append(s.runs, f.Name())
+	_, werr := f.Write(itemBytes(s.chunk))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("a sorted run to disk: %w", werr)
+	}
+	s.chunk = s.chunk[:0]
+	return nil
+}
+
+// itemBytes is items' memory, as written to and read from a run file by
+// this same process.
+func itemBytes(items []item) []byte {
+	if len(items) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&items[0])), len(items)*itemSize)
+}
+
+// each gives every item in order to f (stopping at its first error), then
+// removes the runs.
+func (s *sorter) each(f func(*item) error) error {
+	defer s.close()
+	if len(s.runs) == 0 {
+		s.sortChunk()
+		for i := range s.chunk {
+			if err := f(&s.chunk[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(s.chunk) > 0 {
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
+	s.chunk = nil // the runs hold it all now
+	readers := make([]*runReader, len(s.runs))
+	var h minheap.Heap[int]
+	for i, path := range s.runs {
+		r, err := openRun(path)
+		if err != nil {
+			return err
+		}
+		defer r.f.Close()
+		readers[i] = r
+		if ok, err := r.next(); err != nil {
+			return err
+		} else if ok {
+			h.Push(mergeKey(&r.cur), mergeTie(&r.cur), i)
+		}
+	}
+	for h.Len() > 0 {
+		i := h.Pop().Value
+		r := readers[i]
+		// The run's items up to the next run's first go on without the heap.
+		for {
+			if err := f(&r.cur); err != nil {
+				return err
+			}
+			ok, err := r.next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			if h.Len() > 0 {
+				top := h.Peek()
+				if o := readers[top.Value]; compareItems(&r.cur, &o.cur) > 0 {
+					h.Push(mergeKey(&r.cur), mergeTie(&r.cur), i)
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// mergeKey and mergeTie are compareItems' first keys as the merge's heap
+// orders them: time and kind, then the event id (unsigned order).
+func mergeKey(it *item) int64 { return it.t<<3 | int64(it.kind) }
+func mergeTie(it *item) int64 { return int64(it.id ^ 1<<63) }
+
+// close removes the runs.
+func (s *sorter) close() {
+	for _, p := range s.runs {
+		os.Remove(p)
+	}
+	s.runs = nil
+}
+
+// runReader reads one sorted run.
+type runReader struct {
+	f   *os.File
+	r   *bufio.Reader
+	cur item
+}
+
+func openRun(path string) (*runReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("a sorted run: %w", err)
+	}
+	return &runReader{f: f, r: bufio.NewReaderSize(f, 1<<16)}, nil
+}
+
+// next reads the run's next item into cur; false at its end.
+func (r *runReader) next() (bool, error) {
+	if _, err := io.ReadFull(r.r, unsafe.Slice((*byte)(unsafe.Pointer(&r.cur)), itemSize)); err != nil {
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		return false, fmt.Errorf("a sorted run: %w", err)
+	}
+	return true, nil
+}
