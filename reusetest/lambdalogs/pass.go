@@ -44,19 +44,19 @@ const callSize = int(unsafe.Sizeof(call{}))
 // streamState is what the pass holds of one stream: memory is per stream
 // (environment), never per event.
 type streamState struct {
-	gen       uint32 // the current generation's index in Calls.gens + 1; 0 before any call
-	genN      int    // generations so far
-	unseen    bool   // the current generation's start is not in the export
-	inv       int64  // calls of the current generation
-	initAt    int64  // Unix ns of the current generation's init; 0 unknown
-	initTyp   uint8
-	init      pendingInit
-	starts    []startNote
-	fails     []failNote
-	lastDone  int64 // Unix ns
-	overlaps  int64
-	maxOver   int64 // ns
-	version   uint16
+	gen      uint32 // the current generation's index in Calls.gens + 1; 0 before any call
+	genN     int    // generations so far
+	unseen   bool   // the current generation's start is not in the export
+	inv      int64  // calls of the current generation
+	initAt   int64  // Unix ns of the current generation's init; 0 unknown
+	initTyp  uint8
+	init     pendingInit
+	starts   []startNote
+	fails    []failNote
+	lastDone int64 // Unix ns
+	overlaps int64
+	maxOver  int64 // ns
+	version  uint16
 	// The stream's last call, while it waits in the pass's reorder slab, so
 	// that a failure's own line written after its REPORT still reaches it.
 	lastCall int32 // its slab index + 1; 0 for none
