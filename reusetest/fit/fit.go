@@ -30,6 +30,9 @@ type Options struct {
 	// Seeds is how many seeded simulations calibrate the placement
 	// decision (per rule compared) and the proactive share (default 2).
 	Seeds int
+	// NoCallerTime says the records hold no caller-side time (a function's
+	// own logs, package lambdalogs): the front door's latency is the base's.
+	NoCallerTime bool
 }
 
 // Result is a fitted profile and how it was reached.
@@ -189,7 +192,11 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		kept("front_door_latency", describe(p.FrontDoorLatency), why)
 		kept("init_latency", describe(p.InitLatency), why)
 	} else {
-		dist("front_door_latency", f.frontDoor(base), &p.FrontDoorLatency, &pf.FrontDoorLatency)
+		if opts.NoCallerTime {
+			kept("front_door_latency", describe(p.FrontDoorLatency), "the records are the function's own logs, which hold no caller-side time: the base's")
+		} else {
+			dist("front_door_latency", f.frontDoor(base), &p.FrontDoorLatency, &pf.FrontDoorLatency)
+		}
 		dist("init_latency", f.initLatency(), &p.InitLatency, &pf.InitLatency)
 	}
 	kept("warm_overhead", describe(p.WarmOverhead), "not told apart from the front door by a caller: the base's")

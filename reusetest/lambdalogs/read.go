@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
@@ -211,8 +212,8 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		return nil, err
 	}
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "logs: %d events read, %d used, %d calls in %d streams, in %v\n", logs.Events, logs.Used, c.store.n,
-			logs.Streams, time.Since(started).Round(time.Millisecond))
+		fmt.Fprintf(opts.Progress, "logs: %d events read, %d used, %d calls in %d streams, in %v\n", c.logs.Events, c.logs.Used, c.store.n,
+			c.logs.Streams, time.Since(started).Round(time.Millisecond))
 	}
 	return c, nil
 }
@@ -501,4 +502,42 @@ func (c *Calls) Replay(emit func(*record.Record)) error {
 		emit(&r)
 		return nil
 	})
+}
+
+// Target is how summaries name what the records came from.
+func (c *Calls) Target() string { return "Lambda logs " + c.logs.File }
+
+// Schedule writes the calls' start times as a timestamps trace to path
+// (WriteTrace) and opens it as the calls' schedule: the trace kind's, so
+// the summary's trace section (cold starts by hour) follows the calls and
+// a replay of it is the function's own traffic.
+func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
+	if err := c.WriteTrace(path, schedule.MaxHandler); err != nil {
+		return nil, err
+	}
+	return schedule.OpenTrace(path, schedule.TraceOptions{MaxCalls: max(c.store.n, schedule.DefaultMaxTraceCalls)})
+}
+
+// IsExport reports whether the file at path looks like an export of
+// Lambda logs (its first object's first key is an export's or an event's)
+// rather than a record log.
+func IsExport(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	x := newExportReader(io.LimitReader(f, 1<<16))
+	if err := x.expect('{'); err != nil {
+		return false, nil
+	}
+	key, _, err := x.str(nil, 64)
+	if err != nil {
+		return false, nil
+	}
+	switch string(key) {
+	case "events", "searchedLogStreams", "nextToken", "logStreamName", "timestamp", "message", "eventId", "ingestionTime":
+		return true, nil
+	}
+	return false, nil
 }

@@ -49,6 +49,9 @@ type Collector struct {
 	// Predictions, when set, join the summary (a live run's predictions,
 	// made after its last record).
 	Predictions []summary.Prediction
+	// Logs, when set, joins the summary: what was read of a function's own
+	// Lambda logs.
+	Logs *summary.LogsRead
 }
 
 // NewCollector starts collecting for the run of schedule that sum
@@ -119,11 +122,15 @@ func (c *Collector) coarsen() {
 func (c *Collector) Summary() summary.Summary {
 	s := c.sum.Summary()
 	s.Predictions = c.Predictions
+	s.Logs = c.Logs
 	return s
 }
 
 // Instances is the number of environments seen so far.
 func (c *Collector) Instances() int { return c.sum.Instances() }
+
+// Sum is the run's Summarizer, which the collector feeds.
+func (c *Collector) Sum() *summary.Summarizer { return c.sum }
 
 // span is one environment's life as the charts draw it: offsets from the
 // run's start.

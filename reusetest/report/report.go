@@ -74,8 +74,11 @@ func Markdown(sum summary.Summary) (string, error) {
 }
 
 func title(sum summary.Summary) string {
-	if sum.Simulator != nil {
+	switch {
+	case sum.Simulator != nil:
 		return "simulated"
+	case sum.Logs != nil:
+		return "the function's own Lambda logs"
 	}
 	return "live"
 }

@@ -2,6 +2,7 @@
 // compares two summaries side by side.
 //
 //	go run ./reusetest/report/cmd/reusereport -log out/live/TARGET.jsonl -out report/
+//	go run ./reusetest/report/cmd/reusereport -cloudwatch export.json -out report/ [-trace-out calls.csv] [-version V]
 //	go run ./reusetest/report/cmd/reusereport -compare baseline.json today.json
 //	go run ./reusetest/report/cmd/reusereport -fit out/live/TARGET.jsonl -out profile.json
 //	go run ./reusetest/report/cmd/reusereport -trend HISTORY -out trend/
@@ -12,7 +13,11 @@
 // the ratio, the tolerance and the verdict) and exits 1 if any judged
 // metric drifted. With -fit it estimates a profile from the log (package
 // fit) and writes it as a profile file that -reuse.profile, simlambda and
-// lambdahost take; what the log could not tell keeps -base's values.
+// lambdahost take; what the log could not tell keeps -base's values. With
+// -cloudwatch it reads a function's own Lambda logs (an export of its log
+// group, package lambdalogs) instead of a run's record log: the same
+// summary, report and charts, and its calls' start times as a trace; -fit
+// takes such an export too (docs/your-function.md).
 package main
 
 import (
@@ -23,11 +28,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
@@ -46,8 +54,13 @@ func main() {
 	date := flag.String("date", "", "with -drift: tonight's date, YYYY-MM-DD")
 	baseline := flag.String("baseline", "", "with -drift: the accepted baseline summary, if there is one (a missing file is no baseline)")
 	matrix := flag.String("matrix", "", "a folder of the matrix cells' summaries: print the comparison across cells")
+	cloudwatch := flag.String("cloudwatch", "", "a function's Lambda logs: the JSON `aws logs filter-log-events` prints, or JSON Lines of its events; -out names the report folder")
+	traceOut := flag.String("trace-out", "", "with -cloudwatch or -fit of logs: where to write the calls' start times as a timestamps trace (default: OUT/trace.csv, or beside the profile)")
+	names := flag.Bool("names", false, "with logs: name log streams in full in records and outputs (default: a short hash of each)")
+	function := flag.String("function", "", "with logs: read the calls of this function only (an export of several is refused without a choice)")
+	version := flag.String("version", "", "with logs: read the calls of this version only (an export of several is refused without a choice)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -cloudwatch EXPORT -out DIR [-trace-out FILE] [-version V] [-function F] [-names]\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
 			"       reusereport -trend HISTORY -out DIR\n       reusereport -drift TONIGHT.json -config C -date YYYY-MM-DD [-history HISTORY] [-baseline B.json]\n       reusereport -matrix CELLS\n")
 		flag.PrintDefaults()
 	}
@@ -88,8 +101,14 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-	case *fitLog != "" && *out != "" && *logPath == "" && flag.NArg() == 0:
-		if err := fitToFile(os.Stdout, *fitLog, *out, *base); err != nil {
+	case *fitLog != "" && *out != "" && *logPath == "" && *cloudwatch == "" && flag.NArg() == 0:
+		opts := lambdalogs.Options{Names: *names, Function: *function, Version: *version, Progress: os.Stderr}
+		if err := fitToFile(os.Stdout, *fitLog, *out, *base, opts, *traceOut); err != nil {
+			fail(err)
+		}
+	case *cloudwatch != "" && *out != "" && *logPath == "" && flag.NArg() == 0:
+		opts := lambdalogs.Options{Names: *names, Function: *function, Version: *version, Progress: os.Stderr}
+		if err := reportLogs(os.Stdout, *cloudwatch, *out, opts, *traceOut); err != nil {
 			fail(err)
 		}
 	case *logPath != "" && *out != "" && flag.NArg() == 0:
@@ -107,16 +126,33 @@ func main() {
 	}
 }
 
-// fitToFile fits a profile to the log and writes it to out (whole, or not
-// at all), saying what was fitted and what kept.
-func fitToFile(w io.Writer, logPath, out, base string) error {
+// fitToFile fits a profile to the log, a run's record log or a function's
+// Lambda logs, and writes it to out (whole, or not at all), saying what was
+// fitted and what kept. The calls of Lambda logs become a trace beside the
+// profile (or at traceOut), the schedule the profile reruns.
+func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, traceOut string) error {
 	start := time.Now()
-	f, err := fit.FromLog(logPath)
+	logs, err := lambdalogs.IsExport(logPath)
 	if err != nil {
 		return err
 	}
+	var f *fit.Fitter
+	if logs {
+		if traceOut == "" {
+			traceOut = strings.TrimSuffix(out, filepath.Ext(out)) + ".trace.csv"
+		}
+		var col *report.Collector
+		if col, f, err = readLogs(w, logPath, opts, traceOut); err != nil {
+			return err
+		}
+		if err := writeSummaryTable(w, col.Summary()); err != nil {
+			return err
+		}
+	} else if f, err = fit.FromLog(logPath); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "read %s in %v; fitting (a few simulations of its schedule)\n", logPath, time.Since(start).Round(time.Millisecond))
-	res, err := f.Fit(context.Background(), fit.Options{Base: base, From: filepath.Base(logPath)})
+	res, err := f.Fit(context.Background(), fit.Options{Base: base, From: filepath.Base(logPath), NoCallerTime: logs})
 	if err != nil {
 		return err
 	}
@@ -129,6 +165,77 @@ func fitToFile(w io.Writer, logPath, out, base string) error {
 	fmt.Fprintf(w, "profile written to %s in %v (run it on the schedule it was fitted on: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
 	return nil
+}
+
+// readLogs reads a function's Lambda logs at path into one pass of the
+// analysis: the summary, the report's collector and a fitter. The calls'
+// start times go to tracePath as a timestamps trace, their schedule.
+func readLogs(w io.Writer, path string, opts lambdalogs.Options, tracePath string) (*report.Collector, *fit.Fitter, error) {
+	calls, err := lambdalogs.Read(path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer calls.Close()
+	sched, err := calls.Schedule(tracePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	col := report.NewCollector(summary.NewSummarizer(sched, calls.Target(), nil), sched)
+	logs := calls.Logs()
+	col.Logs = &logs
+	f := fit.NewFitter(col.Sum(), sched, col)
+	if err := calls.Replay(f.Add); err != nil {
+		return nil, nil, err
+	}
+	tenants := ""
+	if calls.HasTenants() {
+		tenants = ", with their tenants"
+	}
+	fmt.Fprintf(w, "trace of the %d calls' start times%s written to %s", calls.Len(), tenants, tracePath)
+	if n := calls.Capped(); n > 0 {
+		fmt.Fprintf(w, " (%d calls longer than the probe may sleep written as %v)", n, schedule.MaxHandler)
+	}
+	fmt.Fprintln(w)
+	return col, f, nil
+}
+
+// writeSummaryTable prints the results table and the experiment's tables.
+func writeSummaryTable(w io.Writer, s summary.Summary) error {
+	if err := metric.WriteTable(w, s); err != nil {
+		return err
+	}
+	return summary.WriteExperimentTables(w, s)
+}
+
+// reportLogs writes the report folder of a function's Lambda logs:
+// summary.json, report.md and the charts, and the calls' trace.
+func reportLogs(w io.Writer, path, dir string, opts lambdalogs.Options, tracePath string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if tracePath == "" {
+		tracePath = filepath.Join(dir, "trace.csv")
+	}
+	col, _, err := readLogs(w, path, opts, tracePath)
+	if err != nil {
+		return err
+	}
+	sum := col.Summary()
+	b, err := summary.MarshalSummary(sum)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "summary.json"), b); err != nil {
+		return err
+	}
+	if _, err := report.Write(dir, col); err != nil {
+		return err
+	}
+	if err := writeSummaryTable(w, sum); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "summary written to %s, report to %s\n", filepath.Join(dir, "summary.json"), filepath.Join(dir, report.ReportFile))
+	return err
 }
 
 // checkDate refuses a -date that is not a calendar date written

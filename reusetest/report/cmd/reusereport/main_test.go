@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
@@ -55,7 +56,7 @@ func TestFitWritesAProfileFile(t *testing.T) {
 
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
-	assert.NilError(t, fitToFile(&sb, logPath, out, lambdasim.ProfileGo2026))
+	assert.NilError(t, fitToFile(&sb, logPath, out, lambdasim.ProfileGo2026, lambdalogs.Options{}, ""))
 	// One table: a row per parameter with its status, then the rule.
 	rows := map[string][]string{}
 	for _, line := range strings.Split(sb.String(), "\n") {
@@ -84,7 +85,7 @@ func TestFitWritesAProfileFile(t *testing.T) {
 
 	// A log that is not there: an error, and no file written.
 	none := filepath.Join(dir, "none.json")
-	assert.Check(t, fitToFile(&sb, filepath.Join(dir, "absent.jsonl"), none, "") != nil)
+	assert.Check(t, fitToFile(&sb, filepath.Join(dir, "absent.jsonl"), none, "", lambdalogs.Options{}, "") != nil)
 	_, err = os.Stat(none)
 	assert.Check(t, os.IsNotExist(err))
 }
