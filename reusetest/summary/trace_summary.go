@@ -91,14 +91,20 @@ func (a *traceAnalysis) Add(r *record.Record, factor float64) {
 	// waited for its on-demand init (not a proactive, provisioned or
 	// restored start).
 	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
-	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive && !r.StartUnseen && a.firstGeneration(r) {
+	first := true
+	if r.Invocation <= 1 || r.StartUnseen {
+		first = a.firstGeneration(r)
+	}
+	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive && !r.StartUnseen && first {
 		a.sum.ColdCalls++
 		a.sum.ColdByHour[hour]++
 	}
 }
 
-// firstGeneration reports whether r, a generation's first call, is of its
-// environment's first generation seen, and notes it.
+// firstGeneration reports whether r, a generation's first call (or one
+// whose place is unknown), is of its environment's first generation seen,
+// and notes it: records come in seq order, so a generation's first call
+// comes before its others.
 func (a *traceAnalysis) firstGeneration(r *record.Record) bool {
 	env := EnvironmentOf(r)
 	if env == r.InstanceID {
