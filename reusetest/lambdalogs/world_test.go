@@ -271,7 +271,9 @@ func (w *world) write(t *testing.T, dir string, style logStyle) string {
 	if style.streamOrder {
 		slices.SortStableFunc(evs, func(a, b worldEvent) int { return cmp.Compare(a.LogStreamName, b.LogStreamName) })
 	} else {
-		slices.SortStableFunc(evs, func(a, b worldEvent) int { return cmp.Or(cmp.Compare(a.Timestamp, b.Timestamp), cmp.Compare(a.order, b.order)) })
+		slices.SortStableFunc(evs, func(a, b worldEvent) int {
+			return cmp.Or(cmp.Compare(a.Timestamp, b.Timestamp), cmp.Compare(a.order, b.order))
+		})
 	}
 	path := filepath.Join(dir, fmt.Sprintf("export-%d.json", len(style.String())^int(w.rng.Uint32())))
 	f, err := os.Create(path)
