@@ -307,7 +307,9 @@ func summarize(t *testing.T, path string, opts Options) (summary.Summary, *Calls
 	assert.NilError(t, err)
 	s := summary.NewSummarizer(sched, c.Target(), nil)
 	assert.NilError(t, c.Replay(s.Add))
-	return s.Summary(), c
+	sum, logs := s.Summary(), c.Logs()
+	sum.Logs = &logs
+	return sum, c
 }
 
 func TestSummaryOfAWorldTheCodeDidNotWrite(t *testing.T) {
