@@ -2,6 +2,7 @@ package lambdalogs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -60,7 +61,7 @@ type exportReader struct {
 }
 
 func newExportReader(r io.Reader) *exportReader {
-	return &exportReader{r: r, buf: make([]byte, 1<<16)}
+	return &exportReader{r: r, buf: make([]byte, 1<<20)}
 }
 
 // errSyntax is a syntax error at the reader's place.
@@ -98,21 +99,43 @@ func (x *exportReader) fill() bool {
 	}
 }
 
+// blank marks JSON's white space.
+var blank = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
 // peek is the next byte that is not white space, or false at the end.
 func (x *exportReader) peek() (byte, bool) {
 	for {
-		for x.p < x.n {
-			switch c := x.buf[x.p]; c {
-			case ' ', '\t', '\n', '\r':
-				x.p++
-			default:
-				return c, true
-			}
+		p, buf := x.p, x.buf[:x.n]
+		// An export is indented: spaces eight at a time, then byte by byte.
+		for p+8 <= len(buf) && binary.LittleEndian.Uint64(buf[p:]) == 0x2020202020202020 {
+			p += 8
+		}
+		for p < len(buf) && blank[buf[p]] {
+			p++
+		}
+		x.p = p
+		if p < len(buf) {
+			return buf[p], true
 		}
 		if !x.fill() {
 			return 0, false
 		}
 	}
+}
+
+// short reads a short JSON string (a key, a stream name, an event id)
+// into dst[:0]: a byte loop, cheaper than str's searches on a few dozen
+// bytes; an escape, a line's end or the buffer's end hands over to str.
+func (x *exportReader) short(dst []byte, limit int) ([]byte, bool, error) {
+	if c, ok := x.peek(); ok && c == '"' {
+		b := x.buf[x.p+1 : min(x.n, x.p+1+limit)]
+		if q := bytes.IndexByte(b, '"'); q >= 0 && bytes.IndexByte(b[:q], '\\') < 0 && bytes.IndexByte(b[:q], '\n') < 0 {
+			dst = append(dst[:0], b[:q]...)
+			x.p += q + 2
+			return dst, false, nil
+		}
+	}
+	return x.str(dst, limit)
 }
 
 // expect consumes c after white space.
@@ -129,53 +152,79 @@ func (x *exportReader) expect(c byte) error {
 }
 
 // str reads a JSON string into dst[:0], unescaped; past limit bytes it
-// reads on but keeps no more, and reports it too long.
+// reads on but keeps no more, and reports it too long. The string's end
+// and its escapes are found by the vectorised byte search, each byte
+// looked at once.
 func (x *exportReader) str(dst []byte, limit int) ([]byte, bool, error) {
 	if err := x.expect('"'); err != nil {
 		return dst, false, err
 	}
 	dst = dst[:0]
 	long := false
+	keep := func(b []byte) {
+		if long {
+			return
+		}
+		if len(dst)+len(b) > limit {
+			long = true
+			return
+		}
+		dst = append(dst, b...)
+	}
 	for {
 		if x.p >= x.n && !x.fill() {
 			return dst, long, x.errSyntax("a string does not end")
 		}
-		// The run of plain bytes up to a quote, an escape or a control byte.
-		start := x.p
-		for x.p < x.n {
-			c := x.buf[x.p]
-			if c == '"' || c == '\\' || c < 0x20 {
+		// The plain run up to the next quote (or the buffer's end); a line's
+		// end in it is a broken line (other control bytes are taken as
+		// they are).
+		q := x.n
+		if i := bytes.IndexByte(x.buf[x.p:x.n], '"'); i >= 0 {
+			q = x.p + i
+		}
+		if i := bytes.IndexByte(x.buf[x.p:q], '\n'); i >= 0 {
+			x.p += i
+			return dst, long, x.errSyntax("a line's end in a string")
+		}
+		for x.p < q {
+			i := bytes.IndexByte(x.buf[x.p:q], '\\')
+			if i < 0 {
+				keep(x.buf[x.p:q])
+				x.p = q
 				break
 			}
-			x.p++
-		}
-		if !long {
-			if len(dst)+x.p-start > limit {
-				long = true
-			} else {
-				dst = append(dst, x.buf[start:x.p]...)
+			keep(x.buf[x.p : x.p+i])
+			x.p += i
+			if x.n-x.p < 12 {
+				// An escape at the buffer's end: read on, then find the
+				// quote again (the buffer moved).
+				for x.n-x.p < 12 && x.fill() {
+				}
+				q = -1
+			}
+			r, size, ok := unescape(x.buf[x.p:x.n])
+			if !ok {
+				return dst, long, x.errSyntax("a bad escape in a string")
+			}
+			x.p += size
+			if !long {
+				if r < utf8.RuneSelf {
+					if len(dst)+1 > limit {
+						long = true
+					} else {
+						dst = append(dst, byte(r))
+					}
+				} else {
+					dst = utf8.AppendRune(dst, r)
+				}
+			}
+			if q < 0 || x.p > q {
+				break // the quote was escaped, or the buffer moved: find the end again
 			}
 		}
-		if x.p >= x.n {
-			continue
-		}
-		switch c := x.buf[x.p]; {
-		case c == '"':
+		if x.p == q && q < x.n {
 			x.p++
 			return dst, long, nil
-		case c < 0x20:
-			return dst, long, x.errSyntax("a control character in a string")
-		}
-		// An escape: at most 12 bytes (a surrogate pair).
-		for x.n-x.p < 12 && x.fill() {
-		}
-		r, size, ok := unescape(x.buf[x.p:x.n])
-		if !ok {
-			return dst, long, x.errSyntax("a bad escape in a string")
-		}
-		x.p += size
-		if !long {
-			dst = utf8.AppendRune(dst, r)
 		}
 	}
 }
@@ -336,6 +385,45 @@ func (x *exportReader) skip(depth int) error {
 		_, err := x.number(x.key[:0])
 		return err
 	}
+}
+
+// eventKeys are an event object's keys, as knownKey matches them.
+var eventKeys = [...]string{`"logStreamName"`, `"timestamp"`, `"message"`, `"ingestionTime"`, `"eventId"`}
+
+// knownKey reads one of eventKeys into x.key when the reader is at it,
+// quote to quote, without a search; false leaves the reader where it was.
+func (x *exportReader) knownKey() bool {
+	c, ok := x.peek()
+	if !ok || c != '"' || x.n-x.p < 16 {
+		return false
+	}
+	b := x.buf[x.p:x.n]
+	for _, k := range eventKeys {
+		if b[1] == k[1] && len(b) >= len(k) && string(b[:len(k)]) == k {
+			x.key = append(x.key[:0], k[1:len(k)-1]...)
+			x.p += len(k)
+			return true
+		}
+	}
+	return false
+}
+
+// wholeMS reads a non-negative whole number of at most 18 digits (Unix
+// ms), or its exponent form through strconv.
+func wholeMS(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		v, err := strconv.ParseInt(string(b), 10, 64)
+		return v, err == nil
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			v, err := strconv.ParseInt(string(b), 10, 64)
+			return v, err == nil
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // errEnd is the end of the export.
@@ -510,8 +598,10 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 					return err
 				}
 			}
-			if x.key, _, err = x.str(x.key, 64); err != nil {
-				return err
+			if !x.knownKey() {
+				if x.key, _, err = x.short(x.key, 64); err != nil {
+					return err
+				}
 			}
 		}
 		keyRead = false
@@ -526,7 +616,7 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 				break
 			}
 			var long bool
-			x.stream, long, err = x.str(x.stream, 512)
+			x.stream, long, err = x.short(x.stream, 512)
 			if long {
 				ev.bad = "logStreamName longer than 512 bytes"
 			}
@@ -549,7 +639,7 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 				break
 			}
 			var long bool
-			x.eventID, long, err = x.str(x.eventID, 256)
+			x.eventID, long, err = x.short(x.eventID, 256)
 			if long {
 				ev.bad = "eventId longer than 256 bytes"
 			}
@@ -563,11 +653,11 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 			if err != nil {
 				return err
 			}
-			ts, perr := strconv.ParseInt(string(num), 10, 64)
-			if perr != nil {
+			ts, ok := wholeMS(num)
+			if !ok {
 				ev.bad = fmt.Sprintf("timestamp %s is not a whole number of milliseconds", num)
 			}
-			ev.ts, ev.hasTS = ts, perr == nil
+			ev.ts, ev.hasTS = ts, ok
 			continue
 		}
 		if err != nil {

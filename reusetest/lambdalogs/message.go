@@ -216,20 +216,17 @@ func parseReport(b []byte, m *message) string {
 func parseFields(b []byte, m *message) string {
 	for len(b) > 0 {
 		// The label at the start of b.
-		b = bytes.TrimLeft(b, " \t")
-		label := ""
-		for _, l := range reportLabels {
-			if len(b) >= len(l) && string(b[:len(l)]) == l {
-				label = l
-				break
-			}
-		}
+		b = trimBlank(b)
+		label := labelAt(b)
 		if label == "" {
 			// Not a label: skip a word (an unknown field's text).
 			_, b = word(b)
 			continue
 		}
-		b = bytes.TrimLeft(b[len(label):], " ")
+		b = b[len(label):]
+		for len(b) > 0 && b[0] == ' ' {
+			b = b[1:]
+		}
 		// Its value runs to the next label (or a tab).
 		end := len(b)
 		if i := bytes.IndexByte(b, '\t'); i >= 0 {
@@ -252,13 +249,36 @@ func parseFields(b []byte, m *message) string {
 }
 
 // startsLabel reports whether b starts with a REPORT label.
-func startsLabel(b []byte) bool {
+func startsLabel(b []byte) bool { return labelAt(b) != "" }
+
+// labelsBy are the labels by their first byte, longest first, so that
+// most words are told from a label by their first byte alone.
+var labelsBy = func() (t [256][]string) {
 	for _, l := range reportLabels {
+		t[l[0]] = append(t[l[0]], l)
+	}
+	return t
+}()
+
+// labelAt is the REPORT label b starts with, or "".
+func labelAt(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	for _, l := range labelsBy[b[0]] {
 		if len(b) >= len(l) && string(b[:len(l)]) == l {
-			return true
+			return l
 		}
 	}
-	return false
+	return ""
+}
+
+// trimBlank drops leading spaces and tabs.
+func trimBlank(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
 }
 
 // MaxCall is the longest a call may run, and the longest an init may take,

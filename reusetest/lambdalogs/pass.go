@@ -87,14 +87,15 @@ type failNote struct {
 // their REPORT (a classic environment has one call at a time).
 const maxNotes = 64
 
-// reachNS is how long before its REPORT a call may have begun: the longest
-// call and the longest init (MaxCall each). Calls are put in start order
-// by holding those that finished within it.
-const reachNS = 2 * MaxCall * 1000
+// The pass puts calls in start order by holding each until no call still
+// to come can have begun before it: a call begins at most its duration
+// and its init before its REPORT, and the reading saw the longest of
+// those (maxSpanUS), so the calls held are those of that span, never all.
 
 // pass takes the sorted items once, in time order, and makes the calls.
 func (rd *reader) pass() (*Calls, error) {
-	c := &Calls{logs: *rd.logs, streams: rd.labels, errTypes: rd.errs, tenants: rd.tens, store: newCallStore(rd.opts.TempDir)}
+	c := &Calls{logs: *rd.logs, streams: rd.labels, errTypes: rd.errs, tenants: rd.tens, store: newCallStore(rd.opts.TempDir, rd.reports)}
+	reachNS := (rd.maxSpanUS + 1000) * 1000 // and a millisecond: log times are whole ones
 	states := make([]streamState, len(rd.labels))
 	// Calls wait, in a slab, until every call still to come began after
 	// them; the heap orders their slab indexes by start.
@@ -373,10 +374,13 @@ type callStore struct {
 }
 
 // memCalls is how many calls are kept in memory before they go to a
-// temporary file: 1 Mi calls of 80 bytes.
-const memCalls = 1 << 20
+// temporary file: 256 Ki calls of 80 bytes, 20 MiB.
+const memCalls = 1 << 18
 
-func newCallStore(dir string) *callStore { return &callStore{dir: dir} }
+// newCallStore is a store for about n calls.
+func newCallStore(dir string, n int64) *callStore {
+	return &callStore{dir: dir, mem: make([]call, 0, min(n, memCalls))}
+}
 
 func (s *callStore) add(cl *call) error {
 	s.n++

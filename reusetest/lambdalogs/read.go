@@ -127,6 +127,10 @@ type reader struct {
 	tenIdx  map[string]uint32
 	tens    []string
 	formats [2]bool
+	// reports counts the REPORT items, and maxSpanUS is the longest a
+	// call took with its init (µs): what the pass needs to know ahead.
+	reports   int64
+	maxSpanUS int64
 }
 
 // streamName is what a stream's name says of its function and version.
@@ -170,7 +174,13 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		opts.ProgressEvery = 2 * time.Second
 	}
 	logs := &summary.LogsRead{File: file, Skipped: map[string]int64{}, Names: opts.Names}
-	rd := &reader{opts: opts, logs: logs, sorter: newSorter(opts.Chunk, opts.TempDir), streams: map[string]uint32{},
+	// An event object is at least 80 bytes: a size tells how many items
+	// the chunk may need.
+	chunk := opts.Chunk
+	if size >= 0 {
+		chunk = int(min(int64(chunk), size/80+16))
+	}
+	rd := &reader{opts: opts, logs: logs, sorter: newSorter(opts.Chunk, chunk, opts.TempDir), streams: map[string]uint32{},
 		errIdx: map[string]uint16{}, verIdx: map[string]uint16{}, tenIdx: map[string]uint32{}}
 	defer rd.sorter.close()
 	x := newExportReader(r)
@@ -348,6 +358,10 @@ func (rd *reader) take(ev *rawEvent) error {
 		}
 	}
 	rd.logs.Used++
+	if it.kind == kindReport {
+		rd.reports++
+		rd.maxSpanUS = max(rd.maxSpanUS, it.dur+int64(it.init))
+	}
 	return rd.sorter.add(&it)
 }
 
@@ -427,13 +441,14 @@ func (c *Calls) WriteTrace(path string, maxHandler time.Duration) error {
 	}
 	c.capped = 0
 	var line []byte
+	var stamp timeStamp
 	err = c.store.each(func(cl *call) error {
 		d := time.Duration(cl.dur) * time.Microsecond
 		if d > maxHandler {
 			d = maxHandler
 			c.capped++
 		}
-		line = time.Unix(0, cl.start).UTC().AppendFormat(line[:0], time.RFC3339Nano)
+		line = stamp.append(line[:0], cl.start)
 		line = append(line, ',')
 		line = strconv.AppendFloat(line, float64(d)/float64(time.Millisecond), 'f', -1, 64)
 		if c.hasTenant {
@@ -454,6 +469,34 @@ func (c *Calls) WriteTrace(path string, maxHandler time.Duration) error {
 		return fmt.Errorf("trace %s: %w", path, err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// timeStamp writes Unix ns times as RFC 3339 in UTC with nanoseconds
+// (what time.RFC3339Nano writes, trailing zeros kept), formatting the
+// date and time of day once per second: a trace's times come in order.
+type timeStamp struct {
+	sec    int64
+	prefix []byte
+}
+
+func (s *timeStamp) append(b []byte, ns int64) []byte {
+	sec, frac := ns/1e9, ns%1e9
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e9
+	}
+	if s.prefix == nil || sec != s.sec {
+		s.sec = sec
+		s.prefix = time.Unix(sec, 0).UTC().AppendFormat(s.prefix[:0], "2006-01-02T15:04:05")
+	}
+	b = append(b, s.prefix...)
+	b = append(b, '.')
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	b = append(b, digits[:]...)
+	return append(b, 'Z')
 }
 
 // Capped is how many calls the last WriteTrace wrote shorter than they

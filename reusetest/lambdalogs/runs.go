@@ -54,11 +54,19 @@ const itemSize = int(unsafe.Sizeof(item{}))
 
 // compareItems is the order of the pass: by time, then kind (a failure's
 // line before its REPORT, a START before a REPORT of the same
-// millisecond), then event id (so that duplicates are adjacent), then the
-// rest, so that the order is total.
+// millisecond), then event id, so that duplicates are adjacent. Items
+// equal in all three keep the order they were read in (within a run; runs
+// merge in run order).
 func compareItems(a, b *item) int {
-	return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id),
-		cmp.Compare(a.stream, b.stream), cmp.Compare(a.req, b.req), cmp.Compare(a.dur, b.dur))
+	return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id))
+}
+
+// sortKey is an item's place in compareItems order, small to sort: the
+// chunk is sorted by its keys, then put in their order in place.
+type sortKey struct {
+	key int64  // mergeKey
+	id  uint64 // the event id's hash
+	i   uint32 // the item's index in the chunk
 }
 
 // hash64 is a hash of b (SplitMix64 over its 8-byte words): the same
@@ -89,14 +97,16 @@ const DefaultChunk = 1 << 20
 // order: from memory when they fit in one chunk, else merged from runs.
 type sorter struct {
 	chunk []item
+	keys  []sortKey
 	limit int
 	dir   string
 	runs  []string
 	n     int64
 }
 
-func newSorter(limit int, dir string) *sorter {
-	return &sorter{limit: limit, dir: dir}
+// newSorter sorts in chunks of limit items, the first made for expect.
+func newSorter(limit, expect int, dir string) *sorter {
+	return &sorter{limit: limit, dir: dir, chunk: make([]item, 0, max(min(limit, expect), 1))}
 }
 
 // add takes one item, spilling a full chunk as a sorted run.
@@ -106,9 +116,6 @@ func (s *sorter) add(it *item) error {
 			return err
 		}
 	}
-	if s.chunk == nil {
-		s.chunk = make([]item, 0, min(s.limit, 1<<14))
-	}
 	s.chunk = append(s.chunk, *it)
 	s.n++
 	return nil
@@ -117,9 +124,53 @@ func (s *sorter) add(it *item) error {
 // sortChunk sorts the chunk, cheaply when it is in order already (an
 // export AWS interleaved by time).
 func (s *sorter) sortChunk() {
-	if !slices.IsSortedFunc(s.chunk, func(a, b item) int { return compareItems(&a, &b) }) {
-		slices.SortFunc(s.chunk, func(a, b item) int { return compareItems(&a, &b) })
+	// An export in time order (as AWS returns one) needs only its events
+	// of one millisecond and kind put in event id order.
+	sorted := true
+	for i := 1; i < len(s.chunk) && sorted; i++ {
+		a, b := &s.chunk[i-1], &s.chunk[i]
+		sorted = a.t < b.t || a.t == b.t && a.kind <= b.kind
 	}
+	if sorted {
+		for i := 1; i < len(s.chunk); i++ {
+			for j := i; j > 0 && compareItems(&s.chunk[j-1], &s.chunk[j]) > 0; j-- {
+				s.chunk[j-1], s.chunk[j] = s.chunk[j], s.chunk[j-1]
+			}
+		}
+		return
+	}
+	keys := s.keys[:0]
+	if cap(keys) < len(s.chunk) {
+		keys = make([]sortKey, 0, cap(s.chunk))
+	}
+	for i := range s.chunk {
+		it := &s.chunk[i]
+		keys = append(keys, sortKey{key: mergeKey(it), id: it.id, i: uint32(i)})
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
+	})
+	// Put the items in the keys' order in place, a cycle at a time: the
+	// item at j comes from keys[j].i.
+	const done = ^uint32(0)
+	for j := range keys {
+		if keys[j].i == done || keys[j].i == uint32(j) {
+			continue
+		}
+		tmp := s.chunk[j]
+		cur := j
+		for {
+			src := keys[cur].i
+			keys[cur].i = done
+			if src == uint32(j) {
+				s.chunk[cur] = tmp
+				break
+			}
+			s.chunk[cur] = s.chunk[src]
+			cur = int(src)
+		}
+	}
+	s.keys = keys
 }
 
 // spill writes the chunk as a sorted run to a temporary file.
