@@ -204,10 +204,10 @@ func TestSeveralVersionsAreRefusedOrChosen(t *testing.T) {
 func TestBadEventsAreSkippedCountedAndNamed(t *testing.T) {
 	e := newExport()
 	e.report(streamA, 1000, "r1", 100, 300, "", "")
-	e.report(streamA, 2000, "r2", -5, 0, "", "")     // a negative duration
+	e.report(streamA, 2000, "r2", -5, 0, "", "")                                                                       // a negative duration
 	e.add(streamA, 3000, "REPORT RequestId: r3\tDuration: 12.5 ms\tMemory Size: 128 MB\tMax Memory Used: 200000 MB\t") // memory past 100 GB
-	e.add(streamA, 4000, "REPORT RequestId: r4\tBilled Duration: 13 ms\t")   // no Duration
-	e.add(streamA, 5000, `{"time":"x","type":"platform.report","record":{`) // broken JSON
+	e.add(streamA, 4000, "REPORT RequestId: r4\tBilled Duration: 13 ms\t")                                             // no Duration
+	e.add(streamA, 5000, `{"time":"x","type":"platform.report","record":{`)                                            // broken JSON
 	e.events = append(e.events, map[string]any{"logStreamName": streamA, "timestamp": "soon", "message": "x"})
 	e.events = append(e.events, e.events[0]) // a duplicate
 	path := e.write(t)
