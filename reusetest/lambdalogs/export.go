@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -678,4 +679,113 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 		ev.bad = "no timestamp"
 	}
 	return nil
+}
+
+// A batch is events scanned from an export, their strings copied into one
+// arena, handed from the scanning goroutine to the parsing one.
+type batch struct {
+	arena []byte
+	evs   []batchEvent
+	free  chan *batch
+}
+
+type batchEvent struct {
+	ev                    rawEvent // its strings empty; they are in the arena
+	stream, message, evID [2]int32 // offsets into the arena
+}
+
+// batchEvents and batchBytes bound a batch.
+const (
+	batchEvents = 4096
+	batchBytes  = 4 << 20
+)
+
+// event is the batch's event i, its strings into the arena.
+func (b *batch) event(i int, ev *rawEvent) {
+	be := &b.evs[i]
+	*ev = be.ev
+	ev.stream = b.arena[be.stream[0]:be.stream[1]]
+	ev.message = b.arena[be.message[0]:be.message[1]]
+	ev.eventID = b.arena[be.evID[0]:be.evID[1]]
+}
+
+// recycle hands the batch back for the scanner to fill again.
+func (b *batch) recycle() {
+	b.arena, b.evs = b.arena[:0], b.evs[:0]
+	select {
+	case b.free <- b:
+	default:
+	}
+}
+
+// add copies ev into the batch.
+func (b *batch) add(ev *rawEvent) {
+	put := func(s []byte) [2]int32 {
+		start := int32(len(b.arena))
+		b.arena = append(b.arena, s...)
+		return [2]int32{start, int32(len(b.arena))}
+	}
+	be := batchEvent{ev: *ev}
+	be.ev.stream, be.ev.message, be.ev.eventID = nil, nil, nil
+	be.stream, be.message, be.evID = put(ev.stream), put(ev.message), put(ev.eventID)
+	b.evs = append(b.evs, be)
+}
+
+// scanBatches scans the export on a goroutine of its own, sending its
+// events in batches until the end or an error (sent on errc, nil at the
+// end), or until stop is closed. offset follows the bytes scanned.
+func scanBatches(r io.Reader, offset *atomic.Int64) (<-chan *batch, chan<- struct{}, <-chan error) {
+	out := make(chan *batch, 2)
+	stop := make(chan struct{})
+	errc := make(chan error, 1)
+	free := make(chan *batch, 4)
+	for range 4 {
+		free <- &batch{free: free}
+	}
+	go func() {
+		defer close(out)
+		x := newExportReader(r)
+		var ev rawEvent
+		b := <-free
+		send := func() bool {
+			select {
+			case out <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case b = <-free:
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for {
+			err := x.next(&ev)
+			if err == errEnd {
+				break
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+			b.add(&ev)
+			if len(b.evs) >= batchEvents || len(b.arena) >= batchBytes {
+				offset.Store(x.off + int64(x.p))
+				if !send() {
+					errc <- nil
+					return
+				}
+			}
+		}
+		offset.Store(x.off + int64(x.p))
+		if len(b.evs) > 0 {
+			select {
+			case out <- b:
+			case <-stop:
+			}
+		}
+		errc <- nil
+	}()
+	return out, stop, errc
 }

@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // call is one call as the pass makes it: fixed in size, so calls too can
@@ -110,6 +111,20 @@ func (rd *reader) pass() (*Calls, error) {
 	var lastKind uint8
 	tenants, withTenant := int64(0), int64(0)
 	first, last := int64(0), int64(0)
+	// The trace is written as the calls come, with a tenant column when
+	// the export named tenants (rewritten without when a call had none).
+	var tw *traceWriter
+	if rd.opts.TracePath != "" {
+		var err error
+		if tw, err = newTraceWriter(rd.opts.TracePath, rd.logs.File, len(rd.tens) > 0, rd.tens, schedule.MaxHandler); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if tw != nil {
+				tw.abort()
+			}
+		}()
+	}
 	emit := func(cl call) error {
 		if first == 0 || cl.start < first {
 			first = cl.start
@@ -119,6 +134,11 @@ func (rd *reader) pass() (*Calls, error) {
 			withTenant++
 		}
 		tenants++
+		if tw != nil {
+			if err := tw.add(&cl); err != nil {
+				return err
+			}
+		}
 		return c.store.add(&cl)
 	}
 	release := func() error {
@@ -228,6 +248,21 @@ func (rd *reader) pass() (*Calls, error) {
 		c.logs.First, c.logs.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 	}
 	c.hasTenant = tenants > 0 && withTenant == tenants
+	if tw != nil {
+		if c.hasTenant == (tw.tenants != nil) {
+			c.capped = tw.capped
+			err = tw.finish(nil)
+		} else {
+			tw.abort()
+			err = c.WriteTrace(rd.opts.TracePath, schedule.MaxHandler)
+		}
+		tw = nil
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.traced = rd.opts.TracePath
+	}
 	if err := rd.checkOverlaps(states); err != nil {
 		c.Close()
 		return nil, err

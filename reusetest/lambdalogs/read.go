@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -37,6 +38,10 @@ type Options struct {
 	// Chunk is how many events are sorted in memory before a sorted run is
 	// spilled to disk (DefaultChunk when 0).
 	Chunk int
+	// TracePath, when set, is where the calls' start times are written as
+	// a timestamps trace while they are read (Calls.Schedule of the same
+	// path then opens it): a second pass over the calls saved.
+	TracePath string
 	// Progress, when set, is told how the reading goes at least every
 	// ProgressEvery (2 s when 0), and once at the end.
 	Progress      io.Writer
@@ -73,6 +78,7 @@ type Calls struct {
 	store     *callStore
 	hasTenant bool // every call carried a tenant
 	capped    int64
+	traced    string // the trace written while reading, or ""
 }
 
 // Logs describes what was read.
@@ -183,31 +189,36 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	rd := &reader{opts: opts, logs: logs, sorter: newSorter(opts.Chunk, chunk, opts.TempDir), streams: map[string]uint32{},
 		errIdx: map[string]uint16{}, verIdx: map[string]uint16{}, tenIdx: map[string]uint32{}}
 	defer rd.sorter.close()
-	x := newExportReader(r)
-	var ev rawEvent
+	// One goroutine scans the export's JSON into batches of events, this
+	// one parses their messages: the two halves of the work on two cores.
 	started := time.Now()
 	lastProgress := started
-	for {
-		err := x.next(&ev)
-		if err == errEnd {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		logs.Events++
-		if err := rd.take(&ev); err != nil {
-			return nil, err
-		}
-		if opts.Progress != nil && logs.Events%(1<<14) == 0 && time.Since(lastProgress) >= opts.ProgressEvery {
-			lastProgress = time.Now()
-			of := ""
-			if size > 0 {
-				of = fmt.Sprintf(" of %d MB (%.0f%%)", size>>20, 100*float64(x.off+int64(x.p))/float64(size))
+	var ev rawEvent
+	var offset atomic.Int64
+	batches, stop, errc := scanBatches(r, &offset)
+	defer close(stop)
+	for b := range batches {
+		for i := range b.evs {
+			b.event(i, &ev)
+			logs.Events++
+			if err := rd.take(&ev); err != nil {
+				return nil, err
 			}
-			fmt.Fprintf(opts.Progress, "logs: read %d events, %d MB%s, %d streams, in %v\n", logs.Events, (x.off+int64(x.p))>>20, of,
-				len(rd.labels), time.Since(started).Round(time.Second))
+			if opts.Progress != nil && logs.Events%(1<<14) == 0 && time.Since(lastProgress) >= opts.ProgressEvery {
+				lastProgress = time.Now()
+				off := offset.Load()
+				of := ""
+				if size > 0 {
+					of = fmt.Sprintf(" of %d MB (%.0f%%)", size>>20, 100*float64(off)/float64(size))
+				}
+				fmt.Fprintf(opts.Progress, "logs: read %d events, %d MB%s, %d streams, in %v\n", logs.Events, off>>20, of,
+					len(rd.labels), time.Since(started).Round(time.Second))
+			}
 		}
+		b.recycle()
+	}
+	if err := <-errc; err != nil {
+		return nil, err
 	}
 	if logs.Events == 0 {
 		return nil, errors.New("no event: want the JSON `aws logs filter-log-events` prints, or JSON Lines of its events")
@@ -419,56 +430,92 @@ func versionsError(counts map[string]int64) error {
 		len(keys), strings.Join(parts, ", "))
 }
 
-// formatNS is a Unix ns time as a trace line's RFC 3339 time.
-func formatNS(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
-
 // WriteTrace writes the calls' start times as a timestamps trace (CSV:
 // time, duration_ms, and tenant when every call carried one) to path,
 // whole or not at all. A call longer than the probe may sleep is written
 // as that long (Capped says how many).
 func (c *Calls) WriteTrace(path string, maxHandler time.Duration) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tw, err := newTraceWriter(path, c.logs.File, c.hasTenant, c.tenants, maxHandler)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	fmt.Fprintf(w, "# the calls of %s, by start (lambda-reuse lambdalogs)\n", c.logs.File)
-	if c.hasTenant {
-		w.WriteString("time,duration_ms,tenant\n")
+	err = c.store.each(tw.add)
+	c.capped = tw.capped
+	return tw.finish(err)
+}
+
+// traceWriter writes calls as a timestamps trace, to a temporary file
+// beside its path, renamed into place when done.
+type traceWriter struct {
+	path, tmp string
+	f         *os.File
+	w         *bufio.Writer
+	tenants   []string // by index, when the trace has a tenant column
+	max       time.Duration
+	capped    int64
+	line      []byte
+	stamp     timeStamp
+}
+
+func newTraceWriter(path, from string, withTenants bool, tenants []string, maxHandler time.Duration) (*traceWriter, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("trace %s: %w", path, err)
+	}
+	tw := &traceWriter{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16), max: maxHandler}
+	fmt.Fprintf(tw.w, "# the calls of %s, by start (lambda-reuse lambdalogs)\n", from)
+	if withTenants {
+		tw.tenants = tenants
+		tw.w.WriteString("time,duration_ms,tenant\n")
 	} else {
-		w.WriteString("time,duration_ms\n")
+		tw.w.WriteString("time,duration_ms\n")
 	}
-	c.capped = 0
-	var line []byte
-	var stamp timeStamp
-	err = c.store.each(func(cl *call) error {
-		d := time.Duration(cl.dur) * time.Microsecond
-		if d > maxHandler {
-			d = maxHandler
-			c.capped++
-		}
-		line = stamp.append(line[:0], cl.start)
+	return tw, nil
+}
+
+// add writes one call's line.
+func (tw *traceWriter) add(cl *call) error {
+	d := time.Duration(cl.dur) * time.Microsecond
+	if d > tw.max {
+		d = tw.max
+		tw.capped++
+	}
+	line := tw.stamp.append(tw.line[:0], cl.start)
+	line = append(line, ',')
+	line = strconv.AppendFloat(line, float64(d)/float64(time.Millisecond), 'f', -1, 64)
+	if tw.tenants != nil {
 		line = append(line, ',')
-		line = strconv.AppendFloat(line, float64(d)/float64(time.Millisecond), 'f', -1, 64)
-		if c.hasTenant {
-			line = append(line, ',')
-			line = append(line, c.tenants[cl.tenant-1]...)
+		if cl.tenant > 0 {
+			line = append(line, tw.tenants[cl.tenant-1]...)
 		}
-		line = append(line, '\n')
-		_, err := w.Write(line)
-		return err
-	})
-	if err == nil {
-		err = w.Flush()
 	}
-	if cerr := tmp.Close(); err == nil {
+	tw.line = append(line, '\n')
+	_, err := tw.w.Write(tw.line)
+	return err
+}
+
+// finish puts the trace in place, or removes it on err.
+func (tw *traceWriter) finish(err error) error {
+	if err == nil {
+		err = tw.w.Flush()
+	}
+	if cerr := tw.f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("trace %s: %w", path, err)
+	if err == nil {
+		err = os.Rename(tw.tmp, tw.path)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err != nil {
+		os.Remove(tw.tmp)
+		return fmt.Errorf("trace %s: %w", tw.path, err)
+	}
+	return nil
+}
+
+// abort removes the trace being written.
+func (tw *traceWriter) abort() {
+	tw.f.Close()
+	os.Remove(tw.tmp)
 }
 
 // timeStamp writes Unix ns times as RFC 3339 in UTC with nanoseconds
@@ -555,8 +602,10 @@ func (c *Calls) Target() string { return "Lambda logs " + c.logs.File }
 // the summary's trace section (cold starts by hour) follows the calls and
 // a replay of it is the function's own traffic.
 func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
-	if err := c.WriteTrace(path, schedule.MaxHandler); err != nil {
-		return nil, err
+	if path != c.traced {
+		if err := c.WriteTrace(path, schedule.MaxHandler); err != nil {
+			return nil, err
+		}
 	}
 	return schedule.OpenTrace(path, schedule.TraceOptions{MaxCalls: max(c.store.n, schedule.DefaultMaxTraceCalls)})
 }

@@ -142,7 +142,7 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 			traceOut = strings.TrimSuffix(out, filepath.Ext(out)) + ".trace.csv"
 		}
 		var col *report.Collector
-		if col, f, err = readLogs(w, logPath, opts, traceOut); err != nil {
+		if col, f, err = readLogs(w, logPath, opts, traceOut, true); err != nil {
 			return err
 		}
 		if err := writeSummaryTable(w, col.Summary()); err != nil {
@@ -168,9 +168,11 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 }
 
 // readLogs reads a function's Lambda logs at path into one pass of the
-// analysis: the summary, the report's collector and a fitter. The calls'
-// start times go to tracePath as a timestamps trace, their schedule.
-func readLogs(w io.Writer, path string, opts lambdalogs.Options, tracePath string) (*report.Collector, *fit.Fitter, error) {
+// analysis: the summary, the report's collector and, when fitting, a
+// fitter. The calls' start times go to tracePath as a timestamps trace,
+// their schedule.
+func readLogs(w io.Writer, path string, opts lambdalogs.Options, tracePath string, fitting bool) (*report.Collector, *fit.Fitter, error) {
+	opts.TracePath = tracePath
 	calls, err := lambdalogs.Read(path, opts)
 	if err != nil {
 		return nil, nil, err
@@ -183,8 +185,13 @@ func readLogs(w io.Writer, path string, opts lambdalogs.Options, tracePath strin
 	col := report.NewCollector(summary.NewSummarizer(sched, calls.Target(), nil), sched)
 	logs := calls.Logs()
 	col.Logs = &logs
-	f := fit.NewFitter(col.Sum(), sched, col)
-	if err := calls.Replay(f.Add); err != nil {
+	var f *fit.Fitter
+	add := col.Add
+	if fitting {
+		f = fit.NewFitter(col.Sum(), sched, col)
+		add = f.Add
+	}
+	if err := calls.Replay(add); err != nil {
 		return nil, nil, err
 	}
 	tenants := ""
@@ -216,7 +223,7 @@ func reportLogs(w io.Writer, path, dir string, opts lambdalogs.Options, tracePat
 	if tracePath == "" {
 		tracePath = filepath.Join(dir, "trace.csv")
 	}
-	col, _, err := readLogs(w, path, opts, tracePath)
+	col, _, err := readLogs(w, path, opts, tracePath, false)
 	if err != nil {
 		return err
 	}
