@@ -369,3 +369,28 @@ func TestRecordsCarryTheWorldsCalls(t *testing.T) {
 		assert.Check(t, got-exact <= 1000 && exact-got <= 1000, "call %d: began %v, arrived %v", i, got, exact)
 	}
 }
+
+// TestWriteTheExampleExport writes testdata/logs/example-export.json, the
+// export docs/your-function.md walks through: three hours of a world the
+// reader did not write, REPORT-only, as `aws logs filter-log-events
+// --filter-pattern REPORT` prints it (compacted). Run with
+// LAMBDALOGS_EXAMPLE=1 to write it again.
+func TestWriteTheExampleExport(t *testing.T) {
+	if os.Getenv("LAMBDALOGS_EXAMPLE") == "" {
+		t.Skip("LAMBDALOGS_EXAMPLE is not set: the example export is not written again")
+	}
+	w := newWorld(2026, 3, 0.15, false)
+	t.Logf("truth: %+v", w.truth)
+	path := w.write(t, t.TempDir(), logStyle{reportOnly: true})
+	b, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	// Compact, as `jq -c` leaves it: a smaller file of the same events.
+	var export any
+	assert.NilError(t, json.Unmarshal(b, &export))
+	b, err = json.Marshal(export)
+	assert.NilError(t, err)
+	b = append(b, '\n')
+	out := filepath.Join("..", "..", "testdata", "logs", "example-export.json")
+	assert.NilError(t, os.MkdirAll(filepath.Dir(out), 0o755))
+	assert.NilError(t, os.WriteFile(out, b, 0o644))
+}

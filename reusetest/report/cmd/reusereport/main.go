@@ -172,6 +172,12 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 // fitter. The calls' start times go to tracePath as a timestamps trace,
 // their schedule.
 func readLogs(w io.Writer, path string, opts lambdalogs.Options, tracePath string, fitting bool) (*report.Collector, *fit.Fitter, error) {
+	// The schedule names its trace by an absolute path, so a profile
+	// fitted to it reruns it from any folder.
+	tracePath, err := filepath.Abs(tracePath)
+	if err != nil {
+		return nil, nil, err
+	}
 	opts.TracePath = tracePath
 	calls, err := lambdalogs.Read(path, opts)
 	if err != nil {
