@@ -97,3 +97,44 @@ func TestDriftDateMustBeACalendarDate(t *testing.T) {
 		assert.Check(t, err != nil && strings.Contains(err.Error(), "YYYY-MM-DD"), "%q: %v", bad, err)
 	}
 }
+
+// TestCloudWatchWritesAReportFolder reads the example export of a
+// function's own logs: the folder holds a summary that reads back (with its
+// logs part and the resets the example's world made), report.md, the
+// charts and the calls' trace; -fit of the same export writes a profile
+// whose schedule is that trace.
+func TestCloudWatchWritesAReportFolder(t *testing.T) {
+	export := filepath.Join("..", "..", "..", "..", "testdata", "logs", "example-export.json")
+	dir := t.TempDir()
+	var out strings.Builder
+	assert.NilError(t, reportLogs(&out, export, dir, lambdalogs.Options{}, ""))
+	sum, err := summary.ReadSummary(filepath.Join(dir, "summary.json"))
+	assert.NilError(t, err)
+	assert.Assert(t, sum.Logs != nil)
+	assert.Check(t, is.Equal(sum.Logs.Calls, int64(2067)))
+	assert.Check(t, is.Equal(sum.Requests.Total, int64(2067)))
+	assert.Check(t, is.Equal(sum.Instances.Count, 4))
+	assert.Check(t, is.Equal(sum.Instances.Resets, 18))
+	assert.Check(t, is.Equal(sum.Instances.LeftCensored, 2))
+	assert.Check(t, sum.Trace() != nil && sum.Generations != nil)
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(md), "the function's own Lambda logs"))
+	assert.Check(t, is.Contains(string(md), "resets (same environment, re-init)"))
+	trace, err := schedule.OpenTrace(filepath.Join(dir, "trace.csv"), schedule.TraceOptions{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(trace.Plan().Calls, int64(2067)))
+	assert.Check(t, is.Contains(out.String(), "summary written to"))
+
+	profile := filepath.Join(dir, "my-function.json")
+	out.Reset()
+	assert.NilError(t, fitToFile(&out, export, profile, lambdasim.ProfileGo2026, lambdalogs.Options{}, ""))
+	p, err := lambdasim.LookupProfile(profile)
+	assert.NilError(t, err)
+	assert.Assert(t, p.Schedule != nil)
+	assert.Check(t, is.Equal(p.Schedule.Kind, schedule.KindTrace))
+	assert.Check(t, is.Equal(p.Schedule.Calls, int64(2067)))
+	_, err = os.Stat(filepath.Join(dir, "my-function.trace.csv"))
+	assert.NilError(t, err, "the trace beside the profile")
+	assert.Check(t, is.Contains(out.String(), "front_door_latency  kept"))
+}
