@@ -55,7 +55,6 @@ type exportReader struct {
 	rerr error
 
 	inEvents bool // inside an export object's "events" array
-	depth    int  // objects open around the events array (export objects)
 	index    int64
 
 	stream, message, eventID, key []byte
@@ -617,7 +616,9 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 				break
 			}
 			var long bool
-			x.stream, long, err = x.short(x.stream, 512)
+			if x.stream, long, err = x.short(x.stream, 512); err != nil {
+				return err
+			}
 			if long {
 				ev.bad = "logStreamName longer than 512 bytes"
 			}
@@ -640,7 +641,9 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 				break
 			}
 			var long bool
-			x.eventID, long, err = x.short(x.eventID, 256)
+			if x.eventID, long, err = x.short(x.eventID, 256); err != nil {
+				return err
+			}
 			if long {
 				ev.bad = "eventId longer than 256 bytes"
 			}
