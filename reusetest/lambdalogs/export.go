@@ -517,19 +517,7 @@ func (x *exportReader) exportKey() error {
 		if err := x.skip(0); err != nil {
 			return err
 		}
-		c, ok := x.peek()
-		if !ok {
-			return x.errSyntax("an export object does not end")
-		}
-		x.p++
-		if c == '}' {
-			return nil
-		}
-		if c != ',' {
-			return x.errSyntax(fmt.Sprintf("want ',' or '}', got %q", c))
-		}
-		var err error
-		if x.key, _, err = x.str(x.key, 64); err != nil {
+		if end, err := x.nextExportKey(); end || err != nil {
 			return err
 		}
 	}
@@ -537,22 +525,27 @@ func (x *exportReader) exportKey() error {
 
 // restOfExport reads the export object's keys after its events array.
 func (x *exportReader) restOfExport() error {
-	c, ok := x.peek()
-	if !ok {
-		return x.errSyntax("an export object does not end")
-	}
-	x.p++
-	if c == '}' {
-		return nil
-	}
-	if c != ',' {
-		return x.errSyntax(fmt.Sprintf("want ',' or '}', got %q", c))
-	}
-	var err error
-	if x.key, _, err = x.str(x.key, 64); err != nil {
+	if end, err := x.nextExportKey(); end || err != nil {
 		return err
 	}
 	return x.exportKey()
+}
+
+// nextExportKey reads the export object's next key into x.key, or its end.
+func (x *exportReader) nextExportKey() (end bool, err error) {
+	c, ok := x.peek()
+	if !ok {
+		return false, x.errSyntax("an export object does not end")
+	}
+	x.p++
+	if c == '}' {
+		return true, nil
+	}
+	if c != ',' {
+		return false, x.errSyntax(fmt.Sprintf("want ',' or '}', got %q", c))
+	}
+	x.key, _, err = x.str(x.key, 64)
+	return false, err
 }
 
 // skipLine skips to the next line after a malformed JSON Lines event;

@@ -88,6 +88,17 @@ type failNote struct {
 // their REPORT (a classic environment has one call at a time).
 const maxNotes = 64
 
+// addNote adds n to a stream's notes waiting for their REPORT; past
+// maxNotes the oldest is given up, its event counted skipped.
+func addNote[N any](c *Calls, notes []N, n N) []N {
+	if len(notes) >= maxNotes {
+		notes = notes[1:]
+		c.logs.Skipped[reasonNoReport]++
+		c.logs.Used--
+	}
+	return append(notes, n)
+}
+
 // The pass puts calls in start order by holding each until no call still
 // to come can have begun before it: a call begins at most its duration
 // and its init before its REPORT, and the reading saw the longest of
@@ -171,12 +182,7 @@ func (rd *reader) pass() (*Calls, error) {
 				st.init.initTyp = it.initTyp
 			}
 		case kindStart:
-			if len(st.starts) >= maxNotes {
-				st.starts = st.starts[1:]
-				c.logs.Skipped[reasonNoReport]++
-				c.logs.Used--
-			}
-			st.starts = append(st.starts, startNote{req: it.req, tenant: it.tenant, version: it.version})
+			st.starts = addNote(c, st.starts, startNote{req: it.req, tenant: it.tenant, version: it.version})
 		case kindFailure:
 			if st.lastCall != 0 && it.req != 0 && it.req == st.lastReq {
 				// The line came after its REPORT, as older logs write it.
@@ -190,12 +196,7 @@ func (rd *reader) pass() (*Calls, error) {
 				}
 				return nil
 			}
-			if len(st.fails) >= maxNotes {
-				st.fails = st.fails[1:]
-				c.logs.Skipped[reasonNoReport]++
-				c.logs.Used--
-			}
-			st.fails = append(st.fails, failNote{req: it.req, status: it.status, errType: it.errType})
+			st.fails = addNote(c, st.fails, failNote{req: it.req, status: it.status, errType: it.errType})
 		case kindReport:
 			cl := rd.report(c, st, it)
 			versions[st.version]++
