@@ -136,7 +136,7 @@ func (rd *reader) pass() (*Calls, error) {
 			}
 		}()
 	}
-	emit := func(cl call) error {
+	emit := func(cl *call) error {
 		if first == 0 || cl.start < first {
 			first = cl.start
 		}
@@ -146,11 +146,11 @@ func (rd *reader) pass() (*Calls, error) {
 		}
 		tenants++
 		if tw != nil {
-			if err := tw.add(&cl); err != nil {
+			if err := tw.add(cl); err != nil {
 				return err
 			}
 		}
-		return c.store.add(&cl)
+		return c.store.add(cl)
 	}
 	release := func() error {
 		i := ready.Pop().Value
@@ -158,7 +158,7 @@ func (rd *reader) pass() (*Calls, error) {
 			st.lastCall = 0
 		}
 		free = append(free, i)
-		return emit(slab[i])
+		return emit(&slab[i]) // copied before the slab entry is reused
 	}
 	err := rd.sorter.each(func(it *item) error {
 		if it.id != 0 && it.id == lastID && it.t == lastT && it.stream == lastStream && it.kind == lastKind {
