@@ -14,7 +14,7 @@ var sdkPrefixes = []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/smith
 
 // TestShortRunLinksNoAWSSDK: the README's first command builds this
 // package's untagged test binary, which runs on the simulator alone; it
-// and the analysis packages (summary, metric, report, fit, and the
+// and the analysis packages (summary, metric, report, fit, lambdalogs, and the
 // experiments and simulator they run) link no package of the AWS SDK,
 // which belongs to the integration-tagged test and the code that talks to
 // an endpoint (package live). go list -deps -test says what each links; a
@@ -24,7 +24,7 @@ func TestShortRunLinksNoAWSSDK(t *testing.T) {
 	if err != nil {
 		t.Skipf("no go command to list the packages' imports with (%v): run go test, which puts its own on PATH", err)
 	}
-	roots := []string{".", "./summary", "./metric", "./report", "./fit", "./experiment", "./lambdasim"}
+	roots := []string{".", "./summary", "./metric", "./report", "./fit", "./experiment", "./lambdasim", "./lambdalogs"}
 	cmd := exec.Command(gocmd, append([]string{"list", "-deps", "-test", "-f", "{{.ImportPath}}\t{{join .Imports \"\\t\"}}"}, roots...)...)
 	cmd.Env = append(os.Environ(), "GOFLAGS=") // untagged, whatever this test was built with
 	out, err := cmd.Output()
