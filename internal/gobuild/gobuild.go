@@ -50,5 +50,5 @@ var Probe = Target{Package: "github.com/lambda-reuse/lambda-reuse/probe/cmd/boot
 // RIE is the AWS Lambda Runtime Interface Emulator, pinned in go.mod.
 var RIE = Target{Package: "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"}
 
-// TestFunc is the probe with failure switches (panic, exit), for host tests.
+// TestFunc is the probe with failure switches (panic, exit, leak, say), for host tests.
 var TestFunc = Target{Package: "github.com/lambda-reuse/lambda-reuse/internal/testfunc", Tags: "lambda.norpc"}
