@@ -50,9 +50,8 @@ func BenchmarkHost(b *testing.B) {
 		h := startBenchHost(b)
 		for b.Loop() {
 			h.mu.Lock()
-			for e, p := range h.procs { // retire the warm ones: the next calls start cold
+			for e := range h.envs { // retire the warm ones (onRetire stops them): the next calls start cold
 				h.pool.Discard(e, lambdasim.CauseLifetime, h.virtual())
-				h.stopProcess(p)
 			}
 			h.mu.Unlock()
 			fanOut(b, client, h.URL(), fan)

@@ -3,8 +3,11 @@
 // a Runtime API that the host serves. Placement, idle eviction and maximum
 // lifetime come from the simulator's pool model (lambdasim.Pool), in scaled
 // real time; the host starts processes on demand, stops the ones the model
-// retires (SIGTERM, then SIGKILL after 2 s, as Lambda does), replaces ones
-// that crash, and kills ones that run past the function timeout.
+// retires (SIGTERM, then SIGKILL after 2 s, as Lambda does), and resets an
+// environment whose process crashes, runs past the function timeout or
+// past the memory size, as Lambda does: the same environment and log
+// stream, a new process whose init runs inside the next call. With
+// Options.Logs it writes Lambda's own logs, a stream per environment.
 //
 // The host answers the Invoke API (POST /2015-03-31/functions/{name}/invocations)
 // and a Function-URL style path (anything else) through the shared front
@@ -12,9 +15,12 @@
 // it unchanged.
 //
 // The files follow its parts: host.go (options, start, counts, close),
-// process.go (one process per environment: start, stop, crash),
-// runtimeapi.go (the Runtime API each process talks to) and invoke.go (one
-// call, from choosing an environment to its answer or its timeout).
+// process.go (an environment and its process: start, stop, crash),
+// runtimeapi.go (the Runtime API each process talks to), invoke.go (one
+// call, from choosing an environment to its answer, its failure and the
+// reset), memory.go (watching resident memory), lambdalog.go (Lambda's log
+// lines, text or JSON), output.go (the function's output as log lines) and
+// logsinks.go (where the logs go: a folder, or an export file).
 package lambdahost
 
 import (
@@ -39,8 +45,11 @@ import (
 const (
 	// DefaultTimeout is Lambda's default function timeout.
 	DefaultTimeout = 3 * time.Second
-	// DefaultMemoryMB is Lambda's default (and the deploy default) memory size.
+	// DefaultMemoryMB is Lambda's default (and the deploy default) memory
+	// size, and MinMemoryMB and MaxMemoryMB its range.
 	DefaultMemoryMB = 128
+	MinMemoryMB     = 128
+	MaxMemoryMB     = 10240
 	// StopGrace is how long a retired process gets after SIGTERM before
 	// SIGKILL: Lambda's Shutdown phase is 2 s.
 	StopGrace = 2 * time.Second
@@ -57,9 +66,12 @@ type Options struct {
 	// FunctionName is what the Invoke path serves and the process sees
 	// (default "probe").
 	FunctionName string
-	// MemoryMB and Version are what the process sees (128, "$LATEST").
+	// MemoryMB is the memory size (default 128): the process sees it, and
+	// the host resets a process whose resident memory passes it
+	// (Runtime.OutOfMemory).
 	MemoryMB int
-	Version  string
+	// Version is what the process and the logs see ("$LATEST").
+	Version string
 	// Timeout is the function timeout (DefaultTimeout).
 	Timeout time.Duration
 	// Model is the pool model: profile, placement and seed.
@@ -75,6 +87,13 @@ type Options struct {
 	Env map[string]string
 	// Output receives the processes' stdout and stderr (default: discarded).
 	Output io.Writer
+	// Logs, if set, receives Lambda's own logs of every environment, a
+	// stream each: INIT_START, START, the function's output a line an
+	// event, END and REPORT (docs/local-lambda.md, "Logs"). It is written
+	// to until Close returns.
+	Logs LogSink
+	// LogFormat is the logs' format: LogText (the default) or LogJSON.
+	LogFormat LogFormat
 	// TenantIsolation serves a function in tenant isolation mode: every
 	// call carries a tenant id, which the process is given, and each
 	// environment, a process of its own, serves one tenant only.
@@ -83,12 +102,16 @@ type Options struct {
 
 // Counts is what a host did: the truth tests compare with.
 type Counts struct {
-	// Started is the number of processes (environments) started.
+	// Started is the number of environments started.
 	Started int64
 	// Calls counts successful calls per environment, by log stream name.
 	Calls map[string]int64
-	// FunctionErrors counts calls that ended in a function error, a crash or a timeout.
+	// FunctionErrors counts calls that ended in a function error, a crash,
+	// a timeout or out of memory.
 	FunctionErrors int64
+	// Resets counts environments reset, by the error type of the failure
+	// (Runtime.ExitError, Sandbox.Timedout, Runtime.OutOfMemory).
+	Resets map[string]int64
 	// Throttled counts calls refused at the model's concurrency limit.
 	Throttled int64
 	// Retired counts ended environments by cause.
@@ -109,10 +132,12 @@ type Host struct {
 
 	mu       sync.Mutex
 	pool     *lambdasim.Pool
-	procs    map[*lambdasim.Env]*process
+	envs     map[*lambdasim.Env]*environment
 	counts   Counts
 	closed   bool
 	stopping sync.WaitGroup
+	ending   sync.WaitGroup // each process's exit watcher and output reader
+	running  int            // processes alive
 	reaper   chan struct{}
 }
 
@@ -143,6 +168,14 @@ func Start(opts Options) (*Host, error) {
 	if opts.Output == nil {
 		opts.Output = io.Discard
 	}
+	format, err := ParseLogFormat(string(opts.LogFormat))
+	if err != nil {
+		return nil, fmt.Errorf("lambdahost: %w", err)
+	}
+	opts.LogFormat = format
+	if opts.MemoryMB < MinMemoryMB || opts.MemoryMB > MaxMemoryMB {
+		return nil, fmt.Errorf("lambdahost: memory size %d MB: Lambda takes %d to %d MB", opts.MemoryMB, MinMemoryMB, MaxMemoryMB)
+	}
 	profile, placement, err := lambdasim.Resolve(opts.Model.Profile, opts.Model.Placement)
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)
@@ -166,8 +199,8 @@ func Start(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)
 	}
-	h := &Host{opts: opts, start: time.Now(), ln: ln, pool: pool, procs: map[*lambdasim.Env]*process{},
-		counts: Counts{Calls: map[string]int64{}}, reaper: make(chan struct{})}
+	h := &Host{opts: opts, start: time.Now(), ln: ln, pool: pool, envs: map[*lambdasim.Env]*environment{},
+		counts: Counts{Calls: map[string]int64{}, Resets: map[string]int64{}}, reaper: make(chan struct{})}
 	h.baseEnv = []string{
 		"AWS_LAMBDA_FUNCTION_NAME=" + opts.FunctionName,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(opts.MemoryMB),
@@ -197,13 +230,9 @@ func (h *Host) Counts() Counts {
 	defer h.mu.Unlock()
 	c := h.counts
 	c.Calls = maps.Clone(h.counts.Calls)
+	c.Resets = maps.Clone(h.counts.Resets)
 	c.Retired = h.pool.Stats().Retired
-	c.Running = 0
-	for _, p := range h.procs {
-		if !p.hasExited() {
-			c.Running++
-		}
-	}
+	c.Running = h.running
 	return c
 }
 
@@ -212,9 +241,9 @@ func (h *Host) PIDs() map[string]int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := map[string]int{}
-	for e, p := range h.procs {
-		if !p.hasExited() {
-			out[e.LogStream] = p.cmd.Process.Pid
+	for _, env := range h.envs {
+		if p := env.proc; p != nil && !p.hasExited() {
+			out[env.stream] = p.cmd.Process.Pid
 		}
 	}
 	return out
@@ -230,11 +259,14 @@ func (h *Host) Close() error {
 	}
 	h.closed = true
 	close(h.reaper)
-	for _, p := range h.procs {
-		h.stopProcess(p)
+	for _, env := range h.envs {
+		if env.proc != nil {
+			h.stopProcess(env.proc)
+		}
 	}
 	h.mu.Unlock()
 	h.stopping.Wait()
+	h.ending.Wait()
 	return h.srv.Close()
 }
 

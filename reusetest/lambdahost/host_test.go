@@ -116,32 +116,56 @@ func TestConcurrentCallsGetSeparateEnvironments(t *testing.T) {
 	assert.Check(t, is.Equal(h.Counts().Started, int64(n)), "no new environments")
 }
 
-func TestTimeoutKillsAndReplaces(t *testing.T) {
+// TestATimeoutResetsTheEnvironment: a call past the function timeout is
+// answered with Lambda's timeout error and its process killed; the
+// environment is reset, not replaced: the next call has the same log
+// stream, a new process (a new instance id, counting from 1).
+func TestATimeoutResetsTheEnvironment(t *testing.T) {
 	h := startHost(t, Options{Timeout: time.Second})
 	first, _, _ := invoke(t, h, `{}`)
 	pid := h.PIDs()[first.LogStream]
 	_, hdr, body := invoke(t, h, `{"sleep_ms": 5000}`)
 	assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), "Unhandled"))
+	assert.Check(t, is.Contains(string(body), `"errorType":"Sandbox.Timedout"`))
 	assert.Check(t, is.Contains(string(body), "Task timed out after 1.00 seconds"))
 	assert.Check(t, processGone(pid), "the timed-out process was killed")
 	next, _, _ := invoke(t, h, `{}`)
-	assert.Check(t, next.InstanceID != first.InstanceID, "a fresh environment")
+	assert.Check(t, is.Equal(next.LogStream, first.LogStream), "the same environment")
+	assert.Check(t, next.InstanceID != first.InstanceID, "a new process")
 	assert.Check(t, is.Equal(next.Invocation, int64(1)))
-	assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseTimeout], int64(1)))
+	c := h.Counts()
+	assert.Check(t, is.DeepEqual(c.Resets, map[string]int64{"Sandbox.Timedout": 1}))
+	assert.Check(t, is.Equal(c.Retired[lambdasim.CauseTimeout], int64(0)), "reset, not retired")
+	assert.Check(t, is.Equal(c.Started, int64(1)))
 }
 
-func TestCrashesAreReplaced(t *testing.T) {
+// TestACrashResetsTheEnvironment: a process that exits during a call (an
+// os.Exit, or a Go panic, after which aws-lambda-go exits) resets its
+// environment: the call fails (Runtime.ExitError for an exit; the panic's
+// own error, which the function posted before exiting), and the next call
+// runs in the same log stream on a new process.
+func TestACrashResetsTheEnvironment(t *testing.T) {
 	for _, sw := range []string{"panic", "exit"} {
 		t.Run(sw, func(t *testing.T) {
 			h := startHost(t, Options{Bootstrap: testFuncBin})
 			first, _, _ := invoke(t, h, `{}`)
-			_, hdr, _ := invoke(t, h, fmt.Sprintf(`{%q: true}`, sw))
+			_, hdr, body := invoke(t, h, fmt.Sprintf(`{%q: true}`, sw))
 			assert.Check(t, is.Equal(hdr.Get("X-Amz-Function-Error"), "Unhandled"))
+			if sw == "exit" {
+				assert.Check(t, is.Contains(string(body), `"errorType":"Runtime.ExitError"`))
+				assert.Check(t, is.Contains(string(body), "Runtime exited with error: exit status 3"))
+			} else {
+				assert.Check(t, is.Contains(string(body), "testfunc: asked to panic"))
+			}
 			next, _, _ := invoke(t, h, `{}`)
-			assert.Check(t, next.InstanceID != first.InstanceID && next.InstanceID != "", "a fresh environment after a %s", sw)
+			assert.Check(t, is.Equal(next.LogStream, first.LogStream), "the same environment after a %s", sw)
+			assert.Check(t, next.InstanceID != first.InstanceID && next.InstanceID != "", "a new process after a %s", sw)
 			assert.Check(t, is.Equal(next.Invocation, int64(1)))
-			assert.Check(t, is.Equal(h.Counts().Retired[lambdasim.CauseCrash], int64(1)))
-			assert.Check(t, is.Equal(h.Counts().FunctionErrors, int64(1)))
+			c := h.Counts()
+			assert.Check(t, is.DeepEqual(c.Resets, map[string]int64{"Runtime.ExitError": 1}))
+			assert.Check(t, is.Equal(c.Retired[lambdasim.CauseCrash], int64(0)), "reset, not retired")
+			assert.Check(t, is.Equal(c.FunctionErrors, int64(1)))
+			assert.Check(t, is.Equal(c.Started, int64(1)))
 		})
 	}
 }
@@ -164,6 +188,15 @@ func TestStartNeedsABinary(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "names no function binary"))
 	_, err = Start(Options{Bootstrap: "/nonexistent/bootstrap"})
 	assert.Check(t, err != nil)
+}
+
+func TestStartRefusesAMemorySizeLambdaHasNot(t *testing.T) {
+	for _, mb := range []int{64, 10241, -1} {
+		_, err := Start(Options{Bootstrap: probeBin, MemoryMB: mb})
+		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("memory size %d MB: Lambda takes 128 to 10240 MB", mb)))
+	}
+	_, err := Start(Options{Bootstrap: probeBin, LogFormat: "xml"})
+	assert.Check(t, is.ErrorContains(err, `unknown log format "xml" (known: text, json)`))
 }
 
 // processGone reports whether pid has exited (and been reaped), waiting a little.

@@ -3,7 +3,6 @@ package lambdahost
 import (
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
@@ -13,18 +12,30 @@ import (
 // errHostClosed answers calls that arrive after Close.
 var errHostClosed = errors.New("the local host is closed")
 
+// The error types of the calls the platform fails, each of which resets
+// the environment (docs/sources.md [S15]).
+const (
+	errExit        = "Runtime.ExitError"   // the process exited
+	errOutOfMemory = "Runtime.OutOfMemory" // its resident memory passed the memory size
+	errTimeout     = "Sandbox.Timedout"    // it ran past the function timeout
+)
+
 // Invoke runs call on an environment, as Lambda would: reuse an idle one
 // (chosen by the model, of the call's tenant) or start one, enforce the
-// timeout, and replace an environment that crashed. It returns the
-// function's answer, or lambdaapi.ErrThrottled at the model's limits.
+// timeout and the memory size, and reset an environment whose process
+// crashed, timed out or ran out of memory (the same environment and log
+// stream; its next call starts a new process, whose init runs inside that
+// call). It returns the function's answer, or lambdaapi.ErrThrottled at
+// the model's limits.
 func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
+	arrival := time.Now()
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return lambdaapi.Result{}, errHostClosed
 	}
 	e, cold, err := h.pool.Acquire(h.virtual(), call.Tenant)
-	for err == nil && !cold && h.procs[e] != nil && h.procs[e].hasExited() {
+	for err == nil && !cold && h.envs[e] != nil && h.envs[e].proc != nil && h.envs[e].proc.hasExited() {
 		// Its process died while idle and the exit watcher has not yet
 		// taken the lock: as on Lambda, the call goes elsewhere.
 		h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
@@ -35,82 +46,232 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 		h.mu.Unlock()
 		return lambdaapi.Result{}, err
 	}
-	p := h.procs[e]
-	if p == nil { // cold, or a proactive start whose process could not start
-		p, err = h.spawn(e)
+	env := h.envs[e]
+	if env == nil {
+		env = h.newEnvironment(e)
+	}
+	p := env.proc
+	if p == nil { // cold, reset, or a proactive start whose process could not start
+		phase := phaseInit
+		if env.inits > 0 {
+			phase = phaseInvoke // a reset: the init runs inside this call
+		}
+		p, err = h.spawn(e, env, phase, true)
 		if err != nil {
 			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
 			h.counts.FunctionErrors++
 			h.mu.Unlock()
 			return lambdaapi.Result{Payload: lambdaapi.ErrorPayload("Runtime.InvalidEntrypoint", "cannot start the function binary"), FunctionError: true}, nil
 		}
-		h.procs[e] = p
 	}
 	p.inUse++
+	runsInit := p.onPath && !p.initReported // the call that started it
+	if runsInit {
+		p.initReported = true
+	}
 	h.mu.Unlock()
 
-	// The deadline the process is told, in whole milliseconds, is the one
-	// the host enforces.
-	deadline := time.UnixMilli(time.Now().Add(h.opts.Timeout).UnixMilli())
-	inv := &invocation{id: h.newRequestID(), payload: call.Payload, tenant: call.Tenant, deadline: deadline,
-		done: make(chan lambdaapi.Result, 1), polled: make(chan struct{})}
-	p.next <- inv // the model gave it room: a slot is free
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-
-	var res lambdaapi.Result
-	cause := lambdasim.Cause("")
-	select {
-	case res = <-inv.done:
-		if !time.Now().Before(inv.deadline) {
-			// An answer at or after the deadline is a timeout, as on Lambda
-			// (the probe itself gives up at the deadline).
-			cause = lambdasim.CauseTimeout
-			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			res = timedOut(h.opts.Timeout)
-		}
-	case <-timer.C:
-		cause = lambdasim.CauseTimeout
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // Lambda ends a timed-out environment
-		res = timedOut(h.opts.Timeout)
-	case <-p.exited:
-		cause = lambdasim.CauseCrash
-		res = lambdaapi.Result{Payload: lambdaapi.ErrorPayload("Runtime.ExitError", "the function's process exited"), FunctionError: true}
-	}
-	if cause == "" {
-		// Idle only once the process asks for its next call; a runtime
-		// that exits after an error (a Go panic does) is replaced instead.
-		select {
-		case <-inv.polled:
-		case <-p.exited:
-			cause = lambdasim.CauseCrash
-		case <-time.After(h.opts.Timeout):
-			cause = lambdasim.CauseTimeout
-			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		}
-	}
+	res, fail := h.run(p, call, arrival, runsInit, string(e.InitType()))
 
 	h.mu.Lock()
 	p.inUse--
 	switch {
-	case cause == "" && e.InFlight() == 0:
-		// Another call of the same environment ended it (a crash, a
-		// timeout): nothing to release.
-	case cause == "":
-		h.pool.Release(e, h.virtual())
-	default:
-		h.pool.Discard(e, cause, h.virtual())
+	case fail != "":
+		// Reset: the environment stays, with its log stream; its next
+		// call starts a new process.
+		if env.proc == p {
+			env.proc = nil
+			h.counts.Resets[fail]++
+		}
 		h.stopProcess(p)
+		if e.InFlight() > 0 {
+			h.pool.Release(e, h.virtual())
+		}
+	case e.InFlight() == 0:
+		// The model ended it while this call ran: nothing to release.
+	default:
+		h.pool.Release(e, h.virtual())
 	}
 	if res.FunctionError {
 		h.counts.FunctionErrors++
 	} else {
-		h.counts.Calls[e.LogStream]++
+		h.counts.Calls[env.stream]++
 	}
 	h.mu.Unlock()
 	return res, nil
 }
 
-func timedOut(timeout time.Duration) lambdaapi.Result {
-	return lambdaapi.Result{Payload: lambdaapi.ErrorPayload("Sandbox.Timedout", fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())), FunctionError: true}
+// run serves one call on p: waits for p's init if it is not over, hands the
+// call over, watches the deadline, the process and its memory, and writes
+// the call's log lines. fail is the error type of a platform failure ("" for
+// none): the environment must then be reset.
+func (h *Host) run(p *process, call lambdaapi.Call, arrival time.Time, runsInit bool, initType string) (res lambdaapi.Result, fail string) {
+	id := h.newRequestID()
+	log := p.env.log
+	limitKB := int64(h.opts.MemoryMB) << 10
+	tick := time.NewTicker(MemoryPoll)
+	defer tick.Stop()
+
+	// An init inside a call (after a reset) counts against its timeout; an
+	// init before any call has InitLimit.
+	var deadline time.Time
+	if runsInit && p.phase == phaseInvoke {
+		deadline = arrival.Add(h.opts.Timeout)
+	}
+	select {
+	case <-p.initDone:
+	default:
+		initDeadline := p.started.Add(InitLimit)
+		if !deadline.IsZero() {
+			initDeadline = deadline
+		}
+		fail = h.awaitInit(p, initDeadline, tick, limitKB)
+		if fail != "" {
+			status, errType := reportStatus(fail)
+			log.initReport(initType, p.phase, time.Since(p.started), status, errType)
+			log.start(id, call.Tenant)
+			h.report(p, id, call, arrival, time.Now(), 0, fail)
+			return h.failure(p, id, fail), fail
+		}
+	}
+
+	// The deadline the process is told, in whole milliseconds, is the one
+	// the host enforces.
+	start := time.Now()
+	if deadline.IsZero() {
+		deadline = start.Add(h.opts.Timeout)
+	}
+	given := deadline // a timed-out call's Duration ends here: the time it was given
+	deadline = time.UnixMilli(deadline.UnixMilli())
+	inv := &invocation{id: id, payload: call.Payload, tenant: call.Tenant, deadline: deadline,
+		done: make(chan posted, 1), polled: make(chan struct{})}
+	log.start(id, call.Tenant)
+	p.next <- inv // the model gave it room: a slot is free
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+
+	var end time.Time
+	answered := false // in time: the answer stands whatever happens after
+wait:
+	for {
+		select {
+		case a := <-inv.done:
+			res, end, answered = a.res, a.at, a.at.Before(deadline)
+			if !answered {
+				// An answer at or after the deadline is a timeout, as on
+				// Lambda (the probe itself gives up at the deadline).
+				fail = errTimeout
+			}
+			break wait
+		case <-timer.C:
+			fail = errTimeout
+			break wait
+		case <-p.exited:
+			fail, end = p.exitFate(), time.Now()
+			break wait
+		case <-tick.C:
+			if p.watchMemory(limitKB) {
+				fail, end = errOutOfMemory, time.Now()
+				break wait
+			}
+		}
+	}
+	if fail == errTimeout {
+		p.kill(errTimeout) // Lambda ends a timed-out environment
+		end = given
+	}
+	if fail == "" && p.watchMemory(limitKB) {
+		fail = errOutOfMemory // a spike between two readings is over the limit too
+	}
+	if fail == "" {
+		// Idle only once the process asks for its next call; a runtime
+		// that exits after an error (a Go panic does) is reset instead.
+		select {
+		case <-inv.polled:
+		case <-p.exited:
+			fail = p.exitFate()
+		case <-time.After(h.opts.Timeout):
+			fail = errTimeout
+			p.kill(errTimeout)
+		}
+	}
+	var initDur time.Duration
+	if runsInit {
+		initDur = p.initEnd.Sub(p.started)
+	}
+	h.report(p, id, call, start, end, initDur, fail)
+	if fail == errOutOfMemory || (fail != "" && !answered) {
+		res = h.failure(p, id, fail)
+	}
+	return res, fail
+}
+
+// awaitInit waits for p's init to end by initDeadline, watching its memory,
+// and returns the error type of its failure ("" when it is over).
+func (h *Host) awaitInit(p *process, initDeadline time.Time, tick *time.Ticker, limitKB int64) string {
+	timer := time.NewTimer(time.Until(initDeadline))
+	defer timer.Stop()
+	for {
+		select {
+		case <-p.initDone:
+			return ""
+		case <-p.exited:
+			return p.exitFate()
+		case <-timer.C:
+			p.kill(errTimeout)
+			return errTimeout
+		case <-tick.C:
+			if p.watchMemory(limitKB) {
+				return errOutOfMemory
+			}
+		}
+	}
+}
+
+// failure is the answer to a call the platform failed: Lambda's error
+// envelope for its error type.
+func (h *Host) failure(p *process, id, fail string) lambdaapi.Result {
+	msg := "RequestId: " + id + " Error: "
+	switch fail {
+	case errTimeout:
+		msg += fmt.Sprintf("Task timed out after %.2f seconds", h.opts.Timeout.Seconds())
+	case errOutOfMemory:
+		msg += "Runtime exited with error: signal: killed"
+	default:
+		msg += "Runtime exited with error: " + p.cmd.ProcessState.String()
+	}
+	return lambdaapi.Result{Payload: lambdaapi.ErrorPayload(fail, msg), FunctionError: true}
+}
+
+// report writes the call's END and REPORT.
+func (h *Host) report(p *process, id string, call lambdaapi.Call, start, end time.Time, initDur time.Duration, fail string) {
+	if p.env.log == nil {
+		return
+	}
+	if p.out != nil {
+		p.out.flush() // its lines before its END
+	}
+	status, errType := reportStatus(fail)
+	p.env.log.end(callReport{RequestID: id, Tenant: call.Tenant, Duration: max(0, end.Sub(start)), Init: initDur,
+		MemorySizeMB: h.opts.MemoryMB, MaxMemoryMB: p.maxMemoryMB(h.opts.MemoryMB), Status: status, ErrorType: errType})
+}
+
+// reportStatus is REPORT's status and error type for a failure's error type.
+func reportStatus(fail string) (status, errType string) {
+	switch fail {
+	case "":
+		return "", ""
+	case errTimeout:
+		return statusTimeout, ""
+	}
+	return statusError, fail
+}
+
+// exitFate is the error type of the calls of p, which has exited: out of
+// memory if the host killed it for that, else an exit.
+func (p *process) exitFate() string {
+	if p.killedFor() == errOutOfMemory {
+		return errOutOfMemory
+	}
+	return errExit
 }

@@ -17,8 +17,14 @@ type invocation struct {
 	payload  []byte
 	tenant   string // the call's tenant id; "" without tenant isolation
 	deadline time.Time
-	done     chan lambdaapi.Result // the process answered
-	polled   chan struct{}         // closed when the process asks for its next call: it is idle and alive
+	done     chan posted   // the process answered
+	polled   chan struct{} // closed when the process asks for its next call: it is idle and alive
+}
+
+// posted is what a process posted for a call, and when.
+type posted struct {
+	res lambdaapi.Result
+	at  time.Time
 }
 
 // TenantRuntimeHeader gives the function its call's tenant, as Lambda's
@@ -31,6 +37,7 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, prefix)
 	switch {
 	case r.Method == http.MethodGet && path == "invocation/next":
+		p.initialised() // its first poll ends its init
 		p.mu.Lock()
 		if prev := p.current; prev != nil && p.capacity == 1 {
 			p.current = nil
@@ -77,7 +84,7 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		select {
-		case inv.done <- lambdaapi.Result{Payload: body, FunctionError: kind == "error"}:
+		case inv.done <- posted{lambdaapi.Result{Payload: body, FunctionError: kind == "error"}, time.Now()}:
 		default: // answered twice: keep the first
 		}
 		if p.capacity > 1 {
