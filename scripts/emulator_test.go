@@ -2,16 +2,14 @@ package scripts
 
 import (
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"gotest.tools/v3/assert"
 )
 
@@ -49,40 +47,7 @@ func startEmulator(t *testing.T) (endpoint, cli string) {
 	if err != nil {
 		t.Skip(err)
 	}
-	moto, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto's server is not installed (pip install 'moto[server]'; .ci/run installs it)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	assert.NilError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(moto, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "HOME="+t.TempDir())
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
-	assert.NilError(t, err)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	assert.NilError(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logFile.Close()
-	})
-	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-	client := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := client.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logFile.Name())
-			t.Fatalf("moto's server did not answer on %s within 30 s: %v\n%s", endpoint, err, log)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return endpoint, cli
+	return loopback.StartMoto(t, "MOTO_IAM_LOAD_MANAGED_POLICIES=true"), cli
 }
 
 // emulatedAWS is the scripts' aws: it logs each call, fails the one named

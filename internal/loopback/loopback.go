@@ -24,17 +24,21 @@ func FreeAddr(t testing.TB) string {
 func WaitListening(t testing.TB, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
+	for !listening(addr) {
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s: %v", addr, err)
+			t.Fatalf("nothing listens on %s", addr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// listening reports whether something accepts connections on addr now.
+func listening(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }
 
 // AWSEnv is the environment for config.LoadDefaultConfig to send Lambda

@@ -1,0 +1,72 @@
+package loopback
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// Tripwire is an HTTP proxy on loopback that answers nothing: set as the
+// process's proxy (ProxyEnv), it is where any HTTP or HTTPS request to an
+// address other than loopback would go (Go's proxy rules never proxy
+// loopback), so its hits are the requests that would have left the
+// machine. Set it before the first request: Go reads the proxy settings
+// once per process.
+type Tripwire struct {
+	ln net.Listener
+
+	mu   sync.Mutex
+	hits []string
+}
+
+// StartTripwire starts a tripwire on a free loopback port.
+func StartTripwire() (*Tripwire, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	tw := &Tripwire{ln: ln}
+	go tw.serve()
+	return tw, nil
+}
+
+func (tw *Tripwire) serve() {
+	for {
+		c, err := tw.ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			req, err := http.ReadRequest(bufio.NewReader(c))
+			target := "(unreadable request)"
+			if err == nil {
+				target = req.Method + " " + req.Host
+			}
+			tw.mu.Lock()
+			tw.hits = append(tw.hits, target)
+			tw.mu.Unlock()
+			c.Write([]byte("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+		}()
+	}
+}
+
+// ProxyEnv is the environment that makes tw every HTTP and HTTPS proxy.
+func (tw *Tripwire) ProxyEnv() map[string]string {
+	proxy := "http://" + tw.ln.Addr().String()
+	return map[string]string{"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy, "https_proxy": proxy,
+		"NO_PROXY": "", "no_proxy": ""}
+}
+
+// Take returns the requests that reached tw since the last Take, and forgets them.
+func (tw *Tripwire) Take() []string {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	hits := tw.hits
+	tw.hits = nil
+	return hits
+}
+
+// Close stops tw.
+func (tw *Tripwire) Close() error { return tw.ln.Close() }
