@@ -13,7 +13,7 @@ import (
 var errHostClosed = errors.New("the local host is closed")
 
 // The error types of the calls the platform fails, each of which resets
-// the environment (docs/sources.md [S15]).
+// the environment (docs/sources.md [S16]).
 const (
 	errExit        = "Runtime.ExitError"   // the process exited
 	errOutOfMemory = "Runtime.OutOfMemory" // its resident memory passed the memory size

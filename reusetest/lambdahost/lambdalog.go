@@ -59,9 +59,10 @@ const (
 	RuntimeVersionARN = "arn:aws:lambda:local::runtime:lambdahost"
 )
 
-// MaxLogMessage is the longest message the host writes: CloudWatch Logs
-// takes an event of at most 256 KB, 26 bytes of overhead included
-// (docs/sources.md [S15]); a longer line of output is cut into several.
+// MaxLogMessage is the longest message the host writes: a longer line of
+// output is cut into several. It is CloudWatch Logs' long-documented
+// event limit (256 KB, 26 bytes of overhead included; 1 MB now,
+// docs/sources.md [S15]), which keeps events small everywhere.
 const MaxLogMessage = 256<<10 - 26
 
 // newStreamName names a new environment's log stream as Lambda does:
@@ -265,7 +266,7 @@ func (s *streamLog) end(r callReport) {
 
 // textReport is a REPORT line in text format: tab-separated fields, each
 // followed by a tab, and on a failure the status (and error type) last,
-// with no tab after it (docs/sources.md [S15]).
+// with no tab after it (docs/sources.md [S16]).
 func textReport(r callReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",

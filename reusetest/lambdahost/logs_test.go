@@ -63,7 +63,7 @@ func readExport(t *testing.T, path string) map[string][]ExportEvent {
 	return out
 }
 
-// The lines of Lambda's text format, as docs/sources.md [S15] gives them.
+// The lines of Lambda's text format, as docs/sources.md [S15] and [S16] give them.
 var (
 	reInitStart = regexp.MustCompile(`^INIT_START Runtime Version: lambdahost:local\tRuntime Version ARN: arn:aws:lambda:local::runtime:lambdahost\n$`)
 	reStart     = regexp.MustCompile(`^START RequestId: ([0-9a-f-]{36}) Version: \$LATEST\n$`)

@@ -23,7 +23,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
 )
 
-// The limits of one PutLogEvents call (docs/sources.md [S15]): at most
+// The limits of one PutLogEvents call (docs/sources.md [S16]): at most
 // MaxBatchEvents events and MaxBatchBytes bytes, each event counted as its
 // message in UTF-8 plus EventOverhead, in time order, spanning at most a day.
 const (
