@@ -2,8 +2,10 @@ package loopback
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 )
 
@@ -70,3 +72,26 @@ func (tw *Tripwire) Take() []string {
 
 // Close stops tw.
 func (tw *Tripwire) Close() error { return tw.ln.Close() }
+
+// Guard starts a tripwire and makes it every HTTP and HTTPS proxy of this
+// process: call it from TestMain before any request, and end with Verdict.
+func Guard() (*Tripwire, error) {
+	tw, err := StartTripwire()
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range tw.ProxyEnv() {
+		os.Setenv(k, v)
+	}
+	return tw, nil
+}
+
+// Verdict is a test binary's exit code: code, or 1 (saying which) if any
+// request reached tw and was not taken by a test.
+func (tw *Tripwire) Verdict(code int) int {
+	if hits := tw.Take(); len(hits) > 0 {
+		fmt.Fprintf(os.Stderr, "requests would have left loopback: %v\n", hits)
+		return 1
+	}
+	return code
+}

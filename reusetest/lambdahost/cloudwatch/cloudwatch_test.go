@@ -24,19 +24,11 @@ var tripwire *loopback.Tripwire
 
 func TestMain(m *testing.M) {
 	var err error
-	if tripwire, err = loopback.StartTripwire(); err != nil {
+	if tripwire, err = loopback.Guard(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for k, v := range tripwire.ProxyEnv() {
-		os.Setenv(k, v)
-	}
-	code := m.Run()
-	if hits := tripwire.Take(); len(hits) > 0 {
-		fmt.Fprintf(os.Stderr, "requests left loopback: %v\n", hits)
-		code = 1
-	}
-	os.Exit(code)
+	os.Exit(tripwire.Verdict(m.Run()))
 }
 
 // awsEnv is a fresh account on endpoint: dummy credentials, an isolated

@@ -37,20 +37,13 @@ func TestMain(m *testing.M) {
 		testFuncBin, err = gobuild.Build(dir, "testfunc", gobuild.TestFunc)
 	}
 	if err == nil {
-		tripwire, err = loopback.StartTripwire()
+		tripwire, err = loopback.Guard()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for k, v := range tripwire.ProxyEnv() {
-		os.Setenv(k, v)
-	}
-	code := m.Run()
-	if hits := tripwire.Take(); len(hits) > 0 {
-		fmt.Fprintf(os.Stderr, "requests left loopback: %v\n", hits)
-		code = 1
-	}
+	code := tripwire.Verdict(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
