@@ -49,8 +49,8 @@ func TestMain(m *testing.M) {
 }
 
 // serve runs the command with args until the returned stop is called,
-// which returns run's error and what it printed.
-func serve(t *testing.T, args ...string) (url string, stop func() (error, string)) {
+// which returns what run printed and its error.
+func serve(t *testing.T, args ...string) (url string, stop func() (string, error)) {
 	t.Helper()
 	sigs := make(chan os.Signal, 1)
 	ready := make(chan string, 1)
@@ -59,9 +59,10 @@ func serve(t *testing.T, args ...string) (url string, stop func() (error, string
 	go func() { errc <- run(append([]string{"-addr", "127.0.0.1:0"}, args...), &out, sigs, ready) }()
 	select {
 	case addr := <-ready:
-		return "http://" + addr, func() (error, string) {
+		return "http://" + addr, func() (string, error) {
 			sigs <- os.Interrupt
-			return <-errc, out.String()
+			err := <-errc
+			return out.String(), err
 		}
 	case err := <-errc:
 		t.Fatalf("lambdahost did not start: %v\n%s", err, out.String())
@@ -106,7 +107,7 @@ func TestOneRunsLogsGoEverywhereAlike(t *testing.T) {
 	wg.Wait()
 	assert.Check(t, is.Equal(call(t, url, `{"exit": true}`), "Unhandled"))
 	assert.Check(t, is.Equal(call(t, url, `{}`), ""))
-	err, out := stop()
+	out, err := stop()
 	assert.NilError(t, err, out)
 	assert.Check(t, is.Contains(out, "2 environments started, 1 reset (1 Runtime.ExitError), retired none"))
 
