@@ -73,6 +73,9 @@ func (o *output) run() {
 	}
 }
 
+// stop ends run, whatever still holds the pipe.
+func (o *output) stop() { o.r.Close() }
+
 // flush turns everything written to the pipe so far into events.
 func (o *output) flush() {
 	o.mu.Lock()

@@ -16,6 +16,10 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
 
+// OutputGrace is how long the host reads a process's output after it
+// exited (a child it left may still write).
+const OutputGrace = time.Second
+
 // InitLimit bounds an init before any call (Lambda's Init phase, 10 s;
 // docs/sources.md [S2]); an init inside a call, after a reset, counts
 // against the call's timeout instead.
@@ -146,6 +150,11 @@ func (h *Host) spawn(e *lambdasim.Env, env *environment, phase string, onPath bo
 	p.cmd = cmd
 	h.ending.Go(func() {
 		cmd.Wait()
+		if p.out != nil {
+			// A child outside its process group may hold the pipe open:
+			// its output ends OutputGrace after the process.
+			time.AfterFunc(OutputGrace, p.out.stop)
+		}
 		close(p.exited)
 		h.mu.Lock()
 		h.running--
