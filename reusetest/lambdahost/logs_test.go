@@ -263,7 +263,10 @@ func TestAProcessPastItsMemoryIsReset(t *testing.T) {
 	const leakMB, sizeMB = 16, 128
 	h, done := startLogged(t, Options{Bootstrap: testFuncBin, MemoryMB: sizeMB, LogFormat: LogJSON})
 	first, _, _ := invoke(t, h, `{}`)
-	rss, _, err := memoryKB(h.PIDs()[first.LogStream])
+	status, err := openStatus(h.PIDs()[first.LogStream])
+	assert.NilError(t, err)
+	rss, _, err := memoryKB(status)
+	status.Close()
 	assert.NilError(t, err)
 	// The first call whose leak takes the process past its memory size.
 	predicted := int((int64(sizeMB)<<10-rss)/(leakMB<<10)) + 1

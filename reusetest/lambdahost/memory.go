@@ -15,16 +15,11 @@ import (
 const MemoryPoll = 10 * time.Millisecond
 
 // memoryKB reads a process's resident memory now (VmRSS) and its peak
-// since it started (VmHWM), in KB, from /proc/PID/status.
-func memoryKB(pid int) (rss, peak int64, err error) {
+// since it started (VmHWM), in KB, from its /proc/PID/status, opened once.
+func memoryKB(status *os.File) (rss, peak int64, err error) {
 	var buf [4096]byte
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0, err
-	}
-	n, err := f.Read(buf[:])
-	f.Close()
-	if err != nil {
+	n, err := status.ReadAt(buf[:], 0)
+	if n == 0 && err != nil {
 		return 0, 0, err
 	}
 	b := buf[:n]
@@ -35,6 +30,9 @@ func memoryKB(pid int) (rss, peak int64, err error) {
 	}
 	return rss, peak, nil
 }
+
+// openStatus opens /proc/PID/status, to be read again and again.
+func openStatus(pid int) (*os.File, error) { return os.Open("/proc/" + strconv.Itoa(pid) + "/status") }
 
 // statusField is the number after key in a /proc status text ("VmRSS:   1234 kB").
 func statusField(b []byte, key string) (int64, bool) {
@@ -55,7 +53,10 @@ func statusField(b []byte, key string) (int64, bool) {
 // does, the whole environment) when it passes limitKB, saying so with the
 // process's fate. It reports whether p is over the limit.
 func (p *process) watchMemory(limitKB int64) bool {
-	rss, peak, err := memoryKB(p.cmd.Process.Pid)
+	if p.status == nil {
+		return false // /proc could not be read: the memory size goes unwatched
+	}
+	rss, peak, err := memoryKB(p.status)
 	if err != nil {
 		return false // gone: its exit is seen elsewhere
 	}

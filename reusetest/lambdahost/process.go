@@ -55,6 +55,7 @@ type process struct {
 	initDone chan struct{} // closed at its first /next: the init is over
 	initEnd  time.Time     // set before initDone is closed
 
+	status *os.File     // its /proc/PID/status; nil where /proc cannot be read
 	peakKB atomic.Int64 // the highest VmHWM read
 
 	mu            sync.Mutex
@@ -148,8 +149,12 @@ func (h *Host) spawn(e *lambdasim.Env, env *environment, phase string, onPath bo
 		h.ending.Go(p.out.run)
 	}
 	p.cmd = cmd
+	p.status, _ = openStatus(cmd.Process.Pid)
 	h.ending.Go(func() {
 		cmd.Wait()
+		if p.status != nil {
+			p.status.Close()
+		}
 		if p.out != nil {
 			// A child outside its process group may hold the pipe open:
 			// its output ends OutputGrace after the process.
