@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -374,4 +375,40 @@ func TestAnExportNeverOverwrites(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "exists already"))
 	b, _ := os.ReadFile(path)
 	assert.Check(t, is.Equal(string(b), "{}\n"), "left as it was")
+}
+
+// TestJSONLogsNameTheTenant: under tenant isolation, platform.start and
+// platform.report carry the call's tenant id; each tenant's calls are in
+// its own environment's stream.
+func TestJSONLogsNameTheTenant(t *testing.T) {
+	h, done := startLogged(t, Options{TenantIsolation: true, LogFormat: LogJSON})
+	for _, tenant := range []string{"blue", "green"} {
+		req, err := http.NewRequest(http.MethodPost, h.URL()+"/2015-03-31/functions/probe/invocations", strings.NewReader(`{}`))
+		assert.NilError(t, err)
+		req.Header.Set("X-Amz-Tenant-Id", tenant)
+		resp, err := http.DefaultClient.Do(req)
+		assert.NilError(t, err)
+		resp.Body.Close()
+		assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK))
+	}
+	streams := done()
+	assert.Assert(t, is.Len(streams, 2))
+	tenants := map[string]bool{}
+	for _, events := range streams {
+		var seen []string
+		for _, ev := range events {
+			var e struct {
+				Type   string
+				Record struct{ TenantID string }
+			}
+			assert.NilError(t, json.Unmarshal([]byte(ev.Message), &e))
+			if e.Type == "platform.start" || e.Type == "platform.report" {
+				seen = append(seen, e.Record.TenantID)
+			}
+		}
+		assert.Assert(t, is.Len(seen, 2), "a start and a report")
+		assert.Check(t, seen[0] != "" && seen[0] == seen[1], "%v", seen)
+		tenants[seen[0]] = true
+	}
+	assert.Check(t, is.DeepEqual(tenants, map[string]bool{"blue": true, "green": true}))
 }
