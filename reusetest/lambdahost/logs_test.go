@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -411,4 +413,53 @@ func TestJSONLogsNameTheTenant(t *testing.T) {
 		tenants[seen[0]] = true
 	}
 	assert.Check(t, is.DeepEqual(tenants, map[string]bool{"blue": true, "green": true}))
+}
+
+// TestTheLogsReaderReadsTheHostsCalls: the project's reader of Lambda
+// logs (lambdalogs, for reusereport -cloudwatch) reads a host's export, in
+// either format, back to the host's own truth: its environments and calls
+// per stream, the failed call with its error type, and one more
+// generation (instance) than environments for the reset.
+func TestTheLogsReaderReadsTheHostsCalls(t *testing.T) {
+	for _, format := range []LogFormat{LogText, LogJSON} {
+		t.Run(string(format), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "logs.jsonl")
+			sink, err := CreateExport(path)
+			assert.NilError(t, err)
+			h := startHost(t, Options{Bootstrap: testFuncBin, Logs: sink, LogFormat: format})
+			done := make(chan struct{})
+			for range 2 {
+				go func() { invoke(t, h, `{"sleep_ms": 300}`); done <- struct{}{} }()
+			}
+			<-done
+			<-done
+			// Each call takes a few milliseconds, so that no two calls of
+			// a stream end in the same millisecond: the reader orders such
+			// ties arbitrarily (a limit of lambdalogs, not of the logs).
+			for _, p := range []string{`{"sleep_ms": 4}`, `{"exit": true}`, `{"sleep_ms": 4}`, `{"sleep_ms": 4}`} {
+				invoke(t, h, p)
+			}
+			assert.NilError(t, h.Close())
+			assert.NilError(t, sink.Close())
+			truth := h.Counts()
+
+			calls, err := lambdalogs.Read(path, lambdalogs.Options{Names: true})
+			assert.NilError(t, err)
+			defer calls.Close()
+			perStream := map[string]int64{}
+			generations := map[string]bool{}
+			var failed []string
+			assert.NilError(t, calls.Replay(func(r *record.Record) {
+				generations[r.InstanceID] = true
+				if r.ErrorType != "" {
+					failed = append(failed, r.ErrorType)
+					return
+				}
+				perStream[r.LogStream]++
+			}))
+			assert.Check(t, is.DeepEqual(perStream, truth.Calls), "successful calls per environment")
+			assert.Check(t, is.DeepEqual(failed, []string{"Runtime.ExitError"}))
+			assert.Check(t, is.Len(generations, int(truth.Started)+1), "a runtime generation more than environments: the reset")
+		})
+	}
 }
