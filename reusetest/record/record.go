@@ -3,6 +3,7 @@ package record
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is the outcome of one scheduled call.
@@ -86,21 +87,28 @@ func (t InitType) OnDemand() bool {
 // characters of letters, digits, spaces and ._:/=+-@ (docs/sources.md [S13]).
 const MaxTenantID = 256
 
-// CheckTenantID reports why id cannot be a tenant id, or nil.
+// CheckTenantID reports why id cannot be a tenant id, or nil. A bad
+// character is named as the character it is (its place counted in
+// characters), or as the byte when id is not UTF-8 there.
 func CheckTenantID(id string) error {
-	if id == "" || len(id) > MaxTenantID {
-		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", MaxTenantID, len(id))
+	if n := utf8.RuneCountInString(id); n == 0 || n > MaxTenantID {
+		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", MaxTenantID, n)
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
+	n := 0
+	for i, c := range id {
+		n++
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		switch c {
 		case '.', '_', ':', '/', '=', '+', '-', '@', ' ':
 			ok = true
 		}
-		if !ok {
-			return fmt.Errorf("a tenant id holds letters, digits, spaces and ._:/=+-@ only; character %d is %q", i+1, c)
+		if ok {
+			continue
 		}
+		if _, size := utf8.DecodeRuneInString(id[i:]); c == utf8.RuneError && size == 1 {
+			return fmt.Errorf("a tenant id holds letters, digits, spaces and ._:/=+-@ only; character %d is the byte %#02x, not UTF-8", n, id[i])
+		}
+		return fmt.Errorf("a tenant id holds letters, digits, spaces and ._:/=+-@ only; character %d is %q", n, c)
 	}
 	return nil
 }

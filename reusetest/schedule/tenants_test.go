@@ -143,6 +143,11 @@ func TestTraceTenantColumn(t *testing.T) {
 		{"number.jsonl", `{"time": 0, "tenant": 12}` + "\n", "line 1: tenant: want a string (a tenant id in quotes)"},
 		{"missing.jsonl", `{"time": 0, "tenant": "a"}` + "\n" + `{"time": 1}` + "\n", "line 2: a tenant on some lines and not on others"},
 		{"counts.csv", "minute,count,tenant\n0,3,a\n", "a counts trace has no \"tenant\" column"},
+		{"accent.csv", "time,tenant\n0,tén\n", `line 2: column 2: tenant: a tenant id holds letters, digits, spaces and ._:/=+-@ only; character 2 is 'é'`},
+		{"latin1.csv", "time,tenant\n0,t\xe9n\n", `character 2 is the byte 0xe9, not UTF-8`},
+		{"twice.jsonl", `{"time": 0, "tenant": "blue", "tenant": "red"}` + "\n", "line 1: tenant: the line gives its tenant twice"},
+		{"time-and-start.jsonl", `{"time": 0, "start": 5}` + "\n", "line 1: start: the line gives its time twice"},
+		{"durations.jsonl", `{"time": 0, "duration_ms": 5, "duration": "1s"}` + "\n", "line 1: duration: the line gives its duration twice"},
 	} {
 		_, err := OpenTrace(writeTrace(t, tc.name, tc.content), TraceOptions{})
 		assert.Check(t, is.ErrorContains(err, tc.want), tc.name)

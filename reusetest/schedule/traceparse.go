@@ -169,6 +169,7 @@ func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, err
 		return out, f, errors.New("not a JSON object on one line")
 	}
 	p := 1
+	var seen uint
 	skip := func() {
 		for p < len(line) && (line[p] == ' ' || line[p] == '\t') {
 			p++
@@ -211,6 +212,14 @@ func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, err
 			}
 			val = line[start:p]
 		}
+		// Each field once: a key given twice (or two keys for one field,
+		// time and start) would leave the line to whichever came last.
+		if field := jsonlField(string(key)); field >= 0 {
+			if seen&(1<<field) != 0 {
+				return out, f, fmt.Errorf("%s: the line gives its %s twice", key, jsonlFields[field])
+			}
+			seen |= 1 << field
+		}
 		var err error
 		switch string(key) {
 		case "time", "timestamp", "start":
@@ -248,6 +257,26 @@ func parseJSONL(line []byte, times *rfc3339.Reader) (traceLine, traceFormat, err
 		}
 	}
 	return out, f, nil
+}
+
+// jsonlFields are the fields a JSON Lines trace line gives, each by one of
+// its keys (jsonlField).
+var jsonlFields = []string{"time", "duration", "count", "tenant"}
+
+// jsonlField is the index in jsonlFields of the field key gives; -1 for
+// an unknown key.
+func jsonlField(key string) int {
+	switch key {
+	case "time", "timestamp", "start", "minute":
+		return 0
+	case "duration_ms", "duration":
+		return 1
+	case "count":
+		return 2
+	case "tenant":
+		return 3
+	}
+	return -1
 }
 
 // parseTraceTime reads an RFC 3339 time (absolute: Unix ns), seconds, or a
