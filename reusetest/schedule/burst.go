@@ -116,6 +116,9 @@ func (b Burst) Validate() error {
 	if b.HandlerMS < 0 || b.HandlerMS > MaxHandler.Milliseconds() {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, b.HandlerTime(0)))
 	}
+	if len(errs) == 0 {
+		errs = append(errs, checkSpan(float64(b.Rounds-1)*b.Pause.Seconds(), fmt.Sprintf("%d bursts %v apart would", b.Rounds, b.Pause)))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("burst schedule: %w", err)
 	}

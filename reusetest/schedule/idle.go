@@ -130,12 +130,24 @@ func (s *Idle) Validate() error {
 	}
 	if s.Rounds < 1 || s.Rounds > MaxRounds {
 		errs = append(errs, fmt.Errorf("rounds must be from 1 to %d, got %d", MaxRounds, s.Rounds))
+	} else if trials := s.Rounds * int64(len(s.Gaps)); trials > MaxRounds {
+		// The schedule and its analysis keep each trial: their count, not
+		// a number in a header, bounds memory.
+		errs = append(errs, fmt.Errorf("rounds × gaps must be at most %d trials, got %d × %d", MaxRounds, s.Rounds, len(s.Gaps)))
 	}
 	if h := s.HandlerTime(0); s.HandlerMS < 0 || s.HandlerMS > MaxHandler.Milliseconds() || h < MinIdleHandler {
 		errs = append(errs, fmt.Errorf("handler must be from %v (the calls of a phase must overlap) to %v, got %v", MinIdleHandler, MaxHandler, h))
 	}
 	if s.Settle < 0 || s.Settle%time.Millisecond != 0 || s.Settle > MaxGap {
 		errs = append(errs, fmt.Errorf("settle time %v must be whole milliseconds, at most %v", s.Settle, MaxGap))
+	}
+	if len(errs) == 0 {
+		// Every trial lasts its two phases, its gap and the settle time.
+		var seconds float64
+		for _, g := range s.Gaps {
+			seconds += float64(s.Rounds) * (2*s.HandlerTime(0) + g + s.Settle).Seconds()
+		}
+		errs = append(errs, checkSpan(seconds, fmt.Sprintf("%d rounds of %d gaps would", s.Rounds, len(s.Gaps))))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("idle schedule: %w", err)

@@ -62,6 +62,9 @@ func (p Plan) Validate() error {
 	if p.HandlerMS < 0 || p.HandlerMS > MaxHandler.Milliseconds() {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))
 	}
+	if len(errs) == 0 {
+		errs = append(errs, checkSpan(float64(p.Calls)/p.RatePerSec, fmt.Sprintf("%d calls at %g/s would", p.Calls, p.RatePerSec)))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}

@@ -89,13 +89,27 @@ type Prefixer interface {
 // of the burst and idle analyses, and every time between calls.
 const (
 	// MaxRounds caps a burst experiment's bursts and an idle experiment's
-	// trials per gap.
+	// trials (rounds per gap times gaps).
 	MaxRounds = 100_000
 	// MaxIdleGaps caps an idle experiment's gaps.
 	MaxIdleGaps = 1000
 	// MaxGap caps a pause, an idle gap and a settle time: a week.
 	MaxGap = 7 * 24 * time.Hour
+	// MaxScheduleTime caps how long any schedule lasts, its last call's
+	// due time: ten years, far inside what a duration holds, so no plan
+	// or log header makes a negative or wrapped length.
+	MaxScheduleTime = 10 * 365 * 24 * time.Hour
 )
+
+// checkSpan reports a schedule that would last seconds (computed in
+// floating point, before any duration could wrap) past MaxScheduleTime;
+// what names how, for the error.
+func checkSpan(seconds float64, what string) error {
+	if seconds <= MaxScheduleTime.Seconds() {
+		return nil
+	}
+	return fmt.Errorf("%s last %.3g years: a schedule lasts at most %v (10 years)", what, seconds/MaxScheduleTime.Seconds()*10, MaxScheduleTime)
+}
 
 // errNoSchedule is returned for a nil schedule.
 var errNoSchedule = errors.New("schedule: none given")

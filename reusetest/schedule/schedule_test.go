@@ -137,3 +137,36 @@ func TestRampDueIntegratesTheRate(t *testing.T) {
 	assert.Check(t, is.Equal(m.Plan().Calls, r.Plan().Calls))
 	assert.Check(t, is.Equal(m.Due(1750), 100*time.Second))
 }
+
+// TestNoScheduleOutlastsTenYears: a rate, a header's claim, bursts, idle
+// trials or a trace's speed whose schedule would last past
+// MaxScheduleTime (where a length wraps negative) are refused, naming the
+// length and the limit; a schedule just inside it is taken, its length
+// positive.
+func TestNoScheduleOutlastsTenYears(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec ScheduleSpec
+		want string
+	}{
+		{"a rate of one call in 31 years, 3,170 years in all", ScheduleSpec{Kind: KindSteady, Calls: 100, RatePerSec: 1e-9, HandlerMS: 500}, "100 calls at 1e-09/s would last 3.17e+03 years"},
+		{"a header's 10^12 calls at 10/s", ScheduleSpec{Kind: KindSteady, Calls: 1e12, RatePerSec: 10, HandlerMS: 500}, "would last 3.17e+03 years: a schedule lasts at most 87600h0m0s (10 years)"},
+		{"Poisson arrivals too", ScheduleSpec{Kind: KindPoisson, Calls: 100, RatePerSec: 1e-9, HandlerMS: 500}, "would last"},
+		{"bursts a week apart", ScheduleSpec{Kind: KindBurst, HandlerMS: 100, Params: &BurstParams{Size: 1, Rounds: MaxRounds, PauseMS: MaxGap.Milliseconds()}}, "100000 bursts 168h0m0s apart would last"},
+		{"idle trials past the cap", ScheduleSpec{Kind: KindIdle, HandlerMS: 500, Params: &IdleParams{Size: 1, Rounds: MaxRounds, GapsMS: []int64{1000, 2000}}}, "rounds × gaps must be at most 100000 trials, got 100000 × 2"},
+		{"idle gaps a week long", ScheduleSpec{Kind: KindIdle, HandlerMS: 500, Params: &IdleParams{Size: 1, Rounds: 1000, GapsMS: []int64{MaxGap.Milliseconds()}}}, "1000 rounds of 1 gaps would last 19.2 years"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FromSpec(tc.spec)
+			assert.Check(t, is.ErrorContains(err, tc.want))
+		})
+	}
+	ok := Plan{Calls: 3_000_000_000, RatePerSec: 10, HandlerMS: 500} // 9.5 years
+	assert.NilError(t, ok.Validate())
+	assert.Check(t, ok.Duration() > 9*365*24*time.Hour, "its length %v", ok.Duration())
+
+	_, err := OpenTrace(writeTrace(t, "slow.csv", "time\n0\n3600\n"), TraceOptions{Speed: 1e-6})
+	assert.Check(t, is.ErrorContains(err, "at speed 1e-06, the trace's 1h0m0s would last 114 years"))
+	_, err = OpenTrace(writeTrace(t, "counts.csv", "minute,count\n0,5\n1,5\n"), TraceOptions{Speed: 1e-9})
+	assert.Check(t, is.ErrorContains(err, "at speed 1e-09, the trace's 2m0s would last"))
+}

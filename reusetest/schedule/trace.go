@@ -140,7 +140,7 @@ const (
 	// four years of minutes.
 	MaxTraceIntervals = 1 << 21
 	// MaxTraceTime is the latest time a trace may hold, from its start.
-	MaxTraceTime = 10 * 365 * 24 * time.Hour
+	MaxTraceTime = MaxScheduleTime
 )
 
 // checkpointEvery is how many calls apart a timestamps trace keeps a place
@@ -451,6 +451,19 @@ func (t *Trace) scan() error {
 	t.handlerMS = t.opts.HandlerMS
 	if durN > 0 {
 		t.handlerMS, t.durations = (durSum / time.Duration(durN)).Milliseconds(), true
+	}
+	// The run lasts the window (or up to its last call, or its last
+	// interval's end) at the speed, checked before it is a duration that
+	// could wrap.
+	length := float64(last - t.opts.Start)
+	if n := len(t.intervals); n > 0 {
+		length = max(length, float64(t.intervals[n-1].start+t.opts.Interval-t.opts.Start))
+	}
+	if t.opts.Length > 0 {
+		length = float64(t.opts.Length)
+	}
+	if err := checkSpan(length/t.opts.Speed/1e9, fmt.Sprintf("at speed %g, the trace's %v would", t.opts.Speed, time.Duration(length))); err != nil {
+		return err
 	}
 	if t.opts.Length > 0 {
 		t.span = time.Duration(float64(t.opts.Length) / t.opts.Speed)
