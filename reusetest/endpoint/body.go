@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -96,14 +95,16 @@ func fail(rec *record.Record, st record.Status, class record.ErrorClass, msg str
 }
 
 // scaleOf reads the time scale a served pool declares (lambdaapi.ScaleHeader);
-// 0 when there is none or it is not a positive number.
+// 0 when there is none or it is not a number in the range a served pool
+// declares (record.MinScale to record.MaxScale): no endpoint of ours
+// sends another, and a record must read back.
 func scaleOf(h http.Header) float64 {
 	v := h.Get(lambdaapi.ScaleHeader)
 	if v == "" {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+	if err != nil || !(f >= record.MinScale && f <= record.MaxScale) {
 		return 0
 	}
 	return f

@@ -39,6 +39,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Documented defaults of Options.
@@ -162,8 +163,11 @@ func Start(opts Options) (*Host, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.Scale <= 0 {
+	if opts.Scale == 0 {
 		opts.Scale = 1
+	}
+	if !(opts.Scale >= record.MinScale && opts.Scale <= record.MaxScale) {
+		return nil, fmt.Errorf("lambdahost: scale must be from %g to %g model seconds per real second, got %v", record.MinScale, record.MaxScale, opts.Scale)
 	}
 	if opts.Output == nil {
 		opts.Output = io.Discard

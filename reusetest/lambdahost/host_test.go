@@ -188,6 +188,8 @@ func TestStartNeedsABinary(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "names no function binary"))
 	_, err = Start(Options{Bootstrap: "/nonexistent/bootstrap"})
 	assert.Check(t, err != nil)
+	_, err = Start(Options{Bootstrap: probeBin, Scale: 1e308})
+	assert.Check(t, is.ErrorContains(err, "scale must be from 0.001 to 100000 model seconds per real second, got 1e+308"))
 }
 
 func TestStartRefusesAMemorySizeLambdaHasNot(t *testing.T) {

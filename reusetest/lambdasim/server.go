@@ -15,6 +15,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
 	"github.com/lambda-reuse/lambda-reuse/probe"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // Faults are the probabilities (0 to 1) that a call, instead of reaching an
@@ -111,8 +112,8 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	if opts.Scale == 0 {
 		opts.Scale = 1
 	}
-	if opts.Scale < 0 {
-		return nil, fmt.Errorf("new server: scale must be positive, got %v", opts.Scale)
+	if !(opts.Scale >= record.MinScale && opts.Scale <= record.MaxScale) {
+		return nil, fmt.Errorf("new server: scale must be from %g to %g model seconds per real second, got %v", record.MinScale, record.MaxScale, opts.Scale)
 	}
 	if opts.FunctionName == "" {
 		opts.FunctionName = "probe"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -183,6 +184,21 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		`unknown placement "fastest" (known: mru, lru, random, newest)`,
 	} {
 		assert.Check(t, is.ErrorContains(err, want))
+	}
+}
+
+// TestServedPoolsDeclareOnlyScalesRecordsKeep: a served pool refuses a
+// time scale outside the range a record may carry (record.MinScale to
+// record.MaxScale), naming it, so no run against it records a scale its
+// own log would refuse.
+func TestServedPoolsDeclareOnlyScalesRecordsKeep(t *testing.T) {
+	for _, scale := range []float64{-1, 1e-9, 1e308, math.Inf(1), math.NaN()} {
+		_, err := NewServer(ServerOptions{Scale: scale})
+		assert.Check(t, is.ErrorContains(err, "scale must be from 0.001 to 100000 model seconds per real second"), "scale %v", scale)
+	}
+	for _, scale := range []float64{0, record.MinScale, 1000, record.MaxScale} {
+		_, err := NewServer(ServerOptions{Scale: scale})
+		assert.NilError(t, err, "scale %v", scale)
 	}
 }
 

@@ -1,7 +1,9 @@
 package record
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"time"
 	"unicode/utf8"
 )
@@ -200,6 +202,55 @@ type Record struct {
 	// targets pass it on so that a served pool takes calls in that order.
 	// Not logged.
 	Order string `json:"-"`
+}
+
+// The range of a time scale a served pool may declare (ScaleHeader): from
+// a thousandth of real time to a model day per real second. Within it
+// every duration a summary scales stays far from overflowing.
+const (
+	MinScale = 1e-3
+	MaxScale = 1e5
+)
+
+// The times a record may hold: from 1970 to 2262, where a time in Unix
+// nanoseconds, and the difference of any two, fits an int64.
+var (
+	minTime = time.Unix(0, 0)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// Check reports every field of r outside the range a run can give it, each
+// named with its value and the range: a time outside 1970 to 2262; an
+// invocation count below 0; max_concurrency below 1 when given; in_flight
+// below 1 when given, or above the max_concurrency given beside it; a
+// scale outside MinScale to MaxScale when given. Readers of records a
+// person could have written (the record log) check each as it is read.
+func (r *Record) Check() error {
+	var errs []error
+	for _, t := range []struct {
+		name string
+		at   time.Time
+	}{{"scheduled", r.Scheduled}, {"sent", r.Sent}, {"done", r.Done}, {"init_at", r.InitAt}} {
+		if !t.at.IsZero() && (t.at.Before(minTime) || t.at.After(maxTime)) {
+			errs = append(errs, fmt.Errorf("%s %s: a record's times are from 1970 to 2262", t.name, t.at.UTC().Format(time.RFC3339Nano)))
+		}
+	}
+	if r.Invocation < 0 {
+		errs = append(errs, fmt.Errorf("invocation %d: the environment's count of calls is at least 1 (0 when not said)", r.Invocation))
+	}
+	if r.MaxConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("max_concurrency %d: at least 1 when given", r.MaxConcurrency))
+	}
+	switch {
+	case r.InFlight < 0:
+		errs = append(errs, fmt.Errorf("in_flight %d: at least 1 (the call itself) when given", r.InFlight))
+	case r.MaxConcurrency > 0 && r.InFlight > r.MaxConcurrency:
+		errs = append(errs, fmt.Errorf("in_flight %d: above the max_concurrency %d its environment said", r.InFlight, r.MaxConcurrency))
+	}
+	if r.Scale != 0 && !(r.Scale >= MinScale && r.Scale <= MaxScale) {
+		errs = append(errs, fmt.Errorf("scale %g: a served pool declares a time scale from %g to %g", r.Scale, MinScale, MaxScale))
+	}
+	return errors.Join(errs...)
 }
 
 // Served reports whether an execution environment answered the call, so the

@@ -173,6 +173,12 @@ func Read(r io.Reader, onHeader func(h *Header, schedule schedule.Schedule), onR
 		if st.recorded.has(seq) {
 			return st, end, fmt.Errorf("read log: line %d: seq %d recorded twice", n, seq)
 		}
+		if err := l.Record.Check(); err != nil {
+			return st, end, fmt.Errorf("read log: line %d: seq %d: %w", n, seq, err)
+		}
+		if f := l.Record.InFlight; int64(f) > st.Plan.Calls {
+			return st, end, fmt.Errorf("read log: line %d: seq %d: in_flight %d: more calls at once than the plan's %d calls", n, seq, f, st.Plan.Calls)
+		}
 		if gap := max(st.Next, seq+1) - (st.Count + 1); gap > MaxMissing {
 			return st, end, fmt.Errorf("read log: line %d: seq %d leaves %d calls below it without a record: more than a run loses (%d): not a run's log", n, seq, gap, MaxMissing)
 		}

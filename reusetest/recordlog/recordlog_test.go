@@ -236,7 +236,7 @@ func TestOneWriterAtATime(t *testing.T) {
 // refused.
 func TestHostileLogsAreBounded(t *testing.T) {
 	dir := t.TempDir()
-	huge := schedule.Plan{Calls: 1_000_000_000_000, RatePerSec: 10, HandlerMS: 500}
+	huge := schedule.Plan{Calls: 1_000_000_000_000, RatePerSec: 10_000, HandlerMS: 500} // 3.2 years
 	path := filepath.Join(dir, "huge.jsonl")
 	w, _, err := Open(path, huge, "https://example.test/", t0, nil)
 	assert.NilError(t, err)
@@ -264,6 +264,46 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	assert.NilError(t, w.Close())
 	err = Replay(gap, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) {} })
 	assert.Check(t, is.ErrorContains(err, "without a record"))
+}
+
+// TestHostileRecordsAreRefusedAsRead: a header whose plan would outlast the
+// bound on durations (a trillion calls at 10/s), and records whose fields
+// no run gives (calls at once past the environment's capacity, or past the
+// plan's calls; a negative capacity; a scale no served pool declares; a
+// time past 2262), are refused as the log is read, naming the line, the
+// field, its value and the range.
+func TestHostileRecordsAreRefusedAsRead(t *testing.T) {
+	header := func(calls int64, rate float64) string {
+		return fmt.Sprintf(`{"header":{"schema":"lambda-reuse/log/v2","segment":0,"schedule":{"kind":"steady","calls":%d,"rate_per_sec":%g,"handler_ms":500},"plan":{"calls":%d,"rate_per_sec":%g,"handler_ms":500},"target":"t","started":"2026-01-01T00:00:00Z","first_seq":0}}`+"\n", calls, rate, calls, rate)
+	}
+	line := func(fields string) string {
+		return `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:00Z","done":"2026-01-01T00:00:01Z","status":"ok","instance_id":"a","invocation":1` + fields + "}\n"
+	}
+	for _, tc := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"a trillion calls at 10/s", header(1e12, 10), []string{"line 1", "1000000000000 calls at 10/s would last 3.17e+03 years", "at most 87600h0m0s"}},
+		{"in_flight 10^12", header(100, 10) + line(`,"in_flight":1000000000000`), []string{"line 2: seq 0: in_flight 1000000000000: more calls at once than the plan's 100 calls"}},
+		{"in_flight past the capacity", header(100, 10) + line(`,"in_flight":1000,"max_concurrency":64`), []string{"line 2: seq 0: in_flight 1000: above the max_concurrency 64 its environment said"}},
+		{"a negative capacity", header(100, 10) + line(`,"in_flight":17,"max_concurrency":-64`), []string{"line 2: seq 0: max_concurrency -64: at least 1 when given"}},
+		{"in_flight below 1", header(100, 10) + line(`,"in_flight":-3`), []string{"in_flight -3: at least 1"}},
+		{"a scale of 1e308", header(100, 10) + line(`,"scale":1e308`), []string{"line 2: seq 0: scale 1e+308: a served pool declares a time scale from 0.001 to 100000"}},
+		{"a scale of 1e-9", header(100, 10) + line(`,"scale":1e-9`), []string{"scale 1e-09"}},
+		{"a time past 2262", header(100, 10) + `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:00Z","done":"9999-01-01T00:00:00Z","status":"ok","instance_id":"a"}` + "\n", []string{"done 9999-01-01T00:00:00Z: a record's times are from 1970 to 2262"}},
+		{"a negative invocation", header(100, 10) + `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","status":"ok","invocation":-2}` + "\n", []string{"invocation -2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Read(strings.NewReader(tc.log), nil, nil)
+			for _, w := range tc.want {
+				assert.Check(t, is.ErrorContains(err, w))
+			}
+		})
+	}
+	ok := header(100, 10) + line(`,"in_flight":17,"max_concurrency":64,"scale":100`)
+	st, _, err := Read(strings.NewReader(ok), nil, nil)
+	assert.NilError(t, err, "a record of Managed Instances at a time scale, in range")
+	assert.Check(t, is.Equal(st.Count, int64(1)))
 }
 
 // FuzzReadLog: any bytes as a record log give its state or an error,

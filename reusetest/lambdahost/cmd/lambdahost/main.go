@@ -34,6 +34,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost/cloudwatch"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 func main() {
@@ -68,7 +69,7 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal, ready chan<- st
 	fs.StringVar(&opts.FunctionName, "function", "probe", "function name for the Invoke API")
 	fs.DurationVar(&opts.Timeout, "timeout", lambdahost.DefaultTimeout, "function timeout")
 	fs.IntVar(&opts.MemoryMB, "memory", lambdahost.DefaultMemoryMB, fmt.Sprintf("memory size in MB (%d to %d): a process whose resident memory passes it is reset (Runtime.OutOfMemory)", lambdahost.MinMemoryMB, lambdahost.MaxMemoryMB))
-	fs.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (lifetimes and idle timeouts)")
+	fs.Float64Var(&opts.Scale, "scale", 1, fmt.Sprintf("model seconds per real second (lifetimes and idle timeouts), %g to %g", record.MinScale, record.MaxScale))
 	fs.StringVar(&opts.Model.Profile, "profile", lambdasim.DefaultProfile, "pool model profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
 	fs.StringVar(&opts.Model.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	fs.Uint64Var(&opts.Model.Seed, "seed", 0, "model seed")

@@ -21,12 +21,13 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address (keep it on loopback)")
 	var opts lambdasim.ServerOptions
-	flag.Float64Var(&opts.Scale, "scale", 1, "model seconds per real second (up to 1000 agrees with the in-process simulator while the caller keeps up)")
+	flag.Float64Var(&opts.Scale, "scale", 1, fmt.Sprintf("model seconds per real second, %g to %g (up to 1000 agrees with the in-process simulator while the caller keeps up)", record.MinScale, record.MaxScale))
 	flag.StringVar(&opts.Profile, "profile", lambdasim.DefaultProfile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
 	flag.StringVar(&opts.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	flag.Uint64Var(&opts.Seed, "seed", 0, "seed")
