@@ -20,6 +20,11 @@ const (
 // MaxHandler is the longest handler sleep the probe accepts.
 const MaxHandler = protocol.MaxSleepMS * time.Millisecond
 
+// MaxRate is the fastest rate a plan may call at, in calls per second: a
+// rate a live run can send, and one whose figures (busy at once = rate ×
+// handler) stay far from overflowing.
+const MaxRate = 100_000
+
 // KindSteady is Plan: call i due at i / rate.
 const KindSteady = "steady"
 
@@ -56,8 +61,8 @@ func (p Plan) Validate() error {
 	if p.Calls <= 0 {
 		errs = append(errs, fmt.Errorf("calls must be positive, got %d", p.Calls))
 	}
-	if !(p.RatePerSec > 0) || math.IsInf(p.RatePerSec, 0) {
-		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v", p.RatePerSec))
+	if !(p.RatePerSec > 0 && p.RatePerSec <= MaxRate) {
+		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v (at most %d)", p.RatePerSec, MaxRate))
 	}
 	if p.HandlerMS < 0 || p.HandlerMS > MaxHandler.Milliseconds() {
 		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))

@@ -61,7 +61,7 @@ type Ramp struct {
 // flag nor a header can make unbounded.
 const (
 	// MaxRampRate is the fastest rate a ramp may reach, in calls per second.
-	MaxRampRate = 100_000
+	MaxRampRate = MaxRate
 	// MaxRampCalls is the most calls a ramp may make.
 	MaxRampCalls = 100_000_000
 )

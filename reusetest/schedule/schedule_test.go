@@ -152,6 +152,7 @@ func TestNoScheduleOutlastsTenYears(t *testing.T) {
 		{"a rate of one call in 31 years, 3,170 years in all", ScheduleSpec{Kind: KindSteady, Calls: 100, RatePerSec: 1e-9, HandlerMS: 500}, "100 calls at 1e-09/s would last 3.17e+03 years"},
 		{"a header's 10^12 calls at 10/s", ScheduleSpec{Kind: KindSteady, Calls: 1e12, RatePerSec: 10, HandlerMS: 500}, "would last 3.17e+03 years: a schedule lasts at most 87600h0m0s (10 years)"},
 		{"Poisson arrivals too", ScheduleSpec{Kind: KindPoisson, Calls: 100, RatePerSec: 1e-9, HandlerMS: 500}, "would last"},
+		{"a rate of 1e300 calls a second", ScheduleSpec{Kind: KindSteady, Calls: 100, RatePerSec: 1e300, HandlerMS: 500}, "rate must be a positive number of calls per second, got 1e+300 (at most 100000)"},
 		{"bursts a week apart", ScheduleSpec{Kind: KindBurst, HandlerMS: 100, Params: &BurstParams{Size: 1, Rounds: MaxRounds, PauseMS: MaxGap.Milliseconds()}}, "100000 bursts 168h0m0s apart would last"},
 		{"idle trials past the cap", ScheduleSpec{Kind: KindIdle, HandlerMS: 500, Params: &IdleParams{Size: 1, Rounds: MaxRounds, GapsMS: []int64{1000, 2000}}}, "rounds × gaps must be at most 100000 trials, got 100000 × 2"},
 		{"idle gaps a week long", ScheduleSpec{Kind: KindIdle, HandlerMS: 500, Params: &IdleParams{Size: 1, Rounds: 1000, GapsMS: []int64{MaxGap.Milliseconds()}}}, "1000 rounds of 1 gaps would last 19.2 years"},
