@@ -50,10 +50,11 @@ type IdleSummary struct {
 	Interrupted int64 `json:"interrupted"`
 	// Throttled counts throttled calls in either phase.
 	Throttled int64 `json:"throttled"`
-	// ProactiveDuringGaps counts probe calls served by an environment that
-	// the warm phase did not use but that was initialised more than
-	// ProactiveThreshold before the call: started during the gap, ahead of
-	// demand.
+	// ProactiveDuringGaps counts environments, each once, that served a
+	// probe call of an included trial without having served its warm
+	// phase, initialised after that phase was sent and more than
+	// ProactiveThreshold before the call: started during the gap, ahead
+	// of demand.
 	ProactiveDuringGaps int64 `json:"proactive_during_gaps"`
 }
 
@@ -92,15 +93,20 @@ type idleTrial struct {
 	interrupted bool
 	records     int64 // of either phase
 	probeSent   int64 // unix ns: the earliest probe send
+	warmSent    int64 // unix ns: the earliest warm send
 }
 
 // warmCall is what the warm phase shows of an environment: when its call
 // was sent and when it was initialised (unix ns; 0 unknown).
 type warmCall struct{ sent, initAt int64 }
 
+// probeCall is a probe call served: by which environment, and whether it
+// was initialised more than ProactiveThreshold before the call, when (unix
+// ns; 0 unknown).
 type probeCall struct {
 	id        string
 	proactive bool
+	initAt    int64
 }
 
 func newIdleAnalysis(s *schedule.Idle) *idleAnalysis {
@@ -136,9 +142,16 @@ func (a *idleAnalysis) Add(r *record.Record, factor float64) {
 			w = old
 		}
 		t.warm[r.InstanceID] = w
+		if t.warmSent == 0 || w.sent < t.warmSent {
+			t.warmSent = w.sent
+		}
 	case probe && r.Served():
 		early := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
-		t.probe = append(t.probe, probeCall{id: r.InstanceID, proactive: early})
+		c := probeCall{id: r.InstanceID, proactive: early}
+		if early {
+			c.initAt = r.InitAt.UnixNano()
+		}
+		t.probe = append(t.probe, c)
 	case probe:
 		t.probeFail = true
 	}
@@ -203,6 +216,7 @@ func (a *idleAnalysis) collect(factor, z float64) (*IdleSummary, idleSeparation)
 	warm := make([]int64, len(a.s.Gaps))
 	var aged []idleSample
 	var unknownAge int64
+	proactive := map[string]bool{} // environments started during a gap, each once
 	minutes := func(ns int64) float64 { return float64(ns) / 6e10 * factor }
 	for k, t := range a.trials {
 		switch {
@@ -224,7 +238,8 @@ func (a *idleAnalysis) collect(factor, z float64) (*IdleSummary, idleSeparation)
 			case warmed && !seen[c.id]:
 				warm[g]++
 				seen[c.id] = true
-			case !warmed && c.proactive:
+			case !warmed && c.proactive && c.initAt > t.warmSent && !proactive[c.id]:
+				proactive[c.id] = true
 				out.ProactiveDuringGaps++
 			}
 		}
