@@ -328,12 +328,25 @@ func FuzzReadLog(f *testing.F) {
 	f.Add(header(`{"kind":"idle","calls":1,"rate_per_sec":1,"handler_ms":500,"size":10,"rounds":1000000000,"gaps_ms":[1000,2000]}`))
 	f.Add(header(`{"kind":"idle","calls":1,"rate_per_sec":1,"handler_ms":500,"size":10,"rounds":1,"gaps_ms":[9223372036854775807]}`))
 	f.Add(append(header(`{"kind":"steady","calls":10,"rate_per_sec":10,"handler_ms":500}`), []byte(`{"seq":9,"scheduled":"2026-01-01T00:00:00Z","status":"ok"}`+"\n")...))
+	f.Add(append(header(`{"kind":"steady","calls":100,"rate_per_sec":10,"handler_ms":500}`),
+		`{"seq":0,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:00Z","done":"2026-01-01T00:00:01Z","status":"ok","instance_id":"a","invocation":1,"in_flight":17,"max_concurrency":64,"scale":100}`+"\n"+
+			`{"seq":1,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:05Z","done":"2026-01-01T00:00:01Z","status":"throttled","instance_id":"a","invocation":1}`+"\n"...))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		st, _, err := Read(bytes.NewReader(doc), nil, func(*record.Record) {})
+		var sum *summary.Summarizer
+		onHeader := func(h *Header, s schedule.Schedule) {
+			if sum == nil {
+				sum = summary.NewSummarizer(s, h.Target, nil)
+			}
+		}
+		st, _, err := Read(bytes.NewReader(doc), onHeader, func(r *record.Record) { sum.Add(r) })
 		if err != nil {
 			return
 		}
 		assert.Assert(t, st.Count >= 0 && st.Next >= st.Count && st.Next-st.Count <= MaxMissing, "%+v", st)
 		assert.Assert(t, int64(len(st.Missing())) == st.Next-st.Count)
+		if sum != nil {
+			// Whatever a log that reads holds, its summary is possible.
+			assert.NilError(t, sum.Summary().Check())
+		}
 	})
 }

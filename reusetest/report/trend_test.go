@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,12 +223,17 @@ func FuzzReadHistory(f *testing.F) {
 		nights, skipped, err := ReadHistory(hist)
 		assert.NilError(t, err)
 		assert.Assert(t, len(nights)+len(skipped) == 3)
-		assert.NilError(t, WriteTrendSummary(io.Discard, nights))
+		for _, n := range nights {
+			assert.NilError(t, n.Summary.Check(), "a night read passes the guard")
+		}
+		var out strings.Builder
+		assert.NilError(t, WriteTrendSummary(&out, nights))
 		tonight, err := summary.ParseSummary(good)
 		assert.NilError(t, err)
 		for _, cell := range []string{"cellA", "cellB"} {
-			assert.NilError(t, WriteDrift(io.Discard, JudgeDrift(tonight, cell, "2026-11-03", nil, "", nights)))
+			assert.NilError(t, WriteDrift(&out, JudgeDrift(tonight, cell, "2026-11-03", nil, "", nights)))
 		}
+		assert.Assert(t, !strings.Contains(out.String(), "Inf") && !strings.Contains(out.String(), "NaN"), "%s", out.String())
 	})
 }
 

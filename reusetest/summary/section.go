@@ -19,6 +19,9 @@ type Section interface {
 	// WriteTable writes the section's text table, as the console and
 	// report.md show it.
 	WriteTable(w io.Writer) error
+	// check checks the section's own numbers, within the summary s
+	// (Summary.Check).
+	check(c checker, s *Summary)
 }
 
 // SectionKind is how a kind's section is analysed and read back.

@@ -380,6 +380,13 @@ func (in *instance) cold() bool {
 	return !g.startUnseen && g.minInvocation <= 1
 }
 
+// lifetime is the instance's measured lifetime in model minutes (factor:
+// model seconds per real second): from its first call's send to its last
+// answer, never below 0 (a log's clock may step back between them).
+func (in *instance) lifetime(factor float64) float64 {
+	return time.Duration(max(0, in.last-in.first)).Minutes() * factor
+}
+
 // interval is one served call's time in flight, held until the calls before
 // it have arrived.
 type interval struct {
@@ -552,7 +559,7 @@ func (s *Summarizer) sweepLate(iv interval) {
 	}
 	s.firstSent = min(s.firstSent, iv.sent)
 	s.lastDone = max(s.lastDone, iv.done)
-	s.busyNS += float64(iv.done - iv.sent)
+	s.busyNS += float64(max(0, iv.done-iv.sent))
 }
 
 // maxPending bounds the records held waiting for an earlier seq.
@@ -717,7 +724,7 @@ func (s *Summarizer) build() Summary {
 	lifetimes := make([]float64, 0, len(s.instances))
 	for _, in := range s.instances {
 		calls = append(calls, float64(in.calls))
-		lifetimes = append(lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
+		lifetimes = append(lifetimes, in.lifetime(s.TimeFactor()))
 		if in.cold() {
 			out.Instances.ColdStarts++
 			starts.add(in.initType, s.proactive(in), in.maxConc > 0)

@@ -10,8 +10,13 @@ import (
 )
 
 // MarshalSummary is a summary's JSON as written to files and golden files:
-// indented, with a final newline.
+// indented, with a final newline. A summary that fails its Check is not
+// written: the error names the field and its value (a bug to report, not
+// a result).
 func MarshalSummary(s Summary) ([]byte, error) {
+	if err := s.Check(); err != nil {
+		return nil, fmt.Errorf("marshal summary: %w (a bug: please report it)", err)
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("marshal summary: %w", err)
@@ -45,7 +50,7 @@ func ReadSummary(path string) (Summary, error) {
 }
 
 // ParseSummary reads a summary's JSON: exactly one object, no duplicate
-// key, the known schema.
+// key, the known schema, and numbers that pass its Check.
 func ParseSummary(b []byte) (Summary, error) {
 	if err := onejson.Check(b); err != nil {
 		return Summary{}, err
@@ -56,6 +61,9 @@ func ParseSummary(b []byte) (Summary, error) {
 	}
 	if s.Schema != SchemaV1 {
 		return Summary{}, fmt.Errorf("schema %q, want %q", s.Schema, SchemaV1)
+	}
+	if err := s.Check(); err != nil {
+		return Summary{}, err
 	}
 	return s, nil
 }

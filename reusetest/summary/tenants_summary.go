@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"text/tabwriter"
-	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -150,7 +149,7 @@ func (s *Summarizer) tenants() *Tenants {
 			e.cold++
 		}
 		e.calls = append(e.calls, float64(in.calls))
-		e.lifetimes = append(e.lifetimes, time.Duration(in.last-in.first).Minutes()*s.TimeFactor())
+		e.lifetimes = append(e.lifetimes, in.lifetime(s.TimeFactor()))
 	}
 	names := make([]string, 0, len(s.tenantsSeen.by))
 	for name := range s.tenantsSeen.by {
