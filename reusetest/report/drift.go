@@ -36,18 +36,28 @@ func JudgeDrift(tonight summary.Summary, config, date string, baseline *summary.
 		cs, note := metric.Judge(*baseline, tonight, judged)
 		return Drift{Against: "the accepted baseline " + baselineName, Comparisons: cs, Note: note}
 	}
-	// The recent nights of the same configuration and plan: a night of
-	// another plan is no baseline.
+	// The recent nights of the same configuration, plan and mode: a night
+	// of another plan, or of another mode, is no baseline; each left out
+	// is counted.
 	var before []Night
+	unlike := 0
 	for _, n := range history {
-		if n.Config == config && n.Date < date && n.Summary.Plan == tonight.Plan {
+		switch {
+		case n.Config != config || n.Date >= date:
+		case alike(n.Summary, tonight):
 			before = append(before, n)
+		default:
+			unlike++
 		}
+	}
+	left := ""
+	if unlike > 0 {
+		left = fmt.Sprintf("; %d earlier night(s) of another plan or mode than tonight's (%s) left out", unlike, modeOf(tonight))
 	}
 	if len(before) > 0 {
 		before = before[max(0, len(before)-RecentNights):]
 		cs, note := metric.JudgeWith(tonight.Plan, medianOf(before), tonight, judged)
-		return Drift{Against: fmt.Sprintf("the recent history: the median of %d nights of %s (%s to %s)", len(before), config, before[0].Date, before[len(before)-1].Date),
+		return Drift{Against: fmt.Sprintf("the recent history: the median of %d nights of %s (%s to %s)%s", len(before), config, before[0].Date, before[len(before)-1].Date, left),
 			Comparisons: cs, Note: note}
 	}
 	for _, p := range tonight.Predictions {
@@ -64,7 +74,28 @@ func JudgeDrift(tonight summary.Summary, config, date string, baseline *summary.
 		}
 		return d
 	}
-	return Drift{Against: "nothing: no baseline, no history and no prediction"}
+	return Drift{Against: "nothing: no baseline, no history and no prediction" + left}
+}
+
+// alike reports two nights whose figures measure the same thing: the same
+// plan, in the same mode (modeOf).
+func alike(a, b summary.Summary) bool {
+	return a.Plan == b.Plan && modeOf(a) == modeOf(b)
+}
+
+// modeOf names how a night's function ran, as its summary shows it:
+// "Managed Instances" (calls at once per environment), "tenant isolation"
+// (calls with tenants), both, or "on-demand environments".
+func modeOf(s summary.Summary) string {
+	switch {
+	case s.Multi != nil && s.Tenants != nil:
+		return "Managed Instances, tenant isolation"
+	case s.Multi != nil:
+		return "Managed Instances"
+	case s.Tenants != nil:
+		return "tenant isolation"
+	}
+	return "on-demand environments"
 }
 
 // medianOf is the baseline the recent nights make: each metric's median

@@ -84,13 +84,16 @@ func title(sum summary.Summary) string {
 }
 
 // Write writes the report folder dir of the run c collected: report.md and
-// every chart as SVG and PNG. The folder is created if need be. It returns
-// the charts' paths.
+// every chart as SVG and PNG. The folder is created if need be; nothing is
+// written of a summary that fails its Check. It returns the charts' paths.
 func Write(dir string, c *Collector) ([]string, error) {
+	sum := c.Summary()
+	if err := sum.Check(); err != nil {
+		return nil, fmt.Errorf("write report: %w (a bug: please report it)", err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write report: %w", err)
 	}
-	sum := c.Summary()
 	md, err := Markdown(sum)
 	if err != nil {
 		return nil, fmt.Errorf("write report: %w", err)

@@ -95,8 +95,17 @@ const RecentNights = 7
 
 // changed reports the metrics of night i (of one configuration's nights, by
 // date) that moved beyond their tolerance from the median of the
-// RecentNights before it.
+// RecentNights before it of the same plan and mode (alike): a night of
+// another plan, or on Managed Instances, or with tenants, is no measure
+// of it.
 func changed(nights []Night, i int) []string {
+	var before []Night
+	for j := range i {
+		if alike(nights[j].Summary, nights[i].Summary) {
+			before = append(before, nights[j])
+		}
+	}
+	before = before[max(0, len(before)-RecentNights):]
 	var out []string
 	for _, m := range trendMetrics {
 		v, ok := m.Of(nights[i].Summary)
@@ -104,8 +113,8 @@ func changed(nights []Night, i int) []string {
 			continue
 		}
 		var prev []float64
-		for j := max(0, i-RecentNights); j < i; j++ {
-			if p, ok := m.Of(nights[j].Summary); ok {
+		for _, n := range before {
+			if p, ok := m.Of(n.Summary); ok {
 				prev = append(prev, p)
 			}
 		}
@@ -195,17 +204,9 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 	line("# Reuse night by night\n\n%d nights, %d configurations, %s to %s. A change point is a figure more than its tolerance (±30%%) away from the median of the %d nights before it.\n\n",
 		len(nights), len(groups), firstDate(nights), lastDate(nights), RecentNights)
 	for _, g := range groups {
-		line("## %s\n\n| night | instances | reuse median | lifetime median, min | cold %% | proactive %% | idle half-survival, min | change points |\n|---|---:|---:|---:|---:|---:|---:|---|\n", g[0].Config)
+		line("## %s\n\n%s", g[0].Config, tableHeading("night", trendMetrics, "change points"))
 		for i, n := range g {
-			line("| %s |", n.Date)
-			for _, m := range trendMetrics {
-				if v, ok := m.Of(n.Summary); ok {
-					line(" %s |", m.Format(v))
-				} else {
-					line(" - |")
-				}
-			}
-			line(" %s |\n", strings.Join(changed(g, i), "; "))
+			line("| %s |%s %s |\n", n.Date, metricCells(trendMetrics, n.Summary), strings.Join(changed(g, i), "; "))
 		}
 		line("\n")
 	}
@@ -217,6 +218,38 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 		}
 	}
 	return err
+}
+
+// tableHeading is a Markdown table's heading and alignment row: first (a
+// name, left), a column per metric named by the registry (right), and
+// last (left) when given. Every row of the table gives the same cells.
+func tableHeading(first string, ms []metric.Metric, last string) string {
+	var head, align strings.Builder
+	head.WriteString("| " + first + " |")
+	align.WriteString("|---|")
+	for _, m := range ms {
+		head.WriteString(" " + m.Name + " |")
+		align.WriteString("---:|")
+	}
+	if last != "" {
+		head.WriteString(" " + last + " |")
+		align.WriteString("---|")
+	}
+	return head.String() + "\n" + align.String() + "\n"
+}
+
+// metricCells are s's cells of ms, each " value |" ("-" for a figure s
+// does not hold).
+func metricCells(ms []metric.Metric, s summary.Summary) string {
+	var b strings.Builder
+	for _, m := range ms {
+		if v, ok := m.Of(s); ok {
+			b.WriteString(" " + m.Format(v) + " |")
+		} else {
+			b.WriteString(" - |")
+		}
+	}
+	return b.String()
 }
 
 func firstDate(nights []Night) string {
@@ -427,19 +460,12 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 			_, err = fmt.Fprintf(w, format, args...)
 		}
 	}
-	line("| configuration | calls | instances | reuse median | lifetime median, min | cold %% | proactive %% | idle half-survival, min |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	cols := append([]metric.Metric{metric.MetricRequests}, trendMetrics...)
+	line("%s", tableHeading("configuration", cols, ""))
 	var names []string
 	for _, c := range cells {
 		names = append(names, c.Config)
-		line("| %s | %d |", c.Config, c.Summary.Requests.Total)
-		for _, m := range trendMetrics {
-			if v, ok := m.Of(c.Summary); ok {
-				line(" %s |", m.Format(v))
-			} else {
-				line(" - |")
-			}
-		}
-		line("\n")
+		line("| %s |%s\n", c.Config, metricCells(cols, c.Summary))
 	}
 	for _, m := range []metric.Metric{metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian, metric.MetricColdShare} {
 		vals := make([]string, len(cells))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -257,4 +258,134 @@ func TestTrendLinesBreakAtMissingNights(t *testing.T) {
 		}
 	}
 	assert.Check(t, is.Len(trendSegments(metric.MetricInstances, g), 2), "only the date gap breaks a figure every night has")
+}
+
+// TestTrendTablesHaveACellPerHeading: the trend's and the matrix's tables
+// take their columns from the metric registry, so every row, a night with
+// each figure and one without, has exactly as many cells as the heading
+// names, and the headings are the metrics' names in the registry's order.
+func TestTrendTablesHaveACellPerHeading(t *testing.T) {
+	s, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	half := 7.0
+	withIdle := s
+	withIdle.Sections = map[string]summary.Section{schedule.KindIdle: &summary.IdleSummary{HalfSurvivalMinutes: &half}}
+	var nights []Night
+	for i, sum := range []summary.Summary{s, withIdle, s, withIdle} {
+		nights = append(nights, Night{Config: []string{"a", "b/c"}[i%2], Date: fmt.Sprintf("2026-11-0%d", i+1), Summary: sum})
+	}
+	var trend, matrix strings.Builder
+	assert.NilError(t, writeTrendMarkdown(&trend, nights, false))
+	assert.NilError(t, WriteMatrix(&matrix, nights))
+	for _, tc := range []struct {
+		name, md string
+		want     []string
+	}{
+		{"trend", trend.String(), append(append([]string{"night"}, names(trendMetrics)...), "change points")},
+		{"matrix", matrix.String(), append([]string{"configuration"}, names(append([]metric.Metric{metric.MetricRequests}, trendMetrics...))...)},
+	} {
+		rows := 0
+		var heading []string
+		for _, line := range strings.Split(tc.md, "\n") {
+			if !strings.HasPrefix(line, "|") {
+				heading = nil // a table ends
+				continue
+			}
+			cells := strings.Split(line, "|")
+			cells = cells[1 : len(cells)-1]
+			if heading == nil {
+				heading = cells
+				got := make([]string, len(cells))
+				for i, c := range cells {
+					got[i] = strings.TrimSpace(c)
+				}
+				assert.Check(t, is.DeepEqual(got, tc.want), tc.name)
+				continue
+			}
+			rows++
+			assert.Check(t, is.Len(cells, len(heading)), "%s: %q under %d headings", tc.name, line, len(heading))
+		}
+		assert.Check(t, rows >= len(nights)+1, "%s: %d rows (the alignment rows and one per night or cell)", tc.name, rows)
+	}
+	assert.Check(t, is.Contains(trend.String(), "| request-path start share, % |"), "the request-path share has its heading")
+}
+
+func names(ms []metric.Metric) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+// TestANightOfAnotherModeIsNoMeasure: nights on Managed Instances and
+// nights with tenants, of the same plan and cell, are kept out of the
+// median tonight is judged against, and out of a change point's, as
+// nights of another plan are; the judgement says how many it left out.
+func TestANightOfAnotherModeIsNoMeasure(t *testing.T) {
+	plan := schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
+	plain, _ := simRun(t, plan, 1)
+	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
+	assert.NilError(t, err)
+	managed, err := sim.Summarize(t.Context())
+	assert.NilError(t, err)
+	withTenants, err := schedule.WithTenants(plan, schedule.Population{Count: 100, Popularity: schedule.PopularityUniform})
+	assert.NilError(t, err)
+	tenants, _ := simRun(t, withTenants, 1)
+	assert.Assert(t, managed.Multi != nil && tenants.Tenants != nil && managed.Plan == plain.Plan && tenants.Plan == plain.Plan)
+	assert.Assert(t, managed.Instances.Count != plain.Instances.Count && tenants.Instances.Count > 2*plain.Instances.Count,
+		"the modes differ: %d, %d, %d environments", plain.Instances.Count, managed.Instances.Count, tenants.Instances.Count)
+
+	var g []Night
+	for i, s := range []summary.Summary{managed, tenants, managed, tenants, managed, tenants, plain, plain, tenants} {
+		g = append(g, Night{Config: "c", Date: fmt.Sprintf("2026-11-%02d", i+1), Summary: s})
+	}
+	assert.Check(t, is.Len(changed(g, 6), 0), "the first plain night has no plain night before it")
+	assert.Check(t, is.Len(changed(g, 7), 0), "nor is a steady plain night a change")
+	assert.Check(t, is.Len(changed(g, 8), 0), "the tenants night is measured against the tenants nights")
+
+	d := JudgeDrift(plain, "c", "2026-11-20", nil, "", g)
+	assert.Check(t, is.Contains(d.Against, "the median of 2 nights of c (2026-11-07 to 2026-11-08); 7 earlier night(s) of another plan or mode than tonight's (on-demand environments) left out"))
+	assert.Check(t, !d.Drifted(), "%+v", d.Comparisons)
+	d = JudgeDrift(managed, "c", "2026-11-20", nil, "", g)
+	assert.Check(t, is.Contains(d.Against, "the median of 3 nights of c (2026-11-01 to 2026-11-05); 6 earlier night(s) of another plan or mode than tonight's (Managed Instances) left out"))
+	assert.Check(t, !d.Drifted(), "%+v", d.Comparisons)
+}
+
+// TestImpossibleNightsAreSkipped: nights crafted with impossible figures
+// (instances -37, a lifetime median of -50, 10^18 starts on the request
+// path, a median reuse of 1e308) are skipped, each named with its file
+// and the field that fails, as a corrupt night is; the trend and the
+// job summary hold only the good night's figures, never an infinity.
+func TestImpossibleNightsAreSkipped(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	assert.NilError(t, err)
+	hist := t.TempDir()
+	write := func(name string, doc []byte) {
+		p := filepath.Join(hist, "cell", name+SummarySuffix)
+		assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		assert.NilError(t, os.WriteFile(p, doc, 0o644))
+	}
+	write("2026-11-01", good)
+	for i, edit := range []struct{ from, to, field string }{
+		{`"count": 71`, `"count": -37`, "instances.count -37"},
+		{`"median": 103.931`, `"median": -50`, "lifetime_minutes.median -50"},
+		{`"request_path": 71`, `"request_path": 1000000000000000000`, "instances.starts (request_path"},
+		{`"median": 10359`, `"median": 1e308`, "reuse.median 1e+308"},
+	} {
+		doc := strings.Replace(string(good), edit.from, edit.to, 1)
+		assert.Assert(t, doc != string(good), "the golden has %s", edit.from)
+		write(fmt.Sprintf("2026-11-0%d", i+2), []byte(doc))
+	}
+	nights, skipped, err := ReadHistory(hist)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(nights, 1))
+	assert.Assert(t, is.Len(skipped, 4))
+	all := fmt.Sprint(skipped)
+	for i, field := range []string{"instances.count -37", "lifetime_minutes.median -50", "instances.starts (request_path", "reuse.median 1e+308"} {
+		assert.Check(t, is.Contains(all, fmt.Sprintf("2026-11-0%d%s", i+2, SummarySuffix)))
+		assert.Check(t, is.Contains(all, field))
+	}
+	var sb strings.Builder
+	assert.NilError(t, WriteTrendSummary(&sb, nights))
+	assert.Check(t, !strings.Contains(sb.String(), "Inf"), sb.String())
 }
