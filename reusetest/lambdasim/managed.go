@@ -51,6 +51,10 @@ const (
 	MaxManagedConcurrency = 64 * 32
 	// ManagedGrowthWindow is the documented window of doubling.
 	ManagedGrowthWindow = 5 * time.Minute
+	// MinTargetUtilisation is the lowest target utilisation the model
+	// takes: a scaler aiming to keep 1% of its room in use keeps 100 times
+	// the room the calls need; below it the figure says nothing more.
+	MinTargetUtilisation = 0.01
 )
 
 // Capacity is the most calls an environment of p serves at once: 1, or
@@ -74,8 +78,8 @@ func (m *Managed) validate(p Profile) error {
 	} else if m.MinEnvironments > m.MaxEnvironments {
 		errs = append(errs, fmt.Errorf("managed: min environments (%d) above max environments (%d)", m.MinEnvironments, m.MaxEnvironments))
 	}
-	if !(m.TargetUtilisation > 0 && m.TargetUtilisation <= 1) {
-		errs = append(errs, fmt.Errorf("managed: target utilisation must be above 0 and at most 1, got %v", m.TargetUtilisation))
+	if !(m.TargetUtilisation >= MinTargetUtilisation && m.TargetUtilisation <= 1) {
+		errs = append(errs, fmt.Errorf("managed: target utilisation must be from %g to 1, got %v", MinTargetUtilisation, m.TargetUtilisation))
 	}
 	if m.ScaleInterval < time.Second || m.ScaleInterval > time.Hour {
 		errs = append(errs, fmt.Errorf("managed: scale interval must be 1s to 1h, got %v", m.ScaleInterval))
@@ -178,8 +182,7 @@ func (p *Pool) scaleTick(t time.Duration) {
 	st.counts[slot] = alive
 	st.tick++
 	room := float64(p.capacity) * m.TargetUtilisation
-	want := int(math.Ceil(float64(st.peaks[slot]) / room))
-	want = min(max(want, m.MinEnvironments), m.MaxEnvironments)
+	want := min(max(envsFor(st.peaks[slot], room, m.MaxEnvironments), m.MinEnvironments), m.MaxEnvironments)
 	if st.tick > n {
 		want = min(want, max(2*windowAgo, m.MinEnvironments, 1))
 	} else {
@@ -195,9 +198,16 @@ func (p *Pool) scaleTick(t time.Duration) {
 		for _, v := range st.peaks {
 			peak = max(peak, v)
 		}
-		keep := min(max(int(math.Ceil(float64(peak)/room)), m.MinEnvironments), m.MaxEnvironments)
+		keep := min(max(envsFor(peak, room, m.MaxEnvironments), m.MinEnvironments), m.MaxEnvironments)
 		p.scaleDown(t, alive-max(keep, want))
 	}
+}
+
+// envsFor is how many environments of room calls each hold calls at the
+// target, at most most: reckoned in floating point and bounded before it
+// is a count, so no room, however small, wraps it.
+func envsFor(calls int, room float64, most int) int {
+	return int(math.Min(math.Ceil(float64(calls)/room), float64(most)))
 }
 
 // alive is the environments taking calls: busy or idle.

@@ -159,7 +159,9 @@ func TestManagedProfileFileIsChecked(t *testing.T) {
 		{part(0, 3, 50, 0.5, ""), "max concurrency must be 1 to 2048, got 0"},
 		{part(16, 3, 20000, 0.5, ""), "max environments 1 to 15000, got 3 and 20000"},
 		{part(16, 9, 5, 0.5, ""), "min environments (9) above max environments (5)"},
-		{part(16, 3, 50, 1.5, ""), "target utilisation must be above 0 and at most 1, got 1.5"},
+		{part(16, 3, 50, 1.5, ""), "target utilisation must be from 0.01 to 1, got 1.5"},
+		{part(16, 3, 50, 1e-20, ""), "target utilisation must be from 0.01 to 1, got 1e-20"},
+		{part(16, 3, 50, 0, ""), "target utilisation must be from 0.01 to 1, got 0"},
 		{part(16, 3, 50, 0.5, `, "extra": 1`), `unknown field "extra"`},
 	} {
 		_, err := LookupProfile(writeProfile(t, tc.file))
@@ -220,4 +222,22 @@ func TestManagedQuietYearsCostNothing(t *testing.T) {
 		assert.Check(t, r.Status == record.StatusOK, "seq %d: %s", r.Seq, r.Status)
 	})
 	assert.Check(t, is.Equal(stats.Busy+stats.Idle, 3), "%+v", stats)
+}
+
+// TestManagedScalerAtTheLowestUtilisation: at the lowest target the model
+// takes (1%), the scaler sizes the pool past what the calls need, doubling
+// per growth window up to the maximum, never wrapping; a room so small
+// that the count of environments it asks would overflow is counted at the
+// maximum (a target of 1e-20 scaled nothing: 3 environments; 1e-12, 192).
+func TestManagedScalerAtTheLowestUtilisation(t *testing.T) {
+	p := managedWorld()
+	p.Managed.TargetUtilisation = MinTargetUtilisation
+	// 20 calls a second of half a second: about 10 at once, for which 1%
+	// of 8 calls each asks 125 environments, capped at 100.
+	stats := runManaged(t, schedule.Plan{Calls: 60_000, RatePerSec: 20, HandlerMS: 500}, p, func(*record.Record) {})
+	assert.Check(t, is.Equal(stats.Busy+stats.Idle, 100), "%+v", stats)
+	assert.Check(t, is.Equal(envsFor(17, 64*1e-20, 15_000), 15_000))
+	assert.Check(t, is.Equal(envsFor(17, 64*1e-300, 15_000), 15_000))
+	assert.Check(t, is.Equal(envsFor(17, 32, 15_000), 1))
+	assert.Check(t, is.Equal(envsFor(0, 32, 15_000), 0))
 }

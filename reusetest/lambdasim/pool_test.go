@@ -208,8 +208,19 @@ func TestNewPoolRejectsBadInput(t *testing.T) {
 	bad.ConcurrencyLimit = 0
 	bad.IdleTimeout = Uniform(time.Minute, time.Second)
 	_, err = NewPool(bad, MostRecentlyUsed, NewRand(1))
-	assert.ErrorContains(t, err, "concurrency limit must be positive")
+	assert.ErrorContains(t, err, "concurrency limit must be from 1 to 1000000, got 0")
 	assert.ErrorContains(t, err, "idle timeout: invalid distribution")
+	// A limit whose tenant cap (2.5 environments per unit) would wrap,
+	// and a scaling rate past any quota, are refused at their bound.
+	bad = testProfile()
+	bad.ConcurrencyLimit, bad.ScalingRate = 1<<62, 1<<62
+	_, err = NewPool(bad, MostRecentlyUsed, NewRand(1))
+	assert.ErrorContains(t, err, "concurrency limit must be from 1 to 1000000, got 4611686018427387904")
+	assert.ErrorContains(t, err, "scaling rate must be from 1 to 1000000, got 4611686018427387904")
+	bad.ConcurrencyLimit, bad.ScalingRate = MaxConcurrencyLimit, MaxConcurrencyLimit
+	q, err := NewPool(bad, MostRecentlyUsed, NewRand(1))
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(q.profile.TenantCap(), 2_500_000))
 }
 
 func TestDistSample(t *testing.T) {

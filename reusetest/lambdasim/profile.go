@@ -136,6 +136,12 @@ const (
 	DefaultScalingRate      = 1000
 )
 
+// MaxConcurrencyLimit bounds a profile's concurrency limit and scaling
+// rate: a thousand times Lambda's defaults, far past any account's quota,
+// so the figures derived from them (the tenant cap, 2.5 per unit of
+// concurrency) stay far from overflowing.
+const MaxConcurrencyLimit = 1_000_000
+
 // TenantEnvsPer1000 is how many tenant environments, busy or idle, Lambda
 // allows per 1,000 of a function's concurrency in tenant isolation mode
 // (docs/sources.md [S13]); past it, calls are throttled.
@@ -200,11 +206,11 @@ func (p Profile) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
 		}
 	}
-	if p.ConcurrencyLimit <= 0 {
-		errs = append(errs, fmt.Errorf("concurrency limit must be positive, got %d", p.ConcurrencyLimit))
+	if p.ConcurrencyLimit <= 0 || p.ConcurrencyLimit > MaxConcurrencyLimit {
+		errs = append(errs, fmt.Errorf("concurrency limit must be from 1 to %d, got %d", MaxConcurrencyLimit, p.ConcurrencyLimit))
 	}
-	if p.ScalingRate <= 0 {
-		errs = append(errs, fmt.Errorf("scaling rate must be positive, got %d", p.ScalingRate))
+	if p.ScalingRate <= 0 || p.ScalingRate > MaxConcurrencyLimit {
+		errs = append(errs, fmt.Errorf("scaling rate must be from 1 to %d, got %d", MaxConcurrencyLimit, p.ScalingRate))
 	}
 	if p.Provisioned < 0 || p.Provisioned > p.ConcurrencyLimit {
 		errs = append(errs, fmt.Errorf("provisioned concurrency must be from 0 to the concurrency limit (%d), got %d", p.ConcurrencyLimit, p.Provisioned))
