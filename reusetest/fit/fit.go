@@ -21,7 +21,10 @@ import (
 
 // Options configures a fit.
 type Options struct {
-	// Base gives every parameter the log cannot tell (default go-2026).
+	// Base gives every parameter the log cannot tell (default go-2026, or
+	// managed-2026 for a run on Managed Instances). A run on Managed
+	// Instances needs a base with a managed part, and a run on Lambda's own
+	// environments one without: a profile of the other kind is refused.
 	Base string
 	// Name names the fitted profile (default "fitted").
 	Name string
@@ -119,8 +122,18 @@ type Provenance struct {
 // share), so it takes a few times as long as one simulation of the part of
 // the schedule the records cover.
 func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
+	summary := f.sum.Summary()
+	if summary.Instances.Count == 0 {
+		return Result{}, errors.New("fit: no call was served: nothing to fit")
+	}
+	// A run on Managed Instances: its environments said how many calls
+	// they take at once.
+	managed := summary.Multi != nil && summary.Multi.MaxConcurrency > 0
 	if opts.Base == "" {
 		opts.Base = lambdasim.ProfileGo2026
+		if managed {
+			opts.Base = lambdasim.ProfileManaged2026
+		}
 	}
 	if opts.Name == "" {
 		opts.Name = "fitted"
@@ -132,13 +145,17 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("fit: %w", err)
 	}
+	switch m := summary.Multi; {
+	case managed && base.Managed == nil:
+		return Result{}, fmt.Errorf("fit: the run is on Managed Instances (its environments said they take %d calls at once, and served up to %d at once), but the base profile %s has no managed part: "+
+			"a classic profile in its place would start environments for calls, cold on the request path; give a base with one (-base %s) or none", m.MaxConcurrency, m.InFlight.Max, base.Name, lambdasim.ProfileManaged2026)
+	case !managed && base.Managed != nil:
+		return Result{}, fmt.Errorf("fit: the base profile %s runs on Managed Instances, but no environment of the run said it takes calls at once: give a base without a managed part (-base %s) or none",
+			base.Name, lambdasim.ProfileGo2026)
+	}
 	var pf lambdasim.ProfileFile
 	if err := json.Unmarshal(base.File, &pf); err != nil {
 		return Result{}, fmt.Errorf("fit: base profile %s has no file: %w", base.Name, err)
-	}
-	summary := f.sum.Summary()
-	if summary.Instances.Count == 0 {
-		return Result{}, errors.New("fit: no call was served: nothing to fit")
 	}
 	sched, err := f.model()
 	if err != nil {
@@ -179,13 +196,21 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		param("handler_time", StatusFitted, describe(h.d), h.how+"; they differ from call to call, so each keeps its own through the schedule the profile carries", h.n, "")
 	}
 	// Maximum lifetime: an idle experiment's environments mostly end of
-	// their idle timeout, which an end alone cannot tell from age.
-	if summary.Idle() != nil {
+	// their idle timeout, which an end alone cannot tell from age; on
+	// Managed Instances the scaler removes environments too.
+	switch {
+	case managed:
+		kept("max_lifetime", describe(p.MaxLifetime), "on Managed Instances the scaler removes environments too, which an environment's end cannot tell from age: the base's")
+	case summary.Idle() != nil:
 		kept("max_lifetime", describe(p.MaxLifetime), "an idle experiment's environments mostly end of the idle timeout, which an environment's end cannot tell from age (the idle curve separates age only as a nuisance): the base's")
-	} else {
+	default:
 		dist("max_lifetime", f.maxLifetime(), &p.MaxLifetime, &pf.MaxLifetime)
 	}
-	dist("idle_timeout", f.idleTimeout(summary), &p.IdleTimeout, &pf.IdleTimeout)
+	if managed {
+		kept("idle_timeout", describe(p.IdleTimeout), "Managed Instances' environments are not frozen and do not idle out: the base's, unused")
+	} else {
+		dist("idle_timeout", f.idleTimeout(summary), &p.IdleTimeout, &pf.IdleTimeout)
+	}
 	// Front door and init.
 	if factor := f.sum.TimeFactor(); factor != 1 {
 		why := fmt.Sprintf("a run at time scale %g: its latencies are real network time plus the served pool's hold, not model time: the base's", factor)
@@ -197,15 +222,38 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		} else {
 			dist("front_door_latency", f.frontDoor(base), &p.FrontDoorLatency, &pf.FrontDoorLatency)
 		}
-		dist("init_latency", f.initLatency(), &p.InitLatency, &pf.InitLatency)
+		if managed {
+			kept("init_latency", describe(p.InitLatency), "on Managed Instances no call waits for an init (the scaler starts environments ahead): the base's")
+		} else {
+			dist("init_latency", f.initLatency(), &p.InitLatency, &pf.InitLatency)
+		}
 	}
 	kept("warm_overhead", describe(p.WarmOverhead), "not told apart from the front door by a caller: the base's")
 	kept("concurrency_limit", fmt.Sprint(p.ConcurrencyLimit), "a run below the limit cannot show it: the base's")
 	kept("scaling_rate", fmt.Sprint(p.ScalingRate), "a run below the rate cannot show it: the base's")
 
+	// Managed Instances: the calls at once the environments said they
+	// take; the scaler's own figures a run shows only through its results.
+	if managed {
+		m := *p.Managed
+		m.MaxConcurrency = summary.Multi.MaxConcurrency
+		p.Managed = &m
+		mf := *pf.Managed
+		how := fmt.Sprintf("the most calls at once the run's %d environments said they take (AWS_LAMBDA_MAX_CONCURRENCY); up to %d were in flight in one", summary.Instances.Count, summary.Multi.InFlight.Max)
+		mf.MaxConcurrency = &lambdasim.CountFile{Value: m.MaxConcurrency, Source: fmt.Sprintf("fitted to %s: %s", from, how)}
+		pf.Managed = &mf
+		param("managed.max_concurrency", StatusFitted, fmt.Sprint(m.MaxConcurrency), how, int64(summary.Instances.Count), "")
+		kept("managed.scaler", fmt.Sprintf("%d to %d environments, target utilisation %g, every %v, start delay %s, doubling per %v",
+			m.MinEnvironments, m.MaxEnvironments, m.TargetUtilisation, m.ScaleInterval, describe(m.StartDelay), m.GrowthWindow),
+			"a run shows what the scaler did, not the figures it works by: the base's")
+	}
+
 	// Placement: the rule whose account of the choices is best, when it
-	// is clearly best.
-	if res.Placement, err = f.decidePlacement(ctx, p, opts); err != nil {
+	// is clearly best; on Managed Instances calls share environments, and
+	// the accounts of choices among idle ones do not apply.
+	if managed {
+		res.Placement = PlacementDecision{Why: "calls share environments on Managed Instances: choices among idle environments do not apply"}
+	} else if res.Placement, err = f.decidePlacement(ctx, p, opts); err != nil {
 		return Result{}, err
 	}
 	d := res.Placement
@@ -222,8 +270,11 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	}
 
 	// Proactive share: proactive starts over environments seen to end of
-	// age, calibrated by a simulation.
-	if err := f.proactive(ctx, &p, &pf, summary, base, param, opts); err != nil {
+	// age, calibrated by a simulation; on Managed Instances the scaler
+	// starts every environment, none proactively for a call.
+	if managed {
+		kept("proactive", fmt.Sprint(p.ProactiveShare), "on Managed Instances the scaler starts every environment ahead of calls: no proactive start to count: the base's")
+	} else if err := f.proactive(ctx, &p, &pf, summary, base, param, opts); err != nil {
 		return Result{}, err
 	}
 

@@ -160,3 +160,52 @@ func TestFitSeparatesTheIdleTimeoutFromAge(t *testing.T) {
 		within(t, "idle timeout median, "+string(placement), median(res.Profile.IdleTimeout), median(truth.IdleTimeout), 0.05)
 	}
 }
+
+// TestFitOfAManagedRun: a run on Managed Instances (managed-2026: 3
+// environments of 64 calls, none started for a call, up to a dozen calls
+// at once) is fitted on a managed base: the profile keeps a managed part
+// with the max concurrency the environments said, and run on the same
+// plan it predicts the run's environments, none cold on the request path
+// (a classic profile in its place predicted 29, every one cold). Given a
+// classic base, the fit is refused, saying why; and a classic run is not
+// fitted on a managed base.
+func TestFitOfAManagedRun(t *testing.T) {
+	plan := schedule.Plan{Calls: 36_000, RatePerSec: 20, HandlerMS: 500}
+	truth, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
+	assert.NilError(t, err)
+	var records []record.Record
+	simulated(t, plan, truth, truth.Placement, 1)(func(r *record.Record) { records = append(records, *r) })
+	replay := func(emit func(*record.Record)) {
+		for i := range records {
+			emit(&records[i])
+		}
+	}
+	res := fitRecords(t, plan, replay, "")
+	assert.Assert(t, res.Profile.Managed != nil, "a managed part")
+	assert.Check(t, is.Equal(res.Profile.Managed.MaxConcurrency, 64))
+	assert.Check(t, is.Equal(res.Fitted["managed.max_concurrency"] != "", true), "%v", res.Fitted)
+	assert.Check(t, is.Contains(res.Kept["managed.scaler"], "not the figures it works by"))
+	assert.Check(t, is.Contains(string(res.File), `"managed": {`))
+
+	measured := summary.NewSummarizer(plan, "test", nil)
+	replay(measured.Add)
+	got := measured.Summary()
+	pred, err := Predict(t.Context(), plan, res.Profile, 2)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(pred.Instances.Starts.RequestPath, 0), "no start on the request path: %+v", *pred.Instances.Starts)
+	assert.Check(t, pred.Multi != nil)
+	assert.Check(t, math.Abs(float64(pred.Instances.Count-got.Instances.Count)) <= 2, "predicted %d environments, the run had %d", pred.Instances.Count, got.Instances.Count)
+
+	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
+	replay(f.Add)
+	_, err = f.Fit(t.Context(), Options{Base: lambdasim.ProfileGo2026})
+	assert.Check(t, is.ErrorContains(err, "the run is on Managed Instances (its environments said they take 64 calls at once"))
+	assert.Check(t, is.ErrorContains(err, "the base profile go-2026 has no managed part"))
+	assert.Check(t, is.ErrorContains(err, "-base managed-2026"))
+
+	seed, _ := builtins(t)
+	classic := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
+	simulated(t, plan, seed, lambdasim.MostRecentlyUsed, 1)(classic.Add)
+	_, err = classic.Fit(t.Context(), Options{Base: lambdasim.ProfileManaged2026})
+	assert.Check(t, is.ErrorContains(err, "the base profile managed-2026 runs on Managed Instances, but no environment of the run said it takes calls at once"))
+}

@@ -13,7 +13,8 @@
 // the ratio, the tolerance and the verdict) and exits 1 if any judged
 // metric drifted. With -fit it estimates a profile from the log (package
 // fit) and writes it as a profile file that -reuse.profile, simlambda and
-// lambdahost take; what the log could not tell keeps -base's values. With
+// lambdahost take; what the log could not tell keeps -base's values (a
+// run on Managed Instances needs a base with a managed part). With
 // -cloudwatch it reads a function's own Lambda logs (an export of its log
 // group, package lambdalogs) instead of a run's record log: the same
 // summary, report and charts, and its calls' start times as a trace; -fit
@@ -34,6 +35,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -46,7 +48,7 @@ func main() {
 	out := flag.String("out", "", "the report folder to write (with -log)")
 	compare := flag.Bool("compare", false, "compare two summary files: BASE GOT")
 	fitLog := flag.String("fit", "", "fit a profile to a run's record log; -out names the profile file to write")
-	base := flag.String("base", fit.DefaultPredictProfile, "with -fit: the profile whose values the log cannot tell are kept")
+	base := flag.String("base", "", "with -fit: the profile whose values the log cannot tell are kept (default: "+lambdasim.ProfileGo2026+", or "+lambdasim.ProfileManaged2026+" for a run on Managed Instances)")
 	trend := flag.String("trend", "", "a history folder (CONFIG/YYYY-MM-DD.summary.json): write its trend report to -out, print its job-summary form")
 	drift := flag.String("drift", "", "tonight's summary: judge it against -baseline, else -history's recent nights of -config, else its own prediction")
 	history := flag.String("history", "", "with -drift: the history folder")

@@ -91,6 +91,43 @@ func TestFitWritesAProfileFile(t *testing.T) {
 	assert.Check(t, os.IsNotExist(err))
 }
 
+// TestFitOfAManagedRunIsManaged: the log of a run on Managed Instances
+// (managed-2026's 3 environments, up to a dozen calls at once) fits a
+// profile with its managed part by default, and run it predicts no start
+// on the request path; with a classic -base the fit is refused, naming
+// why, and no profile is written in its place.
+func TestFitOfAManagedRunIsManaged(t *testing.T) {
+	plan := schedule.Plan{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
+	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
+	assert.NilError(t, err)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "managed.jsonl")
+	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
+	assert.NilError(t, err)
+	_, err = sim.Run(t.Context(), func(r *record.Record) { assert.NilError(t, w.Append(r)) })
+	assert.NilError(t, err)
+	assert.NilError(t, w.Close())
+
+	out := filepath.Join(dir, "fitted.json")
+	var sb strings.Builder
+	assert.NilError(t, fitToFile(&sb, logPath, out, "", lambdalogs.Options{}, ""))
+	assert.Check(t, is.Contains(sb.String(), "managed.max_concurrency"))
+	p, err := lambdasim.ReadProfile(out)
+	assert.NilError(t, err)
+	assert.Assert(t, p.Managed != nil)
+	again, err := lambdasim.New(plan, lambdasim.Options{Profile: out})
+	assert.NilError(t, err)
+	pred, err := again.Summarize(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(pred.Instances.Starts.RequestPath, 0))
+
+	classic := filepath.Join(dir, "classic.json")
+	err = fitToFile(&sb, logPath, classic, lambdasim.ProfileGo2026, lambdalogs.Options{}, "")
+	assert.Check(t, is.ErrorContains(err, "the run is on Managed Instances"))
+	_, err = os.Stat(classic)
+	assert.Check(t, os.IsNotExist(err), "no classic profile written in its place")
+}
+
 func TestDriftDateMustBeACalendarDate(t *testing.T) {
 	assert.NilError(t, checkDate("2026-11-06"))
 	for _, bad := range []string{"11/06/2026", "2026-13-01", "2026-11-6", "tonight", ""} {
