@@ -19,8 +19,9 @@
 // runtimeapi.go (the Runtime API each process talks to), invoke.go (one
 // call, from choosing an environment to its answer, its failure and the
 // reset), memory.go (watching resident memory), lambdalog.go (Lambda's log
-// lines, text or JSON), output.go (the function's output as log lines) and
-// logsinks.go (where the logs go: a folder, or an export file).
+// lines, text or JSON), output.go (the function's output as log lines),
+// logsinks.go (where the logs go: a folder, or an export file) and
+// limits.go (how many processes a machine can hold).
 package lambdahost
 
 import (
@@ -99,6 +100,13 @@ type Options struct {
 	// call carries a tenant id, which the process is given, and each
 	// environment, a process of its own, serves one tenant only.
 	TenantIsolation bool
+	// MaxEnvironments bounds the processes alive at once (stopping ones
+	// included): a call that needs a new environment past it is answered
+	// 429, as Lambda answers past a concurrency limit, and one the pool
+	// started ahead (provisioned, proactive, the scaler's) waits for its
+	// first call to be started. Default: DefaultMaxEnvironments; more than
+	// EnvironmentLimit is refused.
+	MaxEnvironments int
 }
 
 // Counts is what a host did: the truth tests compare with.
@@ -113,7 +121,8 @@ type Counts struct {
 	// Resets counts environments reset, by the error type of the failure
 	// (Runtime.ExitError, Sandbox.Timedout, Runtime.OutOfMemory).
 	Resets map[string]int64
-	// Throttled counts calls refused at the model's concurrency limit.
+	// Throttled counts calls refused at the model's limits and at the
+	// host's bound on processes (Options.MaxEnvironments).
 	Throttled int64
 	// Retired counts ended environments by cause.
 	Retired map[lambdasim.Cause]int64
@@ -140,6 +149,8 @@ type Host struct {
 	ending   sync.WaitGroup // each process's exit watcher and output reader
 	running  int            // processes alive
 	reaper   chan struct{}
+	managed  bool   // Managed Instances: the pool starts no environment for a call
+	crashed  string // how the latest process to exit on its own ended, since the last call answered; "" for none
 }
 
 // Start starts a host on a free loopback port. Close it when done (in tests,
@@ -180,6 +191,15 @@ func Start(opts Options) (*Host, error) {
 	if opts.MemoryMB < MinMemoryMB || opts.MemoryMB > MaxMemoryMB {
 		return nil, fmt.Errorf("lambdahost: memory size %d MB: Lambda takes %d to %d MB", opts.MemoryMB, MinMemoryMB, MaxMemoryMB)
 	}
+	if opts.MaxEnvironments == 0 {
+		opts.MaxEnvironments = DefaultMaxEnvironments(opts.MemoryMB)
+	}
+	if opts.MaxEnvironments < 1 {
+		return nil, fmt.Errorf("lambdahost: max environments must be at least 1, got %d", opts.MaxEnvironments)
+	}
+	if limit, why := EnvironmentLimit(); opts.MaxEnvironments > limit {
+		return nil, fmt.Errorf("lambdahost: max environments %d: past the %d this host's limits allow (%s)", opts.MaxEnvironments, limit, why)
+	}
 	profile, placement, err := lambdasim.Resolve(opts.Model.Profile, opts.Model.Placement)
 	if err != nil {
 		return nil, fmt.Errorf("lambdahost: %w", err)
@@ -204,7 +224,7 @@ func Start(opts Options) (*Host, error) {
 		return nil, fmt.Errorf("lambdahost: %w", err)
 	}
 	h := &Host{opts: opts, start: time.Now(), ln: ln, pool: pool, envs: map[*lambdasim.Env]*environment{},
-		counts: Counts{Calls: map[string]int64{}, Resets: map[string]int64{}}, reaper: make(chan struct{})}
+		counts: Counts{Calls: map[string]int64{}, Resets: map[string]int64{}}, reaper: make(chan struct{}), managed: profile.Managed != nil}
 	h.baseEnv = []string{
 		"AWS_LAMBDA_FUNCTION_NAME=" + opts.FunctionName,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(opts.MemoryMB),
@@ -223,6 +243,10 @@ func Start(opts Options) (*Host, error) {
 	go h.reap()
 	return h, nil
 }
+
+// MaxEnvironments is the bound on processes alive at once
+// (Options.MaxEnvironments, its default resolved).
+func (h *Host) MaxEnvironments() int { return h.opts.MaxEnvironments }
 
 // URL is the host's base URL: the Function URL, and the endpoint for the
 // Invoke API (AWS_ENDPOINT_URL_LAMBDA).

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -308,4 +309,178 @@ func TestManagedInstancesServeOverlappingCalls(t *testing.T) {
 	wg.Wait()
 	assert.Check(t, h.Counts().Throttled >= 1, "%+v", h.Counts())
 	assert.Check(t, is.Equal(h.Counts().Started, int64(1)), "no environment started for a call")
+}
+
+// exitingBootstrap is a function binary that exits as it starts, as a
+// broken deployment does.
+func exitingBootstrap(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bootstrap")
+	assert.NilError(t, os.WriteFile(path, []byte("#!/bin/sh\nexit 1\n"), 0o755))
+	return path
+}
+
+// TestAnExitingFunctionIsAnExitErrorOnEveryHost: a function whose process
+// exits as it starts gets every call answered Runtime.ExitError, on the
+// on-demand host (the call's own environment exits) and on Managed
+// Instances alike (the scaler's environments exit before any call): never
+// 429, which would pass a live run's every call off as throttled.
+func TestAnExitingFunctionIsAnExitErrorOnEveryHost(t *testing.T) {
+	for _, profile := range []string{lambdasim.ProfileSeed2021, lambdasim.ProfileManaged2026} {
+		t.Run(profile, func(t *testing.T) {
+			h := startHost(t, Options{Bootstrap: exitingBootstrap(t), Model: lambdasim.Options{Profile: profile}})
+			if profile == lambdasim.ProfileManaged2026 {
+				// The scaler's first environments start before any call
+				// (on the reaper's first tick) and are gone before one
+				// comes, as when a run starts against a host already up.
+				for deadline := time.Now().Add(5 * time.Second); h.Counts().Retired[lambdasim.CauseCrash] < 3; time.Sleep(10 * time.Millisecond) {
+					assert.Assert(t, time.Now().Before(deadline), "the scaler's processes never exited: %+v", h.Counts())
+				}
+			}
+			for i := range 20 {
+				resp, err := http.Post(h.URL()+"/2015-03-31/functions/probe/invocations", "application/json", strings.NewReader(`{}`))
+				assert.NilError(t, err)
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				assert.Check(t, is.Equal(resp.StatusCode, http.StatusOK), "call %d: %s", i, body)
+				assert.Check(t, is.Equal(resp.Header.Get("X-Amz-Function-Error"), "Unhandled"), "call %d", i)
+				assert.Check(t, is.Contains(string(body), "Runtime.ExitError"), "call %d", i)
+			}
+			c := h.Counts()
+			assert.Check(t, is.Equal(c.Throttled, int64(0)), "%+v", c)
+			assert.Check(t, is.Equal(c.FunctionErrors, int64(20)), "%+v", c)
+		})
+	}
+}
+
+// TestAHostBoundsItsProcesses: past MaxEnvironments processes alive, a call
+// that needs a new environment is answered 429 (TooManyRequestsException),
+// as Lambda answers past a concurrency limit; the host neither starts more
+// nor aborts, and the calls that found an environment are served. Once
+// those are idle, calls reuse them.
+func TestAHostBoundsItsProcesses(t *testing.T) {
+	h := startHost(t, Options{MaxEnvironments: 2})
+	assert.Check(t, is.Equal(h.MaxEnvironments(), 2))
+	const n = 6
+	status := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resp, err := http.Post(h.URL()+"/2015-03-31/functions/probe/invocations", "application/json", strings.NewReader(`{"sleep_ms": 1500}`))
+			assert.Check(t, err)
+			if err == nil {
+				status[i] = resp.StatusCode
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	byStatus := map[int]int{}
+	for _, s := range status {
+		byStatus[s]++
+	}
+	assert.Check(t, is.DeepEqual(byStatus, map[int]int{http.StatusOK: 2, http.StatusTooManyRequests: n - 2}))
+	c := h.Counts()
+	assert.Check(t, is.Equal(c.Started, int64(2)), "%+v", c)
+	assert.Check(t, is.Equal(c.Throttled, int64(n-2)), "%+v", c)
+	assert.Check(t, is.Equal(c.Retired[lambdasim.CauseRefused], int64(n-2)), "%+v", c)
+	assert.Check(t, len(h.PIDs()) <= 2)
+	for range 4 {
+		a, _, _ := invoke(t, h, `{}`)
+		assert.Check(t, a.InstanceID != "", "an idle environment serves")
+	}
+	assert.Check(t, is.Equal(h.Counts().Started, int64(2)))
+
+	_, err := Start(Options{Bootstrap: probeBin, MaxEnvironments: -1})
+	assert.Check(t, is.ErrorContains(err, "max environments must be at least 1, got -1"))
+	d := DefaultMaxEnvironments(DefaultMemoryMB)
+	assert.Check(t, d >= 1 && d <= MaxDefaultEnvironments, "%d", d)
+	assert.Check(t, is.Equal(DefaultMaxEnvironments(1<<40), 1), "a terabyte each: one environment")
+}
+
+// TestManagedProcessesStopWhenRetired: the processes of Managed Instances'
+// environments retired at their age (here a model minute, half a second at
+// scale 120) are stopped as their replacements start, not left running.
+func TestManagedProcessesStopWhenRetired(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
+	assert.NilError(t, err)
+	m := *p.Managed
+	m.MaxConcurrency, m.MinEnvironments, m.MaxEnvironments = 4, 1, 1
+	p.Managed, p.MaxLifetime = &m, lambdasim.Fixed(time.Minute)
+	h := startHost(t, Options{Profile: &p, Scale: 120})
+	invoke(t, h, `{}`) // the pool starts
+	time.Sleep(4 * time.Second)
+	c := h.Counts()
+	assert.Check(t, c.Started >= 4, "recycled every half second: %+v", c)
+	assert.Check(t, c.Running <= 2, "the retired processes were stopped: %d of %d still running", c.Running, c.Started)
+}
+
+// TestTheCommandNeverAbortsUnderAnAddressSpaceLimit: the lambdahost
+// command under a 3 GB address-space limit (ulimit -v), hit by 100 calls
+// at once, each needing an environment of its own: it sizes its bound on
+// environments to what the limit leaves, serves that many and answers the
+// rest 429, and lives on (without the bound, one OS thread and about 18
+// MB per environment on top of the host's own 1.7 GB ended in
+// "pthread_create failed" and SIGABRT). Asked for more than the limit
+// allows, it refuses before serving.
+func TestTheCommandNeverAbortsUnderAnAddressSpaceLimit(t *testing.T) {
+	bin, err := gobuild.Build(t.TempDir(), "lambdahost", gobuild.Target{Package: "github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost/cmd/lambdahost"})
+	assert.NilError(t, err)
+	// start runs the command, its stderr a file it writes itself, read
+	// as it grows; the URL is "" when it never served.
+	start := func(extra string) (*exec.Cmd, func() string, string) {
+		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		assert.NilError(t, err)
+		t.Cleanup(func() { f.Close() })
+		cmd := exec.Command("sh", "-c", "ulimit -v 3000000 && exec \"$0\" -addr 127.0.0.1:0 -bootstrap \"$1\" -profile seed-2021 "+extra, bin, probeBin)
+		cmd.Stderr = f
+		assert.NilError(t, cmd.Start())
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+		out := func() string { b, _ := os.ReadFile(f.Name()); return string(b) }
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, rest, ok := strings.Cut(out(), " on http://"); ok {
+				addr, _, _ := strings.Cut(rest, "/")
+				return cmd, out, "http://" + addr
+			}
+			select {
+			case <-exited:
+				return cmd, out, ""
+			default:
+			}
+		}
+		return cmd, out, ""
+	}
+	cmd, stderr, url := start("")
+	assert.Assert(t, url != "", "lambdahost did not start: %s", stderr())
+	var mu sync.Mutex
+	byStatus := map[int]int{}
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			resp, err := http.Post(url+"/2015-03-31/functions/probe/invocations", "application/json", strings.NewReader(`{"sleep_ms": 1500}`))
+			code := 0
+			if err == nil {
+				code = resp.StatusCode
+				resp.Body.Close()
+			}
+			mu.Lock()
+			byStatus[code]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	assert.Check(t, byStatus[http.StatusOK] >= 10 && byStatus[http.StatusOK]+byStatus[http.StatusTooManyRequests] == 100, "%v: %s", byStatus, stderr())
+	assert.NilError(t, cmd.Process.Signal(syscall.SIGINT))
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr(), "lambdahost: stopped") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.Check(t, is.Contains(stderr(), "lambdahost: stopped"), "it stopped as asked, not aborted")
+	assert.Check(t, !strings.Contains(stderr(), "pthread_create"), stderr())
+
+	_, stderr, url = start("-max-environments 1000")
+	assert.Check(t, is.Equal(url, ""))
+	assert.Check(t, is.Contains(stderr(), "max environments 1000: past the"), stderr())
+	assert.Check(t, is.Contains(stderr(), "ulimit -v"))
 }

@@ -26,7 +26,11 @@ const (
 // crashed, timed out or ran out of memory (the same environment and log
 // stream; its next call starts a new process, whose init runs inside that
 // call). It returns the function's answer, or lambdaapi.ErrThrottled at
-// the model's limits.
+// the model's limits and at the host's bound on processes. On Managed
+// Instances, where no environment is started for a call, a call that finds
+// no room while the environments' processes exit on their own is answered
+// as the crash it meets (Runtime.ExitError), as the on-demand host answers
+// it.
 func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	arrival := time.Now()
 	h.mu.Lock()
@@ -38,8 +42,18 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	for err == nil && !cold && h.envs[e] != nil && h.envs[e].proc != nil && h.envs[e].proc.hasExited() {
 		// Its process died while idle and the exit watcher has not yet
 		// taken the lock: as on Lambda, the call goes elsewhere.
+		if p := h.envs[e].proc; !p.stopRequested {
+			h.crashed = p.cmd.ProcessState.String()
+		}
 		h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
 		e, cold, err = h.pool.Acquire(h.virtual(), call.Tenant)
+	}
+	if err != nil && h.managed && h.crashed != "" {
+		h.counts.FunctionErrors++
+		state := h.crashed
+		h.mu.Unlock()
+		msg := "RequestId: " + h.newRequestID() + " Error: Runtime exited with error: " + state
+		return lambdaapi.Result{Payload: lambdaapi.ErrorPayload(errExit, msg), FunctionError: true}, nil
 	}
 	if err != nil {
 		h.counts.Throttled++
@@ -57,7 +71,13 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 			phase = phaseInvoke // a reset: the init runs inside this call
 		}
 		p, err = h.spawn(e, env, phase, true)
-		if err != nil {
+		switch {
+		case errors.Is(err, errAtMaxEnvironments):
+			h.pool.Discard(e, lambdasim.CauseRefused, h.virtual())
+			h.counts.Throttled++
+			h.mu.Unlock()
+			return lambdaapi.Result{}, lambdaapi.ErrThrottled
+		case err != nil:
 			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
 			h.counts.FunctionErrors++
 			h.mu.Unlock()
@@ -96,6 +116,7 @@ func (h *Host) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 		h.counts.FunctionErrors++
 	} else {
 		h.counts.Calls[env.stream]++
+		h.crashed = "" // an environment answers again
 	}
 	h.mu.Unlock()
 	return res, nil

@@ -1,6 +1,7 @@
 package lambdahost
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -95,9 +96,17 @@ func (h *Host) newEnvironment(e *lambdasim.Env) *environment {
 	return env
 }
 
+// errAtMaxEnvironments says a process was not started: the host runs
+// Options.MaxEnvironments already.
+var errAtMaxEnvironments = errors.New("at the host's bound on environments")
+
 // spawn starts a process for e, whose init runs in phase (a call waits for
-// it when onPath); called with h.mu held.
+// it when onPath); called with h.mu held. Past the bound on processes
+// alive it starts none (errAtMaxEnvironments).
 func (h *Host) spawn(e *lambdasim.Env, env *environment, phase string, onPath bool) (*process, error) {
+	if h.running >= h.opts.MaxEnvironments {
+		return nil, errAtMaxEnvironments
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -166,8 +175,11 @@ func (h *Host) spawn(e *lambdasim.Env, env *environment, phase string, onPath bo
 		// A call in progress accounts for its own environment, and a process
 		// the host stopped was retired or reset already: anything else
 		// crashed while idle, and its environment ends.
-		if p.inUse == 0 && !p.stopRequested {
-			h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
+		if !p.stopRequested {
+			h.crashed = cmd.ProcessState.String()
+			if p.inUse == 0 {
+				h.pool.Discard(e, lambdasim.CauseCrash, h.virtual())
+			}
 		}
 		h.mu.Unlock()
 		p.srv.Close()

@@ -67,6 +67,9 @@ const (
 	CauseTimeout  Cause = "timeout"  // killed for running past the function timeout
 	// CauseScaledDown: Managed Instances' scaler removed it, idle.
 	CauseScaledDown Cause = "scaled-down"
+	// CauseRefused: its driver could not start what stands behind it (a
+	// local host at its bound on processes); the call was throttled.
+	CauseRefused Cause = "refused"
 )
 
 // ErrThrottled is returned by Acquire when the concurrency limit is reached:
@@ -479,6 +482,9 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 	if e.Tenant != "" {
 		p.tenantEnv--
 	}
+	if p.onRetire != nil {
+		p.onRetire(e, cause, at)
+	}
 	if p.managed != nil {
 		if cause == CauseLifetime {
 			// Recycled at its age, replaced at once (an assumption: AWS
@@ -486,9 +492,6 @@ func (p *Pool) retire(e *Env, cause Cause, at time.Duration) {
 			p.startManaged(at, at)
 		}
 		return
-	}
-	if p.onRetire != nil {
-		p.onRetire(e, cause, at)
 	}
 	if e.Provisioned {
 		// Lambda keeps the provisioned count: a replacement, initialised
@@ -523,7 +526,7 @@ func (p *Pool) startProactive(at time.Duration, tenant string) {
 func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
-		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown]}
+		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown], CauseRefused: s.Retired[CauseRefused]}
 	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there
 	s.Busy = p.envsAlive - s.Idle
 	return s

@@ -68,7 +68,9 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal, ready chan<- st
 	fs.StringVar(&opts.Bootstrap, "bootstrap", "", "the function binary (required)")
 	fs.StringVar(&opts.FunctionName, "function", "probe", "function name for the Invoke API")
 	fs.DurationVar(&opts.Timeout, "timeout", lambdahost.DefaultTimeout, "function timeout")
-	fs.IntVar(&opts.MemoryMB, "memory", lambdahost.DefaultMemoryMB, fmt.Sprintf("memory size in MB (%d to %d): a process whose resident memory passes it is reset (Runtime.OutOfMemory)", lambdahost.MinMemoryMB, lambdahost.MaxMemoryMB))
+	fs.IntVar(&opts.MemoryMB, "memory", lambdahost.DefaultMemoryMB, fmt.Sprintf("memory size in MB (%d to %d): a process whose resident memory passes it is reset (Runtime.OutOfMemory); what the default -max-environments gives each", lambdahost.MinMemoryMB, lambdahost.MaxMemoryMB))
+	fs.IntVar(&opts.MaxEnvironments, "max-environments", 0, fmt.Sprintf("the most environments (processes) alive at once; past it a call that needs a new one is answered 429, as Lambda answers past a concurrency limit (default: sized to this machine: its memory over -memory MB each, within the address space left under ulimit -v at %d MB each and ulimit -u at %d threads each, at most %d; here, at 128 MB, %d; more than those limits allow is refused)",
+		lambdahost.HostBytesPerEnvironment>>20, lambdahost.ThreadsPerEnvironment, lambdahost.MaxDefaultEnvironments, lambdahost.DefaultMaxEnvironments(lambdahost.DefaultMemoryMB)))
 	fs.Float64Var(&opts.Scale, "scale", 1, fmt.Sprintf("model seconds per real second (lifetimes and idle timeouts), %g to %g", record.MinScale, record.MaxScale))
 	fs.StringVar(&opts.Model.Profile, "profile", lambdasim.DefaultProfile, "pool model profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path")
 	fs.StringVar(&opts.Model.Placement, "placement", "", "placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
@@ -174,8 +176,8 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal, ready chan<- st
 	srv := lambdaapi.Harden(&http.Server{Handler: httputil.NewSingleHostReverseProxy(target)})
 	go srv.Serve(l)
 	defer srv.Close()
-	fmt.Fprintf(stderr, "lambdahost: %s on http://%s/ (Invoke API function %q); Ctrl-C stops it and its processes\n",
-		opts.Bootstrap, l.Addr(), opts.FunctionName)
+	fmt.Fprintf(stderr, "lambdahost: %s on http://%s/ (Invoke API function %q), at most %d environments; Ctrl-C stops it and its processes\n",
+		opts.Bootstrap, l.Addr(), opts.FunctionName, h.MaxEnvironments())
 	serving = true
 	if ready != nil {
 		ready <- l.Addr().String()
