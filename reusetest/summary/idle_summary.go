@@ -280,8 +280,12 @@ func (s *IdleSummary) WriteTable(w io.Writer) error {
 		if e := p.IdleSurvival; e != nil {
 			alone = fmt.Sprintf("%.3f  %.3f-%.3f", e.P, e.Low, e.High)
 		}
-		fmt.Fprintf(w, "%10s %8d %6d %8.3f %13s   %s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, p.P,
-			fmt.Sprintf("%.3f-%.3f", p.Low, p.High), alone)
+		// A gap with no sample has no P(warm): "-", not a 0.
+		pw, interval := "-", "-"
+		if p.Samples > 0 {
+			pw, interval = fmt.Sprintf("%.3f", p.P), fmt.Sprintf("%.3f-%.3f", p.Low, p.High)
+		}
+		fmt.Fprintf(w, "%10s %8d %6d %8s %13s   %s\n", strconv.FormatFloat(p.GapMinutes, 'f', -1, 64), p.Samples, p.Warm, pw, interval, alone)
 	}
 	half := func(m *float64) string {
 		if m == nil {

@@ -28,12 +28,13 @@ type MultiConcurrency struct {
 	Throttled int64 `json:"throttled"`
 	// Started counts the environments started in the run: by the scaler
 	// on Managed Instances, none on the request path
-	// (Instances.Starts.Managed).
+	// (Instances.Starts.Managed), those it began with included.
 	Started int `json:"started"`
 	// Added counts environments first seen after the run's first
 	// CensorWindow, Removed those last seen before its last: the scaling
-	// the records show (an environment's replacement at its age counts in
-	// both).
+	// the records show once the run is under way (an environment's
+	// replacement at its age counts in both). Those the scaler began with
+	// are in Started, not in Added.
 	Added   int `json:"added"`
 	Removed int `json:"removed"`
 }
@@ -102,10 +103,10 @@ func (s *Summarizer) multi() *MultiConcurrency {
 
 // WriteTable writes the part's lines.
 func (m *MultiConcurrency) WriteTable(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "\n%d environments started in the run by the scaler (Managed Instances: none on the request path)\n"+
+	_, err := fmt.Fprintf(w, "\n%d environments started in the run by the scaler, those it began with included (Managed Instances: none on the request path)\n"+
 		"Calls at once per environment (max concurrency %d): %.3g on average as a call starts, at most %d\n"+
 		"per environment (median / p90 / max): in flight as its calls start, on average %g / %g / %g, at most %g / %g / %g\n"+
-		"%d calls throttled; %d environments added and %d removed during the run\n",
+		"%d calls throttled; after the run's first minute %d environments were added (first seen) and before its last %d removed (last seen)\n",
 		m.Started, m.MaxConcurrency, m.InFlight.Mean, m.InFlight.Max,
 		m.PerEnvironment.Mean[0], m.PerEnvironment.Mean[1], m.PerEnvironment.Mean[2],
 		m.PerEnvironment.Max[0], m.PerEnvironment.Max[1], m.PerEnvironment.Max[2],

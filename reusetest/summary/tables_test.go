@@ -1,6 +1,7 @@
 package summary_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +46,33 @@ func TestProactiveStartsDuringGapsCountEnvironments(t *testing.T) {
 	assert.Assert(t, idle != nil)
 	assert.Check(t, is.Equal(idle.ProactiveDuringGaps, int64(2)))
 	assert.Check(t, idle.ProactiveDuringGaps <= int64(got.Instances.Count))
+}
+
+// TestAGapWithNoSampleHasNoProbability: the idle table prints "-" for
+// P(warm) and its interval at a gap no trial measured (n = 0), never
+// 0.000, which would read as every environment gone.
+func TestAGapWithNoSampleHasNoProbability(t *testing.T) {
+	s := &summary.IdleSummary{Size: 2, Rounds: 1, Points: []summary.IdlePoint{
+		{GapMinutes: 5, Samples: 0, Warm: 0, P: 0, Low: 0, High: 1},
+		{GapMinutes: 10, Samples: 4, Warm: 2, P: 0.5, Low: 0.15, High: 0.85},
+	}}
+	var b strings.Builder
+	assert.NilError(t, s.WriteTable(&b))
+	lines := strings.Split(b.String(), "\n")
+	assert.Check(t, is.DeepEqual(strings.Fields(lines[3]), []string{"5", "0", "0", "-", "-", "-"}), "%q", lines[3])
+	assert.Check(t, is.DeepEqual(strings.Fields(lines[4]), []string{"10", "4", "2", "0.500", "0.150-0.850", "-"}), "%q", lines[4])
+	assert.Check(t, !strings.Contains(b.String(), "0.000"))
+}
+
+// TestManagedLinesSayWhatEachCounts: on Managed Instances the table says
+// the scaler's starts include the environments it began with, and counts
+// the environments added and removed once the run is under way: a run
+// whose scaler started 6 and added none after its first minute reads so,
+// not as a contradiction.
+func TestManagedLinesSayWhatEachCounts(t *testing.T) {
+	m := &summary.MultiConcurrency{MaxConcurrency: 64, InFlight: summary.InFlight{Mean: 3, Max: 17}, Started: 6}
+	var b strings.Builder
+	assert.NilError(t, m.WriteTable(&b))
+	assert.Check(t, is.Contains(b.String(), "6 environments started in the run by the scaler, those it began with included"))
+	assert.Check(t, is.Contains(b.String(), "after the run's first minute 0 environments were added (first seen) and before its last 0 removed (last seen)"))
 }
