@@ -71,7 +71,7 @@ func simulate(t *testing.T, name string, out experiment.Outputs) (experiment.Sim
 		t.Fatal(err)
 	}
 	if flags.Sweep != "" {
-		variants, err := flags.SweepVariants()
+		variants, err := flags.SweepVariants(name, schedule)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,9 @@ func simulate(t *testing.T, name string, out experiment.Outputs) (experiment.Sim
 			dir = flags.Report
 		}
 		sums, err := experiment.Sweep(t.Context(), os.Stdout, flags, name, root, variants, dir)
-		assert.NilError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range sums {
 			assert.Check(t, is.Equal(sums[i].Requests.Total, schedule.Plan().Calls), "%s: one record per scheduled call", variants[i].Name)
 		}

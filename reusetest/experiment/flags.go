@@ -64,7 +64,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
 	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
-	fs.StringVar(&f.Report, "reuse.report", "", "simulated runs: write a report folder (report.md and charts) here; live runs always write one beside the summary")
+	fs.StringVar(&f.Report, "reuse.report", "", "where to write the report folder (report.md and charts) of a simulated or live run, or a sweep's table and chart (default: beside the summary; the simulated seed experiment writes none)")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
@@ -95,20 +95,73 @@ func (f *Flags) Params(name string) (Params, error) {
 }
 
 // Schedule is the schedule experiment name's flags describe (files
-// relative to root), or an error naming every bad value.
+// relative to root), or one error naming every bad value: the schedule's,
+// the tenants', and the model's (-reuse.profile, -reuse.placement, and a
+// model the experiment's question does not apply to).
 func (f *Flags) Schedule(name, root string) (schedule.Schedule, error) {
 	p, err := f.Params(name)
 	if err != nil {
 		return nil, err
 	}
+	swept := strings.HasPrefix(f.Sweep, "tenants=")
 	s, err := p.Schedule(f, root)
-	if err == nil {
-		s, err = f.tenants.apply(s, strings.HasPrefix(f.Sweep, "tenants="))
+	errs := []error{err, f.tenants.check(swept)}
+	if err == nil && errs[1] == nil {
+		s, err = f.tenants.apply(s, swept)
+		errs = append(errs, err)
 	}
-	if err != nil {
+	if profile, _, err := lambdasim.Resolve(f.Profile, f.Placement); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, f.checkModel(name, profile))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}
 	return s, nil
+}
+
+// ModelChecker is implemented by Params whose experiment asks a question
+// some models cannot answer (the idle timeout of environments that never
+// idle out): CheckModel says why profile cannot.
+type ModelChecker interface {
+	CheckModel(profile lambdasim.Profile) error
+}
+
+// checkModel reports why experiment name's question does not apply under
+// profile, or nil.
+func (f *Flags) checkModel(name string, profile lambdasim.Profile) error {
+	if c, ok := f.params[name].(ModelChecker); ok {
+		return c.CheckModel(profile)
+	}
+	return nil
+}
+
+// The flags that act on one kind of run only: given to the other, they
+// would do nothing without a word.
+var (
+	liveOnlyFlags      = []string{"reuse.timeout", "reuse.baseline", "reuse.predict", "reuse.failfast"}
+	simulatedOnlyFlags = []string{"reuse.sweep", "reuse.placement"}
+)
+
+// Unused names every flag given on the command line (NoteSet) that has no
+// effect on the run: a live run's own flags on a simulated one, and the
+// simulator's on a live one; nil when there is none.
+func (f *Flags) Unused(live bool) error {
+	flags, what := liveOnlyFlags, "a simulated run: it is a live run's"
+	if live {
+		flags, what = simulatedOnlyFlags, "a live run: it is the simulator's"
+	}
+	var errs []error
+	for _, name := range flags {
+		if f.set[name] {
+			errs = append(errs, fmt.Errorf("-%s has no effect on %s", name, what))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return nil
 }
 
 // handlerMS is -reuse.handler in milliseconds, or why it is not whole.
@@ -134,9 +187,6 @@ func (f *Flags) SimulationOf(schedule schedule.Schedule) (*lambdasim.Simulation,
 func (f *Flags) Simulation(name, root string) (*lambdasim.Simulation, error) {
 	schedule, err := f.Schedule(name, root)
 	if err != nil {
-		if _, _, merr := lambdasim.Resolve(f.Profile, f.Placement); merr != nil {
-			err = errors.Join(err, fmt.Errorf("bad -reuse flags: %w", merr))
-		}
 		return nil, err
 	}
 	return f.SimulationOf(schedule)

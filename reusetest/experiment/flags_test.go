@@ -170,12 +170,13 @@ func TestTraceReplaysDoNotOverwriteEachOther(t *testing.T) {
 // TestSweepOfProvisionedConcurrency: provisioned=N what-ifs, each the base
 // model with N environments kept ready; a bad count is named with the limit.
 func TestSweepOfProvisionedConcurrency(t *testing.T) {
-	vs, err := parseFlags(t, "-reuse.sweep=provisioned=0,8").SweepVariants()
+	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	vs, err := parseFlags(t, "-reuse.sweep=provisioned=0,8").SweepVariants("seed", plan)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(vs, 2))
 	assert.Check(t, is.Equal(vs[1].Name, "provisioned 8"))
 	assert.Check(t, is.Equal(vs[1].Profile.Provisioned, 8))
-	_, err = parseFlags(t, "-reuse.sweep=provisioned=5,lots,5000").SweepVariants()
+	_, err = parseFlags(t, "-reuse.sweep=provisioned=5,lots,5000").SweepVariants("seed", plan)
 	assert.Check(t, is.ErrorContains(err, `provisioned "lots": want a count from 0 to the profile's concurrency limit (1000)`))
 	assert.Check(t, is.ErrorContains(err, `provisioned "5000"`))
 }
@@ -218,12 +219,14 @@ func TestTenantFlags(t *testing.T) {
 	_, err = parseFlags(t, "-reuse.trace="+trace, "-reuse.tenants=3").Schedule("trace", "")
 	assert.Check(t, is.ErrorContains(err, "carry tenants of their own"))
 
-	vs, err := parseFlags(t, "-reuse.sweep=tenants=1,10", "-reuse.tenants.popularity=zipf").SweepVariants()
+	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	vs, err := parseFlags(t, "-reuse.sweep=tenants=1,10", "-reuse.tenants.popularity=zipf").SweepVariants("seed", plan)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(vs, 2))
 	assert.Check(t, is.Equal(vs[1].Name, "tenants 10"))
 	assert.Check(t, is.DeepEqual(vs[1].Tenants, &schedule.Population{Count: 10, Popularity: schedule.PopularityZipf, ZipfS: 1}))
-	_, err = parseFlags(t, "-reuse.sweep=tenants=0,x").SweepVariants()
-	assert.Check(t, is.ErrorContains(err, `tenants "0": -reuse.tenants: tenants: the count must be 1 to 100000, got 0`))
-	assert.Check(t, is.ErrorContains(err, `tenants "x"`))
+	_, err = parseFlags(t, "-reuse.sweep=tenants=0,x,1.5").SweepVariants("seed", plan)
+	assert.Check(t, is.ErrorContains(err, `tenants "0": want a whole number of tenants from 1 to 100000`))
+	assert.Check(t, is.ErrorContains(err, `tenants "x": want a whole number`))
+	assert.Check(t, is.ErrorContains(err, `tenants "1.5": want a whole number`), "the value as given, not a 0")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
@@ -71,6 +72,17 @@ func (p *idleParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 		return nil, err
 	}
 	return schedule.NewIdle(p.Size, gaps, p.Rounds, ms, f.Seed, 0)
+}
+
+// CheckModel refuses a profile whose environments never idle out (Lambda
+// Managed Instances: not frozen between calls, removed by the scaler): the
+// question of how long an idle environment stays warm does not apply, and
+// the curve would measure the scaler instead.
+func (p *idleParams) CheckModel(profile lambdasim.Profile) error {
+	if profile.Managed != nil {
+		return fmt.Errorf("-reuse.profile %s runs on Managed Instances, whose environments are not frozen and never idle out (the scaler removes them): the idle experiment's question, how long an idle environment stays warm, does not apply there", profile.Name)
+	}
+	return nil
 }
 
 // ParseGaps reads a comma-separated list of idle gaps, naming every bad one.

@@ -40,6 +40,9 @@ type Simulated struct {
 // report's charts, and the record log, when asked), prints the results
 // table and the kind's tables to w, and writes the outputs.
 func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Schedule, out Outputs) (Simulated, error) {
+	if err := f.Unused(false); err != nil {
+		return Simulated{}, err
+	}
 	sim, err := f.SimulationOf(schedule)
 	if err != nil {
 		return Simulated{}, err

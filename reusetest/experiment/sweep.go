@@ -28,13 +28,21 @@ type Variant struct {
 	Tenants *schedule.Population
 }
 
-// SweepVariants returns the what-ifs -reuse.sweep names, each a change of
-// the flags' own model (-reuse.profile, -reuse.placement): "profile=A,B"
-// (built-in names or files), "placement=mru,lru", "idle=5m,15m" (a fixed
-// idle timeout), "provisioned=0,5,10" (provisioned concurrency) or
-// "tenants=1,10,100" (the calls' tenants, drawn with the popularity of
-// -reuse.tenants.popularity), or an error naming every bad value.
-func (f *Flags) SweepVariants() ([]Variant, error) {
+// MaxSweepValues bounds the what-ifs of one sweep: its memory follows
+// their number (a row of figures each), never a list on the command line.
+const MaxSweepValues = 1000
+
+// SweepVariants returns the what-ifs -reuse.sweep names over experiment
+// name's schedule sched, each a change of the flags' own model
+// (-reuse.profile, -reuse.placement): "profile=A,B" (built-in names or
+// files), "placement=mru,lru", "idle=5m,15m" (a fixed idle timeout),
+// "provisioned=0,5,10" (provisioned concurrency) or "tenants=1,10,100"
+// (the calls' tenants, drawn with the popularity of
+// -reuse.tenants.popularity); at most MaxSweepValues of them. Every bad
+// value, and every what-if its schedule cannot run under (tenants with
+// provisioned concurrency, a question the model cannot answer), is named
+// in one error, before any runs.
+func (f *Flags) SweepVariants(name string, sched schedule.Schedule) ([]Variant, error) {
 	base, placement, err := lambdasim.Resolve(f.Profile, f.Placement)
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
@@ -42,6 +50,9 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 	what, values, ok := strings.Cut(f.Sweep, "=")
 	if !ok || values == "" {
 		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru, idle=5m,15m, provisioned=0,10 or tenants=1,10,100", f.Sweep)
+	}
+	if n := strings.Count(values, ",") + 1; n > MaxSweepValues {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %d values, more than the %d a sweep takes: sweep fewer, or in parts", n, MaxSweepValues)
 	}
 	var out []Variant
 	var errs []error
@@ -82,8 +93,9 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 			out = append(out, Variant{Name: fmt.Sprintf("provisioned %d", n), Profile: p, Placement: placement})
 		case "tenants":
 			n, err := strconv.Atoi(v)
-			if err != nil {
-				n = 0
+			if err != nil || n < 1 || n > schedule.MaxTenants {
+				errs = append(errs, fmt.Errorf("tenants %q: want a whole number of tenants from 1 to %d", v, schedule.MaxTenants))
+				continue
 			}
 			pop, err := f.tenants.population(n)
 			if err != nil {
@@ -95,67 +107,82 @@ func (f *Flags) SweepVariants() ([]Variant, error) {
 			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement, idle, provisioned or tenants", what)
 		}
 	}
+	if len(errs) == 0 {
+		// Each what-if's model against the schedule, as its run would
+		// make it (no call is simulated here).
+		for _, v := range out {
+			if _, _, err := v.simulation(sched, f.Seed); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", v.Name, err))
+			}
+			if err := f.checkModel(name, v.Profile); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", v.Name, err))
+			}
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %w", err)
 	}
 	return out, nil
 }
 
-// Sweep simulates experiment name's schedule under each variant, in
-// parallel on the machine's cores (each variant with a schedule of its
-// own, so a trace has a reader each), prints one comparison table to w
-// and writes it and its chart into dir. It returns the summaries, in the
-// variants' order.
+// simulation is v's simulation of sched, and the schedule it runs: sched
+// with v's tenants given to its calls, v's model checked against them.
+func (v Variant) simulation(sched schedule.Schedule, seed uint64) (*lambdasim.Simulation, schedule.Schedule, error) {
+	if v.Tenants != nil {
+		var err error
+		if sched, err = schedule.WithTenants(sched, *v.Tenants); err != nil {
+			return nil, nil, err
+		}
+	}
+	sim, err := lambdasim.NewOf(sched, v.Profile, v.Placement, seed)
+	return sim, sched, err
+}
+
+// Sweep simulates experiment name's schedule under each variant (from
+// SweepVariants), GOMAXPROCS at a time (each variant with a schedule of its
+// own, so a trace has a reader each), prints one comparison table to w and
+// writes it and its chart into dir. It returns what the table and the
+// chart read of each variant's summary (report.SweepFigures), in the
+// variants' order: memory is a row of figures per variant and the
+// simulations running, never every variant's whole summary. Each summary
+// passes its check before it joins the table.
 func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, variants []Variant, dir string) ([]summary.Summary, error) {
-	sums := make([]summary.Summary, len(variants))
-	names := make([]string, len(variants))
-	errs := make([]error, len(variants))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	if err := f.Unused(false); err != nil {
+		return nil, err
+	}
+	if f.Log != "" {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.log has no effect on a sweep: it writes the record log of one simulated run")
+	}
+	if len(variants) == 0 || len(variants) > MaxSweepValues {
+		return nil, fmt.Errorf("sweep: %d what-ifs: from 1 to %d", len(variants), MaxSweepValues)
+	}
 	first, err := f.Schedule(name, root)
 	if err != nil {
 		return nil, err
 	}
+	sums := make([]summary.Summary, len(variants))
+	names := make([]string, len(variants))
+	errs := make([]error, len(variants))
+	workers := min(len(variants), runtime.GOMAXPROCS(0))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				sums[i], errs[i] = runVariant(ctx, f, name, root, variants[i], first, i == 0)
+			}
+		})
+	}
 	for i, v := range variants {
 		names[i] = v.Name
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			own := first
-			if i > 0 {
-				var err error
-				if own, err = f.Schedule(name, root); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-			if v.Tenants != nil {
-				var err error
-				if own, err = schedule.WithTenants(own, *v.Tenants); err != nil {
-					errs[i] = fmt.Errorf("%s: %w", v.Name, err)
-					return
-				}
-			}
-			sim, err := lambdasim.NewOf(own, v.Profile, v.Placement, f.Seed)
-			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", v.Name, err)
-				return
-			}
-			s := summary.NewSummarizer(own, "simulator", sim.Describe())
-			if _, err := sim.Run(ctx, s.Add); err != nil {
-				errs[i] = fmt.Errorf("%s: %w", v.Name, err)
-				return
-			}
-			sums[i] = s.Summary()
-		}()
+		next <- i
 	}
+	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(w, "\nwhat-ifs over %s (%d in parallel)\n\n", first.Spec(), min(len(variants), runtime.GOMAXPROCS(0)))
+	fmt.Fprintf(w, "\nwhat-ifs over %s (%d in parallel)\n\n", first.Spec(), workers)
 	if variants[0].Tenants != nil && f.tenants.count != 0 {
 		fmt.Fprintf(w, "(-reuse.tenants=%d is replaced by each what-if's tenants)\n\n", f.tenants.count)
 	}
@@ -170,4 +197,30 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	return sums, nil
+}
+
+// runVariant simulates variant v of the sweep and returns what the sweep
+// keeps of its summary, checked; the first variant runs on first, the
+// schedule already made, every other on a schedule of its own.
+func runVariant(ctx context.Context, f *Flags, name, root string, v Variant, first schedule.Schedule, isFirst bool) (summary.Summary, error) {
+	own := first
+	if !isFirst {
+		var err error
+		if own, err = f.Schedule(name, root); err != nil {
+			return summary.Summary{}, err
+		}
+	}
+	sim, own, err := v.simulation(own, f.Seed)
+	if err != nil {
+		return summary.Summary{}, fmt.Errorf("%s: %w", v.Name, err)
+	}
+	s := summary.NewSummarizer(own, "simulator", sim.Describe())
+	if _, err := sim.Run(ctx, s.Add); err != nil {
+		return summary.Summary{}, fmt.Errorf("%s: %w", v.Name, err)
+	}
+	sum := s.Summary()
+	if err := sum.Check(); err != nil {
+		return summary.Summary{}, fmt.Errorf("%s: %w (a bug: please report it)", v.Name, err)
+	}
+	return report.SweepFigures(sum), nil
 }

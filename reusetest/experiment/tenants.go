@@ -15,7 +15,29 @@ import (
 type tenantFlags struct {
 	count      tenantCount
 	popularity string
-	zipfS      float64
+	zipfS      zipfFlag
+}
+
+// zipfFlag is -reuse.tenants.zipf: its value, and whether it was given.
+type zipfFlag struct {
+	s   float64
+	set bool
+}
+
+func (z *zipfFlag) String() string {
+	if z == nil {
+		return ""
+	}
+	return strconv.FormatFloat(z.s, 'g', -1, 64)
+}
+
+func (z *zipfFlag) Set(v string) error {
+	s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(s > 0 && s <= 10) {
+		return fmt.Errorf("want a Zipf exponent above 0 and at most 10, got %q", v)
+	}
+	z.s, z.set = s, true
+	return nil
 }
 
 // tenantCount is -reuse.tenants: 0 when not given; a value given is 1 to
@@ -42,7 +64,8 @@ func (c *tenantCount) Set(s string) error {
 func (t *tenantFlags) register(fs *flag.FlagSet) {
 	fs.Var(&t.count, "reuse.tenants", fmt.Sprintf("give every call a tenant, drawn from this many (1 to %d), as a function in tenant isolation mode takes them: each environment serves one tenant (default: no tenants)", schedule.MaxTenants))
 	fs.StringVar(&t.popularity, "reuse.tenants.popularity", schedule.PopularityUniform, "how -reuse.tenants share the calls: uniform (each the same) or zipf (the tenant of rank k a share proportional to 1/k^s)")
-	fs.Float64Var(&t.zipfS, "reuse.tenants.zipf", schedule.DefaultZipfS, "the Zipf exponent s of -reuse.tenants.popularity=zipf (above 0, at most 10)")
+	t.zipfS.s = schedule.DefaultZipfS
+	fs.Var(&t.zipfS, "reuse.tenants.zipf", "the Zipf exponent s of -reuse.tenants.popularity=zipf (above 0, at most 10)")
 }
 
 // population is the population the flags describe with count tenants, or
@@ -50,7 +73,7 @@ func (t *tenantFlags) register(fs *flag.FlagSet) {
 func (t *tenantFlags) population(count int) (schedule.Population, error) {
 	p := schedule.Population{Count: count, Popularity: t.popularity}
 	if t.popularity == schedule.PopularityZipf {
-		p.ZipfS = t.zipfS
+		p.ZipfS = t.zipfS.s
 	}
 	if err := p.Validate(); err != nil {
 		return p, fmt.Errorf("-reuse.tenants: %w", err)
@@ -58,13 +81,26 @@ func (t *tenantFlags) population(count int) (schedule.Population, error) {
 	return p, nil
 }
 
+// check names the tenant flags that have no effect as given: a
+// popularity or an exponent without tenants (swept says a tenants= sweep
+// gives the counts), an exponent without Zipf popularity.
+func (t *tenantFlags) check(swept bool) error {
+	switch {
+	case t.count == 0 && !swept && (t.popularity != schedule.PopularityUniform || t.zipfS.set):
+		return fmt.Errorf("-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants or -reuse.sweep=tenants=")
+	case t.zipfS.set && t.popularity != schedule.PopularityZipf:
+		return fmt.Errorf("-reuse.tenants.zipf=%g has no effect with -reuse.tenants.popularity=%s: give -reuse.tenants.popularity=zipf, or leave the exponent out", t.zipfS.s, t.popularity)
+	}
+	return nil
+}
+
 // apply gives s's calls the flags' tenants, when -reuse.tenants is given;
 // swept says a tenants= sweep gives the counts instead.
 func (t *tenantFlags) apply(s schedule.Schedule, swept bool) (schedule.Schedule, error) {
+	if err := t.check(swept); err != nil {
+		return nil, err
+	}
 	if t.count == 0 {
-		if !swept && (t.popularity != schedule.PopularityUniform || t.zipfS != schedule.DefaultZipfS) {
-			return nil, fmt.Errorf("-reuse.tenants.popularity and -reuse.tenants.zipf need -reuse.tenants or -reuse.sweep=tenants=")
-		}
 		return s, nil
 	}
 	p, err := t.population(int(t.count))
@@ -84,7 +120,7 @@ func (t *tenantFlags) tag() string {
 		return ""
 	}
 	if t.popularity == schedule.PopularityZipf {
-		return fmt.Sprintf("-tenants%d-zipf%g", t.count, t.zipfS)
+		return fmt.Sprintf("-tenants%d-zipf%g", t.count, t.zipfS.s)
 	}
 	return fmt.Sprintf("-tenants%d", t.count)
 }

@@ -57,11 +57,15 @@ type ExperimentResult struct {
 // against the endpoint opts.Getenv names, with every guarantee of a live
 // run (one record per call, a crash-safe log, resume, Ctrl-C, redaction,
 // the cost first), and writes the summary with the simulator's predictions
-// beside it, the fitted profile, the report and the comparison with a
-// baseline. Files are named for the target, and for the experiment.
-// ErrNoTarget says no target is named; a run that failed fast still writes
-// its files and returns ErrFailFast.
+// beside it, the fitted profile, the report (-reuse.report, else beside
+// the summary) and the comparison with a baseline. Files are named for the
+// target, and for the experiment. A flag of the simulator's given to it is
+// refused before any call. ErrNoTarget says no target is named; a run that
+// failed fast still writes its files and returns ErrFailFast.
 func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedule schedule.Schedule, opts ExperimentOptions) (ExperimentResult, error) {
+	if err := f.Unused(true); err != nil {
+		return ExperimentResult{}, err
+	}
 	plan := schedule.Plan()
 	caller, door, err := NewCaller(ctx, opts.Getenv, plan.HandlerMS)
 	if err != nil {
@@ -133,7 +137,10 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 		return res, err
 	}
 	fmt.Fprintf(w, "summary written to %s\nrecord log: %s\n", res.SummaryPath, res.LogPath)
-	reportDir := experiment.ReportDir(res.SummaryPath)
+	reportDir := f.Report
+	if reportDir == "" {
+		reportDir = experiment.ReportDir(res.SummaryPath)
+	}
 	if _, err := report.Write(reportDir, charts); err != nil {
 		return res, err
 	}

@@ -3,12 +3,14 @@ package live
 import (
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
@@ -32,11 +34,7 @@ func TestEveryKindRunsLive(t *testing.T) {
 			assert.Assert(t, i >= 0, "no experiment runs %s schedules", k.Name)
 			e := experiment.Experiments()[i]
 
-			fs := flag.NewFlagSet("live", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			flags := experiment.RegisterFlags(fs)
-			assert.NilError(t, fs.Parse(nil))
-			flags.NoteSet(fs)
+			flags := experimentFlags(t)
 			flags.Log, flags.Out = filepath.Join(dir, "live.jsonl"), filepath.Join(dir, "live.summary.json")
 			env := func(k string) string {
 				if k == EnvURL {
@@ -55,4 +53,45 @@ func TestEveryKindRunsLive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// experimentFlags are the experiments' flags as args set them.
+func experimentFlags(t *testing.T, args ...string) *experiment.Flags {
+	t.Helper()
+	fs := flag.NewFlagSet("live", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	flags := experiment.RegisterFlags(fs)
+	assert.NilError(t, fs.Parse(args))
+	flags.NoteSet(fs)
+	return flags
+}
+
+// TestALiveReportGoesWhereAsked: -reuse.report names a live run's report
+// folder, as a simulated run's (it was ignored: the report went beside
+// the summary).
+func TestALiveReportGoesWhereAsked(t *testing.T) {
+	_, url := startSim(t, lambdasim.Faults{})
+	dir := t.TempDir()
+	want := filepath.Join(dir, "my-report")
+	f := experimentFlags(t, "-reuse.report="+want, "-reuse.log="+filepath.Join(dir, "run.jsonl"), "-reuse.out="+filepath.Join(dir, "run.summary.json"))
+	_, err := RunExperiment(t.Context(), io.Discard, f, schedule.Plan{Calls: 50, RatePerSec: 50, HandlerMS: 10}, ExperimentOptions{Root: dir, Getenv: targetEnv(t, "http", url)})
+	assert.NilError(t, err)
+	_, err = os.Stat(filepath.Join(want, report.ReportFile))
+	assert.Check(t, err)
+	_, err = os.Stat(experiment.ReportDir(filepath.Join(dir, "run.summary.json")))
+	assert.Check(t, os.IsNotExist(err), "not beside the summary as well")
+}
+
+// TestTheSimulatorsFlagsAreRefusedOnALiveRun: a sweep or a placement given
+// to a live run, which would do nothing, are refused before any call: no
+// log is begun.
+func TestTheSimulatorsFlagsAreRefusedOnALiveRun(t *testing.T) {
+	_, url := startSim(t, lambdasim.Faults{})
+	dir := t.TempDir()
+	log := filepath.Join(dir, "run.jsonl")
+	f := experimentFlags(t, "-reuse.sweep=placement=mru,lru", "-reuse.log="+log)
+	_, err := RunExperiment(t.Context(), io.Discard, f, schedule.Plan{Calls: 50, RatePerSec: 50, HandlerMS: 10}, ExperimentOptions{Root: dir, Getenv: targetEnv(t, "http", url)})
+	assert.Check(t, is.ErrorContains(err, "-reuse.sweep has no effect on a live run"))
+	_, err = os.Stat(log)
+	assert.Check(t, os.IsNotExist(err), "no log begun")
 }

@@ -53,6 +53,27 @@ func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error 
 	return err
 }
 
+// SweepFigures is what a sweep keeps of a what-if's summary: what its
+// table (WriteSweepTable) and its chart (a kind's sweep chart) read, not
+// the parts neither does (the simulator and its profile file, the tenants'
+// and the calls-at-once parts, the sections of kinds without a sweep
+// chart). A sweep of a thousand what-ifs holds a thousand of these.
+func SweepFigures(s summary.Summary) summary.Summary {
+	s.Simulator, s.Predictions, s.Tenants, s.Multi = nil, nil, nil, nil
+	s.Requests.ByErrorClass = nil
+	var kept map[string]summary.Section
+	for name, sec := range s.Sections {
+		if kindReports[name].sweep != nil {
+			if kept == nil {
+				kept = map[string]summary.Section{}
+			}
+			kept[name] = sec
+		}
+	}
+	s.Sections = kept
+	return s
+}
+
 // WriteSweep writes a sweep's folder: sweep.md (the table and the chart) and
 // the chart of cold starts by hour, one line per what-if (traces), as SVG and
 // PNG. It returns the files' paths.
