@@ -10,7 +10,8 @@
 // idle_summary.go with idlesurvival.go: the idle timeout apart from age
 // retirement, trace_summary.go, ramp_summary.go), tenants_summary.go (the
 // tenants part of a run whose calls carried tenants), multi_summary.go
-// (calls at once per environment, on Managed Instances), summaryfile.go (the summary file) and
-// summarytext.go (the plan in words). Package summarytest holds a
+// (calls at once per environment, on Managed Instances), check.go (the one
+// guard on every number a summary holds, a method per part), summaryfile.go
+// (the summary file) and summarytext.go (the plan in words). Package summarytest holds a
 // hand-made run with known answers for tests.
 package summary

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
@@ -126,6 +128,36 @@ func TestFitOfAManagedRunIsManaged(t *testing.T) {
 	assert.Check(t, is.ErrorContains(err, "the run is on Managed Instances"))
 	_, err = os.Stat(classic)
 	assert.Check(t, os.IsNotExist(err), "no classic profile written in its place")
+}
+
+// TestHostileLogsAreRefusedBeforeAnythingIsWritten: a log whose header
+// claims a plan that would outlast the bound on durations, or whose
+// records declare a scale no served pool declares or more calls at once
+// than their environment takes, is refused by -log and -fit as it is read,
+// naming the line and the field; no report and no profile is written.
+func TestHostileLogsAreRefusedBeforeAnythingIsWritten(t *testing.T) {
+	header := func(calls int64, rate float64) string {
+		return fmt.Sprintf(`{"header":{"schema":"lambda-reuse/log/v2","segment":0,"schedule":{"kind":"steady","calls":%d,"rate_per_sec":%g,"handler_ms":500},"plan":{"calls":%d,"rate_per_sec":%g,"handler_ms":500},"target":"t","started":"2026-01-01T00:00:00Z","first_seq":0}}`+"\n", calls, rate, calls, rate)
+	}
+	rec := `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:00Z","done":"2026-01-01T00:00:01Z","status":"ok","instance_id":"a","invocation":1%s}` + "\n"
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, log, want string }{
+		{"claims", header(1_000_000_000_000, 10), "would last 3.17e+03 years"},
+		{"scale", header(100, 10) + fmt.Sprintf(rec, `,"scale":1e308`), "line 2: seq 0: scale 1e+308"},
+		{"in-flight", header(100, 10) + fmt.Sprintf(rec, `,"in_flight":1000,"max_concurrency":64`), "in_flight 1000: above the max_concurrency 64"},
+		{"capacity", header(100, 10) + fmt.Sprintf(rec, `,"in_flight":17,"max_concurrency":-64`), "max_concurrency -64"},
+	} {
+		logPath := filepath.Join(dir, tc.name+".jsonl")
+		assert.NilError(t, os.WriteFile(logPath, []byte(tc.log), 0o644))
+		_, err := report.FromLog(logPath)
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.name)
+		profile := filepath.Join(dir, tc.name+".profile.json")
+		var sb strings.Builder
+		err = fitToFile(&sb, logPath, profile, "", lambdalogs.Options{}, "")
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.name)
+		_, err = os.Stat(profile)
+		assert.Check(t, os.IsNotExist(err), "%s: no profile written", tc.name)
+	}
 }
 
 func TestDriftDateMustBeACalendarDate(t *testing.T) {
