@@ -43,19 +43,27 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 	assert.Assert(t, strings.Contains(out.String(), "**DRIFT**"))
 }
 
-// TestFitWritesAProfileFile fits a simulated run's log: the file it writes
-// reads back as a profile, says where it came from, and runs.
-func TestFitWritesAProfileFile(t *testing.T) {
-	plan := schedule.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
-	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
+// simulatedLog writes the record log of plan simulated under opts to
+// dir/name and returns its path.
+func simulatedLog(t *testing.T, dir, name string, plan schedule.Plan, opts lambdasim.Options) string {
+	t.Helper()
+	sim, err := lambdasim.New(plan, opts)
 	assert.NilError(t, err)
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "run.jsonl")
+	logPath := filepath.Join(dir, name)
 	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
 	assert.NilError(t, err)
 	_, err = sim.Run(t.Context(), func(r *record.Record) { assert.NilError(t, w.Append(r)) })
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
+	return logPath
+}
+
+// TestFitWritesAProfileFile fits a simulated run's log: the file it writes
+// reads back as a profile, says where it came from, and runs.
+func TestFitWritesAProfileFile(t *testing.T) {
+	plan := schedule.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
+	dir := t.TempDir()
+	logPath := simulatedLog(t, dir, "run.jsonl", plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
 
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
@@ -100,15 +108,8 @@ func TestFitWritesAProfileFile(t *testing.T) {
 // why, and no profile is written in its place.
 func TestFitOfAManagedRunIsManaged(t *testing.T) {
 	plan := schedule.Plan{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
-	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
-	assert.NilError(t, err)
 	dir := t.TempDir()
-	logPath := filepath.Join(dir, "managed.jsonl")
-	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
-	assert.NilError(t, err)
-	_, err = sim.Run(t.Context(), func(r *record.Record) { assert.NilError(t, w.Append(r)) })
-	assert.NilError(t, err)
-	assert.NilError(t, w.Close())
+	logPath := simulatedLog(t, dir, "managed.jsonl", plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
 
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
