@@ -76,10 +76,10 @@ func TestImpossibleSummariesAreRefused(t *testing.T) {
 	}{
 		{"steady", "instances.count", -37, "instances.count -37: a count is at least 0"},
 		{"steady", "lifetime_minutes.median", -50, "lifetime_minutes.median -50: a duration from 0 to"},
-		{"steady", "instances.starts.request_path", 1e18, "instances.starts (request_path, proactive, provisioned, restored, managed) add up to 10000000000000000"},
+		{"steady", "instances.starts.request_path", 1e18, "instances.starts.request_path, instances.starts.proactive, instances.starts.provisioned, instances.starts.restored, instances.starts.managed add up to 10000000000000000"},
 		{"steady", "reuse.median", 1e308, "reuse.median 1e+308: a finite figure from 0 to 1e+18"},
 		{"steady", "reuse.p90", -1, "reuse.p90 -1: a finite figure"},
-		{"steady", "requests.ok", 1 << 40, "requests.ok and requests.failed add up to"},
+		{"steady", "requests.ok", 1 << 40, "requests.ok, requests.failed add up to"},
 		{"steady", "requests.by_status.ok", 3, "requests.by_status add up to"},
 		{"steady", "concurrency.max", 1 << 40, "concurrency.max 1099511627776: more than requests.total"},
 		{"steady", "time_scale", 1e308, "time_scale 1e+308: a served pool declares a scale from 0.001 to 100000"},
@@ -97,7 +97,7 @@ func TestImpossibleSummariesAreRefused(t *testing.T) {
 		{"burst", "burst.warm_latency_ms.p50", math.MaxFloat64, "burst.warm_latency_ms.p50 1.7976931348623157e+308"},
 		{"idle", "idle.points[0].p", 1.5, "idle.points[0].p 1.5: a share from 0 to 1"},
 		{"idle", "idle.proactive_during_gaps", 246, "idle.proactive_during_gaps 246: more than instances.count"},
-		{"ramp", "ramp.throttled", 5, "ramp.steps' throttled add up to 0, not ramp.throttled (5)"},
+		{"ramp", "ramp.throttled", 5, "ramp.steps[].throttled add up to 0, not ramp.throttled (5)"},
 		{"trace", "trace.cold_share", -0.1, "trace.cold_share -0.1: a share from 0 to 1"},
 		{"trace", "trace.cold_by_hour[0]", 1 << 40, "trace.cold_by_hour[0] 1099511627776: more than trace.calls_by_hour[0]"},
 	} {
@@ -166,4 +166,31 @@ func withField(t *testing.T, s summary.Summary, path string, v any) []byte {
 	out, err := json.Marshal(doc)
 	assert.NilError(t, err)
 	return out
+}
+
+// TestAnOlderFileIsJudgedOnWhatItHolds: a summary file written before a
+// number joined the contract lacks it (Summary.Absent), read as 0: the
+// guard does not judge a relation that names it (a p90 of 0 below the
+// median, starts by type that do not add up without the request path),
+// and still refuses an impossible figure the file does hold.
+func TestAnOlderFileIsJudgedOnWhatItHolds(t *testing.T) {
+	s := simulated(t)["steady"]
+	older := func(edit func(doc map[string]any)) []byte {
+		b, err := json.Marshal(s)
+		assert.NilError(t, err)
+		var doc map[string]any
+		assert.NilError(t, json.Unmarshal(b, &doc))
+		delete(doc["reuse"].(map[string]any), "p90")
+		delete(doc["instances"].(map[string]any)["starts"].(map[string]any), "request_path")
+		edit(doc)
+		out, err := json.Marshal(doc)
+		assert.NilError(t, err)
+		return out
+	}
+	got, err := summary.ParseSummary(older(func(map[string]any) {}))
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(got.Absent, []string{"instances.starts.request_path", "reuse.p90"}))
+	_, err = summary.ParseSummary(older(func(doc map[string]any) { doc["instances"].(map[string]any)["count"] = -37 }))
+	assert.Check(t, is.ErrorContains(err, "instances.count -37"))
+	assert.Check(t, !strings.Contains(err.Error(), "reuse.p90") && !strings.Contains(err.Error(), "request_path"), "%v", err)
 }
