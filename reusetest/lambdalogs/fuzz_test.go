@@ -2,14 +2,17 @@ package lambdalogs
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
 // FuzzReadExport holds the reader to its promises on any input: no panic,
 // every event read is used or skipped for a reason, one record per call,
-// each with a stream, a generation and times in order. Its seeds
+// each with a stream, a generation and times in order, and a summary of
+// them that passes the summary's guard. Its seeds
 // (testdata/fuzz/FuzzReadExport) are the real lines of testdata, a stream
 // at a time, and broken exports.
 func FuzzReadExport(f *testing.F) {
@@ -36,6 +39,21 @@ func FuzzReadExport(f *testing.F) {
 		})
 		if err != nil || n != c.Len() || n != logs.Calls {
 			t.Fatalf("%d records of %d calls (%d in the logs): %v", n, c.Len(), logs.Calls, err)
+		}
+		// Whatever an export that reads holds, its summary is possible
+		// (the summary's guard), as reusereport -cloudwatch makes it.
+		sched, err := c.Schedule(filepath.Join(t.TempDir(), "trace.csv"))
+		if err != nil {
+			return // no trace of its calls: refused with its reason, no summary
+		}
+		s := summary.NewSummarizer(sched, c.Target(), nil)
+		if err := c.Replay(s.Add); err != nil {
+			t.Fatal(err)
+		}
+		sum := s.Summary()
+		sum.Logs = &logs
+		if err := sum.Check(); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -70,6 +70,8 @@ func (s *Summary) parts() []struct {
 		{"seed_method", s.SeedMethod},
 		{"simulator", s.Simulator},
 		{"predictions", predictionsPart(s.Predictions)},
+		{"runtime_generations", s.Generations},
+		{"logs", s.Logs},
 		{"multi_concurrency", s.Multi},
 		{"tenants", s.Tenants},
 	}
@@ -259,6 +261,12 @@ func (r Requests) check(c checker, _ *Summary) {
 		byClass += r.ByErrorClass[cl]
 	}
 	c.atMost("by_error_class", byClass, r.Total, "requests.total")
+	var byError int64
+	for _, t := range sortedKeys(r.ByError) {
+		c.at("by_error").count(t, r.ByError[t])
+		byError += r.ByError[t]
+	}
+	c.atMost("by_error", byError, r.Failed, "requests.failed (the failed calls by error type in all)")
 }
 
 func (in Instances) check(c checker, s *Summary) {
@@ -267,6 +275,8 @@ func (in Instances) check(c checker, s *Summary) {
 	c.atMost("cold_starts", int64(in.ColdStarts), int64(in.Count), "instances.count")
 	c.atMost("init_known", int64(in.InitKnown), int64(in.Count), "instances.count")
 	c.atMost("proactive", int64(in.Proactive), int64(min(in.ColdStarts, in.InitKnown)), "instances.cold_starts and instances.init_known")
+	c.counts(map[string]int64{"left_censored": int64(in.LeftCensored), "resets": int64(in.Resets)})
+	c.atMost("left_censored", int64(in.LeftCensored), int64(in.Count-in.ColdStarts), "instances.count less instances.cold_starts")
 	st := in.Starts
 	if st == nil {
 		return
@@ -282,7 +292,11 @@ func (in Instances) check(c checker, s *Summary) {
 	}
 }
 
-func (r Reuse) check(c checker, s *Summary) {
+func (r Reuse) check(c checker, s *Summary) { r.checkOf(c, s.Instances.Count, s.Requests.Total) }
+
+// checkOf checks calls per environment (or generation) of n of them, over
+// total calls.
+func (r Reuse) checkOf(c checker, n int, total int64) {
 	c.counts(map[string]int64{"min": r.Min, "max": r.Max})
 	for _, f := range []struct {
 		name string
@@ -292,13 +306,17 @@ func (r Reuse) check(c checker, s *Summary) {
 	}
 	c.order([]string{"min", "p10", "median", "p90", "max"}, float64(r.Min), r.P10, r.Median, r.P90, float64(r.Max))
 	c.order([]string{"min", "mean", "max"}, float64(r.Min), r.Mean, float64(r.Max))
-	c.atMost("max", r.Max, s.Requests.Total, "requests.total")
-	if s.Instances.Count > 0 && r.Min < 1 {
+	c.atMost("max", r.Max, total, "requests.total")
+	if n > 0 && r.Min < 1 {
 		c.fail("min", r.Min, "an environment that answered served at least 1 call")
 	}
 }
 
-func (l Lifetime) check(c checker, s *Summary) {
+func (l Lifetime) check(c checker, s *Summary) { l.checkOf(c, s.Instances.Count, "instances.count") }
+
+// checkOf checks the lifetimes of n environments (or generations), the
+// count named by what.
+func (l Lifetime) checkOf(c checker, n int, what string) {
 	for _, f := range []struct {
 		name string
 		v    float64
@@ -310,7 +328,34 @@ func (l Lifetime) check(c checker, s *Summary) {
 		c.fail("mean", l.Mean, "above lifetime_minutes.max (%v)", l.Max)
 	}
 	c.count("censored", int64(l.Censored))
-	c.atMost("censored", int64(l.Censored), int64(s.Instances.Count), "instances.count")
+	c.atMost("censored", int64(l.Censored), int64(n), what)
+}
+
+func (g *Generations) check(c checker, s *Summary) {
+	if g == nil {
+		return
+	}
+	c.count("count", int64(g.Count))
+	if want := s.Instances.Count + s.Instances.Resets; g.Count != want {
+		c.fail("count", g.Count, "not instances.count plus instances.resets (%d): an environment's generations are its first and one per reset", want)
+	}
+	g.Reuse.checkOf(c.at("reuse"), g.Count, s.Requests.Total)
+	g.LifetimeMinutes.checkOf(c.at("lifetime_minutes"), g.Count, "runtime_generations.count")
+}
+
+func (l *LogsRead) check(c checker, s *Summary) {
+	if l == nil {
+		return
+	}
+	c.counts(map[string]int64{"events": l.Events, "used": l.Used, "streams": int64(l.Streams), "calls": l.Calls})
+	var skipped int64
+	for _, r := range sortedKeys(l.Skipped) {
+		c.at("skipped").count(r, l.Skipped[r])
+		skipped += l.Skipped[r]
+	}
+	c.sum([]string{"logs.used", "logs.skipped"}, l.Used+skipped, "logs.events", l.Events)
+	c.atMost("calls", l.Calls, l.Used, "logs.used (a call is read from its REPORT)")
+	c.atMost("streams", int64(l.Streams), l.Calls, "logs.calls (a stream that served served a call)")
 }
 
 func (cc Concurrency) check(c checker, s *Summary) {

@@ -13,6 +13,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary/summarytest"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -193,4 +194,36 @@ func TestAnOlderFileIsJudgedOnWhatItHolds(t *testing.T) {
 	_, err = summary.ParseSummary(older(func(doc map[string]any) { doc["instances"].(map[string]any)["count"] = -37 }))
 	assert.Check(t, is.ErrorContains(err, "instances.count -37"))
 	assert.Check(t, !strings.Contains(err.Error(), "reuse.p90") && !strings.Contains(err.Error(), "request_path"), "%v", err)
+}
+
+// TestTheNewestPartsAreGuarded: the parts that count resets, runtime
+// generations, failures by error type and a function's own logs check
+// their own numbers too: a summary of a run with a reset passes, and an
+// impossible figure in any of those parts is refused, named.
+func TestTheNewestPartsAreGuarded(t *testing.T) {
+	s := summarytest.Summarize(resetRun())
+	assert.Assert(t, s.Generations != nil)
+	s.Logs = &summary.LogsRead{File: "export.jsonl", Formats: []string{"text"}, Events: 30, Used: 20, Skipped: map[string]int64{"a function's own line": 10}, Streams: 3, Calls: 7}
+	assert.NilError(t, s.Check())
+	_, err := summary.MarshalSummary(s)
+	assert.NilError(t, err)
+	for _, tc := range []struct {
+		path  string
+		value any
+		want  string
+	}{
+		{"runtime_generations.count", 40, "runtime_generations.count 40: not instances.count plus instances.resets (4)"},
+		{"runtime_generations.reuse.p10", -1, "runtime_generations.reuse.p10 -1"},
+		{"runtime_generations.lifetime_minutes.censored", 9, "runtime_generations.lifetime_minutes.censored 9: more than runtime_generations.count"},
+		{"instances.left_censored", 3, "instances.left_censored 3: more than instances.count less instances.cold_starts (2)"},
+		{"instances.resets", -1, "instances.resets -1: a count is at least 0"},
+		{"logs.used", 25, "logs.used, logs.skipped add up to 35, not logs.events (30)"},
+		{"logs.calls", 21, "logs.calls 21: more than logs.used"},
+	} {
+		_, err := summary.ParseSummary(withField(t, s, tc.path, tc.value))
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.path)
+	}
+	bad := s
+	bad.Requests.ByError = map[string]int64{"Runtime.ExitError": 5}
+	assert.Check(t, is.ErrorContains(bad.Check(), "requests.by_error 5: more than requests.failed (the failed calls by error type in all) (1)"))
 }

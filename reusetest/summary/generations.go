@@ -133,7 +133,7 @@ func (s *Summarizer) generations() *Generations {
 		lastFirst := slices.MaxFunc(gens, func(a, b generation) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id)) }).id
 		for _, g := range gens {
 			calls = append(calls, float64(g.calls))
-			lifetimes = append(lifetimes, time.Duration(g.last-g.first).Minutes()*s.TimeFactor())
+			lifetimes = append(lifetimes, time.Duration(max(0, g.last-g.first)).Minutes()*s.TimeFactor())
 			if g.id == lastFirst && s.censored(in) {
 				censored++
 			}
