@@ -42,6 +42,7 @@ func TestProactiveStartsDuringGapsCountEnvironments(t *testing.T) {
 			InstanceID: e.id, Invocation: invocations[e.id], InitAt: e.initAt})
 	}
 	got := sum.Summary()
+	assert.NilError(t, got.Check())
 	idle := got.Idle()
 	assert.Assert(t, idle != nil)
 	assert.Check(t, is.Equal(idle.ProactiveDuringGaps, int64(2)))
