@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +32,8 @@ const (
 	ScheduledHeader = protocol.ScheduledHeader
 	OrderField      = protocol.OrderField
 	OrderHeader     = protocol.OrderHeader
+	LeakField       = protocol.LeakField
+	MaxLeakKB       = protocol.MaxLeakKB
 )
 
 // bootIDPath holds the kernel's boot id: the same for every environment on
@@ -93,7 +97,80 @@ type Probe struct {
 	id          Identity
 	invocations atomic.Int64
 	inFlight    atomic.Int64 // calls being served now
+	leak        leak         // what calls asked the environment to leak
 }
+
+// leak is a global that calls grow on request (leak_kb) and nothing frees:
+// it lives as long as the process, as a leaking function's globals do, to
+// the next reset or the environment's end.
+type leak struct {
+	mu     sync.Mutex
+	chunks [][]byte
+	bytes  int64
+	asked  bool
+}
+
+// grow adds n bytes to the global, up to capBytes in all, and returns what
+// it holds. Every page of what it adds is written, so the memory is
+// resident, not only reserved.
+func (l *leak) grow(n, capBytes int64) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked = true
+	if n = min(n, capBytes-l.bytes); n > 0 {
+		b := make([]byte, n)
+		for i := 0; i < len(b); i += pageSize {
+			b[i] = 1
+		}
+		l.chunks = append(l.chunks, b)
+		l.bytes += n
+	}
+	return l.bytes
+}
+
+// held is what the global holds, and whether any call asked it to grow.
+func (l *leak) held() (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bytes, l.asked
+}
+
+var pageSize = os.Getpagesize()
+
+// leakCap is the most the leaked global may hold, in bytes: the
+// function's memory size where the process knows it, else
+// protocol.DefaultLeakCapMB.
+func (p *Probe) leakCap() int64 {
+	mb := int64(protocol.DefaultLeakCapMB)
+	if p.id.MemoryMB > 0 {
+		mb = int64(p.id.MemoryMB)
+	}
+	return mb << 20
+}
+
+// statmPath holds the process's memory in pages: total, resident, ...
+const statmPath = "/proc/self/statm"
+
+// residentMB is the process's resident memory in MB (2^20 bytes), to the
+// KB; 0 when it cannot be read (not Linux).
+func residentMB() float64 {
+	b, err := os.ReadFile(statmPath)
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil || pages < 0 {
+		return 0
+	}
+	return kbToMB(pages * int64(pageSize) >> 10)
+}
+
+// kbToMB is kb kilobytes in MB, to three decimals.
+func kbToMB(kb int64) float64 { return float64(kb*1000/1024) / 1000 }
 
 // New returns the probe of the environment id describes.
 func New(id Identity) *Probe { return &Probe{id: id} }
@@ -103,6 +180,7 @@ func New(id Identity) *Probe { return &Probe{id: id} }
 // HTTP API v2 or REST (v1) proxy event with ?sleep_ms=500.
 type event struct {
 	SleepMS               json.RawMessage   `json:"sleep_ms"`
+	LeakKB                json.RawMessage   `json:"leak_kb"`
 	Scheduled             string            `json:"scheduled"`
 	Order                 string            `json:"order"`
 	Headers               map[string]string `json:"headers"`
@@ -126,6 +204,9 @@ var ErrBadInput = errors.New("bad input")
 type Request struct {
 	// SleepMS is the sleep asked for, 0 to MaxSleepMS.
 	SleepMS int64
+	// LeakBytes is what the call asks the environment's global to grow by
+	// (leak_kb, in bytes), 0 to MaxLeakKB KB.
+	LeakBytes int64
 	// Scheduled is when the caller scheduled the call, if it said so
 	// (ScheduledField or ScheduledHeader); zero otherwise.
 	Scheduled time.Time
@@ -136,8 +217,8 @@ type Request struct {
 }
 
 // ParseRequest decodes a payload: a direct Invoke payload ({"sleep_ms":
-// 500}, every field optional, empty or null allowed) or a Function URL / API
-// Gateway event with ?sleep_ms=500. An error wraps ErrBadInput; the Request
+// 500, "leak_kb": 100}, every field optional, empty or null allowed) or a
+// Function URL / API Gateway event with ?sleep_ms=500&leak_kb=100. An error wraps ErrBadInput; the Request
 // still knows its front door, for BadInput.
 func ParseRequest(payload []byte) (Request, error) {
 	var req Request
@@ -149,6 +230,9 @@ func ParseRequest(payload []byte) (Request, error) {
 	}
 	ms, err := req.ev.sleepMS()
 	req.SleepMS = ms
+	if err == nil {
+		req.LeakBytes, err = req.ev.leakBytes()
+	}
 	at := req.ev.Scheduled
 	if v, ok := req.ev.Headers[strings.ToLower(ScheduledHeader)]; ok && req.ev.isHTTP() {
 		at = v
@@ -182,8 +266,9 @@ func (r Request) BadInput(err error) (any, error) {
 	return nil, err
 }
 
-// Handle serves one call: it counts it, sleeps as asked (cut short if the
-// call's deadline passes) and reports the environment. Direct invocations
+// Handle serves one call: it counts it, grows the environment's leaked
+// global as asked, sleeps as asked (cut short if the call's deadline
+// passes) and reports the environment and its resident memory. Direct invocations
 // get a Response (or an error, which Lambda reports as a function error);
 // HTTP events get an HTTP response with the Response as JSON body, or a 400
 // with {"error": ...}. Bad input never harms the environment.
@@ -194,6 +279,9 @@ func (p *Probe) Handle(ctx context.Context, payload json.RawMessage) (any, error
 	req, err := ParseRequest(payload)
 	if err != nil {
 		return req.BadInput(err)
+	}
+	if req.LeakBytes > 0 {
+		p.leak.grow(req.LeakBytes, p.leakCap())
 	}
 	timer := time.NewTimer(time.Duration(req.SleepMS) * time.Millisecond)
 	defer timer.Stop()
@@ -247,7 +335,19 @@ func (p *Probe) response(ctx context.Context, n, sleptMS int64) Response {
 		Arch:            runtime.GOARCH,
 		GoVersion:       runtime.Version(),
 		SleptMS:         sleptMS,
+		RSSMB:           residentMB(),
+		LeakedKB:        p.leakedKB(),
 	}
+}
+
+// leakedKB is what the leaked global holds, in KB to the byte, or 0 when
+// no call asked it to grow.
+func (p *Probe) leakedKB() float64 {
+	n, asked := p.leak.held()
+	if !asked {
+		return 0
+	}
+	return float64(n) / 1024
 }
 
 // sleepMS reads sleep_ms from the payload or the query string: a whole
@@ -268,6 +368,27 @@ func (e *event) sleepMS() (int64, error) {
 		return 0, fmt.Errorf("%w: sleep_ms must be between 0 and %d, got %d", ErrBadInput, MaxSleepMS, ms)
 	}
 	return ms, nil
+}
+
+// leakBytes reads leak_kb from the payload or the query string: a number
+// of KB (1,024 bytes) from 0 to MaxLeakKB, decimals allowed, in bytes
+// (rounded); absent means 0.
+func (e *event) leakBytes() (int64, error) {
+	raw := strings.TrimSpace(string(e.LeakKB))
+	if q, ok := e.QueryStringParameters[LeakField]; ok && e.isHTTP() {
+		raw = q
+	}
+	if raw == "" || raw == "null" {
+		return 0, nil
+	}
+	kb, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsNaN(kb) {
+		return 0, fmt.Errorf("%w: leak_kb must be a number of KB, got %.40q", ErrBadInput, raw)
+	}
+	if kb < 0 || kb > MaxLeakKB {
+		return 0, fmt.Errorf("%w: leak_kb must be between 0 and %d (KB a call), got %g", ErrBadInput, MaxLeakKB, kb)
+	}
+	return int64(math.Round(kb * 1024)), nil
 }
 
 func httpResponse(ev *event, status int, body any) any {

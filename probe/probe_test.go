@@ -51,6 +51,10 @@ func TestHandleRejectsBadInputAndKeepsWorking(t *testing.T) {
 		{`{"sleep_ms": "fast"}`, "sleep_ms must be a whole number of milliseconds"},
 		{`[1, 2]`, "payload is not a JSON object"},
 		{`{"sleep_ms":`, "payload is not a JSON object"},
+		{`{"leak_kb": -1}`, "leak_kb must be between 0 and 10240 (KB a call), got -1"},
+		{`{"leak_kb": 10240.5}`, "leak_kb must be between 0 and 10240 (KB a call), got 10240.5"},
+		{`{"leak_kb": 1e400}`, "leak_kb must be a number of KB"},
+		{`{"leak_kb": "lots"}`, "leak_kb must be a number of KB"},
 	} {
 		_, err := p.Handle(t.Context(), json.RawMessage(tc.payload))
 		assert.Check(t, errors.Is(err, ErrBadInput), "payload %q", tc.payload)
@@ -58,7 +62,8 @@ func TestHandleRejectsBadInputAndKeepsWorking(t *testing.T) {
 	}
 	out, err := p.Handle(t.Context(), json.RawMessage(`{}`))
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(out.(Response).Invocation, int64(7)), "bad calls were served, and counted")
+	assert.Check(t, is.Equal(out.(Response).Invocation, int64(11)), "bad calls were served, and counted")
+	assert.Check(t, is.Equal(out.(Response).LeakedKB, 0.0), "a bad call leaks nothing")
 }
 
 func TestHandleHTTPEvents(t *testing.T) {
@@ -137,7 +142,7 @@ func TestResponsesHoldOnlyTheAllowList(t *testing.T) {
 	assert.Check(t, is.Len(id.InstanceID, 32))
 	h := lambda.NewHandler(New(id).Handle)
 	allowed := []string{"arch", "boot_id", "function_version", "go_version", "in_flight", "init_at", "init_type", "instance_id",
-		"invocation", "log_stream", "memory_mb", "region", "request_id", "slept_ms"}
+		"invocation", "log_stream", "memory_mb", "region", "request_id", "rss_mb", "slept_ms"}
 	for _, payload := range []string{`{}`, `{"sleep_ms": -5}`, `{"requestContext":{"http":{"method":"GET"}},"queryStringParameters":{"sleep_ms":"x"}}`,
 		`{"requestContext":{"http":{"method":"GET"}},"version":"2.0"}`} {
 		out, err := h.Invoke(t.Context(), []byte(payload))
@@ -210,4 +215,60 @@ func TestInFlightCountsOverlappingCalls(t *testing.T) {
 	for _, v := range []string{"", "0", "-3", "many", "99999999999"} {
 		assert.Check(t, is.Equal(maxConcurrency(v), 0), v)
 	}
+}
+
+// TestLeakGrowsResidentMemory: a call that asks for leak_kb grows the
+// environment's global by that much, resident (its pages written), and
+// every answer reports the process's resident memory from /proc; past its
+// cap (the function's memory size) the global grows no more and the
+// answer says what it holds.
+func TestLeakGrowsResidentMemory(t *testing.T) {
+	if residentMB() == 0 {
+		t.Skip("no /proc/self/statm: resident memory is read on Linux, as on Lambda")
+	}
+	id := testIdentity()
+	id.MemoryMB = 64
+	p := New(id)
+	call := func(payload string) Response {
+		t.Helper()
+		out, err := p.Handle(t.Context(), json.RawMessage(payload))
+		assert.NilError(t, err, payload)
+		return out.(Response)
+	}
+	before := call(`{}`)
+	assert.Check(t, before.RSSMB > 1, "resident memory %v MB", before.RSSMB)
+	assert.Check(t, is.Equal(before.LeakedKB, 0.0), "nothing asked, nothing said")
+	for range 10 {
+		call(`{"leak_kb": 1024}`)
+	}
+	after := call(`{"leak_kb": 0.5}`)
+	assert.Check(t, is.Equal(after.LeakedKB, 10*1024+0.5))
+	grew := after.RSSMB - before.RSSMB
+	assert.Check(t, grew >= 9.5 && grew < 14, "10 MB leaked, resident memory grew %.3f MB (%v to %v)", grew, before.RSSMB, after.RSSMB)
+
+	// Through a Function URL's query string too.
+	out, err := p.Handle(t.Context(), json.RawMessage(`{"requestContext":{"http":{"method":"GET"}},"version":"2.0","queryStringParameters":{"leak_kb":"2048"}}`))
+	assert.NilError(t, err)
+	var viaURL Response
+	assert.NilError(t, json.Unmarshal([]byte(out.(events.APIGatewayV2HTTPResponse).Body), &viaURL))
+	assert.Check(t, is.Equal(viaURL.LeakedKB, 12*1024+0.5))
+
+	// The cap: 64 MB in all, however much is asked.
+	for range 60 {
+		call(`{"leak_kb": 10240}`)
+	}
+	capped := call(`{"leak_kb": 10240}`)
+	assert.Check(t, is.Equal(capped.LeakedKB, 64*1024.0), "the global stops at the function's memory size")
+	assert.Check(t, capped.RSSMB-before.RSSMB < 64+8, "resident memory stays within the cap: %v to %v MB", before.RSSMB, capped.RSSMB)
+}
+
+// TestLeakCapWithoutAMemorySize: a process that does not know its
+// memory size caps the global at protocol.DefaultLeakCapMB.
+func TestLeakCapWithoutAMemorySize(t *testing.T) {
+	id := testIdentity()
+	id.MemoryMB = 0
+	p := New(id)
+	assert.Check(t, is.Equal(p.leakCap(), int64(128<<20)))
+	id.MemoryMB = 3008
+	assert.Check(t, is.Equal(New(id).leakCap(), int64(3008<<20)))
 }

@@ -97,6 +97,15 @@ func TestProbeUnderRuntimeInterfaceEmulator(t *testing.T) {
 	assert.Check(t, is.Equal(empty.InstanceID, first.InstanceID), "the environment served it and lives on")
 	assert.Check(t, is.Equal(empty.Invocation, int64(4)))
 	assert.Check(t, is.Equal(empty.SleptMS, int64(0)))
+	// A leak asked through the real runtime grows the process's resident
+	// memory, which every answer reports.
+	assert.Check(t, empty.RSSMB > 1, "resident memory %v MB", empty.RSSMB)
+	var leaked Response
+	for range 8 {
+		leaked = invokeRIEWith(t, url, `{"leak_kb": 1024}`)
+	}
+	assert.Check(t, is.Equal(leaked.LeakedKB, 8192.0))
+	assert.Check(t, leaked.RSSMB-empty.RSSMB >= 7.5, "8 MB leaked: resident memory %v to %v MB", empty.RSSMB, leaked.RSSMB)
 
 	restarted := invokeRIE(t, startRIE(t, rie, bootstrap))
 	assert.Check(t, restarted.InstanceID != first.InstanceID, "a new emulator is a new environment")

@@ -8,6 +8,24 @@ package protocol
 // MaxSleepMS is the longest sleep a call may ask for.
 const MaxSleepMS = 60_000
 
+// A call may ask the probe to grow a global by leak_kb kilobytes (1 KB is
+// 1,024 bytes; a decimal number, kept to the byte): a leak, so a live run
+// can show memory growth end to end. 0, or no field, leaks nothing.
+const LeakField = "leak_kb"
+
+// MaxLeakKB is the most one call may ask the probe to leak: 10 MB.
+const MaxLeakKB = 10 * 1024
+
+// DefaultLeakCapMB is the most the probe's leaked global holds in all when
+// the process does not know its function's memory size; where it does
+// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, on Lambda and the local host), the cap
+// is that size. Past the cap the global grows no more: calls are served
+// as usual, and the answer's leaked_kb says what the global holds. Lambda
+// ends an environment whose memory passes its size before the cap is
+// reached, since the process holds more than the global; elsewhere the cap
+// is what keeps a mistaken leak from taking the host's memory.
+const DefaultLeakCapMB = 128
+
 // A caller may say when it scheduled a call: in the Invoke payload's
 // "scheduled" field or, through a Function URL, in this header (RFC 3339
 // with nanoseconds). The probe ignores it; the project's served pools run
@@ -29,8 +47,9 @@ const (
 
 // Response is everything the probe returns: an allow-list. A field
 // reaches the records of a live run through the record.Record field of
-// the same JSON name (record.Record.SetAnswer); record's tests name the
-// fields no record keeps.
+// the same JSON name, or whose answer tag names it (record.Record.SetAnswer:
+// rss_mb fills memory_used_mb, memory_mb memory_size_mb); record's tests
+// name the fields no record keeps.
 type Response struct {
 	InstanceID string `json:"instance_id"`
 	Invocation int64  `json:"invocation"`
@@ -45,11 +64,20 @@ type Response struct {
 	InFlight int `json:"in_flight"`
 	// MaxConcurrency is AWS_LAMBDA_MAX_CONCURRENCY, the most calls the
 	// environment serves at once on Managed Instances; absent elsewhere.
-	MaxConcurrency  int    `json:"max_concurrency,omitempty"`
-	MemoryMB        int    `json:"memory_mb"`
-	FunctionVersion string `json:"function_version"`
-	Region          string `json:"region"`
-	Arch            string `json:"arch"`
-	GoVersion       string `json:"go_version"`
-	SleptMS         int64  `json:"slept_ms"`
+	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	// MemoryMB is the function's memory size (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
+	MemoryMB int `json:"memory_mb"`
+	// RSSMB is the probe process's resident memory as the call ends, in MB
+	// (2^20 bytes) to the KB, from /proc/self/statm; absent where that
+	// cannot be read.
+	RSSMB float64 `json:"rss_mb,omitempty"`
+	// LeakedKB is what the probe's leaked global holds after this call, in
+	// KB, when a call of this environment asked it to leak (LeakField);
+	// absent otherwise. It stops at the cap (DefaultLeakCapMB).
+	LeakedKB        float64 `json:"leaked_kb,omitempty"`
+	FunctionVersion string  `json:"function_version"`
+	Region          string  `json:"region"`
+	Arch            string  `json:"arch"`
+	GoVersion       string  `json:"go_version"`
+	SleptMS         int64   `json:"slept_ms"`
 }

@@ -3,6 +3,8 @@ package lambdalogs
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // The kinds of a used event, in the order the pass takes events of one
@@ -287,8 +289,8 @@ func trimBlank(b []byte) []byte {
 const MaxCall = 16 * 60 * 1_000_000 // µs
 
 // MaxMemoryMB is the most memory a REPORT may say was used or configured:
-// 100 GB, beyond any function's (docs/sources.md [S15]).
-const MaxMemoryMB = 100 * 1024
+// what a record may hold (record.MaxMemoryMB).
+const MaxMemoryMB = record.MaxMemoryMB
 
 // setField keeps one REPORT field's value, or says why it is refused.
 func (m *message) setField(label string, v []byte) string {

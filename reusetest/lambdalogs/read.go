@@ -562,7 +562,7 @@ func (c *Calls) Replay(emit func(*record.Record)) error {
 	var r record.Record
 	return c.store.each(func(cl *call) error {
 		r = record.Record{Seq: seq, Status: record.StatusOK, LogStream: c.streams[cl.stream], InstanceID: c.gens[cl.gen],
-			Invocation: cl.inv, InitMS: float64(cl.initUS) / 1000, MemoryUsedMB: int(cl.memUsed), MemorySizeMB: int(cl.memSize),
+			Invocation: cl.inv, InitMS: float64(cl.initUS) / 1000, MemoryUsedMB: float64(cl.memUsed), MemorySizeMB: int(cl.memSize),
 			StartUnseen: cl.flags&callUnseen != 0}
 		r.Scheduled = time.Unix(0, cl.start).UTC()
 		r.Sent, r.Done = r.Scheduled, time.Unix(0, cl.done).UTC()

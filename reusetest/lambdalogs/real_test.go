@@ -64,7 +64,7 @@ func TestRealTextLinesOfEveryEra(t *testing.T) {
 	assert.Check(t, a[0].Sent.Equal(at), "the call waited for its init: %v", a[0].Sent)
 	assert.Check(t, a[0].InitAt.Equal(at))
 	assert.Check(t, is.Equal(a[0].MemorySizeMB, 128))
-	assert.Check(t, is.Equal(a[0].MemoryUsedMB, 16))
+	assert.Check(t, is.Equal(a[0].MemoryUsedMB, 16.0))
 
 	// B, C, H: the old timeout line after the REPORT; D: before it.
 	for _, name := range []string{"2016/04/14/[$LATEST]7e1f2a3b4c5d6e7f8091a2b3c4d5e6f7", "2016/06/06/[$LATEST]3c4d5e6f708192a3b4c5d6e7f8091a2b",
@@ -78,7 +78,7 @@ func TestRealTextLinesOfEveryEra(t *testing.T) {
 	}
 	b := s["2016/04/14/[$LATEST]7e1f2a3b4c5d6e7f8091a2b3c4d5e6f7"][0]
 	assert.Check(t, is.Equal(b.Done.Sub(b.Sent), 120000640*time.Microsecond), "Duration read from a line of spaces")
-	assert.Check(t, is.Equal(b.MemoryUsedMB, 23))
+	assert.Check(t, is.Equal(b.MemoryUsedMB, 23.0))
 
 	// E: the error on the REPORT line.
 	e := s["2026/08/19/[$LATEST]0a1b2c3d4e5f60718293a4b5c6d7e8f9"][0]
@@ -118,7 +118,7 @@ func TestRealJSONLines(t *testing.T) {
 	assert.Check(t, is.Equal(cold.InitType, record.InitOnDemand))
 	assert.Check(t, is.Equal(cold.InitMS, 174.055))
 	assert.Check(t, cold.Sent.Equal(time.Date(2024, 5, 20, 16, 29, 44, 833e6, time.UTC)), "begun at platform.initStart: %v", cold.Sent)
-	assert.Check(t, is.Equal(cold.MemoryUsedMB, 67))
+	assert.Check(t, is.Equal(cold.MemoryUsedMB, 67.0))
 	assert.Check(t, is.Equal(cold.Invocation, int64(1)))
 	assert.Check(t, is.Equal(cold.LogStream[:3], "ls-"), "a hash, not the name")
 	assert.Check(t, is.Len(cold.LogStream, 15))

@@ -17,13 +17,15 @@ const MaxAtOnce = 1 << 20
 // aside: each Record field whose JSON name is also a field of a's
 // (protocol.Response) takes that field's value, so a field of the answer
 // reaches the record by being declared in both under one name, and the
-// record log, the summary and the report then have it. A time the answer
+// record log, the summary and the report then have it. A Record field
+// whose name in the answer differs (the probe's rss_mb is the record's
+// memory_used_mb) names the answer's field in an answer tag. A time the answer
 // gives as text (RFC 3339) is kept in UTC, or left zero when it is not
 // one; an integer too large for its field is left zero. Then the answer
 // is kept only as far as a record may hold it: an init type only when
 // documented (ParseInitType), the calls in flight and the max concurrency
 // only when the environment serves more than one call at once, and each
-// only up to MaxAtOnce.
+// only up to MaxAtOnce; memory only from 0 to MaxMemoryMB.
 func (r *Record) SetAnswer(a *protocol.Response) {
 	from, to := reflect.ValueOf(a).Elem(), reflect.ValueOf(r).Elem()
 	for _, f := range answerFields {
@@ -63,6 +65,12 @@ func (r *Record) SetAnswer(a *protocol.Response) {
 	}
 	if r.MaxConcurrency < 0 || r.MaxConcurrency > MaxAtOnce {
 		r.MaxConcurrency = 0
+	}
+	if !(r.MemoryUsedMB >= 0 && r.MemoryUsedMB <= MaxMemoryMB) {
+		r.MemoryUsedMB = 0
+	}
+	if r.MemorySizeMB < 0 || r.MemorySizeMB > MaxMemoryMB {
+		r.MemorySizeMB = 0
 	}
 }
 
@@ -106,7 +114,7 @@ func matchAnswer(from, to reflect.Type) ([]answerField, error) {
 	}
 	var out []answerField
 	for j := range to.NumField() {
-		name, ok := jsonName(to.Field(j))
+		name, ok := answerName(to.Field(j))
 		i, shared := byName[name]
 		if !ok || !shared {
 			continue
@@ -147,6 +155,17 @@ func convOf(k reflect.Kind) (answerConv, bool) {
 		return convBool, true
 	}
 	return 0, false
+}
+
+// answerName is the JSON name of the answer's field that a Record field
+// takes: its answer tag, else its own JSON name; false for a field JSON
+// skips.
+func answerName(sf reflect.StructField) (string, bool) {
+	name, ok := jsonName(sf)
+	if tag := sf.Tag.Get("answer"); tag != "" && ok {
+		return tag, true
+	}
+	return name, ok
 }
 
 // jsonName is a field's JSON name, and false for a field JSON skips.

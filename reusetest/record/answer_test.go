@@ -14,9 +14,10 @@ import (
 
 // notRecorded are the fields of the probe's answer no record keeps: the
 // call's own request id, what the caller already knows (its tenant, the
-// sleep it asked for), and the function's settings, the same for every
-// call. Any other answer field must reach a Record field of its JSON name.
-var notRecorded = []string{"request_id", "tenant_id", "slept_ms", "memory_mb", "function_version", "region", "arch", "go_version"}
+// sleep and the leak it asked for), and the function's settings, the same
+// for every call. Any other answer field must reach a Record field of its
+// JSON name, or whose answer tag names it.
+var notRecorded = []string{"request_id", "tenant_id", "slept_ms", "leaked_kb", "function_version", "region", "arch", "go_version"}
 
 // TestSetAnswerFillsEveryField fills every field of the probe's answer,
 // by reflection, with a value a record keeps, and checks that each
@@ -40,6 +41,8 @@ func TestSetAnswerFillsEveryField(t *testing.T) {
 				av.Field(i).SetString("v-" + name)
 			case reflect.Int, reflect.Int64:
 				av.Field(i).SetInt(int64(2 + i)) // more than one at once: kept
+			case reflect.Float64:
+				av.Field(i).SetFloat(float64(i) + 0.125)
 			default:
 				t.Fatalf("answer field %s: type %v: teach this test a value for it", f.Name, f.Type)
 			}
@@ -52,7 +55,7 @@ func TestSetAnswerFillsEveryField(t *testing.T) {
 	reached := map[string]bool{}
 	for j := range rv.NumField() {
 		f := rv.Type().Field(j)
-		name, ok := jsonName(f)
+		name, ok := answerName(f)
 		i := -1
 		if ok {
 			i = slices.IndexFunc(reflect.VisibleFields(av.Type()), func(g reflect.StructField) bool { n, _ := jsonName(g); return n == name })
@@ -99,6 +102,9 @@ func TestSetAnswerKeepsWhatARecordMayHold(t *testing.T) {
 		{protocol.Response{InstanceID: "e", InFlight: MaxAtOnce + 1, MaxConcurrency: -2}, Record{InstanceID: "e"}},
 		{protocol.Response{InstanceID: "e", InFlight: -5, MaxConcurrency: MaxAtOnce}, Record{InstanceID: "e", MaxConcurrency: MaxAtOnce}},
 		{protocol.Response{InstanceID: "e", TenantID: "blue", RequestID: "r", Region: "eu-west-1"}, Record{InstanceID: "e"}},
+		{protocol.Response{InstanceID: "e", RSSMB: 81.25, MemoryMB: 512, LeakedKB: 300}, Record{InstanceID: "e", MemoryUsedMB: 81.25, MemorySizeMB: 512}},
+		{protocol.Response{InstanceID: "e", RSSMB: -3, MemoryMB: MaxMemoryMB + 1}, Record{InstanceID: "e"}},
+		{protocol.Response{InstanceID: "e", RSSMB: MaxMemoryMB, MemoryMB: -1}, Record{InstanceID: "e", MemoryUsedMB: MaxMemoryMB}},
 	} {
 		var got Record
 		got.SetAnswer(&tc.answer)

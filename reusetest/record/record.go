@@ -115,12 +115,18 @@ func CheckTenantID(id string) error {
 	return nil
 }
 
+// MaxMemoryMB is the most memory a record may say its environment used or
+// was configured with: 100 GB, beyond any function's 10,240 MB
+// (docs/sources.md [S15]); an answer or a log that says more is not kept.
+const MaxMemoryMB = 100 * 1024
+
 // Record is what happened to one scheduled call. Simulated and live runs
 // produce the same records, and one Summarizer reads them.
 //
 // A field is declared here once: the record log writes and reads it from
 // its JSON tag (package recordlog's codec), and a field whose JSON name
-// the probe's answer shares (protocol.Response) is filled from the answer
+// the probe's answer shares (protocol.Response), or whose answer tag names
+// a field of the answer by its JSON name, is filled from the answer
 // (SetAnswer). A new field is its line here and its use.
 type Record struct {
 	// Seq is the call's 0-based number in the plan.
@@ -183,13 +189,14 @@ type Record struct {
 	// that Lambda reported with this call: the call ran its environment's
 	// init or restore; 0 when it did not say.
 	InitMS float64 `json:"init_ms,omitempty"`
-	// MemoryUsedMB is the most memory the environment had used by the end
-	// of this call, as Lambda reported it (Max Memory Used); 0 when not
-	// reported.
-	MemoryUsedMB int `json:"memory_used_mb,omitempty"`
-	// MemorySizeMB is the function's configured memory (Memory Size); 0
-	// when not reported.
-	MemorySizeMB int `json:"memory_size_mb,omitempty"`
+	// MemoryUsedMB is the environment's memory by the end of this call, in
+	// MB (2^20 bytes): the most it had used as Lambda's logs report it (Max
+	// Memory Used, whole MB), or the probe's resident memory (its rss_mb,
+	// to the KB); 0 when not reported.
+	MemoryUsedMB float64 `json:"memory_used_mb,omitempty" answer:"rss_mb"`
+	// MemorySizeMB is the function's configured memory (Memory Size, the
+	// probe's memory_mb); 0 when not reported.
+	MemorySizeMB int `json:"memory_size_mb,omitempty" answer:"memory_mb"`
 	// StartUnseen is true when the records do not show the start of this
 	// call's environment: a log stream whose first call in the records ran
 	// no init (it started before the records begin, or was initialised
