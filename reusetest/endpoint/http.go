@@ -23,15 +23,17 @@ var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToSt
 
 // HTTP calls a Function URL or API Gateway URL with GET ?sleep_ms=N.
 type HTTP struct {
-	url      *url.URL
-	showPath bool
-	callURL  string // url with sleep_ms set, built once
-	callBase string // url without sleep_ms, ending in ? or &, for per-call handler times
-	handler  func(seq int64) time.Duration
-	client   *http.Client
-	signer   *v4.Signer
-	creds    aws.CredentialsProvider
-	region   string
+	url       *url.URL
+	showPath  bool
+	callURL   string // url with sleep_ms set, built once
+	callBase  string // url without sleep_ms, ending in ? or &, for per-call handler times
+	handlerMS int64
+	handler   func(seq int64) time.Duration
+	leakKB    float64 // what each call asks the function to leak (Leak); 0 none
+	client    *http.Client
+	signer    *v4.Signer
+	creds     aws.CredentialsProvider
+	region    string
 }
 
 // HTTPOptions configures an HTTP target.
@@ -64,11 +66,13 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	call := *u
 	q := call.Query()
 	q.Del("sleep_ms")
+	q.Del(protocol.LeakField)
 	call.RawQuery = q.Encode()
 	h.callBase = call.String() + "?"
 	if call.RawQuery != "" {
 		h.callBase = call.String() + "&"
 	}
+	h.handlerMS = handlerMS
 	h.callURL = h.callBase + "sleep_ms=" + strconv.FormatInt(handlerMS, 10)
 	if opts.AWS != nil {
 		if opts.AWS.Region == "" {
@@ -96,6 +100,17 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // durations) instead of the one given at construction.
 func (h *HTTP) PerCall(handler func(seq int64) time.Duration) { h.handler = handler }
 
+// Leak makes every call ask the probe to grow its global by kb KB
+// (leak_kb in the query); 0 asks nothing. Call it once, before the calls.
+func (h *HTTP) Leak(kb float64) {
+	if kb <= 0 || h.leakKB > 0 {
+		return
+	}
+	h.leakKB = kb
+	h.callBase += protocol.LeakField + "=" + leakText(kb) + "&"
+	h.callURL = h.callBase + "sleep_ms=" + strconv.FormatInt(h.handlerMS, 10)
+}
+
 // CloseIdleConnections closes the connections kept alive for reuse.
 func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
 
@@ -108,7 +123,20 @@ func (h *HTTP) Describe() string {
 	if h.signer != nil {
 		d += " (IAM)"
 	}
-	return d
+	return d + leakNote(h.leakKB)
+}
+
+// leakText is a leak in KB as a call asks for it: the shortest decimal.
+func leakText(kb float64) string { return strconv.FormatFloat(kb, 'f', -1, 64) }
+
+// leakNote is what a target's description says of the leak its calls ask
+// for: nothing for none. A run that asks another leak is another run (a
+// record log refuses to resume it).
+func leakNote(kb float64) string {
+	if kb <= 0 {
+		return ""
+	}
+	return " (leak " + leakText(kb) + " KB a call)"
 }
 
 // Call sends one GET and fills rec.

@@ -25,12 +25,31 @@ type Invoke struct {
 	function  string
 	qualifier *string
 	payload   []byte // {"sleep_ms":N,"scheduled":" : each call appends its time
+	handlerMS int64
 	handler   func(seq int64) time.Duration
+	leakKB    float64 // what each call asks the function to leak (Leak); 0 none
 }
 
 // PerCall makes each call ask for its own handler time (a trace's
 // durations) instead of the one given at construction.
 func (inv *Invoke) PerCall(handler func(seq int64) time.Duration) { inv.handler = handler }
+
+// Leak makes every call ask the probe to grow its global by kb KB (its
+// leak_kb); 0 asks nothing.
+func (inv *Invoke) Leak(kb float64) {
+	inv.leakKB = kb
+	inv.payload = inv.prefix(inv.handlerMS)
+}
+
+// prefix is a call's payload up to its scheduled time: {"sleep_ms":N,
+// the leak asked for, and "scheduled":" .
+func (inv *Invoke) prefix(handlerMS int64) []byte {
+	b := fmt.Appendf(nil, `{"sleep_ms":%d,`, handlerMS)
+	if inv.leakKB > 0 {
+		b = fmt.Appendf(b, `%q:%s,`, protocol.LeakField, leakText(inv.leakKB))
+	}
+	return fmt.Appendf(b, `%q:"`, protocol.ScheduledField)
+}
 
 // NewInvoke returns a target for function (a name or ARN) and an optional
 // qualifier, with cfg from config.LoadDefaultConfig, so AWS_REGION,
@@ -50,7 +69,8 @@ func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*In
 		o.Logger = logging.Nop{} // failures are in the records; no per-call warnings
 		o.HTTPClient = &http.Client{Transport: cappedTransport{transport}}
 	})
-	inv := &Invoke{client: client, function: function, payload: fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, handlerMS, protocol.ScheduledField)}
+	inv := &Invoke{client: client, function: function, handlerMS: handlerMS}
+	inv.payload = inv.prefix(handlerMS)
 	if qualifier != "" {
 		inv.qualifier = aws.String(qualifier)
 	}
@@ -63,7 +83,7 @@ func (inv *Invoke) Describe() string {
 	if inv.qualifier != nil {
 		d += ":" + *inv.qualifier
 	}
-	return d
+	return d + leakNote(inv.leakKB)
 }
 
 // Call invokes the function once and fills rec.
@@ -72,7 +92,7 @@ func (inv *Invoke) Call(ctx context.Context, rec *record.Record) {
 	// model on it. The transport notes the time scale the answer declares.
 	prefix := slices.Clip(inv.payload)
 	if inv.handler != nil {
-		prefix = fmt.Appendf(nil, `{"sleep_ms":%d,%q:"`, inv.handler(rec.Seq).Milliseconds(), protocol.ScheduledField)
+		prefix = inv.prefix(inv.handler(rec.Seq).Milliseconds())
 	}
 	payload := rec.Scheduled.UTC().AppendFormat(prefix, time.RFC3339Nano)
 	payload = append(payload, '"')

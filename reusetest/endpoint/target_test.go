@@ -3,6 +3,7 @@ package endpoint
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -263,4 +264,42 @@ func TestHTTPTargetNeverResendsACall(t *testing.T) {
 			assert.Check(t, !strings.Contains(strings.ToLower(r), h), "a plain GET, without %s: %q", h, r)
 		}
 	}
+}
+
+// TestTargetsAskForTheLeak: a target told to leak asks for it in every
+// call, in the Invoke payload or the URL's query (any leak_kb the URL had
+// is replaced), and says so in its description, so a record log of another
+// leak is another run's.
+func TestTargetsAskForTheLeak(t *testing.T) {
+	var mu sync.Mutex
+	var queries, payloads []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		queries, payloads = append(queries, r.URL.RawQuery), append(payloads, string(b))
+		mu.Unlock()
+		w.Write([]byte(`{"instance_id":"i1","rss_mb":80.5,"memory_mb":512}`))
+	}))
+	defer srv.Close()
+
+	h, err := NewHTTP(srv.URL+"/?leak_kb=9&keep=me", 20, HTTPOptions{})
+	assert.NilError(t, err)
+	h.Leak(102.4)
+	rec := call(t, h)
+	assert.Check(t, is.Equal(rec.MemoryUsedMB, 80.5))
+	assert.Check(t, is.Equal(rec.MemorySizeMB, 512))
+	h.PerCall(func(int64) time.Duration { return 30 * time.Millisecond })
+	call(t, h)
+	assert.Check(t, is.DeepEqual(queries, []string{"keep=me&leak_kb=102.4&sleep_ms=20", "keep=me&leak_kb=102.4&sleep_ms=30"}))
+	assert.Check(t, is.Equal(h.Describe(), Redact(h.url)+" (leak 102.4 KB a call)"))
+
+	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), BaseEndpoint: aws.String(srv.URL)}
+	inv, err := NewInvoke(cfg, "probe", "", 20)
+	assert.NilError(t, err)
+	inv.Leak(100)
+	rec = record.Record{Scheduled: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	inv.Call(t.Context(), &rec)
+	assert.Check(t, is.Equal(rec.Status, record.StatusOK), rec.Error)
+	assert.Check(t, is.Equal(payloads[len(payloads)-1], `{"sleep_ms":20,"leak_kb":100,"scheduled":"2026-01-02T03:04:05Z"}`))
+	assert.Check(t, is.Equal(inv.Describe(), "invoke:probe (leak 100 KB a call)"))
 }

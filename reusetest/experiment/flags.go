@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
@@ -33,6 +35,9 @@ type Flags struct {
 	Predict   string
 	FailFast  bool
 	Sweep     string
+
+	// Leak is -reuse.leak: what each call grows the function's memory by.
+	Leak Leak
 
 	// tenants are -reuse.tenants and its popularity.
 	tenants tenantFlags
@@ -70,6 +75,8 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
 	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed) or provisioned=0,5,... (provisioned concurrency)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
+	fs.Var(&f.Leak, "reuse.leak", "a leak per call (SIZE: 100KB or 0.1MB; a KB is 1,024 bytes, an MB 1,024 KB, as Lambda counts memory; at most "+
+		strconv.Itoa(protocol.MaxLeakKB/1024)+"MB): live runs ask the probe to grow a global by it each call (leak_kb); the simulator does not model memory yet and refuses it")
 	f.tenants.register(fs)
 	shared := &Shared{fs: fs, flags: map[string]*sharedValue{}}
 	for _, e := range Experiments() {
@@ -175,6 +182,9 @@ func (f *Flags) handlerMS() (int64, error) {
 // SimulationOf returns the simulation of schedule under the flags' model
 // (profile, placement, seed).
 func (f *Flags) SimulationOf(schedule schedule.Schedule) (*lambdasim.Simulation, error) {
+	if err := f.Leak.simulated(); err != nil {
+		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+	}
 	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
@@ -228,6 +238,67 @@ func (f *Flags) FromRoot(root string) {
 func inRange(flag string, v, lo, hi int64) error {
 	if v < lo || v > hi {
 		return fmt.Errorf("-%s must be from %d to %d, got %d", flag, lo, hi, v)
+	}
+	return nil
+}
+
+// Leak is a memory leak per call, as -reuse.leak gives it: a size in KB
+// or MB (1 KB is 1,024 bytes and 1 MB 1,024 KB, as Lambda's memory sizes
+// count), parsed here once for every run that takes it.
+type Leak struct {
+	// KB is the leak per call in KB; 0 for none.
+	KB   float64
+	text string
+}
+
+// ParseLeak reads a leak per call: a number and its unit, KB or MB
+// ("100KB", "0.1MB", "1.5 MB"), or 0; from 0 to protocol.MaxLeakKB KB.
+func ParseLeak(s string) (Leak, error) {
+	text := strings.TrimSpace(s)
+	num, unit := text, 1.0
+	for _, u := range []struct {
+		suffix string
+		kb     float64
+	}{{"KB", 1}, {"MB", 1024}} {
+		if n, ok := strings.CutSuffix(strings.ToUpper(text), u.suffix); ok {
+			num, unit = strings.TrimSpace(text[:len(n)]), u.kb
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	switch {
+	case err != nil || (unit == 1 && num == text && v != 0):
+		return Leak{}, fmt.Errorf("-reuse.leak %q: want a size in KB or MB (100KB, 0.1MB) or 0", s)
+	case !(v >= 0 && v*unit <= protocol.MaxLeakKB):
+		return Leak{}, fmt.Errorf("-reuse.leak %q: must be from 0 to %dMB a call", s, protocol.MaxLeakKB/1024)
+	}
+	return Leak{KB: v * unit, text: text}, nil
+}
+
+// MB is the leak per call in MB.
+func (l Leak) MB() float64 { return l.KB / 1024 }
+
+func (l *Leak) String() string {
+	if l == nil || l.text == "" {
+		return "0"
+	}
+	return l.text
+}
+
+// Set parses a -reuse.leak value.
+func (l *Leak) Set(s string) error {
+	v, err := ParseLeak(s)
+	if err == nil {
+		*l = v
+	}
+	return err
+}
+
+// simulated reports why a simulated run cannot take the leak: the model
+// has no memory yet.
+func (l Leak) simulated() error {
+	if l.KB > 0 {
+		return fmt.Errorf("-reuse.leak=%s: the simulator does not model memory yet; the leak applies to live runs (the probe's leak_kb)", l.String())
 	}
 	return nil
 }

@@ -128,3 +128,15 @@ func PerCallHandler(caller Caller, sched schedule.Schedule) bool {
 	pc.PerCall(sched.HandlerTime)
 	return true
 }
+
+// AskLeak makes every call of caller ask the function to grow a global by
+// kb KB (the probe's leak_kb; -reuse.leak), and reports whether it could:
+// a target that builds its own calls' payloads can. 0 asks nothing.
+func AskLeak(caller Caller, kb float64) bool {
+	l, can := caller.(interface{ Leak(kb float64) })
+	if !can || kb <= 0 {
+		return false
+	}
+	l.Leak(kb)
+	return true
+}

@@ -74,6 +74,12 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 	if PerCallHandler(caller, schedule) {
 		fmt.Fprintln(w, "each call asks for its own handler time (the trace's durations)")
 	}
+	if f.Leak.KB > 0 {
+		if !AskLeak(caller, f.Leak.KB) {
+			return ExperimentResult{}, fmt.Errorf("-reuse.leak=%s: the target %s cannot ask for a leak", f.Leak.String(), caller.Describe())
+		}
+		fmt.Fprintf(w, "each call asks the function to leak %s (%g KB: the probe's leak_kb grows a global it never frees)\n", f.Leak.String(), f.Leak.KB)
+	}
 	key := experiment.LiveName(TargetKey(caller.Describe()), opts.Experiment)
 	res := ExperimentResult{LogPath: f.Log, SummaryPath: f.Out}
 	if res.LogPath == "" {
