@@ -117,6 +117,29 @@ var (
 		Known: func(s summary.Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
 )
 
+// The memory part's figures (summary.Memory): known only where records
+// carried memory readings, and each where the part holds it. Growth per
+// call is in KB, so a table's one decimal keeps a leak of a few KB.
+var (
+	MetricMemorySize = Metric{Name: "memory size, MB", Value: func(s summary.Summary) float64 { return float64(s.Memory.SizeMB) },
+		Known: func(s summary.Summary) bool { return s.Memory != nil && s.Memory.SizeMB > 0 }, Integer: true}
+	MetricMemoryGrowthMedian = Metric{Name: "memory growth per call median, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.Median * 1024 },
+		Known: hasGrowth}
+	MetricMemoryGrowthP90 = Metric{Name: "memory growth per call p90, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.P90 * 1024 },
+		Known: hasGrowth}
+	MetricCallsToLimitMedian = Metric{Name: "calls to the memory limit median", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Median },
+		Known: hasLimit, Integer: true}
+	MetricCallsToLimitMin = Metric{Name: "calls to the memory limit min", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Min },
+		Known: hasLimit, Integer: true}
+	MetricReachLimitShare = Metric{Name: "reach the memory limit, %", Value: func(s summary.Summary) float64 { return 100 * *s.Memory.ReachLimitShare },
+		Known: func(s summary.Summary) bool { return s.Memory != nil && s.Memory.ReachLimitShare != nil }}
+	MetricOutOfMemory = Metric{Name: "out-of-memory failures", Value: func(s summary.Summary) float64 { return float64(s.Memory.OutOfMemory) },
+		Known: func(s summary.Summary) bool { return s.Memory != nil }, Integer: true}
+)
+
+func hasGrowth(s summary.Summary) bool { return s.Memory != nil && s.Memory.GrowthMBPerCall != nil }
+func hasLimit(s summary.Summary) bool  { return s.Memory != nil && s.Memory.CallsToLimit != nil }
+
 // hasStarts reports a summary that counts its starts by type.
 func hasStarts(s summary.Summary) bool { return s.Instances.Starts != nil }
 
@@ -132,6 +155,7 @@ var Metrics = []Metric{
 	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored, MetricReuseMean, MetricReuseP10, MetricReuseP90,
 	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored, MetricLeftCensored, MetricResets,
 	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricRequestPathShare, MetricProactiveShare, MetricIdleHalfSurvival,
+	MetricMemorySize, MetricMemoryGrowthMedian, MetricMemoryGrowthP90, MetricCallsToLimitMedian, MetricCallsToLimitMin, MetricReachLimitShare, MetricOutOfMemory,
 	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
 }
 

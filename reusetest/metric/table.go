@@ -51,7 +51,16 @@ var tableRows = []struct {
 	{"lifetime measured: p90 / max, min", []Metric{MetricLifetimeP90, MetricLifetimeMax}, "", nil},
 	{"  still serving at end (censored)", []Metric{MetricCensored}, "", nil},
 	{"busy at once: mean / max", []Metric{MetricBusyMean, MetricBusyMax}, "5 (assumed)", nil},
+	{"memory: size, MB", []Metric{MetricMemorySize}, "", hasMemory},
+	{"  growth per call, KB: median / p90", []Metric{MetricMemoryGrowthMedian, MetricMemoryGrowthP90}, "", hasMemory},
+	{"  calls to the limit: median / min", []Metric{MetricCallsToLimitMedian, MetricCallsToLimitMin}, "", hasMemory},
+	{"  reach the limit before the end, %", []Metric{MetricReachLimitShare}, "", hasMemory},
+	{"  out-of-memory failures", []Metric{MetricOutOfMemory}, "", hasMemory},
 }
+
+// hasMemory shows the memory rows of a summary whose records carried
+// memory readings.
+func hasMemory(s summary.Summary) bool { return s.Memory != nil }
 
 // format shows a metric's value in the results table: counts whole, the
 // rest with one decimal, "-" for one the summary does not hold (Format is the same for other tables and charts).

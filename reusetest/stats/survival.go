@@ -40,3 +40,17 @@ func KaplanMeier(obs []Observation) (times, surv []float64) {
 	}
 	return times, surv
 }
+
+// Reaching is the share of lives that reach t or more, from a survival
+// curve as KaplanMeier gives it: S just before t (a life that ends at t
+// reached it). 1 at or before the first time.
+func Reaching(times, surv []float64, t float64) float64 {
+	s := 1.0
+	for i, at := range times {
+		if at >= t {
+			break
+		}
+		s = surv[i]
+	}
+	return s
+}

@@ -142,12 +142,18 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// WriteExperimentTables writes the tables of the sections s has, in Kinds
-// order, then the runtime generations', calls at once', the tenants' and
-// the logs' tables; nothing for a plain run.
+// WriteExperimentTables writes the runtime generations' and the memory
+// tables, then the tables of the sections s has, in Kinds order, then the
+// calls at once', the tenants' and the logs' tables; nothing for a plain
+// run.
 func WriteExperimentTables(w io.Writer, s Summary) error {
 	if s.Generations != nil {
 		if err := s.Generations.WriteTable(w); err != nil {
+			return err
+		}
+	}
+	if s.Memory != nil {
+		if err := s.Memory.WriteTable(w); err != nil {
 			return err
 		}
 	}
@@ -177,5 +183,5 @@ func WriteExperimentTables(w io.Writer, s Summary) error {
 // HasExperimentTables reports whether WriteExperimentTables writes
 // anything for s.
 func HasExperimentTables(s Summary) bool {
-	return len(s.Sections) > 0 || s.Tenants != nil || s.Multi != nil || s.Generations != nil || s.Logs != nil
+	return len(s.Sections) > 0 || s.Tenants != nil || s.Multi != nil || s.Generations != nil || s.Memory != nil || s.Logs != nil
 }

@@ -77,6 +77,11 @@ type Summary struct {
 	// or reset to the next reset or the end), when an environment was
 	// reset; absent otherwise.
 	Generations *Generations `json:"runtime_generations,omitempty"`
+	// Memory is what the records' memory readings show per runtime
+	// generation (growth per call, calls to the memory size, the share
+	// expected to reach it, out-of-memory failures); absent when no record
+	// carried a reading.
+	Memory *Memory `json:"memory,omitempty"`
 	// Logs describes the Lambda logs the records were read from (events
 	// read, used and skipped, streams), for a summary of a function's own
 	// logs; absent otherwise.
@@ -355,12 +360,13 @@ type instance struct {
 	minInvocation int64
 	initAt        int64 // unix ns, as the environment reported it; 0 unknown
 	initType      record.InitType
-	tenant        string // the tenant of its first served call; "" for none
-	mixed         bool   // it served calls of more than one tenant
-	maxConc       int    // the most calls at once it said it takes (Managed Instances); 0 unknown
-	maxInFlight   int    // the most calls in flight it reported as one started
-	inFlightSum   int64  // the calls in flight it reported, summed over its calls
-	inFlightN     int64  // the calls that reported it
+	tenant        string    // the tenant of its first served call; "" for none
+	mixed         bool      // it served calls of more than one tenant
+	maxConc       int       // the most calls at once it said it takes (Managed Instances); 0 unknown
+	maxInFlight   int       // the most calls in flight it reported as one started
+	inFlightSum   int64     // the calls in flight it reported, summed over its calls
+	inFlightN     int64     // the calls that reported it
+	mem           []*memGen // its generations' memory readings, when records carry them
 }
 
 // proactive reports an instance started in the run (cold), initialised on
@@ -430,6 +436,7 @@ type Summarizer struct {
 
 	tenantsSeen tenantTally // records per tenant, when records carry tenants
 	multiSeen   multiTally  // calls served together, when records say so
+	memSeen     bool        // a record carried a memory reading
 }
 
 // ObserveConcurrency has f told, for every served call in the sweep's
@@ -513,6 +520,9 @@ func (s *Summarizer) Add(r *record.Record) {
 		}
 		if t := record.ParseInitType(string(r.InitType)); t != "" && in.initType == "" {
 			in.initType = t // a log may hold anything: only documented types
+		}
+		if r.MemoryUsedMB > 0 || r.ErrorType == OutOfMemory {
+			s.addMemory(in, r)
 		}
 		if r.MaxConcurrency > 0 || r.InFlight > 1 {
 			m := &s.multiSeen
@@ -763,6 +773,7 @@ func (s *Summarizer) build() Summary {
 	out.ServedProfile = s.profile
 	out.Tenants = s.tenants()
 	out.Generations = s.generations()
+	out.Memory = s.memory()
 	out.Multi = s.multi()
 	return out
 }
