@@ -1,7 +1,8 @@
 // Package stats holds the statistics the harness computes in more than one
 // place, each written once: percentiles and means (stats.go), the Wilson
-// interval (stats.go), Kaplan-Meier survival (survival.go) and the seeded
-// hash every indexable draw is made from (hash.go).
+// interval (stats.go), Kaplan-Meier survival (survival.go), the Theil-Sen
+// line (slope.go) and the seeded hash every indexable draw is made from
+// (hash.go).
 package stats
 
 import "math"
