@@ -119,6 +119,9 @@ func chartsFor(sum summary.Summary) []chart {
 	for _, k := range kinds {
 		out = append(out, k.charts...)
 	}
+	if sum.Memory != nil {
+		out = append(out, memoryChart)
+	}
 	if sum.Multi != nil {
 		out = append(out, callsAtOnceChart)
 	}
