@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -260,4 +261,32 @@ func TestLeakFlag(t *testing.T) {
 	_, err := f.Simulation("seed", "")
 	assert.Check(t, is.ErrorContains(err, "-reuse.leak=0.1MB: the simulator does not model memory yet"))
 	assert.Check(t, is.Equal(parseFlags(t).Leak.KB, 0.0), "no leak by default")
+}
+
+// TestAProfileWithMemorySaysItIsNotModelled: a simulated run under a
+// profile with a memory part and a timeout says, in its table, that the
+// model does not simulate them yet.
+func TestAProfileWithMemorySaysItIsNotModelled(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	var pf lambdasim.ProfileFile
+	assert.NilError(t, json.Unmarshal(p.File, &pf))
+	pf.Name = "leaky"
+	pf.Memory = &lambdasim.MemoryFile{SizeMB: &lambdasim.CountFile{Value: 512, Source: "test"},
+		StartMB: lambdasim.FixedAmount(80).File("test"), GrowthMBPerCall: lambdasim.FixedAmount(0.1).File("test")}
+	pf.Timeout = &lambdasim.TimeoutFile{Value: "3s", Source: "test"}
+	raw, err := json.Marshal(pf)
+	assert.NilError(t, err)
+	path := filepath.Join(t.TempDir(), "leaky.json")
+	assert.NilError(t, os.WriteFile(path, raw, 0o644))
+
+	f := parseFlags(t, "-reuse.profile="+path, "-reuse.calls=200")
+	sched, err := f.Schedule("seed", "")
+	assert.NilError(t, err)
+	var out strings.Builder
+	res, err := Simulate(t.Context(), &out, f, sched, Outputs{})
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(out.String(), "not modelled: memory (size 512 MB, starting memory median 80 MB, growth per call median 0.1 MB): not simulated yet, so no call of this run fails out of memory and none resets for it"))
+	assert.Check(t, is.Contains(out.String(), "not modelled: timeout 3s"))
+	assert.Check(t, is.Len(res.Summary.Simulator.NotModelled, 2))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -185,4 +186,94 @@ func (d *Dist) Quantile(q float64) time.Duration {
 	}
 	slices.Sort(xs)
 	return xs[int(q*float64(len(xs)-1))]
+}
+
+// amountUnit is the resolution of an Amount: a millionth of its unit (of
+// an MB, a byte; of an MB a call, a byte a call).
+const amountUnit = 1e6
+
+// Amount is a distribution of amounts that are not durations (MB, MB a
+// call): the shapes of Dist, drawn the same way, at a millionth of the
+// unit. The zero value is always 0.
+type Amount struct{ d Dist }
+
+// AmountPoint is one point of an empirical distribution of amounts:
+// P(X <= At) = P.
+type AmountPoint struct {
+	At float64
+	P  float64
+}
+
+// FixedAmount is always v (at least 0).
+func FixedAmount(v float64) Amount { return Amount{Fixed(toUnits(v))} }
+
+// EmpiricalAmount follows the CDF through points (At increasing, P not
+// decreasing, the last P 1), linearly between them.
+func EmpiricalAmount(points []AmountPoint) Amount {
+	pts := make([]CDFPoint, len(points))
+	for i, p := range points {
+		pts[i] = CDFPoint{At: toUnits(p.At), P: p.P}
+	}
+	return Amount{Empirical(pts)}
+}
+
+// toUnits is v in millionths, cut to [0, MaxSample] as a draw is.
+func toUnits(v float64) time.Duration { return bounded(math.Round(v * amountUnit)) }
+
+func fromUnits(d time.Duration) float64 { return float64(d) / amountUnit }
+
+// Sample draws one amount.
+func (a *Amount) Sample(r *Rand) float64 { return fromUnits(a.d.Sample(r)) }
+
+// Quantile is the distribution's q-quantile, as Dist.Quantile finds it.
+func (a *Amount) Quantile(q float64) float64 { return fromUnits(a.d.Quantile(q)) }
+
+// String describes the distribution in its own unit.
+func (a Amount) String() string {
+	n := func(d time.Duration) string { return strconv.FormatFloat(fromUnits(d), 'g', -1, 64) }
+	d := a.d
+	switch d.kind {
+	case kindUniform:
+		return fmt.Sprintf("uniform(%s, %s)", n(d.a), n(d.b))
+	case kindNormal:
+		return fmt.Sprintf("normal(mean %s, sd %s)", n(d.a), n(d.b))
+	case kindExponential:
+		return fmt.Sprintf("exponential(mean %s)", n(d.a))
+	case kindLogNormal:
+		return fmt.Sprintf("lognormal(median %s, sigma %g)", n(d.a), d.sigma)
+	case kindEmpirical:
+		parts := make([]string, len(d.cdf))
+		for i, p := range d.cdf {
+			parts[i] = fmt.Sprintf("%s:%g", n(p.At), p.P)
+		}
+		return "empirical(" + strings.Join(parts, " ") + ")"
+	default:
+		return fmt.Sprintf("fixed(%s)", n(d.a))
+	}
+}
+
+// File is the distribution as a profile file writes it, with its source.
+func (a Amount) File(source string) *AmountFile {
+	v := func(d time.Duration) *float64 { x := fromUnits(d); return &x }
+	d := a.d
+	f := &AmountFile{Source: source}
+	switch d.kind {
+	case kindUniform:
+		f.Dist, f.Min, f.Max = "uniform", v(d.a), v(d.b)
+	case kindNormal:
+		f.Dist, f.Mean, f.SD = "normal", v(d.a), v(d.b)
+	case kindExponential:
+		f.Dist, f.Mean = "exponential", v(d.a)
+	case kindLogNormal:
+		sigma := d.sigma
+		f.Dist, f.Median, f.Sigma = "lognormal", v(d.a), &sigma
+	case kindEmpirical:
+		f.Dist = "empirical"
+		for _, p := range d.cdf {
+			f.CDF = append(f.CDF, AmountPointFile{At: fromUnits(p.At), P: p.P})
+		}
+	default:
+		f.Dist, f.Value = "fixed", v(d.a)
+	}
+	return f
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,45 @@ type Profile struct {
 	// Schedule, when set, is the schedule the profile was fitted on: a
 	// run of the profile that names no schedule of its own runs it.
 	Schedule *schedule.ScheduleSpec
+	// Memory, when set, is the function's memory: its size, and for each
+	// runtime generation the memory it starts from and its growth per
+	// call. Read, checked and carried; the model does not simulate it yet
+	// (NotModelled).
+	Memory *Memory
+	// Timeout, when set, is the function's timeout (1 s to 15 minutes).
+	// Read, checked and carried; the model does not simulate it yet
+	// (NotModelled).
+	Timeout time.Duration
+}
+
+// Memory is a function's memory: its size, and the distributions each
+// runtime generation (init or reset to the next reset or retirement)
+// draws its starting memory and its growth per call from.
+type Memory struct {
+	// SizeMB is the function's memory size, 128 to 10,240 MB
+	// (docs/sources.md [S16]).
+	SizeMB int
+	// StartMB is the memory a generation starts from (after its init), MB.
+	StartMB Amount
+	// GrowthMBPerCall is what each call a generation serves adds to its
+	// memory, MB: 0 for a function that does not leak.
+	GrowthMBPerCall Amount
+}
+
+// NotModelled lists what the profile says that the model does not
+// simulate yet, each saying what that means for a run under it: its
+// memory part (no call fails out of memory, none resets) and its timeout
+// (no call times out). None for a profile without them.
+func (p Profile) NotModelled() []string {
+	var out []string
+	if m := p.Memory; m != nil {
+		out = append(out, fmt.Sprintf("memory (size %d MB, starting memory median %s MB, growth per call median %s MB): not simulated yet, so no call of this run fails out of memory and none resets for it",
+			m.SizeMB, strconv.FormatFloat(m.StartMB.Quantile(0.5), 'g', 4, 64), strconv.FormatFloat(m.GrowthMBPerCall.Quantile(0.5), 'g', 4, 64)))
+	}
+	if p.Timeout > 0 {
+		out = append(out, fmt.Sprintf("timeout %v: not simulated yet, so no call of this run times out", p.Timeout))
+	}
+	return out
 }
 
 // serviceTime is how long a call keeps its environment busy from the

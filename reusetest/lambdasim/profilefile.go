@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -42,8 +43,13 @@ const maxProfileFile = 1 << 20
 // Managed Instances: calls per environment at once, the scaler's bounds and
 // its assumed parameters), "schedule" (the schedule a
 // fitted profile was fitted on, as a record log's header holds it: a run
-// of the profile that names no schedule runs it), and "provenance"
-// (free-form: what a fitted profile was fitted from).
+// of the profile that names no schedule runs it), "memory" (the
+// function's memory size, and each runtime generation's starting memory
+// and growth per call, as distributions of numbers: MemoryFile),
+// "timeout" (the function's timeout) and "provenance" (free-form: what a
+// fitted profile was fitted from). The model does not simulate memory
+// and timeouts yet: a run under a profile with them says so
+// (Profile.NotModelled).
 //
 // ProfileFile is that document's shape; ParseProfile is the one reader, and
 // a tool that writes a profile (the fitter) fills one in and re-reads it.
@@ -65,7 +71,50 @@ type ProfileFile struct {
 	Provisioned      *ProvisionedFile       `json:"provisioned,omitempty"`
 	Managed          *ManagedFile           `json:"managed,omitempty"`
 	Schedule         *schedule.ScheduleSpec `json:"schedule,omitempty"`
+	Memory           *MemoryFile            `json:"memory,omitempty"`
+	Timeout          *TimeoutFile           `json:"timeout,omitempty"`
 	Provenance       json.RawMessage        `json:"provenance,omitempty"`
+}
+
+// MemoryFile is the function's memory (Profile.Memory), each figure with
+// its source, an assumed one marked so:
+//
+//	"memory": {
+//	  "size_mb": {"value": 512, "source": "..."},
+//	  "start_mb": {"dist": "uniform", "min": 70, "max": 90, "source": "..."},
+//	  "growth_mb_per_call": {"dist": "fixed", "value": 0.1, "source": "assumed: ..."}
+//	}
+type MemoryFile struct {
+	SizeMB          *CountFile  `json:"size_mb"`
+	StartMB         *AmountFile `json:"start_mb"`
+	GrowthMBPerCall *AmountFile `json:"growth_mb_per_call"`
+}
+
+// AmountFile is one distribution of numbers (MB, MB a call) and its
+// source: DistFile's shapes with numbers for durations.
+type AmountFile struct {
+	Dist   string            `json:"dist"`
+	Value  *float64          `json:"value,omitempty"`
+	Min    *float64          `json:"min,omitempty"`
+	Max    *float64          `json:"max,omitempty"`
+	Mean   *float64          `json:"mean,omitempty"`
+	SD     *float64          `json:"sd,omitempty"`
+	Median *float64          `json:"median,omitempty"`
+	Sigma  *float64          `json:"sigma,omitempty"`
+	CDF    []AmountPointFile `json:"cdf,omitempty"`
+	Source string            `json:"source"`
+}
+
+// AmountPointFile is one point of an empirical CDF of numbers.
+type AmountPointFile struct {
+	At float64 `json:"at"`
+	P  float64 `json:"p"`
+}
+
+// TimeoutFile is the function's timeout and its source.
+type TimeoutFile struct {
+	Value  string `json:"value"`
+	Source string `json:"source"`
 }
 
 // PlacementFile names the placement rule and its source.
@@ -145,6 +194,16 @@ const (
 	// the pool creates at its start: a hundred times Lambda's default
 	// concurrency of 1,000, so no file sizes memory.
 	MaxProvisioned = 100_000
+	// MinMemoryMB and MaxMemoryMB bound a function's memory size, as
+	// Lambda does (docs/sources.md [S16]).
+	MinMemoryMB = 128
+	MaxMemoryMB = 10_240
+	// MinTimeout and MaxTimeout bound a function's timeout: Lambda's
+	// 1 to 900 seconds (docs/sources.md [S15]).
+	MinTimeout = time.Second
+	MaxTimeout = 15 * time.Minute
+	// maxAmountPoints bounds an empirical CDF of numbers.
+	maxAmountPoints = 10_000
 )
 
 // ParseProfile reads a profile file's JSON, or says every problem, each
@@ -291,6 +350,24 @@ func ParseProfile(r io.Reader) (Profile, error) {
 			bad(r.field, fmt.Errorf("its 99.9th percentile is %v, past the %v of %s", q, r.limit, r.what))
 		}
 	}
+	if m := f.Memory; m != nil {
+		p.Memory = m.parse(bad)
+	}
+	if to := f.Timeout; to != nil {
+		d, err := time.ParseDuration(to.Value)
+		switch {
+		case to.Value == "":
+			bad("timeout.value", errors.New("missing"))
+		case err != nil:
+			bad("timeout.value", fmt.Errorf("%q is not a duration (e.g. 3s, 15m)", to.Value))
+		case d < MinTimeout || d > MaxTimeout:
+			bad("timeout.value", fmt.Errorf("%v: a function's timeout is from %v to %v", d, MinTimeout, MaxTimeout))
+		case to.Source == "":
+			bad("timeout.source", errors.New("missing (say where the value comes from, or that it is an assumption)"))
+		default:
+			p.Timeout = d
+		}
+	}
 	if f.Schedule != nil {
 		// A trace's file is opened when the schedule runs, not here.
 		if err := schedule.CheckSpec(*f.Schedule); err != nil {
@@ -355,6 +432,118 @@ func (m *ManagedFile) parse(bad func(string, error)) *Managed {
 		d.to(dist)
 	}
 	return out
+}
+
+// parse reads the memory part, reporting each problem by its field to
+// bad: a size Lambda allows, a starting memory below it, a growth per
+// call from 0 to it.
+func (m *MemoryFile) parse(bad func(string, error)) *Memory {
+	out := &Memory{}
+	switch c := m.SizeMB; {
+	case c == nil:
+		bad("memory.size_mb", errors.New("missing"))
+	case c.Value < MinMemoryMB || c.Value > MaxMemoryMB:
+		bad("memory.size_mb.value", fmt.Errorf("%d: a function's memory size is from %d to %d MB", c.Value, MinMemoryMB, MaxMemoryMB))
+	case c.Source == "":
+		bad("memory.size_mb.source", errors.New("missing (say where the figure comes from, or that it is an assumption)"))
+	default:
+		out.SizeMB = c.Value
+	}
+	limit := float64(cmp.Or(out.SizeMB, MaxMemoryMB))
+	for _, a := range []struct {
+		field string
+		file  *AmountFile
+		to    *Amount
+		what  string
+	}{{"memory.start_mb", m.StartMB, &out.StartMB, "a generation that starts past its memory size never serves"},
+		{"memory.growth_mb_per_call", m.GrowthMBPerCall, &out.GrowthMBPerCall, "one call cannot add more than the memory size"}} {
+		v, err := a.file.parse()
+		if err != nil {
+			// Each problem under the field's name.
+			errs := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+			for _, e := range errs {
+				bad(a.field, e)
+			}
+			continue
+		}
+		if q := v.Quantile(0.999); q > limit {
+			bad(a.field, fmt.Errorf("its 99.9th percentile is %g MB, past the memory size of %g MB: %s", q, limit, a.what))
+			continue
+		}
+		*a.to = v
+	}
+	return out
+}
+
+// parse turns a distribution of numbers' JSON into an Amount: every
+// number finite and from 0 to MaxMemoryMB, the shapes' own rules as
+// DistFile's.
+func (a *AmountFile) parse() (Amount, error) {
+	if a == nil {
+		return Amount{}, errors.New("missing")
+	}
+	var errs []error
+	num := func(field string, v *float64) time.Duration {
+		switch {
+		case v == nil:
+			errs = append(errs, fmt.Errorf("%s: missing", field))
+		case !(*v >= 0 && *v <= MaxMemoryMB):
+			errs = append(errs, fmt.Errorf("%s: %g: a number from 0 to %d", field, *v, MaxMemoryMB))
+		default:
+			return toUnits(*v)
+		}
+		return 0
+	}
+	var out Dist
+	switch a.Dist {
+	case "fixed":
+		out = Fixed(num("value", a.Value))
+	case "uniform":
+		lo, hi := num("min", a.Min), num("max", a.Max)
+		if hi < lo {
+			errs = append(errs, fmt.Errorf("max %g is below min %g", fromUnits(hi), fromUnits(lo)))
+		}
+		out = Uniform(lo, hi)
+	case "normal":
+		out = Normal(num("mean", a.Mean), num("sd", a.SD))
+	case "exponential":
+		out = Exponential(num("mean", a.Mean))
+	case "lognormal":
+		if a.Sigma == nil || !(*a.Sigma >= 0 && *a.Sigma <= 10) {
+			errs = append(errs, errors.New("sigma: missing, or not from 0 to 10"))
+			a.Sigma = new(float64)
+		}
+		out = LogNormal(num("median", a.Median), *a.Sigma)
+	case "empirical":
+		if len(a.CDF) > maxAmountPoints {
+			errs = append(errs, fmt.Errorf("cdf: %d points, at most %d", len(a.CDF), maxAmountPoints))
+			break
+		}
+		var pts []CDFPoint
+		for i, c := range a.CDF {
+			at := num(fmt.Sprintf("cdf[%d].at", i), &c.At)
+			if !(c.P >= 0 && c.P <= 1) {
+				errs = append(errs, fmt.Errorf("cdf[%d].p: must be from 0 to 1, got %v", i, c.P))
+			}
+			if i > 0 && (at <= pts[i-1].At || c.P < pts[i-1].P) {
+				errs = append(errs, fmt.Errorf("cdf[%d]: not increasing (%v at %g after %v at %g)", i, c.P, c.At, pts[i-1].P, fromUnits(pts[i-1].At)))
+			}
+			pts = append(pts, CDFPoint{At: at, P: c.P})
+		}
+		if len(pts) < 2 || pts[len(pts)-1].P != 1 {
+			errs = append(errs, errors.New("cdf: needs at least two points, the last with p 1"))
+		}
+		out = Empirical(pts)
+	default:
+		errs = append(errs, fmt.Errorf("dist: %q, want fixed, uniform, normal, exponential, lognormal or empirical", a.Dist))
+	}
+	if a.Source == "" {
+		errs = append(errs, errors.New("source: missing (say where the value comes from, or that it is an assumption)"))
+	}
+	return Amount{out}, errors.Join(errs...)
 }
 
 // parse turns a distribution's JSON into a Dist.

@@ -94,6 +94,18 @@ func TestBadProfileFilesAreNamed(t *testing.T) {
 		{"every problem in one error", `"sigma": 0.2`, `"sigma": 50, "extra": 1`, []string{`unknown field "extra"`, "max_lifetime: its 99.9th percentile is"}},
 		{"missing", `"scaling_rate": {"value": 100, "source": "what if"}`, `"proactive": {"share": 2, "source": "x"}`,
 			[]string{"scaling_rate: missing", "proactive.share: must be from 0 to 1, got 2"}},
+		{"memory", `"name": "mine",`, `"name": "mine", "memory": {"size_mb": {"value": 64, "source": "x"}, "start_mb": {"dist": "fixed", "value": -3, "source": "x"},
+			"growth_mb_per_call": {"dist": "empirical", "cdf": [{"at": 1, "p": 0}, {"at": 0.5, "p": 1}]}},`,
+			[]string{"memory.size_mb.value: 64: a function's memory size is from 128 to 10240 MB", "memory.start_mb: value: -3: a number from 0 to 10240",
+				"memory.growth_mb_per_call: cdf[1]: not increasing", "memory.growth_mb_per_call: source: missing"}},
+		{"memory past its size", `"name": "mine",`, `"name": "mine", "memory": {"size_mb": {"value": 256, "source": "x"}, "start_mb": {"dist": "uniform", "min": 100, "max": 300, "source": "x"},
+			"growth_mb_per_call": {"dist": "lognormal", "median": 1, "sigma": 5, "source": "x"}},`,
+			[]string{"memory.start_mb: its 99.9th percentile is 299.8 MB, past the memory size of 256 MB", "memory.growth_mb_per_call: its 99.9th percentile is"}},
+		{"memory parts missing", `"name": "mine",`, `"name": "mine", "memory": {"size_mb": {"value": 512}},`,
+			[]string{"memory.size_mb.source: missing", "memory.start_mb: missing", "memory.growth_mb_per_call: missing"}},
+		{"timeout", `"name": "mine",`, `"name": "mine", "timeout": {"value": "16m", "source": "x"},`, []string{"timeout.value: 16m0s: a function's timeout is from 1s to 15m0s"}},
+		{"timeout unsourced", `"name": "mine",`, `"name": "mine", "timeout": {"value": "3s"},`, []string{"timeout.source: missing"}},
+		{"timeout not a duration", `"name": "mine",`, `"name": "mine", "timeout": {"value": "3", "source": "x"},`, []string{`timeout.value: "3" is not a duration`}},
 	} {
 		bad := strings.Replace(validProfile, tc.from, tc.to, 1)
 		assert.Assert(t, bad != validProfile, tc.name)
@@ -223,10 +235,59 @@ func TestProfileFileIsOneObject(t *testing.T) {
 	}
 }
 
+// memoryPart is a profile's memory part and timeout, added to
+// exactProfile.
+const memoryPart = `,
+  "memory": {
+    "size_mb": {"value": 512, "source": "my function's configuration"},
+    "start_mb": {"dist": "empirical", "cdf": [{"at": 70, "p": 0}, {"at": 80, "p": 0.5}, {"at": 95, "p": 1}], "source": "fitted"},
+    "growth_mb_per_call": {"dist": "uniform", "min": 0.08, "max": 0.12, "source": "assumed: a leak of about 100 KB a call"}
+  },
+  "timeout": {"value": "3s", "source": "my function's configuration"}}`
+
+// TestProfileMemoryPartIsReadAndCarried: a profile's memory part and
+// timeout are read, checked and carried, written back as they were read;
+// a run under them says, in its summary and table, that the model does not
+// simulate them yet.
+func TestProfileMemoryPartIsReadAndCarried(t *testing.T) {
+	p, err := LookupProfile(writeProfile(t, exactProfile+memoryPart))
+	assert.NilError(t, err)
+	assert.Assert(t, p.Memory != nil)
+	assert.Check(t, is.Equal(p.Memory.SizeMB, 512))
+	assert.Check(t, is.Equal(p.Memory.StartMB.Quantile(0.5), 80.0))
+	assert.Check(t, is.Equal(p.Memory.StartMB.String(), "empirical(70:0 80:0.5 95:1)"))
+	assert.Check(t, is.Equal(p.Memory.GrowthMBPerCall.String(), "uniform(0.08, 0.12)"))
+	assert.Check(t, is.Equal(p.Timeout, 3*time.Second))
+	r := NewRand(1)
+	for range 1000 {
+		g := p.Memory.GrowthMBPerCall.Sample(r)
+		assert.Assert(t, g >= 0.08 && g <= 0.12, "%v", g)
+	}
+	// Written back as read.
+	for _, a := range []Amount{p.Memory.StartMB, p.Memory.GrowthMBPerCall, FixedAmount(0.0977)} {
+		back, err := a.File("x").parse()
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(back.String(), a.String()))
+	}
+
+	notes := p.NotModelled()
+	assert.Assert(t, is.Len(notes, 2))
+	assert.Check(t, is.Contains(notes[0], "memory (size 512 MB, starting memory median 80 MB, growth per call median 0.1 MB): not simulated yet, so no call of this run fails out of memory"))
+	assert.Check(t, is.Contains(notes[1], "timeout 3s: not simulated yet"))
+	sim := newSim(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}, Options{Profile: writeProfile(t, exactProfile+memoryPart)})
+	sum, err := sim.Summarize(t.Context())
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(sum.Simulator.NotModelled, notes), "the summary says it")
+	built, err := LookupProfile(ProfileSeed2021)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(built.NotModelled(), 0), "a profile without them says nothing")
+}
+
 // FuzzParseProfile: any bytes give a profile or an error, never a panic.
 func FuzzParseProfile(f *testing.F) {
 	f.Add([]byte(validProfile))
 	f.Add([]byte(exactProfile))
+	f.Add([]byte(exactProfile + memoryPart))
 	f.Add([]byte(`{"schema":"lambda-reuse/profile/v1","name":"x","name":"y"}`))
 	f.Add([]byte(`{"idle_timeout":{"dist":"lognormal","median":"1h","sigma":50}}`))
 	if b, err := builtinFiles.ReadFile("profiles/managed-2026.json"); err == nil {

@@ -132,6 +132,10 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	return s, nil
 }
 
+// NotModelled is what the served profile says that the model does not
+// simulate yet (Profile.NotModelled).
+func (s *Server) NotModelled() []string { return s.profile.NotModelled() }
+
 // Counts returns a copy of what the server has done so far.
 func (s *Server) Counts() ServerCounts {
 	s.mu.Lock()

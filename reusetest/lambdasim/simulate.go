@@ -136,6 +136,7 @@ func (s *Simulation) Describe() *summary.Simulator {
 		ScalingRate:      s.profile.ScalingRate,
 		ProactiveShare:   s.profile.ProactiveShare,
 		Provisioned:      s.profile.Provisioned,
+		NotModelled:      s.profile.NotModelled(),
 		ProfileFile:      json.RawMessage(s.profile.File),
 	}
 }

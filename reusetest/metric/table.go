@@ -86,6 +86,11 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed)
 	}
 	fmt.Fprintf(w, "%s\nplan: %s\n", title, s.PlanText())
+	if sim := s.Simulator; sim != nil {
+		for _, n := range sim.NotModelled {
+			fmt.Fprintf(w, "not modelled: %s\n", n)
+		}
+	}
 	if s.TimeScale > 0 {
 		fmt.Fprintf(w, "time scale: %g (the endpoint's model runs %g times real time): durations below are model time; the log keeps real times\n",
 			s.TimeScale, s.TimeScale)

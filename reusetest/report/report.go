@@ -27,6 +27,9 @@ func Markdown(sum summary.Summary) (string, error) {
 	if sim := sum.Simulator; sim != nil {
 		fmt.Fprintf(&b, "Simulated: profile `%s`, placement `%s`, arrivals `%s`, seed %d; idle timeout %s, max lifetime %s, init latency %s.\n\n",
 			sim.Profile, sim.Placement, sim.Arrivals, sim.Seed, sim.IdleTimeout, sim.MaxLifetime, sim.InitLatency)
+		for _, n := range sim.NotModelled {
+			fmt.Fprintf(&b, "**Not modelled:** the profile's %s.\n\n", n)
+		}
 	}
 	experiment := len(sum.Sections) > 0
 	if experiment {

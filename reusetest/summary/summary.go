@@ -166,6 +166,10 @@ type Simulator struct {
 	// Provisioned is the provisioned concurrency: environments initialised
 	// ahead and kept ready; absent when none.
 	Provisioned int `json:"provisioned,omitempty"`
+	// NotModelled lists what the profile says that the model does not
+	// simulate yet (its memory part, its timeout), each saying what that
+	// means for this run; absent when the profile says nothing of the kind.
+	NotModelled []string `json:"not_modelled,omitempty"`
 	// ProfileFile is the whole profile the run used, as a profile file
 	// (lambdasim's lambda-reuse/profile/v1, sources included): written to
 	// a file, it re-runs the simulation with -reuse.profile.

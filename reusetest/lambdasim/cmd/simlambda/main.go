@@ -44,5 +44,8 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "simlambda: serving on http://%s/ (Invoke API function \"probe\"), scale %g\n", l.Addr(), opts.Scale)
+	for _, n := range srv.NotModelled() {
+		fmt.Fprintf(os.Stderr, "simlambda: not modelled: the profile's %s\n", n)
+	}
 	log.Fatal(lambdaapi.Harden(&http.Server{Handler: srv}).Serve(l))
 }
