@@ -307,20 +307,38 @@ func quantileDist(xs []float64) lambdasim.Dist {
 // empirical makes a valid empirical distribution of points whose times may
 // repeat: a repeated time keeps its highest P; one point alone is fixed.
 func empirical(pts []lambdasim.CDFPoint) lambdasim.Dist {
-	var out []lambdasim.CDFPoint
-	for _, p := range pts {
-		p.At = p.At.Round(time.Microsecond)
-		if n := len(out); n > 0 && p.At <= out[n-1].At {
-			out[n-1].P = max(out[n-1].P, p.P)
+	ats, ps := make([]time.Duration, len(pts)), make([]float64, len(pts))
+	for i, p := range pts {
+		ats[i], ps[i] = p.At.Round(time.Microsecond), p.P
+	}
+	ats, ps = cdfMerged(ats, ps)
+	if len(ats) < 2 {
+		return lambdasim.Fixed(ats[0])
+	}
+	out := make([]lambdasim.CDFPoint, len(ats))
+	for i := range ats {
+		out[i] = lambdasim.CDFPoint{At: ats[i], P: ps[i]}
+	}
+	return lambdasim.Empirical(out)
+}
+
+// cdfMerged keeps, of a CDF's points (at not decreasing), one point per
+// value of at, with its highest p, and makes the last p 1: a valid
+// empirical CDF of values that may repeat.
+func cdfMerged[T cmp.Ordered](ats []T, ps []float64) ([]T, []float64) {
+	var outAt []T
+	var outP []float64
+	for i := range ats {
+		if n := len(outAt); n > 0 && ats[i] <= outAt[n-1] {
+			outP[n-1] = max(outP[n-1], ps[i])
 			continue
 		}
-		out = append(out, p)
+		outAt, outP = append(outAt, ats[i]), append(outP, ps[i])
 	}
-	if len(out) < 2 {
-		return lambdasim.Fixed(out[0].At)
+	if len(outP) > 0 {
+		outP[len(outP)-1] = 1
 	}
-	out[len(out)-1].P = 1
-	return lambdasim.Empirical(out)
+	return outAt, outP
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

@@ -278,6 +278,21 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 
+	// Memory: the size, each generation's start and growth per call,
+	// where the records carry memory readings.
+	if mf := fitMemory(summary, f.sum.MemoryGenerations(), from); mf.mem != nil {
+		p.Memory, pf.Memory = mf.mem, mf.file
+		for _, pm := range mf.params {
+			param(pm.Name, pm.Status, pm.Value, pm.Basis, pm.N, pm.Interval)
+		}
+	} else if summary.Memory != nil {
+		what := "none"
+		if p.Memory != nil {
+			what = fmt.Sprintf("size %d MB", p.Memory.SizeMB)
+		}
+		kept("memory", what, mf.why+": the base's")
+	}
+
 	// The schedule it was fitted on, so the profile alone reruns the run.
 	spec := sched.Spec()
 	if pre, ok := schedule.PrefixOf(sched, summary.Plan.Calls); ok && summary.Plan.Calls < spec.Calls {
