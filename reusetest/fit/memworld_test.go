@@ -103,8 +103,8 @@ func newMemWorld(seed uint64, opts memWorldOptions) *memWorld {
 		e.fromBeforeTheWindow, e.needInit, e.lastDone = true, false, -30*w.rng.Float64()
 		e.gen = newGen(e.leaky)
 		e.gen.seen = false
-		if e.leaky {
-			e.gen.mem += e.gen.leak * float64(w.rng.IntN(2000))
+		if e.leaky { // grown by up to 80% of the way to the limit
+			e.gen.mem += 0.8 * w.rng.Float64() * (float64(opts.sizeMB) - e.gen.start)
 		}
 		idle = append(idle, e)
 	}
@@ -394,14 +394,14 @@ func TestFitWritesTheMemoryPart(t *testing.T) {
 }
 
 // TestWriteTheLeakExport writes testdata/logs/leak-export.json, the export
-// docs/globals.md walks through: three hours of a world whose function
+// docs/globals.md walks through: two hours of a world whose function
 // leaks 0.4 to 0.6 MB a call at 512 MB, REPORT-only. Run with
 // LAMBDALOGS_EXAMPLE=1 to write it again.
 func TestWriteTheLeakExport(t *testing.T) {
 	if os.Getenv("LAMBDALOGS_EXAMPLE") == "" {
 		t.Skip("LAMBDALOGS_EXAMPLE is not set: the example export is not written again")
 	}
-	w := newMemWorld(2026, memWorldOptions{hours: 3, rate: 0.5, sizeMB: 512, leakyShare: 1, leakLo: 0.4, leakHi: 0.6})
+	w := newMemWorld(2026, memWorldOptions{hours: 2, rate: 0.6, sizeMB: 512, leakyShare: 1, leakLo: 0.4, leakHi: 0.6})
 	t.Logf("truth: %+v (%d calls, %d environments, %d generations)", w.truth(), len(w.calls), len(w.envs), len(w.gens))
 	path := w.write(t, t.TempDir(), false)
 	b, err := os.ReadFile(path)

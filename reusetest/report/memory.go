@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // ChartMemory is the chart of a run whose records carried memory
@@ -60,7 +61,7 @@ func memoryPlot(m *summary.Memory, gens []summary.MemoryGeneration) (*plot.Plot,
 		p.Title.Text = fmt.Sprintf("Memory against calls served: every %s of %d runtime generations drawn (%d)", ordinal(every), of, len(drawn))
 	}
 	if m.Measured > 0 {
-		p.Title.Text += fmt.Sprintf("; %d of %d of %d calls or more grow", m.Growing, m.Measured, summary.MinCallsForGrowth)
+		p.Title.Text += fmt.Sprintf("; %d of the %d of %d calls or more grow", m.Growing, m.Measured, summary.MinCallsForGrowth)
 	}
 	p.X.Label.Text = "calls the generation had served"
 	p.Y.Label.Text = "memory, MB"
@@ -68,8 +69,13 @@ func memoryPlot(m *summary.Memory, gens []summary.MemoryGeneration) (*plot.Plot,
 	growing := chartBlue
 	flat := color.Gray{Y: 150}
 	var xmax, ymax float64
-	var growLine, flatLine *plotter.Line
+	var growLine, flatLine, unseenLine *plotter.Line
+	var ends plotter.XYs // the last readings of generations that ran out of memory
 	for _, g := range drawn {
+		if g.OutOfMemory && len(g.Points) > 0 {
+			last := g.Points[len(g.Points)-1]
+			ends = append(ends, plotter.XY{X: float64(last.Calls), Y: last.MB})
+		}
 		xys := make(plotter.XYs, len(g.Points))
 		for i, pt := range g.Points {
 			xys[i] = plotter.XY{X: float64(pt.Calls), Y: pt.MB}
@@ -83,10 +89,19 @@ func memoryPlot(m *summary.Memory, gens []summary.MemoryGeneration) (*plot.Plot,
 			return nil, err
 		}
 		l.Color, l.Width = flat, vg.Points(1)
-		if g.Growing {
+		switch {
+		case !g.StartSeen:
+			// Started before the records: its calls counted from the
+			// first they show.
+			l.Color, l.Dashes = growing, []vg.Length{vg.Points(2), vg.Points(2)}
+			if !g.Growing {
+				l.Color = flat
+			}
+			unseenLine = l
+		case g.Growing:
 			l.Color, l.Width = growing, vg.Points(1.2)
 			growLine = l
-		} else {
+		default:
 			flatLine = l
 		}
 		p.Add(l)
@@ -97,21 +112,33 @@ func memoryPlot(m *summary.Memory, gens []summary.MemoryGeneration) (*plot.Plot,
 	if flatLine != nil {
 		p.Legend.Add("a flat one", flatLine)
 	}
-	// The table's answer: from the median start at the median growth to
-	// the size, reached after the median calls to the limit.
-	if c, st, gr := m.CallsToLimit, m.StartMB, m.GrowthMBPerCall; c != nil && st != nil && gr != nil {
-		xmax = math.Max(xmax, c.Median)
-		proj, err := plotter.NewLine(plotter.XYs{{X: 0, Y: st.Median}, {X: c.Median, Y: float64(m.SizeMB)}})
+	if unseenLine != nil {
+		p.Legend.Add("started before the records (calls counted from its first in them)", unseenLine)
+	}
+	if len(ends) > 0 {
+		sc, err := plotter.NewScatter(ends)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Shape, sc.GlyphStyle.Color, sc.GlyphStyle.Radius = draw.CrossGlyph{}, chartRed, vg.Points(6)
+		p.Add(sc)
+		p.Legend.Add(fmt.Sprintf("ran out of memory (%d drawn; %d failures in all)", len(ends), m.OutOfMemory), sc)
+	}
+	median, size := memoryOverlay(m, xmax)
+	if median != nil {
+		xmax = math.Max(xmax, median[1].X)
+		proj, err := plotter.NewLine(median)
 		if err != nil {
 			return nil, err
 		}
 		proj.Color, proj.Width, proj.Dashes = color.Black, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(3)}
 		p.Add(proj)
-		p.Legend.Add(fmt.Sprintf("median: %s MB per call from %.0f MB, the size after about %s calls", strconv.FormatFloat(gr.Median, 'g', 3, 64), st.Median, summary.Thousands(c.Median)), proj)
+		p.Legend.Add(fmt.Sprintf("median: %s MB per call from %.0f MB, the size after about %s calls",
+			strconv.FormatFloat(m.GrowthMBPerCall.Median, 'g', 3, 64), m.StartMB.Median, summary.Thousands(m.CallsToLimit.Median)), proj)
 	}
-	if m.SizeMB > 0 {
+	if size != nil {
 		ymax = math.Max(ymax, float64(m.SizeMB))
-		size, err := plotter.NewLine(plotter.XYs{{X: 0, Y: float64(m.SizeMB)}, {X: math.Max(1, xmax), Y: float64(m.SizeMB)}})
+		size, err := plotter.NewLine(size)
 		if err != nil {
 			return nil, err
 		}
@@ -125,4 +152,19 @@ func memoryPlot(m *summary.Memory, gens []summary.MemoryGeneration) (*plot.Plot,
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs = vg.Points(6)
 	return p, nil
+}
+
+// memoryOverlay are the table's figures as lines on the memory chart: the
+// median growth from the median start to the size, reached at the median
+// calls to the limit (nil without them), and the memory size across to
+// calls xmax or the limit, whichever is further (nil without a size).
+func memoryOverlay(m *summary.Memory, xmax float64) (median, size plotter.XYs) {
+	if c, st, gr := m.CallsToLimit, m.StartMB, m.GrowthMBPerCall; c != nil && st != nil && gr != nil {
+		median = plotter.XYs{{X: 0, Y: st.Median}, {X: c.Median, Y: float64(m.SizeMB)}}
+		xmax = math.Max(xmax, c.Median)
+	}
+	if m.SizeMB > 0 {
+		size = plotter.XYs{{X: 0, Y: float64(m.SizeMB)}, {X: math.Max(1, xmax), Y: float64(m.SizeMB)}}
+	}
+	return median, size
 }

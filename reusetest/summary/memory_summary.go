@@ -438,7 +438,7 @@ func (m *Memory) WriteTable(w io.Writer) error {
 		size, m.Environments, m.Generations)
 	fmt.Fprintf(w, "  generations of %d calls or more: %d, of which %d grow\n", MinCallsForGrowth, m.Measured, m.Growing)
 	if g := m.GrowthMBPerCall; g != nil {
-		fmt.Fprintf(w, "  growth per call (Theil-Sen slope): median %s, p10 %s, p90 %s\n", perCall(g.Median), perCall(g.P10), perCall(g.P90))
+		fmt.Fprintf(w, "  growth per call (Theil-Sen slope): median %s, p10 %s, p90 %s\n", perCall(g.Median), perCallAs(g.P10, g.Median), perCallAs(g.P90, g.Median))
 	}
 	if st := m.StartMB; st != nil {
 		fmt.Fprintf(w, "  memory at the start: median %.1f MB, p10 %.1f, p90 %.1f\n", st.Median, st.P10, st.P90)
@@ -487,15 +487,19 @@ func (m *Memory) Answer() string {
 			m.Growing, m.Measured, MinCallsForGrowth)
 	}
 	if g.P10 > 0 && g.P90 > 2*g.P10 {
-		fmt.Fprintf(&b, "; growth differs %.0f-fold between generations (p10 %s, p90 %s): the median describes no single one", g.P90/g.P10, perCall(g.P10), perCall(g.P90))
+		fmt.Fprintf(&b, "; growth differs %.0f-fold between generations (p10 %s, p90 %s): the median describes no single one", g.P90/g.P10, perCallAs(g.P10, g.Median), perCallAs(g.P90, g.Median))
 	}
 	return b.String()
 }
 
 // perCall is a growth per call, in MB with enough digits, or KB below a
 // tenth of an MB.
-func perCall(mb float64) string {
-	if math.Abs(mb) < 0.1 {
+func perCall(mb float64) string { return perCallAs(mb, mb) }
+
+// perCallAs is mb a call in the unit perCall gives like: one unit for
+// figures shown together.
+func perCallAs(mb, like float64) string {
+	if math.Abs(like) < 0.1 {
 		return strconv.FormatFloat(mb*1024, 'f', 1, 64) + " KB"
 	}
 	return strconv.FormatFloat(mb, 'f', 2, 64) + " MB"

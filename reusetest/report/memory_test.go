@@ -1,0 +1,74 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+	"gonum.org/v1/plot/plotter"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// TestMemoryChartMatchesTheTable: the report of the leak example's logs
+// has the memory chart, titled with the table's counts, its axis over the
+// memory size, the size drawn at the table's figure and the median growth
+// drawn from the table's start to the size at the table's calls to the
+// limit; report.md says the answer in words. A run without memory
+// readings has no such chart.
+func TestMemoryChartMatchesTheTable(t *testing.T) {
+	calls, err := lambdalogs.Read(filepath.Join("..", "..", "testdata", "logs", "leak-export.json"), lambdalogs.Options{})
+	assert.NilError(t, err)
+	defer calls.Close()
+	sched, err := calls.Schedule(filepath.Join(t.TempDir(), "trace.csv"))
+	assert.NilError(t, err)
+	col := NewCollector(summary.NewSummarizer(sched, calls.Target(), nil), sched)
+	logs := calls.Logs()
+	col.Logs = &logs
+	assert.NilError(t, calls.Replay(col.Add))
+	sum := col.Summary()
+	m := sum.Memory
+	assert.Assert(t, m != nil && m.CallsToLimit != nil)
+	assert.Check(t, is.Contains(ChartNames(sum), ChartMemory))
+
+	p, err := memoryPlot(m, col.Sum().MemoryGenerations())
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(p.Title.Text, fmt.Sprintf("%d of the %d of 100 calls or more grow", m.Growing, m.Measured)))
+	assert.Check(t, p.Y.Max >= float64(m.SizeMB) && p.X.Max >= m.CallsToLimit.Median)
+	median, size := memoryOverlay(m, 10)
+	assert.Check(t, is.DeepEqual(median, plotter.XYs{{X: 0, Y: m.StartMB.Median}, {X: m.CallsToLimit.Median, Y: float64(m.SizeMB)}}), "the median growth from the median start to the size")
+	assert.Check(t, is.DeepEqual(size, plotter.XYs{{X: 0, Y: float64(m.SizeMB)}, {X: m.CallsToLimit.Median, Y: float64(m.SizeMB)}}), "the memory size, across")
+
+	dir := t.TempDir()
+	paths, err := Write(dir, col)
+	assert.NilError(t, err)
+	checkCharts(t, dir, sum, paths)
+	md, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(string(md), m.Answer()))
+
+	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	assert.Check(t, !slices.Contains(ChartNames(plain), ChartMemory))
+}
+
+// TestMemoryChartSamplesManyGenerations: past 40 measured generations the
+// chart draws every k-th, and says so.
+func TestMemoryChartSamplesManyGenerations(t *testing.T) {
+	var gens []summary.MemoryGeneration
+	for i := range 130 {
+		gens = append(gens, summary.MemoryGeneration{ID: fmt.Sprint(i), Measured: true, StartSeen: true, Readings: 200,
+			Points: []summary.MemoryPoint{{Calls: 1, MB: 80}, {Calls: 200, MB: 100}}})
+	}
+	drawn, every, of := memorySample(gens)
+	assert.Check(t, is.Equal(every, 4))
+	assert.Check(t, is.Equal(of, 130))
+	assert.Check(t, is.Len(drawn, 33))
+	p, err := memoryPlot(&summary.Memory{Measured: 130}, gens)
+	assert.NilError(t, err)
+	assert.Check(t, is.Contains(p.Title.Text, "every 4th of 130 runtime generations drawn (33)"))
+}
