@@ -102,10 +102,16 @@ type Probe struct {
 
 // leak is a global that calls grow on request (leak_kb) and nothing frees:
 // it lives as long as the process, as a leaking function's globals do, to
-// the next reset or the environment's end.
+// the next reset or the environment's end. It grows into address space
+// reserved once, outside the Go heap, writing each page it reaches, so
+// the process's resident memory grows by what was asked, to the page,
+// with no allocator's rounding or collector's headroom on top; where no
+// space can be reserved, it grows by heap allocations.
 type leak struct {
 	mu     sync.Mutex
-	chunks [][]byte
+	arena  []byte   // reserved space, resident as far as bytes reaches
+	chunks [][]byte // heap allocations, where no space was reserved
+	tried  bool     // the reservation was tried
 	bytes  int64
 	asked  bool
 }
@@ -117,14 +123,26 @@ func (l *leak) grow(n, capBytes int64) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.asked = true
-	if n = min(n, capBytes-l.bytes); n > 0 {
+	if n = min(n, capBytes-l.bytes); n <= 0 {
+		return l.bytes
+	}
+	if !l.tried {
+		l.tried = true
+		l.arena, _ = reserve(capBytes) // nil where it cannot: heap chunks
+	}
+	ps := int64(pageSize)
+	if end := l.bytes + n; end <= int64(len(l.arena)) {
+		for off := l.bytes; off < end; off = (off/ps + 1) * ps {
+			l.arena[off] = 1
+		}
+	} else {
 		b := make([]byte, n)
 		for i := 0; i < len(b); i += pageSize {
 			b[i] = 1
 		}
 		l.chunks = append(l.chunks, b)
-		l.bytes += n
 	}
+	l.bytes += n
 	return l.bytes
 }
 
