@@ -3,8 +3,8 @@ package lambdahost
 import (
 	"bytes"
 	"cmp"
-	"math"
 	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
