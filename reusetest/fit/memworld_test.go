@@ -30,8 +30,9 @@ import (
 // generation's memory, the call's growth and a passing 0 to 2 MB) would
 // pass the memory size fails with Runtime.OutOfMemory, its REPORT saying
 // the size as used; Lambda resets the environment, and its next call runs
-// init in the same stream: a new generation. It writes the REPORT lines
-// Lambda would (text or JSON format) and keeps the truth.
+// init in the same stream: a new generation. A REPORT's Max Memory Used is
+// the most any call of the generation used so far. It writes the REPORT
+// lines Lambda would (text or JSON format) and keeps the truth.
 
 type memWorldOptions struct {
 	hours, rate    float64
@@ -55,6 +56,7 @@ type mwGen struct {
 	leaky       bool
 	leak, start float64 // MB a call, MB after init
 	mem         float64
+	high        int // the most MB a call of it used so far: what its REPORTs say
 	calls       int
 	seen        bool // its start is in the window
 	oom         bool
@@ -162,8 +164,12 @@ func newMemWorld(seed uint64, opts memWorldOptions) *memWorld {
 			c.oom, c.usedMB = true, opts.sizeMB
 			g.oom, env.needInit = true, true
 		} else {
+			// Max Memory Used is the most any call of the environment
+			// used so far (docs/sources.md [S15]); a reset's new process
+			// starts it again (an assumption: not documented).
 			g.mem += g.leak
-			c.usedMB = int(math.Ceil(peak))
+			g.high = max(g.high, int(math.Ceil(peak)))
+			c.usedMB = g.high
 		}
 		g.calls++
 		env.calls++
