@@ -58,8 +58,8 @@ func fitMemory(sum summary.Summary, gens []summary.MemoryGeneration, from string
 	if len(m.SizesMB) > 1 {
 		sizeWhy = fmt.Sprintf("the memory size most generations' records said (they said %v MB: the function was reconfigured in the window)", m.SizesMB)
 	}
-	startWhy := fmt.Sprintf("each runtime generation's memory at 0 calls served (its Theil-Sen line's), over the %d of %d calls or more whose start the records show", len(start), summary.MinCallsForGrowth)
-	growthWhy := fmt.Sprintf("each runtime generation's growth per call (the Theil-Sen slope of its memory against the calls it served; a falling one as 0), over the %d of %d calls or more: %d grow", len(growth), summary.MinCallsForGrowth, m.Growing)
+	startWhy := fmt.Sprintf("each runtime generation's memory at 0 calls served (its Theil-Sen line's), over the %d generations of %d calls or more whose start the records show", len(start), summary.MinCallsForGrowth)
+	growthWhy := fmt.Sprintf("each runtime generation's growth per call (the Theil-Sen slope of its memory against the calls it served; a falling one as 0), over the %d generations of %d calls or more: %d grow", len(growth), summary.MinCallsForGrowth, m.Growing)
 	if m.Growing > 0 && m.Growing < len(growth) {
 		growthWhy += fmt.Sprintf(", the rest are flat: a mix, kept as one (%.0f%% of draws flat)", 100*float64(len(growth)-m.Growing)/float64(len(growth)))
 	}
