@@ -368,6 +368,7 @@ func TestMemoryOfAMixedWorld(t *testing.T) {
 	sum := f.Summary()
 	m := sum.Memory
 	assert.Assert(t, m != nil && m.GrowthMBPerCall != nil)
+	t.Logf("memory part: %d of %d grow; growth %+v; %s", m.Growing, m.Measured, *m.GrowthMBPerCall, m.Answer())
 	assert.Check(t, is.Equal(m.OutOfMemory, int64(tr.oom)))
 	assert.Check(t, is.Equal(m.Measured, tr.measured))
 	assert.Check(t, is.Equal(m.Growing, tr.leaky), "the leaking generations grow, the flat ones do not")

@@ -89,7 +89,7 @@ type Profile struct {
 // draws its starting memory and its growth per call from.
 type Memory struct {
 	// SizeMB is the function's memory size, 128 to 10,240 MB
-	// (docs/sources.md [S16]).
+	// (docs/sources.md [S17]).
 	SizeMB int
 	// StartMB is the memory a generation starts from (after its init), MB.
 	StartMB Amount

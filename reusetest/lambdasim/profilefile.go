@@ -195,7 +195,7 @@ const (
 	// concurrency of 1,000, so no file sizes memory.
 	MaxProvisioned = 100_000
 	// MinMemoryMB and MaxMemoryMB bound a function's memory size, as
-	// Lambda does (docs/sources.md [S16]).
+	// Lambda does (docs/sources.md [S17]).
 	MinMemoryMB = 128
 	MaxMemoryMB = 10_240
 	// MinTimeout and MaxTimeout bound a function's timeout: Lambda's

@@ -73,8 +73,9 @@ type Memory struct {
 	// generations that serve its calls to the limit or more (the run's
 	// own Kaplan-Meier of calls per generation, whose start the records
 	// show; one still serving at the end, or ended by running out of
-	// memory, is censored), over the measured generations (a flat one
-	// never reaches it). Absent with CallsToLimit.
+	// memory, is censored), summed and divided by the measured
+	// generations whose start the records show (a flat one never reaches
+	// it). Absent with CallsToLimit.
 	ReachLimitShare *float64 `json:"reach_limit_share,omitempty"`
 	// OutOfMemory counts the calls that failed with Runtime.OutOfMemory.
 	OutOfMemory int64 `json:"out_of_memory"`
