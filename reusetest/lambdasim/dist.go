@@ -112,24 +112,27 @@ func (d Dist) inverse(u float64) time.Duration {
 }
 
 // String describes the distribution, as written into summaries.
-func (d Dist) String() string {
+func (d Dist) String() string { return d.describe(time.Duration.String) }
+
+// describe is the distribution in brief, each value written by show.
+func (d Dist) describe(show func(time.Duration) string) string {
 	switch d.kind {
 	case kindUniform:
-		return fmt.Sprintf("uniform(%v, %v)", d.a, d.b)
+		return fmt.Sprintf("uniform(%s, %s)", show(d.a), show(d.b))
 	case kindNormal:
-		return fmt.Sprintf("normal(mean %v, sd %v)", d.a, d.b)
+		return fmt.Sprintf("normal(mean %s, sd %s)", show(d.a), show(d.b))
 	case kindExponential:
-		return fmt.Sprintf("exponential(mean %v)", d.a)
+		return fmt.Sprintf("exponential(mean %s)", show(d.a))
 	case kindLogNormal:
-		return fmt.Sprintf("lognormal(median %v, sigma %g)", d.a, d.sigma)
+		return fmt.Sprintf("lognormal(median %s, sigma %g)", show(d.a), d.sigma)
 	case kindEmpirical:
 		parts := make([]string, len(d.cdf))
 		for i, p := range d.cdf {
-			parts[i] = fmt.Sprintf("%v:%g", p.At, p.P)
+			parts[i] = fmt.Sprintf("%s:%g", show(p.At), p.P)
 		}
 		return "empirical(" + strings.Join(parts, " ") + ")"
 	default:
-		return fmt.Sprintf("fixed(%v)", d.a)
+		return fmt.Sprintf("fixed(%s)", show(d.a))
 	}
 }
 
@@ -146,25 +149,42 @@ func (d Dist) validate() error {
 func (d Dist) File(source string) *DistFile {
 	str := func(x time.Duration) string { return x.Round(time.Microsecond).String() }
 	f := &DistFile{Source: source}
+	fields := map[string]*string{"value": &f.Value, "min": &f.Min, "max": &f.Max, "mean": &f.Mean, "sd": &f.SD, "median": &f.Median}
+	f.Dist = d.write(func(field string, v time.Duration) { *fields[field] = str(v) }, func(s float64) { f.Sigma = &s },
+		func(at time.Duration, p float64) { f.CDF = append(f.CDF, CDFPointFile{At: str(at), P: p}) })
+	return f
+}
+
+// write gives the distribution as a profile file names its parts: its
+// shape's name (returned), each named value to value, a lognormal's sigma
+// to sigma, each CDF point to point; a file of either unit fills itself
+// from them.
+func (d Dist) write(value func(field string, v time.Duration), sigma func(float64), point func(at time.Duration, p float64)) string {
 	switch d.kind {
 	case kindUniform:
-		f.Dist, f.Min, f.Max = "uniform", str(d.a), str(d.b)
+		value("min", d.a)
+		value("max", d.b)
+		return "uniform"
 	case kindNormal:
-		f.Dist, f.Mean, f.SD = "normal", str(d.a), str(d.b)
+		value("mean", d.a)
+		value("sd", d.b)
+		return "normal"
 	case kindExponential:
-		f.Dist, f.Mean = "exponential", str(d.a)
+		value("mean", d.a)
+		return "exponential"
 	case kindLogNormal:
-		sigma := d.sigma
-		f.Dist, f.Median, f.Sigma = "lognormal", str(d.a), &sigma
+		value("median", d.a)
+		sigma(d.sigma)
+		return "lognormal"
 	case kindEmpirical:
-		f.Dist = "empirical"
 		for _, p := range d.cdf {
-			f.CDF = append(f.CDF, CDFPointFile{At: str(p.At), P: p.P})
+			point(p.At, p.P)
 		}
+		return "empirical"
 	default:
-		f.Dist, f.Value = "fixed", str(d.a)
+		value("value", d.a)
+		return "fixed"
 	}
-	return f
 }
 
 // Quantile is the distribution's q-quantile (0 < q < 1), for the kinds
@@ -230,50 +250,14 @@ func (a *Amount) Quantile(q float64) float64 { return fromUnits(a.d.Quantile(q))
 
 // String describes the distribution in its own unit.
 func (a Amount) String() string {
-	n := func(d time.Duration) string { return strconv.FormatFloat(fromUnits(d), 'g', -1, 64) }
-	d := a.d
-	switch d.kind {
-	case kindUniform:
-		return fmt.Sprintf("uniform(%s, %s)", n(d.a), n(d.b))
-	case kindNormal:
-		return fmt.Sprintf("normal(mean %s, sd %s)", n(d.a), n(d.b))
-	case kindExponential:
-		return fmt.Sprintf("exponential(mean %s)", n(d.a))
-	case kindLogNormal:
-		return fmt.Sprintf("lognormal(median %s, sigma %g)", n(d.a), d.sigma)
-	case kindEmpirical:
-		parts := make([]string, len(d.cdf))
-		for i, p := range d.cdf {
-			parts[i] = fmt.Sprintf("%s:%g", n(p.At), p.P)
-		}
-		return "empirical(" + strings.Join(parts, " ") + ")"
-	default:
-		return fmt.Sprintf("fixed(%s)", n(d.a))
-	}
+	return a.d.describe(func(v time.Duration) string { return strconv.FormatFloat(fromUnits(v), 'g', -1, 64) })
 }
 
 // File is the distribution as a profile file writes it, with its source.
 func (a Amount) File(source string) *AmountFile {
-	v := func(d time.Duration) *float64 { x := fromUnits(d); return &x }
-	d := a.d
 	f := &AmountFile{Source: source}
-	switch d.kind {
-	case kindUniform:
-		f.Dist, f.Min, f.Max = "uniform", v(d.a), v(d.b)
-	case kindNormal:
-		f.Dist, f.Mean, f.SD = "normal", v(d.a), v(d.b)
-	case kindExponential:
-		f.Dist, f.Mean = "exponential", v(d.a)
-	case kindLogNormal:
-		sigma := d.sigma
-		f.Dist, f.Median, f.Sigma = "lognormal", v(d.a), &sigma
-	case kindEmpirical:
-		f.Dist = "empirical"
-		for _, p := range d.cdf {
-			f.CDF = append(f.CDF, AmountPointFile{At: fromUnits(p.At), P: p.P})
-		}
-	default:
-		f.Dist, f.Value = "fixed", v(d.a)
-	}
+	fields := map[string]**float64{"value": &f.Value, "min": &f.Min, "max": &f.Max, "mean": &f.Mean, "sd": &f.SD, "median": &f.Median}
+	f.Dist = a.d.write(func(field string, v time.Duration) { x := fromUnits(v); *fields[field] = &x }, func(s float64) { f.Sigma = &s },
+		func(at time.Duration, p float64) { f.CDF = append(f.CDF, AmountPointFile{At: fromUnits(at), P: p}) })
 	return f
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -480,7 +481,7 @@ func (m *MemoryFile) parse(bad func(string, error)) *Memory {
 
 // parse turns a distribution of numbers' JSON into an Amount: every
 // number finite and from 0 to MaxMemoryMB, the shapes' own rules as
-// DistFile's.
+// DistFile's (shapeOf).
 func (a *AmountFile) parse() (Amount, error) {
 	if a == nil {
 		return Amount{}, errors.New("missing")
@@ -497,49 +498,15 @@ func (a *AmountFile) parse() (Amount, error) {
 		}
 		return 0
 	}
-	var out Dist
-	switch a.Dist {
-	case "fixed":
-		out = Fixed(num("value", a.Value))
-	case "uniform":
-		lo, hi := num("min", a.Min), num("max", a.Max)
-		if hi < lo {
-			errs = append(errs, fmt.Errorf("max %g is below min %g", fromUnits(hi), fromUnits(lo)))
-		}
-		out = Uniform(lo, hi)
-	case "normal":
-		out = Normal(num("mean", a.Mean), num("sd", a.SD))
-	case "exponential":
-		out = Exponential(num("mean", a.Mean))
-	case "lognormal":
-		if a.Sigma == nil || !(*a.Sigma >= 0 && *a.Sigma <= 10) {
-			errs = append(errs, errors.New("sigma: missing, or not from 0 to 10"))
-			a.Sigma = new(float64)
-		}
-		out = LogNormal(num("median", a.Median), *a.Sigma)
-	case "empirical":
-		if len(a.CDF) > maxAmountPoints {
-			errs = append(errs, fmt.Errorf("cdf: %d points, at most %d", len(a.CDF), maxAmountPoints))
-			break
-		}
-		var pts []CDFPoint
-		for i, c := range a.CDF {
-			at := num(fmt.Sprintf("cdf[%d].at", i), &c.At)
-			if !(c.P >= 0 && c.P <= 1) {
-				errs = append(errs, fmt.Errorf("cdf[%d].p: must be from 0 to 1, got %v", i, c.P))
-			}
-			if i > 0 && (at <= pts[i-1].At || c.P < pts[i-1].P) {
-				errs = append(errs, fmt.Errorf("cdf[%d]: not increasing (%v at %g after %v at %g)", i, c.P, c.At, pts[i-1].P, fromUnits(pts[i-1].At)))
-			}
-			pts = append(pts, CDFPoint{At: at, P: c.P})
-		}
-		if len(pts) < 2 || pts[len(pts)-1].P != 1 {
-			errs = append(errs, errors.New("cdf: needs at least two points, the last with p 1"))
-		}
-		out = Empirical(pts)
-	default:
-		errs = append(errs, fmt.Errorf("dist: %q, want fixed, uniform, normal, exponential, lognormal or empirical", a.Dist))
+	if len(a.CDF) > maxAmountPoints {
+		return Amount{}, fmt.Errorf("cdf: %d points, at most %d", len(a.CDF), maxAmountPoints)
 	}
+	values := map[string]*float64{"value": a.Value, "min": a.Min, "max": a.Max, "mean": a.Mean, "sd": a.SD, "median": a.Median}
+	out := shapeOf(a.Dist, func(field string) time.Duration { return num(field, values[field]) }, a.Sigma,
+		func(i int) (time.Duration, float64) {
+			return num(fmt.Sprintf("cdf[%d].at", i), &a.CDF[i].At), a.CDF[i].P
+		}, len(a.CDF),
+		func(v time.Duration) string { return strconv.FormatFloat(fromUnits(v), 'g', -1, 64) }, &errs)
 	if a.Source == "" {
 		errs = append(errs, errors.New("source: missing (say where the value comes from, or that it is an assumption)"))
 	}
@@ -566,49 +533,66 @@ func (d *DistFile) parse() (Dist, error) {
 		}
 		return v
 	}
-	var out Dist
-	switch d.Dist {
-	case "fixed":
-		out = Fixed(dur("value", d.Value))
-	case "uniform":
-		lo, hi := dur("min", d.Min), dur("max", d.Max)
-		if hi < lo {
-			errs = append(errs, fmt.Errorf("max %v is below min %v", hi, lo))
-		}
-		out = Uniform(lo, hi)
-	case "normal":
-		out = Normal(dur("mean", d.Mean), dur("sd", d.SD))
-	case "exponential":
-		out = Exponential(dur("mean", d.Mean))
-	case "lognormal":
-		if d.Sigma == nil || *d.Sigma < 0 {
-			errs = append(errs, errors.New("sigma: missing or negative"))
-			d.Sigma = new(float64)
-		}
-		out = LogNormal(dur("median", d.Median), *d.Sigma)
-	case "empirical":
-		var pts []CDFPoint
-		for i, c := range d.CDF {
-			at := dur(fmt.Sprintf("cdf[%d].at", i), c.At)
-			if !(c.P >= 0 && c.P <= 1) {
-				errs = append(errs, fmt.Errorf("cdf[%d].p: must be from 0 to 1, got %v", i, c.P))
-			}
-			if i > 0 && (at <= pts[i-1].At || c.P < pts[i-1].P) {
-				errs = append(errs, fmt.Errorf("cdf[%d]: not increasing (%v at %v after %v at %v)", i, c.P, at, pts[i-1].P, pts[i-1].At))
-			}
-			pts = append(pts, CDFPoint{At: at, P: c.P})
-		}
-		if len(pts) < 2 || pts[len(pts)-1].P != 1 {
-			errs = append(errs, errors.New("cdf: needs at least two points, the last with p 1"))
-		}
-		out = Empirical(pts)
-	default:
-		errs = append(errs, fmt.Errorf("dist: %q, want fixed, uniform, normal, exponential, lognormal or empirical", d.Dist))
-	}
+	values := map[string]string{"value": d.Value, "min": d.Min, "max": d.Max, "mean": d.Mean, "sd": d.SD, "median": d.Median}
+	out := shapeOf(d.Dist, func(field string) time.Duration { return dur(field, values[field]) }, d.Sigma,
+		func(i int) (time.Duration, float64) {
+			return dur(fmt.Sprintf("cdf[%d].at", i), d.CDF[i].At), d.CDF[i].P
+		}, len(d.CDF),
+		time.Duration.String, &errs)
 	if d.Source == "" {
 		errs = append(errs, errors.New("source: missing (say where the value comes from, or that it is an assumption)"))
 	}
 	return out, errors.Join(errs...)
+}
+
+// shapeOf builds the distribution of the shape named dist, in a Dist's
+// unit whatever the file's (durations, or numbers in millionths): value
+// reads a named value (reporting its own problems to errs), sigma is a
+// lognormal's, point the i-th of n CDF points; show writes a value back
+// for a message. It adds to errs what is wrong with the shape itself.
+func shapeOf(dist string, value func(field string) time.Duration, sigma *float64, point func(i int) (time.Duration, float64), n int,
+	show func(time.Duration) string, errs *[]error) Dist {
+	bad := func(err error) { *errs = append(*errs, err) }
+	switch dist {
+	case "fixed":
+		return Fixed(value("value"))
+	case "uniform":
+		lo, hi := value("min"), value("max")
+		if hi < lo {
+			bad(fmt.Errorf("max %s is below min %s", show(hi), show(lo)))
+		}
+		return Uniform(lo, hi)
+	case "normal":
+		return Normal(value("mean"), value("sd"))
+	case "exponential":
+		return Exponential(value("mean"))
+	case "lognormal":
+		s := 0.0
+		if sigma == nil || *sigma < 0 {
+			bad(errors.New("sigma: missing or negative"))
+		} else {
+			s = *sigma
+		}
+		return LogNormal(value("median"), s)
+	case "empirical":
+		var pts []CDFPoint
+		for i := range n {
+			at, p := point(i)
+			if !(p >= 0 && p <= 1) {
+				bad(fmt.Errorf("cdf[%d].p: must be from 0 to 1, got %v", i, p))
+			}
+			if i > 0 && (at <= pts[i-1].At || p < pts[i-1].P) {
+				bad(fmt.Errorf("cdf[%d]: not increasing (%v at %s after %v at %s)", i, p, show(at), pts[i-1].P, show(pts[i-1].At)))
+			}
+			pts = append(pts, CDFPoint{At: at, P: p})
+		}
+		if len(pts) < 2 || pts[len(pts)-1].P != 1 {
+			bad(errors.New("cdf: needs at least two points, the last with p 1"))
+		}
+		return Empirical(pts)
+	}
+	bad(fmt.Errorf("dist: %q, want fixed, uniform, normal, exponential, lognormal or empirical", dist))
+	return Dist{}
 }
 
 //go:embed profiles/*.json
