@@ -51,8 +51,8 @@ func TestHandleRejectsBadInputAndKeepsWorking(t *testing.T) {
 		{`{"sleep_ms": "fast"}`, "sleep_ms must be a whole number of milliseconds"},
 		{`[1, 2]`, "payload is not a JSON object"},
 		{`{"sleep_ms":`, "payload is not a JSON object"},
-		{`{"leak_kb": -1}`, "leak_kb must be between 0 and 10240 (KB a call), got -1"},
-		{`{"leak_kb": 10240.5}`, "leak_kb must be between 0 and 10240 (KB a call), got 10240.5"},
+		{`{"leak_kb": -1}`, "leak_kb must be between 0 and 102400 (KB a call), got -1"},
+		{`{"leak_kb": 102400.5}`, "leak_kb must be between 0 and 102400 (KB a call), got 102400.5"},
 		{`{"leak_kb": 1e400}`, "leak_kb must be a number of KB"},
 		{`{"leak_kb": "lots"}`, "leak_kb must be a number of KB"},
 	} {

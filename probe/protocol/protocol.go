@@ -13,8 +13,8 @@ const MaxSleepMS = 60_000
 // can show memory growth end to end. 0, or no field, leaks nothing.
 const LeakField = "leak_kb"
 
-// MaxLeakKB is the most one call may ask the probe to leak: 10 MB.
-const MaxLeakKB = 10 * 1024
+// MaxLeakKB is the most one call may ask the probe to leak: 100 MB.
+const MaxLeakKB = 100 * 1024
 
 // DefaultLeakCapMB is the most the probe's leaked global holds in all when
 // the process does not know its function's memory size; where it does

@@ -233,22 +233,22 @@ func TestTenantFlags(t *testing.T) {
 }
 
 // TestLeakFlag: -reuse.leak takes a size in KB or MB (1,024 bytes to the
-// KB, as Lambda counts memory), from 0 to 10 MB a call; a simulated run
+// KB, as Lambda counts memory), from 0 to 100 MB a call; a simulated run
 // refuses it, naming why, since the model has no memory yet.
 func TestLeakFlag(t *testing.T) {
-	for in, kb := range map[string]float64{"100KB": 100, "0.1MB": 102.4, "0": 0, " 1.5 MB": 1536, "512kb": 512, "10MB": 10240, "0KB": 0} {
+	for in, kb := range map[string]float64{"100KB": 100, "0.1MB": 102.4, "0": 0, " 1.5 MB": 1536, "512kb": 512, "100MB": 102400, "0KB": 0} {
 		l, err := ParseLeak(in)
 		assert.Check(t, err, in)
 		assert.Check(t, is.Equal(l.KB, kb), in)
 	}
 	for in, want := range map[string]string{
-		"100":    "want a size in KB or MB (100KB, 0.1MB) or 0",
-		"fast":   "want a size in KB or MB",
-		"KB":     "want a size in KB or MB",
-		"-1KB":   "must be from 0 to 10MB a call",
-		"10.5MB": "must be from 0 to 10MB a call",
-		"NaNMB":  "must be from 0 to 10MB a call",
-		"1GB":    "want a size in KB or MB",
+		"100":     "want a size in KB or MB (100KB, 0.1MB) or 0",
+		"fast":    "want a size in KB or MB",
+		"KB":      "want a size in KB or MB",
+		"-1KB":    "must be from 0 to 100MB a call",
+		"100.5MB": "must be from 0 to 100MB a call",
+		"NaNMB":   "must be from 0 to 100MB a call",
+		"1GB":     "want a size in KB or MB",
 	} {
 		_, err := ParseLeak(in)
 		assert.Check(t, is.ErrorContains(err, want), in)
