@@ -207,5 +207,9 @@ func TestCloudWatchWritesAReportFolder(t *testing.T) {
 	assert.Check(t, is.Equal(p.Schedule.Calls, int64(2067)))
 	_, err = os.Stat(filepath.Join(dir, "my-function.trace.csv"))
 	assert.NilError(t, err, "the trace beside the profile")
-	assert.Check(t, is.Contains(out.String(), "front_door_latency  kept"))
+	assert.Check(t, is.Regexp(`(?m)^front_door_latency +kept `, out.String()))
+	// The export's readings give the profile its memory part.
+	assert.Assert(t, p.Memory != nil)
+	assert.Check(t, is.Equal(p.Memory.SizeMB, 512))
+	assert.Check(t, is.Regexp(`(?m)^memory\.growth_mb_per_call +fitted `, out.String()))
 }
