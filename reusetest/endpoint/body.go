@@ -44,6 +44,7 @@ func parseBody(body []byte, rec *record.Record) {
 		if err := json.Unmarshal(trimmed, &b); err != nil || b.InstanceID == "" {
 			if msg, ok := functionError(trimmed); ok {
 				fail(rec, record.StatusError, record.ClassFunctionError, "function error: "+msg)
+				rec.ErrorType = lambdaErrorType(trimmed)
 				return
 			}
 			fail(rec, record.StatusError, record.ClassBadBody, "response is JSON without an instance_id")
@@ -88,6 +89,26 @@ func functionError(body []byte) (string, bool) {
 		msg = e.ErrorType + ": " + msg
 	}
 	return msg, true
+}
+
+// lambdaErrorType is the error type of Lambda's function-error envelope
+// body when it names one of Lambda's own failures, as its logs name them
+// (Runtime.OutOfMemory, Runtime.ExitError, Sandbox.Timedout: a "Runtime."
+// or "Sandbox." prefix and up to 64 letters), for the record's ErrorType;
+// "" for a type the function named itself, or none.
+func lambdaErrorType(body []byte) string {
+	var e lambdaapi.ErrorEnvelope
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	name, ok := strings.CutPrefix(e.ErrorType, "Runtime.")
+	if !ok {
+		name, ok = strings.CutPrefix(e.ErrorType, "Sandbox.")
+	}
+	if !ok || name == "" || len(name) > 64 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsLetter(r) || r > unicode.MaxASCII }) >= 0 {
+		return ""
+	}
+	return e.ErrorType
 }
 
 func fail(rec *record.Record, st record.Status, class record.ErrorClass, msg string) {

@@ -118,6 +118,7 @@ func (inv *Invoke) Call(ctx context.Context, rec *record.Record) {
 			msg = "(no errorMessage)"
 		}
 		fail(rec, record.StatusError, record.ClassFunctionError, "function error: "+*out.FunctionError+": "+msg)
+		rec.ErrorType = lambdaErrorType(out.Payload)
 		return
 	}
 	parseBody(out.Payload, rec)

@@ -59,8 +59,12 @@ func TestParseBody(t *testing.T) {
 		{strings.Repeat("x", 200), record.Record{}, record.ClassBadBody},
 		// Lambda's function-error envelope, as the emulator passes it on
 		// (a 200 without X-Amz-Function-Error): a function error.
-		{`{"errorMessage":"Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, record.Record{}, record.ClassFunctionError},
-		{`{"errorType":"Runtime.ExitError"}`, record.Record{}, record.ClassFunctionError},
+		{`{"errorMessage":"Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`, record.Record{ErrorType: "Sandbox.Timedout"}, record.ClassFunctionError},
+		{`{"errorType":"Runtime.ExitError"}`, record.Record{ErrorType: "Runtime.ExitError"}, record.ClassFunctionError},
+		{`{"errorMessage":"RequestId: r Error: Runtime exited with error: signal: killed","errorType":"Runtime.OutOfMemory"}`, record.Record{ErrorType: "Runtime.OutOfMemory"}, record.ClassFunctionError},
+		// A type the function named itself is not Lambda's: not kept.
+		{`{"errorMessage":"no such order","errorType":"*errors.errorString"}`, record.Record{}, record.ClassFunctionError},
+		{`{"errorMessage":"x","errorType":"Runtime.Out Of Memory; secret=1"}`, record.Record{}, record.ClassFunctionError},
 	}
 	for _, tc := range tests {
 		var got record.Record
@@ -71,6 +75,7 @@ func TestParseBody(t *testing.T) {
 			if tc.class == record.ClassFunctionError {
 				assert.Check(t, is.Contains(got.Error, "function error: "), "body %q", tc.body)
 			}
+			assert.Check(t, is.Equal(got.ErrorType, tc.want.ErrorType), "body %q: Lambda's own error types are kept", tc.body)
 			continue
 		}
 		assert.Check(t, is.DeepEqual(got, tc.want), "body %q", tc.body)

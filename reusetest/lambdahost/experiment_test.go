@@ -288,3 +288,30 @@ func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestALiveRunOfALeakRunsOutOfMemory: the real probe asked for 1 MB a call
+// on a host that ends a process past its 128 MB runs out of memory after
+// about 120 calls, again and again; the live run's records name each
+// failure Runtime.OutOfMemory (from the Invoke API's error), and its
+// summary counts every one, a reset for each, and the growth per call
+// within 10% of the leak.
+func TestALiveRunOfALeakRunsOutOfMemory(t *testing.T) {
+	h := startHost(t, Options{MemoryMB: 128})
+	plan := schedule.Plan{Calls: 400, RatePerSec: 50, HandlerMS: 1}
+	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, "invoke", h.URL(), "probe"), plan.HandlerMS)
+	assert.NilError(t, err)
+	assert.Assert(t, live.AskLeak(caller, 1024))
+	var out bytes.Buffer
+	sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out}).Run(t.Context(), nil)
+	assert.NilError(t, err, out.String())
+	resets := h.Counts().Resets[summary.OutOfMemory]
+	m := sum.Memory
+	assert.Assert(t, m != nil)
+	t.Logf("host: %d out-of-memory resets; summary: %d failures, %d resets, %d of %d generations grow, growth %+v", resets, m.OutOfMemory, sum.Instances.Resets, m.Growing, m.Measured, m.GrowthMBPerCall)
+	assert.Check(t, resets >= 2, "the leak ran out of memory, more than once")
+	assert.Check(t, is.Equal(m.OutOfMemory, resets), "every failure, named")
+	assert.Check(t, is.Equal(sum.Requests.ByError[summary.OutOfMemory], resets))
+	assert.Check(t, is.Equal(int64(sum.Instances.Resets), resets), "a reset for each")
+	assert.Assert(t, m.GrowthMBPerCall != nil)
+	assert.Check(t, math.Abs(m.GrowthMBPerCall.Median-1) <= 0.10, "growth per call %v MB, asked 1", m.GrowthMBPerCall.Median)
+}
