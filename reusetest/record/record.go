@@ -230,8 +230,9 @@ var (
 // named with its value and the range: a time outside 1970 to 2262; an
 // invocation count below 0; max_concurrency below 1 when given; in_flight
 // below 1 when given, or above the max_concurrency given beside it; a
-// scale outside MinScale to MaxScale when given. Readers of records a
-// person could have written (the record log) check each as it is read.
+// scale outside MinScale to MaxScale when given; memory used or a memory
+// size outside 0 to MaxMemoryMB. Readers of records a person could have
+// written (the record log) check each as it is read.
 func (r *Record) Check() error {
 	var errs []error
 	for _, t := range []struct {
@@ -256,6 +257,12 @@ func (r *Record) Check() error {
 	}
 	if r.Scale != 0 && !(r.Scale >= MinScale && r.Scale <= MaxScale) {
 		errs = append(errs, fmt.Errorf("scale %g: a served pool declares a time scale from %g to %g", r.Scale, MinScale, MaxScale))
+	}
+	if !(r.MemoryUsedMB >= 0 && r.MemoryUsedMB <= MaxMemoryMB) {
+		errs = append(errs, fmt.Errorf("memory_used_mb %g: from 0 to %d MB", r.MemoryUsedMB, MaxMemoryMB))
+	}
+	if r.MemorySizeMB < 0 || r.MemorySizeMB > MaxMemoryMB {
+		errs = append(errs, fmt.Errorf("memory_size_mb %d: from 0 to %d MB", r.MemorySizeMB, MaxMemoryMB))
 	}
 	return errors.Join(errs...)
 }

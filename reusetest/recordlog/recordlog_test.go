@@ -292,6 +292,8 @@ func TestHostileRecordsAreRefusedAsRead(t *testing.T) {
 		{"a scale of 1e-9", header(100, 10) + line(`,"scale":1e-9`), []string{"scale 1e-09"}},
 		{"a time past 2262", header(100, 10) + `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","sent":"2026-01-01T00:00:00Z","done":"9999-01-01T00:00:00Z","status":"ok","instance_id":"a"}` + "\n", []string{"done 9999-01-01T00:00:00Z: a record's times are from 1970 to 2262"}},
 		{"a negative invocation", header(100, 10) + `{"seq":0,"scheduled":"2026-01-01T00:00:00Z","status":"ok","invocation":-2}` + "\n", []string{"invocation -2"}},
+		{"memory of 1e300 MB", header(100, 10) + line(`,"memory_used_mb":1e300`), []string{"line 2: seq 0: memory_used_mb 1e+300: from 0 to 102400 MB"}},
+		{"a negative memory size", header(100, 10) + line(`,"memory_used_mb":-1,"memory_size_mb":-512`), []string{"memory_used_mb -1", "memory_size_mb -512: from 0 to 102400 MB"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Read(strings.NewReader(tc.log), nil, nil)

@@ -71,6 +71,7 @@ func (s *Summary) parts() []struct {
 		{"simulator", s.Simulator},
 		{"predictions", predictionsPart(s.Predictions)},
 		{"runtime_generations", s.Generations},
+		{"memory", s.Memory},
 		{"logs", s.Logs},
 		{"multi_concurrency", s.Multi},
 		{"tenants", s.Tenants},
@@ -617,4 +618,57 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func (m *Memory) check(c checker, s *Summary) {
+	if m == nil {
+		return
+	}
+	c.counts(map[string]int64{"size_mb": int64(m.SizeMB), "environments": int64(m.Environments), "generations": int64(m.Generations),
+		"measured": int64(m.Measured), "growing": int64(m.Growing), "out_of_memory": m.OutOfMemory})
+	c.atMost("size_mb", int64(m.SizeMB), record.MaxMemoryMB, "the most memory a record may hold")
+	for i, size := range m.SizesMB {
+		if size < 1 || size > record.MaxMemoryMB {
+			c.at("sizes_mb").index(i).fail("", size, "a memory size from 1 to %d MB", record.MaxMemoryMB)
+		}
+	}
+	c.atMost("environments", int64(m.Environments), int64(s.Instances.Count), "instances.count")
+	c.atMost("generations", int64(m.Generations), int64(s.Instances.Count+s.Instances.Resets), "instances.count plus instances.resets (the generations)")
+	c.atMost("environments", int64(m.Environments), int64(m.Generations), "memory.generations (an environment with readings has a generation with them)")
+	c.atMost("measured", int64(m.Measured), int64(m.Generations), "memory.generations")
+	c.atMost("growing", int64(m.Growing), int64(m.Measured), "memory.measured")
+	c.atMost("out_of_memory", m.OutOfMemory, s.Requests.Failed, "requests.failed")
+	if n := s.Requests.ByError[OutOfMemory]; n != m.OutOfMemory {
+		c.fail("out_of_memory", m.OutOfMemory, "not requests.by_error's %s (%d)", OutOfMemory, n)
+	}
+	if (m.Growing > 0) != (m.GrowthMBPerCall != nil) {
+		c.fail("growth_mb_per_call", m.GrowthMBPerCall != nil, "given exactly when a generation grows (memory.growing %d)", m.Growing)
+	}
+	for _, sp := range []struct {
+		name string
+		v    *MemorySpread
+	}{{"growth_mb_per_call", m.GrowthMBPerCall}, {"start_mb", m.StartMB}} {
+		if sp.v == nil {
+			continue
+		}
+		c.at(sp.name).ordered([]string{"p10", "median", "p90"}, sp.v.P10, sp.v.Median, sp.v.P90)
+		c.at(sp.name).atMostFigure("p90", sp.v.P90, record.MaxMemoryMB, "the most memory a record may hold")
+	}
+	if l := m.CallsToLimit; l != nil {
+		c.at("calls_to_limit").ordered([]string{"min", "median"}, l.Min, l.Median)
+		c.at("calls_to_limit").atMostFigure("median", l.Median, maxCallsToLimit, "the most calls a projection gives")
+	}
+	if (m.CallsToLimit != nil) != (m.ReachLimitShare != nil) {
+		c.fail("reach_limit_share", m.ReachLimitShare != nil, "given exactly with memory.calls_to_limit")
+	}
+	if m.ReachLimitShare != nil {
+		c.share("reach_limit_share", *m.ReachLimitShare)
+	}
+}
+
+// atMostFigure checks a figure against a limit, named by what.
+func (c checker) atMostFigure(field string, v, limit float64, what string) {
+	if v > limit {
+		c.fail(field, v, "more than %s (%g)", what, limit)
+	}
 }

@@ -288,7 +288,9 @@ func (d *Summarizer) memoryGenerations() []MemoryGeneration {
 			}
 			slices.SortFunc(out.Points, func(a, b MemoryPoint) int { return cmp.Compare(a.Calls, b.Calls) })
 			if l := mg.fit(); l.ok {
-				out.GrowthMBPerCall, out.StartMB = l.slope, l.start
+				// Memory is never below 0 nor above what a record holds,
+				// whatever a line through odd readings extrapolates to.
+				out.GrowthMBPerCall, out.StartMB = l.slope, min(max(0, l.start), record.MaxMemoryMB)
 				out.Measured = mg.readings >= MinCallsForGrowth
 				out.Growing = out.Measured && mg.growing(l)
 				if out.Growing && out.StartSeen && out.SizeMB > 0 {

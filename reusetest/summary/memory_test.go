@@ -2,6 +2,7 @@ package summary_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -203,4 +204,51 @@ func TestFlatNoisyMemoryDoesNotGrow(t *testing.T) {
 	assert.Check(t, is.Equal(sum.Memory.Growing, 0))
 	assert.Check(t, sum.Memory.GrowthMBPerCall == nil && sum.Memory.CallsToLimit == nil)
 	assert.Check(t, is.Contains(sum.Memory.Answer(), "memory does not grow"))
+}
+
+// TestMemoryPartPassesTheGuardAndImpossibleOnesAreRefused: a memory part
+// made from records passes Check and reads back; one with an impossible
+// figure (growth falling from median to p90, a share of 2, failures the
+// requests do not count, more generations than the environments had, a
+// start of 10^9 MB, growth without a growing generation) is refused as it
+// is read, naming the field.
+func TestMemoryPartPassesTheGuardAndImpossibleOnesAreRefused(t *testing.T) {
+	recs := memRecords(
+		memGen{stream: "s1", id: "g1", start: 0, step: time.Second, calls: 2000, mb: linear(100, 0.2), size: 512, oom: true},
+		memGen{stream: "s1", id: "g2", start: 2100 * time.Second, step: time.Second, calls: 300, mb: linear(100, 0.2), size: 512},
+		memGen{stream: "s2", id: "f", start: 0, step: time.Second, calls: 300, mb: func(int64) float64 { return 70 }, size: 512},
+	)
+	sum, _ := summarizeAll(recs)
+	assert.Assert(t, sum.Memory != nil && sum.Memory.CallsToLimit != nil)
+	assert.NilError(t, sum.Check())
+	b, err := summary.MarshalSummary(sum)
+	assert.NilError(t, err)
+	back, err := summary.ParseSummary(b)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(back.Memory, sum.Memory))
+
+	for _, tc := range []struct {
+		name   string
+		change func(m *summary.Memory)
+		want   string
+	}{
+		{"growth falls", func(m *summary.Memory) { m.GrowthMBPerCall.P90 = m.GrowthMBPerCall.Median / 2 }, "memory.growth_mb_per_call.p90"},
+		{"a share of 2", func(m *summary.Memory) { *m.ReachLimitShare = 2 }, "memory.reach_limit_share 2: a share from 0 to 1"},
+		{"failures uncounted", func(m *summary.Memory) { m.OutOfMemory = 7 }, "memory.out_of_memory 7"},
+		{"generations", func(m *summary.Memory) { m.Generations = 40 }, "memory.generations 40: more than instances.count plus instances.resets"},
+		{"a start of 1e9", func(m *summary.Memory) { m.StartMB.P90 = 1e9 }, "memory.start_mb.p90 1e+09: more than the most memory a record may hold"},
+		{"growth without growing", func(m *summary.Memory) { m.Growing = 0 }, "memory.growth_mb_per_call true: given exactly when a generation grows"},
+		{"a size of -5", func(m *summary.Memory) { m.SizesMB = []int{-5, 512} }, "memory.sizes_mb[0] -5: a memory size from 1 to 102400 MB"},
+	} {
+		bad := sum
+		m := *sum.Memory
+		g, st, share := *m.GrowthMBPerCall, *m.StartMB, *m.ReachLimitShare
+		m.GrowthMBPerCall, m.StartMB, m.ReachLimitShare = &g, &st, &share
+		tc.change(&m)
+		bad.Memory = &m
+		b, err := json.Marshal(bad)
+		assert.NilError(t, err, tc.name)
+		_, err = summary.ParseSummary(b)
+		assert.Check(t, is.ErrorContains(err, tc.want), tc.name)
+	}
 }
