@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,10 +117,7 @@ func (rd *reader) pass() (*Calls, error) {
 	var free []int32
 	var slabStream []uint32 // the stream of each slab entry
 	versions := map[uint16]int64{}
-	var lastID uint64
-	var lastT int64
-	var lastStream uint32
-	var lastKind uint8
+	var group eventGroup
 	tenants, withTenant := int64(0), int64(0)
 	first, last := int64(0), int64(0)
 	// The trace is written as the calls come, with a tenant column when
@@ -161,12 +159,13 @@ func (rd *reader) pass() (*Calls, error) {
 		return emit(&slab[i]) // copied before the slab entry is reused
 	}
 	err := rd.sorter.each(func(it *item) error {
-		if it.id != 0 && it.id == lastID && it.t == lastT && it.stream == lastStream && it.kind == lastKind {
+		if dup, err := group.seen(it, rd.labels); err != nil {
+			return err
+		} else if dup {
 			c.logs.Used--
 			c.logs.Skipped[reasonDuplicate]++
 			return nil
 		}
-		lastID, lastT, lastStream, lastKind = it.id, it.t, it.stream, it.kind
 		st := &states[it.stream]
 		if it.version != 0 {
 			st.version = it.version
@@ -288,6 +287,60 @@ func (rd *reader) pass() (*Calls, error) {
 		return nil, fmt.Errorf("no call: %d events read, none a REPORT (or platform.report) of a call; skipped: %v", c.logs.Events, c.logs.Skipped)
 	}
 	return c, nil
+}
+
+// MaxGroup bounds the events of one stream, millisecond and kind (a START,
+// a REPORT, …) an export may hold: one environment serves one call at a
+// time, so even its shortest calls end a handful to a millisecond.
+const MaxGroup = 1 << 12
+
+// eventGroup is the event ids of the events of one millisecond, kind and
+// stream, which the sort keeps together: an event id seen twice in it is
+// a duplicate (an event exported twice is the same in all three).
+type eventGroup struct {
+	t      int64
+	stream uint32
+	kind   uint8
+	ids    []uint64
+	set    map[uint64]struct{} // the ids, once there are many
+}
+
+// seen reports whether it is a duplicate of an event of its group, and
+// adds it to the group; a group past MaxGroup is refused.
+func (g *eventGroup) seen(it *item, labels []string) (bool, error) {
+	if it.t != g.t || it.stream != g.stream || it.kind != g.kind || len(g.ids) == 0 {
+		g.t, g.stream, g.kind = it.t, it.stream, it.kind
+		g.ids = g.ids[:0]
+		clear(g.set)
+	}
+	if it.id == 0 {
+		return false, nil
+	}
+	if g.set != nil && len(g.ids) > 16 {
+		if _, ok := g.set[it.id]; ok {
+			return true, nil
+		}
+	} else if slices.Contains(g.ids, it.id) {
+		return true, nil
+	}
+	if len(g.ids) >= MaxGroup {
+		return false, fmt.Errorf("stream %s holds more than %d events of one kind in the millisecond %s, the most an export may hold; one environment cannot write so many",
+			labels[it.stream], MaxGroup, time.UnixMilli(it.t).UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
+	g.ids = append(g.ids, it.id)
+	if len(g.ids) > 16 {
+		if g.set == nil {
+			g.set = make(map[uint64]struct{}, MaxGroup)
+		}
+		if len(g.set) == 0 {
+			for _, id := range g.ids {
+				g.set[id] = struct{}{}
+			}
+		} else {
+			g.set[it.id] = struct{}{}
+		}
+	}
+	return false, nil
 }
 
 // report makes the call a REPORT ends.

@@ -63,6 +63,10 @@ const ProactiveGap = summary.ProactiveThreshold
 // MaxStreams bounds the log streams (environments) an export may hold.
 const MaxStreams = 1 << 22
 
+// MaxEvents bounds the events an export may hold: each keeps its place in
+// it (a stream's events of one millisecond keep their order).
+const MaxEvents = 1<<32 - 1
+
 // maxNamed bounds the distinct error types, tenants and function versions
 // kept by name; past it they are counted under one name.
 const maxNamed = 1 << 12
@@ -201,6 +205,9 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		for i := range b.evs {
 			b.event(i, &ev)
 			logs.Events++
+			if logs.Events > MaxEvents {
+				return nil, fmt.Errorf("event %d: more than %d events, the most an export may hold: export a shorter time", ev.index, int64(MaxEvents))
+			}
 			if err := rd.take(&ev); err != nil {
 				return nil, err
 			}
@@ -322,7 +329,7 @@ func (rd *reader) take(ev *rawEvent) error {
 		rd.labels = append(rd.labels, lbl)
 		rd.names = append(rd.names, parseStreamName(name))
 	}
-	it := item{t: ev.ts, stream: st, kind: m.kind, status: m.status, dur: m.durUS, init: uint32(m.initUS),
+	it := item{t: ev.ts, stream: st, seq: uint32(ev.index), kind: m.kind, status: m.status, dur: m.durUS, init: uint32(m.initUS),
 		memUsed: uint32(m.memUsed), memSize: uint32(m.memSize)}
 	if len(ev.eventID) > 0 {
 		it.id = hash64(ev.eventID)

@@ -29,6 +29,7 @@ type item struct {
 	memSize uint32 // MB
 	errType uint16 // its error type's index + 1; 0 for none
 	version uint16 // its function and version's index + 1; 0 for none
+	seq     uint32 // its place in the export (the order a stream's events of one millisecond keep)
 	kind    uint8
 	status  uint8
 	initTyp uint8 // one of the initType constants
@@ -54,18 +55,22 @@ const itemSize = int(unsafe.Sizeof(item{}))
 
 // compareItems is the order of the pass: by time, then kind (a failure's
 // line before its REPORT, a START before a REPORT of the same
-// millisecond), then event id, so that duplicates are adjacent. Items
-// equal in all three keep the order they were read in (within a run; runs
-// merge in run order).
+// millisecond), then stream, then the order the export gave them. Log
+// times are whole milliseconds, so calls of one stream can end in the
+// same one; their REPORTs then keep the stream's own order, which
+// CloudWatch Logs gives as the events were put (docs/sources.md [S15]),
+// and every export of it keeps. The events of one millisecond, kind and
+// stream are a group the pass takes together (duplicates are found in
+// it).
 func compareItems(a, b *item) int {
-	return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id))
+	return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.kind, b.kind), cmp.Compare(a.stream, b.stream), cmp.Compare(a.seq, b.seq))
 }
 
 // sortKey is an item's place in compareItems order, small to sort: the
 // chunk is sorted by its keys, then put in their order in place.
 type sortKey struct {
 	key int64  // mergeKey
-	id  uint64 // the event id's hash
+	tie int64  // mergeTie
 	i   uint32 // the item's index in the chunk
 }
 
@@ -125,7 +130,7 @@ func (s *sorter) add(it *item) error {
 // export AWS interleaved by time).
 func (s *sorter) sortChunk() {
 	// An export in time order (as AWS returns one) needs only its events
-	// of one millisecond and kind put in event id order.
+	// of one millisecond and kind put in stream order.
 	sorted := true
 	for i := 1; i < len(s.chunk) && sorted; i++ {
 		a, b := &s.chunk[i-1], &s.chunk[i]
@@ -145,10 +150,10 @@ func (s *sorter) sortChunk() {
 	}
 	for i := range s.chunk {
 		it := &s.chunk[i]
-		keys = append(keys, sortKey{key: mergeKey(it), id: it.id, i: uint32(i)})
+		keys = append(keys, sortKey{key: mergeKey(it), tie: mergeTie(it), i: uint32(i)})
 	}
 	slices.SortFunc(keys, func(a, b sortKey) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.tie, b.tie))
 	})
 	// Put the items in the keys' order in place, a cycle at a time: the
 	// item at j comes from keys[j].i.
@@ -262,10 +267,10 @@ func (s *sorter) each(f func(*item) error) error {
 	return nil
 }
 
-// mergeKey and mergeTie are compareItems' first keys as the merge's heap
-// orders them: time and kind, then the event id (unsigned order).
+// mergeKey and mergeTie are compareItems' keys as the merge's heap orders
+// them: time and kind, then stream (below MaxStreams) and place.
 func mergeKey(it *item) int64 { return it.t<<3 | int64(it.kind) }
-func mergeTie(it *item) int64 { return int64(it.id ^ 1<<63) }
+func mergeTie(it *item) int64 { return int64(it.stream)<<32 | int64(it.seq) }
 
 // close removes the runs.
 func (s *sorter) close() {

@@ -1,10 +1,13 @@
 package lambdalogs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	cmp2 "github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +233,75 @@ func TestBadEventsAreSkippedCountedAndNamed(t *testing.T) {
 	assert.Check(t, is.Contains(strings.Join(logs.Bad, "\n"), "event 2 in stream "+hash+": impossible value: Max Memory Used: 200000 MB"))
 	assert.Check(t, is.Contains(strings.Join(logs.Bad, "\n"), "event 5 in stream "+hash+": timestamp is not a number"))
 	assert.Check(t, !strings.Contains(strings.Join(logs.Bad, "\n"), streamA), "streams are named by their hash")
+}
+
+func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
+	// Log times are whole milliseconds, so calls of one environment can end
+	// in the same one: a cold call and the next, or a failed call, the
+	// reset's init and the calls after it. Their order is the stream's
+	// (its events in the order the export gives them, as CloudWatch Logs
+	// returns a stream's events of one millisecond: in the order they were
+	// put), whatever their event ids; many streams, so that no order of
+	// ties by chance passes.
+	const streams = 40
+	name := func(i int) string { return fmt.Sprintf("2026/05/04/[$LATEST]%032x", i+1) }
+	type seen struct {
+		gen     string
+		inv     int64
+		init    bool
+		errType string
+	}
+	for _, reset := range []bool{false, true} {
+		for _, reportOnly := range []bool{false, true} {
+			t.Run(fmt.Sprintf("reset=%v report-only=%v", reset, reportOnly), func(t *testing.T) {
+				e := newExport()
+				initStart := func(s string, ms int64) {
+					if !reportOnly {
+						e.add(s, ms, "INIT_START Runtime Version: provided:al2023.v100\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0\n")
+					}
+				}
+				call := func(s string, endMS int64, req string, durMS, initMS float64, status, errType string) {
+					if !reportOnly {
+						e.add(s, endMS, "START RequestId: "+req+" Version: $LATEST\n")
+						e.add(s, endMS, "END RequestId: "+req+"\n")
+					}
+					e.report(s, endMS, req, durMS, initMS, status, errType)
+				}
+				want := []seen{{gen: "#1", inv: 1, init: true}, {gen: "#1", inv: 2}}
+				for i := range streams {
+					s := name(i)
+					initStart(s, 0)
+					if !reset {
+						// A cold call and the next, ending in one millisecond.
+						call(s, 300, fmt.Sprintf("a%d", i), 0.4, 299.5, "", "")
+						call(s, 300, fmt.Sprintf("b%d", i), 0.3, 0, "", "")
+						continue
+					}
+					// A failed call, the reset's init and two calls after it,
+					// all in one millisecond.
+					call(s, 300, fmt.Sprintf("a%d", i), 5, 295, "", "")
+					call(s, 900, fmt.Sprintf("c%d", i), 0.3, 0, "error", "Runtime.ExitError")
+					initStart(s, 900)
+					call(s, 900, fmt.Sprintf("d%d", i), 0.2, 0.3, "", "")
+					call(s, 900, fmt.Sprintf("e%d", i), 0.1, 0, "", "")
+					want = []seen{{gen: "#1", inv: 1, init: true}, {gen: "#1", inv: 2, errType: "Runtime.ExitError"},
+						{gen: "#2", inv: 1, init: true}, {gen: "#2", inv: 2}}
+				}
+				_, recs := readAll(t, e.write(t), Options{Names: true})
+				got := byStream(recs)
+				assert.Assert(t, is.Len(got, streams))
+				for i := range streams {
+					s := name(i)
+					var calls []seen
+					for _, r := range got[s] {
+						calls = append(calls, seen{gen: strings.TrimPrefix(r.InstanceID, s), inv: r.Invocation, init: r.InitMS > 0, errType: r.ErrorType})
+					}
+					slices.SortFunc(calls, func(a, b seen) int { return cmp.Or(cmp.Compare(a.gen, b.gen), cmp.Compare(a.inv, b.inv)) })
+					if !assert.Check(t, is.DeepEqual(calls, want, cmp2.AllowUnexported(seen{})), "stream %d: each generation begun by its init", i) {
+						return
+					}
+				}
+			})
+		}
+	}
 }
