@@ -22,14 +22,14 @@ import (
 // startLogged starts a host whose logs go to an export file; done closes
 // the host and the file and returns the events by stream, each stream's
 // in the order written.
-func startLogged(t *testing.T, opts Options) (h *Host, done func() map[string][]ExportEvent) {
+func startLogged(t *testing.T, opts Options) (h *Host, done func() map[string][]lambdalogs.Event) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	sink, err := CreateExport(path)
 	assert.NilError(t, err)
 	opts.Logs = sink
 	h = startHost(t, opts)
-	return h, func() map[string][]ExportEvent {
+	return h, func() map[string][]lambdalogs.Event {
 		t.Helper()
 		assert.NilError(t, h.Close())
 		assert.NilError(t, sink.Close())
@@ -39,17 +39,17 @@ func startLogged(t *testing.T, opts Options) (h *Host, done func() map[string][]
 
 // readExport reads an export file, checking every line is one event and
 // every event id is new.
-func readExport(t *testing.T, path string) map[string][]ExportEvent {
+func readExport(t *testing.T, path string) map[string][]lambdalogs.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	assert.NilError(t, err)
 	defer f.Close()
-	out := map[string][]ExportEvent{}
+	out := map[string][]lambdalogs.Event{}
 	ids := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var ev ExportEvent
+		var ev lambdalogs.Event
 		dec := json.NewDecoder(strings.NewReader(sc.Text()))
 		dec.DisallowUnknownFields()
 		assert.NilError(t, dec.Decode(&ev), "line %q", sc.Text())
@@ -82,7 +82,7 @@ type step string
 
 // textSteps reads a text-format stream, checking each platform line's form
 // and that START, END and REPORT of a call agree.
-func textSteps(t *testing.T, events []ExportEvent) []step {
+func textSteps(t *testing.T, events []lambdalogs.Event) []step {
 	t.Helper()
 	var out []step
 	var open string // the call started and not yet reported
@@ -128,7 +128,7 @@ func textSteps(t *testing.T, events []ExportEvent) []step {
 
 // jsonSteps reads a JSON-format stream, each platform event with the
 // fields AWS's telemetry schema gives it and no other.
-func jsonSteps(t *testing.T, events []ExportEvent) []step {
+func jsonSteps(t *testing.T, events []lambdalogs.Event) []step {
 	t.Helper()
 	var out []step
 	for _, ev := range events {
@@ -181,7 +181,7 @@ func jsonSteps(t *testing.T, events []ExportEvent) []step {
 }
 
 // oneStream returns the one stream of a run, checking its name's form.
-func oneStream(t *testing.T, streams map[string][]ExportEvent) (string, []ExportEvent) {
+func oneStream(t *testing.T, streams map[string][]lambdalogs.Event) (string, []lambdalogs.Event) {
 	t.Helper()
 	assert.Assert(t, is.Len(streams, 1))
 	for name, events := range streams {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 )
 
 // SinkFlush is how often the file sinks write what they hold; they also
@@ -19,18 +21,9 @@ const SinkFlush = time.Second
 
 const sinkBuffer = 1 << 20
 
-// ExportEvent is one event as `aws logs filter-log-events` prints it
-// (docs/sources.md [S15]): the line format of an export file.
-type ExportEvent struct {
-	LogStreamName string `json:"logStreamName"`
-	Timestamp     int64  `json:"timestamp"`     // ms since 1970
-	Message       string `json:"message"`       // as the stream holds it
-	IngestionTime int64  `json:"ingestionTime"` // ms since 1970: when the sink took it
-	EventID       string `json:"eventId"`       // 56 decimal digits, unique in the file
-}
-
-// ExportSink writes every stream's events into one JSON Lines file, an
-// ExportEvent a line, in the order they come (time order within a stream):
+// ExportSink writes every stream's events into one JSON Lines file, a
+// lambdalogs.Event a line (its eventId 56 decimal digits, unique in the
+// file), in the order they come (time order within a stream):
 // the file `reusereport -cloudwatch` reads.
 type ExportSink struct {
 	path string
@@ -66,7 +59,7 @@ func (s *ExportSink) Log(ev LogEvent) {
 	s.seq++
 	now := time.Now()
 	ms := ev.Time.UnixMilli()
-	b, _ := json.Marshal(ExportEvent{LogStreamName: ev.Stream, Timestamp: ms, Message: ev.Message,
+	b, _ := json.Marshal(lambdalogs.Event{LogStreamName: ev.Stream, Timestamp: ms, Message: ev.Message,
 		IngestionTime: max(ms, now.UnixMilli()), EventID: fmt.Sprintf("%020d%036d", ms, s.seq)}) // strings and numbers: cannot fail
 	s.buf = append(append(s.buf, b...), '\n')
 	if len(s.buf) > sinkBuffer {

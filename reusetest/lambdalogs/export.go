@@ -24,6 +24,17 @@ import (
 // rather than encoding/json's Decoder, whose token API costs several times
 // more per event than the 1 µs an event may take (BenchmarkReadExport).
 
+// Event is one event of an export as `aws logs filter-log-events` prints
+// it: a line of an export written as JSON Lines, as the local host's
+// export and a fetch of a log group (package fetch) write it.
+type Event struct {
+	LogStreamName string `json:"logStreamName"`
+	Timestamp     int64  `json:"timestamp"` // Unix ms
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime"` // Unix ms
+	EventID       string `json:"eventId"`
+}
+
 // MaxMessage is the longest message kept: CloudWatch Logs takes events of
 // at most 1 MiB (docs/sources.md [S15]); a longer one is skipped.
 const MaxMessage = 1 << 20
