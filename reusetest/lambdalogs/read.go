@@ -617,6 +617,23 @@ func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
 	return schedule.OpenTrace(path, schedule.TraceOptions{MaxCalls: max(c.store.n, schedule.DefaultMaxTraceCalls)})
 }
 
+// Summarize is the summary of the calls (Schedule's trace written to
+// tracePath), with what was read (Logs): what reusereport -cloudwatch
+// writes as summary.json.
+func (c *Calls) Summarize(tracePath string) (summary.Summary, error) {
+	sched, err := c.Schedule(tracePath)
+	if err != nil {
+		return summary.Summary{}, err
+	}
+	s := summary.NewSummarizer(sched, c.Target(), nil)
+	if err := c.Replay(s.Add); err != nil {
+		return summary.Summary{}, err
+	}
+	sum, logs := s.Summary(), c.Logs()
+	sum.Logs = &logs
+	return sum, nil
+}
+
 // IsExport reports whether the file at path looks like an export of
 // Lambda logs (its first object's first key is an export's or an event's)
 // rather than a record log.

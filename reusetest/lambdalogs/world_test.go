@@ -307,12 +307,8 @@ func summarize(t *testing.T, path string, opts Options) (summary.Summary, *Calls
 	c, err := Read(path, opts)
 	assert.NilError(t, err)
 	t.Cleanup(func() { c.Close() })
-	sched, err := c.Schedule(filepath.Join(t.TempDir(), "trace.csv"))
+	sum, err := c.Summarize(filepath.Join(t.TempDir(), "trace.csv"))
 	assert.NilError(t, err)
-	s := summary.NewSummarizer(sched, c.Target(), nil)
-	assert.NilError(t, c.Replay(s.Add))
-	sum, logs := s.Summary(), c.Logs()
-	sum.Logs = &logs
 	return sum, c
 }
 
