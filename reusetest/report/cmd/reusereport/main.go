@@ -3,6 +3,7 @@
 //
 //	go run ./reusetest/report/cmd/reusereport -log out/live/TARGET.jsonl -out report/
 //	go run ./reusetest/report/cmd/reusereport -cloudwatch export.json -out report/ [-trace-out calls.csv] [-version V]
+//	go run ./reusetest/report/cmd/reusereport -cloudwatch-group /aws/lambda/NAME -since 48h [-until T] [-region R] -out report/
 //	go run ./reusetest/report/cmd/reusereport -compare baseline.json today.json
 //	go run ./reusetest/report/cmd/reusereport -fit out/live/TARGET.jsonl -out profile.json
 //	go run ./reusetest/report/cmd/reusereport -trend HISTORY -out trend/
@@ -18,7 +19,10 @@
 // -cloudwatch it reads a function's own Lambda logs (an export of its log
 // group, package lambdalogs) instead of a run's record log: the same
 // summary, report and charts, and its calls' start times as a trace; -fit
-// takes such an export too (docs/your-function.md).
+// takes such an export too. With -cloudwatch-group it first fetches the
+// group's events of the window with the AWS SDK (package fetch) into
+// OUT/logs.jsonl, a page at a time, then reports them as -cloudwatch does;
+// stopped, the same command again continues the fetch (docs/your-function.md).
 package main
 
 import (
@@ -28,13 +32,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/atomicfile"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs/fetch"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -61,8 +68,16 @@ func main() {
 	names := flag.Bool("names", false, "with logs: name log streams in full in records and outputs (default: a short hash of each)")
 	function := flag.String("function", "", "with logs: read the calls of this function only (an export of several is refused without a choice)")
 	version := flag.String("version", "", "with logs: read the calls of this version only (an export of several is refused without a choice)")
+	var fl fetchFlags
+	flag.StringVar(&fl.group, "cloudwatch-group", "", "a function's log group (/aws/lambda/NAME): fetch its events of the window with the AWS SDK into OUT/logs.jsonl, then report them as -cloudwatch does")
+	flag.StringVar(&fl.since, "since", "", "with -cloudwatch-group: the window's start, a duration ago (48h) or an RFC 3339 time")
+	flag.StringVar(&fl.until, "until", "", "with -cloudwatch-group: the window's end, a duration ago or an RFC 3339 time (default: a minute ago)")
+	flag.StringVar(&fl.region, "region", "", "with -cloudwatch-group: the AWS region (default: as the AWS CLI finds it)")
+	flag.StringVar(&fl.profile, "profile", "", "with -cloudwatch-group: the AWS profile (default: AWS_PROFILE, else the default)")
+	flag.StringVar(&fl.filter, "filter", "", "with -cloudwatch-group: a CloudWatch Logs filter pattern (default: every event)")
+	flag.Int64Var(&fl.maxEvents, "max-events", fetch.DefaultMaxEvents, "with -cloudwatch-group: the most events one run fetches; the same command again fetches the next")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -cloudwatch EXPORT -out DIR [-trace-out FILE] [-version V] [-function F] [-names]\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -cloudwatch EXPORT -out DIR [-trace-out FILE] [-version V] [-function F] [-names]\n       reusereport -cloudwatch-group /aws/lambda/NAME -since 48h [-until T] [-region R] [-profile P] [-filter PATTERN] [-max-events N] -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
 			"       reusereport -trend HISTORY -out DIR\n       reusereport -drift TONIGHT.json -config C -date YYYY-MM-DD [-history HISTORY] [-baseline B.json]\n       reusereport -matrix CELLS\n")
 		flag.PrintDefaults()
 	}
@@ -106,6 +121,13 @@ func main() {
 	case *fitLog != "" && *out != "" && *logPath == "" && *cloudwatch == "" && flag.NArg() == 0:
 		opts := lambdalogs.Options{Names: *names, Function: *function, Version: *version, Progress: os.Stderr}
 		if err := fitToFile(os.Stdout, *fitLog, *out, *base, opts, *traceOut); err != nil {
+			fail(err)
+		}
+	case fl.group != "" && *out != "" && *logPath == "" && *cloudwatch == "" && flag.NArg() == 0:
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		opts := lambdalogs.Options{Names: *names, Function: *function, Version: *version, Progress: os.Stderr}
+		if err := fetchAndReport(ctx, os.Stdout, os.Stderr, fl, *out, opts, *traceOut); err != nil {
 			fail(err)
 		}
 	case *cloudwatch != "" && *out != "" && *logPath == "" && flag.NArg() == 0:
@@ -251,6 +273,94 @@ func reportLogs(w io.Writer, path, dir string, opts lambdalogs.Options, tracePat
 	}
 	_, err = fmt.Fprintf(w, "summary written to %s, report to %s\n", filepath.Join(dir, "summary.json"), filepath.Join(dir, report.ReportFile))
 	return err
+}
+
+// fetchFlags are -cloudwatch-group's flags.
+type fetchFlags struct {
+	group, since, until, region, profile, filter string
+	maxEvents                                    int64
+}
+
+// FetchedFile is the export -cloudwatch-group fetches into, in the report
+// folder (its fetch's state beside it, fetch.StateSuffix).
+const FetchedFile = "logs.jsonl"
+
+// fetchAndReport fetches a log group's events of the window into
+// OUT/logs.jsonl (continuing what it holds) and reports them as
+// -cloudwatch does; a stop or -max-events leaves the file to continue.
+func fetchAndReport(ctx context.Context, w, progress io.Writer, fl fetchFlags, out string, opts lambdalogs.Options, traceOut string) error {
+	now := time.Now()
+	if fl.since == "" {
+		return errors.New("-cloudwatch-group needs -since: the window's start, a duration ago (48h) or an RFC 3339 time")
+	}
+	since, err := parseWhen("-since", fl.since, now)
+	if err != nil {
+		return err
+	}
+	var until time.Time
+	if fl.until != "" {
+		if until, err = parseWhen("-until", fl.until, now); err != nil {
+			return err
+		}
+	}
+	if fl.maxEvents <= 0 {
+		return fmt.Errorf("-max-events %d: want at least 1", fl.maxEvents)
+	}
+	client, err := fetch.NewClient(ctx, fetch.ClientOptions{Region: fl.region, Profile: fl.profile})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(out, FetchedFile)
+	where := "in " + client.Region
+	if client.Where != "" {
+		where = "at " + client.Where
+	}
+	fmt.Fprintf(progress, "fetching log group %s %s into %s\n", fl.group, where, path)
+	res, err := fetch.Fetch(ctx, client, path, fetch.Options{Group: fl.group, Since: since, Until: until, Filter: fl.filter,
+		MaxEvents: fl.maxEvents, Progress: progress})
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Capped:
+		return fmt.Errorf("fetch stopped at -max-events %d (events of %s to %s, of the window %s to %s): %s holds %d events; run the same command again to fetch the next %d, or raise -max-events",
+			fl.maxEvents, stamp(res.First), stamp(res.Last), stamp(res.From), stamp(res.To), path, res.Held, fl.maxEvents)
+	case res.Held == 0:
+		return fmt.Errorf("log group %s holds no event from %s to %s%s", fl.group, stamp(res.From), stamp(res.To), filterNote(fl.filter))
+	case res.UpToDate:
+		fmt.Fprintf(w, "%s holds the window to %s already: %d events\n", path, stamp(res.To), res.Held)
+	default:
+		fmt.Fprintf(w, "fetched %d events of log group %s (%d pages, %d throttled) into %s, which holds %d\n", res.Events, fl.group, res.Pages, res.Throttles, path, res.Held)
+	}
+	return reportLogs(w, path, out, opts, traceOut)
+}
+
+func filterNote(filter string) string {
+	if filter == "" {
+		return ""
+	}
+	return fmt.Sprintf(" matching %q", filter)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// parseWhen reads a time flag: a duration ago (48h, 90m) or an RFC 3339
+// time.
+func parseWhen(flagName, v string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(v); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("%s %s: want a duration ago, not ahead", flagName, v)
+		}
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want a duration ago (48h) or an RFC 3339 time (2026-05-01T00:00:00Z)", flagName, v)
+	}
+	return t, nil
 }
 
 // checkDate refuses a -date that is not a calendar date written
