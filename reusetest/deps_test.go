@@ -85,3 +85,31 @@ func sdkChain(imports map[string][]string, root string) []string {
 	}
 	return nil
 }
+
+// TestOnlyReusereportLinksTheFetch: of the project's packages, only the
+// reusereport command imports the logs' fetch (lambdalogs/fetch), the
+// analysis side's one door to the AWS SDK.
+func TestOnlyReusereportLinksTheFetch(t *testing.T) {
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command to list the packages' imports with (%v): run go test, which puts its own on PATH", err)
+	}
+	const fetch = "github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs/fetch"
+	cmd := exec.Command(gocmd, "list", "-f", "{{.ImportPath}}\t{{join .Imports \"\\t\"}}", "../...")
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var importers []string
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
+		if slices.Contains(fields[1:], fetch) {
+			importers = append(importers, fields[0])
+		}
+	}
+	want := []string{"github.com/lambda-reuse/lambda-reuse/reusetest/report/cmd/reusereport"}
+	if !slices.Equal(importers, want) {
+		t.Errorf("packages importing %s: %v, want %v", fetch, importers, want)
+	}
+}
