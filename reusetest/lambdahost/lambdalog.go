@@ -52,6 +52,17 @@ type LogSink interface {
 	Log(LogEvent)
 }
 
+// Sinks sends every event to each of its sinks: a host's logs to a folder,
+// an export and CloudWatch Logs at once.
+type Sinks []LogSink
+
+// Log sends ev to each sink.
+func (m Sinks) Log(ev LogEvent) {
+	for _, s := range m {
+		s.Log(ev)
+	}
+}
+
 // RuntimeVersion and RuntimeVersionARN are what the host's INIT_START says
 // of the runtime: the local host, not one of AWS's runtime versions.
 const (

@@ -111,7 +111,7 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal, ready chan<- st
 
 	// The log sinks, each checked before any call; an export file is
 	// removed again if the host does not start.
-	var sinks multiSink
+	var sinks lambdahost.Sinks
 	var closers []func() error
 	serving, exportMade := false, false
 	defer func() {
@@ -201,15 +201,6 @@ func run(args []string, stderr io.Writer, stop <-chan os.Signal, ready chan<- st
 			c := h.Counts()
 			fmt.Fprintf(stderr, "lambdahost: %d running, %d started, %s, retired %s\n", c.Running, c.Started, resetsText(c.Resets), countsText(c.Retired))
 		}
-	}
-}
-
-// multiSink sends every event to each of its sinks.
-type multiSink []lambdahost.LogSink
-
-func (m multiSink) Log(ev lambdahost.LogEvent) {
-	for _, s := range m {
-		s.Log(ev)
 	}
 }
 
