@@ -184,7 +184,9 @@ func lifetimeOf(sorted []float64) Lifetime {
 func (g *Generations) WriteTable(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "\nruntime generations (init or reset to the next reset or the end; what globals live through): %d\n"+
 		"  calls per generation: median %.1f, p10 %.1f, p90 %.1f, min %d, max %d\n"+
-		"  lifetime, min: median %.1f, p90 %.1f, max %.1f (%d still serving at the end, censored)\n",
+		"  lifetime, min: median %.1f, p90 %.1f, max %.1f (%d still serving at the end, censored)\n"+
+		"  an environment is its log stream, resets included: a reset is a new generation in the same environment\n"+
+		"  (a new instance id in the probe's records, a new init in the stream's own logs), not a new environment\n",
 		g.Count, g.Reuse.Median, g.Reuse.P10, g.Reuse.P90, g.Reuse.Min, g.Reuse.Max,
 		g.LifetimeMinutes.Median, g.LifetimeMinutes.P90, g.LifetimeMinutes.Max, g.LifetimeMinutes.Censored)
 	return err
