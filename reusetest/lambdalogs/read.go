@@ -172,6 +172,13 @@ func label(name string, names bool) string {
 	if names {
 		return name
 	}
+	return StreamLabel(name)
+}
+
+// StreamLabel is a log stream's short name in outputs: "ls-" and the first
+// 12 hex digits of the name's SHA-256, stable, saying nothing of the
+// account.
+func StreamLabel(name string) string {
 	sum := sha256.Sum256([]byte(name))
 	return "ls-" + hex.EncodeToString(sum[:6])
 }
