@@ -5,6 +5,7 @@
 //	go run ./reusetest/report/cmd/reusereport -cloudwatch export.json -out report/ [-trace-out calls.csv] [-version V]
 //	go run ./reusetest/report/cmd/reusereport -cloudwatch-group /aws/lambda/NAME -since 48h [-until T] [-region R] -out report/
 //	go run ./reusetest/report/cmd/reusereport -compare baseline.json today.json
+//	go run ./reusetest/report/cmd/reusereport -agree out/live/TARGET.jsonl -cloudwatch export.json
 //	go run ./reusetest/report/cmd/reusereport -fit out/live/TARGET.jsonl -out profile.json
 //	go run ./reusetest/report/cmd/reusereport -trend HISTORY -out trend/
 //	go run ./reusetest/report/cmd/reusereport -drift TONIGHT.json -config C -date D [-history HISTORY] [-baseline B.json]
@@ -12,7 +13,9 @@
 //
 // With -compare it prints a Markdown table of every metric (both values,
 // the ratio, the tolerance and the verdict) and exits 1 if any judged
-// metric drifted. With -fit it estimates a profile from the log (package
+// metric drifted. With -agree it sets a run's record log beside the
+// function's own logs of the same calls (-cloudwatch EXPORT), environment
+// by environment, prints it as Markdown and exits 1 if they disagree. With -fit it estimates a profile from the log (package
 // fit) and writes it as a profile file that -reuse.profile, simlambda and
 // lambdahost take; what the log could not tell keeps -base's values (a
 // run on Managed Instances needs a base with a managed part). With
@@ -44,6 +47,8 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs/fetch"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 
@@ -68,6 +73,7 @@ func main() {
 	names := flag.Bool("names", false, "with logs: name log streams in full in records and outputs (default: a short hash of each)")
 	function := flag.String("function", "", "with logs: read the calls of this function only (an export of several is refused without a choice)")
 	version := flag.String("version", "", "with logs: read the calls of this version only (an export of several is refused without a choice)")
+	agree := flag.String("agree", "", "a run's record log: set it beside the function's own logs of the same calls (-cloudwatch EXPORT), environment by environment; exits 1 if they disagree")
 	var fl fetchFlags
 	flag.StringVar(&fl.group, "cloudwatch-group", "", "a function's log group (/aws/lambda/NAME): fetch its events of the window with the AWS SDK into OUT/logs.jsonl, then report them as -cloudwatch does")
 	flag.StringVar(&fl.since, "since", "", "with -cloudwatch-group: the window's start, a duration ago (48h) or an RFC 3339 time")
@@ -77,7 +83,7 @@ func main() {
 	flag.StringVar(&fl.filter, "filter", "", "with -cloudwatch-group: a CloudWatch Logs filter pattern (default: every event)")
 	flag.Int64Var(&fl.maxEvents, "max-events", fetch.DefaultMaxEvents, "with -cloudwatch-group: the most events one run fetches; the same command again fetches the next")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -cloudwatch EXPORT -out DIR [-trace-out FILE] [-version V] [-function F] [-names]\n       reusereport -cloudwatch-group /aws/lambda/NAME -since 48h [-until T] [-region R] [-profile P] [-filter PATTERN] [-max-events N] -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: reusereport -log LOG -out DIR\n       reusereport -cloudwatch EXPORT -out DIR [-trace-out FILE] [-version V] [-function F] [-names]\n       reusereport -agree LOG -cloudwatch EXPORT [-version V] [-function F] [-names]\n       reusereport -cloudwatch-group /aws/lambda/NAME -since 48h [-until T] [-region R] [-profile P] [-filter PATTERN] [-max-events N] -out DIR\n       reusereport -compare BASE.json GOT.json\n       reusereport -fit LOG -out PROFILE.json [-base PROFILE]\n"+
 			"       reusereport -trend HISTORY -out DIR\n       reusereport -drift TONIGHT.json -config C -date YYYY-MM-DD [-history HISTORY] [-baseline B.json]\n       reusereport -matrix CELLS\n")
 		flag.PrintDefaults()
 	}
@@ -123,6 +129,9 @@ func main() {
 		if err := fitToFile(os.Stdout, *fitLog, *out, *base, opts, *traceOut); err != nil {
 			fail(err)
 		}
+	case *agree != "" && *cloudwatch != "" && *out == "" && *logPath == "" && flag.NArg() == 0:
+		opts := lambdalogs.Options{Function: *function, Version: *version, Progress: os.Stderr}
+		os.Exit(agreeRun(os.Stdout, *agree, *cloudwatch, opts, *names))
 	case fl.group != "" && *out != "" && *logPath == "" && *cloudwatch == "" && flag.NArg() == 0:
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -361,6 +370,45 @@ func parseWhen(flagName, v string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s %q: want a duration ago (48h) or an RFC 3339 time (2026-05-01T00:00:00Z)", flagName, v)
 	}
 	return t, nil
+}
+
+// agreeRun writes the agreement of a run's record log and the function's
+// own logs of the same calls, and returns the exit status: 1 if they
+// disagree, 2 if either cannot be read.
+func agreeRun(w io.Writer, logPath, export string, opts lambdalogs.Options, fullNames bool) int {
+	probe, logs, err := tallies(logPath, export, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reusereport:", err)
+		return 2
+	}
+	ag := report.Compare(probe, logs, [2]string{"the probe's records", "the function's logs"}, fullNames)
+	if err := report.WriteAgreement(w, ag); err != nil {
+		fmt.Fprintln(os.Stderr, "reusereport:", err)
+		return 2
+	}
+	if !ag.Agree() {
+		return 1
+	}
+	return 0
+}
+
+// tallies reads a run's record log and the function's logs into a tally
+// each, environments keyed by their streams' full names.
+func tallies(logPath, export string, opts lambdalogs.Options) (probe, logs *report.Tally, err error) {
+	probe, logs = report.NewTally(), report.NewTally()
+	if err := recordlog.Replay(logPath, func(*recordlog.Header, schedule.Schedule) func(*record.Record) { return probe.Add }); err != nil {
+		return nil, nil, err
+	}
+	opts.Names = true
+	calls, err := lambdalogs.Read(export, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer calls.Close()
+	if err := calls.Replay(logs.Add); err != nil {
+		return nil, nil, err
+	}
+	return probe, logs, nil
 }
 
 // checkDate refuses a -date that is not a calendar date written
