@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -55,7 +56,8 @@ type streamState struct {
 	init     pendingInit
 	starts   []startNote
 	fails    []failNote
-	lastDone int64 // Unix ns
+	lastDone int64  // Unix ns
+	calls    uint32 // its calls so far (wrapping): their order among calls that began together
 	overlaps int64
 	maxOver  int64 // ns
 	version  uint16
@@ -110,6 +112,13 @@ func (rd *reader) pass() (*Calls, error) {
 	c := &Calls{logs: *rd.logs, streams: rd.labels, errTypes: rd.errs, tenants: rd.tens, store: newCallStore(rd.opts.TempDir, rd.reports)}
 	reachNS := (rd.maxSpanUS + 1000) * 1000 // and a millisecond: log times are whole ones
 	states := make([]streamState, len(rd.labels))
+	// Calls that began in the same nanosecond go out in their streams'
+	// order by name, then each stream's own: how an export interleaves its
+	// streams never changes the order of the calls (nor their trace).
+	rank := make([]int64, len(rd.labels))
+	for i, name := range slices.Sorted(maps.Keys(rd.streams)) {
+		rank[rd.streams[name]] = int64(i)
+	}
 	// Calls wait, in a slab, until every call still to come began after
 	// them; the heap orders their slab indexes by start.
 	var ready minheap.Heap[int32]
@@ -207,7 +216,8 @@ func (rd *reader) pass() (*Calls, error) {
 				i = int32(len(slab))
 				slab, slabStream = append(slab, cl), append(slabStream, it.stream)
 			}
-			ready.Push(cl.start, int64(cl.stream), i)
+			st.calls++
+			ready.Push(cl.start, rank[it.stream]<<32|int64(st.calls), i)
 			st.lastCall, st.lastReq = i+1, it.req
 		}
 		// Calls that began before any call still to come can go, in start order.

@@ -321,3 +321,29 @@ func TestTooManyEventsOfOneMillisecondAreRefused(t *testing.T) {
 	_, recs := readAll(t, e.write(t), Options{})
 	assert.Check(t, is.Len(recs, 41), "the duplicate, far from its first, counts once")
 }
+
+func TestCallsThatBeginTogetherKeepOneOrderHoweverStreamsInterleave(t *testing.T) {
+	// Calls of several streams that began in the same instant come out in
+	// one order, whether the export interleaves its streams by time or
+	// gives them one after the other, in any order of streams.
+	names := []string{streamA, streamB, "2026/05/04/[$LATEST]cccccccccccccccccccccccccccccccc"}
+	var orders [][]string
+	for _, streams := range [][]string{names, {names[2], names[1], names[0]}, {names[1], names[0], names[2]}} {
+		e := newExport()
+		for i, s := range streams {
+			for c := range 3 {
+				// Every stream's call c begins at 900 ms + 2 s c; they end apart.
+				dur := float64(100 + 50*i + 10*c)
+				e.report(s, 900+2000*int64(c)+int64(dur), fmt.Sprintf("%s-%d", s[len(s)-4:], c), dur, 0, "", "")
+			}
+		}
+		_, recs := readAll(t, e.write(t), Options{Names: true})
+		var order []string
+		for _, r := range recs {
+			order = append(order, fmt.Sprintf("%s %v", r.LogStream, r.Scheduled.Sub(e.t0)))
+		}
+		orders = append(orders, order)
+	}
+	assert.Check(t, is.DeepEqual(orders[1], orders[0]))
+	assert.Check(t, is.DeepEqual(orders[2], orders[0]))
+}
