@@ -83,7 +83,7 @@ func newEmulated(t *testing.T) *fake {
 	endpoint, cli := startEmulator(t)
 	f := newFake(t)
 	assert.NilError(t, os.WriteFile(filepath.Join(f.dir, "bin", "aws"), []byte(fmt.Sprintf(emulatedAWS, cli, endpoint)), 0o755))
-	f.emulated = true
+	f.emulated, f.endpoint = true, endpoint
 	f.env = append(f.env, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=testing",
 		"LAMBDA_REUSE_ROLE_SETTLE=0") // the emulator's roles are usable at once
 	return f

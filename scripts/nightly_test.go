@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,8 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost/cloudwatch"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -28,8 +33,10 @@ func git(t *testing.T, dir string, args ...string) string {
 // TestNightlyFlowRunsLocally runs the nightly job's steps, the scripts the
 // workflow calls, for two nights of one cell: deploy (to moto's emulated
 // account, with the real AWS CLI), the night's run (against the local host
-// of real probe processes: an emulated Function URL serves nothing), its
-// drift judgement, keeping it on the data branch of a local "GitHub"
+// of real probe processes: an emulated Function URL serves nothing; the
+// host writes Lambda's logs into the function's log group in moto), the
+// night measured a second time from those logs, its drift judgement, the
+// job summary, keeping it on the data branch of a local "GitHub"
 // repository with the trend rebuilt, and teardown, after which the account
 // holds nothing. Nothing reaches beyond 127.0.0.1; the main branch is never
 // touched.
@@ -40,11 +47,24 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	dir := t.TempDir()
 	probeBin, err := gobuild.Build(dir, "bootstrap", gobuild.Probe)
 	assert.NilError(t, err)
+	f := newEmulated(t)
+	const name = "lambda-reuse-1-local"
+	// The host's logs go to the function's log group in moto, as Lambda's
+	// go to CloudWatch Logs: this process's own AWS settings are dummies.
+	loopback.SetAWSEnv(t, f.endpoint)
+	t.Setenv("HOME", t.TempDir())
+	cfg, err := config.LoadDefaultConfig(t.Context())
+	assert.NilError(t, err)
+	sink, err := cloudwatch.New(t.Context(), cfg, f.endpoint, "/aws/lambda/"+name)
+	assert.NilError(t, err)
 	// Real time: the probe's processes sleep real handler times, so a model
 	// at another time scale would not predict them.
-	host, err := lambdahost.Start(lambdahost.Options{Bootstrap: probeBin})
+	host, err := lambdahost.Start(lambdahost.Options{Bootstrap: probeBin, FunctionName: name, Logs: sink})
 	assert.NilError(t, err)
-	defer host.Close()
+	defer func() {
+		host.Close()
+		assert.Check(t, sink.Close(context.Background()))
+	}()
 
 	// The repository the workflow runs in, with its "origin".
 	origin := filepath.Join(dir, "origin.git")
@@ -57,8 +77,6 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	git(t, repo, "push", "-q", "origin", "HEAD:main")
 	mainBefore := git(t, origin, "rev-parse", "main")
 
-	f := newEmulated(t)
-	const name = "lambda-reuse-1-local"
 	envFile := filepath.Join(dir, "github-env")
 	out, _, err := f.run(t, region, "deploy.sh", "--name", name, "--github-env", envFile)
 	assert.NilError(t, err, out)
@@ -69,7 +87,8 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	// URL the local host's, as the emulated one serves nothing), plus
 	// loopback credentials for signing (the host ignores signatures) and
 	// no instance-metadata lookup.
-	env := []string{"AWS_ACCESS_KEY_ID=AKIDLOCAL", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true"}
+	env := []string{"AWS_ACCESS_KEY_ID=AKIDLOCAL", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=" + f.endpoint} // the night's logs are fetched from moto
 	ef, err := os.Open(envFile)
 	assert.NilError(t, err)
 	sc := bufio.NewScanner(ef)
@@ -97,8 +116,12 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 			b, err := tar.CombinedOutput()
 			assert.NilError(t, err, string(b))
 		}
+		// Each night's cell job runs on a fresh runner: its folder starts
+		// empty (night.sh would resume a record log it found there).
+		assert.NilError(t, os.RemoveAll(filepath.Join(cells, cell)))
 		out, _, err := f.run(t, env, "night.sh", "--cell", cell, "--calls", "300", "--out", filepath.Join(cells, cell),
-			"--date", date, "--history", history, "--timeout", "5m", "--", "-reuse.rate=60", "-reuse.handler=100ms")
+			"--date", date, "--history", history, "--timeout", "5m", "--log-group", "/aws/lambda/"+name, "--logs-settle", "3",
+			"--", "-reuse.rate=60", "-reuse.handler=100ms")
 		drift, rerr := os.ReadFile(filepath.Join(cells, cell, "drift.md"))
 		assert.NilError(t, rerr, out)
 		status := "0, no drift"
@@ -114,10 +137,30 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 		} else {
 			assert.Check(t, is.Contains(string(drift), "Judged against the recent history: the median of 1 nights of "+cell))
 		}
-		for _, name := range []string{"nightly.summary.json", "nightly.profile.json", "nightly.summary.report/report.md"} {
+		for _, name := range []string{"nightly.summary.json", "nightly.profile.json", "nightly.summary.report/report.md",
+			"nightly.logs/summary.json", "nightly.logs/report.md", "nightly.logs/logs.jsonl"} {
 			_, err := os.Stat(filepath.Join(cells, cell, name))
 			assert.Check(t, err, name)
 		}
+		// Measured twice: the logs' summary beside the probe's, the same
+		// environments with the same successful calls each.
+		agree, err := os.ReadFile(filepath.Join(cells, cell, "agree.md"))
+		assert.NilError(t, err, out)
+		assert.Check(t, is.Contains(string(agree), "They agree: the same environments, each with the same successful calls."), out)
+		probeSum, err := summary.ReadSummary(filepath.Join(cells, cell, "nightly.summary.json"))
+		assert.NilError(t, err)
+		logsSum, err := summary.ReadSummary(filepath.Join(cells, cell, "nightly.logs", "summary.json"))
+		assert.NilError(t, err)
+		assert.Check(t, is.Equal(logsSum.Instances.Count, probeSum.Instances.Count), "environments: the logs' and the probe's")
+		assert.Check(t, is.Equal(logsSum.Requests.OK, probeSum.Requests.OK), "successful calls")
+		assert.Check(t, logsSum.Logs != nil && logsSum.Logs.Calls == 300, "the night's 300 calls in its logs")
+		jobSummary, _, err := f.run(t, nil, "night-summary.sh", filepath.Join(cells, cell))
+		assert.NilError(t, err, jobSummary)
+		for _, want := range []string{"## Measured twice: the probe's records and the function's own logs", "| environments (log streams) |",
+			"### The function's own logs of the night", "## Drift"} {
+			assert.Check(t, is.Contains(jobSummary, want))
+		}
+		assert.Check(t, !strings.Contains(jobSummary, "disagree**"), "no flag when they agree")
 		out, _, err = f.run(t, nil, "keep-history.sh", "--repo", repo, "--date", date, cells)
 		assert.NilError(t, err, out)
 	}
@@ -158,4 +201,27 @@ func TestMatrixCells(t *testing.T) {
 		out, _, err := f.run(t, nil, "matrix.sh", bad...)
 		assert.Check(t, err != nil && strings.Contains(out, "matrix.sh:"), "%v: %s", bad, out)
 	}
+}
+
+// TestNightSummaryFlagsADisagreement: the job summary puts a flag at the
+// top of the section measured twice when agree.md says they disagree, and
+// leaves the section out of a night measured once.
+func TestNightSummaryFlagsADisagreement(t *testing.T) {
+	f := newFake(t)
+	out := t.TempDir()
+	assert.NilError(t, os.MkdirAll(filepath.Join(out, "nightly.summary.report"), 0o755))
+	assert.NilError(t, os.WriteFile(filepath.Join(out, "nightly.summary.report", "report.md"), []byte("# the probe's report\n"), 0o644))
+	got, _, err := f.run(t, nil, "night-summary.sh", out)
+	assert.NilError(t, err, got)
+	assert.Check(t, is.Contains(got, "# the probe's report"))
+	assert.Check(t, !strings.Contains(got, "Measured twice"), "measured once: no such section")
+
+	assert.NilError(t, os.WriteFile(filepath.Join(out, "agree.md"), []byte("**DISAGREE**: the two measurements of one run see different environments\n"), 0o644))
+	assert.NilError(t, os.WriteFile(filepath.Join(out, "nightly.logs.txt"), []byte("environments  3\n"), 0o644))
+	got, _, err = f.run(t, nil, "night-summary.sh", out)
+	assert.NilError(t, err, got)
+	flag := strings.Index(got, "**⚠ The two measurements of this night disagree**")
+	assert.Check(t, flag > strings.Index(got, "## Measured twice"), got)
+	assert.Check(t, flag < strings.Index(got, "**DISAGREE**"), "the flag first, then the agreement")
+	assert.Check(t, is.Contains(got, "```text\nenvironments  3\n```"))
 }

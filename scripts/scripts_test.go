@@ -7,6 +7,7 @@
 package scripts
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
+
+// TestMain makes a tripwire every HTTP(S) proxy of this test binary: a
+// request of its own (the local host's log sink) that would leave
+// loopback reaches it, and the run fails on any. The scripts' processes
+// get environments of their own.
+func TestMain(m *testing.M) {
+	tripwire, err := loopback.Guard()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(tripwire.Verdict(m.Run()))
+}
 
 // fakeAWS answers like the AWS CLI v2 for the calls the scripts make,
 // keeping what exists as files in $FAKE_AWS_STATE, and logs every call.
@@ -53,7 +68,8 @@ exit 0
 type fake struct {
 	dir, log, state string
 	env             []string
-	emulated        bool // the aws in bin runs the real CLI against moto (newEmulated)
+	emulated        bool   // the aws in bin runs the real CLI against moto (newEmulated)
+	endpoint        string // moto's, when emulated
 }
 
 func newFake(t *testing.T) *fake {
