@@ -110,6 +110,10 @@ type state struct {
 // it the fetch cannot continue after its last event.
 const maxLastIDs = PageEvents
 
+// maxState bounds a state file: its ids of the last millisecond (at most
+// maxLastIDs, each at most 256 bytes) and a token.
+const maxState = 4 << 20
+
 var groupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 
 // Fetch fetches opts.Group's events of the window into the export at path
@@ -444,18 +448,26 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 // loadState reads the state beside the export at path; nil when there is
 // none.
 func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path + StateSuffix)
+	f, err := os.Open(path + StateSuffix)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch state: %w", err)
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxState+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch state: %w", err)
+	}
+	if len(b) > maxState {
+		return nil, fmt.Errorf("fetch state %s is longer than %d bytes, more than a fetch writes: remove it and the export beside it to fetch anew", path+StateSuffix, maxState)
+	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("fetch state %s: %w: remove it and the export beside it to fetch anew", path+StateSuffix, err)
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Size() < st.Size || st.Size < 0 || st.Events < 0 {
+	if fi, err := os.Stat(path); err != nil || fi.Size() < st.Size || st.Size < 0 || st.Events < 0 || len(st.LastIDs) > maxLastIDs {
 		return nil, fmt.Errorf("fetch state %s says %d bytes of %s are whole pages, and the file is missing or shorter: remove both to fetch anew", path+StateSuffix, st.Size, path)
 	}
 	st.LastIDs = slices.Clip(st.LastIDs)
