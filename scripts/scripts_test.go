@@ -7,7 +7,6 @@
 package scripts
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,12 +24,8 @@ import (
 // loopback reaches it, and the run fails on any. The scripts' processes
 // get environments of their own.
 func TestMain(m *testing.M) {
-	tripwire, err := loopback.Guard()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(tripwire.Verdict(m.Run()))
+	var tripwire *loopback.Tripwire
+	os.Exit(loopback.GuardedRun(m, &tripwire))
 }
 
 // fakeAWS answers like the AWS CLI v2 for the calls the scripts make,

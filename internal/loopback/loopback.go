@@ -65,3 +65,15 @@ func SetAWSEnv(t *testing.T, endpoint string) {
 		t.Setenv(k, v)
 	}
 }
+
+// FreshAccount makes the test's process a fresh AWS account at endpoint
+// for the rest of the test: SetAWSEnv, CloudWatch Logs at endpoint too
+// (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS), an isolated HOME and a PATH that
+// finds no AWS CLI.
+func FreshAccount(t *testing.T, endpoint string) {
+	t.Helper()
+	SetAWSEnv(t, endpoint)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoint)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("PATH", t.TempDir())
+}

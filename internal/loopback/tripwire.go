@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"testing"
 )
 
 // Tripwire is an HTTP proxy on loopback that answers nothing: set as the
@@ -94,4 +95,17 @@ func (tw *Tripwire) Verdict(code int) int {
 		return 1
 	}
 	return code
+}
+
+// GuardedRun runs a test binary's tests behind a tripwire (Guard), kept in
+// *tw for the tests that take its hits, and returns the binary's exit code
+// (Verdict): call it from TestMain, os.Exit(loopback.GuardedRun(m, &tw)).
+func GuardedRun(m *testing.M, tw **Tripwire) int {
+	t, err := Guard()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*tw = t
+	return t.Verdict(m.Run())
 }

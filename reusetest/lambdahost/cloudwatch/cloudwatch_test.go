@@ -22,22 +22,13 @@ import (
 // would leave loopback reaches it (TestMain fails the run on any).
 var tripwire *loopback.Tripwire
 
-func TestMain(m *testing.M) {
-	var err error
-	if tripwire, err = loopback.Guard(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(tripwire.Verdict(m.Run()))
-}
+func TestMain(m *testing.M) { os.Exit(loopback.GuardedRun(m, &tripwire)) }
 
 // awsEnv is a fresh account on endpoint: dummy credentials, an isolated
 // HOME, no shared config, no instance metadata, a PATH with no AWS CLI.
 func awsEnv(t *testing.T, endpoint string) aws.Config {
 	t.Helper()
-	loopback.SetAWSEnv(t, endpoint)
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("PATH", t.TempDir())
+	loopback.FreshAccount(t, endpoint)
 	cfg, err := config.LoadDefaultConfig(t.Context())
 	assert.NilError(t, err)
 	return cfg
@@ -141,11 +132,14 @@ func readStream(t *testing.T, client *cloudwatchlogs.Client, group, stream strin
 // SDK would call AWS; the tripwire gets that request instead, so its
 // silence in the other tests means something.
 func TestTheTripwireCatchesARequestToAWS(t *testing.T) {
-	cfg := awsEnv(t, "http://127.0.0.1:1")
+	loopback.FreshAccount(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "")
+	cfg, err := config.LoadDefaultConfig(t.Context())
+	assert.NilError(t, err)
 	client := cloudwatchlogs.NewFromConfig(cfg) // AWS's own endpoint
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	_, err := client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("x")})
+	_, err = client.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("x")})
 	assert.Check(t, err != nil)
 	hits := tripwire.Take()
 	assert.Assert(t, len(hits) > 0, "the request to AWS did not reach the tripwire")

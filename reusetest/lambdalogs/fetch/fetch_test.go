@@ -35,25 +35,7 @@ import (
 // would leave loopback reaches it, and TestMain fails the run on any.
 var tripwire *loopback.Tripwire
 
-func TestMain(m *testing.M) {
-	var err error
-	if tripwire, err = loopback.Guard(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(tripwire.Verdict(m.Run()))
-}
-
-// awsEnv is a fresh account whose CloudWatch Logs is at endpoint (by the
-// standard variable): dummy credentials, an isolated HOME, no shared
-// config or instance metadata, a PATH with no AWS CLI.
-func awsEnv(t *testing.T, endpoint string) {
-	t.Helper()
-	loopback.SetAWSEnv(t, endpoint)
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoint)
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("PATH", t.TempDir())
-}
+func TestMain(m *testing.M) { os.Exit(loopback.GuardedRun(m, &tripwire)) }
 
 const group = "/aws/lambda/orders"
 
@@ -201,7 +183,7 @@ func newClient(t *testing.T) *Client {
 // summary.
 func TestAFetchIsTheEventsPut(t *testing.T) {
 	endpoint := loopback.StartMoto(t)
-	awsEnv(t, endpoint)
+	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	w := newWorld(6, 600, start)
 	assert.Assert(t, len(w.events) > PageEvents, "%d events: more than a page", len(w.events))
@@ -241,7 +223,7 @@ func TestAFetchIsTheEventsPut(t *testing.T) {
 // and the summary of the events written whole.
 func TestAStoppedFetchGoesOnWithEveryEventOnce(t *testing.T) {
 	endpoint := loopback.StartMoto(t)
-	awsEnv(t, endpoint)
+	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	w := newWorld(5, 500, start)
 	w.put(t, endpoint, w.events)
@@ -294,7 +276,7 @@ func TestAStoppedFetchGoesOnWithEveryEventOnce(t *testing.T) {
 // again take the rest, every event once.
 func TestMaxEventsBoundsAFetch(t *testing.T) {
 	endpoint := loopback.StartMoto(t)
-	awsEnv(t, endpoint)
+	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := newWorld(3, 300, start)
 	w.put(t, endpoint, w.events)
@@ -322,7 +304,7 @@ func TestMaxEventsBoundsAFetch(t *testing.T) {
 // a later end, takes the events after the window only.
 func TestAFetchGoesOnAfterItsWindow(t *testing.T) {
 	endpoint := loopback.StartMoto(t)
-	awsEnv(t, endpoint)
+	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	w := newWorld(4, 200, start)
 	w.put(t, endpoint, w.events)
@@ -438,7 +420,7 @@ func (l *lines) String() string {
 func TestThrottlingIsRetriedAndShown(t *testing.T) {
 	moto := loopback.StartMoto(t)
 	fr := newFront(t, moto)
-	awsEnv(t, moto)
+	loopback.FreshAccount(t, moto)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := newWorld(3, 400, start)
 	w.put(t, moto, w.events)
@@ -482,7 +464,7 @@ func TestAnExpiredPlaceGoesOnAfterTheLastEvent(t *testing.T) {
 			moto := loopback.StartMoto(t)
 			fr := newFront(t, moto)
 			fr.interleave = interleave
-			awsEnv(t, moto)
+			loopback.FreshAccount(t, moto)
 			start := time.Now().Add(-time.Hour).Truncate(time.Second)
 			w := newWorld(4, 300, start)
 			w.put(t, moto, w.events)
@@ -524,7 +506,7 @@ func TestAnExpiredPlaceGoesOnAfterTheLastEvent(t *testing.T) {
 // request instead, so its silence in the other tests means something.
 func TestTheFetchReachesOnlyTheEndpointItIsGiven(t *testing.T) {
 	moto := loopback.StartMoto(t)
-	awsEnv(t, moto)
+	loopback.FreshAccount(t, moto)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := newWorld(1, 20, start)
 	w.put(t, moto, w.events)
@@ -550,7 +532,7 @@ func TestTheFetchReachesOnlyTheEndpointItIsGiven(t *testing.T) {
 }
 
 func TestBadOptionsAreRefusedBeforeAnyCall(t *testing.T) {
-	awsEnv(t, "http://127.0.0.1:1")
+	loopback.FreshAccount(t, "http://127.0.0.1:1")
 	c := newClient(t)
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	now := time.Now()

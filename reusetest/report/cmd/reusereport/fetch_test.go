@@ -24,14 +24,7 @@ import (
 // would leave loopback reaches it, and TestMain fails the run on any.
 var tripwire *loopback.Tripwire
 
-func TestMain(m *testing.M) {
-	var err error
-	if tripwire, err = loopback.Guard(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(tripwire.Verdict(m.Run()))
-}
+func TestMain(m *testing.M) { os.Exit(loopback.GuardedRun(m, &tripwire)) }
 
 // TestCloudWatchGroupFetchesThenReports puts the example export's events,
 // dated to the last hours, into moto's CloudWatch Logs, and runs
@@ -40,10 +33,7 @@ func TestMain(m *testing.M) {
 // again fetches nothing twice.
 func TestCloudWatchGroupFetchesThenReports(t *testing.T) {
 	moto := loopback.StartMoto(t)
-	loopback.SetAWSEnv(t, moto)
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto)
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("PATH", t.TempDir())
+	loopback.FreshAccount(t, moto)
 
 	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "testdata", "logs", "example-export.json"))
 	assert.NilError(t, err)

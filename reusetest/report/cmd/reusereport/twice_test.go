@@ -59,10 +59,7 @@ func TestTwoMeasurementsOfOneRunAgree(t *testing.T) {
 	probeBin, err := gobuild.Build(dir, "bootstrap", gobuild.Probe)
 	assert.NilError(t, err)
 	moto := loopback.StartMoto(t)
-	loopback.SetAWSEnv(t, moto)
-	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto)
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("PATH", t.TempDir())
+	loopback.FreshAccount(t, moto)
 
 	const group = "/aws/lambda/probe"
 	exportPath := filepath.Join(dir, "file", FetchedFile)
