@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	cmp2 "github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -246,10 +245,10 @@ func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
 	const streams = 40
 	name := func(i int) string { return fmt.Sprintf("2026/05/04/[$LATEST]%032x", i+1) }
 	type seen struct {
-		gen     string
-		inv     int64
-		init    bool
-		errType string
+		Gen     string
+		Inv     int64
+		Init    bool
+		ErrType string
 	}
 	for _, reset := range []bool{false, true} {
 		for _, reportOnly := range []bool{false, true} {
@@ -267,7 +266,7 @@ func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
 					}
 					e.report(s, endMS, req, durMS, initMS, status, errType)
 				}
-				want := []seen{{gen: "#1", inv: 1, init: true}, {gen: "#1", inv: 2}}
+				want := []seen{{Gen: "#1", Inv: 1, Init: true}, {Gen: "#1", Inv: 2}}
 				for i := range streams {
 					s := name(i)
 					initStart(s, 0)
@@ -284,8 +283,8 @@ func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
 					initStart(s, 900)
 					call(s, 900, fmt.Sprintf("d%d", i), 0.2, 0.3, "", "")
 					call(s, 900, fmt.Sprintf("e%d", i), 0.1, 0, "", "")
-					want = []seen{{gen: "#1", inv: 1, init: true}, {gen: "#1", inv: 2, errType: "Runtime.ExitError"},
-						{gen: "#2", inv: 1, init: true}, {gen: "#2", inv: 2}}
+					want = []seen{{Gen: "#1", Inv: 1, Init: true}, {Gen: "#1", Inv: 2, ErrType: "Runtime.ExitError"},
+						{Gen: "#2", Inv: 1, Init: true}, {Gen: "#2", Inv: 2}}
 				}
 				_, recs := readAll(t, e.write(t), Options{Names: true})
 				got := byStream(recs)
@@ -294,10 +293,10 @@ func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
 					s := name(i)
 					var calls []seen
 					for _, r := range got[s] {
-						calls = append(calls, seen{gen: strings.TrimPrefix(r.InstanceID, s), inv: r.Invocation, init: r.InitMS > 0, errType: r.ErrorType})
+						calls = append(calls, seen{Gen: strings.TrimPrefix(r.InstanceID, s), Inv: r.Invocation, Init: r.InitMS > 0, ErrType: r.ErrorType})
 					}
-					slices.SortFunc(calls, func(a, b seen) int { return cmp.Or(cmp.Compare(a.gen, b.gen), cmp.Compare(a.inv, b.inv)) })
-					if !assert.Check(t, is.DeepEqual(calls, want, cmp2.AllowUnexported(seen{})), "stream %d: each generation begun by its init", i) {
+					slices.SortFunc(calls, func(a, b seen) int { return cmp.Or(cmp.Compare(a.Gen, b.Gen), cmp.Compare(a.Inv, b.Inv)) })
+					if !assert.Check(t, is.DeepEqual(calls, want), "stream %d: each generation begun by its init", i) {
 						return
 					}
 				}
