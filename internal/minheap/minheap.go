@@ -66,3 +66,87 @@ func (h *Heap[V]) Pop() Item[V] {
 		i = smallest
 	}
 }
+
+// Queue is a priority queue ordered as Heap orders its items, for items
+// pushed mostly in order (calls' arrivals, their ends, their answers): an
+// item at or after the last one pushed, or a few places before it, joins
+// a sorted run in O(1); one further out of order goes to a heap beside
+// it. So a queue whose pushes come in order costs a few instructions per
+// item, and one whose pushes do not costs what a Heap costs. The zero
+// value is an empty queue.
+type Queue[V any] struct {
+	run  []Item[V] // sorted, from head on
+	head int
+	rest Heap[V] // items pushed too far out of order
+}
+
+// maxShift is how many places back from the end of the sorted run an item
+// may join it.
+const maxShift = 8
+
+// compactAt is how many popped places the sorted run may start with before
+// it is moved down: memory follows the items held, not the items pushed.
+const compactAt = 1024
+
+// Len is the number of items held.
+func (q *Queue[V]) Len() int { return len(q.run) - q.head + len(q.rest.items) }
+
+// Push adds value v with keys key and tie.
+func (q *Queue[V]) Push(key, tie int64, v V) {
+	it := Item[V]{Key: key, Tie: tie, Value: v}
+	n := len(q.run)
+	if n == q.head || !it.less(&q.run[n-1]) {
+		q.run = append(q.run, it)
+		return
+	}
+	lo := max(q.head, n-maxShift)
+	i := n - 1
+	for i > lo && it.less(&q.run[i-1]) {
+		i--
+	}
+	if i > q.head && it.less(&q.run[i-1]) {
+		q.rest.Push(key, tie, v)
+		return
+	}
+	q.run = append(q.run, Item[V]{})
+	copy(q.run[i+1:], q.run[i:n])
+	q.run[i] = it
+}
+
+// fromRun reports whether the smallest item is the sorted run's first;
+// the queue must not be empty.
+func (q *Queue[V]) fromRun() bool {
+	return q.head < len(q.run) && (len(q.rest.items) == 0 || q.run[q.head].less(&q.rest.items[0]))
+}
+
+// Peek returns the smallest item; the queue must not be empty.
+func (q *Queue[V]) Peek() *Item[V] {
+	if q.fromRun() {
+		return &q.run[q.head]
+	}
+	return q.rest.Peek()
+}
+
+// Pop removes and returns the smallest item; the queue must not be empty.
+func (q *Queue[V]) Pop() Item[V] {
+	if !q.fromRun() {
+		return q.rest.Pop()
+	}
+	it := q.run[q.head]
+	q.run[q.head] = Item[V]{} // drop references held by the value
+	q.head++
+	switch {
+	case q.head == len(q.run):
+		q.run, q.head = q.run[:0], 0
+	case q.head >= compactAt && 2*q.head >= len(q.run):
+		n := copy(q.run, q.run[q.head:])
+		clear(q.run[n:])
+		q.run, q.head = q.run[:n], 0
+	}
+	return it
+}
+
+// Clone returns an independent copy.
+func (q *Queue[V]) Clone() Queue[V] {
+	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone()}
+}

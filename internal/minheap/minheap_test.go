@@ -46,3 +46,79 @@ func TestHeapAllocatesNothingOnceGrown(t *testing.T) {
 	cycle()
 	assert.Equal(t, testing.AllocsPerRun(100, cycle), 0.0)
 }
+
+// TestQueueIsAHeap: pushes and pops interleaved, in order, nearly in order
+// and far out of order, pop from a Queue what they pop from a Heap.
+func TestQueueIsAHeap(t *testing.T) {
+	for _, spread := range []int64{0, 3, 40, 5000} {
+		rng := rand.New(rand.NewPCG(uint64(spread), 7))
+		var h Heap[int64]
+		var q Queue[int64]
+		var clock int64
+		for i := range int64(200_000) {
+			if rng.IntN(3) > 0 || h.Len() == 0 {
+				clock += rng.Int64N(10)
+				key := clock
+				if spread > 0 {
+					key += rng.Int64N(spread)
+				}
+				h.Push(key, i, i)
+				q.Push(key, i, i)
+			} else {
+				want := h.Pop()
+				assert.Equal(t, *q.Peek(), want)
+				assert.Equal(t, q.Pop(), want)
+			}
+			assert.Equal(t, q.Len(), h.Len())
+			if i == 100_000 {
+				c := q.Clone()
+				for hc := h.Clone(); hc.Len() > 0; {
+					assert.Equal(t, c.Pop(), hc.Pop())
+				}
+				assert.Equal(t, c.Len(), 0)
+			}
+		}
+		for h.Len() > 0 {
+			assert.Equal(t, q.Pop(), h.Pop())
+		}
+		assert.Equal(t, q.Len(), 0)
+	}
+}
+
+func TestQueueAllocatesNothingOnceGrown(t *testing.T) {
+	var q Queue[*int]
+	cycle := func() {
+		for i := range int64(3000) {
+			q.Push(i+i%7*3, 0, nil) // in order, a few places out, and some far out
+			if i%500 == 0 {
+				q.Push(0, 0, nil)
+			}
+			if i%2 == 1 {
+				q.Pop()
+			}
+		}
+		for q.Len() > 0 {
+			q.Pop()
+		}
+	}
+	cycle()
+	assert.Equal(t, testing.AllocsPerRun(100, cycle), 0.0)
+}
+
+// TestQueueMemoryFollowsItemsHeld: a queue never empty, pushed and popped
+// for ever, holds memory for the items it holds, not those it was given.
+func TestQueueMemoryFollowsItemsHeld(t *testing.T) {
+	var q Queue[*int]
+	for i := range int64(1_000_000) {
+		q.Push(i, 0, nil)
+		if i >= 100 {
+			q.Pop()
+		}
+		if i%1000 == 999 {
+			q.Push(i-50, 0, nil) // out of order, to the heap beside
+			q.Pop()
+		}
+	}
+	assert.Equal(t, q.Len(), 100)
+	assert.Check(t, cap(q.run) <= 4*compactAt, "cap %d", cap(q.run))
+}

@@ -273,8 +273,8 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	tenantOf := schedule.TenantOf(s.schedule)
 
 	var (
-		arriving minheap.Heap[timing] // sent calls, keyed by arrival at the front door, then seq
-		busy     minheap.Heap[*Env]   // keyed by when their call finishes
+		arriving minheap.Queue[timing] // sent calls, keyed by arrival at the front door, then seq
+		busy     minheap.Queue[*Env]   // keyed by when their call finishes
 		next     int64
 	)
 	pending := calls.next()

@@ -428,8 +428,8 @@ type Summarizer struct {
 	recent    [16]recentInstance   // a cache of instances by their id string's address
 
 	nextSeq   int64
-	pending   minheap.Heap[interval] // out-of-order records, by seq
-	inflight  minheap.Heap[struct{}] // answer times of calls in flight, during the sweep
+	pending   minheap.Queue[interval] // out-of-order records, by seq
+	inflight  minheap.Queue[struct{}] // answer times of calls in flight, during the sweep
 	maxConc   int
 	busyNS    float64
 	firstSent int64
