@@ -25,6 +25,15 @@ const DefaultSeed = 0
 // the 2021 experiment's year, so simulated records read as from that world.
 var Epoch = time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
 
+// epochUnix is Epoch in Unix seconds.
+var epochUnix = Epoch.Unix()
+
+// wallTime is Epoch.Add(d), the same value built directly: a record's
+// three times cost a third of what Time.Add's general case does.
+func wallTime(d time.Duration) time.Time {
+	return time.Unix(epochUnix+int64(d/time.Second), int64(d%time.Second)).UTC()
+}
+
 // Options configures a simulation. The zero value is the default: profile
 // DefaultProfile, placement DefaultPlacement, seed 0.
 type Options struct {
@@ -208,8 +217,8 @@ type call struct {
 
 // record fills rec from c.
 func (c *call) record(rec *record.Record) {
-	at := Epoch.Add(c.sent)
-	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, Epoch.Add(c.done)
+	at := wallTime(c.sent)
+	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, wallTime(c.done)
 	rec.Tenant = c.tenant
 	if c.instanceID == "" {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
@@ -219,7 +228,7 @@ func (c *call) record(rec *record.Record) {
 	}
 	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
-	rec.InitAt, rec.InitType = Epoch.Add(c.initAt), c.initType
+	rec.InitAt, rec.InitType = wallTime(c.initAt), c.initType
 	rec.InFlight, rec.MaxConcurrency = c.inFlight, c.maxConc
 }
 
