@@ -4,6 +4,8 @@
 // comparisons inline: it suits per-call hot paths.
 package minheap
 
+import "math"
+
 // Item is one value in a heap, ordered by Key, then by Tie.
 type Item[V any] struct {
 	Key, Tie int64
@@ -72,12 +74,15 @@ func (h *Heap[V]) Pop() Item[V] {
 // item at or after the last one pushed, or a few places before it, joins
 // a sorted run in O(1); one further out of order goes to a heap beside
 // it. So a queue whose pushes come in order costs a few instructions per
-// item, and one whose pushes do not costs what a Heap costs. The zero
-// value is an empty queue.
+// item, and one whose pushes do not costs what a Heap costs. Next, the
+// smallest key, is a field read, so a loop that pops while it is due
+// inlines its test. The zero value is an empty queue.
 type Queue[V any] struct {
 	run  []Item[V] // sorted, from head on
 	head int
 	rest Heap[V] // items pushed too far out of order
+	n    int     // items held
+	min  int64   // the smallest item's Key, while n > 0
 }
 
 // maxShift is how many places back from the end of the sorted run an item
@@ -89,10 +94,23 @@ const maxShift = 8
 const compactAt = 1024
 
 // Len is the number of items held.
-func (q *Queue[V]) Len() int { return len(q.run) - q.head + len(q.rest.items) }
+func (q *Queue[V]) Len() int { return q.n }
+
+// Next is the smallest item's Key, or math.MaxInt64 when the queue is
+// empty.
+func (q *Queue[V]) Next() int64 {
+	if q.n == 0 {
+		return math.MaxInt64
+	}
+	return q.min
+}
 
 // Push adds value v with keys key and tie.
 func (q *Queue[V]) Push(key, tie int64, v V) {
+	if q.n == 0 || key < q.min {
+		q.min = key
+	}
+	q.n++
 	it := Item[V]{Key: key, Tie: tie, Value: v}
 	n := len(q.run)
 	if n == q.head || !it.less(&q.run[n-1]) {
@@ -113,12 +131,6 @@ func (q *Queue[V]) Push(key, tie int64, v V) {
 	q.run[i] = it
 }
 
-// fromRun reports whether the smallest item is the sorted run's first;
-// the queue must not be empty.
-func (q *Queue[V]) fromRun() bool {
-	return q.head < len(q.run) && (len(q.rest.items) == 0 || q.run[q.head].less(&q.rest.items[0]))
-}
-
 // Peek returns the smallest item; the queue must not be empty.
 func (q *Queue[V]) Peek() *Item[V] {
 	if q.fromRun() {
@@ -127,26 +139,38 @@ func (q *Queue[V]) Peek() *Item[V] {
 	return q.rest.Peek()
 }
 
+// fromRun reports whether the smallest item is the sorted run's first;
+// the queue must not be empty.
+func (q *Queue[V]) fromRun() bool {
+	return q.head < len(q.run) && (len(q.rest.items) == 0 || q.run[q.head].less(&q.rest.items[0]))
+}
+
 // Pop removes and returns the smallest item; the queue must not be empty.
 func (q *Queue[V]) Pop() Item[V] {
-	if !q.fromRun() {
-		return q.rest.Pop()
+	var it Item[V]
+	if q.fromRun() {
+		it = q.run[q.head]
+		q.run[q.head] = Item[V]{} // drop references held by the value
+		q.head++
+		switch {
+		case q.head == len(q.run):
+			q.run, q.head = q.run[:0], 0
+		case q.head >= compactAt && 2*q.head >= len(q.run):
+			n := copy(q.run, q.run[q.head:])
+			clear(q.run[n:])
+			q.run, q.head = q.run[:n], 0
+		}
+	} else {
+		it = q.rest.Pop()
 	}
-	it := q.run[q.head]
-	q.run[q.head] = Item[V]{} // drop references held by the value
-	q.head++
-	switch {
-	case q.head == len(q.run):
-		q.run, q.head = q.run[:0], 0
-	case q.head >= compactAt && 2*q.head >= len(q.run):
-		n := copy(q.run, q.run[q.head:])
-		clear(q.run[n:])
-		q.run, q.head = q.run[:n], 0
+	q.n--
+	if q.n > 0 {
+		q.min = q.Peek().Key
 	}
 	return it
 }
 
 // Clone returns an independent copy.
 func (q *Queue[V]) Clone() Queue[V] {
-	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone()}
+	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone(), n: q.n, min: q.min}
 }

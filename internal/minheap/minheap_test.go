@@ -2,6 +2,7 @@ package minheap
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -64,10 +65,19 @@ func TestQueueIsAHeap(t *testing.T) {
 				}
 				h.Push(key, i, i)
 				q.Push(key, i, i)
-			} else {
+				assert.Equal(t, q.Next(), h.Peek().Key)
+			} else if i%2 == 0 {
 				want := h.Pop()
 				assert.Equal(t, *q.Peek(), want)
 				assert.Equal(t, q.Pop(), want)
+			} else {
+				to := h.Peek().Key + rng.Int64N(3) - 1
+				for q.Next() <= to {
+					assert.Equal(t, q.Pop(), h.Pop())
+				}
+				if h.Len() > 0 {
+					assert.Check(t, h.Peek().Key > to)
+				}
 			}
 			assert.Equal(t, q.Len(), h.Len())
 			if i == 100_000 {
@@ -79,9 +89,11 @@ func TestQueueIsAHeap(t *testing.T) {
 			}
 		}
 		for h.Len() > 0 {
+			assert.Equal(t, q.Next(), h.Peek().Key)
 			assert.Equal(t, q.Pop(), h.Pop())
 		}
 		assert.Equal(t, q.Len(), 0)
+		assert.Equal(t, q.Next(), int64(math.MaxInt64))
 	}
 }
 

@@ -290,7 +290,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	for next < s.plan.Calls || arriving.Len() > 0 {
 		// Every call not yet generated is sent after pending's and so
 		// arrives after it: generate until the earliest arrival is known.
-		for next < s.plan.Calls && (arriving.Len() == 0 || pending.due <= time.Duration(arriving.Peek().Key)) {
+		for next < s.plan.Calls && int64(pending.due) <= arriving.Next() {
 			arriving.Push(int64(pending.due+lat.Sample(rng)), next, pending)
 			next++
 			if next < s.plan.Calls {
@@ -311,7 +311,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		if tenantOf != nil {
 			tenant = tenantOf(seq)
 		}
-		for busy.Len() > 0 && busy.Peek().Key <= int64(arrive) {
+		for busy.Next() <= int64(arrive) {
 			b := busy.Pop()
 			pool.Release(b.Value, time.Duration(b.Key))
 		}

@@ -556,7 +556,7 @@ func (s *Summarizer) Add(r *record.Record) {
 			s.sweep(s.pending.Pop().Value)
 		}
 	}
-	for s.pending.Len() > 0 && s.pending.Peek().Key <= s.nextSeq {
+	for s.pending.Next() <= s.nextSeq {
 		s.sweep(s.pending.Pop().Value)
 	}
 }
@@ -615,7 +615,7 @@ func (s *Summarizer) sweep(iv interval) {
 		return
 	}
 	s.sweepLate(iv)
-	for s.inflight.Len() > 0 && s.inflight.Peek().Key <= iv.sent {
+	for s.inflight.Next() <= iv.sent {
 		s.inflight.Pop()
 	}
 	s.inflight.Push(iv.done, 0, struct{}{})
