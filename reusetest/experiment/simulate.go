@@ -62,7 +62,12 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Sche
 		analyse := emit
 		emit = func(r *record.Record) { log.Add(r); analyse(r) }
 	}
-	stats, err := sim.Run(ctx, emit)
+	var stats lambdasim.Stats
+	if charts == nil && log == nil {
+		stats, err = sim.SummarizeInto(ctx, summarizer) // nothing else reads the records
+	} else {
+		stats, err = sim.Run(ctx, emit)
+	}
 	if log != nil {
 		if cerr := log.Close(err == nil); err == nil && cerr != nil {
 			err = cerr

@@ -215,7 +215,7 @@ func runVariant(ctx context.Context, f *Flags, name, root string, v Variant, fir
 		return summary.Summary{}, fmt.Errorf("%s: %w", v.Name, err)
 	}
 	s := summary.NewSummarizer(own, "simulator", sim.Describe())
-	if _, err := sim.Run(ctx, s.Add); err != nil {
+	if _, err := sim.SummarizeInto(ctx, s); err != nil {
 		return summary.Summary{}, fmt.Errorf("%s: %w", v.Name, err)
 	}
 	sum := s.Summary()

@@ -37,7 +37,7 @@ func predictFirst(ctx context.Context, schedule schedule.Schedule, calls int64, 
 	}
 	sim.FirstCalls(calls)
 	sum := summary.NewSummarizer(schedule, "simulator", sim.Describe())
-	if _, err := sim.Run(ctx, sum.Add); err != nil {
+	if _, err := sim.SummarizeInto(ctx, sum); err != nil {
 		return summary.Summary{}, fmt.Errorf("predict: %w", err)
 	}
 	return sum.Summary(), nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -23,16 +24,7 @@ const DefaultSeed = 0
 
 // Epoch is virtual time zero, written into records as a UTC wall time. It is
 // the 2021 experiment's year, so simulated records read as from that world.
-var Epoch = time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-// epochUnix is Epoch in Unix seconds.
-var epochUnix = Epoch.Unix()
-
-// wallTime is Epoch.Add(d), the same value built directly: a record's
-// three times cost a third of what Time.Add's general case does.
-func wallTime(d time.Duration) time.Time {
-	return time.Unix(epochUnix+int64(d/time.Second), int64(d%time.Second)).UTC()
-}
+var Epoch = simcall.Epoch
 
 // Options configures a simulation. The zero value is the default: profile
 // DefaultProfile, placement DefaultPlacement, seed 0.
@@ -165,9 +157,28 @@ const batchSize = 1024
 // model on a second core, and a run's result is the same however many cores
 // there are.
 func (s *Simulation) Run(ctx context.Context, emit func(*record.Record)) (Stats, error) {
-	b := &batcher{full: make(chan []call, 4), free: make(chan []call, 4), stop: make(chan struct{})}
+	var rec record.Record // reused: every field that varies is set for each call
+	return s.stream(ctx, func(batch []simcall.Call) {
+		for i := range batch {
+			batch[i].Record(&rec)
+			emit(&rec)
+		}
+	})
+}
+
+// SummarizeInto runs the simulation into sum, as Run(ctx, sum.Add) does,
+// with the same result, without making each call a record first: sum
+// reads the model's calls as they are.
+func (s *Simulation) SummarizeInto(ctx context.Context, sum *summary.Summarizer) (Stats, error) {
+	return s.stream(ctx, sum.AddCalls)
+}
+
+// stream runs the model on a goroutine of its own and passes its calls to
+// consume, a batch at a time, in order, on the caller's goroutine.
+func (s *Simulation) stream(ctx context.Context, consume func([]simcall.Call)) (Stats, error) {
+	b := &batcher{full: make(chan []simcall.Call, 4), free: make(chan []simcall.Call, 4), stop: make(chan struct{})}
 	for range cap(b.free) {
-		b.free <- make([]call, 0, batchSize)
+		b.free <- make([]simcall.Call, 0, batchSize)
 	}
 	type result struct {
 		stats Stats
@@ -186,13 +197,9 @@ func (s *Simulation) Run(ctx context.Context, emit func(*record.Record)) (Stats,
 		close(b.full)
 		done <- result{stats, err}
 	}()
-	defer close(b.stop)   // whatever emit does (a test's Fatal, say), the model stops
-	var rec record.Record // reused: every field that varies is set for each call
+	defer close(b.stop) // whatever consume does (a test's Fatal, say), the model stops
 	for batch := range b.full {
-		for i := range batch {
-			batch[i].record(&rec)
-			emit(&rec)
-		}
+		consume(batch)
 		b.free <- batch[:0]
 	}
 	r := <-done
@@ -202,49 +209,19 @@ func (s *Simulation) Run(ctx context.Context, emit func(*record.Record)) (Stats,
 	return r.stats, r.err
 }
 
-// call is what the model says of one call, in model time; the receiving
-// goroutine makes it a record (wall times), so that work is off the model's
-// core.
-type call struct {
-	seq                   int64
-	sent, done, initAt    time.Duration
-	invocation            int64
-	instanceID, logStream string // "" when throttled
-	initType              record.InitType
-	tenant                string
-	inFlight, maxConc     int // on Managed Instances: calls in flight in the environment at the start, its capacity
-}
-
-// record fills rec from c.
-func (c *call) record(rec *record.Record) {
-	at := wallTime(c.sent)
-	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.seq, at, at, wallTime(c.done)
-	rec.Tenant = c.tenant
-	if c.instanceID == "" {
-		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, "429 TooManyRequestsException"
-		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
-		rec.InFlight, rec.MaxConcurrency = 0, 0
-		return
-	}
-	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
-	rec.InstanceID, rec.Invocation, rec.LogStream = c.instanceID, c.invocation, c.logStream
-	rec.InitAt, rec.InitType = wallTime(c.initAt), c.initType
-	rec.InFlight, rec.MaxConcurrency = c.inFlight, c.maxConc
-}
-
 // batcher hands the model's calls over in batches. The model writes each
 // call in place, in the next slot of the batch; slots are reused from
 // batch to batch, so the model sets every field for each call.
 type batcher struct {
-	batch      []call
-	full, free chan []call
+	batch      []simcall.Call
+	full, free chan []simcall.Call
 	stop       chan struct{}
 }
 
 // slot returns the next call to fill, handing a full batch over first;
 // nil when the calls are no longer wanted. Its common path is small enough
 // to be inlined in the model's loop.
-func (b *batcher) slot() *call {
+func (b *batcher) slot() *simcall.Call {
 	if len(b.batch) == batchSize {
 		return b.handOver()
 	}
@@ -253,7 +230,7 @@ func (b *batcher) slot() *call {
 }
 
 // handOver passes a full batch on and starts the next.
-func (b *batcher) handOver() *call {
+func (b *batcher) handOver() *simcall.Call {
 	select {
 	case b.full <- b.batch:
 	case <-b.stop:
@@ -319,21 +296,21 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		if c == nil {
 			return pool.Stats(), ctx.Err()
 		}
-		c.seq, c.sent, c.tenant = seq, sent, tenant
+		c.Seq, c.Sent, c.Tenant = seq, sent, tenant
 		env, cold, err := pool.Acquire(arrive, tenant)
 		if err != nil {
-			c.done, c.instanceID = arrive+lat.Sample(rng), ""
+			c.Done, c.InstanceID = arrive+lat.Sample(rng), ""
 			continue
 		}
 		finish := arrive + s.profile.serviceTime(rng, handler, cold)
 		busy.Push(int64(finish), seq, env)
-		c.instanceID, c.logStream, c.invocation, c.initAt = env.ID, env.LogStream, env.Invocations, env.Created
-		c.initType = env.InitType()
-		c.inFlight, c.maxConc = 0, 0
+		c.InstanceID, c.LogStream, c.Invocation, c.InitAt = env.ID, env.LogStream, env.Invocations, env.Created
+		c.InitType = env.InitType()
+		c.InFlight, c.MaxConc = 0, 0
 		if s.profile.Managed != nil {
-			c.inFlight, c.maxConc = env.InFlight(), s.profile.Capacity()
+			c.InFlight, c.MaxConc = env.InFlight(), s.profile.Capacity()
 		}
-		c.done = finish + lat.Sample(rng)
+		c.Done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil
 }
@@ -341,7 +318,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 // Summarize runs the simulation into a summary.
 func (s *Simulation) Summarize(ctx context.Context) (summary.Summary, error) {
 	sum := summary.NewSummarizer(s.schedule, "simulator", s.Describe())
-	if _, err := s.Run(ctx, sum.Add); err != nil {
+	if _, err := s.SummarizeInto(ctx, sum); err != nil {
 		return summary.Summary{}, err
 	}
 	return sum.Summary(), nil

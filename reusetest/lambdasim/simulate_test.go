@@ -314,16 +314,52 @@ func TestFeedIsTheSchedule(t *testing.T) {
 	}
 }
 
-// TestWallTimeIsEpochAdd: the records' times, built directly, are the
-// values Epoch.Add gives, to the representation (== as well as Equal).
-func TestWallTimeIsEpochAdd(t *testing.T) {
-	ds := []time.Duration{0, 1, time.Second - 1, time.Second, -1, -time.Second - 1, MaxSample, -MaxSample, 1<<62 - 1}
-	for i := range int64(100_000) {
-		ds = append(ds, time.Duration(i*i*7919+i*104729)%(400*24*time.Hour), -time.Duration(i*31337))
+// TestSummarizeIntoIsSummaryOfRecords: a Summarizer fed the model's calls
+// as they are (SummarizeInto) gives, to the byte, the summary it gives fed
+// the run's records (Run with Add), for every kind of schedule (its
+// section included), tenants, throttling, provisioned and Managed
+// Instances environments, under every placement rule.
+func TestSummarizeIntoIsSummaryOfRecords(t *testing.T) {
+	dir := t.TempDir()
+	var scheds []schedule.Schedule
+	for _, k := range schedule.Kinds {
+		s, err := k.Example(dir)
+		assert.NilError(t, err, k.Name)
+		scheds = append(scheds, s)
 	}
-	for _, d := range ds {
-		if got, want := wallTime(d), Epoch.Add(d); got != want {
-			t.Fatalf("wallTime(%v) = %v, Epoch.Add gives %v", d, got, want)
+	tenants, err := schedule.WithTenants(schedule.Plan{Calls: 5000, RatePerSec: 50, HandlerMS: 200},
+		schedule.Population{Count: 30, Popularity: schedule.PopularityZipf})
+	assert.NilError(t, err)
+	scheds = append(scheds, tenants, schedule.Plan{Calls: 20_000, RatePerSec: 30, HandlerMS: 300})
+	throttling := testProfile()
+	throttling.ConcurrencyLimit = 3
+	provisioned, err := LookupProfile(ProfileGo2026)
+	assert.NilError(t, err)
+	provisioned.Provisioned = 4
+	managed, err := LookupProfile(ProfileManaged2026)
+	assert.NilError(t, err)
+	seed, err := LookupProfile(ProfileSeed2021)
+	assert.NilError(t, err)
+	for _, s := range scheds {
+		for _, p := range []Profile{seed, throttling, provisioned, managed} {
+			for _, placement := range placements {
+				name := fmt.Sprintf("%s/%s/%s", s.Spec().Kind, p.Name, placement)
+				sim, err := NewOf(s, p, placement, 3)
+				if err != nil {
+					continue // tenants under a profile that excludes them
+				}
+				byRecords := summary.NewSummarizer(s, "simulator", sim.Describe())
+				_, err = sim.Run(t.Context(), byRecords.Add)
+				assert.NilError(t, err, name)
+				byCalls := summary.NewSummarizer(s, "simulator", sim.Describe())
+				_, err = sim.SummarizeInto(t.Context(), byCalls)
+				assert.NilError(t, err, name)
+				want, err := summary.MarshalSummary(byRecords.Summary())
+				assert.NilError(t, err)
+				got, err := summary.MarshalSummary(byCalls.Summary())
+				assert.NilError(t, err)
+				assert.Check(t, is.Equal(string(got), string(want)), name)
+			}
 		}
 	}
 }

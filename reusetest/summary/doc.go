@@ -2,7 +2,10 @@
 // records, simulated or live: the Summary, whose JSON is the contract other
 // tools read, with the section each schedule kind adds. The simulator
 // (package lambdasim) and live runs both feed it, so there is no second
-// analysis path.
+// analysis path: when nothing else reads a simulation's records, the
+// simulator hands the Summarizer its calls as they are (AddCalls, the
+// internal simcall form), and the Summarizer reads them as it reads the
+// records they would have been.
 //
 // Its files: summary.go (Summary and Summarizer), section.go (a kind's
 // section, the registry of sections, the summary's JSON), each kind's

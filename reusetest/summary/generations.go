@@ -19,10 +19,16 @@ import (
 // (a record that says its max concurrency) every environment of a capacity
 // provider writes into one stream, so there the instance id keys it.
 func EnvironmentOf(r *record.Record) string {
-	if r.LogStream != "" && r.MaxConcurrency == 0 {
-		return r.LogStream
+	return environmentKey(r.LogStream, r.InstanceID, r.MaxConcurrency)
+}
+
+// environmentKey is EnvironmentOf a call of that log stream, instance id
+// and max concurrency.
+func environmentKey(logStream, instanceID string, maxConcurrency int) string {
+	if logStream != "" && maxConcurrency == 0 {
+		return logStream
 	}
-	return r.InstanceID
+	return instanceID
 }
 
 // generation is one runtime generation of an environment: from its init
@@ -63,29 +69,30 @@ func (s *Summarizer) byErrorType() map[string]int64 {
 	return maps.Clone(s.byError)
 }
 
-// addGeneration accounts r, served at sent and answered at done (Unix ns),
-// to its runtime generation, before the environment's own figures take it.
+// addGeneration accounts a call of instance id (its start unseen or not,
+// its invocation count), served at sent and answered at done (Unix ns), to
+// its runtime generation, before the environment's own figures take it.
 // An environment of one generation keeps none apart: its figures are the
 // generation's. The second generation seen splits them off: up to it, every
 // call was the first's.
-func (in *instance) addGeneration(r *record.Record, sent, done int64) {
+func (in *instance) addGeneration(id string, startUnseen bool, invocation, sent, done int64) {
 	if in.gens == nil {
-		if r.InstanceID == in.gen {
-			in.startUnseen = in.startUnseen || r.StartUnseen
+		if id == in.gen {
+			in.startUnseen = in.startUnseen || startUnseen
 			return
 		}
 		in.gens = []generation{{id: in.gen, first: in.first, last: in.last, calls: in.calls, minInvocation: in.minInvocation, startUnseen: in.startUnseen}}
 	}
-	i := slices.IndexFunc(in.gens, func(g generation) bool { return g.id == r.InstanceID })
+	i := slices.IndexFunc(in.gens, func(g generation) bool { return g.id == id })
 	if i < 0 {
-		in.gens = append(in.gens, generation{id: r.InstanceID, first: sent, last: done, minInvocation: r.Invocation})
+		in.gens = append(in.gens, generation{id: id, first: sent, last: done, minInvocation: invocation})
 		i = len(in.gens) - 1
 	}
 	g := &in.gens[i]
 	g.calls++
 	g.first, g.last = min(g.first, sent), max(g.last, done)
-	g.minInvocation = min(g.minInvocation, r.Invocation)
-	g.startUnseen = g.startUnseen || r.StartUnseen
+	g.minInvocation = min(g.minInvocation, invocation)
+	g.startUnseen = g.startUnseen || startUnseen
 }
 
 // firstGeneration is the environment's earliest generation: the one whose

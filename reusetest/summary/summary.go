@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
@@ -499,54 +500,117 @@ func (s *Summarizer) Add(r *record.Record) {
 		s.addErrorType(r.ErrorType)
 	}
 	if r.Tenant != "" {
-		s.tenantsSeen.add(r)
+		s.tenantsSeen.add(r.Tenant, r.Served(), r.Status == record.StatusThrottled)
 	}
 	iv := interval{seq: r.Seq, served: r.Served()}
 	if iv.served {
 		iv.sent, iv.done = r.Sent.UnixNano(), r.Done.UnixNano()
-		key := EnvironmentOf(r)
-		in := s.instance(key)
-		if in == nil {
-			in = &instance{gen: r.InstanceID, startUnseen: r.StartUnseen, first: iv.sent, last: iv.done, minInvocation: r.Invocation, tenant: r.Tenant}
-			s.instances[key] = in
-		} else {
-			in.addGeneration(r, iv.sent, iv.done)
-			if r.Tenant != in.tenant {
-				in.mixed = true
-			}
+		var initAt int64
+		if !r.InitAt.IsZero() {
+			initAt = r.InitAt.UnixNano()
 		}
-		in.calls++
-		in.first = min(in.first, iv.sent)
-		in.last = max(in.last, iv.done)
-		in.minInvocation = min(in.minInvocation, r.Invocation)
-		if !r.InitAt.IsZero() && in.initAt == 0 {
-			in.initAt = r.InitAt.UnixNano()
-		}
-		if t := record.ParseInitType(string(r.InitType)); t != "" && in.initType == "" {
-			in.initType = t // a log may hold anything: only documented types
-		}
+		in := s.serve(&iv, &servedCall{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, invocation: r.Invocation,
+			initAt: initAt, initType: record.ParseInitType(string(r.InitType)), tenant: r.Tenant, maxConc: r.MaxConcurrency, inFlight: r.InFlight})
 		if r.MemoryUsedMB > 0 || r.ErrorType == OutOfMemory {
 			s.addMemory(in, r)
 		}
-		if r.MaxConcurrency > 0 || r.InFlight > 1 {
-			m := &s.multiSeen
-			m.seen = true
-			m.maxConc = max(m.maxConc, r.MaxConcurrency)
-			in.maxConc = max(in.maxConc, r.MaxConcurrency)
-			if r.InFlight > 0 {
-				m.sum += int64(r.InFlight)
-				m.n++
-				m.max = max(m.max, r.InFlight)
-				in.maxInFlight = max(in.maxInFlight, r.InFlight)
-				in.inFlightSum += int64(r.InFlight)
-				in.inFlightN++
-			}
+	}
+	s.order(iv)
+}
+
+// AddCalls accounts for a simulation's calls (package lambdasim hands
+// them over in batches), as Add would for their records: each call is made
+// a record only for the kind's section, if the schedule has one.
+func (s *Summarizer) AddCalls(calls []simcall.Call) {
+	var rec record.Record
+	ok, throttled := statusIndex(record.StatusOK), statusIndex(record.StatusThrottled)
+	for i := range calls {
+		c := &calls[i]
+		s.total++
+		s.covered = max(s.covered, c.Seq+1)
+		if s.section != nil {
+			c.Record(&rec)
+			s.section.Add(&rec, s.TimeFactor())
+		}
+		served := c.Served()
+		if served {
+			s.known[ok]++
+		} else {
+			s.known[throttled]++
+			s.byClass[record.ClassThrottled]++
+		}
+		if c.Tenant != "" {
+			s.tenantsSeen.add(c.Tenant, served, !served)
+		}
+		iv := interval{seq: c.Seq, served: served}
+		if served {
+			iv.sent, iv.done = simcall.EpochNS+int64(c.Sent), simcall.EpochNS+int64(c.Done)
+			s.serve(&iv, &servedCall{env: environmentKey(c.LogStream, c.InstanceID, c.MaxConc), id: c.InstanceID, invocation: c.Invocation,
+				initAt: simcall.EpochNS + int64(c.InitAt), initType: c.InitType, tenant: c.Tenant, maxConc: c.MaxConc, inFlight: c.InFlight})
+		}
+		s.order(iv)
+	}
+}
+
+// servedCall is what a served call tells of its environment: its key
+// (EnvironmentOf), its instance id, whether its start is unseen, its count
+// of calls, its init time (Unix ns; 0 unknown) and type (a documented one,
+// or ""), the call's tenant, and the calls at once it reported.
+type servedCall struct {
+	env, id            string
+	startUnseen        bool
+	invocation, initAt int64
+	initType           record.InitType
+	tenant             string
+	maxConc, inFlight  int
+}
+
+// serve accounts for served call iv and returns its instance.
+func (s *Summarizer) serve(iv *interval, c *servedCall) *instance {
+	in := s.instance(c.env)
+	if in == nil {
+		in = &instance{gen: c.id, startUnseen: c.startUnseen, first: iv.sent, last: iv.done, minInvocation: c.invocation, tenant: c.tenant}
+		s.instances[c.env] = in
+	} else {
+		in.addGeneration(c.id, c.startUnseen, c.invocation, iv.sent, iv.done)
+		if c.tenant != in.tenant {
+			in.mixed = true
 		}
 	}
+	in.calls++
+	in.first = min(in.first, iv.sent)
+	in.last = max(in.last, iv.done)
+	in.minInvocation = min(in.minInvocation, c.invocation)
+	if c.initAt != 0 && in.initAt == 0 {
+		in.initAt = c.initAt
+	}
+	if c.initType != "" && in.initType == "" {
+		in.initType = c.initType // a log may hold anything: only documented types
+	}
+	if c.maxConc > 0 || c.inFlight > 1 {
+		m := &s.multiSeen
+		m.seen = true
+		m.maxConc = max(m.maxConc, c.maxConc)
+		in.maxConc = max(in.maxConc, c.maxConc)
+		if c.inFlight > 0 {
+			m.sum += int64(c.inFlight)
+			m.n++
+			m.max = max(m.max, c.inFlight)
+			in.maxInFlight = max(in.maxInFlight, c.inFlight)
+			in.inFlightSum += int64(c.inFlight)
+			in.inFlightN++
+		}
+	}
+	return in
+}
+
+// order takes iv into the sweep, which goes in seq order: late, now, or
+// held until the seqs before it have come.
+func (s *Summarizer) order(iv interval) {
 	switch {
-	case r.Seq < s.nextSeq: // late, past a gap given up on: out of time order
+	case iv.seq < s.nextSeq: // late, past a gap given up on: out of time order
 		s.sweepLate(iv)
-	case r.Seq == s.nextSeq:
+	case iv.seq == s.nextSeq:
 		s.sweep(iv)
 	default:
 		s.pending.Push(iv.seq, 0, iv)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 )
@@ -94,24 +93,24 @@ type tenantTally struct {
 	truncated bool
 }
 
-func (t *tenantTally) add(r *record.Record) {
+func (t *tenantTally) add(tenant string, served, throttled bool) {
 	if t.by == nil {
 		t.by = map[string]*tenantCount{}
 	}
-	c := t.by[r.Tenant]
+	c := t.by[tenant]
 	if c == nil {
 		if len(t.by) >= schedule.MaxTenants {
 			t.truncated = true
 			return
 		}
 		c = &tenantCount{}
-		t.by[r.Tenant] = c
+		t.by[tenant] = c
 	}
 	c.calls++
-	if r.Served() {
+	if served {
 		c.served++
 	}
-	if r.Status == record.StatusThrottled {
+	if throttled {
 		c.throttled++
 	}
 }
