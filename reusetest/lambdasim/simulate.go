@@ -265,24 +265,40 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	)
 	pending := calls.next()
 	for next < s.plan.Calls || arriving.Len() > 0 {
-		// Every call not yet generated is sent after pending's and so
-		// arrives after it: generate until the earliest arrival is known.
-		for next < s.plan.Calls && int64(pending.due) <= arriving.Next() {
-			arriving.Push(int64(pending.due+lat.Sample(rng)), next, pending)
-			next++
-			if next < s.plan.Calls {
+		var a minheap.Item[timing]
+		if arriving.Len() == 0 {
+			// The next call arrives first unless the one after it is sent
+			// before it arrives (the front door's latency can reorder
+			// them): then the calls on their way are ordered.
+			a = minheap.Item[timing]{Key: int64(pending.due + lat.Sample(rng)), Tie: next, Value: pending}
+			if next++; next < s.plan.Calls {
 				pending = calls.next()
 			}
 			if next&0xffff == 0 {
-				if err := ctx.Err(); err != nil {
+				if err := s.stopped(ctx); err != nil {
 					return pool.Stats(), err
 				}
-				if f, ok := schedule.FailingOf(s.schedule); ok && f.Err() != nil {
-					return pool.Stats(), f.Err()
+			}
+			if next < s.plan.Calls && int64(pending.due) <= a.Key {
+				arriving.Push(a.Key, a.Tie, a.Value)
+				continue
+			}
+		} else {
+			// Every call not yet generated is sent after pending's and so
+			// arrives after it: generate until the earliest arrival is known.
+			for next < s.plan.Calls && int64(pending.due) <= arriving.Next() {
+				arriving.Push(int64(pending.due+lat.Sample(rng)), next, pending)
+				if next++; next < s.plan.Calls {
+					pending = calls.next()
+				}
+				if next&0xffff == 0 {
+					if err := s.stopped(ctx); err != nil {
+						return pool.Stats(), err
+					}
 				}
 			}
+			a = arriving.Pop()
 		}
-		a := arriving.Pop()
 		seq, sent, handler, arrive := a.Tie, a.Value.due, a.Value.handler, time.Duration(a.Key)
 		tenant := ""
 		if tenantOf != nil {
@@ -313,6 +329,18 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		c.Done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil
+}
+
+// stopped is why the run must stop: ctx is done, or the schedule's file
+// failed.
+func (s *Simulation) stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f, ok := schedule.FailingOf(s.schedule); ok && f.Err() != nil {
+		return f.Err()
+	}
+	return nil
 }
 
 // Summarize runs the simulation into a summary.
