@@ -164,8 +164,12 @@ func (q *Queue[V]) Pop() Item[V] {
 		it = q.rest.Pop()
 	}
 	q.n--
-	if q.n > 0 {
-		q.min = q.Peek().Key
+	switch {
+	case q.n == 0:
+	case q.head < len(q.run) && (len(q.rest.items) == 0 || q.run[q.head].Key <= q.rest.items[0].Key):
+		q.min = q.run[q.head].Key
+	default:
+		q.min = q.rest.items[0].Key
 	}
 	return it
 }
@@ -173,4 +177,44 @@ func (q *Queue[V]) Pop() Item[V] {
 // Clone returns an independent copy.
 func (q *Queue[V]) Clone() Queue[V] {
 	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone(), n: q.n, min: q.min}
+}
+
+// TryPush adds value v with keys key and tie if it can do so by appending
+// it to the sorted run (its key is above the last pushed, and the run has
+// room), and reports whether it did. It is small enough to inline, so a
+// hot loop pushes with
+//
+//	if !q.TryPush(key, tie, v) {
+//		q.Push(key, tie, v)
+//	}
+//
+// and pays for a call only when the item is out of order or the run full.
+func (q *Queue[V]) TryPush(key, tie int64, v V) bool {
+	n := len(q.run)
+	if n == cap(q.run) || n > q.head && q.run[n-1].Key >= key {
+		return false
+	}
+	if q.n == 0 || key < q.min {
+		q.min = key
+	}
+	q.n++
+	q.run = q.run[:n+1]
+	q.run[n] = Item[V]{Key: key, Tie: tie, Value: v}
+	return true
+}
+
+// TryPop removes and returns the smallest item if it is the sorted run's
+// first and the run holds another (so nothing else is to do), and reports
+// whether it did; Pop takes any item. It is small enough to inline.
+func (q *Queue[V]) TryPop() (it Item[V], ok bool) {
+	h := q.head
+	if len(q.rest.items) > 0 || h+1 >= len(q.run) || h >= compactAt {
+		return it, false
+	}
+	it = q.run[h]
+	q.run[h] = Item[V]{} // drop references held by the value
+	q.head = h + 1
+	q.n--
+	q.min = q.run[h+1].Key
+	return it, true
 }

@@ -305,7 +305,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 			tenant = tenantOf(seq)
 		}
 		for busy.Next() <= int64(arrive) {
-			b := busy.Pop()
+			b, ok := busy.TryPop()
+			if !ok {
+				b = busy.Pop()
+			}
 			pool.Release(b.Value, time.Duration(b.Key))
 		}
 		c := out.slot()
@@ -319,7 +322,9 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 			continue
 		}
 		finish := arrive + s.profile.serviceTime(rng, handler, cold)
-		busy.Push(int64(finish), seq, env)
+		if !busy.TryPush(int64(finish), seq, env) {
+			busy.Push(int64(finish), seq, env)
+		}
 		c.InstanceID, c.LogStream, c.Invocation, c.InitAt = env.ID, env.LogStream, env.Invocations, env.Created
 		c.InitType = env.InitType()
 		c.InFlight, c.MaxConc = 0, 0

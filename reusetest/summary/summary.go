@@ -680,9 +680,13 @@ func (s *Summarizer) sweep(iv interval) {
 	}
 	s.sweepLate(iv)
 	for s.inflight.Next() <= iv.sent {
-		s.inflight.Pop()
+		if _, ok := s.inflight.TryPop(); !ok {
+			s.inflight.Pop()
+		}
 	}
-	s.inflight.Push(iv.done, 0, struct{}{})
+	if !s.inflight.TryPush(iv.done, 0, struct{}{}) {
+		s.inflight.Push(iv.done, 0, struct{}{})
+	}
 	s.maxConc = max(s.maxConc, s.inflight.Len())
 	if s.observe != nil {
 		s.observe(iv.sent, s.inflight.Len())
