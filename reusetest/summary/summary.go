@@ -424,9 +424,9 @@ type Summarizer struct {
 	known     [len(statuses)]int64    // counts of the known statuses, by index
 	byStatus  map[record.Status]int64 // counts of any other status
 	byClass   map[record.ErrorClass]int64
-	byError   map[string]int64     // failures by Lambda error type
-	instances map[string]*instance // by EnvironmentOf
-	recent    [16]recentInstance   // a cache of instances by their id string's address
+	byError   map[string]int64                // failures by Lambda error type
+	instances map[string]*instance            // by EnvironmentOf
+	recent    [1 << recentBits]recentInstance // a cache of instances by their key string's address
 
 	nextSeq   int64
 	pending   minheap.Queue[interval] // out-of-order records, by seq
@@ -573,7 +573,7 @@ func (s *Summarizer) serve(iv *interval, c *servedCall) *instance {
 		s.instances[c.env] = in
 	} else {
 		in.addGeneration(c.id, c.startUnseen, c.invocation, iv.sent, iv.done)
-		if c.tenant != in.tenant {
+		if (c.tenant != "" || in.tenant != "") && c.tenant != in.tenant {
 			in.mixed = true
 		}
 	}
@@ -652,7 +652,7 @@ func (s *Summarizer) instance(id string) *instance {
 		return s.instances[id]
 	}
 	p := unsafe.StringData(id)
-	e := &s.recent[uintptr(unsafe.Pointer(p))>>4%uintptr(len(s.recent))]
+	e := &s.recent[uint64(uintptr(unsafe.Pointer(p)))*0x9e3779b97f4a7c15>>(64-recentBits)] // a Fibonacci hash of the address
 	if e.p == p && e.n == len(id) {
 		return e.in
 	}
@@ -662,6 +662,9 @@ func (s *Summarizer) instance(id string) *instance {
 	}
 	return in
 }
+
+// recentBits sizes the Summarizer's lookup cache: 16 entries.
+const recentBits = 4
 
 // recentInstance is one entry of the Summarizer's lookup cache. It holds
 // the id's bytes (through p) alive, so an address seen again is that id.
