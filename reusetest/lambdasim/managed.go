@@ -216,10 +216,10 @@ func (p *Pool) alive() int { return p.envsAlive }
 // scaleDown retires up to n idle environments at t, the oldest first (an
 // assumption), and counts them.
 func (p *Pool) scaleDown(t time.Duration, n int) {
-	for ; n > 0 && len(p.byEnd.items) > 0; n-- {
-		e := p.byEnd.items[0]
-		p.byEnd.remove(0)
-		p.unplace(e, e.pos[0])
+	for ; n > 0 && p.byEnd.n > 0; n-- {
+		e := p.byEnd.first()
+		p.byEnd.remove(e)
+		p.unplace(e)
 		p.stats.ScaledDown++
 		p.retire(e, CauseScaledDown, t)
 	}

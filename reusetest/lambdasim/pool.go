@@ -99,8 +99,8 @@ type Env struct {
 	inflight int           // calls in flight in it now
 	deadline time.Duration // while idle: when it ends
 	cause    Cause         // while idle: why it would end at deadline
-	key      [2]int64      // per heap: ordering key
-	pos      [2]int        // per heap: index
+	key      [2]int64      // per set (placement, end): ordering key
+	in       [2]bool       // per set: held in it
 }
 
 // Capacity is the most calls one environment of the pool serves at once.
@@ -156,15 +156,15 @@ type Pool struct {
 	profile   Profile
 	placement Placement
 	rng       *Rand
-	byPlace   envHeap             // on-demand environments with room for a call (idle, at capacity 1), by placement key
-	provPlace envHeap             // provisioned environments with room, by placement key
-	provReady bool                // the provisioned environments were created
-	byEnd     envHeap             // idle environments, by deadline
-	byTenant  map[string]*envHeap // tenant environments with room, per tenant, by placement key
-	tenantEnv int                 // tenant environments alive, busy or idle
-	busy      int                 // calls in flight
-	peak      int                 // the most calls in flight since the scaler last looked
-	capacity  int                 // the most calls an environment serves at once
+	byPlace   envSet             // on-demand environments with room for a call (idle, at capacity 1), by placement key
+	provPlace envSet             // provisioned environments with room, by placement key
+	provReady bool               // the provisioned environments were created
+	byEnd     envSet             // idle environments, by deadline
+	byTenant  map[string]*envSet // tenant environments with room, per tenant, by placement key
+	tenantEnv int                // tenant environments alive, busy or idle
+	busy      int                // calls in flight
+	peak      int                // the most calls in flight since the scaler last looked
+	capacity  int                // the most calls an environment serves at once
 	managed   *Managed
 	mstate    managedState
 	envsAlive int // environments created and not yet retired
@@ -192,10 +192,10 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		profile:   profile,
 		placement: placement,
 		rng:       rng,
-		byPlace:   envHeap{which: 0},
-		provPlace: envHeap{which: 0},
-		byEnd:     envHeap{which: 1},
-		byTenant:  map[string]*envHeap{},
+		byPlace:   envSet{which: 0},
+		provPlace: envSet{which: 0},
+		byEnd:     envSet{which: 1},
+		byTenant:  map[string]*envSet{},
 		capacity:  profile.Capacity(),
 		managed:   profile.Managed,
 		stats:     Stats{Retired: map[Cause]int64{}},
@@ -217,28 +217,30 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 // isolation mode) takes only an idle environment of its tenant, and a new
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
-	p.Expire(now)
-	var idle *envHeap
+	if !p.provReady || p.managed != nil || p.byEnd.n > 0 && p.byEnd.first().deadline <= now {
+		p.Expire(now)
+	}
+	var idle *envSet
 	switch {
 	case tenant != "":
 		idle = p.byTenant[tenant]
-	case len(p.provPlace.items) > 0:
+	case p.provPlace.n > 0:
 		idle = &p.provPlace
 	default:
 		idle = &p.byPlace
 	}
-	if idle != nil && len(idle.items) > 0 {
+	if idle != nil && idle.n > 0 {
 		i := 0
 		if p.placement == Random {
-			i = p.rng.IntN(len(idle.items)) // any slot of the heap: a uniform choice
+			i = p.rng.IntN(idle.n) // any of them: a uniform choice
 		}
-		e = idle.items[i]
+		e = idle.at(i)
 		if e.inflight == 0 {
-			p.byEnd.remove(e.pos[1])
+			p.byEnd.remove(e)
 		}
 		e.inflight++
 		if e.inflight >= p.capacity {
-			p.unplace(e, i) // full: no room for another call
+			p.unplace(e) // full: no room for another call
 		}
 		e.Invocations++
 		p.busy++
@@ -269,7 +271,7 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 	p.busy++
 	p.peak = max(p.peak, p.busy)
 	if p.capacity > 1 {
-		p.placeOf(e).push(e) // room for more calls beside this one
+		p.placeOf(e).insert(e) // room for more calls beside this one
 	}
 	return e, true, nil
 }
@@ -318,38 +320,24 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	}
 	e.inflight--
 	p.busy--
-	placed := p.placed(e)
 	if now >= e.Created+e.maxLife {
-		if placed {
-			p.unplace(e, e.pos[0])
+		if e.in[0] {
+			p.unplace(e)
 		}
 		if e.inflight == 0 {
 			p.retire(e, CauseLifetime, now)
 		}
 		return
 	}
+	if e.in[0] {
+		p.unplace(e) // placed again below, keyed anew
+	}
 	if e.inflight > 0 {
 		e.key[0] = p.placeKey(e, now)
-		if placed {
-			p.placeOf(e).fix(e.pos[0])
-		} else {
-			p.placeOf(e).push(e)
-		}
+		p.placeOf(e).insert(e)
 		return
 	}
-	if placed {
-		p.unplace(e, e.pos[0]) // goIdle places it again, keyed as idle
-	}
 	p.goIdle(e, now)
-}
-
-// placed reports e in its placement heap: with room for a call.
-func (p *Pool) placed(e *Env) bool {
-	if p.capacity == 1 {
-		return false // a busy environment of one call at a time has no room
-	}
-	h := p.placeOf(e)
-	return e.pos[0] >= 0 && e.pos[0] < len(h.items) && h.items[e.pos[0]] == e
 }
 
 // placeKey is e's key in its placement heap from now: the placement rule's.
@@ -380,17 +368,17 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 	}
 	e.key[0] = p.placeKey(e, now)
 	e.key[1] = int64(e.deadline)
-	p.placeOf(e).push(e)
-	p.byEnd.push(e)
+	p.placeOf(e).insert(e)
+	p.byEnd.insert(e)
 }
 
-// placeOf is the placement heap e idles in, made for its tenant's first.
-func (p *Pool) placeOf(e *Env) *envHeap {
+// placeOf is the placement set e idles in, made for its tenant's first.
+func (p *Pool) placeOf(e *Env) *envSet {
 	switch {
 	case e.Tenant != "":
 		h := p.byTenant[e.Tenant]
 		if h == nil {
-			h = &envHeap{which: 0}
+			h = &envSet{which: 0}
 			p.byTenant[e.Tenant] = h
 		}
 		return h
@@ -400,12 +388,12 @@ func (p *Pool) placeOf(e *Env) *envHeap {
 	return &p.byPlace
 }
 
-// unplace takes e, at index i of its placement heap, out of it; a
-// tenant's heap left empty goes, so memory follows the environments alive.
-func (p *Pool) unplace(e *Env, i int) {
+// unplace takes e out of its placement set; a tenant's set left empty
+// goes, so memory follows the environments alive.
+func (p *Pool) unplace(e *Env) {
 	h := p.placeOf(e)
-	h.remove(i)
-	if e.Tenant != "" && len(h.items) == 0 {
+	h.remove(e)
+	if e.Tenant != "" && h.n == 0 {
 		delete(p.byTenant, e.Tenant)
 	}
 }
@@ -450,12 +438,12 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 	case e.inflight > 0:
 		p.busy -= e.inflight
 		e.inflight = 0
-		if p.placed(e) {
-			p.unplace(e, e.pos[0])
+		if e.in[0] {
+			p.unplace(e)
 		}
-	case e.pos[1] >= 0 && e.pos[1] < len(p.byEnd.items) && p.byEnd.items[e.pos[1]] == e:
-		p.byEnd.remove(e.pos[1])
-		p.unplace(e, e.pos[0])
+	case e.in[1]:
+		p.byEnd.remove(e)
+		p.unplace(e)
 	default:
 		return // already retired
 	}
@@ -468,10 +456,10 @@ func (p *Pool) Expire(now time.Duration) {
 	if p.managed != nil {
 		p.scale(now)
 	}
-	for len(p.byEnd.items) > 0 && p.byEnd.items[0].deadline <= now {
-		e := p.byEnd.items[0]
-		p.byEnd.remove(0)
-		p.unplace(e, e.pos[0])
+	for p.byEnd.n > 0 && p.byEnd.first().deadline <= now {
+		e := p.byEnd.first()
+		p.byEnd.remove(e)
+		p.unplace(e)
 		p.retire(e, e.cause, e.deadline)
 	}
 }
@@ -527,83 +515,121 @@ func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
 		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown], CauseRefused: s.Retired[CauseRefused]}
-	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there
+	s.Idle = p.byEnd.n // every idle environment waits for its end there
 	s.Busy = p.envsAlive - s.Idle
 	return s
 }
 
-// envHeap is a min-heap of environments on key[which] (ties broken by
-// creation order, so runs are reproducible), tracking each one's index in
-// pos[which] so any element can be removed.
-type envHeap struct {
+// envSet is a set of environments ordered by key[which], then by creation
+// (serial), so runs are reproducible. It is held sorted in a slice with
+// room at both ends: the pool's common moves are at either end (the most
+// or least recently used, the next deadline, the latest) and cost O(1);
+// any other costs a shift of the items on one side of it.
+type envSet struct {
 	which int
-	items []*Env
+	buf   []*Env // the set is buf[lo:lo+n], in order
+	lo, n int
 }
 
-func (h *envHeap) less(i, j int) bool {
-	a, b := h.items[i], h.items[j]
-	if a.key[h.which] != b.key[h.which] {
-		return a.key[h.which] < b.key[h.which]
+// less orders a before b.
+func (s *envSet) less(a, b *Env) bool {
+	w := s.which & 1
+	if a.key[w] != b.key[w] {
+		return a.key[w] < b.key[w]
 	}
 	return a.serial < b.serial
 }
 
-func (h *envHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].pos[h.which] = i
-	h.items[j].pos[h.which] = j
-}
+// at is the set's i-th environment in order; first is the 0th.
+func (s *envSet) at(i int) *Env { return s.buf[s.lo+i] }
+func (s *envSet) first() *Env   { return s.buf[s.lo] }
 
-func (h *envHeap) push(e *Env) {
-	e.pos[h.which] = len(h.items)
-	h.items = append(h.items, e)
-	h.up(len(h.items) - 1)
-}
-
-func (h *envHeap) remove(i int) {
-	last := len(h.items) - 1
-	if i != last {
-		h.swap(i, last)
+// search is the index of the first environment not ordered before e.
+func (s *envSet) search(e *Env) int {
+	items := s.buf[s.lo : s.lo+s.n]
+	i, j := 0, len(items)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if s.less(items[h], e) {
+			i = h + 1
+		} else {
+			j = h
+		}
 	}
-	h.items[last] = nil
-	h.items = h.items[:last]
-	if i < last {
-		h.down(i)
-		h.up(i)
+	return i
+}
+
+// insert adds e, which is not in the set.
+func (s *envSet) insert(e *Env) {
+	e.in[s.which&1] = true
+	switch {
+	case s.n == 0 || !s.less(e, s.buf[s.lo+s.n-1]): // after the last
+		if s.lo+s.n == len(s.buf) {
+			s.room()
+		}
+		s.buf[s.lo+s.n] = e
+		s.n++
+		return
+	case s.less(e, s.buf[s.lo]): // before the first
+		if s.lo == 0 {
+			s.room()
+		}
+		s.lo--
+		s.buf[s.lo] = e
+		s.n++
+		return
 	}
-}
-
-// fix restores the order after item i's key changed.
-func (h *envHeap) fix(i int) {
-	h.down(i)
-	h.up(i)
-}
-
-func (h *envHeap) up(i int) {
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !h.less(i, parent) {
-			return
-		}
-		h.swap(i, parent)
-		i = parent
+	if s.lo+s.n == len(s.buf) {
+		s.room()
 	}
+	s.n++
+	items := s.buf[s.lo : s.lo+s.n]
+	i := len(items) - 1
+	for ; i > 0 && s.less(e, items[i-1]); i-- {
+		items[i] = items[i-1] // the later ones one up
+	}
+	items[i] = e
 }
 
-func (h *envHeap) down(i int) {
-	n := len(h.items)
-	for {
-		l, r, smallest := 2*i+1, 2*i+2, i
-		if l < n && h.less(l, smallest) {
-			smallest = l
+// room makes room at both ends: the set centred in its slice, or in one
+// twice its size when it fills half of it.
+func (s *envSet) room() {
+	buf, same := s.buf, 2*s.n+2 <= len(s.buf)
+	if !same {
+		buf = make([]*Env, max(8, 4*s.n))
+	}
+	lo := (len(buf) - s.n) / 2
+	copy(buf[lo:lo+s.n], s.buf[s.lo:s.lo+s.n]) // copy handles the overlap
+	if same {
+		clear(buf[:lo])
+		clear(buf[lo+s.n:])
+	}
+	s.buf, s.lo = buf, lo
+}
+
+// remove takes e, which is in the set, out of it.
+func (s *envSet) remove(e *Env) {
+	e.in[s.which&1] = false
+	s.n--
+	switch {
+	case s.buf[s.lo] == e:
+		s.buf[s.lo] = nil
+		s.lo++
+	case s.buf[s.lo+s.n] == e:
+		s.buf[s.lo+s.n] = nil
+	default:
+		items := s.buf[s.lo : s.lo+s.n+1]
+		i := s.search(e)
+		if i < len(items)/2 {
+			copy(items[1:], items[:i]) // the front part one up
+			items[0] = nil
+			s.lo++
+		} else {
+			copy(items[i:], items[i+1:]) // the back part one down
+			items[len(items)-1] = nil
 		}
-		if r < n && h.less(r, smallest) {
-			smallest = r
-		}
-		if smallest == i {
-			return
-		}
-		h.swap(i, smallest)
-		i = smallest
+	}
+	if s.n == 0 {
+		s.lo = len(s.buf) / 2
 	}
 }

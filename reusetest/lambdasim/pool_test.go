@@ -3,6 +3,8 @@ package lambdasim
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -285,5 +287,66 @@ func TestWideDistributionsNeverGoNegative(t *testing.T) {
 			most = max(most, x)
 		}
 		assert.Check(t, most == MaxSample, "%v: the cut is reached (%v)", d, most)
+	}
+}
+
+// TestEnvSetKeepsOrder: inserts and removes anywhere, many at the ends
+// (where the pool makes most of them), keep the set in order of key, then
+// creation, whatever its size.
+func TestEnvSetKeepsOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	s := envSet{which: 1}
+	var in []*Env
+	for i := range 20_000 {
+		if len(in) == 0 || rng.IntN(2) == 0 {
+			e := &Env{serial: int64(i)}
+			switch rng.IntN(3) {
+			case 0:
+				e.key[1] = int64(i) // after the last
+			case 1:
+				e.key[1] = -int64(i) // before the first
+			default:
+				e.key[1] = rng.Int64N(50) // anywhere, equal keys included
+			}
+			s.insert(e)
+			in = append(in, e)
+		} else {
+			var j int
+			switch rng.IntN(3) {
+			case 0:
+				j = slices.Index(in, s.first())
+			case 1:
+				j = slices.Index(in, s.at(s.n-1))
+			default:
+				j = rng.IntN(len(in))
+			}
+			assert.Assert(t, in[j].in[1])
+			s.remove(in[j])
+			assert.Assert(t, !in[j].in[1])
+			in = slices.Delete(in, j, j+1)
+		}
+		assert.Equal(t, s.n, len(in))
+		for k := 1; k < s.n; k++ {
+			assert.Assert(t, s.less(s.at(k-1), s.at(k)), "out of order at %d of %d", k, s.n)
+		}
+	}
+}
+
+// TestEnvSetMemoryFollowsItsSize: a set that slides one way for ever (the
+// most recently used taken, or the least) keeps a slice the size of what
+// it holds.
+func TestEnvSetMemoryFollowsItsSize(t *testing.T) {
+	for _, dir := range []int64{1, -1} {
+		s := envSet{which: 0}
+		for i := range int64(100_000) {
+			e := &Env{serial: i}
+			e.key[0] = dir * i
+			s.insert(e)
+			if s.n > 10 {
+				s.remove(s.first())
+			}
+		}
+		assert.Equal(t, s.n, 10)
+		assert.Check(t, len(s.buf) <= 64, "direction %d: a slice of %d", dir, len(s.buf))
 	}
 }
