@@ -1,40 +1,55 @@
 package lambdasim
 
 import (
-	"time"
-
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
 // timing is one call of a schedule: when it is due, and its handler time.
 // (Its tenant, a function of its seq, is asked for as it reaches the pool:
 // the model's heap of calls on their way stays small.)
-type timing struct{ due, handler time.Duration }
+type timing = schedule.Timing
 
-// feed gives the model a schedule's calls in seq order: one read from a
-// file as it runs (schedule.Failing: a trace, parsed line by line) a batch
-// ahead on a goroutine of its own, so the parsing leaves the model's core;
-// any other schedule's asked for one by one.
+// feed gives the model a schedule's calls in seq order, a batch at a time
+// (schedule.Timings): one read from a file as it runs (schedule.Failing: a
+// trace, parsed line by line) a batch ahead on a goroutine of its own, so
+// the parsing leaves the model's core; any other schedule's as the model
+// asks.
 type feed struct {
 	sched    schedule.Schedule
+	calls    int64 // the schedule's calls: none is asked for past them
 	prefetch *prefetchFeed
-	seq      int64
+	buf      []timing // the batch, from buf[i] on
+	i        int
+	seq      int64 // the seq of the next batch's first call
 }
 
 func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
 	if _, ok := schedule.FailingOf(sched); ok {
 		return &feed{prefetch: newPrefetch(sched, plan.Calls)}
 	}
-	return &feed{sched: sched}
+	return &feed{sched: sched, calls: plan.Calls}
 }
 
 func (f *feed) next() timing {
 	if f.prefetch != nil {
 		return f.prefetch.next()
 	}
-	t := timing{f.sched.Due(f.seq), f.sched.HandlerTime(f.seq)}
-	f.seq++
-	return t
+	if f.i == len(f.buf) {
+		f.fill()
+	}
+	f.i++
+	return f.buf[f.i-1]
+}
+
+// fill reads the next batch.
+func (f *feed) fill() {
+	n := int(min(feedBatch, max(1, f.calls-f.seq)))
+	if cap(f.buf) < n {
+		f.buf = make([]timing, n)
+	}
+	f.buf, f.i = f.buf[:n], 0
+	schedule.Timings(f.sched, f.seq, f.buf)
+	f.seq += int64(n)
 }
 
 func (f *feed) close() {
@@ -43,7 +58,7 @@ func (f *feed) close() {
 	}
 }
 
-// feedBatch is how many calls the prefetching goroutine reads at a time.
+// feedBatch is how many calls the feed reads at a time.
 const feedBatch = 4096
 
 type prefetchFeed struct {
@@ -67,9 +82,9 @@ func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
 			case <-f.stop:
 				return
 			}
-			for ; seq < calls && len(b) < feedBatch; seq++ {
-				b = append(b, timing{s.Due(seq), s.HandlerTime(seq)})
-			}
+			b = b[:min(feedBatch, calls-seq)]
+			schedule.Timings(s, seq, b)
+			seq += int64(len(b))
 			select {
 			case f.full <- b:
 			case <-f.stop:

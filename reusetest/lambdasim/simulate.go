@@ -270,7 +270,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 			// The next call arrives first unless the one after it is sent
 			// before it arrives (the front door's latency can reorder
 			// them): then the calls on their way are ordered.
-			a = minheap.Item[timing]{Key: int64(pending.due + lat.Sample(rng)), Tie: next, Value: pending}
+			a = minheap.Item[timing]{Key: int64(pending.Due + lat.Sample(rng)), Tie: next, Value: pending}
 			if next++; next < s.plan.Calls {
 				pending = calls.next()
 			}
@@ -279,15 +279,15 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 					return pool.Stats(), err
 				}
 			}
-			if next < s.plan.Calls && int64(pending.due) <= a.Key {
+			if next < s.plan.Calls && int64(pending.Due) <= a.Key {
 				arriving.Push(a.Key, a.Tie, a.Value)
 				continue
 			}
 		} else {
 			// Every call not yet generated is sent after pending's and so
 			// arrives after it: generate until the earliest arrival is known.
-			for next < s.plan.Calls && int64(pending.due) <= arriving.Next() {
-				arriving.Push(int64(pending.due+lat.Sample(rng)), next, pending)
+			for next < s.plan.Calls && int64(pending.Due) <= arriving.Next() {
+				arriving.Push(int64(pending.Due+lat.Sample(rng)), next, pending)
 				if next++; next < s.plan.Calls {
 					pending = calls.next()
 				}
@@ -299,7 +299,7 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 			}
 			a = arriving.Pop()
 		}
-		seq, sent, handler, arrive := a.Tie, a.Value.due, a.Value.handler, time.Duration(a.Key)
+		seq, sent, handler, arrive := a.Tie, a.Value.Due, a.Value.Handler, time.Duration(a.Key)
 		tenant := ""
 		if tenantOf != nil {
 			tenant = tenantOf(seq)

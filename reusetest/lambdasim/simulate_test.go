@@ -306,7 +306,7 @@ func TestFeedIsTheSchedule(t *testing.T) {
 		f := newFeed(s, s.Plan())
 		for seq := range calls {
 			got := f.next()
-			if got.due != s.Due(seq) || got.handler != s.HandlerTime(seq) {
+			if got.Due != s.Due(seq) || got.Handler != s.HandlerTime(seq) {
 				t.Fatalf("%s seq %d: feed %+v, schedule %v %v", s.Spec().Kind, seq, got, s.Due(seq), s.HandlerTime(seq))
 			}
 		}

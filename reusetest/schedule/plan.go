@@ -91,6 +91,25 @@ func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
 // Plan is the steady schedule: it is its own brief.
 func (p Plan) Plan() Plan { return p }
 
+// Timings sets out[i] to the times of call from+i, in one loop. When the
+// gap between calls is a whole number of nanoseconds exactly, and every
+// product stays below 2^53 (so Due's float arithmetic is exact), call
+// seq's due time is seq gaps, which Due would give: it is computed so.
+func (p Plan) Timings(from int64, out []Timing) {
+	h := p.Handler()
+	end := float64(from + int64(len(out)))
+	if gap := math.Round(1e9 / p.RatePerSec); gap >= 1 && math.FMA(gap, p.RatePerSec, -1e9) == 0 &&
+		end*max(gap, 1e9) < 1<<53 {
+		for i := range out {
+			out[i] = Timing{time.Duration(from+int64(i)) * time.Duration(gap), h}
+		}
+		return
+	}
+	for i := range out {
+		out[i] = Timing{p.Due(from + int64(i)), h}
+	}
+}
+
 // HandlerTime is the plan's handler time, the same for every call.
 func (p Plan) HandlerTime(int64) time.Duration { return p.Handler() }
 

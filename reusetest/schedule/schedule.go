@@ -30,6 +30,30 @@ type Schedule interface {
 	InModelTime(factor float64) (Schedule, error)
 }
 
+// Timing is one call's times: when it is due, and its handler time.
+type Timing struct{ Due, Handler time.Duration }
+
+// Batched is implemented by a schedule that gives a run of calls' times
+// at once for less than asking call by call (a steady plan computes them
+// in one loop): the times Due and HandlerTime give.
+type Batched interface {
+	// Timings sets out[i] to the times of call from+i.
+	Timings(from int64, out []Timing)
+}
+
+// Timings sets out[i] to the times of call from+i, as Due and HandlerTime
+// give them: in one call where s is Batched, call by call otherwise.
+func Timings(s Schedule, from int64, out []Timing) {
+	if b, ok := s.(Batched); ok {
+		b.Timings(from, out)
+		return
+	}
+	for i := range out {
+		seq := from + int64(i)
+		out[i] = Timing{s.Due(seq), s.HandlerTime(seq)}
+	}
+}
+
 // Units is implemented by a schedule whose calls come in units that
 // measure a time between their own calls (an idle trial's gap, a burst's
 // pause from the one before): a run stopped inside a unit never sends the

@@ -171,3 +171,30 @@ func TestNoScheduleOutlastsTenYears(t *testing.T) {
 	_, err = OpenTrace(writeTrace(t, "counts.csv", "minute,count\n0,5\n1,5\n"), TraceOptions{Speed: 1e-9})
 	assert.Check(t, is.ErrorContains(err, "at speed 1e-09, the trace's 2m0s would last"))
 }
+
+// TestTimingsAreDueAndHandlerTime: a schedule's times asked in a batch are
+// those asked call by call, for steady plans whose gap is a whole number
+// of nanoseconds or not, near the limit of exact float products too, and
+// for any other schedule.
+func TestTimingsAreDueAndHandlerTime(t *testing.T) {
+	var scheds []Schedule
+	for _, rate := range []float64{10, 100, 1000, 1e9, 2e9, 7.3, 1e6 / 3, 3, 0.001, 0.25, 1e-6, 125e6} {
+		scheds = append(scheds, Plan{Calls: 1 << 40, RatePerSec: rate, HandlerMS: 50})
+	}
+	scheds = append(scheds, NewPoisson(Plan{Calls: 1 << 20, RatePerSec: 10, HandlerMS: 5}, 4))
+	for _, s := range scheds {
+		for _, from := range []int64{0, 1, 4095, 9_000_000 - 100, 9_007_199 - 50, 1<<40 - 300} {
+			if _, ok := s.(*Poisson); ok && from > 1<<20 {
+				continue
+			}
+			out := make([]Timing, 200)
+			Timings(s, from, out)
+			for i, got := range out {
+				seq := from + int64(i)
+				if got.Due != s.Due(seq) || got.Handler != s.HandlerTime(seq) {
+					t.Fatalf("%s, call %d: batch %v %v, one by one %v %v", s.Spec().Kind, seq, got.Due, got.Handler, s.Due(seq), s.HandlerTime(seq))
+				}
+			}
+		}
+	}
+}
