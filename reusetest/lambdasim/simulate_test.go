@@ -363,3 +363,26 @@ func TestSummarizeIntoIsSummaryOfRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocationsFollowEnvironments: ten times the calls on about the same
+// environments (none ever ends) allocate about as much: nothing the model
+// or the summary keeps, or makes per batch, grows with the calls.
+func TestAllocationsFollowEnvironments(t *testing.T) {
+	skipUnderRace(t)
+	profile, err := LookupProfile(ProfileSeed2021)
+	assert.NilError(t, err)
+	profile.IdleTimeout, profile.MaxLifetime = Fixed(10_000*time.Hour), Fixed(10_000*time.Hour)
+	mallocs := func(calls int64) (uint64, int) {
+		sim, err := NewOf(schedule.Plan{Calls: calls, RatePerSec: 100, HandlerMS: 50}, profile, MostRecentlyUsed, 1)
+		assert.NilError(t, err)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		sum, err := sim.Summarize(t.Context())
+		runtime.ReadMemStats(&after)
+		assert.NilError(t, err)
+		return after.Mallocs - before.Mallocs, sum.Instances.Count
+	}
+	one, envs := mallocs(200_000)
+	ten, tenEnvs := mallocs(2_000_000)
+	assert.Check(t, ten < one*5/4, "%d allocations for 200,000 calls on %d environments, %d for 2,000,000 on %d", one, envs, ten, tenEnvs)
+}

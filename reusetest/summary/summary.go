@@ -417,6 +417,7 @@ type Summarizer struct {
 	simulator *Simulator
 	kind      string          // the schedule's kind
 	section   SectionAnalysis // its section's analysis, or nil
+	rec       *record.Record  // AddCalls' record of a call for the section, reused
 	scale     float64         // the time scale the records declare; 0 for real time
 	profile   string          // the model profile the records declare; "" for a real endpoint
 
@@ -522,15 +523,17 @@ func (s *Summarizer) Add(r *record.Record) {
 // them over in batches), as Add would for their records: each call is made
 // a record only for the kind's section, if the schedule has one.
 func (s *Summarizer) AddCalls(calls []simcall.Call) {
-	var rec record.Record
+	if s.section != nil && s.rec == nil {
+		s.rec = new(record.Record)
+	}
 	ok, throttled := statusIndex(record.StatusOK), statusIndex(record.StatusThrottled)
 	for i := range calls {
 		c := &calls[i]
 		s.total++
 		s.covered = max(s.covered, c.Seq+1)
 		if s.section != nil {
-			c.Record(&rec)
-			s.section.Add(&rec, s.TimeFactor())
+			c.Record(s.rec)
+			s.section.Add(s.rec, s.TimeFactor())
 		}
 		served := c.Served()
 		if served {
