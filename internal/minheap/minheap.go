@@ -126,8 +126,10 @@ func (q *Queue[V]) Push(key, tie int64, v V) {
 		q.rest.Push(key, tie, v)
 		return
 	}
-	q.run = append(q.run, Item[V]{})
-	copy(q.run[i+1:], q.run[i:n])
+	q.run = append(q.run, q.run[n-1])
+	for j := n - 1; j > i; j-- {
+		q.run[j] = q.run[j-1] // a few places: no copy call
+	}
 	q.run[i] = it
 }
 

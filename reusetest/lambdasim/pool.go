@@ -621,11 +621,15 @@ func (s *envSet) remove(e *Env) {
 		items := s.buf[s.lo : s.lo+s.n+1]
 		i := s.search(e)
 		if i < len(items)/2 {
-			copy(items[1:], items[:i]) // the front part one up
+			for ; i > 0; i-- {
+				items[i] = items[i-1] // the earlier ones one up
+			}
 			items[0] = nil
 			s.lo++
 		} else {
-			copy(items[i:], items[i+1:]) // the back part one down
+			for ; i < len(items)-1; i++ {
+				items[i] = items[i+1] // the later ones one down
+			}
 			items[len(items)-1] = nil
 		}
 	}

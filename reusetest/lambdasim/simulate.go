@@ -280,14 +280,18 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 				}
 			}
 			if next < s.plan.Calls && int64(pending.Due) <= a.Key {
-				arriving.Push(a.Key, a.Tie, a.Value)
+				if !arriving.TryPush(a.Key, a.Tie, a.Value) {
+					arriving.Push(a.Key, a.Tie, a.Value)
+				}
 				continue
 			}
 		} else {
 			// Every call not yet generated is sent after pending's and so
 			// arrives after it: generate until the earliest arrival is known.
 			for next < s.plan.Calls && int64(pending.Due) <= arriving.Next() {
-				arriving.Push(int64(pending.Due+lat.Sample(rng)), next, pending)
+				if at := int64(pending.Due + lat.Sample(rng)); !arriving.TryPush(at, next, pending) {
+					arriving.Push(at, next, pending)
+				}
 				if next++; next < s.plan.Calls {
 					pending = calls.next()
 				}
@@ -297,7 +301,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 					}
 				}
 			}
-			a = arriving.Pop()
+			var ok bool
+			if a, ok = arriving.TryPop(); !ok {
+				a = arriving.Pop()
+			}
 		}
 		seq, sent, handler, arrive := a.Tie, a.Value.Due, a.Value.Handler, time.Duration(a.Key)
 		tenant := ""
