@@ -216,7 +216,7 @@ func (p *Pool) alive() int { return p.envsAlive }
 // scaleDown retires up to n idle environments at t, the oldest first (an
 // assumption), and counts them.
 func (p *Pool) scaleDown(t time.Duration, n int) {
-	for ; n > 0 && p.byEnd.n > 0; n-- {
+	for ; n > 0 && len(p.byEnd.items) > 0; n-- {
 		e := p.byEnd.first()
 		p.byEnd.remove(e)
 		p.unplace(e)

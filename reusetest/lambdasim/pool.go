@@ -99,8 +99,9 @@ type Env struct {
 	inflight int           // calls in flight in it now
 	deadline time.Duration // while idle: when it ends
 	cause    Cause         // while idle: why it would end at deadline
-	key      [2]int64      // per set (placement, end): ordering key
-	in       [2]bool       // per set: held in it
+	key      int64         // its key in its placement set
+	placed   bool          // in its placement set: it has room for a call
+	endAt    int           // while idle: its index in the pool's heap of deadlines
 }
 
 // Capacity is the most calls one environment of the pool serves at once.
@@ -159,7 +160,7 @@ type Pool struct {
 	byPlace   envSet             // on-demand environments with room for a call (idle, at capacity 1), by placement key
 	provPlace envSet             // provisioned environments with room, by placement key
 	provReady bool               // the provisioned environments were created
-	byEnd     envSet             // idle environments, by deadline
+	byEnd     endHeap            // idle environments, by deadline
 	byTenant  map[string]*envSet // tenant environments with room, per tenant, by placement key
 	tenantEnv int                // tenant environments alive, busy or idle
 	busy      int                // calls in flight
@@ -192,9 +193,6 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		profile:   profile,
 		placement: placement,
 		rng:       rng,
-		byPlace:   envSet{which: 0},
-		provPlace: envSet{which: 0},
-		byEnd:     envSet{which: 1},
 		byTenant:  map[string]*envSet{},
 		capacity:  profile.Capacity(),
 		managed:   profile.Managed,
@@ -217,7 +215,7 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 // isolation mode) takes only an idle environment of its tenant, and a new
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
-	if !p.provReady || p.managed != nil || p.byEnd.n > 0 && p.byEnd.first().deadline <= now {
+	if !p.provReady || p.managed != nil || len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now {
 		p.Expire(now)
 	}
 	var idle *envSet
@@ -321,7 +319,7 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	e.inflight--
 	p.busy--
 	if now >= e.Created+e.maxLife {
-		if e.in[0] {
+		if e.placed {
 			p.unplace(e)
 		}
 		if e.inflight == 0 {
@@ -329,11 +327,11 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 		}
 		return
 	}
-	if e.in[0] {
+	if e.placed {
 		p.unplace(e) // placed again below, keyed anew
 	}
 	if e.inflight > 0 {
-		e.key[0] = p.placeKey(e, now)
+		e.key = p.placeKey(e, now)
 		p.placeOf(e).insert(e)
 		return
 	}
@@ -366,8 +364,7 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 			e.deadline, e.cause = end, CauseLifetime
 		}
 	}
-	e.key[0] = p.placeKey(e, now)
-	e.key[1] = int64(e.deadline)
+	e.key = p.placeKey(e, now)
 	p.placeOf(e).insert(e)
 	p.byEnd.insert(e)
 }
@@ -378,7 +375,7 @@ func (p *Pool) placeOf(e *Env) *envSet {
 	case e.Tenant != "":
 		h := p.byTenant[e.Tenant]
 		if h == nil {
-			h = &envSet{which: 0}
+			h = &envSet{}
 			p.byTenant[e.Tenant] = h
 		}
 		return h
@@ -438,10 +435,10 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 	case e.inflight > 0:
 		p.busy -= e.inflight
 		e.inflight = 0
-		if e.in[0] {
+		if e.placed {
 			p.unplace(e)
 		}
-	case e.in[1]:
+	case e.endAt >= 0 && e.endAt < len(p.byEnd.items) && p.byEnd.items[e.endAt] == e:
 		p.byEnd.remove(e)
 		p.unplace(e)
 	default:
@@ -456,7 +453,7 @@ func (p *Pool) Expire(now time.Duration) {
 	if p.managed != nil {
 		p.scale(now)
 	}
-	for p.byEnd.n > 0 && p.byEnd.first().deadline <= now {
+	for len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now {
 		e := p.byEnd.first()
 		p.byEnd.remove(e)
 		p.unplace(e)
@@ -515,29 +512,24 @@ func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
 		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown], CauseRefused: s.Retired[CauseRefused]}
-	s.Idle = p.byEnd.n // every idle environment waits for its end there
+	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there
 	s.Busy = p.envsAlive - s.Idle
 	return s
 }
 
-// envSet is a set of environments ordered by key[which], then by creation
-// (serial), so runs are reproducible. It is held sorted in a slice with
-// room at both ends: the pool's common moves are at either end (the most
-// or least recently used, the next deadline, the latest) and cost O(1);
-// any other costs a shift of the items on one side of it.
+// envSet is a set of environments ordered by key, then by creation
+// (serial), so runs are reproducible: the placement rule's order. It is
+// held sorted in a slice with room at both ends: the pool's common moves
+// are at either end (the most or least recently used) and cost O(1); any
+// other costs a shift of the items on one side of it.
 type envSet struct {
-	which int
 	buf   []*Env // the set is buf[lo:lo+n], in order
 	lo, n int
 }
 
 // less orders a before b.
 func (s *envSet) less(a, b *Env) bool {
-	w := s.which & 1
-	if a.key[w] != b.key[w] {
-		return a.key[w] < b.key[w]
-	}
-	return a.serial < b.serial
+	return a.key < b.key || a.key == b.key && a.serial < b.serial
 }
 
 // at is the set's i-th environment in order; first is the 0th.
@@ -561,7 +553,7 @@ func (s *envSet) search(e *Env) int {
 
 // insert adds e, which is not in the set.
 func (s *envSet) insert(e *Env) {
-	e.in[s.which&1] = true
+	e.placed = true
 	switch {
 	case s.n == 0 || !s.less(e, s.buf[s.lo+s.n-1]): // after the last
 		if s.lo+s.n == len(s.buf) {
@@ -609,7 +601,7 @@ func (s *envSet) room() {
 
 // remove takes e, which is in the set, out of it.
 func (s *envSet) remove(e *Env) {
-	e.in[s.which&1] = false
+	e.placed = false
 	s.n--
 	switch {
 	case s.buf[s.lo] == e:
@@ -635,5 +627,78 @@ func (s *envSet) remove(e *Env) {
 	}
 	if s.n == 0 {
 		s.lo = len(s.buf) / 2
+	}
+}
+
+// endHeap is a min-heap of idle environments by deadline, then creation,
+// each one's index kept in endAt so any can be taken out: its pushes come
+// in no useful order (a deadline is an idle time drawn), which a heap
+// takes in O(log n) whatever it is.
+type endHeap struct {
+	items []*Env
+}
+
+func (h *endHeap) less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	return a.deadline < b.deadline || a.deadline == b.deadline && a.serial < b.serial
+}
+
+func (h *endHeap) swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].endAt = i
+	h.items[j].endAt = j
+}
+
+// first is the environment with the earliest deadline.
+func (h *endHeap) first() *Env { return h.items[0] }
+
+// insert adds e, which is not in the heap.
+func (h *endHeap) insert(e *Env) {
+	e.endAt = len(h.items)
+	h.items = append(h.items, e)
+	h.up(e.endAt)
+}
+
+// remove takes e, which is in the heap, out of it.
+func (h *endHeap) remove(e *Env) {
+	i, last := e.endAt, len(h.items)-1
+	if i != last {
+		h.swap(i, last)
+	}
+	h.items[last] = nil
+	h.items = h.items[:last]
+	e.endAt = -1
+	if i < last {
+		h.down(i)
+		h.up(i)
+	}
+}
+
+func (h *endHeap) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+func (h *endHeap) down(i int) {
+	n := len(h.items)
+	for {
+		l, r, smallest := 2*i+1, 2*i+2, i
+		if l < n && h.less(l, smallest) {
+			smallest = l
+		}
+		if r < n && h.less(r, smallest) {
+			smallest = r
+		}
+		if smallest == i {
+			return
+		}
+		h.swap(i, smallest)
+		i = smallest
 	}
 }

@@ -295,18 +295,18 @@ func TestWideDistributionsNeverGoNegative(t *testing.T) {
 // creation, whatever its size.
 func TestEnvSetKeepsOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	s := envSet{which: 1}
+	var s envSet
 	var in []*Env
 	for i := range 20_000 {
 		if len(in) == 0 || rng.IntN(2) == 0 {
 			e := &Env{serial: int64(i)}
 			switch rng.IntN(3) {
 			case 0:
-				e.key[1] = int64(i) // after the last
+				e.key = int64(i) // after the last
 			case 1:
-				e.key[1] = -int64(i) // before the first
+				e.key = -int64(i) // before the first
 			default:
-				e.key[1] = rng.Int64N(50) // anywhere, equal keys included
+				e.key = rng.Int64N(50) // anywhere, equal keys included
 			}
 			s.insert(e)
 			in = append(in, e)
@@ -320,9 +320,9 @@ func TestEnvSetKeepsOrder(t *testing.T) {
 			default:
 				j = rng.IntN(len(in))
 			}
-			assert.Assert(t, in[j].in[1])
+			assert.Assert(t, in[j].placed)
 			s.remove(in[j])
-			assert.Assert(t, !in[j].in[1])
+			assert.Assert(t, !in[j].placed)
 			in = slices.Delete(in, j, j+1)
 		}
 		assert.Equal(t, s.n, len(in))
@@ -337,10 +337,10 @@ func TestEnvSetKeepsOrder(t *testing.T) {
 // it holds.
 func TestEnvSetMemoryFollowsItsSize(t *testing.T) {
 	for _, dir := range []int64{1, -1} {
-		s := envSet{which: 0}
+		var s envSet
 		for i := range int64(100_000) {
 			e := &Env{serial: i}
-			e.key[0] = dir * i
+			e.key = dir * i
 			s.insert(e)
 			if s.n > 10 {
 				s.remove(s.first())
