@@ -159,7 +159,7 @@ func benchmarkSimulation(b *testing.B, schedule schedule.Schedule) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s := summary.NewSummarizer(schedule, "simulator", sim.Describe())
-		if _, err := sim.Run(b.Context(), s.Add); err != nil {
+		if _, err := sim.SummarizeInto(b.Context(), s); err != nil {
 			b.Fatal(err)
 		}
 		sum = s.Summary()
@@ -224,7 +224,7 @@ func BenchmarkTraceExperiment(b *testing.B) {
 				sim, err := lambdasim.New(own, lambdasim.Options{})
 				assert.NilError(b, err)
 				s := summary.NewSummarizer(own, "simulator", sim.Describe())
-				if _, err := sim.Run(b.Context(), s.Add); err != nil {
+				if _, err := sim.SummarizeInto(b.Context(), s); err != nil {
 					b.Fatal(err)
 				}
 				calls += s.Summary().Requests.Total

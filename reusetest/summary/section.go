@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
@@ -42,6 +43,13 @@ type SectionAnalysis interface {
 	Add(r *record.Record, factor float64)
 	// Section is the section of the records added so far.
 	Section(factor float64) Section
+}
+
+// callAnalysis is implemented by a section's analysis that reads a
+// simulation's calls as they are (Summarizer.AddCalls) as it reads their
+// records; AddCalls makes a record of each call for any other.
+type callAnalysis interface {
+	addCall(c *simcall.Call, factor float64)
 }
 
 // sectionOf returns the summary's section of the kind named kind, as its

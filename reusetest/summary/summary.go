@@ -521,9 +521,10 @@ func (s *Summarizer) Add(r *record.Record) {
 
 // AddCalls accounts for a simulation's calls (package lambdasim hands
 // them over in batches), as Add would for their records: each call is made
-// a record only for the kind's section, if the schedule has one.
+// a record only for a kind's section that does not read calls.
 func (s *Summarizer) AddCalls(calls []simcall.Call) {
-	if s.section != nil && s.rec == nil {
+	byCall, _ := s.section.(callAnalysis)
+	if s.section != nil && byCall == nil && s.rec == nil {
 		s.rec = new(record.Record)
 	}
 	ok, throttled := statusIndex(record.StatusOK), statusIndex(record.StatusThrottled)
@@ -531,7 +532,10 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 		c := &calls[i]
 		s.total++
 		s.covered = max(s.covered, c.Seq+1)
-		if s.section != nil {
+		switch {
+		case byCall != nil:
+			byCall.addCall(c, s.TimeFactor())
+		case s.section != nil:
 			c.Record(s.rec)
 			s.section.Add(s.rec, s.TimeFactor())
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
@@ -75,48 +76,75 @@ func (a *traceAnalysis) Add(r *record.Record, factor float64) {
 	if !a.haveT0 {
 		a.t0, a.haveT0 = r.Scheduled.Add(-a.t.Due(r.Seq)), true
 	}
+	served := r.Served()
+	cold := served && a.cold(EnvironmentOf(r), r.InstanceID, r.Invocation, r.InitType,
+		!r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold), r.StartUnseen)
+	a.count(r.Scheduled.Sub(a.t0), served, cold)
+}
+
+// addCall accounts for one simulated call as Add would for its record,
+// without its wall times: a simulated call is sent when it is due, so the
+// run starts at the epoch and the call's offset in it is its model time.
+func (a *traceAnalysis) addCall(c *simcall.Call, factor float64) {
+	if !a.haveT0 {
+		a.t0, a.haveT0 = simcall.WallTime(c.Sent).Add(-a.t.Due(c.Seq)), true
+	}
+	served := c.Served()
+	cold := served && a.cold(environmentKey(c.LogStream, c.InstanceID, c.MaxConc), c.InstanceID, c.Invocation, c.InitType,
+		float64(c.Sent-c.InitAt)*factor > float64(ProactiveThreshold), false)
+	a.count(c.Sent-a.t0.Sub(simcall.Epoch), served, cold)
+}
+
+// cold reports whether a served call of environment env and instance id
+// (its invocation count and init type, whether it came past the proactive
+// threshold after its init, whether its start is unseen) started its
+// environment on the request path: its first call, which waited for its
+// on-demand init (not a proactive, provisioned or restored start, nor a
+// reset's).
+func (a *traceAnalysis) cold(env, id string, invocation int64, initType record.InitType, proactive, startUnseen bool) bool {
+	first := true
+	if invocation <= 1 || startUnseen {
+		first = a.firstGeneration(env, id)
+	}
+	return invocation == 1 && initType.OnDemand() && !proactive && !startUnseen && first
+}
+
+// count accounts for a call sent at offset in the run: served or not, and
+// a cold start on the request path or not.
+func (a *traceAnalysis) count(offset time.Duration, served, cold bool) {
 	// The call's time in the trace: its offset in the run, at the trace's
 	// speed, from the window's start (and the absolute zero).
-	at := a.base + time.Duration(float64(r.Scheduled.Sub(a.t0))*a.sum.Speed)
+	at := a.base + time.Duration(float64(offset)*a.sum.Speed)
 	hour := int((at / time.Hour) % 24)
 	if hour < 0 {
 		hour += 24
 	}
 	a.sum.CallsByHour[hour]++
-	if !r.Served() {
+	if !served {
 		return
 	}
 	a.served++
-	// A cold start on the request path: an environment's first call, which
-	// waited for its on-demand init (not a proactive, provisioned or
-	// restored start).
-	proactive := !r.InitAt.IsZero() && float64(r.Sent.Sub(r.InitAt))*factor > float64(ProactiveThreshold)
-	first := true
-	if r.Invocation <= 1 || r.StartUnseen {
-		first = a.firstGeneration(r)
-	}
-	if r.Invocation == 1 && r.InitType.OnDemand() && !proactive && !r.StartUnseen && first {
+	if cold {
 		a.sum.ColdCalls++
 		a.sum.ColdByHour[hour]++
 	}
 }
 
-// firstGeneration reports whether r, a generation's first call (or one
-// whose place is unknown), is of its environment's first generation seen,
-// and notes it: records come in seq order, so a generation's first call
-// comes before its others.
-func (a *traceAnalysis) firstGeneration(r *record.Record) bool {
-	env := EnvironmentOf(r)
-	if env == r.InstanceID {
+// firstGeneration reports whether instance id, a generation's first call
+// (or one whose place is unknown) in environment env, is of its
+// environment's first generation seen, and notes it: records come in seq
+// order, so a generation's first call comes before its others.
+func (a *traceAnalysis) firstGeneration(env, id string) bool {
+	if env == id {
 		return true
 	}
 	if a.coldGen == nil {
 		a.coldGen = map[string]string{}
 	}
 	if g, ok := a.coldGen[env]; ok {
-		return g == r.InstanceID
+		return g == id
 	}
-	a.coldGen[env] = r.InstanceID
+	a.coldGen[env] = id
 	return true
 }
 
