@@ -15,12 +15,12 @@ type timing = schedule.Timing
 // the parsing leaves the model's core; any other schedule's as the model
 // asks.
 type feed struct {
-	sched    schedule.Schedule
-	calls    int64 // the schedule's calls: none is asked for past them
-	prefetch *prefetchFeed
 	buf      []timing // the batch, from buf[i] on
 	i        int
+	sched    schedule.Schedule
+	calls    int64 // the schedule's calls: none is asked for past them
 	seq      int64 // the seq of the next batch's first call
+	prefetch *prefetchFeed
 }
 
 func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
@@ -30,10 +30,8 @@ func newFeed(sched schedule.Schedule, plan schedule.Plan) *feed {
 	return &feed{sched: sched, calls: plan.Calls}
 }
 
+// next is the next call's times; small enough to inline.
 func (f *feed) next() timing {
-	if f.prefetch != nil {
-		return f.prefetch.next()
-	}
 	if f.i == len(f.buf) {
 		f.fill()
 	}
@@ -41,8 +39,12 @@ func (f *feed) next() timing {
 	return f.buf[f.i-1]
 }
 
-// fill reads the next batch.
+// fill reads the next batch: from the prefetching goroutine, or here.
 func (f *feed) fill() {
+	if f.prefetch != nil {
+		f.buf, f.i = f.prefetch.batch(f.buf), 0
+		return
+	}
 	n := int(min(feedBatch, max(1, f.calls-f.seq)))
 	if cap(f.buf) < n {
 		f.buf = make([]timing, n)
@@ -64,8 +66,6 @@ const feedBatch = 4096
 type prefetchFeed struct {
 	full, free chan []timing
 	stop       chan struct{}
-	cur        []timing
-	i          int
 }
 
 func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
@@ -95,16 +95,12 @@ func newPrefetch(s schedule.Schedule, calls int64) *prefetchFeed {
 	return f
 }
 
-func (f *prefetchFeed) next() timing {
-	if f.i == len(f.cur) {
-		if f.cur != nil {
-			f.free <- f.cur[:0]
-		}
-		f.cur, f.i = <-f.full, 0 // the model asks for no more calls than there are
+// batch hands back done, the batch read, and takes the next.
+func (f *prefetchFeed) batch(done []timing) []timing {
+	if done != nil {
+		f.free <- done[:0]
 	}
-	t := f.cur[f.i]
-	f.i++
-	return t
+	return <-f.full // the model asks for no more calls than there are
 }
 
 func (f *prefetchFeed) close() { close(f.stop) }

@@ -156,6 +156,7 @@ type Stats struct {
 type Pool struct {
 	profile   Profile
 	placement Placement
+	order     placeOrder // the placement rule's order, for the per-call switch
 	rng       *Rand
 	byPlace   envSet             // on-demand environments with room for a call (idle, at capacity 1), by placement key
 	provPlace envSet             // provisioned environments with room, by placement key
@@ -192,6 +193,7 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 	return &Pool{
 		profile:   profile,
 		placement: placement,
+		order:     orderOf(placement),
 		rng:       rng,
 		byTenant:  map[string]*envSet{},
 		capacity:  profile.Capacity(),
@@ -229,7 +231,7 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 	}
 	if idle != nil && idle.n > 0 {
 		i := 0
-		if p.placement == Random {
+		if p.order == anyOrder {
 			i = p.rng.IntN(idle.n) // any of them: a uniform choice
 		}
 		e = idle.at(i)
@@ -338,14 +340,37 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 	p.goIdle(e, now)
 }
 
-// placeKey is e's key in its placement heap from now: the placement rule's.
-func (p *Pool) placeKey(e *Env, now time.Duration) int64 {
-	switch p.placement {
+// placeOrder is the order a placement rule takes idle environments in.
+type placeOrder uint8
+
+const (
+	latestFreed   placeOrder = iota // most recently used first
+	earliestFreed                   // least recently used first
+	newestMade                      // youngest first
+	anyOrder                        // a uniform choice: the order is unused
+)
+
+// orderOf is the order placement takes environments in.
+func orderOf(placement Placement) placeOrder {
+	switch placement {
 	case MostRecentlyUsed:
-		return -int64(now)
+		return latestFreed
 	case LeastRecentlyUsed:
-		return int64(now)
+		return earliestFreed
 	case NewestCreated:
+		return newestMade
+	}
+	return anyOrder
+}
+
+// placeKey is e's key in its placement set from now: the placement rule's.
+func (p *Pool) placeKey(e *Env, now time.Duration) int64 {
+	switch p.order {
+	case latestFreed:
+		return -int64(now)
+	case earliestFreed:
+		return int64(now)
+	case newestMade:
 		return -int64(e.Created)
 	}
 	return 0 // random: Acquire picks a uniform slot; the order is unused

@@ -263,7 +263,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		busy     minheap.Queue[*Env]   // keyed by when their call finishes
 		next     int64
 	)
-	pending := calls.next()
+	var pending timing
+	if s.plan.Calls > 0 {
+		pending = calls.next()
+	}
 	for next < s.plan.Calls || arriving.Len() > 0 {
 		var a minheap.Item[timing]
 		if arriving.Len() == 0 {
