@@ -41,6 +41,9 @@ func NewPoisson(plan Plan, seed uint64) *Poisson { return &Poisson{plan: plan, s
 // Plan is the plan in brief: calls, mean rate, handler.
 func (p *Poisson) Plan() Plan { return p.plan }
 
+// Copy is the same arrivals, walked on their own.
+func (p *Poisson) Copy() Schedule { return NewPoisson(p.plan, p.seed) }
+
 // HandlerTime is the plan's handler time.
 func (p *Poisson) HandlerTime(int64) time.Duration { return p.plan.Handler() }
 

@@ -54,6 +54,26 @@ func Timings(s Schedule, from int64, out []Timing) {
 	}
 }
 
+// Copier is implemented by a schedule that keeps state as it is read (a
+// trace's reader, Poisson arrivals' walk): Copy is the same calls with
+// state of their own. Sharing one is safe, but runs in parallel would each
+// undo the other's place in it.
+type Copier interface {
+	Copy() Schedule
+}
+
+// Own is s with reading state of its own, for a run beside others of the
+// same schedule: a copy where s keeps any (Copier), else s itself.
+func Own(s Schedule) Schedule {
+	if w, ok := s.(*withTenants); ok {
+		return &withTenants{Schedule: Own(w.Schedule), pop: w.pop, seed: w.seed}
+	}
+	if c, ok := s.(Copier); ok {
+		return c.Copy()
+	}
+	return s
+}
+
 // Units is implemented by a schedule whose calls come in units that
 // measure a time between their own calls (an idle trial's gap, a burst's
 // pause from the one before): a run stopped inside a unit never sends the

@@ -615,6 +615,9 @@ func (t *Trace) Zero() (time.Time, bool) {
 	return time.Unix(0, int64(t.zero+t.opts.Start)).UTC(), true
 }
 
+// Copy is Clone as a Schedule (Copier).
+func (t *Trace) Copy() Schedule { return t.Clone() }
+
 // Clone returns the same schedule with a reader of its own, so runs in
 // parallel do not share one.
 func (t *Trace) Clone() *Trace {
