@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -119,8 +122,9 @@ type Provenance struct {
 
 // Fit estimates a profile from the records added so far. It simulates the
 // run's schedule a few times (the placement decision, the proactive
-// share), so it takes a few times as long as one simulation of the part of
-// the schedule the records cover.
+// share), up to GOMAXPROCS of them at once, with the result one after
+// another gives: it takes a few times as long as one simulation of the
+// part of the schedule the records cover, shared among the cores.
 func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	summary := f.sum.Summary()
 	if summary.Instances.Count == 0 {
@@ -369,19 +373,22 @@ func (f *Fitter) decidePlacement(ctx context.Context, p lambdasim.Profile, opts 
 		}
 		return d, nil
 	}
+	var runs []simRun // per seed, the runner-up's model, then the best's
 	for seed := range opts.Seeds {
-		for _, run := range []struct {
-			rule string
-			out  *[]float64
-		}{{runner.Placement, &d.RunnerUpRuns}, {best.Placement, &d.BestRuns}} {
-			sim, err := f.simulate(ctx, p, lambdasim.Placement(run.rule), uint64(seed+1))
-			if err != nil {
-				return d, err
-			}
-			sim.place.finish()
-			simScores, _ := sim.place.scores()
-			*run.out = append(*run.out, round4(separation(simScores, best.Placement, runner.Placement)))
+		for _, rule := range []string{runner.Placement, best.Placement} {
+			runs = append(runs, simRun{p, lambdasim.Placement(rule), uint64(seed + 1)})
 		}
+	}
+	leads, err := f.simulations(ctx, runs, func(sim *Fitter) float64 {
+		sim.place.finish()
+		simScores, _ := sim.place.scores()
+		return round4(separation(simScores, best.Placement, runner.Placement))
+	})
+	if err != nil {
+		return d, err
+	}
+	for i := 0; i < len(leads); i += 2 {
+		d.RunnerUpRuns, d.BestRuns = append(d.RunnerUpRuns, leads[i]), append(d.BestRuns, leads[i+1])
 	}
 	d.Threshold = round4(max(d.Threshold, slices.Max(d.RunnerUpRuns)))
 	accounts := fmt.Sprintf("log-likelihood of %d choices among idle environments: %s %.1f (chose otherwise in %.1f%%), runner-up %s %.1f; lead %.1f; simulated runs (%d seeds) of the fitted model under %s led by %s, under %s by %s",
@@ -433,15 +440,22 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 	if share > 0 {
 		trial := *p
 		trial.ProactiveShare, trial.ProactiveLead = share, lead
-		var ratio float64
-		for seed := range opts.Seeds {
-			sim, err := f.simulate(ctx, trial, p.Placement, uint64(seed+1))
-			if err != nil {
-				return err
-			}
+		runs := make([]simRun, opts.Seeds)
+		for seed := range runs {
+			runs[seed] = simRun{trial, p.Placement, uint64(seed + 1)}
+		}
+		ratios, err := f.simulations(ctx, runs, func(sim *Fitter) float64 {
 			if n := agedEnds(sim.sum); n > 0 {
-				ratio += float64(sim.sum.Summary().Instances.Proactive) / float64(n) / float64(opts.Seeds)
+				return float64(sim.sum.Summary().Instances.Proactive) / float64(n) / float64(opts.Seeds)
 			}
+			return 0
+		})
+		if err != nil {
+			return err
+		}
+		var ratio float64
+		for _, r := range ratios {
+			ratio += r // in seed order, as one after another would sum them
 		}
 		if ratio > 0 {
 			share = math.Min(1, share*measured/ratio)
@@ -473,14 +487,56 @@ func agedEnds(sum *summary.Summarizer) int {
 	return n
 }
 
+// simRun is one seeded simulation of a candidate model.
+type simRun struct {
+	profile   lambdasim.Profile
+	placement lambdasim.Placement
+	seed      uint64
+}
+
+// parallelism is how many of a fit's simulations run at once.
+var parallelism = func() int { return runtime.GOMAXPROCS(0) }
+
+// simulations runs the fit's schedule under each of runs, up to
+// parallelism at once, and returns measure of each run's fitter, in runs'
+// order: the figures running them one after another gives, each run
+// having a schedule, a model and an analysis of its own. Only the figures
+// are kept, so memory follows the runs at once, not the runs.
+func (f *Fitter) simulations(ctx context.Context, runs []simRun, measure func(*Fitter) float64) ([]float64, error) {
+	out := make([]float64, len(runs))
+	errs := make([]error, len(runs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(runs), max(1, parallelism())) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(runs); i = int(next.Add(1) - 1) {
+				sim, err := f.simulate(ctx, runs[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				out[i] = measure(sim)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first in order, as one after another would stop at
+		}
+	}
+	return out, nil
+}
+
 // simulate runs the fit's schedule under a candidate model into a fitter
 // of its own, so measured and simulated runs are seen the same way.
-func (f *Fitter) simulate(ctx context.Context, p lambdasim.Profile, placement lambdasim.Placement, seed uint64) (*Fitter, error) {
+func (f *Fitter) simulate(ctx context.Context, run simRun) (*Fitter, error) {
 	sched, err := f.model()
 	if err != nil {
 		return nil, err
 	}
-	sim, err := lambdasim.NewOf(sched, p, placement, seed)
+	sched = schedule.Own(sched) // runs beside others: a reader of its own
+	sim, err := lambdasim.NewOf(sched, run.profile, run.placement, run.seed)
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}

@@ -209,3 +209,24 @@ func TestFitOfAManagedRun(t *testing.T) {
 	_, err = classic.Fit(t.Context(), Options{Base: lambdasim.ProfileManaged2026})
 	assert.Check(t, is.ErrorContains(err, "the base profile managed-2026 runs on Managed Instances, but no environment of the run said it takes calls at once"))
 }
+
+// TestFitSimulatesInParallelAsInSequence: a fit's seeded simulations (the
+// placement decision's runs of each rule, the proactive share's
+// calibration) run side by side give, to the byte, the fit they give one
+// after another.
+func TestFitSimulatesInParallelAsInSequence(t *testing.T) {
+	_, gov := builtins(t)
+	plan := schedule.Plan{Calls: 200_000, RatePerSec: 20, HandlerMS: 2000} // 2.8 hours: environments end of age
+	records := simulated(t, plan, gov, lambdasim.MostRecentlyUsed, 5)
+	fit := func(at int) Result {
+		defer func(p func() int) { parallelism = p }(parallelism)
+		parallelism = func() int { return at }
+		return fitRecords(t, plan, records, "")
+	}
+	one, four := fit(1), fit(4)
+	assert.Check(t, len(one.Placement.BestRuns) == 2 && len(one.Placement.RunnerUpRuns) == 2, "the placement decision simulated each rule twice: %+v", one.Placement)
+	assert.Check(t, one.Fitted["proactive"] != "", "the proactive share calibrated by simulation: %q", one.Kept["proactive"])
+	assert.Check(t, is.DeepEqual(four.Placement, one.Placement))
+	assert.Check(t, is.DeepEqual(four.Params, one.Params))
+	assert.Check(t, is.Equal(string(four.File), string(one.File)))
+}
