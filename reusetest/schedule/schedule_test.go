@@ -198,3 +198,30 @@ func TestTimingsAreDueAndHandlerTime(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnCopiesReadingState: a schedule's own copy gives the same calls,
+// and reading the two in turn at different places gives each its calls
+// (a stateless schedule is its own copy).
+func TestOwnCopiesReadingState(t *testing.T) {
+	tr, err := OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{HandlerMS: 100})
+	assert.NilError(t, err)
+	poisson := NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 4)
+	tenants, err := WithTenants(NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 5), Population{Count: 7, Popularity: PopularityZipf})
+	assert.NilError(t, err)
+	plan := Plan{Calls: 100, RatePerSec: 10, HandlerMS: 5}
+	assert.Equal(t, Own(plan), Schedule(plan))
+	for _, s := range []Schedule{tr, poisson, tenants} {
+		own := Own(s)
+		assert.Assert(t, own != s, "%s: a copy", s.Spec().Kind)
+		n := s.Plan().Calls
+		for i := int64(0); i < n; i += max(1, n/300) {
+			j := n - 1 - i // the copy read from the end while s reads from the start
+			assert.Equal(t, own.Due(j), s.Due(j))
+			assert.Equal(t, own.Due(i), s.Due(i))
+			assert.Equal(t, own.HandlerTime(i), s.HandlerTime(i))
+			if of := TenantOf(s); of != nil {
+				assert.Equal(t, TenantOf(own)(i), of(i))
+			}
+		}
+	}
+}
