@@ -169,7 +169,7 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				sums[i], errs[i] = runVariant(ctx, f, name, root, variants[i], first, i == 0)
+				sums[i], errs[i] = runVariant(ctx, variants[i], first, i == 0, f.Seed)
 			}
 		})
 	}
@@ -201,16 +201,14 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 
 // runVariant simulates variant v of the sweep and returns what the sweep
 // keeps of its summary, checked; the first variant runs on first, the
-// schedule already made, every other on a schedule of its own.
-func runVariant(ctx context.Context, f *Flags, name, root string, v Variant, first schedule.Schedule, isFirst bool) (summary.Summary, error) {
+// schedule already made, every other on a copy of it with reading state
+// of its own (schedule.Own: a trace is read once, not once a variant).
+func runVariant(ctx context.Context, v Variant, first schedule.Schedule, isFirst bool, seed uint64) (summary.Summary, error) {
 	own := first
 	if !isFirst {
-		var err error
-		if own, err = f.Schedule(name, root); err != nil {
-			return summary.Summary{}, err
-		}
+		own = schedule.Own(first)
 	}
-	sim, own, err := v.simulation(own, f.Seed)
+	sim, own, err := v.simulation(own, seed)
 	if err != nil {
 		return summary.Summary{}, fmt.Errorf("%s: %w", v.Name, err)
 	}
