@@ -161,6 +161,7 @@ func (p *Pool) startManaged(created, ready time.Duration) {
 	e.maxLife = max(e.maxLife, MinRecycledLifetime)
 	p.stats.ScaledUp++
 	p.goIdle(e, ready)
+	p.place(e)
 	if p.onStart != nil {
 		p.onStart(e)
 	}

@@ -163,6 +163,8 @@ type Pool struct {
 	provReady bool               // the provisioned environments were created
 	byEnd     endHeap            // idle environments, by deadline
 	byTenant  map[string]*envSet // tenant environments with room, per tenant, by placement key
+	held      *Env               // the environment released last, idle outside the sets (mayHold)
+	noHold    bool               // place every environment as it goes idle (a test's reference)
 	tenantEnv int                // tenant environments alive, busy or idle
 	busy      int                // calls in flight
 	peak      int                // the most calls in flight since the scaler last looked
@@ -217,7 +219,8 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 // isolation mode) takes only an idle environment of its tenant, and a new
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
-	if !p.provReady || p.managed != nil || len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now {
+	if !p.provReady || p.managed != nil || len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now ||
+		p.held != nil && p.held.deadline <= now {
 		p.Expire(now)
 	}
 	var idle *envSet
@@ -227,6 +230,18 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 	case p.provPlace.n > 0:
 		idle = &p.provPlace
 	default:
+		if e = p.held; e != nil {
+			if p.byPlace.n == 0 || p.byPlace.less(e, p.byPlace.first()) {
+				// The rule's choice is the environment released last
+				// (most recently used, the commonest): it was never placed.
+				p.held = nil
+				e.inflight, e.Invocations = 1, e.Invocations+1
+				p.busy++
+				p.peak = max(p.peak, p.busy)
+				return e, false, nil
+			}
+			p.place(e)
+		}
 		idle = &p.byPlace
 	}
 	if idle != nil && idle.n > 0 {
@@ -338,6 +353,30 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 		return
 	}
 	p.goIdle(e, now)
+	if p.mayHold(e) {
+		if p.held != nil {
+			p.place(p.held)
+		}
+		p.held = e
+		return
+	}
+	p.place(e)
+}
+
+// mayHold reports whether e, released idle, may wait outside the idle sets
+// until the next call (hold): an on-demand environment of one call at a
+// time, of no tenant, under a rule that orders them.
+func (p *Pool) mayHold(e *Env) bool {
+	return p.capacity == 1 && e.Tenant == "" && !e.Provisioned && p.managed == nil && p.order != anyOrder && !p.noHold
+}
+
+// place puts the held environment into the idle sets.
+func (p *Pool) place(e *Env) {
+	if p.held == e {
+		p.held = nil
+	}
+	p.placeOf(e).insert(e)
+	p.byEnd.insert(e)
 }
 
 // placeOrder is the order a placement rule takes idle environments in.
@@ -376,9 +415,10 @@ func (p *Pool) placeKey(e *Env, now time.Duration) int64 {
 	return 0 // random: Acquire picks a uniform slot; the order is unused
 }
 
-// goIdle puts e, idle from now, into the idle heaps, with the deadline at
-// which it ends (idle timeout or maximum lifetime, whichever comes first; a
-// provisioned environment never idles out).
+// goIdle makes e idle from now, with the deadline at which it ends (idle
+// timeout or maximum lifetime, whichever comes first; a provisioned
+// environment never idles out), and its place in the idle sets; its
+// caller places it (place) or holds it.
 func (p *Pool) goIdle(e *Env, now time.Duration) {
 	end := e.Created + e.maxLife
 	if e.Provisioned || p.managed != nil {
@@ -390,8 +430,6 @@ func (p *Pool) goIdle(e *Env, now time.Duration) {
 		}
 	}
 	e.key = p.placeKey(e, now)
-	p.placeOf(e).insert(e)
-	p.byEnd.insert(e)
 }
 
 // placeOf is the placement set e idles in, made for its tenant's first.
@@ -441,6 +479,7 @@ func (p *Pool) startProvisioned(at time.Duration) {
 	e.LogStream = "2021/01/01/[1]" + e.ID
 	p.stats.Provisioned++
 	p.goIdle(e, at)
+	p.place(e)
 	if p.onStart != nil {
 		p.onStart(e)
 	}
@@ -463,6 +502,8 @@ func (p *Pool) Discard(e *Env, cause Cause, now time.Duration) {
 		if e.placed {
 			p.unplace(e)
 		}
+	case e == p.held:
+		p.held = nil
 	case e.endAt >= 0 && e.endAt < len(p.byEnd.items) && p.byEnd.items[e.endAt] == e:
 		p.byEnd.remove(e)
 		p.unplace(e)
@@ -477,6 +518,9 @@ func (p *Pool) Expire(now time.Duration) {
 	p.provision(now)
 	if p.managed != nil {
 		p.scale(now)
+	}
+	if p.held != nil && p.held.deadline <= now {
+		p.place(p.held) // retired below, in its turn
 	}
 	for len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now {
 		e := p.byEnd.first()
@@ -527,6 +571,7 @@ func (p *Pool) startProactive(at time.Duration, tenant string) {
 	e := p.newEnv(max(0, at-p.profile.ProactiveLead.Sample(p.rng)), tenant)
 	p.stats.Proactive++
 	p.goIdle(e, at)
+	p.place(e)
 	if p.onStart != nil {
 		p.onStart(e)
 	}
@@ -537,7 +582,10 @@ func (p *Pool) Stats() Stats {
 	s := p.stats
 	s.Retired = map[Cause]int64{CauseIdle: s.Retired[CauseIdle], CauseLifetime: s.Retired[CauseLifetime],
 		CauseCrash: s.Retired[CauseCrash], CauseTimeout: s.Retired[CauseTimeout], CauseScaledDown: s.Retired[CauseScaledDown], CauseRefused: s.Retired[CauseRefused]}
-	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there
+	s.Idle = len(p.byEnd.items) // every idle environment waits for its end there, but the one held
+	if p.held != nil {
+		s.Idle++
+	}
 	s.Busy = p.envsAlive - s.Idle
 	return s
 }

@@ -2,6 +2,7 @@ package lambdasim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -348,5 +349,46 @@ func TestEnvSetMemoryFollowsItsSize(t *testing.T) {
 		}
 		assert.Equal(t, s.n, 10)
 		assert.Check(t, len(s.buf) <= 64, "direction %d: a slice of %d", dir, len(s.buf))
+	}
+}
+
+// TestHoldingChangesNothing: a pool that holds the environment released
+// last outside its idle sets makes every choice, start and end a pool that
+// places each one at once makes, under every placement rule, with idle
+// timeouts, ages, proactive starts and throttling at play.
+func TestHoldingChangesNothing(t *testing.T) {
+	prof := testProfile()
+	prof.IdleTimeout = Uniform(time.Second, 20*time.Second)
+	prof.MaxLifetime = Uniform(30*time.Second, 2*time.Minute)
+	prof.ProactiveShare, prof.ProactiveLead = 0.5, Fixed(5*time.Second)
+	for _, placement := range placements {
+		var logs [2][]string
+		for k, noHold := range []bool{true, false} {
+			p, err := NewPool(prof, placement, NewRand(11))
+			assert.NilError(t, err)
+			p.noHold = noHold
+			p.OnRetire(func(e *Env, c Cause, at time.Duration) { logs[k] = append(logs[k], fmt.Sprint("retire ", e.ID, c, at)) })
+			rng := rand.New(rand.NewPCG(5, 6))
+			var busy []*Env
+			now := time.Duration(0)
+			for range 20_000 {
+				now += time.Duration(rng.Int64N(int64(2 * time.Second)))
+				if len(busy) > 0 && rng.IntN(2) == 0 {
+					j := rng.IntN(len(busy))
+					p.Release(busy[j], now)
+					busy = slices.Delete(busy, j, j+1)
+					continue
+				}
+				e, cold, err := p.Acquire(now, "")
+				if err != nil {
+					logs[k] = append(logs[k], "throttled")
+					continue
+				}
+				logs[k] = append(logs[k], fmt.Sprint("acquire ", e.ID, cold))
+				busy = append(busy, e)
+			}
+			logs[k] = append(logs[k], fmt.Sprintf("%+v", p.Stats()))
+		}
+		assert.Check(t, is.DeepEqual(logs[1], logs[0]), string(placement))
 	}
 }
