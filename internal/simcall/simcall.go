@@ -28,19 +28,30 @@ func WallTime(d time.Duration) time.Time {
 	return time.Unix(epochUnix+int64(d/time.Second), int64(d%time.Second)).UTC()
 }
 
+// Env is what a call's record says of its environment, the same for each
+// of its calls.
+type Env struct {
+	InstanceID, LogStream string
+	InitAt                time.Duration
+	InitType              record.InitType
+	// Seen is for the calls' one reader (a Summarizer) to keep its own
+	// note of the environment; the model sets the rest once and never
+	// reads it.
+	Seen any
+}
+
 // Call is what the model says of one call, in model time.
 type Call struct {
-	Seq                   int64
-	Sent, Done, InitAt    time.Duration
-	Invocation            int64
-	InstanceID, LogStream string // "" when throttled
-	InitType              record.InitType
-	Tenant                string
-	InFlight, MaxConc     int // on Managed Instances: calls in flight in the environment at the start, its capacity
+	Seq               int64
+	Sent, Done        time.Duration
+	Invocation        int64
+	Env               *Env // nil when throttled
+	Tenant            string
+	InFlight, MaxConc int // on Managed Instances: calls in flight in the environment at the start, its capacity (the same for each of its calls)
 }
 
 // Served reports a call an environment served (not throttled).
-func (c *Call) Served() bool { return c.InstanceID != "" }
+func (c *Call) Served() bool { return c.Env != nil }
 
 // ThrottledError is a throttled call's record's error.
 const ThrottledError = "429 TooManyRequestsException"
@@ -51,14 +62,14 @@ func (c *Call) Record(rec *record.Record) {
 	at := WallTime(c.Sent)
 	rec.Seq, rec.Scheduled, rec.Sent, rec.Done = c.Seq, at, at, WallTime(c.Done)
 	rec.Tenant = c.Tenant
-	if c.InstanceID == "" {
+	if c.Env == nil {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, ThrottledError
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
 		rec.InFlight, rec.MaxConcurrency = 0, 0
 		return
 	}
 	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
-	rec.InstanceID, rec.Invocation, rec.LogStream = c.InstanceID, c.Invocation, c.LogStream
-	rec.InitAt, rec.InitType = WallTime(c.InitAt), c.InitType
+	rec.InstanceID, rec.Invocation, rec.LogStream = c.Env.InstanceID, c.Invocation, c.Env.LogStream
+	rec.InitAt, rec.InitType = WallTime(c.Env.InitAt), c.Env.InitType
 	rec.InFlight, rec.MaxConcurrency = c.InFlight, c.MaxConc
 }

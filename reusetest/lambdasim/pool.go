@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
@@ -102,6 +103,15 @@ type Env struct {
 	key      int64         // its key in its placement set
 	placed   bool          // in its placement set: it has room for a call
 	endAt    int           // while idle: its index in the pool's heap of deadlines
+	call     simcall.Env   // what its calls' records say of it, from its first call on
+}
+
+// callEnv is what e's calls' records say of it.
+func (e *Env) callEnv() *simcall.Env {
+	if e.call.InstanceID == "" {
+		e.call = simcall.Env{InstanceID: e.ID, LogStream: e.LogStream, InitAt: e.Created, InitType: e.InitType()}
+	}
+	return &e.call
 }
 
 // Capacity is the most calls one environment of the pool serves at once.

@@ -328,15 +328,14 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		c.Seq, c.Sent, c.Tenant = seq, sent, tenant
 		env, cold, err := pool.Acquire(arrive, tenant)
 		if err != nil {
-			c.Done, c.InstanceID = arrive+lat.Sample(rng), ""
+			c.Done, c.Env = arrive+lat.Sample(rng), nil
 			continue
 		}
 		finish := arrive + s.profile.serviceTime(rng, handler, cold)
 		if !busy.TryPush(int64(finish), seq, env) {
 			busy.Push(int64(finish), seq, env)
 		}
-		c.InstanceID, c.LogStream, c.Invocation, c.InitAt = env.ID, env.LogStream, env.Invocations, env.Created
-		c.InitType = env.InitType()
+		c.Env, c.Invocation = env.callEnv(), env.Invocations
 		c.InFlight, c.MaxConc = 0, 0
 		if s.profile.Managed != nil {
 			c.InFlight, c.MaxConc = env.InFlight(), s.profile.Capacity()

@@ -510,7 +510,7 @@ func (s *Summarizer) Add(r *record.Record) {
 		if !r.InitAt.IsZero() {
 			initAt = r.InitAt.UnixNano()
 		}
-		in := s.serve(&iv, &servedCall{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, invocation: r.Invocation,
+		in := s.serve(nil, &iv, &servedCall{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, invocation: r.Invocation,
 			initAt: initAt, initType: record.ParseInitType(string(r.InitType)), tenant: r.Tenant, maxConc: r.MaxConcurrency, inFlight: r.InFlight})
 		if r.MemoryUsedMB > 0 || r.ErrorType == OutOfMemory {
 			s.addMemory(in, r)
@@ -552,8 +552,10 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 		iv := interval{seq: c.Seq, served: served}
 		if served {
 			iv.sent, iv.done = simcall.EpochNS+int64(c.Sent), simcall.EpochNS+int64(c.Done)
-			s.serve(&iv, &servedCall{env: environmentKey(c.LogStream, c.InstanceID, c.MaxConc), id: c.InstanceID, invocation: c.Invocation,
-				initAt: simcall.EpochNS + int64(c.InitAt), initType: c.InitType, tenant: c.Tenant, maxConc: c.MaxConc, inFlight: c.InFlight})
+			env := c.Env
+			in, _ := env.Seen.(*instance) // its instance, noted at its first call
+			env.Seen = s.serve(in, &iv, &servedCall{env: environmentKey(env.LogStream, env.InstanceID, c.MaxConc), id: env.InstanceID,
+				invocation: c.Invocation, initAt: simcall.EpochNS + int64(env.InitAt), initType: env.InitType, tenant: c.Tenant, maxConc: c.MaxConc, inFlight: c.InFlight})
 		}
 		s.order(iv)
 	}
@@ -572,9 +574,12 @@ type servedCall struct {
 	maxConc, inFlight  int
 }
 
-// serve accounts for served call iv and returns its instance.
-func (s *Summarizer) serve(iv *interval, c *servedCall) *instance {
-	in := s.instance(c.env)
+// serve accounts for served call iv of instance in (nil: the instance
+// of c.env, made at its first call) and returns the instance.
+func (s *Summarizer) serve(in *instance, iv *interval, c *servedCall) *instance {
+	if in == nil {
+		in = s.instance(c.env)
+	}
 	if in == nil {
 		in = &instance{gen: c.id, startUnseen: c.startUnseen, first: iv.sent, last: iv.done, minInvocation: c.invocation, tenant: c.tenant}
 		s.instances[c.env] = in

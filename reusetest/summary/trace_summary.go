@@ -90,8 +90,8 @@ func (a *traceAnalysis) addCall(c *simcall.Call, factor float64) {
 		a.t0, a.haveT0 = simcall.WallTime(c.Sent).Add(-a.t.Due(c.Seq)), true
 	}
 	served := c.Served()
-	cold := served && a.cold(environmentKey(c.LogStream, c.InstanceID, c.MaxConc), c.InstanceID, c.Invocation, c.InitType,
-		float64(c.Sent-c.InitAt)*factor > float64(ProactiveThreshold), false)
+	cold := served && a.cold(environmentKey(c.Env.LogStream, c.Env.InstanceID, c.MaxConc), c.Env.InstanceID, c.Invocation, c.Env.InitType,
+		float64(c.Sent-c.Env.InitAt)*factor > float64(ProactiveThreshold), false)
 	a.count(c.Sent-a.t0.Sub(simcall.Epoch), served, cold)
 }
 
