@@ -57,9 +57,10 @@ func Exponential(mean time.Duration) Dist { return Dist{kind: kindExponential, a
 
 // Sample draws one value.
 func (d *Dist) Sample(r *Rand) time.Duration {
-	switch d.kind {
-	case kindUniform:
+	if d.kind == kindUniform { // the commonest kind, tested before the switch
 		return d.a + time.Duration(r.Float64()*float64(d.b-d.a))
+	}
+	switch d.kind {
 	case kindNormal:
 		return bounded(float64(d.a) + r.NormFloat64()*float64(d.b))
 	case kindExponential:

@@ -174,7 +174,7 @@ type Pool struct {
 	byEnd     endHeap            // idle environments, by deadline
 	byTenant  map[string]*envSet // tenant environments with room, per tenant, by placement key
 	held      *Env               // the environment released last, idle outside the sets (mayHold)
-	noHold    bool               // place every environment as it goes idle (a test's reference)
+	hold      bool               // the pool may hold one: environments of one call at a time, a rule that orders them
 	tenantEnv int                // tenant environments alive, busy or idle
 	busy      int                // calls in flight
 	peak      int                // the most calls in flight since the scaler last looked
@@ -206,6 +206,7 @@ func NewPool(profile Profile, placement Placement, rng *Rand) (*Pool, error) {
 		profile:   profile,
 		placement: placement,
 		order:     orderOf(placement),
+		hold:      profile.Capacity() == 1 && profile.Managed == nil && orderOf(placement) != anyOrder,
 		rng:       rng,
 		byTenant:  map[string]*envSet{},
 		capacity:  profile.Capacity(),
@@ -377,7 +378,7 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 // until the next call (hold): an on-demand environment of one call at a
 // time, of no tenant, under a rule that orders them.
 func (p *Pool) mayHold(e *Env) bool {
-	return p.capacity == 1 && e.Tenant == "" && !e.Provisioned && p.managed == nil && p.order != anyOrder && !p.noHold
+	return p.hold && e.Tenant == "" && !e.Provisioned
 }
 
 // place puts the held environment into the idle sets.

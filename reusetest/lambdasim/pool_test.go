@@ -363,10 +363,10 @@ func TestHoldingChangesNothing(t *testing.T) {
 	prof.ProactiveShare, prof.ProactiveLead = 0.5, Fixed(5*time.Second)
 	for _, placement := range placements {
 		var logs [2][]string
-		for k, noHold := range []bool{true, false} {
+		for k, hold := range []bool{false, true} {
 			p, err := NewPool(prof, placement, NewRand(11))
 			assert.NilError(t, err)
-			p.noHold = noHold
+			p.hold = p.hold && hold
 			p.OnRetire(func(e *Env, c Cause, at time.Duration) { logs[k] = append(logs[k], fmt.Sprint("retire ", e.ID, c, at)) })
 			rng := rand.New(rand.NewPCG(5, 6))
 			var busy []*Env

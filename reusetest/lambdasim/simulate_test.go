@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -385,4 +386,27 @@ func TestAllocationsFollowEnvironments(t *testing.T) {
 	one, envs := mallocs(200_000)
 	ten, tenEnvs := mallocs(2_000_000)
 	assert.Check(t, ten < one*5/4, "%d allocations for 200,000 calls on %d environments, %d for 2,000,000 on %d", one, envs, ten, tenEnvs)
+}
+
+// TestRandIsMathRandPCG: the simulator's generator gives the stream of
+// math/rand/v2's PCG with the same seed, draw for draw, whichever kinds of
+// draw are mixed.
+func TestRandIsMathRandPCG(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42, 1 << 63} {
+		r, std := NewRand(seed), rand.New(rand.NewPCG(seed, pcgStream))
+		for i := range 100_000 {
+			switch i % 7 {
+			case 0, 1, 2:
+				assert.Equal(t, r.Float64(), std.Float64())
+			case 3:
+				assert.Equal(t, r.Uint64(), std.Uint64())
+			case 4:
+				assert.Equal(t, r.IntN(1+i%1000), std.IntN(1+i%1000))
+			case 5:
+				assert.Equal(t, r.NormFloat64(), std.NormFloat64())
+			default:
+				assert.Equal(t, r.ExpFloat64(), std.ExpFloat64())
+			}
+		}
+	}
 }

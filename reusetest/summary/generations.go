@@ -76,11 +76,17 @@ func (s *Summarizer) byErrorType() map[string]int64 {
 // generation's. The second generation seen splits them off: up to it, every
 // call was the first's.
 func (in *instance) addGeneration(id string, startUnseen bool, invocation, sent, done int64) {
+	if in.gens != nil || id != in.gen {
+		in.addLaterGeneration(id, startUnseen, invocation, sent, done)
+	} else if startUnseen { // the commonest: one generation (inlined)
+		in.startUnseen = true
+	}
+}
+
+// addLaterGeneration is addGeneration of a call when the environment has
+// had more than one generation, or this call's is a new one.
+func (in *instance) addLaterGeneration(id string, startUnseen bool, invocation, sent, done int64) {
 	if in.gens == nil {
-		if id == in.gen {
-			in.startUnseen = in.startUnseen || startUnseen
-			return
-		}
 		in.gens = []generation{{id: in.gen, first: in.first, last: in.last, calls: in.calls, minInvocation: in.minInvocation, startUnseen: in.startUnseen}}
 	}
 	i := slices.IndexFunc(in.gens, func(g generation) bool { return g.id == id })
