@@ -267,8 +267,8 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 	if s.plan.Calls > 0 {
 		pending = calls.next()
 	}
+	var a minheap.Item[timing] // the next call to arrive
 	for next < s.plan.Calls || arriving.Len() > 0 {
-		var a minheap.Item[timing]
 		if arriving.Len() == 0 {
 			// The next call arrives first unless the one after it is sent
 			// before it arrives (the front door's latency can reorder
@@ -325,7 +325,10 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		if c == nil {
 			return pool.Stats(), ctx.Err()
 		}
-		c.Seq, c.Sent, c.Tenant = seq, sent, tenant
+		c.Seq, c.Sent = seq, sent
+		if tenantOf != nil { // else it stays "", as every slot starts
+			c.Tenant = tenant
+		}
 		env, cold, err := pool.Acquire(arrive, tenant)
 		if err != nil {
 			c.Done, c.Env = arrive+lat.Sample(rng), nil

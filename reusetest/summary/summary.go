@@ -510,8 +510,8 @@ func (s *Summarizer) Add(r *record.Record) {
 		if !r.InitAt.IsZero() {
 			initAt = r.InitAt.UnixNano()
 		}
-		in := s.serve(nil, &iv, &servedCall{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, invocation: r.Invocation,
-			initAt: initAt, initType: record.ParseInitType(string(r.InitType)), tenant: r.Tenant, maxConc: r.MaxConcurrency, inFlight: r.InFlight})
+		in := s.serve(nil, &iv, &envFacts{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, initAt: initAt,
+			initType: record.ParseInitType(string(r.InitType))}, r.Invocation, r.Tenant, r.MaxConcurrency, r.InFlight)
 		if r.MemoryUsedMB > 0 || r.ErrorType == OutOfMemory {
 			s.addMemory(in, r)
 		}
@@ -552,10 +552,16 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 		iv := interval{seq: c.Seq, served: served}
 		if served {
 			iv.sent, iv.done = simcall.EpochNS+int64(c.Sent), simcall.EpochNS+int64(c.Done)
-			env := c.Env
-			in, _ := env.Seen.(*instance) // its instance, noted at its first call
-			env.Seen = s.serve(in, &iv, &servedCall{env: environmentKey(env.LogStream, env.InstanceID, c.MaxConc), id: env.InstanceID,
-				invocation: c.Invocation, initAt: simcall.EpochNS + int64(env.InitAt), initType: env.InitType, tenant: c.Tenant, maxConc: c.MaxConc, inFlight: c.InFlight})
+			seen, _ := c.Env.Seen.(*simEnv) // noted at its first call
+			if seen == nil {
+				env := c.Env
+				seen = &simEnv{facts: envFacts{env: environmentKey(env.LogStream, env.InstanceID, c.MaxConc), id: env.InstanceID,
+					initAt: simcall.EpochNS + int64(env.InitAt), initType: env.InitType}}
+				env.Seen = seen
+			}
+			if in := s.serve(seen.in, &iv, &seen.facts, c.Invocation, c.Tenant, c.MaxConc, c.InFlight); seen.in == nil {
+				seen.in = in
+			}
 		}
 		if iv.seq == s.nextSeq && s.pending.Len() == 0 {
 			s.sweep(iv) // order's commonest case, without its call
@@ -565,55 +571,61 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 	}
 }
 
-// servedCall is what a served call tells of its environment: its key
-// (EnvironmentOf), its instance id, whether its start is unseen, its count
-// of calls, its init time (Unix ns; 0 unknown) and type (a documented one,
-// or ""), the call's tenant, and the calls at once it reported.
-type servedCall struct {
-	env, id            string
-	startUnseen        bool
-	invocation, initAt int64
-	initType           record.InitType
-	tenant             string
-	maxConc, inFlight  int
+// envFacts are what a served call tells of its environment, the same for
+// each of a simulated environment's calls: its key (EnvironmentOf), its
+// instance id, whether its start is unseen, and its init time (Unix ns; 0
+// unknown) and type (a documented one, or "").
+type envFacts struct {
+	env, id     string
+	startUnseen bool
+	initAt      int64
+	initType    record.InitType
 }
 
-// serve accounts for served call iv of instance in (nil: the instance
-// of c.env, made at its first call) and returns the instance.
-func (s *Summarizer) serve(in *instance, iv *interval, c *servedCall) *instance {
+// simEnv is a Summarizer's note of a simulated environment
+// (simcall.Env.Seen): its facts and its instance, found once.
+type simEnv struct {
+	facts envFacts
+	in    *instance
+}
+
+// serve accounts for served call iv of an environment (f) and instance in
+// (nil: f.env's, made at its first call): its count of calls, tenant and
+// the calls at once it reported. It returns the instance.
+func (s *Summarizer) serve(in *instance, iv *interval, f *envFacts, invocation int64, tenant string, maxConc, inFlight int) *instance {
 	if in == nil {
-		in = s.instance(c.env)
+		in = s.instance(f.env)
 	}
 	if in == nil {
-		in = &instance{gen: c.id, startUnseen: c.startUnseen, first: iv.sent, last: iv.done, minInvocation: c.invocation, tenant: c.tenant}
-		s.instances[c.env] = in
+		in = &instance{gen: f.id, startUnseen: f.startUnseen, first: iv.sent, last: iv.done, minInvocation: invocation, tenant: tenant}
+		s.instances[f.env] = in
 	} else {
-		in.addGeneration(c.id, c.startUnseen, c.invocation, iv.sent, iv.done)
-		if (c.tenant != "" || in.tenant != "") && c.tenant != in.tenant {
+		in.addGeneration(f.id, f.startUnseen, invocation, iv.sent, iv.done)
+		if (tenant != "" || in.tenant != "") && tenant != in.tenant {
 			in.mixed = true
 		}
 	}
 	in.calls++
 	in.first = min(in.first, iv.sent)
 	in.last = max(in.last, iv.done)
-	in.minInvocation = min(in.minInvocation, c.invocation)
-	if c.initAt != 0 && in.initAt == 0 {
-		in.initAt = c.initAt
+	in.minInvocation = min(in.minInvocation, invocation)
+	if f.initAt != 0 && in.initAt == 0 {
+		in.initAt = f.initAt
 	}
-	if c.initType != "" && in.initType == "" {
-		in.initType = c.initType // a log may hold anything: only documented types
+	if f.initType != "" && in.initType == "" {
+		in.initType = f.initType // a log may hold anything: only documented types
 	}
-	if c.maxConc > 0 || c.inFlight > 1 {
+	if maxConc > 0 || inFlight > 1 {
 		m := &s.multiSeen
 		m.seen = true
-		m.maxConc = max(m.maxConc, c.maxConc)
-		in.maxConc = max(in.maxConc, c.maxConc)
-		if c.inFlight > 0 {
-			m.sum += int64(c.inFlight)
+		m.maxConc = max(m.maxConc, maxConc)
+		in.maxConc = max(in.maxConc, maxConc)
+		if inFlight > 0 {
+			m.sum += int64(inFlight)
 			m.n++
-			m.max = max(m.max, c.inFlight)
-			in.maxInFlight = max(in.maxInFlight, c.inFlight)
-			in.inFlightSum += int64(c.inFlight)
+			m.max = max(m.max, inFlight)
+			in.maxInFlight = max(in.maxInFlight, inFlight)
+			in.inFlightSum += int64(inFlight)
 			in.inFlightN++
 		}
 	}
