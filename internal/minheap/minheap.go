@@ -83,6 +83,7 @@ type Queue[V any] struct {
 	rest Heap[V] // items pushed too far out of order
 	n    int     // items held
 	min  int64   // the smallest item's Key, while n > 0
+	last int64   // the sorted run's last item's Key, while it has one
 }
 
 // maxShift is how many places back from the end of the sorted run an item
@@ -115,6 +116,7 @@ func (q *Queue[V]) Push(key, tie int64, v V) {
 	n := len(q.run)
 	if n == q.head || !it.less(&q.run[n-1]) {
 		q.run = append(q.run, it)
+		q.last = key
 		return
 	}
 	lo := max(q.head, n-maxShift)
@@ -178,7 +180,7 @@ func (q *Queue[V]) Pop() Item[V] {
 
 // Clone returns an independent copy.
 func (q *Queue[V]) Clone() Queue[V] {
-	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone(), n: q.n, min: q.min}
+	return Queue[V]{run: append([]Item[V](nil), q.run[q.head:]...), rest: q.rest.Clone(), n: q.n, min: q.min, last: q.last}
 }
 
 // TryPush adds value v with keys key and tie if it can do so by appending
@@ -193,7 +195,7 @@ func (q *Queue[V]) Clone() Queue[V] {
 // and pays for a call only when the item is out of order or the run full.
 func (q *Queue[V]) TryPush(key, tie int64, v V) bool {
 	n := len(q.run)
-	if n == cap(q.run) || n > q.head && q.run[n-1].Key >= key {
+	if n == cap(q.run) || n > q.head && q.last >= key {
 		return false
 	}
 	if q.n == 0 || key < q.min {
@@ -202,6 +204,7 @@ func (q *Queue[V]) TryPush(key, tie int64, v V) bool {
 	q.n++
 	q.run = q.run[:n+1]
 	q.run[n] = Item[V]{Key: key, Tie: tie, Value: v}
+	q.last = key
 	return true
 }
 

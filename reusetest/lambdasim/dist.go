@@ -57,9 +57,14 @@ func Exponential(mean time.Duration) Dist { return Dist{kind: kindExponential, a
 
 // Sample draws one value.
 func (d *Dist) Sample(r *Rand) time.Duration {
-	if d.kind == kindUniform { // the commonest kind, tested before the switch
+	if d.kind == kindUniform { // the commonest kind: its draw inlined, the rest apart
 		return d.a + time.Duration(r.Float64()*float64(d.b-d.a))
 	}
+	return d.sample(r)
+}
+
+// sample is Sample of the kinds other than uniform.
+func (d *Dist) sample(r *Rand) time.Duration {
 	switch d.kind {
 	case kindNormal:
 		return bounded(float64(d.a) + r.NormFloat64()*float64(d.b))
