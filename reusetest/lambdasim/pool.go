@@ -3,6 +3,7 @@ package lambdasim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -174,6 +175,7 @@ type Pool struct {
 	byEnd     endHeap            // idle environments, by deadline
 	byTenant  map[string]*envSet // tenant environments with room, per tenant, by placement key
 	held      *Env               // the environment released last, idle outside the sets (mayHold)
+	wake      time.Duration      // no idle environment ends before it: Expire has nothing to do sooner
 	hold      bool               // the pool may hold one: environments of one call at a time, a rule that orders them
 	tenantEnv int                // tenant environments alive, busy or idle
 	busy      int                // calls in flight
@@ -230,9 +232,8 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 // isolation mode) takes only an idle environment of its tenant, and a new
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
-	if !p.provReady || p.managed != nil || len(p.byEnd.items) > 0 && p.byEnd.first().deadline <= now ||
-		p.held != nil && p.held.deadline <= now {
-		p.Expire(now)
+	if now >= p.wake || p.managed != nil {
+		p.Expire(now) // the first call provisions; Managed Instances' scaler looks each time
 	}
 	var idle *envSet
 	switch {
@@ -368,7 +369,7 @@ func (p *Pool) Release(e *Env, now time.Duration) {
 		if p.held != nil {
 			p.place(p.held)
 		}
-		p.held = e
+		p.held, p.wake = e, min(p.wake, e.deadline)
 		return
 	}
 	p.place(e)
@@ -388,6 +389,7 @@ func (p *Pool) place(e *Env) {
 	}
 	p.placeOf(e).insert(e)
 	p.byEnd.insert(e)
+	p.wake = min(p.wake, e.deadline)
 }
 
 // placeOrder is the order a placement rule takes idle environments in.
@@ -538,6 +540,16 @@ func (p *Pool) Expire(now time.Duration) {
 		p.byEnd.remove(e)
 		p.unplace(e)
 		p.retire(e, e.cause, e.deadline)
+	}
+	// The next end: a bound kept low as environments go idle (not raised
+	// as they are taken, so Expire may look once for nothing), made exact
+	// here.
+	p.wake = math.MaxInt64
+	if len(p.byEnd.items) > 0 {
+		p.wake = p.byEnd.first().deadline
+	}
+	if p.held != nil {
+		p.wake = min(p.wake, p.held.deadline)
 	}
 }
 
