@@ -34,6 +34,9 @@ type Env struct {
 	InstanceID, LogStream string
 	InitAt                time.Duration
 	InitType              record.InitType
+	// MemorySizeMB is the function's memory size when the model runs
+	// memory (a profile's memory part); 0 otherwise.
+	MemorySizeMB int
 	// Seen is for the calls' one reader (a Summarizer) to keep its own
 	// note of the environment; the model sets the rest once and never
 	// reads it.
@@ -48,6 +51,40 @@ type Call struct {
 	Env               *Env // nil when throttled
 	Tenant            string
 	InFlight, MaxConc int // on Managed Instances: calls in flight in the environment at the start, its capacity (the same for each of its calls)
+	// MemoryMB is its runtime generation's memory by the call's end (as
+	// Lambda's Max Memory Used reports it), when the model runs memory; 0
+	// otherwise.
+	MemoryMB float64
+	// Fate is whether it carries a memory reading and how it failed in
+	// its environment: FatePlain when the model runs neither memory nor
+	// timeouts, so a reader of calls asks one question of each.
+	Fate Fate
+}
+
+// Fate is what a served call adds to its service: a memory reading, a
+// failure in its environment (which resets it).
+type Fate uint8
+
+// The fates.
+const (
+	FatePlain       Fate = iota // served; no memory reading
+	FateMeasured                // served, with a memory reading (MemoryMB)
+	FateOutOfMemory             // failed: it would take memory past the memory size
+	FateTimeout                 // failed: it ran past the function's timeout
+)
+
+// Failed reports a call its environment failed.
+func (f Fate) Failed() bool { return f >= FateOutOfMemory }
+
+// ErrorType is the error type Lambda names f by; "" unless it failed.
+func (f Fate) ErrorType() string {
+	switch f {
+	case FateOutOfMemory:
+		return record.ErrorOutOfMemory
+	case FateTimeout:
+		return record.ErrorTimedout
+	}
+	return ""
 }
 
 // Served reports a call an environment served (not throttled).
@@ -66,9 +103,15 @@ func (c *Call) Record(rec *record.Record) {
 		rec.Status, rec.ErrorClass, rec.Error = record.StatusThrottled, record.ClassThrottled, ThrottledError
 		rec.InstanceID, rec.Invocation, rec.LogStream, rec.InitAt, rec.InitType = "", 0, "", time.Time{}, ""
 		rec.InFlight, rec.MaxConcurrency = 0, 0
+		rec.ErrorType, rec.MemoryUsedMB, rec.MemorySizeMB = "", 0, 0
 		return
 	}
-	rec.Status, rec.ErrorClass, rec.Error = record.StatusOK, "", ""
+	rec.Status, rec.ErrorClass, rec.Error, rec.ErrorType = record.StatusOK, "", "", ""
+	if c.Fate.Failed() {
+		rec.ErrorType = c.Fate.ErrorType()
+		rec.Status, rec.ErrorClass, rec.Error = record.StatusError, record.ClassFunctionError, "function error: "+rec.ErrorType
+	}
+	rec.MemoryUsedMB, rec.MemorySizeMB = c.MemoryMB, c.Env.MemorySizeMB
 	rec.InstanceID, rec.Invocation, rec.LogStream = c.Env.InstanceID, c.Invocation, c.Env.LogStream
 	rec.InitAt, rec.InitType = WallTime(c.Env.InitAt), c.Env.InitType
 	rec.InFlight, rec.MaxConcurrency = c.InFlight, c.MaxConc

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -263,30 +264,36 @@ func TestLeakFlag(t *testing.T) {
 	assert.Check(t, is.Equal(parseFlags(t).Leak.KB, 0.0), "no leak by default")
 }
 
-// TestAProfileWithMemorySaysItIsNotModelled: a simulated run under a
-// profile with a memory part and a timeout says, in its table, that the
-// model does not simulate them yet.
-func TestAProfileWithMemorySaysItIsNotModelled(t *testing.T) {
+// TestAProfileWithMemoryFailsAndResets: a simulated run under a profile
+// with a memory part and a timeout runs them: generations that grow 5 MB a
+// call from 80 MB at 512 MB fail on their 87th call, out of memory, and
+// are reset; the table counts them and says nothing is left unmodelled.
+func TestAProfileWithMemoryFailsAndResets(t *testing.T) {
 	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
 	assert.NilError(t, err)
 	var pf lambdasim.ProfileFile
 	assert.NilError(t, json.Unmarshal(p.File, &pf))
 	pf.Name = "leaky"
 	pf.Memory = &lambdasim.MemoryFile{SizeMB: &lambdasim.CountFile{Value: 512, Source: "test"},
-		StartMB: lambdasim.FixedAmount(80).File("test"), GrowthMBPerCall: lambdasim.FixedAmount(0.1).File("test")}
+		StartMB: lambdasim.FixedAmount(80).File("test"), GrowthMBPerCall: lambdasim.FixedAmount(5).File("test")}
 	pf.Timeout = &lambdasim.TimeoutFile{Value: "3s", Source: "test"}
 	raw, err := json.Marshal(pf)
 	assert.NilError(t, err)
 	path := filepath.Join(t.TempDir(), "leaky.json")
 	assert.NilError(t, os.WriteFile(path, raw, 0o644))
 
-	f := parseFlags(t, "-reuse.profile="+path, "-reuse.calls=200")
+	f := parseFlags(t, "-reuse.profile="+path, "-reuse.calls=2000")
 	sched, err := f.Schedule("seed", "")
 	assert.NilError(t, err)
 	var out strings.Builder
 	res, err := Simulate(t.Context(), &out, f, sched, Outputs{})
 	assert.NilError(t, err)
-	assert.Check(t, is.Contains(out.String(), "not modelled: memory (size 512 MB, starting memory median 80 MB, growth per call median 0.1 MB): not simulated yet, so no call of this run fails out of memory and none resets for it"))
-	assert.Check(t, is.Contains(out.String(), "not modelled: timeout 3s"))
-	assert.Check(t, is.Len(res.Summary.Simulator.NotModelled, 2))
+	sum := res.Summary
+	assert.Check(t, !strings.Contains(out.String(), "not modelled"), out.String())
+	assert.Check(t, is.Len(sum.Simulator.NotModelled, 0))
+	assert.Assert(t, sum.Memory != nil)
+	oom := sum.Requests.ByError["Runtime.OutOfMemory"]
+	assert.Check(t, oom > 0 && sum.Memory.OutOfMemory == oom, "%d out of memory", oom)
+	assert.Check(t, sum.Instances.Resets > 0 && int64(sum.Instances.Resets) <= oom, "%d resets of %d failures", sum.Instances.Resets, oom)
+	assert.Check(t, is.Regexp(fmt.Sprintf(`out-of-memory failures +%d +-\n`, oom), out.String()))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // errHostClosed answers calls that arrive after Close.
@@ -15,9 +16,9 @@ var errHostClosed = errors.New("the local host is closed")
 // The error types of the calls the platform fails, each of which resets
 // the environment (docs/sources.md [S16]).
 const (
-	errExit        = "Runtime.ExitError"   // the process exited
-	errOutOfMemory = "Runtime.OutOfMemory" // its resident memory passed the memory size
-	errTimeout     = "Sandbox.Timedout"    // it ran past the function timeout
+	errExit        = "Runtime.ExitError"     // the process exited
+	errOutOfMemory = record.ErrorOutOfMemory // its resident memory passed the memory size
+	errTimeout     = record.ErrorTimedout    // it ran past the function timeout
 )
 
 // Invoke runs call on an environment, as Lambda would: reuse an idle one

@@ -39,7 +39,7 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 		for _, placement := range placements {
 			schedule, err := schedule.NewIdle(20, w.gaps, 50, 500, 3, 0)
 			assert.NilError(t, err)
-			sim := &Simulation{schedule: schedule, plan: schedule.Plan(), profile: prof, placement: placement, seed: 11}
+			sim := newSimulation(schedule, prof, placement, 11)
 			sum := summary.NewSummarizer(schedule, "simulator", sim.Describe())
 			_, err = sim.Run(t.Context(), sum.Add)
 			assert.NilError(t, err)

@@ -105,6 +105,7 @@ type Env struct {
 	placed   bool          // in its placement set: it has room for a call
 	endAt    int           // while idle: its index in the pool's heap of deadlines
 	call     simcall.Env   // what its calls' records say of it, from its first call on
+	gen      *generation   // its runtime generation, when the profile models failures
 }
 
 // callEnv is what e's calls' records say of it.

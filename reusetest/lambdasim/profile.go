@@ -75,12 +75,12 @@ type Profile struct {
 	Schedule *schedule.ScheduleSpec
 	// Memory, when set, is the function's memory: its size, and for each
 	// runtime generation the memory it starts from and its growth per
-	// call. Read, checked and carried; the model does not simulate it yet
-	// (NotModelled).
+	// call. A call that would take its generation past the size fails out
+	// of memory and resets its environment (failures.go).
 	Memory *Memory
-	// Timeout, when set, is the function's timeout (1 s to 15 minutes).
-	// Read, checked and carried; the model does not simulate it yet
-	// (NotModelled).
+	// Timeout, when set, is the function's timeout (1 s to 15 minutes): a
+	// call that runs past it fails and resets its environment, and the
+	// re-init that follows counts against the next call's (failures.go).
 	Timeout time.Duration
 }
 
@@ -99,17 +99,28 @@ type Memory struct {
 }
 
 // NotModelled lists what the profile says that the model does not
-// simulate yet, each saying what that means for a run under it: its
-// memory part (no call fails out of memory, none resets) and its timeout
-// (no call times out). None for a profile without them.
+// simulate, each saying what that means for a run under it: on Managed
+// Instances, its memory part (no call fails out of memory, none resets)
+// and its timeout (no call times out). None for a profile without them,
+// and none on Lambda's own environments, where both are modelled
+// (ModelsFailures).
 func (p Profile) NotModelled() []string {
+	if p.Managed == nil {
+		return nil
+	}
+	return p.failureNotes("on Managed Instances")
+}
+
+// failureNotes says, for a memory part and a timeout, that they are not
+// simulated where (on Managed Instances, say), and what that means.
+func (p Profile) failureNotes(where string) []string {
 	var out []string
 	if m := p.Memory; m != nil {
-		out = append(out, fmt.Sprintf("memory (size %d MB, starting memory median %s MB, growth per call median %s MB): not simulated yet, so no call of this run fails out of memory and none resets for it",
-			m.SizeMB, strconv.FormatFloat(m.StartMB.Quantile(0.5), 'g', 4, 64), strconv.FormatFloat(m.GrowthMBPerCall.Quantile(0.5), 'g', 4, 64)))
+		out = append(out, fmt.Sprintf("memory (size %d MB, starting memory median %s MB, growth per call median %s MB): not simulated %s, so no call of this run fails out of memory and none resets for it",
+			m.SizeMB, strconv.FormatFloat(m.StartMB.Quantile(0.5), 'g', 4, 64), strconv.FormatFloat(m.GrowthMBPerCall.Quantile(0.5), 'g', 4, 64), where))
 	}
 	if p.Timeout > 0 {
-		out = append(out, fmt.Sprintf("timeout %v: not simulated yet, so no call of this run times out", p.Timeout))
+		out = append(out, fmt.Sprintf("timeout %v: not simulated %s, so no call of this run times out", p.Timeout, where))
 	}
 	return out
 }

@@ -48,8 +48,9 @@ const maxProfileFile = 1 << 20
 // function's memory size, and each runtime generation's starting memory
 // and growth per call, as distributions of numbers: MemoryFile),
 // "timeout" (the function's timeout) and "provenance" (free-form: what a
-// fitted profile was fitted from). The model does not simulate memory
-// and timeouts yet: a run under a profile with them says so
+// fitted profile was fitted from). The model fails calls out of memory
+// and past the timeout, and resets their environments (failures.go),
+// except on Managed Instances, where a run says it does not
 // (Profile.NotModelled).
 //
 // ProfileFile is that document's shape; ParseProfile is the one reader, and

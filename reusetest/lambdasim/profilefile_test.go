@@ -247,8 +247,8 @@ const memoryPart = `,
 
 // TestProfileMemoryPartIsReadAndCarried: a profile's memory part and
 // timeout are read, checked and carried, written back as they were read;
-// a run under them says, in its summary and table, that the model does not
-// simulate them yet.
+// a run under them models them (its calls carry memory readings), except
+// on Managed Instances, where its summary and table say they are not.
 func TestProfileMemoryPartIsReadAndCarried(t *testing.T) {
 	p, err := LookupProfile(writeProfile(t, exactProfile+memoryPart))
 	assert.NilError(t, err)
@@ -270,14 +270,21 @@ func TestProfileMemoryPartIsReadAndCarried(t *testing.T) {
 		assert.Check(t, is.Equal(back.String(), a.String()))
 	}
 
-	notes := p.NotModelled()
-	assert.Assert(t, is.Len(notes, 2))
-	assert.Check(t, is.Contains(notes[0], "memory (size 512 MB, starting memory median 80 MB, growth per call median 0.1 MB): not simulated yet, so no call of this run fails out of memory"))
-	assert.Check(t, is.Contains(notes[1], "timeout 3s: not simulated yet"))
+	assert.Check(t, is.Len(p.NotModelled(), 0), "both are modelled on Lambda's own environments")
 	sim := newSim(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}, Options{Profile: writeProfile(t, exactProfile+memoryPart)})
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(sum.Simulator.NotModelled, notes), "the summary says it")
+	assert.Check(t, is.Len(sum.Simulator.NotModelled, 0))
+	assert.Assert(t, sum.Memory != nil, "the run's calls carry memory readings")
+	assert.Check(t, is.Equal(sum.Memory.SizeMB, 512))
+
+	managed, err := LookupProfile(ProfileManaged2026)
+	assert.NilError(t, err)
+	managed.Memory, managed.Timeout = p.Memory, p.Timeout
+	notes := managed.NotModelled()
+	assert.Assert(t, is.Len(notes, 2))
+	assert.Check(t, is.Contains(notes[0], "memory (size 512 MB, starting memory median 80 MB, growth per call median 0.1 MB): not simulated on Managed Instances, so no call of this run fails out of memory"))
+	assert.Check(t, is.Contains(notes[1], "timeout 3s: not simulated on Managed Instances"))
 	built, err := LookupProfile(ProfileSeed2021)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(built.NotModelled(), 0), "a profile without them says nothing")

@@ -132,9 +132,16 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	return s, nil
 }
 
-// NotModelled is what the served profile says that the model does not
-// simulate yet (Profile.NotModelled).
-func (s *Server) NotModelled() []string { return s.profile.NotModelled() }
+// NotModelled is what the served profile says that the served pool does
+// not simulate: what the model does not (Profile.NotModelled), and the
+// failures the simulator runs but the served pool does not yet (a memory
+// part, a timeout).
+func (s *Server) NotModelled() []string {
+	if n := s.profile.NotModelled(); n != nil {
+		return n
+	}
+	return s.profile.failureNotes("by the served pool")
+}
 
 // Counts returns a copy of what the server has done so far.
 func (s *Server) Counts() ServerCounts {

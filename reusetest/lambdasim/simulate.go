@@ -45,6 +45,11 @@ type Simulation struct {
 	profile   Profile
 	placement Placement
 	seed      uint64
+	// special is a run that models failures or runs on Managed
+	// Instances; in any other, a call's memory, fate and calls in flight
+	// stay zero (a field, not a local of the model's loop: one less to
+	// keep across its calls).
+	special bool
 }
 
 // New checks schedule and opts and returns a simulation of the schedule's
@@ -63,7 +68,7 @@ func New(sched schedule.Schedule, opts Options) (*Simulation, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
-	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: opts.Seed}, nil
+	return newSimulation(sched, profile, placement, opts.Seed), nil
 }
 
 // NewOf is New for a profile held in hand (one being fitted, say) rather
@@ -81,7 +86,13 @@ func NewOf(sched schedule.Schedule, profile Profile, placement Placement, seed u
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("simulation: %w", err)
 	}
-	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: seed}, nil
+	return newSimulation(sched, profile, placement, seed), nil
+}
+
+// newSimulation is the simulation of checked sched, profile and placement.
+func newSimulation(sched schedule.Schedule, profile Profile, placement Placement, seed uint64) *Simulation {
+	return &Simulation{schedule: sched, plan: sched.Plan(), profile: profile, placement: placement, seed: seed,
+		special: profile.ModelsFailures() || profile.Managed != nil}
 }
 
 // checkTenancy refuses calls with tenants under a profile with provisioned
@@ -331,21 +342,42 @@ func (s *Simulation) run(ctx context.Context, out *batcher) (Stats, error) {
 		}
 		env, cold, err := pool.Acquire(arrive, tenant)
 		if err != nil {
-			c.Done, c.Env = arrive+lat.Sample(rng), nil
+			c.Done, c.Env, c.MemoryMB, c.Fate = arrive+lat.Sample(rng), nil, 0, simcall.FatePlain
 			continue
 		}
-		finish := arrive + s.profile.serviceTime(rng, handler, cold)
+		var finish time.Duration
+		if !s.special {
+			finish = arrive + s.profile.serviceTime(rng, handler, cold)
+			c.Env, c.Invocation = env.callEnv(), env.Invocations
+			c.InFlight, c.MaxConc = 0, 0
+		} else {
+			finish = s.serveSpecial(c, rng, env, arrive, handler, cold)
+		}
 		if !busy.TryPush(int64(finish), seq, env) {
 			busy.Push(int64(finish), seq, env)
-		}
-		c.Env, c.Invocation = env.callEnv(), env.Invocations
-		c.InFlight, c.MaxConc = 0, 0
-		if s.profile.Managed != nil {
-			c.InFlight, c.MaxConc = env.InFlight(), s.profile.Capacity()
 		}
 		c.Done = finish + lat.Sample(rng)
 	}
 	return pool.Stats(), nil
+}
+
+// serveSpecial fills in call c, which reached env at arrive (cold: env
+// started for it), in a special run: on Managed Instances (its calls in
+// flight), or one that models failures (its memory and fate). It returns
+// when its service ends. Apart from the model's loop, which it would
+// lengthen for every run.
+//
+//go:noinline
+func (s *Simulation) serveSpecial(c *simcall.Call, rng *Rand, env *Env, arrive, handler time.Duration, cold bool) time.Duration {
+	if s.profile.Managed != nil {
+		c.Env, c.Invocation = env.callEnv(), env.Invocations
+		c.InFlight, c.MaxConc = env.InFlight(), s.profile.Capacity()
+		return arrive + s.profile.serviceTime(rng, handler, cold)
+	}
+	o := s.profile.serve(rng, env, arrive, handler, cold)
+	c.Env, c.Invocation, c.MemoryMB, c.Fate = o.env, o.invocation, o.memMB, o.fate
+	c.InFlight, c.MaxConc = 0, 0
+	return arrive + o.busy
 }
 
 // stopped is why the run must stop: ctx is done, or the schedule's file

@@ -130,7 +130,7 @@ func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 	prof := testProfile()
 	prof.ConcurrencyLimit = 3 // 10/s x 500 ms needs 5
 	plan := schedule.Plan{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
-	sim := &Simulation{schedule: plan, plan: plan, profile: prof, placement: MostRecentlyUsed}
+	sim := newSimulation(plan, prof, MostRecentlyUsed, 0)
 	var throttled, malformed int64
 	_, stats := recordsDigest(t, sim)
 	_, err := sim.Run(t.Context(), func(r *record.Record) {

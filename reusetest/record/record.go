@@ -115,6 +115,15 @@ func CheckTenantID(id string) error {
 	return nil
 }
 
+// The error types Lambda names a call by that ran out of memory and one
+// that ran past the function's timeout, as its Invoke API answers them
+// (docs/sources.md [S16]); a log's REPORT gives a timeout as its status,
+// which its reader types "timeout".
+const (
+	ErrorOutOfMemory = "Runtime.OutOfMemory"
+	ErrorTimedout    = "Sandbox.Timedout"
+)
+
 // MaxMemoryMB is the most memory a record may say its environment used or
 // was configured with: 100 GB, beyond any function's 10,240 MB
 // (docs/sources.md [S15]); an answer or a log that says more is not kept.

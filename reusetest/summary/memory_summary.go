@@ -15,7 +15,7 @@ import (
 
 // OutOfMemory is the error type Lambda names a call that ran out of
 // memory (docs/sources.md [S15]).
-const OutOfMemory = "Runtime.OutOfMemory"
+const OutOfMemory = record.ErrorOutOfMemory
 
 // MinCallsForGrowth is the fewest calls with a memory reading a runtime
 // generation must have served for its growth per call to be measured.
@@ -191,22 +191,23 @@ func (in *instance) memGenOf(id string) *memGen {
 	return g
 }
 
-// addMemory accounts r's memory reading and its out-of-memory failure
-// to its generation in in.
-func (s *Summarizer) addMemory(in *instance, r *record.Record) {
-	g := in.memGenOf(r.InstanceID)
-	g.oom = g.oom || r.ErrorType == OutOfMemory
-	g.sizeMB = max(g.sizeMB, r.MemorySizeMB)
-	if !(r.MemoryUsedMB > 0) {
+// addMemoryOf accounts a call's memory reading (usedMB, 0 for none) and
+// its failure (errType) to its generation id in in: the call was the
+// generation's invocation-th (0 when not said), its memory size sizeMB.
+func (s *Summarizer) addMemoryOf(in *instance, id, errType string, sizeMB int, usedMB float64, invocation int64) {
+	g := in.memGenOf(id)
+	g.oom = g.oom || errType == OutOfMemory
+	g.sizeMB = max(g.sizeMB, sizeMB)
+	if !(usedMB > 0) {
 		return
 	}
 	s.memSeen = true
 	g.order++
-	x := r.Invocation
+	x := invocation
 	if x <= 0 {
 		x = g.order
 	}
-	g.add(x, r.MemoryUsedMB)
+	g.add(x, usedMB)
 }
 
 // MemoryPoint is one reading of a generation's memory: after the Calls-th

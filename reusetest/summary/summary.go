@@ -168,8 +168,9 @@ type Simulator struct {
 	// ahead and kept ready; absent when none.
 	Provisioned int `json:"provisioned,omitempty"`
 	// NotModelled lists what the profile says that the model does not
-	// simulate yet (its memory part, its timeout), each saying what that
-	// means for this run; absent when the profile says nothing of the kind.
+	// simulate (its memory part and its timeout on Managed Instances),
+	// each saying what that means for this run; absent when there is
+	// nothing of the kind.
 	NotModelled []string `json:"not_modelled,omitempty"`
 	// ProfileFile is the whole profile the run used, as a profile file
 	// (lambdasim's lambda-reuse/profile/v1, sources included): written to
@@ -513,7 +514,7 @@ func (s *Summarizer) Add(r *record.Record) {
 		in := s.serve(nil, &iv, &envFacts{env: EnvironmentOf(r), id: r.InstanceID, startUnseen: r.StartUnseen, initAt: initAt,
 			initType: record.ParseInitType(string(r.InitType))}, r.Invocation, r.Tenant, r.MaxConcurrency, r.InFlight)
 		if r.MemoryUsedMB > 0 || r.ErrorType == OutOfMemory {
-			s.addMemory(in, r)
+			s.addMemoryOf(in, r.InstanceID, r.ErrorType, r.MemorySizeMB, r.MemoryUsedMB, r.Invocation)
 		}
 	}
 	s.order(iv)
@@ -530,6 +531,13 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 	ok, throttled := statusIndex(record.StatusOK), statusIndex(record.StatusThrottled)
 	for i := range calls {
 		c := &calls[i]
+		if c.Fate != simcall.FatePlain {
+			// A memory reading or a failure (a run that models them):
+			// the call is read as its record is, which keeps this loop
+			// as short as it is for the runs that do not.
+			s.addRecordOf(c)
+			continue
+		}
 		s.total++
 		s.covered = max(s.covered, c.Seq+1)
 		switch {
@@ -569,6 +577,15 @@ func (s *Summarizer) AddCalls(calls []simcall.Call) {
 			s.order(iv)
 		}
 	}
+}
+
+// addRecordOf accounts for simulated call c as Add does for its record.
+func (s *Summarizer) addRecordOf(c *simcall.Call) {
+	if s.rec == nil {
+		s.rec = new(record.Record)
+	}
+	c.Record(s.rec)
+	s.Add(s.rec)
 }
 
 // envFacts are what a served call tells of its environment, the same for
