@@ -46,7 +46,7 @@ func liveExperiment(t *testing.T, name string) {
 	opts := live.ExperimentOptions{Experiment: name, Root: root, Getenv: os.Getenv}
 	if deadline, ok := t.Deadline(); ok {
 		// Leave time to drain (one call timeout) and to write the summary.
-		opts.StopBy = deadline.Add(-flags.Timeout - 30*time.Second)
+		opts.StopBy = deadline.Add(-flags.CallTimeout - 30*time.Second)
 	}
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		opts.Update = true

@@ -28,16 +28,24 @@ type Flags struct {
 	Profile   string
 	Placement string
 	Out       string
-	Timeout   time.Duration
-	Log       string
-	Report    string
-	Baseline  string
-	Predict   string
-	FailFast  bool
-	Sweep     string
+	// CallTimeout is -reuse.call-timeout: a live run's caller's timeout
+	// of each call.
+	CallTimeout time.Duration
+	Log         string
+	Report      string
+	Baseline    string
+	Predict     string
+	FailFast    bool
+	Sweep       string
 
 	// Leak is -reuse.leak: what each call grows the function's memory by.
 	Leak Leak
+	// MemoryMB is -reuse.memory: the function's memory size (simulated
+	// runs); 0 keeps the profile's.
+	MemoryMB int
+	// FunctionTimeout is -reuse.timeout: the function's timeout
+	// (simulated runs); 0 keeps the profile's.
+	FunctionTimeout time.Duration
 
 	// tenants are -reuse.tenants and its popularity.
 	tenants tenantFlags
@@ -50,11 +58,11 @@ type Flags struct {
 // defaultFlags are the common flags' values when none is given.
 func defaultFlags() Flags {
 	return Flags{
-		Handler:  schedule.SeedHandler,
-		Seed:     lambdasim.DefaultSeed,
-		Profile:  lambdasim.DefaultProfile,
-		Timeout:  runner.DefaultTimeout,
-		FailFast: true,
+		Handler:     schedule.SeedHandler,
+		Seed:        lambdasim.DefaultSeed,
+		Profile:     lambdasim.DefaultProfile,
+		CallTimeout: runner.DefaultTimeout,
+		FailFast:    true,
 	}
 }
 
@@ -68,15 +76,20 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Profile, "reuse.profile", d.Profile, "simulator profile: "+strings.Join(lambdasim.ProfileNames(), ", ")+", or a profile file's path (docs/simulator.md: profile files)")
 	fs.StringVar(&f.Placement, "reuse.placement", d.Placement, "simulator placement among idle environments: "+strings.Join(lambdasim.PlacementNames(), ", ")+" (default: the profile's, else "+string(lambdasim.DefaultPlacement)+")")
 	fs.StringVar(&f.Out, "reuse.out", "", "where to write the summary JSON (default: simulated runs a file under out/, live runs testdata/live/)")
-	fs.DurationVar(&f.Timeout, "reuse.timeout", d.Timeout, "live runs: timeout of each call")
+	fs.DurationVar(&f.CallTimeout, "reuse.call-timeout", d.CallTimeout, "live runs: the caller's timeout of each call")
+	fs.Func("reuse.timeout", fmt.Sprintf("simulated runs: the function's timeout (D: %v to %v, as Lambda allows); a call longer fails and resets its environment, whose re-init counts against the next call's (default: the profile's, else none)", lambdasim.MinTimeout, lambdasim.MaxTimeout),
+		func(v string) (err error) { f.FunctionTimeout, err = parseFunctionTimeout(v); return err })
+	fs.Func("reuse.memory", fmt.Sprintf("simulated runs: the function's memory size (MB: %d to %d, as Lambda allows); a call that would take its runtime generation past it fails out of memory and resets its environment (default: the profile's, else none)", lambdasim.MinMemoryMB, lambdasim.MaxMemoryMB),
+		func(v string) (err error) { f.MemoryMB, err = parseMemoryMB(v); return err })
 	fs.StringVar(&f.Report, "reuse.report", "", "where to write the report folder (report.md and charts) of a simulated or live run, or a sweep's table and chart (default: beside the summary; the simulated seed experiment writes none)")
 	fs.StringVar(&f.Baseline, "reuse.baseline", "", "live runs: the accepted baseline summary to compare with (default: testdata/live/TARGET.baseline.json)")
 	fs.StringVar(&f.Predict, "reuse.predict", "", "live runs: the profile (built-in name or file) whose prediction stands beside the measurement, with the profile fitted to the run (default: the profile a served pool declares, else "+fit.DefaultPredictProfile+")")
 	fs.BoolVar(&f.FailFast, "reuse.failfast", d.FailFast, "live runs: stop early when every call fails the same way past the start-up window and none succeeds (docs/live.md: fail fast)")
-	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel: profile=A,B,... or placement=mru,lru,... or idle=5m,15m,... (idle timeouts, fixed) or provisioned=0,5,... (provisioned concurrency)")
+	fs.StringVar(&f.Sweep, "reuse.sweep", "", "simulated runs: what-ifs over the same schedule, in parallel, one of: "+sweepUsage()+" (idle: fixed idle timeouts; provisioned: provisioned concurrency; memory: sizes in MB; leak: growth per call; timeout: the function's)")
 	fs.StringVar(&f.Log, "reuse.log", "", "live runs: the record log to write or resume (default: out/live/TARGET.jsonl, git-ignored); simulated runs: a new record log of the run, to fit or report like a measured one (default: none)")
 	fs.Var(&f.Leak, "reuse.leak", "a leak per call (SIZE: 100KB or 0.1MB; a KB is 1,024 bytes, an MB 1,024 KB, as Lambda counts memory; at most "+
-		strconv.Itoa(protocol.MaxLeakKB/1024)+"MB): live runs ask the probe to grow a global by it each call (leak_kb); the simulator does not model memory yet and refuses it")
+		strconv.Itoa(protocol.MaxLeakKB/1024)+"MB): live runs ask the probe to grow a global by it each call (leak_kb); simulated runs grow each runtime generation's memory by it each call (a profile without a memory part starts generations at an assumed "+
+		strconv.Itoa(lambdasim.AssumedStartMB)+" MB, at -reuse.memory or "+strconv.Itoa(lambdasim.DefaultMemoryMB)+" MB)")
 	f.tenants.register(fs)
 	shared := &Shared{fs: fs, flags: map[string]*sharedValue{}}
 	for _, e := range Experiments() {
@@ -117,7 +130,7 @@ func (f *Flags) Schedule(name, root string) (schedule.Schedule, error) {
 		s, err = f.tenants.apply(s, swept)
 		errs = append(errs, err)
 	}
-	if profile, _, err := lambdasim.Resolve(f.Profile, f.Placement); err != nil {
+	if profile, _, err := f.Model(); err != nil {
 		errs = append(errs, err)
 	} else {
 		errs = append(errs, f.checkModel(name, profile))
@@ -145,11 +158,10 @@ func (f *Flags) checkModel(name string, profile lambdasim.Profile) error {
 }
 
 // The flags that act on one kind of run only: given to the other, they
-// would do nothing without a word. -reuse.leak is a live run's until the
-// model has memory.
+// would do nothing without a word.
 var (
-	liveOnlyFlags      = []string{"reuse.timeout", "reuse.baseline", "reuse.predict", "reuse.failfast", "reuse.leak"}
-	simulatedOnlyFlags = []string{"reuse.sweep", "reuse.placement"}
+	liveOnlyFlags      = []string{"reuse.call-timeout", "reuse.baseline", "reuse.predict", "reuse.failfast"}
+	simulatedOnlyFlags = []string{"reuse.sweep", "reuse.placement", "reuse.memory", "reuse.timeout"}
 )
 
 // Unused names every flag given on the command line (NoteSet) that has no
@@ -162,7 +174,13 @@ func (f *Flags) Unused(live bool) error {
 	}
 	var errs []error
 	for _, name := range flags {
-		if f.set[name] {
+		switch {
+		case !f.set[name]:
+		case live && name == "reuse.timeout":
+			errs = append(errs, fmt.Errorf("-reuse.timeout is the function's timeout, which a live run cannot set on the deployed function: set it there; the caller's timeout of each call is -reuse.call-timeout"))
+		case live && name == "reuse.memory":
+			errs = append(errs, fmt.Errorf("-reuse.memory is the function's memory size, which a live run cannot set on the deployed function: set it there"))
+		default:
 			errs = append(errs, fmt.Errorf("-%s has no effect on %s", name, what))
 		}
 	}
@@ -170,6 +188,63 @@ func (f *Flags) Unused(live bool) error {
 		return fmt.Errorf("bad -reuse flags: %w", err)
 	}
 	return nil
+}
+
+// parseMemoryMB reads a memory size in whole MB, within Lambda's range.
+func parseMemoryMB(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), "MB"))
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a memory size in whole MB (e.g. 512)", v)
+	}
+	if n < lambdasim.MinMemoryMB || n > lambdasim.MaxMemoryMB {
+		return 0, fmt.Errorf("%d MB: a function's memory size is from %d to %d MB", n, lambdasim.MinMemoryMB, lambdasim.MaxMemoryMB)
+	}
+	return n, nil
+}
+
+// parseFunctionTimeout reads a function's timeout, within Lambda's range.
+func parseFunctionTimeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a duration (e.g. 3s, 15m)", v)
+	}
+	if d < lambdasim.MinTimeout || d > lambdasim.MaxTimeout {
+		return 0, fmt.Errorf("%v: a function's timeout is from %v to %v", d, lambdasim.MinTimeout, lambdasim.MaxTimeout)
+	}
+	return d, nil
+}
+
+// source says where a figure the flags set on the profile comes from.
+func (f *Flags) source(what string) string {
+	return "set by -reuse." + what + " (the run's what-if)"
+}
+
+// overrides are the memory and timeout the flags set on the profile.
+func (f *Flags) overrides() lambdasim.Overrides {
+	return lambdasim.Overrides{MemoryMB: f.MemoryMB, Leak: f.Leak.text != "", LeakMB: f.Leak.MB(), Timeout: f.FunctionTimeout, Source: f.source}
+}
+
+// override is p with the memory and timeout the flags set, or why not,
+// naming the flags.
+func (f *Flags) override(p lambdasim.Profile) (lambdasim.Profile, error) {
+	p, err := p.Override(f.overrides())
+	if err != nil {
+		return lambdasim.Profile{}, fmt.Errorf("-reuse.memory, -reuse.leak, -reuse.timeout on profile %s: %w", p.Name, err)
+	}
+	return p, nil
+}
+
+// Model is the model the flags run: -reuse.profile and -reuse.placement,
+// with -reuse.memory, -reuse.leak and -reuse.timeout set on the profile.
+func (f *Flags) Model() (lambdasim.Profile, lambdasim.Placement, error) {
+	p, pl, err := lambdasim.Resolve(f.Profile, f.Placement)
+	if err == nil {
+		p, err = f.override(p)
+	}
+	if err != nil {
+		return lambdasim.Profile{}, "", fmt.Errorf("bad -reuse flags: %w", err)
+	}
+	return p, pl, nil
 }
 
 // handlerMS is -reuse.handler in milliseconds, or why it is not whole.
@@ -183,7 +258,11 @@ func (f *Flags) handlerMS() (int64, error) {
 // SimulationOf returns the simulation of schedule under the flags' model
 // (profile, placement, seed).
 func (f *Flags) SimulationOf(schedule schedule.Schedule) (*lambdasim.Simulation, error) {
-	sim, err := lambdasim.New(schedule, lambdasim.Options{Profile: f.Profile, Placement: f.Placement, Seed: f.Seed})
+	profile, placement, err := f.Model()
+	if err != nil {
+		return nil, err
+	}
+	sim, err := lambdasim.NewOf(schedule, profile, placement, f.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("bad -reuse flags: %w", err)
 	}
@@ -206,7 +285,9 @@ func (f *Flags) Simulation(name, root string) (*lambdasim.Simulation, error) {
 // live-only flags and the other experiments' own do not matter.
 func (f *Flags) IsDefaultSimulation() bool {
 	d := defaultFlags()
-	model := func(x Flags) []any { return []any{x.Handler, x.Seed, x.Profile, x.Placement, x.Sweep, x.tenants.count} }
+	model := func(x Flags) []any {
+		return []any{x.Handler, x.Seed, x.Profile, x.Placement, x.Sweep, x.tenants.count, x.MemoryMB, x.FunctionTimeout, x.Leak.KB}
+	}
 	return reflect.DeepEqual(model(*f), model(d)) && f.params[seedExperiment.Name].Default()
 }
 

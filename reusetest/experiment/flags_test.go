@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -234,8 +235,8 @@ func TestTenantFlags(t *testing.T) {
 }
 
 // TestLeakFlag: -reuse.leak takes a size in KB or MB (1,024 bytes to the
-// KB, as Lambda counts memory), from 0 to 100 MB a call; a simulated run
-// refuses it, naming why, since the model has no memory yet.
+// KB, as Lambda counts memory), from 0 to 100 MB a call; both kinds of run
+// take it.
 func TestLeakFlag(t *testing.T) {
 	for in, kb := range map[string]float64{"100KB": 100, "0.1MB": 102.4, "0": 0, " 1.5 MB": 1536, "512kb": 512, "100MB": 102400, "0KB": 0} {
 		l, err := ParseLeak(in)
@@ -259,7 +260,7 @@ func TestLeakFlag(t *testing.T) {
 	f := parseFlags(t, "-reuse.leak=0.1MB")
 	assert.Check(t, is.Equal(f.Leak.KB, 102.4))
 	assert.Check(t, is.Equal(f.Leak.String(), "0.1MB"))
-	assert.Check(t, is.ErrorContains(f.Unused(false), "-reuse.leak has no effect on a simulated run: it is a live run's"), "the model has no memory yet")
+	assert.NilError(t, f.Unused(false))
 	assert.NilError(t, f.Unused(true))
 	assert.Check(t, is.Equal(parseFlags(t).Leak.KB, 0.0), "no leak by default")
 }
@@ -296,4 +297,71 @@ func TestAProfileWithMemoryFailsAndResets(t *testing.T) {
 	assert.Check(t, oom > 0 && sum.Memory.OutOfMemory == oom, "%d out of memory", oom)
 	assert.Check(t, sum.Instances.Resets > 0 && int64(sum.Instances.Resets) <= oom, "%d resets of %d failures", sum.Instances.Resets, oom)
 	assert.Check(t, is.Regexp(fmt.Sprintf(`out-of-memory failures +%d +-\n`, oom), out.String()))
+}
+
+// TestMemoryAndTimeoutFlags: -reuse.memory, -reuse.leak and -reuse.timeout
+// set the function's memory size, growth per call and timeout on the
+// simulated run's profile (one without a memory part gets an assumed
+// start, sourced so), reach the summary's profile file, and refuse values
+// Lambda does not allow, naming the flag and the limit, before any call;
+// a live run given the function's timeout or memory is told why not, and
+// which flag is the caller's timeout.
+func TestMemoryAndTimeoutFlags(t *testing.T) {
+	f := parseFlags(t, "-reuse.memory=256", "-reuse.leak=1MB", "-reuse.timeout=5s")
+	p, _, err := f.Model()
+	assert.NilError(t, err)
+	assert.Assert(t, p.Memory != nil)
+	assert.Check(t, is.Equal(p.Memory.SizeMB, 256))
+	assert.Check(t, is.Equal(p.Memory.StartMB.Quantile(0.5), float64(lambdasim.AssumedStartMB)))
+	assert.Check(t, is.Equal(p.Memory.GrowthMBPerCall.Quantile(0.5), 1.0))
+	assert.Check(t, is.Equal(p.Timeout, 5*time.Second))
+	back, err := lambdasim.ParseProfile(bytes.NewReader(p.File))
+	assert.NilError(t, err, "the profile file the summary carries reads back")
+	assert.Check(t, is.Equal(back.Memory.SizeMB, 256))
+	assert.Check(t, is.Equal(back.Timeout, 5*time.Second))
+	assert.Check(t, is.Contains(string(p.File), "set by -reuse.memory"))
+	assert.Check(t, is.Contains(string(p.File), "assumed: a small runtime"))
+
+	f = parseFlags(t, "-reuse.memory=128", "-reuse.leak=1MB", "-reuse.calls=3000")
+	sched, err := f.Schedule("seed", "")
+	assert.NilError(t, err)
+	sum, err := Simulate(t.Context(), io.Discard, f, sched, Outputs{})
+	assert.NilError(t, err)
+	// (128 - 64) / 1 = 64 calls reach 128 MB exactly: the 65th fails.
+	assert.Check(t, sum.Summary.Memory != nil && sum.Summary.Memory.OutOfMemory > 0)
+	assert.Check(t, sum.Summary.Requests.ByError["Runtime.OutOfMemory"] == sum.Summary.Memory.OutOfMemory)
+
+	for args, want := range map[string]string{
+		"-reuse.memory=64":     "flag -reuse.memory: 64 MB: a function's memory size is from 128 to 10240 MB",
+		"-reuse.memory=20000":  "a function's memory size is from 128 to 10240 MB",
+		"-reuse.memory=big":    `"big": want a memory size in whole MB`,
+		"-reuse.timeout=500ms": "flag -reuse.timeout: 500ms: a function's timeout is from 1s to 15m0s",
+		"-reuse.timeout=16m":   "a function's timeout is from 1s to 15m0s",
+	} {
+		_, err := parseFlagsErr(t, args)
+		assert.Check(t, is.ErrorContains(err, want), args)
+	}
+	for args, want := range map[string]string{
+		"-reuse.sweep=memory=512,64": `memory "64": 64 MB: a function's memory size is from 128 to 10240 MB`,
+		"-reuse.sweep=timeout=3s,0s": `timeout "0s": 0s: a function's timeout is from 1s to 15m0s`,
+		"-reuse.sweep=leak=0,fast":   `leak "fast"`,
+		"-reuse.sweep=weather=sunny": "sweeps profile, placement, idle, provisioned, tenants, memory, leak, timeout",
+	} {
+		_, err := parseFlags(t, args).SweepVariants("seed", schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100})
+		assert.Check(t, is.ErrorContains(err, want), args)
+	}
+	vs, err := parseFlags(t, "-reuse.sweep=memory=512,1024", "-reuse.leak=0.5MB").SweepVariants("seed", schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100})
+	assert.NilError(t, err)
+	assert.Assert(t, is.Len(vs, 2))
+	assert.Check(t, is.Equal(vs[1].Name, "memory 1024 MB"))
+	assert.Check(t, is.Equal(vs[1].Profile.Memory.SizeMB, 1024))
+	assert.Check(t, is.Equal(vs[1].Profile.Memory.GrowthMBPerCall.Quantile(0.5), 0.5), "the leak flag stands under the sweep")
+
+	live := parseFlags(t, "-reuse.timeout=3s", "-reuse.memory=512", "-reuse.leak=100KB")
+	err = live.Unused(true)
+	assert.Check(t, is.ErrorContains(err, "-reuse.timeout is the function's timeout, which a live run cannot set on the deployed function"))
+	assert.Check(t, is.ErrorContains(err, "the caller's timeout of each call is -reuse.call-timeout"))
+	assert.Check(t, is.ErrorContains(err, "-reuse.memory is the function's memory size, which a live run cannot set"))
+	assert.Check(t, !strings.Contains(err.Error(), "reuse.leak"), "a live run takes the leak")
+	assert.Check(t, !parseFlags(t, "-reuse.memory=512").IsDefaultSimulation(), "a what-if is not the golden's run")
 }

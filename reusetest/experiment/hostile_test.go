@@ -137,9 +137,9 @@ func TestIdleOnManagedInstancesDoesNotApply(t *testing.T) {
 // to a sweep are refused before anything runs, each named.
 func TestFlagsWithoutEffectAreRefused(t *testing.T) {
 	plan := schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100}
-	f := parseFlags(t, "-reuse.timeout=5s", "-reuse.predict=go-2026")
+	f := parseFlags(t, "-reuse.call-timeout=5s", "-reuse.predict=go-2026")
 	_, err := Simulate(t.Context(), io.Discard, f, plan, Outputs{})
-	assert.Check(t, is.ErrorContains(err, "-reuse.timeout has no effect on a simulated run"))
+	assert.Check(t, is.ErrorContains(err, "-reuse.call-timeout has no effect on a simulated run"))
 	assert.Check(t, is.ErrorContains(err, "-reuse.predict has no effect on a simulated run"))
 
 	dir := t.TempDir()

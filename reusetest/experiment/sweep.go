@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,80 +33,144 @@ type Variant struct {
 // their number (a row of figures each), never a list on the command line.
 const MaxSweepValues = 1000
 
+// sweepKey is one thing -reuse.sweep sweeps: its name, an example of its
+// values, and how one value makes a what-if of the flags' own model (base
+// and placement: -reuse.profile and -reuse.placement with -reuse.memory,
+// -reuse.leak and -reuse.timeout on it).
+type sweepKey struct {
+	name, example string
+	variant       func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error)
+}
+
+// sweepKeys is the one list of what -reuse.sweep sweeps.
+var sweepKeys = []sweepKey{
+	{"profile", "A,B", func(f *Flags, _ lambdasim.Profile, _ lambdasim.Placement, v string) (Variant, error) {
+		p, pl, err := lambdasim.Resolve(v, f.Placement)
+		if err == nil {
+			p, err = f.override(p)
+		}
+		return Variant{Name: "profile " + p.Name, Profile: p, Placement: pl}, err
+	}},
+	{"placement", "mru,lru", func(_ *Flags, base lambdasim.Profile, _ lambdasim.Placement, v string) (Variant, error) {
+		pl, err := lambdasim.ParsePlacement(v)
+		return Variant{Name: "placement " + v, Profile: base, Placement: pl}, err
+	}},
+	{"idle", "5m,15m", func(_ *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Variant{}, fmt.Errorf("idle %q: want a positive duration such as 15m", v)
+		}
+		p := base
+		p.IdleTimeout, p.File = lambdasim.Fixed(d), nil
+		return Variant{Name: "idle timeout " + d.String(), Profile: p, Placement: placement}, nil
+	}},
+	{"provisioned", "0,10", func(_ *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > base.ConcurrencyLimit {
+			return Variant{}, fmt.Errorf("provisioned %q: want a count from 0 to the profile's concurrency limit (%d)", v, base.ConcurrencyLimit)
+		}
+		p := base
+		p.Provisioned, p.File = n, nil
+		return Variant{Name: fmt.Sprintf("provisioned %d", n), Profile: p, Placement: placement}, nil
+	}},
+	{"tenants", "1,10,100", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > schedule.MaxTenants {
+			return Variant{}, fmt.Errorf("tenants %q: want a whole number of tenants from 1 to %d", v, schedule.MaxTenants)
+		}
+		pop, err := f.tenants.population(n)
+		if err != nil {
+			return Variant{}, fmt.Errorf("tenants %q: %w", v, err)
+		}
+		return Variant{Name: fmt.Sprintf("tenants %d", n), Profile: base, Placement: placement, Tenants: &pop}, nil
+	}},
+	{"memory", "512,1024", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		mb, err := parseMemoryMB(v)
+		if err != nil {
+			return Variant{}, fmt.Errorf("memory %q: %w", v, err)
+		}
+		p, err := base.Override(lambdasim.Overrides{MemoryMB: mb, Source: f.source})
+		if err != nil {
+			return Variant{}, fmt.Errorf("memory %q: %w", v, err)
+		}
+		return Variant{Name: fmt.Sprintf("memory %d MB", mb), Profile: p, Placement: placement}, nil
+	}},
+	{"leak", "0,100KB,1MB", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		l, err := ParseLeak(v)
+		if err != nil {
+			return Variant{}, fmt.Errorf("leak %q: %w", v, err)
+		}
+		p, err := base.Override(lambdasim.Overrides{Leak: true, LeakMB: l.MB(), Source: f.source})
+		if err != nil {
+			return Variant{}, fmt.Errorf("leak %q: %w", v, err)
+		}
+		return Variant{Name: "leak " + l.String() + " a call", Profile: p, Placement: placement}, nil
+	}},
+	{"timeout", "3s,30s", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		d, err := parseFunctionTimeout(v)
+		if err != nil {
+			return Variant{}, fmt.Errorf("timeout %q: %w", v, err)
+		}
+		p, err := base.Override(lambdasim.Overrides{Timeout: d, Source: f.source})
+		if err != nil {
+			return Variant{}, fmt.Errorf("timeout %q: %w", v, err)
+		}
+		return Variant{Name: "timeout " + d.String(), Profile: p, Placement: placement}, nil
+	}},
+}
+
+// sweepUsage is what -reuse.sweep takes, from sweepKeys: "profile=A,B,
+// placement=mru,lru, ...".
+func sweepUsage() string {
+	parts := make([]string, len(sweepKeys))
+	for i, k := range sweepKeys {
+		parts[i] = k.name + "=" + k.example
+	}
+	return strings.Join(parts, ", ")
+}
+
 // SweepVariants returns the what-ifs -reuse.sweep names over experiment
 // name's schedule sched, each a change of the flags' own model
-// (-reuse.profile, -reuse.placement): "profile=A,B" (built-in names or
+// (-reuse.profile, -reuse.placement, with -reuse.memory, -reuse.leak and
+// -reuse.timeout): one of sweepKeys, "profile=A,B" (built-in names or
 // files), "placement=mru,lru", "idle=5m,15m" (a fixed idle timeout),
-// "provisioned=0,5,10" (provisioned concurrency) or "tenants=1,10,100"
-// (the calls' tenants, drawn with the popularity of
-// -reuse.tenants.popularity); at most MaxSweepValues of them. Every bad
-// value, and every what-if its schedule cannot run under (tenants with
-// provisioned concurrency, a question the model cannot answer), is named
-// in one error, before any runs.
+// "provisioned=0,5,10" (provisioned concurrency), "tenants=1,10,100" (the
+// calls' tenants, drawn with the popularity of -reuse.tenants.popularity),
+// "memory=512,1024" (the memory size, MB), "leak=0,100KB" (each
+// generation's growth per call) or "timeout=3s,30s" (the function's
+// timeout); at most MaxSweepValues of them. Every bad value, and every
+// what-if its schedule cannot run under (tenants with provisioned
+// concurrency, a question the model cannot answer), is named in one error,
+// before any runs.
 func (f *Flags) SweepVariants(name string, sched schedule.Schedule) ([]Variant, error) {
-	base, placement, err := lambdasim.Resolve(f.Profile, f.Placement)
+	base, placement, err := f.Model()
 	if err != nil {
-		return nil, fmt.Errorf("bad -reuse flags: %w", err)
+		return nil, err
 	}
 	what, values, ok := strings.Cut(f.Sweep, "=")
 	if !ok || values == "" {
-		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want profile=A,B, placement=mru,lru, idle=5m,15m, provisioned=0,10 or tenants=1,10,100", f.Sweep)
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want %s", f.Sweep, sweepUsage())
 	}
 	if n := strings.Count(values, ",") + 1; n > MaxSweepValues {
 		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %d values, more than the %d a sweep takes: sweep fewer, or in parts", n, MaxSweepValues)
 	}
+	i := slices.IndexFunc(sweepKeys, func(k sweepKey) bool { return k.name == what })
+	if i < 0 {
+		names := make([]string, len(sweepKeys))
+		for i, k := range sweepKeys {
+			names[i] = k.name
+		}
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps %s", what, strings.Join(names, ", "))
+	}
 	var out []Variant
 	var errs []error
 	for _, v := range strings.Split(values, ",") {
-		v = strings.TrimSpace(v)
-		switch what {
-		case "profile":
-			p, pl, err := lambdasim.Resolve(v, f.Placement)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out = append(out, Variant{Name: "profile " + p.Name, Profile: p, Placement: pl})
-		case "placement":
-			pl, err := lambdasim.ParsePlacement(v)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out = append(out, Variant{Name: "placement " + v, Profile: base, Placement: pl})
-		case "idle":
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				errs = append(errs, fmt.Errorf("idle %q: want a positive duration such as 15m", v))
-				continue
-			}
-			p := base
-			p.IdleTimeout, p.File = lambdasim.Fixed(d), nil
-			out = append(out, Variant{Name: "idle timeout " + d.String(), Profile: p, Placement: placement})
-		case "provisioned":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > base.ConcurrencyLimit {
-				errs = append(errs, fmt.Errorf("provisioned %q: want a count from 0 to the profile's concurrency limit (%d)", v, base.ConcurrencyLimit))
-				continue
-			}
-			p := base
-			p.Provisioned, p.File = n, nil
-			out = append(out, Variant{Name: fmt.Sprintf("provisioned %d", n), Profile: p, Placement: placement})
-		case "tenants":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > schedule.MaxTenants {
-				errs = append(errs, fmt.Errorf("tenants %q: want a whole number of tenants from 1 to %d", v, schedule.MaxTenants))
-				continue
-			}
-			pop, err := f.tenants.population(n)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("tenants %q: %w", v, err))
-				continue
-			}
-			out = append(out, Variant{Name: fmt.Sprintf("tenants %d", n), Profile: base, Placement: placement, Tenants: &pop})
-		default:
-			return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: sweeps profile, placement, idle, provisioned or tenants", what)
+		vr, err := sweepKeys[i].variant(f, base, placement, strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		out = append(out, vr)
 	}
 	if len(errs) == 0 {
 		// Each what-if's model against the schedule, as its run would

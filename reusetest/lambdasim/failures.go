@@ -1,6 +1,8 @@
 package lambdasim
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -128,4 +130,106 @@ func (p *Profile) startGeneration(rng *Rand, g *generation, c *simcall.Env) {
 		g.growth = m.GrowthMBPerCall.Sample(rng)
 		c.MemorySizeMB = m.SizeMB
 	}
+}
+
+// DefaultMemoryMB is a function's memory size when none is set: Lambda's
+// default (docs/sources.md [S17]). AssumedStartMB is the memory a
+// generation starts from when a run sets a leak or a size on a profile
+// without a memory part: an assumption (a small runtime after its init),
+// sourced so in the profile the run writes.
+const (
+	DefaultMemoryMB = 128
+	AssumedStartMB  = 64
+)
+
+// Overrides are a run's own memory and timeout, each replacing the
+// profile's (a what-if: "and with 1,024 MB?"); the zero value of each
+// keeps the profile's. Source says where a set figure comes from (a flag),
+// for the profile file the run carries.
+type Overrides struct {
+	MemoryMB int           // the memory size, MB
+	Leak     bool          // LeakMB is set
+	LeakMB   float64       // each generation's growth per call, MB: fixed
+	Timeout  time.Duration // the function's timeout
+	Source   func(what string) string
+}
+
+// Override is p with o's memory size, growth per call and timeout. A
+// memory part p lacks is made: the size DefaultMemoryMB, the starting
+// memory AssumedStartMB, no growth, each sourced so. The profile file p
+// carries is rewritten to match (a profile built in code has none), so a
+// run's summary holds the profile it ran. It fails, naming the figure and
+// the limit, for a size or a timeout Lambda does not allow, or a size
+// below the starting memory's 99.9th percentile.
+func (p Profile) Override(o Overrides) (Profile, error) {
+	if o.MemoryMB == 0 && !o.Leak && o.Timeout == 0 {
+		return p, nil
+	}
+	src := func(what string) string {
+		if o.Source != nil {
+			return o.Source(what)
+		}
+		return "set by the run"
+	}
+	var f *ProfileFile
+	if p.File != nil {
+		f = new(ProfileFile)
+		if err := json.Unmarshal(p.File, f); err != nil {
+			return Profile{}, fmt.Errorf("profile %s: its file: %w", p.Name, err)
+		}
+	}
+	var errs []error
+	if o.MemoryMB != 0 || o.Leak {
+		m := Memory{SizeMB: DefaultMemoryMB, StartMB: FixedAmount(AssumedStartMB), GrowthMBPerCall: FixedAmount(0)}
+		mf := &MemoryFile{SizeMB: &CountFile{Value: DefaultMemoryMB, Source: "Lambda's default memory size (docs/sources.md [S17])"},
+			StartMB:         m.StartMB.File("assumed: a small runtime's memory after its init; the profile has no memory part"),
+			GrowthMBPerCall: m.GrowthMBPerCall.File("assumed: no growth; the profile has no memory part")}
+		if p.Memory != nil {
+			m = *p.Memory
+			if f != nil && f.Memory != nil {
+				mf = f.Memory
+			}
+		}
+		if o.MemoryMB != 0 {
+			if o.MemoryMB < MinMemoryMB || o.MemoryMB > MaxMemoryMB {
+				errs = append(errs, fmt.Errorf("memory size %d MB: a function's memory size is from %d to %d MB", o.MemoryMB, MinMemoryMB, MaxMemoryMB))
+			}
+			m.SizeMB = o.MemoryMB
+			mf.SizeMB = &CountFile{Value: o.MemoryMB, Source: src("memory")}
+		}
+		if o.Leak {
+			if !(o.LeakMB >= 0 && o.LeakMB <= float64(m.SizeMB)) {
+				errs = append(errs, fmt.Errorf("growth per call %g MB: from 0 to the memory size (%d MB)", o.LeakMB, m.SizeMB))
+			}
+			m.GrowthMBPerCall = FixedAmount(o.LeakMB)
+			mf.GrowthMBPerCall = m.GrowthMBPerCall.File(src("leak"))
+		}
+		if q := m.StartMB.Quantile(0.999); q >= float64(m.SizeMB) {
+			errs = append(errs, fmt.Errorf("memory size %d MB: at or below the profile's starting memory (its 99.9th percentile is %g MB): no generation could serve a call", m.SizeMB, q))
+		}
+		p.Memory = &m
+		if f != nil {
+			f.Memory = mf
+		}
+	}
+	if o.Timeout != 0 {
+		if o.Timeout < MinTimeout || o.Timeout > MaxTimeout {
+			errs = append(errs, fmt.Errorf("timeout %v: a function's timeout is from %v to %v", o.Timeout, MinTimeout, MaxTimeout))
+		}
+		p.Timeout = o.Timeout
+		if f != nil {
+			f.Timeout = &TimeoutFile{Value: o.Timeout.String(), Source: src("timeout")}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Profile{}, err
+	}
+	if f != nil {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return Profile{}, fmt.Errorf("profile %s: %w", p.Name, err)
+		}
+		p.File = b
+	}
+	return p, nil
 }

@@ -98,7 +98,7 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 	charts := report.NewCollector(summarizer, schedule)
 	fitter := fit.NewFitter(summarizer, schedule, charts)
 	run := &Live{Schedule: schedule, Caller: caller, LogPath: res.LogPath, Out: w,
-		Options: runner.Options{Timeout: f.Timeout}, Analysis: fitter, NoFailFast: !f.FailFast}
+		Options: runner.Options{Timeout: f.CallTimeout}, Analysis: fitter, NoFailFast: !f.FailFast}
 	if !opts.StopBy.IsZero() {
 		run.StopBy = opts.StopBy
 	}
