@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
+	"github.com/lambda-reuse/lambda-reuse/internal/simcall"
 	"github.com/lambda-reuse/lambda-reuse/probe"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -132,16 +133,9 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	return s, nil
 }
 
-// NotModelled is what the served profile says that the served pool does
-// not simulate: what the model does not (Profile.NotModelled), and the
-// failures the simulator runs but the served pool does not yet (a memory
-// part, a timeout).
-func (s *Server) NotModelled() []string {
-	if n := s.profile.NotModelled(); n != nil {
-		return n
-	}
-	return s.profile.failureNotes("by the served pool")
-}
+// NotModelled is what the served profile says that the model does not
+// simulate (Profile.NotModelled).
+func (s *Server) NotModelled() []string { return s.profile.NotModelled() }
 
 // Counts returns a copy of what the server has done so far.
 func (s *Server) Counts() ServerCounts {
@@ -223,7 +217,21 @@ func (s *Server) Invoke(call lambdaapi.Call) (lambdaapi.Result, error) {
 	// The caller waits as long as the call works, scaled; the time spent
 	// waiting for the model's turn counts towards it.
 	time.Sleep(s.real(step.busy) - time.Since(arrived))
+	if step.fate.Failed() {
+		return s.failure(step.fate), nil
+	}
 	return marshalResult(req.Reply(step.resp))
+}
+
+// failure is the answer to a call the model failed, as Lambda (and the
+// local host) answers it: its error envelope, with the error type and
+// message Lambda gives (docs/sources.md [S16]).
+func (s *Server) failure(f simcall.Fate) lambdaapi.Result {
+	msg := "Error: Runtime exited with error: signal: killed"
+	if f == simcall.FateTimeout {
+		msg = fmt.Sprintf("Error: Task timed out after %.2f seconds", s.profile.Timeout.Seconds())
+	}
+	return lambdaapi.Result{Payload: lambdaapi.ErrorPayload(f.ErrorType(), msg), FunctionError: true}
 }
 
 // callStep is what the model made of one call.
@@ -231,6 +239,7 @@ type callStep struct {
 	resp      probe.Response
 	busy      time.Duration
 	throttled bool
+	fate      simcall.Fate // how the call failed, when the profile models failures
 }
 
 // step runs one call on the model; call with mu held. As the simulator
@@ -245,10 +254,24 @@ func (s *Server) step(req probe.Request, tenant string) callStep {
 		return callStep{throttled: true}
 	}
 	s.counts.Calls[env.ID]++
-	busy := s.profile.serviceTime(s.callRNG, time.Duration(req.SleepMS)*time.Millisecond, cold)
-	s.releases.Push(int64(now+busy), env.serial, env)
-	step := callStep{busy: busy, resp: probe.Response{InstanceID: env.ID, Invocation: env.Invocations, LogStream: env.LogStream,
-		InitAt: s.start.Add(s.real(env.Created)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), TenantID: env.Tenant, SleptMS: req.SleepMS, InFlight: env.InFlight()}}
+	handler := time.Duration(req.SleepMS) * time.Millisecond
+	id, invocation, initAt := env.ID, env.Invocations, env.Created
+	var o outcome
+	if s.profile.ModelsFailures() {
+		// As the simulator runs them: the call's generation, its memory
+		// and its fate.
+		o = s.profile.serve(s.callRNG, env, now, handler, cold)
+		id, invocation, initAt = o.env.InstanceID, o.invocation, o.env.InitAt
+	} else {
+		o.busy = s.profile.serviceTime(s.callRNG, handler, cold)
+	}
+	s.releases.Push(int64(now+o.busy), env.serial, env)
+	step := callStep{busy: o.busy, fate: o.fate, resp: probe.Response{InstanceID: id, Invocation: invocation, LogStream: env.LogStream,
+		InitAt: s.start.Add(s.real(initAt)).UTC().Format(time.RFC3339Nano), InitType: string(env.InitType()), TenantID: env.Tenant, SleptMS: req.SleepMS, InFlight: env.InFlight(),
+		RSSMB: o.memMB}}
+	if m := s.profile.Memory; m != nil && s.profile.ModelsFailures() {
+		step.resp.MemoryMB = m.SizeMB
+	}
 	if s.profile.Managed != nil {
 		step.resp.MaxConcurrency = s.profile.Capacity()
 	}

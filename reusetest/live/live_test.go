@@ -462,3 +462,48 @@ func TestLiveAgainstAServedManagedPool(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveAgainstAServedPoolThatFails: a served pool whose profile has a
+// memory part answers the call that would take a generation past its size
+// as Lambda and the local host do (through the Invoke API
+// Runtime.OutOfMemory in Lambda's error envelope, through a Function URL a
+// 502), and the next call starts a new generation in the same
+// environment: the live summary counts the failures and the resets. One
+// environment serves a call a second; every generation starts at 100 MB
+// and grows 3 MB a call at 128 MB, so by hand every 10th call fails.
+func TestLiveAgainstAServedPoolThatFails(t *testing.T) {
+	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
+	assert.NilError(t, err)
+	var pf lambdasim.ProfileFile
+	assert.NilError(t, json.Unmarshal(p.File, &pf))
+	pf.Name = "leaky"
+	pf.Memory = &lambdasim.MemoryFile{SizeMB: &lambdasim.CountFile{Value: 128, Source: "test"},
+		StartMB: lambdasim.FixedAmount(100).File("test"), GrowthMBPerCall: lambdasim.FixedAmount(3).File("test")}
+	raw, err := json.Marshal(pf)
+	assert.NilError(t, err)
+	path := filepath.Join(t.TempDir(), "leaky.json")
+	assert.NilError(t, os.WriteFile(path, raw, 0o644))
+	for _, kind := range []string{"http", "invoke"} {
+		t.Run(kind, func(t *testing.T) {
+			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: path}})
+			assert.NilError(t, err)
+			srv := httptest.NewServer(sim)
+			t.Cleanup(srv.Close)
+			plan := schedule.Plan{Calls: 300, RatePerSec: 100, HandlerMS: 100} // a call a model second at scale 100
+			sum, _, _ := runLive(t, kind, srv.URL, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			assert.Assert(t, is.Equal(sum.Instances.Count, 1), "one environment serves every call")
+			assert.Check(t, is.Equal(sum.Requests.Failed, int64(30)), "%+v", sum.Requests)
+			if kind == "invoke" {
+				assert.Check(t, is.Equal(sum.Requests.ByError["Runtime.OutOfMemory"], int64(30)), "%+v", sum.Requests)
+			} else { // a Function URL answers a failed function 502, its error type unsaid
+				assert.Check(t, is.Equal(sum.Requests.ByErrorClass[record.ClassHTTP5xx], int64(30)), "%+v", sum.Requests)
+			}
+			assert.Check(t, is.Equal(sum.Instances.Resets, 29), "the last failure is the run's last call: no generation follows it")
+			assert.Assert(t, sum.Generations != nil)
+			assert.Check(t, is.Equal(sum.Generations.Count, 30))
+			assert.Check(t, is.Equal(sum.Generations.Reuse.Max, int64(9)), "9 calls answered a generation")
+			assert.Assert(t, sum.Memory != nil)
+			assert.Check(t, is.Equal(sum.Memory.SizeMB, 128))
+		})
+	}
+}
