@@ -64,20 +64,33 @@ type outcome struct {
 	invocation int64        // its count in its generation, from 1
 }
 
+// generationRand is the generator of one runtime generation's draws (its
+// starting memory and growth, a reset's new instance id) in a run of seed:
+// that of the generation whose environment is serial and whose first call
+// is the environment's nth. Apart from the model's own, so a what-if of
+// memory changes the calls it fails and what follows from them, not the
+// draws of every other call.
+func generationRand(seed uint64, serial, n int64) *Rand {
+	return NewRand(seed ^ 0x9e3779b97f4a7c15 ^ uint64(serial)*0xbf58476d1ce4e5b9 ^ uint64(n)*0x94d049bb133111eb)
+}
+
 // serve is the fate of a call that reached e at now (cold: e started for
-// it), handler its schedule's handler time, under a profile that models
-// failures. It draws what serviceTime draws, in the same order, and, with
-// a memory part, each generation's start and growth as it begins.
-func (p *Profile) serve(rng *Rand, e *Env, now, handler time.Duration, cold bool) outcome {
+// it), handler its schedule's handler time, in a run of seed under a
+// profile that models failures. It draws from rng what serviceTime draws,
+// in the same order, and from a generator of each generation's own
+// (generationRand) its start and growth, with a memory part, and a
+// reset's new instance id.
+func (p *Profile) serve(rng *Rand, seed uint64, e *Env, now, handler time.Duration, cold bool) outcome {
 	reinit := false
 	switch g := e.gen; {
 	case g == nil:
 		e.gen = &generation{}
-		p.startGeneration(rng, e.gen, e.callEnv())
+		p.startGeneration(generationRand(seed, e.serial, e.Invocations), e.gen, e.callEnv())
 	case g.reset:
-		c := &simcall.Env{InstanceID: fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()), LogStream: e.LogStream, InitAt: now, InitType: e.InitType()}
+		gen := generationRand(seed, e.serial, e.Invocations)
+		c := &simcall.Env{InstanceID: fmt.Sprintf("%016x%016x", gen.Uint64(), gen.Uint64()), LogStream: e.LogStream, InitAt: now, InitType: e.InitType()}
 		e.gen = &generation{call: c, base: e.Invocations - 1}
-		p.startGeneration(rng, e.gen, c)
+		p.startGeneration(gen, e.gen, c)
 		reinit = true
 	}
 	g := e.gen

@@ -280,3 +280,31 @@ func TestATimeoutNoCallReachesChangesNothing(t *testing.T) {
 	got, _ := recordsDigest(t, sim)
 	assert.Equal(t, got, want)
 }
+
+// TestAMemoryPartThatNeverFailsChangesOnlyTheReadings: the generations'
+// draws come from a generator of their own, so a memory part under which
+// no call fails leaves every call as it is without one, but for its
+// memory reading: what-ifs of memory differ by the calls they fail and
+// what follows from those, not by other draws.
+func TestAMemoryPartThatNeverFailsChangesOnlyTheReadings(t *testing.T) {
+	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	p, err := LookupProfile(ProfileGo2026)
+	assert.NilError(t, err)
+	run := func(p Profile) []record.Record {
+		sim, err := NewOf(plan, p, MostRecentlyUsed, 9)
+		assert.NilError(t, err)
+		recs := make([]record.Record, plan.Calls)
+		_, err = sim.Run(t.Context(), func(r *record.Record) { recs[r.Seq] = *r })
+		assert.NilError(t, err)
+		return recs
+	}
+	plain := run(p)
+	p.Memory = &Memory{SizeMB: 1024, StartMB: EmpiricalAmount([]AmountPoint{{50, 0}, {90, 1}}), GrowthMBPerCall: FixedAmount(0.001)}
+	withMemory := run(p)
+	for i := range plain {
+		r := withMemory[i]
+		assert.Assert(t, r.MemoryUsedMB >= 50 && r.MemoryUsedMB <= 1024 && r.MemorySizeMB == 1024, "call %d: %+v", i, r)
+		r.MemoryUsedMB, r.MemorySizeMB = 0, 0
+		assert.DeepEqual(t, r, plain[i])
+	}
+}

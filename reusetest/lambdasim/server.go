@@ -260,7 +260,7 @@ func (s *Server) step(req probe.Request, tenant string) callStep {
 	if s.profile.ModelsFailures() {
 		// As the simulator runs them: the call's generation, its memory
 		// and its fate.
-		o = s.profile.serve(s.callRNG, env, now, handler, cold)
+		o = s.profile.serve(s.callRNG, s.opts.Seed, env, now, handler, cold)
 		id, invocation, initAt = o.env.InstanceID, o.invocation, o.env.InitAt
 	} else {
 		o.busy = s.profile.serviceTime(s.callRNG, handler, cold)

@@ -374,7 +374,7 @@ func (s *Simulation) serveSpecial(c *simcall.Call, rng *Rand, env *Env, arrive, 
 		c.InFlight, c.MaxConc = env.InFlight(), s.profile.Capacity()
 		return arrive + s.profile.serviceTime(rng, handler, cold)
 	}
-	o := s.profile.serve(rng, env, arrive, handler, cold)
+	o := s.profile.serve(rng, s.seed, env, arrive, handler, cold)
 	c.Env, c.Invocation, c.MemoryMB, c.Fate = o.env, o.invocation, o.memMB, o.fate
 	c.InFlight, c.MaxConc = 0, 0
 	return arrive + o.busy

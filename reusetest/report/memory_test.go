@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
@@ -71,4 +72,22 @@ func TestMemoryChartSamplesManyGenerations(t *testing.T) {
 	p, err := memoryPlot(&summary.Memory{Measured: 130}, gens)
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(p.Title.Text, "every 4th of 130 runtime generations drawn (33)"))
+}
+
+// TestSweepTableShowsFailuresOfMemoryWhatIfs: a sweep whose what-ifs
+// carry memory or failures adds what they cost (failed calls,
+// out-of-memory failures, resets) to its table; one without keeps its
+// columns.
+func TestSweepTableShowsFailuresOfMemoryWhatIfs(t *testing.T) {
+	plain := summary.Summary{Requests: summary.Requests{Total: 10, OK: 10}}
+	failing := summary.Summary{Requests: summary.Requests{Total: 10, OK: 7, Failed: 3, ByError: map[string]int64{"Runtime.OutOfMemory": 3}},
+		Instances: summary.Instances{Count: 1, Resets: 2}, Memory: &summary.Memory{SizeMB: 512, OutOfMemory: 3}}
+	var b strings.Builder
+	assert.NilError(t, WriteSweepTable(&b, []string{"a", "b"}, []summary.Summary{plain, plain}))
+	assert.Check(t, !strings.Contains(b.String(), "out-of-memory"), b.String())
+	b.Reset()
+	assert.NilError(t, WriteSweepTable(&b, []string{"memory 512 MB", "memory 1024 MB"}, []summary.Summary{failing, plain}))
+	assert.Check(t, strings.Contains(b.String(), "| requests failed | out-of-memory failures | resets |"), b.String())
+	assert.Check(t, strings.Contains(b.String(), "| 3 | 3 | 2 |\n"), b.String())
+	assert.Check(t, strings.Contains(b.String(), "| 0 | - | 0 |\n"), b.String())
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
@@ -33,6 +34,10 @@ func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error 
 	}
 	cols := []metric.Metric{metric.MetricRequests, metric.MetricRequestPath, metric.MetricRequestPathShare, metric.MetricProvisioned,
 		metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian, metric.MetricBusyMax}
+	if slices.ContainsFunc(sums, failing) {
+		// What-ifs of memory or timeouts: what they cost.
+		cols = append(cols, metric.MetricFailed, metric.MetricOutOfMemory, metric.MetricResets)
+	}
 	line("| what-if |")
 	for _, m := range cols {
 		line(" %s |", m.Name)
@@ -51,6 +56,12 @@ func WriteSweepTable(w io.Writer, names []string, sums []summary.Summary) error 
 		line("\n")
 	}
 	return err
+}
+
+// failing reports a what-if whose calls carry memory or failed in their
+// environments (an error type, a reset).
+func failing(s summary.Summary) bool {
+	return s.Memory != nil || s.Instances.Resets > 0 || len(s.Requests.ByError) > 0
 }
 
 // SweepFigures is what a sweep keeps of a what-if's summary: what its
