@@ -84,39 +84,35 @@ var sweepKeys = []sweepKey{
 		}
 		return Variant{Name: fmt.Sprintf("tenants %d", n), Profile: base, Placement: placement, Tenants: &pop}, nil
 	}},
-	{"memory", "512,1024", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+	overrideKey("memory", "512,1024", func(v string) (lambdasim.Overrides, string, error) {
 		mb, err := parseMemoryMB(v)
-		if err != nil {
-			return Variant{}, fmt.Errorf("memory %q: %w", v, err)
-		}
-		p, err := base.Override(lambdasim.Overrides{MemoryMB: mb, Source: f.source})
-		if err != nil {
-			return Variant{}, fmt.Errorf("memory %q: %w", v, err)
-		}
-		return Variant{Name: fmt.Sprintf("memory %d MB", mb), Profile: p, Placement: placement}, nil
-	}},
-	{"leak", "0,100KB,1MB", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		return lambdasim.Overrides{MemoryMB: mb}, fmt.Sprintf("memory %d MB", mb), err
+	}),
+	overrideKey("leak", "0,100KB,1MB", func(v string) (lambdasim.Overrides, string, error) {
 		l, err := ParseLeak(v)
-		if err != nil {
-			return Variant{}, fmt.Errorf("leak %q: %w", v, err)
-		}
-		p, err := base.Override(lambdasim.Overrides{Leak: true, LeakMB: l.MB(), Source: f.source})
-		if err != nil {
-			return Variant{}, fmt.Errorf("leak %q: %w", v, err)
-		}
-		return Variant{Name: "leak " + l.String() + " a call", Profile: p, Placement: placement}, nil
-	}},
-	{"timeout", "3s,30s", func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		return lambdasim.Overrides{Leak: true, LeakMB: l.MB()}, "leak " + l.String() + " a call", err
+	}),
+	overrideKey("timeout", "3s,30s", func(v string) (lambdasim.Overrides, string, error) {
 		d, err := parseFunctionTimeout(v)
-		if err != nil {
-			return Variant{}, fmt.Errorf("timeout %q: %w", v, err)
+		return lambdasim.Overrides{Timeout: d}, "timeout " + d.String(), err
+	}),
+}
+
+// overrideKey is a sweep key whose value sets one of the profile's memory
+// and timeout figures (lambdasim.Overrides), as parse reads it and names
+// the what-if.
+func overrideKey(name, example string, parse func(v string) (lambdasim.Overrides, string, error)) sweepKey {
+	return sweepKey{name, example, func(f *Flags, base lambdasim.Profile, placement lambdasim.Placement, v string) (Variant, error) {
+		o, what, err := parse(v)
+		if err == nil {
+			o.Source = f.source
+			base, err = base.Override(o)
 		}
-		p, err := base.Override(lambdasim.Overrides{Timeout: d, Source: f.source})
 		if err != nil {
-			return Variant{}, fmt.Errorf("timeout %q: %w", v, err)
+			return Variant{}, fmt.Errorf("%s %q: %w", name, v, err)
 		}
-		return Variant{Name: "timeout " + d.String(), Profile: p, Placement: placement}, nil
-	}},
+		return Variant{Name: what, Profile: base, Placement: placement}, nil
+	}}
 }
 
 // sweepUsage is what -reuse.sweep takes, from sweepKeys: "profile=A,B,

@@ -191,7 +191,6 @@ type Pool struct {
 	startsAt  int             // the ring's oldest entry, once it is full
 	onRetire  func(*Env, Cause, time.Duration)
 	onStart   func(*Env)
-	gen       *Rand // the runtime generations' draws, for a driver that models failures (Profile.serve)
 }
 
 // NewPool returns an empty pool. rng drives every random choice, so a seeded
