@@ -60,11 +60,11 @@ type Fitter struct {
 	next  interface{ Add(*record.Record) }
 	sched schedule.Schedule
 
-	warm  []float64 // warm calls' seconds beyond their handler, a uniform sample
-	seen  int64     // warm calls seen
-	state uint64    // the sample's generator (splitmix64, fixed seed)
-	cold  []float64 // cold calls' seconds beyond their handler, one per environment
-	envs  map[string]*envFacts
+	warm  []float64            // warm calls' seconds beyond their handler, a uniform sample
+	seen  int64                // warm calls seen
+	state uint64               // the sample's generator (splitmix64, fixed seed)
+	cold  []float64            // cold calls' seconds beyond their handler, one per environment
+	envs  map[string]*envFacts // by environment (summary.EnvironmentOf)
 	place *placementEvidence
 
 	handler  []float64 // the handler time the calls asked (seconds), a uniform sample
@@ -106,22 +106,31 @@ func (f *Fitter) Add(r *record.Record) {
 	if !r.InitAt.IsZero() {
 		initAt = r.InitAt.UnixNano()
 	}
-	f.place.add(r.InstanceID, sent, done, initAt)
+	// The environment as the summary keys it: its log stream, resets
+	// included (a reset's new instance id is a new runtime generation of
+	// the same environment, not a new one).
+	env := summary.EnvironmentOf(r)
+	f.place.add(env, sent, done, initAt)
 	f.handlerN++
 	f.handler = f.sample(f.handler, f.handlerN, f.sched.HandlerTime(r.Seq).Seconds())
 	beyond := (float64(done-sent)*factor - float64(f.sched.HandlerTime(r.Seq))) / 1e9
-	e := f.envs[r.InstanceID]
-	if e == nil {
+	e := f.envs[env]
+	first := e == nil
+	if first {
 		e = &envFacts{lastDone: done}
-		f.envs[r.InstanceID] = e
+		f.envs[env] = e
 	} else {
 		gap := time.Duration(float64(sent-e.lastDone) * factor)
 		e.maxGap = max(e.maxGap, gap)
 	}
 	e.lastDone = max(e.lastDone, done)
 	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(summary.ProactiveThreshold)
+	// A cold call is an environment's first; a reset's first call (its
+	// generation's first, in an environment that served) is neither cold
+	// nor warm: the model starts no environment for it, and it waited
+	// for an init.
 	switch {
-	case r.Invocation == 1 && !proactive:
+	case r.Invocation == 1 && first && !proactive:
 		f.cold = append(f.cold, beyond)
 	case r.Invocation > 1:
 		f.seen++

@@ -20,7 +20,11 @@ import (
 //     the one idle longest, any at random, or the newest;
 //   - init: 150 ms plus an exponential of mean 60 ms;
 //   - work: the handler, plus (set by a test) a uniform extra;
-//   - front door: 8 to 22 ms each way, triangular; overhead 2 ms.
+//   - front door: 8 to 22 ms each way, triangular; overhead 2 ms;
+//   - failures (set by a test): a share of calls fail, and the
+//     environment's next call runs init again (a reset) in the same
+//     environment: a new instance id in the same log stream, as Lambda's
+//     logs show it.
 type world struct {
 	rng  *rand.Rand
 	idle []*worldEnv // in the order they went idle: the last is on top
@@ -31,6 +35,8 @@ type world struct {
 	idleTimeout  time.Duration // 0: 9 minutes
 	lifeLo, life time.Duration // when life > 0, lifetimes uniform in [lifeLo, life]
 	work         time.Duration // when > 0, each call works a further uniform [0, work)
+	failShare    float64       // when > 0, the share of calls that fail and reset their environment
+	all          []*worldEnv   // every environment, in creation order
 }
 
 type worldEnv struct {
@@ -41,6 +47,10 @@ type worldEnv struct {
 	freeAt      time.Duration // busy: when its call ends
 	idleSince   time.Duration
 	initialised time.Time
+	lastDone    time.Duration // its last call's answer
+	gen         int           // resets so far
+	genCalls    int64         // calls of the current generation
+	reset       bool          // its last call failed: the next runs init again
 }
 
 func newWorld(seed uint64) *world { return &world{rng: rand.New(rand.NewPCG(seed, 77))} }
@@ -112,14 +122,31 @@ func (w *world) run(schedule schedule.Schedule, emit func(*record.Record)) {
 			}
 			start += 150*time.Millisecond + w.exp(60*time.Millisecond)
 			e.initialised = epoch.Add(start)
+			w.all = append(w.all, e)
+		}
+		if e.reset {
+			start += 150*time.Millisecond + w.exp(60*time.Millisecond)
+			e.initialised, e.gen, e.genCalls, e.reset = epoch.Add(start), e.gen+1, 0, false
 		}
 		e.calls++
+		e.genCalls++
 		e.freeAt = start + schedule.HandlerTime(seq) + 2*time.Millisecond
 		if w.work > 0 {
 			e.freeAt += time.Duration(w.rng.Int64N(int64(w.work)))
 		}
 		w.busy = append(w.busy, e)
-		emit(&record.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
-			Status: record.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised})
+		r := record.Record{Seq: seq, Scheduled: epoch.Add(due), Sent: epoch.Add(due), Done: epoch.Add(e.freeAt + w.door()),
+			Status: record.StatusOK, InstanceID: e.id, Invocation: e.calls, InitAt: e.initialised}
+		e.lastDone = r.Done.Sub(epoch)
+		if w.failShare > 0 {
+			r.LogStream, r.Invocation = "2026/01/01/[$LATEST]"+e.id, e.genCalls
+			if e.gen > 0 {
+				r.InstanceID = fmt.Sprintf("%s.%d", e.id, e.gen)
+			}
+			if w.rng.Float64() < w.failShare {
+				r.Status, r.ErrorClass, r.ErrorType, e.reset = record.StatusError, record.ClassFunctionError, "Runtime.ExitError", true
+			}
+		}
+		emit(&r)
 	}
 }
