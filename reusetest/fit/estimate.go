@@ -78,6 +78,16 @@ func (f *Fitter) maxLifetime() estimate {
 // kmMedianInterval is a 95% interval of the Kaplan-Meier median, from 400
 // bootstrap resamples of the environments (seeded: a fit is reproducible).
 func kmMedianInterval(obs []stats.Observation) string {
+	lo, hi, ok := kmMedianBounds(obs)
+	if !ok {
+		return "not bounded: in more than 5% of resamples fewer than half the lives ended"
+	}
+	return fmt.Sprintf("median %v to %v", seconds(lo).Round(time.Second), seconds(hi).Round(time.Second))
+}
+
+// kmMedianBounds is kmMedianInterval's interval in seconds; ok is false
+// when it is not bounded.
+func kmMedianBounds(obs []stats.Observation) (lo, hi float64, ok bool) {
 	rng := rand.New(rand.NewPCG(0x5eed, uint64(len(obs))))
 	var meds []float64
 	sample := make([]stats.Observation, len(obs))
@@ -94,11 +104,10 @@ func kmMedianInterval(obs []stats.Observation) string {
 		}
 	}
 	if len(meds) < 380 {
-		return "not bounded: in more than 5% of resamples fewer than half the lives ended"
+		return 0, 0, false
 	}
 	slices.Sort(meds)
-	lo, hi := meds[int(0.025*400)], meds[min(len(meds)-1, int(0.975*400))]
-	return fmt.Sprintf("median %v to %v", seconds(lo).Round(time.Second), seconds(hi).Round(time.Second))
+	return meds[int(0.025*400)], meds[min(len(meds)-1, int(0.975*400))], true
 }
 
 // medianInterval is a 95% distribution-free interval of the median of n
@@ -169,11 +178,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, b
 // other runs, why it cannot be told (with the lower bound the run gives).
 func (f *Fitter) idleTimeout(summary summary.Summary) estimate {
 	if summary.Idle() == nil || len(summary.Idle().Points) < 2 {
-		var longest time.Duration
-		for _, e := range f.envs {
-			longest = max(longest, e.maxGap)
-		}
-		return estimate{how: fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", longest.Round(time.Second))}
+		return estimate{how: fmt.Sprintf("not an idle experiment: a run only shows the longest idle gap an environment survived (%v), a lower bound; the base's", f.longestGap().Round(time.Second))}
 	}
 	// The idle timeout's own survival, age retirement separated out, where
 	// the run could separate it; else what the user saw, for any cause.
@@ -254,6 +259,16 @@ func (f *Fitter) idleTimeout(summary summary.Summary) estimate {
 	}
 	return estimate{d: empirical(cdf), how: fmt.Sprintf("the idle experiment's curve over %d gaps (%d samples): %s, made monotone%s", len(pts), samples, basis, note),
 		ok: true, n: samples, interval: interval}
+}
+
+// longestGap is the longest idle gap an environment of the run survived
+// (model time): a lower bound of the idle timeout.
+func (f *Fitter) longestGap() time.Duration {
+	var longest time.Duration
+	for _, e := range f.envs {
+		longest = max(longest, e.maxGap)
+	}
+	return longest
 }
 
 func minutes(m float64) time.Duration {

@@ -56,6 +56,9 @@ type Result struct {
 	Placement PlacementDecision
 	// Fitted, Kept and Assumed give each parameter's basis by status.
 	Fitted, Kept, Assumed map[string]string
+	// Ranges are what the kept parameters that move a predicted figure
+	// may be: a prediction from the profile runs over them (a band).
+	Ranges []KeptRange
 }
 
 // The statuses of a parameter.
@@ -118,6 +121,8 @@ type Provenance struct {
 	Assumed      map[string]string `json:"assumed,omitempty"`
 	Parameters   []Param           `json:"parameters"`
 	Placement    PlacementDecision `json:"placement"`
+	// Ranges are the kept parameters' ranges a prediction runs over.
+	Ranges []KeptRange `json:"kept_ranges,omitempty"`
 }
 
 // Fit estimates a profile from the records added so far. It simulates the
@@ -142,9 +147,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	if opts.Name == "" {
 		opts.Name = "fitted"
 	}
-	if opts.Seeds <= 0 {
-		opts.Seeds = 2
-	}
+	opts.Seeds = seeds(opts)
 	base, err := lambdasim.LookupProfile(opts.Base)
 	if err != nil {
 		return Result{}, fmt.Errorf("fit: %w", err)
@@ -305,9 +308,12 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	p.Schedule, pf.Schedule = &spec, &spec
 	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")
 
+	if !managed {
+		res.Ranges = keptRanges(p, base, res.Params, f.longestGap(), res.Placement)
+	}
 	prov := Provenance{Fitter: "lambda-reuse fit (reusetest/fit)", From: from, Target: summary.Target,
 		Schedule: summary.PlanText(), Records: summary.Requests.Total, Environments: summary.Instances.Count,
-		Base: base.Name, Fitted: res.Fitted, Kept: res.Kept, Assumed: res.Assumed, Parameters: res.Params, Placement: res.Placement}
+		Base: base.Name, Fitted: res.Fitted, Kept: res.Kept, Assumed: res.Assumed, Parameters: res.Params, Placement: res.Placement, Ranges: res.Ranges}
 	if len(prov.Assumed) == 0 {
 		prov.Assumed = nil
 	}
@@ -503,19 +509,28 @@ var parallelism = func() int { return runtime.GOMAXPROCS(0) }
 // having a schedule, a model and an analysis of its own. Only the figures
 // are kept, so memory follows the runs at once, not the runs.
 func (f *Fitter) simulations(ctx context.Context, runs []simRun, measure func(*Fitter) float64) ([]float64, error) {
-	out := make([]float64, len(runs))
-	errs := make([]error, len(runs))
+	return parallel(len(runs), func(i int) (float64, error) {
+		sim, err := f.simulate(ctx, runs[i])
+		if err != nil {
+			return 0, err
+		}
+		return measure(sim), nil
+	})
+}
+
+// parallel runs job(0) to job(n-1), up to parallelism at once, and returns
+// their results in order: what running them one after another gives, each
+// job having state of its own. Of the jobs that fail, the first in order
+// gives the error.
+func parallel[T any](n int, job func(i int) (T, error)) ([]T, error) {
+	out := make([]T, n)
+	errs := make([]error, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(len(runs), max(1, parallelism())) {
+	for range min(n, max(1, parallelism())) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(runs); i = int(next.Add(1) - 1) {
-				sim, err := f.simulate(ctx, runs[i])
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				out[i] = measure(sim)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				out[i], errs[i] = job(i)
 			}
 		})
 	}

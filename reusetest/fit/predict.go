@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
@@ -69,12 +68,17 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 		return nil, nil, fmt.Errorf("predict: %w", err)
 	}
 	// Like with like: a stopped run is predicted over the calls it made.
-	covered := f.sum.Covered().Calls
-	pred, err := predictFirst(ctx, sched, covered, profile, PredictionSeed)
+	// A profile fitted elsewhere carries its kept parameters' ranges: its
+	// prediction is a band too.
+	ranges, err := RangesOf(profile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("predict: %w", err)
+	}
+	pred, err := predictBand(ctx, sched, f.sum.Covered().Calls, profile, ranges, seeds(opts), false, measured)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := []summary.Prediction{metric.PredictionOf(profile.Name, false, pred, measured)}
+	out := []summary.Prediction{pred}
 	if measured.Instances.Count == 0 {
 		return out, nil, nil
 	}
@@ -82,15 +86,39 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	pred, err = predictFirst(ctx, sched, covered, res.Profile, PredictionSeed)
+	fitted, err := f.PredictFitted(ctx, res, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	fitted := metric.PredictionOf(res.Profile.Name, true, pred, measured)
+	return append(out, fitted), &res, nil
+}
+
+// PredictFitted predicts the run's own calls under the profile fitted to
+// it (res): a point when the fit kept nothing that moves a predicted
+// figure, else a band over the kept parameters' ranges (res.Ranges), each
+// combination simulated with opts.Seeds seeds, up to GOMAXPROCS at once.
+// Its Assumed lists what the profile did not fit.
+func (f *Fitter) PredictFitted(ctx context.Context, res Result, opts Options) (summary.Prediction, error) {
+	sched, err := f.model()
+	if err != nil {
+		return summary.Prediction{}, fmt.Errorf("predict: %w", err)
+	}
+	fitted, err := predictBand(ctx, sched, f.sum.Covered().Calls, res.Profile, res.Ranges, seeds(opts), true, f.sum.Summary())
+	if err != nil {
+		return summary.Prediction{}, err
+	}
 	for _, p := range res.Params {
 		if p.Status != StatusFitted {
 			fitted.Assumed = append(fitted.Assumed, fmt.Sprintf("%s %s (%s): %s", p.Name, p.Status, p.Value, p.Basis))
 		}
 	}
-	return append(out, fitted), &res, nil
+	return fitted, nil
+}
+
+// seeds is how many seeds a band runs each combination with: the fit's.
+func seeds(opts Options) int {
+	if opts.Seeds <= 0 {
+		return 2
+	}
+	return opts.Seeds
 }

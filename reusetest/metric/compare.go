@@ -170,7 +170,8 @@ func WriteComparisonMarkdown(w io.Writer, baseName, gotName string, cs []Compari
 
 // WritePredictionsMarkdown writes each prediction beside the measurement as
 // a Markdown table: one row per judged metric, one pair of columns per
-// prediction.
+// prediction (a band's low and high beside its point), then each band's
+// kept parameters.
 func WritePredictionsMarkdown(w io.Writer, preds []summary.Prediction) error {
 	var err error
 	line := func(format string, args ...any) {
@@ -206,9 +207,23 @@ func WritePredictionsMarkdown(w io.Writer, preds []summary.Prediction) error {
 			if !pm.OK {
 				verdict = "**off**"
 			}
-			line(" %s | %s (±%.0f%%) |", strconv.FormatFloat(pm.Predicted, 'f', -1, 64), verdict, pm.Tolerance*100)
+			predicted := strconv.FormatFloat(pm.Predicted, 'f', -1, 64)
+			if pm.Low != nil && pm.High != nil {
+				predicted += fmt.Sprintf(" (%s to %s)", strconv.FormatFloat(*pm.Low, 'f', -1, 64), strconv.FormatFloat(*pm.High, 'f', -1, 64))
+			}
+			line(" %s | %s (±%.0f%%) |", predicted, verdict, pm.Tolerance*100)
 		}
 		line("\n")
+	}
+	// A band's kept parameters, named: what widens it.
+	for _, p := range preds {
+		if len(p.Spread) == 0 {
+			continue
+		}
+		line("\n%s: a band (low to high) over what the profile kept, not a point:\n\n", p.Profile)
+		for _, s := range p.Spread {
+			line("- %s\n", s)
+		}
 	}
 	return err
 }

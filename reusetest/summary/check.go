@@ -407,6 +407,17 @@ func (ps predictionsPart) check(c checker, _ *Summary) {
 			if m.Ratio != nil {
 				mc.nonNegative("ratio", *m.Ratio)
 			}
+			if m.Low != nil || m.High != nil {
+				lo, hi := m.Predicted, m.Predicted
+				if m.Low != nil {
+					lo = *m.Low
+				}
+				if m.High != nil {
+					hi = *m.High
+				}
+				// The band holds the point.
+				mc.ordered([]string{"low", "predicted", "high"}, lo, m.Predicted, hi)
+			}
 		}
 	}
 }

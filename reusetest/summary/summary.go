@@ -122,6 +122,10 @@ type Prediction struct {
 	// Assumed lists, for a fitted profile, what it did not fit from the
 	// run: each parameter kept from its base or assumed, and why.
 	Assumed []string `json:"assumed,omitempty"`
+	// Spread names, for a fitted profile that kept parameters a run could
+	// not tell, each kept parameter the prediction ran over (its values,
+	// why, and the figures it moves): the metrics' low and high.
+	Spread []string `json:"spread,omitempty"`
 }
 
 // PredictedMetric is one metric predicted and measured.
@@ -134,6 +138,11 @@ type PredictedMetric struct {
 	Ratio     *float64 `json:"ratio,omitempty"`
 	Tolerance float64  `json:"tolerance"`
 	OK        bool     `json:"ok"`
+	// Low and High are the least and greatest predicted over the kept
+	// parameters' ranges (Prediction.Spread), the point among them;
+	// absent for a point prediction.
+	Low  *float64 `json:"low,omitempty"`
+	High *float64 `json:"high,omitempty"`
 }
 
 // Simulator describes the simulated pool that produced a run.

@@ -185,7 +185,8 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 		return err
 	}
 	fmt.Fprintf(w, "read %s in %v; fitting (a few simulations of its schedule)\n", logPath, time.Since(start).Round(time.Millisecond))
-	res, err := f.Fit(context.Background(), fit.Options{Base: base, From: filepath.Base(logPath), NoCallerTime: logs})
+	fo := fit.Options{Base: base, From: filepath.Base(logPath), NoCallerTime: logs}
+	res, err := f.Fit(context.Background(), fo)
 	if err != nil {
 		return err
 	}
@@ -195,9 +196,36 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 	if err := fit.WriteParams(w, res); err != nil {
 		return err
 	}
+	// The profile's prediction of the very calls it was fitted to: a band
+	// over what it kept, beside what the run measured.
+	what := "a point: the fit kept nothing that moves a predicted figure"
+	if len(res.Ranges) > 0 {
+		what = "a band over the kept " + keptNames(res.Ranges)
+	}
+	fmt.Fprintf(w, "\nthe fitted profile's prediction of the run's own calls (%s):\n\n", what)
+	pred, err := f.PredictFitted(context.Background(), res, fo)
+	if err != nil {
+		return err
+	}
+	if err := metric.WritePredictionsMarkdown(w, []summary.Prediction{pred}); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "profile written to %s in %v (run it on the schedule it was fitted on: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
 	return nil
+}
+
+// keptNames names the kept parameters of ranges, "a, b and c".
+func keptNames(ranges []fit.KeptRange) string {
+	names := make([]string, len(ranges))
+	for i, r := range ranges {
+		names[i] = r.Name
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // readLogs reads a function's Lambda logs at path into one pass of the

@@ -81,6 +81,10 @@ func TestFitWritesAProfileFile(t *testing.T) {
 	assert.Check(t, is.Equal(rows["handler_time"][1], "fitted"))
 	assert.Check(t, is.Contains(strings.Join(rows["handler_time"], " "), "500ms"))
 	assert.Check(t, is.Contains(sb.String(), "\nplacement: "))
+	// Its prediction of the run: a band over the kept idle timeout, named.
+	assert.Check(t, is.Contains(sb.String(), "the fitted profile's prediction of the run's own calls (a band over the kept idle_timeout"))
+	assert.Check(t, is.Regexp(`\| instances \| \d+ \| \d+ \(\d+ to \d+\) \|`, sb.String()))
+	assert.Check(t, is.Regexp(`(?m)^- idle_timeout .*\(kept: go-2026's range, 5m18s to 7m0s`, sb.String()))
 	p, err := lambdasim.ReadProfile(out)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(p.Name, "fitted"))
@@ -115,6 +119,7 @@ func TestFitOfAManagedRunIsManaged(t *testing.T) {
 	var sb strings.Builder
 	assert.NilError(t, fitToFile(&sb, logPath, out, "", lambdalogs.Options{}, ""))
 	assert.Check(t, is.Contains(sb.String(), "managed.max_concurrency"))
+	assert.Check(t, is.Contains(sb.String(), "(a point: the fit kept nothing that moves a predicted figure)"))
 	p, err := lambdasim.ReadProfile(out)
 	assert.NilError(t, err)
 	assert.Assert(t, p.Managed != nil)

@@ -1,0 +1,279 @@
+package fit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// KeptRange is what a kept parameter may be, as far as the base and the
+// run tell: the values a prediction from the profile runs it at (a
+// distribution's ends, each fixed; the placement rules the run left
+// undecided between), so the prediction carries the spread the parameter
+// allows. Only parameters that move a predicted figure have one.
+type KeptRange struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+	Why    string   `json:"why"`
+}
+
+// The kept parameters a range is given for.
+const (
+	rangeIdleTimeout = "idle_timeout"
+	rangeMaxLifetime = "max_lifetime"
+	rangePlacement   = "placement"
+)
+
+// apply sets p's parameter to the range's value v.
+func (r KeptRange) apply(p *lambdasim.Profile, v string) error {
+	switch r.Name {
+	case rangeIdleTimeout, rangeMaxLifetime:
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("kept range %s: %q is not a positive duration", r.Name, v)
+		}
+		if r.Name == rangeIdleTimeout {
+			p.IdleTimeout = lambdasim.Fixed(d)
+		} else {
+			p.MaxLifetime = lambdasim.Fixed(d)
+		}
+	case rangePlacement:
+		rule, err := lambdasim.ParsePlacement(v)
+		if err != nil {
+			return fmt.Errorf("kept range %s: %w", r.Name, err)
+		}
+		p.Placement = rule
+	default:
+		return fmt.Errorf("kept range %q: not a parameter a prediction runs over (%s, %s, %s)", r.Name, rangeIdleTimeout, rangeMaxLifetime, rangePlacement)
+	}
+	return nil
+}
+
+// String is the range as outputs name it.
+func (r KeptRange) String() string {
+	return fmt.Sprintf("%s %s", r.Name, strings.Join(r.Values, ", "))
+}
+
+// ends are a distribution's ends: its least and greatest values for the
+// bounded families, its 2.5th and 97.5th percentiles for the others.
+func ends(d lambdasim.Dist) (lo, hi time.Duration) {
+	switch strings.SplitN(d.String(), "(", 2)[0] {
+	case "fixed", "uniform", "empirical":
+		return d.Quantile(0), d.Quantile(1)
+	}
+	return d.Quantile(0.025), d.Quantile(0.975)
+}
+
+// durations are the range's values of lo and hi, rounded to the second,
+// once each.
+func durations(lo, hi time.Duration) []string {
+	lo, hi = lo.Round(time.Second), hi.Round(time.Second)
+	if lo == hi {
+		return []string{lo.String()}
+	}
+	return []string{lo.String(), hi.String()}
+}
+
+// keptRanges are the ranges of the fit's kept parameters that move a
+// predicted figure (environments, reuse, lifetimes, starts): the idle
+// timeout (the base's range, but never below the longest idle gap an
+// environment of the run survived), the maximum lifetime (the base's
+// range) and an undecided placement rule (the rules the run could not
+// tell apart). Latencies move no predicted figure; the limits and the
+// proactive share are single values.
+func keptRanges(p lambdasim.Profile, base lambdasim.Profile, params []Param, longestGap time.Duration, d PlacementDecision) []KeptRange {
+	var out []KeptRange
+	for _, pm := range params {
+		if pm.Status != StatusKept {
+			continue
+		}
+		switch pm.Name {
+		case rangeIdleTimeout:
+			lo, hi := ends(p.IdleTimeout)
+			why := fmt.Sprintf("kept: %s's range, %v to %v", base.Name, lo.Round(time.Second), hi.Round(time.Second))
+			if longestGap > lo {
+				why += fmt.Sprintf(", but an environment of the run survived an idle gap of %v: no less than that", longestGap.Round(time.Second))
+				lo, hi = longestGap, max(hi, longestGap)
+			}
+			out = append(out, KeptRange{Name: rangeIdleTimeout, Values: durations(lo, hi), Why: why})
+		case rangeMaxLifetime:
+			lo, hi := ends(p.MaxLifetime)
+			out = append(out, KeptRange{Name: rangeMaxLifetime, Values: durations(lo, hi),
+				Why: fmt.Sprintf("kept: %s's range, %v to %v", base.Name, lo.Round(time.Second), hi.Round(time.Second))})
+		case rangePlacement:
+			if rules, why := rivals(d, p.Placement); len(rules) > 0 {
+				out = append(out, KeptRange{Name: rangePlacement, Values: rules, Why: why})
+			}
+		}
+	}
+	return out
+}
+
+// rivals are the placement rules an undecided decision leaves beside the
+// kept one: those whose account of the choices is within the threshold of
+// the best's (when the rules were scored on enough choices and one
+// explains them), else every rule.
+func rivals(d PlacementDecision, kept lambdasim.Placement) ([]string, string) {
+	all := []string{string(lambdasim.MostRecentlyUsed), string(lambdasim.LeastRecentlyUsed), string(lambdasim.NewestCreated), string(lambdasim.Random)}
+	var left []string
+	why := ""
+	if d.Choices < minChoices || len(d.Scores) == 0 || !d.Scores[0].Explains {
+		left, why = all, "the run could not score the rules apart: every rule"
+	} else {
+		for _, s := range d.Scores {
+			if s.Explains && d.Scores[0].LogLik-s.LogLik <= d.Threshold {
+				left = append(left, s.Placement)
+			}
+		}
+		slices.SortFunc(left, func(a, b string) int { return slices.Index(all, a) - slices.Index(all, b) })
+		why = fmt.Sprintf("undecided between %s, their accounts of the run's choices within %.1f of the best's", strings.Join(left, " and "), d.Threshold)
+	}
+	return slices.DeleteFunc(slices.Clone(left), func(r string) bool { return r == string(kept) }), fmt.Sprintf("kept %s: %s", kept, why)
+}
+
+// RangesOf reads the kept ranges a fitted profile's provenance records
+// (none for another profile).
+func RangesOf(p lambdasim.Profile) ([]KeptRange, error) {
+	if len(p.File) == 0 {
+		return nil, nil
+	}
+	var file struct {
+		Provenance *struct {
+			Ranges []KeptRange `json:"kept_ranges"`
+		} `json:"provenance"`
+	}
+	if err := json.Unmarshal(p.File, &file); err != nil || file.Provenance == nil {
+		return nil, nil // not a fitted profile's file: no ranges
+	}
+	for _, r := range file.Provenance.Ranges {
+		if len(r.Values) == 0 || len(r.Values) > 4 {
+			return nil, fmt.Errorf("profile %s: kept range %s has %d values: want 1 to 4", p.Name, r.Name, len(r.Values))
+		}
+		for _, v := range r.Values {
+			q := p
+			if err := r.apply(&q, v); err != nil {
+				return nil, fmt.Errorf("profile %s: %w", p.Name, err)
+			}
+		}
+	}
+	return file.Provenance.Ranges, nil
+}
+
+// bandRun is one simulation behind a band: a value of each kept range
+// (0: the profile's own, i: the range's value i-1) and a seed.
+type bandRun struct {
+	at   []int
+	seed uint64
+}
+
+// predictBand predicts the first calls of sched under profile: the point
+// (the profile as it is, seed PredictionSeed) and, when ranges are given,
+// every combination of each kept parameter as the profile has it and at
+// each of its range's values, each with seeds 1 to seeds, up to
+// GOMAXPROCS at once. The prediction carries each metric's least and
+// greatest value over them all (the point among them) and names, for each
+// kept parameter, the figures it moves: those two runs that differ in it
+// alone predict differently. With no range it is the point alone.
+func predictBand(ctx context.Context, sched schedule.Schedule, calls int64, profile lambdasim.Profile, ranges []KeptRange, seeds int, fitted bool, measured summary.Summary) (summary.Prediction, error) {
+	runs := []bandRun{{at: make([]int, len(ranges)), seed: PredictionSeed}} // the point
+	if len(ranges) > 0 {
+		at := make([]int, len(ranges))
+		for {
+			for seed := range uint64(max(seeds, 1)) {
+				if r := (bandRun{at: slices.Clone(at), seed: seed + 1}); !r.point() {
+					runs = append(runs, r)
+				}
+			}
+			k := 0
+			for ; k < len(ranges); k++ {
+				if at[k]++; at[k] <= len(ranges[k].Values) {
+					break
+				}
+				at[k] = 0
+			}
+			if k == len(ranges) {
+				break
+			}
+		}
+	}
+	preds, err := parallel(len(runs), func(i int) (summary.Prediction, error) {
+		p := profile
+		for k, r := range ranges {
+			if v := runs[i].at[k]; v > 0 {
+				if err := r.apply(&p, r.Values[v-1]); err != nil {
+					return summary.Prediction{}, err
+				}
+			}
+		}
+		sum, err := predictFirst(ctx, schedule.Own(sched), calls, p, runs[i].seed)
+		if err != nil {
+			return summary.Prediction{}, err
+		}
+		return metric.PredictionOf(profile.Name, fitted, sum, measured), nil
+	})
+	if err != nil {
+		return summary.Prediction{}, err
+	}
+	out := preds[0]
+	if len(runs) == 1 {
+		return out, nil
+	}
+	// Each metric's least and greatest over every run.
+	value := func(p summary.Prediction, name string) (float64, bool) {
+		for _, m := range p.Metrics {
+			if m.Metric == name {
+				return m.Predicted, true
+			}
+		}
+		return 0, false
+	}
+	for j := range out.Metrics {
+		m := &out.Metrics[j]
+		lo, hi := m.Predicted, m.Predicted
+		for _, p := range preds[1:] {
+			if v, ok := value(p, m.Metric); ok {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		lo, hi = min(stats.Round(lo), m.Predicted), max(stats.Round(hi), m.Predicted)
+		m.Low, m.High = &lo, &hi
+	}
+	for k, r := range ranges {
+		var moved []string
+		for _, m := range out.Metrics {
+			seen := map[string]float64{}
+			for i, run := range runs {
+				key := fmt.Sprint(run.seed, slices.Delete(slices.Clone(run.at), k, k+1))
+				v, _ := value(preds[i], m.Metric)
+				if w, ok := seen[key]; ok && w != v {
+					moved = append(moved, m.Metric)
+					break
+				}
+				seen[key] = v
+			}
+		}
+		what := "moves no predicted figure here"
+		if len(moved) > 0 {
+			what = "moves " + strings.Join(moved, "; ")
+		}
+		out.Spread = append(out.Spread, fmt.Sprintf("%s (%s): %s", r, r.Why, what))
+	}
+	out.Spread = append(out.Spread, fmt.Sprintf("%d simulations: each kept parameter as the profile has it and at each of those values, every combination run with seeds 1 to %d (the point: the profile as it is, seed %d), so the band holds the model's spread between seeds too",
+		len(runs), max(seeds, 1), PredictionSeed))
+	return out, nil
+}
+
+// point reports whether r is the point: every kept parameter as the
+// profile has it, seed PredictionSeed.
+func (r bandRun) point() bool {
+	return r.seed == PredictionSeed && !slices.ContainsFunc(r.at, func(v int) bool { return v > 0 })
+}
