@@ -112,7 +112,22 @@ func (f *Fitter) PredictFitted(ctx context.Context, res Result, opts Options) (s
 			fitted.Assumed = append(fitted.Assumed, fmt.Sprintf("%s %s (%s): %s", p.Name, p.Status, p.Value, p.Basis))
 		}
 	}
+	if note := WarmBefore(f.sum.Summary()); note != "" {
+		fitted.Assumed = append(fitted.Assumed, note)
+	}
 	return fitted, nil
+}
+
+// WarmBefore says, for a run some of whose environments were warm before
+// its first call (their starts unseen: a function's own logs), that a
+// prediction starts with none warm, so it counts their starts as its
+// own; "" for a run without.
+func WarmBefore(measured summary.Summary) string {
+	n := measured.Instances.LeftCensored
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the model starts with no environment warm, where the run had %d warm from before its first call (their starts unseen): the prediction starts them itself, up to %d more starts on the request path than the run's", n, n)
 }
 
 // seeds is how many seeds a band runs each combination with: the fit's.

@@ -210,6 +210,9 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 	if err := metric.WritePredictionsMarkdown(w, []summary.Prediction{pred}); err != nil {
 		return err
 	}
+	if note := fit.WarmBefore(f.Summary()); note != "" {
+		fmt.Fprintf(w, "\nNote: %s.\n", note)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "profile written to %s in %v (run it on the schedule it was fitted on: go test ./reusetest -run TestSeedExperiment -v -reuse.profile=%s)\n",
 		out, time.Since(start).Round(time.Millisecond), out)
