@@ -305,7 +305,11 @@ func (f *Fitter) initLatency() estimate {
 		xs[i] = max(0, c-med)
 	}
 	slices.Sort(xs)
-	return estimate{d: quantileDist(xs), how: fmt.Sprintf("each cold call's time beyond its handler less the median warm call's (%v), over %d cold calls", seconds(med).Round(time.Microsecond), len(f.cold)),
+	resets := ""
+	if f.resetInits > 0 {
+		resets = fmt.Sprintf(" (%d of them a reset's init, in an environment that had served)", f.resetInits)
+	}
+	return estimate{d: quantileDist(xs), how: fmt.Sprintf("each cold call's time beyond its handler less the median warm call's (%v), over %d cold calls%s", seconds(med).Round(time.Microsecond), len(f.cold), resets),
 		ok: true, n: int64(len(xs)), interval: medianInterval(xs, time.Millisecond)}
 }
 

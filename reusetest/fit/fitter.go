@@ -60,12 +60,14 @@ type Fitter struct {
 	next  interface{ Add(*record.Record) }
 	sched schedule.Schedule
 
-	warm  []float64            // warm calls' seconds beyond their handler, a uniform sample
-	seen  int64                // warm calls seen
-	state uint64               // the sample's generator (splitmix64, fixed seed)
-	cold  []float64            // cold calls' seconds beyond their handler, one per environment
-	envs  map[string]*envFacts // by environment (summary.EnvironmentOf)
-	place *placementEvidence
+	warm  []float64 // warm calls' seconds beyond their handler, a uniform sample
+	seen  int64     // warm calls seen
+	state uint64    // the sample's generator (splitmix64, fixed seed)
+	cold  []float64 // calls' seconds beyond their handler where they waited for an init: one per environment and reset
+	// resetInits is how many of cold are resets' inits.
+	resetInits int64
+	envs       map[string]*envFacts // by environment (summary.EnvironmentOf)
+	place      *placementEvidence
 
 	handler  []float64 // the handler time the calls asked (seconds), a uniform sample
 	handlerN int64
@@ -125,13 +127,16 @@ func (f *Fitter) Add(r *record.Record) {
 	}
 	e.lastDone = max(e.lastDone, done)
 	proactive := !r.InitAt.IsZero() && float64(sent-r.InitAt.UnixNano())*factor > float64(summary.ProactiveThreshold)
-	// A cold call is an environment's first; a reset's first call (its
-	// generation's first, in an environment that served) is neither cold
-	// nor warm: the model starts no environment for it, and it waited
-	// for an init.
+	// A call that ran its environment's init and waited for it: an
+	// environment's first, or a reset's (its generation's first, in an
+	// environment that served), which runs the same init again; either
+	// is an init's time, though a reset starts no environment.
 	switch {
-	case r.Invocation == 1 && first && !proactive:
+	case r.Invocation == 1 && !proactive:
 		f.cold = append(f.cold, beyond)
+		if !first {
+			f.resetInits++
+		}
 	case r.Invocation > 1:
 		f.seen++
 		f.warm = f.sample(f.warm, f.seen, beyond)
