@@ -28,16 +28,6 @@ func heldOutWorld(seed uint64) *world {
 	return w
 }
 
-// fitted fits the run of plan that run emits, returning the fitter too.
-func fitted(t *testing.T, plan schedule.Schedule, run func(func(*record.Record))) (*Fitter, Result) {
-	t.Helper()
-	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
-	run(f.Add)
-	res, err := f.Fit(t.Context(), Options{From: "test"})
-	assert.NilError(t, err)
-	return f, res
-}
-
 // TestPredictionBandOfAHeldOutWorld: the profile fitted to a steady
 // 10-calls/s run of the held-out world keeps go-2026's idle timeout and
 // placement rule (the run cannot tell them); its prediction of the run is
@@ -56,7 +46,7 @@ func fitted(t *testing.T, plan schedule.Schedule, run func(func(*record.Record))
 func TestPredictionBandOfAHeldOutWorld(t *testing.T) {
 	heavy(t)
 	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
-	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(3).run(plan, emit) })
+	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(3).run(plan, emit) }, "")
 	assert.Check(t, res.Kept["idle_timeout"] != "" && res.Kept["placement"] != "", "kept: %v", res.Kept)
 	pred, err := f.PredictFitted(t.Context(), res, Options{})
 	assert.NilError(t, err)
@@ -91,7 +81,7 @@ func TestPredictionBandOfAHeldOutWorld(t *testing.T) {
 // predict the same band from the file as from the fit.
 func TestBandRunsInParallelAsInSequence(t *testing.T) {
 	plan := schedule.Plan{Calls: 60_000, RatePerSec: 10, HandlerMS: 300}
-	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(1).run(plan, emit) })
+	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(1).run(plan, emit) }, "")
 	assert.Assert(t, len(res.Ranges) > 0, "a steady run keeps the idle timeout")
 	band := func(at int, p lambdasim.Profile, ranges []KeptRange) summary.Prediction {
 		defer func(p func() int) { parallelism = p }(parallelism)
@@ -130,7 +120,7 @@ func TestAFitThatKeptNothingPredictsAPoint(t *testing.T) {
 	plan := schedule.Plan{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
 	truth, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
 	assert.NilError(t, err)
-	f, res := fitted(t, plan, simulated(t, plan, truth, truth.Placement, 1))
+	f, res := fitted(t, plan, simulated(t, plan, truth, truth.Placement, 1), "")
 	assert.Check(t, is.Len(res.Ranges, 0))
 	pred, err := f.PredictFitted(t.Context(), res, Options{})
 	assert.NilError(t, err)

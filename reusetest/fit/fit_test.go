@@ -27,11 +27,18 @@ func heavy(t *testing.T) {
 // fitRecords fits a run given as a function that emits its records.
 func fitRecords(t *testing.T, schedule schedule.Schedule, run func(emit func(*record.Record)), base string) Result {
 	t.Helper()
+	_, res := fitted(t, schedule, run, base)
+	return res
+}
+
+// fitted is fitRecords with the fitter that read the records.
+func fitted(t *testing.T, schedule schedule.Schedule, run func(emit func(*record.Record)), base string) (*Fitter, Result) {
+	t.Helper()
 	f := NewFitter(summary.NewSummarizer(schedule, "test", nil), schedule, nil)
 	run(f.Add)
 	res, err := f.Fit(t.Context(), Options{Base: base, From: "test"})
 	assert.NilError(t, err)
-	return res
+	return f, res
 }
 
 // simulated emits the run of schedule in a known lambdasim world.
