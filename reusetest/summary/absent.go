@@ -1,8 +1,10 @@
 package summary
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math"
 	"reflect"
@@ -138,5 +140,84 @@ func setAbsent(at reflect.Value, keys []string, v float64) {
 			field = cp.Elem()
 		}
 		at = field
+	}
+}
+
+// withoutPaths is the JSON document b, written compact, without the
+// members at paths (JSON paths as Absent holds them, "reuse.p90").
+func withoutPaths(b []byte, paths []string) ([]byte, error) {
+	drop := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		drop[p] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out bytes.Buffer
+	if err := copyWithout(dec, &out, "", drop); err != nil {
+		return nil, fmt.Errorf("summary without absent numbers: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// copyWithout copies the next JSON value from dec to out, leaving out the
+// object members whose path (under prefix) drop holds.
+func copyWithout(dec *json.Decoder, out *bytes.Buffer, prefix string, drop map[string]bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		out.WriteByte('{')
+		first := true
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := kt.(string)
+			path := prefix + key
+			if drop[path] {
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return err
+				}
+				continue
+			}
+			if !first {
+				out.WriteByte(',')
+			}
+			first = false
+			k, _ := json.Marshal(key)
+			out.Write(k)
+			out.WriteByte(':')
+			if err := copyWithout(dec, out, path+".", drop); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token() // '}'
+		out.WriteByte('}')
+		return err
+	case json.Delim('['):
+		out.WriteByte('[')
+		for i := 0; dec.More(); i++ {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			// Absent names no number inside a list.
+			if err := copyWithout(dec, out, "\x00", drop); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token() // ']'
+		out.WriteByte(']')
+		return err
+	default:
+		v, err := json.Marshal(tok)
+		if err != nil {
+			return err
+		}
+		out.Write(v)
+		return nil
 	}
 }

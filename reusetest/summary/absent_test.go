@@ -69,4 +69,13 @@ func TestAbsentNumbers(t *testing.T) {
 		assert.Check(t, !older.ReadsAbsent(f), name)
 	}
 	assert.Check(t, older.Reuse.P90 == 0 && older.Instances.Starts.RequestPath == 0 && older.Idle().Throttled == 0, "reading left the summary as it was")
+
+	// Written again, the older summary still lacks what its file lacked:
+	// an absent number is not written as a measured 0.
+	b, err := summary.MarshalSummary(older)
+	assert.NilError(t, err)
+	again, err := summary.ParseSummary(b)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(again.Absent, older.Absent))
+	assert.Check(t, again.ReadsAbsent(p90) && !again.ReadsAbsent(median))
 }

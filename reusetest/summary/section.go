@@ -98,8 +98,20 @@ func sectionKinds() []sectionKind {
 // JSON writes them.
 type summaryFields Summary
 
-// MarshalJSON writes the common fields, then each section at its key.
+// MarshalJSON writes the common fields, then each section at its key,
+// leaving out the numbers s's file lacked (Absent): written as 0 they
+// would read as a measurement, and a summary read, written and read again
+// would be a different summary.
 func (s Summary) MarshalJSON() ([]byte, error) {
+	b, err := s.marshalAll()
+	if err != nil || len(s.Absent) == 0 {
+		return b, err
+	}
+	return withoutPaths(b, s.Absent)
+}
+
+// marshalAll writes the common fields, then each section at its key.
+func (s Summary) marshalAll() ([]byte, error) {
 	b, err := json.Marshal(summaryFields(s))
 	if err != nil || len(s.Sections) == 0 {
 		return b, err

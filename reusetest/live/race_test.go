@@ -1,6 +1,0 @@
-//go:build race
-
-package live
-
-// raceEnabled is true under go test -race.
-const raceEnabled = true
