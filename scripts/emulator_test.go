@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"gotest.tools/v3/assert"
 )
 
@@ -40,7 +41,7 @@ func realCLI() (string, error) {
 // naming what is missing, where moto or the CLI cannot be had.
 func startEmulator(t *testing.T) (endpoint, cli string) {
 	t.Helper()
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the emulated script tests run shell scripts and the AWS CLI, not Go concurrency: they run without -race")
 	}
 	cli, err := realCLI()

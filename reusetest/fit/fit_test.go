@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -19,7 +20,7 @@ import (
 // minutes with the race detector.
 func heavy(t *testing.T) {
 	t.Helper()
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("full-length fits are single-goroutine arithmetic: skipped under -race")
 	}
 }
@@ -148,7 +149,7 @@ func TestFitRecoversTheIdleTimeout(t *testing.T) {
 // an idle timeout spanning 5-65 min), the fitted idle timeout is the idle
 // timeout's own, not "gone for any reason": its median within 5%.
 func TestFitSeparatesTheIdleTimeoutFromAge(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("single-goroutine arithmetic; minutes under -race")
 	}
 	seed, _ := builtins(t)

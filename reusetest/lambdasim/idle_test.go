@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -67,7 +68,7 @@ func TestIdleExperimentRecoversTheIdleTimeout(t *testing.T) {
 // the true idle survival must lie inside the 99.9% interval at every gap
 // and inside the 95% interval at 90% or more of the gap × placement pairs.
 func TestIdleSurvivalSeparatesAgeRetirement(t *testing.T) {
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("single-goroutine arithmetic; minutes under -race")
 	}
 	long := []CDFPoint{{5 * time.Minute, 0}, {26 * time.Minute, 0.15}, {40 * time.Minute, 0.4}, {50 * time.Minute, 0.7}, {65 * time.Minute, 1}}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -106,7 +107,7 @@ func TestEveryPlacementAccountsForEveryCall(t *testing.T) {
 // where it finds no race and runs ten times slower; plain go test runs it.
 func skipUnderRace(t *testing.T) {
 	t.Helper()
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("single-goroutine simulation of full seed runs: covered by go test without -race")
 	}
 }

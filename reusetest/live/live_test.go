@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"maps"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -30,15 +30,20 @@ import (
 // secret stands in for a token in an endpoint URL: it must never be written.
 const secret = "s3cr3t-t0k3n"
 
+// servePool serves a simulated pool with opts on loopback for the rest of
+// the test and returns it and its URL.
+func servePool(t *testing.T, opts lambdasim.ServerOptions) (*lambdasim.Server, string) {
+	t.Helper()
+	sim, err := lambdasim.NewServer(opts)
+	assert.NilError(t, err)
+	return sim, testenv.Serve(t, sim)
+}
+
 // startSim serves a simulated pool on loopback, 100 times faster than real
 // time (a 500 ms handler answers in 5 ms).
 func startSim(t *testing.T, faults lambdasim.Faults) (*lambdasim.Server, string) {
 	t.Helper()
-	sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Faults: faults})
-	assert.NilError(t, err)
-	srv := httptest.NewServer(sim) // 127.0.0.1
-	t.Cleanup(srv.Close)
-	return sim, srv.URL
+	return servePool(t, lambdasim.ServerOptions{Scale: 100, Faults: faults})
 }
 
 // targetEnv returns the environment that points a live run at the
@@ -388,14 +393,11 @@ func TestLiveRunsAPoissonSchedule(t *testing.T) {
 func TestLiveTenantsAgainstAServedPool(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
-			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, TenantIsolation: true})
-			assert.NilError(t, err)
-			srv := httptest.NewServer(sim)
-			t.Cleanup(srv.Close)
+			sim, url := servePool(t, lambdasim.ServerOptions{Scale: 100, TenantIsolation: true})
 			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			s, err := schedule.WithTenants(plan, schedule.Population{Count: 8, Popularity: schedule.PopularityZipf})
 			assert.NilError(t, err)
-			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, srv.URL), plan.HandlerMS)
+			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
 			assert.NilError(t, err)
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
 			stop := make(chan struct{})
@@ -445,12 +447,9 @@ func TestLiveTenantsAgainstAServedPool(t *testing.T) {
 func TestLiveAgainstAServedManagedPool(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
-			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: lambdasim.ProfileManaged2026}})
-			assert.NilError(t, err)
-			srv := httptest.NewServer(sim)
-			t.Cleanup(srv.Close)
+			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: lambdasim.ProfileManaged2026}})
 			plan := schedule.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 2000}
-			sum, _, _ := runLive(t, kind, srv.URL, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			sum, _, _ := runLive(t, kind, url, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)), "%+v", sum.Requests)
 			st := sum.Instances.Starts
 			assert.Check(t, is.Equal(st.RequestPath, 0), "%+v", *st)

@@ -2,7 +2,6 @@ package live
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,11 +22,8 @@ import (
 // the seed-2021 idle timeout (5m18s-7m) lasts 318-420 ms.
 func startFastSim(t *testing.T) string {
 	t.Helper()
-	sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 1000, Options: lambdasim.Options{Profile: lambdasim.ProfileSeed2021}})
-	assert.NilError(t, err)
-	srv := httptest.NewServer(sim) // 127.0.0.1
-	t.Cleanup(srv.Close)
-	return srv.URL
+	_, url := servePool(t, lambdasim.ServerOptions{Scale: 1000, Options: lambdasim.Options{Profile: lambdasim.ProfileSeed2021}})
+	return url
 }
 
 // cutRun runs schedule against a served pool of its own into logPath; when cutAt > 0 it stops

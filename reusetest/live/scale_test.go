@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -30,7 +30,7 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("12 s of calls; skipped in -short mode")
 	}
-	if raceEnabled {
+	if testenv.Race {
 		// Measured in CI: under the race detector the caller sent 8,560 of
 		// 12,000 calls; with 29% skipped in runs, the medians of a dozen
 		// environments differed by half between the served pool and the
@@ -47,13 +47,10 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	model := schedule.Plan{Calls: 12_000, RatePerSec: 1, HandlerMS: 5000}
 	opts := lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 5}
 
-	srv, err := lambdasim.NewServer(lambdasim.ServerOptions{Options: opts, Scale: scale})
-	assert.NilError(t, err)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	_, url := servePool(t, lambdasim.ServerOptions{Options: opts, Scale: scale})
 	served := model
 	served.RatePerSec *= scale // the handler is the model's: simlambda scales it
-	caller, _, err := NewCaller(t.Context(), urlEnv(hs.URL+"/"), served.HandlerMS)
+	caller, _, err := NewCaller(t.Context(), urlEnv(url+"/"), served.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")

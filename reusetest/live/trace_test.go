@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/runner"
@@ -44,7 +44,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 			assert.NilError(t, err)
 			var mu sync.Mutex
 			var got []string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			url := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				sleep := r.URL.Query().Get("sleep_ms")
 				if r.Method == http.MethodPost { // the Invoke API: the payload says it
 					body, _ := io.ReadAll(r.Body)
@@ -56,8 +56,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 				mu.Unlock()
 				sim.ServeHTTP(w, r)
 			}))
-			t.Cleanup(srv.Close)
-			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, srv.URL), trace.Plan().HandlerMS)
+			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), trace.Plan().HandlerMS)
 			assert.NilError(t, err)
 			assert.Assert(t, PerCallHandler(caller, trace), "a trace with durations asks call by call")
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")

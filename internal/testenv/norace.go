@@ -1,0 +1,6 @@
+//go:build !race
+
+package testenv
+
+// Race is true under go test -race.
+const Race = false
