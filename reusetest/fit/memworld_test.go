@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
@@ -413,5 +414,5 @@ func TestWriteTheLeakExport(t *testing.T) {
 	path := w.write(t, t.TempDir(), false)
 	b, err := os.ReadFile(path)
 	assert.NilError(t, err)
-	assert.NilError(t, os.WriteFile(filepath.Join("..", "..", "testdata", "logs", "leak-export.json"), b, 0o644))
+	assert.NilError(t, os.WriteFile(testenv.Testdata(t, "logs", "leak-export.json"), b, 0o644))
 }

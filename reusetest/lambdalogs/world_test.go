@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
@@ -390,7 +391,7 @@ func TestWriteTheExampleExport(t *testing.T) {
 	b, err = json.Marshal(export)
 	assert.NilError(t, err)
 	b = append(b, '\n')
-	out := filepath.Join("..", "..", "testdata", "logs", "example-export.json")
+	out := testenv.Testdata(t, "logs", "example-export.json")
 	assert.NilError(t, os.MkdirAll(filepath.Dir(out), 0o755))
 	assert.NilError(t, os.WriteFile(out, b, 0o644))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -23,7 +24,7 @@ import (
 // limit; report.md says the answer in words. A run without memory
 // readings has no such chart.
 func TestMemoryChartMatchesTheTable(t *testing.T) {
-	calls, err := lambdalogs.Read(filepath.Join("..", "..", "testdata", "logs", "leak-export.json"), lambdalogs.Options{})
+	calls, err := lambdalogs.Read(testenv.Testdata(t, "logs", "leak-export.json"), lambdalogs.Options{})
 	assert.NilError(t, err)
 	defer calls.Close()
 	sched, err := calls.Schedule(filepath.Join(t.TempDir(), "trace.csv"))

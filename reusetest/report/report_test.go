@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -54,10 +55,7 @@ func TestMarkdownGolden(t *testing.T) {
 		sum, _ := simRun(t, tc.schedule, 1)
 		md, err := Markdown(sum)
 		assert.NilError(t, err)
-		// The module root's testdata/ (this package is two folders down).
-		path, err := filepath.Abs(filepath.Join("..", "..", "testdata", tc.golden))
-		assert.NilError(t, err)
-		golden.Assert(t, md, path)
+		golden.Assert(t, md, testenv.Testdata(t, tc.golden)) // the module root's testdata/
 	}
 }
 

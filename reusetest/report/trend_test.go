@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -111,7 +112,7 @@ func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
 // each named; every other night of that cell and of the others is read.
 func TestABadNightIsSkipped(t *testing.T) {
 	hist := t.TempDir()
-	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	good, err := os.ReadFile(testenv.Testdata(t, "sim-seed.golden.json"))
 	assert.NilError(t, err)
 	for _, f := range []struct{ path, body string }{
 		{"cellA/2026-11-01" + SummarySuffix, string(good)},
@@ -208,7 +209,7 @@ func TestMatrixTable(t *testing.T) {
 // the history reads (the bad night skipped, named), and the trend summary
 // and tonight's judgement are written, never a panic.
 func FuzzReadHistory(f *testing.F) {
-	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	good, err := os.ReadFile(testenv.Testdata(f, "sim-seed.golden.json"))
 	assert.NilError(f, err)
 	f.Add(good)
 	f.Add([]byte(`{"schema": `))
@@ -357,7 +358,7 @@ func TestANightOfAnotherModeIsNoMeasure(t *testing.T) {
 // and the field that fails, as a corrupt night is; the trend and the
 // job summary hold only the good night's figures, never an infinity.
 func TestImpossibleNightsAreSkipped(t *testing.T) {
-	good, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	good, err := os.ReadFile(testenv.Testdata(t, "sim-seed.golden.json"))
 	assert.NilError(t, err)
 	hist := t.TempDir()
 	write := func(name string, doc []byte) {

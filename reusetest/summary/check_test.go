@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -49,7 +49,7 @@ func simulated(t *testing.T) map[string]summary.Summary {
 // TestEverySummaryPassesTheGuard: the golden seed summary and a simulated
 // summary of every kind and part pass Check, are written, and read back.
 func TestEverySummaryPassesTheGuard(t *testing.T) {
-	golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	golden, err := os.ReadFile(testenv.Testdata(t, "sim-seed.golden.json"))
 	assert.NilError(t, err)
 	_, err = summary.ParseSummary(golden)
 	assert.NilError(t, err)

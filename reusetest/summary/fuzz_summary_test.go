@@ -2,9 +2,9 @@ package summary_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -15,7 +15,7 @@ import (
 // back the same: lacking the numbers its file lacked (Absent), and written
 // again to the same bytes.
 func FuzzParseSummary(f *testing.F) {
-	golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sim-seed.golden.json"))
+	golden, err := os.ReadFile(testenv.Testdata(f, "sim-seed.golden.json"))
 	assert.NilError(f, err)
 	f.Add(golden)
 	f.Add([]byte(`{"schema": "lambda-reuse/summary/v1"}`))

@@ -3,11 +3,11 @@ package summary_test
 import (
 	"bytes"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -208,16 +208,7 @@ func TestWriteTableStaysAligned(t *testing.T) {
 	for _, l := range lines {
 		assert.Check(t, is.Equal(len(l), len(lines[0])), "row %q", l)
 	}
-	golden.Assert(t, buf.String(), moduleTestdata(t, "table-wide.golden.txt"))
-}
-
-// moduleTestdata is a file in the module root's testdata/, where the
-// project keeps its golden files (this package is two folders down).
-func moduleTestdata(t *testing.T, name string) string {
-	t.Helper()
-	path, err := filepath.Abs(filepath.Join("..", "..", "testdata", name))
-	assert.NilError(t, err)
-	return path
+	golden.Assert(t, buf.String(), testenv.Testdata(t, "table-wide.golden.txt"))
 }
 
 // TestScaledRecordsAreSummarizedInModelTime feeds the hand-made run as a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost/cloudwatch"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
@@ -35,7 +36,7 @@ func TestCloudWatchGroupFetchesThenReports(t *testing.T) {
 	moto := loopback.StartMoto(t)
 	loopback.FreshAccount(t, moto)
 
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "testdata", "logs", "example-export.json"))
+	raw, err := os.ReadFile(testenv.Testdata(t, "logs", "example-export.json"))
 	assert.NilError(t, err)
 	var export struct{ Events []lambdalogs.Event }
 	assert.NilError(t, json.Unmarshal(raw, &export))

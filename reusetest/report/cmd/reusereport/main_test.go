@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -180,7 +181,7 @@ func TestDriftDateMustBeACalendarDate(t *testing.T) {
 // charts and the calls' trace; -fit of the same export writes a profile
 // whose schedule is that trace.
 func TestCloudWatchWritesAReportFolder(t *testing.T) {
-	export := filepath.Join("..", "..", "..", "..", "testdata", "logs", "example-export.json")
+	export := testenv.Testdata(t, "logs", "example-export.json")
 	dir := t.TempDir()
 	var out strings.Builder
 	assert.NilError(t, reportLogs(&out, export, dir, lambdalogs.Options{}, ""))
