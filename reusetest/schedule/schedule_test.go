@@ -225,3 +225,13 @@ func TestOwnCopiesReadingState(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanValidate(t *testing.T) {
+	assert.NilError(t, SeedPlan().Validate())
+	assert.Check(t, is.Equal(SeedPlan().Duration(), 60_000*time.Second))
+	assert.Check(t, is.Equal(SeedPlan().Due(3), 300*time.Millisecond))
+	err := Plan{Calls: -1, RatePerSec: 0, HandlerMS: 61_000}.Validate()
+	assert.Check(t, is.ErrorContains(err, "calls must be positive, got -1"))
+	assert.Check(t, is.ErrorContains(err, "rate must be a positive number of calls per second, got 0"))
+	assert.Check(t, is.ErrorContains(err, "handler must be between 0 and 1m0s, got 1m1s"))
+}

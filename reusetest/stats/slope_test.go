@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gotest.tools/v3/assert"
-	is "gotest.tools/v3/assert/cmp"
 )
 
 func TestTheilSen(t *testing.T) {
@@ -24,11 +23,4 @@ func TestTheilSen(t *testing.T) {
 	assert.Check(t, ok && slope == 2 && icept == 0, "%v %v", slope, icept)
 	_, _, ok = TheilSen([]float64{3, 3}, []float64{1, 2})
 	assert.Check(t, !ok, "no two xs differ: no slope")
-}
-
-func TestReaching(t *testing.T) {
-	times, surv := KaplanMeier([]Observation{{T: 10, Ended: true}, {T: 20, Ended: true}, {T: 30, Ended: false}, {T: 40, Ended: true}})
-	for _, tc := range []struct{ t, want float64 }{{0, 1}, {10, 1}, {10.5, 0.75}, {20, 0.75}, {25, 0.5}, {40, 0.5}, {41, 0}} {
-		assert.Check(t, is.Equal(Reaching(times, surv, tc.t), tc.want), "t %v", tc.t)
-	}
 }

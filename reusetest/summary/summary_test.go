@@ -11,7 +11,6 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
-	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary/summarytest"
 	"gotest.tools/v3/assert"
@@ -80,35 +79,6 @@ func TestEmptySummary(t *testing.T) {
 	assert.Check(t, is.Equal(got.Requests.Total, int64(0)))
 	assert.Check(t, is.Equal(got.Instances.Count, 0))
 	assert.Check(t, is.Equal(got.SeedMethod.Generations, 0.0))
-}
-
-func TestPercentile(t *testing.T) {
-	tests := []struct {
-		xs   []float64
-		p    float64
-		want float64
-	}{
-		{nil, 50, 0},
-		{[]float64{7}, 90, 7},
-		{[]float64{1, 2, 3, 4}, 50, 2.5}, // even count: mean of the middle two
-		{[]float64{1, 2, 3, 4, 5}, 50, 3},
-		{[]float64{0, 10}, 10, 1},
-		{[]float64{1, 2, 3}, 0, 1},
-		{[]float64{1, 2, 3}, 100, 3},
-	}
-	for _, tc := range tests {
-		assert.Check(t, is.Equal(stats.Percentile(tc.xs, tc.p), tc.want), "%v at p%v", tc.xs, tc.p)
-	}
-}
-
-func TestPlanValidate(t *testing.T) {
-	assert.NilError(t, schedule.SeedPlan().Validate())
-	assert.Check(t, is.Equal(schedule.SeedPlan().Duration(), 60_000*time.Second))
-	assert.Check(t, is.Equal(schedule.SeedPlan().Due(3), 300*time.Millisecond))
-	err := schedule.Plan{Calls: -1, RatePerSec: 0, HandlerMS: 61_000}.Validate()
-	assert.Check(t, is.ErrorContains(err, "calls must be positive, got -1"))
-	assert.Check(t, is.ErrorContains(err, "rate must be a positive number of calls per second, got 0"))
-	assert.Check(t, is.ErrorContains(err, "handler must be between 0 and 1m0s, got 1m1s"))
 }
 
 func TestWriteTable(t *testing.T) {
