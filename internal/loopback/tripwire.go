@@ -99,7 +99,8 @@ func (tw *Tripwire) Verdict(code int) int {
 
 // GuardedRun runs a test binary's tests behind a tripwire (Guard), kept in
 // *tw for the tests that take its hits, and returns the binary's exit code
-// (Verdict): call it from TestMain, os.Exit(loopback.GuardedRun(m, &tw)).
+// (Verdict), having stopped the shared moto server (SharedMoto): call it
+// from TestMain, os.Exit(loopback.GuardedRun(m, &tw)).
 func GuardedRun(m *testing.M, tw **Tripwire) int {
 	t, err := Guard()
 	if err != nil {
@@ -107,5 +108,7 @@ func GuardedRun(m *testing.M, tw **Tripwire) int {
 		return 1
 	}
 	*tw = t
-	return t.Verdict(m.Run())
+	code := m.Run()
+	StopSharedMoto()
+	return t.Verdict(code)
 }

@@ -182,7 +182,7 @@ func newClient(t *testing.T) *Client {
 // same events written as a file of their own, in time order: the same
 // summary.
 func TestAFetchIsTheEventsPut(t *testing.T) {
-	endpoint := loopback.StartMoto(t)
+	endpoint := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	w := newWorld(6, 600, start)
@@ -222,7 +222,7 @@ func TestAFetchIsTheEventsPut(t *testing.T) {
 // in the middle of a write would, and runs it again: every event once,
 // and the summary of the events written whole.
 func TestAStoppedFetchGoesOnWithEveryEventOnce(t *testing.T) {
-	endpoint := loopback.StartMoto(t)
+	endpoint := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	w := newWorld(5, 500, start)
@@ -275,7 +275,7 @@ func TestAStoppedFetchGoesOnWithEveryEventOnce(t *testing.T) {
 // TestMaxEventsBoundsAFetch: each run takes at most -max-events, and runs
 // again take the rest, every event once.
 func TestMaxEventsBoundsAFetch(t *testing.T) {
-	endpoint := loopback.StartMoto(t)
+	endpoint := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := newWorld(3, 300, start)
@@ -303,7 +303,7 @@ func TestMaxEventsBoundsAFetch(t *testing.T) {
 // TestAFetchGoesOnAfterItsWindow: a whole window's file, fetched again to
 // a later end, takes the events after the window only.
 func TestAFetchGoesOnAfterItsWindow(t *testing.T) {
-	endpoint := loopback.StartMoto(t)
+	endpoint := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	w := newWorld(4, 200, start)
@@ -418,7 +418,7 @@ func (l *lines) String() string {
 // takes every event once, and the progress line counts the throttles. A
 // page held back shows a progress line is printed while waiting for it.
 func TestThrottlingIsRetriedAndShown(t *testing.T) {
-	moto := loopback.StartMoto(t)
+	moto := loopback.SharedMoto(t)
 	fr := newFront(t, moto)
 	loopback.FreshAccount(t, moto)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -461,7 +461,7 @@ func TestThrottlingIsRetriedAndShown(t *testing.T) {
 func TestAnExpiredPlaceGoesOnAfterTheLastEvent(t *testing.T) {
 	for _, interleave := range []bool{true, false} {
 		t.Run(fmt.Sprintf("interleaved=%v", interleave), func(t *testing.T) {
-			moto := loopback.StartMoto(t)
+			moto := loopback.SharedMoto(t)
 			fr := newFront(t, moto)
 			fr.interleave = interleave
 			loopback.FreshAccount(t, moto)
@@ -505,7 +505,7 @@ func TestAnExpiredPlaceGoesOnAfterTheLastEvent(t *testing.T) {
 // endpoint set, the SDK would call AWS, and the tripwire gets that
 // request instead, so its silence in the other tests means something.
 func TestTheFetchReachesOnlyTheEndpointItIsGiven(t *testing.T) {
-	moto := loopback.StartMoto(t)
+	moto := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, moto)
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := newWorld(1, 20, start)

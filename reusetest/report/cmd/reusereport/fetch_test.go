@@ -33,7 +33,7 @@ func TestMain(m *testing.M) { os.Exit(loopback.GuardedRun(m, &tripwire)) }
 // -cloudwatch writes of the same events as a file, and the command run
 // again fetches nothing twice.
 func TestCloudWatchGroupFetchesThenReports(t *testing.T) {
-	moto := loopback.StartMoto(t)
+	moto := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, moto)
 
 	raw, err := os.ReadFile(testenv.Testdata(t, "logs", "example-export.json"))

@@ -58,7 +58,7 @@ func TestTwoMeasurementsOfOneRunAgree(t *testing.T) {
 	dir := t.TempDir()
 	probeBin, err := gobuild.Build(dir, "bootstrap", gobuild.Probe)
 	assert.NilError(t, err)
-	moto := loopback.StartMoto(t)
+	moto := loopback.SharedMoto(t)
 	loopback.FreshAccount(t, moto)
 
 	const group = "/aws/lambda/probe"
