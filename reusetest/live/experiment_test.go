@@ -20,12 +20,14 @@ import (
 // TestEveryKindRunsLive walks the registry as experiment's
 // TestEveryKindConforms does, through the front door a live run takes:
 // every schedule kind's example, run by its experiment's RunExperiment
-// against a served pool, gets one record per call, every call served, and
+// against a served pool of its own, the kinds side by side, gets one
+// record per call, every call served, and
 // a kind with a summary section has it in the live summary.
 func TestEveryKindRunsLive(t *testing.T) {
-	_, url := startSim(t, lambdasim.Faults{})
 	for _, k := range schedule.Kinds {
 		t.Run(k.Name, func(t *testing.T) {
+			t.Parallel() // a pool of its own, asserting only that every call is served and kept
+			_, url := startSim(t, lambdasim.Faults{})
 			dir := t.TempDir()
 			s, err := k.Example(dir)
 			assert.NilError(t, err)
