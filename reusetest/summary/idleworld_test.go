@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -72,6 +73,9 @@ func worldTime(d time.Duration) time.Time { return time.Date(2026, 1, 1, 0, 0, 0
 // hold the truth within its 99.9% interval at every gap and its 95%
 // interval at 90% of them, over twelve seeds, where P(warm) misses it.
 func TestIdleSurvivalInAnIndependentWorld(t *testing.T) {
+	if testenv.Race {
+		t.Skip("twelve seeds of single-goroutine arithmetic, nothing shared: run in full without -race")
+	}
 	gaps := []time.Duration{5 * time.Minute, 15 * time.Minute, 25 * time.Minute, 35 * time.Minute, 45 * time.Minute, 55 * time.Minute, 65 * time.Minute}
 	lo, hi := 10*time.Minute, 70*time.Minute
 	var pairs, in95, rawMissed int
