@@ -64,7 +64,10 @@ LAMBDA_ARCH=$ARCH
 [ "$ARCH" = amd64 ] && LAMBDA_ARCH=x86_64
 
 echo "== build bootstrap ($ARCH)"
-OUT=build/$ARCH
+# Into build/ARCH of the repository, or LAMBDA_REUSE_BUILD/ARCH (deploys
+# running side by side, as the script tests do, each build in a folder of
+# their own).
+OUT=${LAMBDA_REUSE_BUILD:-build}/$ARCH
 mkdir -p "$OUT"
 GOOS=linux GOARCH=$ARCH CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -o "$OUT/bootstrap" ./probe/cmd/bootstrap
 command -v zip >/dev/null 2>&1 || die "zip is not installed"

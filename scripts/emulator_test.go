@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"gotest.tools/v3/assert"
@@ -100,16 +106,33 @@ func (f *fake) aws(t *testing.T, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// account lists what exists of a deploy named name, read through the CLI:
-// "function", "loggroup", "policy" (attached to the role), "role", "url".
+// account lists what exists of a deploy named name: "function",
+// "loggroup", "policy" (attached to the role), "role", "url"; the
+// function, its URL and its log group read through the AWS SDK for Go, the
+// role and its policy through the CLI (the SDK's IAM client is no
+// dependency of the project). Anything but "not found" fails the test.
 func (f *fake) account(t *testing.T, name string) []string {
 	t.Helper()
+	cfg, err := loopback.Config(t.Context(), f.endpoint)
+	assert.NilError(t, err)
+	fn := lambda.NewFromConfig(cfg)
+	found := func(err error) bool {
+		t.Helper()
+		var nf *lambdatypes.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			return false
+		}
+		assert.NilError(t, err)
+		return true
+	}
 	var out []string
-	if _, err := f.aws(t, "lambda", "get-function", "--function-name", name); err == nil {
+	if _, err := fn.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}); found(err) {
 		out = append(out, "function")
 	}
-	if n, err := f.aws(t, "logs", "describe-log-groups", "--log-group-name-prefix", "/aws/lambda/"+name,
-		"--query", "length(logGroups[?logGroupName=='/aws/lambda/"+name+"'])", "--output", "text"); err == nil && n == "1" {
+	group := "/aws/lambda/" + name
+	groups, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogGroups(t.Context(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+	assert.NilError(t, err)
+	if slices.ContainsFunc(groups.LogGroups, func(g logstypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == group }) {
 		out = append(out, "loggroup")
 	}
 	if _, err := f.aws(t, "iam", "get-role", "--role-name", name+"-role"); err == nil {
@@ -119,7 +142,7 @@ func (f *fake) account(t *testing.T, name string) []string {
 			out = append(out, "policy")
 		}
 	}
-	if _, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name); err == nil {
+	if _, err := fn.GetFunctionUrlConfig(t.Context(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(name)}); found(err) {
 		out = append(out, "url")
 	}
 	slices.Sort(out)

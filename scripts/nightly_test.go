@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
@@ -41,6 +40,7 @@ func git(t *testing.T, dir string, args ...string) string {
 // holds nothing. Nothing reaches beyond 127.0.0.1; the main branch is never
 // touched.
 func TestNightlyFlowRunsLocally(t *testing.T) {
+	t.Parallel() // its own emulator, folders and environment: nothing shared
 	if testing.Short() {
 		t.Skip("runs two short live nights (about a minute)")
 	}
@@ -50,10 +50,9 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	f := newEmulated(t)
 	const name = "lambda-reuse-1-local"
 	// The host's logs go to the function's log group in moto, as Lambda's
-	// go to CloudWatch Logs: this process's own AWS settings are dummies.
-	loopback.SetAWSEnv(t, f.endpoint)
-	t.Setenv("HOME", t.TempDir())
-	cfg, err := config.LoadDefaultConfig(t.Context())
+	// go to CloudWatch Logs: this process's own AWS settings are dummies,
+	// none read from its environment.
+	cfg, err := loopback.Config(t.Context(), f.endpoint)
 	assert.NilError(t, err)
 	sink, err := cloudwatch.New(t.Context(), cfg, f.endpoint, "/aws/lambda/"+name)
 	assert.NilError(t, err)
@@ -184,6 +183,7 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 // TestMatrixCells: one cell per region x architecture x memory size, as
 // JSON the workflow's fromJSON reads; bad values are named.
 func TestMatrixCells(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	out, _, err := f.run(t, nil, "matrix.sh", "--regions", "eu-west-1,us-east-1", "--archs", "arm64,amd64", "--memory", "128")
 	assert.NilError(t, err, out)
@@ -207,6 +207,7 @@ func TestMatrixCells(t *testing.T) {
 // top of the section measured twice when agree.md says they disagree, and
 // leaves the section out of a night measured once.
 func TestNightSummaryFlagsADisagreement(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	out := t.TempDir()
 	assert.NilError(t, os.MkdirAll(filepath.Join(out, "nightly.summary.report"), 0o755))

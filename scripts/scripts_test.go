@@ -90,7 +90,8 @@ func newFake(t *testing.T) *fake {
 		"GOFLAGS=" + goEnv(t, "GOFLAGS"), "GOPROXY=" + goEnv(t, "GOPROXY"),
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + filepath.Join(home, "no-aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-aws-credentials"),
-		"FAKE_AWS_LOG=" + f.log, "FAKE_AWS_STATE=" + f.state}
+		"FAKE_AWS_LOG=" + f.log, "FAKE_AWS_STATE=" + f.state,
+		"LAMBDA_REUSE_BUILD=" + filepath.Join(f.dir, "build")} // the probe built apart from other tests' deploys
 	return f
 }
 
@@ -128,9 +129,9 @@ func (f *fake) run(t *testing.T, extraEnv []string, script string, args ...strin
 var region = []string{"AWS_REGION=eu-west-1"}
 
 // TestDeployCreatesThenUpdatesThenTearsDown deploys to the emulated
-// account, updates, and tears down, checking the account through the CLI
-// after each step.
+// account, updates, and tears down, checking the account after each step.
 func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
+	t.Parallel() // its own emulator, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, region, "deploy.sh")
@@ -226,6 +227,7 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 // its configuration with the rest. (The provisioned-concurrency calls and
 // the account limit are the wrapper's: moto has neither.)
 func TestDeployWithProvisionedConcurrency(t *testing.T) {
+	t.Parallel() // its own emulator, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, append(region, "FAKE_AWS_LIMIT=10"), "deploy.sh", "--provisioned", "11")
@@ -284,6 +286,7 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 // is refused, naming the CLI, before any change; a dry run shows the
 // function created in the mode and no Function URL.
 func TestDeployWithTenantIsolation(t *testing.T) {
+	t.Parallel() // its own emulator, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, region, "deploy.sh", "--tenant-isolation", "--provisioned", "2")
@@ -351,6 +354,7 @@ func TestTeardownCleansUpAfterAFailedDeploy(t *testing.T) {
 // nothing (teardown's looks up what exists: see
 // TestDeployCreatesThenUpdatesThenTearsDown).
 func TestDryRunCallsNothing(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	out, calls, err := f.run(t, region, "deploy.sh", "--dry-run")
 	assert.NilError(t, err, out)
@@ -363,6 +367,7 @@ func TestDryRunCallsNothing(t *testing.T) {
 // TestClearErrors runs against the fake: the emulator accepts any
 // credentials and cannot stand in for a missing or version-1 CLI.
 func TestClearErrors(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	tests := []struct {
 		env  []string
@@ -394,6 +399,7 @@ func TestClearErrors(t *testing.T) {
 
 // TestScriptsPassShellcheck: every script, and .ci/run, passes shellcheck.
 func TestScriptsPassShellcheck(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		t.Skip("shellcheck is not installed (.ci/run installs it)")
 	}

@@ -4,9 +4,14 @@
 package loopback
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // FreeAddr returns a 127.0.0.1 address whose port was free a moment ago.
@@ -76,4 +81,19 @@ func FreshAccount(t *testing.T, endpoint string) {
 	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoint)
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("PATH", t.TempDir())
+}
+
+// Config is the AWS SDK's configuration for an account at endpoint
+// (http://127.0.0.1:PORT), region eu-west-1, made from nothing in the
+// process's environment: dummy credentials and the region given (nothing
+// to ask the instance metadata for), no shared config files, every
+// service at endpoint. Tests that run in parallel use it where SetAWSEnv
+// (t.Setenv) cannot be.
+func Config(ctx context.Context, endpoint string) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx,
+		config.WithRegion("eu-west-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDLOCALTEST", "local-test-secret", "")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithSharedConfigProfile(""),
+		config.WithBaseEndpoint(endpoint))
 }
