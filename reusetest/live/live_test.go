@@ -484,12 +484,9 @@ func TestLiveAgainstAServedPoolThatFails(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, raw, 0o644))
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
-			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: path}})
-			assert.NilError(t, err)
-			srv := httptest.NewServer(sim)
-			t.Cleanup(srv.Close)
+			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: path}})
 			plan := schedule.Plan{Calls: 300, RatePerSec: 100, HandlerMS: 100} // a call a model second at scale 100
-			sum, _, _ := runLive(t, kind, srv.URL, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			sum, _, _ := runLive(t, kind, url, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Assert(t, is.Equal(sum.Instances.Count, 1), "one environment serves every call")
 			assert.Check(t, is.Equal(sum.Requests.Failed, int64(30)), "%+v", sum.Requests)
 			if kind == "invoke" {
