@@ -3,6 +3,7 @@ package lambdalogs
 import (
 	"bytes"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
@@ -79,7 +80,7 @@ var (
 // event is skipped, or "" for one that is used (m.bad for a malformed one).
 func parseMessage(b []byte, m *message, j *jsonParser) string {
 	*m = message{}
-	b = bytes.TrimRight(b, " \t\r\n")
+	b = trimEnd(b)
 	if len(b) > 0 && b[0] == '{' {
 		return j.parse(b, m)
 	}
@@ -142,13 +143,15 @@ func parseMessage(b []byte, m *message, j *jsonParser) string {
 	return reasonFunction
 }
 
-// word is b's first word (up to white space) and the rest after it.
+// word is b's first word (up to a space, a tab or a line's end) and the
+// rest after it.
 func word(b []byte) ([]byte, []byte) {
-	i := bytes.IndexAny(b, " \t\n")
-	if i < 0 {
-		return b, nil
+	for i, c := range b {
+		if c == ' ' || c == '\t' || c == '\n' {
+			return b[:i], b[i+1:]
+		}
 	}
-	return b[:i], b[i+1:]
+	return b, nil
 }
 
 // looksLikeID reports a request id's shape: 8 to 64 bytes of hex digits
@@ -190,11 +193,33 @@ func checkRequest(m *message) string {
 
 // The REPORT fields, by label. A label starts the line or follows white
 // space; "Duration:" is the one not preceded by "Billed ", "Init " or
-// "Restore ", which are labels of their own.
-var reportLabels = []string{
-	"Billed Restore Duration:", "Restore Duration:", "Billed Duration:", "Init Duration:", "Duration:",
-	"Memory Size:", "Max Memory Used:", "Status:", "Error Type:", "Phase:",
-	"XRAY TraceId:", "SegmentId:", "Sampled:", "Runtime Version:", "Runtime Version ARN:",
+// "Restore ", which are labels of their own (no label starts another).
+type field uint8
+
+const (
+	noField field = iota
+	labelBilledRestore
+	labelRestore
+	labelBilled
+	labelInit
+	labelDuration
+	labelMemorySize
+	labelMaxMemory
+	labelStatus
+	labelErrorType
+	labelPhase
+	labelXRay
+	labelSegment
+	labelSampled
+	labelRuntime
+	labelRuntimeARN
+)
+
+var reportLabels = [...]string{
+	labelBilledRestore: "Billed Restore Duration:", labelRestore: "Restore Duration:", labelBilled: "Billed Duration:",
+	labelInit: "Init Duration:", labelDuration: "Duration:", labelMemorySize: "Memory Size:", labelMaxMemory: "Max Memory Used:",
+	labelStatus: "Status:", labelErrorType: "Error Type:", labelPhase: "Phase:", labelXRay: "XRAY TraceId:",
+	labelSegment: "SegmentId:", labelSampled: "Sampled:", labelRuntime: "Runtime Version:", labelRuntimeARN: "Runtime Version ARN:",
 }
 
 // parseReport reads a REPORT line after "REPORT RequestId: ".
@@ -219,13 +244,13 @@ func parseFields(b []byte, m *message) string {
 	for len(b) > 0 {
 		// The label at the start of b.
 		b = trimBlank(b)
-		label := labelAt(b)
-		if label == "" {
+		l := labelAt(b)
+		if l == noField {
 			// Not a label: skip a word (an unknown field's text).
 			_, b = word(b)
 			continue
 		}
-		b = b[len(label):]
+		b = b[len(reportLabels[l]):]
 		for len(b) > 0 && b[0] == ' ' {
 			b = b[1:]
 		}
@@ -235,14 +260,14 @@ func parseFields(b []byte, m *message) string {
 			end = i
 		}
 		for i := 0; i < end; i++ {
-			if (b[i] == ' ' || b[i] == '\n') && i+1 < end && startsLabel(b[i+1:]) {
+			if (b[i] == ' ' || b[i] == '\n') && i+1 < end && labelAt(b[i+1:]) != noField {
 				end = i
 				break
 			}
 		}
-		value := bytes.TrimSpace(b[:end])
+		value := trimSpace(b[:end])
 		b = b[end:]
-		if r := m.setField(label, value); r != "" {
+		if r := m.setField(l, value); r != "" {
 			m.bad = r
 			return ""
 		}
@@ -250,29 +275,69 @@ func parseFields(b []byte, m *message) string {
 	return ""
 }
 
-// startsLabel reports whether b starts with a REPORT label.
-func startsLabel(b []byte) bool { return labelAt(b) != "" }
-
-// labelsBy are the labels by their first byte, longest first, so that
-// most words are told from a label by their first byte alone.
-var labelsBy = func() (t [256][]string) {
-	for _, l := range reportLabels {
-		t[l[0]] = append(t[l[0]], l)
+// labelAt is the REPORT label b starts with, or noField: told by its
+// first byte, then compared with constants (a few word compares each).
+func labelAt(b []byte) field {
+	if len(b) < len("Phase:") {
+		return noField
 	}
-	return t
-}()
-
-// labelAt is the REPORT label b starts with, or "".
-func labelAt(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	for _, l := range labelsBy[b[0]] {
-		if len(b) >= len(l) && string(b[:len(l)]) == l {
-			return l
+	switch b[0] {
+	case 'D':
+		if len(b) >= 9 && string(b[:9]) == "Duration:" {
+			return labelDuration
+		}
+	case 'B':
+		if len(b) >= 16 && string(b[:16]) == "Billed Duration:" {
+			return labelBilled
+		}
+		if len(b) >= 24 && string(b[:24]) == "Billed Restore Duration:" {
+			return labelBilledRestore
+		}
+	case 'M':
+		if len(b) >= 12 && string(b[:12]) == "Memory Size:" {
+			return labelMemorySize
+		}
+		if len(b) >= 16 && string(b[:16]) == "Max Memory Used:" {
+			return labelMaxMemory
+		}
+	case 'I':
+		if len(b) >= 14 && string(b[:14]) == "Init Duration:" {
+			return labelInit
+		}
+	case 'R':
+		if len(b) >= 17 && string(b[:17]) == "Restore Duration:" {
+			return labelRestore
+		}
+		if len(b) >= 16 && string(b[:16]) == "Runtime Version:" {
+			return labelRuntime
+		}
+		if len(b) >= 20 && string(b[:20]) == "Runtime Version ARN:" {
+			return labelRuntimeARN
+		}
+	case 'S':
+		if len(b) >= 7 && string(b[:7]) == "Status:" {
+			return labelStatus
+		}
+		if len(b) >= 10 && string(b[:10]) == "SegmentId:" {
+			return labelSegment
+		}
+		if len(b) >= 8 && string(b[:8]) == "Sampled:" {
+			return labelSampled
+		}
+	case 'E':
+		if len(b) >= 11 && string(b[:11]) == "Error Type:" {
+			return labelErrorType
+		}
+	case 'P':
+		if string(b[:6]) == "Phase:" {
+			return labelPhase
+		}
+	case 'X':
+		if len(b) >= 13 && string(b[:13]) == "XRAY TraceId:" {
+			return labelXRay
 		}
 	}
-	return ""
+	return noField
 }
 
 // trimBlank drops leading spaces and tabs.
@@ -281,6 +346,36 @@ func trimBlank(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
+}
+
+// asciiSpace is what bytes.TrimSpace trims of ASCII.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// trimSpace is bytes.TrimSpace, its ASCII case without a call.
+func trimSpace(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && asciiSpace[b[i]] {
+		i++
+	}
+	for j > i && asciiSpace[b[j-1]] {
+		j--
+	}
+	if i == j {
+		return nil
+	}
+	if b[i] >= utf8.RuneSelf || b[j-1] >= utf8.RuneSelf {
+		return bytes.TrimSpace(b)
+	}
+	return b[i:j]
+}
+
+// trimEnd drops trailing spaces, tabs and line ends.
+func trimEnd(b []byte) []byte {
+	j := len(b)
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\r' || b[j-1] == '\n') {
+		j--
+	}
+	return b[:j]
 }
 
 // MaxCall is the longest a call may run, and the longest an init may take,
@@ -293,38 +388,38 @@ const MaxCall = 16 * 60 * 1_000_000 // µs
 const MaxMemoryMB = record.MaxMemoryMB
 
 // setField keeps one REPORT field's value, or says why it is refused.
-func (m *message) setField(label string, v []byte) string {
-	switch label {
-	case "Duration:", "Init Duration:", "Restore Duration:":
+func (m *message) setField(l field, v []byte) string {
+	switch l {
+	case labelDuration, labelInit, labelRestore:
 		us, ok := parseMS(v)
 		if !ok {
-			return "impossible value: " + label + " " + string(v)
+			return "impossible value: " + reportLabels[l] + " " + string(v)
 		}
-		switch label {
-		case "Duration:":
+		switch l {
+		case labelDuration:
 			m.durUS, m.hasDur = us, true
-		case "Restore Duration:":
+		case labelRestore:
 			m.initUS, m.restore = us, true
 		default:
 			m.initUS = us
 		}
-	case "Memory Size:", "Max Memory Used:":
+	case labelMemorySize, labelMaxMemory:
 		mb, ok := parseMB(v)
 		if !ok {
-			return "impossible value: " + label + " " + string(v)
+			return "impossible value: " + reportLabels[l] + " " + string(v)
 		}
-		if label == "Memory Size:" {
+		if l == labelMemorySize {
 			m.memSize = mb
 		} else {
 			m.memUsed = mb
 		}
-	case "Status:":
+	case labelStatus:
 		m.setStatus(v)
-	case "Error Type:":
+	case labelErrorType:
 		if len(v) > 0 && len(v) <= 128 {
 			m.errType = v
 		}
-	case "Phase:":
+	case labelPhase:
 		m.phase = v
 	}
 	return ""
@@ -349,7 +444,7 @@ func (m *message) setStatus(v []byte) {
 // parseMS reads "15.74 ms" (or "15.74", or "15 ms") as µs, refusing a
 // negative or a value past MaxCall.
 func parseMS(v []byte) (int64, bool) {
-	v = bytes.TrimSpace(bytes.TrimSuffix(v, []byte("ms")))
+	v = trimSpace(bytes.TrimSuffix(v, []byte("ms")))
 	var us int64
 	i := 0
 	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
@@ -392,7 +487,7 @@ func parseMSFloat(v []byte) (int64, bool) {
 // parseMB reads "128 MB" as 128, refusing a negative or a value past
 // MaxMemoryMB.
 func parseMB(v []byte) (int64, bool) {
-	v = bytes.TrimSpace(bytes.TrimSuffix(v, []byte("MB")))
+	v = trimSpace(bytes.TrimSuffix(v, []byte("MB")))
 	if len(v) == 0 || len(v) > 9 {
 		return 0, false
 	}

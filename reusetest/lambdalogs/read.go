@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
@@ -128,15 +130,19 @@ type reader struct {
 	jp      jsonParser
 	msg     message
 	streams map[string]uint32
+	cache   streamCache
+	keys    []string // each stream's key in streams
 	labels  []string
 	names   []streamName // what each stream's name says
-	errIdx  map[string]uint16
-	errs    []string
-	verIdx  map[string]uint16
-	vers    []string
-	tenIdx  map[string]uint32
-	tens    []string
-	formats [2]bool
+	// versions is each stream's function and version, from its name.
+	versions []streamVersion
+	errIdx   map[string]uint16
+	errs     []string
+	verIdx   map[string]uint16
+	vers     []string
+	tenIdx   map[string]uint32
+	tens     []string
+	formats  [2]bool
 	// reports counts the REPORT items, and maxSpanUS is the longest a
 	// call took with its init (µs): what the pass needs to know ahead.
 	reports   int64
@@ -148,6 +154,13 @@ type streamName struct {
 	function, version string
 	known             bool
 	managed           bool // a Managed Instances stream ("…/managed-instances")
+}
+
+// streamVersion is a stream's function and version, as its name says.
+type streamVersion struct {
+	known   bool   // worked out
+	other   bool   // not the one chosen: its events are skipped
+	version uint16 // the function and version's index + 1; 0 for none
 }
 
 // parseStreamName reads YYYY/MM/DD/[VERSION]hex or
@@ -321,13 +334,15 @@ func (rd *reader) take(ev *rawEvent) error {
 		// apart by the instance id their records carry.
 		key = append(append(append([]byte(nil), key...), '\x00'), m.instance...)
 	}
-	st, ok := rd.streams[string(key)]
+	st, ok := rd.stream(key)
 	if !ok {
 		if len(rd.labels) >= MaxStreams {
 			return fmt.Errorf("event %d: more than %d log streams, the most an export may hold", ev.index, MaxStreams)
 		}
 		st = uint32(len(rd.labels))
-		rd.streams[string(key)] = st
+		k := string(key)
+		rd.streams[k] = st
+		rd.keys = append(rd.keys, k)
 		name := string(ev.stream)
 		lbl := label(name, rd.opts.Names)
 		if len(m.instance) > 0 {
@@ -335,6 +350,7 @@ func (rd *reader) take(ev *rawEvent) error {
 		}
 		rd.labels = append(rd.labels, lbl)
 		rd.names = append(rd.names, parseStreamName(name))
+		rd.versions = append(rd.versions, streamVersion{})
 	}
 	it := item{t: ev.ts, stream: st, seq: uint32(ev.index), kind: m.kind, status: m.status, dur: m.durUS, init: uint32(m.initUS),
 		memUsed: uint32(m.memUsed), memSize: uint32(m.memSize)}
@@ -367,18 +383,33 @@ func (rd *reader) take(ev *rawEvent) error {
 	if len(m.tenant) > 0 && record.CheckTenantID(string(m.tenant)) == nil {
 		it.tenant = rd.intern32(rd.tenIdx, &rd.tens, m.tenant)
 	}
-	// The function and version: the stream's name says, else the message.
-	name := rd.names[st]
-	function, version := name.function, name.version
-	if !name.known {
-		function, version = string(m.function), string(m.version)
-	}
-	if version != "" || function != "" {
+	// The function and version: the stream's name says (worked out once
+	// for the stream), else the message.
+	if sv := &rd.versions[st]; sv.known {
+		if sv.other {
+			rd.skip(ev, reasonOtherVersion, "")
+			return nil
+		}
+		it.version = sv.version
+	} else if name := rd.names[st]; name.known {
+		*sv = streamVersion{known: true}
+		if name.version != "" || name.function != "" {
+			sv.other = !rd.chosen(name.function, name.version)
+			if !sv.other {
+				sv.version = rd.intern16(rd.verIdx, &rd.vers, []byte(name.function+"["+name.version+"]"))
+			}
+		}
+		if sv.other {
+			rd.skip(ev, reasonOtherVersion, "")
+			return nil
+		}
+		it.version = sv.version
+	} else if function, version := string(m.function), string(m.version); version != "" || function != "" {
 		if !rd.chosen(function, version) {
 			rd.skip(ev, reasonOtherVersion, "")
 			return nil
 		}
-		if name.known || m.kind == kindStart || m.kind == kindReport || m.kind == kindInit {
+		if m.kind == kindStart || m.kind == kindReport || m.kind == kindInit {
 			it.version = rd.intern16(rd.verIdx, &rd.vers, []byte(function+"["+version+"]"))
 		}
 	}
@@ -388,6 +419,30 @@ func (rd *reader) take(ev *rawEvent) error {
 		rd.maxSpanUS = max(rd.maxSpanUS, it.dur+int64(it.init))
 	}
 	return rd.sorter.add(&it)
+}
+
+// streamCache is a small cache of the streams by name, before the map.
+type streamCache [64]struct {
+	key string
+	st  uint32
+}
+
+// stream is the index of the stream (or Managed Instances environment)
+// key names, and whether it is known.
+func (rd *reader) stream(key []byte) (uint32, bool) {
+	var w uint64
+	if len(key) >= 8 {
+		w = binary.LittleEndian.Uint64(key[len(key)-8:])
+	}
+	slot := &rd.cache[(w^uint64(len(key)))*stats.Golden>>58]
+	if len(slot.key) > 0 && string(key) == slot.key {
+		return slot.st, true
+	}
+	st, ok := rd.streams[string(key)]
+	if ok {
+		slot.key, slot.st = rd.keys[st], st
+	}
+	return st, ok
 }
 
 // chosen reports whether calls of function and version are read.
