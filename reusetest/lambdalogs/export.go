@@ -140,6 +140,14 @@ func skipBlank(b []byte, i int) int {
 	return i
 }
 
+// skipSome is skipBlank, without a call where there is no white space.
+func skipSome(b []byte, i int) int {
+	if i < len(b) && blank[b[i]] {
+		return skipBlank(b, i)
+	}
+	return i
+}
+
 // peek is the next byte that is not white space, or false at the end.
 func (x *exportReader) peek() (byte, bool) {
 	for {
@@ -751,7 +759,7 @@ func (x *exportReader) fastEvent(ev *rawEvent) bool {
 // tryFast is fastEvent on the buffer as it is.
 func (x *exportReader) tryFast(ev *rawEvent) bool {
 	b := x.buf[x.p:x.n]
-	i := skipBlank(b, 0)
+	i := skipSome(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
@@ -761,7 +769,7 @@ func (x *exportReader) tryFast(ev *rawEvent) bool {
 	var ts int64
 	msg := x.message[:0]
 	for {
-		i = skipBlank(b, i)
+		i = skipSome(b, i)
 		if i >= len(b) {
 			return false
 		}
@@ -773,17 +781,17 @@ func (x *exportReader) tryFast(ev *rawEvent) bool {
 			if b[i] != ',' {
 				return false
 			}
-			i = skipBlank(b, i+1)
+			i = skipSome(b, i+1)
 		}
 		k, n := eventKeyAt(b[i:])
 		if k == 0 || seen&k != 0 {
 			return false
 		}
 		seen |= k
-		if i = skipBlank(b, i+n); i >= len(b) || b[i] != ':' {
+		if i = skipSome(b, i+n); i >= len(b) || b[i] != ':' {
 			return false
 		}
-		if i = skipBlank(b, i+1); i >= len(b) {
+		if i = skipSome(b, i+1); i >= len(b) {
 			return false
 		}
 		var ok bool
@@ -888,25 +896,29 @@ func (x *exportReader) fastMessage(b, dst []byte) ([]byte, int, bool) {
 			}
 			dst = append(dst, b[j:j+e]...)
 			j += e
-			if len(b)-j < 12 && !x.eof {
-				return dst, 0, false // the general path reads on first
-			}
-			r, size, ok := unescape(b[j:])
-			if !ok {
-				return dst, 0, false
-			}
-			if r < utf8.RuneSelf {
-				dst = append(dst, byte(r))
+			if j+1 < len(b) && shortEscape[b[j+1]] != 0 {
+				dst = append(dst, shortEscape[b[j+1]])
+				j += 2
 			} else {
+				if len(b)-j < 12 && !x.eof {
+					return dst, 0, false // the general path reads on first
+				}
+				r, size, ok := unescape(b[j:])
+				if !ok {
+					return dst, 0, false
+				}
 				dst = utf8.AppendRune(dst, r)
+				j += size
 			}
-			j += size
 			if j > q {
 				break // the quote was escaped: find the end again
 			}
 		}
 	}
 }
+
+// shortEscape is what a two-byte escape stands for, by its second byte.
+var shortEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // wholeAt is the whole number of at most 18 digits b starts with, and the
 // bytes it took; false for any other number (the general path reads it).
