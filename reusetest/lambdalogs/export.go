@@ -748,7 +748,7 @@ func (x *exportReader) fastEvent(ev *rawEvent) bool {
 	if x.tryFast(ev) {
 		return true
 	}
-	if x.eof || x.n-x.p >= len(x.buf)/2 {
+	if x.eof || x.n-x.p >= len(x.buf)/2 || !x.fill() {
 		return false
 	}
 	for x.n < len(x.buf) && x.fill() {
@@ -823,31 +823,35 @@ func (x *exportReader) tryFast(ev *rawEvent) bool {
 }
 
 // eventKeyAt is the event key b starts with (quotes and all) and its
-// length, or 0.
+// length, or 0: told by its first letter, then compared with a constant
+// (a word compare or two).
 func eventKeyAt(b []byte) (uint8, int) {
 	if len(b) < 16 || b[0] != '"' {
 		return 0, 0
 	}
-	var k string
-	var bit uint8
 	switch b[1] {
 	case 'l':
-		k, bit = `"logStreamName"`, keyStream
+		if string(b[:15]) == `"logStreamName"` {
+			return keyStream, 15
+		}
 	case 't':
-		k, bit = `"timestamp"`, keyTimestamp
+		if string(b[:11]) == `"timestamp"` {
+			return keyTimestamp, 11
+		}
 	case 'm':
-		k, bit = `"message"`, keyMessage
+		if string(b[:9]) == `"message"` {
+			return keyMessage, 9
+		}
 	case 'i':
-		k, bit = `"ingestionTime"`, keyIngestion
+		if string(b[:15]) == `"ingestionTime"` {
+			return keyIngestion, 15
+		}
 	case 'e':
-		k, bit = `"eventId"`, keyEventID
-	default:
-		return 0, 0
+		if string(b[:9]) == `"eventId"` {
+			return keyEventID, 9
+		}
 	}
-	if string(b[:len(k)]) != k {
-		return 0, 0
-	}
-	return bit, len(k)
+	return 0, 0
 }
 
 // plainString is the JSON string b starts with when it has no escape and
@@ -922,9 +926,28 @@ var shortEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f'
 
 // wholeAt is the whole number of at most 18 digits b starts with, and the
 // bytes it took; false for any other number (the general path reads it).
+// Digits are read eight at a time, the last few of them too.
 func wholeAt(b []byte) (int64, int, bool) {
+	const zeros, highs = 0x3030303030303030, 0x8080808080808080
 	var v int64
 	n := 0
+	for n+8 <= len(b) && n < 16 {
+		d := binary.LittleEndian.Uint64(b[n:]) - zeros
+		// A byte below '0' wraps past 0x7f, one above '9' reaches 0x80
+		// with 0x76 added: the lowest such is the first that is no digit.
+		other := (d | (d + 0x7676767676767676)) & highs
+		if other == 0 {
+			v = v*1e8 + int64(digitsValue(d))
+			n += 8
+			continue
+		}
+		if k := bits.TrailingZeros64(other) / 8; k > 0 {
+			// The k digits moved to the word's top, zeros before them.
+			v = v*pow10[k] + int64(digitsValue(d<<(64-8*k)))
+			n += k
+		}
+		return wholeEnd(b, v, n)
+	}
 	for ; n < len(b) && n <= 18; n++ {
 		c := b[n] - '0'
 		if c > 9 {
@@ -932,6 +955,11 @@ func wholeAt(b []byte) (int64, int, bool) {
 		}
 		v = v*10 + int64(c)
 	}
+	return wholeEnd(b, v, n)
+}
+
+// wholeEnd is wholeAt's answer for the n digits of value v b starts with.
+func wholeEnd(b []byte, v int64, n int) (int64, int, bool) {
 	if n == 0 || n > 18 || n == len(b) {
 		return 0, 0, false
 	}
@@ -942,16 +970,30 @@ func wholeAt(b []byte) (int64, int, bool) {
 	return v, n, true
 }
 
+var pow10 = [8]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000}
+
+// digitsValue is the number eight digits write, each byte of d one
+// (0 to 9), the first in its lowest byte.
+func digitsValue(d uint64) uint64 {
+	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+	return d * (10000<<32 + 1) >> 32
+}
+
 // A batch is events scanned from an export, their strings copied into one
-// arena, handed from the scanning goroutine to the parsing one.
+// arena, handed from the scanning goroutine to the parsing one. Its
+// events hold no pointers (nothing for the collector to follow).
 type batch struct {
 	arena []byte
 	evs   []batchEvent
+	bads  []string // why events are malformed
 	free  chan *batch
 }
 
 type batchEvent struct {
-	ev                    rawEvent // its strings empty; they are in the arena
+	index, ts             int64
+	hasTS, tooLong        bool
+	bad                   int32    // its reason's index in bads + 1; 0 for none
 	stream, message, evID [2]int32 // offsets into the arena
 }
 
@@ -964,15 +1006,18 @@ const (
 // event is the batch's event i, its strings into the arena.
 func (b *batch) event(i int, ev *rawEvent) {
 	be := &b.evs[i]
-	*ev = be.ev
-	ev.stream = b.arena[be.stream[0]:be.stream[1]]
-	ev.message = b.arena[be.message[0]:be.message[1]]
-	ev.eventID = b.arena[be.evID[0]:be.evID[1]]
+	*ev = rawEvent{index: be.index, ts: be.ts, hasTS: be.hasTS, tooLong: be.tooLong,
+		stream:  b.arena[be.stream[0]:be.stream[1]],
+		message: b.arena[be.message[0]:be.message[1]],
+		eventID: b.arena[be.evID[0]:be.evID[1]]}
+	if be.bad > 0 {
+		ev.bad = b.bads[be.bad-1]
+	}
 }
 
 // recycle hands the batch back for the scanner to fill again.
 func (b *batch) recycle() {
-	b.arena, b.evs = b.arena[:0], b.evs[:0]
+	b.arena, b.evs, b.bads = b.arena[:0], b.evs[:0], b.bads[:0]
 	select {
 	case b.free <- b:
 	default:
@@ -981,14 +1026,16 @@ func (b *batch) recycle() {
 
 // add copies ev into the batch.
 func (b *batch) add(ev *rawEvent) {
-	put := func(s []byte) [2]int32 {
-		start := int32(len(b.arena))
-		b.arena = append(b.arena, s...)
-		return [2]int32{start, int32(len(b.arena))}
+	be := batchEvent{index: ev.index, ts: ev.ts, hasTS: ev.hasTS, tooLong: ev.tooLong}
+	if ev.bad != "" {
+		b.bads = append(b.bads, ev.bad)
+		be.bad = int32(len(b.bads))
 	}
-	be := batchEvent{ev: *ev}
-	be.ev.stream, be.ev.message, be.ev.eventID = nil, nil, nil
-	be.stream, be.message, be.evID = put(ev.stream), put(ev.message), put(ev.eventID)
+	start := int32(len(b.arena))
+	b.arena = append(append(append(b.arena, ev.stream...), ev.message...), ev.eventID...)
+	be.stream = [2]int32{start, start + int32(len(ev.stream))}
+	be.message = [2]int32{be.stream[1], be.stream[1] + int32(len(ev.message))}
+	be.evID = [2]int32{be.message[1], be.message[1] + int32(len(ev.eventID))}
 	b.evs = append(b.evs, be)
 }
 

@@ -146,12 +146,20 @@ func parseMessage(b []byte, m *message, j *jsonParser) string {
 // word is b's first word (up to a space, a tab or a line's end) and the
 // rest after it.
 func word(b []byte) ([]byte, []byte) {
-	for i, c := range b {
-		if c == ' ' || c == '\t' || c == '\n' {
-			return b[:i], b[i+1:]
-		}
+	end := len(b)
+	if i := bytes.IndexByte(b, '\t'); i >= 0 {
+		end = i
 	}
-	return b, nil
+	if i := bytes.IndexByte(b[:end], ' '); i >= 0 {
+		end = i
+	}
+	if i := bytes.IndexByte(b[:end], '\n'); i >= 0 {
+		end = i
+	}
+	if end == len(b) {
+		return b, nil
+	}
+	return b[:end], b[end+1:]
 }
 
 // looksLikeID reports a request id's shape: 8 to 64 bytes of hex digits
@@ -351,8 +359,17 @@ func trimBlank(b []byte) []byte {
 // asciiSpace is what bytes.TrimSpace trims of ASCII.
 var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
-// trimSpace is bytes.TrimSpace, its ASCII case without a call.
+// trimSpace is bytes.TrimSpace: b itself, without a call, when it starts
+// and ends with ASCII that is not white space.
 func trimSpace(b []byte) []byte {
+	if n := len(b); n > 0 && b[0] > ' ' && b[0] < utf8.RuneSelf && b[n-1] > ' ' && b[n-1] < utf8.RuneSelf {
+		return b
+	}
+	return trimSpaceASCII(b)
+}
+
+// trimSpaceASCII is bytes.TrimSpace, its ASCII case without a call.
+func trimSpaceASCII(b []byte) []byte {
 	i, j := 0, len(b)
 	for i < j && asciiSpace[b[i]] {
 		i++
@@ -444,7 +461,10 @@ func (m *message) setStatus(v []byte) {
 // parseMS reads "15.74 ms" (or "15.74", or "15 ms") as µs, refusing a
 // negative or a value past MaxCall.
 func parseMS(v []byte) (int64, bool) {
-	v = trimSpace(bytes.TrimSuffix(v, []byte("ms")))
+	if n := len(v); n >= 2 && v[n-2] == 'm' && v[n-1] == 's' {
+		v = v[:n-2]
+	}
+	v = trimSpace(v)
 	var us int64
 	i := 0
 	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
@@ -487,7 +507,10 @@ func parseMSFloat(v []byte) (int64, bool) {
 // parseMB reads "128 MB" as 128, refusing a negative or a value past
 // MaxMemoryMB.
 func parseMB(v []byte) (int64, bool) {
-	v = trimSpace(bytes.TrimSuffix(v, []byte("MB")))
+	if n := len(v); n >= 2 && v[n-2] == 'M' && v[n-1] == 'B' {
+		v = v[:n-2]
+	}
+	v = trimSpace(v)
 	if len(v) == 0 || len(v) > 9 {
 		return 0, false
 	}

@@ -212,3 +212,31 @@ func TestTheReaderReadsEventsAsEncodingJSONDoes(t *testing.T) {
 		})
 	}
 }
+
+// TestWholeNumbersAsStrconvReadsThem reads numbers of every length, with
+// anything after them, as strconv does, or hands them over.
+func TestWholeNumbersAsStrconvReadsThem(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for range 200000 {
+		digits := rng.IntN(22)
+		var b []byte
+		for range digits {
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		if rng.IntN(20) == 0 && len(b) > 0 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256)) // anything among them
+		}
+		b = append(b, []byte{',', '}', ' ', '.', 'e', '-', '/', ':', 0x80}[rng.IntN(9)])
+		b = append(b, "0000000000"[:rng.IntN(10)]...)
+		v, n, ok := wholeAt(b)
+		end := 0
+		for end < len(b) && b[end] >= '0' && b[end] <= '9' {
+			end++
+		}
+		want, err := strconv.ParseInt(string(b[:end]), 10, 64)
+		wantOK := err == nil && end > 0 && end <= 18 && end < len(b) && !strings.ContainsRune(".eE+-", rune(b[end]))
+		if ok != wantOK || ok && (v != want || n != end) {
+			t.Fatalf("wholeAt(%q) = %d, %d, %v; want %d, %d, %v", b, v, n, ok, want, end, wantOK)
+		}
+	}
+}
