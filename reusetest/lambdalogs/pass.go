@@ -143,7 +143,11 @@ func (rd *reader) pass() (*Calls, error) {
 			}
 		}()
 	}
-	emit := func(cl *call) error {
+	// The calls are kept, and the trace written, on a goroutine of their
+	// own while the pass goes on.
+	cw := newCallWriter(c.store, tw)
+	defer cw.finish()
+	emit := func(cl *call) {
 		if first == 0 || cl.start < first {
 			first = cl.start
 		}
@@ -152,20 +156,15 @@ func (rd *reader) pass() (*Calls, error) {
 			withTenant++
 		}
 		tenants++
-		if tw != nil {
-			if err := tw.add(cl); err != nil {
-				return err
-			}
-		}
-		return c.store.add(cl)
+		cw.add(cl)
 	}
-	release := func() error {
+	release := func() {
 		i := ready.Pop().Value
 		if st := &states[slabStream[i]]; st.lastCall == i+1 {
 			st.lastCall = 0
 		}
 		free = append(free, i)
-		return emit(&slab[i]) // copied before the slab entry is reused
+		emit(&slab[i]) // copied before the slab entry is reused
 	}
 	err := rd.sorter.each(func(it *item) error {
 		if dup, err := group.seen(it, rd.labels); err != nil {
@@ -222,9 +221,7 @@ func (rd *reader) pass() (*Calls, error) {
 		}
 		// Calls that began before any call still to come can go, in start order.
 		for ready.Len() > 0 && ready.Peek().Key < nowNS-reachNS {
-			if err := release(); err != nil {
-				return err
-			}
+			release()
 		}
 		return nil
 	})
@@ -232,11 +229,9 @@ func (rd *reader) pass() (*Calls, error) {
 		return nil, err
 	}
 	for ready.Len() > 0 {
-		if err := release(); err != nil {
-			return nil, err
-		}
+		release()
 	}
-	if err := c.store.flush(); err != nil {
+	if err := cw.finish(); err != nil {
 		return nil, err
 	}
 	for i := range states {
@@ -297,6 +292,72 @@ func (rd *reader) pass() (*Calls, error) {
 		return nil, fmt.Errorf("no call: %d events read, none a REPORT (or platform.report) of a call; skipped: %v", c.logs.Events, c.logs.Skipped)
 	}
 	return c, nil
+}
+
+// callWriter keeps the calls the pass makes, in their order, in the call
+// store and writes them to the trace (when one is written): on a
+// goroutine of its own, a batch at a time.
+type callWriter struct {
+	store     *callStore
+	tw        *traceWriter
+	cur       []call
+	out, free chan []call
+	done      chan error
+	err       error
+	finished  bool
+}
+
+// callBatch is how many calls go to the callWriter's goroutine at a time.
+const callBatch = 4096
+
+func newCallWriter(store *callStore, tw *traceWriter) *callWriter {
+	w := &callWriter{store: store, tw: tw, out: make(chan []call, 2), free: make(chan []call, 3), done: make(chan error, 1)}
+	for range 3 {
+		w.free <- make([]call, 0, callBatch)
+	}
+	w.cur = <-w.free
+	go func() {
+		var err error
+		for b := range w.out {
+			for i := 0; i < len(b) && err == nil; i++ {
+				if w.tw != nil {
+					err = w.tw.add(&b[i])
+				}
+				if err == nil {
+					err = w.store.add(&b[i])
+				}
+			}
+			w.free <- b[:0]
+		}
+		if err == nil {
+			err = w.store.flush()
+		}
+		w.done <- err
+	}()
+	return w
+}
+
+// add takes one call (copied).
+func (w *callWriter) add(cl *call) {
+	w.cur = append(w.cur, *cl)
+	if len(w.cur) == cap(w.cur) {
+		w.out <- w.cur
+		w.cur = <-w.free
+	}
+}
+
+// finish waits until every call taken is kept and written, the store
+// flushed, and says the first error; called again, it says it again.
+func (w *callWriter) finish() error {
+	if !w.finished {
+		w.finished = true
+		if len(w.cur) > 0 {
+			w.out <- w.cur
+		}
+		close(w.out)
+		w.err = <-w.done
+	}
+	return w.err
 }
 
 // MaxGroup bounds the events of one stream, millisecond and kind (a START,
