@@ -267,10 +267,14 @@ func parseFields(b []byte, m *message) string {
 		if i := bytes.IndexByte(b, '\t'); i >= 0 {
 			end = i
 		}
-		for i := 0; i < end; i++ {
-			if (b[i] == ' ' || b[i] == '\n') && i+1 < end && labelAt(b[i+1:]) != noField {
-				end = i
-				break
+		// (A label holds no tab, so none starts before the tab and ends
+		// past it.)
+		if v := b[:end]; len(v) > 1 {
+			for i, c := range v[:len(v)-1] {
+				if (c == ' ' || c == '\n') && labelAt(v[i+1:]) != noField {
+					end = i
+					break
+				}
 			}
 		}
 		value := trimSpace(b[:end])
@@ -464,6 +468,9 @@ func parseMS(v []byte) (int64, bool) {
 	if n := len(v); n >= 2 && v[n-2] == 'm' && v[n-1] == 's' {
 		v = v[:n-2]
 	}
+	for len(v) > 0 && v[len(v)-1] == ' ' {
+		v = v[:len(v)-1]
+	}
 	v = trimSpace(v)
 	var us int64
 	i := 0
@@ -509,6 +516,9 @@ func parseMSFloat(v []byte) (int64, bool) {
 func parseMB(v []byte) (int64, bool) {
 	if n := len(v); n >= 2 && v[n-2] == 'M' && v[n-1] == 'B' {
 		v = v[:n-2]
+	}
+	for len(v) > 0 && v[len(v)-1] == ' ' {
+		v = v[:len(v)-1]
 	}
 	v = trimSpace(v)
 	if len(v) == 0 || len(v) > 9 {
