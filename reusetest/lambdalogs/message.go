@@ -33,7 +33,7 @@ type message struct {
 	json     bool
 	req      []byte // the request id, into the message; nil when none
 	status   uint8
-	errType  []byte // into the message (or "timeout"); nil when none
+	errType  []byte // into the message (or Sandbox.Timedout); nil when none
 	durUS    int64  // Duration, µs
 	hasDur   bool
 	initUS   int64  // Init or Restore Duration, µs; 0 when none
@@ -71,7 +71,7 @@ var (
 	pExtension     = []byte("EXTENSION")
 	pTelemetry     = []byte("TELEMETRY")
 	pLogsAPI       = []byte("LOGS\t")
-	timeoutType    = []byte("timeout")
+	timeoutType    = []byte(record.ErrorTimedout) // what the Invoke API names a timeout
 	unspecified    = []byte("unspecified")
 	exitType       = []byte("Runtime.ExitError")
 )
@@ -447,7 +447,8 @@ func (m *message) setField(l field, v []byte) string {
 }
 
 // setStatus keeps a REPORT's status: success, or a failure (error,
-// failure, timeout), a timeout typed "timeout" until an Error Type says.
+// failure, timeout), a timeout typed Sandbox.Timedout (the Invoke API's
+// name for it) until an Error Type says.
 func (m *message) setStatus(v []byte) {
 	switch string(v) {
 	case "success", "":

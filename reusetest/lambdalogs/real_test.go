@@ -72,7 +72,7 @@ func TestRealTextLinesOfEveryEra(t *testing.T) {
 		r := s[name]
 		assert.Assert(t, is.Len(r, 1), name)
 		assert.Check(t, is.Equal(r[0].Status, record.StatusError), name)
-		assert.Check(t, is.Equal(r[0].ErrorType, "timeout"), name)
+		assert.Check(t, is.Equal(r[0].ErrorType, record.ErrorTimedout), name)
 		assert.Check(t, r[0].StartUnseen, "%s: no init in the export: its start is unseen", name)
 		assert.Check(t, is.Equal(r[0].Invocation, int64(0)), name)
 	}
@@ -124,7 +124,7 @@ func TestRealJSONLines(t *testing.T) {
 	assert.Check(t, is.Len(cold.LogStream, 15))
 	assert.Check(t, is.Equal(cold.InstanceID, cold.LogStream+"#1"))
 	assert.Check(t, is.Equal(timeout.Status, record.StatusError))
-	assert.Check(t, is.Equal(timeout.ErrorType, "timeout"))
+	assert.Check(t, is.Equal(timeout.ErrorType, record.ErrorTimedout))
 	assert.Check(t, timeout.StartUnseen)
 	assert.Check(t, is.Equal(logs.Skipped[reasonFunction], int64(1)), "the function's own JSON line")
 	assert.Check(t, is.Equal(logs.Skipped[reasonPlatform], int64(3)), "initRuntimeDone and the two runtimeDone")

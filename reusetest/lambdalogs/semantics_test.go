@@ -114,7 +114,7 @@ func TestFailuresByErrorType(t *testing.T) {
 	e.report(streamA, 12000, "r4", 100, 300, "error", "Runtime.ExitError")
 	e.report(streamA, 15000, "r5", 100, 300, "", "")
 	got, _ := summarize(t, e.write(t), Options{})
-	assert.Check(t, is.DeepEqual(got.Requests.ByError, map[string]int64{"Runtime.OutOfMemory": 2, "timeout": 1, "Runtime.ExitError": 1}))
+	assert.Check(t, is.DeepEqual(got.Requests.ByError, map[string]int64{"Runtime.OutOfMemory": 2, record.ErrorTimedout: 1, "Runtime.ExitError": 1}))
 	assert.Check(t, is.Equal(got.Requests.Failed, int64(4)))
 	assert.Check(t, is.DeepEqual(got.Requests.ByErrorClass, map[record.ErrorClass]int64{record.ClassFunctionError: 4}))
 	assert.Check(t, is.Equal(got.Instances.Resets, 4), "each failure reset the environment")

@@ -200,8 +200,10 @@ type Requests struct {
 	// ByErrorClass counts failed records per error class.
 	ByErrorClass map[record.ErrorClass]int64 `json:"by_error_class,omitempty"`
 	// ByError counts failed calls by the error type Lambda named (a log's
-	// Error Type, e.g. Runtime.OutOfMemory; "timeout" for a timeout that
-	// named none); absent when no record carried one.
+	// Error Type, e.g. Runtime.OutOfMemory; Sandbox.Timedout, as the
+	// Invoke API names it, for a timeout whose log line named none, so a
+	// run's logs and its callers count timeouts under one key); absent when
+	// no record carried one.
 	ByError map[string]int64 `json:"by_error,omitempty"`
 }
 
