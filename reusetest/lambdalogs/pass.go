@@ -105,7 +105,10 @@ func addNote[N any](c *Calls, notes []N, n N) []N {
 // The pass puts calls in start order by holding each until no call still
 // to come can have begun before it: a call begins at most its duration
 // and its init before its REPORT, and the reading saw the longest of
-// those (maxSpanUS), so the calls held are those of that span, never all.
+// those (maxSpanUS), so the calls held are those of that span, never all;
+// or, when it waited for an init logged ahead of it, when that init began
+// (at most ProactiveGap before its start), so no call goes while an init
+// that a call still to come may begin with is pending.
 
 // pass takes the sorted items once, in time order, and makes the calls.
 func (rd *reader) pass() (*Calls, error) {
@@ -122,6 +125,10 @@ func (rd *reader) pass() (*Calls, error) {
 	// Calls wait, in a slab, until every call still to come began after
 	// them; the heap orders their slab indexes by start.
 	var ready minheap.Heap[int32]
+	// The streams' pending inits by when they began (stale entries are
+	// dropped when met: the stream's init is another, or too old to be a
+	// call's start).
+	var inits minheap.Heap[int32]
 	var slab []call
 	var free []int32
 	var slabStream []uint32 // the stream of each slab entry
@@ -183,6 +190,7 @@ func (rd *reader) pass() (*Calls, error) {
 		case kindInit, kindRestore:
 			if !st.init.set {
 				st.init = pendingInit{set: true, at: nowNS}
+				inits.Push(nowNS, int64(it.stream), int32(it.stream))
 			}
 			st.init.initUS = max(st.init.initUS, it.init)
 			if it.initTyp != initUnknown {
@@ -220,7 +228,16 @@ func (rd *reader) pass() (*Calls, error) {
 			st.lastCall, st.lastReq = i+1, it.req
 		}
 		// Calls that began before any call still to come can go, in start order.
-		for ready.Len() > 0 && ready.Peek().Key < nowNS-reachNS {
+		bound := nowNS - reachNS
+		for inits.Len() > 0 {
+			top := inits.Peek()
+			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && top.Key >= bound-int64(ProactiveGap) {
+				bound = min(bound, top.Key)
+				break
+			}
+			inits.Pop()
+		}
+		for ready.Len() > 0 && ready.Peek().Key < bound {
 			release()
 		}
 		return nil

@@ -120,7 +120,7 @@ func TestFailuresByErrorType(t *testing.T) {
 	assert.Check(t, is.Equal(got.Instances.Resets, 4), "each failure reset the environment")
 	var table strings.Builder
 	assert.NilError(t, metric.WriteTable(&table, got))
-	assert.Check(t, is.Contains(table.String(), "failed by error type: Runtime.OutOfMemory 2, Runtime.ExitError 1, timeout 1"))
+	assert.Check(t, is.Contains(table.String(), "failed by error type: Runtime.OutOfMemory 2, Runtime.ExitError 1, Sandbox.Timedout 1"))
 }
 
 func TestCensoredStreamsAreCountedAndSaid(t *testing.T) {
@@ -345,4 +345,34 @@ func TestCallsThatBeginTogetherKeepOneOrderHoweverStreamsInterleave(t *testing.T
 	}
 	assert.Check(t, is.DeepEqual(orders[1], orders[0]))
 	assert.Check(t, is.DeepEqual(orders[2], orders[0]))
+}
+
+// A call that waited for an init logged ahead of it (an INIT_START, its
+// REPORT naming no Init Duration) began when the init did: further back
+// than any REPORT's duration and init reach. Another stream's call that
+// began between them must still come after it in the calls and the trace.
+func TestACallThatWaitedForAnInitKeepsTheTraceInOrder(t *testing.T) {
+	e := newExport()
+	e.add(streamA, 1000, "INIT_START Runtime Version: python:3.12.v40\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:0123\n")
+	e.report(streamB, 1300, "b1", 10, 0, "", "")
+	e.add(streamA, 1450, "START RequestId: a1 Version: $LATEST\n")
+	e.report(streamA, 1500, "a1", 100, 0, "", "")
+	e.report(streamB, 1700, "b2", 10, 0, "", "")
+	trace := filepath.Join(t.TempDir(), "trace.csv")
+	c, err := Read(e.write(t), Options{TracePath: trace})
+	assert.NilError(t, err)
+	defer c.Close()
+	raw, err := os.ReadFile(trace)
+	assert.NilError(t, err)
+	var starts []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n")[2:] {
+		starts = append(starts, strings.Split(line, ",")[0])
+	}
+	assert.Check(t, is.DeepEqual(starts, []string{
+		"2026-05-04T12:00:01.000000000Z", // a1 began with the init it waited for
+		"2026-05-04T12:00:01.290000000Z",
+		"2026-05-04T12:00:01.690000000Z",
+	}))
+	_, err = c.Schedule(trace)
+	assert.NilError(t, err, "the trace reads back")
 }
