@@ -198,11 +198,15 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 	loopback.WaitListening(t, addr)
 
 	// One call at a time: a slot that finds the call before it still
-	// running (a slow cold start) is honestly skipped, never overlapped.
+	// running (a slow cold start, a loaded machine) is honestly skipped,
+	// never overlapped, so every call is served or skipped, none fails.
+	// How many are skipped depends on the machine's speed, not on the
+	// emulator: the test asks only for enough served calls to check
+	// their order.
 	plan := schedule.Plan{Calls: 30, RatePerSec: 10, HandlerMS: 1}
 	sum, _, ok := experiment(t, "invoke", "http://"+addr, "function", plan, runner.Options{MaxInFlight: 1})
 	assert.Check(t, is.Equal(sum.Requests.OK+sum.Requests.ByStatus[record.StatusSkipped], plan.Calls), "%v", sum.Requests.ByStatus)
-	assert.Check(t, sum.Requests.OK >= plan.Calls-2, "%v", sum.Requests.ByStatus)
+	assert.Check(t, sum.Requests.OK >= 2, "%v", sum.Requests.ByStatus)
 	assert.Check(t, is.Equal(sum.Instances.Count, 1))
 	for i, r := range ok {
 		assert.Check(t, is.Equal(r.Invocation, int64(i+1)), "consecutive invocations, seq %d", r.Seq)
@@ -264,26 +268,32 @@ func TestTenantIsolationOnTheRealProbe(t *testing.T) {
 // function's memory size, and the summary's memory part finds the growth
 // per call within 10% of the 1 MB asked. (The probe's own runtime grows
 // too, by about 15 KB a call over a process's first few hundred calls: a
-// leak of 100 KB over 300 calls measures about 0.11 MB a call.)
+// leak of 100 KB over 300 calls measures about 0.11 MB a call.) The calls
+// go one at a time, so they all reach one environment whatever the
+// machine's speed (overlapping calls would spread them over several, none
+// serving summary.MinCallsForGrowth); a slot that finds the call before it
+// still running is skipped, and 400 slots leave the one environment its
+// 100 calls with three in four skipped. Its 512 MB hold 400 calls' leak.
 func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			h := startHost(t, Options{MemoryMB: 512})
-			plan := schedule.Plan{Calls: 300, RatePerSec: 50, HandlerMS: 1}
+			plan := schedule.Plan{Calls: 400, RatePerSec: 50, HandlerMS: 1}
 			caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, h.URL(), "probe"), plan.HandlerMS)
 			assert.NilError(t, err)
 			assert.Assert(t, live.AskLeak(caller, 1024))
 			var out bytes.Buffer
-			sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out}).Run(t.Context(), nil)
+			sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Options: runner.Options{MaxInFlight: 1}, Out: &out}).Run(t.Context(), nil)
 			assert.NilError(t, err, out.String())
 			assert.Check(t, is.Contains(sum.Target, "(leak 1024 KB a call)"))
 			m := sum.Memory
 			assert.Assert(t, m != nil, "the records carry memory")
 			assert.Check(t, is.Equal(m.SizeMB, 512))
+			assert.Check(t, is.Equal(m.Environments, 1), "one call at a time: one environment")
 			assert.Assert(t, m.GrowthMBPerCall != nil, "%+v", *m)
 			asked := 1.0
-			t.Logf("%d environments, %d generations measured, %d growing; growth per call median %v MB (p10 %v, p90 %v); asked %v", m.Environments, m.Measured, m.Growing,
-				m.GrowthMBPerCall.Median, m.GrowthMBPerCall.P10, m.GrowthMBPerCall.P90, asked)
+			t.Logf("%d environments, %d generations measured, %d growing; growth per call median %v MB (p10 %v, p90 %v); asked %v; calls %v", m.Environments, m.Measured, m.Growing,
+				m.GrowthMBPerCall.Median, m.GrowthMBPerCall.P10, m.GrowthMBPerCall.P90, asked, sum.Requests.ByStatus)
 			assert.Check(t, math.Abs(m.GrowthMBPerCall.Median/asked-1) <= 0.10, "growth per call %v MB, asked %v", m.GrowthMBPerCall.Median, asked)
 		})
 	}
@@ -294,20 +304,22 @@ func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 // about 120 calls, again and again; the live run's records name each
 // failure Runtime.OutOfMemory (from the Invoke API's error), and its
 // summary counts every one, a reset for each, and the growth per call
-// within 10% of the leak.
+// within 10% of the leak. The calls go one at a time, to one environment
+// whatever the machine's speed; two resets take about 240 calls served,
+// which 600 slots leave with three in five skipped.
 func TestALiveRunOfALeakRunsOutOfMemory(t *testing.T) {
 	h := startHost(t, Options{MemoryMB: 128})
-	plan := schedule.Plan{Calls: 400, RatePerSec: 50, HandlerMS: 1}
+	plan := schedule.Plan{Calls: 600, RatePerSec: 50, HandlerMS: 1}
 	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, "invoke", h.URL(), "probe"), plan.HandlerMS)
 	assert.NilError(t, err)
 	assert.Assert(t, live.AskLeak(caller, 1024))
 	var out bytes.Buffer
-	sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Out: &out}).Run(t.Context(), nil)
+	sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Options: runner.Options{MaxInFlight: 1}, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err, out.String())
 	resets := h.Counts().Resets[summary.OutOfMemory]
 	m := sum.Memory
 	assert.Assert(t, m != nil)
-	t.Logf("host: %d out-of-memory resets; summary: %d failures, %d resets, %d of %d generations grow, growth %+v", resets, m.OutOfMemory, sum.Instances.Resets, m.Growing, m.Measured, m.GrowthMBPerCall)
+	t.Logf("host: %d out-of-memory resets; summary: %d failures, %d resets, %d of %d generations grow, growth %+v; calls %v", resets, m.OutOfMemory, sum.Instances.Resets, m.Growing, m.Measured, m.GrowthMBPerCall, sum.Requests.ByStatus)
 	assert.Check(t, resets >= 2, "the leak ran out of memory, more than once")
 	assert.Check(t, is.Equal(m.OutOfMemory, resets), "every failure, named")
 	assert.Check(t, is.Equal(sum.Requests.ByError[summary.OutOfMemory], resets))
