@@ -2,19 +2,22 @@
 // report.md (renders on GitHub and in a CI job summary) with the results
 // table beside the 2021 figures, and charts as SVG and PNG: a timeline of
 // environments, calls per environment, environments busy and alive over
-// time, a lifetime survival curve (Kaplan-Meier), and each experiment's own
-// (the burst's first-call latencies, the idle curve, the trace's cold
-// starts by hour), cold starts by tenant rank for a run with tenants, and
+// time, a lifetime survival curve (Kaplan-Meier), each kind's own charts
+// (registered by kind name with registerKind, for the kinds in
+// schedule.Kinds), cold starts by tenant rank for a run with tenants, and
 // memory against calls served for a run whose records carry memory.
 //
 // Its files: collect.go (the Collector: the one pass over the records),
 // report.go (report.md and the folder), charts.go (the common charts and
-// the kinds' registry), a kind's part in its own file (burst.go, idle.go, ramp.go,
-// trace.go: its charts and note, registered by kind name), tenants.go (the
-// tenants chart of a run whose calls carried tenants), multi.go (calls at
-// once per environment, on Managed Instances), memory.go (memory against
-// calls served, where records carry memory), sweep.go (what-ifs side by side), trend.go (night by night,
-// the job summary, the matrix) and drift.go (tonight's judgement).
+// the kinds' registry), a kind's part in its own file named for the kind
+// (its charts and note, registered by kind name), tenants.go (the tenants
+// chart of a run whose calls carried tenants), multi.go (calls at once per
+// environment, on Managed Instances), memory.go (memory against calls
+// served, where records carry memory), sweep.go (what-ifs side by side),
+// history.go (a folder of nights' summaries), trend.go (the trend report,
+// night by night), jobsummary.go (what a CI job summary shows of a trend),
+// matrix.go (configurations side by side) and drift.go (tonight's
+// judgement).
 package report
 
 import (

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,68 +20,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
-
-// A history is a folder of nights' summaries, one file per night and
-// configuration: CONFIG/YYYY-MM-DD.summary.json (CONFIG may have folders of
-// its own, e.g. eu-west-1/arm64-128mb). The nightly job keeps one on a data
-// branch; any folder in that shape makes a trend.
-
-// SummarySuffix ends a night's summary file name.
-const SummarySuffix = ".summary.json"
-
-// Night is one night's summary in a history.
-type Night struct {
-	// Config names the configuration (the folder under the history).
-	Config string
-	// Date is the night, YYYY-MM-DD.
-	Date    string
-	Summary summary.Summary
-}
-
-// ReadHistory reads every night under dir, by configuration then date. A
-// night that cannot be read (not a summary, or a name that is not a date)
-// is skipped: skipped names each such file and why, so one bad night
-// never stops the judgement of every other night and cell. The error is
-// for a history that cannot be read at all.
-func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
-			return err
-		}
-		date := strings.TrimSuffix(d.Name(), SummarySuffix)
-		if _, err := time.Parse(time.DateOnly, date); err != nil {
-			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, SummarySuffix))
-			return nil
-		}
-		rel, err := filepath.Rel(dir, filepath.Dir(path))
-		if err != nil {
-			return err
-		}
-		s, err := summary.ReadSummary(path)
-		if err != nil {
-			skipped = append(skipped, fmt.Errorf("history: skipped: %w", err))
-			return nil
-		}
-		nights = append(nights, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
-		return nil
-	})
-	if err != nil {
-		return nil, skipped, err
-	}
-	sortNights(nights)
-	return nights, skipped, nil
-}
-
-// WriteSkipped writes a warning line per skipped file, as the job
-// summary shows them.
-func WriteSkipped(w io.Writer, skipped []error) error {
-	for _, e := range skipped {
-		if _, err := fmt.Fprintf(w, "> **warning**: %v\n\n", e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // trendMetrics are the figures followed night by night: the metric
 // registry's (metric.TrendMetrics).
@@ -126,29 +62,6 @@ func changed(nights []Night, i int) []string {
 		if med != 0 && math.Abs(v/med-1) > m.ChangePoint() {
 			out = append(out, fmt.Sprintf("%s %s (median of %d before: %s)", m.Name, m.Format(v), len(prev), m.Format(med)))
 		}
-	}
-	return out
-}
-
-// sortNights puts nights in the order trends read them: by configuration,
-// then date.
-func sortNights(nights []Night) {
-	slices.SortStableFunc(nights, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
-}
-
-// byConfig splits nights by configuration, each night by night (in any
-// order given; ReadHistory's is already so).
-func byConfig(nights []Night) [][]Night {
-	nights = slices.Clone(nights)
-	sortNights(nights)
-	var out [][]Night
-	for i := 0; i < len(nights); {
-		j := i
-		for j < len(nights) && nights[j].Config == nights[i].Config {
-			j++
-		}
-		out = append(out, nights[i:j])
-		i = j
 	}
 	return out
 }
@@ -264,8 +177,6 @@ func hasAny(m metric.Metric, nights []Night) bool {
 	return slices.ContainsFunc(nights, func(n Night) bool { _, ok := m.Of(n.Summary); return ok })
 }
 
-// trendChart draws one figure night by night, a line per configuration;
-// false when no night has the figure.
 // trendSegments is one configuration's line of m in pieces (X in days
 // since 1970): a night without the figure, or a date with no night, is a
 // gap, never a 0 or a line drawn across it.
@@ -294,6 +205,8 @@ func trendSegments(m metric.Metric, g []Night) []plotter.XYs {
 	return segments
 }
 
+// trendChart draws one figure night by night, a line per configuration;
+// false when no night has the figure.
 func trendChart(m metric.Metric, groups [][]Night) (*plot.Plot, bool, error) {
 	p := plot.New()
 	p.Title.Text = m.Name + ", night by night"
@@ -359,148 +272,4 @@ func (dateTicks) Ticks(lo, hi float64) []plot.Tick {
 		out = append(out, t)
 	}
 	return out
-}
-
-// MermaidNights is how many of the latest nights a Mermaid chart shows.
-const MermaidNights = 60
-
-// WriteTrendSummary writes what a CI job summary shows of a trend: the
-// tables of the latest nights and each figure as a Mermaid chart (job
-// summaries render Mermaid, not images linked by relative paths).
-func WriteTrendSummary(w io.Writer, nights []Night) error {
-	if len(nights) == 0 {
-		return errors.New("trend: no nights")
-	}
-	groups := byConfig(nights)
-	var dates []string
-	for _, n := range nights {
-		dates = append(dates, n.Date)
-	}
-	slices.Sort(dates)
-	dates = slices.Compact(dates)
-	dates = dates[max(0, len(dates)-MermaidNights):]
-	var err error
-	line := func(format string, args ...any) {
-		if err == nil {
-			_, err = fmt.Fprintf(w, format, args...)
-		}
-	}
-	for _, m := range trendMetrics {
-		if !hasAny(m, nights) {
-			continue
-		}
-		// Mermaid draws every point of a line, so a night without a figure
-		// cannot be left blank. Cells with a figure every night share one
-		// chart; a cell with gaps gets its own, whose axis holds only its
-		// nights with a figure, and the title counts the nights left out.
-		var whole [][]string
-		var wholeGroups [][]Night
-		for _, g := range groups {
-			byDate := map[string]string{}
-			for _, n := range g {
-				if v, ok := m.Of(n.Summary); ok {
-					byDate[n.Date] = m.Format(v)
-				}
-			}
-			var have, vals []string
-			for _, d := range dates {
-				if v, ok := byDate[d]; ok {
-					have, vals = append(have, d), append(vals, v)
-				}
-			}
-			switch {
-			case len(have) == len(dates):
-				whole, wholeGroups = append(whole, vals), append(wholeGroups, g)
-			case len(have) > 0:
-				line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s; %d of %d nights without a figure left out)\"\n  x-axis [%s]\n  y-axis \"%s\"\n  line [%s]\n```\n",
-					m.Name, g[0].Config, len(dates)-len(have), len(dates), quoteAll(have), m.Name, strings.Join(vals, ", "))
-			}
-		}
-		if len(whole) == 0 {
-			continue
-		}
-		line("\n```mermaid\nxychart-beta\n  title \"%s, night by night (%s)\"\n  x-axis [%s]\n  y-axis \"%s\"\n", m.Name, configsTitle(wholeGroups), quoteAll(dates), m.Name)
-		for _, vals := range whole {
-			line("  line [%s]\n", strings.Join(vals, ", "))
-		}
-		line("```\n")
-	}
-	return err
-}
-
-func configsTitle(groups [][]Night) string {
-	var names []string
-	for _, g := range groups {
-		names = append(names, g[0].Config)
-	}
-	if len(names) > 4 {
-		return fmt.Sprintf("%d configurations, one line each", len(names))
-	}
-	return "lines: " + strings.Join(names, ", ")
-}
-
-func quoteAll(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = strconv.Quote(s)
-	}
-	return strings.Join(q, ", ")
-}
-
-// WriteMatrix writes a comparison across configurations (one summary per
-// cell, as cells: CELL -> summary): a Markdown table and each figure as a
-// Mermaid bar chart, for a job summary.
-func WriteMatrix(w io.Writer, cells []Night) error {
-	if len(cells) == 0 {
-		return errors.New("matrix: no cells")
-	}
-	var err error
-	line := func(format string, args ...any) {
-		if err == nil {
-			_, err = fmt.Fprintf(w, format, args...)
-		}
-	}
-	cols := append([]metric.Metric{metric.MetricRequests}, trendMetrics...)
-	line("%s", tableHeading("configuration", cols, ""))
-	var names []string
-	for _, c := range cells {
-		names = append(names, c.Config)
-		line("| %s |%s\n", c.Config, metricCells(cols, c.Summary))
-	}
-	for _, m := range []metric.Metric{metric.MetricInstances, metric.MetricReuseMedian, metric.MetricLifetimeMedian, metric.MetricColdShare} {
-		vals := make([]string, len(cells))
-		for i, c := range cells {
-			v, _ := m.Of(c.Summary)
-			vals[i] = m.Format(v)
-		}
-		line("\n```mermaid\nxychart-beta\n  title \"%s by configuration\"\n  x-axis [%s]\n  y-axis \"%s\"\n  bar [%s]\n```\n", m.Name, quoteAll(names), m.Name, strings.Join(vals, ", "))
-	}
-	return err
-}
-
-// ReadCells reads every summary under dir as a matrix cell, named by its
-// folder under dir (the file's own name when it sits in dir itself); a
-// cell that cannot be read is skipped and named in skipped.
-func ReadCells(dir string) (out []Night, skipped []error, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
-			return err
-		}
-		s, err := summary.ReadSummary(path)
-		if err != nil {
-			skipped = append(skipped, fmt.Errorf("matrix: skipped: %w", err))
-			return nil
-		}
-		name, err := filepath.Rel(dir, filepath.Dir(path))
-		if err != nil {
-			return err
-		}
-		if name == "." {
-			name = strings.TrimSuffix(d.Name(), SummarySuffix)
-		}
-		out = append(out, Night{Config: filepath.ToSlash(name), Summary: s})
-		return nil
-	})
-	slices.SortFunc(out, func(a, b Night) int { return cmp.Compare(a.Config, b.Config) })
-	return out, skipped, err
 }

@@ -7,7 +7,8 @@
 // internal simcall form), and the Summarizer reads them as it reads the
 // records they would have been.
 //
-// Its files: summary.go (Summary and Summarizer), section.go (a kind's
+// Its files: summary.go (the Summary: its JSON contract), summarizer.go (the
+// Summarizer that builds one from records), section.go (a kind's
 // section, the registry of sections, the summary's JSON), each kind's
 // section with its text table in its own file (burst_summary.go,
 // idle_summary.go with idlesurvival.go: the idle timeout apart from age

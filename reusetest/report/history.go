@@ -1,0 +1,87 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// A history is a folder of nights' summaries, one file per night and
+// configuration: CONFIG/YYYY-MM-DD.summary.json (CONFIG may have folders of
+// its own, e.g. eu-west-1/arm64-128mb). The nightly job keeps one on a data
+// branch; any folder in that shape makes a trend.
+
+// SummarySuffix ends a night's summary file name.
+const SummarySuffix = ".summary.json"
+
+// Night is one night's summary in a history.
+type Night struct {
+	// Config names the configuration (the folder under the history).
+	Config string
+	// Date is the night, YYYY-MM-DD.
+	Date    string
+	Summary summary.Summary
+}
+
+// ReadHistory reads every night under dir, by configuration then date. A
+// night that cannot be read (not a summary, or a name that is not a date)
+// is skipped: skipped names each such file and why, so one bad night
+// never stops the judgement of every other night and cell. The error is
+// for a history that cannot be read at all.
+func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
+			return err
+		}
+		date := strings.TrimSuffix(d.Name(), SummarySuffix)
+		if _, err := time.Parse(time.DateOnly, date); err != nil {
+			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, SummarySuffix))
+			return nil
+		}
+		rel, err := filepath.Rel(dir, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		s, err := summary.ReadSummary(path)
+		if err != nil {
+			skipped = append(skipped, fmt.Errorf("history: skipped: %w", err))
+			return nil
+		}
+		nights = append(nights, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
+		return nil
+	})
+	if err != nil {
+		return nil, skipped, err
+	}
+	sortNights(nights)
+	return nights, skipped, nil
+}
+
+// sortNights puts nights in the order trends read them: by configuration,
+// then date.
+func sortNights(nights []Night) {
+	slices.SortStableFunc(nights, func(a, b Night) int { return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Date, b.Date)) })
+}
+
+// byConfig splits nights by configuration, each night by night (in any
+// order given; ReadHistory's is already so).
+func byConfig(nights []Night) [][]Night {
+	nights = slices.Clone(nights)
+	sortNights(nights)
+	var out [][]Night
+	for i := 0; i < len(nights); {
+		j := i
+		for j < len(nights) && nights[j].Config == nights[i].Config {
+			j++
+		}
+		out = append(out, nights[i:j])
+		i = j
+	}
+	return out
+}
