@@ -33,10 +33,7 @@ var burstKind = Kind{
 		return Burst{Size: p.Size, Rounds: p.Rounds, Pause: time.Duration(p.PauseMS) * time.Millisecond, HandlerMS: spec.HandlerMS}, nil
 	},
 	Describe: func(s ScheduleSpec) string {
-		p, _ := s.Params.(*BurstParams)
-		if p == nil {
-			p = &BurstParams{}
-		}
+		p := describedParams[BurstParams](s)
 		return fmt.Sprintf("%d bursts of %d calls, %v apart, handler %d ms", p.Rounds, p.Size, time.Duration(p.PauseMS)*time.Millisecond, s.HandlerMS)
 	},
 	Example: func(string) (Schedule, error) {
@@ -113,8 +110,8 @@ func (b Burst) Validate() error {
 	if b.Pause < time.Second || b.Pause%time.Millisecond != 0 || b.Pause > MaxGap {
 		errs = append(errs, fmt.Errorf("pause between bursts must be whole milliseconds, from 1s to %v, got %v", MaxGap, b.Pause))
 	}
-	if b.HandlerMS < 0 || b.HandlerMS > MaxHandler.Milliseconds() {
-		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, b.HandlerTime(0)))
+	if err := checkHandler(b.HandlerMS); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		errs = append(errs, checkSpan(float64(b.Rounds-1)*b.Pause.Seconds(), fmt.Sprintf("%d bursts %v apart would", b.Rounds, b.Pause)))

@@ -45,10 +45,7 @@ var idleKind = Kind{
 		return NewIdle(p.Size, gaps, p.Rounds, spec.HandlerMS, spec.Seed, time.Duration(p.SettleMS)*time.Millisecond)
 	},
 	Describe: func(s ScheduleSpec) string {
-		p, _ := s.Params.(*IdleParams)
-		if p == nil {
-			p = &IdleParams{}
-		}
+		p := describedParams[IdleParams](s)
 		gaps := make([]string, len(p.GapsMS))
 		for i, g := range p.GapsMS {
 			gaps[i] = (time.Duration(g) * time.Millisecond).String()

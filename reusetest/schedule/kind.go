@@ -191,6 +191,15 @@ func paramsOf[P any](spec ScheduleSpec) (*P, error) {
 	return p, nil
 }
 
+// describedParams returns spec's parameters as the kind's type P, or zero
+// parameters when it holds none: a description never fails.
+func describedParams[P any](spec ScheduleSpec) *P {
+	if p, ok := spec.Params.(*P); ok && p != nil {
+		return p
+	}
+	return new(P)
+}
+
 // maxMS is the most milliseconds a duration holds: a spec's times past it
 // would wrap.
 const maxMS = math.MaxInt64 / int64(time.Millisecond)

@@ -20,6 +20,15 @@ const (
 // MaxHandler is the longest handler sleep the probe accepts.
 const MaxHandler = protocol.MaxSleepMS * time.Millisecond
 
+// checkHandler reports a handler time, in milliseconds, that the probe does
+// not accept.
+func checkHandler(ms int64) error {
+	if ms < 0 || ms > MaxHandler.Milliseconds() {
+		return fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, time.Duration(ms)*time.Millisecond)
+	}
+	return nil
+}
+
 // MaxRate is the fastest rate a plan may call at, in calls per second: a
 // rate a live run can send, and one whose figures (busy at once = rate ×
 // handler) stay far from overflowing.
@@ -64,8 +73,8 @@ func (p Plan) Validate() error {
 	if !(p.RatePerSec > 0 && p.RatePerSec <= MaxRate) {
 		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v (at most %d)", p.RatePerSec, MaxRate))
 	}
-	if p.HandlerMS < 0 || p.HandlerMS > MaxHandler.Milliseconds() {
-		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, p.Handler()))
+	if err := checkHandler(p.HandlerMS); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		errs = append(errs, checkSpan(float64(p.Calls)/p.RatePerSec, fmt.Sprintf("%d calls at %g/s would", p.Calls, p.RatePerSec)))

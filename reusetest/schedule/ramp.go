@@ -34,10 +34,7 @@ var rampKind = Kind{
 		return Ramp{StartRate: p.StartRate, EndRate: p.EndRate, Duration: time.Duration(p.DurationMS) * time.Millisecond, HandlerMS: spec.HandlerMS}, nil
 	},
 	Describe: func(s ScheduleSpec) string {
-		p, _ := s.Params.(*RampParams)
-		if p == nil {
-			p = &RampParams{}
-		}
+		p := describedParams[RampParams](s)
 		return fmt.Sprintf("ramp from %g/s to %g/s over %v: %d calls, handler %d ms", p.StartRate, p.EndRate,
 			time.Duration(p.DurationMS)*time.Millisecond, s.Calls, s.HandlerMS)
 	},
@@ -131,8 +128,8 @@ func (r Ramp) Validate() error {
 			errs = append(errs, fmt.Errorf("the ramp makes %.0f calls: from 1 to %d", n, MaxRampCalls))
 		}
 	}
-	if r.HandlerMS < 0 || r.HandlerMS > MaxHandler.Milliseconds() {
-		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, r.HandlerTime(0)))
+	if err := checkHandler(r.HandlerMS); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("ramp schedule: %w", err)

@@ -70,10 +70,7 @@ var traceKind = Kind{
 		return checkMS(p.WindowStartMS, p.WindowLengthMS, p.IntervalMS)
 	},
 	Describe: func(s ScheduleSpec) string {
-		p, _ := s.Params.(*TraceParams)
-		if p == nil {
-			p = &TraceParams{}
-		}
+		p := describedParams[TraceParams](s)
 		return fmt.Sprintf("trace %s: %d calls at %.4g/s on average (speed %g, spread %s, seed %d), default handler %d ms",
 			filepath.Base(p.TracePath), s.Calls, s.RatePerSec, p.Speed, p.Spread, s.Seed, s.HandlerMS)
 	},
@@ -228,8 +225,8 @@ func OpenTrace(path string, opts TraceOptions) (*Trace, error) {
 	if opts.MaxCalls < 0 {
 		errs = append(errs, fmt.Errorf("the cap on calls must be positive, got %d", opts.MaxCalls))
 	}
-	if h := time.Duration(opts.HandlerMS) * time.Millisecond; opts.HandlerMS < 0 || h > MaxHandler {
-		errs = append(errs, fmt.Errorf("handler must be between 0 and %v, got %v", MaxHandler, h))
+	if err := checkHandler(opts.HandlerMS); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("trace %s: %w", path, err)
