@@ -27,9 +27,9 @@ var burstExperiment = Experiment{
 		fs.Int64Var(&p.Size, "reuse.burst.size", p.Size, fmt.Sprintf("burst experiment: calls due at once (1 to %d)", schedule.MaxBurstSize))
 		fs.Int64Var(&p.Rounds, "reuse.burst.rounds", p.Rounds, "burst experiment: bursts")
 		fs.DurationVar(&p.Pause, "reuse.burst.pause", p.Pause, "burst experiment: time between bursts")
-		shared.Int64("reuse.n", "burst and idle experiments: calls at once", "reuse.burst.size", &p.Size)
-		shared.Int64("reuse.rounds", "burst and idle experiments: bursts, or trials per gap", "reuse.burst.rounds", &p.Rounds)
-		shared.Duration("reuse.pause", "burst experiment: time between bursts", "reuse.burst.pause", &p.Pause)
+		shared.Int64("reuse.n", "reuse.burst.size", &p.Size)
+		shared.Int64("reuse.rounds", "reuse.burst.rounds", &p.Rounds)
+		shared.Duration("reuse.pause", "reuse.burst.pause", &p.Pause)
 		return &p
 	},
 }

@@ -32,9 +32,9 @@ var idleExperiment = Experiment{
 		fs.Int64Var(&p.Size, "reuse.idle.size", p.Size, fmt.Sprintf("idle experiment: calls per phase, the environments each trial warms (1 to %d)", schedule.MaxBurstSize))
 		fs.Int64Var(&p.Rounds, "reuse.idle.rounds", p.Rounds, "idle experiment: trials per gap")
 		fs.StringVar(&p.Gaps, "reuse.idle.gaps", p.Gaps, "idle experiment: the idle gaps, comma-separated durations")
-		shared.Int64("reuse.n", "burst and idle experiments: calls at once", "reuse.idle.size", &p.Size)
-		shared.Int64("reuse.rounds", "burst and idle experiments: bursts, or trials per gap", "reuse.idle.rounds", &p.Rounds)
-		shared.String("reuse.gaps", "idle experiment: the idle gaps", "reuse.idle.gaps", &p.Gaps)
+		shared.Int64("reuse.n", "reuse.idle.size", &p.Size)
+		shared.Int64("reuse.rounds", "reuse.idle.rounds", &p.Rounds)
+		shared.String("reuse.gaps", "reuse.idle.gaps", &p.Gaps)
 		return &p
 	},
 }

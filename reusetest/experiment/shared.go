@@ -17,6 +17,16 @@ type Shared struct {
 	flags map[string]*sharedValue
 }
 
+// sharedFlags are the shared flags, each declared here once with its help;
+// an experiment's own flag joins one (Shared.Int64, Duration, String), and
+// its help then names every flag it sets.
+var sharedFlags = map[string]string{
+	"reuse.n":      "calls at once",
+	"reuse.rounds": "bursts, or trials per gap",
+	"reuse.pause":  "time between bursts",
+	"reuse.gaps":   "the idle gaps",
+}
+
 // sharedValue is a shared flag: what it sets, and in which experiments.
 type sharedValue struct {
 	set   []func(string) error
@@ -38,9 +48,13 @@ func (v *sharedValue) Set(s string) error {
 }
 
 // attach makes the shared flag name also set own, experiment's flag.
-func (s *Shared) attach(name, usage, own string, set func(string) error) {
+func (s *Shared) attach(name, own string, set func(string) error) {
 	v, ok := s.flags[name]
 	if !ok {
+		usage, ok := sharedFlags[name]
+		if !ok {
+			panic("experiment: -" + own + " joins -" + name + ", which sharedFlags does not declare")
+		}
 		v = &sharedValue{usage: usage}
 		s.flags[name] = v
 		s.fs.Var(v, name, "")
@@ -50,8 +64,8 @@ func (s *Shared) attach(name, usage, own string, set func(string) error) {
 }
 
 // Int64 makes the shared flag name set p too (own is p's flag).
-func (s *Shared) Int64(name, usage, own string, p *int64) {
-	s.attach(name, usage, own, func(v string) error {
+func (s *Shared) Int64(name, own string, p *int64) {
+	s.attach(name, own, func(v string) error {
 		n, err := strconv.ParseInt(v, 0, 64)
 		if err == nil {
 			*p = n
@@ -61,8 +75,8 @@ func (s *Shared) Int64(name, usage, own string, p *int64) {
 }
 
 // Duration makes the shared flag name set p too (own is p's flag).
-func (s *Shared) Duration(name, usage, own string, p *time.Duration) {
-	s.attach(name, usage, own, func(v string) error {
+func (s *Shared) Duration(name, own string, p *time.Duration) {
+	s.attach(name, own, func(v string) error {
 		d, err := time.ParseDuration(v)
 		if err == nil {
 			*p = d
@@ -72,6 +86,6 @@ func (s *Shared) Duration(name, usage, own string, p *time.Duration) {
 }
 
 // String makes the shared flag name set p too (own is p's flag).
-func (s *Shared) String(name, usage, own string, p *string) {
-	s.attach(name, usage, own, func(v string) error { *p = v; return nil })
+func (s *Shared) String(name, own string, p *string) {
+	s.attach(name, own, func(v string) error { *p = v; return nil })
 }
