@@ -35,32 +35,41 @@ type Night struct {
 // never stops the judgement of every other night and cell. The error is
 // for a history that cannot be read at all.
 func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
-			return err
-		}
-		date := strings.TrimSuffix(d.Name(), SummarySuffix)
-		if _, err := time.Parse(time.DateOnly, date); err != nil {
+	err = walkSummaries(dir, func(path, folder, name string) {
+		if _, err := time.Parse(time.DateOnly, name); err != nil {
 			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, SummarySuffix))
-			return nil
-		}
-		rel, err := filepath.Rel(dir, filepath.Dir(path))
-		if err != nil {
-			return err
+			return
 		}
 		s, err := summary.ReadSummary(path)
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("history: skipped: %w", err))
-			return nil
+			return
 		}
-		nights = append(nights, Night{Config: filepath.ToSlash(rel), Date: date, Summary: s})
-		return nil
+		nights = append(nights, Night{Config: folder, Date: name, Summary: s})
 	})
 	if err != nil {
 		return nil, skipped, err
 	}
 	sortNights(nights)
 	return nights, skipped, nil
+}
+
+// walkSummaries calls f for every summary file under dir (its name ending
+// in SummarySuffix) with its path, its folder under dir ("." for dir
+// itself, in slash form) and its name without the suffix. The error is
+// for a folder that cannot be walked.
+func walkSummaries(dir string, f func(path, folder, name string)) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
+			return err
+		}
+		rel, err := filepath.Rel(dir, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		f(path, filepath.ToSlash(rel), strings.TrimSuffix(d.Name(), SummarySuffix))
+		return nil
+	})
 }
 
 // sortNights puts nights in the order trends read them: by configuration,

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -49,24 +47,16 @@ func WriteMatrix(w io.Writer, cells []Night) error {
 // folder under dir (the file's own name when it sits in dir itself); a
 // cell that cannot be read is skipped and named in skipped.
 func ReadCells(dir string) (out []Night, skipped []error, err error) {
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
-			return err
-		}
+	err = walkSummaries(dir, func(path, folder, name string) {
 		s, err := summary.ReadSummary(path)
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("matrix: skipped: %w", err))
-			return nil
+			return
 		}
-		name, err := filepath.Rel(dir, filepath.Dir(path))
-		if err != nil {
-			return err
+		if folder != "." {
+			name = folder
 		}
-		if name == "." {
-			name = strings.TrimSuffix(d.Name(), SummarySuffix)
-		}
-		out = append(out, Night{Config: filepath.ToSlash(name), Summary: s})
-		return nil
+		out = append(out, Night{Config: name, Summary: s})
 	})
 	slices.SortFunc(out, func(a, b Night) int { return cmp.Compare(a.Config, b.Config) })
 	return out, skipped, err
