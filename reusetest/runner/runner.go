@@ -184,7 +184,10 @@ func (r *Runner) Run(ctx context.Context, from int64, lost []Lost) (Result, erro
 	o := r.opts
 	start := o.Now()
 	wall := start.UTC().Round(0) // for records; start keeps the monotonic reading
-	base := r.schedule.Due(from)
+	var base time.Duration       // call from's offset; none when nothing is left to call
+	if from < r.calls {
+		base = r.schedule.Due(from)
+	}
 	if !o.NotBefore.IsZero() {
 		if wait := o.NotBefore.Sub(wall); wait > 0 {
 			base -= wait // every offset moves later by the wait

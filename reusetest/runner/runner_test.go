@@ -238,6 +238,24 @@ func TestResumeRecordsLostSlotsAndGoesOn(t *testing.T) {
 	})
 }
 
+// TestResumeAfterTheLastUnitCallsNothing: a resume whose lost slots run
+// to the schedule's end (the stop cut its last unit) records them and
+// calls nothing, never asking the schedule for a call past its end.
+func TestResumeAfterTheLastUnitCallsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		idle, err := schedule.NewIdle(3, []time.Duration{time.Second}, 1, 100, 1, time.Second)
+		assert.NilError(t, err)
+		calls := idle.Plan().Calls
+		lost := []Lost{{Seq: calls - 2, Scheduled: time.Unix(0, 0), Interrupted: true}, {Seq: calls - 1, Scheduled: time.Unix(0, 0), Interrupted: true}}
+		sink := newSink()
+		res, err := New(idle, &sleeper{d: time.Second}, sink, Options{NotBefore: time.Now().Add(time.Second)}).Run(t.Context(), calls, lost)
+		assert.NilError(t, err)
+		assert.Check(t, is.DeepEqual(res, Result{Next: calls}))
+		assert.Check(t, is.Len(sink.records, 2))
+		assert.Check(t, is.Equal(sink.records[calls-1].Status, record.StatusInterrupted))
+	})
+}
+
 func TestSinkFailureAbortsTheRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newSink()
