@@ -1,7 +1,7 @@
-// Package reusetest runs the execution-environment reuse experiments as Go
-// tests: TestSeedExperiment, TestBurstExperiment, TestIdleExperiment and
-// TestTraceExperiment against the simulated pool (package lambdasim) in a
-// plain go test, and their TestLive* twins against a real endpoint with
+// Package reusetest runs the execution-environment reuse experiments (the
+// registry of package experiment) as Go tests: a TestXxxExperiment per
+// experiment against the simulated pool (package lambdasim) in a plain go
+// test, and its TestLive* twin against a real endpoint with
 // -tags=integration.
 //
 // This package holds only the test functions, a few lines each, and the
@@ -11,6 +11,6 @@
 // configuration to it.
 //
 // Its files: seed_test.go (the flags, the seed experiment and its golden),
-// experiments_test.go (burst, idle, trace and ramp) and live_test.go (the
+// experiments_test.go (every other experiment) and live_test.go (the
 // live experiments, under the integration tag).
 package reusetest

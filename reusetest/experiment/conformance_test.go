@@ -29,8 +29,9 @@ var commonCharts = []string{report.ChartTimeline, report.ChartReuse, report.Char
 // parse, and runs simulated with one record per call. A kind with a
 // summary section (summary.HasSection) has it, with a text table, in
 // report.md with a chart of its own, and in a summary file that reads
-// back as written. (Package live's TestEveryKindRunsLive runs each kind
-// against a served pool.)
+// back as written. A kind that makes calls due at once has units (resume).
+// (Package live's TestEveryKindRunsLive runs each kind against a served
+// pool, and stops and resumes it mid-run.)
 func TestEveryKindConforms(t *testing.T) {
 	root, err := ModuleRoot(".")
 	assert.NilError(t, err)
@@ -44,6 +45,10 @@ func TestEveryKindConforms(t *testing.T) {
 			assert.Check(t, is.Equal(spec.Kind, k.Name))
 			assert.Check(t, spec.String() != "", "described")
 			calls := s.Plan().Calls
+			if n := schedule.AtOnce(s); n > 1 {
+				_, ok := schedule.UnitsOf(s)
+				assert.Check(t, ok, "%s makes %d calls due at once but has no units (schedule.Units): a resume would send the rest of a bunch the stop cut late", k.Name, n)
+			}
 
 			// Through a log header and back: the same spec, the same calls.
 			path := filepath.Join(dir, "header.jsonl")

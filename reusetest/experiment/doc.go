@@ -1,6 +1,6 @@
 // Package experiment is the harness's experiments and how they run on the
-// simulator: each experiment (seed, burst, idle, trace, ramp) with its own
-// -reuse.* flags and explicit defaults, the flags every run shares, and the
+// simulator: each experiment (Experiments lists them, at least one per
+// kind of schedule.Kinds) with its own -reuse.* flags and explicit defaults, the flags every run shares, and the
 // simulated runs: Simulate (the simulated pool, its tables, summary, report
 // and record log) and Sweep (what-ifs over one schedule, in parallel). The
 // test functions in package reusetest call it. It needs no AWS SDK: a live
@@ -8,7 +8,7 @@
 // here, and the SDK stays with the code that talks to an endpoint.
 //
 // Its files: experiment.go (Experiment, the registry), one file per
-// experiment (seed.go, burst.go, idle.go, trace.go, ramp.go), shared.go (the flags
+// experiment (named for it), shared.go (the flags
 // that set several experiments' values at once), flags.go (the common
 // flags, the schedule and the model they describe), tenants.go
 // (-reuse.tenants and its popularity), paths.go (the module

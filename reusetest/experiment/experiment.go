@@ -52,8 +52,8 @@ func register(e Experiment) {
 	experiments[e.Name] = e
 }
 
-// Experiments lists every experiment, in the order of the first reuse kind
-// each runs (seed, burst, idle, trace).
+// Experiments lists every experiment, in the order of schedule.Kinds (by
+// the first kind each runs), then by name.
 func Experiments() []Experiment {
 	var out []Experiment
 	for _, e := range experiments {

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/experiment"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/report"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
@@ -21,8 +24,13 @@ import (
 // TestEveryKindConforms does, through the front door a live run takes:
 // every schedule kind's example, run by its experiment's RunExperiment
 // against a served pool of its own, the kinds side by side, gets one
-// record per call, every call served, and
-// a kind with a summary section has it in the live summary.
+// record per call, every call served, and a kind with a summary section
+// has it in the live summary. Then the run is stopped mid-run (its log cut
+// inside calls due at once, where the kind has them, as a kill leaves it)
+// and resumed: every call has one record, and calls due at once never go
+// out apart across the stop (the rest of a cut unit is recorded as
+// interrupted), so a kind that makes calls due at once without
+// implementing schedule.Units fails here by name.
 func TestEveryKindRunsLive(t *testing.T) {
 	for _, k := range schedule.Kinds {
 		t.Run(k.Name, func(t *testing.T) {
@@ -53,8 +61,71 @@ func TestEveryKindRunsLive(t *testing.T) {
 				_, ok := res.Summary.Sections[k.Name]
 				assert.Check(t, ok, "no %s section in the live summary", k.Name)
 			}
+
+			// Stopped mid-run, then resumed.
+			cut := calls / 2
+			for c := cut; c < calls; c++ {
+				if s.Due(c) == s.Due(c-1) {
+					cut = c // inside calls due at once
+					break
+				}
+			}
+			flags.Log, flags.Out = filepath.Join(dir, "cut.jsonl"), filepath.Join(dir, "cut.summary.json")
+			cutLog(t, filepath.Join(dir, "live.jsonl"), flags.Log, s, cut)
+			res, err = RunExperiment(t.Context(), io.Discard, flags, s, ExperimentOptions{Experiment: e.Name, Root: dir, Getenv: env})
+			assert.NilError(t, err)
+			assert.Check(t, is.Equal(res.Summary.Requests.Total, calls), "one record per call after a resume")
+			interrupted := int64(0)
+			if u, ok := schedule.UnitsOf(s); ok {
+				if first, end := u.Unit(cut); first < cut {
+					interrupted = end - cut
+				}
+			}
+			assert.Check(t, is.Equal(res.Summary.Requests.ByStatus[record.StatusInterrupted], interrupted), "the rest of the unit the stop cut, and nothing else, is interrupted")
+			sent := map[time.Duration]time.Time{} // due -> when such calls were scheduled
+			apart := false
+			logFile, err := os.Open(flags.Log)
+			assert.NilError(t, err)
+			defer logFile.Close()
+			_, _, err = recordlog.Read(logFile, nil, func(r *record.Record) {
+				if r.Sent.IsZero() {
+					return
+				}
+				due := s.Due(r.Seq)
+				if at, ok := sent[due]; !ok {
+					sent[due] = r.Scheduled
+				} else if !at.Equal(r.Scheduled) && !apart {
+					apart = true
+					t.Errorf("%s: call %d is due at once with others, but went out %v apart from them across the stop: a kind whose calls come in units must implement schedule.Units (docs/layout.md)", k.Name, r.Seq, r.Scheduled.Sub(at))
+				}
+			})
+			assert.NilError(t, err)
 		})
 	}
+}
+
+// cutLog writes to path what a run of s stopped before call cut leaves:
+// the header and the records of calls before cut from the complete log at
+// from.
+func cutLog(t *testing.T, from, path string, s schedule.Schedule, cut int64) {
+	t.Helper()
+	f, err := os.Open(from)
+	assert.NilError(t, err)
+	defer f.Close()
+	var target string
+	var kept []record.Record
+	_, _, err = recordlog.Read(f, func(h *recordlog.Header, _ schedule.Schedule) { target = h.Target }, func(r *record.Record) {
+		if r.Seq < cut {
+			kept = append(kept, *r)
+		}
+	})
+	assert.NilError(t, err)
+	w, _, err := recordlog.Open(path, s, target, time.Now(), nil)
+	assert.NilError(t, err)
+	for i := range kept {
+		assert.NilError(t, w.Append(&kept[i]))
+	}
+	assert.NilError(t, w.Close())
 }
 
 // experimentFlags are the experiments' flags as args set them.

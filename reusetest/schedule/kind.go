@@ -81,8 +81,8 @@ type ScheduleSpec struct {
 	// Tenants is the synthetic population the calls' tenants are drawn
 	// from; nil when the calls carry none (or carry a trace's own).
 	Tenants *Population `json:"tenants,omitempty"`
-	// Params are the kind's own parameters (*BurstParams, *IdleParams,
-	// *TraceParams); nil for a kind with none.
+	// Params are the kind's own parameters, a value of its Kind's Params
+	// type (*BurstParams for a burst); nil for a kind with none.
 	Params any `json:"-"`
 	// Unknown lists the fields of a decoded spec that neither the common
 	// parameters nor the kind's have, for a strict reader to refuse.

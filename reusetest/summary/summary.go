@@ -85,9 +85,10 @@ type Summary struct {
 	// Tenants is what the run shows per tenant, when its calls carried
 	// tenants (a function in tenant isolation mode); absent otherwise.
 	Tenants *Tenants `json:"tenants,omitempty"`
-	// Sections are the schedule kind's own parts, by kind name ("burst":
-	// *BurstSummary, "idle": *IdleSummary, "trace": *TraceSummary); in the
-	// JSON each sits at its kind's name. A steady plan has none.
+	// Sections are the schedule kind's own parts, by kind name: the
+	// section a kind of schedule.Kinds registers (registerSection), such as
+	// "burst": *BurstSummary. In the JSON each sits at its kind's name. A
+	// kind that registers none adds none.
 	Sections map[string]Section `json:"-"`
 	// Absent lists the numbers the file this summary was read from lacks,
 	// as JSON paths ("reuse.p99", "idle.trials"): figures that joined the
