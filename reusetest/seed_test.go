@@ -116,14 +116,14 @@ func simulate(t *testing.T, name string, out experiment.Outputs) (experiment.Sim
 // door's 10-40 ms latency, and a 215 ms cold start meets some 20 of them,
 // so each of its calls costs more, however many it has.
 func BenchmarkSeedExperiment(b *testing.B) {
-	seed := schedule.SeedPlan()
+	seed := schedule.SeedSchedule()
 	cases := []struct {
 		name string
-		plan schedule.Plan
+		plan schedule.Steady
 	}{
 		{"seed", seed},
-		{"tenth-calls-same-envs", schedule.Plan{Calls: seed.Calls / 10, RatePerSec: seed.RatePerSec / 10, HandlerMS: 10 * seed.HandlerMS}},
-		{"10x-duration", schedule.Plan{Calls: 10 * seed.Calls, RatePerSec: seed.RatePerSec, HandlerMS: seed.HandlerMS}},
+		{"tenth-calls-same-envs", schedule.Steady{Calls: seed.Calls / 10, RatePerSec: seed.RatePerSec / 10, HandlerMS: 10 * seed.HandlerMS}},
+		{"10x-duration", schedule.Steady{Calls: 10 * seed.Calls, RatePerSec: seed.RatePerSec, HandlerMS: seed.HandlerMS}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

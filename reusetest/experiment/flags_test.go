@@ -46,7 +46,7 @@ func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
 	assert.NilError(t, err)
 	var pf lambdasim.ProfileFile
 	assert.NilError(t, json.Unmarshal(p.File, &pf))
-	spec := schedule.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}.Spec()
+	spec := schedule.Steady{Calls: 1234, RatePerSec: 3, HandlerMS: 300}.Spec()
 	pf.Name, pf.Schedule = "carries", &spec
 	raw, err := json.Marshal(pf)
 	assert.NilError(t, err)
@@ -173,7 +173,7 @@ func TestTraceReplaysDoNotOverwriteEachOther(t *testing.T) {
 // TestSweepOfProvisionedConcurrency: provisioned=N what-ifs, each the base
 // model with N environments kept ready; a bad count is named with the limit.
 func TestSweepOfProvisionedConcurrency(t *testing.T) {
-	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 100}
 	vs, err := parseFlags(t, "-reuse.sweep=provisioned=0,8").SweepVariants("seed", plan)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(vs, 2))
@@ -222,7 +222,7 @@ func TestTenantFlags(t *testing.T) {
 	_, err = parseFlags(t, "-reuse.trace="+trace, "-reuse.tenants=3").Schedule("trace", "")
 	assert.Check(t, is.ErrorContains(err, "carry tenants of their own"))
 
-	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 100}
 	vs, err := parseFlags(t, "-reuse.sweep=tenants=1,10", "-reuse.tenants.popularity=zipf").SweepVariants("seed", plan)
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(vs, 2))
@@ -347,10 +347,10 @@ func TestMemoryAndTimeoutFlags(t *testing.T) {
 		"-reuse.sweep=leak=0,fast":   `leak "fast"`,
 		"-reuse.sweep=weather=sunny": "sweeps profile, placement, idle, provisioned, tenants, memory, leak, timeout",
 	} {
-		_, err := parseFlags(t, args).SweepVariants("seed", schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100})
+		_, err := parseFlags(t, args).SweepVariants("seed", schedule.Steady{Calls: 10, RatePerSec: 10, HandlerMS: 100})
 		assert.Check(t, is.ErrorContains(err, want), args)
 	}
-	vs, err := parseFlags(t, "-reuse.sweep=memory=512,1024", "-reuse.leak=0.5MB").SweepVariants("seed", schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100})
+	vs, err := parseFlags(t, "-reuse.sweep=memory=512,1024", "-reuse.leak=0.5MB").SweepVariants("seed", schedule.Steady{Calls: 10, RatePerSec: 10, HandlerMS: 100})
 	assert.NilError(t, err)
 	assert.Assert(t, is.Len(vs, 2))
 	assert.Check(t, is.Equal(vs[1].Name, "memory 1024 MB"))

@@ -55,7 +55,7 @@ func TestZipfExponentsThatDoNothingAreRefused(t *testing.T) {
 // experiment on Managed Instances) are bad flags named before any what-if
 // runs, not an assertion failure after the valid ones ran.
 func TestASweepIsBoundedAndCheckedBeforeItRuns(t *testing.T) {
-	plan := schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 10, RatePerSec: 10, HandlerMS: 100}
 	for _, n := range []int{1001, 60_000} {
 		f := parseFlags(t, "-reuse.sweep=tenants="+strings.TrimSuffix(strings.Repeat("5,", n), ","))
 		_, err := f.SweepVariants("seed", plan)
@@ -136,7 +136,7 @@ func TestIdleOnManagedInstancesDoesNotApply(t *testing.T) {
 // (live.RunExperiment refuses them before any call), and a record log given
 // to a sweep are refused before anything runs, each named.
 func TestFlagsWithoutEffectAreRefused(t *testing.T) {
-	plan := schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 10, RatePerSec: 10, HandlerMS: 100}
 	f := parseFlags(t, "-reuse.call-timeout=5s", "-reuse.predict=go-2026")
 	_, err := Simulate(t.Context(), io.Discard, f, plan, Outputs{})
 	assert.Check(t, is.ErrorContains(err, "-reuse.call-timeout has no effect on a simulated run"))

@@ -60,14 +60,14 @@ func (p *seedParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 	var errs []error
 	ms, err := f.handlerMS()
 	errs = append(errs, err)
-	plan := schedule.Plan{Calls: p.Calls, RatePerSec: p.Rate, HandlerMS: f.Handler.Milliseconds()}
+	plan := schedule.Steady{Calls: p.Calls, RatePerSec: p.Rate, HandlerMS: f.Handler.Milliseconds()}
 	errs = append(errs, plan.Validate())
 	plan.HandlerMS = ms
 	var s schedule.Schedule = plan
 	switch p.Arrivals {
 	case lambdasim.ArrivalsFixed:
 	case schedule.KindPoisson:
-		s = schedule.NewPoisson(plan, f.Seed)
+		s = schedule.NewPoisson(plan.Plan(), f.Seed)
 	default:
 		errs = append(errs, fmt.Errorf("unknown arrivals %q (known: %s, %s)", p.Arrivals, lambdasim.ArrivalsFixed, schedule.KindPoisson))
 	}

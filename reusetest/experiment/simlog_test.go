@@ -20,7 +20,7 @@ import (
 // no log.
 func TestSimulatedRunWritesItsLog(t *testing.T) {
 	dir := t.TempDir()
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 300}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 10, HandlerMS: 300}
 	sim, err := lambdasim.New(plan, lambdasim.Options{})
 	assert.NilError(t, err)
 	path := filepath.Join(dir, "sim.jsonl")

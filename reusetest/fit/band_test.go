@@ -45,7 +45,7 @@ func heldOutWorld(seed uint64) *world {
 // environment happened to survive an idle gap that long: docs/fitting.md).
 func TestPredictionBandOfAHeldOutWorld(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	plan := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(3).run(plan, emit) }, "")
 	assert.Check(t, res.Kept["idle_timeout"] != "" && res.Kept["placement"] != "", "kept: %v", res.Kept)
 	pred, err := f.PredictFitted(t.Context(), res, Options{})
@@ -80,7 +80,7 @@ func TestPredictionBandOfAHeldOutWorld(t *testing.T) {
 // kept ranges a fitted profile's file records read back from it, and
 // predict the same band from the file as from the fit.
 func TestBandRunsInParallelAsInSequence(t *testing.T) {
-	plan := schedule.Plan{Calls: 60_000, RatePerSec: 10, HandlerMS: 300}
+	plan := schedule.Steady{Calls: 60_000, RatePerSec: 10, HandlerMS: 300}
 	f, res := fitted(t, plan, func(emit func(*record.Record)) { heldOutWorld(1).run(plan, emit) }, "")
 	assert.Assert(t, len(res.Ranges) > 0, "a steady run keeps the idle timeout")
 	band := func(at int, p lambdasim.Profile, ranges []KeptRange) summary.Prediction {
@@ -117,7 +117,7 @@ func TestBandRunsInParallelAsInSequence(t *testing.T) {
 // no predicted figure (a run on Managed Instances: what it keeps is unused
 // or the scaler's) predicts a point, as with no band at all.
 func TestAFitThatKeptNothingPredictsAPoint(t *testing.T) {
-	plan := schedule.Plan{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
 	truth, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
 	assert.NilError(t, err)
 	f, res := fitted(t, plan, simulated(t, plan, truth, truth.Placement, 1), "")

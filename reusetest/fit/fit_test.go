@@ -95,17 +95,17 @@ func TestFitRecoversKnownWorlds(t *testing.T) {
 		placement lambdasim.Placement
 		plan      schedule.Plan
 	}{
-		{"seed-2021", seed, lambdasim.MostRecentlyUsed, schedule.SeedPlan()},
-		{"seed-2021 newest", seed, lambdasim.NewestCreated, schedule.SeedPlan()},
+		{"seed-2021", seed, lambdasim.MostRecentlyUsed, schedule.SeedSchedule().Plan()},
+		{"seed-2021 newest", seed, lambdasim.NewestCreated, schedule.SeedSchedule().Plan()},
 		// Proactive starts replace age retirements: 400 busy environments
 		// over 4.2 hours give about 800 retirements, so the share's
 		// binomial noise is about 2.6%, well inside 10% (the seed plan's
 		// 70 give 8.5%).
 		{"go-2026", gov, lambdasim.MostRecentlyUsed, schedule.Plan{Calls: 1_200_000, RatePerSec: 80, HandlerMS: 5000}},
-		{"other", otherWorld(t), lambdasim.Random, schedule.SeedPlan()},
+		{"other", otherWorld(t), lambdasim.Random, schedule.SeedSchedule().Plan()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := fitRecords(t, tc.plan, simulated(t, tc.plan, tc.truth, tc.placement, 7), "")
+			res := fitRecords(t, schedule.Steady(tc.plan), simulated(t, schedule.Steady(tc.plan), tc.truth, tc.placement, 7), "")
 			p := res.Profile
 			within(t, "max lifetime median", median(p.MaxLifetime), median(tc.truth.MaxLifetime), 0.10)
 			within(t, "init latency median", median(p.InitLatency), median(tc.truth.InitLatency), 0.10)
@@ -178,7 +178,7 @@ func TestFitSeparatesTheIdleTimeoutFromAge(t *testing.T) {
 // classic base, the fit is refused, saying why; and a classic run is not
 // fitted on a managed base.
 func TestFitOfAManagedRun(t *testing.T) {
-	plan := schedule.Plan{Calls: 36_000, RatePerSec: 20, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 36_000, RatePerSec: 20, HandlerMS: 500}
 	truth, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
 	assert.NilError(t, err)
 	var records []record.Record
@@ -224,7 +224,7 @@ func TestFitOfAManagedRun(t *testing.T) {
 // after another.
 func TestFitSimulatesInParallelAsInSequence(t *testing.T) {
 	_, gov := builtins(t)
-	plan := schedule.Plan{Calls: 200_000, RatePerSec: 20, HandlerMS: 2000} // 2.8 hours: environments end of age
+	plan := schedule.Steady{Calls: 200_000, RatePerSec: 20, HandlerMS: 2000} // 2.8 hours: environments end of age
 	records := simulated(t, plan, gov, lambdasim.MostRecentlyUsed, 5)
 	fit := func(at int) Result {
 		defer func(p func() int) { parallelism = p }(parallelism)

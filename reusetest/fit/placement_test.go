@@ -32,7 +32,7 @@ func placementWorld(rule string, seed uint64) *world {
 // wrong rule, and names the right one in most of them.
 func TestPlacementDecidedInIndependentWorlds(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	plan := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	for _, tc := range []struct {
 		rule  string
 		truth lambdasim.Placement
@@ -62,13 +62,13 @@ func TestPlacementDecidedInIndependentWorlds(t *testing.T) {
 // 1,200,000: a half log is a whole log of its length.
 func TestRecordsDecideNotTheHeader(t *testing.T) {
 	heavy(t)
-	whole := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	whole := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	planned := whole
 	planned.Calls *= 2
 	var results []Result
 	var sums []summary.Summary
-	for _, header := range []schedule.Plan{whole, planned} {
-		f := NewFitter(summary.NewSummarizer(header, "test", nil), header, nil)
+	for _, header := range []schedule.Plan{whole.Plan(), planned.Plan()} {
+		f := NewFitter(summary.NewSummarizer(schedule.Steady(header), "test", nil), schedule.Steady(header), nil)
 		placementWorld("queue", 3).run(whole, f.Add)
 		res, err := f.Fit(t.Context(), Options{From: "test"})
 		assert.NilError(t, err)
@@ -76,7 +76,7 @@ func TestRecordsDecideNotTheHeader(t *testing.T) {
 	}
 	assert.Check(t, is.DeepEqual(results[0].Placement, results[1].Placement))
 	assert.Check(t, is.DeepEqual(sums[0].SeedMethod, sums[1].SeedMethod))
-	assert.Check(t, is.Equal(sums[1].Plan, whole))
+	assert.Check(t, is.Equal(sums[1].Plan, whole.Plan()))
 	assert.Check(t, is.Equal(sums[1].PlannedCalls, planned.Calls))
 	assert.Check(t, is.Contains(sums[1].PlanText(), fmt.Sprintf("the first of %d planned", planned.Calls)))
 	assert.Check(t, is.Equal(results[0].Profile.MaxLifetime.String(), results[1].Profile.MaxLifetime.String()))
@@ -119,7 +119,7 @@ func TestFitOfAnIdleExperimentInAnIndependentWorld(t *testing.T) {
 // lifetime within 15%.
 func TestFittedProfileReproducesItsRunAlone(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	plan := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
 	// Work beyond the handler is not told from the network by a caller:
 	// this world's calls work the handler alone.

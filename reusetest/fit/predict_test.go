@@ -22,7 +22,7 @@ type halves struct {
 func newHalves(plan schedule.Plan, first func(*record.Record)) *halves {
 	half := plan
 	half.Calls = plan.Calls / 2
-	return &halves{plan: plan, half: half, first: first, second: summary.NewSummarizer(half, "second half", nil)}
+	return &halves{plan: plan, half: half, first: first, second: summary.NewSummarizer(schedule.Steady(half), "second half", nil)}
 }
 
 func (h *halves) Add(r *record.Record) {
@@ -44,7 +44,7 @@ func (h *halves) Add(r *record.Record) {
 // predictions).
 func predictSecondHalf(t *testing.T, plan schedule.Plan, run func(func(*record.Record)), tol float64) {
 	t.Helper()
-	f := NewFitter(summary.NewSummarizer(plan.Plan(), "test", nil), schedule.Plan{Calls: plan.Calls / 2, RatePerSec: plan.RatePerSec, HandlerMS: plan.HandlerMS}, nil)
+	f := NewFitter(summary.NewSummarizer(schedule.Steady(plan), "test", nil), schedule.Steady{Calls: plan.Calls / 2, RatePerSec: plan.RatePerSec, HandlerMS: plan.HandlerMS}, nil)
 	measured := newHalves(plan, f.Add)
 	run(measured.Add)
 	res, err := f.Fit(t.Context(), Options{From: "the first half"})
@@ -52,7 +52,7 @@ func predictSecondHalf(t *testing.T, plan schedule.Plan, run func(func(*record.R
 	var inst, reuseMed, life float64
 	const seeds = 3
 	for seed := range uint64(seeds) {
-		sim, err := lambdasim.NewOf(plan, res.Profile, res.Profile.Placement, 100+seed)
+		sim, err := lambdasim.NewOf(schedule.Steady(plan), res.Profile, res.Profile.Placement, 100+seed)
 		assert.NilError(t, err)
 		h := newHalves(plan, nil)
 		_, err = sim.Run(t.Context(), h.Add)
@@ -76,7 +76,7 @@ func predictSecondHalf(t *testing.T, plan schedule.Plan, run func(func(*record.R
 // length (33 hours), so each half holds about 70 environments.
 func TestFitFirstHalfPredictsSecond(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
+	plan := schedule.Steady{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
 	seed, gov := builtins(t)
 	for _, tc := range []struct {
 		name      string
@@ -88,7 +88,7 @@ func TestFitFirstHalfPredictsSecond(t *testing.T) {
 		{"other", otherWorld(t), lambdasim.Random},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			predictSecondHalf(t, plan, simulated(t, plan, tc.truth, tc.placement, 9), 0.10)
+			predictSecondHalf(t, plan.Plan(), simulated(t, plan, tc.truth, tc.placement, 9), 0.10)
 		})
 	}
 }
@@ -98,15 +98,15 @@ func TestFitFirstHalfPredictsSecond(t *testing.T) {
 // first half of its run and its second half predicted within 15%.
 func TestFitIndependentWorld(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
-	predictSecondHalf(t, plan, func(emit func(*record.Record)) { newWorld(5).run(plan, emit) }, 0.15)
+	plan := schedule.Steady{Calls: 2 * schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}
+	predictSecondHalf(t, plan.Plan(), func(emit func(*record.Record)) { newWorld(5).run(plan, emit) }, 0.15)
 }
 
 // TestAStoppedRunIsPredictedOverTheCallsItMade: a run stopped at half its
 // plan is predicted over the half it ran, not the whole plan.
 func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: 4 * 36_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 4 * 36_000, RatePerSec: 10, HandlerMS: 500}
 	seed, _ := builtins(t)
 	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)
 	sim, err := lambdasim.NewOf(plan, seed, lambdasim.MostRecentlyUsed, 4)

@@ -25,7 +25,7 @@ import (
 // the choices), and the calls per environment it reads (median) the world's.
 func TestFitKeysEnvironmentsNotGenerations(t *testing.T) {
 	heavy(t)
-	plan := schedule.Plan{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
+	plan := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
 	w := newWorld(21)
 	w.rule, w.work, w.failShare = "youngest", 200*time.Millisecond, 0.01
 	f := NewFitter(summary.NewSummarizer(plan, "test", nil), plan, nil)

@@ -90,7 +90,7 @@ func TestExperimentMatchesTheHostsCounts(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			h := startHost(t, Options{})
-			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 20}
+			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 20}
 			const inFlight = 8
 			sum, perStream, _ := experiment(t, kind, h.URL(), "probe", plan, runner.Options{MaxInFlight: inFlight})
 			truth := h.Counts()
@@ -136,7 +136,7 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 			}
 		}
 	}()
-	plan := schedule.Plan{Calls: 600, RatePerSec: 100, HandlerMS: 5}
+	plan := schedule.Steady{Calls: 600, RatePerSec: 100, HandlerMS: 5}
 	sum, _, _ := experiment(t, "http", h.URL(), "probe", plan, runner.Options{})
 	close(stop)
 	<-done
@@ -213,7 +213,7 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 	// How many are skipped depends on the machine's speed, not on the
 	// emulator: the test asks only for enough served calls to check
 	// their order.
-	plan := schedule.Plan{Calls: 30, RatePerSec: 10, HandlerMS: 1}
+	plan := schedule.Steady{Calls: 30, RatePerSec: 10, HandlerMS: 1}
 	sum, _, ok := experiment(t, "invoke", "http://"+addr, "function", plan, runner.Options{MaxInFlight: 1})
 	assert.Check(t, is.Equal(sum.Requests.OK+sum.Requests.ByStatus[record.StatusSkipped], plan.Calls), "%v", sum.Requests.ByStatus)
 	assert.Check(t, sum.Requests.OK >= 2, "%v", sum.Requests.ByStatus)
@@ -233,7 +233,7 @@ func TestTenantIsolationOnTheRealProbe(t *testing.T) {
 	for _, kind := range []string{"invoke", "http"} {
 		t.Run(kind, func(t *testing.T) {
 			h := startHost(t, Options{TenantIsolation: true})
-			s, err := schedule.WithTenants(schedule.Plan{Calls: 160, RatePerSec: 80, HandlerMS: 30}, schedule.Population{Count: 4, Popularity: schedule.PopularityUniform})
+			s, err := schedule.WithTenants(schedule.Steady{Calls: 160, RatePerSec: 80, HandlerMS: 30}, schedule.Population{Count: 4, Popularity: schedule.PopularityUniform})
 			assert.NilError(t, err)
 			sum, _, ok := experiment(t, kind, h.URL(), "probe", s, runner.Options{})
 			assert.Check(t, is.Equal(sum.Requests.OK, int64(160)), "%+v", sum.Requests)
@@ -288,7 +288,7 @@ func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			h := startHost(t, Options{MemoryMB: 512})
-			plan := schedule.Plan{Calls: 400, RatePerSec: 50, HandlerMS: 1}
+			plan := schedule.Steady{Calls: 400, RatePerSec: 50, HandlerMS: 1}
 			caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, h.URL(), "probe"), plan.HandlerMS)
 			assert.NilError(t, err)
 			assert.Assert(t, live.AskLeak(caller, 1024))
@@ -319,7 +319,7 @@ func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 // which 600 slots leave with three in five skipped.
 func TestALiveRunOfALeakRunsOutOfMemory(t *testing.T) {
 	h := startHost(t, Options{MemoryMB: 128})
-	plan := schedule.Plan{Calls: 600, RatePerSec: 50, HandlerMS: 1}
+	plan := schedule.Steady{Calls: 600, RatePerSec: 50, HandlerMS: 1}
 	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, "invoke", h.URL(), "probe"), plan.HandlerMS)
 	assert.NilError(t, err)
 	assert.Assert(t, live.AskLeak(caller, 1024))

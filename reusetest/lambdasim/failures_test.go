@@ -35,10 +35,10 @@ func oneEnvProfile(init time.Duration) Profile {
 // model's calls make (SummarizeInto) to the byte.
 func failRecords(t *testing.T, plan schedule.Plan, p Profile) ([]record.Record, summary.Summary) {
 	t.Helper()
-	sim, err := NewOf(plan, p, MostRecentlyUsed, 7)
+	sim, err := NewOf(schedule.Steady(plan), p, MostRecentlyUsed, 7)
 	assert.NilError(t, err)
 	recs := make([]record.Record, plan.Calls)
-	byRecords := summary.NewSummarizer(plan, "simulator", sim.Describe())
+	byRecords := summary.NewSummarizer(schedule.Steady(plan), "simulator", sim.Describe())
 	_, err = sim.Run(t.Context(), func(r *record.Record) {
 		recs[r.Seq] = *r
 		byRecords.Add(r)
@@ -128,12 +128,12 @@ func TestOutOfMemoryAtTheComputedCall(t *testing.T) {
 // environment recovers: every generation serves 10 calls again.
 func TestTimeoutDoomLoop(t *testing.T) {
 	const calls = 200
-	plan := schedule.Plan{Calls: calls, RatePerSec: 0.1, HandlerMS: 1000}                   // a call every 10 s
+	plan := schedule.Steady{Calls: calls, RatePerSec: 0.1, HandlerMS: 1000}                 // a call every 10 s
 	mem := &Memory{SizeMB: 128, StartMB: FixedAmount(100), GrowthMBPerCall: FixedAmount(3)} // call 10 is past 128
 	t.Run("loop", func(t *testing.T) {
 		p := oneEnvProfile(2500 * time.Millisecond) // re-init 2.5 s + handler 1 s > 3 s
 		p.Memory, p.Timeout = mem, 3*time.Second
-		recs, sum := failRecords(t, plan, p)
+		recs, sum := failRecords(t, plan.Plan(), p)
 		for i, r := range recs {
 			switch {
 			case i < 9:
@@ -161,7 +161,7 @@ func TestTimeoutDoomLoop(t *testing.T) {
 	t.Run("recovers", func(t *testing.T) {
 		p := oneEnvProfile(1500 * time.Millisecond) // 1.5 s + 1 s fits in 3 s
 		p.Memory, p.Timeout = mem, 3*time.Second
-		recs, sum := failRecords(t, plan, p)
+		recs, sum := failRecords(t, plan.Plan(), p)
 		for i, r := range recs {
 			if i%10 == 9 {
 				assert.Equal(t, r.ErrorType, record.ErrorOutOfMemory, "call %d", i)
@@ -267,7 +267,7 @@ func TestMixedFailures(t *testing.T) {
 // call, and no memory part, leave the run as it is without them: the same
 // draws, the same records.
 func TestATimeoutNoCallReachesChangesNothing(t *testing.T) {
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
 	p, err := LookupProfile(ProfileSeed2021)
 	assert.NilError(t, err)
 	sim, err := NewOf(plan, p, MostRecentlyUsed, 3)
@@ -287,7 +287,7 @@ func TestATimeoutNoCallReachesChangesNothing(t *testing.T) {
 // memory reading: what-ifs of memory differ by the calls they fail and
 // what follows from those, not by other draws.
 func TestAMemoryPartThatNeverFailsChangesOnlyTheReadings(t *testing.T) {
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
 	p, err := LookupProfile(ProfileGo2026)
 	assert.NilError(t, err)
 	run := func(p Profile) []record.Record {

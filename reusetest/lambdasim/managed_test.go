@@ -45,7 +45,7 @@ func TestManagedInstancesServeManyCallsAtOnce(t *testing.T) {
 	p, err := LookupProfile(ProfileManaged2026)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(p.Capacity(), 64))
-	sim, err := New(schedule.Plan{Calls: 200_000, RatePerSec: 200, HandlerMS: 500}, Options{Profile: ProfileManaged2026})
+	sim, err := New(schedule.Steady{Calls: 200_000, RatePerSec: 200, HandlerMS: 500}, Options{Profile: ProfileManaged2026})
 	assert.NilError(t, err)
 	most := 0
 	_, err = sim.Run(t.Context(), func(r *record.Record) {
@@ -182,7 +182,7 @@ func TestCapacityUnderEveryPlacement(t *testing.T) {
 			p := managedWorld()
 			p.Placement = Placement(pl)
 			most := 0
-			stats := runManaged(t, schedule.Plan{Calls: 30_000, RatePerSec: 100, HandlerMS: 100}, p, func(r *record.Record) {
+			stats := runManaged(t, schedule.Steady{Calls: 30_000, RatePerSec: 100, HandlerMS: 100}, p, func(r *record.Record) {
 				assert.Assert(t, r.Status == record.StatusOK, "seq %d: %s", r.Seq, r.Status)
 				assert.Assert(t, r.InFlight >= 1 && r.InFlight <= 8, "seq %d: %d in flight", r.Seq, r.InFlight)
 				most = max(most, r.InFlight)
@@ -202,10 +202,10 @@ func TestRecycledEnvironmentsAreFloored(t *testing.T) {
 		if p.Managed == nil {
 			p.Provisioned, p.Placement = 2, MostRecentlyUsed
 		}
-		stats := runManaged(t, schedule.Plan{Calls: 600, RatePerSec: 1, HandlerMS: 10}, p, func(*record.Record) {})
+		stats := runManaged(t, schedule.Steady{Calls: 600, RatePerSec: 1, HandlerMS: 10}, p, func(*record.Record) {})
 		assert.Check(t, stats.Retired[CauseLifetime] <= 600/60*3+6, "about one recycling a minute each: %+v", stats)
 	}
-	s, err := schedule.WithTenants(schedule.SeedPlan(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
+	s, err := schedule.WithTenants(schedule.SeedSchedule(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
 	assert.NilError(t, err)
 	_, err = NewOf(s, managedWorld(), Random, 1)
 	assert.Check(t, is.ErrorContains(err, "the model has no tenant isolation there"))
@@ -218,7 +218,7 @@ func TestManagedQuietYearsCostNothing(t *testing.T) {
 	p := managedWorld()
 	p.Managed.ScaleInterval = time.Second
 	p.Managed.GrowthWindow = time.Minute
-	stats := runManaged(t, schedule.Plan{Calls: 5, RatePerSec: 1.0 / (365 * 24 * 3600), HandlerMS: 10}, p, func(r *record.Record) {
+	stats := runManaged(t, schedule.Steady{Calls: 5, RatePerSec: 1.0 / (365 * 24 * 3600), HandlerMS: 10}, p, func(r *record.Record) {
 		assert.Check(t, r.Status == record.StatusOK, "seq %d: %s", r.Seq, r.Status)
 	})
 	assert.Check(t, is.Equal(stats.Busy+stats.Idle, 3), "%+v", stats)
@@ -234,7 +234,7 @@ func TestManagedScalerAtTheLowestUtilisation(t *testing.T) {
 	p.Managed.TargetUtilisation = MinTargetUtilisation
 	// 20 calls a second of half a second: about 10 at once, for which 1%
 	// of 8 calls each asks 125 environments, capped at 100.
-	stats := runManaged(t, schedule.Plan{Calls: 60_000, RatePerSec: 20, HandlerMS: 500}, p, func(*record.Record) {})
+	stats := runManaged(t, schedule.Steady{Calls: 60_000, RatePerSec: 20, HandlerMS: 500}, p, func(*record.Record) {})
 	assert.Check(t, is.Equal(stats.Busy+stats.Idle, 100), "%+v", stats)
 	assert.Check(t, is.Equal(envsFor(17, 64*1e-20, 15_000), 15_000))
 	assert.Check(t, is.Equal(envsFor(17, 64*1e-300, 15_000), 15_000))

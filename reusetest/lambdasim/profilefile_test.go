@@ -136,7 +136,7 @@ func TestREADMEProfileExample(t *testing.T) {
 // the whole profile from the summary, writes it to a file and simulates
 // again with that file: the same summary, byte for byte.
 func TestASummaryReRunsFromItsProfile(t *testing.T) {
-	plan := schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}
 	first, err := newSim(t, plan, Options{Profile: ProfileGo2026, Seed: 3}).Summarize(t.Context())
 	assert.NilError(t, err)
 	assert.Assert(t, len(first.Simulator.ProfileFile) > 0, "the summary carries its profile")
@@ -166,7 +166,7 @@ const exactProfile = `{
 // distribution replaces the schedule's handler time, and a cold service
 // time replaces init + handler for cold calls only.
 func TestProfileHandlerAndColdServiceTimes(t *testing.T) {
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 5, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 5, HandlerMS: 100}
 	latencies := func(profile string) (warm, cold []time.Duration) {
 		sim := newSim(t, plan, Options{Profile: writeProfile(t, profile)})
 		_, err := sim.Run(t.Context(), func(r *record.Record) {
@@ -208,7 +208,7 @@ func TestProfileHandlerAndColdServiceTimes(t *testing.T) {
 // placement overrides it; a bad rule is named.
 func TestProfilePlacement(t *testing.T) {
 	path := writeProfile(t, exactProfile+`, "placement": {"rule": "lru", "source": "what if"}}`)
-	plan := schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 100}
 	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path}).Describe().Placement, "lru"))
 	assert.Check(t, is.Equal(newSim(t, plan, Options{Profile: path, Placement: "random"}).Describe().Placement, "random"))
 	assert.Check(t, is.Equal(newSim(t, plan, Options{}).Describe().Placement, string(DefaultPlacement)), "a profile without a rule: the default")
@@ -271,7 +271,7 @@ func TestProfileMemoryPartIsReadAndCarried(t *testing.T) {
 	}
 
 	assert.Check(t, is.Len(p.NotModelled(), 0), "both are modelled on Lambda's own environments")
-	sim := newSim(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 100}, Options{Profile: writeProfile(t, exactProfile+memoryPart)})
+	sim := newSim(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 100}, Options{Profile: writeProfile(t, exactProfile+memoryPart)})
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
 	assert.Check(t, is.Len(sum.Simulator.NotModelled, 0))

@@ -18,7 +18,7 @@ import (
 func TestProvisionedConcurrencyTakesTheStarts(t *testing.T) {
 	base, err := LookupProfile(ProfileSeed2021)
 	assert.NilError(t, err)
-	plan := schedule.SeedPlan()
+	plan := schedule.SeedSchedule()
 	for _, tc := range []struct {
 		provisioned int
 		spill       bool
@@ -76,7 +76,7 @@ func TestProvisionedAboveTheLimitIsRefused(t *testing.T) {
 	p, err := LookupProfile(ProfileSeed2021)
 	assert.NilError(t, err)
 	p.Provisioned = p.ConcurrencyLimit + 1
-	_, err = NewOf(schedule.SeedPlan(), p, MostRecentlyUsed, 1)
+	_, err = NewOf(schedule.SeedSchedule(), p, MostRecentlyUsed, 1)
 	assert.Check(t, is.ErrorContains(err, "provisioned concurrency must be from 0 to the concurrency limit (1000), got 1001"))
 	for _, tc := range []struct{ count, want string }{
 		{"-1", "provisioned.count: must be from 0 to 100000, got -1"},

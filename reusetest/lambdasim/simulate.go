@@ -53,7 +53,7 @@ type Simulation struct {
 }
 
 // New checks schedule and opts and returns a simulation of the schedule's
-// calls, or an error naming every bad value. A schedule.Plan is a schedule.
+// calls, or an error naming every bad value.
 func New(sched schedule.Schedule, opts Options) (*Simulation, error) {
 	var errs []error
 	if err := schedule.ValidateSchedule(sched); err != nil {

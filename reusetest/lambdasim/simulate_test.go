@@ -32,7 +32,7 @@ func newSim(t *testing.T, schedule schedule.Schedule, opts Options) *Simulation 
 
 // smallPlan is 2.5 hours of the seed plan: longer than the longest
 // seed-2021 lifetime (2 h), so environments are retired and replaced.
-var smallPlan = schedule.Plan{Calls: 90_000, RatePerSec: 10, HandlerMS: 500}
+var smallPlan = schedule.Steady{Calls: 90_000, RatePerSec: 10, HandlerMS: 500}
 
 // recordsDigest runs sim and hashes every record's JSON, checking on the way
 // that every seq has exactly one record.
@@ -69,12 +69,12 @@ func recordsDigest(t *testing.T, sim *Simulation) (string, Stats) {
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 10, HandlerMS: 500}
 	for _, kind := range []string{schedule.KindSteady, schedule.KindPoisson} {
 		t.Run(kind, func(t *testing.T) {
 			schedule := func(seed uint64) schedule.Schedule {
 				if kind == schedule.KindPoisson {
-					return schedule.NewPoisson(plan, seed)
+					return schedule.NewPoisson(plan.Plan(), seed)
 				}
 				return plan
 			}
@@ -118,7 +118,7 @@ func TestPlacementShapesReuse(t *testing.T) {
 	// so none is left with a handful of calls; mru leaves spares that
 	// serve a few calls and idle out. That is the skew the 2021 data shows.
 	summarize := func(placement Placement) summary.Summary {
-		sum, err := newSim(t, schedule.SeedPlan(), Options{Placement: string(placement)}).Summarize(t.Context())
+		sum, err := newSim(t, schedule.SeedSchedule(), Options{Placement: string(placement)}).Summarize(t.Context())
 		assert.NilError(t, err)
 		return sum
 	}
@@ -130,7 +130,7 @@ func TestPlacementShapesReuse(t *testing.T) {
 func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 	prof := testProfile()
 	prof.ConcurrencyLimit = 3 // 10/s x 500 ms needs 5
-	plan := schedule.Plan{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 1000, RatePerSec: 10, HandlerMS: 500}
 	sim := newSimulation(plan, prof, MostRecentlyUsed, 0)
 	var throttled, malformed int64
 	_, stats := recordsDigest(t, sim)
@@ -151,8 +151,8 @@ func TestThrottlingRecordsEveryRefusedCall(t *testing.T) {
 }
 
 func TestPoissonArrivalsKeepTheRate(t *testing.T) {
-	plan := schedule.Plan{Calls: 100_000, RatePerSec: 10, HandlerMS: 0}
-	sim := newSim(t, schedule.NewPoisson(plan, 5), Options{Seed: 5})
+	plan := schedule.Steady{Calls: 100_000, RatePerSec: 10, HandlerMS: 0}
+	sim := newSim(t, schedule.NewPoisson(plan.Plan(), 5), Options{Seed: 5})
 	assert.Check(t, is.Equal(sim.Describe().Arrivals, schedule.KindPoisson))
 	var last time.Time
 	offSchedule := 0
@@ -173,12 +173,12 @@ func TestPoissonArrivalsKeepTheRate(t *testing.T) {
 func TestRunStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := newSim(t, schedule.SeedPlan(), Options{}).Run(ctx, func(*record.Record) {})
+	_, err := newSim(t, schedule.SeedSchedule(), Options{}).Run(ctx, func(*record.Record) {})
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	_, err := New(schedule.Plan{Calls: 0, RatePerSec: -1, HandlerMS: 500},
+	_, err := New(schedule.Steady{Calls: 0, RatePerSec: -1, HandlerMS: 500},
 		Options{Profile: "aws-1999", Placement: "fastest"})
 	for _, want := range []string{
 		"calls must be positive", "rate must be a positive number",
@@ -214,7 +214,7 @@ func TestSeed2021Calibration(t *testing.T) {
 	skipUnderRace(t)
 	pub := metric.Published2021
 	lands := func(seed uint64) (bool, string) {
-		sum, err := newSim(t, schedule.SeedPlan(), Options{Profile: ProfileSeed2021, Seed: seed}).Summarize(t.Context())
+		sum, err := newSim(t, schedule.SeedSchedule(), Options{Profile: ProfileSeed2021, Seed: seed}).Summarize(t.Context())
 		assert.NilError(t, err)
 		ok := within15(float64(sum.Instances.Count), float64(pub.Instances)) &&
 			within15(sum.Reuse.Median, pub.MedianReuse) &&
@@ -240,7 +240,7 @@ func TestSeed2021Calibration(t *testing.T) {
 // past one generation: the summary, from records alone, finds exactly the
 // environments the pool started proactively; seed-2021 has none.
 func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
-	plan := schedule.Plan{Calls: 120_000, RatePerSec: 10, HandlerMS: 500} // 3.3 h
+	plan := schedule.Steady{Calls: 120_000, RatePerSec: 10, HandlerMS: 500} // 3.3 h
 	for _, tc := range []struct {
 		profile string
 		some    bool
@@ -260,7 +260,7 @@ func TestProactiveStartsAreSeenInTheRecords(t *testing.T) {
 // when emit gives up mid-run (a panic, a test's Fatal), the model stops too.
 func TestRunStopsTheModelWhenEmitStops(t *testing.T) {
 	before := runtime.NumGoroutine()
-	sim := newSim(t, schedule.SeedPlan(), Options{})
+	sim := newSim(t, schedule.SeedSchedule(), Options{})
 	func() {
 		defer func() { assert.Check(t, recover() != nil) }()
 		n := 0
@@ -302,7 +302,7 @@ func TestFeedIsTheSchedule(t *testing.T) {
 	assert.NilError(t, os.WriteFile(trace, []byte("time,duration_ms\n0.5,10\n0.75,20\n3,30\n3,40\n9.125,50\n"), 0o644))
 	tr, err := schedule.OpenTrace(trace, schedule.TraceOptions{})
 	assert.NilError(t, err)
-	for _, s := range []schedule.Schedule{schedule.Plan{Calls: 10_000, RatePerSec: 7.3, HandlerMS: 120}, schedule.Plan{Calls: 10_000, RatePerSec: 1e6 / 3, HandlerMS: 0},
+	for _, s := range []schedule.Schedule{schedule.Steady{Calls: 10_000, RatePerSec: 7.3, HandlerMS: 120}, schedule.Steady{Calls: 10_000, RatePerSec: 1e6 / 3, HandlerMS: 0},
 		schedule.NewPoisson(schedule.Plan{Calls: 10_000, RatePerSec: 10, HandlerMS: 5}, 4), tr} {
 		calls := s.Plan().Calls
 		f := newFeed(s, s.Plan())
@@ -329,10 +329,10 @@ func TestSummarizeIntoIsSummaryOfRecords(t *testing.T) {
 		assert.NilError(t, err, k.Name)
 		scheds = append(scheds, s)
 	}
-	tenants, err := schedule.WithTenants(schedule.Plan{Calls: 5000, RatePerSec: 50, HandlerMS: 200},
+	tenants, err := schedule.WithTenants(schedule.Steady{Calls: 5000, RatePerSec: 50, HandlerMS: 200},
 		schedule.Population{Count: 30, Popularity: schedule.PopularityZipf})
 	assert.NilError(t, err)
-	scheds = append(scheds, tenants, schedule.Plan{Calls: 20_000, RatePerSec: 30, HandlerMS: 300})
+	scheds = append(scheds, tenants, schedule.Steady{Calls: 20_000, RatePerSec: 30, HandlerMS: 300})
 	throttling := testProfile()
 	throttling.ConcurrencyLimit = 3
 	provisioned, err := LookupProfile(ProfileGo2026)
@@ -375,7 +375,7 @@ func TestAllocationsFollowEnvironments(t *testing.T) {
 	assert.NilError(t, err)
 	profile.IdleTimeout, profile.MaxLifetime = Fixed(10_000*time.Hour), Fixed(10_000*time.Hour)
 	mallocs := func(calls int64) (uint64, int) {
-		sim, err := NewOf(schedule.Plan{Calls: calls, RatePerSec: 100, HandlerMS: 50}, profile, MostRecentlyUsed, 1)
+		sim, err := NewOf(schedule.Steady{Calls: calls, RatePerSec: 100, HandlerMS: 50}, profile, MostRecentlyUsed, 1)
 		assert.NilError(t, err)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)

@@ -21,7 +21,7 @@ import (
 // environment's records carry one tenant, the summary finds no mixed
 // environment, and each tenant's environments add up to the run's.
 func TestTenantEnvironmentsServeOneTenant(t *testing.T) {
-	s, err := schedule.WithTenants(schedule.Plan{Calls: 100_000, RatePerSec: 10, HandlerMS: 500}, schedule.Population{Count: 50, Popularity: schedule.PopularityZipf})
+	s, err := schedule.WithTenants(schedule.Steady{Calls: 100_000, RatePerSec: 10, HandlerMS: 500}, schedule.Population{Count: 50, Popularity: schedule.PopularityZipf})
 	assert.NilError(t, err)
 	sim, err := New(s, Options{Seed: 4})
 	assert.NilError(t, err)
@@ -63,11 +63,11 @@ func TestTenantEnvironmentsServeOneTenant(t *testing.T) {
 // but the tenants part: same environments, reuse and lifetimes as the run
 // without tenants.
 func TestOneTenantIsThePlainRun(t *testing.T) {
-	plain, err := New(schedule.SeedPlan(), Options{Seed: 2})
+	plain, err := New(schedule.SeedSchedule(), Options{Seed: 2})
 	assert.NilError(t, err)
 	want, err := plain.Summarize(t.Context())
 	assert.NilError(t, err)
-	s, err := schedule.WithTenants(schedule.SeedPlan(), schedule.Population{Count: 1, Popularity: schedule.PopularityUniform})
+	s, err := schedule.WithTenants(schedule.SeedSchedule(), schedule.Population{Count: 1, Popularity: schedule.PopularityUniform})
 	assert.NilError(t, err)
 	one, err := New(s, Options{Seed: 2})
 	assert.NilError(t, err)
@@ -88,7 +88,7 @@ func TestOneTenantIsThePlainRun(t *testing.T) {
 // from the schedule alone, is what the model must give, tenant by tenant.
 func TestTenantColdStartsAgainstGroundTruth(t *testing.T) {
 	const idle = 30 * time.Second
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 2, HandlerMS: 10}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 2, HandlerMS: 10}
 	for _, pop := range []schedule.Population{
 		{Count: 20, Popularity: schedule.PopularityUniform},
 		{Count: 200, Popularity: schedule.PopularityZipf, ZipfS: 1.2},
@@ -182,7 +182,7 @@ func TestTenantsWithProvisionedConcurrencyAreRefused(t *testing.T) {
 	p, err := LookupProfile(ProfileSeed2021)
 	assert.NilError(t, err)
 	p.Provisioned = 3
-	s, err := schedule.WithTenants(schedule.SeedPlan(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
+	s, err := schedule.WithTenants(schedule.SeedSchedule(), schedule.Population{Count: 2, Popularity: schedule.PopularityUniform})
 	assert.NilError(t, err)
 	_, err = NewOf(s, p, MostRecentlyUsed, 1)
 	assert.Check(t, is.ErrorContains(err, "the calls carry tenants: profile seed-2021 has 3 provisioned environments: a function in tenant isolation mode cannot have provisioned concurrency"))

@@ -38,7 +38,7 @@ func runAgainst(t *testing.T, url string, plan schedule.Plan, l Live) (sum summa
 	caller, _, err := NewCaller(t.Context(), urlEnv(url), plan.HandlerMS)
 	assert.NilError(t, err)
 	var buf bytes.Buffer
-	l.Schedule, l.Caller, l.Out = plan, caller, &buf
+	l.Schedule, l.Caller, l.Out = schedule.Steady(plan), caller, &buf
 	l.LogPath = filepath.Join(t.TempDir(), "run.jsonl")
 	sum, _, err = l.Run(t.Context(), nil)
 	return sum, buf.String(), l.LogPath, err
@@ -46,9 +46,9 @@ func runAgainst(t *testing.T, url string, plan schedule.Plan, l Live) (sum summa
 
 func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 	url, calls := forbidding(t, 0)
-	plan := schedule.Plan{Calls: 2_000, RatePerSec: 200, HandlerMS: 0} // 10 s
+	plan := schedule.Steady{Calls: 2_000, RatePerSec: 200, HandlerMS: 0} // 10 s
 	start := time.Now()
-	sum, out, logPath, err := runAgainst(t, url, plan, Live{StartupWindow: 300 * time.Millisecond})
+	sum, out, logPath, err := runAgainst(t, url, plan.Plan(), Live{StartupWindow: 300 * time.Millisecond})
 	assert.Check(t, errors.Is(err, ErrFailFast), "%v", err)
 	assert.Check(t, is.ErrorContains(err, "failed with http_4xx (HTTP 403 Forbidden)"))
 	assert.Check(t, is.ErrorContains(err, "-reuse.failfast=false"))
@@ -68,8 +68,8 @@ func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 
 func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
 	url, _ := forbidding(t, 1)
-	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
-	sum, _, _, err := runAgainst(t, url, plan, Live{StartupWindow: 50 * time.Millisecond})
+	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 0}
+	sum, _, _, err := runAgainst(t, url, plan.Plan(), Live{StartupWindow: 50 * time.Millisecond})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sum.Requests.Total, plan.Calls))
 	assert.Check(t, is.Equal(sum.Requests.OK, int64(1)))
@@ -77,8 +77,8 @@ func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
 
 func TestFailFastCanBeTurnedOff(t *testing.T) {
 	url, _ := forbidding(t, 0)
-	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 0}
-	sum, out, _, err := runAgainst(t, url, plan, Live{StartupWindow: 50 * time.Millisecond, NoFailFast: true})
+	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 0}
+	sum, out, _, err := runAgainst(t, url, plan.Plan(), Live{StartupWindow: 50 * time.Millisecond, NoFailFast: true})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(sum.Requests.Total, plan.Calls))
 	assert.Check(t, !bytes.Contains([]byte(out), []byte("fail-fast")))

@@ -31,7 +31,7 @@ type Analysis interface {
 
 // Live is one live run: a schedule against a caller, logged to LogPath.
 type Live struct {
-	// Schedule says when each call is due (a schedule.Plan is one).
+	// Schedule says when each call is due.
 	Schedule schedule.Schedule
 	Caller   Caller
 	LogPath  string

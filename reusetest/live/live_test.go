@@ -79,7 +79,7 @@ func runLive(t *testing.T, kind, baseURL string, plan schedule.Plan, logPath str
 	assert.NilError(t, err)
 	var out bytes.Buffer
 	opts.ProgressEvery = 100 * time.Millisecond
-	l := &Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: opts, Out: &out}
+	l := &Live{Schedule: schedule.Steady(plan), Caller: caller, LogPath: logPath, Options: opts, Out: &out}
 	sum, res, err := l.Run(t.Context(), nil)
 	assert.NilError(t, err, "output:\n%s", out.String())
 	return sum, res, out.String()
@@ -111,9 +111,9 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			sim, url := startSim(t, lambdasim.Faults{})
-			plan := schedule.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 500}
+			plan := schedule.Steady{Calls: 600, RatePerSec: 300, HandlerMS: 500}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, res, out := runLive(t, kind, url, plan, logPath, runner.Options{})
+			sum, res, out := runLive(t, kind, url, plan.Plan(), logPath, runner.Options{})
 			assert.Check(t, is.DeepEqual(res, runner.Result{Scheduled: 600, Next: 600}))
 
 			truth := sim.Counts()
@@ -164,9 +164,9 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			sim, url := startSim(t, faults)
-			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
+			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, _, _ := runLive(t, kind, url, plan, logPath, runner.Options{Timeout: time.Second})
+			sum, _, _ := runLive(t, kind, url, plan.Plan(), logPath, runner.Options{Timeout: time.Second})
 			_, perSeq, recs := logCounts(t, logPath)
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
@@ -231,8 +231,8 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := schedule.Plan{Calls: 20, RatePerSec: 100, HandlerMS: 0}
-	runLive(t, "http", url, plan, logPath, runner.Options{})
+	plan := schedule.Steady{Calls: 20, RatePerSec: 100, HandlerMS: 0}
+	runLive(t, "http", url, plan.Plan(), logPath, runner.Options{})
 	before, err := os.ReadFile(logPath)
 	assert.NilError(t, err)
 
@@ -254,7 +254,7 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 100}
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	first := make(chan error, 1)
@@ -283,7 +283,7 @@ func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
 func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 	sim, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	plan := schedule.Plan{Calls: 300, RatePerSec: 200, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 100}
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	stop := make(chan struct{})
@@ -332,10 +332,10 @@ func TestNewCallerNeedsOneTarget(t *testing.T) {
 
 func TestCostEstimate(t *testing.T) {
 	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (docs/sources.md [S10]).
-	arm, x86 := EstimateCost(schedule.SeedPlan(), 128, FrontDoorInvoke)
+	arm, x86 := EstimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorInvoke)
 	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50))
-	arm, _ = EstimateCost(schedule.SeedPlan(), 128, FrontDoorAPIGateway)
+	arm, _ = EstimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorAPIGateway)
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50+0.60))
 }
 
@@ -344,7 +344,7 @@ func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
 func TestLiveStopsByItsDeadline(t *testing.T) {
 	// StopBy is how the integration test ends before go test's -timeout.
 	_, url := startSim(t, lambdasim.Faults{})
-	plan := schedule.Plan{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
+	plan := schedule.Steady{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
 	caller, _, err := NewCaller(t.Context(), targetEnv(t, "http", url), plan.HandlerMS)
 	assert.NilError(t, err)
 	var out bytes.Buffer
@@ -394,7 +394,7 @@ func TestLiveTenantsAgainstAServedPool(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			sim, url := servePool(t, lambdasim.ServerOptions{Scale: 100, TenantIsolation: true})
-			plan := schedule.Plan{Calls: 400, RatePerSec: 200, HandlerMS: 100}
+			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			s, err := schedule.WithTenants(plan, schedule.Population{Count: 8, Popularity: schedule.PopularityZipf})
 			assert.NilError(t, err)
 			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
@@ -448,8 +448,8 @@ func TestLiveAgainstAServedManagedPool(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: lambdasim.ProfileManaged2026}})
-			plan := schedule.Plan{Calls: 600, RatePerSec: 300, HandlerMS: 2000}
-			sum, _, _ := runLive(t, kind, url, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			plan := schedule.Steady{Calls: 600, RatePerSec: 300, HandlerMS: 2000}
+			sum, _, _ := runLive(t, kind, url, plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)), "%+v", sum.Requests)
 			st := sum.Instances.Starts
 			assert.Check(t, is.Equal(st.RequestPath, 0), "%+v", *st)
@@ -485,8 +485,8 @@ func TestLiveAgainstAServedPoolThatFails(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
 			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: path}})
-			plan := schedule.Plan{Calls: 300, RatePerSec: 100, HandlerMS: 100} // a call a model second at scale 100
-			sum, _, _ := runLive(t, kind, url, plan, filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			plan := schedule.Steady{Calls: 300, RatePerSec: 100, HandlerMS: 100} // a call a model second at scale 100
+			sum, _, _ := runLive(t, kind, url, plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Assert(t, is.Equal(sum.Instances.Count, 1), "one environment serves every call")
 			assert.Check(t, is.Equal(sum.Requests.Failed, int64(30)), "%+v", sum.Requests)
 			if kind == "invoke" {

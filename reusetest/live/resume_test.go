@@ -161,7 +161,7 @@ func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
 func TestServedPoolNamesItsProfile(t *testing.T) {
 	for _, kind := range []string{"http", "invoke"} {
 		url := startFastSim(t) // seed-2021
-		plan := schedule.Plan{Calls: 200, RatePerSec: 200, HandlerMS: 500}
+		plan := schedule.Steady{Calls: 200, RatePerSec: 200, HandlerMS: 500}
 		caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
 		assert.NilError(t, err)
 		sum := summary.NewSummarizer(plan, caller.Describe(), nil)

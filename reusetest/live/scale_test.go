@@ -54,7 +54,7 @@ func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	assert.NilError(t, err)
 	var out bytes.Buffer
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
-	got, _, err := (&Live{Schedule: served, Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
+	got, _, err := (&Live{Schedule: schedule.Steady(served), Caller: caller, LogPath: logPath, Out: &out}).Run(t.Context(), nil)
 	assert.NilError(t, err, out.String())
 	assert.Check(t, is.Equal(got.TimeScale, float64(scale)))
 
@@ -96,10 +96,12 @@ func (s subset) Plan() schedule.Plan {
 	p.Calls = int64(len(s.seqs))
 	return p
 }
-func (s subset) Due(i int64) time.Duration         { return s.plan.Due(s.seqs[i]) }
-func (s subset) HandlerTime(i int64) time.Duration { return s.plan.HandlerTime(s.seqs[i]) }
-func (s subset) Spec() schedule.ScheduleSpec       { return s.Plan().Spec() }
-func (s subset) Validate() error                   { return s.Plan().Validate() }
+func (s subset) Due(i int64) time.Duration { return schedule.Steady(s.plan).Due(s.seqs[i]) }
+func (s subset) HandlerTime(i int64) time.Duration {
+	return schedule.Steady(s.plan).HandlerTime(s.seqs[i])
+}
+func (s subset) Spec() schedule.ScheduleSpec { return schedule.Steady(s.Plan()).Spec() }
+func (s subset) Validate() error             { return s.Plan().Validate() }
 func (s subset) InModelTime(float64) (schedule.Schedule, error) {
 	return nil, errors.New("a subset has no model-time form")
 }

@@ -29,7 +29,7 @@ const (
 	childHandlerEnv = "LAMBDA_REUSE_TEST_CHILD_HANDLER_MS"
 )
 
-var killPlan = schedule.Plan{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
+var killPlan = schedule.Steady{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
 
 // TestLiveChildRun is the child of the signal tests: it runs the kill plan
 // (with the handler its parent asks for) against the URL it is given, with

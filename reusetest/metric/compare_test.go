@@ -75,7 +75,7 @@ func TestNoBaselineIsNeverDrift(t *testing.T) {
 // TestJudgeShowsButDoesNotJudgeAnotherPlan: the one baseline rule: a
 // baseline of another plan is compared, shown, and never drifts.
 func TestJudgeShowsButDoesNotJudgeAnotherPlan(t *testing.T) {
-	base := summary.Summary{Plan: schedule.SeedPlan()}
+	base := summary.Summary{Plan: schedule.SeedSchedule().Plan()}
 	base.Instances.Count = 72
 	got := summary.Summary{Plan: schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}}
 	got.Instances.Count = 7

@@ -22,7 +22,7 @@ const olderSeed = "testdata/seed-first.summary.json"
 // plan as olderSeed's.
 func todaysSeed(t *testing.T) summary.Summary {
 	t.Helper()
-	sim, err := lambdasim.New(schedule.SeedPlan(), lambdasim.Options{})
+	sim, err := lambdasim.New(schedule.SeedSchedule(), lambdasim.Options{})
 	assert.NilError(t, err)
 	s, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)

@@ -38,7 +38,7 @@ type Header struct {
 	// Segment counts segments from 0.
 	Segment int `json:"segment"`
 	// Schedule is the run's schedule; every segment of a log has the same.
-	// Absent in SchemaV1 headers, whose Plan is a steady schedule.
+	// Absent in SchemaV1 headers, whose Plan is that of a steady schedule.
 	Schedule *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	// Plan is the schedule in brief.
 	Plan schedule.Plan `json:"plan"`
@@ -109,7 +109,7 @@ func (h *Header) ScheduleSpec() schedule.ScheduleSpec {
 	if h.Schedule != nil {
 		return *h.Schedule
 	}
-	return h.Plan.Spec()
+	return schedule.Steady(h.Plan).Spec()
 }
 
 // Read scans the log at r, passes each header (with the log's schedule,

@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	plan = schedule.Plan{Calls: 10, RatePerSec: 10, HandlerMS: 500}
+	plan = schedule.Steady{Calls: 10, RatePerSec: 10, HandlerMS: 500}
 	t0   = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 )
 
@@ -129,7 +129,7 @@ func TestReplayCoversEverySegment(t *testing.T) {
 	err = Replay(path, func(h *Header, sched schedule.Schedule) func(*record.Record) {
 		assert.Check(t, is.Equal(h.Segment, 0), "started with the first header")
 		assert.Check(t, is.DeepEqual(sched.Spec(), plan.Spec()))
-		replayed = summary.NewSummarizer(h.Plan, h.Target, nil)
+		replayed = summary.NewSummarizer(schedule.Steady(h.Plan), h.Target, nil)
 		return replayed.Add
 	})
 	assert.NilError(t, err)
@@ -155,7 +155,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, []byte(v1), 0o644))
 
 	// Another schedule of the same plan is refused, the log untouched.
-	_, _, err := Open(path, schedule.NewPoisson(plan, 1), "https://example.test/", t0, nil)
+	_, _, err := Open(path, schedule.NewPoisson(plan.Plan(), 1), "https://example.test/", t0, nil)
 	assert.Check(t, errors.Is(err, ErrPlanMismatch))
 	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
 	got, err := os.ReadFile(path)
@@ -184,7 +184,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 
 func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	sched := schedule.NewPoisson(plan, 9)
+	sched := schedule.NewPoisson(plan.Plan(), 9)
 	w, _, err := Open(path, sched, "https://example.test/", t0, nil)
 	assert.NilError(t, err)
 	assert.NilError(t, w.Append(rec(0)))
@@ -193,7 +193,7 @@ func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 
 	_, _, err = Open(path, plan, "https://example.test/", t0, nil)
 	assert.Check(t, errors.Is(err, ErrPlanMismatch), "the steady schedule of the same plan is another schedule")
-	w, st, err := Open(path, schedule.NewPoisson(plan, 9), "https://example.test/", t0.Add(time.Hour), nil)
+	w, st, err := Open(path, schedule.NewPoisson(plan.Plan(), 9), "https://example.test/", t0.Add(time.Hour), nil)
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
 	assert.Check(t, is.DeepEqual(st.Missing(), []int64{1}))
@@ -236,7 +236,7 @@ func TestOneWriterAtATime(t *testing.T) {
 // refused.
 func TestHostileLogsAreBounded(t *testing.T) {
 	dir := t.TempDir()
-	huge := schedule.Plan{Calls: 1_000_000_000_000, RatePerSec: 10_000, HandlerMS: 500} // 3.2 years
+	huge := schedule.Steady{Calls: 1_000_000_000_000, RatePerSec: 10_000, HandlerMS: 500} // 3.2 years
 	path := filepath.Join(dir, "huge.jsonl")
 	w, _, err := Open(path, huge, "https://example.test/", t0, nil)
 	assert.NilError(t, err)

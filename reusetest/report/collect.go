@@ -60,7 +60,7 @@ type Collector struct {
 }
 
 // NewCollector starts collecting for the run of schedule that sum
-// summarizes. A schedule.Plan is a schedule.
+// summarizes.
 func NewCollector(sum *summary.Summarizer, schedule schedule.Schedule) *Collector {
 	c := &Collector{sum: sum, sched: schedule, width: max(time.Second, schedule.Plan().Duration()/Buckets),
 		peak: make([]int, Buckets+1), envSum: make([]int64, Buckets+1), envN: make([]int64, Buckets+1), envMax: make([]int, Buckets+1)}

@@ -54,7 +54,7 @@ func TestMemoryChartMatchesTheTable(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(string(md), m.Answer()))
 
-	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
 	assert.Check(t, !slices.Contains(ChartNames(plain), ChartMemory))
 }
 

@@ -67,7 +67,7 @@ func TestTrendSummaryRendersInABrowser(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	base, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	base, _ := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dates := []string{"2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"}
 	var nights []Night
 	for c, cell := range []string{"eu-west-1-arm64-128mb", "us-east-1-amd64-128mb"} {

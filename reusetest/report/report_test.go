@@ -48,7 +48,7 @@ func TestMarkdownGolden(t *testing.T) {
 		golden   string
 		schedule schedule.Schedule
 	}{
-		{"report.golden.md", schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}}, // two hours
+		{"report.golden.md", schedule.Steady{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}}, // two hours
 		{"report-burst.golden.md", schedule.Burst{Size: 100, Rounds: 3, Pause: time.Minute, HandlerMS: 500}},
 		{"report-idle.golden.md", idle},
 	} {
@@ -141,7 +141,7 @@ func checkCharts(t *testing.T, dir string, sum summary.Summary, paths []string) 
 }
 
 func TestWriteReportOfASeedSizedRun(t *testing.T) {
-	sum, col := simRun(t, schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	sum, col := simRun(t, schedule.Steady{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	paths, err := Write(dir, col)
 	assert.NilError(t, err)
@@ -150,7 +150,7 @@ func TestWriteReportOfASeedSizedRun(t *testing.T) {
 
 func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 	// 5,000 environments, each serving a few calls over 16 hours.
-	plan := schedule.Plan{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 20_000, RatePerSec: 1 / 3.0, HandlerMS: 500}
 	col := NewCollector(summary.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for seq := int64(0); seq < plan.Calls; seq++ {
@@ -166,7 +166,7 @@ func TestChartsStayLegibleWith5000Environments(t *testing.T) {
 }
 
 func TestKaplanMeier(t *testing.T) {
-	plan := schedule.Plan{Calls: 10, RatePerSec: 1}
+	plan := schedule.Steady{Calls: 10, RatePerSec: 1}
 	c := NewCollector(summary.NewSummarizer(plan, "synthetic", nil), plan)
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	add := func(seq int64, id string, from, to time.Duration) {
@@ -188,7 +188,7 @@ func TestKaplanMeier(t *testing.T) {
 }
 
 func TestFromLog(t *testing.T) {
-	plan := schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
 	sim, err := lambdasim.New(plan, lambdasim.Options{Seed: 3})
 	assert.NilError(t, err)
 	path := filepath.Join(t.TempDir(), "run.jsonl")
@@ -213,7 +213,7 @@ func TestFromLog(t *testing.T) {
 }
 
 func TestCompareMarkdown(t *testing.T) {
-	a, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	a, _ := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	b := a
 	b.Instances.Count *= 2
 	var sb strings.Builder
@@ -229,7 +229,7 @@ func TestCompareMarkdown(t *testing.T) {
 // gets the named profile's prediction and the fitted one's, each beside
 // the measured figures, and the report shows both.
 func TestReportShowsPredictions(t *testing.T) {
-	plan := schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}
 	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 4})
 	assert.NilError(t, err)
 	sum := summary.NewSummarizer(plan, "https://example.test/", nil)
@@ -303,7 +303,7 @@ func TestBurstLatencyFitsItsData(t *testing.T) {
 // the summary's busy maximum, for a steady run and for bursts, whose last
 // burst ends the run and is drawn too.
 func TestBusyChartShowsTheTablesMaximum(t *testing.T) {
-	for _, sched := range []schedule.Schedule{schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500},
+	for _, sched := range []schedule.Schedule{schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500},
 		schedule.Burst{Size: 300, Rounds: 3, Pause: time.Minute, HandlerMS: 500}} {
 		_, col := simRun(t, sched, 2)
 		sum := col.Summary()
@@ -346,7 +346,7 @@ func TestColdStartsChartFitsItsHours(t *testing.T) {
 // TestSurvivalMarksTheCensored: the survival chart marks as many censored
 // lifetimes as the table counts still serving at the end, each on the curve.
 func TestSurvivalMarksTheCensored(t *testing.T) {
-	_, col := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	_, col := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
 	sum := col.Summary()
 	spans, _ := col.spans()
 	ts, ss := survival(spans)
@@ -361,7 +361,7 @@ func TestSurvivalMarksTheCensored(t *testing.T) {
 // TestTimelineHasItsKey: the timeline's colours are keyed in a legend (a
 // call, the geometric middle, the most calls), not only in its title.
 func TestTimelineHasItsKey(t *testing.T) {
-	_, col := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
+	_, col := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 3)
 	spans, _ := col.spans()
 	p := timelineChart(spans)
 	var most int64
@@ -406,7 +406,7 @@ func TestTimelineOfThousandsOfEnvironments(t *testing.T) {
 // every environment once, each in the bin of its calls, over an axis that
 // reaches the most calls any served, and marks the table's median.
 func TestReuseChartMatchesTheTable(t *testing.T) {
-	_, col := simRun(t, schedule.Plan{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 2)
+	_, col := simRun(t, schedule.Steady{Calls: 72_000, RatePerSec: 10, HandlerMS: 500}, 2)
 	sum := col.Summary()
 	spans, _ := col.spans()
 	bins := reuseBins(spans)
@@ -501,7 +501,7 @@ func TestRampChartsMatchTheTable(t *testing.T) {
 // chart, one bar a band, its axis over the largest band's share and each
 // bar's label the table's share; a run without tenants has none.
 func TestTenantsChartMatchesTheTable(t *testing.T) {
-	s, err := schedule.WithTenants(schedule.Plan{Calls: 30_000, RatePerSec: 10, HandlerMS: 500}, schedule.Population{Count: 300, Popularity: schedule.PopularityZipf})
+	s, err := schedule.WithTenants(schedule.Steady{Calls: 30_000, RatePerSec: 10, HandlerMS: 500}, schedule.Population{Count: 300, Popularity: schedule.PopularityZipf})
 	assert.NilError(t, err)
 	sum, col := simRun(t, s, 1)
 	assert.Assert(t, sum.Tenants != nil)
@@ -521,7 +521,7 @@ func TestTenantsChartMatchesTheTable(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, p.Y.Max >= top && p.Y.Max <= 1.2*top, "axis to %v for a top of %v", p.Y.Max, top)
 
-	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
 	assert.Check(t, !slices.Contains(ChartNames(plain), ChartTenants))
 }
 
@@ -555,6 +555,6 @@ func TestCallsAtOnceChartMatchesTheTable(t *testing.T) {
 	assert.NilError(t, err)
 	checkCharts(t, dir, sum, paths)
 
-	plain, _ := simRun(t, schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
+	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
 	assert.Check(t, !slices.Contains(ChartNames(plain), ChartCallsAtOnce))
 }

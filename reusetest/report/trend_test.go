@@ -36,7 +36,7 @@ func writeNights(t *testing.T, dir, config string, base summary.Summary, n int, 
 // TestTrendFlagsChangePoints: a jump in instances is flagged on the night
 // it comes, against the median of the nights before; steady nights are not.
 func TestTrendFlagsChangePoints(t *testing.T) {
-	base, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	base, _ := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	hist := filepath.Join(dir, "history")
 	writeNights(t, hist, "eu-west-1/arm64-128mb", base, 14, func(i int) int {
@@ -85,7 +85,7 @@ func TestTrendFlagsChangePoints(t *testing.T) {
 // TestTrendOfOneAndOfAThousandNights: a trend works from the first night
 // (no change points: nothing before it) to a thousand.
 func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
-	base, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	base, _ := simRun(t, schedule.Steady{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
 	for _, n := range []int{1, 1000} {
 		hist := filepath.Join(t.TempDir(), "history")
 		writeNights(t, hist, "nightly", base, n, func(i int) int { return 10 + i%3 })
@@ -144,7 +144,7 @@ func TestABadNightIsSkipped(t *testing.T) {
 // without one, against the recent history; without that either, against
 // the prediction the summary carries; and it says which.
 func TestDriftFromNightOne(t *testing.T) {
-	tonight, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	tonight, _ := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	base := tonight
 	base.Instances.Count *= 2
 	d := JudgeDrift(tonight, "nightly", "2026-02-01", &base, "nightly.baseline.json", nil)
@@ -189,7 +189,7 @@ func TestDriftFromNightOne(t *testing.T) {
 
 // TestMatrixTable: one row per cell, and a Mermaid chart per figure.
 func TestMatrixTable(t *testing.T) {
-	s, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	s, _ := simRun(t, schedule.Steady{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
 	dir := t.TempDir()
 	for _, cell := range []string{"eu-west-1-arm64-128", "eu-west-1-x86_64-128"} {
 		assert.NilError(t, os.MkdirAll(filepath.Join(dir, cell), 0o755))
@@ -242,7 +242,7 @@ func FuzzReadHistory(f *testing.F) {
 // TestTrendLinesBreakAtMissingNights: a night without the figure, and a
 // date with no night, break the trend's line; nothing is drawn as 0.
 func TestTrendLinesBreakAtMissingNights(t *testing.T) {
-	s, _ := simRun(t, schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
+	s, _ := simRun(t, schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, 1)
 	noIdle := s
 	half := 7.0
 	withIdle := s
@@ -266,7 +266,7 @@ func TestTrendLinesBreakAtMissingNights(t *testing.T) {
 // each figure and one without, has exactly as many cells as the heading
 // names, and the headings are the metrics' names in the registry's order.
 func TestTrendTablesHaveACellPerHeading(t *testing.T) {
-	s, _ := simRun(t, schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
+	s, _ := simRun(t, schedule.Steady{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}, 1)
 	half := 7.0
 	withIdle := s
 	withIdle.Sections = map[string]summary.Section{schedule.KindIdle: &summary.IdleSummary{HalfSurvivalMinutes: &half}}
@@ -323,7 +323,7 @@ func names(ms []metric.Metric) []string {
 // median tonight is judged against, and out of a change point's, as
 // nights of another plan are; the judgement says how many it left out.
 func TestANightOfAnotherModeIsNoMeasure(t *testing.T) {
-	plan := schedule.Plan{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 3_600, RatePerSec: 10, HandlerMS: 500}
 	plain, _ := simRun(t, plan, 1)
 	sim, err := lambdasim.New(plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
 	assert.NilError(t, err)

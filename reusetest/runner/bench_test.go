@@ -87,7 +87,7 @@ func BenchmarkRunner(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			plan := schedule.Plan{Calls: c.calls, RatePerSec: c.rate}
+			plan := schedule.Steady{Calls: c.calls, RatePerSec: c.rate}
 			h, err := endpoint.NewHTTP(srvURL+"/", 0, endpoint.HTTPOptions{})
 			if err != nil {
 				b.Fatal(err)

@@ -143,7 +143,6 @@ func (r *Runner) tenant(seq int64) string {
 }
 
 // New returns a runner. It does nothing until Run.
-// A schedule.Plan is a schedule.
 func New(sched schedule.Schedule, caller Caller, sink Sink, opts Options) *Runner {
 	return &Runner{schedule: sched, tenantOf: schedule.TenantOf(sched), calls: sched.Plan().Calls, caller: caller, sink: sink,
 		opts: opts.withDefaults(), stop: make(chan struct{})}

@@ -72,7 +72,7 @@ func (c *sleeper) Call(ctx context.Context, rec *record.Record) {
 	}
 }
 
-var plan100 = schedule.Plan{Calls: 100, RatePerSec: 10, HandlerMS: 500}
+var plan100 = schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}
 
 func TestOpenLoopSendsOnSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 // measured from the first call this run schedules.
 func TestResumesAnyScheduleFromAnySeq(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sched := schedule.NewPoisson(plan100, 3)
+		sched := schedule.NewPoisson(plan100.Plan(), 3)
 		sink := newSink()
 		start := time.Now()
 		res, err := New(sched, &sleeper{d: time.Second}, sink, Options{}).Run(t.Context(), 50, nil)
@@ -137,7 +137,7 @@ func TestInFlightBoundSkipsInsteadOfBlocking(t *testing.T) {
 func TestTimeoutRecordsTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := newSink()
-		plan := schedule.Plan{Calls: 5, RatePerSec: 10}
+		plan := schedule.Steady{Calls: 5, RatePerSec: 10}
 		_, err := New(plan, &sleeper{d: time.Hour}, sink, Options{Timeout: 3 * time.Second}).Run(t.Context(), 0, nil)
 		assert.NilError(t, err)
 		for _, r := range sink.records {
@@ -162,7 +162,7 @@ func TestOverdueSlotsAreSkippedNotBurst(t *testing.T) {
 			}
 			rec.Status = record.StatusOK
 		})
-		plan := schedule.Plan{Calls: 200, RatePerSec: 10}
+		plan := schedule.Steady{Calls: 200, RatePerSec: 10}
 		_, err := New(plan, caller, sink, Options{Now: now}).Run(t.Context(), 0, nil)
 		assert.NilError(t, err)
 		assert.Check(t, is.Len(sink.records, 200))

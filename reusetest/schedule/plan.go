@@ -34,22 +34,28 @@ func checkHandler(ms int64) error {
 // handler) stay far from overflowing.
 const MaxRate = 100_000
 
-// KindSteady is Plan: call i due at i / rate.
+// KindSteady is Steady: call i due at i / rate.
 const KindSteady = "steady"
 
 var steadyKind = Kind{
 	Name: KindSteady,
 	Build: func(spec ScheduleSpec) (Schedule, error) {
-		return Plan{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}, nil
+		return Steady{Calls: spec.Calls, RatePerSec: spec.RatePerSec, HandlerMS: spec.HandlerMS}, nil
 	},
 	Describe: func(s ScheduleSpec) string {
 		return fmt.Sprintf("%d calls at %g/s, handler %d ms", s.Calls, s.RatePerSec, s.HandlerMS)
 	},
-	Example: func(string) (Schedule, error) { return Plan{Calls: 100, RatePerSec: 50, HandlerMS: 100}, nil },
+	Example: func(string) (Schedule, error) { return Steady{Calls: 100, RatePerSec: 50, HandlerMS: 100}, nil },
 }
 
-// Plan is what an experiment will do: how many calls, how fast, and how long
-// the probe's handler sleeps in each.
+// Steady is the steady kind's schedule: Calls calls, call i due at
+// i / RatePerSec, each with a handler of HandlerMS. Its brief (Plan) holds
+// the same figures.
+type Steady Plan
+
+// Plan is a schedule in brief, as every schedule gives it (Schedule.Plan)
+// and summaries and record logs carry it: how many calls, at what mean
+// rate, and how long the probe's handler sleeps in each.
 type Plan struct {
 	// Calls is the number of calls scheduled, numbered 0 to Calls-1.
 	Calls int64 `json:"calls"`
@@ -59,9 +65,9 @@ type Plan struct {
 	HandlerMS int64 `json:"handler_ms"`
 }
 
-// SeedPlan returns the plan of the 2021 experiment.
-func SeedPlan() Plan {
-	return Plan{Calls: SeedCalls, RatePerSec: SeedRatePerSec, HandlerMS: SeedHandler.Milliseconds()}
+// SeedSchedule returns the schedule of the 2021 experiment.
+func SeedSchedule() Steady {
+	return Steady{Calls: SeedCalls, RatePerSec: SeedRatePerSec, HandlerMS: SeedHandler.Milliseconds()}
 }
 
 // Validate reports why a plan cannot run, or nil.
@@ -90,21 +96,30 @@ func (p Plan) Handler() time.Duration { return time.Duration(p.HandlerMS) * time
 
 // Due is when call seq is due, measured from the start of the run. The
 // schedule is fixed, so a late call never shifts the ones after it.
-func (p Plan) Due(seq int64) time.Duration {
+func (p Steady) Due(seq int64) time.Duration {
 	return time.Duration(math.Round(float64(seq) * 1e9 / p.RatePerSec))
 }
 
 // Duration is how long the schedule lasts: Calls / RatePerSec.
-func (p Plan) Duration() time.Duration { return p.Due(p.Calls) }
+func (p Steady) Duration() time.Duration { return p.Due(p.Calls) }
 
-// Plan is the steady schedule: it is its own brief.
-func (p Plan) Plan() Plan { return p }
+// Duration is how long calls at the plan's rate last: Calls / RatePerSec.
+func (p Plan) Duration() time.Duration { return Steady(p).Duration() }
+
+// Validate reports why the steady schedule cannot run, or nil.
+func (p Steady) Validate() error { return Plan(p).Validate() }
+
+// Handler is the handler sleep as a duration.
+func (p Steady) Handler() time.Duration { return Plan(p).Handler() }
+
+// Plan is the steady schedule's brief: its own figures.
+func (p Steady) Plan() Plan { return Plan(p) }
 
 // Timings sets out[i] to the times of call from+i, in one loop. When the
 // gap between calls is a whole number of nanoseconds exactly, and every
 // product stays below 2^53 (so Due's float arithmetic is exact), call
 // seq's due time is seq gaps, which Due would give: it is computed so.
-func (p Plan) Timings(from int64, out []Timing) {
+func (p Steady) Timings(from int64, out []Timing) {
 	h := p.Handler()
 	end := float64(from + int64(len(out)))
 	if gap := math.Round(1e9 / p.RatePerSec); gap >= 1 && math.FMA(gap, p.RatePerSec, -1e9) == 0 &&
@@ -120,21 +135,21 @@ func (p Plan) Timings(from int64, out []Timing) {
 }
 
 // HandlerTime is the plan's handler time, the same for every call.
-func (p Plan) HandlerTime(int64) time.Duration { return p.Handler() }
+func (p Steady) HandlerTime(int64) time.Duration { return p.Handler() }
 
 // Spec describes the plan as a steady schedule.
-func (p Plan) Spec() ScheduleSpec {
+func (p Steady) Spec() ScheduleSpec {
 	return ScheduleSpec{Kind: KindSteady, Calls: p.Calls, RatePerSec: p.RatePerSec, HandlerMS: p.HandlerMS}
 }
 
 // InModelTime is the plan at its rate divided by factor.
-func (p Plan) InModelTime(factor float64) (Schedule, error) {
+func (p Steady) InModelTime(factor float64) (Schedule, error) {
 	p.RatePerSec /= factor
 	return p, nil
 }
 
 // Prefix is the plan's first n calls.
-func (p Plan) Prefix(n int64) Schedule {
+func (p Steady) Prefix(n int64) Schedule {
 	p.Calls = min(p.Calls, max(0, n))
 	return p
 }

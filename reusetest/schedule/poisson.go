@@ -49,7 +49,7 @@ func (p *Poisson) HandlerTime(int64) time.Duration { return p.plan.Handler() }
 
 // Spec describes the schedule.
 func (p *Poisson) Spec() ScheduleSpec {
-	s := p.plan.Spec()
+	s := Steady(p.plan).Spec()
 	s.Kind, s.Seed = KindPoisson, p.seed
 	return s
 }

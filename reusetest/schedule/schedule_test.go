@@ -11,12 +11,12 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func TestPlanIsTheSteadySchedule(t *testing.T) {
-	p := Plan{Calls: 100, RatePerSec: 4, HandlerMS: 250}
+func TestSteadyIsASchedule(t *testing.T) {
+	p := Steady{Calls: 100, RatePerSec: 4, HandlerMS: 250}
 	var s Schedule = p
 	assert.Check(t, is.Equal(s.Due(10), 2500*time.Millisecond))
 	assert.Check(t, is.Equal(s.HandlerTime(7), 250*time.Millisecond))
-	assert.Check(t, is.Equal(s.Plan(), p))
+	assert.Check(t, is.Equal(s.Plan(), Plan(p)))
 	spec := s.Spec()
 	assert.Check(t, is.DeepEqual(spec, ScheduleSpec{Kind: KindSteady, Calls: 100, RatePerSec: 4, HandlerMS: 250}))
 	back, err := FromSpec(spec)
@@ -26,8 +26,8 @@ func TestPlanIsTheSteadySchedule(t *testing.T) {
 }
 
 func TestPoissonIsIndexable(t *testing.T) {
-	plan := Plan{Calls: 50_000, RatePerSec: 10, HandlerMS: 100}
-	inOrder := NewPoisson(plan, 7)
+	plan := Steady{Calls: 50_000, RatePerSec: 10, HandlerMS: 100}
+	inOrder := NewPoisson(plan.Plan(), 7)
 	dues := make([]time.Duration, plan.Calls)
 	for seq := range plan.Calls {
 		dues[seq] = inOrder.Due(seq)
@@ -36,7 +36,7 @@ func TestPoissonIsIndexable(t *testing.T) {
 	// Any seq, asked first, backwards or again, gets the same time: a
 	// resumed run can go on from anywhere.
 	for _, seq := range []int64{49_999, 12_345, 1, 12_345, 30_000} {
-		assert.Check(t, is.Equal(NewPoisson(plan, 7).Due(seq), dues[seq]), "fresh, seq %d", seq)
+		assert.Check(t, is.Equal(NewPoisson(plan.Plan(), 7).Due(seq), dues[seq]), "fresh, seq %d", seq)
 		assert.Check(t, is.Equal(inOrder.Due(seq), dues[seq]), "reused, seq %d", seq)
 	}
 	// Exponential gaps: the mean rate holds, and the gaps vary as an
@@ -52,7 +52,7 @@ func TestPoissonIsIndexable(t *testing.T) {
 	cv := math.Sqrt(sumSq/n-mean*mean) / mean
 	assert.Check(t, math.Abs(mean-0.1) < 0.002, "mean gap %v s", mean)
 	assert.Check(t, math.Abs(cv-1) < 0.03, "coefficient of variation %v", cv)
-	assert.Check(t, NewPoisson(plan, 8).Due(100) != dues[100], "another seed, other times")
+	assert.Check(t, NewPoisson(plan.Plan(), 8).Due(100) != dues[100], "another seed, other times")
 
 	spec := inOrder.Spec()
 	assert.Check(t, is.DeepEqual(spec, ScheduleSpec{Kind: KindPoisson, Calls: 50_000, RatePerSec: 10, HandlerMS: 100, Seed: 7}))
@@ -127,7 +127,7 @@ func TestRampDueIntegratesTheRate(t *testing.T) {
 		}
 	}
 	flat := Ramp{StartRate: 4, EndRate: 4, Duration: 10 * time.Second}
-	assert.Check(t, is.Equal(flat.Due(7), Plan{Calls: 40, RatePerSec: 4}.Due(7)))
+	assert.Check(t, is.Equal(flat.Due(7), Steady{Calls: 40, RatePerSec: 4}.Due(7)))
 	for _, bad := range []Ramp{{StartRate: 0, EndRate: 5, Duration: time.Minute}, {StartRate: 5, EndRate: 5, Duration: 10 * time.Millisecond},
 		{StartRate: 1e5, EndRate: 1e5, Duration: time.Hour}, {StartRate: 5, EndRate: math.Inf(1), Duration: time.Minute}} {
 		assert.Check(t, bad.Validate() != nil, "%+v", bad)
@@ -179,7 +179,7 @@ func TestNoScheduleOutlastsTenYears(t *testing.T) {
 func TestTimingsAreDueAndHandlerTime(t *testing.T) {
 	var scheds []Schedule
 	for _, rate := range []float64{10, 100, 1000, 1e9, 2e9, 7.3, 1e6 / 3, 3, 0.001, 0.25, 1e-6, 125e6} {
-		scheds = append(scheds, Plan{Calls: 1 << 40, RatePerSec: rate, HandlerMS: 50})
+		scheds = append(scheds, Steady{Calls: 1 << 40, RatePerSec: rate, HandlerMS: 50})
 	}
 	scheds = append(scheds, NewPoisson(Plan{Calls: 1 << 20, RatePerSec: 10, HandlerMS: 5}, 4))
 	for _, s := range scheds {
@@ -208,7 +208,7 @@ func TestOwnCopiesReadingState(t *testing.T) {
 	poisson := NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 4)
 	tenants, err := WithTenants(NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 5), Population{Count: 7, Popularity: PopularityZipf})
 	assert.NilError(t, err)
-	plan := Plan{Calls: 100, RatePerSec: 10, HandlerMS: 5}
+	plan := Steady{Calls: 100, RatePerSec: 10, HandlerMS: 5}
 	assert.Equal(t, Own(plan), Schedule(plan))
 	for _, s := range []Schedule{tr, poisson, tenants} {
 		own := Own(s)
@@ -227,9 +227,9 @@ func TestOwnCopiesReadingState(t *testing.T) {
 }
 
 func TestPlanValidate(t *testing.T) {
-	assert.NilError(t, SeedPlan().Validate())
-	assert.Check(t, is.Equal(SeedPlan().Duration(), 60_000*time.Second))
-	assert.Check(t, is.Equal(SeedPlan().Due(3), 300*time.Millisecond))
+	assert.NilError(t, SeedSchedule().Validate())
+	assert.Check(t, is.Equal(SeedSchedule().Duration(), 60_000*time.Second))
+	assert.Check(t, is.Equal(SeedSchedule().Due(3), 300*time.Millisecond))
 	err := Plan{Calls: -1, RatePerSec: 0, HandlerMS: 61_000}.Validate()
 	assert.Check(t, is.ErrorContains(err, "calls must be positive, got -1"))
 	assert.Check(t, is.ErrorContains(err, "rate must be a positive number of calls per second, got 0"))

@@ -16,7 +16,7 @@ import (
 // spec with every kind's optional interfaces kept.
 func TestPopulationDraws(t *testing.T) {
 	const calls = 200_000
-	plan := Plan{Calls: calls, RatePerSec: 10, HandlerMS: 100}
+	plan := Steady{Calls: calls, RatePerSec: 10, HandlerMS: 100}
 	for _, tc := range []struct {
 		pop  Population
 		want func(k int) float64 // expected share of rank k
@@ -82,13 +82,13 @@ func TestPopulationDraws(t *testing.T) {
 	assert.Check(t, is.Equal(AtOnce(b), int64(20)))
 	_, ok := UnitsOf(b)
 	assert.Check(t, ok)
-	assert.Check(t, TenantOf(Plan{Calls: 1, RatePerSec: 1}) == nil)
+	assert.Check(t, TenantOf(Steady{Calls: 1, RatePerSec: 1}) == nil)
 }
 
 // TestPopulationRefusesBadInput: counts, popularities and exponents out of
 // range are refused with the limit named.
 func TestPopulationRefusesBadInput(t *testing.T) {
-	plan := Plan{Calls: 10, RatePerSec: 1}
+	plan := Steady{Calls: 10, RatePerSec: 1}
 	for _, tc := range []struct {
 		pop  Population
 		want string

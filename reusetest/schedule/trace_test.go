@@ -225,7 +225,7 @@ func TestInModelTime(t *testing.T) {
 	assert.NilError(t, err)
 	idle, err := NewIdle(2, []time.Duration{time.Second}, 2, 200, 1, 0)
 	assert.NilError(t, err)
-	for _, s := range []Schedule{Plan{Calls: 10, RatePerSec: 100, HandlerMS: 500}, NewPoisson(Plan{Calls: 10, RatePerSec: 100, HandlerMS: 500}, 3),
+	for _, s := range []Schedule{Steady{Calls: 10, RatePerSec: 100, HandlerMS: 500}, NewPoisson(Plan{Calls: 10, RatePerSec: 100, HandlerMS: 500}, 3),
 		Burst{Size: 2, Rounds: 3, Pause: time.Second, HandlerMS: 500}, idle, tr} {
 		m, err := InModelTime(s, 100)
 		assert.NilError(t, err)

@@ -40,7 +40,7 @@ func simulated(t *testing.T) map[string]summary.Summary {
 	sched, err := ramp.Example(t.TempDir())
 	assert.NilError(t, err)
 	run("managed", sched, lambdasim.ProfileManaged2026)
-	tenants, err := schedule.WithTenants(schedule.Plan{Calls: 2_000, RatePerSec: 20, HandlerMS: 500}, schedule.Population{Count: 50, Popularity: schedule.PopularityZipf})
+	tenants, err := schedule.WithTenants(schedule.Steady{Calls: 2_000, RatePerSec: 20, HandlerMS: 500}, schedule.Population{Count: 50, Popularity: schedule.PopularityZipf})
 	assert.NilError(t, err)
 	run("tenants", tenants, lambdasim.ProfileGo2026)
 	return out

@@ -52,7 +52,7 @@ func memRecords(gens ...memGen) []record.Record {
 }
 
 func summarizeAll(recs []record.Record) (summary.Summary, *summary.Summarizer) {
-	s := summary.NewSummarizer(schedule.Plan{Calls: int64(len(recs)), RatePerSec: 1, HandlerMS: 100}, "test", nil)
+	s := summary.NewSummarizer(schedule.Steady{Calls: int64(len(recs)), RatePerSec: 1, HandlerMS: 100}, "test", nil)
 	for i := range recs {
 		s.Add(&recs[i])
 	}

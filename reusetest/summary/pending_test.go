@@ -14,7 +14,7 @@ import (
 // lacks are held at most maxPending at a time; every record still counts,
 // and a late one past the gap is counted too.
 func TestAGapThatNeverFillsHoldsBoundedRecords(t *testing.T) {
-	plan := schedule.Plan{Calls: 300_000, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 300_000, RatePerSec: 10, HandlerMS: 100}
 	s := NewSummarizer(plan, "test", nil)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	add := func(seq int64) {

@@ -132,10 +132,10 @@ type Summarizer struct {
 // of. A chart of busy over time draws from it.
 func (s *Summarizer) ObserveConcurrency(f func(sent int64, inFlight int)) { s.observe = f }
 
-// NewSummarizer starts a summary of a run of sched (a Plan is one)
-// against target. sim describes the simulator, or is nil for a live run.
-// A kind with a section (registerSection) adds it to the
-// summary, from the same records in the same pass.
+// NewSummarizer starts a summary of a run of sched against target. sim
+// describes the simulator, or is nil for a live run. A kind with a section
+// (registerSection) adds it to the summary, from the same records in the
+// same pass.
 func NewSummarizer(sched schedule.Schedule, target string, sim *Simulator) *Summarizer {
 	s := &Summarizer{
 		plan:      sched.Plan(),

@@ -61,7 +61,7 @@ func TestSummaryOfARunCutShort(t *testing.T) {
 
 func TestSummaryCanBeTakenRepeatedly(t *testing.T) {
 	recs := summarytest.HandMade()
-	s := summary.NewSummarizer(schedule.Plan{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
+	s := summary.NewSummarizer(schedule.Steady{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
 	s.Add(&recs[0])
 	s.Add(&recs[3]) // ahead of 1 and 2: held
 	first := s.Summary()
@@ -111,7 +111,7 @@ func TestProactiveStartsAreCounted(t *testing.T) {
 	got := summarytest.Summarize(recs)
 	assert.Check(t, is.DeepEqual(got.Instances, summary.Instances{Count: 2, ColdStarts: 1, InitKnown: 2, Proactive: 1,
 		Starts: &summary.Starts{Proactive: 1}, LeftCensored: 1}))
-	envs := summary.NewSummarizer(schedule.Plan{Calls: 7, RatePerSec: 0.1}, "test", nil)
+	envs := summary.NewSummarizer(schedule.Steady{Calls: 7, RatePerSec: 0.1}, "test", nil)
 	for i := range recs {
 		envs.Add(&recs[i])
 	}
@@ -216,7 +216,7 @@ func TestScaledRecordsAreSummarizedInModelTime(t *testing.T) {
 // whether its records carry its id as one string or as copies (the
 // Summarizer's lookup cache keys on the string's address).
 func TestInstancesByIDNotByString(t *testing.T) {
-	plan := schedule.Plan{Calls: 3000, RatePerSec: 10, HandlerMS: 100}
+	plan := schedule.Steady{Calls: 3000, RatePerSec: 10, HandlerMS: 100}
 	s := summary.NewSummarizer(plan, "test", nil)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := []string{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccccccccccccccc"}

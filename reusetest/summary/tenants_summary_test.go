@@ -36,7 +36,7 @@ func TestTenantsOfHandMadeRecords(t *testing.T) {
 		rec("globex", "", 0, record.StatusThrottled),
 		rec("initech", "e3", 2, record.StatusOK), // e3 served globex before: isolation broken
 	}
-	plan := schedule.Plan{Calls: seq, RatePerSec: 1, HandlerMS: 100}
+	plan := schedule.Steady{Calls: seq, RatePerSec: 1, HandlerMS: 100}
 	s := summary.NewSummarizer(plan, "test", nil)
 	for _, r := range records {
 		s.Add(r)

@@ -43,7 +43,7 @@ func HandMade() []record.Record {
 // Summarize is recs summarized as HandMade's plan: 7 calls at 0.1/s, a
 // 500 ms handler.
 func Summarize(recs []record.Record) summary.Summary {
-	s := summary.NewSummarizer(schedule.Plan{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
+	s := summary.NewSummarizer(schedule.Steady{Calls: 7, RatePerSec: 0.1, HandlerMS: 500}, "test", nil)
 	for i := range recs {
 		s.Add(&recs[i])
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 func TestCompareExitsOneOnDrift(t *testing.T) {
-	sim, err := lambdasim.New(schedule.Plan{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, lambdasim.Options{})
+	sim, err := lambdasim.New(schedule.Steady{Calls: 36_000, RatePerSec: 10, HandlerMS: 500}, lambdasim.Options{})
 	assert.NilError(t, err)
 	sum, err := sim.Summarize(t.Context())
 	assert.NilError(t, err)
@@ -48,10 +48,10 @@ func TestCompareExitsOneOnDrift(t *testing.T) {
 // dir/name and returns its path.
 func simulatedLog(t *testing.T, dir, name string, plan schedule.Plan, opts lambdasim.Options) string {
 	t.Helper()
-	sim, err := lambdasim.New(plan, opts)
+	sim, err := lambdasim.New(schedule.Steady(plan), opts)
 	assert.NilError(t, err)
 	logPath := filepath.Join(dir, name)
-	w, _, err := recordlog.Open(logPath, plan, "simulator", lambdasim.Epoch, nil)
+	w, _, err := recordlog.Open(logPath, schedule.Steady(plan), "simulator", lambdasim.Epoch, nil)
 	assert.NilError(t, err)
 	_, err = sim.Run(t.Context(), func(r *record.Record) { assert.NilError(t, w.Append(r)) })
 	assert.NilError(t, err)
@@ -62,9 +62,9 @@ func simulatedLog(t *testing.T, dir, name string, plan schedule.Plan, opts lambd
 // TestFitWritesAProfileFile fits a simulated run's log: the file it writes
 // reads back as a profile, says where it came from, and runs.
 func TestFitWritesAProfileFile(t *testing.T) {
-	plan := schedule.Plan{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 144_000, RatePerSec: 10, HandlerMS: 500}
 	dir := t.TempDir()
-	logPath := simulatedLog(t, dir, "run.jsonl", plan, lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
+	logPath := simulatedLog(t, dir, "run.jsonl", plan.Plan(), lambdasim.Options{Profile: lambdasim.ProfileSeed2021, Seed: 2})
 
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
@@ -112,9 +112,9 @@ func TestFitWritesAProfileFile(t *testing.T) {
 // on the request path; with a classic -base the fit is refused, naming
 // why, and no profile is written in its place.
 func TestFitOfAManagedRunIsManaged(t *testing.T) {
-	plan := schedule.Plan{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
+	plan := schedule.Steady{Calls: 12_000, RatePerSec: 20, HandlerMS: 500}
 	dir := t.TempDir()
-	logPath := simulatedLog(t, dir, "managed.jsonl", plan, lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
+	logPath := simulatedLog(t, dir, "managed.jsonl", plan.Plan(), lambdasim.Options{Profile: lambdasim.ProfileManaged2026})
 
 	out := filepath.Join(dir, "fitted.json")
 	var sb strings.Builder
