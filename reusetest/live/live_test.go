@@ -242,7 +242,7 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 	other.Calls = 30
 	l := &Live{Schedule: other, Caller: caller, LogPath: logPath, Out: &bytes.Buffer{}}
 	_, _, err = l.Run(t.Context(), nil)
-	assert.Check(t, errors.Is(err, recordlog.ErrPlanMismatch))
+	assert.Check(t, errors.Is(err, recordlog.ErrLogMismatch))
 	after, err := os.ReadFile(logPath)
 	assert.NilError(t, err)
 	assert.Check(t, bytes.Equal(before, after), "nothing written")

@@ -99,9 +99,9 @@ func (s *State) Missing() []int64 {
 // two runs appending to one log would interleave their lines.
 var ErrLogInUse = errors.New("log is in use")
 
-// ErrPlanMismatch is returned when a log was written for another schedule
+// ErrLogMismatch is returned when a log was written for another schedule
 // or target.
-var ErrPlanMismatch = errors.New("log was written for another schedule")
+var ErrLogMismatch = errors.New("log was written for another schedule or endpoint")
 
 // ScheduleSpec is the schedule a header describes: its own, or a SchemaV1
 // header's plan as a steady schedule.
@@ -255,7 +255,7 @@ type Writer struct {
 
 // Open opens the log at path for schedule and target, creating it if need
 // be, and starts a new segment. An existing log must have the same schedule
-// and target, else ErrPlanMismatch and nothing is written. Its records are
+// and target, else ErrLogMismatch and nothing is written. Its records are
 // passed to fn (nil to skip), so a summary can cover every segment.
 //
 // One run writes a log at a time: while a Writer is open, another Open of
@@ -275,7 +275,7 @@ func Open(path string, schedule schedule.Schedule, target string, now time.Time,
 	st, end, err := Read(f, nil, fn)
 	if err == nil && st.Segments > 0 && (!st.Schedule.Spec().Same(spec) || st.Target != target) {
 		err = fmt.Errorf("%w: the log has %s, target %s; this run has %s, target %s: use another -reuse.log, or the log's flags",
-			ErrPlanMismatch, st.Schedule.Spec(), st.Target, spec, target)
+			ErrLogMismatch, st.Schedule.Spec(), st.Target, spec, target)
 	}
 	if err == nil {
 		// Drop a cut-off last line, then append after the complete ones.

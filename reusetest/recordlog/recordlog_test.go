@@ -88,11 +88,11 @@ func TestAnotherPlanIsRefusedAndNothingWritten(t *testing.T) {
 	other := plan
 	other.RatePerSec = 20
 	_, _, err = Open(path, other, "https://example.test/", t0, nil)
-	assert.Check(t, errors.Is(err, ErrPlanMismatch))
+	assert.Check(t, errors.Is(err, ErrLogMismatch))
 	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
 	assert.Check(t, is.ErrorContains(err, "this run has 10 calls at 20/s"))
 	_, _, err = Open(path, plan, "https://other.test/", t0, nil)
-	assert.Check(t, errors.Is(err, ErrPlanMismatch), "another target is refused too")
+	assert.Check(t, errors.Is(err, ErrLogMismatch), "another target is refused too")
 	after, err := os.ReadFile(path)
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(after), string(before)))
@@ -156,7 +156,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 
 	// Another schedule of the same plan is refused, the log untouched.
 	_, _, err := Open(path, schedule.NewPoisson(plan.Plan(), 1), "https://example.test/", t0, nil)
-	assert.Check(t, errors.Is(err, ErrPlanMismatch))
+	assert.Check(t, errors.Is(err, ErrLogMismatch))
 	assert.Check(t, is.ErrorContains(err, "the log has 10 calls at 10/s, handler 500 ms"))
 	got, err := os.ReadFile(path)
 	assert.NilError(t, err)
@@ -192,7 +192,7 @@ func TestAPoissonLogResumesOnItsOwnSchedule(t *testing.T) {
 	assert.NilError(t, w.Close())
 
 	_, _, err = Open(path, plan, "https://example.test/", t0, nil)
-	assert.Check(t, errors.Is(err, ErrPlanMismatch), "the steady schedule of the same plan is another schedule")
+	assert.Check(t, errors.Is(err, ErrLogMismatch), "the steady schedule of the same plan is another schedule")
 	w, st, err := Open(path, schedule.NewPoisson(plan.Plan(), 9), "https://example.test/", t0.Add(time.Hour), nil)
 	assert.NilError(t, err)
 	assert.NilError(t, w.Close())
