@@ -90,8 +90,8 @@ func NewFitter(sum *summary.Summarizer, schedule schedule.Schedule, next interfa
 // Summary is the run's summary so far.
 func (f *Fitter) Summary() summary.Summary { return f.sum.Summary() }
 
-// Instances is the number of environments seen so far.
-func (f *Fitter) Instances() int { return f.sum.Instances() }
+// NumEnvironments is the number of environments seen so far.
+func (f *Fitter) NumEnvironments() int { return f.sum.NumEnvironments() }
 
 // Add accounts for one record and passes it on.
 func (f *Fitter) Add(r *record.Record) {

@@ -25,8 +25,9 @@ import (
 type Analysis interface {
 	Add(*record.Record)
 	Summary() summary.Summary
-	// Instances is the number of environments seen so far, for progress lines.
-	Instances() int
+	// NumEnvironments is the number of environments seen so far, for
+	// progress lines.
+	NumEnvironments() int
 }
 
 // Live is one live run: a schedule against a caller, logged to LogPath.
@@ -130,7 +131,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (summary.Summary, 
 	}
 	userProgress := opts.Progress
 	opts.Progress = func(p runner.Progress) {
-		writeProgress(l.Out, p, sum.Instances())
+		writeProgress(l.Out, p, sum.NumEnvironments())
 		if userProgress != nil {
 			userProgress(p)
 		}

@@ -131,8 +131,8 @@ func (c *Collector) Summary() summary.Summary {
 	return s
 }
 
-// Instances is the number of environments seen so far.
-func (c *Collector) Instances() int { return c.sum.Instances() }
+// NumEnvironments is the number of environments seen so far.
+func (c *Collector) NumEnvironments() int { return c.sum.NumEnvironments() }
 
 // Sum is the run's Summarizer, which the collector feeds.
 func (c *Collector) Sum() *summary.Summarizer { return c.sum }

@@ -421,8 +421,8 @@ func (s *Summarizer) sweep(iv interval) {
 	}
 }
 
-// Instances is the number of distinct instances seen so far.
-func (s *Summarizer) Instances() int { return len(s.instances) }
+// NumEnvironments is the number of distinct environments seen so far.
+func (s *Summarizer) NumEnvironments() int { return len(s.instances) }
 
 // Summary returns the summary of the records added so far. It may be called
 // more than once, for progress reports.
