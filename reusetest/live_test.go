@@ -53,7 +53,7 @@ func liveExperiment(t *testing.T, name string) {
 	}
 	res, err := live.RunExperiment(t.Context(), os.Stdout, flags, schedule, opts)
 	switch {
-	case errors.Is(err, live.ErrNoTarget):
+	case errors.Is(err, live.ErrNoEndpoint):
 		t.Skip(err.Error())
 	case err != nil:
 		t.Fatal(err)

@@ -9,12 +9,12 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
-// BenchmarkHTTPCall measures one call of the HTTP target against a
+// BenchmarkHTTPCall measures one call of the HTTP endpoint against a
 // loopback net/http server in the same process (both sides' costs),
 // one at a time and 8 at once. B/op shows what a call allocates: about
 // 6 KB (an empty body copied through io.Copy once cost 32 KiB more).
 func BenchmarkHTTPCall(b *testing.B) {
-	h := benchTarget(b)
+	h := benchEndpoint(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		benchCall(b, h)
@@ -22,7 +22,7 @@ func BenchmarkHTTPCall(b *testing.B) {
 }
 
 func BenchmarkHTTPCallParallel(b *testing.B) {
-	h := benchTarget(b)
+	h := benchEndpoint(b)
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -32,8 +32,8 @@ func BenchmarkHTTPCallParallel(b *testing.B) {
 	})
 }
 
-// benchTarget is an HTTP target for a server that answers as the probe does.
-func benchTarget(b *testing.B) *HTTP {
+// benchEndpoint is an HTTP endpoint for a server that answers as the probe does.
+func benchEndpoint(b *testing.B) *HTTP {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"instance_id":"0123456789abcdef0123456789abcdef","invocation":1}`))
 	}))

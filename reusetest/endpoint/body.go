@@ -25,7 +25,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
-// MaxBody is the most of a response body a target reads (64 KiB); a longer
+// MaxBody is the most of a response body an endpoint reads (64 KiB); a longer
 // body is a bad_body failure, read no further.
 const MaxBody = 64 << 10
 

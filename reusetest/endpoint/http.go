@@ -36,7 +36,7 @@ type HTTP struct {
 	region    string
 }
 
-// HTTPOptions configures an HTTP target.
+// HTTPOptions configures an HTTP endpoint.
 type HTTPOptions struct {
 	// AWS, when set, signs every request with SigV4 for service "lambda"
 	// (a Function URL with AWS_IAM auth), with its credentials and region.
@@ -44,17 +44,17 @@ type HTTPOptions struct {
 	// MaxConns bounds connections to the host; 0 means no bound. Idle
 	// connections are kept alive for reuse.
 	MaxConns int
-	// ShowPath keeps the URL's path text in the target's description
+	// ShowPath keeps the URL's path text in the endpoint's description
 	// (RedactQuery); by default it is hashed (Redact).
 	ShowPath bool
 }
 
-// NewHTTP returns a target for rawURL, calling it with the plan's handler sleep.
+// NewHTTP returns an endpoint for rawURL, calling it with the plan's handler sleep.
 func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		// err quotes the URL: say only what is wrong.
-		return nil, fmt.Errorf("http target: LAMBDA_REUSE_URL must be an http(s) URL with a host")
+		return nil, fmt.Errorf("http endpoint: LAMBDA_REUSE_URL must be an http(s) URL with a host")
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns = 0
@@ -76,7 +76,7 @@ func NewHTTP(rawURL string, handlerMS int64, opts HTTPOptions) (*HTTP, error) {
 	h.callURL = h.callBase + "sleep_ms=" + strconv.FormatInt(handlerMS, 10)
 	if opts.AWS != nil {
 		if opts.AWS.Region == "" {
-			return nil, fmt.Errorf("http target: IAM auth needs a region (AWS_REGION or a profile's region)")
+			return nil, fmt.Errorf("http endpoint: IAM auth needs a region (AWS_REGION or a profile's region)")
 		}
 		h.signer, h.creds, h.region = v4.NewSigner(), opts.AWS.Credentials, opts.AWS.Region
 	}
@@ -129,7 +129,7 @@ func (h *HTTP) Describe() string {
 // leakText is a leak in KB as a call asks for it: the shortest decimal.
 func leakText(kb float64) string { return strconv.FormatFloat(kb, 'f', -1, 64) }
 
-// leakNote is what a target's description says of the leak its calls ask
+// leakNote is what an endpoint's description says of the leak its calls ask
 // for: nothing for none. A run that asks another leak is another run (a
 // record log refuses to resume it).
 func leakNote(kb float64) string {

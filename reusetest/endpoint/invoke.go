@@ -51,16 +51,16 @@ func (inv *Invoke) prefix(handlerMS int64) []byte {
 	return fmt.Appendf(b, `%q:"`, protocol.ScheduledField)
 }
 
-// NewInvoke returns a target for function (a name or ARN) and an optional
+// NewInvoke returns an endpoint for function (a name or ARN) and an optional
 // qualifier, with cfg from config.LoadDefaultConfig, so AWS_REGION,
 // AWS_PROFILE and AWS_ENDPOINT_URL_LAMBDA work. SDK retries are off: a
 // retry is a hidden extra invocation that would corrupt the counts.
 func NewInvoke(cfg aws.Config, function, qualifier string, handlerMS int64) (*Invoke, error) {
 	if function == "" {
-		return nil, errors.New("invoke target: no function name")
+		return nil, errors.New("invoke endpoint: no function name")
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("invoke target: no region (set AWS_REGION or a profile's region)")
+		return nil, errors.New("invoke endpoint: no region (set AWS_REGION or a profile's region)")
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 4096

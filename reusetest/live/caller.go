@@ -23,10 +23,10 @@ const (
 	EnvShowPath  = "LAMBDA_REUSE_SHOW_PATH" // "1" names the target by its URL path's text, not a hash of it
 )
 
-// ErrNoTarget means neither target variable is set: the live test skips.
-var ErrNoTarget = fmt.Errorf("no live target: set %s (a Function URL or API Gateway URL) or %s (a function name or ARN)", EnvURL, EnvFunction)
+// ErrNoEndpoint means neither endpoint variable is set: the live test skips.
+var ErrNoEndpoint = fmt.Errorf("no live endpoint: set %s (a Function URL or API Gateway URL) or %s (a function name or ARN)", EnvURL, EnvFunction)
 
-// Caller is a live target: it makes calls and describes itself without secrets.
+// Caller is a live endpoint: it makes calls and describes itself without secrets.
 type Caller interface {
 	runner.Caller
 	Describe() string
@@ -72,7 +72,7 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 	rawURL, function := getenv(EnvURL), getenv(EnvFunction)
 	switch {
 	case rawURL == "" && function == "":
-		return nil, 0, ErrNoTarget
+		return nil, 0, ErrNoEndpoint
 	case rawURL != "" && function != "":
 		return nil, 0, fmt.Errorf("both %s and %s are set: set one", EnvURL, EnvFunction)
 	case function != "":

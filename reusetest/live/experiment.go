@@ -60,7 +60,7 @@ type ExperimentResult struct {
 // beside it, the fitted profile, the report (-reuse.report, else beside
 // the summary) and the comparison with a baseline. Files are named for the
 // target, and for the experiment. A flag of the simulator's given to it is
-// refused before any call. ErrNoTarget says no target is named; a run that
+// refused before any call. ErrNoEndpoint says no endpoint is named; a run that
 // failed fast still writes its files and returns ErrFailFast.
 func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedule schedule.Schedule, opts ExperimentOptions) (ExperimentResult, error) {
 	if err := f.Unused(true); err != nil {
@@ -76,7 +76,7 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 	}
 	if f.Leak.KB > 0 {
 		if !AskLeak(caller, f.Leak.KB) {
-			return ExperimentResult{}, fmt.Errorf("-reuse.leak=%s: the target %s cannot ask for a leak", f.Leak.String(), caller.Describe())
+			return ExperimentResult{}, fmt.Errorf("-reuse.leak=%s: the endpoint %s cannot ask for a leak", f.Leak.String(), caller.Describe())
 		}
 		fmt.Fprintf(w, "each call asks the function to leak %s (%g KB: the probe's leak_kb grows a global it never frees)\n", f.Leak.String(), f.Leak.KB)
 	}
@@ -172,7 +172,7 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 	}
 	base, err := summary.ReadSummary(baseline)
 	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(w, "no baseline for this target yet (%s): -update accepts this run as one\n", baseline)
+		fmt.Fprintf(w, "no baseline for this endpoint yet (%s): -update accepts this run as one\n", baseline)
 		return res, nil
 	}
 	if err != nil {

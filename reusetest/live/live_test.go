@@ -319,7 +319,7 @@ func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 func TestNewCallerNeedsOneTarget(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	_, _, err := NewCaller(context.Background(), env(nil), 0)
-	assert.Check(t, errors.Is(err, ErrNoTarget))
+	assert.Check(t, errors.Is(err, ErrNoEndpoint))
 	assert.Check(t, is.ErrorContains(err, "LAMBDA_REUSE_URL"))
 	_, _, err = NewCaller(context.Background(), env(map[string]string{EnvURL: "http://x", EnvFunction: "f"}), 0)
 	assert.Check(t, is.ErrorContains(err, "set one"))

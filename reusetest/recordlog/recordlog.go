@@ -100,7 +100,7 @@ func (s *State) Missing() []int64 {
 var ErrLogInUse = errors.New("log is in use")
 
 // ErrLogMismatch is returned when a log was written for another schedule
-// or target.
+// or endpoint.
 var ErrLogMismatch = errors.New("log was written for another schedule or endpoint")
 
 // ScheduleSpec is the schedule a header describes: its own, or a SchemaV1
@@ -274,7 +274,7 @@ func Open(path string, schedule schedule.Schedule, target string, now time.Time,
 	spec := schedule.Spec()
 	st, end, err := Read(f, nil, fn)
 	if err == nil && st.Segments > 0 && (!st.Schedule.Spec().Same(spec) || st.Target != target) {
-		err = fmt.Errorf("%w: the log has %s, target %s; this run has %s, target %s: use another -reuse.log, or the log's flags",
+		err = fmt.Errorf("%w: the log has %s, endpoint %s; this run has %s, endpoint %s: use another -reuse.log, or the log's flags",
 			ErrLogMismatch, st.Schedule.Spec(), st.Target, spec, target)
 	}
 	if err == nil {

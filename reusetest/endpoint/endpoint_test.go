@@ -108,7 +108,7 @@ func call(t *testing.T, h *HTTP) record.Record {
 	return rec
 }
 
-func TestHTTPTargetClassifies(t *testing.T) {
+func TestHTTPEndpointClassifies(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
 		assert.Check(t, is.Equal(r.URL.Query().Get("sleep_ms"), "500"))
@@ -148,7 +148,7 @@ func TestHTTPTargetClassifies(t *testing.T) {
 	assert.Check(t, !strings.Contains(rec.Error, closed.URL), "no URL in the message: %s", rec.Error)
 }
 
-func TestHTTPTargetSignsWithSigV4(t *testing.T) {
+func TestHTTPEndpointSignsWithSigV4(t *testing.T) {
 	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret-key-never-sent", "session-token")
 	var got *http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -205,13 +205,13 @@ func TestTLSAndDNSFailuresAreClassified(t *testing.T) {
 	assert.Check(t, is.Equal(dns.Error, "dns: no such host"))
 }
 
-// TestHTTPTargetNeverResendsACall serves the first request on a connection
+// TestHTTPEndpointNeverResendsACall serves the first request on a connection
 // and hangs up on the second after reading it, the way a crashed front end
 // would. net/http resends an idempotent GET in that case, on a new
-// connection, and a resend is a hidden extra invocation: the target must
+// connection, and a resend is a hidden extra invocation: the endpoint must
 // make exactly one request per call, and send a plain GET (no body, no
 // Transfer-Encoding, no Content-Length) while doing so.
-func TestHTTPTargetNeverResendsACall(t *testing.T) {
+func TestHTTPEndpointNeverResendsACall(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	assert.NilError(t, err)
 	defer ln.Close()
@@ -271,11 +271,11 @@ func TestHTTPTargetNeverResendsACall(t *testing.T) {
 	}
 }
 
-// TestTargetsAskForTheLeak: a target told to leak asks for it in every
+// TestEndpointsAskForTheLeak: an endpoint told to leak asks for it in every
 // call, in the Invoke payload or the URL's query (any leak_kb the URL had
 // is replaced), and says so in its description, so a record log of another
 // leak is another run's.
-func TestTargetsAskForTheLeak(t *testing.T) {
+func TestEndpointsAskForTheLeak(t *testing.T) {
 	var mu sync.Mutex
 	var queries, payloads []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
