@@ -25,9 +25,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
-// MaxBody is the most of a response body an endpoint reads (64 KiB); a longer
+// maxBody is the most of a response body an endpoint reads (64 KiB); a longer
 // body is a bad_body failure, read no further.
-const MaxBody = 64 << 10
+const maxBody = 64 << 10
 
 // maxPlainID bounds the 2021 probe's plain-text id.
 const maxPlainID = 128
@@ -147,16 +147,16 @@ func profileOf(h http.Header) string {
 	return v
 }
 
-// errTooLarge marks a body over MaxBody.
+// errTooLarge marks a body over maxBody.
 var errTooLarge = errors.New("response body over the 64 KiB cap")
 
-// readCapped reads at most MaxBody bytes of r, and fails on more.
+// readCapped reads at most maxBody bytes of r, and fails on more.
 func readCapped(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxBody {
+	if len(b) > maxBody {
 		return nil, errTooLarge
 	}
 	return b, nil
@@ -209,16 +209,16 @@ func classifyStatus(rec *record.Record, status int) {
 	}
 }
 
-// Redact describes u without secrets, so the description can go into
+// redact describes u without secrets, so the description can go into
 // logs, headers, file names, summaries and reports: no user-info, every
 // query value replaced, and the path (which may hold a token) replaced by
 // "/path-" and the first 8 hex digits of its SHA-256, which tells two paths
 // on one host apart without saying them.
-func Redact(u *url.URL) string { return describe(u, false) }
+func redact(u *url.URL) string { return describe(u, false) }
 
-// RedactQuery is Redact keeping the path's text: for a user who asks for
+// redactQuery is redact keeping the path's text: for a user who asks for
 // it (EnvShowPath), knowing their path holds no secret.
-func RedactQuery(u *url.URL) string { return describe(u, true) }
+func redactQuery(u *url.URL) string { return describe(u, true) }
 
 func describe(u *url.URL, showPath bool) string {
 	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}

@@ -24,18 +24,18 @@ import (
 func TestRedact(t *testing.T) {
 	u, err := url.Parse("https://user:pa55@abc.lambda-url.eu-west-1.on.aws/path?token=s3cret&a=1")
 	assert.NilError(t, err)
-	got := Redact(u)
+	got := redact(u)
 	// The path's hash, as sha256sum gives it: printf /path | sha256sum
 	assert.Check(t, is.Equal(got, "https://abc.lambda-url.eu-west-1.on.aws/path-379c9f23?a=REDACTED&token=REDACTED"))
-	assert.Check(t, is.Equal(RedactQuery(u), "https://abc.lambda-url.eu-west-1.on.aws/path?a=REDACTED&token=REDACTED"))
+	assert.Check(t, is.Equal(redactQuery(u), "https://abc.lambda-url.eu-west-1.on.aws/path?a=REDACTED&token=REDACTED"))
 	// A secret in the path never shows; two paths stay apart.
 	s, err := url.Parse("https://abc.lambda-url.eu-west-1.on.aws/pathSECRET/?token=x")
 	assert.NilError(t, err)
-	assert.Check(t, !strings.Contains(Redact(s), "SECRET"), Redact(s))
-	assert.Check(t, Redact(s) != got)
+	assert.Check(t, !strings.Contains(redact(s), "SECRET"), redact(s))
+	assert.Check(t, redact(s) != got)
 	root, err := url.Parse("https://abc.lambda-url.eu-west-1.on.aws/")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(Redact(root), "https://abc.lambda-url.eu-west-1.on.aws/"))
+	assert.Check(t, is.Equal(redact(root), "https://abc.lambda-url.eu-west-1.on.aws/"))
 }
 
 func TestParseBody(t *testing.T) {
@@ -118,9 +118,9 @@ func TestHTTPEndpointClassifies(t *testing.T) {
 	mux.HandleFunc("/429", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(429) })
 	mux.HandleFunc("/403", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(403) })
 	mux.HandleFunc("/503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
-	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, MaxBody+1)) })
+	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, maxBody+1)) })
 	mux.HandleFunc("/edge", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(strings.Repeat(" ", MaxBody-3) + "abc")) // exactly at the cap
+		w.Write([]byte(strings.Repeat(" ", maxBody-3) + "abc")) // exactly at the cap
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -296,7 +296,7 @@ func TestEndpointsAskForTheLeak(t *testing.T) {
 	h.PerCall(func(int64) time.Duration { return 30 * time.Millisecond })
 	call(t, h)
 	assert.Check(t, is.DeepEqual(queries, []string{"keep=me&leak_kb=102.4&sleep_ms=20", "keep=me&leak_kb=102.4&sleep_ms=30"}))
-	assert.Check(t, is.Equal(h.Describe(), Redact(h.url)+" (leak 102.4 KB a call)"))
+	assert.Check(t, is.Equal(h.Describe(), redact(h.url)+" (leak 102.4 KB a call)"))
 
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), BaseEndpoint: aws.String(srv.URL)}
 	inv, err := NewInvoke(cfg, "probe", "", 20)

@@ -45,7 +45,7 @@ type HTTPOptions struct {
 	// connections are kept alive for reuse.
 	MaxConns int
 	// ShowPath keeps the URL's path text in the endpoint's description
-	// (RedactQuery); by default it is hashed (Redact).
+	// (redactQuery); by default it is hashed (redact).
 	ShowPath bool
 }
 
@@ -116,9 +116,9 @@ func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
 
 // Describe is the redacted URL.
 func (h *HTTP) Describe() string {
-	d := Redact(h.url)
+	d := redact(h.url)
 	if h.showPath {
-		d = RedactQuery(h.url)
+		d = redactQuery(h.url)
 	}
 	if h.signer != nil {
 		d += " (IAM)"

@@ -160,7 +160,7 @@ func apiErrorCode(err error) string {
 	return ""
 }
 
-// cappedTransport caps every response body at MaxBody: reading past it is
+// cappedTransport caps every response body at maxBody: reading past it is
 // an error, so the SDK never holds a larger payload.
 type cappedTransport struct{ next http.RoundTripper }
 
@@ -182,7 +182,7 @@ func (c cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if served, ok := req.Context().Value(scaleKey{}).(*servedBy); ok {
 		served.scale, served.profile = scaleOf(resp.Header), profileOf(resp.Header)
 	}
-	resp.Body = &cappedBody{ReadCloser: resp.Body, left: MaxBody}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxBody}
 	return resp, nil
 }
 

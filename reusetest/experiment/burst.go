@@ -11,9 +11,9 @@ import (
 
 // The burst experiment's defaults.
 const (
-	DefaultBurstSize   = 200
-	DefaultBurstRounds = 5
-	DefaultBurstPause  = time.Minute
+	defaultBurstSize   = 200
+	defaultBurstRounds = 5
+	defaultBurstPause  = time.Minute
 )
 
 // burstExperiment asks how many environments a burst creates, and how slow
@@ -43,7 +43,7 @@ type burstParams struct {
 }
 
 func defaultBurstParams() burstParams {
-	return burstParams{Size: DefaultBurstSize, Rounds: DefaultBurstRounds, Pause: DefaultBurstPause}
+	return burstParams{Size: defaultBurstSize, Rounds: defaultBurstRounds, Pause: defaultBurstPause}
 }
 
 // Default reports the default bursts.

@@ -330,9 +330,9 @@ type Leak struct {
 	text string
 }
 
-// ParseLeak reads a leak per call: a number and its unit, KB or MB
+// parseLeak reads a leak per call: a number and its unit, KB or MB
 // ("100KB", "0.1MB", "1.5 MB"), or 0; from 0 to protocol.MaxLeakKB KB.
-func ParseLeak(s string) (Leak, error) {
+func parseLeak(s string) (Leak, error) {
 	text := strings.TrimSpace(s)
 	num, unit := text, 1.0
 	for _, u := range []struct {
@@ -366,7 +366,7 @@ func (l *Leak) String() string {
 
 // Set parses a -reuse.leak value.
 func (l *Leak) Set(s string) error {
-	v, err := ParseLeak(s)
+	v, err := parseLeak(s)
 	if err == nil {
 		*l = v
 	}

@@ -113,7 +113,7 @@ func TestExperimentFlagsRejectBadValues(t *testing.T) {
 	// Defaults that just work, each experiment its own.
 	b, err := parseFlags(t).Schedule("burst", "")
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(b.(schedule.Burst).Size, int64(DefaultBurstSize)))
+	assert.Check(t, is.Equal(b.(schedule.Burst).Size, int64(defaultBurstSize)))
 	s, err := parseFlags(t, "-reuse.idle.size=5").Schedule("idle", "")
 	assert.NilError(t, err)
 	idle := s.(*schedule.Idle)
@@ -239,7 +239,7 @@ func TestTenantFlags(t *testing.T) {
 // take it.
 func TestLeakFlag(t *testing.T) {
 	for in, kb := range map[string]float64{"100KB": 100, "0.1MB": 102.4, "0": 0, " 1.5 MB": 1536, "512kb": 512, "100MB": 102400, "0KB": 0} {
-		l, err := ParseLeak(in)
+		l, err := parseLeak(in)
 		assert.Check(t, err, in)
 		assert.Check(t, is.Equal(l.KB, kb), in)
 	}
@@ -252,7 +252,7 @@ func TestLeakFlag(t *testing.T) {
 		"NaNMB":   "must be from 0 to 100MB a call",
 		"1GB":     "want a size in KB or MB",
 	} {
-		_, err := ParseLeak(in)
+		_, err := parseLeak(in)
 		assert.Check(t, is.ErrorContains(err, want), in)
 		_, err = parseFlagsErr(t, "-reuse.leak="+in)
 		assert.Check(t, is.ErrorContains(err, want), "as a flag: %s", in)

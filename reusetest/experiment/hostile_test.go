@@ -84,13 +84,13 @@ func TestAThousandWhatIfsRunInBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a thousand simulations")
 	}
-	values := strings.TrimSuffix(strings.Repeat("5,", MaxSweepValues), ",")
+	values := strings.TrimSuffix(strings.Repeat("5,", maxSweepValues), ",")
 	f := parseFlags(t, "-reuse.sweep=tenants="+values, "-reuse.calls=10", "-reuse.rate=10", "-reuse.handler=100ms")
 	sched, err := f.Schedule("seed", "")
 	assert.NilError(t, err)
 	variants, err := f.SweepVariants("seed", sched)
 	assert.NilError(t, err)
-	assert.Assert(t, is.Len(variants, MaxSweepValues))
+	assert.Assert(t, is.Len(variants, maxSweepValues))
 
 	before := runtime.NumGoroutine()
 	var most atomic.Int64
@@ -108,7 +108,7 @@ func TestAThousandWhatIfsRunInBoundedMemory(t *testing.T) {
 	sums, err := Sweep(t.Context(), io.Discard, f, "seed", "", variants, t.TempDir())
 	close(done)
 	assert.NilError(t, err)
-	assert.Assert(t, is.Len(sums, MaxSweepValues))
+	assert.Assert(t, is.Len(sums, maxSweepValues))
 	// The sampler, the workers, and each running simulation's model
 	// goroutine: a few per core, not one per what-if.
 	bound := int64(before + 1 + 3*runtime.GOMAXPROCS(0))

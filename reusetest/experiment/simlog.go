@@ -23,10 +23,10 @@ type SimLog struct {
 	err       error
 }
 
-// CreateSimLog starts the log of a simulated run of schedule at path,
+// createSimLog starts the log of a simulated run of schedule at path,
 // which must not exist (a simulation never resumes, and a live run's log
 // there is not to be lost).
-func CreateSimLog(path string, schedule schedule.Schedule) (*SimLog, error) {
+func createSimLog(path string, schedule schedule.Schedule) (*SimLog, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("-reuse.log %s exists: a simulated run writes a new log; remove it or name another", path)
 	} else if !errors.Is(err, fs.ErrNotExist) {

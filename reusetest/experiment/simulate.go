@@ -56,7 +56,7 @@ func Simulate(ctx context.Context, w io.Writer, f *Flags, schedule schedule.Sche
 	}
 	var log *SimLog
 	if out.Log != "" {
-		if log, err = CreateSimLog(out.Log, schedule); err != nil {
+		if log, err = createSimLog(out.Log, schedule); err != nil {
 			return Simulated{}, err
 		}
 		analyse := emit

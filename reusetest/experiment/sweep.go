@@ -29,9 +29,9 @@ type Variant struct {
 	Tenants *schedule.Population
 }
 
-// MaxSweepValues bounds the what-ifs of one sweep: its memory follows
+// maxSweepValues bounds the what-ifs of one sweep: its memory follows
 // their number (a row of figures each), never a list on the command line.
-const MaxSweepValues = 1000
+const maxSweepValues = 1000
 
 // sweepKey is one thing -reuse.sweep sweeps: its name, an example of its
 // values, and how one value makes a what-if of the flags' own model (base
@@ -89,7 +89,7 @@ var sweepKeys = []sweepKey{
 		return lambdasim.Overrides{MemoryMB: mb}, fmt.Sprintf("memory %d MB", mb), err
 	}),
 	overrideKey("leak", "0,100KB,1MB", func(v string) (lambdasim.Overrides, string, error) {
-		l, err := ParseLeak(v)
+		l, err := parseLeak(v)
 		return lambdasim.Overrides{Leak: true, LeakMB: l.MB()}, "leak " + l.String() + " a call", err
 	}),
 	overrideKey("timeout", "3s,30s", func(v string) (lambdasim.Overrides, string, error) {
@@ -134,7 +134,7 @@ func sweepUsage() string {
 // calls' tenants, drawn with the popularity of -reuse.tenants.popularity),
 // "memory=512,1024" (the memory size, MB), "leak=0,100KB" (each
 // generation's growth per call) or "timeout=3s,30s" (the function's
-// timeout); at most MaxSweepValues of them. Every bad value, and every
+// timeout); at most maxSweepValues of them. Every bad value, and every
 // what-if its schedule cannot run under (tenants with provisioned
 // concurrency, a question the model cannot answer), is named in one error,
 // before any runs.
@@ -147,8 +147,8 @@ func (f *Flags) SweepVariants(name string, sched schedule.Schedule) ([]Variant, 
 	if !ok || values == "" {
 		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep %q: want %s", f.Sweep, sweepUsage())
 	}
-	if n := strings.Count(values, ",") + 1; n > MaxSweepValues {
-		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %d values, more than the %d a sweep takes: sweep fewer, or in parts", n, MaxSweepValues)
+	if n := strings.Count(values, ",") + 1; n > maxSweepValues {
+		return nil, fmt.Errorf("bad -reuse flags: -reuse.sweep: %d values, more than the %d a sweep takes: sweep fewer, or in parts", n, maxSweepValues)
 	}
 	i := slices.IndexFunc(sweepKeys, func(k sweepKey) bool { return k.name == what })
 	if i < 0 {
@@ -214,8 +214,8 @@ func Sweep(ctx context.Context, w io.Writer, f *Flags, name, root string, varian
 	if f.Log != "" {
 		return nil, fmt.Errorf("bad -reuse flags: -reuse.log has no effect on a sweep: it writes the record log of one simulated run")
 	}
-	if len(variants) == 0 || len(variants) > MaxSweepValues {
-		return nil, fmt.Errorf("sweep: %d what-ifs: from 1 to %d", len(variants), MaxSweepValues)
+	if len(variants) == 0 || len(variants) > maxSweepValues {
+		return nil, fmt.Errorf("sweep: %d what-ifs: from 1 to %d", len(variants), maxSweepValues)
 	}
 	first, err := f.Schedule(name, root)
 	if err != nil {

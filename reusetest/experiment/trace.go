@@ -9,9 +9,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
-// DefaultTrace is the trace the trace experiment replays when -reuse.trace
+// defaultTrace is the trace the trace experiment replays when -reuse.trace
 // is not given: a synthetic day of calls per minute, under testdata/.
-const DefaultTrace = "testdata/traces/counts-per-minute.csv"
+const defaultTrace = "testdata/traces/counts-per-minute.csv"
 
 // traceExperiment replays a trace of the user's traffic (-reuse.trace):
 // -reuse.trace.* shape the replay, -reuse.handler is the handler time of
@@ -45,7 +45,7 @@ type traceParams struct {
 }
 
 func defaultTraceParams() traceParams {
-	return traceParams{Path: DefaultTrace, Speed: 1, Spread: schedule.SpreadUniform, Interval: time.Minute, MaxCalls: schedule.DefaultMaxTraceCalls}
+	return traceParams{Path: defaultTrace, Speed: 1, Spread: schedule.SpreadUniform, Interval: time.Minute, MaxCalls: schedule.DefaultMaxTraceCalls}
 }
 
 // Default reports the default replay of the default trace.

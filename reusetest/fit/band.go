@@ -140,9 +140,9 @@ func rivals(d PlacementDecision, kept lambdasim.Placement) ([]string, string) {
 	return slices.DeleteFunc(slices.Clone(left), func(r string) bool { return r == string(kept) }), fmt.Sprintf("kept %s: %s", kept, why)
 }
 
-// RangesOf reads the kept ranges a fitted profile's provenance records
+// rangesOf reads the kept ranges a fitted profile's provenance records
 // (none for another profile).
-func RangesOf(p lambdasim.Profile) ([]KeptRange, error) {
+func rangesOf(p lambdasim.Profile) ([]KeptRange, error) {
 	if len(p.File) == 0 {
 		return nil, nil
 	}
@@ -176,7 +176,7 @@ type bandRun struct {
 }
 
 // predictBand predicts the first calls of sched under profile: the point
-// (the profile as it is, seed PredictionSeed) and, when ranges are given,
+// (the profile as it is, seed predictionSeed) and, when ranges are given,
 // every combination of each kept parameter as the profile has it and at
 // each of its range's values, each with seeds 1 to seeds, up to
 // GOMAXPROCS at once. The prediction carries each metric's least and
@@ -184,7 +184,7 @@ type bandRun struct {
 // kept parameter, the figures it moves: those two runs that differ in it
 // alone predict differently. With no range it is the point alone.
 func predictBand(ctx context.Context, sched schedule.Schedule, calls int64, profile lambdasim.Profile, ranges []KeptRange, seeds int, fitted bool, measured summary.Summary) (summary.Prediction, error) {
-	runs := []bandRun{{at: make([]int, len(ranges)), seed: PredictionSeed}} // the point
+	runs := []bandRun{{at: make([]int, len(ranges)), seed: predictionSeed}} // the point
 	if len(ranges) > 0 {
 		at := make([]int, len(ranges))
 		for {
@@ -268,12 +268,12 @@ func predictBand(ctx context.Context, sched schedule.Schedule, calls int64, prof
 		out.Spread = append(out.Spread, fmt.Sprintf("%s (%s): %s", r, r.Why, what))
 	}
 	out.Spread = append(out.Spread, fmt.Sprintf("%d simulations: each kept parameter as the profile has it and at each of those values, every combination run with seeds 1 to %d (the point: the profile as it is, seed %d), so the band holds the model's spread between seeds too; the fitted parameters are taken at their values: their own error is not in the band",
-		len(runs), max(seeds, 1), PredictionSeed))
+		len(runs), max(seeds, 1), predictionSeed))
 	return out, nil
 }
 
 // point reports whether r is the point: every kept parameter as the
-// profile has it, seed PredictionSeed.
+// profile has it, seed predictionSeed.
 func (r bandRun) point() bool {
-	return r.seed == PredictionSeed && !slices.ContainsFunc(r.at, func(v int) bool { return v > 0 })
+	return r.seed == predictionSeed && !slices.ContainsFunc(r.at, func(v int) bool { return v > 0 })
 }

@@ -23,30 +23,30 @@ var quantiles = func() []float64 {
 	return q
 }()
 
-// ShortEnd is the share of the median ended lifetime below which an ended
+// shortEnd is the share of the median ended lifetime below which an ended
 // environment counts as a spare that idled out rather than one retired for
 // its age: spares started for a peak idle out within minutes, while age
 // retirements cluster around the maximum lifetime.
-const ShortEnd = 0.5
+const shortEnd = 0.5
 
 // shortCut is the lifetime (model time) below which an end is not taken as
-// an age retirement: ShortEnd of the median lifetime of the environments
-// that ended having served MinCallsForAge or more calls.
+// an age retirement: shortEnd of the median lifetime of the environments
+// that ended having served minCallsForAge or more calls.
 func shortCut(envs []summary.Environment, factor float64) time.Duration {
 	var lives []float64
 	for _, e := range envs {
-		if !e.Censored && e.Calls >= MinCallsForAge {
+		if !e.Censored && e.Calls >= minCallsForAge {
 			lives = append(lives, e.Last.Sub(e.First).Seconds()*factor)
 		}
 	}
 	slices.Sort(lives)
-	return seconds(ShortEnd * stats.Percentile(lives, 50))
+	return seconds(shortEnd * stats.Percentile(lives, 50))
 }
 
 // agedEnd reports whether e counts as retired for its age: it ended before
-// the run did, served MinCallsForAge or more calls, and lived cut or more.
+// the run did, served minCallsForAge or more calls, and lived cut or more.
 func agedEnd(e summary.Environment, cut time.Duration, factor float64) bool {
-	return !e.Censored && e.Calls >= MinCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
+	return !e.Censored && e.Calls >= minCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
 }
 
 // estimate is one fitted distribution: the value, its basis, the number of
@@ -145,7 +145,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, b
 		obs = append(obs, o)
 	}
 	if ended < 10 {
-		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, MinCallsForAge), nil, false
+		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, minCallsForAge), nil, false
 	}
 	times, surv := stats.KaplanMeier(obs)
 	reached := 1 - surv[len(surv)-1]
@@ -171,7 +171,7 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, b
 		tail = fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
 	}
 	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls and lived %v or more (half the median such life); %d still serving at the end and %d spares (fewer calls or shorter lives: idled out) censored%s",
-		ended, MinCallsForAge, cut.Round(time.Second), censored, spares, tail), obs, true
+		ended, minCallsForAge, cut.Round(time.Second), censored, spares, tail), obs, true
 }
 
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for

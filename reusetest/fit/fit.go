@@ -419,7 +419,7 @@ func floats(xs []float64) string {
 
 // proactive fits the proactive share into p and pf: the proactive starts
 // measured over the age retirements seen (environments that ended having
-// served MinCallsForAge or more calls, as the lifetime estimate counts
+// served minCallsForAge or more calls, as the lifetime estimate counts
 // them), calibrated once by simulating that share and counting the same way.
 // Where no call reported its init time the share cannot be measured: it is
 // assumed 0, and said so.
@@ -481,7 +481,7 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 }
 
 // agedEnds counts the environments the lifetime estimate takes as ended of
-// age: not serving at the end, having served MinCallsForAge or more calls.
+// age: not serving at the end, having served minCallsForAge or more calls.
 func agedEnds(sum *summary.Summarizer) int {
 	n := 0
 	cut := shortCut(sum.Environments(), sum.TimeFactor())

@@ -6,7 +6,7 @@
 // The estimators, each stated in the fitted file's sources:
 //   - maximum lifetime: Kaplan-Meier over environments' measured lifetimes;
 //     an environment still serving at the end is censored, and so is one
-//     that served fewer than MinCallsForAge calls (a spare started for a
+//     that served fewer than minCallsForAge calls (a spare started for a
 //     moment and left to idle out: its end says nothing about age);
 //   - idle timeout: from an idle experiment's survival curve (made monotone,
 //     weighted by samples); a steady run only bounds it from below (the
@@ -42,9 +42,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
-// MinCallsForAge is the fewest calls an ended environment must have served
+// minCallsForAge is the fewest calls an ended environment must have served
 // for its end to count as an age retirement in the lifetime estimate.
-const MinCallsForAge = 3
+const minCallsForAge = 3
 
 // reservoirSize bounds the warm-call latencies kept (a uniform sample of
 // them all), so memory follows environments, not calls.

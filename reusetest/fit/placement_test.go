@@ -136,7 +136,7 @@ func TestFittedProfileReproducesItsRunAlone(t *testing.T) {
 	assert.Assert(t, p.HandlerTime != nil, "the fitted profile carries no handler time")
 	sched, err := schedule.FromSpec(*p.Schedule)
 	assert.NilError(t, err)
-	got, err := Predict(t.Context(), sched, p, PredictionSeed)
+	got, err := Predict(t.Context(), sched, p, predictionSeed)
 	assert.NilError(t, err)
 	want := f.Summary()
 	t.Logf("instances %d (run %d), median reuse %v (%v), median lifetime %v (%v) min; placement %s",

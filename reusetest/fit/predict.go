@@ -14,8 +14,8 @@ import (
 // when none is given.
 const DefaultPredictProfile = lambdasim.ProfileGo2026
 
-// PredictionSeed seeds the predictions' simulations.
-const PredictionSeed = 1
+// predictionSeed seeds the predictions' simulations.
+const predictionSeed = 1
 
 // Predict simulates schedule under profile (its own placement rule, else the
 // default) and returns the simulated summary: the prediction.
@@ -70,7 +70,7 @@ func (f *Fitter) Predictions(ctx context.Context, named string, opts Options) ([
 	// Like with like: a stopped run is predicted over the calls it made.
 	// A profile fitted elsewhere carries its kept parameters' ranges: its
 	// prediction is a band too.
-	ranges, err := RangesOf(profile)
+	ranges, err := rangesOf(profile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("predict: %w", err)
 	}

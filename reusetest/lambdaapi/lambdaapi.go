@@ -51,11 +51,11 @@ func Harden(srv *http.Server) *http.Server {
 	return srv
 }
 
-// The Invoke API path is InvokePathPrefix + function name + InvokePathSuffix
+// The Invoke API path is invokePathPrefix + function name + invokePathSuffix
 // (POST /2015-03-31/functions/{name}/invocations).
 const (
-	InvokePathPrefix = "/2015-03-31/functions/"
-	InvokePathSuffix = "/invocations"
+	invokePathPrefix = "/2015-03-31/functions/"
+	invokePathSuffix = "/invocations"
 )
 
 // MaxPayload is Lambda's synchronous payload limit, 6 MB, for requests and
@@ -164,14 +164,14 @@ func (h *Handler) tenant(w http.ResponseWriter, r *http.Request) (string, bool) 
 	return id, true
 }
 
-// IsInvoke reports whether r is addressed to the Invoke API.
-func IsInvoke(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, InvokePathPrefix) }
+// isInvoke reports whether r is addressed to the Invoke API.
+func isInvoke(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, invokePathPrefix) }
 
 // ServeHTTP answers one call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	SetScale(w, h.Scale)
 	SetProfile(w, h.Profile)
-	if IsInvoke(r) {
+	if isInvoke(r) {
 		h.serveInvoke(w, r)
 		return
 	}
@@ -179,7 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	event, err := FunctionURLEvent(r)
+	event, err := functionURLEvent(r)
 	if err != nil {
 		writeBodyError(w, err)
 		return
@@ -196,8 +196,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, InvokePathPrefix), InvokePathSuffix)
-	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, InvokePathSuffix) || name != h.FunctionName {
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, invokePathPrefix), invokePathSuffix)
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, invokePathSuffix) || name != h.FunctionName {
 		if h.NotFound != nil {
 			h.NotFound()
 		}
@@ -235,10 +235,10 @@ func (h *Handler) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	w.Write(res.Payload)
 }
 
-// FunctionURLEvent is the event a Function URL hands the function for r: an
+// functionURLEvent is the event a Function URL hands the function for r: an
 // HTTP API payload format 2.0 request with the path, the query and the
 // headers (names lower-cased, values joined by commas, as Lambda does).
-func FunctionURLEvent(r *http.Request) ([]byte, error) {
+func functionURLEvent(r *http.Request) ([]byte, error) {
 	body, err := readBody(r)
 	if err != nil {
 		return nil, err
@@ -325,7 +325,7 @@ func ErrorPayload(errType, msg string) []byte {
 // envelope payload: through the Invoke API a 200 with X-Amz-Function-Error
 // and the envelope; through a Function URL a 502.
 func WriteFunctionError(w http.ResponseWriter, r *http.Request, payload []byte) {
-	if !IsInvoke(r) {
+	if !isInvoke(r) {
 		WriteAPIError(w, http.StatusBadGateway, "FunctionError", "Internal Server Error")
 		return
 	}

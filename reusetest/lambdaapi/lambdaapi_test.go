@@ -184,7 +184,7 @@ func TestMalformedBodiesAre400(t *testing.T) {
 	fn := &fakeFunction{answer: Result{Payload: []byte(`{"instance_id":"a"}`)}}
 	srv := httptest.NewServer(&Handler{FunctionName: "probe", Function: fn})
 	t.Cleanup(srv.Close)
-	for _, path := range []string{"/anything", InvokePathPrefix + "probe" + InvokePathSuffix} {
+	for _, path := range []string{"/anything", invokePathPrefix + "probe" + invokePathSuffix} {
 		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 		assert.NilError(t, err)
 		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n0\r\n\r\n", path)

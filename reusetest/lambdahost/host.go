@@ -52,9 +52,9 @@ const (
 	DefaultMemoryMB = 128
 	MinMemoryMB     = 128
 	MaxMemoryMB     = 10240
-	// StopGrace is how long a retired process gets after SIGTERM before
+	// stopGrace is how long a retired process gets after SIGTERM before
 	// SIGKILL: Lambda's Shutdown phase is 2 s.
-	StopGrace = 2 * time.Second
+	stopGrace = 2 * time.Second
 	// MaxFaithfulScale is the highest Scale at which the host's decisions,
 	// made in real time, were measured to stay near the model's (docs/local-lambda.md,
 	// "How fast a host may run"); beyond it real-time noise sways them.
@@ -105,7 +105,7 @@ type Options struct {
 	// 429, as Lambda answers past a concurrency limit, and one the pool
 	// started ahead (provisioned, proactive, the scaler's) waits for its
 	// first call to be started. Default: DefaultMaxEnvironments; more than
-	// EnvironmentLimit is refused.
+	// environmentLimit is refused.
 	MaxEnvironments int
 }
 
@@ -197,7 +197,7 @@ func Start(opts Options) (*Host, error) {
 	if opts.MaxEnvironments < 1 {
 		return nil, fmt.Errorf("lambdahost: max environments must be at least 1, got %d", opts.MaxEnvironments)
 	}
-	if limit, why := EnvironmentLimit(); opts.MaxEnvironments > limit {
+	if limit, why := environmentLimit(); opts.MaxEnvironments > limit {
 		return nil, fmt.Errorf("lambdahost: max environments %d: past the %d this host's limits allow (%s)", opts.MaxEnvironments, limit, why)
 	}
 	profile, placement, err := lambdasim.Resolve(opts.Model.Profile, opts.Model.Placement)
@@ -278,7 +278,7 @@ func (h *Host) PIDs() map[string]int {
 }
 
 // Close stops serving and stops every process (SIGTERM, then SIGKILL after
-// StopGrace), waiting until all have exited.
+// stopGrace), waiting until all have exited.
 func (h *Host) Close() error {
 	h.mu.Lock()
 	if h.closed {

@@ -131,11 +131,11 @@ func (h *Host) run(p *process, call lambdaapi.Call, arrival time.Time, runsInit 
 	id := h.newRequestID()
 	log := p.env.log
 	limitKB := int64(h.opts.MemoryMB) << 10
-	tick := time.NewTicker(MemoryPoll)
+	tick := time.NewTicker(memoryPoll)
 	defer tick.Stop()
 
 	// An init inside a call (after a reset) counts against its timeout; an
-	// init before any call has InitLimit.
+	// init before any call has initLimit.
 	var deadline time.Time
 	if runsInit && p.phase == phaseInvoke {
 		deadline = arrival.Add(h.opts.Timeout)
@@ -143,7 +143,7 @@ func (h *Host) run(p *process, call lambdaapi.Call, arrival time.Time, runsInit 
 	select {
 	case <-p.initDone:
 	default:
-		initDeadline := p.started.Add(InitLimit)
+		initDeadline := p.started.Add(initLimit)
 		if !deadline.IsZero() {
 			initDeadline = deadline
 		}

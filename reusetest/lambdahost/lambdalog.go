@@ -70,11 +70,11 @@ const (
 	RuntimeVersionARN = "arn:aws:lambda:local::runtime:lambdahost"
 )
 
-// MaxLogMessage is the longest message the host writes: a longer line of
+// maxLogMessage is the longest message the host writes: a longer line of
 // output is cut into several. It is CloudWatch Logs' long-documented
 // event limit (256 KB, 26 bytes of overhead included; 1 MB now,
 // docs/sources.md [S15]), which keeps events small everywhere.
-const MaxLogMessage = 256<<10 - 26
+const maxLogMessage = 256<<10 - 26
 
 // newStreamName names a new environment's log stream as Lambda does:
 // the day it started (UTC), the version in brackets, 32 random hex digits.

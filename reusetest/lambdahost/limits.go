@@ -32,7 +32,7 @@ const (
 // DefaultMaxEnvironments is the bound on processes a host keeps alive at
 // once when none is given, sized to this machine: its memory over memoryMB
 // per environment (what each may use, as on Lambda; DefaultMemoryMB when
-// 0), within what the host's own limits allow (EnvironmentLimit), at most
+// 0), within what the host's own limits allow (environmentLimit), at most
 // MaxDefaultEnvironments and at least 1.
 func DefaultMaxEnvironments(memoryMB int) int {
 	if memoryMB <= 0 {
@@ -43,17 +43,17 @@ func DefaultMaxEnvironments(memoryMB int) int {
 	if syscall.Sysinfo(&si) == nil {
 		n = int(min(uint64(n), uint64(si.Totalram)*uint64(si.Unit)/(uint64(memoryMB)<<20)))
 	}
-	limit, _ := EnvironmentLimit()
+	limit, _ := environmentLimit()
 	return max(1, min(n, limit))
 }
 
-// EnvironmentLimit is the most environments the host's own limits allow
+// environmentLimit is the most environments the host's own limits allow
 // it to run without failing to start a thread: the address space it has
 // left under its limit (ulimit -v), at HostBytesPerEnvironment each, and
 // the threads the user may start (ulimit -u), at ThreadsPerEnvironment
 // each; why says which bound it is. With neither limit set it is
 // math.MaxInt.
-func EnvironmentLimit() (n int, why string) {
+func environmentLimit() (n int, why string) {
 	n = math.MaxInt
 	var r unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_AS, &r) == nil && r.Cur != unix.RLIM_INFINITY {

@@ -15,9 +15,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdalogs"
 )
 
-// SinkFlush is how often the file sinks write what they hold; they also
+// sinkFlush is how often the file sinks write what they hold; they also
 // write whenever they hold more than sinkBuffer bytes, and on Close.
-const SinkFlush = time.Second
+const sinkFlush = time.Second
 
 const sinkBuffer = 1 << 20
 
@@ -185,10 +185,10 @@ func (s *DirSink) Close() error {
 	return s.err
 }
 
-// flushEvery calls flush every SinkFlush until stop is closed, then closes done.
+// flushEvery calls flush every sinkFlush until stop is closed, then closes done.
 func flushEvery(stop <-chan struct{}, done chan<- struct{}, flush func()) {
 	defer close(done)
-	t := time.NewTicker(SinkFlush)
+	t := time.NewTicker(sinkFlush)
 	defer t.Stop()
 	for {
 		select {

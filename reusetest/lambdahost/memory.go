@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// MemoryPoll is how often the host reads the resident memory of a process
+// memoryPoll is how often the host reads the resident memory of a process
 // that is serving a call; it also reads the process's peak at each call's
 // end, so a spike between two readings is not missed.
-const MemoryPoll = 10 * time.Millisecond
+const memoryPoll = 10 * time.Millisecond
 
 // memoryKB reads a process's resident memory now (VmRSS) and its peak
 // since it started (VmHWM), in KB, from its /proc/PID/status, opened once.

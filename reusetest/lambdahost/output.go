@@ -92,7 +92,7 @@ func (o *output) flush() {
 }
 
 // consume writes b's complete lines as events and keeps the rest; a line
-// longer than MaxLogMessage is cut. Called with mu held.
+// longer than maxLogMessage is cut. Called with mu held.
 func (o *output) consume(b []byte) {
 	if o.copy != nil {
 		o.copy.Write(b)
@@ -104,9 +104,9 @@ func (o *output) consume(b []byte) {
 		}
 		if i == len(b) { // no newline: keep it for later
 			o.partial = append(o.partial, b...)
-			for len(o.partial) >= MaxLogMessage {
-				o.log.line(string(o.partial[:MaxLogMessage-1]))
-				o.partial = append(o.partial[:0], o.partial[MaxLogMessage-1:]...)
+			for len(o.partial) >= maxLogMessage {
+				o.log.line(string(o.partial[:maxLogMessage-1]))
+				o.partial = append(o.partial[:0], o.partial[maxLogMessage-1:]...)
 			}
 			return
 		}
@@ -115,9 +115,9 @@ func (o *output) consume(b []byte) {
 			line = append(o.partial, line...)
 			o.partial = o.partial[:0]
 		}
-		for len(line) >= MaxLogMessage {
-			o.log.line(string(line[:MaxLogMessage-1]))
-			line = line[MaxLogMessage-1:]
+		for len(line) >= maxLogMessage {
+			o.log.line(string(line[:maxLogMessage-1]))
+			line = line[maxLogMessage-1:]
 		}
 		o.log.line(string(line))
 		b = b[i+1:]

@@ -17,14 +17,14 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 )
 
-// OutputGrace is how long the host reads a process's output after it
+// outputGrace is how long the host reads a process's output after it
 // exited (a child it left may still write).
-const OutputGrace = time.Second
+const outputGrace = time.Second
 
-// InitLimit bounds an init before any call (Lambda's Init phase, 10 s;
+// initLimit bounds an init before any call (Lambda's Init phase, 10 s;
 // docs/sources.md [S2]); an init inside a call, after a reset, counts
 // against the call's timeout instead.
-const InitLimit = 10 * time.Second
+const initLimit = 10 * time.Second
 
 // environment is the host's side of one execution environment: its log
 // stream, and the process that runs it now. A reset replaces the process
@@ -166,8 +166,8 @@ func (h *Host) spawn(e *lambdasim.Env, env *environment, phase string, onPath bo
 		}
 		if p.out != nil {
 			// A child outside its process group may hold the pipe open:
-			// its output ends OutputGrace after the process.
-			time.AfterFunc(OutputGrace, p.out.stop)
+			// its output ends outputGrace after the process.
+			time.AfterFunc(outputGrace, p.out.stop)
 		}
 		close(p.exited)
 		h.mu.Lock()
@@ -216,7 +216,7 @@ func (h *Host) onProactiveStart(e *lambdasim.Env) {
 }
 
 // stopProcess sends SIGTERM to p's process group, then SIGKILL after
-// StopGrace; called with h.mu held.
+// stopGrace; called with h.mu held.
 func (h *Host) stopProcess(p *process) {
 	if p.stopRequested {
 		return
@@ -228,7 +228,7 @@ func (h *Host) stopProcess(p *process) {
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-p.exited:
-		case <-time.After(StopGrace):
+		case <-time.After(stopGrace):
 			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 			<-p.exited
 		}

@@ -27,9 +27,9 @@ type posted struct {
 	at  time.Time
 }
 
-// TenantRuntimeHeader gives the function its call's tenant, as Lambda's
+// tenantRuntimeHeader gives the function its call's tenant, as Lambda's
 // Runtime API does (docs/sources.md [S13]).
-const TenantRuntimeHeader = "Lambda-Runtime-Aws-Tenant-Id"
+const tenantRuntimeHeader = "Lambda-Runtime-Aws-Tenant-Id"
 
 // serveRuntimeAPI is the Runtime API of one process.
 func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +65,7 @@ func (p *process) serveRuntimeAPI(w http.ResponseWriter, r *http.Request) {
 		hd.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:local:000000000000:function:local")
 		hd.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
 		if inv.tenant != "" {
-			hd.Set(TenantRuntimeHeader, inv.tenant) // lambdacontext.TenantID
+			hd.Set(tenantRuntimeHeader, inv.tenant) // lambdacontext.TenantID
 		}
 		hd.Set("Content-Type", "application/json")
 		w.Write(inv.payload)

@@ -19,8 +19,8 @@ const (
 	EnvURL       = "LAMBDA_REUSE_URL"       // a Function URL or API Gateway URL
 	EnvAuth      = "LAMBDA_REUSE_AUTH"      // "iam" to SigV4-sign URL calls
 	EnvFunction  = "LAMBDA_REUSE_FUNCTION"  // a function name or ARN, for the Invoke API
-	EnvQualifier = "LAMBDA_REUSE_QUALIFIER" // optional version or alias
-	EnvShowPath  = "LAMBDA_REUSE_SHOW_PATH" // "1" names the target by its URL path's text, not a hash of it
+	envQualifier = "LAMBDA_REUSE_QUALIFIER" // optional version or alias
+	envShowPath  = "LAMBDA_REUSE_SHOW_PATH" // "1" names the target by its URL path's text, not a hash of it
 )
 
 // ErrNoEndpoint means neither endpoint variable is set: the live test skips.
@@ -80,10 +80,10 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 		if err != nil {
 			return nil, 0, err
 		}
-		inv, err := endpoint.NewInvoke(cfg, function, getenv(EnvQualifier), handlerMS)
+		inv, err := endpoint.NewInvoke(cfg, function, getenv(envQualifier), handlerMS)
 		return inv, FrontDoorInvoke, err
 	}
-	opts := endpoint.HTTPOptions{ShowPath: getenv(EnvShowPath) == "1"}
+	opts := endpoint.HTTPOptions{ShowPath: getenv(envShowPath) == "1"}
 	switch auth := getenv(EnvAuth); auth {
 	case "", "none":
 	case "iam":
@@ -103,9 +103,9 @@ func NewCaller(ctx context.Context, getenv func(string) string, handlerMS int64)
 	return h, door, err
 }
 
-// TargetKey names files for a target: its redacted description reduced to
+// targetKey names files for a target: its redacted description reduced to
 // letters, digits, dots and dashes.
-func TargetKey(description string) string {
+func targetKey(description string) string {
 	s := strings.TrimPrefix(strings.TrimPrefix(description, "https://"), "http://")
 	if i := strings.IndexAny(s, "?("); i >= 0 {
 		s = s[:i]

@@ -80,7 +80,7 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 		}
 		fmt.Fprintf(w, "each call asks the function to leak %s (%g KB: the probe's leak_kb grows a global it never frees)\n", f.Leak.String(), f.Leak.KB)
 	}
-	key := experiment.LiveName(TargetKey(caller.Describe()), opts.Experiment)
+	key := experiment.LiveName(targetKey(caller.Describe()), opts.Experiment)
 	res := ExperimentResult{LogPath: f.Log, SummaryPath: f.Out}
 	if res.LogPath == "" {
 		res.LogPath = filepath.Join(opts.Root, "out", "live", key+".jsonl")
@@ -90,7 +90,7 @@ func RunExperiment(ctx context.Context, w io.Writer, f *experiment.Flags, schedu
 	}
 	WriteCostEstimate(w, plan, door)
 
-	ctx, stop, release := HandleSignals(ctx, w)
+	ctx, stop, release := handleSignals(ctx, w)
 	defer release()
 	// One pass over the records feeds the summary and the charts, those of
 	// a resumed log's earlier segments included.

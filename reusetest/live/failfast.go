@@ -12,9 +12,9 @@ import (
 // missing permission, a DNS name that does not resolve) stops early with that
 // cause instead of recording failures until the schedule ends.
 //
-// The rule: while no call has succeeded, if at least FailFastMinCalls calls
+// The rule: while no call has succeeded, if at least failFastMinCalls calls
 // in a row have failed with one error class, and the first of them was sent
-// at least the start-up window (DefaultStartupWindow) before the last one
+// at least the start-up window (defaultStartupWindow) before the last one
 // answered, the run stops scheduling and drains, as Ctrl-C does. A freshly
 // deployed Function URL or permission can fail for a short while before it
 // works: the window rides that out. A run that has had one success is never
@@ -22,8 +22,8 @@ import (
 // count starts again at each change). Skipped and cancelled calls say
 // nothing either way. Every record made is kept.
 const (
-	DefaultStartupWindow = 2 * time.Minute
-	FailFastMinCalls     = 10
+	defaultStartupWindow = 2 * time.Minute
+	failFastMinCalls     = 10
 )
 
 // ErrFailFast wraps the error of a run that fail-fast stopped.
@@ -64,7 +64,7 @@ func (f *failFast) observe(r *record.Record) bool {
 	if done.IsZero() {
 		done = sent
 	}
-	f.tripped = f.streak >= FailFastMinCalls && done.Sub(f.first) >= f.window
+	f.tripped = f.streak >= failFastMinCalls && done.Sub(f.first) >= f.window
 	return f.tripped
 }
 

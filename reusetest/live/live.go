@@ -45,7 +45,7 @@ type Live struct {
 	// Now is the clock (time.Now).
 	Now func() time.Time
 	// StartupWindow is how long a run whose calls all fail the same way
-	// rides it out before fail-fast stops it (DefaultStartupWindow).
+	// rides it out before fail-fast stops it (defaultStartupWindow).
 	StartupWindow time.Duration
 	// NoFailFast turns the fail-fast rule off: the run goes to the end of
 	// its schedule whatever its calls answer.
@@ -74,7 +74,7 @@ func (l *Live) Run(ctx context.Context, stop <-chan struct{}) (summary.Summary, 
 	}
 	ff := &failFast{window: l.StartupWindow}
 	if ff.window <= 0 {
-		ff.window = DefaultStartupWindow
+		ff.window = defaultStartupWindow
 	}
 	lastSeq, lastScheduled := int64(-1), time.Time{} // the latest call the log holds
 	w, st, err := recordlog.Open(l.LogPath, l.Schedule, desc, now(), func(r *record.Record) {

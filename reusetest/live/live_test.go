@@ -145,7 +145,7 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			}
 			fitRes, err := fitted.Fit(t.Context(), fit.Options{From: filepath.Base(logPath)})
 			assert.NilError(t, err)
-			key := TargetKey(sum.Target)
+			key := targetKey(sum.Target)
 			for what, b := range map[string]string{"log": string(logBytes), "output": out, "summary": string(sumJSON),
 				"fitted profile": string(fitRes.File), "file name": key} {
 				assert.Check(t, !strings.Contains(b, secret), "%s leaks the secret", what)
@@ -332,10 +332,10 @@ func TestNewCallerNeedsOneTarget(t *testing.T) {
 
 func TestCostEstimate(t *testing.T) {
 	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (docs/sources.md [S10]).
-	arm, x86 := EstimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorInvoke)
+	arm, x86 := estimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorInvoke)
 	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50))
-	arm, _ = EstimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorAPIGateway)
+	arm, _ = estimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorAPIGateway)
 	assert.Check(t, is.Equal(round2(arm), 0.12+0.50+0.60))
 }
 

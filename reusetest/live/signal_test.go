@@ -45,7 +45,7 @@ func TestLiveChildRun(t *testing.T) {
 	}
 	caller, _, err := NewCaller(t.Context(), urlEnv(url), plan.HandlerMS)
 	assert.NilError(t, err)
-	ctx, stop, release := HandleSignals(t.Context(), os.Stdout)
+	ctx, stop, release := handleSignals(t.Context(), os.Stdout)
 	defer release()
 	_, res, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Out: os.Stdout}).Run(ctx, stop)
 	assert.NilError(t, err)

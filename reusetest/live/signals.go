@@ -9,10 +9,10 @@ import (
 	"syscall"
 )
 
-// HandleSignals wires SIGINT and SIGTERM: the first closes stop (stop
+// handleSignals wires SIGINT and SIGTERM: the first closes stop (stop
 // scheduling, drain), the second cancels the returned context (cancel calls
 // in flight). release undoes it.
-func HandleSignals(ctx context.Context, out io.Writer) (context.Context, <-chan struct{}, func()) {
+func handleSignals(ctx context.Context, out io.Writer) (context.Context, <-chan struct{}, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	stop := make(chan struct{})
 	sigs := make(chan os.Signal, 2)

@@ -32,13 +32,13 @@ type Comparison struct {
 
 // Compare compares got with base metric by metric.
 func Compare(base, got summary.Summary, metrics []Metric) []Comparison {
-	return CompareWith(func(m Metric) (float64, bool) { return m.Of(base) }, got, metrics)
+	return compareWith(func(m Metric) (float64, bool) { return m.Of(base) }, got, metrics)
 }
 
-// CompareWith compares got with a baseline given metric by metric (the
+// compareWith compares got with a baseline given metric by metric (the
 // median of recent nights, say): base returns the baseline's value and
 // whether it has one.
-func CompareWith(base func(Metric) (float64, bool), got summary.Summary, metrics []Metric) []Comparison {
+func compareWith(base func(Metric) (float64, bool), got summary.Summary, metrics []Metric) []Comparison {
 	out := make([]Comparison, 0, len(metrics))
 	for _, m := range metrics {
 		b, okB := base(m)
@@ -80,7 +80,7 @@ func judge(base, got schedule.Plan, cs []Comparison) ([]Comparison, string) {
 // JudgeWith is Judge against a baseline given metric by metric, of plan
 // base.
 func JudgeWith(base schedule.Plan, values func(Metric) (float64, bool), got summary.Summary, metrics []Metric) ([]Comparison, string) {
-	return judge(base, got.Plan, CompareWith(values, got, metrics))
+	return judge(base, got.Plan, compareWith(values, got, metrics))
 }
 
 func planBrief(p schedule.Plan) string {

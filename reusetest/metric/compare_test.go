@@ -55,7 +55,7 @@ func TestNoBaselineIsNeverDrift(t *testing.T) {
 	got.Requests.OK, got.Instances.ColdStarts = 100, 5
 	half := 7.0
 	got.Sections = map[string]summary.Section{schedule.KindIdle: &summary.IdleSummary{HalfSurvivalMinutes: &half}}
-	cs := Compare(base, got, []Metric{MetricColdShare, MetricIdleHalfSurvival, MetricProactiveShare})
+	cs := Compare(base, got, []Metric{MetricColdShare, MetricIdleHalfSurvival, metricProactiveShare})
 	for _, c := range cs {
 		assert.Check(t, c.NoBase && c.OK, "%+v", c)
 		_, verdict := c.toleranceText()

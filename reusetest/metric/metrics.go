@@ -52,10 +52,10 @@ func (m Metric) ChangePoint() float64 {
 	return m.Tolerance
 }
 
-// ShareTolerance is the change-point tolerance of the figures the
+// shareTolerance is the change-point tolerance of the figures the
 // comparison does not judge (cold-start and proactive shares, the idle
 // curve's half-survival gap): the judged metrics' ±30%.
-const ShareTolerance = 0.30
+const shareTolerance = 0.30
 
 // The metrics. Those with a tolerance are the documented drift bounds for
 // live runs: ±30% on instances, median reuse, measured median lifetime and
@@ -63,32 +63,32 @@ const ShareTolerance = 0.30
 // (compared as a relative change of 1 + share, so 0.02 means two points).
 var (
 	MetricRequests     = Metric{Name: "requests", Value: func(s summary.Summary) float64 { return float64(s.Requests.Total) }, Integer: true}
-	MetricOK           = Metric{Name: "requests ok", Value: func(s summary.Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
+	metricOK           = Metric{Name: "requests ok", Value: func(s summary.Summary) float64 { return float64(s.Requests.OK) }, Integer: true}
 	MetricFailed       = Metric{Name: "requests failed", Value: func(s summary.Summary) float64 { return float64(s.Requests.Failed) }, Integer: true}
-	MetricColdStarts   = Metric{Name: "cold starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
-	MetricProactive    = Metric{Name: "proactive starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
-	MetricReuseMean    = Metric{Name: "reuse mean", Value: func(s summary.Summary) float64 { return s.Reuse.Mean }}
-	MetricReuseP10     = Metric{Name: "reuse p10", Value: func(s summary.Summary) float64 { return s.Reuse.P10 }}
-	MetricReuseP90     = Metric{Name: "reuse p90", Value: func(s summary.Summary) float64 { return s.Reuse.P90 }}
+	metricColdStarts   = Metric{Name: "cold starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.ColdStarts) }, Integer: true}
+	metricProactive    = Metric{Name: "proactive starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Proactive) }, Integer: true}
+	metricReuseMean    = Metric{Name: "reuse mean", Value: func(s summary.Summary) float64 { return s.Reuse.Mean }}
+	metricReuseP10     = Metric{Name: "reuse p10", Value: func(s summary.Summary) float64 { return s.Reuse.P10 }}
+	metricReuseP90     = Metric{Name: "reuse p90", Value: func(s summary.Summary) float64 { return s.Reuse.P90 }}
 	MetricReuseMin     = Metric{Name: "reuse min", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Min) }, Integer: true}
-	MetricReuseMax     = Metric{Name: "reuse max", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Max) }, Integer: true}
-	MetricLifetimeMean = Metric{Name: "lifetime mean, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Mean }}
-	MetricLifetimeP90  = Metric{Name: "lifetime p90, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.P90 }}
-	MetricLifetimeMax  = Metric{Name: "lifetime max, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Max }}
-	MetricCensored     = Metric{Name: "censored", Value: func(s summary.Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, Integer: true}
-	// MetricLeftCensored and MetricResets count environments whose start the
+	metricReuseMax     = Metric{Name: "reuse max", Value: func(s summary.Summary) float64 { return float64(s.Reuse.Max) }, Integer: true}
+	metricLifetimeMean = Metric{Name: "lifetime mean, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Mean }}
+	metricLifetimeP90  = Metric{Name: "lifetime p90, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.P90 }}
+	metricLifetimeMax  = Metric{Name: "lifetime max, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Max }}
+	metricCensored     = Metric{Name: "censored", Value: func(s summary.Summary) float64 { return float64(s.LifetimeMinutes.Censored) }, Integer: true}
+	// metricLeftCensored and MetricResets count environments whose start the
 	// records do not show, and resets of environments (a new runtime
 	// generation in one that had served).
-	MetricLeftCensored   = Metric{Name: "start unseen (left-censored)", Value: func(s summary.Summary) float64 { return float64(s.Instances.LeftCensored) }, Integer: true}
+	metricLeftCensored   = Metric{Name: "start unseen (left-censored)", Value: func(s summary.Summary) float64 { return float64(s.Instances.LeftCensored) }, Integer: true}
 	MetricResets         = Metric{Name: "resets", Value: func(s summary.Summary) float64 { return float64(s.Instances.Resets) }, Integer: true}
 	MetricBusyMean       = Metric{Name: "busy mean", Value: func(s summary.Summary) float64 { return s.Concurrency.Mean }}
 	MetricBusyMax        = Metric{Name: "busy max", Value: func(s summary.Summary) float64 { return float64(s.Concurrency.Max) }, Integer: true}
-	MetricGenerations    = Metric{Name: "generations (2021 method)", Value: func(s summary.Summary) float64 { return s.SeedMethod.Generations }}
+	metricGenerations    = Metric{Name: "generations (2021 method)", Value: func(s summary.Summary) float64 { return s.SeedMethod.Generations }}
 	MetricInstances      = Metric{Name: "instances", Value: func(s summary.Summary) float64 { return float64(s.Instances.Count) }, Integer: true, Tolerance: 0.30, Trend: "instances"}
 	MetricReuseMedian    = Metric{Name: "reuse median", Value: func(s summary.Summary) float64 { return s.Reuse.Median }, Tolerance: 0.30, Trend: "reuse-median"}
 	MetricLifetimeMedian = Metric{Name: "lifetime median, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Median }, Tolerance: 0.30, Trend: "lifetime-median"}
-	MetricSeedLifetime   = Metric{Name: "lifetime (2021 method), min", Value: func(s summary.Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, Tolerance: 0.30}
-	MetricFailedShare    = Metric{Name: "1 + failed share", Value: func(s summary.Summary) float64 {
+	metricSeedLifetime   = Metric{Name: "lifetime (2021 method), min", Value: func(s summary.Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, Tolerance: 0.30}
+	metricFailedShare    = Metric{Name: "1 + failed share", Value: func(s summary.Summary) float64 {
 		if s.Requests.Total == 0 {
 			return 1
 		}
@@ -98,23 +98,23 @@ var (
 	// table, sweep and trend that shows a cold-start share reads it.
 	MetricColdShare = Metric{Name: "cold-start share, %", Value: func(s summary.Summary) float64 {
 		return 100 * float64(s.Instances.ColdStarts) / float64(s.Requests.OK)
-	}, Known: func(s summary.Summary) bool { return s.Requests.OK > 0 }, Trend: "cold-share", ChangeTolerance: ShareTolerance}
-	MetricProactiveShare = Metric{Name: "proactive share, %", Value: func(s summary.Summary) float64 {
+	}, Known: func(s summary.Summary) bool { return s.Requests.OK > 0 }, Trend: "cold-share", ChangeTolerance: shareTolerance}
+	metricProactiveShare = Metric{Name: "proactive share, %", Value: func(s summary.Summary) float64 {
 		return 100 * float64(s.Instances.Proactive) / float64(s.Instances.InitKnown)
-	}, Known: func(s summary.Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: ShareTolerance}
+	}, Known: func(s summary.Summary) bool { return s.Instances.InitKnown > 0 }, Trend: "proactive-share", ChangeTolerance: shareTolerance}
 	// The starts by type (summary.Starts): absent from summaries made
 	// before they were counted, so no baseline there.
 	MetricRequestPath = Metric{Name: "starts on the request path", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.RequestPath) },
 		Known: hasStarts, Integer: true}
 	MetricProvisioned = Metric{Name: "provisioned starts", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.Provisioned) },
 		Known: hasStarts, Integer: true}
-	MetricRestored = Metric{Name: "restored starts (SnapStart)", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.Restored) },
+	metricRestored = Metric{Name: "restored starts (SnapStart)", Value: func(s summary.Summary) float64 { return float64(s.Instances.Starts.Restored) },
 		Known: hasStarts, Integer: true}
 	MetricRequestPathShare = Metric{Name: "request-path start share, %", Value: func(s summary.Summary) float64 {
 		return 100 * float64(s.Instances.Starts.RequestPath) / float64(s.Requests.OK)
-	}, Known: func(s summary.Summary) bool { return hasStarts(s) && s.Requests.OK > 0 }, Trend: "request-path-share", ChangeTolerance: ShareTolerance}
+	}, Known: func(s summary.Summary) bool { return hasStarts(s) && s.Requests.OK > 0 }, Trend: "request-path-share", ChangeTolerance: shareTolerance}
 	MetricIdleHalfSurvival = Metric{Name: "idle half-survival, min", Value: func(s summary.Summary) float64 { return *s.Idle().HalfSurvivalMinutes },
-		Known: func(s summary.Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: ShareTolerance}
+		Known: func(s summary.Summary) bool { return s.Idle() != nil && s.Idle().HalfSurvivalMinutes != nil }, Trend: "idle-half-survival", ChangeTolerance: shareTolerance}
 )
 
 // The memory part's figures (summary.Memory): known only where records
@@ -123,15 +123,15 @@ var (
 var (
 	MetricMemorySize = Metric{Name: "memory size, MB", Value: func(s summary.Summary) float64 { return float64(s.Memory.SizeMB) },
 		Known: func(s summary.Summary) bool { return s.Memory != nil && s.Memory.SizeMB > 0 }, Integer: true}
-	MetricMemoryGrowthMedian = Metric{Name: "memory growth per call median, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.Median * 1024 },
+	metricMemoryGrowthMedian = Metric{Name: "memory growth per call median, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.Median * 1024 },
 		Known: hasGrowth}
-	MetricMemoryGrowthP90 = Metric{Name: "memory growth per call p90, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.P90 * 1024 },
+	metricMemoryGrowthP90 = Metric{Name: "memory growth per call p90, KB", Value: func(s summary.Summary) float64 { return s.Memory.GrowthMBPerCall.P90 * 1024 },
 		Known: hasGrowth}
-	MetricCallsToLimitMedian = Metric{Name: "calls to the memory limit median", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Median },
+	metricCallsToLimitMedian = Metric{Name: "calls to the memory limit median", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Median },
 		Known: hasLimit, Integer: true}
-	MetricCallsToLimitMin = Metric{Name: "calls to the memory limit min", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Min },
+	metricCallsToLimitMin = Metric{Name: "calls to the memory limit min", Value: func(s summary.Summary) float64 { return s.Memory.CallsToLimit.Min },
 		Known: hasLimit, Integer: true}
-	MetricReachLimitShare = Metric{Name: "reach the memory limit, %", Value: func(s summary.Summary) float64 { return 100 * *s.Memory.ReachLimitShare },
+	metricReachLimitShare = Metric{Name: "reach the memory limit, %", Value: func(s summary.Summary) float64 { return 100 * *s.Memory.ReachLimitShare },
 		Known: func(s summary.Summary) bool { return s.Memory != nil && s.Memory.ReachLimitShare != nil }}
 	MetricOutOfMemory = Metric{Name: "out-of-memory failures", Value: func(s summary.Summary) float64 { return float64(s.Memory.OutOfMemory) },
 		Known: func(s summary.Summary) bool { return s.Memory != nil }, Integer: true}
@@ -146,17 +146,17 @@ func hasStarts(s summary.Summary) bool { return s.Instances.Starts != nil }
 // StartMetrics are the starts by type, as a prediction stands them beside a
 // measurement.
 func StartMetrics() []Metric {
-	return []Metric{MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored}
+	return []Metric{MetricRequestPath, metricProactive, MetricProvisioned, metricRestored}
 }
 
 // Metrics is every metric, in the order comparisons list them: those shown
 // only, then those judged.
 var Metrics = []Metric{
-	MetricRequests, MetricOK, MetricFailed, MetricColdStarts, MetricRequestPath, MetricProactive, MetricProvisioned, MetricRestored, MetricReuseMean, MetricReuseP10, MetricReuseP90,
-	MetricReuseMin, MetricReuseMax, MetricLifetimeMean, MetricLifetimeP90, MetricLifetimeMax, MetricCensored, MetricLeftCensored, MetricResets,
-	MetricBusyMean, MetricBusyMax, MetricGenerations, MetricColdShare, MetricRequestPathShare, MetricProactiveShare, MetricIdleHalfSurvival,
-	MetricMemorySize, MetricMemoryGrowthMedian, MetricMemoryGrowthP90, MetricCallsToLimitMedian, MetricCallsToLimitMin, MetricReachLimitShare, MetricOutOfMemory,
-	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, MetricSeedLifetime, MetricFailedShare,
+	MetricRequests, metricOK, MetricFailed, metricColdStarts, MetricRequestPath, metricProactive, MetricProvisioned, metricRestored, metricReuseMean, metricReuseP10, metricReuseP90,
+	MetricReuseMin, metricReuseMax, metricLifetimeMean, metricLifetimeP90, metricLifetimeMax, metricCensored, metricLeftCensored, MetricResets,
+	MetricBusyMean, MetricBusyMax, metricGenerations, MetricColdShare, MetricRequestPathShare, metricProactiveShare, MetricIdleHalfSurvival,
+	MetricMemorySize, metricMemoryGrowthMedian, metricMemoryGrowthP90, metricCallsToLimitMedian, metricCallsToLimitMin, metricReachLimitShare, MetricOutOfMemory,
+	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, metricSeedLifetime, metricFailedShare,
 }
 
 // JudgedMetrics are the metrics with a tolerance: what a live run is judged on.

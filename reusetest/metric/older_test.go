@@ -85,7 +85,7 @@ func TestAbsentFloatIsNoBaseline(t *testing.T) {
 	today := todaysSeed(t)
 	cs, _ := Judge(older, today, JudgedMetrics())
 	assert.Check(t, !Drifted(cs))
-	i := slices.IndexFunc(cs, func(c Comparison) bool { return c.Metric == MetricSeedLifetime.Name })
+	i := slices.IndexFunc(cs, func(c Comparison) bool { return c.Metric == metricSeedLifetime.Name })
 	assert.Assert(t, i >= 0)
 	assert.Check(t, cs[i].NoBase, "%+v", cs[i])
 

@@ -9,9 +9,9 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/probe/protocol"
 )
 
-// MaxAtOnce bounds the calls at once an answer may claim for its
+// maxAtOnce bounds the calls at once an answer may claim for its
 // environment (in flight, max concurrency); a larger claim is not kept.
-const MaxAtOnce = 1 << 20
+const maxAtOnce = 1 << 20
 
 // SetAnswer fills r from the probe's answer a, its status and failure
 // aside: each Record field whose JSON name is also a field of a's
@@ -25,7 +25,7 @@ const MaxAtOnce = 1 << 20
 // is kept only as far as a record may hold it: an init type only when
 // documented (ParseInitType), the calls in flight and the max concurrency
 // only when the environment serves more than one call at once, and each
-// only up to MaxAtOnce; memory only from 0 to MaxMemoryMB.
+// only up to maxAtOnce; memory only from 0 to MaxMemoryMB.
 func (r *Record) SetAnswer(a *protocol.Response) {
 	from, to := reflect.ValueOf(a).Elem(), reflect.ValueOf(r).Elem()
 	for _, f := range answerFields {
@@ -60,10 +60,10 @@ func (r *Record) SetAnswer(a *protocol.Response) {
 	if r.MaxConcurrency <= 0 && r.InFlight <= 1 {
 		r.InFlight, r.MaxConcurrency = 0, 0 // one call at a time: nothing to keep
 	}
-	if r.InFlight < 0 || r.InFlight > MaxAtOnce {
+	if r.InFlight < 0 || r.InFlight > maxAtOnce {
 		r.InFlight = 0
 	}
-	if r.MaxConcurrency < 0 || r.MaxConcurrency > MaxAtOnce {
+	if r.MaxConcurrency < 0 || r.MaxConcurrency > maxAtOnce {
 		r.MaxConcurrency = 0
 	}
 	if !(r.MemoryUsedMB >= 0 && r.MemoryUsedMB <= MaxMemoryMB) {

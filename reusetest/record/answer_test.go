@@ -99,8 +99,8 @@ func TestSetAnswerKeepsWhatARecordMayHold(t *testing.T) {
 		{protocol.Response{InstanceID: "e", InFlight: 1}, Record{InstanceID: "e"}},                    // one at a time: nothing to keep
 		{protocol.Response{InstanceID: "e", InFlight: 3}, Record{InstanceID: "e", InFlight: 3}},
 		{protocol.Response{InstanceID: "e", InFlight: 1, MaxConcurrency: 64}, Record{InstanceID: "e", InFlight: 1, MaxConcurrency: 64}},
-		{protocol.Response{InstanceID: "e", InFlight: MaxAtOnce + 1, MaxConcurrency: -2}, Record{InstanceID: "e"}},
-		{protocol.Response{InstanceID: "e", InFlight: -5, MaxConcurrency: MaxAtOnce}, Record{InstanceID: "e", MaxConcurrency: MaxAtOnce}},
+		{protocol.Response{InstanceID: "e", InFlight: maxAtOnce + 1, MaxConcurrency: -2}, Record{InstanceID: "e"}},
+		{protocol.Response{InstanceID: "e", InFlight: -5, MaxConcurrency: maxAtOnce}, Record{InstanceID: "e", MaxConcurrency: maxAtOnce}},
 		{protocol.Response{InstanceID: "e", TenantID: "blue", RequestID: "r", Region: "eu-west-1"}, Record{InstanceID: "e"}},
 		{protocol.Response{InstanceID: "e", RSSMB: 81.25, MemoryMB: 512, LeakedKB: 300}, Record{InstanceID: "e", MemoryUsedMB: 81.25, MemorySizeMB: 512}},
 		{protocol.Response{InstanceID: "e", RSSMB: -3, MemoryMB: MaxMemoryMB + 1}, Record{InstanceID: "e"}},

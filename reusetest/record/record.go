@@ -87,14 +87,14 @@ func (t InitType) OnDemand() bool {
 
 // The tenant id's constraints, as the Invoke API states them: 1 to 256
 // characters of letters, digits, spaces and ._:/=+-@ (docs/sources.md [S13]).
-const MaxTenantID = 256
+const maxTenantID = 256
 
 // CheckTenantID reports why id cannot be a tenant id, or nil. A bad
 // character is named as the character it is (its place counted in
 // characters), or as the byte when id is not UTF-8 there.
 func CheckTenantID(id string) error {
-	if n := utf8.RuneCountInString(id); n == 0 || n > MaxTenantID {
-		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", MaxTenantID, n)
+	if n := utf8.RuneCountInString(id); n == 0 || n > maxTenantID {
+		return fmt.Errorf("a tenant id is 1 to %d characters, got %d", maxTenantID, n)
 	}
 	n := 0
 	for i, c := range id {

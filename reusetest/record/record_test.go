@@ -65,12 +65,12 @@ func TestInitType(t *testing.T) {
 // ._:/=+-@; a bad character is named by its place in characters, or as
 // the byte where the id is not UTF-8.
 func TestCheckTenantID(t *testing.T) {
-	for _, id := range []string{"a", "tenant-1", "org/team:7 a.b_c=d+e@f", strings.Repeat("x", MaxTenantID)} {
+	for _, id := range []string{"a", "tenant-1", "org/team:7 a.b_c=d+e@f", strings.Repeat("x", maxTenantID)} {
 		assert.Check(t, CheckTenantID(id), "%q", id)
 	}
 	for id, want := range map[string]string{
 		"":                                 "a tenant id is 1 to 256 characters, got 0",
-		strings.Repeat("x", MaxTenantID+1): "a tenant id is 1 to 256 characters, got 257",
+		strings.Repeat("x", maxTenantID+1): "a tenant id is 1 to 256 characters, got 257",
 		"ab#c":                             `character 3 is '#'`,
 		"tenant-é":                         `character 8 is 'é'`, // letters are ASCII only
 		"a\xffb":                           "character 2 is the byte 0xff, not UTF-8",

@@ -24,21 +24,21 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
-// Schema names the log format written now. SchemaV1 logs (a plan, no
+// Schema names the log format written now. schemaV1 logs (a plan, no
 // schedule, in their headers) still read, as steady schedules.
 const (
 	Schema   = "lambda-reuse/log/v2"
-	SchemaV1 = "lambda-reuse/log/v1"
+	schemaV1 = "lambda-reuse/log/v1"
 )
 
 // Header opens a segment.
 type Header struct {
-	// Schema is Schema (or SchemaV1 in older logs).
+	// Schema is Schema (or schemaV1 in older logs).
 	Schema string `json:"schema"`
 	// Segment counts segments from 0.
 	Segment int `json:"segment"`
 	// Schedule is the run's schedule; every segment of a log has the same.
-	// Absent in SchemaV1 headers, whose Plan is that of a steady schedule.
+	// Absent in schemaV1 headers, whose Plan is that of a steady schedule.
 	Schedule *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	// Plan is the schedule in brief.
 	Plan schedule.Plan `json:"plan"`
@@ -103,7 +103,7 @@ var ErrLogInUse = errors.New("log is in use")
 // or endpoint.
 var ErrLogMismatch = errors.New("log was written for another schedule or endpoint")
 
-// ScheduleSpec is the schedule a header describes: its own, or a SchemaV1
+// ScheduleSpec is the schedule a header describes: its own, or a schemaV1
 // header's plan as a steady schedule.
 func (h *Header) ScheduleSpec() schedule.ScheduleSpec {
 	if h.Schedule != nil {
@@ -144,8 +144,8 @@ func Read(r io.Reader, onHeader func(h *Header, schedule schedule.Schedule), onR
 		}
 		end += int64(len(b))
 		if h := l.Header; h != nil {
-			if h.Schema != Schema && h.Schema != SchemaV1 {
-				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q or %q", n, h.Schema, Schema, SchemaV1)
+			if h.Schema != Schema && h.Schema != schemaV1 {
+				return st, end, fmt.Errorf("read log: line %d: schema %q, want %q or %q", n, h.Schema, Schema, schemaV1)
 			}
 			if st.Segments == 0 {
 				sched, err := schedule.FromSpec(h.ScheduleSpec())
@@ -179,8 +179,8 @@ func Read(r io.Reader, onHeader func(h *Header, schedule schedule.Schedule), onR
 		if f := l.Record.InFlight; int64(f) > st.Plan.Calls {
 			return st, end, fmt.Errorf("read log: line %d: seq %d: in_flight %d: more calls at once than the plan's %d calls", n, seq, f, st.Plan.Calls)
 		}
-		if gap := max(st.Next, seq+1) - (st.Count + 1); gap > MaxMissing {
-			return st, end, fmt.Errorf("read log: line %d: seq %d leaves %d calls below it without a record: more than a run loses (%d): not a run's log", n, seq, gap, MaxMissing)
+		if gap := max(st.Next, seq+1) - (st.Count + 1); gap > maxMissing {
+			return st, end, fmt.Errorf("read log: line %d: seq %d leaves %d calls below it without a record: more than a run loses (%d): not a run's log", n, seq, gap, maxMissing)
 		}
 		st.recorded.set(seq)
 		st.Count++
@@ -191,18 +191,18 @@ func Read(r io.Reader, onHeader func(h *Header, schedule schedule.Schedule), onR
 	}
 }
 
-// MaxLine is the longest line a log may hold: a record's line is a few
+// maxLine is the longest line a log may hold: a record's line is a few
 // hundred bytes, a header's a few thousand.
-const MaxLine = 1 << 20
+const maxLine = 1 << 20
 
-// MaxMissing is the most seqs below the highest recorded one a log may
+// maxMissing is the most seqs below the highest recorded one a log may
 // leave without a record: calls a killed run had in flight, never more
 // than a run's bound on calls in flight times its segments.
-const MaxMissing = 1 << 20
+const maxMissing = 1 << 20
 
-var errLongLine = fmt.Errorf("longer than %d bytes: not a log line", MaxLine)
+var errLongLine = fmt.Errorf("longer than %d bytes: not a log line", maxLine)
 
-// readLine reads one line, its newline included, of at most MaxLine
+// readLine reads one line, its newline included, of at most maxLine
 // bytes; buf holds a line longer than the reader's buffer. At the end of
 // the input it returns what is left and io.EOF.
 func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
@@ -213,7 +213,7 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 	*buf = append((*buf)[:0], b...)
 	for {
 		b, err = br.ReadSlice('\n')
-		if len(*buf)+len(b) > MaxLine {
+		if len(*buf)+len(b) > maxLine {
 			return nil, errLongLine
 		}
 		*buf = append(*buf, b...)

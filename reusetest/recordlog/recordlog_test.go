@@ -178,7 +178,7 @@ func TestSchemaV1LogsStillRead(t *testing.T) {
 		assert.Check(t, is.DeepEqual(s.Spec(), plan.Spec()))
 	}, nil)
 	assert.NilError(t, err)
-	assert.Check(t, is.DeepEqual(schemas, []string{SchemaV1, Schema}))
+	assert.Check(t, is.DeepEqual(schemas, []string{schemaV1, Schema}))
 	assert.Check(t, is.Equal(st.Count, int64(2)))
 }
 
@@ -230,9 +230,9 @@ func TestOneWriterAtATime(t *testing.T) {
 }
 
 // TestHostileLogsAreBounded: a header claiming a trillion calls reads in
-// memory that follows its records; a line past MaxLine, with or without
+// memory that follows its records; a line past maxLine, with or without
 // its newline, is an error naming the line, not an empty log; records
-// that leave more than MaxMissing seqs below them without a record are
+// that leave more than maxMissing seqs below them without a record are
 // refused.
 func TestHostileLogsAreBounded(t *testing.T) {
 	dir := t.TempDir()
@@ -250,7 +250,7 @@ func TestHostileLogsAreBounded(t *testing.T) {
 
 	head, err := os.ReadFile(path)
 	assert.NilError(t, err)
-	for _, tail := range []string{strings.Repeat("x", MaxLine+1), strings.Repeat("x", MaxLine+1) + "\n"} {
+	for _, tail := range []string{strings.Repeat("x", maxLine+1), strings.Repeat("x", maxLine+1) + "\n"} {
 		long := filepath.Join(dir, "long.jsonl")
 		assert.NilError(t, os.WriteFile(long, append(head, tail...), 0o644))
 		err := Replay(long, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) {} })
@@ -260,7 +260,7 @@ func TestHostileLogsAreBounded(t *testing.T) {
 	gap := filepath.Join(dir, "gap.jsonl")
 	w, _, err = Open(gap, huge, "https://example.test/", t0, nil)
 	assert.NilError(t, err)
-	assert.NilError(t, w.Append(rec(MaxMissing+5)))
+	assert.NilError(t, w.Append(rec(maxMissing+5)))
 	assert.NilError(t, w.Close())
 	err = Replay(gap, func(*Header, schedule.Schedule) func(*record.Record) { return func(*record.Record) {} })
 	assert.Check(t, is.ErrorContains(err, "without a record"))
@@ -344,7 +344,7 @@ func FuzzReadLog(f *testing.F) {
 		if err != nil {
 			return
 		}
-		assert.Assert(t, st.Count >= 0 && st.Next >= st.Count && st.Next-st.Count <= MaxMissing, "%+v", st)
+		assert.Assert(t, st.Count >= 0 && st.Next >= st.Count && st.Next-st.Count <= maxMissing, "%+v", st)
 		assert.Assert(t, int64(len(st.Missing())) == st.Next-st.Count)
 		if sum != nil {
 			// Whatever a log that reads holds, its summary is possible.

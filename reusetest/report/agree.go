@@ -71,10 +71,10 @@ func (t *Tally) Add(r *record.Record) {
 	}
 }
 
-// LifetimeTolerance is how far two measurements of an environment's
+// lifetimeTolerance is how far two measurements of an environment's
 // lifetime may be apart and agree: the probe's records time calls at the
 // caller, the logs at the function, and log times are whole milliseconds.
-const LifetimeTolerance = time.Second
+const lifetimeTolerance = time.Second
 
 // maxListed bounds the environments an agreement names one by one.
 const maxListed = 10
@@ -119,8 +119,8 @@ type EnvDiff struct {
 func (a Agreement) Agree() bool { return a.OnlyN == [2]int{} && a.DifferN == 0 }
 
 // LifetimesAgree reports whether every environment's lifetime is within
-// LifetimeTolerance on both sides.
-func (a Agreement) LifetimesAgree() bool { return a.LifetimeDiff <= LifetimeTolerance }
+// lifetimeTolerance on both sides.
+func (a Agreement) LifetimesAgree() bool { return a.LifetimeDiff <= lifetimeTolerance }
 
 // Compare sets tallies a and b side by side, named names; environments
 // are named by their streams' labels (lambdalogs.StreamLabel) unless
@@ -208,7 +208,7 @@ func WriteAgreement(w io.Writer, a Agreement) error {
 	}
 	if a.LifetimeEnv != "" {
 		fmt.Fprintf(&b, "| an environment's lifetime, largest difference | | %v (%s) | %s |\n", a.LifetimeDiff.Round(time.Millisecond), a.LifetimeEnv,
-			map[bool]string{true: "within " + LifetimeTolerance.String(), false: "**more than " + LifetimeTolerance.String() + "**"}[a.LifetimesAgree()])
+			map[bool]string{true: "within " + lifetimeTolerance.String(), false: "**more than " + lifetimeTolerance.String() + "**"}[a.LifetimesAgree()])
 	}
 	b.WriteString("\nBoth key an environment by its log stream, its resets included: a reset is a new runtime generation " +
 		"in the same environment, a new instance id in the probe's records and an init in a stream that had served in the logs; " +

@@ -9,12 +9,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 )
 
-// ChartBurstLatency is the burst experiment's chart.
-const ChartBurstLatency = "burst-latency"
+// chartBurstLatency is the burst experiment's chart.
+const chartBurstLatency = "burst-latency"
 
 func init() {
 	registerKind(schedule.KindBurst, kindReport{
-		charts: []chart{{ChartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
+		charts: []chart{{chartBurstLatency, "Latency of the bursts' calls, send to answer: cold (an environment's first call) against warm, by percentile.",
 			func(d chartData) (*plot.Plot, error) { return burstChart(d.sum.Burst()) }}},
 	})
 }

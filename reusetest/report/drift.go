@@ -27,7 +27,7 @@ func (d Drift) Drifted() bool { return metric.Drifted(d.Comparisons) }
 
 // JudgeDrift judges tonight (a run of config on date) from night one: against
 // the accepted baseline when there is one (baselineName names it); else
-// against the median of the RecentNights before tonight in the history;
+// against the median of the recentNights before tonight in the history;
 // else against the simulator's prediction tonight's summary carries (its
 // named profile, not the fitted one); else it says there is nothing yet.
 func JudgeDrift(tonight summary.Summary, config, date string, baseline *summary.Summary, baselineName string, history []Night) Drift {
@@ -55,7 +55,7 @@ func JudgeDrift(tonight summary.Summary, config, date string, baseline *summary.
 		left = fmt.Sprintf("; %d earlier night(s) of another plan or mode than tonight's (%s) left out", unlike, modeOf(tonight))
 	}
 	if len(before) > 0 {
-		before = before[max(0, len(before)-RecentNights):]
+		before = before[max(0, len(before)-recentNights):]
 		cs, note := metric.JudgeWith(tonight.Plan, medianOf(before), tonight, judged)
 		return Drift{Against: fmt.Sprintf("the recent history: the median of %d nights of %s (%s to %s)%s", len(before), config, before[0].Date, before[len(before)-1].Date, left),
 			Comparisons: cs, Note: note}

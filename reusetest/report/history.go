@@ -17,8 +17,8 @@ import (
 // its own, e.g. eu-west-1/arm64-128mb). The nightly job keeps one on a data
 // branch; any folder in that shape makes a trend.
 
-// SummarySuffix ends a night's summary file name.
-const SummarySuffix = ".summary.json"
+// summarySuffix ends a night's summary file name.
+const summarySuffix = ".summary.json"
 
 // Night is one night's summary in a history.
 type Night struct {
@@ -37,7 +37,7 @@ type Night struct {
 func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
 	err = walkSummaries(dir, func(path, folder, name string) {
 		if _, err := time.Parse(time.DateOnly, name); err != nil {
-			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, SummarySuffix))
+			skipped = append(skipped, fmt.Errorf("history %s: skipped: the file name must be YYYY-MM-DD%s", path, summarySuffix))
 			return
 		}
 		s, err := summary.ReadSummary(path)
@@ -55,19 +55,19 @@ func ReadHistory(dir string) (nights []Night, skipped []error, err error) {
 }
 
 // walkSummaries calls f for every summary file under dir (its name ending
-// in SummarySuffix) with its path, its folder under dir ("." for dir
+// in summarySuffix) with its path, its folder under dir ("." for dir
 // itself, in slash form) and its name without the suffix. The error is
 // for a folder that cannot be walked.
 func walkSummaries(dir string, f func(path, folder, name string)) error {
 	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), SummarySuffix) {
+		if err != nil || d.IsDir() || !strings.HasSuffix(d.Name(), summarySuffix) {
 			return err
 		}
 		rel, err := filepath.Rel(dir, filepath.Dir(path))
 		if err != nil {
 			return err
 		}
-		f(path, filepath.ToSlash(rel), strings.TrimSuffix(d.Name(), SummarySuffix))
+		f(path, filepath.ToSlash(rel), strings.TrimSuffix(d.Name(), summarySuffix))
 		return nil
 	})
 }

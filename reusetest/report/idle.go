@@ -12,13 +12,13 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ChartIdleCurve is the idle experiment's chart.
-const ChartIdleCurve = "idle-curve"
+// chartIdleCurve is the idle experiment's chart.
+const chartIdleCurve = "idle-curve"
 
 func init() {
 	registerKind(schedule.KindIdle, kindReport{
 		note: "The published points beside the curve: Shilkov 2021 (P(cold) 0.003 after 5 min idle, 0.41 after 6, 1.0 after 7), SeBS 2020 (all survive 6 min, half 7, a quarter 13, an eighth 19) and Shilkov 2019 (warm up to 10 minutes, cold after): docs/sources.md [S4], [S5].",
-		charts: []chart{{ChartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
+		charts: []chart{{chartIdleCurve, "P(still warm | idle for the gap), with 95% Wilson intervals, beside the published measurements.",
 			func(d chartData) (*plot.Plot, error) { return idleChart(d.sum.Idle()) }}},
 		// Each environment lives a trial, minutes on an axis of days: the
 		// lifetimes are in the survival chart instead.

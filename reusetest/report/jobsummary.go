@@ -20,8 +20,8 @@ func WriteSkipped(w io.Writer, skipped []error) error {
 	return nil
 }
 
-// MermaidNights is how many of the latest nights a Mermaid chart shows.
-const MermaidNights = 60
+// mermaidNights is how many of the latest nights a Mermaid chart shows.
+const mermaidNights = 60
 
 // WriteTrendSummary writes what a CI job summary shows of a trend: the
 // tables of the latest nights and each figure as a Mermaid chart (job
@@ -37,7 +37,7 @@ func WriteTrendSummary(w io.Writer, nights []Night) error {
 	}
 	slices.Sort(dates)
 	dates = slices.Compact(dates)
-	dates = dates[max(0, len(dates)-MermaidNights):]
+	dates = dates[max(0, len(dates)-mermaidNights):]
 	var err error
 	line := func(format string, args ...any) {
 		if err == nil {

@@ -13,16 +13,16 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ChartMemory is the chart of a run whose records carried memory
+// chartMemory is the chart of a run whose records carried memory
 // readings: memory against the calls each runtime generation served.
-const ChartMemory = "memory"
+const chartMemory = "memory"
 
 // memoryLines is the most generations the memory chart draws: more
 // lines than this read as a smear.
 const memoryLines = 40
 
 // memoryChart is in every report whose summary has a memory part.
-var memoryChart = chart{ChartMemory, "Memory against the calls each runtime generation served (a sample of its readings), the memory size drawn as a line, and the table's median growth from the median start to the limit.",
+var memoryChart = chart{chartMemory, "Memory against the calls each runtime generation served (a sample of its readings), the memory size drawn as a line, and the table's median growth from the median start to the limit.",
 	func(d chartData) (*plot.Plot, error) { return memoryPlot(d.sum.Memory, d.c.Sum().MemoryGenerations()) }}
 
 // memorySample is the generations the chart draws: those whose growth is

@@ -36,7 +36,7 @@ func TestMemoryChartMatchesTheTable(t *testing.T) {
 	sum := col.Summary()
 	m := sum.Memory
 	assert.Assert(t, m != nil && m.CallsToLimit != nil)
-	assert.Check(t, is.Contains(ChartNames(sum), ChartMemory))
+	assert.Check(t, is.Contains(ChartNames(sum), chartMemory))
 
 	p, err := memoryPlot(m, col.Sum().MemoryGenerations())
 	assert.NilError(t, err)
@@ -55,7 +55,7 @@ func TestMemoryChartMatchesTheTable(t *testing.T) {
 	assert.Check(t, is.Contains(string(md), m.Answer()))
 
 	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
-	assert.Check(t, !slices.Contains(ChartNames(plain), ChartMemory))
+	assert.Check(t, !slices.Contains(ChartNames(plain), chartMemory))
 }
 
 // TestMemoryChartSamplesManyGenerations: past 40 measured generations the

@@ -10,14 +10,14 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// ChartCallsAtOnce is the chart of a run on environments that serve many
+// chartCallsAtOnce is the chart of a run on environments that serve many
 // calls at once (Managed Instances): calls in flight per environment over
 // time, against the environments' capacity.
-const ChartCallsAtOnce = "calls-at-once"
+const chartCallsAtOnce = "calls-at-once"
 
 // callsAtOnceChart is in every report of a run whose records say their
 // environment's calls in flight.
-var callsAtOnceChart = chart{ChartCallsAtOnce, "Calls in flight in their environment as each call started, over time (the mean and the most in each interval), against the environments' capacity.",
+var callsAtOnceChart = chart{chartCallsAtOnce, "Calls in flight in their environment as each call started, over time (the mean and the most in each interval), against the environments' capacity.",
 	func(d chartData) (*plot.Plot, error) { return callsAtOnce(d) }}
 
 // callsAtOnce draws the Collector's per-bucket mean and most calls in

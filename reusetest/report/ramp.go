@@ -15,21 +15,21 @@ import (
 // The ramp experiment's charts: the calls, and the environments (a few
 // hundred per step beside tens of thousands of calls: an axis of their own).
 const (
-	ChartRamp             = "ramp"
-	ChartRampEnvironments = "ramp-environments"
+	chartRamp             = "ramp"
+	chartRampEnvironments = "ramp-environments"
 )
 
 func init() {
 	registerKind(schedule.KindRamp, kindReport{
 		charts: []chart{
-			{ChartRamp, "The ramp, step by step against its rate: calls served and calls throttled.",
+			{chartRamp, "The ramp, step by step against its rate: calls served and calls throttled.",
 				func(d chartData) (*plot.Plot, error) {
 					r := d.sum.Ramp()
 					return rampChart(r, fmt.Sprintf("Ramp from %g/s to %g/s over %g min: %d calls throttled", r.StartRate, r.EndRate, r.Minutes, r.Throttled),
 						rampSeries{"served", func(s summary.RampStep) int64 { return s.Served }, chartBlue},
 						rampSeries{"throttled", func(s summary.RampStep) int64 { return s.Throttled }, chartRed})
 				}},
-			{ChartRampEnvironments, "The ramp, step by step against its rate: environments started.",
+			{chartRampEnvironments, "The ramp, step by step against its rate: environments started.",
 				func(d chartData) (*plot.Plot, error) {
 					r := d.sum.Ramp()
 					return rampChart(r, fmt.Sprintf("Ramp from %g/s to %g/s: environments started per step", r.StartRate, r.EndRate),

@@ -69,13 +69,13 @@ func TestExperimentReports(t *testing.T) {
 		assert.NilError(t, err)
 		sum := col.Summary()
 		checkCharts(t, dir, sum, paths)
-		want := ChartBurstLatency
+		want := chartBurstLatency
 		if sum.Idle() != nil {
-			want = ChartIdleCurve
+			want = chartIdleCurve
 		}
 		assert.Check(t, is.Contains(ChartNames(sum), want))
 		_, text := svgElements(t, filepath.Join(dir, want+".svg"))
-		if want == ChartIdleCurve {
+		if want == chartIdleCurve {
 			assert.Check(t, is.Contains(text, "SeBS 2020"), "the published points are drawn")
 		}
 	}
@@ -481,8 +481,8 @@ func TestRampChartsMatchTheTable(t *testing.T) {
 	sum, _ := simRun(t, r, 1)
 	rs := sum.Ramp()
 	assert.Assert(t, rs != nil)
-	assert.Check(t, is.Contains(ChartNames(sum), ChartRamp))
-	assert.Check(t, is.Contains(ChartNames(sum), ChartRampEnvironments))
+	assert.Check(t, is.Contains(ChartNames(sum), chartRamp))
+	assert.Check(t, is.Contains(ChartNames(sum), chartRampEnvironments))
 	var most int64
 	for _, st := range rs.Steps {
 		most = max(most, st.NewEnvironments)
@@ -490,7 +490,7 @@ func TestRampChartsMatchTheTable(t *testing.T) {
 	for _, c := range kindReports[schedule.KindRamp].charts {
 		p, err := c.build(chartData{sum: sum})
 		assert.NilError(t, err, c.name)
-		if c.name == ChartRampEnvironments {
+		if c.name == chartRampEnvironments {
 			assert.Check(t, p.Y.Max >= float64(most) && p.Y.Max <= 2*float64(most), "%s: axis to %v for a most of %d", c.name, p.Y.Max, most)
 		}
 		assert.Check(t, p.X.Max >= rs.Steps[len(rs.Steps)-1].Rate, "%s reaches the last step's rate", c.name)
@@ -505,12 +505,12 @@ func TestTenantsChartMatchesTheTable(t *testing.T) {
 	assert.NilError(t, err)
 	sum, col := simRun(t, s, 1)
 	assert.Assert(t, sum.Tenants != nil)
-	assert.Check(t, is.Contains(ChartNames(sum), ChartTenants))
+	assert.Check(t, is.Contains(ChartNames(sum), chartTenants))
 	dir := t.TempDir()
 	paths, err := Write(dir, col)
 	assert.NilError(t, err)
 	checkCharts(t, dir, sum, paths)
-	_, text := svgElements(t, filepath.Join(dir, ChartTenants+".svg"))
+	_, text := svgElements(t, filepath.Join(dir, chartTenants+".svg"))
 	top := 0.0
 	for _, b := range sum.Tenants.Bands {
 		top = max(top, 100*b.ColdShare)
@@ -522,7 +522,7 @@ func TestTenantsChartMatchesTheTable(t *testing.T) {
 	assert.Check(t, p.Y.Max >= top && p.Y.Max <= 1.2*top, "axis to %v for a top of %v", p.Y.Max, top)
 
 	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
-	assert.Check(t, !slices.Contains(ChartNames(plain), ChartTenants))
+	assert.Check(t, !slices.Contains(ChartNames(plain), chartTenants))
 }
 
 // TestCallsAtOnceChartMatchesTheTable: a run on Managed Instances has the
@@ -539,7 +539,7 @@ func TestCallsAtOnceChartMatchesTheTable(t *testing.T) {
 	sum := col.Summary()
 	m := sum.Multi
 	assert.Assert(t, m != nil)
-	assert.Check(t, is.Contains(ChartNames(sum), ChartCallsAtOnce))
+	assert.Check(t, is.Contains(ChartNames(sum), chartCallsAtOnce))
 	p, err := callsAtOnce(chartData{c: col, sum: sum})
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(p.Title.Text, fmt.Sprintf("%.3g on average as a call starts, at most %d, capacity %d", m.InFlight.Mean, m.InFlight.Max, m.MaxConcurrency)))
@@ -556,5 +556,5 @@ func TestCallsAtOnceChartMatchesTheTable(t *testing.T) {
 	checkCharts(t, dir, sum, paths)
 
 	plain, _ := simRun(t, schedule.Steady{Calls: 100, RatePerSec: 10, HandlerMS: 500}, 1)
-	assert.Check(t, !slices.Contains(ChartNames(plain), ChartCallsAtOnce))
+	assert.Check(t, !slices.Contains(ChartNames(plain), chartCallsAtOnce))
 }

@@ -13,11 +13,11 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
-// SweepFile is a sweep's Markdown table in its report folder, and
-// ChartSweep its chart.
+// sweepFile is a sweep's Markdown table in its report folder, and
+// chartSweep its chart.
 const (
-	SweepFile  = "sweep.md"
-	ChartSweep = "sweep-cold-starts"
+	sweepFile  = "sweep.md"
+	chartSweep = "sweep-cold-starts"
 )
 
 // WriteSweepTable writes one row per what-if of a sweep over the same
@@ -92,7 +92,7 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
-	f, err := os.Create(filepath.Join(dir, SweepFile))
+	f, err := os.Create(filepath.Join(dir, sweepFile))
 	if err != nil {
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
@@ -108,7 +108,7 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 		}
 	}
 	if err == nil && chart != nil {
-		_, err = fmt.Fprintf(f, "\n![%s](%s.svg)\n", chart.caption, ChartSweep)
+		_, err = fmt.Fprintf(f, "\n![%s](%s.svg)\n", chart.caption, chartSweep)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -116,7 +116,7 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("write sweep: %w", err)
 	}
-	paths := []string{filepath.Join(dir, SweepFile)}
+	paths := []string{filepath.Join(dir, sweepFile)}
 	if chart == nil {
 		return paths, nil
 	}
@@ -124,10 +124,10 @@ func WriteSweep(dir string, names []string, sums []summary.Summary) ([]string, e
 	if err != nil {
 		return paths, err
 	}
-	if err := save(p, dir, ChartSweep); err != nil {
+	if err := save(p, dir, chartSweep); err != nil {
 		return paths, err
 	}
-	return append(paths, filepath.Join(dir, ChartSweep+".svg"), filepath.Join(dir, ChartSweep+".png")), nil
+	return append(paths, filepath.Join(dir, chartSweep+".svg"), filepath.Join(dir, chartSweep+".png")), nil
 }
 
 // sweepColor is the i-th line's colour.

@@ -9,12 +9,12 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// ChartTenants is the chart of a run whose calls carried tenants: the
+// chartTenants is the chart of a run whose calls carried tenants: the
 // share of calls that met a new environment, tenants banded by rank.
-const ChartTenants = "tenants"
+const chartTenants = "tenants"
 
 // tenantsChart is in every report of a run with tenants.
-var tenantsChart = chart{ChartTenants, "Tenants banded by rank, busiest first: the share of each band's served calls that met a new environment (a cold start), as the tenants table gives it.",
+var tenantsChart = chart{chartTenants, "Tenants banded by rank, busiest first: the share of each band's served calls that met a new environment (a cold start), as the tenants table gives it.",
 	func(d chartData) (*plot.Plot, error) { return tenantChart(d.sum.Tenants) }}
 
 // tenantChart draws each band's cold share, in percent, one bar a band.

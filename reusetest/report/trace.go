@@ -12,12 +12,12 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ChartColdStarts is a trace replay's chart.
-const ChartColdStarts = "cold-starts"
+// chartColdStarts is a trace replay's chart.
+const chartColdStarts = "cold-starts"
 
 func init() {
 	registerKind(schedule.KindTrace, kindReport{
-		charts: []chart{{ChartColdStarts, "Cold starts by hour of the trace's day, over the hours with calls; the title gives their count and share of the calls served.",
+		charts: []chart{{chartColdStarts, "Cold starts by hour of the trace's day, over the hours with calls; the title gives their count and share of the calls served.",
 			func(d chartData) (*plot.Plot, error) { return coldStartsChart(d.sum.Trace()) }}},
 		sweep: &sweepKind{"cold starts by hour, per what-if", sweepChart},
 	})

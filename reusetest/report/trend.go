@@ -25,13 +25,13 @@ import (
 // registry's (metric.TrendMetrics).
 var trendMetrics = metric.TrendMetrics()
 
-// RecentNights is how many earlier nights a night is compared with: their
+// recentNights is how many earlier nights a night is compared with: their
 // median is what a change is measured from.
-const RecentNights = 7
+const recentNights = 7
 
 // changed reports the metrics of night i (of one configuration's nights, by
 // date) that moved beyond their tolerance from the median of the
-// RecentNights before it of the same plan and mode (alike): a night of
+// recentNights before it of the same plan and mode (alike): a night of
 // another plan, or on Managed Instances, or with tenants, is no measure
 // of it.
 func changed(nights []Night, i int) []string {
@@ -41,7 +41,7 @@ func changed(nights []Night, i int) []string {
 			before = append(before, nights[j])
 		}
 	}
-	before = before[max(0, len(before)-RecentNights):]
+	before = before[max(0, len(before)-recentNights):]
 	var out []string
 	for _, m := range trendMetrics {
 		v, ok := m.Of(nights[i].Summary)
@@ -66,15 +66,15 @@ func changed(nights []Night, i int) []string {
 	return out
 }
 
-// TrendFile is a trend report's Markdown file, report.md like any report.
-const TrendFile = ReportFile
+// trendFile is a trend report's Markdown file, report.md like any report.
+const trendFile = ReportFile
 
 // WriteTrend writes a trend report of nights into dir: report.md (a table
 // per configuration, night by night, change points flagged; the charts)
 // and a chart per figure as SVG and PNG. It returns the files' paths.
 func WriteTrend(dir string, nights []Night) ([]string, error) {
 	if len(nights) == 0 {
-		return nil, errors.New("trend: no nights (want CONFIG/YYYY-MM-DD" + SummarySuffix + " files)")
+		return nil, errors.New("trend: no nights (want CONFIG/YYYY-MM-DD" + summarySuffix + " files)")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("trend: %w", err)
@@ -83,7 +83,7 @@ func WriteTrend(dir string, nights []Night) ([]string, error) {
 	if err := writeTrendMarkdown(&b, nights, true); err != nil {
 		return nil, err
 	}
-	paths := []string{filepath.Join(dir, TrendFile)}
+	paths := []string{filepath.Join(dir, trendFile)}
 	if err := os.WriteFile(paths[0], []byte(b.String()), 0o644); err != nil {
 		return nil, fmt.Errorf("trend: %w", err)
 	}
@@ -115,7 +115,7 @@ func writeTrendMarkdown(w io.Writer, nights []Night, charts bool) error {
 		}
 	}
 	line("# Reuse night by night\n\n%d nights, %d configurations, %s to %s. A change point is a figure more than its tolerance (±30%%) away from the median of the %d nights before it.\n\n",
-		len(nights), len(groups), firstDate(nights), lastDate(nights), RecentNights)
+		len(nights), len(groups), firstDate(nights), lastDate(nights), recentNights)
 	for _, g := range groups {
 		line("## %s\n\n%s", g[0].Config, tableHeading("night", trendMetrics, "change points"))
 		for i, n := range g {

@@ -28,7 +28,7 @@ func writeNights(t *testing.T, dir, config string, base summary.Summary, n int, 
 		s.Instances.Count = instances(i)
 		b, err := summary.MarshalSummary(s)
 		assert.NilError(t, err)
-		name := day.AddDate(0, 0, i).Format(time.DateOnly) + SummarySuffix
+		name := day.AddDate(0, 0, i).Format(time.DateOnly) + summarySuffix
 		assert.NilError(t, os.WriteFile(filepath.Join(dir, config, name), b, 0o644))
 	}
 }
@@ -67,7 +67,7 @@ func TestTrendFlagsChangePoints(t *testing.T) {
 	out := filepath.Join(dir, "trend")
 	paths, err := WriteTrend(out, nights)
 	assert.NilError(t, err)
-	md, err := os.ReadFile(filepath.Join(out, TrendFile))
+	md, err := os.ReadFile(filepath.Join(out, trendFile))
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(string(md), "## eu-west-1/arm64-128mb"))
 	assert.Check(t, is.Contains(string(md), "| 2026-01-09 | 20 |"))
@@ -102,7 +102,7 @@ func TestTrendOfOneAndOfAThousandNights(t *testing.T) {
 		assert.Check(t, is.Equal(strings.Count(string(md), "\n| 20"), n), "a row per night")
 		var sb strings.Builder
 		assert.NilError(t, WriteTrendSummary(&sb, nights))
-		assert.Check(t, strings.Count(sb.String(), `", "`) < 2*MermaidNights*len(trendMetrics), "the job summary shows the latest nights only")
+		assert.Check(t, strings.Count(sb.String(), `", "`) < 2*mermaidNights*len(trendMetrics), "the job summary shows the latest nights only")
 	}
 	_, _, err := ReadHistory(filepath.Join(t.TempDir(), "none"))
 	assert.Check(t, err != nil)
@@ -115,10 +115,10 @@ func TestABadNightIsSkipped(t *testing.T) {
 	good, err := os.ReadFile(testenv.Testdata(t, "sim-seed.golden.json"))
 	assert.NilError(t, err)
 	for _, f := range []struct{ path, body string }{
-		{"cellA/2026-11-01" + SummarySuffix, string(good)},
-		{"cellA/2026-11-02" + SummarySuffix, `{"schema": `},
-		{"cellA/yesterday" + SummarySuffix, string(good)},
-		{"cellB/2026-11-02" + SummarySuffix, string(good)},
+		{"cellA/2026-11-01" + summarySuffix, string(good)},
+		{"cellA/2026-11-02" + summarySuffix, `{"schema": `},
+		{"cellA/yesterday" + summarySuffix, string(good)},
+		{"cellB/2026-11-02" + summarySuffix, string(good)},
 	} {
 		path := filepath.Join(hist, filepath.FromSlash(f.path))
 		assert.NilError(t, os.MkdirAll(filepath.Dir(path), 0o755))
@@ -129,7 +129,7 @@ func TestABadNightIsSkipped(t *testing.T) {
 	assert.Check(t, is.Len(nights, 2))
 	assert.Assert(t, is.Len(skipped, 2))
 	all := fmt.Sprint(skipped)
-	assert.Check(t, is.Contains(all, "2026-11-02"+SummarySuffix))
+	assert.Check(t, is.Contains(all, "2026-11-02"+summarySuffix))
 	assert.Check(t, is.Contains(all, "must be YYYY-MM-DD"))
 	var sb strings.Builder
 	assert.NilError(t, WriteSkipped(&sb, skipped))
@@ -195,7 +195,7 @@ func TestMatrixTable(t *testing.T) {
 		assert.NilError(t, os.MkdirAll(filepath.Join(dir, cell), 0o755))
 		b, err := summary.MarshalSummary(s)
 		assert.NilError(t, err)
-		assert.NilError(t, os.WriteFile(filepath.Join(dir, cell, "nightly"+SummarySuffix), b, 0o644))
+		assert.NilError(t, os.WriteFile(filepath.Join(dir, cell, "nightly"+summarySuffix), b, 0o644))
 	}
 	cells, _, err := ReadCells(dir)
 	assert.NilError(t, err)
@@ -217,7 +217,7 @@ func FuzzReadHistory(f *testing.F) {
 	f.Add([]byte(`{"schema": "lambda-reuse/summary/v1", "instances": {"count": -1}, "reuse": {"median": 1e308}}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		hist := t.TempDir()
-		for path, body := range map[string][]byte{"cellA/2026-11-01" + SummarySuffix: doc, "cellA/2026-11-02" + SummarySuffix: good, "cellB/2026-11-01" + SummarySuffix: good} {
+		for path, body := range map[string][]byte{"cellA/2026-11-01" + summarySuffix: doc, "cellA/2026-11-02" + summarySuffix: good, "cellB/2026-11-01" + summarySuffix: good} {
 			p := filepath.Join(hist, filepath.FromSlash(path))
 			assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 			assert.NilError(t, os.WriteFile(p, body, 0o644))
@@ -362,7 +362,7 @@ func TestImpossibleNightsAreSkipped(t *testing.T) {
 	assert.NilError(t, err)
 	hist := t.TempDir()
 	write := func(name string, doc []byte) {
-		p := filepath.Join(hist, "cell", name+SummarySuffix)
+		p := filepath.Join(hist, "cell", name+summarySuffix)
 		assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		assert.NilError(t, os.WriteFile(p, doc, 0o644))
 	}
@@ -383,7 +383,7 @@ func TestImpossibleNightsAreSkipped(t *testing.T) {
 	assert.Assert(t, is.Len(skipped, 4))
 	all := fmt.Sprint(skipped)
 	for i, field := range []string{"instances.count -37", "lifetime_minutes.median -50", "instances.starts.request_path, ", "reuse.median 1e+308"} {
-		assert.Check(t, is.Contains(all, fmt.Sprintf("2026-11-0%d%s", i+2, SummarySuffix)))
+		assert.Check(t, is.Contains(all, fmt.Sprintf("2026-11-0%d%s", i+2, summarySuffix)))
 		assert.Check(t, is.Contains(all, field))
 	}
 	var sb strings.Builder

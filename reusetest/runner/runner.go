@@ -26,9 +26,9 @@ import (
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxInFlight   = 1024
-	DefaultMaxLateness   = time.Second
-	DefaultSyncEvery     = time.Second
-	DefaultProgressEvery = time.Minute
+	defaultMaxLateness   = time.Second
+	defaultSyncEvery     = time.Second
+	defaultProgressEvery = time.Minute
 )
 
 // Caller makes one call. The runner has set rec's Seq, Scheduled and Sent;
@@ -74,14 +74,14 @@ type Options struct {
 	// MaxInFlight bounds calls in flight (DefaultMaxInFlight).
 	MaxInFlight int
 	// MaxLateness is how late a call may be sent; a later slot is
-	// recorded as skipped (DefaultMaxLateness).
+	// recorded as skipped (defaultMaxLateness).
 	MaxLateness time.Duration
 	// Grace is how long Stop waits for calls in flight before cancelling
 	// them (default: Timeout, so every drained call can finish or time out).
 	Grace time.Duration
-	// SyncEvery is the most time between Sink.Sync calls (DefaultSyncEvery).
+	// SyncEvery is the most time between Sink.Sync calls (defaultSyncEvery).
 	SyncEvery time.Duration
-	// ProgressEvery is the time between Progress calls (DefaultProgressEvery).
+	// ProgressEvery is the time between Progress calls (defaultProgressEvery).
 	ProgressEvery time.Duration
 	// Progress, if set, is called from the writer goroutine every
 	// ProgressEvery and once at the end.
@@ -103,16 +103,16 @@ func (o Options) withDefaults() Options {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
 	if o.MaxLateness <= 0 {
-		o.MaxLateness = DefaultMaxLateness
+		o.MaxLateness = defaultMaxLateness
 	}
 	if o.Grace <= 0 {
 		o.Grace = o.Timeout
 	}
 	if o.SyncEvery <= 0 {
-		o.SyncEvery = DefaultSyncEvery
+		o.SyncEvery = defaultSyncEvery
 	}
 	if o.ProgressEvery <= 0 {
-		o.ProgressEvery = DefaultProgressEvery
+		o.ProgressEvery = defaultProgressEvery
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -77,19 +77,19 @@ type Idle struct {
 	starts []time.Duration // when each trial's warm phase is due
 }
 
-// DefaultSettle is the time from a trial's probe phase to the next trial's
+// defaultSettle is the time from a trial's probe phase to the next trial's
 // warm phase: long enough for every probe call to finish.
-const DefaultSettle = 10 * time.Second
+const defaultSettle = 10 * time.Second
 
 // MinIdleHandler is the shortest handler the idle experiment accepts: the
 // calls of one phase must overlap, so that each gets an environment of its own.
 const MinIdleHandler = 100 * time.Millisecond
 
 // NewIdle returns the idle experiment's schedule, or every reason it
-// cannot run. Settle 0 means DefaultSettle.
+// cannot run. Settle 0 means defaultSettle.
 func NewIdle(size int64, gaps []time.Duration, rounds, handlerMS int64, seed uint64, settle time.Duration) (*Idle, error) {
 	if settle == 0 {
-		settle = DefaultSettle
+		settle = defaultSettle
 	}
 	s := &Idle{Size: size, Gaps: slices.Clone(gaps), Rounds: rounds, HandlerMS: handlerMS, Seed: seed, Settle: settle}
 	if err := s.Validate(); err != nil {

@@ -25,7 +25,7 @@ func TestIdleSchedule(t *testing.T) {
 		assert.Check(t, is.Equal(s.Due(warm+1), s.Due(warm)), "a phase's calls are due at once")
 		assert.Check(t, is.Equal(s.Due(warm+2)-s.Due(warm), 500*time.Millisecond+gap), "the gap follows the warm calls' handler")
 		if k > 0 {
-			assert.Check(t, is.Equal(s.Due(warm)-s.Due(warm-1), 500*time.Millisecond+DefaultSettle))
+			assert.Check(t, is.Equal(s.Due(warm)-s.Due(warm-1), 500*time.Millisecond+defaultSettle))
 		}
 		perGap[gap]++
 	}

@@ -29,10 +29,10 @@ func checkHandler(ms int64) error {
 	return nil
 }
 
-// MaxRate is the fastest rate a plan may call at, in calls per second: a
+// maxRate is the fastest rate a plan may call at, in calls per second: a
 // rate a live run can send, and one whose figures (busy at once = rate ×
 // handler) stay far from overflowing.
-const MaxRate = 100_000
+const maxRate = 100_000
 
 // KindSteady is Steady: call i due at i / rate.
 const KindSteady = "steady"
@@ -76,8 +76,8 @@ func (p Plan) Validate() error {
 	if p.Calls <= 0 {
 		errs = append(errs, fmt.Errorf("calls must be positive, got %d", p.Calls))
 	}
-	if !(p.RatePerSec > 0 && p.RatePerSec <= MaxRate) {
-		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v (at most %d)", p.RatePerSec, MaxRate))
+	if !(p.RatePerSec > 0 && p.RatePerSec <= maxRate) {
+		errs = append(errs, fmt.Errorf("rate must be a positive number of calls per second, got %v (at most %d)", p.RatePerSec, maxRate))
 	}
 	if err := checkHandler(p.HandlerMS); err != nil {
 		errs = append(errs, err)

@@ -58,9 +58,9 @@ type Ramp struct {
 // flag nor a header can make unbounded.
 const (
 	// MaxRampRate is the fastest rate a ramp may reach, in calls per second.
-	MaxRampRate = MaxRate
-	// MaxRampCalls is the most calls a ramp may make.
-	MaxRampCalls = 100_000_000
+	MaxRampRate = maxRate
+	// maxRampCalls is the most calls a ramp may make.
+	maxRampCalls = 100_000_000
 )
 
 // calls is the number of calls: the integral of the rate over the ramp.
@@ -124,8 +124,8 @@ func (r Ramp) Validate() error {
 		errs = append(errs, fmt.Errorf("duration must be whole milliseconds, from 1s to %v, got %v", MaxGap, r.Duration))
 	}
 	if len(errs) == 0 {
-		if n := r.calls(); n < 1 || n > MaxRampCalls {
-			errs = append(errs, fmt.Errorf("the ramp makes %.0f calls: from 1 to %d", n, MaxRampCalls))
+		if n := r.calls(); n < 1 || n > maxRampCalls {
+			errs = append(errs, fmt.Errorf("the ramp makes %.0f calls: from 1 to %d", n, maxRampCalls))
 		}
 	}
 	if err := checkHandler(r.HandlerMS); err != nil {

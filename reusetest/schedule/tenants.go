@@ -100,8 +100,8 @@ func (p Population) String() string {
 	return fmt.Sprintf("%d tenants, uniform popularity", p.Count)
 }
 
-// TenantName is the name of the tenant of rank k.
-func TenantName(k int) string { return "tenant-" + strconv.Itoa(k) }
+// tenantName is the name of the tenant of rank k.
+func tenantName(k int) string { return "tenant-" + strconv.Itoa(k) }
 
 // tenantSalt keeps the tenant draws apart from the schedule's other draws
 // of the same seed.
@@ -158,7 +158,7 @@ func (w *withTenants) Tenant(seq int64) string {
 func (w *withTenants) prepare() {
 	w.names = make([]string, w.pop.Count)
 	for i := range w.names {
-		w.names[i] = TenantName(i + 1)
+		w.names[i] = tenantName(i + 1)
 	}
 	if w.pop.Popularity != PopularityZipf {
 		return

@@ -48,7 +48,7 @@ func TestPopulationDraws(t *testing.T) {
 		assert.Check(t, len(counts) <= tc.pop.Count, tc.pop)
 		for _, k := range []int{1, 2, 5, tc.pop.Count} {
 			want := tc.want(k) * calls
-			got := float64(counts[TenantName(k)])
+			got := float64(counts[tenantName(k)])
 			// 5 standard deviations of a binomial count.
 			assert.Check(t, math.Abs(got-want) <= 5*math.Sqrt(want)+1, "%v rank %d: %v calls, want about %.0f", tc.pop, k, got, want)
 		}

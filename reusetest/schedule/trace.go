@@ -89,16 +89,16 @@ const (
 	// seeded uniform time within the k-th n-th of the interval (stratified:
 	// uniform, without chance bunching), the default.
 	SpreadUniform = "uniform"
-	// SpreadPoisson takes the count as the interval's mean: the number of
+	// spreadPoisson takes the count as the interval's mean: the number of
 	// calls is a seeded Poisson draw, at independent uniform times (a
 	// Poisson process whose rate is constant within each interval).
-	SpreadPoisson = "poisson"
+	spreadPoisson = "poisson"
 	// SpreadEven spaces exactly the count evenly within the interval.
 	SpreadEven = "even"
 )
 
 // spreads lists the spread rules, for flags and errors.
-var spreads = []string{SpreadUniform, SpreadPoisson, SpreadEven}
+var spreads = []string{SpreadUniform, spreadPoisson, SpreadEven}
 
 // TraceOptions say how a trace file becomes a schedule.
 type TraceOptions struct {
@@ -133,11 +133,11 @@ const (
 	// (TraceOptions.MaxCalls, -reuse.trace.maxcalls raises it): a day at
 	// about 1,160 calls a second.
 	DefaultMaxTraceCalls = 100_000_000
-	// MaxTraceIntervals caps a counts trace's intervals in the window:
+	// maxTraceIntervals caps a counts trace's intervals in the window:
 	// four years of minutes.
-	MaxTraceIntervals = 1 << 21
-	// MaxTraceTime is the latest time a trace may hold, from its start.
-	MaxTraceTime = MaxScheduleTime
+	maxTraceIntervals = 1 << 21
+	// maxTraceTime is the latest time a trace may hold, from its start.
+	maxTraceTime = MaxScheduleTime
 )
 
 // checkpointEvery is how many calls apart a timestamps trace keeps a place
@@ -374,8 +374,8 @@ func (t *Trace) scan() error {
 		if t.abs {
 			at -= t.zero
 		}
-		if at > MaxTraceTime || at < -MaxTraceTime {
-			if bad(lr.n, fmt.Errorf("time %v from the trace's start: more than the %v a trace may span", at, MaxTraceTime)) {
+		if at > maxTraceTime || at < -maxTraceTime {
+			if bad(lr.n, fmt.Errorf("time %v from the trace's start: more than the %v a trace may span", at, maxTraceTime)) {
 				break
 			}
 			continue
@@ -475,8 +475,8 @@ func (t *Trace) scan() error {
 // addInterval keeps a counts trace's interval, its calls summed into sum
 // against the cap.
 func (t *Trace) addInterval(at time.Duration, n int64, sum *int64) error {
-	if len(t.intervals) >= MaxTraceIntervals {
-		return fmt.Errorf("more than %d intervals in the window: replay a part of it (-reuse.trace.start, -reuse.trace.length)", MaxTraceIntervals)
+	if len(t.intervals) >= maxTraceIntervals {
+		return fmt.Errorf("more than %d intervals in the window: replay a part of it (-reuse.trace.start, -reuse.trace.length)", maxTraceIntervals)
 	}
 	if n > t.opts.MaxCalls-*sum {
 		return t.tooMany()
@@ -519,12 +519,12 @@ func (t *Trace) runTime(at time.Duration) time.Duration {
 }
 
 // spreadCounts fixes each interval's calls (a Poisson draw under
-// SpreadPoisson) and their first seq, and the run's calls and span.
+// spreadPoisson) and their first seq, and the run's calls and span.
 func (t *Trace) spreadCounts() {
 	var seq int64
 	for i := range t.intervals {
 		iv := &t.intervals[i]
-		if t.opts.Spread == SpreadPoisson {
+		if t.opts.Spread == spreadPoisson {
 			iv.n = poissonDraw(float64(iv.n), t.opts.Seed, int64(i))
 		}
 		iv.firstSeq = seq

@@ -97,7 +97,7 @@ func TestTraceSpreadRules(t *testing.T) {
 	for m := range 1440 {
 		fmt.Fprintf(&b, "%d,20\n", m)
 	}
-	tr, err := OpenTrace(writeTrace(t, "p.csv", b.String()), TraceOptions{Spread: SpreadPoisson, Seed: 5})
+	tr, err := OpenTrace(writeTrace(t, "p.csv", b.String()), TraceOptions{Spread: spreadPoisson, Seed: 5})
 	assert.NilError(t, err)
 	n := tr.Plan().Calls
 	assert.Check(t, n > 27_936 && n < 29_664, "poisson total %d", n)
@@ -231,7 +231,7 @@ func TestInModelTime(t *testing.T) {
 		assert.NilError(t, err)
 		if i, ok := m.(*Idle); ok { // its due times hold the handler, which is not stretched
 			assert.Check(t, is.DeepEqual(i.Gaps, []time.Duration{100 * time.Second}))
-			assert.Check(t, is.Equal(i.Settle, 100*DefaultSettle))
+			assert.Check(t, is.Equal(i.Settle, 100*defaultSettle))
 			continue
 		}
 		for _, seq := range []int64{1, 3, 5} {
@@ -259,7 +259,7 @@ func TestHostileTracesAreRefusedBeforeAnyCall(t *testing.T) {
 			}
 			return b.String()
 		}(), TraceOptions{}, []string{"line 2", "more than 100000000 calls", "-reuse.trace.maxcalls"}},
-		{"a trillion calls", "minute,count\n0,1000000000000\n", TraceOptions{Spread: SpreadPoisson}, []string{"line 2", "the cap"}},
+		{"a trillion calls", "minute,count\n0,1000000000000\n", TraceOptions{Spread: spreadPoisson}, []string{"line 2", "the cap"}},
 		{"past a raised cap", "minute,count\n0,5\n1,6\n", TraceOptions{MaxCalls: 10}, []string{"line 3", "more than 10 calls"}},
 		{"timestamps past the cap", "time\n0\n1\n2\n", TraceOptions{MaxCalls: 2}, []string{"line 4", "more than 2 calls"}},
 		{"a minute that would wrap", "minute,count\n307445735,1\n", TraceOptions{}, []string{"line 2", "minute 307445735", "may span"}},
@@ -277,11 +277,11 @@ func TestHostileTracesAreRefusedBeforeAnyCall(t *testing.T) {
 	t.Run("too many intervals", func(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("minute,count\n")
-		for i := range MaxTraceIntervals + 1 {
+		for i := range maxTraceIntervals + 1 {
 			b.WriteString(strconv.Itoa(i))
 			b.WriteString(",0\n")
 		}
 		_, err := OpenTrace(writeTrace(t, "trace.csv", b.String()), TraceOptions{})
-		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("more than %d intervals", MaxTraceIntervals)))
+		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("more than %d intervals", maxTraceIntervals)))
 	})
 }

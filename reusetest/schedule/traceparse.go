@@ -143,8 +143,8 @@ func (f *traceFormat) parseCSV(line []byte) (traceLine, error) {
 		case f.colMinute:
 			var m int64
 			m, err = parseCount(field)
-			if err == nil && m > int64(MaxTraceTime/time.Minute) {
-				err = fmt.Errorf("minute %d: more than the %v a trace may span", m, MaxTraceTime)
+			if err == nil && m > int64(maxTraceTime/time.Minute) {
+				err = fmt.Errorf("minute %d: more than the %v a trace may span", m, maxTraceTime)
 			}
 			out.at = time.Duration(m) * time.Minute
 		}

@@ -31,7 +31,7 @@ type MultiConcurrency struct {
 	// (Instances.Starts.Managed), those it began with included.
 	Started int `json:"started"`
 	// Added counts environments first seen after the run's first
-	// CensorWindow, Removed those last seen before its last: the scaling
+	// censorWindow, Removed those last seen before its last: the scaling
 	// the records show once the run is under way (an environment's
 	// replacement at its age counts in both). Those the scaler began with
 	// are in Started, not in Added.
@@ -83,7 +83,7 @@ func (s *Summarizer) multi() *MultiConcurrency {
 		if in.cold() && in.maxConc > 0 {
 			out.Started++
 		}
-		if s.anyServed && in.first > s.firstSent+int64(float64(CensorWindow)/s.TimeFactor()) {
+		if s.anyServed && in.first > s.firstSent+int64(float64(censorWindow)/s.TimeFactor()) {
 			out.Added++
 		}
 		if !s.censored(in) {

@@ -14,15 +14,15 @@ func init() {
 		New: func() Section { return new(RampSummary) },
 		Analyse: func(s schedule.Schedule) SectionAnalysis {
 			if r, ok := s.(schedule.Ramp); ok {
-				return &rampAnalysis{r: r, steps: make([]RampStep, RampSteps), first: map[string]int{}}
+				return &rampAnalysis{r: r, steps: make([]RampStep, rampSteps), first: map[string]int{}}
 			}
 			return nil
 		},
 	})
 }
 
-// RampSteps is how many equal steps of its duration a ramp's section has.
-const RampSteps = 20
+// rampSteps is how many equal steps of its duration a ramp's section has.
+const rampSteps = 20
 
 // RampSummary is the ramp experiment's section of a summary: how the
 // platform kept up, step by step, as the rate rose.
@@ -32,7 +32,7 @@ type RampSummary struct {
 	StartRate float64 `json:"start_rate"`
 	EndRate   float64 `json:"end_rate"`
 	Minutes   float64 `json:"minutes"`
-	// Steps are RampSteps equal parts of the ramp, in order.
+	// Steps are rampSteps equal parts of the ramp, in order.
 	Steps []RampStep `json:"steps"`
 	// Throttled counts every throttled call; FirstThrottleRate is the rate
 	// of the first step with one (0 when none was).
@@ -63,8 +63,8 @@ type rampAnalysis struct {
 
 // step is the step call seq is due in.
 func (a *rampAnalysis) step(seq int64) int {
-	k := int(float64(a.r.Due(seq)) / float64(a.r.Duration) * RampSteps)
-	return min(max(k, 0), RampSteps-1)
+	k := int(float64(a.r.Due(seq)) / float64(a.r.Duration) * rampSteps)
+	return min(max(k, 0), rampSteps-1)
 }
 
 // Add accounts for one record.
@@ -86,13 +86,13 @@ func (a *rampAnalysis) Add(r *record.Record, _ float64) {
 // Section is the section of the records so far, in model time.
 func (a *rampAnalysis) Section(factor float64) Section {
 	out := &RampSummary{StartRate: stats.Round(a.r.StartRate / factor), EndRate: stats.Round(a.r.EndRate / factor),
-		Minutes: stats.Round(a.r.Duration.Minutes() * factor), Steps: make([]RampStep, RampSteps)}
+		Minutes: stats.Round(a.r.Duration.Minutes() * factor), Steps: make([]RampStep, rampSteps)}
 	copy(out.Steps, a.steps)
 	for _, k := range a.first {
 		out.Steps[k].NewEnvironments++
 	}
 	for k := range out.Steps {
-		mid := (float64(k) + 0.5) / RampSteps
+		mid := (float64(k) + 0.5) / rampSteps
 		out.Steps[k].Rate = stats.Round((a.r.StartRate + (a.r.EndRate-a.r.StartRate)*mid) / factor)
 		out.Throttled += out.Steps[k].Throttled
 		if out.Steps[k].Throttled > 0 && out.FirstThrottleRate == 0 {

@@ -443,10 +443,10 @@ func (s *Summarizer) drained() *Summarizer {
 }
 
 // censored is the one censoring rule: an instance whose last answer came
-// within CensorWindow of the run's last answer was still serving at the
+// within censorWindow of the run's last answer was still serving at the
 // end, so its measured lifetime is a lower bound.
 func (s *Summarizer) censored(in *instance) bool {
-	return in.last >= s.lastDone-int64(float64(CensorWindow)/s.TimeFactor())
+	return in.last >= s.lastDone-int64(float64(censorWindow)/s.TimeFactor())
 }
 
 // Covered is the part of the plan the records cover: its calls from seq 0

@@ -11,10 +11,10 @@ import (
 // SchemaV1 names the summary format; tools reading summaries check it.
 const SchemaV1 = "lambda-reuse/summary/v1"
 
-// CensorWindow decides which instances count as still serving at the end of
+// censorWindow decides which instances count as still serving at the end of
 // a run: those whose last call finished within this window of the run's last
 // call. Their measured lifetime is a lower bound (censored).
-const CensorWindow = time.Minute
+const censorWindow = time.Minute
 
 // Summary is the result of one experiment. Its JSON is the contract that
 // other tools read; every field is documented.
@@ -312,7 +312,7 @@ type Lifetime struct {
 	// Max is the longest lifetime.
 	Max float64 `json:"max"`
 	// Censored is the number of instances still serving at the end of the
-	// run (last call within CensorWindow of the run's end): their lifetimes
+	// run (last call within censorWindow of the run's end): their lifetimes
 	// are lower bounds.
 	Censored int `json:"censored"`
 }

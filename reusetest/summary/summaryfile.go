@@ -24,9 +24,9 @@ func MarshalSummary(s Summary) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// MaxSummaryFile is the largest summary file read: a summary holds a
+// maxSummaryFile is the largest summary file read: a summary holds a
 // fixed set of figures and sections, kilobytes to a few megabytes.
-const MaxSummaryFile = 64 << 20
+const maxSummaryFile = 64 << 20
 
 // ReadSummary reads a summary JSON file and checks its schema.
 func ReadSummary(path string) (Summary, error) {
@@ -35,12 +35,12 @@ func ReadSummary(path string) (Summary, error) {
 		return Summary{}, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxSummaryFile+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxSummaryFile+1))
 	if err != nil {
 		return Summary{}, fmt.Errorf("read summary %s: %w", path, err)
 	}
-	if len(b) > MaxSummaryFile {
-		return Summary{}, fmt.Errorf("read summary %s: larger than %d bytes: not a summary", path, MaxSummaryFile)
+	if len(b) > maxSummaryFile {
+		return Summary{}, fmt.Errorf("read summary %s: larger than %d bytes: not a summary", path, maxSummaryFile)
 	}
 	s, err := ParseSummary(b)
 	if err != nil {

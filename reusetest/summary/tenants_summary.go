@@ -39,7 +39,7 @@ type Tenants struct {
 	// Bands group the tenants by rank (1, 2-10, 11-100, ...): how cold
 	// starts grow from the busiest tenants to the long tail.
 	Bands []TenantFigures `json:"bands"`
-	// Busiest are the MaxTenantRows busiest tenants, one by one.
+	// Busiest are the maxTenantRows busiest tenants, one by one.
 	Busiest []TenantFigures `json:"busiest"`
 	// Truncated is true when the records named more than
 	// schedule.MaxTenants tenants: only the first that many are counted,
@@ -78,8 +78,8 @@ type TenantFigures struct {
 	LifetimeMedian float64 `json:"lifetime_median_minutes"`
 }
 
-// MaxTenantRows is how many tenants a summary lists one by one.
-const MaxTenantRows = 10
+// maxTenantRows is how many tenants a summary lists one by one.
+const maxTenantRows = 10
 
 // tenantCount is what the records say of one tenant.
 type tenantCount struct {
@@ -189,7 +189,7 @@ func (s *Summarizer) tenants() *Tenants {
 			*dst = [2]float64{stats.Round(stats.Percentile(v, 50)), stats.Round(stats.Percentile(v, 90))}
 		}
 	}
-	out.Busiest = figures[:min(len(figures), MaxTenantRows)]
+	out.Busiest = figures[:min(len(figures), maxTenantRows)]
 	for lo, hi := 1, 1; lo <= len(figures); lo, hi = hi+1, hi*10 {
 		out.Bands = append(out.Bands, bandOf(figures[lo-1:min(hi, len(figures))], per, names))
 	}

@@ -24,21 +24,21 @@ import (
 )
 
 // The limits of one PutLogEvents call (docs/sources.md [S16]): at most
-// MaxBatchEvents events and MaxBatchBytes bytes, each event counted as its
-// message in UTF-8 plus EventOverhead, in time order, spanning at most a day.
+// maxBatchEvents events and maxBatchBytes bytes, each event counted as its
+// message in UTF-8 plus eventOverhead, in time order, spanning at most a day.
 const (
-	MaxBatchEvents = 10000
-	MaxBatchBytes  = 1 << 20
-	EventOverhead  = 26
-	MaxBatchSpan   = 24 * time.Hour
+	maxBatchEvents = 10000
+	maxBatchBytes  = 1 << 20
+	eventOverhead  = 26
+	maxBatchSpan   = 24 * time.Hour
 )
 
-// Flush is how often the sink sends what it holds.
-const Flush = time.Second
+// flush is how often the sink sends what it holds.
+const flush = time.Second
 
-// MaxPending bounds the events the sink holds while the endpoint is slow
+// maxPending bounds the events the sink holds while the endpoint is slow
 // or down; past it, new events are dropped and counted.
-const MaxPending = 200000
+const maxPending = 200000
 
 // Sink sends a host's log events to a log group. Close it after the host.
 type Sink struct {
@@ -97,7 +97,7 @@ func alreadyExists(err error) bool {
 func (s *Sink) Log(ev lambdahost.LogEvent) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.held >= MaxPending {
+	if s.held >= maxPending {
 		s.dropped++
 		return
 	}
@@ -108,7 +108,7 @@ func (s *Sink) Log(ev lambdahost.LogEvent) {
 
 func (s *Sink) run() {
 	defer close(s.done)
-	t := time.NewTicker(Flush)
+	t := time.NewTicker(flush)
 	defer t.Stop()
 	for {
 		select {
@@ -184,9 +184,9 @@ func Batches(events []types.InputLogEvent) [][]types.InputLogEvent {
 	for len(events) > 0 {
 		n, size := 0, 0
 		first := *events[0].Timestamp
-		for n < len(events) && n < MaxBatchEvents {
-			sz := len(*events[n].Message) + EventOverhead
-			if (n > 0 && size+sz > MaxBatchBytes) || *events[n].Timestamp-first > MaxBatchSpan.Milliseconds() {
+		for n < len(events) && n < maxBatchEvents {
+			sz := len(*events[n].Message) + eventOverhead
+			if (n > 0 && size+sz > maxBatchBytes) || *events[n].Timestamp-first > maxBatchSpan.Milliseconds() {
 				break
 			}
 			size += sz
@@ -216,7 +216,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	if s.dropped > 0 {
-		problems = append(problems, fmt.Sprintf("%d events dropped: more than %d waited to be sent", s.dropped, MaxPending))
+		problems = append(problems, fmt.Sprintf("%d events dropped: more than %d waited to be sent", s.dropped, maxPending))
 	}
 	s.mu.Unlock()
 	if len(problems) > 0 {

@@ -61,11 +61,11 @@ func TestBatchesKeepWithinPutLogEventsLimits(t *testing.T) {
 			for _, b := range batches {
 				size := 0
 				for _, e := range b {
-					size += len(*e.Message) + EventOverhead
+					size += len(*e.Message) + eventOverhead
 				}
-				assert.Check(t, len(b) >= 1 && len(b) <= MaxBatchEvents)
-				assert.Check(t, size <= MaxBatchBytes, "%d bytes", size)
-				assert.Check(t, *b[len(b)-1].Timestamp-*b[0].Timestamp <= MaxBatchSpan.Milliseconds())
+				assert.Check(t, len(b) >= 1 && len(b) <= maxBatchEvents)
+				assert.Check(t, size <= maxBatchBytes, "%d bytes", size)
+				assert.Check(t, *b[len(b)-1].Timestamp-*b[0].Timestamp <= maxBatchSpan.Milliseconds())
 				all = append(all, b...)
 			}
 			assert.Assert(t, is.Len(all, len(c.in)), "every event once")

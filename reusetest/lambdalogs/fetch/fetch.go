@@ -32,25 +32,25 @@ import (
 // only (8.64 million), fits; the file is about 300 bytes an event.
 const DefaultMaxEvents = 10_000_000
 
-// Settle is how much of the newest logs a fetch with no end leaves for
+// settle is how much of the newest logs a fetch with no end leaves for
 // the next: a function's lines reach CloudWatch Logs a moment after they
 // are written, and an event put after a fetch passed its time would be
 // missed by the next, which begins where this one ended.
-const Settle = time.Minute
+const settle = time.Minute
 
-// PageEvents is the most events FilterLogEvents returns a page (and at
+// pageEvents is the most events FilterLogEvents returns a page (and at
 // most 1 MB of them).
-const PageEvents = 10000
+const pageEvents = 10000
 
-// StateSuffix names the file beside an export that says how far its fetch
+// stateSuffix names the file beside an export that says how far its fetch
 // got: the export's name and this.
-const StateSuffix = ".fetch.json"
+const stateSuffix = ".fetch.json"
 
 // Options say what a fetch takes.
 type Options struct {
 	Group string    // the log group, /aws/lambda/NAME for a function's own
 	Since time.Time // the window's start (inclusive)
-	// Until is the window's end (inclusive); zero is Settle before the
+	// Until is the window's end (inclusive); zero is settle before the
 	// fetch began.
 	Until time.Time
 	// Filter is a filter pattern the service applies ("" takes every
@@ -59,7 +59,7 @@ type Options struct {
 	// MaxEvents bounds the events this fetch takes (DefaultMaxEvents when
 	// 0); a run again continues.
 	MaxEvents int64
-	// PageLimit bounds a page's events (PageEvents when 0).
+	// PageLimit bounds a page's events (pageEvents when 0).
 	PageLimit int32
 	// Progress, when set, is told how the fetch goes at least every
 	// ProgressEvery (2 s when 0), and once at the end.
@@ -108,7 +108,7 @@ type state struct {
 
 // maxLastIDs bounds the ids of the last millisecond a state keeps; past
 // it the fetch cannot continue after its last event.
-const maxLastIDs = PageEvents
+const maxLastIDs = pageEvents
 
 // maxState bounds a state file: its ids of the last millisecond (at most
 // maxLastIDs, each at most 256 bytes) and a token.
@@ -118,7 +118,7 @@ var groupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 
 // Fetch fetches opts.Group's events of the window into the export at path
 // (JSON Lines of lambdalogs.Event), a page at a time: each page appended
-// whole and synced, then the state beside it (path+StateSuffix) saved, so
+// whole and synced, then the state beside it (path+stateSuffix) saved, so
 // that a stop at any point leaves a valid file and a fetch again with the
 // same options continues where the last ended, every event once. A file
 // whose window was fetched whole goes on from that window's end to the new
@@ -133,20 +133,20 @@ func Fetch(ctx context.Context, c *Client, path string, opts Options) (Result, e
 	if opts.Since.IsZero() {
 		return res, errors.New("no start: give the window's start (-since)")
 	}
-	if opts.MaxEvents < 0 || opts.PageLimit < 0 || opts.PageLimit > PageEvents {
-		return res, fmt.Errorf("-max-events %d or page limit %d: want at least 1 event (and a page of at most %d)", opts.MaxEvents, opts.PageLimit, PageEvents)
+	if opts.MaxEvents < 0 || opts.PageLimit < 0 || opts.PageLimit > pageEvents {
+		return res, fmt.Errorf("-max-events %d or page limit %d: want at least 1 event (and a page of at most %d)", opts.MaxEvents, opts.PageLimit, pageEvents)
 	}
 	if opts.MaxEvents == 0 {
 		opts.MaxEvents = DefaultMaxEvents
 	}
 	if opts.PageLimit == 0 {
-		opts.PageLimit = PageEvents
+		opts.PageLimit = pageEvents
 	}
 	since := opts.Since.Truncate(time.Millisecond)
 	until := opts.Until.Truncate(time.Millisecond)
 	to := until
 	if to.IsZero() {
-		to = time.Now().Add(-Settle).Truncate(time.Millisecond)
+		to = time.Now().Add(-settle).Truncate(time.Millisecond)
 	}
 	st, err := loadState(path)
 	switch {
@@ -154,7 +154,7 @@ func Fetch(ctx context.Context, c *Client, path string, opts Options) (Result, e
 		return res, err
 	case st == nil:
 		if _, err := os.Stat(path); err == nil {
-			return res, fmt.Errorf("%s exists and no fetch's state is beside it (%s): name a new file", path, path+StateSuffix)
+			return res, fmt.Errorf("%s exists and no fetch's state is beside it (%s): name a new file", path, path+stateSuffix)
 		}
 		if !to.After(since) {
 			return res, fmt.Errorf("the window %s to %s is empty: its end must come after its start", stamp(since), stamp(to))
@@ -448,7 +448,7 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 // loadState reads the state beside the export at path; nil when there is
 // none.
 func loadState(path string) (*state, error) {
-	f, err := os.Open(path + StateSuffix)
+	f, err := os.Open(path + stateSuffix)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -461,14 +461,14 @@ func loadState(path string) (*state, error) {
 		return nil, fmt.Errorf("fetch state: %w", err)
 	}
 	if len(b) > maxState {
-		return nil, fmt.Errorf("fetch state %s is longer than %d bytes, more than a fetch writes: remove it and the export beside it to fetch anew", path+StateSuffix, maxState)
+		return nil, fmt.Errorf("fetch state %s is longer than %d bytes, more than a fetch writes: remove it and the export beside it to fetch anew", path+stateSuffix, maxState)
 	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("fetch state %s: %w: remove it and the export beside it to fetch anew", path+StateSuffix, err)
+		return nil, fmt.Errorf("fetch state %s: %w: remove it and the export beside it to fetch anew", path+stateSuffix, err)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() < st.Size || st.Size < 0 || st.Events < 0 || len(st.LastIDs) > maxLastIDs {
-		return nil, fmt.Errorf("fetch state %s says %d bytes of %s are whole pages, and the file is missing or shorter: remove both to fetch anew", path+StateSuffix, st.Size, path)
+		return nil, fmt.Errorf("fetch state %s says %d bytes of %s are whole pages, and the file is missing or shorter: remove both to fetch anew", path+stateSuffix, st.Size, path)
 	}
 	st.LastIDs = slices.Clip(st.LastIDs)
 	return &st, nil
@@ -479,5 +479,5 @@ func saveState(path string, st *state) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path+StateSuffix, append(b, '\n'))
+	return atomicfile.Write(path+stateSuffix, append(b, '\n'))
 }

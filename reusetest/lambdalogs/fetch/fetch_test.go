@@ -186,7 +186,7 @@ func TestAFetchIsTheEventsPut(t *testing.T) {
 	loopback.FreshAccount(t, endpoint)
 	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	w := newWorld(6, 600, start)
-	assert.Assert(t, len(w.events) > PageEvents, "%d events: more than a page", len(w.events))
+	assert.Assert(t, len(w.events) > pageEvents, "%d events: more than a page", len(w.events))
 	w.put(t, endpoint, w.events)
 
 	dir := t.TempDir()

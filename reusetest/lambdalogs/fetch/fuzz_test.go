@@ -16,7 +16,7 @@ func FuzzLoadState(f *testing.F) {
 		if err := os.WriteFile(path, make([]byte, exportSize), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path+StateSuffix, state, 0o644); err != nil {
+		if err := os.WriteFile(path+stateSuffix, state, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		st, err := loadState(path)

@@ -65,7 +65,7 @@ func TestCloudWatchGroupFetchesThenReports(t *testing.T) {
 	fetched, err := os.ReadFile(filepath.Join(dir, "fetched", "summary.json"))
 	assert.NilError(t, err)
 
-	own := filepath.Join(dir, "own", FetchedFile)
+	own := filepath.Join(dir, "own", fetchedFile)
 	assert.NilError(t, os.MkdirAll(filepath.Dir(own), 0o755))
 	var b bytes.Buffer
 	for _, e := range export.Events {
@@ -83,7 +83,7 @@ func TestCloudWatchGroupFetchesThenReports(t *testing.T) {
 	out.Reset()
 	assert.NilError(t, fetchAndReport(t.Context(), &out, &progress, fl, filepath.Join(dir, "fetched"), lambdalogs.Options{}, trace))
 	assert.Check(t, is.Contains(out.String(), fmt.Sprintf("fetched 0 events of log group /aws/lambda/shop (1 pages, 0 throttled) into %s, which holds %d",
-		filepath.Join(dir, "fetched", FetchedFile), len(export.Events))))
+		filepath.Join(dir, "fetched", fetchedFile), len(export.Events))))
 	again, err := os.ReadFile(filepath.Join(dir, "fetched", "summary.json"))
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(again), string(want)), "run again: the same summary, no event twice")

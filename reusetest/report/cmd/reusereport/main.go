@@ -321,9 +321,9 @@ type fetchFlags struct {
 	maxEvents                                    int64
 }
 
-// FetchedFile is the export -cloudwatch-group fetches into, in the report
-// folder (its fetch's state beside it, fetch.StateSuffix).
-const FetchedFile = "logs.jsonl"
+// fetchedFile is the export -cloudwatch-group fetches into, in the report
+// folder (its fetch's state beside it).
+const fetchedFile = "logs.jsonl"
 
 // fetchAndReport fetches a log group's events of the window into
 // OUT/logs.jsonl (continuing what it holds) and reports them as
@@ -353,7 +353,7 @@ func fetchAndReport(ctx context.Context, w, progress io.Writer, fl fetchFlags, o
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(out, FetchedFile)
+	path := filepath.Join(out, fetchedFile)
 	where := "in " + client.Region
 	if client.Where != "" {
 		where = "at " + client.Where

@@ -62,7 +62,7 @@ func TestTwoMeasurementsOfOneRunAgree(t *testing.T) {
 	loopback.FreshAccount(t, moto)
 
 	const group = "/aws/lambda/probe"
-	exportPath := filepath.Join(dir, "file", FetchedFile)
+	exportPath := filepath.Join(dir, "file", fetchedFile)
 	assert.NilError(t, os.MkdirAll(filepath.Dir(exportPath), 0o755))
 	export, err := lambdahost.CreateExport(exportPath)
 	assert.NilError(t, err)
@@ -174,6 +174,6 @@ func TestTwoMeasurementsOfOneRunAgree(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(string(fetched), string(fromFile)), "the fetched logs' summary is the file's")
 	out.Reset()
-	assert.Check(t, is.Equal(agreeRun(&out, runLog, filepath.Join(dir, "fetched", FetchedFile), lambdalogs.Options{}, false), 0), out.String())
+	assert.Check(t, is.Equal(agreeRun(&out, runLog, filepath.Join(dir, "fetched", fetchedFile), lambdalogs.Options{}, false), 0), out.String())
 	assert.Check(t, is.Contains(out.String(), "They agree"))
 }
