@@ -121,18 +121,44 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
 			}
+			// A loaded machine may make the scheduler reach a slot late, and
+			// the runner then skips it by design: the call is never sent, so
+			// the server never sees it and its record has no answer (no
+			// scale). Every other call is served; how many are skipped
+			// depends on the machine's speed, not on the server.
+			why := "" // the first skipped call's reason
+			sent := make([]bool, len(perSeq))
+			for _, r := range recs {
+				if r.Status == record.StatusSkipped {
+					if why == "" {
+						why = r.Error
+					}
+					assert.Check(t, r.Sent.IsZero() && r.Scale == 0, "seq %d: skipped, yet sent or answered", r.Seq)
+					continue
+				}
+				sent[r.Seq] = true
+				assert.Check(t, is.Equal(r.Status, record.StatusOK), "seq %d: %s", r.Seq, r.Error)
+				// The endpoint declared its scale: every served record keeps
+				// it, and the summary is in model time.
+				assert.Check(t, is.Equal(r.Scale, 100.0), "seq %d", r.Seq)
+			}
+			t.Logf("%d of 600 calls served (%v); a skipped one says: %q", sum.Requests.OK, sum.Requests.ByStatus, why)
+			assert.Check(t, is.Equal(sum.Requests.OK+sum.Requests.ByStatus[record.StatusSkipped], int64(600)), "%+v", sum.Requests)
+			assert.Assert(t, sum.Requests.OK > 0, "no call was served")
 			assert.Check(t, is.DeepEqual(perInstance, truth.Calls), "calls per instance, log vs server")
-			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)))
 			assert.Check(t, is.Equal(sum.Instances.Count, len(truth.Calls)))
 			assert.Check(t, is.Equal(int64(sum.Instances.ColdStarts), truth.Pool.Started))
-			assert.Check(t, sum.Instances.Count > 1, "300/s x 5 ms needs more than one environment")
-			assert.Check(t, is.Contains(out, "progress: "))
-			// The endpoint declared its scale: every served record keeps it,
-			// and the summary is in model time.
 			assert.Check(t, is.Equal(sum.TimeScale, 100.0))
-			for _, r := range recs {
-				assert.Assert(t, is.Equal(r.Scale, 100.0), "seq %d", r.Seq)
+			// In model time the calls come every 333 ms and work 500 ms: two
+			// calls in a row that were both sent overlap, and need two
+			// environments.
+			for seq := 1; seq < len(sent); seq++ {
+				if sent[seq-1] && sent[seq] {
+					assert.Check(t, sum.Instances.Count > 1, "seqs %d and %d overlap in model time: they need two environments", seq-1, seq)
+					break
+				}
 			}
+			assert.Check(t, is.Contains(out, "progress: "))
 
 			// No secret anywhere: log, output, summary.
 			logBytes, err := os.ReadFile(logPath)
