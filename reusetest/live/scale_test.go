@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -31,14 +30,6 @@ import (
 func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("12 s of calls; skipped in -short mode")
-	}
-	if testenv.Race {
-		// Measured in CI: under the race detector the caller sent 8,560 of
-		// 12,000 calls; with 29% skipped in runs, the medians of a dozen
-		// environments differed by half between the served pool and the
-		// simulated subset, and lifetimes are read from the caller's own
-		// send and answer times at 1,000 times their real length.
-		t.Skip("the race detector slows the caller below 1,000 calls a second")
 	}
 	const scale = 1000
 	// 200 model minutes (past the 100-120 min lifetimes), 5 calls busy at
