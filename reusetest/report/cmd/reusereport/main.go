@@ -169,10 +169,15 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("-out %s: %w", out, err)
+	}
 	var f *fit.Fitter
 	if logs {
 		if traceOut == "" {
 			traceOut = strings.TrimSuffix(out, filepath.Ext(out)) + ".trace.csv"
+		} else if err := os.MkdirAll(filepath.Dir(traceOut), 0o755); err != nil {
+			return fmt.Errorf("-trace-out %s: %w", traceOut, err)
 		}
 		var col *report.Collector
 		if col, f, err = readLogs(w, logPath, opts, traceOut, true); err != nil {

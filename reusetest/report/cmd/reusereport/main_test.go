@@ -203,7 +203,7 @@ func TestCloudWatchWritesAReportFolder(t *testing.T) {
 	assert.Check(t, is.Equal(trace.Plan().Calls, int64(2067)))
 	assert.Check(t, is.Contains(out.String(), "summary written to"))
 
-	profile := filepath.Join(dir, "my-function.json")
+	profile := filepath.Join(dir, "out", "my-function.json") // a folder not made yet, as the README's command has it
 	out.Reset()
 	assert.NilError(t, fitToFile(&out, export, profile, lambdasim.ProfileGo2026, lambdalogs.Options{}, ""))
 	p, err := lambdasim.LookupProfile(profile)
@@ -211,7 +211,7 @@ func TestCloudWatchWritesAReportFolder(t *testing.T) {
 	assert.Assert(t, p.Schedule != nil)
 	assert.Check(t, is.Equal(p.Schedule.Kind, schedule.KindTrace))
 	assert.Check(t, is.Equal(p.Schedule.Calls, int64(2067)))
-	_, err = os.Stat(filepath.Join(dir, "my-function.trace.csv"))
+	_, err = os.Stat(filepath.Join(dir, "out", "my-function.trace.csv"))
 	assert.NilError(t, err, "the trace beside the profile")
 	assert.Check(t, is.Regexp(`(?m)^front_door_latency +kept `, out.String()))
 	// The export's readings give the profile its memory part.
