@@ -20,7 +20,13 @@ func TestAPredictionsBandIsWritten(t *testing.T) {
 	var b bytes.Buffer
 	assert.NilError(t, WritePredictionsMarkdown(&b, []summary.Prediction{point, band}))
 	assert.Check(t, is.Contains(b.String(), "| instances | 51 | 60 | ok (±30%) | 64 (47 to 64) | ok (±30%) |"))
-	assert.Check(t, is.Contains(b.String(), "fitted: a band (low to high) over what the profile kept, not a point:\n\n- idle_timeout 5m18s, 7m0s (kept: go-2026's range): moves instances\n"))
+	assert.Check(t, is.Contains(b.String(), "fitted: a band (low to high) over what the profile kept: not a point, and not a confidence interval:\n\n- idle_timeout 5m18s, 7m0s (kept: go-2026's range): moves instances\n"))
+	// A metric of no tolerance is shown, not judged; a figure has at most
+	// four decimals.
+	b.Reset()
+	shown := summary.Prediction{Profile: "fitted", Placement: "mru", Metrics: []summary.PredictedMetric{{Metric: "1 + failed share", Predicted: 11, Measured: 1.0087082728592163, OK: true}}}
+	assert.NilError(t, WritePredictionsMarkdown(&b, []summary.Prediction{shown}))
+	assert.Check(t, is.Contains(b.String(), "| 1 + failed share | 1.0087 | 11 | not judged |"))
 	b.Reset()
 	assert.NilError(t, WritePredictionsMarkdown(&b, []summary.Prediction{point}))
 	assert.Check(t, is.Equal(b.String(), "| metric | measured | go-2026, mru | verdict |\n|---|---:|---:|---|\n| instances | 51 | 60 | ok (±30%) |\n"))

@@ -196,22 +196,27 @@ func WritePredictionsMarkdown(w io.Writer, preds []summary.Prediction) error {
 		return err
 	}
 	for i, m := range preds[0].Metrics {
-		line("| %s | %s |", m.Metric, strconv.FormatFloat(m.Measured, 'f', -1, 64))
+		line("| %s | %s |", m.Metric, shortNum(m.Measured))
 		for _, p := range preds {
 			if i >= len(p.Metrics) {
 				line(" - | - |")
 				continue
 			}
 			pm := p.Metrics[i]
-			verdict := "ok"
-			if !pm.OK {
-				verdict = "**off**"
+			// The one rule of Comparison.toleranceText: a metric of no
+			// tolerance is shown, not judged.
+			verdict := fmt.Sprintf("ok (±%.0f%%)", pm.Tolerance*100)
+			switch {
+			case pm.Tolerance == 0:
+				verdict = "not judged"
+			case !pm.OK:
+				verdict = fmt.Sprintf("**off** (±%.0f%%)", pm.Tolerance*100)
 			}
-			predicted := strconv.FormatFloat(pm.Predicted, 'f', -1, 64)
+			predicted := shortNum(pm.Predicted)
 			if pm.Low != nil && pm.High != nil {
-				predicted += fmt.Sprintf(" (%s to %s)", strconv.FormatFloat(*pm.Low, 'f', -1, 64), strconv.FormatFloat(*pm.High, 'f', -1, 64))
+				predicted += fmt.Sprintf(" (%s to %s)", shortNum(*pm.Low), shortNum(*pm.High))
 			}
-			line(" %s | %s (±%.0f%%) |", predicted, verdict, pm.Tolerance*100)
+			line(" %s | %s |", predicted, verdict)
 		}
 		line("\n")
 	}
@@ -220,7 +225,7 @@ func WritePredictionsMarkdown(w io.Writer, preds []summary.Prediction) error {
 		if len(p.Spread) == 0 {
 			continue
 		}
-		line("\n%s: a band (low to high) over what the profile kept, not a point:\n\n", p.Profile)
+		line("\n%s: a band (low to high) over what the profile kept: not a point, and not a confidence interval:\n\n", p.Profile)
 		for _, s := range p.Spread {
 			line("- %s\n", s)
 		}
@@ -244,4 +249,10 @@ func PredictionOf(profile string, fitted bool, predicted, measured summary.Summa
 		p.Metrics = append(p.Metrics, m)
 	}
 	return p
+}
+
+// shortNum is a figure as prediction tables show it: at most four
+// decimals, no trailing zeros.
+func shortNum(x float64) string {
+	return strconv.FormatFloat(math.Round(x*1e4)/1e4, 'f', -1, 64)
 }
