@@ -56,6 +56,8 @@ func TestProfileScheduleRunsWhenNoScheduleFlagIsGiven(t *testing.T) {
 	s, err := parseFlags(t, "-reuse.profile="+path).Schedule("seed", "")
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(s.Plan(), schedule.Plan{Calls: 1234, RatePerSec: 3, HandlerMS: 300}))
+	assert.Check(t, is.Equal(DefaultOut("/r", "seed", parseFlags(t, "-reuse.profile="+path)), "/r/out/sim-carries-mru-seed0-its-steady-1234calls.json"))
+	assert.Check(t, is.Equal(DefaultOut("/r", "seed", parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99")), "/r/out/sim-carries-mru-fixed-seed0-99calls-10rps-500ms.json"))
 	s, err = parseFlags(t, "-reuse.profile="+path, "-reuse.calls=99").Schedule("seed", "")
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(s.Plan(), schedule.Plan{Calls: 99, RatePerSec: schedule.SeedRatePerSec, HandlerMS: schedule.SeedHandler.Milliseconds()}))

@@ -46,6 +46,11 @@ func (p *seedParams) Default() bool { return *p == defaultSeedParams() }
 // OutName names a run for its model and plan: profile, placement,
 // arrivals, seed, calls, rate and handler.
 func (p *seedParams) OutName(f *Flags) string {
+	if spec := f.carriedSpec(); spec != nil {
+		// The run is the schedule the profile carries, not the plan the
+		// flags would make: the name says so.
+		return fmt.Sprintf("sim-%s-%s-seed%d-its-%s-%dcalls.json", profileTag(f.Profile), f.placementTag(), f.Seed, spec.Kind, spec.Calls)
+	}
 	return fmt.Sprintf("sim-%s-%s-%s-seed%d-%dcalls-%srps-%dms.json", profileTag(f.Profile), f.placementTag(), p.Arrivals, f.Seed,
 		p.Calls, strconv.FormatFloat(p.Rate, 'g', -1, 64), f.Handler.Milliseconds())
 }
@@ -80,18 +85,28 @@ func (p *seedParams) Schedule(f *Flags, _ string) (schedule.Schedule, error) {
 // profileSchedule is the schedule the flags' profile carries, when it
 // carries one and no schedule flag was given; else nil.
 func (f *Flags) profileSchedule() (schedule.Schedule, error) {
-	for _, name := range scheduleFlags {
-		if f.set[name] {
-			return nil, nil
-		}
+	spec := f.carriedSpec()
+	if spec == nil {
+		return nil, nil
 	}
-	p, _, err := lambdasim.Resolve(f.Profile, f.Placement)
-	if err != nil || p.Schedule == nil {
-		return nil, nil // a bad profile is reported where the simulation is made
-	}
-	s, err := schedule.FromSpec(*p.Schedule)
+	s, err := schedule.FromSpec(*spec)
 	if err != nil {
 		return nil, fmt.Errorf("-reuse.profile %s: its schedule: %w", f.Profile, err)
 	}
 	return s, nil
+}
+
+// carriedSpec is the schedule the flags' profile carries, when it carries
+// one and no schedule flag was given; else nil.
+func (f *Flags) carriedSpec() *schedule.ScheduleSpec {
+	for _, name := range scheduleFlags {
+		if f.set[name] {
+			return nil
+		}
+	}
+	p, _, err := lambdasim.Resolve(f.Profile, f.Placement)
+	if err != nil {
+		return nil // a bad profile is reported where the simulation is made
+	}
+	return p.Schedule
 }
