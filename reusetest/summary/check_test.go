@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary/summarytest"
@@ -60,6 +61,34 @@ func TestEverySummaryPassesTheGuard(t *testing.T) {
 		_, err = summary.ParseSummary(b)
 		assert.Check(t, err, name)
 	}
+}
+
+// TestSummaryKeysAsEncodingJSONReadsThem: a field written twice in
+// different case is refused (encoding/json would keep the last), while
+// error types differing only in case stay two counts.
+func TestSummaryKeysAsEncodingJSONReadsThem(t *testing.T) {
+	golden, err := os.ReadFile(testenv.Testdata(t, "sim-seed.golden.json"))
+	assert.NilError(t, err)
+	var doc map[string]any
+	assert.NilError(t, json.Unmarshal(golden, &doc))
+	doc["Schema"] = doc["schema"]
+	b, err := json.Marshal(doc)
+	assert.NilError(t, err)
+	_, err = summary.ParseSummary(b)
+	assert.Check(t, is.ErrorContains(err, "duplicate key"))
+
+	s, err := summary.ParseSummary(golden)
+	assert.NilError(t, err)
+	s.Requests.Failed, s.Requests.OK = s.Requests.Failed+2, s.Requests.OK-2
+	s.Requests.ByStatus[record.StatusOK] -= 2
+	s.Requests.ByStatus[record.StatusError] += 2
+	s.Requests.ByErrorClass = map[record.ErrorClass]int64{record.ClassFunctionError: 2}
+	s.Requests.ByError = map[string]int64{"MyError": 1, "myerror": 1}
+	b, err = summary.MarshalSummary(s)
+	assert.NilError(t, err)
+	back, err := summary.ParseSummary(b)
+	assert.NilError(t, err)
+	assert.Check(t, is.DeepEqual(back.Requests.ByError, s.Requests.ByError))
 }
 
 // TestImpossibleSummariesAreRefused: a summary file with an impossible
