@@ -203,7 +203,7 @@ func TestTimingsAreDueAndHandlerTime(t *testing.T) {
 // and reading the two in turn at different places gives each its calls
 // (a stateless schedule is its own copy).
 func TestOwnCopiesReadingState(t *testing.T) {
-	tr, err := OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{HandlerMS: 100})
+	tr, err := OpenTrace(exampleTrace(t, "timestamps.csv"), TraceOptions{HandlerMS: 100})
 	assert.NilError(t, err)
 	poisson := NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 4)
 	tenants, err := WithTenants(NewPoisson(Plan{Calls: 5000, RatePerSec: 10, HandlerMS: 5}, 5), Population{Count: 7, Popularity: PopularityZipf})

@@ -9,11 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
 
-func exampleTrace(name string) string { return filepath.Join("..", "..", "testdata", "traces", name) }
+// exampleTrace is the path of an example trace: the module's
+// testdata/traces, where the docs point users and the trace experiment
+// finds its default, so these tests read the very files users start from.
+func exampleTrace(t testing.TB, name string) string {
+	t.Helper()
+	return testenv.Testdata(t, "traces", name)
+}
 
 func writeTrace(t testing.TB, name, content string) string {
 	t.Helper()
@@ -45,7 +52,7 @@ func TestExampleTraces(t *testing.T) {
 		{"timestamps.csv", 6923}, {"timestamps.jsonl", 1500},
 		{"counts-per-minute.csv", 13372}, {"azure-2019-shape.csv", 13372}, {"counts-per-minute.jsonl", -1},
 	} {
-		tr, err := OpenTrace(exampleTrace(tc.file), TraceOptions{HandlerMS: 100})
+		tr, err := OpenTrace(exampleTrace(t, tc.file), TraceOptions{HandlerMS: 100})
 		assert.NilError(t, err, tc.file)
 		if tc.calls > 0 {
 			assert.Check(t, is.Equal(tr.Plan().Calls, tc.calls), tc.file)
@@ -55,15 +62,15 @@ func TestExampleTraces(t *testing.T) {
 	}
 	// The same counts in the long and the wide (Azure 2019) shapes give the
 	// same schedule.
-	long, err := OpenTrace(exampleTrace("counts-per-minute.csv"), TraceOptions{Seed: 3})
+	long, err := OpenTrace(exampleTrace(t, "counts-per-minute.csv"), TraceOptions{Seed: 3})
 	assert.NilError(t, err)
-	wide, err := OpenTrace(exampleTrace("azure-2019-shape.csv"), TraceOptions{Seed: 3})
+	wide, err := OpenTrace(exampleTrace(t, "azure-2019-shape.csv"), TraceOptions{Seed: 3})
 	assert.NilError(t, err)
 	assert.Check(t, is.DeepEqual(dues(t, long), dues(t, wide)))
 
 	// Absolute times: the trace starts at its first line's time; each call
 	// carries its duration.
-	ts, err := OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{HandlerMS: 100})
+	ts, err := OpenTrace(exampleTrace(t, "timestamps.csv"), TraceOptions{HandlerMS: 100})
 	assert.NilError(t, err)
 	zero, ok := ts.Zero()
 	assert.Check(t, ok && zero.Equal(time.Date(2026, 3, 2, 8, 0, 0, 833486000, time.UTC)), "zero %v", zero)
@@ -157,7 +164,7 @@ func TestBadTracesAreNamed(t *testing.T) {
 	}
 	_, err := OpenTrace(writeTrace(t, "bad.jsonl", "{\"time\": 1}\n{\"time\": 2, \"colour\": 3}\n"), TraceOptions{})
 	assert.Check(t, is.ErrorContains(err, "line 2: colour: unknown key"))
-	_, err = OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{Spread: "lumpy", Speed: -1})
+	_, err = OpenTrace(exampleTrace(t, "timestamps.csv"), TraceOptions{Spread: "lumpy", Speed: -1})
 	assert.Check(t, is.ErrorContains(err, `spread "lumpy"`))
 	assert.Check(t, is.ErrorContains(err, "speed must be positive"))
 }
@@ -221,7 +228,7 @@ func BenchmarkTrace(b *testing.B) {
 // TestInModelTime: a served pool at scale 100 sees every schedule's times
 // stretched a hundredfold, handler times unchanged.
 func TestInModelTime(t *testing.T) {
-	tr, err := OpenTrace(exampleTrace("timestamps.csv"), TraceOptions{Speed: 100})
+	tr, err := OpenTrace(exampleTrace(t, "timestamps.csv"), TraceOptions{Speed: 100})
 	assert.NilError(t, err)
 	idle, err := NewIdle(2, []time.Duration{time.Second}, 2, 200, 1, 0)
 	assert.NilError(t, err)
