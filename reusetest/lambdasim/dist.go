@@ -79,19 +79,19 @@ func (d *Dist) sample(r *Rand) time.Duration {
 	}
 }
 
-// MaxSample bounds every draw: a sample of an unbounded distribution
-// (normal, exponential, lognormal) is cut to 0 below and to MaxSample
+// maxSample bounds every draw: a sample of an unbounded distribution
+// (normal, exponential, lognormal) is cut to 0 below and to maxSample
 // above, so no duration the model uses is negative or wraps around, however
 // wide the distribution a profile names (a lognormal with sigma 50, say).
-const MaxSample = 100 * 365 * 24 * time.Hour
+const maxSample = 100 * 365 * 24 * time.Hour
 
-// bounded is ns nanoseconds as a duration, cut to [0, MaxSample].
+// bounded is ns nanoseconds as a duration, cut to [0, maxSample].
 func bounded(ns float64) time.Duration {
 	if !(ns > 0) { // NaN too
 		return 0
 	}
-	if ns >= float64(MaxSample) {
-		return MaxSample
+	if ns >= float64(maxSample) {
+		return maxSample
 	}
 	return time.Duration(ns)
 }
@@ -157,7 +157,7 @@ func (d Dist) File(source string) *DistFile {
 	f := &DistFile{Source: source}
 	fields := map[string]*string{"value": &f.Value, "min": &f.Min, "max": &f.Max, "mean": &f.Mean, "sd": &f.SD, "median": &f.Median}
 	f.Dist = d.write(func(field string, v time.Duration) { *fields[field] = str(v) }, func(s float64) { f.Sigma = &s },
-		func(at time.Duration, p float64) { f.CDF = append(f.CDF, CDFPointFile{At: str(at), P: p}) })
+		func(at time.Duration, p float64) { f.CDF = append(f.CDF, cdfPointFile{At: str(at), P: p}) })
 	return f
 }
 
@@ -243,7 +243,7 @@ func EmpiricalAmount(points []AmountPoint) Amount {
 	return Amount{Empirical(pts)}
 }
 
-// toUnits is v in millionths, cut to [0, MaxSample] as a draw is.
+// toUnits is v in millionths, cut to [0, maxSample] as a draw is.
 func toUnits(v float64) time.Duration { return bounded(math.Round(v * amountUnit)) }
 
 func fromUnits(d time.Duration) float64 { return float64(d) / amountUnit }
@@ -264,6 +264,6 @@ func (a Amount) File(source string) *AmountFile {
 	f := &AmountFile{Source: source}
 	fields := map[string]**float64{"value": &f.Value, "min": &f.Min, "max": &f.Max, "mean": &f.Mean, "sd": &f.SD, "median": &f.Median}
 	f.Dist = a.d.write(func(field string, v time.Duration) { x := fromUnits(v); *fields[field] = &x }, func(s float64) { f.Sigma = &s },
-		func(at time.Duration, p float64) { f.CDF = append(f.CDF, AmountPointFile{At: fromUnits(at), P: p}) })
+		func(at time.Duration, p float64) { f.CDF = append(f.CDF, amountPointFile{At: fromUnits(at), P: p}) })
 	return f
 }

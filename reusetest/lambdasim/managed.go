@@ -40,21 +40,21 @@ type Managed struct {
 
 // Documented figures of Managed Instances ([S14]).
 const (
-	// ManagedStartEnvironments is how many environments a published
+	// managedStartEnvironments is how many environments a published
 	// version starts with.
-	ManagedStartEnvironments = 3
-	// MaxManagedEnvironments bounds Min- and MaxEnvironments.
-	MaxManagedEnvironments = 15_000
-	// MaxManagedConcurrency bounds MaxConcurrency: 64 per vCPU, for the
+	managedStartEnvironments = 3
+	// maxManagedEnvironments bounds Min- and MaxEnvironments.
+	maxManagedEnvironments = 15_000
+	// maxManagedConcurrency bounds MaxConcurrency: 64 per vCPU, for the
 	// largest function the model admits, 32 vCPUs (an assumption of the
 	// model's, not a documented limit).
-	MaxManagedConcurrency = 64 * 32
-	// ManagedGrowthWindow is the documented window of doubling.
-	ManagedGrowthWindow = 5 * time.Minute
-	// MinTargetUtilisation is the lowest target utilisation the model
+	maxManagedConcurrency = 64 * 32
+	// managedGrowthWindow is the documented window of doubling.
+	managedGrowthWindow = 5 * time.Minute
+	// minTargetUtilisation is the lowest target utilisation the model
 	// takes: a scaler aiming to keep 1% of its room in use keeps 100 times
 	// the room the calls need; below it the figure says nothing more.
-	MinTargetUtilisation = 0.01
+	minTargetUtilisation = 0.01
 )
 
 // Capacity is the most calls an environment of p serves at once: 1, or
@@ -69,17 +69,17 @@ func (p Profile) Capacity() int {
 // validate reports what the model cannot run.
 func (m *Managed) validate(p Profile) error {
 	var errs []error
-	if m.MaxConcurrency < 1 || m.MaxConcurrency > MaxManagedConcurrency {
-		errs = append(errs, fmt.Errorf("managed: max concurrency must be 1 to %d, got %d", MaxManagedConcurrency, m.MaxConcurrency))
+	if m.MaxConcurrency < 1 || m.MaxConcurrency > maxManagedConcurrency {
+		errs = append(errs, fmt.Errorf("managed: max concurrency must be 1 to %d, got %d", maxManagedConcurrency, m.MaxConcurrency))
 	}
-	if m.MinEnvironments < 0 || m.MinEnvironments > MaxManagedEnvironments || m.MaxEnvironments < 1 || m.MaxEnvironments > MaxManagedEnvironments {
+	if m.MinEnvironments < 0 || m.MinEnvironments > maxManagedEnvironments || m.MaxEnvironments < 1 || m.MaxEnvironments > maxManagedEnvironments {
 		errs = append(errs, fmt.Errorf("managed: min environments must be 0 to %d and max environments 1 to %d, got %d and %d",
-			MaxManagedEnvironments, MaxManagedEnvironments, m.MinEnvironments, m.MaxEnvironments))
+			maxManagedEnvironments, maxManagedEnvironments, m.MinEnvironments, m.MaxEnvironments))
 	} else if m.MinEnvironments > m.MaxEnvironments {
 		errs = append(errs, fmt.Errorf("managed: min environments (%d) above max environments (%d)", m.MinEnvironments, m.MaxEnvironments))
 	}
-	if !(m.TargetUtilisation >= MinTargetUtilisation && m.TargetUtilisation <= 1) {
-		errs = append(errs, fmt.Errorf("managed: target utilisation must be from %g to 1, got %v", MinTargetUtilisation, m.TargetUtilisation))
+	if !(m.TargetUtilisation >= minTargetUtilisation && m.TargetUtilisation <= 1) {
+		errs = append(errs, fmt.Errorf("managed: target utilisation must be from %g to 1, got %v", minTargetUtilisation, m.TargetUtilisation))
 	}
 	if m.ScaleInterval < time.Second || m.ScaleInterval > time.Hour {
 		errs = append(errs, fmt.Errorf("managed: scale interval must be 1s to 1h, got %v", m.ScaleInterval))
@@ -115,7 +115,7 @@ func (p *Pool) scale(now time.Duration) {
 		st.started = true
 		window := int(m.GrowthWindow / m.ScaleInterval)
 		st.counts, st.peaks = make([]int, window), make([]int, window)
-		for range min(max(m.MinEnvironments, ManagedStartEnvironments), m.MaxEnvironments) {
+		for range min(max(m.MinEnvironments, managedStartEnvironments), m.MaxEnvironments) {
 			p.startManaged(now, now)
 		}
 		st.nextTick = now + m.ScaleInterval
@@ -158,7 +158,7 @@ func (p *Pool) joinReady(at time.Duration) {
 // with room) at ready.
 func (p *Pool) startManaged(created, ready time.Duration) {
 	e := p.newEnv(created, "")
-	e.maxLife = max(e.maxLife, MinRecycledLifetime)
+	e.maxLife = max(e.maxLife, minRecycledLifetime)
 	p.stats.ScaledUp++
 	p.goIdle(e, ready)
 	p.place(e)

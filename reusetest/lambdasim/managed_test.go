@@ -20,9 +20,9 @@ import (
 // minutes, 3 to 100 environments, no latency.
 func managedWorld() Profile {
 	return Profile{Name: "managed-world", IdleTimeout: Fixed(time.Hour), MaxLifetime: Fixed(1000 * time.Hour),
-		ConcurrencyLimit: 1000, ScalingRate: DefaultScalingRate, Placement: Random,
+		ConcurrencyLimit: 1000, ScalingRate: defaultScalingRate, Placement: Random,
 		Managed: &Managed{MaxConcurrency: 8, MinEnvironments: 3, MaxEnvironments: 100, TargetUtilisation: 0.5,
-			ScaleInterval: 30 * time.Second, StartDelay: Fixed(30 * time.Second), GrowthWindow: ManagedGrowthWindow}}
+			ScaleInterval: 30 * time.Second, StartDelay: Fixed(30 * time.Second), GrowthWindow: managedGrowthWindow}}
 }
 
 // runManaged simulates s under p, passing each record to each, and
@@ -195,7 +195,7 @@ func TestCapacityUnderEveryPlacement(t *testing.T) {
 
 // TestRecycledEnvironmentsAreFloored: a profile whose lifetimes are 0
 // still runs, provisioned or managed, each replacement living at least
-// MinRecycledLifetime; tenants on Managed Instances are refused.
+// minRecycledLifetime; tenants on Managed Instances are refused.
 func TestRecycledEnvironmentsAreFloored(t *testing.T) {
 	for _, p := range []Profile{managedWorld(), testProfile()} {
 		p.MaxLifetime = Fixed(0)
@@ -231,7 +231,7 @@ func TestManagedQuietYearsCostNothing(t *testing.T) {
 // maximum (a target of 1e-20 scaled nothing: 3 environments; 1e-12, 192).
 func TestManagedScalerAtTheLowestUtilisation(t *testing.T) {
 	p := managedWorld()
-	p.Managed.TargetUtilisation = MinTargetUtilisation
+	p.Managed.TargetUtilisation = minTargetUtilisation
 	// 20 calls a second of half a second: about 10 at once, for which 1%
 	// of 8 calls each asks 125 environments, capped at 100.
 	stats := runManaged(t, schedule.Steady{Calls: 60_000, RatePerSec: 20, HandlerMS: 500}, p, func(*record.Record) {})

@@ -74,10 +74,6 @@ const (
 	CauseRefused Cause = "refused"
 )
 
-// ErrThrottled is returned by Acquire when the concurrency limit is reached:
-// the front door's own sentinel, so a driver passes it on as it is.
-var ErrThrottled = lambdaapi.ErrThrottled
-
 // Env is one execution environment. Its fields are the model's; a driver
 // may read them but not change them.
 type Env struct {
@@ -229,7 +225,8 @@ func (p *Pool) OnProactiveStart(f func(e *Env)) { p.onStart = f }
 
 // Acquire gives a call arriving at now an environment: an idle provisioned
 // one, else an idle on-demand one, each chosen by the placement rule, else
-// a new one (cold is true), else ErrThrottled. A call of a tenant (tenant
+// a new one (cold is true), else lambdaapi.ErrThrottled (the front door's own
+// sentinel, so a driver passes it on as it is). A call of a tenant (tenant
 // isolation mode) takes only an idle environment of its tenant, and a new
 // one only under the tenant cap.
 func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err error) {
@@ -279,20 +276,20 @@ func (p *Pool) Acquire(now time.Duration, tenant string) (e *Env, cold bool, err
 		// Managed Instances start no environment for a call: the scaler
 		// adds them on its own time ([S14]).
 		p.stats.Throttled++
-		return nil, false, ErrThrottled
+		return nil, false, lambdaapi.ErrThrottled
 	}
 	if p.busy >= p.profile.ConcurrencyLimit {
 		p.stats.Throttled++
-		return nil, false, ErrThrottled
+		return nil, false, lambdaapi.ErrThrottled
 	}
 	if tenant != "" && p.tenantEnv >= p.profile.TenantCap() {
 		p.stats.Throttled++
 		p.stats.TenantCapped++
-		return nil, false, ErrThrottled
+		return nil, false, lambdaapi.ErrThrottled
 	}
 	if !p.mayStart(now) {
 		p.stats.Throttled++
-		return nil, false, ErrThrottled
+		return nil, false, lambdaapi.ErrThrottled
 	}
 	e = p.newEnv(now, tenant)
 	e.Invocations, e.inflight = 1, 1
@@ -311,7 +308,7 @@ func (p *Pool) mayStart(now time.Duration) bool {
 		p.starts = append(p.starts, now)
 		return true
 	}
-	if now-p.starts[p.startsAt] < ScalingWindow {
+	if now-p.starts[p.startsAt] < scalingWindow {
 		return false
 	}
 	p.starts[p.startsAt] = now
@@ -488,7 +485,7 @@ func (p *Pool) provision(now time.Duration) {
 // startProvisioned creates one provisioned environment, ready at at.
 func (p *Pool) startProvisioned(at time.Duration) {
 	e := p.newEnv(at, "")
-	e.maxLife = max(e.maxLife, MinRecycledLifetime)
+	e.maxLife = max(e.maxLife, minRecycledLifetime)
 	e.Provisioned = true
 	e.LogStream = "2021/01/01/[1]" + e.ID
 	p.stats.Provisioned++
@@ -499,11 +496,11 @@ func (p *Pool) startProvisioned(at time.Duration) {
 	}
 }
 
-// MinRecycledLifetime floors the lifetime of an environment that is
+// minRecycledLifetime floors the lifetime of an environment that is
 // replaced at once when it reaches it (provisioned, Managed Instances): a
 // profile whose lifetimes can be 0 would otherwise replace one forever at
 // the same instant.
-const MinRecycledLifetime = time.Minute
+const minRecycledLifetime = time.Minute
 
 // Discard ends e, busy or idle, for a cause outside the model (its process
 // crashed or was killed at the function timeout). Discarding an environment

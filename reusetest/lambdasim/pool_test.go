@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 )
@@ -20,7 +21,7 @@ func testProfile() Profile {
 		IdleTimeout:      Fixed(5 * time.Minute),
 		MaxLifetime:      Fixed(time.Hour),
 		ConcurrencyLimit: 10,
-		ScalingRate:      DefaultScalingRate,
+		ScalingRate:      defaultScalingRate,
 	}
 }
 
@@ -147,7 +148,7 @@ func TestConcurrencyLimitThrottles(t *testing.T) {
 	a, _ := acquire(t, p, 0)
 	acquire(t, p, 0)
 	_, _, err := p.Acquire(0, "")
-	assert.Check(t, errors.Is(err, ErrThrottled))
+	assert.Check(t, errors.Is(err, lambdaapi.ErrThrottled))
 	assert.Check(t, is.Equal(p.Stats().Throttled, int64(1)))
 	p.Release(a, time.Second)
 	got, cold := acquire(t, p, time.Second)
@@ -163,15 +164,15 @@ func TestScalingRateThrottlesStartsBeyondItInTenSeconds(t *testing.T) {
 		assert.Check(t, cold)
 	}
 	_, _, err := p.Acquire(2*time.Second, "")
-	assert.Check(t, errors.Is(err, ErrThrottled), "a 4th start within 10 s")
+	assert.Check(t, errors.Is(err, lambdaapi.ErrThrottled), "a 4th start within 10 s")
 	_, _, err = p.Acquire(10*time.Second+time.Second-1, "")
-	assert.Check(t, errors.Is(err, ErrThrottled), "still within 10 s of the first start")
+	assert.Check(t, errors.Is(err, lambdaapi.ErrThrottled), "still within 10 s of the first start")
 	for range 3 {
 		_, cold := acquire(t, p, 11*time.Second)
 		assert.Check(t, cold, "10 s after the first starts, as many may start again")
 	}
 	_, _, err = p.Acquire(11*time.Second, "")
-	assert.Check(t, errors.Is(err, ErrThrottled))
+	assert.Check(t, errors.Is(err, lambdaapi.ErrThrottled))
 	assert.Check(t, is.Equal(p.Stats().Throttled, int64(3)))
 	assert.Check(t, is.Equal(p.Stats().Started, int64(6)))
 }
@@ -220,7 +221,7 @@ func TestNewPoolRejectsBadInput(t *testing.T) {
 	_, err = NewPool(bad, MostRecentlyUsed, NewRand(1))
 	assert.ErrorContains(t, err, "concurrency limit must be from 1 to 1000000, got 4611686018427387904")
 	assert.ErrorContains(t, err, "scaling rate must be from 1 to 1000000, got 4611686018427387904")
-	bad.ConcurrencyLimit, bad.ScalingRate = MaxConcurrencyLimit, MaxConcurrencyLimit
+	bad.ConcurrencyLimit, bad.ScalingRate = maxConcurrencyLimit, maxConcurrencyLimit
 	q, err := NewPool(bad, MostRecentlyUsed, NewRand(1))
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(q.profile.TenantCap(), 2_500_000))
@@ -276,7 +277,7 @@ func TestDiscardEndsBusyOrIdleOnce(t *testing.T) {
 }
 
 // TestWideDistributionsNeverGoNegative: draws of unbounded distributions
-// are cut to [0, MaxSample], so a profile naming a very wide one never
+// are cut to [0, maxSample], so a profile naming a very wide one never
 // gives a negative or wrapped-around duration.
 func TestWideDistributionsNeverGoNegative(t *testing.T) {
 	r := NewRand(1)
@@ -284,10 +285,10 @@ func TestWideDistributionsNeverGoNegative(t *testing.T) {
 		var most time.Duration
 		for range 10_000 {
 			x := d.Sample(r)
-			assert.Assert(t, x >= 0 && x <= MaxSample, "%v drew %v", d, x)
+			assert.Assert(t, x >= 0 && x <= maxSample, "%v drew %v", d, x)
 			most = max(most, x)
 		}
-		assert.Check(t, most == MaxSample, "%v: the cut is reached (%v)", d, most)
+		assert.Check(t, most == maxSample, "%v: the cut is reached (%v)", d, most)
 	}
 }
 

@@ -178,35 +178,35 @@ const (
 	DefaultProfile = ProfileSeed2021
 )
 
-// DefaultConcurrencyLimit is AWS's default account concurrency per Region,
-// and DefaultScalingRate the environments a function may add every 10
+// defaultConcurrencyLimit is AWS's default account concurrency per Region,
+// and defaultScalingRate the environments a function may add every 10
 // seconds (AWS Lambda developer guide, "Lambda quotas" and "Lambda scaling
 // behavior"; docs/sources.md [S3]).
 const (
-	DefaultConcurrencyLimit = 1000
-	DefaultScalingRate      = 1000
+	defaultConcurrencyLimit = 1000
+	defaultScalingRate      = 1000
 )
 
-// MaxConcurrencyLimit bounds a profile's concurrency limit and scaling
+// maxConcurrencyLimit bounds a profile's concurrency limit and scaling
 // rate: a thousand times Lambda's defaults, far past any account's quota,
 // so the figures derived from them (the tenant cap, 2.5 per unit of
 // concurrency) stay far from overflowing.
-const MaxConcurrencyLimit = 1_000_000
+const maxConcurrencyLimit = 1_000_000
 
-// TenantEnvsPer1000 is how many tenant environments, busy or idle, Lambda
+// tenantEnvsPer1000 is how many tenant environments, busy or idle, Lambda
 // allows per 1,000 of a function's concurrency in tenant isolation mode
 // (docs/sources.md [S13]); past it, calls are throttled.
-const TenantEnvsPer1000 = 2500
+const tenantEnvsPer1000 = 2500
 
 // TenantCap is the most tenant environments, busy or idle, the profile's
-// concurrency limit allows (TenantEnvsPer1000), at least one.
+// concurrency limit allows (tenantEnvsPer1000), at least one.
 func (p Profile) TenantCap() int {
-	return max(1, int(int64(p.ConcurrencyLimit)*TenantEnvsPer1000/1000))
+	return max(1, int(int64(p.ConcurrencyLimit)*tenantEnvsPer1000/1000))
 }
 
-// ScalingWindow is the window of the scaling rate: Lambda adds up to
+// scalingWindow is the window of the scaling rate: Lambda adds up to
 // ScalingRate environments every 10 seconds per function [S3].
-const ScalingWindow = 10 * time.Second
+const scalingWindow = 10 * time.Second
 
 // profiles are the built-in profiles, from the embedded files
 // profiles/*.json (each value's source is written beside it there).
@@ -257,11 +257,11 @@ func (p Profile) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
 		}
 	}
-	if p.ConcurrencyLimit <= 0 || p.ConcurrencyLimit > MaxConcurrencyLimit {
-		errs = append(errs, fmt.Errorf("concurrency limit must be from 1 to %d, got %d", MaxConcurrencyLimit, p.ConcurrencyLimit))
+	if p.ConcurrencyLimit <= 0 || p.ConcurrencyLimit > maxConcurrencyLimit {
+		errs = append(errs, fmt.Errorf("concurrency limit must be from 1 to %d, got %d", maxConcurrencyLimit, p.ConcurrencyLimit))
 	}
-	if p.ScalingRate <= 0 || p.ScalingRate > MaxConcurrencyLimit {
-		errs = append(errs, fmt.Errorf("scaling rate must be from 1 to %d, got %d", MaxConcurrencyLimit, p.ScalingRate))
+	if p.ScalingRate <= 0 || p.ScalingRate > maxConcurrencyLimit {
+		errs = append(errs, fmt.Errorf("scaling rate must be from 1 to %d, got %d", maxConcurrencyLimit, p.ScalingRate))
 	}
 	if p.Provisioned < 0 || p.Provisioned > p.ConcurrencyLimit {
 		errs = append(errs, fmt.Errorf("provisioned concurrency must be from 0 to the concurrency limit (%d), got %d", p.ConcurrencyLimit, p.Provisioned))

@@ -18,8 +18,8 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 )
 
-// ProfileSchema names the profile file format.
-const ProfileSchema = "lambda-reuse/profile/v1"
+// profileSchema names the profile file format.
+const profileSchema = "lambda-reuse/profile/v1"
 
 // maxProfileFile bounds a profile file: an empirical CDF of thousands of
 // points fits in far less.
@@ -70,7 +70,7 @@ type ProfileFile struct {
 	HandlerTime      *DistFile              `json:"handler_time,omitempty"`
 	ColdServiceTime  *DistFile              `json:"cold_service_time,omitempty"`
 	Proactive        *ProactiveFile         `json:"proactive,omitempty"`
-	Provisioned      *ProvisionedFile       `json:"provisioned,omitempty"`
+	Provisioned      *provisionedFile       `json:"provisioned,omitempty"`
 	Managed          *ManagedFile           `json:"managed,omitempty"`
 	Schedule         *schedule.ScheduleSpec `json:"schedule,omitempty"`
 	Memory           *MemoryFile            `json:"memory,omitempty"`
@@ -103,12 +103,12 @@ type AmountFile struct {
 	SD     *float64          `json:"sd,omitempty"`
 	Median *float64          `json:"median,omitempty"`
 	Sigma  *float64          `json:"sigma,omitempty"`
-	CDF    []AmountPointFile `json:"cdf,omitempty"`
+	CDF    []amountPointFile `json:"cdf,omitempty"`
 	Source string            `json:"source"`
 }
 
-// AmountPointFile is one point of an empirical CDF of numbers.
-type AmountPointFile struct {
+// amountPointFile is one point of an empirical CDF of numbers.
+type amountPointFile struct {
 	At float64 `json:"at"`
 	P  float64 `json:"p"`
 }
@@ -133,9 +133,9 @@ type ProactiveFile struct {
 	Source string    `json:"source"`
 }
 
-// ProvisionedFile is provisioned concurrency: how many environments are
+// provisionedFile is provisioned concurrency: how many environments are
 // initialised ahead and kept ready (Profile.Provisioned).
-type ProvisionedFile struct {
+type provisionedFile struct {
 	Count  int    `json:"count"`
 	Source string `json:"source"`
 }
@@ -146,14 +146,14 @@ type ManagedFile struct {
 	MaxConcurrency    *CountFile `json:"max_concurrency"`
 	MinEnvironments   *CountFile `json:"min_environments"`
 	MaxEnvironments   *CountFile `json:"max_environments"`
-	TargetUtilisation *RatioFile `json:"target_utilisation"`
+	TargetUtilisation *ratioFile `json:"target_utilisation"`
 	ScaleInterval     *DistFile  `json:"scale_interval"`
 	StartDelay        *DistFile  `json:"start_delay"`
 	GrowthWindow      *DistFile  `json:"growth_window"`
 }
 
-// RatioFile is a share from 0 to 1 and its source.
-type RatioFile struct {
+// ratioFile is a share from 0 to 1 and its source.
+type ratioFile struct {
 	Value  float64 `json:"value"`
 	Source string  `json:"source"`
 }
@@ -168,12 +168,12 @@ type DistFile struct {
 	SD     string         `json:"sd,omitempty"`
 	Median string         `json:"median,omitempty"`
 	Sigma  *float64       `json:"sigma,omitempty"`
-	CDF    []CDFPointFile `json:"cdf,omitempty"`
+	CDF    []cdfPointFile `json:"cdf,omitempty"`
 	Source string         `json:"source"`
 }
 
-// CDFPointFile is one point of an empirical CDF.
-type CDFPointFile struct {
+// cdfPointFile is one point of an empirical CDF.
+type cdfPointFile struct {
 	At string  `json:"at"`
 	P  float64 `json:"p"`
 }
@@ -186,16 +186,16 @@ type CountFile struct {
 
 // The range of a profile's durations.
 const (
-	// MaxProfileLatency bounds latencies and handler times: Lambda's
+	// maxProfileLatency bounds latencies and handler times: Lambda's
 	// longest function timeout, 15 minutes (docs/sources.md [S11]).
-	MaxProfileLatency = 15 * time.Minute
-	// MaxProfileLifetime bounds lifetimes, idle timeouts and proactive
+	maxProfileLatency = 15 * time.Minute
+	// maxProfileLifetime bounds lifetimes, idle timeouts and proactive
 	// leads: a week, far past any reported lifetime.
-	MaxProfileLifetime = 7 * 24 * time.Hour
-	// MaxProvisioned bounds provisioned concurrency, whose environments
+	maxProfileLifetime = 7 * 24 * time.Hour
+	// maxProvisioned bounds provisioned concurrency, whose environments
 	// the pool creates at its start: a hundred times Lambda's default
 	// concurrency of 1,000, so no file sizes memory.
-	MaxProvisioned = 100_000
+	maxProvisioned = 100_000
 	// MinMemoryMB and MaxMemoryMB bound a function's memory size, as
 	// Lambda does (docs/sources.md [S17]).
 	MinMemoryMB = 128
@@ -239,8 +239,8 @@ func ParseProfile(r io.Reader) (Profile, error) {
 			return Profile{}, fmt.Errorf("profile: %w", err)
 		}
 	}
-	if f.Schema != ProfileSchema {
-		bad("schema", fmt.Errorf("%q, want %q", f.Schema, ProfileSchema))
+	if f.Schema != profileSchema {
+		bad("schema", fmt.Errorf("%q, want %q", f.Schema, profileSchema))
 	}
 	if f.Name == "" {
 		bad("name", errors.New("missing"))
@@ -317,8 +317,8 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		}
 	}
 	if pv := f.Provisioned; pv != nil {
-		if pv.Count < 0 || pv.Count > MaxProvisioned {
-			bad("provisioned.count", fmt.Errorf("must be from 0 to %d, got %d", MaxProvisioned, pv.Count))
+		if pv.Count < 0 || pv.Count > maxProvisioned {
+			bad("provisioned.count", fmt.Errorf("must be from 0 to %d, got %d", maxProvisioned, pv.Count))
 		} else {
 			p.Provisioned = pv.Count
 		}
@@ -329,21 +329,21 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	// Each duration within what Lambda can take: a profile whose 99.9th
 	// percentile passes its limit would run a world no function lives in
 	// (an init of 1,280,000 hours throttles every call), and a draw past
-	// it is cut to [0, MaxSample] anyway.
+	// it is cut to [0, maxSample] anyway.
 	for _, r := range []struct {
 		field string
 		d     *Dist
 		limit time.Duration
 		what  string
 	}{
-		{"idle_timeout", &p.IdleTimeout, MaxProfileLifetime, "an environment's life"},
-		{"max_lifetime", &p.MaxLifetime, MaxProfileLifetime, "an environment's life"},
-		{"init_latency", &p.InitLatency, MaxProfileLatency, "Lambda's longest function timeout"},
-		{"warm_overhead", &p.WarmOverhead, MaxProfileLatency, "Lambda's longest function timeout"},
-		{"front_door_latency", &p.FrontDoorLatency, MaxProfileLatency, "Lambda's longest function timeout"},
-		{"handler_time", p.HandlerTime, MaxProfileLatency, "Lambda's longest function timeout"},
-		{"cold_service_time", p.ColdServiceTime, MaxProfileLatency, "Lambda's longest function timeout"},
-		{"proactive.lead", &p.ProactiveLead, MaxProfileLifetime, "an environment's life"},
+		{"idle_timeout", &p.IdleTimeout, maxProfileLifetime, "an environment's life"},
+		{"max_lifetime", &p.MaxLifetime, maxProfileLifetime, "an environment's life"},
+		{"init_latency", &p.InitLatency, maxProfileLatency, "Lambda's longest function timeout"},
+		{"warm_overhead", &p.WarmOverhead, maxProfileLatency, "Lambda's longest function timeout"},
+		{"front_door_latency", &p.FrontDoorLatency, maxProfileLatency, "Lambda's longest function timeout"},
+		{"handler_time", p.HandlerTime, maxProfileLatency, "Lambda's longest function timeout"},
+		{"cold_service_time", p.ColdServiceTime, maxProfileLatency, "Lambda's longest function timeout"},
+		{"proactive.lead", &p.ProactiveLead, maxProfileLifetime, "an environment's life"},
 	} {
 		if r.d == nil || r.d.String() == "" {
 			continue
@@ -427,8 +427,8 @@ func (m *ManagedFile) parse(bad func(string, error)) *Managed {
 			bad(d.field, errors.New("must be fixed (a single value)"))
 			continue
 		}
-		if q := dist.Quantile(0.999); q > MaxProfileLatency {
-			bad(d.field, fmt.Errorf("its 99.9th percentile is %v, past %v", q, MaxProfileLatency))
+		if q := dist.Quantile(0.999); q > maxProfileLatency {
+			bad(d.field, fmt.Errorf("its 99.9th percentile is %v, past %v", q, maxProfileLatency))
 			continue
 		}
 		d.to(dist)

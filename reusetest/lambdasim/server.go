@@ -278,16 +278,16 @@ func (s *Server) step(req probe.Request, tenant string) callStep {
 	return step
 }
 
-// ReorderWindow is how long past its scheduled time a call that says when
+// reorderWindow is how long past its scheduled time a call that says when
 // it was scheduled waits before the model takes it: long enough for the
 // calls scheduled before it to have arrived, so the model takes calls in
 // schedule order. It adds as much real latency to such a call.
-const ReorderWindow = 100 * time.Millisecond
+const reorderWindow = 100 * time.Millisecond
 
-// OrderWait is how long the model waits for a missing number of a run's
+// orderWait is how long the model waits for a missing number of a run's
 // sending order (probe.OrderHeader) before it takes the call after it: the
 // missing call was sent but never arrived (its connection failed).
-const OrderWait = 5 * time.Second
+const orderWait = 5 * time.Second
 
 // waiting is a call queued for the model.
 type waiting struct {
@@ -301,7 +301,7 @@ type waiting struct {
 
 // sequence queues a call that says when it was scheduled, and returns what
 // the model made of it. One goroutine, the sequencer, takes queued calls in
-// schedule order, each once ReorderWindow has passed since its scheduled
+// schedule order, each once reorderWindow has passed since its scheduled
 // time: calls reach the server in no fixed order (one goroutine each), and
 // taking them as they come would bunch them in model time (measured: median
 // reuse 12% below the simulator's at 500x).
@@ -309,7 +309,7 @@ type waiting struct {
 // A call that gives its place in its run's sending order is taken as soon
 // as every call numbered before it has been: the model then takes calls in
 // sending order whatever the machine's load, and no real-time window decides
-// anything (a number missing for OrderWait is given up).
+// anything (a number missing for orderWait is given up).
 func (s *Server) sequence(req probe.Request, tenant string) callStep {
 	w := &waiting{req: req, tenant: tenant, done: make(chan callStep, 1), arrived: time.Now()}
 	tie := int64(0)
@@ -346,7 +346,7 @@ func (s *Server) sequencer() {
 			return
 		}
 		head := s.queue.Peek()
-		wait := time.Until(time.Unix(0, head.Key).Add(ReorderWindow))
+		wait := time.Until(time.Unix(0, head.Key).Add(reorderWindow))
 		if hw := head.Value; hw.run != "" {
 			if s.nextOrder == nil {
 				s.nextOrder = map[string]int64{}
@@ -357,7 +357,7 @@ func (s *Server) sequencer() {
 				s.nextOrder[hw.run]++
 			}
 			if hw.n > s.nextOrder[hw.run] {
-				wait = time.Until(hw.arrived.Add(OrderWait)) // an earlier number is still on its way
+				wait = time.Until(hw.arrived.Add(orderWait)) // an earlier number is still on its way
 			}
 			if wait <= 0 {
 				s.nextOrder[hw.run] = max(s.nextOrder[hw.run], hw.n+1)

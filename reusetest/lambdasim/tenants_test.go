@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"gotest.tools/v3/assert"
@@ -124,7 +125,7 @@ func TestTenantColdStartsAgainstGroundTruth(t *testing.T) {
 		}
 		slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(want[b].calls, want[a].calls), cmp.Compare(a, b)) })
 
-		p := Profile{Name: "world", IdleTimeout: Fixed(idle), MaxLifetime: Fixed(1000 * time.Hour), ConcurrencyLimit: 1000, ScalingRate: DefaultScalingRate}
+		p := Profile{Name: "world", IdleTimeout: Fixed(idle), MaxLifetime: Fixed(1000 * time.Hour), ConcurrencyLimit: 1000, ScalingRate: defaultScalingRate}
 		sim, err := NewOf(s, p, MostRecentlyUsed, 1)
 		assert.NilError(t, err)
 		sum, err := sim.Summarize(t.Context())
@@ -161,7 +162,7 @@ func TestTenantCapThrottles(t *testing.T) {
 		pool.Release(e, at+time.Millisecond)
 	}
 	_, _, err := pool.Acquire(10*time.Second, "f")
-	assert.Check(t, errors.Is(err, ErrThrottled))
+	assert.Check(t, errors.Is(err, lambdaapi.ErrThrottled))
 	assert.Check(t, is.Equal(pool.Stats().TenantCapped, int64(1)))
 	e, cold, err := pool.Acquire(11*time.Second, "c")
 	assert.NilError(t, err)
