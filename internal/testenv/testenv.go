@@ -1,7 +1,7 @@
 // Package testenv is the scaffolding the project's tests share: whether
 // the race detector is on, a handler (a simulated pool) served on
-// loopback for the rest of a test, and the path of the top-level
-// testdata folder.
+// loopback for the rest of a test, a raw HTTP/1.1 server for what net/http
+// hides, and the path of the top-level testdata folder.
 package testenv
 
 import (

@@ -1,7 +1,6 @@
 package endpoint
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -219,39 +219,15 @@ func TestHTTPEndpointNeverResendsACall(t *testing.T) {
 		mu       sync.Mutex
 		requests []string // each request's head, as received
 	)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for served := 0; ; served++ {
-					var head strings.Builder
-					for {
-						line, err := br.ReadString('\n')
-						if err != nil {
-							return
-						}
-						head.WriteString(line)
-						if line == "\r\n" {
-							break
-						}
-					}
-					mu.Lock()
-					requests = append(requests, head.String())
-					mu.Unlock()
-					if served == 1 {
-						c.(*net.TCPConn).SetLinger(0) // a reset, not a clean close
-						return
-					}
-					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n{\"instance_id\":\"i\"}"))
-				}
-			}()
+	go testenv.ServeRaw(ln, func(head []byte, served int) []byte {
+		mu.Lock()
+		requests = append(requests, string(head))
+		mu.Unlock()
+		if served == 1 {
+			return nil // a reset, not a clean close
 		}
-	}()
+		return []byte("HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n{\"instance_id\":\"i\"}")
+	})
 	h, err := NewHTTP("http://"+ln.Addr().String()+"/", 0, HTTPOptions{})
 	assert.NilError(t, err)
 	assert.Check(t, is.Equal(call(t, h).Status, record.StatusOK))

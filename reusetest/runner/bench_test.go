@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/recordlog"
@@ -274,9 +275,9 @@ func startNoopServer(b *testing.B) string {
 
 // serveNoop is the no-op server: HTTP/1.1 with keep-alive, the same probe
 // answer to every request, and as little work as a server can do. It
-// accepts only what the HTTP target sends, a GET without a body, and fails
-// loudly on anything else. It prints its address, then serves until its
-// stdin closes.
+// accepts only what the HTTP endpoint sends, a GET without a body, and
+// fails loudly on anything else. It prints its address, then serves until
+// its stdin closes.
 func serveNoop() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -284,41 +285,26 @@ func serveNoop() {
 		os.Exit(1)
 	}
 	fmt.Println(ln.Addr())
-	go serveOn(ln)
+	go testenv.ServeRaw(ln, noopAnswer())
 	io.Copy(io.Discard, os.Stdin)
 }
 
-// serveOn answers every connection ln accepts.
-func serveOn(ln net.Listener) {
+// noopAnswer answers every plain GET with one probe answer and exits on
+// any other request.
+func noopAnswer() func(head []byte, served int) []byte {
 	const body = `{"instance_id":"0123456789abcdef0123456789abcdef","invocation":1}`
 	answer := []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
+	return func(head []byte, _ int) []byte {
+		if !bytes.HasPrefix(head, []byte("GET ")) {
+			fmt.Fprintf(os.Stderr, "no-op server: not a GET: %q\n", head)
+			os.Exit(1)
 		}
-		go func() {
-			defer c.Close()
-			br := bufio.NewReaderSize(c, 4096)
-			for {
-				line, err := br.ReadSlice('\n')
-				if err != nil {
-					return // the client closed the connection
-				}
-				if len(line) > 2 && !bytes.HasPrefix(line, []byte("GET ")) && bytes.IndexByte(line, ':') < 0 {
-					fmt.Fprintf(os.Stderr, "no-op server: not a GET: %q\n", line)
-					os.Exit(1)
-				}
-				if h := bytes.ToLower(line); bytes.HasPrefix(h, []byte("content-length:")) || bytes.HasPrefix(h, []byte("transfer-encoding:")) {
-					fmt.Fprintf(os.Stderr, "no-op server: a GET with a body: %q\n", line)
-					os.Exit(1)
-				}
-				if len(line) == 2 { // the blank line ending a request
-					if _, err := c.Write(answer); err != nil {
-						return
-					}
-				}
+		for line := range bytes.Lines(head) {
+			if h := bytes.ToLower(line); bytes.HasPrefix(h, []byte("content-length:")) || bytes.HasPrefix(h, []byte("transfer-encoding:")) {
+				fmt.Fprintf(os.Stderr, "no-op server: a GET with a body: %q\n", line)
+				os.Exit(1)
 			}
-		}()
+		}
+		return answer
 	}
 }
