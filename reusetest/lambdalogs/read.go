@@ -204,6 +204,10 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		opts.ProgressEvery = 2 * time.Second
 	}
 	logs := &summary.LogsRead{File: file, Skipped: map[string]int64{}, Names: opts.Names}
+	r, err := skipBOM(r)
+	if err != nil {
+		return nil, err
+	}
 	// An event object is at least 80 bytes: a size tells how many items
 	// the chunk may need.
 	chunk := opts.Chunk
@@ -705,7 +709,11 @@ func IsExport(path string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	x := newExportReader(io.LimitReader(f, 1<<16))
+	r, err := skipBOM(f)
+	if err != nil {
+		return true, nil // an export, refused with its reason when read
+	}
+	x := newExportReader(io.LimitReader(r, 1<<16))
 	if err := x.expect('{'); err != nil {
 		return false, nil
 	}

@@ -1,0 +1,162 @@
+package lambdalogs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// A hostile pass: exports as users and their tools write them, which no
+// writer of this package's own makes.
+
+// rawLine is one event object as a JSON Lines line, written by hand (not
+// by encoding/json), its message as given: already escaped for JSON.
+func rawLine(stream string, ms int64, id int, escapedMsg string) string {
+	return fmt.Sprintf(`{"logStreamName": %q, "timestamp": %d, "message": "%s", "ingestionTime": %d, "eventId": "%056d"}`,
+		stream, ms, escapedMsg, ms+300, id)
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	assert.NilError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+const t0ms = 1780000000000 // 2026-05-28
+
+// twoCalls is a cold call and a warm one of streamA, as JSON Lines lines.
+func twoCalls() []string {
+	return []string{
+		rawLine(streamA, t0ms, 1, `REPORT RequestId: 11111111-aaaa\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tInit Duration: 200.00 ms\t\n`),
+		rawLine(streamA, t0ms+5000, 2, `REPORT RequestId: 22222222-aaaa\tDuration: 20.00 ms\tBilled Duration: 20 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\t\n`),
+	}
+}
+
+func TestAByteOrderMarkOrWindowsLineEndsRead(t *testing.T) {
+	lines := twoCalls()
+	for name, content := range map[string]string{
+		"BOM, JSON Lines":       "\ufeff" + strings.Join(lines, "\n") + "\n",
+		"BOM, export object":    "\ufeff{\"events\": [" + strings.Join(lines, ",\r\n") + "],\r\n\"searchedLogStreams\": []}\r\n",
+		"CRLF and blank lines":  "\r\n" + strings.Join(lines, "\r\n\r\n") + "\r\n\r\n",
+		"events after the rest": `{"searchedLogStreams": [{"logStreamName": "x", "searchedCompletely": true}], "nextToken": {"a": [1, {"b": null}]}, "events": [` + strings.Join(lines, ",") + `]}`,
+		"two pages, duplicated": `{"events": [` + lines[0] + `], "nextToken": "abc"}` + "\n" + `{"events": [` + lines[0] + "," + lines[1] + `]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, recs := readAll(t, writeFile(t, "export.json", content), Options{})
+			assert.Check(t, is.Len(recs, 2))
+			assert.Check(t, is.Equal(c.Logs().Calls, int64(2)))
+		})
+	}
+	// Windows PowerShell 5.1's `>` writes UTF-16: refused with what to do.
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range strings.Join(lines, "\n") {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	path := writeFile(t, "export.json", string(utf16))
+	_, err := Read(path, Options{})
+	assert.ErrorContains(t, err, "UTF-16")
+	assert.ErrorContains(t, err, "Out-File -Encoding utf8")
+	ok, err := IsExport(path)
+	assert.Check(t, ok && err == nil, "reusereport takes it for an export, to say why it is refused")
+	ok, err = IsExport(writeFile(t, "bom.json", "\ufeff"+lines[0]))
+	assert.Check(t, ok && err == nil)
+}
+
+func TestATabWrittenAsAUnicodeEscapeIsATab(t *testing.T) {
+	msg := `REPORT RequestId: 11111111-aaaa\u0009Duration: 10.00 ms\u0009Billed Duration: 10 ms\u0009Memory Size: 128 MB\u0009Max Memory Used: 60 MB\u0009Init Duration: 200.00 ms\u0009Status: error\u0009Error Type: Runtime.Unknown\n`
+	_, recs := readAll(t, writeFile(t, "export.jsonl", rawLine(streamA, t0ms, 1, msg)+"\n"), Options{})
+	assert.Assert(t, is.Len(recs, 1))
+	assert.Check(t, is.Equal(recs[0].InitMS, 200.0))
+	assert.Check(t, is.Equal(recs[0].ErrorType, "Runtime.Unknown"))
+}
+
+func TestOddNumbersAndTimes(t *testing.T) {
+	lines := []string{
+		rawLine(streamA, t0ms, 1, `REPORT RequestId: 11111111-aaaa\tDuration: 1e3 ms\tBilled Duration: 1000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`),
+		rawLine(streamA, -5, 2, `REPORT RequestId: 22222222-aaaa\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`),
+		rawLine(streamA, t0ms+9000, 3, `REPORT RequestId: 33333333-aaaa\tDuration: 99999999999999999999999999 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`),
+		rawLine(streamA, t0ms+9000, 4, `REPORT RequestId: 44444444-aaaa\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 99999999999999999999 MB\tMax Memory Used: 60 MB\t`),
+		`{"logStreamName": "` + streamA + `", "timestamp": 99999999999999999999999, "message": "x", "eventId": "5"}`,
+		rawLine(streamA, t0ms+9000, 6, `{\"time\":\"x\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"r6\",\"metrics\":{\"durationMs\":1e400}}}`),
+		rawLine(streamA, t0ms+9000, 7, `{\"time\":\"x\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"r7\",\"metrics\":{\"durationMs\":5,\"maxMemoryUsedMB\":-1}}}`),
+	}
+	c, recs := readAll(t, writeFile(t, "export.jsonl", strings.Join(lines, "\n")+"\n"), Options{})
+	assert.Assert(t, is.Len(recs, 1))
+	assert.Check(t, is.Equal(recs[0].Done.Sub(recs[0].Sent), time.Second), "Duration: 1e3 ms is a second")
+	logs := c.Logs()
+	assert.Check(t, is.Equal(logs.Skipped[reasonImpossibleTime], int64(1)))
+	assert.Check(t, is.Equal(logs.Skipped[reasonImpossible], int64(4)), "%v", logs.Skipped)
+	assert.Check(t, is.Equal(logs.Skipped[reasonMalformedEvent], int64(1)))
+}
+
+func TestATruncatedExportSaysWhere(t *testing.T) {
+	lines := twoCalls()
+	whole := "{\n  \"events\": [\n" + strings.Join(lines, ",\n") + "\n  ],\n  \"searchedLogStreams\": []\n}\n"
+	for _, cut := range []int{len(whole) / 2, len(whole) - 30, len(whole) - 3} {
+		_, err := Read(writeFile(t, "export.json", whole[:cut]), Options{})
+		assert.Check(t, err != nil && strings.Contains(err.Error(), "export.json"), "cut at %d: %v", cut, err)
+	}
+	// JSON Lines cut in its last line: the lines before it are read, the
+	// cut one counted malformed.
+	jl := strings.Join(lines, "\n")
+	c, recs := readAll(t, writeFile(t, "export.jsonl", jl[:len(jl)-20]), Options{})
+	assert.Check(t, is.Len(recs, 1))
+	assert.Check(t, is.Equal(c.Logs().Skipped[reasonMalformedEvent], int64(1)))
+}
+
+func TestAWindowOfOneCallAndAllLeftCensored(t *testing.T) {
+	one := rawLine(streamA, t0ms, 1, `REPORT RequestId: 11111111-aaaa\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`)
+	got, _ := summarize(t, writeFile(t, "one.jsonl", one+"\n"), Options{})
+	assert.NilError(t, got.Check())
+	assert.Check(t, is.Equal(got.Requests.Total, int64(1)))
+	assert.Check(t, is.Equal(got.Instances.LeftCensored, 1))
+	assert.Check(t, is.Equal(got.Instances.ColdStarts, 0))
+
+	var lines []string
+	for s := range 3 {
+		for i := range 4 {
+			lines = append(lines, rawLine(fmt.Sprintf("2026/05/28/[$LATEST]%032x", s+1), t0ms+int64(i)*1000+int64(s), s*10+i,
+				`REPORT RequestId: 11111111-aaaa\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`))
+		}
+	}
+	got, _ = summarize(t, writeFile(t, "all.jsonl", strings.Join(lines, "\n")), Options{})
+	assert.NilError(t, got.Check())
+	assert.Check(t, is.Equal(got.Instances.Count, 3))
+	assert.Check(t, is.Equal(got.Instances.LeftCensored, 3))
+	assert.Check(t, is.Equal(got.Instances.ColdStarts, 0))
+}
+
+// Java SnapStart's text lines, as a function's `sam logs` printed them
+// (docs/sources.md [S15]): a restore, then its call.
+func TestSnapStartTextLines(t *testing.T) {
+	const s = "2023/07/05/[56]374cd7798d2a4e36a494a23d658b9741"
+	at := time.Date(2023, 7, 5, 10, 16, 34, 0, time.UTC).UnixMilli()
+	lines := []string{
+		rawLine(s, at+13, 1, `RESTORE_START Runtime Version: java:11.v21\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:156ab0dc268a6b4a8dedcbcf0974795cafba2ee8760fe386062fffdbb887b971\n`),
+		rawLine(s, at+376, 2, `RESTORE_REPORT Restore Duration: 511.25 ms\n`),
+		rawLine(s, at+379, 3, `START RequestId: b771fecc-1b53-4faf-922d-1d74357b1676 Version: 56\n`),
+		rawLine(s, at+686, 4, `END RequestId: b771fecc-1b53-4faf-922d-1d74357b1676\n`),
+		rawLine(s, at+686, 5, `REPORT RequestId: b771fecc-1b53-4faf-922d-1d74357b1676\tDuration: 306.34 ms\tBilled Duration: 610 ms\tMemory Size: 3009 MB\tMax Memory Used: 155 MB\tRestore Duration: 511.25 ms\tBilled Restore Duration: 303 ms\t\n`),
+		rawLine(s, at+9928, 6, `START RequestId: 7667964c-05ac-4891-b28c-56f1282ebc1b Version: 56\n`),
+		rawLine(s, at+10067, 7, `END RequestId: 7667964c-05ac-4891-b28c-56f1282ebc1b\n`),
+		rawLine(s, at+10067, 8, `REPORT RequestId: 7667964c-05ac-4891-b28c-56f1282ebc1b\tDuration: 138.27 ms\tBilled Duration: 139 ms\tMemory Size: 3009 MB\tMax Memory Used: 159 MB\t\n`),
+	}
+	c, recs := readAll(t, writeFile(t, "snap.jsonl", strings.Join(lines, "\n")), Options{})
+	assert.Assert(t, is.Len(recs, 2))
+	assert.Check(t, is.Equal(c.Logs().Version, "56"))
+	r := recs[0]
+	assert.Check(t, is.Equal(r.InitType, record.InitSnapStart))
+	assert.Check(t, is.Equal(r.InitMS, 511.25))
+	assert.Check(t, r.Sent.Equal(time.UnixMilli(at+13)), "the call waited for the restore: %v", r.Sent)
+	assert.Check(t, !r.StartUnseen && r.Invocation == 1)
+	assert.Check(t, is.Equal(recs[1].Invocation, int64(2)))
+	assert.Check(t, is.Equal(recs[1].InstanceID, r.InstanceID))
+}
