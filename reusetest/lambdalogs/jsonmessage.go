@@ -144,8 +144,15 @@ func (j *jsonParser) parse(b []byte, m *message) string {
 		m.bad = fmt.Sprintf("impossible value: memory %g MB used of %g MB", memUsed, memSize)
 	}
 	m.memSize, m.memUsed = int64(memSize), int64(memUsed)
-	if m.kind == kindReport {
+	switch m.kind {
+	case kindReport:
 		m.setStatus(j.status)
+	case kindInit, kindRestore:
+		// An init's or restore's report: whether it failed (the next call
+		// runs it again).
+		if s := string(j.status); s != "" && s != "success" {
+			m.status = statusError
+		}
 	}
 	if (m.kind == kindReport || m.kind == kindStart) && m.bad == "" {
 		return checkRequest(m)

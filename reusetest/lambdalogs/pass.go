@@ -71,8 +71,14 @@ type streamState struct {
 type pendingInit struct {
 	set     bool
 	at      int64 // Unix ns of its first line
+	end     int64 // Unix ns of its last line
 	initUS  uint32
 	initTyp uint8
+	// retried: it failed in the init phase or ran in the invoke phase, so
+	// the call that takes it ran the init again itself: Lambda retries a
+	// failed init in the next call (docs/sources.md [S15]).
+	retried bool
+	invoke  bool // a line of it was logged in the invoke phase
 }
 
 type startNote struct {
@@ -193,6 +199,9 @@ func (rd *reader) pass() (*Calls, error) {
 				inits.Push(nowNS, int64(it.stream), int32(it.stream))
 			}
 			st.init.initUS = max(st.init.initUS, it.init)
+			st.init.end = nowNS
+			st.init.retried = st.init.retried || it.status != statusOK || it.flags&flagInvoke != 0
+			st.init.invoke = st.init.invoke || it.flags&flagInvoke != 0
 			if it.initTyp != initUnknown {
 				st.init.initTyp = it.initTyp
 			}
@@ -231,7 +240,7 @@ func (rd *reader) pass() (*Calls, error) {
 		bound := nowNS - reachNS
 		for inits.Len() > 0 {
 			top := inits.Peek()
-			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && top.Key >= bound-int64(ProactiveGap) {
+			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && (top.Key >= bound-int64(ProactiveGap) || pi.retried && pi.end >= bound-int64(ProactiveGap)) {
 				bound = min(bound, top.Key)
 				break
 			}
@@ -468,7 +477,10 @@ func (rd *reader) report(c *Calls, st *streamState, it *item) call {
 	// init began before it started; the stream's first call starts one
 	// whose start is unseen unless so.
 	ran := it.init > 0
-	ahead := st.init.set && st.init.at <= start
+	// An init logged in the invoke phase after the call's start ran inside
+	// the call.
+	inCall := st.init.set && st.init.invoke && st.init.at > start && st.init.at <= done
+	ahead := st.init.set && st.init.at <= start || inCall
 	cl.start = start
 	if ran || ahead || st.gen == 0 {
 		st.genN++
@@ -483,9 +495,17 @@ func (rd *reader) report(c *Calls, st *streamState, it *item) call {
 			if cl.initUS == 0 {
 				cl.initUS = st.init.initUS
 			}
-			if start-st.init.at < int64(ProactiveGap) {
-				// The call waited for this init: it began when the init did.
+			switch {
+			case inCall:
+				st.initAt = start
+			case start-st.init.at < int64(ProactiveGap), st.init.retried && start-st.init.end < int64(ProactiveGap):
+				// The call waited for this init (and its retry): it began
+				// when the init did.
 				cl.start = st.init.at
+			case st.init.retried:
+				// A failed init retried by the call, long after: the call
+				// waited for the retry alone.
+				st.initAt = start
 			}
 		case ran:
 			cl.start = start - int64(it.init)*1000

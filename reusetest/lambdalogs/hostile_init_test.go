@@ -1,0 +1,71 @@
+package lambdalogs
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+)
+
+// An init that timed out in the init phase is run again inside the first
+// call (INIT_REPORT … Phase: invoke): the call waited for both, so it is
+// a cold start, never an init made ahead of its call.
+func TestAnInitThatTimedOutIsTheCallsColdStart(t *testing.T) {
+	e := newExport()
+	e.add(streamA, 0, "INIT_START Runtime Version: python:3.13.v20\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0\n")
+	e.add(streamA, 10005, "INIT_REPORT Init Duration: 10004.82 ms\tPhase: init\tStatus: timeout\n")
+	e.add(streamA, 10007, "START RequestId: 0e5c8424-0000-4000-8000-000000000001 Version: $LATEST\n")
+	e.add(streamA, 13010, "INIT_REPORT Init Duration: 3002.03 ms\tPhase: invoke\tStatus: timeout\n")
+	e.add(streamA, 13011, "END RequestId: 0e5c8424-0000-4000-8000-000000000001\n")
+	e.report(streamA, 13011, "0e5c8424-0000-4000-8000-000000000001", 3003.11, 0, "timeout", "")
+	// Another environment's calls, begun while A's caller waited.
+	for i := range 12 {
+		e.report(streamB, int64(i)*1000+100, fmt.Sprintf("b%d", i), 10, 0, "", "")
+	}
+	got, c := summarize(t, e.write(t), Options{Names: true})
+	var recs []record.Record
+	assert.NilError(t, c.Replay(func(r *record.Record) {
+		if r.LogStream == streamA {
+			recs = append(recs, *r)
+		}
+	}))
+	assert.Assert(t, is.Len(recs, 1))
+	assert.Check(t, recs[0].Sent.Equal(e.t0), "the call began with the init it waited for: %v", recs[0].Sent)
+	assert.Check(t, is.Equal(got.Instances.ColdStarts, 1))
+	assert.Check(t, is.Equal(got.Instances.Proactive, 0), "the call waited for the init: it is no proactive start")
+	assert.Check(t, is.Equal(got.Requests.Failed, int64(1)))
+}
+
+// A reset's init run inside the call after a failure (Phase: invoke,
+// logged after the call's START) begins a new generation at that call,
+// not at the one after it.
+func TestAResetRunInTheInvokePhaseBeginsItsCallsGeneration(t *testing.T) {
+	e := newExport()
+	e.report(streamA, 1000, "a1", 100, 300, "", "")
+	e.report(streamA, 5000, "a2", 3000, 0, "timeout", "")
+	e.add(streamA, 8000, "START RequestId: a3 Version: $LATEST\n")
+	e.add(streamA, 8250, "INIT_REPORT Init Duration: 249.50 ms\tPhase: invoke\tStatus: success\n")
+	e.report(streamA, 8300, "a3", 300, 0, "", "")
+	e.report(streamA, 9300, "a4", 10, 0, "", "")
+	_, recs := readAll(t, e.write(t), Options{Names: true})
+	assert.Assert(t, is.Len(recs, 4))
+	gen := func(r record.Record) string { return strings.TrimPrefix(r.InstanceID, streamA) }
+	assert.Check(t, is.DeepEqual([]string{gen(recs[0]), gen(recs[1]), gen(recs[2]), gen(recs[3])}, []string{"#1", "#1", "#2", "#2"}))
+	assert.Check(t, is.Equal(recs[2].Invocation, int64(1)))
+}
+
+// The same in Lambda's JSON format: platform.initReport says the init
+// phase timed out.
+func TestAnInitThatTimedOutIsTheCallsColdStartInJSON(t *testing.T) {
+	e := newExport()
+	e.add(streamA, 0, `{"time":"2026-05-04T12:00:00.000Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"python:3.13.v20","functionName":"f","functionVersion":"$LATEST"}}`)
+	e.add(streamA, 10005, `{"time":"2026-05-04T12:00:10.005Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"timeout","metrics":{"durationMs":10004.82}}}`)
+	e.add(streamA, 10007, `{"time":"2026-05-04T12:00:10.007Z","type":"platform.start","record":{"requestId":"r1","version":"$LATEST"}}`)
+	e.add(streamA, 13011, `{"time":"2026-05-04T12:00:13.011Z","type":"platform.report","record":{"requestId":"r1","status":"timeout","metrics":{"durationMs":3003.11,"billedDurationMs":13008,"memorySizeMB":128,"maxMemoryUsedMB":40}}}`)
+	got, _ := summarize(t, e.write(t), Options{})
+	assert.Check(t, is.Equal(got.Instances.ColdStarts, 1))
+	assert.Check(t, is.Equal(got.Instances.Proactive, 0), "the call waited for the init: it is no proactive start")
+}
