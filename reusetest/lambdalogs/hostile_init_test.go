@@ -69,3 +69,33 @@ func TestAnInitThatTimedOutIsTheCallsColdStartInJSON(t *testing.T) {
 	assert.Check(t, is.Equal(got.Instances.ColdStarts, 1))
 	assert.Check(t, is.Equal(got.Instances.Proactive, 0), "the call waited for the init: it is no proactive start")
 }
+
+// Node.js runtimes before 2020 logged a crash (an out-of-memory kill, an
+// uncaught exception) as "RequestId: … Process exited before completing
+// request" after the call's REPORT; AWS's Lambda Developer Guide
+// (awsdocs/aws-lambda-developer-guide, invocation-async.md) quotes the
+// message. The call failed, and the next call re-ran init: a reset.
+func TestNodesOldCrashLineIsAFailure(t *testing.T) {
+	e := newExport()
+	e.report(streamA, 1000, "7fbfff1b-a8b6-4e77-9da6-7de379413f3e", 100, 300, "", "")
+	e.add(streamA, 2000, "REPORT RequestId: 7fbfff1b-a8b6-4e77-9da6-7de379413f3f  Duration: 81.13 ms      Billed Duration: 100 ms Memory Size: 1024 MB    Max Memory Used: 74 MB  \n")
+	e.add(streamA, 2001, "RequestId: 7fbfff1b-a8b6-4e77-9da6-7de379413f3f Process exited before completing request\n\n")
+	e.report(streamA, 9000, "7fbfff1b-a8b6-4e77-9da6-7de379413f40", 100, 280, "", "")
+	got, _ := summarize(t, e.write(t), Options{})
+	assert.Check(t, is.Equal(got.Requests.Failed, int64(1)))
+	assert.Check(t, is.DeepEqual(got.Requests.ByError, map[string]int64{"Runtime.ExitError": 1}))
+	assert.Check(t, is.Equal(got.Instances.Resets, 1))
+}
+
+// A failure's own line written a few milliseconds after the REPORT of the
+// export's longest call (a timeout's call is the longest) still reaches
+// its call.
+func TestATimeoutLineLateAfterTheLongestCall(t *testing.T) {
+	e := newExport()
+	e.report(streamA, 1000, "0e5c8424-0000-4000-8000-00000000000a", 100, 300, "", "")
+	e.add(streamA, 40000, "REPORT RequestId: 0e5c8424-0000-4000-8000-00000000000b\tDuration: 30000.00 ms\tBilled Duration: 30000 ms \tMemory Size: 128 MB\tMax Memory Used: 70 MB\t\n")
+	e.add(streamA, 40004, "2016-06-06T03:10:19.163Z 0e5c8424-0000-4000-8000-00000000000b Task timed out after 30.00 seconds\n")
+	e.report(streamB, 40003, "0e5c8424-0000-4000-8000-00000000000c", 10, 0, "", "")
+	got, _ := summarize(t, e.write(t), Options{})
+	assert.Check(t, is.DeepEqual(got.Requests.ByError, map[string]int64{record.ErrorTimedout: 1}))
+}

@@ -66,6 +66,7 @@ var (
 	pRequestID     = []byte("RequestId: ")
 	pTimedOut      = []byte("Task timed out after ")
 	pError         = []byte(" Error: ")
+	pExited        = []byte("Process exited before completing request")
 	pVersion       = []byte("Version: ")
 	pXRay          = []byte("XRAY ")
 	pExtension     = []byte("EXTENSION")
@@ -125,6 +126,13 @@ func parseMessage(b []byte, m *message, j *jsonParser) string {
 		return ""
 	}
 	if bytes.HasPrefix(b, pRequestID) {
+		// Node.js runtimes before 2020: "RequestId: <id> Process exited
+		// before completing request", its runtime gone (a crash, an
+		// out-of-memory kill).
+		if id, rest := word(b[len(pRequestID):]); looksLikeID(id) && bytes.HasPrefix(rest, pExited) {
+			m.kind, m.status, m.req, m.errType = kindFailure, statusError, id, exitType
+			return ""
+		}
 		if i := bytes.Index(b, pError); i > 0 {
 			m.kind, m.status = kindFailure, statusError
 			if id, _ := word(b[len(pRequestID):]); looksLikeID(id) {

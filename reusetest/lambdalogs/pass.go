@@ -116,6 +116,11 @@ func addNote[N any](c *Calls, notes []N, n N) []N {
 // (at most ProactiveGap before its start), so no call goes while an init
 // that a call still to come may begin with is pending.
 
+// LateLine is how long after its REPORT a failure's own line (an older
+// log's "Task timed out …", written after the REPORT) still reaches its
+// call: the calls are held that much longer.
+const LateLine = time.Second
+
 // pass takes the sorted items once, in time order, and makes the calls.
 func (rd *reader) pass() (*Calls, error) {
 	c := &Calls{logs: *rd.logs, streams: rd.labels, errTypes: rd.errs, tenants: rd.tens, store: newCallStore(rd.opts.TempDir, rd.reports)}
@@ -237,7 +242,7 @@ func (rd *reader) pass() (*Calls, error) {
 			st.lastCall, st.lastReq = i+1, it.req
 		}
 		// Calls that began before any call still to come can go, in start order.
-		bound := nowNS - reachNS
+		bound := nowNS - reachNS - int64(LateLine)
 		for inits.Len() > 0 {
 			top := inits.Peek()
 			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && (top.Key >= bound-int64(ProactiveGap) || pi.retried && pi.end >= bound-int64(ProactiveGap)) {
