@@ -12,7 +12,10 @@ import (
 
 // An init that timed out in the init phase is run again inside the first
 // call (INIT_REPORT … Phase: invoke): the call waited for both, so it is
-// a cold start, never an init made ahead of its call.
+// a cold start, never an init made ahead of its call. The REPORT names no
+// Init Duration, its Duration covering the retried init, as Bite-Sized
+// Serverless measured it ("When is the Lambda Init Phase Free, and when is
+// it Billed?", bitesizedserverless.com; docs/sources.md [S15]).
 func TestAnInitThatTimedOutIsTheCallsColdStart(t *testing.T) {
 	e := newExport()
 	e.add(streamA, 0, "INIT_START Runtime Version: python:3.13.v20\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0\n")

@@ -134,8 +134,9 @@ func TestAWindowOfOneCallAndAllLeftCensored(t *testing.T) {
 	assert.Check(t, is.Equal(got.Instances.ColdStarts, 0))
 }
 
-// Java SnapStart's text lines, as a function's `sam logs` printed them
-// (docs/sources.md [S15]): a restore, then its call.
+// Java SnapStart's text lines as `sam logs` printed them for a Java 11
+// function (the README of github.com/docwho2/java-chime-voicesdk-sma,
+// 2023-07-05; docs/sources.md [S15]): a restore, its call, a warm call.
 func TestSnapStartTextLines(t *testing.T) {
 	const s = "2023/07/05/[56]374cd7798d2a4e36a494a23d658b9741"
 	at := time.Date(2023, 7, 5, 10, 16, 34, 0, time.UTC).UnixMilli()
