@@ -161,3 +161,13 @@ func TestSnapStartTextLines(t *testing.T) {
 	assert.Check(t, is.Equal(recs[1].Invocation, int64(2)))
 	assert.Check(t, is.Equal(recs[1].InstanceID, r.InstanceID))
 }
+
+// CloudWatch Logs names a stream with 1 to 512 characters: an event of an
+// empty name is malformed, not an environment of no name.
+func TestAnEmptyStreamNameIsMalformed(t *testing.T) {
+	lines := append(twoCalls(), rawLine("", t0ms+9000, 3, `REPORT RequestId: 33333333-aaaa\tDuration: 20.00 ms\tBilled Duration: 20 ms\tMemory Size: 128 MB\tMax Memory Used: 61 MB\t`))
+	c, recs := readAll(t, writeFile(t, "export.jsonl", strings.Join(lines, "\n")), Options{Names: true})
+	assert.Check(t, is.Len(recs, 2))
+	assert.Check(t, is.Equal(c.Logs().Skipped[reasonMalformedEvent], int64(1)))
+	assert.Check(t, is.Contains(strings.Join(c.Logs().Bad, "\n"), "event 2: an empty logStreamName"))
+}

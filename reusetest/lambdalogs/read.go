@@ -314,6 +314,9 @@ func (rd *reader) take(ev *rawEvent) error {
 	case ev.tooLong:
 		rd.skip(ev, reasonTooLong, "")
 		return nil
+	case len(ev.stream) == 0:
+		rd.skip(ev, reasonMalformedEvent, "an empty logStreamName (a stream's name has 1 to 512 characters)")
+		return nil
 	case ev.ts < minEventMS || ev.ts >= maxEventMS:
 		rd.skip(ev, reasonImpossibleTime, fmt.Sprintf("timestamp %d ms", ev.ts))
 		return nil
