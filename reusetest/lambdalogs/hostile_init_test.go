@@ -102,3 +102,26 @@ func TestATimeoutLineLateAfterTheLongestCall(t *testing.T) {
 	got, _ := summarize(t, e.write(t), Options{})
 	assert.Check(t, is.DeepEqual(got.Requests.ByError, map[string]int64{record.ErrorTimedout: 1}))
 }
+
+// Only Lambda's own timeout line is a failure: a function's own line that
+// quotes a timeout of something else (a queue's, a downstream call's) is
+// the function's output, and its call may well succeed.
+func TestAFunctionsOwnTimeoutMessageIsNoFailure(t *testing.T) {
+	const id = "0e5c8424-0000-4000-8000-0000000000"
+	e := newExport()
+	e.report(streamA, 1000, id+"01", 100, 300, "", "")
+	e.add(streamA, 1900, "2026-05-04T12:00:01.900Z\t"+id+"02\tERROR\terror: Task timed out after 300000ms (queue has 1 running, 0 waiting)\n")
+	e.add(streamA, 1950, "2026-05-04T12:00:01.950Z\t"+id+"02\tINFO\tTask timed out after 3.00 seconds, retrying\n")
+	e.report(streamA, 2000, id+"02", 500, 0, "", "")
+	// The emulator's and newer runtimes' form, after its REPORT.
+	e.report(streamA, 9000, id+"03", 3000, 0, "", "")
+	e.add(streamA, 9001, "RequestId: "+id+"03 Error: Task timed out after 3.00 seconds\n")
+	e.report(streamA, 12000, id+"04", 100, 250, "", "")
+	_, recs := readAll(t, e.write(t), Options{})
+	assert.Assert(t, is.Len(recs, 4))
+	var failed []string
+	for _, r := range recs {
+		failed = append(failed, r.ErrorType)
+	}
+	assert.Check(t, is.DeepEqual(failed, []string{"", "", record.ErrorTimedout, ""}))
+}

@@ -115,15 +115,16 @@ func parseMessage(b []byte, m *message, j *jsonParser) string {
 		return reasonPlatform
 	}
 	// A failure's own line, older style: "<time> <request id> Task timed
-	// out after 3.00 seconds", "RequestId: <id> Error: Runtime exited
-	// without providing a reason" (the error type on the next line).
-	if i := bytes.Index(b, pTimedOut); i >= 0 && i < 128 {
-		m.kind, m.status, m.errType = kindFailure, statusTimeout, timeoutType
-		fields := bytes.Fields(b[:i])
-		if n := len(fields); n > 0 && looksLikeID(fields[n-1]) {
-			m.req = fields[n-1]
+	// out after 3.00 seconds" (2015's with neither, the emulator's
+	// "RequestId: <id> Error: Task timed out after 3.00 seconds"),
+	// "RequestId: <id> Error: Runtime exited without providing a reason"
+	// (the error type on the next line). A function's own line that quotes
+	// a timeout is not one.
+	if i := bytes.Index(b, pTimedOut); i >= 0 && i < 128 && isSeconds(b[i+len(pTimedOut):]) {
+		if req, ok := timeoutPrefix(bytes.Fields(b[:i])); ok {
+			m.kind, m.status, m.errType, m.req = kindFailure, statusTimeout, timeoutType, req
+			return ""
 		}
-		return ""
 	}
 	if bytes.HasPrefix(b, pRequestID) {
 		// Node.js runtimes before 2020: "RequestId: <id> Process exited
@@ -149,6 +150,54 @@ func parseMessage(b []byte, m *message, j *jsonParser) string {
 		}
 	}
 	return reasonFunction
+}
+
+// isSeconds reports "3.00 seconds": what follows "Task timed out after "
+// in Lambda's line.
+func isSeconds(b []byte) bool {
+	n, ok := bytes.CutSuffix(b, []byte(" seconds"))
+	if !ok || len(n) == 0 || len(n) > 16 {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= '0' && c <= '9' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// timeoutPrefix reads what comes before "Task timed out after" in
+// Lambda's line: nothing, a time and a request id, or "RequestId: <id>
+// Error:"; the request id (nil when none), and whether it is such a line.
+func timeoutPrefix(f [][]byte) ([]byte, bool) {
+	if len(f) == 3 && string(f[0]) == "RequestId:" && looksLikeID(f[1]) && string(f[2]) == "Error:" {
+		return f[1], true
+	}
+	var req []byte
+	for i, w := range f {
+		switch {
+		case i == 0 && looksLikeTime(w):
+		case i == len(f)-1 && looksLikeID(w):
+			req = w
+		default:
+			return nil, false
+		}
+	}
+	return req, len(f) <= 2
+}
+
+// looksLikeTime reports an RFC 3339 time's start: "2016-04-14T…".
+func looksLikeTime(b []byte) bool {
+	if len(b) < 11 || b[4] != '-' || b[7] != '-' || b[10] != 'T' {
+		return false
+	}
+	for _, c := range b[:4] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // word is b's first word (up to a space, a tab or a line's end) and the
