@@ -171,3 +171,15 @@ func TestAnEmptyStreamNameIsMalformed(t *testing.T) {
 	assert.Check(t, is.Equal(c.Logs().Skipped[reasonMalformedEvent], int64(1)))
 	assert.Check(t, is.Contains(strings.Join(c.Logs().Bad, "\n"), "event 2: an empty logStreamName"))
 }
+
+// What `aws logs get-log-events` prints (one stream's events, without
+// their stream's name) gives no call: the error says why, and what to
+// export instead.
+func TestGetLogEventsOutputIsRefusedSayingWhy(t *testing.T) {
+	content := `{"events": [{"timestamp": 1780000000000, "message": "REPORT RequestId: 1111-2222-3333\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t", "ingestionTime": 1780000000300}],
+"nextForwardToken": "f/3", "nextBackwardToken": "b/3"}`
+	_, err := Read(writeFile(t, "gle.json", content), Options{})
+	assert.ErrorContains(t, err, "malformed event: 1")
+	assert.ErrorContains(t, err, "event 0: no logStreamName")
+	assert.ErrorContains(t, err, "aws logs filter-log-events")
+}

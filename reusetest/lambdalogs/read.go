@@ -254,6 +254,9 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	if logs.Events == 0 {
 		return nil, errors.New("no event: want the JSON `aws logs filter-log-events` prints, or JSON Lines of its events")
 	}
+	if logs.Used == 0 {
+		return nil, noCallError(logs)
+	}
 	for i, name := range []string{"text", "json"} {
 		if rd.formats[i] {
 			logs.Formats = append(logs.Formats, name)

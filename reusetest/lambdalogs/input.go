@@ -1,0 +1,56 @@
+package lambdalogs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
+)
+
+// utf8BOM is the byte order mark some Windows tools write at the start of
+// a UTF-8 file (Notepad, PowerShell 7's Out-File -Encoding utf8BOM).
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// errUTF16 refuses an export written as UTF-16: what Windows PowerShell
+// 5.1's `>` writes of the AWS CLI's output.
+var errUTF16 = errors.New("the file is UTF-16 (as Windows PowerShell 5.1's `>` writes it), not the UTF-8 JSON the AWS CLI prints: " +
+	"write it with `aws logs filter-log-events … --output json | Out-File -Encoding utf8 export.json`, or fetch it with -cloudwatch-group")
+
+// skipBOM is r without a UTF-8 byte order mark at its start; a UTF-16 one
+// is refused.
+func skipBOM(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, utf8BOM):
+		br.Discard(len(utf8BOM))
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return nil, errUTF16
+	}
+	return br, nil
+}
+
+// noCallError says why an export gave no call: what its events were
+// skipped for, the first few named, and what a file of events without
+// stream names is.
+func noCallError(logs *summary.LogsRead) error {
+	reasons := slices.Sorted(maps.Keys(logs.Skipped))
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s: %d", r, logs.Skipped[r])
+	}
+	msg := fmt.Sprintf("no call: %d events read, none a REPORT (or platform.report) of a call that could be used (skipped: %s)", logs.Events, strings.Join(parts, ", "))
+	if len(logs.Bad) > 0 {
+		msg += "; " + strings.Join(logs.Bad[:min(3, len(logs.Bad))], "; ")
+	}
+	if n := logs.Skipped[reasonMalformedEvent]; n > 0 && n == logs.Events && len(logs.Bad) > 0 && strings.HasSuffix(logs.Bad[0], ": no logStreamName") {
+		msg += "; events without a logStreamName are what `aws logs get-log-events` prints of one stream: export the group with `aws logs filter-log-events`, whose events name their stream (each stream is an environment)"
+	}
+	return errors.New(msg)
+}
