@@ -102,7 +102,7 @@ func TestATruncatedExportSaysWhere(t *testing.T) {
 	whole := "{\n  \"events\": [\n" + strings.Join(lines, ",\n") + "\n  ],\n  \"searchedLogStreams\": []\n}\n"
 	for _, cut := range []int{len(whole) / 2, len(whole) - 30, len(whole) - 3} {
 		_, err := Read(writeFile(t, "export.json", whole[:cut]), Options{})
-		assert.Check(t, err != nil && strings.Contains(err.Error(), "export.json"), "cut at %d: %v", cut, err)
+		assert.Check(t, err != nil && strings.Contains(err.Error(), "export.json") && strings.Contains(err.Error(), "cut short"), "cut at %d: %v", cut, err)
 	}
 	// JSON Lines cut in its last line: the lines before it are read, the
 	// cut one counted malformed.

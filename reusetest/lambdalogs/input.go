@@ -54,3 +54,12 @@ func noCallError(logs *summary.LogsRead) error {
 	}
 	return errors.New(msg)
 }
+
+// cutShort says of an export that cannot be read past its last byte that
+// the file was cut short.
+func cutShort(err error, size int64) error {
+	if size > 0 && (strings.Contains(err.Error(), fmt.Sprintf("byte %d: ", size)) || strings.Contains(err.Error(), fmt.Sprintf("byte %d: ", size-int64(len(utf8BOM))))) {
+		return fmt.Errorf("%w (the file ends there, inside the export: it was cut short, as when the command that wrote it was stopped; export the window again)", err)
+	}
+	return err
+}

@@ -249,7 +249,7 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		b.recycle()
 	}
 	if err := <-errc; err != nil {
-		return nil, err
+		return nil, cutShort(err, size)
 	}
 	if logs.Events == 0 {
 		return nil, errors.New("no event: want the JSON `aws logs filter-log-events` prints, or JSON Lines of its events")
