@@ -125,3 +125,23 @@ func TestAFunctionsOwnTimeoutMessageIsNoFailure(t *testing.T) {
 	}
 	assert.Check(t, is.DeepEqual(failed, []string{"", "", record.ErrorTimedout, ""}))
 }
+
+// A reset's init begun in the invoke phase of the next call, in the very
+// millisecond the failed call's platform.report was written (a busy
+// function), is the next call's, not the failed one's.
+func TestAnInvokePhaseInitInTheFailedCallsMillisecond(t *testing.T) {
+	e := newExport()
+	rep := func(ms int64, req string, dur float64, status, extra string) {
+		e.add(streamA, ms, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":%q,"metrics":{"durationMs":%g,"memorySizeMB":128,"maxMemoryUsedMB":60%s}}}`, req, status, dur, extra))
+	}
+	e.add(streamA, 0, `{"time":"x","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","functionVersion":"$LATEST"}}`)
+	rep(500, "r1", 100, "success", `,"initDurationMs":300`)
+	rep(4000, "r2", 3000, "timeout", "")
+	e.add(streamA, 4000, `{"time":"x","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"invoke","functionVersion":"$LATEST"}}`)
+	e.add(streamA, 4000, `{"time":"x","type":"platform.start","record":{"requestId":"r3","version":"$LATEST"}}`)
+	rep(4400, "r3", 390, "success", "")
+	_, recs := readAll(t, e.write(t), Options{Names: true})
+	assert.Assert(t, is.Len(recs, 3))
+	gen := func(r record.Record) string { return strings.TrimPrefix(r.InstanceID, streamA) }
+	assert.Check(t, is.DeepEqual([]string{gen(recs[0]), gen(recs[1]), gen(recs[2])}, []string{"#1", "#1", "#2"}))
+}

@@ -484,7 +484,7 @@ func (rd *reader) report(c *Calls, st *streamState, it *item) call {
 	ran := it.init > 0
 	// An init logged in the invoke phase after the call's start ran inside
 	// the call.
-	inCall := st.init.set && st.init.invoke && st.init.at > start && st.init.at <= done
+	inCall := st.init.set && st.init.invoke && st.init.at > start && st.init.at < done
 	ahead := st.init.set && st.init.at <= start || inCall
 	cl.start = start
 	if ran || ahead || st.gen == 0 {
