@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"gotest.tools/v3/assert"
@@ -144,4 +145,30 @@ func TestAnInvokePhaseInitInTheFailedCallsMillisecond(t *testing.T) {
 	assert.Assert(t, is.Len(recs, 3))
 	gen := func(r record.Record) string { return strings.TrimPrefix(r.InstanceID, streamA) }
 	assert.Check(t, is.DeepEqual([]string{gen(recs[0]), gen(recs[1]), gen(recs[2])}, []string{"#1", "#1", "#2"}))
+}
+
+// An init that failed ahead of any call (a proactive one), retried by a
+// call minutes later: the call waited for the retry alone, and other
+// environments' calls between keep the calls and the trace in order.
+func TestAFailedInitRetriedLongAfter(t *testing.T) {
+	e := newExport()
+	e.add(streamA, 0, "INIT_START Runtime Version: python:3.13.v20\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0\n")
+	e.add(streamA, 1200, "INIT_REPORT Init Duration: 1200.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n")
+	for i := range 30 {
+		e.report(streamB, int64(i)*10_000+100, fmt.Sprintf("b%d", i), 10, 0, "", "")
+	}
+	e.add(streamA, 300_000, "START RequestId: a1 Version: $LATEST\n")
+	e.add(streamA, 301_500, "INIT_REPORT Init Duration: 1500.00 ms\tPhase: invoke\tStatus: success\n")
+	e.report(streamA, 301_600, "a1", 1600, 0, "", "")
+	got, c := summarize(t, e.write(t), Options{Names: true})
+	var a []record.Record
+	assert.NilError(t, c.Replay(func(r *record.Record) {
+		if r.LogStream == streamA {
+			a = append(a, *r)
+		}
+	}))
+	assert.Assert(t, is.Len(a, 1))
+	assert.Check(t, a[0].Sent.Equal(e.t0.Add(300*time.Second)), "the call began at its own start: %v", a[0].Sent)
+	assert.Check(t, a[0].InitAt.Equal(a[0].Sent), "its init, the retry, began with it: %v", a[0].InitAt)
+	assert.Check(t, is.Equal(got.Instances.Proactive, 0))
 }

@@ -71,7 +71,7 @@ type streamState struct {
 type pendingInit struct {
 	set     bool
 	at      int64 // Unix ns of its first line
-	end     int64 // Unix ns of its last line
+	end     int64 // Unix ns of its last line before any call ran it
 	initUS  uint32
 	initTyp uint8
 	// retried: it failed in the init phase or ran in the invoke phase, so
@@ -204,7 +204,9 @@ func (rd *reader) pass() (*Calls, error) {
 				inits.Push(nowNS, int64(it.stream), int32(it.stream))
 			}
 			st.init.initUS = max(st.init.initUS, it.init)
-			st.init.end = nowNS
+			if it.flags&flagInvoke == 0 {
+				st.init.end = nowNS
+			}
 			st.init.retried = st.init.retried || it.status != statusOK || it.flags&flagInvoke != 0
 			st.init.invoke = st.init.invoke || it.flags&flagInvoke != 0
 			if it.initTyp != initUnknown {
