@@ -172,3 +172,26 @@ func TestAFailedInitRetriedLongAfter(t *testing.T) {
 	assert.Check(t, a[0].InitAt.Equal(a[0].Sent), "its init, the retry, began with it: %v", a[0].InitAt)
 	assert.Check(t, is.Equal(got.Instances.Proactive, 0))
 }
+
+// 2015's timeout line names no request (elprespufferfish/fashionhawk#19,
+// testdata stream I): written right after its call's REPORT, as 2016's
+// lines with an id were (testdata streams B, C, H), it is that call's
+// failure, not the next call's.
+func TestA2015TimeoutLineAfterItsReport(t *testing.T) {
+	const s = "2015/08/18/[HEAD]32dc9361f6d04d7aa1e6f181676e4144"
+	e := newExport()
+	e.add(s, 1000, "REPORT RequestId: 1a2b3c4d-0000-11e5-8000-000000000001\tDuration: 120.00 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\t\n")
+	e.add(s, 65000, "REPORT RequestId: 1a2b3c4d-0000-11e5-8000-000000000002\tDuration: 60000.00 ms\tBilled Duration: 60000 ms\tMemory Size: 128 MB\tMax Memory Used: 21 MB\t\n")
+	e.add(s, 65001, "Task timed out after 60.00 seconds\n")
+	e.add(s, 80000, "REPORT RequestId: 1a2b3c4d-0000-11e5-8000-000000000003\tDuration: 110.00 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 21 MB\t\n")
+	// Before its REPORT, in the same millisecond (testdata stream D).
+	e.add(s, 150000, "Task timed out after 60.00 seconds\n")
+	e.add(s, 150000, "REPORT RequestId: 1a2b3c4d-0000-11e5-8000-000000000004\tDuration: 60000.00 ms\tBilled Duration: 60000 ms\tMemory Size: 128 MB\tMax Memory Used: 21 MB\t\n")
+	_, recs := readAll(t, e.write(t), Options{})
+	assert.Assert(t, is.Len(recs, 4))
+	var types []string
+	for _, r := range recs {
+		types = append(types, r.ErrorType)
+	}
+	assert.Check(t, is.DeepEqual(types, []string{"", record.ErrorTimedout, "", record.ErrorTimedout}))
+}

@@ -215,8 +215,10 @@ func (rd *reader) pass() (*Calls, error) {
 		case kindStart:
 			st.starts = addNote(c, st.starts, startNote{req: it.req, tenant: it.tenant, version: it.version})
 		case kindFailure:
-			if st.lastCall != 0 && it.req != 0 && it.req == st.lastReq {
-				// The line came after its REPORT, as older logs write it.
+			if st.lastCall != 0 && (it.req != 0 && it.req == st.lastReq ||
+				it.req == 0 && len(st.starts) == 0 && nowNS-slab[st.lastCall-1].done <= int64(OverlapSlack)) {
+				// The line came after its REPORT, as older logs write it
+				// (2015's, naming no request, right after it).
 				if cl := &slab[st.lastCall-1]; cl.status == statusOK || cl.errType == 0 {
 					if cl.status == statusOK {
 						cl.status = it.status
