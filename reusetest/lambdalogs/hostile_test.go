@@ -183,3 +183,13 @@ func TestGetLogEventsOutputIsRefusedSayingWhy(t *testing.T) {
 	assert.ErrorContains(t, err, "event 0: no logStreamName")
 	assert.ErrorContains(t, err, "aws logs filter-log-events")
 }
+
+// CloudWatch Logs can keep a group's events for ever: an export of a
+// function's whole life may span more years than a trace may. Its
+// summary is refused before any trace is written, naming the export and
+// the limit.
+func TestAnExportOfMoreYearsThanATraceMaySpan(t *testing.T) {
+	c, _ := readAll(t, filepath.Join("testdata", "real-text.jsonl"), Options{})
+	_, err := c.Summarize(filepath.Join(t.TempDir(), "trace.csv"))
+	assert.ErrorContains(t, err, "logs real-text.jsonl: the calls span 10.4 years (2016-04-14 to 2026-08-19), more than the 10 years a schedule (their trace) may span")
+}

@@ -9,7 +9,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
@@ -62,4 +64,14 @@ func cutShort(err error, size int64) error {
 		return fmt.Errorf("%w (the file ends there, inside the export: it was cut short, as when the command that wrote it was stopped; export the window again)", err)
 	}
 	return err
+}
+
+// checkSpan refuses calls that span more than a schedule may: their trace
+// could not be read back.
+func (c *Calls) checkSpan() error {
+	if span := c.logs.Last.Sub(c.logs.First); span > schedule.MaxScheduleTime {
+		return fmt.Errorf("logs %s: the calls span %.1f years (%s to %s), more than the %.0f years a schedule (their trace) may span: export a shorter window (--start-time, --end-time)",
+			c.logs.File, span.Hours()/24/365, c.logs.First.Format(time.DateOnly), c.logs.Last.Format(time.DateOnly), schedule.MaxScheduleTime.Hours()/24/365)
+	}
+	return nil
 }

@@ -681,6 +681,9 @@ func (c *Calls) Target() string { return "Lambda logs " + c.logs.File }
 // the summary's trace section (cold starts by hour) follows the calls and
 // a replay of it is the function's own traffic.
 func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
+	if err := c.checkSpan(); err != nil {
+		return nil, err
+	}
 	if path != c.traced {
 		if err := c.WriteTrace(path, schedule.MaxHandler); err != nil {
 			return nil, err
