@@ -193,3 +193,16 @@ func TestAnExportOfMoreYearsThanATraceMaySpan(t *testing.T) {
 	_, err := c.Summarize(filepath.Join(t.TempDir(), "trace.csv"))
 	assert.ErrorContains(t, err, "logs real-text.jsonl: the calls span 10.4 years (2016-04-14 to 2026-08-19), more than the 10 years a schedule (their trace) may span")
 }
+
+// The AWS CLI prints text, YAML or a table when told to (--output, or its
+// config's output): such a file is refused saying what to write instead.
+func TestTheCLIsOtherOutputsAreRefusedSayingWhy(t *testing.T) {
+	for _, head := range []string{
+		"EVENTS\t34956...\t2026/05/28/[$LATEST]aaaa\tREPORT RequestId: 1\t1780000000000\n",
+		"events:\n- eventId: '349'\n  ingestionTime: 1780000000300\n",
+		"\n  [\n  {\"@timestamp\": \"2026-05-28 00:00:00.000\"}]",
+	} {
+		_, err := Read(writeFile(t, "export.txt", head), Options{})
+		assert.ErrorContains(t, err, "not with a JSON object: want the JSON `aws logs filter-log-events` prints (--output json")
+	}
+}

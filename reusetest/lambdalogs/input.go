@@ -26,7 +26,7 @@ var errUTF16 = errors.New("the file is UTF-16 (as Windows PowerShell 5.1's `>` w
 
 // skipBOM is r without a UTF-8 byte order mark at its start; a UTF-16 one
 // is refused.
-func skipBOM(r io.Reader) (io.Reader, error) {
+func skipBOM(r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	head, _ := br.Peek(3)
 	switch {
@@ -74,4 +74,22 @@ func (c *Calls) checkSpan() error {
 			c.logs.File, span.Hours()/24/365, c.logs.First.Format(time.DateOnly), c.logs.Last.Format(time.DateOnly), schedule.MaxScheduleTime.Hours()/24/365)
 	}
 	return nil
+}
+
+// checkJSON refuses a file that does not begin as JSON objects do: the
+// AWS CLI's text, YAML or table output, or anything else.
+func checkJSON(br *bufio.Reader) error {
+	head, _ := br.Peek(4096)
+	i := skipBlank(head, 0)
+	if i == len(head) || head[i] == '{' {
+		return nil
+	}
+	line := head[i:]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	if len(line) > 40 {
+		line = line[:40]
+	}
+	return fmt.Errorf("the file begins %q, not with a JSON object: want the JSON `aws logs filter-log-events` prints (--output json, the CLI's default; its text, YAML or table output cannot be read), or JSON Lines of its events", line)
 }

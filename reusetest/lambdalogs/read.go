@@ -204,10 +204,14 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		opts.ProgressEvery = 2 * time.Second
 	}
 	logs := &summary.LogsRead{File: file, Skipped: map[string]int64{}, Names: opts.Names}
-	r, err := skipBOM(r)
+	br, err := skipBOM(r)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJSON(br); err != nil {
+		return nil, err
+	}
+	r = br
 	// An event object is at least 80 bytes: a size tells how many items
 	// the chunk may need.
 	chunk := opts.Chunk
