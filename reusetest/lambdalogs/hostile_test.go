@@ -206,3 +206,26 @@ func TestTheCLIsOtherOutputsAreRefusedSayingWhy(t *testing.T) {
 		assert.ErrorContains(t, err, "not with a JSON object: want the JSON `aws logs filter-log-events` prints (--output json")
 	}
 }
+
+// Real timeout lines of 2024 and 2026: a tab-separated timeout line (a
+// public log parser's test quoting an SQS-triggered function's timeout,
+// 2024-11-20, found by the project's code search), with a REPORT of its
+// call (made up: the source gives the line alone); and a 2026 REPORT that
+// says `Status: timeout` with no line of its own (DataBiosphere/azul#8140,
+// 2026-06-26, a Logs Insights query's result).
+func TestRealTimeoutLinesOf2024And2026(t *testing.T) {
+	const s24, s26 = "2024/11/20/[$LATEST]fb732cef3a5d533aba0973571cbf8624", "2026/06/25/[$LATEST]4725a16721a7573199c2c3d0e3dfd770"
+	t24 := time.Date(2024, 11, 20, 18, 19, 35, 211e6, time.UTC).UnixMilli()
+	t26 := time.Date(2026, 6, 25, 23, 59, 41, 96e6, time.UTC).UnixMilli()
+	lines := []string{
+		rawLine(s24, t24, 1, `2024-11-20T18:19:35.211Z\tfb732cef-3a5d-533a-ba09-73571cbf8624\tTask timed out after 900.09 seconds\n`),
+		rawLine(s24, t24+1, 2, `REPORT RequestId: fb732cef-3a5d-533a-ba09-73571cbf8624\tDuration: 900090.00 ms\tBilled Duration: 900000 ms\tMemory Size: 1024 MB\tMax Memory Used: 300 MB\t\n`),
+		rawLine(s26, t26, 3, `REPORT RequestId: 4725a167-21a7-5731-99c2-c3d0e3dfd770\tDuration: 180000.00 ms\tBilled Duration: 180000 ms\tMemory Size: 1280 MB\tMax Memory Used: 1201 MB\tStatus: timeout\n`),
+	}
+	_, recs := readAll(t, writeFile(t, "export.jsonl", strings.Join(lines, "\n")), Options{Names: true})
+	assert.Assert(t, is.Len(recs, 2))
+	for _, r := range recs {
+		assert.Check(t, is.Equal(r.ErrorType, record.ErrorTimedout), r.LogStream)
+	}
+	assert.Check(t, is.Equal(recs[1].MemoryUsedMB, 1201.0))
+}
