@@ -30,12 +30,7 @@ func TestAnInitThatTimedOutIsTheCallsColdStart(t *testing.T) {
 		e.report(streamB, int64(i)*1000+100, fmt.Sprintf("b%d", i), 10, 0, "", "")
 	}
 	got, c := summarize(t, e.write(t), Options{Names: true})
-	var recs []record.Record
-	assert.NilError(t, c.Replay(func(r *record.Record) {
-		if r.LogStream == streamA {
-			recs = append(recs, *r)
-		}
-	}))
+	recs := byStream(replayAll(t, c))[streamA]
 	assert.Assert(t, is.Len(recs, 1))
 	assert.Check(t, recs[0].Sent.Equal(e.t0), "the call began with the init it waited for: %v", recs[0].Sent)
 	assert.Check(t, is.Equal(got.Instances.ColdStarts, 1))
@@ -161,12 +156,7 @@ func TestAFailedInitRetriedLongAfter(t *testing.T) {
 	e.add(streamA, 301_500, "INIT_REPORT Init Duration: 1500.00 ms\tPhase: invoke\tStatus: success\n")
 	e.report(streamA, 301_600, "a1", 1600, 0, "", "")
 	got, c := summarize(t, e.write(t), Options{Names: true})
-	var a []record.Record
-	assert.NilError(t, c.Replay(func(r *record.Record) {
-		if r.LogStream == streamA {
-			a = append(a, *r)
-		}
-	}))
+	a := byStream(replayAll(t, c))[streamA]
 	assert.Assert(t, is.Len(a, 1))
 	assert.Check(t, a[0].Sent.Equal(e.t0.Add(300*time.Second)), "the call began at its own start: %v", a[0].Sent)
 	assert.Check(t, a[0].InitAt.Equal(a[0].Sent), "its init, the retry, began with it: %v", a[0].InitAt)
@@ -194,4 +184,12 @@ func TestA2015TimeoutLineAfterItsReport(t *testing.T) {
 		types = append(types, r.ErrorType)
 	}
 	assert.Check(t, is.DeepEqual(types, []string{"", record.ErrorTimedout, "", record.ErrorTimedout}))
+}
+
+// replayAll is the calls' records, in start order.
+func replayAll(t *testing.T, c *Calls) []record.Record {
+	t.Helper()
+	var recs []record.Record
+	assert.NilError(t, c.Replay(func(r *record.Record) { recs = append(recs, *r) }))
+	return recs
 }
