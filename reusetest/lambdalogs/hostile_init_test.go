@@ -193,3 +193,26 @@ func replayAll(t *testing.T, c *Calls) []record.Record {
 	assert.NilError(t, c.Replay(func(r *record.Record) { recs = append(recs, *r) }))
 	return recs
 }
+
+// In a stream whose name says no version (Managed Instances'), only a
+// call's START names its version: a -version choice keeps the calls of
+// that version, never those of another.
+func TestAVersionChosenInAStreamWhoseNameSaysNone(t *testing.T) {
+	const s = "my-provider/managed-instances"
+	e := newExport()
+	for i, v := range []string{"1", "2", "1", "2"} {
+		inst := fmt.Sprintf("i-%s", v)
+		req := fmt.Sprintf("r%d", i)
+		at := int64(1000 + i*2000)
+		e.add(s, at, fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":%q,"instanceId":%q}}`, req, v, inst))
+		e.add(s, at+500, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"instanceId":%q,"status":"success","metrics":{"durationMs":400}}}`, req, inst))
+	}
+	path := e.write(t)
+	_, err := Read(path, Options{})
+	assert.ErrorContains(t, err, "[1]: 2 calls, [2]: 2 calls")
+	c, recs := readAll(t, path, Options{Version: "2"})
+	assert.Check(t, is.Len(recs, 2), "the calls of version 2 alone")
+	assert.Check(t, is.Equal(c.Logs().Version, "2"))
+	assert.Check(t, is.Equal(c.Logs().Skipped[reasonOtherVersion], int64(4)), "version 1's STARTs and REPORTs")
+	assert.Check(t, is.Equal(c.Logs().Used, int64(4)))
+}

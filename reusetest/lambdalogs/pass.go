@@ -231,6 +231,15 @@ func (rd *reader) pass() (*Calls, error) {
 			}
 			st.fails = addNote(c, st.fails, failNote{req: it.req, status: it.status, errType: it.errType})
 		case kindReport:
+			if rd.others[st.version] {
+				// A call of a version not chosen, its START said (the
+				// stream's name says none): skipped with its notes.
+				n := int64(1 + len(st.starts) + len(st.fails))
+				st.starts, st.fails = st.starts[:0], st.fails[:0]
+				c.logs.Used -= n
+				c.logs.Skipped[reasonOtherVersion] += n
+				return nil
+			}
 			cl := rd.report(c, st, it)
 			versions[st.version]++
 			var i int32

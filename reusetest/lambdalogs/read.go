@@ -141,6 +141,7 @@ type reader struct {
 	verIdx   map[string]uint16
 	vers     []string
 	tenIdx   map[string]uint32
+	others   map[uint16]bool // versions named by messages and not chosen
 	tens     []string
 	formats  [2]bool
 	// reports counts the REPORT items, and maxSpanUS is the longest a
@@ -219,7 +220,7 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		chunk = int(min(int64(chunk), size/80+16))
 	}
 	rd := &reader{opts: opts, logs: logs, sorter: newSorter(opts.Chunk, chunk, opts.TempDir), streams: map[string]uint32{},
-		errIdx: map[string]uint16{}, verIdx: map[string]uint16{}, tenIdx: map[string]uint32{}}
+		errIdx: map[string]uint16{}, verIdx: map[string]uint16{}, tenIdx: map[string]uint32{}, others: map[uint16]bool{}}
 	defer rd.sorter.close()
 	// One goroutine scans the export's JSON into batches of events, this
 	// one parses their messages: the two halves of the work on two cores.
@@ -419,12 +420,17 @@ func (rd *reader) take(ev *rawEvent) error {
 		}
 		it.version = sv.version
 	} else if function, version := string(m.function), string(m.version); version != "" || function != "" {
-		if !rd.chosen(function, version) {
-			rd.skip(ev, reasonOtherVersion, "")
-			return nil
-		}
 		if m.kind == kindStart || m.kind == kindReport || m.kind == kindInit {
 			it.version = rd.intern16(rd.verIdx, &rd.vers, []byte(function+"["+version+"]"))
+		}
+		if !rd.chosen(function, version) {
+			if it.version == 0 {
+				rd.skip(ev, reasonOtherVersion, "")
+				return nil
+			}
+			// Kept to say its stream's version: the pass skips the
+			// stream's calls (their REPORTs may name none).
+			rd.others[it.version] = true
 		}
 	}
 	rd.logs.Used++
