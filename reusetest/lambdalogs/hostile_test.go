@@ -229,3 +229,34 @@ func TestRealTimeoutLinesOf2024And2026(t *testing.T) {
 	}
 	assert.Check(t, is.Equal(recs[1].MemoryUsedMB, 1201.0))
 }
+
+// Under tenant isolation each call's platform.start names its tenant:
+// the records carry it and the trace has a tenant column.
+func TestTenantsOfJSONLogs(t *testing.T) {
+	e := newExport()
+	for i, tenant := range []string{"acme", "globex", "acme", "globex corp"} {
+		s := streamA
+		if i%2 == 1 {
+			s = streamB
+		}
+		req := fmt.Sprintf("r%d", i)
+		at := int64(1000 + i*2000)
+		e.add(s, at, fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST","tenantId":%q}}`, req, tenant))
+		e.add(s, at+100, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":"success","metrics":{"durationMs":90,"memorySizeMB":128,"maxMemoryUsedMB":50}}}`, req))
+	}
+	trace := filepath.Join(t.TempDir(), "trace.csv")
+	c, err := Read(e.write(t), Options{TracePath: trace})
+	assert.NilError(t, err)
+	defer c.Close()
+	var tenants []string
+	assert.NilError(t, c.Replay(func(r *record.Record) { tenants = append(tenants, r.Tenant) }))
+	assert.Check(t, is.DeepEqual(tenants, []string{"acme", "globex", "acme", "globex corp"}))
+	assert.Check(t, c.HasTenants())
+	raw, err := os.ReadFile(trace)
+	assert.NilError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	assert.Check(t, is.Equal(lines[1], "time,duration_ms,tenant"))
+	assert.Check(t, strings.HasSuffix(lines[5], ",globex corp"), lines[5])
+	_, err = c.Schedule(trace)
+	assert.NilError(t, err, "the trace reads back, tenants and all")
+}
