@@ -505,7 +505,10 @@ func (x *exportReader) next(ev *rawEvent) error {
 			return errEnd
 		}
 		if c != '{' {
-			return x.errSyntax(fmt.Sprintf("want an export object or an event object, got %q", c))
+			// A line that is no object among JSON Lines: a malformed event.
+			*ev = rawEvent{index: x.index}
+			x.index++
+			return x.badLine(ev, x.errSyntax(fmt.Sprintf("want an export object or an event object, got %q", c)))
 		}
 		if x.fastEvent(ev) {
 			return nil

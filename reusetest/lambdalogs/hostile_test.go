@@ -260,3 +260,14 @@ func TestTenantsOfJSONLogs(t *testing.T) {
 	_, err = c.Schedule(trace)
 	assert.NilError(t, err, "the trace reads back, tenants and all")
 }
+
+// A stray line among JSON Lines (a shell's message, a line cut in two by
+// an editor) is one malformed event, not the end of the export.
+func TestAStrayLineAmongJSONLinesIsAMalformedEvent(t *testing.T) {
+	lines := twoCalls()
+	content := lines[0] + "\n" + `bash: aws: command not found` + "\n" + `"message": "tail of a line"}` + "\n" + lines[1] + "\n"
+	c, recs := readAll(t, writeFile(t, "export.jsonl", content), Options{})
+	assert.Check(t, is.Len(recs, 2))
+	assert.Check(t, is.Equal(c.Logs().Skipped[reasonMalformedEvent], int64(2)))
+	assert.Check(t, is.Contains(strings.Join(c.Logs().Bad, "\n"), "event 1: byte "))
+}
