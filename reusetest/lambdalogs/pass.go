@@ -231,7 +231,7 @@ func (rd *reader) pass() (*Calls, error) {
 			}
 			st.fails = addNote(c, st.fails, failNote{req: it.req, status: it.status, errType: it.errType})
 		case kindReport:
-			if rd.others[st.version] {
+			if len(rd.others) > 0 && rd.others[st.version] {
 				// A call of a version not chosen, its START said (the
 				// stream's name says none): skipped with its notes.
 				n := int64(1 + len(st.starts) + len(st.fails))
