@@ -300,10 +300,12 @@ func (rd *reader) pass() (*Calls, error) {
 	if tw != nil {
 		if c.hasTenant == (tw.tenants != nil) {
 			c.capped = tw.capped
-			err = tw.finish(nil)
+			if err = tw.finish(nil); err == nil {
+				c.written = tw.w
+			}
 		} else {
 			tw.abort()
-			err = c.WriteTrace(rd.opts.TracePath, schedule.MaxHandler)
+			c.written, err = c.writeTrace(rd.opts.TracePath, schedule.MaxHandler)
 		}
 		tw = nil
 		if err != nil {

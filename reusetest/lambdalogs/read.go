@@ -1,7 +1,6 @@
 package lambdalogs
 
 import (
-	"bufio"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -42,7 +40,8 @@ type Options struct {
 	Chunk int
 	// TracePath, when set, is where the calls' start times are written as
 	// a timestamps trace while they are read (Calls.Schedule of the same
-	// path then opens it): a second pass over the calls saved.
+	// path then opens it from what was written): a second pass over the
+	// calls, and over the trace, saved.
 	TracePath string
 	// Progress, when set, is told how the reading goes at least every
 	// ProgressEvery (2 s when 0), and once at the end.
@@ -84,7 +83,8 @@ type Calls struct {
 	store     *callStore
 	hasTenant bool // every call carried a tenant
 	capped    int64
-	traced    string // the trace written while reading, or ""
+	traced    string                // the trace written while reading, or ""
+	written   *schedule.TraceWriter // its writer, to open it
 }
 
 // Logs describes what was read.
@@ -528,40 +528,41 @@ func versionsError(counts map[string]int64) error {
 // whole or not at all. A call longer than the probe may sleep is written
 // as that long (Capped says how many).
 func (c *Calls) WriteTrace(path string, maxHandler time.Duration) error {
+	_, err := c.writeTrace(path, maxHandler)
+	return err
+}
+
+// writeTrace is WriteTrace, its writer kept to open the trace.
+func (c *Calls) writeTrace(path string, maxHandler time.Duration) (*schedule.TraceWriter, error) {
 	tw, err := newTraceWriter(path, c.logs.File, c.hasTenant, c.tenants, maxHandler)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = c.store.each(tw.add)
 	c.capped = tw.capped
-	return tw.finish(err)
+	if err := tw.finish(err); err != nil {
+		return nil, err
+	}
+	return tw.w, nil
 }
 
-// traceWriter writes calls as a timestamps trace, to a temporary file
-// beside its path, renamed into place when done.
+// traceWriter writes calls as a timestamps trace (schedule.TraceWriter).
 type traceWriter struct {
-	path, tmp string
-	f         *os.File
-	w         *bufio.Writer
-	tenants   []string // by index, when the trace has a tenant column
-	max       time.Duration
-	capped    int64
-	line      []byte
-	stamp     timeStamp
+	path    string
+	w       *schedule.TraceWriter
+	tenants []string // by index, when the trace has a tenant column
+	max     time.Duration
+	capped  int64
 }
 
 func newTraceWriter(path, from string, withTenants bool, tenants []string, maxHandler time.Duration) (*traceWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	w, err := schedule.CreateTrace(path, "the calls of "+from+", by start (lambda-reuse lambdalogs)", withTenants)
 	if err != nil {
-		return nil, fmt.Errorf("trace %s: %w", path, err)
+		return nil, err
 	}
-	tw := &traceWriter{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16), max: maxHandler}
-	fmt.Fprintf(tw.w, "# the calls of %s, by start (lambda-reuse lambdalogs)\n", from)
+	tw := &traceWriter{path: path, w: w, max: maxHandler}
 	if withTenants {
 		tw.tenants = tenants
-		tw.w.WriteString("time,duration_ms,tenant\n")
-	} else {
-		tw.w.WriteString("time,duration_ms\n")
 	}
 	return tw, nil
 }
@@ -573,71 +574,24 @@ func (tw *traceWriter) add(cl *call) error {
 		d = tw.max
 		tw.capped++
 	}
-	line := tw.stamp.append(tw.line[:0], cl.start)
-	line = append(line, ',')
-	line = strconv.AppendFloat(line, float64(d)/float64(time.Millisecond), 'f', -1, 64)
-	if tw.tenants != nil {
-		line = append(line, ',')
-		if cl.tenant > 0 {
-			line = append(line, tw.tenants[cl.tenant-1]...)
-		}
+	var tenant string
+	if tw.tenants != nil && cl.tenant > 0 {
+		tenant = tw.tenants[cl.tenant-1]
 	}
-	tw.line = append(line, '\n')
-	_, err := tw.w.Write(tw.line)
-	return err
+	return tw.w.Add(cl.start, d, tenant)
 }
 
 // finish puts the trace in place, or removes it on err.
 func (tw *traceWriter) finish(err error) error {
-	if err == nil {
-		err = tw.w.Flush()
-	}
-	if cerr := tw.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tw.tmp, tw.path)
-	}
 	if err != nil {
-		os.Remove(tw.tmp)
+		tw.w.Abort()
 		return fmt.Errorf("trace %s: %w", tw.path, err)
 	}
-	return nil
+	return tw.w.Close()
 }
 
 // abort removes the trace being written.
-func (tw *traceWriter) abort() {
-	tw.f.Close()
-	os.Remove(tw.tmp)
-}
-
-// timeStamp writes Unix ns times as RFC 3339 in UTC with nanoseconds
-// (what time.RFC3339Nano writes, trailing zeros kept), formatting the
-// date and time of day once per second: a trace's times come in order.
-type timeStamp struct {
-	sec    int64
-	prefix []byte
-}
-
-func (s *timeStamp) append(b []byte, ns int64) []byte {
-	sec, frac := ns/1e9, ns%1e9
-	if frac < 0 {
-		sec, frac = sec-1, frac+1e9
-	}
-	if s.prefix == nil || sec != s.sec {
-		s.sec = sec
-		s.prefix = time.Unix(sec, 0).UTC().AppendFormat(s.prefix[:0], "2006-01-02T15:04:05")
-	}
-	b = append(b, s.prefix...)
-	b = append(b, '.')
-	var digits [9]byte
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	b = append(b, digits[:]...)
-	return append(b, 'Z')
-}
+func (tw *traceWriter) abort() { tw.w.Abort() }
 
 // Capped is how many calls the last WriteTrace wrote shorter than they
 // ran (longer than the probe may sleep).
@@ -691,19 +645,23 @@ func (c *Calls) Replay(emit func(*record.Record)) error {
 func (c *Calls) Target() string { return "Lambda logs " + c.logs.File }
 
 // Schedule writes the calls' start times as a timestamps trace to path
-// (WriteTrace) and opens it as the calls' schedule: the trace kind's, so
-// the summary's trace section (cold starts by hour) follows the calls and
-// a replay of it is the function's own traffic.
+// (WriteTrace; not again when the reading wrote it there, TracePath) and
+// opens it as the calls' schedule: the trace kind's, so the summary's
+// trace section (cold starts by hour) follows the calls and a replay of
+// it is the function's own traffic. The trace is opened from what was
+// written (schedule.TraceWriter), without reading it again.
 func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
 	if err := c.checkSpan(); err != nil {
 		return nil, err
 	}
+	w := c.written
 	if path != c.traced {
-		if err := c.WriteTrace(path, schedule.MaxHandler); err != nil {
+		var err error
+		if w, err = c.writeTrace(path, schedule.MaxHandler); err != nil {
 			return nil, err
 		}
 	}
-	return schedule.OpenTrace(path, schedule.TraceOptions{MaxCalls: max(c.store.n, schedule.DefaultMaxTraceCalls)})
+	return w.Open(max(c.store.n, schedule.DefaultMaxTraceCalls))
 }
 
 // Summarize is the summary of the calls (Schedule's trace written to

@@ -305,18 +305,9 @@ func (t *Trace) scan() error {
 	defer f.Close()
 	h := sha256.New()
 	lr := &lineReader{r: bufio.NewReaderSize(io.TeeReader(f, h), 1<<16)}
-	var errs []error
-	bad := func(n int64, err error) bool {
-		errs = append(errs, fmt.Errorf("line %d: %w", n, err))
-		return len(errs) >= 10
-	}
-	first, seen := true, false
-	var prev, last time.Duration
-	var durSum time.Duration
-	var durN int64
-	var countSum int64
+	s := newTraceFacts(t)
+	first := true
 	var wide []int64
-	tenants := map[string]struct{}{}
 	for {
 		line, offset, err := lr.next()
 		if err == io.EOF {
@@ -353,88 +344,123 @@ func (t *Trace) scan() error {
 		}
 		l, err := t.parse(line)
 		if err != nil {
-			if bad(lr.n, err) {
+			if s.bad(lr.n, err) {
 				break
 			}
 			continue
 		}
-		if !seen {
-			t.abs = l.abs
-			if t.abs {
-				t.zero = l.at
-			}
+		if stop, err := s.add(&l, offset, lr.n); err != nil {
+			return err
+		} else if stop {
+			break
 		}
-		if l.abs != t.abs {
-			if bad(lr.n, errors.New("absolute and relative times mixed")) {
-				break
-			}
-			continue
-		}
-		at := l.at
-		if t.abs {
-			at -= t.zero
-		}
-		if at > maxTraceTime || at < -maxTraceTime {
-			if bad(lr.n, fmt.Errorf("time %v from the trace's start: more than the %v a trace may span", at, maxTraceTime)) {
-				break
-			}
-			continue
-		}
-		if seen && (at < prev || (t.format.counts && at == prev)) {
-			if bad(lr.n, fmt.Errorf("out of order: %v after %v (a trace must be sorted by time, intervals each once)", at, prev)) {
-				break
-			}
-			continue
-		}
-		seen, prev = true, at
-		if !t.inWindow(at) {
-			continue
-		}
-		if t.format.counts {
-			if err := t.addInterval(at, l.count, &countSum); err != nil {
-				return fmt.Errorf("line %d: %w", lr.n, err)
-			}
-			continue
-		}
-		if t.calls >= t.opts.MaxCalls {
-			return fmt.Errorf("line %d: %w", lr.n, t.tooMany())
-		}
-		if t.calls%checkpointEvery == 0 {
-			t.checkpoints = append(t.checkpoints, traceCheckpoint{offset: offset, line: lr.n})
-		}
-		t.calls++
-		if l.tenant != nil {
-			if _, ok := tenants[string(l.tenant)]; !ok {
-				if len(tenants) >= MaxTenants {
-					return fmt.Errorf("line %d: more than %d distinct tenants in the window, the most a trace may name", lr.n, MaxTenants)
-				}
-				tenants[string(l.tenant)] = struct{}{}
-			}
-		}
-		if l.hasDur {
-			durSum += l.duration
-			durN++
-			if l.duration > MaxHandler {
-				if bad(lr.n, fmt.Errorf("duration %v is above the most a probe call may sleep (%v)", l.duration, MaxHandler)) {
-					break
-				}
-			}
-		}
-		last = at
 	}
 	if first {
 		return errors.New("empty: no header and no lines")
 	}
-	if err := errors.Join(errs...); err != nil {
+	return s.finish(wide, hex.EncodeToString(h.Sum(nil)))
+}
+
+// traceFacts gathers what a trace's data lines say, line by line, and
+// checks them: scan gives it the lines it reads, TraceWriter the lines it
+// writes.
+type traceFacts struct {
+	t          *Trace
+	errs       []error
+	seen       bool
+	prev, last time.Duration
+	durSum     time.Duration
+	durN       int64
+	countSum   int64
+	tenants    map[string]struct{}
+}
+
+func newTraceFacts(t *Trace) *traceFacts {
+	return &traceFacts{t: t, tenants: map[string]struct{}{}}
+}
+
+// bad keeps the error of line n; true when enough are kept to stop.
+func (s *traceFacts) bad(n int64, err error) bool {
+	s.errs = append(s.errs, fmt.Errorf("line %d: %w", n, err))
+	return len(s.errs) >= 10
+}
+
+// add takes data line n, which starts at offset: a bad line is kept (stop
+// says when enough are), an error stops the reading.
+func (s *traceFacts) add(l *traceLine, offset, n int64) (stop bool, err error) {
+	t := s.t
+	if !s.seen {
+		t.abs = l.abs
+		if t.abs {
+			t.zero = l.at
+		}
+	}
+	if l.abs != t.abs {
+		return s.bad(n, errors.New("absolute and relative times mixed")), nil
+	}
+	at := l.at
+	if t.abs {
+		at -= t.zero
+	}
+	if at > maxTraceTime || at < -maxTraceTime {
+		return s.bad(n, fmt.Errorf("time %v from the trace's start: more than the %v a trace may span", at, maxTraceTime)), nil
+	}
+	if s.seen && (at < s.prev || (t.format.counts && at == s.prev)) {
+		return s.bad(n, fmt.Errorf("out of order: %v after %v (a trace must be sorted by time, intervals each once)", at, s.prev)), nil
+	}
+	s.seen, s.prev = true, at
+	if !t.inWindow(at) {
+		return false, nil
+	}
+	if t.format.counts {
+		if err := t.addInterval(at, l.count, &s.countSum); err != nil {
+			return false, fmt.Errorf("line %d: %w", n, err)
+		}
+		return false, nil
+	}
+	if t.calls >= t.opts.MaxCalls {
+		return false, fmt.Errorf("line %d: %w", n, t.tooMany())
+	}
+	if t.calls%checkpointEvery == 0 {
+		t.checkpoints = append(t.checkpoints, traceCheckpoint{offset: offset, line: n})
+	}
+	t.calls++
+	if l.tenant != nil {
+		if _, ok := s.tenants[string(l.tenant)]; !ok {
+			if len(s.tenants) >= MaxTenants {
+				return false, fmt.Errorf("line %d: more than %d distinct tenants in the window, the most a trace may name", n, MaxTenants)
+			}
+			s.tenants[string(l.tenant)] = struct{}{}
+		}
+	}
+	if l.hasDur {
+		s.durSum += l.duration
+		s.durN++
+		if l.duration > MaxHandler {
+			if s.bad(n, fmt.Errorf("duration %v is above the most a probe call may sleep (%v)", l.duration, MaxHandler)) {
+				return true, nil
+			}
+		}
+	}
+	s.last = at
+	return false, nil
+}
+
+// finish checks and sets what the lines say in all (a wide counts trace's
+// row, the file's SHA-256).
+func (s *traceFacts) finish(wide []int64, sha string) error {
+	t := s.t
+	if err := errors.Join(s.errs...); err != nil {
 		return err
 	}
-	t.sha = hex.EncodeToString(h.Sum(nil))
+	t.sha = sha
+	last := s.last
 	if t.calls > 0 {
 		t.span = t.runTime(last)
 	}
 	for i, n := range wide {
 		if at := time.Duration(i) * time.Minute; t.inWindow(at) {
-			if err := t.addInterval(at, n, &countSum); err != nil {
+			if err := t.addInterval(at, n, &s.countSum); err != nil {
 				return fmt.Errorf("minute %d: %w", i+1, err)
 			}
 		}
@@ -446,8 +472,8 @@ func (t *Trace) scan() error {
 		}
 	}
 	t.handlerMS = t.opts.HandlerMS
-	if durN > 0 {
-		t.handlerMS, t.durations = (durSum / time.Duration(durN)).Milliseconds(), true
+	if s.durN > 0 {
+		t.handlerMS, t.durations = (s.durSum / time.Duration(s.durN)).Milliseconds(), true
 	}
 	// The run lasts the window (or up to its last call, or its last
 	// interval's end) at the speed, checked before it is a duration that
