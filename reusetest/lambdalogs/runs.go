@@ -3,12 +3,12 @@ package lambdalogs
 import (
 	"bufio"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/stats"
@@ -49,9 +49,6 @@ const (
 	initProvisioned
 	initSnapStart
 )
-
-// itemSize is an item's size in memory and in a run file.
-const itemSize = int(unsafe.Sizeof(item{}))
 
 // compareItems is the order of the pass: by time, then kind (a failure's
 // line before its REPORT, a START before a REPORT of the same
@@ -178,7 +175,8 @@ func (s *sorter) sortChunk() {
 	s.keys = keys
 }
 
-// spill writes the chunk as a sorted run to a temporary file.
+// spill writes the chunk as a sorted run to a temporary file, each item
+// packed (runCodec): about half its size in memory.
 func (s *sorter) spill() error {
 	s.sortChunk()
 	f, err := os.CreateTemp(s.dir, "lambdalogs-run-*")
@@ -186,7 +184,14 @@ func (s *sorter) spill() error {
 		return fmt.Errorf("a sorted run to disk: %w", err)
 	}
 	s.runs = append(s.runs, f.Name())
-	_, werr := f.Write(itemBytes(s.chunk))
+	w := bufio.NewWriterSize(f, 1<<16)
+	var enc runCodec
+	var buf []byte
+	for i := range s.chunk {
+		buf = enc.append(buf[:0], &s.chunk[i])
+		w.Write(buf) // an error stays in w: Flush says it
+	}
+	werr := w.Flush()
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
@@ -197,13 +202,95 @@ func (s *sorter) spill() error {
 	return nil
 }
 
-// itemBytes is items' memory, as written to and read from a run file by
-// this same process.
-func itemBytes(items []item) []byte {
-	if len(items) == 0 {
-		return nil
+// runCodec packs the items of a sorted run, each against the one before
+// it: varints for the numbers (the time and the place as differences),
+// the hashes and the one-byte fields as they are.
+type runCodec struct {
+	prev item
+}
+
+// maxPacked is the most bytes an item packs into.
+const maxPacked = 3*binary.MaxVarintLen64 + 2*8 + 7*binary.MaxVarintLen32 + 4
+
+// append packs it onto b.
+func (c *runCodec) append(b []byte, it *item) []byte {
+	b = binary.AppendVarint(b, it.t-c.prev.t)
+	b = binary.LittleEndian.AppendUint64(b, it.id)
+	b = binary.LittleEndian.AppendUint64(b, it.req)
+	b = binary.AppendVarint(b, it.dur)
+	b = binary.AppendUvarint(b, uint64(it.stream))
+	b = binary.AppendUvarint(b, uint64(it.tenant))
+	b = binary.AppendUvarint(b, uint64(it.init))
+	b = binary.AppendUvarint(b, uint64(it.memUsed))
+	b = binary.AppendUvarint(b, uint64(it.memSize))
+	b = binary.AppendUvarint(b, uint64(it.errType))
+	b = binary.AppendUvarint(b, uint64(it.version))
+	b = binary.AppendVarint(b, int64(it.seq)-int64(c.prev.seq))
+	b = append(b, it.kind, it.status, it.initTyp, it.flags)
+	c.prev = *it
+	return b
+}
+
+// read unpacks the item at the start of b into it and says how many bytes
+// it took: 0 when b does not start with a whole one.
+func (c *runCodec) read(b []byte, it *item) int {
+	d := packed{b: b}
+	it.t = c.prev.t + d.varint()
+	it.id = d.fixed()
+	it.req = d.fixed()
+	it.dur = d.varint()
+	it.stream = uint32(d.uvarint())
+	it.tenant = uint32(d.uvarint())
+	it.init = uint32(d.uvarint())
+	it.memUsed = uint32(d.uvarint())
+	it.memSize = uint32(d.uvarint())
+	it.errType = uint16(d.uvarint())
+	it.version = uint16(d.uvarint())
+	it.seq = uint32(int64(c.prev.seq) + d.varint())
+	if d.bad || len(d.b)-d.n < 4 {
+		return 0
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&items[0])), len(items)*itemSize)
+	it.kind, it.status, it.initTyp, it.flags = d.b[d.n], d.b[d.n+1], d.b[d.n+2], d.b[d.n+3]
+	c.prev = *it
+	return d.n + 4
+}
+
+// packed reads the fields of a packed item in turn; bad once one is cut
+// short.
+type packed struct {
+	b   []byte
+	n   int
+	bad bool
+}
+
+func (d *packed) varint() int64 {
+	v, k := binary.Varint(d.b[d.n:])
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.n += k
+	return v
+}
+
+func (d *packed) uvarint() uint64 {
+	v, k := binary.Uvarint(d.b[d.n:])
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.n += k
+	return v
+}
+
+func (d *packed) fixed() uint64 {
+	if len(d.b)-d.n < 8 {
+		d.bad = true
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b[d.n:])
+	d.n += 8
+	return v
 }
 
 // each gives every item in order to f (stopping at its first error), then
@@ -284,6 +371,7 @@ func (s *sorter) close() {
 type runReader struct {
 	f   *os.File
 	r   *bufio.Reader
+	dec runCodec
 	cur item
 }
 
@@ -297,11 +385,20 @@ func openRun(path string) (*runReader, error) {
 
 // next reads the run's next item into cur; false at its end.
 func (r *runReader) next() (bool, error) {
-	if _, err := io.ReadFull(r.r, unsafe.Slice((*byte)(unsafe.Pointer(&r.cur)), itemSize)); err != nil {
+	b, err := r.r.Peek(maxPacked)
+	if len(b) == 0 {
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		return false, fmt.Errorf("a sorted run: %w", err)
 	}
+	n := r.dec.read(b, &r.cur)
+	if n == 0 {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return false, fmt.Errorf("a sorted run: %w", err)
+	}
+	r.r.Discard(n)
 	return true, nil
 }
