@@ -2,6 +2,7 @@ package lambdalogs
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/lambda-reuse/lambda-reuse/internal/minheap"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -41,8 +41,6 @@ type call struct {
 const (
 	callUnseen uint8 = 1 << iota // its generation's start is not in the export
 )
-
-const callSize = int(unsafe.Sizeof(call{}))
 
 // streamState is what the pass holds of one stream: memory is per stream
 // (environment), never per event.
@@ -580,12 +578,14 @@ func (rd *reader) checkOverlaps(states []streamState) error {
 }
 
 // callStore keeps the calls in start order: in memory up to memCalls, on
-// a temporary file beyond.
+// a temporary file beyond, each packed (callCodec).
 type callStore struct {
 	dir  string
 	mem  []call
 	f    *os.File
 	w    *bufio.Writer
+	enc  callCodec
+	buf  []byte
 	n    int64
 	done bool
 }
@@ -611,20 +611,21 @@ func (s *callStore) add(cl *call) error {
 			return fmt.Errorf("calls to disk: %w", err)
 		}
 		s.f, s.w = f, bufio.NewWriterSize(f, 1<<16)
-		if _, err := s.w.Write(callBytes(s.mem)); err != nil {
-			return fmt.Errorf("calls to disk: %w", err)
+		for i := range s.mem {
+			s.put(&s.mem[i])
 		}
 		s.mem = nil
 	}
-	_, err := s.w.Write(callBytes(unsafe.Slice(cl, 1)))
-	return err
+	return s.put(cl)
 }
 
-func callBytes(cs []call) []byte {
-	if len(cs) == 0 {
-		return nil
+// put writes one call to the file.
+func (s *callStore) put(cl *call) error {
+	s.buf = s.enc.append(s.buf[:0], cl)
+	if _, err := s.w.Write(s.buf); err != nil {
+		return fmt.Errorf("calls to disk: %w", err)
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&cs[0])), len(cs)*callSize)
+	return nil
 }
 
 // flush ends the adding.
@@ -650,15 +651,24 @@ func (s *callStore) each(f func(*call) error) error {
 		return err
 	}
 	r := bufio.NewReaderSize(s.f, 1<<16)
+	var dec callCodec
 	var cl call
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(&cl)), callSize)
 	for {
-		if _, err := io.ReadFull(r, buf); err != nil {
+		b, err := r.Peek(maxPackedCall)
+		if len(b) == 0 {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return fmt.Errorf("calls from disk: %w", err)
 		}
+		n := dec.read(b, &cl)
+		if n == 0 {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("calls from disk: %w", err)
+		}
+		r.Discard(n)
 		if err := f(&cl); err != nil {
 			return err
 		}
@@ -674,4 +684,58 @@ func (s *callStore) close() error {
 	s.f.Close()
 	s.f = nil
 	return os.Remove(name)
+}
+
+// callCodec packs calls in start order, each against the one before it
+// (runCodec's way): varints, the times as differences.
+type callCodec struct {
+	prev call
+}
+
+// maxPackedCall is the most bytes a call packs into.
+const maxPackedCall = 5*binary.MaxVarintLen64 + 8*binary.MaxVarintLen32 + 3
+
+// append packs cl onto b.
+func (c *callCodec) append(b []byte, cl *call) []byte {
+	b = binary.AppendVarint(b, cl.start-c.prev.start)
+	b = binary.AppendVarint(b, cl.done-cl.start)
+	b = binary.AppendVarint(b, cl.initAt-c.prev.initAt)
+	b = binary.AppendVarint(b, cl.inv)
+	b = binary.AppendVarint(b, cl.dur)
+	b = binary.AppendUvarint(b, uint64(cl.gen))
+	b = binary.AppendUvarint(b, uint64(cl.stream))
+	b = binary.AppendUvarint(b, uint64(cl.tenant))
+	b = binary.AppendUvarint(b, uint64(cl.initUS))
+	b = binary.AppendUvarint(b, uint64(cl.memUsed))
+	b = binary.AppendUvarint(b, uint64(cl.memSize))
+	b = binary.AppendUvarint(b, uint64(cl.errType))
+	b = binary.AppendUvarint(b, uint64(cl.version))
+	b = append(b, cl.status, cl.initTyp, cl.flags)
+	c.prev = *cl
+	return b
+}
+
+// read unpacks the call at the start of b into cl and says how many bytes
+// it took: 0 when b does not start with a whole one.
+func (c *callCodec) read(b []byte, cl *call) int {
+	d := packed{b: b}
+	cl.start = c.prev.start + d.varint()
+	cl.done = cl.start + d.varint()
+	cl.initAt = c.prev.initAt + d.varint()
+	cl.inv = d.varint()
+	cl.dur = d.varint()
+	cl.gen = uint32(d.uvarint())
+	cl.stream = uint32(d.uvarint())
+	cl.tenant = uint32(d.uvarint())
+	cl.initUS = uint32(d.uvarint())
+	cl.memUsed = uint32(d.uvarint())
+	cl.memSize = uint32(d.uvarint())
+	cl.errType = uint16(d.uvarint())
+	cl.version = uint16(d.uvarint())
+	if d.bad || len(d.b)-d.n < 3 {
+		return 0
+	}
+	cl.status, cl.initTyp, cl.flags = d.b[d.n], d.b[d.n+1], d.b[d.n+2]
+	c.prev = *cl
+	return d.n + 3
 }
