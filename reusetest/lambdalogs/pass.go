@@ -3,7 +3,6 @@ package lambdalogs
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -653,22 +652,15 @@ func (s *callStore) each(f func(*call) error) error {
 	r := bufio.NewReaderSize(s.f, 1<<16)
 	var dec callCodec
 	var cl call
+	read := func(b []byte) int { return dec.read(b, &cl) }
 	for {
-		b, err := r.Peek(maxPackedCall)
-		if len(b) == 0 {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
+		ok, err := nextPacked(r, maxPackedCall, read)
+		if err != nil {
 			return fmt.Errorf("calls from disk: %w", err)
 		}
-		n := dec.read(b, &cl)
-		if n == 0 {
-			if err == nil || errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("calls from disk: %w", err)
+		if !ok {
+			return nil
 		}
-		r.Discard(n)
 		if err := f(&cl); err != nil {
 			return err
 		}

@@ -385,20 +385,31 @@ func openRun(path string) (*runReader, error) {
 
 // next reads the run's next item into cur; false at its end.
 func (r *runReader) next() (bool, error) {
-	b, err := r.r.Peek(maxPacked)
+	ok, err := nextPacked(r.r, maxPacked, func(b []byte) int { return r.dec.read(b, &r.cur) })
+	if err != nil {
+		return false, fmt.Errorf("a sorted run: %w", err)
+	}
+	return ok, nil
+}
+
+// nextPacked reads the next packed value from r, at most max bytes, with
+// read (which says how many bytes it took, 0 for a value cut short); false
+// at the end.
+func nextPacked(r *bufio.Reader, max int, read func([]byte) int) (bool, error) {
+	b, err := r.Peek(max)
 	if len(b) == 0 {
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		return false, fmt.Errorf("a sorted run: %w", err)
+		return false, err
 	}
-	n := r.dec.read(b, &r.cur)
+	n := read(b)
 	if n == 0 {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return false, fmt.Errorf("a sorted run: %w", err)
+		return false, err
 	}
-	r.r.Discard(n)
+	r.Discard(n)
 	return true, nil
 }

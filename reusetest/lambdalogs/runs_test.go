@@ -15,26 +15,7 @@ import (
 // item, never as a wrong one.
 func TestRunCodecRoundTrips(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	pick64 := func() int64 {
-		switch rng.IntN(5) {
-		case 0:
-			return math.MinInt64
-		case 1:
-			return math.MaxInt64
-		case 2:
-			return 0
-		}
-		return rng.Int64N(1<<40) - 1<<39
-	}
-	pick32 := func() uint32 {
-		switch rng.IntN(4) {
-		case 0:
-			return math.MaxUint32
-		case 1:
-			return 0
-		}
-		return rng.Uint32N(1 << 20)
-	}
+	pick64, pick32 := pickers(rng)
 	var items []item
 	for range 20_000 {
 		items = append(items, item{t: pick64(), id: rng.Uint64(), req: rng.Uint64(), dur: pick64(), stream: pick32(),
@@ -75,26 +56,7 @@ func TestRunCodecRoundTrips(t *testing.T) {
 // and one cut short reads as no call.
 func TestCallStoreRoundTrips(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	pick64 := func() int64 {
-		switch rng.IntN(8) {
-		case 0:
-			return math.MinInt64
-		case 1:
-			return math.MaxInt64
-		case 2:
-			return 0
-		}
-		return rng.Int64N(1<<50) - 1<<49
-	}
-	pick32 := func() uint32 {
-		switch rng.IntN(6) {
-		case 0:
-			return math.MaxUint32
-		case 1:
-			return 0
-		}
-		return rng.Uint32N(1 << 20)
-	}
+	pick64, pick32 := pickers(rng)
 	calls := make([]call, memCalls+5000)
 	for i := range calls {
 		calls[i] = call{start: pick64(), done: pick64(), initAt: pick64(), inv: pick64(), dur: pick64(), gen: pick32(),
@@ -129,4 +91,30 @@ func TestCallStoreRoundTrips(t *testing.T) {
 		var cl call
 		assert.Check(t, is.Equal(d.read(one[:cut], &cl), 0), "cut at %d", cut)
 	}
+}
+
+// pickers draw values for packing tests: the ends of the field's range and
+// zero often, else moderate values of either sign.
+func pickers(rng *rand.Rand) (func() int64, func() uint32) {
+	pick64 := func() int64 {
+		switch rng.IntN(6) {
+		case 0:
+			return math.MinInt64
+		case 1:
+			return math.MaxInt64
+		case 2:
+			return 0
+		}
+		return rng.Int64N(1<<50) - 1<<49
+	}
+	pick32 := func() uint32 {
+		switch rng.IntN(5) {
+		case 0:
+			return math.MaxUint32
+		case 1:
+			return 0
+		}
+		return rng.Uint32N(1 << 20)
+	}
+	return pick64, pick32
 }
