@@ -655,7 +655,7 @@ func (c *Calls) Schedule(path string) (*schedule.Trace, error) {
 		return nil, err
 	}
 	w := c.written
-	if path != c.traced {
+	if path != c.traced || w == nil {
 		var err error
 		if w, err = c.writeTrace(path, schedule.MaxHandler); err != nil {
 			return nil, err
