@@ -144,7 +144,9 @@ func (w *TraceWriter) Abort() {
 }
 
 // Open is the trace Close put in place, as OpenTrace(path,
-// TraceOptions{MaxCalls: maxCalls}) opens it, or what it finds wrong.
+// TraceOptions{MaxCalls: maxCalls}) opens it, or the error OpenTrace
+// gives (a trace both past the cap and with bad lines may be refused for
+// either: its checks run without the cap).
 func (w *TraceWriter) Open(maxCalls int64) (*Trace, error) {
 	if !w.done {
 		return nil, fmt.Errorf("trace %s: opened before it was closed", w.path)
