@@ -194,6 +194,27 @@ func TestAnExportOfMoreYearsThanATraceMaySpan(t *testing.T) {
 	assert.ErrorContains(t, err, "logs real-text.jsonl: the calls span 10.4 years (2016-04-14 to 2026-08-19), more than the 10 years a schedule (their trace) may span")
 }
 
+// An export refused while its trace is written as it is read (as
+// reusereport does) leaves no trace, and a file already there stays as
+// it was.
+func TestARefusedExportLeavesNoTrace(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Read(filepath.Join("testdata", "real-text.jsonl"), Options{TracePath: filepath.Join(dir, "trace.csv")})
+	assert.ErrorContains(t, err, "more than the 10 years a schedule (their trace) may span")
+	_, err = os.Stat(filepath.Join(dir, "trace.csv"))
+	assert.Check(t, os.IsNotExist(err), "a trace of a refused export: %v", err)
+	kept := filepath.Join(dir, "kept.csv")
+	assert.NilError(t, os.WriteFile(kept, []byte("mine\n"), 0o644))
+	_, err = Read(filepath.Join("testdata", "real-text.jsonl"), Options{TracePath: kept})
+	assert.Check(t, err != nil)
+	got, err := os.ReadFile(kept)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(string(got), "mine\n"))
+	entries, err := os.ReadDir(dir)
+	assert.NilError(t, err)
+	assert.Check(t, is.Len(entries, 1), "files left: %v", entries)
+}
+
 // The AWS CLI prints text, YAML or a table when told to (--output, or its
 // config's output): such a file is refused saying what to write instead.
 func TestTheCLIsOtherOutputsAreRefusedSayingWhy(t *testing.T) {

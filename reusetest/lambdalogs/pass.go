@@ -294,23 +294,6 @@ func (rd *reader) pass() (*Calls, error) {
 		c.logs.First, c.logs.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 	}
 	c.hasTenant = tenants > 0 && withTenant == tenants
-	if tw != nil {
-		if c.hasTenant == (tw.tenants != nil) {
-			c.capped = tw.capped
-			if err = tw.finish(nil); err == nil {
-				c.written = tw.w
-			}
-		} else {
-			tw.abort()
-			c.written, err = c.writeTrace(rd.opts.TracePath, schedule.MaxHandler)
-		}
-		tw = nil
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-		c.traced = rd.opts.TracePath
-	}
 	if err := rd.checkOverlaps(states); err != nil {
 		c.Close()
 		return nil, err
@@ -333,6 +316,29 @@ func (rd *reader) pass() (*Calls, error) {
 	if c.store.n == 0 {
 		c.Close()
 		return nil, fmt.Errorf("no call: %d events read, none a REPORT (or platform.report) of a call; skipped: %v", c.logs.Events, c.logs.Skipped)
+	}
+	// The trace takes its place only once the calls are taken: a refused
+	// export leaves none (nor replaces one there before).
+	if tw != nil {
+		if err := c.checkSpan(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		if c.hasTenant == (tw.tenants != nil) {
+			c.capped = tw.capped
+			if err = tw.finish(nil); err == nil {
+				c.written = tw.w
+			}
+		} else {
+			tw.abort()
+			c.written, err = c.writeTrace(rd.opts.TracePath, schedule.MaxHandler)
+		}
+		tw = nil
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.traced = rd.opts.TracePath
 	}
 	return c, nil
 }
