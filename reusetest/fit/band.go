@@ -15,11 +15,12 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
 
-// KeptRange is what a kept parameter may be, as far as the base and the
-// run tell: the values a prediction from the profile runs it at (a
-// distribution's ends, each fixed; the placement rules the run left
-// undecided between), so the prediction carries the spread the parameter
-// allows. Only parameters that move a predicted figure have one.
+// KeptRange is what a kept parameter may be, as far as the base, the
+// sources and the run tell: the values a prediction from the profile runs
+// it at (a range's ends, each fixed; a fitted distribution scaled to each
+// median; the placement rules the run left undecided between), so the
+// prediction carries the spread the parameter allows. Only parameters
+// that move a predicted figure have one.
 type KeptRange struct {
 	Name   string   `json:"name"`
 	Values []string `json:"values"`
@@ -31,6 +32,9 @@ const (
 	rangeIdleTimeout = "idle_timeout"
 	rangeMaxLifetime = "max_lifetime"
 	rangePlacement   = "placement"
+	// rangeLifetimeMedian is a fitted max lifetime the run could not pin
+	// down: its distribution scaled to each median.
+	rangeLifetimeMedian = "max_lifetime_median"
 )
 
 // apply sets p's parameter to the range's value v.
@@ -46,6 +50,12 @@ func (r KeptRange) apply(p *lambdasim.Profile, v string) error {
 		} else {
 			p.MaxLifetime = lambdasim.Fixed(d)
 		}
+	case rangeLifetimeMedian:
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("kept range %s: %q is not a positive duration", r.Name, v)
+		}
+		p.MaxLifetime = scaledTo(p.MaxLifetime, d)
 	case rangePlacement:
 		rule, err := lambdasim.ParsePlacement(v)
 		if err != nil {
@@ -53,9 +63,24 @@ func (r KeptRange) apply(p *lambdasim.Profile, v string) error {
 		}
 		p.Placement = rule
 	default:
-		return fmt.Errorf("kept range %q: not a parameter a prediction runs over (%s, %s, %s)", r.Name, rangeIdleTimeout, rangeMaxLifetime, rangePlacement)
+		return fmt.Errorf("kept range %q: not a parameter a prediction runs over (%s, %s, %s, %s)", r.Name, rangeIdleTimeout, rangeMaxLifetime, rangeLifetimeMedian, rangePlacement)
 	}
 	return nil
+}
+
+// scaledTo is d scaled so its median is median: each quantile of the grid
+// times the same factor.
+func scaledTo(d lambdasim.Dist, median time.Duration) lambdasim.Dist {
+	m := d.Quantile(0.5)
+	if m <= 0 {
+		return lambdasim.Fixed(median)
+	}
+	k := float64(median) / float64(m)
+	pts := make([]lambdasim.CDFPoint, len(quantiles))
+	for i, q := range quantiles {
+		pts[i] = lambdasim.CDFPoint{At: time.Duration(float64(d.Quantile(q)) * k), P: q}
+	}
+	return empirical(pts)
 }
 
 // String is the range as outputs name it.
@@ -83,28 +108,22 @@ func durations(lo, hi time.Duration) []string {
 	return []string{lo.String(), hi.String()}
 }
 
-// keptRanges are the ranges of the fit's kept parameters that move a
-// predicted figure (environments, reuse, lifetimes, starts): the idle
-// timeout (the base's range, but never below the longest idle gap an
-// environment of the run survived), the maximum lifetime (the base's
-// range) and an undecided placement rule (the rules the run could not
-// tell apart). Latencies move no predicted figure; the limits and the
-// proactive share are single values.
-func keptRanges(p lambdasim.Profile, base lambdasim.Profile, params []Param, longestGap time.Duration, d PlacementDecision) []KeptRange {
-	var out []KeptRange
+// keptRanges are the ranges of what the fit could not pin down that moves
+// a predicted figure (environments, reuse, lifetimes, starts): undecided,
+// the fitted parameters' own (a max lifetime whose ends may be idle
+// timeouts); then the kept idle timeout (idleRange), the kept maximum
+// lifetime (the base's range) and an undecided placement rule (the rules
+// the run could not tell apart). Latencies move no predicted figure; the
+// limits and the proactive share are single values.
+func keptRanges(p lambdasim.Profile, base lambdasim.Profile, params []Param, longestGap time.Duration, d PlacementDecision, undecided []KeptRange) []KeptRange {
+	out := slices.Clone(undecided)
 	for _, pm := range params {
 		if pm.Status != StatusKept {
 			continue
 		}
 		switch pm.Name {
 		case rangeIdleTimeout:
-			lo, hi := ends(p.IdleTimeout)
-			why := fmt.Sprintf("kept: %s's range, %v to %v", base.Name, lo.Round(time.Second), hi.Round(time.Second))
-			if longestGap > lo {
-				why += fmt.Sprintf(", but an environment of the run survived an idle gap of %v: no less than that", longestGap.Round(time.Second))
-				lo, hi = longestGap, max(hi, longestGap)
-			}
-			out = append(out, KeptRange{Name: rangeIdleTimeout, Values: durations(lo, hi), Why: why})
+			out = append(out, idleRange(base, longestGap))
 		case rangeMaxLifetime:
 			lo, hi := ends(p.MaxLifetime)
 			out = append(out, KeptRange{Name: rangeMaxLifetime, Values: durations(lo, hi),
@@ -116,6 +135,34 @@ func keptRanges(p lambdasim.Profile, base lambdasim.Profile, params []Param, lon
 		}
 	}
 	return out
+}
+
+// idleCeiling is the longest idle timeout the sources allow: the maximum
+// idle time measured in 2018 (docs/sources.md [S6]); in 2020 an eighth of
+// idle environments still lived after 19 minutes [S5].
+const idleCeiling = 27 * time.Minute
+
+// idleRange is a kept idle timeout's range: from the least it can be (the
+// longest idle gap an environment of the run survived, or the base's least
+// when that is more) to the most: a run that is not an idle experiment
+// gives no upper bound (an environment's end does not say it idled out),
+// so the range runs up to the base's greatest or idleCeiling, whichever is
+// more.
+func idleRange(base lambdasim.Profile, longestGap time.Duration) KeptRange {
+	baseLo, baseHi := ends(base.IdleTimeout)
+	lo := max(longestGap, baseLo)
+	hi := max(baseHi, idleCeiling, lo)
+	why := fmt.Sprintf("kept: the run gives a lower bound only, the longest idle gap an environment survived (%v)", longestGap.Round(time.Second))
+	if baseLo > longestGap {
+		why += fmt.Sprintf(", below %s's least (%v), so from that", base.Name, baseLo.Round(time.Second))
+	}
+	why += fmt.Sprintf("; no upper bound (no environment is seen to idle out), so up to %v", hi.Round(time.Second))
+	if hi == idleCeiling {
+		why += ", the longest idle time a source reports (docs/sources.md [S6])"
+	} else {
+		why += fmt.Sprintf(", %s's greatest", base.Name)
+	}
+	return KeptRange{Name: rangeIdleTimeout, Values: durations(lo, hi), Why: why}
 }
 
 // rivals are the placement rules an undecided decision leaves beside the

@@ -43,10 +43,44 @@ func shortCut(envs []summary.Environment, factor float64) time.Duration {
 	return seconds(shortEnd * stats.Percentile(lives, 50))
 }
 
-// agedEnd reports whether e counts as retired for its age: it ended before
-// the run did, served minCallsForAge or more calls, and lived cut or more.
-func agedEnd(e summary.Environment, cut time.Duration, factor float64) bool {
-	return !e.Censored && e.Calls >= minCallsForAge && float64(e.Last.Sub(e.First))*factor >= float64(cut)
+// ageEnds tells which ended environments count as retired for their age.
+// An environment's end is seen only as its last answer; it was gone by
+// the first start on the request path after it (a call then found no idle
+// environment). An end counts as of age when the environment served
+// minCallsForAge or more calls, lived cut or more (model time), and was
+// gone within idleLow of its last answer: sooner than it could have idled
+// out, as the idle timeout is at least idleLow. Any other end (gone later,
+// or with no start after it) may be an idle timeout: its lifetime is
+// right-censored (lived at least that long), never an age.
+type ageEnds struct {
+	cut, idleLow time.Duration
+	factor       float64
+	starts       []int64 // starts on the request path, unix ns, sorted
+}
+
+// ageEnds is how f tells age retirements, the idle timeout being at least
+// idleLow.
+func (f *Fitter) ageEnds(idleLow time.Duration) ageEnds {
+	slices.Sort(f.starts)
+	return ageEnds{cut: shortCut(f.sum.Environments(), f.sum.TimeFactor()), idleLow: idleLow, factor: f.sum.TimeFactor(), starts: f.starts}
+}
+
+// ended reports whether e counts as retired for its age.
+func (a ageEnds) ended(e summary.Environment) bool {
+	if e.Censored || e.Calls < minCallsForAge || float64(e.Last.Sub(e.First))*a.factor < float64(a.cut) {
+		return false
+	}
+	last := e.Last.UnixNano()
+	i, _ := slices.BinarySearch(a.starts, last+1)
+	return i < len(a.starts) && float64(a.starts[i]-last)*a.factor <= float64(a.idleLow)
+}
+
+// idleLow is the least the idle timeout can be, as far as the run and the
+// base tell: the longest idle gap an environment survived, or the base's
+// least idle timeout when that is more.
+func (f *Fitter) idleLow(base lambdasim.Profile) time.Duration {
+	lo, _ := ends(base.IdleTimeout)
+	return max(f.longestGap(), lo)
 }
 
 // estimate is one fitted distribution: the value, its basis, the number of
@@ -57,22 +91,26 @@ type estimate struct {
 	ok       bool
 	n        int64
 	interval string
+	// undecided is, for a value the run could not pin down, the range
+	// of what it allows and why (nil when it could).
+	undecided *KeptRange
 }
 
 // maxLifetime is the Kaplan-Meier estimate of the maximum lifetime, with
-// a bootstrap interval of its median.
-func (f *Fitter) maxLifetime() estimate {
-	d, how, obs, ok := f.maxLifetimeKM()
-	if !ok {
-		return estimate{how: how}
+// a bootstrap interval of its median and, where some ends could not be
+// told from idle timeouts, the range of medians they allow (undecided).
+func (f *Fitter) maxLifetime(idleLow time.Duration) estimate {
+	km := f.maxLifetimeKM(idleLow)
+	if !km.ok {
+		return estimate{how: km.how}
 	}
 	ended := int64(0)
-	for _, o := range obs {
+	for _, o := range km.obs {
 		if o.Ended {
 			ended++
 		}
 	}
-	return estimate{d: d, how: how, ok: true, n: ended, interval: kmMedianInterval(obs)}
+	return estimate{d: km.d, how: km.how, ok: true, n: ended, interval: kmMedianInterval(km.obs), undecided: km.undecided}
 }
 
 // kmMedianInterval is a 95% interval of the Kaplan-Meier median, from 400
@@ -123,34 +161,109 @@ func medianInterval(sorted []float64, round time.Duration) string {
 	return fmt.Sprintf("median %v to %v", seconds(sorted[lo]).Round(round), seconds(sorted[hi]).Round(round))
 }
 
-func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, bool) {
+// lifetimeKM is the Kaplan-Meier estimate of the maximum lifetime: the
+// distribution, its basis, the observations it rests on and, where some
+// ends may have been idle timeouts, the range of medians they allow.
+type lifetimeKM struct {
+	d         lambdasim.Dist
+	how       string
+	obs       []stats.Observation
+	ok        bool
+	undecided *KeptRange
+}
+
+// maxLifetimeKM estimates the maximum lifetime from the environments'
+// lives: an age retirement (ageEnds) ended, every other life censored.
+// Ends the run cannot tell from idle timeouts (gone later than idleLow
+// after their last call) are censored in the estimate, which so errs
+// long; as ended, it errs short: the range of medians runs from the 95%
+// bootstrap bound below the one to the bound above the other.
+func (f *Fitter) maxLifetimeKM(idleLow time.Duration) lifetimeKM {
 	factor := f.sum.TimeFactor()
 	envs := f.sum.Environments()
-	cut := shortCut(envs, factor)
-	var obs []stats.Observation
-	var ended, spares, censored int
+	aged := f.ageEnds(idleLow)
+	var obs, asAged []stats.Observation
+	var ended, spares, idled, censored int
 	longest := 0.0
 	for _, e := range envs {
 		life := e.Last.Sub(e.First).Seconds() * factor
 		longest = max(longest, life)
-		o := stats.Observation{T: life, Ended: agedEnd(e, cut, factor)}
+		o := stats.Observation{T: life, Ended: aged.ended(e)}
+		// An end is seen only as the last call: the retirement came in
+		// the gap after it, on average half the environment's mean gap
+		// between calls (a burst's pause, where traffic comes in bursts).
+		if e.Calls > 1 {
+			life += life / float64(e.Calls-1) / 2
+		}
+		a := stats.Observation{T: life, Ended: o.Ended}
+		if o.Ended {
+			o.T = life
+		}
 		switch {
 		case o.Ended:
 			ended++
 		case e.Censored:
 			censored++
-		default:
+		case e.Calls < minCallsForAge || float64(e.Last.Sub(e.First))*factor < float64(aged.cut):
 			spares++
+		default:
+			idled++
+			a.Ended = true
 		}
-		obs = append(obs, o)
+		obs, asAged = append(obs, o), append(asAged, a)
 	}
-	if ended < 10 {
-		return lambdasim.Dist{}, fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, minCallsForAge), nil, false
+	kind := fmt.Sprintf("environments ended having served %d or more calls, lived %v or more (half the median such life) and gone within %v of their last call (the least idle timeout: the longest idle gap survived, or the base's least), so not idled out",
+		minCallsForAge, aged.cut.Round(time.Second), idleLow.Round(time.Second))
+	ambiguous := fmt.Sprintf("%d gone later or with no start on the request path after them (they may have idled out: lived at least that long)", idled)
+	d, reached, ok := kmDist(obs, longest)
+	used, how := obs, fmt.Sprintf("Kaplan-Meier over %d %s; censored: %d still serving at the end, %d spares (fewer calls or shorter lives: idled out) and %s", ended, kind, censored, spares, ambiguous)
+	if (!ok || ended < 10) && idled > 0 {
+		// Too few lives end for certain: take the ends that may be idle
+		// timeouts as ended of age, and say so.
+		d, reached, ok = kmDist(asAged, longest)
+		used, how = asAged, fmt.Sprintf("Kaplan-Meier over %d %s, and %s taken as ended of age (too few ended for certain); censored: %d still serving at the end and %d spares (fewer calls or shorter lives: idled out)",
+			ended, kind, ambiguous, censored, spares)
+		ended += idled
+	}
+	switch {
+	case ended < 10:
+		return lifetimeKM{how: fmt.Sprintf("only %d environments ended having served %d or more calls: too few for a lifetime (the base's)", ended, minCallsForAge)}
+	case !ok:
+		return lifetimeKM{how: fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached)}
+	}
+	if reached < 1 {
+		how += fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
+	}
+	out := lifetimeKM{d: d, how: how, obs: used, ok: true}
+	if idled > 0 {
+		lo, _, okLo := kmMedianBounds(asAged)
+		if !okLo {
+			lo = kmMedian(asAged, longest)
+		}
+		_, hi, okHi := kmMedianBounds(obs)
+		if !okHi {
+			hi = max(kmMedian(obs, longest), longest)
+		}
+		med := d.Quantile(0.5).Seconds()
+		lo, hi = min(lo, med), max(hi, med)
+		out.undecided = &KeptRange{Name: rangeLifetimeMedian, Values: durations(seconds(lo), seconds(hi)),
+			Why: fmt.Sprintf("fitted, but the run could not tell whether %d ends were of age or of the idle timeout: the fitted distribution scaled to medians from %v (those ends taken as of age, the 95%% bootstrap bound below) to %v (censored, the bound above)",
+				idled, seconds(lo).Round(time.Second), seconds(hi).Round(time.Second))}
+	}
+	return out
+}
+
+// kmDist is the Kaplan-Meier estimate of obs as an empirical distribution
+// on the quantile grid, its tail beyond what ended capped at longest
+// (seconds); ok is false when it reaches less than one half.
+func kmDist(obs []stats.Observation, longest float64) (lambdasim.Dist, float64, bool) {
+	if len(obs) == 0 {
+		return lambdasim.Dist{}, 0, false
 	}
 	times, surv := stats.KaplanMeier(obs)
 	reached := 1 - surv[len(surv)-1]
 	if reached < 0.5 {
-		return lambdasim.Dist{}, fmt.Sprintf("fewer than half the environments' lifetimes ended within the run (Kaplan-Meier reaches %.2f): the base's", reached), nil, false
+		return lambdasim.Dist{}, reached, false
 	}
 	// F(t) = 1 - S(t), a step at each end; the grid's quantiles from it.
 	var pts []lambdasim.CDFPoint
@@ -165,13 +278,19 @@ func (f *Fitter) maxLifetimeKM() (lambdasim.Dist, string, []stats.Observation, b
 		i = min(i, len(times)-1)
 		pts = append(pts, lambdasim.CDFPoint{At: seconds(times[i]), P: q})
 	}
-	tail := ""
 	if reached < 1 {
 		pts = append(pts, lambdasim.CDFPoint{At: seconds(longest), P: 1})
-		tail = fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
 	}
-	return empirical(pts), fmt.Sprintf("Kaplan-Meier over %d environments ended having served %d or more calls and lived %v or more (half the median such life); %d still serving at the end and %d spares (fewer calls or shorter lives: idled out) censored%s",
-		ended, minCallsForAge, cut.Round(time.Second), censored, spares, tail), obs, true
+	return empirical(pts), reached, true
+}
+
+// kmMedian is the Kaplan-Meier median of obs (seconds), or longest when
+// fewer than half ended.
+func kmMedian(obs []stats.Observation, longest float64) float64 {
+	if d, _, ok := kmDist(obs, longest); ok {
+		return d.Quantile(0.5).Seconds()
+	}
+	return longest
 }
 
 // idleTimeout is the idle experiment's survival curve as a CDF, or, for

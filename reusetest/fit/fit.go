@@ -180,7 +180,11 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		res.Params = append(res.Params, Param{Name: name, Status: status, Value: value, Basis: basis, N: n, Interval: interval})
 		map[string]map[string]string{StatusFitted: res.Fitted, StatusKept: res.Kept, StatusAssumed: res.Assumed}[status][name] = basis
 	}
+	var undecided []KeptRange // fitted parameters the run could not pin down
 	dist := func(name string, e estimate, field *lambdasim.Dist, file **lambdasim.DistFile) {
+		if e.undecided != nil {
+			undecided = append(undecided, *e.undecided)
+		}
 		if !e.ok {
 			param(name, StatusKept, describe(*field), e.how, 0, "")
 			return
@@ -211,7 +215,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	case summary.Idle() != nil:
 		kept("max_lifetime", describe(p.MaxLifetime), "an idle experiment's environments mostly end of the idle timeout, which an environment's end cannot tell from age (the idle curve separates age only as a nuisance): the base's")
 	default:
-		dist("max_lifetime", f.maxLifetime(), &p.MaxLifetime, &pf.MaxLifetime)
+		dist("max_lifetime", f.maxLifetime(f.idleLow(base)), &p.MaxLifetime, &pf.MaxLifetime)
 	}
 	if managed {
 		kept("idle_timeout", describe(p.IdleTimeout), "Managed Instances' environments are not frozen and do not idle out: the base's, unused")
@@ -309,7 +313,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")
 
 	if !managed {
-		res.Ranges = keptRanges(p, base, res.Params, f.longestGap(), res.Placement)
+		res.Ranges = keptRanges(p, base, res.Params, f.longestGap(), res.Placement, undecided)
 	}
 	prov := Provenance{Fitter: "lambda-reuse fit (reusetest/fit)", From: from, Target: summary.Target,
 		Schedule: summary.PlanText(), Records: summary.Requests.Total, Environments: summary.Instances.Count,
@@ -431,7 +435,7 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 		param("proactive", StatusAssumed, "0", "no call reported its environment's init time: proactive starts cannot be counted, so none are assumed (predictions count none)", 0, "")
 		return nil
 	}
-	aged := agedEnds(f.sum)
+	aged := f.agedEnds(base)
 	if aged == 0 {
 		param("proactive", StatusKept, fmt.Sprint(p.ProactiveShare), "no environment was seen to end of age: the base's", 0, "")
 		return nil
@@ -451,7 +455,7 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 			runs[seed] = simRun{trial, p.Placement, uint64(seed + 1)}
 		}
 		ratios, err := f.simulations(ctx, runs, func(sim *Fitter) float64 {
-			if n := agedEnds(sim.sum); n > 0 {
+			if n := sim.agedEnds(base); n > 0 {
 				return float64(sim.sum.Summary().Instances.Proactive) / float64(n) / float64(opts.Seeds)
 			}
 			return 0
@@ -481,12 +485,12 @@ func (f *Fitter) proactive(ctx context.Context, p *lambdasim.Profile, pf *lambda
 }
 
 // agedEnds counts the environments the lifetime estimate takes as ended of
-// age: not serving at the end, having served minCallsForAge or more calls.
-func agedEnds(sum *summary.Summarizer) int {
+// age (ageEnds), the idle timeout being at least f.idleLow(base).
+func (f *Fitter) agedEnds(base lambdasim.Profile) int {
 	n := 0
-	cut := shortCut(sum.Environments(), sum.TimeFactor())
-	for _, e := range sum.Environments() {
-		if agedEnd(e, cut, sum.TimeFactor()) {
+	aged := f.ageEnds(f.idleLow(base))
+	for _, e := range f.sum.Environments() {
+		if aged.ended(e) {
 			n++
 		}
 	}

@@ -4,13 +4,21 @@
 // a profile beside what was measured (Predict, Fitter.Predictions).
 //
 // The estimators, each stated in the fitted file's sources:
-//   - maximum lifetime: Kaplan-Meier over environments' measured lifetimes;
-//     an environment still serving at the end is censored, and so is one
-//     that served fewer than minCallsForAge calls (a spare started for a
-//     moment and left to idle out: its end says nothing about age);
+//   - maximum lifetime: Kaplan-Meier over environments' measured lifetimes
+//     (each end moved half the environment's mean gap between calls on:
+//     the retirement came after the last call); an environment still
+//     serving at the end is censored, and so is one that served fewer than
+//     minCallsForAge calls (a spare started for a moment and left to idle
+//     out: its end says nothing about age), and one not seen gone within
+//     the least idle timeout of its last call (no start on the request
+//     path by then: it may have idled out); where such ends exist, the
+//     fit's ranges carry the medians they allow (ended of age to
+//     censored);
 //   - idle timeout: from an idle experiment's survival curve (made monotone,
 //     weighted by samples); a steady run only bounds it from below (the
-//     longest idle gap an environment survived), so it keeps the base's;
+//     longest idle gap an environment survived), so it keeps the base's,
+//     and a prediction runs it from that bound up to what the sources
+//     allow (band.go);
 //   - front-door latency and init latency: from warm and cold calls' times
 //     beyond their handler time (half of a warm call's, less the base's
 //     median overhead; a cold call's, less the median warm call's);
@@ -71,6 +79,11 @@ type Fitter struct {
 
 	handler  []float64 // the handler time the calls asked (seconds), a uniform sample
 	handlerN int64
+
+	// starts are the times (unix ns) calls were sent that started a new
+	// environment and waited for its init: then no idle environment was
+	// left. One per environment.
+	starts []int64
 }
 
 type envFacts struct {
@@ -136,6 +149,8 @@ func (f *Fitter) Add(r *record.Record) {
 		f.cold = append(f.cold, beyond)
 		if !first {
 			f.resetInits++
+		} else {
+			f.starts = append(f.starts, sent)
 		}
 	case r.Invocation > 1:
 		f.seen++
