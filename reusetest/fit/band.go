@@ -314,7 +314,7 @@ func predictBand(ctx context.Context, sched schedule.Schedule, calls int64, prof
 		}
 		out.Spread = append(out.Spread, fmt.Sprintf("%s (%s): %s", r, r.Why, what))
 	}
-	out.Spread = append(out.Spread, fmt.Sprintf("%d simulations: each kept parameter as the profile has it and at each of those values, every combination run with seeds 1 to %d (the point: the profile as it is, seed %d), so the band holds the model's spread between seeds too; the fitted parameters are taken at their values: their own error is not in the band",
+	out.Spread = append(out.Spread, fmt.Sprintf("%d simulations: each kept parameter as the profile has it and at each of those values, every combination run with seeds 1 to %d (the point: the profile as it is, seed %d), so the band holds the model's spread between seeds too; the fitted parameters are taken at their values, save as a range above runs one: their own sampling error is not otherwise in the band",
 		len(runs), max(seeds, 1), predictionSeed))
 	return out, nil
 }
