@@ -31,18 +31,16 @@ func heldOutWorld(seed uint64) *world {
 // TestPredictionBandOfAHeldOutWorld: the profile fitted to a steady
 // 10-calls/s run of the held-out world keeps go-2026's idle timeout and
 // placement rule (the run cannot tell them); its prediction of the run is
-// a band over them (the idle timeout from the longest gap survived up,
-// the rules left undecided) that holds the run's environments, median
-// reuse, median lifetime and 2021-method lifetime, names both kept
-// parameters as moving them, and spans less than half the run's
-// environments. It is one of 16 such worlds measured (handlers of 300 and
-// 500 ms, world seeds 1 to 4, exponential-tailed or uniform 90-130 minute
-// lifetimes): the band held the run's environments in 7 of them and all
-// four figures in 2, this one among them; elsewhere the run lay beyond it,
-// always with fewer environments, more reuse and longer lives (the
-// fitted lifetime counts environments that idled out as ended of age, and
-// the 8-minute idle timeout is above every value the band runs when no
-// environment happened to survive an idle gap that long: docs/fitting.md).
+// a band over them (the idle timeout from the longest gap survived, or
+// the base's least, up to the sources' 27 minutes; the rules left
+// undecided; the lifetime over what the ends it could not tell from idle
+// timeouts allow) that holds the run's environments, median reuse, median
+// lifetime and 2021-method lifetime, names both kept parameters as moving
+// them, and spans less than half the run's environments. It is one of 16
+// such worlds measured (handlers of 300 and 500 ms, world seeds 1 to 4,
+// exponential-tailed or uniform 90-130 minute lifetimes): docs/fitting.md
+// gives how often the band held them; TestBandHoldsHeldOutWorlds holds it
+// to more.
 func TestPredictionBandOfAHeldOutWorld(t *testing.T) {
 	heavy(t)
 	plan := schedule.Steady{Calls: schedule.SeedCalls, RatePerSec: schedule.SeedRatePerSec, HandlerMS: 300}
