@@ -83,6 +83,15 @@ func scaledTo(d lambdasim.Dist, median time.Duration) lambdasim.Dist {
 	return empirical(pts)
 }
 
+// atLeast is d with each quantile of the grid below lo raised to lo.
+func atLeast(d lambdasim.Dist, lo time.Duration) lambdasim.Dist {
+	pts := make([]lambdasim.CDFPoint, len(quantiles))
+	for i, q := range quantiles {
+		pts[i] = lambdasim.CDFPoint{At: max(d.Quantile(q), lo), P: q}
+	}
+	return empirical(pts)
+}
+
 // String is the range as outputs name it.
 func (r KeptRange) String() string {
 	return fmt.Sprintf("%s %s", r.Name, strings.Join(r.Values, ", "))
@@ -143,16 +152,19 @@ func keptRanges(p lambdasim.Profile, base lambdasim.Profile, params []Param, lon
 const idleCeiling = 27 * time.Minute
 
 // idleRange is a kept idle timeout's range: from the least it can be (the
-// longest idle gap an environment of the run survived, or the base's least
-// when that is more) to the most: a run that is not an idle experiment
+// longest idle gap an environment of the run survived, as the environment
+// saw it, or the base's least when that is more) to the most: a run that is not an idle experiment
 // gives no upper bound (an environment's end does not say it idled out),
 // so the range runs up to the base's greatest or idleCeiling, whichever is
 // more.
 func idleRange(base lambdasim.Profile, longestGap time.Duration) KeptRange {
 	baseLo, baseHi := ends(base.IdleTimeout)
 	lo := max(longestGap, baseLo)
+	if t := lo.Truncate(time.Second); t < lo {
+		lo = t + time.Second // the range's values are whole seconds: never below the bound
+	}
 	hi := max(baseHi, idleCeiling, lo)
-	why := fmt.Sprintf("kept: the run gives a lower bound only, the longest idle gap an environment survived (%v)", longestGap.Round(time.Second))
+	why := fmt.Sprintf("kept: the run gives a lower bound only, the longest idle gap an environment survived (%v, the front door's time both ways included)", longestGap.Round(time.Second))
 	if baseLo > longestGap {
 		why += fmt.Sprintf(", below %s's least (%v), so from that", base.Name, baseLo.Round(time.Second))
 	}

@@ -235,6 +235,13 @@ func (f *Fitter) maxLifetimeKM(idleLow time.Duration) lifetimeKM {
 		how += fmt.Sprintf("; beyond %.0f%% the tail is unknown and capped at the longest life seen (%v)", reached*100, seconds(longest).Round(time.Second))
 	}
 	out := lifetimeKM{d: d, how: how, obs: used, ok: true}
+	if lo, hi, ok := kmMedianBounds(used); ok && idled == 0 {
+		med := d.Quantile(0.5).Seconds()
+		lo, hi = min(lo, med), max(hi, med)
+		out.undecided = &KeptRange{Name: rangeLifetimeMedian, Values: durations(seconds(lo), seconds(hi)),
+			Why: fmt.Sprintf("fitted, from %d lives that ended: the fitted distribution scaled to the ends of its median's 95%% bootstrap interval, %v to %v",
+				ended, seconds(lo).Round(time.Second), seconds(hi).Round(time.Second))}
+	}
 	if idled > 0 {
 		lo, _, okLo := kmMedianBounds(asAged)
 		if !okLo {

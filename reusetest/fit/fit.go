@@ -240,6 +240,24 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	kept("warm_overhead", describe(p.WarmOverhead), "not told apart from the front door by a caller: the base's")
+	// A kept idle timeout, but never below what the run rules out: the
+	// longest idle gap an environment survived, as the environment saw it
+	// (the caller's gap and the front door's median both ways).
+	survived := time.Duration(0)
+	if gap := f.longestGap(); gap > 0 && res.Kept["idle_timeout"] != "" && !managed {
+		survived = gap + 2*p.FrontDoorLatency.Quantile(0.5)
+		if survived > p.IdleTimeout.Quantile(0) {
+			p.IdleTimeout = atLeast(p.IdleTimeout, survived)
+			pf.IdleTimeout = p.IdleTimeout.File(fmt.Sprintf("kept from %s, each value below the longest idle gap an environment of %s survived (%v, the front door's time both ways included) raised to it", base.Name, from, survived.Round(time.Millisecond)))
+			for i := range res.Params {
+				if pm := &res.Params[i]; pm.Name == "idle_timeout" {
+					pm.Value = describe(p.IdleTimeout)
+					pm.Basis += fmt.Sprintf("; each value below that gap as the environment saw it (%v, the front door's time both ways included) raised to it", survived.Round(time.Millisecond))
+					res.Kept["idle_timeout"] = pm.Basis
+				}
+			}
+		}
+	}
 	kept("concurrency_limit", fmt.Sprint(p.ConcurrencyLimit), "a run below the limit cannot show it: the base's")
 	kept("scaling_rate", fmt.Sprint(p.ScalingRate), "a run below the rate cannot show it: the base's")
 
@@ -313,7 +331,7 @@ func (f *Fitter) Fit(ctx context.Context, opts Options) (Result, error) {
 	param("schedule", StatusFitted, fmt.Sprintf("%s, %d calls", spec.Kind, spec.Calls), "the schedule the records cover, in model time ("+spec.String()+"): a run of this profile with no schedule flag runs it", summary.Requests.Total, "")
 
 	if !managed {
-		res.Ranges = keptRanges(p, base, res.Params, f.longestGap(), res.Placement, undecided)
+		res.Ranges = keptRanges(p, base, res.Params, survived, res.Placement, undecided)
 	}
 	prov := Provenance{Fitter: "lambda-reuse fit (reusetest/fit)", From: from, Target: summary.Target,
 		Schedule: summary.PlanText(), Records: summary.Requests.Total, Environments: summary.Instances.Count,
