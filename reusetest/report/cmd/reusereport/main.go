@@ -205,7 +205,7 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 	// over what it kept, beside what the run measured.
 	what := "a point: the fit kept nothing that moves a predicted figure"
 	if len(res.Ranges) > 0 {
-		what = "a band over the kept " + keptNames(res.Ranges)
+		what = "a band over what the run could not pin down: " + keptNames(res.Ranges)
 	}
 	fmt.Fprintf(w, "\nthe fitted profile's prediction of the run's own calls (%s):\n\n", what)
 	pred, err := f.PredictFitted(context.Background(), res, fo)
