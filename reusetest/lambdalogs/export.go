@@ -21,7 +21,7 @@ import (
 // and "eventId" (docs/sources.md [S15]).
 //
 // The reader streams: it holds one event at a time (its message at most
-// MaxMessage bytes), never the file. It is a small JSON scanner of its own
+// maxMessage bytes), never the file. It is a small JSON scanner of its own
 // rather than encoding/json's Decoder, whose token API costs several times
 // more per event than the 1 µs an event may take (BenchmarkReadExport).
 
@@ -36,9 +36,9 @@ type Event struct {
 	EventID       string `json:"eventId"`
 }
 
-// MaxMessage is the longest message kept: CloudWatch Logs takes events of
+// maxMessage is the longest message kept: CloudWatch Logs takes events of
 // at most 1 MiB (docs/sources.md [S15]); a longer one is skipped.
-const MaxMessage = 1 << 20
+const maxMessage = 1 << 20
 
 // maxDepth bounds the nesting of values skipped over (a user's file may
 // hold anything).
@@ -53,7 +53,7 @@ type rawEvent struct {
 	hasTS   bool
 	message []byte
 	eventID []byte
-	tooLong bool   // the message was longer than MaxMessage
+	tooLong bool   // the message was longer than maxMessage
 	bad     string // why the event is malformed; "" when it is not
 }
 
@@ -670,7 +670,7 @@ func (x *exportReader) event(ev *rawEvent, keyRead bool) error {
 				ev.bad = "message is not a string"
 				break
 			}
-			x.message, ev.tooLong, err = x.str(x.message, MaxMessage)
+			x.message, ev.tooLong, err = x.str(x.message, maxMessage)
 			haveMessage = true
 			if err != nil {
 				return err
@@ -876,7 +876,7 @@ func plainString(b []byte, limit int) ([]byte, int, bool) {
 
 // fastMessage is the JSON string b starts with, unescaped into dst[:0],
 // and the bytes it took; false for a line's end or a bad escape in it,
-// one longer than MaxMessage, or one that runs past b.
+// one longer than maxMessage, or one that runs past b.
 func (x *exportReader) fastMessage(b, dst []byte) ([]byte, int, bool) {
 	if b[0] != '"' {
 		return dst, 0, false
@@ -896,7 +896,7 @@ func (x *exportReader) fastMessage(b, dst []byte) ([]byte, int, bool) {
 			e := bytes.IndexByte(b[j:q], '\\')
 			if e < 0 {
 				dst = append(dst, b[j:q]...)
-				if len(dst) > MaxMessage {
+				if len(dst) > maxMessage {
 					return dst, 0, false
 				}
 				return dst, q + 1, true

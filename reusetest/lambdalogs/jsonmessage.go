@@ -3,6 +3,8 @@ package lambdalogs
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 )
 
 // A message in Lambda's JSON log format is an object with "time", "type"
@@ -140,7 +142,7 @@ func (j *jsonParser) parse(b []byte, m *message) string {
 	if haveRestore {
 		m.initUS, m.restore = int64(restoreMS*1000+0.5), true
 	}
-	if memSize > MaxMemoryMB || memUsed > MaxMemoryMB || memSize < 0 || memUsed < 0 {
+	if memSize > record.MaxMemoryMB || memUsed > record.MaxMemoryMB || memSize < 0 || memUsed < 0 {
 		m.bad = fmt.Sprintf("impossible value: memory %g MB used of %g MB", memUsed, memSize)
 	}
 	m.memSize, m.memUsed = int64(memSize), int64(memUsed)

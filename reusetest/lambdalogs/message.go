@@ -456,14 +456,10 @@ func trimEnd(b []byte) []byte {
 	return b[:j]
 }
 
-// MaxCall is the longest a call may run, and the longest an init may take,
+// maxCall is the longest a call may run, and the longest an init may take,
 // taken as possible: Lambda's maximum timeout, 15 minutes, plus a minute for
 // the reporting around it (docs/sources.md [S15]). A longer one is refused.
-const MaxCall = 16 * 60 * 1_000_000 // µs
-
-// MaxMemoryMB is the most memory a REPORT may say was used or configured:
-// what a record may hold (record.MaxMemoryMB).
-const MaxMemoryMB = record.MaxMemoryMB
+const maxCall = 16 * 60 * 1_000_000 // µs
 
 // setField keeps one REPORT field's value, or says why it is refused.
 func (m *message) setField(l field, v []byte) string {
@@ -521,7 +517,7 @@ func (m *message) setStatus(v []byte) {
 }
 
 // parseMS reads "15.74 ms" (or "15.74", or "15 ms") as µs, refusing a
-// negative or a value past MaxCall.
+// negative or a value past maxCall.
 func parseMS(v []byte) (int64, bool) {
 	if n := len(v); n >= 2 && v[n-2] == 'm' && v[n-1] == 's' {
 		v = v[:n-2]
@@ -533,7 +529,7 @@ func parseMS(v []byte) (int64, bool) {
 	var us int64
 	i := 0
 	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
-		if us > MaxCall {
+		if us > maxCall {
 			return 0, false
 		}
 		us = us*10 + int64(v[i]-'0')
@@ -556,21 +552,21 @@ func parseMS(v []byte) (int64, bool) {
 			return parseMSFloat(v)
 		}
 	}
-	return us, us <= MaxCall
+	return us, us <= maxCall
 }
 
 // parseMSFloat reads milliseconds in any other form of number (an
-// exponent, a JSON number), refusing a negative or a value past MaxCall.
+// exponent, a JSON number), refusing a negative or a value past maxCall.
 func parseMSFloat(v []byte) (int64, bool) {
 	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil || !(f >= 0) || f*1000 > MaxCall {
+	if err != nil || !(f >= 0) || f*1000 > maxCall {
 		return 0, false
 	}
 	return int64(f*1000 + 0.5), true
 }
 
 // parseMB reads "128 MB" as 128, refusing a negative or a value past
-// MaxMemoryMB.
+// what a record may hold (record.MaxMemoryMB).
 func parseMB(v []byte) (int64, bool) {
 	if n := len(v); n >= 2 && v[n-2] == 'M' && v[n-1] == 'B' {
 		v = v[:n-2]
@@ -589,5 +585,5 @@ func parseMB(v []byte) (int64, bool) {
 		}
 		n = n*10 + int64(c-'0')
 	}
-	return n, n <= MaxMemoryMB
+	return n, n <= record.MaxMemoryMB
 }

@@ -110,13 +110,13 @@ func addNote[N any](c *Calls, notes []N, n N) []N {
 // and its init before its REPORT, and the reading saw the longest of
 // those (maxSpanUS), so the calls held are those of that span, never all;
 // or, when it waited for an init logged ahead of it, when that init began
-// (at most ProactiveGap before its start), so no call goes while an init
+// (at most proactiveGap before its start), so no call goes while an init
 // that a call still to come may begin with is pending.
 
-// LateLine is how long after its REPORT a failure's own line (an older
+// lateLine is how long after its REPORT a failure's own line (an older
 // log's "Task timed out …", written after the REPORT) still reaches its
 // call: the calls are held that much longer.
-const LateLine = time.Second
+const lateLine = time.Second
 
 // pass takes the sorted items once, in time order, and makes the calls.
 func (rd *reader) pass() (*Calls, error) {
@@ -213,7 +213,7 @@ func (rd *reader) pass() (*Calls, error) {
 			st.starts = addNote(c, st.starts, startNote{req: it.req, tenant: it.tenant, version: it.version})
 		case kindFailure:
 			if st.lastCall != 0 && (it.req != 0 && it.req == st.lastReq ||
-				it.req == 0 && len(st.starts) == 0 && nowNS-slab[st.lastCall-1].done <= int64(OverlapSlack)) {
+				it.req == 0 && len(st.starts) == 0 && nowNS-slab[st.lastCall-1].done <= int64(overlapSlack)) {
 				// The line came after its REPORT, as older logs write it
 				// (2015's, naming no request, right after it).
 				if cl := &slab[st.lastCall-1]; cl.status == statusOK || cl.errType == 0 {
@@ -252,10 +252,10 @@ func (rd *reader) pass() (*Calls, error) {
 			st.lastCall, st.lastReq = i+1, it.req
 		}
 		// Calls that began before any call still to come can go, in start order.
-		bound := nowNS - reachNS - int64(LateLine)
+		bound := nowNS - reachNS - int64(lateLine)
 		for inits.Len() > 0 {
 			top := inits.Peek()
-			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && (top.Key >= bound-int64(ProactiveGap) || pi.retried && pi.end >= bound-int64(ProactiveGap)) {
+			if pi := &states[top.Value].init; pi.set && pi.at == top.Key && (top.Key >= bound-int64(proactiveGap) || pi.retried && pi.end >= bound-int64(proactiveGap)) {
 				bound = min(bound, top.Key)
 				break
 			}
@@ -409,10 +409,10 @@ func (w *callWriter) finish() error {
 	return w.err
 }
 
-// MaxGroup bounds the events of one stream, millisecond and kind (a START,
+// maxGroup bounds the events of one stream, millisecond and kind (a START,
 // a REPORT, …) an export may hold: one environment serves one call at a
 // time, so even its shortest calls end a handful to a millisecond.
-const MaxGroup = 1 << 12
+const maxGroup = 1 << 12
 
 // eventGroup is the event ids of the events of one millisecond, kind and
 // stream, which the sort keeps together: an event id seen twice in it is
@@ -426,7 +426,7 @@ type eventGroup struct {
 }
 
 // seen reports whether it is a duplicate of an event of its group, and
-// adds it to the group; a group past MaxGroup is refused.
+// adds it to the group; a group past maxGroup is refused.
 func (g *eventGroup) seen(it *item, labels []string) (bool, error) {
 	if it.t != g.t || it.stream != g.stream || it.kind != g.kind || len(g.ids) == 0 {
 		g.t, g.stream, g.kind = it.t, it.stream, it.kind
@@ -443,14 +443,14 @@ func (g *eventGroup) seen(it *item, labels []string) (bool, error) {
 	} else if slices.Contains(g.ids, it.id) {
 		return true, nil
 	}
-	if len(g.ids) >= MaxGroup {
+	if len(g.ids) >= maxGroup {
 		return false, fmt.Errorf("stream %s holds more than %d events of one kind in the millisecond %s, the most an export may hold; one environment cannot write so many",
-			labels[it.stream], MaxGroup, time.UnixMilli(it.t).UTC().Format("2006-01-02T15:04:05.000Z"))
+			labels[it.stream], maxGroup, time.UnixMilli(it.t).UTC().Format("2006-01-02T15:04:05.000Z"))
 	}
 	g.ids = append(g.ids, it.id)
 	if len(g.ids) > 16 {
 		if g.set == nil {
-			g.set = make(map[uint64]struct{}, MaxGroup)
+			g.set = make(map[uint64]struct{}, maxGroup)
 		}
 		if len(g.set) == 0 {
 			for _, id := range g.ids {
@@ -521,7 +521,7 @@ func (rd *reader) report(c *Calls, st *streamState, it *item) call {
 			switch {
 			case inCall:
 				st.initAt = start
-			case start-st.init.at < int64(ProactiveGap), st.init.retried && start-st.init.end < int64(ProactiveGap):
+			case start-st.init.at < int64(proactiveGap), st.init.retried && start-st.init.end < int64(proactiveGap):
 				// The call waited for this init (and its retry): it began
 				// when the init did.
 				cl.start = st.init.at
@@ -547,7 +547,7 @@ func (rd *reader) report(c *Calls, st *streamState, it *item) call {
 		cl.inv = st.inv
 	}
 	if st.lastDone != 0 {
-		if over := st.lastDone - cl.start; over > int64(OverlapSlack) {
+		if over := st.lastDone - cl.start; over > int64(overlapSlack) {
 			st.overlaps++
 			st.maxOver = max(st.maxOver, over)
 		}
@@ -579,7 +579,7 @@ func (rd *reader) checkOverlaps(states []streamState) error {
 	}
 	return fmt.Errorf("%d log streams hold overlapping calls (stream %s: %d calls began more than %v before the previous one ended, by up to %v): %s; "+
 		"one environment with them all would be false, so the export is refused (leave such streams out of the export)",
-		n, rd.labels[worst], st.overlaps, OverlapSlack, time.Duration(st.maxOver).Round(time.Millisecond), why)
+		n, rd.labels[worst], st.overlaps, overlapSlack, time.Duration(st.maxOver).Round(time.Millisecond), why)
 }
 
 // callStore keeps the calls in start order: in memory up to memCalls, on

@@ -36,7 +36,7 @@ type Options struct {
 	// memory ("" is the system's).
 	TempDir string
 	// Chunk is how many events are sorted in memory before a sorted run is
-	// spilled to disk (DefaultChunk when 0).
+	// spilled to disk (defaultChunk when 0).
 	Chunk int
 	// TracePath, when set, is where the calls' start times are written as
 	// a timestamps trace while they are read (Calls.Schedule of the same
@@ -49,24 +49,24 @@ type Options struct {
 	ProgressEvery time.Duration
 }
 
-// OverlapSlack is how far a call may seem to start before the previous
+// overlapSlack is how far a call may seem to start before the previous
 // call of its stream ended and still be taken as after it: log times are
 // whole milliseconds and a REPORT is written a moment after its call ends.
 // One classic environment serves one call at a time (docs/sources.md [S15]).
-const OverlapSlack = 10 * time.Millisecond
+const overlapSlack = 10 * time.Millisecond
 
-// ProactiveGap is how long before a call's start an init must have begun
+// proactiveGap is how long before a call's start an init must have begun
 // to be taken as ahead of it (provisioned, or proactive): the summary's
 // ProactiveThreshold, so a call does not wait for an init that began
 // earlier.
-const ProactiveGap = summary.ProactiveThreshold
+const proactiveGap = summary.ProactiveThreshold
 
-// MaxStreams bounds the log streams (environments) an export may hold.
-const MaxStreams = 1 << 22
+// maxStreams bounds the log streams (environments) an export may hold.
+const maxStreams = 1 << 22
 
-// MaxEvents bounds the events an export may hold: each keeps its place in
+// maxEvents bounds the events an export may hold: each keeps its place in
 // it (a stream's events of one millisecond keep their order).
-const MaxEvents = 1<<32 - 1
+const maxEvents = 1<<32 - 1
 
 // maxNamed bounds the distinct error types, tenants and function versions
 // kept by name; past it they are counted under one name.
@@ -199,7 +199,7 @@ func StreamLabel(name string) string {
 
 func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	if opts.Chunk <= 0 {
-		opts.Chunk = DefaultChunk
+		opts.Chunk = defaultChunk
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 2 * time.Second
@@ -238,8 +238,8 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 		for i := range b.evs {
 			b.event(i, &ev)
 			logs.Events++
-			if logs.Events > MaxEvents {
-				return nil, fmt.Errorf("event %d: more than %d events, the most an export may hold: export a shorter time", ev.index, int64(MaxEvents))
+			if logs.Events > maxEvents {
+				return nil, fmt.Errorf("event %d: more than %d events, the most an export may hold: export a shorter time", ev.index, int64(maxEvents))
 			}
 			if err := rd.take(&ev); err != nil {
 				return nil, err
@@ -282,14 +282,14 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	return c, nil
 }
 
-// MaxBadNamed is how many malformed or refused events are named one by one.
-const MaxBadNamed = 10
+// maxBadNamed is how many malformed or refused events are named one by one.
+const maxBadNamed = 10
 
 // skip counts an event skipped for reason; a malformed or refused one is
 // named (its index, its stream's hash) too.
 func (rd *reader) skip(ev *rawEvent, reason, detail string) {
 	rd.logs.Skipped[reason]++
-	if detail != "" && len(rd.logs.Bad) < MaxBadNamed {
+	if detail != "" && len(rd.logs.Bad) < maxBadNamed {
 		where := fmt.Sprintf("event %d", ev.index)
 		if len(ev.stream) > 0 {
 			where += " in stream " + label(string(ev.stream), rd.opts.Names)
@@ -355,8 +355,8 @@ func (rd *reader) take(ev *rawEvent) error {
 	}
 	st, ok := rd.stream(key)
 	if !ok {
-		if len(rd.labels) >= MaxStreams {
-			return fmt.Errorf("event %d: more than %d log streams, the most an export may hold", ev.index, MaxStreams)
+		if len(rd.labels) >= maxStreams {
+			return fmt.Errorf("event %d: more than %d log streams, the most an export may hold", ev.index, maxStreams)
 		}
 		st = uint32(len(rd.labels))
 		k := string(key)

@@ -91,9 +91,9 @@ func hash64(b []byte) uint64 {
 	return h
 }
 
-// DefaultChunk is how many items are sorted in memory before a sorted run
+// defaultChunk is how many items are sorted in memory before a sorted run
 // is spilled to a temporary file: 1 Mi items of 64 bytes, 64 MiB.
-const DefaultChunk = 1 << 20
+const defaultChunk = 1 << 20
 
 // sorter takes items in any order and gives them back in compareItems
 // order: from memory when they fit in one chunk, else merged from runs.
@@ -355,7 +355,7 @@ func (s *sorter) each(f func(*item) error) error {
 }
 
 // mergeKey and mergeTie are compareItems' keys as the merge's heap orders
-// them: time and kind, then stream (below MaxStreams) and place.
+// them: time and kind, then stream (below maxStreams) and place.
 func mergeKey(it *item) int64 { return it.t<<3 | int64(it.kind) }
 func mergeTie(it *item) int64 { return int64(it.stream)<<32 | int64(it.seq) }
 

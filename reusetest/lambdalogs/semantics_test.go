@@ -307,16 +307,16 @@ func TestCallsOfAStreamEndingInOneMillisecondKeepTheirOrder(t *testing.T) {
 
 func TestTooManyEventsOfOneMillisecondAreRefused(t *testing.T) {
 	// A stream's events of one millisecond and kind are held together to
-	// find duplicates: past MaxGroup, the export is refused, named.
+	// find duplicates: past maxGroup, the export is refused, named.
 	e := newExport()
-	for i := range MaxGroup + 1 {
+	for i := range maxGroup + 1 {
 		e.report(streamA, 1000, fmt.Sprintf("r%d", i), 0.1, 0, "", "")
 	}
-	e.events = append(e.events, e.events[MaxGroup-1]) // a duplicate, late in its group
+	e.events = append(e.events, e.events[maxGroup-1]) // a duplicate, late in its group
 	_, err := Read(e.write(t), Options{Names: true})
-	assert.ErrorContains(t, err, fmt.Sprintf("stream %s holds more than %d events of one kind in the millisecond 2026-05-04T12:00:01.000Z", streamA, MaxGroup))
+	assert.ErrorContains(t, err, fmt.Sprintf("stream %s holds more than %d events of one kind in the millisecond 2026-05-04T12:00:01.000Z", streamA, maxGroup))
 
-	e.events = e.events[MaxGroup-40:]
+	e.events = e.events[maxGroup-40:]
 	_, recs := readAll(t, e.write(t), Options{})
 	assert.Check(t, is.Len(recs, 41), "the duplicate, far from its first, counts once")
 }
