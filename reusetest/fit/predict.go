@@ -3,9 +3,12 @@ package fit
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 )
@@ -112,10 +115,56 @@ func (f *Fitter) PredictFitted(ctx context.Context, res Result, opts Options) (s
 			fitted.Assumed = append(fitted.Assumed, fmt.Sprintf("%s %s (%s): %s", p.Name, p.Status, p.Value, p.Basis))
 		}
 	}
-	if note := WarmBefore(f.sum.Summary()); note != "" {
-		fitted.Assumed = append(fitted.Assumed, note)
-	}
+	fitted.Assumed = append(fitted.Assumed, Notes(f.sum.Summary(), fitted)...)
 	return fitted, nil
+}
+
+// Notes say what no kept parameter explains in a prediction (pred) of a
+// run (measured): environments warm before the run (WarmBefore), and
+// failures the model does not make (UnmodelledFailures).
+func Notes(measured summary.Summary, pred summary.Prediction) []string {
+	var out []string
+	for _, n := range []string{WarmBefore(measured), UnmodelledFailures(measured, pred)} {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// UnmodelledFailures says, for a run that failed more calls than the
+// prediction's band allows, that the model fails a call only when its
+// runtime generation's memory grows past the memory size or the call runs
+// past the timeout: errors of the function's own (a crash, a call's own
+// peak of memory) are not drawn, nor the resets that follow them. "" when
+// the band holds the run's failed share.
+func UnmodelledFailures(measured summary.Summary, pred summary.Prediction) string {
+	failed := measured.Requests.Failed
+	if failed == 0 {
+		return ""
+	}
+	for _, m := range pred.Metrics {
+		if m.Metric != metric.MetricFailedShare.Name {
+			continue
+		}
+		high := m.Predicted
+		if m.High != nil {
+			high = *m.High
+		}
+		if m.Measured <= high {
+			return ""
+		}
+	}
+	types := slices.Sorted(maps.Keys(measured.Requests.ByError))
+	by := make([]string, len(types))
+	for i, t := range types {
+		by[i] = fmt.Sprintf("%s %d", t, measured.Requests.ByError[t])
+	}
+	of := ""
+	if len(by) > 0 {
+		of = " (" + strings.Join(by, ", ") + ")"
+	}
+	return fmt.Sprintf("the run failed %d calls%s, more than the prediction: the model fails a call only when its runtime generation's memory grows past the memory size or the call runs past the timeout, so the function's own errors (a crash, a call's own peak of memory) are not in it, nor the resets that followed them", failed, of)
 }
 
 // WarmBefore says, for a run some of whose environments were warm before

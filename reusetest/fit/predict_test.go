@@ -9,6 +9,7 @@ import (
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/summary"
 	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
 )
 
 // halves splits a run of plan into its first half's records (as a run of
@@ -133,4 +134,29 @@ func TestAStoppedRunIsPredictedOverTheCallsItMade(t *testing.T) {
 		assert.Check(t, p.OK && p.Tolerance == 0, "%+v", p)
 	}
 	assert.Check(t, starts[metric.MetricRequestPath.Name].Measured > 0, "a run of on-demand starts: %+v", starts[metric.MetricRequestPath.Name])
+}
+
+// The notes of a prediction say what no kept parameter explains: the
+// environments warm before the run, and failures past the band's high,
+// by error type; nothing when the band holds the run's failed share.
+func TestNotesSayWhatNoKeptParameterExplains(t *testing.T) {
+	var measured summary.Summary
+	measured.Requests.Total, measured.Requests.Failed = 1000, 10
+	measured.Requests.ByError = map[string]int64{"Runtime.ExitError": 7, "Runtime.OutOfMemory": 3}
+	share := metric.MetricFailedShare.Value(measured)
+	low, high := 1.0, 1.004
+	pred := summary.Prediction{Metrics: []summary.PredictedMetric{{Metric: metric.MetricFailedShare.Name, Predicted: 1.002, Measured: share, Low: &low, High: &high}}}
+	notes := Notes(measured, pred)
+	assert.Assert(t, is.Len(notes, 1))
+	assert.Check(t, is.Contains(notes[0], "the run failed 10 calls (Runtime.ExitError 7, Runtime.OutOfMemory 3), more than the prediction"))
+
+	high = 1.01
+	assert.Check(t, is.Len(Notes(measured, pred), 0), "a band that holds the failed share needs no note")
+	measured.Instances.LeftCensored = 2
+	notes = Notes(measured, pred)
+	assert.Assert(t, is.Len(notes, 1))
+	assert.Check(t, is.Contains(notes[0], "the run had 2 warm from before its first call"))
+
+	point := summary.Prediction{Metrics: []summary.PredictedMetric{{Metric: metric.MetricFailedShare.Name, Predicted: 1, Measured: share}}}
+	assert.Check(t, is.Len(Notes(measured, point), 2), "a point below the run's failed share")
 }

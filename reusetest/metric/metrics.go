@@ -88,7 +88,7 @@ var (
 	MetricReuseMedian    = Metric{Name: "reuse median", Value: func(s summary.Summary) float64 { return s.Reuse.Median }, Tolerance: 0.30, Trend: "reuse-median"}
 	MetricLifetimeMedian = Metric{Name: "lifetime median, min", Value: func(s summary.Summary) float64 { return s.LifetimeMinutes.Median }, Tolerance: 0.30, Trend: "lifetime-median"}
 	metricSeedLifetime   = Metric{Name: "lifetime (2021 method), min", Value: func(s summary.Summary) float64 { return s.SeedMethod.AvgLifetimeMinutes }, Tolerance: 0.30}
-	metricFailedShare    = Metric{Name: "1 + failed share", Value: func(s summary.Summary) float64 {
+	MetricFailedShare    = Metric{Name: "1 + failed share", Value: func(s summary.Summary) float64 {
 		if s.Requests.Total == 0 {
 			return 1
 		}
@@ -156,7 +156,7 @@ var Metrics = []Metric{
 	MetricReuseMin, metricReuseMax, metricLifetimeMean, metricLifetimeP90, metricLifetimeMax, metricCensored, metricLeftCensored, MetricResets,
 	MetricBusyMean, MetricBusyMax, metricGenerations, MetricColdShare, MetricRequestPathShare, metricProactiveShare, MetricIdleHalfSurvival,
 	MetricMemorySize, metricMemoryGrowthMedian, metricMemoryGrowthP90, metricCallsToLimitMedian, metricCallsToLimitMin, metricReachLimitShare, MetricOutOfMemory,
-	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, metricSeedLifetime, metricFailedShare,
+	MetricInstances, MetricReuseMedian, MetricLifetimeMedian, metricSeedLifetime, MetricFailedShare,
 }
 
 // JudgedMetrics are the metrics with a tolerance: what a live run is judged on.

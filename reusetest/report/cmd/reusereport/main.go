@@ -215,7 +215,7 @@ func fitToFile(w io.Writer, logPath, out, base string, opts lambdalogs.Options, 
 	if err := metric.WritePredictionsMarkdown(w, []summary.Prediction{pred}); err != nil {
 		return err
 	}
-	if note := fit.WarmBefore(f.Summary()); note != "" {
+	for _, note := range fit.Notes(f.Summary(), pred) {
 		fmt.Fprintf(w, "\nNote: %s.\n", note)
 	}
 	fmt.Fprintln(w)
