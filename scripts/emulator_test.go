@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
@@ -106,43 +108,89 @@ func (f *fake) aws(t *testing.T, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// account lists what exists of a deploy named name: "function",
-// "loggroup", "policy" (attached to the role), "role", "url"; the
-// function, its URL and its log group read through the AWS SDK for Go, the
-// role and its policy through the CLI (the SDK's IAM client is no
-// dependency of the project). Anything but "not found" fails the test.
-func (f *fake) account(t *testing.T, name string) []string {
+// sdk is the emulated account seen through the AWS SDK for Go: the
+// tests' checks of what a script left read it there, a call in-process
+// rather than a run of the CLI (the scripts themselves run the real CLI).
+type sdk struct {
+	lambda *lambda.Client
+	logs   *cloudwatchlogs.Client
+	iam    *iam.Client
+}
+
+// sdk returns the clients of the emulated account.
+func (f *fake) sdk(t *testing.T) sdk {
 	t.Helper()
 	cfg, err := loopback.Config(t.Context(), f.endpoint)
 	assert.NilError(t, err)
-	fn := lambda.NewFromConfig(cfg)
+	return sdk{lambda.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg), iam.NewFromConfig(cfg)}
+}
+
+// function is the configuration of the function named name.
+func (f *fake) function(t *testing.T, name string) *lambda.GetFunctionConfigurationOutput {
+	t.Helper()
+	c, err := f.sdk(t).lambda.GetFunctionConfiguration(t.Context(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
+	assert.NilError(t, err)
+	return c
+}
+
+// functionURL is the Function URL configuration of the function named
+// name (qualifier "" for the unqualified function).
+func (f *fake) functionURL(t *testing.T, name string) *lambda.GetFunctionUrlConfigOutput {
+	t.Helper()
+	c, err := f.sdk(t).lambda.GetFunctionUrlConfig(t.Context(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(name)})
+	assert.NilError(t, err)
+	return c
+}
+
+// logGroup is the log group named group, or nil where there is none.
+func (f *fake) logGroup(t *testing.T, group string) *logstypes.LogGroup {
+	t.Helper()
+	groups, err := f.sdk(t).logs.DescribeLogGroups(t.Context(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+	assert.NilError(t, err)
+	for i, g := range groups.LogGroups {
+		if aws.ToString(g.LogGroupName) == group {
+			return &groups.LogGroups[i]
+		}
+	}
+	return nil
+}
+
+// account lists what exists of a deploy named name: "function",
+// "loggroup", "policy" (AWSLambdaBasicExecutionRole attached to the role),
+// "role", "url", read through the AWS SDK for Go. Anything but "not found"
+// fails the test.
+func (f *fake) account(t *testing.T, name string) []string {
+	t.Helper()
+	c := f.sdk(t)
 	found := func(err error) bool {
 		t.Helper()
 		var nf *lambdatypes.ResourceNotFoundException
-		if errors.As(err, &nf) {
+		var nse *iamtypes.NoSuchEntityException
+		if errors.As(err, &nf) || errors.As(err, &nse) {
 			return false
 		}
 		assert.NilError(t, err)
 		return true
 	}
 	var out []string
-	if _, err := fn.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}); found(err) {
+	if _, err := c.lambda.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}); found(err) {
 		out = append(out, "function")
 	}
-	group := "/aws/lambda/" + name
-	groups, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogGroups(t.Context(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
-	assert.NilError(t, err)
-	if slices.ContainsFunc(groups.LogGroups, func(g logstypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == group }) {
+	if f.logGroup(t, "/aws/lambda/"+name) != nil {
 		out = append(out, "loggroup")
 	}
-	if _, err := f.aws(t, "iam", "get-role", "--role-name", name+"-role"); err == nil {
+	role := aws.String(name + "-role")
+	if _, err := c.iam.GetRole(t.Context(), &iam.GetRoleInput{RoleName: role}); found(err) {
 		out = append(out, "role")
-		if n, err := f.aws(t, "iam", "list-attached-role-policies", "--role-name", name+"-role",
-			"--query", "length(AttachedPolicies[?PolicyName=='AWSLambdaBasicExecutionRole'])", "--output", "text"); err == nil && n == "1" {
+		attached, err := c.iam.ListAttachedRolePolicies(t.Context(), &iam.ListAttachedRolePoliciesInput{RoleName: role})
+		assert.NilError(t, err)
+		if slices.ContainsFunc(attached.AttachedPolicies, func(p iamtypes.AttachedPolicy) bool {
+			return aws.ToString(p.PolicyName) == "AWSLambdaBasicExecutionRole"
+		}) {
 			out = append(out, "policy")
 		}
 	}
-	if _, err := fn.GetFunctionUrlConfig(t.Context(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(name)}); found(err) {
+	if _, err := c.lambda.GetFunctionUrlConfig(t.Context(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(name)}); found(err) {
 		out = append(out, "url")
 	}
 	slices.Sort(out)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost"
@@ -80,8 +81,7 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	out, _, err := f.run(t, region, "deploy.sh", "--name", name, "--github-env", envFile)
 	assert.NilError(t, err, out)
 	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
-	emulatedURL, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name, "--query", "FunctionUrl", "--output", "text")
-	assert.NilError(t, err)
+	emulatedURL := aws.ToString(f.functionURL(t, name).FunctionUrl)
 	// What the workflow's later steps see: deploy's exports (the Function
 	// URL the local host's, as the emulated one serves nothing), plus
 	// loopback credentials for signing (the host ignores signatures) and

@@ -7,6 +7,7 @@
 package scripts
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
@@ -144,23 +148,18 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 		"lambda get-function-url-config", "lambda create-function-url-config",
 	}))
 	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
-	check := func(want string, args ...string) {
-		t.Helper()
-		got, err := f.aws(t, args...)
-		assert.Check(t, err, "aws %v", args)
-		assert.Check(t, is.Equal(got, want), "aws %v", args)
-	}
-	check("7", "logs", "describe-log-groups", "--log-group-name-prefix", "/aws/lambda/"+name, "--query", "logGroups[0].retentionInDays", "--output", "text")
-	check("provided.al2023\tbootstrap\t128\tarm64", "lambda", "get-function-configuration", "--function-name", name,
-		"--query", "[Runtime, Handler, MemorySize, Architectures[0]]", "--output", "text")
-	check("AWS_IAM", "lambda", "get-function-url-config", "--function-name", name, "--query", "AuthType", "--output", "text")
-	url, err := f.aws(t, "lambda", "get-function-url-config", "--function-name", name, "--query", "FunctionUrl", "--output", "text")
-	assert.NilError(t, err)
-	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL="+url))
+	group := f.logGroup(t, "/aws/lambda/"+name)
+	assert.Assert(t, group != nil)
+	assert.Check(t, is.Equal(aws.ToInt32(group.RetentionInDays), int32(7)))
+	fn := f.function(t, name)
+	assert.Check(t, is.DeepEqual([]any{fn.Runtime, aws.ToString(fn.Handler), aws.ToInt32(fn.MemorySize), fn.Architectures},
+		[]any{lambdatypes.RuntimeProvidedal2023, "bootstrap", int32(128), []lambdatypes.Architecture{lambdatypes.ArchitectureArm64}}))
+	fnURL := f.functionURL(t, name)
+	assert.Check(t, is.Equal(fnURL.AuthType, lambdatypes.FunctionUrlAuthTypeAwsIam))
+	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_URL="+aws.ToString(fnURL.FunctionUrl)))
 	assert.Check(t, is.Contains(out, "export LAMBDA_REUSE_AUTH=iam"))
 	assert.Check(t, is.Contains(out, "$0.62 on arm64"))
-	sha, err := f.aws(t, "lambda", "get-function-configuration", "--function-name", name, "--query", "CodeSha256", "--output", "text")
-	assert.NilError(t, err)
+	sha := aws.ToString(fn.CodeSha256)
 
 	// Again, with everything in place: the update path, nothing created,
 	// the code and the configuration changed.
@@ -175,14 +174,13 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 	}))
 	// moto keeps a function's first architecture through
 	// update-function-code, so the flag is checked in the call it got.
-	check("256", "lambda", "get-function-configuration", "--function-name", name, "--query", "MemorySize", "--output", "text")
+	fn = f.function(t, name)
+	assert.Check(t, is.Equal(aws.ToInt32(fn.MemorySize), int32(256)))
 	raw, err := os.ReadFile(f.log)
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(string(raw), "lambda update-function-code --function-name "+name+" --zip-file fileb://"))
 	assert.Check(t, is.Contains(string(raw), "--architectures x86_64"))
-	sha2, err := f.aws(t, "lambda", "get-function-configuration", "--function-name", name, "--query", "CodeSha256", "--output", "text")
-	assert.NilError(t, err)
-	assert.Check(t, sha2 != sha, "the update changed the code (an amd64 build)")
+	assert.Check(t, aws.ToString(fn.CodeSha256) != sha, "the update changed the code (an amd64 build)")
 	assert.Check(t, is.DeepEqual(f.account(t, name), []string{"function", "loggroup", "policy", "role", "url"}))
 
 	// The dry run of teardown looks up what exists and prints the deletes
@@ -242,9 +240,12 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 		"lambda put-provisioned-concurrency-config"} {
 		assert.Check(t, is.Contains(calls, want))
 	}
-	got, err := f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live", "--query", "FunctionVersion", "--output", "text")
+	alias := func() (*lambda.GetAliasOutput, error) {
+		return f.sdk(t).lambda.GetAlias(t.Context(), &lambda.GetAliasInput{FunctionName: aws.String(name), Name: aws.String("live")})
+	}
+	live, err := alias()
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(got, "1"), "the alias points at the published version")
+	assert.Check(t, is.Equal(aws.ToString(live.FunctionVersion), "1"), "the alias points at the published version")
 	pc, err := f.aws(t, "lambda", "get-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live")
 	assert.NilError(t, err)
 	assert.Check(t, is.Contains(pc, "--qualifier live --provisioned-concurrent-executions 3"))
@@ -263,17 +264,18 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 	out, calls, err = f.run(t, region, "deploy.sh", "--provisioned", "2")
 	assert.NilError(t, err, out)
 	assert.Check(t, is.Contains(calls, "lambda update-alias"))
-	got, err = f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live", "--query", "FunctionVersion", "--output", "text")
+	live, err = alias()
 	assert.NilError(t, err)
-	assert.Check(t, is.Equal(got, "2"))
+	assert.Check(t, is.Equal(aws.ToString(live.FunctionVersion), "2"))
 
 	out, calls, err = f.run(t, region, "teardown.sh")
 	assert.NilError(t, err, out)
 	for _, want := range []string{"lambda delete-provisioned-concurrency-config", "lambda delete-alias", "lambda delete-function"} {
 		assert.Check(t, is.Contains(calls, want))
 	}
-	_, err = f.aws(t, "lambda", "get-alias", "--function-name", name, "--name", "live")
-	assert.Check(t, err != nil, "the alias is gone")
+	_, err = alias()
+	var gone *lambdatypes.ResourceNotFoundException
+	assert.Check(t, errors.As(err, &gone), "the alias is gone: %v", err)
 	_, err = f.aws(t, "lambda", "get-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live")
 	assert.Check(t, err != nil, "the provisioned concurrency is gone")
 	assert.Check(t, is.Len(f.account(t, name), 0), "teardown removed everything deploy created")
