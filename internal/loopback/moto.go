@@ -5,6 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,8 +162,74 @@ func resetMoto(endpoint string) error {
 	return nil
 }
 
-// StopSharedMoto stops the server SharedMoto started, if any, and removes
-// its folder.
+// accounts are the servers MotoAccount gives, one for each environment
+// asked for, and the last account given.
+var accounts struct {
+	sync.Mutex
+	servers map[string]*accountServer
+	last    int64
+}
+
+// accountServer is a moto server MotoAccount started, or why it could not.
+type accountServer struct {
+	moto runningMoto
+	dir  string
+	err  error
+}
+
+// MotoAccount is StartMoto for tests that run in parallel: an AWS account
+// of the test's own, fresh, on a moto server the test binary's tests share
+// (one for each env, started by the first test that asks and stopped when
+// the binary's tests end: StopSharedMoto). The endpoint it returns is the
+// test's own, on loopback: it forwards each request to the shared server
+// naming the test's account (moto's x-moto-account-id header), so what one
+// test makes no other sees, IAM included, without a server's start each.
+func MotoAccount(t testing.TB, env ...string) string {
+	t.Helper()
+	moto := motoServer(t)
+	key := strings.Join(env, "\x00")
+	accounts.Lock()
+	if accounts.servers == nil {
+		accounts.servers = map[string]*accountServer{}
+	}
+	srv := accounts.servers[key]
+	if srv == nil {
+		srv = &accountServer{}
+		accounts.servers[key] = srv
+		srv.dir, srv.err = os.MkdirTemp("", "loopback-moto-")
+		if srv.err == nil {
+			srv.moto, srv.err = startMoto(moto, srv.dir, env)
+		}
+	}
+	accounts.last++
+	account := fmt.Sprintf("%012d", 100_000_000_000+accounts.last)
+	accounts.Unlock()
+	if srv.err != nil {
+		t.Fatal(srv.err)
+	}
+	target, err := url.Parse(srv.moto.endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{Proxy: nil} // loopback only, never an HTTP proxy
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host
+			r.Out.Header.Set("x-moto-account-id", account)
+		},
+		Transport: transport,
+	}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(func() {
+		front.Close()
+		transport.CloseIdleConnections()
+	})
+	return front.URL
+}
+
+// StopSharedMoto stops the servers SharedMoto and MotoAccount started, if
+// any, and removes their folders.
 func StopSharedMoto() {
 	shared.Lock()
 	defer shared.Unlock()
@@ -171,4 +240,15 @@ func StopSharedMoto() {
 		os.RemoveAll(shared.dir)
 	}
 	shared.moto, shared.dir, shared.err, shared.tried = runningMoto{}, "", nil, false
+	accounts.Lock()
+	defer accounts.Unlock()
+	for _, srv := range accounts.servers {
+		if srv.moto.stop != nil {
+			srv.moto.stop()
+		}
+		if srv.dir != "" {
+			os.RemoveAll(srv.dir)
+		}
+	}
+	accounts.servers = nil
 }
