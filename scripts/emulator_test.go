@@ -43,9 +43,10 @@ func realCLI() (string, error) {
 	return "", fmt.Errorf("the AWS CLI v2 is not installed at %s (apt-get install awscli; .ci/run installs it)", strings.Join(realCLIs, " or "))
 }
 
-// startEmulator starts moto's server on a free loopback port for the
-// test, with AWS's managed IAM policies loaded (the scripts attach
-// AWSLambdaBasicExecutionRole), and returns its endpoint. The test skips,
+// startEmulator gives the test a fresh account of its own on moto's
+// server (one server for the package's tests, with AWS's managed IAM
+// policies loaded: the scripts attach AWSLambdaBasicExecutionRole), and
+// returns its endpoint. The test skips,
 // naming what is missing, where moto or the CLI cannot be had.
 func startEmulator(t *testing.T) (endpoint, cli string) {
 	t.Helper()
@@ -56,7 +57,7 @@ func startEmulator(t *testing.T) (endpoint, cli string) {
 	if err != nil {
 		t.Skip(err)
 	}
-	return loopback.StartMoto(t, "MOTO_IAM_LOAD_MANAGED_POLICIES=true"), cli
+	return loopback.MotoAccount(t, "MOTO_IAM_LOAD_MANAGED_POLICIES=true"), cli
 }
 
 // emulatedAWS is the scripts' aws: it logs each call, fails the one named

@@ -41,7 +41,7 @@ func git(t *testing.T, dir string, args ...string) string {
 // holds nothing. Nothing reaches beyond 127.0.0.1; the main branch is never
 // touched.
 func TestNightlyFlowRunsLocally(t *testing.T) {
-	t.Parallel() // its own emulator, folders and environment: nothing shared
+	t.Parallel() // its own emulated account, folders and environment: nothing shared
 	if testing.Short() {
 		t.Skip("runs two short live nights (about a minute)")
 	}

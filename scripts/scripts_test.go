@@ -135,7 +135,7 @@ var region = []string{"AWS_REGION=eu-west-1"}
 // TestDeployCreatesThenUpdatesThenTearsDown deploys to the emulated
 // account, updates, and tears down, checking the account after each step.
 func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
-	t.Parallel() // its own emulator, folders and environment: nothing shared
+	t.Parallel() // its own emulated account, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, region, "deploy.sh")
@@ -225,7 +225,7 @@ func TestDeployCreatesThenUpdatesThenTearsDown(t *testing.T) {
 // its configuration with the rest. (The provisioned-concurrency calls and
 // the account limit are the wrapper's: moto has neither.)
 func TestDeployWithProvisionedConcurrency(t *testing.T) {
-	t.Parallel() // its own emulator, folders and environment: nothing shared
+	t.Parallel() // its own emulated account, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, append(region, "FAKE_AWS_LIMIT=10"), "deploy.sh", "--provisioned", "11")
@@ -288,7 +288,7 @@ func TestDeployWithProvisionedConcurrency(t *testing.T) {
 // is refused, naming the CLI, before any change; a dry run shows the
 // function created in the mode and no Function URL.
 func TestDeployWithTenantIsolation(t *testing.T) {
-	t.Parallel() // its own emulator, folders and environment: nothing shared
+	t.Parallel() // its own emulated account, folders and environment: nothing shared
 	f := newEmulated(t)
 	const name = "lambda-reuse-probe"
 	out, calls, err := f.run(t, region, "deploy.sh", "--tenant-isolation", "--provisioned", "2")
@@ -340,7 +340,7 @@ func TestDeployWithTenantIsolation(t *testing.T) {
 func TestTeardownCleansUpAfterAFailedDeploy(t *testing.T) {
 	for _, failAt := range []string{"iam attach-role-policy", "lambda create-function", "logs put-retention-policy", "lambda create-function-url-config"} {
 		t.Run(failAt, func(t *testing.T) {
-			t.Parallel() // each against an emulator of its own
+			t.Parallel() // each in an emulated account of its own
 			f := newEmulated(t)
 			out, _, err := f.run(t, append([]string{"FAKE_AWS_FAIL=" + failAt}, region...), "deploy.sh")
 			assert.Check(t, err != nil, "the deploy failed:\n%s", out)
