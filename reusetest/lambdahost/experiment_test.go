@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambda-reuse/lambda-reuse/internal/gobuild"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdaapi"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/live"
@@ -30,17 +31,27 @@ import (
 	is "gotest.tools/v3/assert/cmp"
 )
 
-// targetEnv points the experiment at url, through the HTTP target or the
-// Invoke API (function name `function`).
-func targetEnv(t *testing.T, kind, url, function string) func(string) string {
-	env := map[string]string{}
+// caller calls url through the HTTP target or the Invoke API (function
+// name `function`), the latter with the SDK's settings for a loopback
+// account made from nothing in the process's environment, so tests that
+// use it can run in parallel.
+func caller(t *testing.T, kind, url, function string, handlerMS int64) live.Caller {
+	t.Helper()
 	if kind == "http" {
-		env[live.EnvURL] = url + "/"
-	} else {
-		env[live.EnvFunction] = function
-		loopback.SetAWSEnv(t, url)
+		c, _, err := live.NewCaller(t.Context(), func(k string) string {
+			if k == live.EnvURL {
+				return url + "/"
+			}
+			return ""
+		}, handlerMS)
+		assert.NilError(t, err)
+		return c
 	}
-	return func(k string) string { return env[k] }
+	cfg, err := loopback.Config(t.Context(), url)
+	assert.NilError(t, err)
+	c, err := endpoint.NewInvoke(cfg, function, "", handlerMS)
+	assert.NilError(t, err)
+	return c
 }
 
 // experiment runs schedule (a plan, or an experiment's) against url and
@@ -49,8 +60,7 @@ func targetEnv(t *testing.T, kind, url, function string) func(string) string {
 func experiment(t *testing.T, kind, url, function string, schedule schedule.Schedule, opts runner.Options) (summary.Summary, map[string]int64, []record.Record) {
 	t.Helper()
 	plan := schedule.Plan()
-	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, url, function), plan.HandlerMS)
-	assert.NilError(t, err)
+	caller := caller(t, kind, url, function, plan.HandlerMS)
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	var out bytes.Buffer
 	sum, _, err := (&live.Live{Schedule: schedule, Caller: caller, LogPath: logPath, Options: opts, Out: &out}).Run(t.Context(), nil)
@@ -87,8 +97,10 @@ func experiment(t *testing.T, kind, url, function string, schedule schedule.Sche
 // slot that finds the bound reached is skipped, so every call is served
 // or skipped, and no more environments start than calls can be in flight.
 func TestExperimentMatchesTheHostsCounts(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := startHost(t, Options{})
 			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 20}
 			const inFlight = 8
@@ -109,6 +121,7 @@ func TestExperimentMatchesTheHostsCounts(t *testing.T) {
 }
 
 func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
+	t.Parallel()
 	// At 3000x, a 100-120 minute lifetime passes in 2-2.4 s: six seconds of
 	// calls see generations replace each other. The idle timeout is an hour
 	// (1.2 s real), so a busy machine's pauses between calls do not evict
@@ -159,6 +172,7 @@ func TestRetiredEnvironmentsAreReallyGone(t *testing.T) {
 // probe processes, the idle one at 300 times model speed (a model minute
 // is 0.2 s), and checks them against the host's own counts.
 func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
+	t.Parallel()
 	t.Run("burst", func(t *testing.T) {
 		h := startHost(t, Options{})
 		b := schedule.Burst{Size: 6, Rounds: 2, Pause: time.Second, HandlerMS: 200}
@@ -197,6 +211,7 @@ func TestBurstAndIdleExperimentsOnTheHost(t *testing.T) {
 // time (it crashes on overlapping calls), one environment, consecutive
 // invocations.
 func TestExperimentAgainstTheEmulator(t *testing.T) {
+	t.Parallel()
 	rie, err := gobuild.Build(t.TempDir(), "aws-lambda-rie", gobuild.RIE)
 	assert.NilError(t, err)
 	addr, apiAddr := loopback.FreeAddr(t), loopback.FreeAddr(t)
@@ -230,8 +245,10 @@ func TestExperimentAgainstTheEmulator(t *testing.T) {
 // tenants (the log's records, tenant by instance id), and a call without a
 // tenant is refused before any process sees it.
 func TestTenantIsolationOnTheRealProbe(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"invoke", "http"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := startHost(t, Options{TenantIsolation: true})
 			s, err := schedule.WithTenants(schedule.Steady{Calls: 160, RatePerSec: 80, HandlerMS: 30}, schedule.Population{Count: 4, Popularity: schedule.PopularityUniform})
 			assert.NilError(t, err)
@@ -285,12 +302,13 @@ func TestTenantIsolationOnTheRealProbe(t *testing.T) {
 // still running is skipped, and 400 slots leave the one environment its
 // 100 calls with three in four skipped. Its 512 MB hold 400 calls' leak.
 func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			h := startHost(t, Options{MemoryMB: 512})
 			plan := schedule.Steady{Calls: 400, RatePerSec: 50, HandlerMS: 1}
-			caller, _, err := live.NewCaller(t.Context(), targetEnv(t, kind, h.URL(), "probe"), plan.HandlerMS)
-			assert.NilError(t, err)
+			caller := caller(t, kind, h.URL(), "probe", plan.HandlerMS)
 			assert.Assert(t, live.AskLeak(caller, 1024))
 			var out bytes.Buffer
 			sum, _, err := (&live.Live{Schedule: plan, Caller: caller, LogPath: filepath.Join(t.TempDir(), "run.jsonl"), Options: runner.Options{MaxInFlight: 1}, Out: &out}).Run(t.Context(), nil)
@@ -318,10 +336,10 @@ func TestALiveRunAsksTheProbeToLeak(t *testing.T) {
 // whatever the machine's speed; two resets take about 240 calls served,
 // which 600 slots leave with three in five skipped.
 func TestALiveRunOfALeakRunsOutOfMemory(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{MemoryMB: 128})
 	plan := schedule.Steady{Calls: 600, RatePerSec: 50, HandlerMS: 1}
-	caller, _, err := live.NewCaller(t.Context(), targetEnv(t, "invoke", h.URL(), "probe"), plan.HandlerMS)
-	assert.NilError(t, err)
+	caller := caller(t, "invoke", h.URL(), "probe", plan.HandlerMS)
 	assert.Assert(t, live.AskLeak(caller, 1024))
 	var out bytes.Buffer
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")

@@ -83,6 +83,7 @@ func invoke(t *testing.T, h *Host, payload string) (answer, http.Header, []byte)
 }
 
 func TestConcurrentCallsGetSeparateEnvironments(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{})
 	const n = 4
 	answers := make([]answer, n)
@@ -122,6 +123,7 @@ func TestConcurrentCallsGetSeparateEnvironments(t *testing.T) {
 // environment is reset, not replaced: the next call has the same log
 // stream, a new process (a new instance id, counting from 1).
 func TestATimeoutResetsTheEnvironment(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{Timeout: time.Second})
 	first, _, _ := invoke(t, h, `{}`)
 	pid := h.PIDs()[first.LogStream]
@@ -146,6 +148,7 @@ func TestATimeoutResetsTheEnvironment(t *testing.T) {
 // own error, which the function posted before exiting), and the next call
 // runs in the same log stream on a new process.
 func TestACrashResetsTheEnvironment(t *testing.T) {
+	t.Parallel()
 	for _, sw := range []string{"panic", "exit"} {
 		t.Run(sw, func(t *testing.T) {
 			h := startHost(t, Options{Bootstrap: testFuncBin})
@@ -185,6 +188,7 @@ func TestProcessesGetNoSecretsOfTheCaller(t *testing.T) {
 }
 
 func TestStartNeedsABinary(t *testing.T) {
+	t.Parallel()
 	_, err := Start(Options{})
 	assert.Check(t, is.ErrorContains(err, "names no function binary"))
 	_, err = Start(Options{Bootstrap: "/nonexistent/bootstrap"})
@@ -194,6 +198,7 @@ func TestStartNeedsABinary(t *testing.T) {
 }
 
 func TestStartRefusesAMemorySizeLambdaHasNot(t *testing.T) {
+	t.Parallel()
 	for _, mb := range []int{64, 10241, -1} {
 		_, err := Start(Options{Bootstrap: probeBin, MemoryMB: mb})
 		assert.Check(t, is.ErrorContains(err, fmt.Sprintf("memory size %d MB: Lambda takes 128 to 10240 MB", mb)))
@@ -214,6 +219,7 @@ func processGone(pid int) bool {
 }
 
 func TestAProcessKilledWhileIdleIsReplacedTransparently(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{})
 	first, _, _ := invoke(t, h, `{}`)
 	pid := h.PIDs()[first.LogStream]
@@ -234,6 +240,7 @@ func TestAProcessKilledWhileIdleIsReplacedTransparently(t *testing.T) {
 // every server here (lambdaapi.Harden): a client that never finishes its
 // headers does not hold a connection past the header timeout.
 func TestHostCutsOffATricklingClient(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(h.URL(), "http://"))
 	assert.NilError(t, err)
@@ -253,6 +260,7 @@ func TestHostCutsOffATricklingClient(t *testing.T) {
 // provisioned-concurrency; calls beyond them spill to on-demand processes,
 // which report on-demand.
 func TestProvisionedEnvironmentsSayHowTheyStarted(t *testing.T) {
+	t.Parallel()
 	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
 	assert.NilError(t, err)
 	p.Provisioned = 2
@@ -278,6 +286,7 @@ func TestProvisionedEnvironmentsSayHowTheyStarted(t *testing.T) {
 // process: one instance id, each saying how many were in flight as it
 // started (1 to 4, the first alone), and the capacity.
 func TestManagedInstancesServeOverlappingCalls(t *testing.T) {
+	t.Parallel()
 	p, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
 	assert.NilError(t, err)
 	m := *p.Managed
@@ -326,6 +335,7 @@ func exitingBootstrap(t *testing.T) string {
 // Instances alike (the scaler's environments exit before any call): never
 // 429, which would pass a live run's every call off as throttled.
 func TestAnExitingFunctionIsAnExitErrorOnEveryHost(t *testing.T) {
+	t.Parallel()
 	for _, profile := range []string{lambdasim.ProfileSeed2021, lambdasim.ProfileManaged2026} {
 		t.Run(profile, func(t *testing.T) {
 			h := startHost(t, Options{Bootstrap: exitingBootstrap(t), Model: lambdasim.Options{Profile: profile}})
@@ -359,6 +369,7 @@ func TestAnExitingFunctionIsAnExitErrorOnEveryHost(t *testing.T) {
 // nor aborts, and the calls that found an environment are served. Once
 // those are idle, calls reuse them.
 func TestAHostBoundsItsProcesses(t *testing.T) {
+	t.Parallel()
 	h := startHost(t, Options{MaxEnvironments: 2})
 	assert.Check(t, is.Equal(h.MaxEnvironments(), 2))
 	const n = 6
@@ -402,6 +413,7 @@ func TestAHostBoundsItsProcesses(t *testing.T) {
 // environments retired at their age (here a model minute, half a second at
 // scale 120) are stopped as their replacements start, not left running.
 func TestManagedProcessesStopWhenRetired(t *testing.T) {
+	t.Parallel()
 	p, err := lambdasim.LookupProfile(lambdasim.ProfileManaged2026)
 	assert.NilError(t, err)
 	m := *p.Managed
@@ -424,6 +436,7 @@ func TestManagedProcessesStopWhenRetired(t *testing.T) {
 // "pthread_create failed" and SIGABRT). Asked for more than the limit
 // allows, it refuses before serving.
 func TestTheCommandNeverAbortsUnderAnAddressSpaceLimit(t *testing.T) {
+	t.Parallel()
 	bin, err := gobuild.Build(t.TempDir(), "lambdahost", gobuild.Target{Package: "github.com/lambda-reuse/lambda-reuse/reusetest/lambdahost/cmd/lambdahost"})
 	assert.NilError(t, err)
 	// start runs the command, its stderr a file it writes itself, read

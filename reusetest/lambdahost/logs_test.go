@@ -196,6 +196,7 @@ func oneStream(t *testing.T, streams map[string][]lambdalogs.Event) (string, []l
 // the call after it, which runs a new init in the same stream. Each
 // format's lines have AWS's form, and the two carry the same calls.
 func TestLogsSayWhatLambdaSays(t *testing.T) {
+	t.Parallel()
 	steps := map[LogFormat][]step{}
 	for _, format := range []LogFormat{LogText, LogJSON} {
 		t.Run(string(format), func(t *testing.T) {
@@ -229,6 +230,7 @@ func TestLogsSayWhatLambdaSays(t *testing.T) {
 // covers the handler's sleep, Billed Duration rounds the call and its
 // init up to the millisecond, Max Memory Used is the process's peak.
 func TestAReportMeasuresTheCall(t *testing.T) {
+	t.Parallel()
 	h, done := startLogged(t, Options{Bootstrap: testFuncBin})
 	invoke(t, h, `{"sleep_ms": 200}`)
 	invoke(t, h, `{"leak_kb": 20480}`)
@@ -263,6 +265,7 @@ func TestAReportMeasuresTheCall(t *testing.T) {
 // Used at the memory size), and the environment is reset: the next call
 // runs in the same stream on a new process, after a second init.
 func TestAProcessPastItsMemoryIsReset(t *testing.T) {
+	t.Parallel()
 	const leakMB, sizeMB = 16, 128
 	h, done := startLogged(t, Options{Bootstrap: testFuncBin, MemoryMB: sizeMB, LogFormat: LogJSON})
 	first, _, _ := invoke(t, h, `{}`)
@@ -314,6 +317,7 @@ func TestAProcessPastItsMemoryIsReset(t *testing.T) {
 // Status: timeout with the timeout as its Duration, and the next call, in
 // the same stream, runs a new init.
 func TestATimeoutIsLoggedAndTheNextCallInits(t *testing.T) {
+	t.Parallel()
 	h, done := startLogged(t, Options{Timeout: time.Second})
 	invoke(t, h, `{}`)
 	invoke(t, h, `{"sleep_ms": 3000}`)
@@ -338,6 +342,7 @@ func TestATimeoutIsLoggedAndTheNextCallInits(t *testing.T) {
 // TestAFolderHoldsAFilePerStream: -logs DIR writes each environment's
 // stream to its own file, a line an event: its time and its message.
 func TestAFolderHoldsAFilePerStream(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "logs")
 	sink, err := CreateDir(dir)
 	assert.NilError(t, err)
@@ -371,6 +376,7 @@ func TestAFolderHoldsAFilePerStream(t *testing.T) {
 }
 
 func TestAnExportNeverOverwrites(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	assert.NilError(t, os.WriteFile(path, []byte("{}\n"), 0o644))
 	_, err := CreateExport(path)
@@ -383,6 +389,7 @@ func TestAnExportNeverOverwrites(t *testing.T) {
 // platform.report carry the call's tenant id; each tenant's calls are in
 // its own environment's stream.
 func TestJSONLogsNameTheTenant(t *testing.T) {
+	t.Parallel()
 	h, done := startLogged(t, Options{TenantIsolation: true, LogFormat: LogJSON})
 	for _, tenant := range []string{"blue", "green"} {
 		req, err := http.NewRequest(http.MethodPost, h.URL()+"/2015-03-31/functions/probe/invocations", strings.NewReader(`{}`))
@@ -421,6 +428,7 @@ func TestJSONLogsNameTheTenant(t *testing.T) {
 // per stream, the failed call with its error type, and one more
 // generation (instance) than environments for the reset.
 func TestTheLogsReaderReadsTheHostsCalls(t *testing.T) {
+	t.Parallel()
 	for _, format := range []LogFormat{LogText, LogJSON} {
 		t.Run(string(format), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "logs.jsonl")
