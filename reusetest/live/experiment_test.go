@@ -32,6 +32,7 @@ import (
 // interrupted), so a kind that makes calls due at once without
 // implementing schedule.Units fails here by name.
 func TestEveryKindRunsLive(t *testing.T) {
+	t.Parallel()
 	for _, k := range schedule.Kinds {
 		t.Run(k.Name, func(t *testing.T) {
 			t.Parallel() // a pool of its own, asserting only that every call is served and kept
@@ -143,6 +144,7 @@ func experimentFlags(t *testing.T, args ...string) *experiment.Flags {
 // folder, as a simulated run's (it was ignored: the report went beside
 // the summary).
 func TestALiveReportGoesWhereAsked(t *testing.T) {
+	t.Parallel()
 	_, url := startSim(t, lambdasim.Faults{})
 	dir := t.TempDir()
 	want := filepath.Join(dir, "my-report")
@@ -159,6 +161,7 @@ func TestALiveReportGoesWhereAsked(t *testing.T) {
 // to a live run, which would do nothing, are refused before any call: no
 // log is begun.
 func TestTheSimulatorsFlagsAreRefusedOnALiveRun(t *testing.T) {
+	t.Parallel()
 	_, url := startSim(t, lambdasim.Faults{})
 	dir := t.TempDir()
 	log := filepath.Join(dir, "run.jsonl")

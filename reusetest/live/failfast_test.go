@@ -45,6 +45,7 @@ func runAgainst(t *testing.T, url string, plan schedule.Plan, l Live) (sum summa
 }
 
 func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
+	t.Parallel()
 	url, calls := forbidding(t, 0)
 	plan := schedule.Steady{Calls: 2_000, RatePerSec: 200, HandlerMS: 0} // 10 s
 	start := time.Now()
@@ -67,6 +68,7 @@ func TestFailFastStopsARunWhoseCallsAllFail(t *testing.T) {
 }
 
 func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
+	t.Parallel()
 	url, _ := forbidding(t, 1)
 	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 0}
 	sum, _, _, err := runAgainst(t, url, plan.Plan(), Live{StartupWindow: 50 * time.Millisecond})
@@ -76,6 +78,7 @@ func TestFailFastNeverStopsARunThatHadASuccess(t *testing.T) {
 }
 
 func TestFailFastCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
 	url, _ := forbidding(t, 0)
 	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 0}
 	sum, out, _, err := runAgainst(t, url, plan.Plan(), Live{StartupWindow: 50 * time.Millisecond, NoFailFast: true})
@@ -85,6 +88,7 @@ func TestFailFastCanBeTurnedOff(t *testing.T) {
 }
 
 func TestFailFastRule(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	fail := func(seq int64, class record.ErrorClass) *record.Record {
 		at := t0.Add(time.Duration(seq) * time.Second)

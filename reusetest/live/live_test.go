@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/lambda-reuse/lambda-reuse/internal/loopback"
 	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
+	"github.com/lambda-reuse/lambda-reuse/reusetest/endpoint"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/lambdasim"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -63,6 +65,27 @@ func targetEnv(t *testing.T, kind, baseURL string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
+// callerFor is NewCaller's target for a test that runs in parallel with
+// others: the HTTP target as targetEnv's, or the Invoke API with the SDK's
+// settings for a loopback account made from nothing in the process's
+// environment (which t.Setenv may not change in a parallel test), its
+// secret key the canary. The Invoke API through the environment, as a
+// user's run reaches it, is TestLiveRunMatchesTheServersCounts's.
+func callerFor(t *testing.T, kind, baseURL string, handlerMS int64) Caller {
+	t.Helper()
+	if kind == "http" {
+		caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, baseURL), handlerMS)
+		assert.NilError(t, err)
+		return caller
+	}
+	cfg, err := loopback.Config(t.Context(), baseURL)
+	assert.NilError(t, err)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIDLOCALTEST", secret, "")
+	caller, err := endpoint.NewInvoke(cfg, "probe", "", handlerMS)
+	assert.NilError(t, err)
+	return caller
+}
+
 // urlEnv is the environment of a run against url through the HTTP target.
 func urlEnv(url string) func(string) string {
 	return func(k string) string {
@@ -73,10 +96,10 @@ func urlEnv(url string) func(string) string {
 	}
 }
 
-func runLive(t *testing.T, kind, baseURL string, plan schedule.Plan, logPath string, opts runner.Options) (summary.Summary, runner.Result, string) {
+// runLive runs plan with caller, its log at logPath, and returns the
+// summary, the result and the run's output.
+func runLive(t *testing.T, caller Caller, plan schedule.Plan, logPath string, opts runner.Options) (summary.Summary, runner.Result, string) {
 	t.Helper()
-	caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, baseURL), plan.HandlerMS)
-	assert.NilError(t, err)
 	var out bytes.Buffer
 	opts.ProgressEvery = 100 * time.Millisecond
 	l := &Live{Schedule: schedule.Steady(plan), Caller: caller, LogPath: logPath, Options: opts, Out: &out}
@@ -113,7 +136,10 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 			sim, url := startSim(t, lambdasim.Faults{})
 			plan := schedule.Steady{Calls: 600, RatePerSec: 300, HandlerMS: 500}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, res, out := runLive(t, kind, url, plan.Plan(), logPath, runner.Options{})
+			// Through the environment, as a user's run: not in parallel.
+			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
+			assert.NilError(t, err)
+			sum, res, out := runLive(t, caller, plan.Plan(), logPath, runner.Options{})
 			assert.Check(t, is.DeepEqual(res, runner.Result{Scheduled: 600, Next: 600}))
 
 			truth := sim.Counts()
@@ -185,14 +211,16 @@ func TestLiveRunMatchesTheServersCounts(t *testing.T) {
 }
 
 func TestLiveFaultsAreClassified(t *testing.T) {
+	t.Parallel()
 	faults := lambdasim.Faults{FunctionError: 0.05, Throttle: 0.05, ServerError: 0.05, Slow: 0.05,
 		Reset: 0.05, Malformed: 0.05, Oversized: 0.05, SlowDelay: 5 * time.Second}
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			sim, url := startSim(t, faults)
 			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, _, _ := runLive(t, kind, url, plan.Plan(), logPath, runner.Options{Timeout: time.Second})
+			sum, _, _ := runLive(t, callerFor(t, kind, url, plan.HandlerMS), plan.Plan(), logPath, runner.Options{Timeout: time.Second})
 			_, perSeq, recs := logCounts(t, logPath)
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
@@ -255,10 +283,11 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 }
 
 func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
+	t.Parallel()
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	plan := schedule.Steady{Calls: 20, RatePerSec: 100, HandlerMS: 0}
-	runLive(t, "http", url, plan.Plan(), logPath, runner.Options{})
+	runLive(t, callerFor(t, "http", url, plan.HandlerMS), plan.Plan(), logPath, runner.Options{})
 	before, err := os.ReadFile(logPath)
 	assert.NilError(t, err)
 
@@ -278,6 +307,7 @@ func TestLiveRefusesALogOfAnotherPlan(t *testing.T) {
 // second is refused at once, and the first completes with a log that reads
 // (every seq once), as if it had been alone.
 func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
+	t.Parallel()
 	_, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 100}
@@ -307,6 +337,7 @@ func TestLiveRefusesASecondRunOnTheSameLog(t *testing.T) {
 }
 
 func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	plan := schedule.Steady{Calls: 300, RatePerSec: 200, HandlerMS: 100}
@@ -343,6 +374,7 @@ func TestLiveStopThenResumeCompletesThePlan(t *testing.T) {
 }
 
 func TestNewCallerNeedsOneTarget(t *testing.T) {
+	t.Parallel()
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	_, _, err := NewCaller(context.Background(), env(nil), 0)
 	assert.Check(t, errors.Is(err, ErrNoEndpoint))
@@ -357,6 +389,7 @@ func TestNewCallerNeedsOneTarget(t *testing.T) {
 }
 
 func TestCostEstimate(t *testing.T) {
+	t.Parallel()
 	// The seed plan: 600,000 x 0.5 s x 128 MB = 37,500 GB-s (docs/sources.md [S10]).
 	arm, x86 := estimateCost(schedule.SeedSchedule().Plan(), 128, FrontDoorInvoke)
 	assert.Check(t, is.Equal(round2(x86), 0.12+0.63))
@@ -368,6 +401,7 @@ func TestCostEstimate(t *testing.T) {
 func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
 
 func TestLiveStopsByItsDeadline(t *testing.T) {
+	t.Parallel()
 	// StopBy is how the integration test ends before go test's -timeout.
 	_, url := startSim(t, lambdasim.Faults{})
 	plan := schedule.Steady{Calls: 1000, RatePerSec: 100, HandlerMS: 100} // 10 s
@@ -390,6 +424,7 @@ func TestLiveStopsByItsDeadline(t *testing.T) {
 // schedule for due times (go test -race checks they may), and every call
 // has one record.
 func TestLiveRunsAPoissonSchedule(t *testing.T) {
+	t.Parallel()
 	_, url := startSim(t, lambdasim.Faults{})
 	sched := schedule.NewPoisson(schedule.Plan{Calls: 300, RatePerSec: 300, HandlerMS: 100}, 7)
 	caller, _, err := NewCaller(t.Context(), urlEnv(url+"/"), 100)
@@ -417,14 +452,15 @@ func TestLiveRunsAPoissonSchedule(t *testing.T) {
 // each environment's calls for one tenant, the resumed summary is the
 // whole log's, and a resume with another population is refused.
 func TestLiveTenantsAgainstAServedPool(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			sim, url := servePool(t, lambdasim.ServerOptions{Scale: 100, TenantIsolation: true})
 			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			s, err := schedule.WithTenants(plan, schedule.Population{Count: 8, Popularity: schedule.PopularityZipf})
 			assert.NilError(t, err)
-			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
-			assert.NilError(t, err)
+			caller := callerFor(t, kind, url, plan.HandlerMS)
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
 			stop := make(chan struct{})
 			time.AfterFunc(700*time.Millisecond, func() { close(stop) })
@@ -471,11 +507,13 @@ func TestLiveTenantsAgainstAServedPool(t *testing.T) {
 // targets; the live summary has no start on the request path and the
 // calls-at-once part, as the in-process model of the same schedule has.
 func TestLiveAgainstAServedManagedPool(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: lambdasim.ProfileManaged2026}})
 			plan := schedule.Steady{Calls: 600, RatePerSec: 300, HandlerMS: 2000}
-			sum, _, _ := runLive(t, kind, url, plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			sum, _, _ := runLive(t, callerFor(t, kind, url, plan.HandlerMS), plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Check(t, is.Equal(sum.Requests.OK, int64(600)), "%+v", sum.Requests)
 			st := sum.Instances.Starts
 			assert.Check(t, is.Equal(st.RequestPath, 0), "%+v", *st)
@@ -497,6 +535,7 @@ func TestLiveAgainstAServedManagedPool(t *testing.T) {
 // environment serves a call a second; every generation starts at 100 MB
 // and grows 3 MB a call at 128 MB, so by hand every 10th call fails.
 func TestLiveAgainstAServedPoolThatFails(t *testing.T) {
+	t.Parallel()
 	p, err := lambdasim.LookupProfile(lambdasim.ProfileSeed2021)
 	assert.NilError(t, err)
 	var pf lambdasim.ProfileFile
@@ -510,9 +549,10 @@ func TestLiveAgainstAServedPoolThatFails(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, raw, 0o644))
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			_, url := servePool(t, lambdasim.ServerOptions{Scale: 100, Options: lambdasim.Options{Profile: path}})
 			plan := schedule.Steady{Calls: 300, RatePerSec: 100, HandlerMS: 100} // a call a model second at scale 100
-			sum, _, _ := runLive(t, kind, url, plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
+			sum, _, _ := runLive(t, callerFor(t, kind, url, plan.HandlerMS), plan.Plan(), filepath.Join(t.TempDir(), "run.jsonl"), runner.Options{})
 			assert.Assert(t, is.Equal(sum.Instances.Count, 1), "one environment serves every call")
 			assert.Check(t, is.Equal(sum.Requests.Failed, int64(30)), "%+v", sum.Requests)
 			if kind == "invoke" {

@@ -92,6 +92,7 @@ func firstSends(t *testing.T, logPath string, unit func(int64) int64) map[int64]
 // phase, the cut trial is counted as interrupted, and the curve is the
 // clean run's (survive the short gap, never the long one).
 func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
+	t.Parallel()
 	// Against a pool 1,000 times faster, the runner's real wait for the
 	// handler (100 ms) counts too: the environments idle 200 s of model
 	// time after the short gap (they survive) and 600 s after the long one
@@ -137,6 +138,7 @@ func TestResumedIdleRunKeepsItsGaps(t *testing.T) {
 // than the pause after the one before, and every burst is as cold as in
 // the clean run (the pause outlasts the idle timeout).
 func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
+	t.Parallel()
 	b := schedule.Burst{Size: 50, Rounds: 3, Pause: time.Second, HandlerMS: 20_000}
 	clean, _ := cutRun(t, b, filepath.Join(t.TempDir(), "clean.jsonl"), 0, false)
 	for _, kill := range []bool{false, true} {
@@ -159,11 +161,11 @@ func TestResumedBurstRunKeepsItsPauses(t *testing.T) {
 // and through the log), and the run's prediction uses it by default, so a
 // run against simlambda's seed-2021 is predicted under seed-2021.
 func TestServedPoolNamesItsProfile(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "invoke"} {
 		url := startFastSim(t) // seed-2021
 		plan := schedule.Steady{Calls: 200, RatePerSec: 200, HandlerMS: 500}
-		caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), plan.HandlerMS)
-		assert.NilError(t, err)
+		caller := callerFor(t, kind, url, plan.HandlerMS)
 		sum := summary.NewSummarizer(plan, caller.Describe(), nil)
 		fitter := fit.NewFitter(sum, plan, nil)
 		logPath := filepath.Join(t.TempDir(), "run.jsonl")

@@ -28,6 +28,7 @@ import (
 // median measured lifetime (in model time) within 10% plus what the
 // caller's measured delays can account for.
 func TestServedPoolAgreesWithTheSimulator(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("12 s of calls; skipped in -short mode")
 	}

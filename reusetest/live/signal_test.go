@@ -76,6 +76,7 @@ func startChild(t *testing.T, url, logPath string, handlerMS int64, records int)
 // recorded once and answered. Two SIGINTs cancel the calls in flight, which
 // are recorded as cancelled.
 func TestLiveStopsOnSIGINT(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs child processes; skipped in -short mode")
 	}
@@ -125,6 +126,7 @@ func TestLiveStopsOnSIGINT(t *testing.T) {
 // flush or clean up), resumes it from its log, and checks the log holds
 // every seq exactly once.
 func TestLiveSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs a child process; skipped in -short mode")
 	}

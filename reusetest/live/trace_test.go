@@ -27,6 +27,7 @@ import (
 // HTTP target and the Invoke API against a served pool: one record per
 // line, each call asking for its own line's duration.
 func TestLiveReplaysATrace(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("time,duration_ms\n")
 	var want []string
@@ -38,6 +39,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 	assert.NilError(t, os.WriteFile(path, []byte(b.String()), 0o644))
 	for _, kind := range []string{"http", "invoke"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			trace, err := schedule.OpenTrace(path, schedule.TraceOptions{Speed: 3, HandlerMS: 500})
 			assert.NilError(t, err)
 			sim, err := lambdasim.NewServer(lambdasim.ServerOptions{Scale: 100})
@@ -56,8 +58,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 				mu.Unlock()
 				sim.ServeHTTP(w, r)
 			}))
-			caller, _, err := NewCaller(t.Context(), targetEnv(t, kind, url), trace.Plan().HandlerMS)
-			assert.NilError(t, err)
+			caller := callerFor(t, kind, url, trace.Plan().HandlerMS)
 			assert.Assert(t, PerCallHandler(caller, trace), "a trace with durations asks call by call")
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
 			run := &Live{Schedule: trace, Caller: caller, LogPath: logPath, Out: io.Discard}
@@ -87,6 +88,7 @@ func TestLiveReplaysATrace(t *testing.T) {
 // refuses the changed file, and once it is restored finishes the replay
 // with every seq once.
 func TestLiveStopsCleanlyWhenTheTraceChanges(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("time,duration_ms\n")
 	pad := "#" + strings.Repeat("x", 2000) + "\n" // past the reader's buffer, so a cut is seen
