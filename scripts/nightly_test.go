@@ -45,10 +45,10 @@ func TestNightlyFlowRunsLocally(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two short live nights (about a minute)")
 	}
+	f := newEmulated(t) // first: where it skips, nothing is built for nothing
 	dir := t.TempDir()
 	probeBin, err := gobuild.Build(dir, "bootstrap", gobuild.Probe)
 	assert.NilError(t, err)
-	f := newEmulated(t)
 	const name = "lambda-reuse-1-local"
 	// The host's logs go to the function's log group in moto, as Lambda's
 	// go to CloudWatch Logs: this process's own AWS settings are dummies,
