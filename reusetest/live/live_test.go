@@ -220,7 +220,9 @@ func TestLiveFaultsAreClassified(t *testing.T) {
 			sim, url := startSim(t, faults)
 			plan := schedule.Steady{Calls: 400, RatePerSec: 200, HandlerMS: 100}
 			logPath := filepath.Join(t.TempDir(), "run.jsonl")
-			sum, _, _ := runLive(t, callerFor(t, kind, url, plan.HandlerMS), plan.Plan(), logPath, runner.Options{Timeout: time.Second})
+			// A served call answers in about a millisecond, a slow one
+			// after 5 s: a 3 s timeout tells them apart on a loaded machine.
+			sum, _, _ := runLive(t, callerFor(t, kind, url, plan.HandlerMS), plan.Plan(), logPath, runner.Options{Timeout: 3 * time.Second})
 			_, perSeq, recs := logCounts(t, logPath)
 			for seq, n := range perSeq {
 				assert.Assert(t, is.Equal(n, 1), "seq %d has %d records", seq, n)
