@@ -27,14 +27,17 @@ import (
 const (
 	childLogEnv     = "LAMBDA_REUSE_TEST_CHILD_LOG"
 	childURLEnv     = "LAMBDA_REUSE_TEST_CHILD_URL"
+	childLateEnv    = "LAMBDA_REUSE_TEST_CHILD_LATE" // "1": lateNotSkipped
 	childHandlerEnv = "LAMBDA_REUSE_TEST_CHILD_HANDLER_MS"
 )
 
 var killPlan = schedule.Steady{Calls: 1000, RatePerSec: 400, HandlerMS: 200}
 
 // lateNotSkipped sends a slot the scheduler reaches late (a loaded
-// machine) late rather than skipping it, so the signal tests' runs have no
-// skipped call, whatever the load, and their counts are exact.
+// machine) late rather than skipping it, so TestLiveSurvivesSIGKILL's runs
+// have no skipped call, whatever the load, and its counts are exact. (The
+// SIGINT tests keep the default: a starved run that sent its overdue calls
+// all at once would have none left in flight to stop.)
 var lateNotSkipped = runner.Options{MaxLateness: time.Hour}
 
 // TestLiveChildRun is the child of the signal tests: it runs the kill plan
@@ -53,18 +56,23 @@ func TestLiveChildRun(t *testing.T) {
 	assert.NilError(t, err)
 	ctx, stop, release := handleSignals(t.Context(), os.Stdout)
 	defer release()
-	_, res, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: lateNotSkipped, Out: os.Stdout}).Run(ctx, stop)
+	var opts runner.Options
+	if os.Getenv(childLateEnv) == "1" {
+		opts = lateNotSkipped
+	}
+	_, res, err := (&Live{Schedule: plan, Caller: caller, LogPath: logPath, Options: opts, Out: os.Stdout}).Run(ctx, stop)
 	assert.NilError(t, err)
 	fmt.Printf("child: stopped %v, next %d\n", res.Stopped, res.Next)
 }
 
 // startChild runs TestLiveChildRun in a child process and waits until its
 // log holds at least `records` records.
-func startChild(t *testing.T, url, logPath string, handlerMS int64, records int) (*exec.Cmd, *syncBuffer) {
+func startChild(t *testing.T, url, logPath string, handlerMS int64, records int, env ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^TestLiveChildRun$", "-test.timeout=1m")
 	child.Env = append(os.Environ(), childLogEnv+"="+logPath, childURLEnv+"="+url,
 		childHandlerEnv+"="+strconv.FormatInt(handlerMS, 10))
+	child.Env = append(child.Env, env...)
 	out := &syncBuffer{}
 	child.Stdout, child.Stderr = out, out
 	assert.NilError(t, child.Start())
@@ -139,7 +147,7 @@ func TestLiveSurvivesSIGKILL(t *testing.T) {
 	sim, url := startSim(t, lambdasim.Faults{})
 	logPath := filepath.Join(t.TempDir(), "run.jsonl")
 	// Kill it once a few hundred records are on disk, mid-run.
-	child, _ := startChild(t, targetEnv(t, "http", url)(EnvURL), logPath, killPlan.HandlerMS, 200)
+	child, _ := startChild(t, targetEnv(t, "http", url)(EnvURL), logPath, killPlan.HandlerMS, 200, childLateEnv+"=1")
 	// While it runs, the log is its alone: another run is refused, and told
 	// which process holds it.
 	_, _, err := recordlog.Open(logPath, killPlan, "x", time.Now(), nil)
