@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/fit"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
@@ -55,7 +54,7 @@ func TestMarkdownGolden(t *testing.T) {
 		sum, _ := simRun(t, tc.schedule, 1)
 		md, err := Markdown(sum)
 		assert.NilError(t, err)
-		golden.Assert(t, md, testenv.Testdata(t, tc.golden)) // the module root's testdata/
+		golden.Assert(t, md, tc.golden)
 	}
 }
 

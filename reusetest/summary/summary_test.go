@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambda-reuse/lambda-reuse/internal/testenv"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/metric"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/record"
 	"github.com/lambda-reuse/lambda-reuse/reusetest/schedule"
@@ -178,7 +177,7 @@ func TestWriteTableStaysAligned(t *testing.T) {
 	for _, l := range lines {
 		assert.Check(t, is.Equal(len(l), len(lines[0])), "row %q", l)
 	}
-	golden.Assert(t, buf.String(), testenv.Testdata(t, "table-wide.golden.txt"))
+	golden.Assert(t, buf.String(), "table-wide.golden.txt")
 }
 
 // TestScaledRecordsAreSummarizedInModelTime feeds the hand-made run as a
