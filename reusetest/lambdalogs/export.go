@@ -67,7 +67,11 @@ type exportReader struct {
 	rerr error
 
 	inEvents bool // inside an export object's "events" array
-	noFast   bool // every event read by the general path (for tests)
+	// more is set when an export object holds a token for more events
+	// (nextToken, or the CLI's NextToken with --max-items): a part of
+	// the window, not the whole.
+	more   bool
+	noFast bool // every event read by the general path (for tests)
 	// lastGeneral is 1 + the index of the last event the general path
 	// read (for tests).
 	lastGeneral int64
@@ -524,7 +528,7 @@ func (x *exportReader) next(ev *rawEvent) error {
 				return x.badLine(ev, err)
 			}
 			switch string(x.key) {
-			case "events", "searchedLogStreams", "nextToken":
+			case "events", "searchedLogStreams", "nextToken", "NextToken":
 				if err := x.exportKey(); err != nil {
 					return err
 				}
@@ -561,7 +565,13 @@ func (x *exportReader) exportKey() error {
 			x.inEvents = true
 			return nil
 		}
-		if err := x.skip(0); err != nil {
+		if c, ok := x.peek(); ok && c == '"' && (string(x.key) == "nextToken" || string(x.key) == "NextToken") {
+			var err error
+			if x.key, _, err = x.str(x.key, 1<<16); err != nil {
+				return err
+			}
+			x.more = x.more || len(x.key) > 0
+		} else if err := x.skip(0); err != nil {
 			return err
 		}
 		if end, err := x.nextExportKey(); end || err != nil {
@@ -1044,8 +1054,10 @@ func (b *batch) add(ev *rawEvent) {
 
 // scanBatches scans the export on a goroutine of its own, sending its
 // events in batches until the end or an error (sent on errc, nil at the
-// end), or until stop is closed. offset follows the bytes scanned.
-func scanBatches(r io.Reader, offset *atomic.Int64) (<-chan *batch, chan<- struct{}, <-chan error) {
+// end), or until stop is closed. offset follows the bytes scanned; more
+// is set, before the nil error is sent at the end, when the export holds a
+// token for more events.
+func scanBatches(r io.Reader, offset *atomic.Int64, more *bool) (<-chan *batch, chan<- struct{}, <-chan error) {
 	out := make(chan *batch, 2)
 	stop := make(chan struct{})
 	errc := make(chan error, 1)
@@ -1096,6 +1108,7 @@ func scanBatches(r io.Reader, offset *atomic.Int64) (<-chan *batch, chan<- struc
 			case <-stop:
 			}
 		}
+		*more = x.more
 		errc <- nil
 	}()
 	return out, stop, errc

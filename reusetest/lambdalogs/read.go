@@ -232,7 +232,8 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	lastProgress := started
 	var ev rawEvent
 	var offset atomic.Int64
-	batches, stop, errc := scanBatches(r, &offset)
+	var more bool
+	batches, stop, errc := scanBatches(r, &offset, &more)
 	defer close(stop)
 	for b := range batches {
 		for i := range b.evs {
@@ -260,6 +261,7 @@ func read(r io.Reader, size int64, file string, opts Options) (*Calls, error) {
 	if err := <-errc; err != nil {
 		return nil, cutShort(err, size)
 	}
+	logs.Partial = more
 	if logs.Events == 0 {
 		return nil, errors.New("no event: want the JSON `aws logs filter-log-events` prints, or JSON Lines of its events")
 	}

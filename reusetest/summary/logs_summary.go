@@ -43,7 +43,14 @@ type LogsRead struct {
 	// Names is true when records and outputs name streams in full; by
 	// default they carry a short hash of each name.
 	Names bool `json:"names,omitempty"`
+	// Partial is true when the export held a token for more events (the
+	// API's nextToken, or the CLI's NextToken when --max-items cut it
+	// short): the events are a part of the window asked for, not all.
+	Partial bool `json:"partial,omitempty"`
 }
+
+// partialNote says what a partial export means and how to get the rest.
+const partialNote = "a part of the window only: the export holds a token for more events (--max-items or --no-paginate cut it short); the figures are of the events it holds: export the window whole (the CLI paginates by itself), or fetch it with -cloudwatch-group"
 
 // WriteTable writes what was read, for the console and report.md.
 func (l *LogsRead) WriteTable(w io.Writer) error {
@@ -56,6 +63,9 @@ func (l *LogsRead) WriteTable(w io.Writer) error {
 	}
 	for _, b := range l.Bad {
 		fmt.Fprintf(w, "  %s\n", b)
+	}
+	if l.Partial {
+		fmt.Fprintf(w, "  %s\n", partialNote)
 	}
 	what := "calls"
 	if l.Function != "" || l.Version != "" {
