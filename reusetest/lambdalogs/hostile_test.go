@@ -282,6 +282,42 @@ func TestTenantsOfJSONLogs(t *testing.T) {
 	assert.NilError(t, err, "the trace reads back, tenants and all")
 }
 
+// A tenant id the records cannot hold is refused, its call kept without a
+// tenant; with some calls of no tenant the trace has no tenant column.
+// Both are said (the logs part's notes, its table), not left to be guessed.
+func TestRefusedTenantIDsAreSaid(t *testing.T) {
+	e := newExport()
+	for i, tenant := range []string{"acme", "a*b", "globex", ""} {
+		req := fmt.Sprintf("r%d", i)
+		at := int64(1000 + i*2000)
+		start := fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST","tenantId":%q}}`, req, tenant)
+		if tenant == "" {
+			start = fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST"}}`, req)
+		}
+		e.add(streamA, at, start)
+		e.add(streamA, at+100, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":"success","metrics":{"durationMs":90,"memorySizeMB":128,"maxMemoryUsedMB":50}}}`, req))
+	}
+	trace := filepath.Join(t.TempDir(), "trace.csv")
+	c, err := Read(e.write(t), Options{TracePath: trace})
+	assert.NilError(t, err)
+	defer c.Close()
+	var tenants []string
+	assert.NilError(t, c.Replay(func(r *record.Record) { tenants = append(tenants, r.Tenant) }))
+	assert.Check(t, is.DeepEqual(tenants, []string{"acme", "", "globex", ""}))
+	assert.Check(t, !c.HasTenants())
+	logs := c.Logs()
+	assert.Assert(t, is.Len(logs.Notes, 2))
+	assert.Check(t, is.Contains(logs.Notes[0], `1 tenant ids refused, their calls kept without a tenant (the first: event 2 in stream `))
+	assert.Check(t, is.Contains(logs.Notes[0], `character 2 is '*'`))
+	assert.Check(t, is.Equal(logs.Notes[1], "2 of the 4 calls carried a tenant id: the trace has no tenant column, the summary no tenants part (a trace's tenants are every call's or none)"))
+	var b strings.Builder
+	assert.NilError(t, logs.WriteTable(&b))
+	assert.Check(t, is.Contains(b.String(), "  2 of the 4 calls carried a tenant id"))
+	raw, err := os.ReadFile(trace)
+	assert.NilError(t, err)
+	assert.Check(t, is.Equal(strings.Split(string(raw), "\n")[1], "time,duration_ms"))
+}
+
 // A stray line among JSON Lines (a shell's message, a line cut in two by
 // an editor) is one malformed event, not the end of the export.
 func TestAStrayLineAmongJSONLinesIsAMalformedEvent(t *testing.T) {

@@ -294,6 +294,12 @@ func (rd *reader) pass() (*Calls, error) {
 		c.logs.First, c.logs.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 	}
 	c.hasTenant = tenants > 0 && withTenant == tenants
+	if rd.badTenants > 0 {
+		c.logs.Notes = append(c.logs.Notes, fmt.Sprintf("%d tenant ids refused, their calls kept without a tenant (the first: %s)", rd.badTenants, rd.badTenant))
+	}
+	if withTenant > 0 && !c.hasTenant {
+		c.logs.Notes = append(c.logs.Notes, fmt.Sprintf("%d of the %d calls carried a tenant id: the trace has no tenant column, the summary no tenants part (a trace's tenants are every call's or none)", withTenant, tenants))
+	}
 	if err := rd.checkOverlaps(states); err != nil {
 		c.Close()
 		return nil, err

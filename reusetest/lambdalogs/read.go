@@ -148,6 +148,10 @@ type reader struct {
 	// call took with its init (µs): what the pass needs to know ahead.
 	reports   int64
 	maxSpanUS int64
+	// badTenants counts the tenant ids refused (record.CheckTenantID),
+	// badTenant says why the first was.
+	badTenants int64
+	badTenant  string
 }
 
 // streamName is what a stream's name says of its function and version.
@@ -401,8 +405,14 @@ func (rd *reader) take(ev *rawEvent) error {
 	if m.errType != nil {
 		it.errType = rd.intern16(rd.errIdx, &rd.errs, m.errType)
 	}
-	if len(m.tenant) > 0 && record.CheckTenantID(string(m.tenant)) == nil {
-		it.tenant = rd.intern32(rd.tenIdx, &rd.tens, m.tenant)
+	if len(m.tenant) > 0 {
+		if err := record.CheckTenantID(string(m.tenant)); err != nil {
+			if rd.badTenants++; rd.badTenant == "" {
+				rd.badTenant = fmt.Sprintf("event %d in stream %s: %v", ev.index, label(string(ev.stream), rd.opts.Names), err)
+			}
+		} else {
+			it.tenant = rd.intern32(rd.tenIdx, &rd.tens, m.tenant)
+		}
 	}
 	// The function and version: the stream's name says (worked out once
 	// for the stream), else the message.

@@ -47,6 +47,9 @@ type LogsRead struct {
 	// API's nextToken, or the CLI's NextToken when --max-items cut it
 	// short): the events are a part of the window asked for, not all.
 	Partial bool `json:"partial,omitempty"`
+	// Notes say what else the reading could not keep, and why (tenant ids
+	// refused, calls of which only some carried a tenant).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // partialNote says what a partial export means and how to get the rest.
@@ -66,6 +69,9 @@ func (l *LogsRead) WriteTable(w io.Writer) error {
 	}
 	if l.Partial {
 		fmt.Fprintf(w, "  %s\n", partialNote)
+	}
+	for _, n := range l.Notes {
+		fmt.Fprintf(w, "  %s\n", n)
 	}
 	what := "calls"
 	if l.Function != "" || l.Version != "" {
