@@ -64,14 +64,19 @@ func TestAnExportCutShortByTheCLISaysItIsPartial(t *testing.T) {
 			assert.Check(t, is.Equal(strings.Contains(b.String(), "a part of the window only"), tc.partial), b.String())
 		})
 	}
-	// The token may also come first, before the events.
-	path := filepath.Join(t.TempDir(), "export.json")
-	first := strings.Replace(export(""), `{
+	// The token may also come first, before the events: still an export.
+	for _, key := range []string{"nextToken", "NextToken"} {
+		path := filepath.Join(t.TempDir(), "export.json")
+		first := strings.Replace(export(""), `{
     "events"`, `{
-    "nextToken": "abc",
+    "`+key+`": "abc",
     "events"`, 1)
-	assert.NilError(t, os.WriteFile(path, []byte(first), 0o644))
-	c, recs := readAll(t, path, Options{})
-	assert.Check(t, is.Len(recs, 1))
-	assert.Check(t, c.Logs().Partial)
+		assert.NilError(t, os.WriteFile(path, []byte(first), 0o644))
+		ok, err := IsExport(path)
+		assert.NilError(t, err)
+		assert.Check(t, ok, "an export that begins with %s", key)
+		c, recs := readAll(t, path, Options{})
+		assert.Check(t, is.Len(recs, 1))
+		assert.Check(t, c.Logs().Partial)
+	}
 }

@@ -715,7 +715,7 @@ func IsExport(path string) (bool, error) {
 		return false, nil
 	}
 	switch string(key) {
-	case "events", "searchedLogStreams", "nextToken", "logStreamName", "timestamp", "message", "eventId", "ingestionTime":
+	case "events", "searchedLogStreams", "nextToken", "NextToken", "logStreamName", "timestamp", "message", "eventId", "ingestionTime":
 		return true, nil
 	}
 	return false, nil
