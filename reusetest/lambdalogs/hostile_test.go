@@ -254,23 +254,7 @@ func TestRealTimeoutLinesOf2024And2026(t *testing.T) {
 // Under tenant isolation each call's platform.start names its tenant:
 // the records carry it and the trace has a tenant column.
 func TestTenantsOfJSONLogs(t *testing.T) {
-	e := newExport()
-	for i, tenant := range []string{"acme", "globex", "acme", "globex corp"} {
-		s := streamA
-		if i%2 == 1 {
-			s = streamB
-		}
-		req := fmt.Sprintf("r%d", i)
-		at := int64(1000 + i*2000)
-		e.add(s, at, fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST","tenantId":%q}}`, req, tenant))
-		e.add(s, at+100, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":"success","metrics":{"durationMs":90,"memorySizeMB":128,"maxMemoryUsedMB":50}}}`, req))
-	}
-	trace := filepath.Join(t.TempDir(), "trace.csv")
-	c, err := Read(e.write(t), Options{TracePath: trace})
-	assert.NilError(t, err)
-	defer c.Close()
-	var tenants []string
-	assert.NilError(t, c.Replay(func(r *record.Record) { tenants = append(tenants, r.Tenant) }))
+	c, tenants, trace := readTenants(t, []string{"acme", "globex", "acme", "globex corp"}, streamA, streamB)
 	assert.Check(t, is.DeepEqual(tenants, []string{"acme", "globex", "acme", "globex corp"}))
 	assert.Check(t, c.HasTenants())
 	raw, err := os.ReadFile(trace)
@@ -282,27 +266,37 @@ func TestTenantsOfJSONLogs(t *testing.T) {
 	assert.NilError(t, err, "the trace reads back, tenants and all")
 }
 
-// A tenant id the records cannot hold is refused, its call kept without a
-// tenant; with some calls of no tenant the trace has no tenant column.
-// Both are said (the logs part's notes, its table), not left to be guessed.
-func TestRefusedTenantIDsAreSaid(t *testing.T) {
+// readTenants reads JSON logs of one call per tenant id ("" for a call
+// that names none), each in the next of streams in turn, writing their
+// trace: the calls, the records' tenants and the trace's path.
+func readTenants(t *testing.T, ids []string, streams ...string) (*Calls, []string, string) {
+	t.Helper()
 	e := newExport()
-	for i, tenant := range []string{"acme", "a*b", "globex", ""} {
+	for i, tenant := range ids {
+		s := streams[i%len(streams)]
 		req := fmt.Sprintf("r%d", i)
 		at := int64(1000 + i*2000)
-		start := fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST","tenantId":%q}}`, req, tenant)
-		if tenant == "" {
-			start = fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST"}}`, req)
+		named := ""
+		if tenant != "" {
+			named = fmt.Sprintf(`,"tenantId":%q`, tenant)
 		}
-		e.add(streamA, at, start)
-		e.add(streamA, at+100, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":"success","metrics":{"durationMs":90,"memorySizeMB":128,"maxMemoryUsedMB":50}}}`, req))
+		e.add(s, at, fmt.Sprintf(`{"time":"x","type":"platform.start","record":{"requestId":%q,"version":"$LATEST"%s}}`, req, named))
+		e.add(s, at+100, fmt.Sprintf(`{"time":"x","type":"platform.report","record":{"requestId":%q,"status":"success","metrics":{"durationMs":90,"memorySizeMB":128,"maxMemoryUsedMB":50}}}`, req))
 	}
 	trace := filepath.Join(t.TempDir(), "trace.csv")
 	c, err := Read(e.write(t), Options{TracePath: trace})
 	assert.NilError(t, err)
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	var tenants []string
 	assert.NilError(t, c.Replay(func(r *record.Record) { tenants = append(tenants, r.Tenant) }))
+	return c, tenants, trace
+}
+
+// A tenant id the records cannot hold is refused, its call kept without a
+// tenant; with some calls of no tenant the trace has no tenant column.
+// Both are said (the logs part's notes, its table), not left to be guessed.
+func TestRefusedTenantIDsAreSaid(t *testing.T) {
+	c, tenants, trace := readTenants(t, []string{"acme", "a*b", "globex", ""}, streamA)
 	assert.Check(t, is.DeepEqual(tenants, []string{"acme", "", "globex", ""}))
 	assert.Check(t, !c.HasTenants())
 	logs := c.Logs()
